@@ -1,0 +1,137 @@
+// The contract between the platform-neutral core and each platform adapter
+// (bots/lark, bots/wecom, bots/dingtalk). Adapters know their platform's
+// protocol and nothing about OKRs; the core knows OKRs and nothing about any
+// platform. Every adapter directory has the same files:
+//   verify.ts  pure signature/token checks (WebCrypto, constant time, injectable now)
+//   crypto.ts  payload encryption/decryption
+//   parse.ts   platform payload -> BotEvent
+//   render.ts  Card -> platform card JSON (pure)
+//   client.ts  outbound API calls (send, update, tokens)
+//   emulator.ts the platform's side, for tests and the playground
+//   index.ts   createXxxAdapter(config): PlatformAdapter
+import type { Card } from '../cards/model';
+
+export type Platform = 'lark' | 'wecom' | 'dingtalk';
+export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
+
+/** Who sent an event, in the platform's own terms. */
+export interface Sender {
+  /** Lark open_id, WeCom userid, DingTalk staffId: what `identities.platform_user_id` stores. */
+  platformUserId: string;
+  name?: string;
+}
+
+export interface ConversationRef {
+  id: string;
+  type: 'direct' | 'group';
+}
+
+interface EventBase {
+  platform: Platform;
+  /** The platform's id for this delivery, used for deduplication. */
+  eventId: string;
+  /** Lark tenant_key, WeCom corpid, DingTalk corpId: which org this came from. */
+  tenantKey?: string;
+  sender: Sender;
+  conversation: ConversationRef;
+  /** Where a reply to this event should go. */
+  replyTo: Address;
+  raw: unknown;
+}
+
+export interface MessageEvent extends EventBase {
+  type: 'message';
+  /** Text with the bot @-mention removed and whitespace trimmed. */
+  text: string;
+  mentionedBot: boolean;
+}
+
+export interface CardActionEvent extends EventBase {
+  type: 'card_action';
+  /** The action id a CardButton carried (e.g. `kr.checkin`). */
+  actionId: string;
+  /** The button's values, plus any form input the platform sent. */
+  value: Record<string, string>;
+  /** The message the clicked card lives in, to update it later. */
+  message?: SentRef;
+}
+
+export type BotEvent = MessageEvent | CardActionEvent;
+
+/** Where to send: a person one-to-one, or a group chat. */
+export interface Address {
+  platform: Platform;
+  kind: 'user' | 'group';
+  /** Lark open_id or chat_id, WeCom userid or chatid, DingTalk staffId or openConversationId. */
+  id: string;
+  /** Platform-specific extras, e.g. DingTalk's sessionWebhook and its expiry. */
+  hint?: Record<string, string | number>;
+}
+
+/** The platform's handle on a delivered message, enough to update it later. */
+export interface SentRef {
+  platform: Platform;
+  /** Lark message_id, WeCom msgid, DingTalk outTrackId or processQueryKey. */
+  messageId: string;
+  /** Platform-specific extras (WeCom response_code and task_id, recipients, ...). */
+  extra?: Record<string, string | number | string[]>;
+}
+
+export type OutboundMessage = { text: string; card?: undefined } | { card: Card; text?: undefined };
+
+/** What the core answers to an event; adapters put it in the webhook response when they can. */
+export interface EventResult {
+  toast?: { kind: 'success' | 'info' | 'warning' | 'error'; text: string };
+  /** The clicked card's new content. */
+  card?: Card;
+}
+
+/** Failure of an outbound call, classified for the outbox's retry policy. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+    readonly code?: string | number,
+  ) {
+    super(message);
+  }
+}
+
+/** What the core gives an adapter while it handles one webhook request. */
+export interface WebhookContext {
+  now(): Date;
+  /** Deduplicate and process one event. Resolves with what the platform should show inline. */
+  dispatch(event: BotEvent): Promise<EventResult>;
+  /** Keep work going after the response (Workers waitUntil; plain promise on Node). */
+  defer(work: Promise<unknown>): void;
+}
+
+export interface DeliveryOptions {
+  /** Stable per outbox row: platforms that support it deduplicate retries with it. */
+  idempotencyKey: string;
+}
+
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** Sub-paths under /webhooks/<platform> this adapter serves ('' is the base path). */
+  readonly webhookPaths: readonly string[];
+  /**
+   * Can the adapter show `EventResult.card` in the webhook response itself? When
+   * false, the core enqueues an `update` of `CardActionEvent.message` instead.
+   */
+  readonly inlineCardUpdates: boolean;
+  /** Verify, parse, dispatch and answer one webhook request. Never throws. */
+  handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
+  send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;
+  update(ref: SentRef, message: OutboundMessage, options: DeliveryOptions): Promise<void>;
+  /** Sending limits the outbox must respect for this platform. */
+  readonly limits: SendLimits;
+}
+
+export interface SendLimits {
+  /** Whole-app messages per second. */
+  perSecond: number;
+  /** Per recipient (user or group): at most `count` messages per `windowMs`. */
+  perRecipient?: { count: number; windowMs: number };
+}

@@ -1,0 +1,32 @@
+// One storage type for both runtimes. Repositories only ever `await` Drizzle
+// queries, which works with better-sqlite3 (sync, thenable builders) and D1
+// (async). Multi-statement writes go through `atomic()`, the only transaction
+// primitive D1 offers (a batch), emulated on better-sqlite3 with a native
+// transaction. Reads happen before the batch; conflicts are detected with
+// unique keys (see `claims` in schema.ts), which abort the whole batch.
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = BaseSQLiteDatabase<'sync' | 'async', any, Schema>;
+export type Statement = BatchItem<'sqlite'>;
+
+export interface Store {
+  readonly db: Db;
+  readonly kind: 'sqlite' | 'd1';
+  /** Run every statement or none. */
+  atomic(statements: Statement[]): Promise<void>;
+}
+
+/** True when a write failed because a unique key or primary key already exists. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const message = String((e as { message?: unknown }).message ?? e);
+    if (/UNIQUE constraint failed|PRIMARY KEY constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/i.test(message)) return true;
+  }
+  return false;
+}
+
+export { schema };

@@ -1,0 +1,41 @@
+// Node-only: the embedded SQLite store (better-sqlite3), migrated on open.
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { schema, type Db, type Statement, type Store } from './db';
+
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface SqliteStore extends Store {
+  readonly sqlite: Database.Database;
+  close(): void;
+}
+
+export function openSqlite(path: string, options: { migrate?: boolean } = {}): SqliteStore {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new Database(path);
+  // WAL lets readers run beside the writer; the busy timeout makes a second
+  // process (CLI job, seed script) wait for the lock instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = drizzle(sqlite, { schema });
+  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  const runAll = sqlite.transaction((statements: Statement[]) => {
+    // Sync builders execute with .run(); the cast is because BatchItem is typed for async drivers.
+    for (const s of statements) (s as unknown as { run(): unknown }).run();
+  });
+  return {
+    db: db as unknown as Db,
+    kind: 'sqlite',
+    sqlite,
+    async atomic(statements) {
+      if (statements.length) runAll.immediate(statements);
+    },
+    close: () => sqlite.close(),
+  };
+}
