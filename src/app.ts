@@ -1,11 +1,19 @@
-// createApp(deps): the whole HTTP surface, free of runtime imports so the same
-// app runs on Node (src/node.ts) and on Workers (src/worker.ts).
+// createPolaris(deps): the whole server — HTTP routes, the inbound dispatcher
+// and the outbox — free of runtime imports, so the same code runs on Node
+// (src/node.ts) and on Workers (src/worker.ts).
 import { Hono } from 'hono';
-import type { Config } from './config';
+import type { PlatformAdapter } from '../bots/types';
 import type { Store } from '../storage/db';
-import { systemClock, type Clock } from './clock';
-import { ApiError, errorResponse } from './api/errors';
 import { createApi } from './api';
+import { ApiError, errorResponse } from './api/errors';
+import { chatHandlers } from './chat/router';
+import type { ChatHandlers } from './chat/context';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { createDispatcher, type Dispatch } from './inbound/dispatch';
+import { OutboxDeliverer } from './outbox/deliver';
+import { createAdapters } from './platforms';
+import { webhookRoutes } from './webhooks';
 
 export interface AppDeps {
   store: Store;
@@ -13,39 +21,62 @@ export interface AppDeps {
   clock?: Clock;
   /** Keep work running after a response: Workers' waitUntil, or a tracked promise on Node. */
   defer?: (work: Promise<unknown>) => void;
+  /** Defaults to the adapters for every platform configured in `config`. */
+  adapters?: PlatformAdapter[];
+  handlers?: ChatHandlers;
+  /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
+  deliverImmediately?: boolean;
+}
+
+export interface Services {
+  store: Store;
+  config: Config;
+  clock: Clock;
+  defer: (work: Promise<unknown>) => void;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+  outbox: OutboxDeliverer;
+  dispatch: Dispatch;
 }
 
 export interface AppEnv {
-  Variables: { deps: Required<AppDeps> };
+  Variables: { deps: Services };
 }
 
 export const VERSION = '0.1.0';
 
-export function createApp(input: AppDeps) {
-  const deps: Required<AppDeps> = {
-    clock: systemClock,
-    defer: (work) => { work.catch((err) => console.error('[polaris] background task failed', err)); },
-    ...input,
-  };
+export function createPolaris(input: AppDeps) {
+  const clock = input.clock ?? systemClock;
+  const defer = input.defer ?? ((work: Promise<unknown>) => { work.catch((err) => console.error('[polaris] background task failed', err)); });
+  const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
+  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
+  const dispatch = createDispatcher({
+    store: input.store, clock, config: input.config, adapters, handlers: input.handlers ?? chatHandlers,
+    onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
+  });
+  const services: Services = { store: input.store, config: input.config, clock, defer, adapters, outbox, dispatch };
+
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
-    c.set('deps', deps);
+    c.set('deps', services);
     await next();
   });
-
-  app.get('/healthz', async (c) => {
-    return c.json({ ok: true, version: VERSION, storage: deps.store.kind, time: deps.clock.now().toISOString() });
-  });
-
+  app.get('/healthz', (c) => c.json({
+    ok: true, version: VERSION, storage: input.store.kind, platforms: [...adapters.keys()], time: clock.now().toISOString(),
+  }));
+  app.route('/webhooks', webhookRoutes(adapters, dispatch));
   app.route('/api/v1', createApi());
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     console.error('[polaris] unhandled error', err);
-    return c.json({ error: { code: 'internal', message: 'Internal error; the request changed nothing it could not finish.' } }, 500);
+    return c.json({ error: { code: 'internal', message: 'Internal error; nothing was half-applied.' } }, 500);
   });
-  return app;
+  return { app, services };
+}
+
+export function createApp(input: AppDeps) {
+  return createPolaris(input).app;
 }
 
 export type PolarisApp = ReturnType<typeof createApp>;

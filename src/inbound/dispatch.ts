@@ -1,0 +1,106 @@
+// The inbound pipeline every adapter feeds: deduplicate → identify → handle →
+// commit effects atomically with the event's deduplication claim → kick the
+// outbox. Returns what the platform should show inline (toast, updated card).
+import { and, eq } from 'drizzle-orm';
+import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
+import { isUniqueViolation, type Store } from '../../storage/db';
+import { newId } from '../../storage/ids';
+import { auditLog, processedEvents } from '../../storage/schema';
+import type { ChatContext, ChatHandlers } from '../chat/context';
+import { noEffects, type Effects } from '../chat/effects';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { t } from '../i18n';
+import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
+import { resolveSender } from './identity';
+
+export interface DispatcherDeps {
+  store: Store;
+  clock: Clock;
+  config: Config;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+  handlers: ChatHandlers;
+  /** Called after effects are committed with outbound messages in them. */
+  onOutbound?: () => void;
+  log?: (message: string, data?: unknown) => void;
+}
+
+export type Dispatch = (event: BotEvent) => Promise<EventResult>;
+
+export function createDispatcher(deps: DispatcherDeps): Dispatch {
+  const { store, clock } = deps;
+
+  const alreadyProcessed = async (event: BotEvent) => {
+    const rows = await store.db.select({ id: processedEvents.eventId }).from(processedEvents)
+      .where(and(eq(processedEvents.platform, event.platform), eq(processedEvents.eventId, event.eventId))).limit(1);
+    return rows.length > 0;
+  };
+
+  const duplicate = (event: BotEvent): EventResult =>
+    event.type === 'card_action' ? { toast: { kind: 'info', text: t('zh-CN', 'toast.alreadyHandled') } } : {};
+
+  async function handle(event: BotEvent): Promise<Effects> {
+    const sender = await resolveSender(store, event);
+    if (!sender) return unknownSender(store, event, clock.now());
+    const { org, person } = sender;
+    const ctx: ChatContext = {
+      store, clock, config: deps.config, org, person, locale: person.locale, event,
+      reply: (message, subject): OutboundItem => ({ operation: 'send', to: event.replyTo, message, orgId: org.id, subject }),
+    };
+    const effects = event.type === 'message' ? await deps.handlers.message(ctx, event) : await deps.handlers.cardAction(ctx, event);
+    const adapter = deps.adapters.get(event.platform);
+    // Platforms that cannot take the updated card in the callback response get it as an update call.
+    if (event.type === 'card_action' && effects.result?.card && event.message && adapter && !adapter.inlineCardUpdates) {
+      effects.messages.push({ operation: 'update', ref: event.message, message: { card: effects.result.card }, orgId: org.id });
+    }
+    return effects;
+  }
+
+  async function commit(event: BotEvent, effects: Effects) {
+    const now = clock.now();
+    const claim = store.db.insert(processedEvents).values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
+    await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now)]);
+    if (effects.messages.length) deps.onOutbound?.();
+  }
+
+  return async function dispatch(event) {
+    if (await alreadyProcessed(event)) return duplicate(event);
+    let effects: Effects;
+    try {
+      effects = await handle(event);
+    } catch (error) {
+      // A bug must not turn into a retry storm or silence: claim the event and apologise.
+      deps.log?.('handler failed', error);
+      console.error('[polaris] handler failed', error);
+      effects = { ...noEffects(), messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.internal') } }], result: { toast: { kind: 'error', text: t('zh-CN', 'error.internal') } } };
+    }
+    try {
+      await commit(event, effects);
+      return effects.result ?? {};
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Either a concurrent delivery of the same event won, or a claim inside the effects lost a race.
+      if (await alreadyProcessed(event)) return duplicate(event);
+      const fallback = effects.onConflict ? await effects.onConflict() : noEffects();
+      await commit(event, fallback);
+      return fallback.result ?? { toast: { kind: 'warning', text: t('zh-CN', 'toast.conflict') } };
+    }
+  };
+}
+
+function unknownSender(store: Store, event: BotEvent, now: Date): Effects {
+  // We do not know the person's locale yet: answer in both languages, and log
+  // the attempt so an admin can see who tried and bind their id.
+  const text = `${t('zh-CN', 'error.unknownSender')}\n${t('en', 'error.unknownSender')}`;
+  const audit = store.db.insert(auditLog).values({
+    id: newId('aud'), orgId: null, actorType: 'platform', actorId: `${event.platform}:${event.sender.platformUserId}`,
+    action: 'unknown_sender', entityType: 'platform_user', entityId: event.sender.platformUserId,
+    data: { platform: event.platform, tenantKey: event.tenantKey ?? null, name: event.sender.name ?? null, text: event.type === 'message' ? event.text.slice(0, 200) : null },
+    createdAt: now.toISOString(),
+  });
+  return {
+    statements: [audit],
+    messages: event.type === 'message' ? [{ operation: 'send', to: event.replyTo, message: { text } }] : [],
+    result: { toast: { kind: 'warning', text } },
+  };
+}

@@ -1,0 +1,195 @@
+// The outbox worker: delivers stored messages through the platform adapters.
+// - A row is claimed with a conditional UPDATE … RETURNING before sending, so two
+//   drains (two Node timers, two Workers instances) never send the same row.
+// - The row id is the platform idempotency key (Lark `uuid`, DingTalk
+//   outTrackId, WeCom task id), so a crash after sending but before marking the
+//   row sent leads to a retry the platform deduplicates.
+// - Messages to one recipient go out in order; different recipients in parallel.
+import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
+import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
+import { DeliveryError } from '../../bots/types';
+import type { Store } from '../../storage/db';
+import { outbox } from '../../storage/schema';
+import type { Clock } from '../clock';
+import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
+import { RateLimiter } from './rate-limit';
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+export interface DrainReport {
+  sent: number;
+  retried: number;
+  failed: number;
+  deferred: number;
+}
+
+export interface OutboxOptions {
+  store: Store;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+  clock: Clock;
+  /** Attempts before a retryable failure becomes permanent. */
+  maxAttempts?: number;
+  /** Recipients served in parallel. */
+  concurrency?: number;
+  /** How long a claimed row stays locked if its sender dies. */
+  lockMs?: number;
+  /** Longest in-process wait for a rate-limit slot before rescheduling instead. */
+  maxInlineWaitMs?: number;
+  log?: (message: string, data?: unknown) => void;
+}
+
+const BATCH = 200;
+
+export class OutboxDeliverer {
+  private readonly limiters = new Map<string, RateLimiter>();
+  private running: Promise<DrainReport> | undefined;
+  private rerun = false;
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  /** Deliver everything that is due. Concurrent calls share one run. */
+  drain(): Promise<DrainReport> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      const total: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+      try {
+        do {
+          this.rerun = false;
+          for (;;) {
+            const report = await this.drainOnce();
+            for (const k of Object.keys(total) as (keyof DrainReport)[]) total[k] += report[k];
+            if (report.sent + report.failed + report.retried === 0) break;
+          }
+        } while (this.rerun);
+      } finally {
+        this.running = undefined;
+      }
+      return total;
+    })();
+    return this.running;
+  }
+
+  private async drainOnce(): Promise<DrainReport> {
+    const { store, clock } = this.options;
+    const nowIso = clock.now().toISOString();
+    const rows = await store.db.select().from(outbox)
+      .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, nowIso), or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso))))
+      .orderBy(asc(outbox.createdAt), asc(outbox.id))
+      .limit(BATCH);
+    const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    if (!rows.length) return report;
+
+    const byRecipient = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = `${row.platform}|${row.recipientKey ?? row.id}`;
+      byRecipient.set(key, [...(byRecipient.get(key) ?? []), row]);
+    }
+    const queues = [...byRecipient.values()];
+    const workers = Array.from({ length: Math.min(this.options.concurrency ?? 8, queues.length) }, async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const row of queue) {
+          const outcome = await this.deliverRow(row);
+          report[outcome]++;
+          // Keep a recipient's messages in order: stop at the first one that must wait.
+          if (outcome === 'deferred' || outcome === 'retried') break;
+        }
+      }
+    });
+    await Promise.all(workers);
+    return report;
+  }
+
+  private async deliverRow(row: OutboxRow): Promise<keyof DrainReport> {
+    const { store, clock } = this.options;
+    const adapter = this.options.adapters.get(row.platform);
+    if (!adapter) return this.fail(row, `platform ${row.platform} is not configured`);
+
+    const now = clock.now();
+    const claimed = await store.db.update(outbox)
+      .set({ lockedUntil: new Date(now.getTime() + (this.options.lockMs ?? 30_000)).toISOString(), attempts: row.attempts + 1 })
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, now.toISOString()))))
+      .returning({ id: outbox.id });
+    if (!claimed.length) return 'deferred';
+
+    const wait = await this.waitForSlot(adapter, row);
+    if (wait > 0) return this.reschedule(row, wait, row.attempts, 'rate limit');
+
+    const message = row.payload as unknown as OutboundMessage;
+    try {
+      if (row.operation === 'send') {
+        const ref = await adapter.send(row.target as never, message, { idempotencyKey: row.idempotencyKey });
+        await this.markSent(row, ref);
+      } else {
+        const ref = await this.resolveRef(row.target as unknown as SentRef | OutboxRowRef);
+        if (ref === 'pending') return this.reschedule(row, 1000, row.attempts, 'waiting for the original message to be sent');
+        if (ref === 'failed') return this.fail(row, 'the message to update was never delivered');
+        await adapter.update(ref, message, { idempotencyKey: row.idempotencyKey });
+        await this.markSent(row, ref);
+      }
+      return 'sent';
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const reason = error instanceof Error ? error.message : String(error);
+      const retryable = !(error instanceof DeliveryError) || error.retryable;
+      if (retryable && attempts < (this.options.maxAttempts ?? 8)) {
+        const backoff = error instanceof DeliveryError && error.retryAfterMs ? error.retryAfterMs : backoffMs(attempts);
+        this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
+        return this.reschedule(row, backoff, attempts, reason);
+      }
+      this.options.log?.(`outbox ${row.id} failed: ${reason}`);
+      return this.fail(row, reason);
+    }
+  }
+
+  /** A slot under the platform's limits: waits briefly in process, else asks to reschedule. */
+  private async waitForSlot(adapter: PlatformAdapter, row: OutboxRow): Promise<number> {
+    let limiter = this.limiters.get(adapter.platform);
+    if (!limiter) this.limiters.set(adapter.platform, (limiter = new RateLimiter(adapter.limits)));
+    const maxInline = this.options.maxInlineWaitMs ?? 2000;
+    for (;;) {
+      const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now());
+      if (wait === 0) return 0;
+      if (wait > maxInline) return wait;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async resolveRef(target: SentRef | OutboxRowRef): Promise<SentRef | 'pending' | 'failed'> {
+    if (!isOutboxRowRef(target)) return target;
+    const [original] = await this.options.store.db.select({ status: outbox.status, sentRef: outbox.sentRef })
+      .from(outbox).where(eq(outbox.id, target.outboxId));
+    if (!original || original.status === 'failed') return 'failed';
+    if (original.status !== 'sent' || !original.sentRef) return 'pending';
+    return original.sentRef as unknown as SentRef;
+  }
+
+  private async markSent(row: OutboxRow, ref: SentRef) {
+    await this.options.store.db.update(outbox)
+      .set({ status: 'sent', sentRef: ref as unknown as Record<string, unknown>, sentAt: this.options.clock.now().toISOString(), lockedUntil: null, lastError: null })
+      .where(eq(outbox.id, row.id));
+  }
+
+  private async reschedule(row: OutboxRow, delayMs: number, attempts: number, reason: string): Promise<'retried' | 'deferred'> {
+    const next = new Date(this.options.clock.now().getTime() + delayMs).toISOString();
+    await this.options.store.db.update(outbox)
+      .set({ nextAttemptAt: next, lockedUntil: null, attempts, lastError: reason })
+      .where(eq(outbox.id, row.id));
+    return attempts > row.attempts ? 'retried' : 'deferred';
+  }
+
+  private async fail(row: OutboxRow, reason: string): Promise<'failed'> {
+    await this.options.store.db.update(outbox)
+      .set({ status: 'failed', lockedUntil: null, lastError: reason.slice(0, 2000) })
+      .where(eq(outbox.id, row.id));
+    return 'failed';
+  }
+}
+
+/** 1 s, 2 s, 4 s … capped at 10 minutes, with ±20% jitter so retries do not stampede. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(600_000, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

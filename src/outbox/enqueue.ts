@@ -1,0 +1,57 @@
+// Turning outbound messages into outbox rows. Callers add these statements to
+// the same atomic batch as the change that caused the message, so a message is
+// stored if and only if its cause is.
+import type { Address, OutboundMessage, Platform, SentRef } from '../../bots/types';
+import type { Statement, Store } from '../../storage/db';
+import { newId } from '../../storage/ids';
+import { outbox } from '../../storage/schema';
+
+/** Update a message that an earlier outbox row sent (resolved when delivering). */
+export interface OutboxRowRef {
+  platform: Platform;
+  outboxId: string;
+}
+
+export type OutboundItem =
+  | { operation: 'send'; to: Address; message: OutboundMessage; orgId?: string | null; subject?: string; idempotencyKey?: string }
+  | { operation: 'update'; ref: SentRef | OutboxRowRef; message: OutboundMessage; orgId?: string | null; subject?: string; idempotencyKey?: string };
+
+export function isOutboxRowRef(ref: SentRef | OutboxRowRef): ref is OutboxRowRef {
+  return 'outboxId' in ref;
+}
+
+/** Who receives the message, for per-recipient rate limits. */
+function recipientKey(item: OutboundItem): string {
+  if (item.operation === 'send') return `${item.to.kind}:${item.to.id}`;
+  return isOutboxRowRef(item.ref) ? `row:${item.ref.outboxId}` : `msg:${item.ref.messageId}`;
+}
+
+export interface PreparedOutbound {
+  id: string;
+  statement: Statement;
+}
+
+/** One outbox row per item. The row id doubles as the idempotency key (≤ 50 chars, as Lark's uuid requires). */
+export function prepareOutbound(store: Store, item: OutboundItem, now: Date): PreparedOutbound {
+  const id = item.idempotencyKey ?? newId('ob');
+  const platform = item.operation === 'send' ? item.to.platform : item.ref.platform;
+  const statement = store.db.insert(outbox).values({
+    id,
+    orgId: item.orgId ?? null,
+    platform,
+    operation: item.operation,
+    target: (item.operation === 'send' ? item.to : item.ref) as unknown as Record<string, unknown>,
+    payload: item.message as unknown as Record<string, unknown>,
+    idempotencyKey: id,
+    subject: item.subject ?? null,
+    recipientKey: recipientKey(item),
+    status: 'pending',
+    nextAttemptAt: now.toISOString(),
+    createdAt: now.toISOString(),
+  });
+  return { id, statement };
+}
+
+export function outboxStatements(store: Store, items: OutboundItem[], now: Date): Statement[] {
+  return items.map((item) => prepareOutbound(store, item, now).statement);
+}

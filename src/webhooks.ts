@@ -1,0 +1,31 @@
+// /webhooks/<platform>[/<sub>]: hands each request to its platform adapter,
+// which verifies, parses and calls back into the dispatcher.
+import { Hono } from 'hono';
+import type { PlatformAdapter, WebhookContext } from '../bots/types';
+import type { AppEnv } from './app';
+import type { Dispatch } from './inbound/dispatch';
+
+const SETUP_HINT: Record<string, string> = {
+  lark: 'LARK_APP_ID and LARK_APP_SECRET',
+  wecom: 'WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY',
+  dingtalk: 'DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET',
+};
+
+export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, dispatch: Dispatch) {
+  const routes = new Hono<AppEnv>();
+  const handle = (subPath: string) => async (c: Parameters<Parameters<typeof routes.all>[1]>[0]) => {
+    const platform = c.req.param('platform') ?? '';
+    const adapter = adapters.get(platform);
+    if (!adapter) {
+      const hint = SETUP_HINT[platform];
+      return c.json({ error: { code: 'not_configured', message: hint ? `${platform} is not configured on this server: set ${hint}.` : `Unknown platform ${platform}` } }, 404);
+    }
+    if (!adapter.webhookPaths.includes(subPath)) return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
+    const { clock, defer } = c.get('deps');
+    const ctx: WebhookContext = { now: () => clock.now(), dispatch, defer };
+    return adapter.handleWebhook(c.req.raw, ctx, subPath);
+  };
+  routes.all('/:platform', handle(''));
+  routes.all('/:platform/:sub', (c) => handle(`/${c.req.param('sub')}`)(c));
+  return routes;
+}
