@@ -1,6 +1,6 @@
 // /webhooks/<platform>[/<sub>]: hands each request to its platform adapter,
 // which verifies, parses and calls back into the dispatcher.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { PlatformAdapter, WebhookContext } from '../bots/types';
 import type { AppEnv } from './app';
 import type { Dispatch } from './inbound/dispatch';
@@ -13,7 +13,7 @@ const SETUP_HINT: Record<string, string> = {
 
 export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, dispatch: Dispatch) {
   const routes = new Hono<AppEnv>();
-  const handle = (subPath: string) => async (c: Parameters<Parameters<typeof routes.all>[1]>[0]) => {
+  const handle = (subPath: string) => async (c: Context<AppEnv>) => {
     const platform = c.req.param('platform') ?? '';
     const adapter = adapters.get(platform);
     if (!adapter) {
