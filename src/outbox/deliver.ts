@@ -82,9 +82,13 @@ export class OutboxDeliverer {
     const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
     if (!rows.length) return report;
 
+    // Queue per recipient; an update of a row in this batch queues behind that row.
+    const queueOf = new Map<string, string>();
     const byRecipient = new Map<string, OutboxRow[]>();
     for (const row of rows) {
-      const key = `${row.platform}|${row.recipientKey ?? row.id}`;
+      const original = row.recipientKey?.startsWith('row:') ? queueOf.get(row.recipientKey.slice(4)) : undefined;
+      const key = original ?? `${row.platform}|${row.recipientKey ?? row.id}`;
+      queueOf.set(row.id, key);
       byRecipient.set(key, [...(byRecipient.get(key) ?? []), row]);
     }
     const queues = [...byRecipient.values()];

@@ -1,0 +1,147 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeliveryError, type Address, type OutboundMessage, type PlatformAdapter, type SentRef } from '../../bots/types';
+import { outbox } from '../../storage/schema';
+import { openSqlite, type SqliteStore } from '../../storage/sqlite';
+import { tempDbPath } from '../../test/helpers/app';
+import { fixedClock } from '../clock';
+import { OutboxDeliverer } from './deliver';
+import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
+
+/** A recording adapter whose behaviour each test scripts. */
+function recordingAdapter(behaviour: (to: Address | SentRef, message: OutboundMessage, call: number) => void = () => {}) {
+  const calls: { op: 'send' | 'update'; to: Address | SentRef; message: OutboundMessage; key: string }[] = [];
+  const adapter: PlatformAdapter = {
+    platform: 'lark', webhookPaths: [''], inlineCardUpdates: true, limits: { perSecond: 1000 },
+    async handleWebhook() { return new Response(null); },
+    async send(to, message, { idempotencyKey }) {
+      calls.push({ op: 'send', to, message, key: idempotencyKey });
+      behaviour(to, message, calls.length);
+      return { platform: 'lark', messageId: `m_${calls.length}` };
+    },
+    async update(ref, message, { idempotencyKey }) {
+      calls.push({ op: 'update', to: ref, message, key: idempotencyKey });
+      behaviour(ref, message, calls.length);
+    },
+  };
+  return { adapter, calls };
+}
+
+const to = (id: string): Address => ({ platform: 'lark', kind: 'user', id });
+const send = (id: string, text: string): OutboundItem => ({ operation: 'send', to: to(id), message: { text } });
+
+let store: SqliteStore;
+let cleanup: () => void;
+afterEach(() => { store?.close(); cleanup?.(); });
+
+function setup(adapter: PlatformAdapter, opts: Partial<ConstructorParameters<typeof OutboxDeliverer>[0]> = {}) {
+  const db = tempDbPath();
+  cleanup = db.cleanup;
+  store = openSqlite(db.path);
+  const clock = fixedClock('2026-11-27T02:00:00Z');
+  const deliverer = new OutboxDeliverer({ store, adapters: new Map([['lark', adapter]]), clock, ...opts });
+  return { clock, deliverer, path: db.path };
+}
+
+const rows = () => store.db.select().from(outbox).orderBy(outbox.createdAt, outbox.id);
+
+describe('outbox delivery', () => {
+  it('sends each stored message once, in order per recipient, with its row id as idempotency key', async () => {
+    const { adapter, calls } = recordingAdapter();
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u1', 'first'), send('u1', 'second'), send('u2', 'other')], clock.now()));
+    const report = await deliverer.drain();
+    expect(report.sent).toBe(3);
+    expect(calls.filter((c) => (c.to as Address).id === 'u1').map((c) => (c.message as { text: string }).text)).toEqual(['first', 'second']);
+    const stored = await rows();
+    expect(stored.every((r) => r.status === 'sent' && r.sentRef)).toBe(true);
+    expect(calls.map((c) => c.key).sort()).toEqual(stored.map((r) => r.id).sort());
+    expect((await deliverer.drain()).sent).toBe(0);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('retries retryable failures with backoff and gives up on permanent ones', async () => {
+    const { adapter, calls } = recordingAdapter((target, message, n) => {
+      const text = (message as { text: string }).text;
+      if (text === 'flaky' && n === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
+      if (text === 'doomed') throw new DeliveryError('bad receive_id', false, undefined, 230001);
+    });
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u1', 'flaky'), send('u2', 'doomed')], clock.now()));
+    const first = await deliverer.drain();
+    expect(first).toMatchObject({ sent: 0, retried: 1, failed: 1 });
+    let [flaky, doomed] = await rows();
+    expect(flaky.status).toBe('pending');
+    expect(new Date(flaky.nextAttemptAt).getTime() - clock.now().getTime()).toBe(5000);
+    expect(doomed).toMatchObject({ status: 'failed', lastError: 'bad receive_id' });
+    // Not due yet: nothing happens.
+    expect((await deliverer.drain()).sent).toBe(0);
+    clock.advance(5001);
+    expect((await deliverer.drain()).sent).toBe(1);
+    [flaky] = await rows();
+    expect(flaky).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(calls.filter((c) => (c.message as { text: string }).text === 'flaky')).toHaveLength(2);
+  });
+
+  it('stops after maxAttempts retryable failures', async () => {
+    const { adapter } = recordingAdapter(() => { throw new Error('socket hang up'); });
+    const { deliverer, clock } = setup(adapter, { maxAttempts: 3 });
+    await store.atomic(outboxStatements(store, [send('u1', 'x')], clock.now()));
+    for (let i = 0; i < 3; i++) {
+      await deliverer.drain();
+      clock.advance(3_600_000);
+    }
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, lastError: 'socket hang up' });
+  });
+
+  it('never sends a row twice when two deliverers drain the same database at once', async () => {
+    const { adapter, calls } = recordingAdapter();
+    const { clock, path } = setup(adapter);
+    const second = openSqlite(path);
+    try {
+      const a = new OutboxDeliverer({ store, adapters: new Map([['lark', adapter]]), clock });
+      const b = new OutboxDeliverer({ store: second, adapters: new Map([['lark', adapter]]), clock });
+      await store.atomic(outboxStatements(store, Array.from({ length: 40 }, (_, i) => send(`u${i % 7}`, `m${i}`)), clock.now()));
+      const [ra, rb] = await Promise.all([a.drain(), b.drain()]);
+      expect(ra.sent + rb.sent).toBe(40);
+      expect(new Set(calls.map((c) => c.key)).size).toBe(40);
+      expect(calls).toHaveLength(40);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('delivers an update of an earlier row after that row is sent, using its platform reference', async () => {
+    const { adapter, calls } = recordingAdapter();
+    const { deliverer, clock } = setup(adapter);
+    const original = prepareOutbound(store, send('u1', 'card v1'), clock.now());
+    const update = prepareOutbound(store, { operation: 'update', ref: { platform: 'lark', outboxId: original.id }, message: { text: 'card v2' } }, clock.now());
+    await store.atomic([original.statement, update.statement]);
+    await deliverer.drain();
+    expect(calls.map((c) => c.op)).toEqual(['send', 'update']);
+    expect(calls[1].to).toEqual({ platform: 'lark', messageId: 'm_1' });
+  });
+
+  it('holds messages back instead of exceeding a per-recipient limit', async () => {
+    const { adapter, calls } = recordingAdapter();
+    adapter.limits.perRecipient = { count: 2, windowMs: 60_000 };
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u1', 'a'), send('u1', 'b'), send('u1', 'c'), send('u2', 'd')], clock.now()));
+    const report = await deliverer.drain();
+    expect(report.sent).toBe(3);
+    expect(calls.map((c) => (c.message as { text: string }).text).sort()).toEqual(['a', 'b', 'd']);
+    const [c] = await store.db.select().from(outbox).where(eq(outbox.status, 'pending'));
+    expect(c.attempts).toBe(0);
+    expect(new Date(c.nextAttemptAt).getTime()).toBeGreaterThan(clock.now().getTime() + 50_000);
+  });
+
+  it('keeps a message whose platform is not configured as failed, with the reason', async () => {
+    const { adapter } = recordingAdapter();
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [{ operation: 'send', to: { platform: 'wecom', kind: 'user', id: 'x' }, message: { text: 'hi' } }], clock.now()));
+    await deliverer.drain();
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: 'failed', lastError: 'platform wecom is not configured' });
+  });
+});
