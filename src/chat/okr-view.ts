@@ -1,0 +1,85 @@
+// Builds the card view models (cards/view.ts) for one person from storage:
+// their current cycle, objectives and KRs numbered in display order, each with
+// progress and status computed by the pure functions in src/okr.
+import { inArray } from 'drizzle-orm';
+import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
+import type { Store } from '../../storage/db';
+import { resolveCycle } from '../../storage/repos/cycles';
+import { keyResultsOf, objectivesAlignedTo, personOkrs } from '../../storage/repos/okrs';
+import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
+import { keyResults } from '../../storage/schema';
+import { localDate, expectedPace } from '../okr/pace';
+import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../okr/progress';
+import { trackStatus } from '../okr/status';
+
+export interface PersonOkrView {
+  cycle: (CycleView & { row: Cycle }) | undefined;
+  objectives: ObjectiveView[];
+  /** Every KR in display order: krs[n - 1] is "KRn". */
+  krs: (KrView & { objectiveTitle: string; row: KeyResult })[];
+}
+
+export async function loadPersonOkrView(store: Store, orgId: string, person: Person, now: Date, timezone?: string): Promise<PersonOkrView> {
+  const tz = person.timezone ?? timezone;
+  const row = await resolveCycle(store, orgId, undefined, localDate(now, tz));
+  if (!row) return { cycle: undefined, objectives: [], krs: [] };
+  const expected = expectedPace(row, now, tz);
+  const cycle = { id: row.id, name: row.name, startsOn: row.startsOn, endsOn: row.endsOn, expectedPace: expected, row };
+  const owned = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
+
+  const childProgress = await childrenProgress(store, orgId, owned.flatMap((o) => o.keyResults).filter((k) => k.progressMode === 'children'));
+  const parentTitles = await krTitles(store, owned.map((o) => o.objective.parentKrId).filter((id): id is string => !!id));
+
+  const krs: PersonOkrView['krs'] = [];
+  const objectives: ObjectiveView[] = owned.map(({ objective, keyResults: list }) => {
+    const sums = emptySums();
+    const views = list.map((kr) => {
+      const p = kr.progressMode === 'children' && childProgress.has(kr.id)
+        ? { progress: childProgress.get(kr.id)!, raw: childProgress.get(kr.id)! }
+        : krProgress(kr);
+      addToSums(sums, p.progress, kr.weight);
+      const view: PersonOkrView['krs'][number] = {
+        number: krs.length + 1, id: kr.id, title: kr.title, kind: kr.kind, start: kr.startValue, target: kr.targetValue,
+        current: kr.currentValue, unit: kr.unit, direction: kr.direction, progress: p.progress, rawProgress: p.raw,
+        status: trackStatus({ progress: p.progress, expected, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt }),
+        confidence: kr.confidence, lastCheckInAt: kr.lastCheckInAt, progressMode: kr.progressMode,
+        objectiveTitle: objective.title, row: kr,
+      };
+      krs.push(view);
+      return view;
+    });
+    const progress = objectiveProgressFromSums(sums);
+    const confidences = list.map((k) => k.confidence).filter((c): c is number => c != null);
+    return {
+      id: objective.id, title: objective.title, progress,
+      status: trackStatus({ progress, expected, confidence: confidences.length ? Math.min(...confidences) : null, hasCheckIn: list.some((k) => k.lastCheckInAt) }),
+      parentTitle: objective.parentKrId ? parentTitles.get(objective.parentKrId) ?? null : null,
+      keyResults: views,
+    };
+  });
+  return { cycle, objectives, krs };
+}
+
+/** Progress of 'children' KRs: the mean progress of the objectives aligned to them (one level). */
+async function childrenProgress(store: Store, orgId: string, parents: KeyResult[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!parents.length) return out;
+  const children = (await objectivesAlignedTo(store, orgId, parents.map((k) => k.id))).filter((o) => o.status === 'active');
+  const krsByObjective = await keyResultsOf(store, children.map((o) => o.id), { activeOnly: true });
+  const perParent = new Map<string, number[]>();
+  for (const child of children) {
+    const sums = emptySums();
+    for (const kr of krsByObjective.get(child.id) ?? []) addToSums(sums, krProgress(kr).progress, kr.weight);
+    const list = perParent.get(child.parentKrId!) ?? [];
+    list.push(objectiveProgressFromSums(sums));
+    perParent.set(child.parentKrId!, list);
+  }
+  for (const [id, list] of perParent) out.set(id, list.reduce((a, b) => a + b, 0) / list.length);
+  return out;
+}
+
+async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await store.db.select({ id: keyResults.id, title: keyResults.title }).from(keyResults).where(inArray(keyResults.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.title]));
+}
