@@ -26,3 +26,8 @@ export interface ChatHandlers {
   message(ctx: ChatContext, event: MessageEvent): Promise<Effects>;
   cardAction(ctx: ChatContext, event: CardActionEvent): Promise<Effects>;
 }
+
+/** Handles one card action id (e.g. `kr.checkin`). */
+export type ActionHandler = (ctx: ChatContext, event: CardActionEvent) => Promise<Effects>;
+/** Handles a parsed chat command; undefined lets the default handling run. */
+export type CommandHandler = (ctx: ChatContext, command: import('./parse').Command, event: MessageEvent) => Promise<Effects | undefined>;

@@ -1,12 +1,101 @@
-// Routes chat events to flows. (Filled in as the flows land.)
-import type { ChatHandlers } from './context';
-import { noEffects } from './effects';
+// Routes a known person's chat message or card click to the flow that handles
+// it. Flows live in ./flows; card actions are looked up by their action id.
+import type { CardActionEvent, MessageEvent } from '../../bots/types';
+import { buildMyOkrsCard } from '../../cards/my-okrs';
+import { buildKrProgressCard } from '../../cards/kr-progress';
+import { helpText } from '../../cards/help';
+import { t } from '../i18n';
+import { parseCommand, type Command } from './parse';
+import type { ActionHandler, ChatContext, ChatHandlers } from './context';
+import { noEffects, type Effects } from './effects';
+import { checkIn, krList, personView } from './flows/checkin';
+import { teamStatus } from './flows/team';
+import { extraActions, extraCommands, activeConversation } from './extensions';
 
-export const chatHandlers: ChatHandlers = {
-  async message(ctx) {
-    return { ...noEffects(), messages: [ctx.reply({ text: 'Polaris' })] };
+
+const text = (ctx: ChatContext, message: string): Effects => ({ ...noEffects(), messages: [ctx.reply({ text: message })] });
+const toast = (kind: 'success' | 'info' | 'warning' | 'error', message: string): Effects => ({ ...noEffects(), result: { toast: { kind, text: message } } });
+
+async function myOkrs(ctx: ChatContext): Promise<Effects> {
+  const view = await personView(ctx);
+  if (!view.cycle) return text(ctx, t(ctx.locale, 'chat.noCycle'));
+  const card = buildMyOkrsCard({ person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale }, cycle: view.cycle, objectives: view.objectives });
+  return { ...noEffects(), messages: [ctx.reply({ card }, `person:${ctx.person.id}:okrs`)] };
+}
+
+async function checkInCommand(ctx: ChatContext, command: Extract<Command, { type: 'checkin' }>): Promise<Effects> {
+  const view = await personView(ctx);
+  if (!view.cycle) return text(ctx, t(ctx.locale, 'chat.noCycle'));
+  if (!view.krs.length) return text(ctx, t(ctx.locale, 'chat.noObjectives'));
+  const kr = view.krs[command.kr - 1];
+  if (!kr) return text(ctx, t(ctx.locale, 'chat.krNotFound', { kr: `KR${command.kr}`, list: krList(view) }));
+  const outcome = checkIn(ctx, view, kr, { value: command.value, percentSign: command.percentSign, confidence: command.confidence, note: command.note, source: 'chat' });
+  if (!outcome.ok) return text(ctx, outcome.message);
+  return { ...outcome.effects, messages: [ctx.reply({ card: outcome.card }, `kr:${kr.id}`)] };
+}
+
+async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Effects> {
+  const conversation = await activeConversation(ctx, event);
+  if (conversation) return conversation;
+  const command = parseCommand(event.text);
+  const extra = extraCommands[command.type];
+  if (extra) {
+    const handled = await extra(ctx, command, event);
+    if (handled) return handled;
+  }
+  switch (command.type) {
+    case 'help': return text(ctx, helpText(ctx.locale));
+    case 'my_okrs': return myOkrs(ctx);
+    case 'checkin': return checkInCommand(ctx, command);
+    case 'team': return teamStatus(ctx);
+    case 'invalid': return text(ctx, command.hint ?? t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
+    default: return text(ctx, t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
+  }
+}
+
+/** A KR the clicking person owns, from a card value; anything else is refused. */
+async function ownKr(ctx: ChatContext, event: CardActionEvent) {
+  const view = await personView(ctx);
+  return { view, kr: view.krs.find((k) => k.id === event.value.kr) };
+}
+
+function refuse(ctx: ChatContext, event: CardActionEvent, reason: string): Effects {
+  console.warn(`[polaris] refused card action ${event.actionId} from ${ctx.person.id}: ${reason}`, event.value);
+  return toast('error', t(ctx.locale, 'toast.notAllowed'));
+}
+
+const krActions: Record<string, ActionHandler> = {
+  async 'kr.open'(ctx, event) {
+    const { view, kr } = await ownKr(ctx, event);
+    if (!kr) return refuse(ctx, event, 'not the owner of this KR');
+    const card = buildKrProgressCard({ person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale }, kr, objectiveTitle: kr.objectiveTitle });
+    void view;
+    return { ...noEffects(), messages: [ctx.reply({ card }, `kr:${kr.id}`)], result: { toast: { kind: 'info', text: `KR${kr.number}` } } };
   },
-  async cardAction() {
-    return noEffects();
+  async 'kr.checkin'(ctx, event) {
+    const { view, kr } = await ownKr(ctx, event);
+    if (!kr) return refuse(ctx, event, 'not the owner of this KR');
+    const value = Number(event.value.value);
+    if (!Number.isFinite(value)) return toast('error', t(ctx.locale, 'checkin.badValue', { kr: `KR${kr.number}` }));
+    const outcome = checkIn(ctx, view, kr, { value, source: 'card' });
+    if (!outcome.ok) return toast('error', outcome.message);
+    return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };
+  },
+  async 'kr.confidence'(ctx, event) {
+    const { view, kr } = await ownKr(ctx, event);
+    if (!kr) return refuse(ctx, event, 'not the owner of this KR');
+    const confidence = Number(event.value.confidence);
+    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10) return toast('error', t(ctx.locale, 'checkin.badConfidence'));
+    const outcome = checkIn(ctx, view, kr, { value: kr.current, confidence, source: 'card' });
+    if (!outcome.ok) return toast('error', outcome.message);
+    return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };
   },
 };
+
+async function handleCardAction(ctx: ChatContext, event: CardActionEvent): Promise<Effects> {
+  const handler = krActions[event.actionId] ?? extraActions[event.actionId];
+  if (!handler) return toast('warning', t(ctx.locale, 'toast.unknownAction'));
+  return handler(ctx, event);
+}
+
+export const chatHandlers: ChatHandlers = { message: handleMessage, cardAction: handleCardAction };
