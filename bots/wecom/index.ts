@@ -1,0 +1,172 @@
+// The WeCom (企业微信) self-built app adapter: callback URL verification,
+// encrypted message/event callbacks, and app messages with template cards.
+// https://developer.work.weixin.qq.com/document/path/90238 (接收消息与事件)
+import type { Config } from '../../src/config';
+import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type PlatformAdapter, type SentRef, type WebhookContext } from '../types';
+import { WecomClient } from './client';
+import { decryptWecom, WecomCryptoError } from './crypto';
+import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './parse';
+import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
+import { verifyWecomSignature, type SignedQuery } from './verify';
+
+export type WecomConfig = NonNullable<Config['wecom']>;
+
+export interface WecomAdapterOptions {
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** Page a buttonless `text_notice` card opens when tapped (WeCom requires one); without it such cards go as markdown. */
+  cardUrl?: string;
+  /** How long the webhook waits for processing before acknowledging anyway (WeCom retries after 5 s). */
+  ackBudgetMs?: number;
+}
+
+/** WeCom's replace_name for a clicked button ("已处理"-style outcome). */
+const REPLACE_NAME_MAX = 20;
+
+function plainResponse(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+function signedQuery(url: URL): SignedQuery {
+  return { msgSignature: url.searchParams.get('msg_signature'), timestamp: url.searchParams.get('timestamp'), nonce: url.searchParams.get('nonce') };
+}
+
+/** Reads at most `max` bytes of the body; undefined when it is larger. */
+async function readLimited(request: Request, max: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > max) return undefined;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) { all.set(c, offset); offset += c.length; }
+  return new TextDecoder().decode(all);
+}
+
+export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOptions = {}): PlatformAdapter {
+  const client = new WecomClient({ corpId: config.corpId, secret: config.secret, agentId: config.agentId, apiBase: config.apiBase, fetch: options.fetch, now: options.now });
+  const ackBudgetMs = options.ackBudgetMs ?? 4_000;
+
+  // https://developer.work.weixin.qq.com/document/path/90930 (验证URL有效性)
+  async function verifyUrl(url: URL, ctx: WebhookContext): Promise<Response> {
+    // URLSearchParams decodes `+` as a space; base64 never contains spaces, so they were `+`.
+    const echostr = url.searchParams.get('echostr')?.replace(/ /g, '+');
+    if (!echostr) return plainResponse('missing echostr', 400);
+    const verified = await verifyWecomSignature({ token: config.token, query: signedQuery(url), encrypt: echostr, now: ctx.now() });
+    if (!verified.ok) return plainResponse(verified.reason, 401);
+    const { message } = await decryptWecom(config.encodingAesKey, echostr, config.corpId);
+    return plainResponse(message);
+  }
+
+  async function receive(request: Request, url: URL, ctx: WebhookContext): Promise<Response> {
+    const body = await readLimited(request, MAX_BODY_BYTES);
+    if (body === undefined) return plainResponse('body too large', 413);
+    const envelope = parseEnvelope(body);
+    const verified = await verifyWecomSignature({ token: config.token, query: signedQuery(url), encrypt: envelope.encrypt, now: ctx.now() });
+    if (!verified.ok) return plainResponse(verified.reason, 401);
+    const { message } = await decryptWecom(config.encodingAesKey, envelope.encrypt, config.corpId);
+    const inbound = parseDecrypted(message, config.corpId);
+    if (inbound.kind === 'ignored') return plainResponse('');
+
+    // Acknowledge within WeCom's 5 s: wait for processing up to the budget, then let it finish in the background.
+    // A failure seen within the budget answers 500 so WeCom retries (the core deduplicates on eventId).
+    const processing = ctx.dispatch(inbound.event);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ackBudgetMs); });
+    try {
+      const outcome = await Promise.race([processing.then(() => 'done' as const), budget]);
+      if (outcome === 'late') ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
+    } catch (error) {
+      console.error('[polaris] wecom event failed', error);
+      return plainResponse('processing failed', 500);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Empty body: no passive reply; card changes go out through update_template_card.
+    return plainResponse('');
+  }
+
+  async function handleWebhook(request: Request, ctx: WebhookContext): Promise<Response> {
+    try {
+      const url = new URL(request.url);
+      if (request.method === 'GET') return await verifyUrl(url, ctx);
+      if (request.method === 'POST') return await receive(request, url, ctx);
+      return new Response('method not allowed', { status: 405, headers: { allow: 'GET, POST' } });
+    } catch (error) {
+      if (error instanceof WecomCryptoError || error instanceof WecomXmlError) return plainResponse(`bad request: ${error.message}`, 400);
+      console.error('[polaris] wecom webhook failed', error);
+      return plainResponse('internal error', 500);
+    }
+  }
+
+  async function send(to: Address, message: OutboundMessage, delivery: DeliveryOptions): Promise<SentRef> {
+    if (to.kind !== 'user') throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
+    const taskId = taskIdFor(delivery.idempotencyKey);
+    let rendered;
+    try {
+      rendered = renderOutbound(message, taskId, { cardUrl: options.cardUrl });
+    } catch (error) {
+      if (error instanceof WecomRenderError) throw new DeliveryError(error.message, false);
+      throw error;
+    }
+    let ref: SentRef | undefined;
+    for (const [i, body] of rendered.bodies.entries()) {
+      // Text parts use WeCom's duplicate check so a retried row does not repeat them; cards are unique by task_id.
+      const result = await client.sendMessage([to.id], body, { duplicateCheck: body.msgtype !== 'template_card' });
+      if (i !== rendered.primary) continue;
+      const extra: NonNullable<SentRef['extra']> = { userid: to.id };
+      if (body.msgtype === 'template_card') extra.taskId = taskId;
+      if (result.responseCode) extra.responseCode = result.responseCode;
+      if (result.invalidUsers.length) extra.invaliduser = result.invalidUsers;
+      ref = { platform: 'wecom', messageId: result.msgid, extra };
+    }
+    return ref!;
+  }
+
+  async function update(ref: SentRef, message: OutboundMessage, delivery: DeliveryOptions): Promise<void> {
+    const responseCode = ref.extra?.responseCode;
+    const userid = ref.extra?.userid;
+    if (typeof responseCode !== 'string' || !responseCode || typeof userid !== 'string') {
+      throw new DeliveryError('WeCom can only update a template card with the response_code from its send or click (none recorded for this message)', false);
+    }
+    if (message.card === undefined) {
+      await client.updateTemplateCard({ userids: [userid], responseCode, replaceName: clip(message.text, REPLACE_NAME_MAX) });
+      return;
+    }
+    const taskId = typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
+    let templateCard;
+    try {
+      templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
+    } catch (error) {
+      if (error instanceof WecomRenderError) throw new DeliveryError(error.message, false);
+      throw error;
+    }
+    await client.updateTemplateCard({ userids: [userid], responseCode, templateCard });
+  }
+
+  return {
+    platform: 'wecom',
+    webhookPaths: [''],
+    inlineCardUpdates: false,
+    handleWebhook: (request, ctx) => handleWebhook(request, ctx),
+    send,
+    update,
+    // A member receives at most 30 app messages a minute (and 1000 an hour); WeCom silently drops the excess,
+    // so the outbox must hold them back. Each API allows 10,000 calls a minute per corp (~166/s) shared with
+    // the corp's other apps: 50/s leaves them headroom.
+    // https://developer.work.weixin.qq.com/document/path/90312 (频率限制)
+    limits: { perSecond: 50, perRecipient: { count: 30, windowMs: 60_000 } },
+  };
+}

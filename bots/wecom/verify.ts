@@ -1,0 +1,40 @@
+// Pure checks of WeCom's callback signature.
+// https://developer.work.weixin.qq.com/document/path/90930 (回调配置: msg_signature)
+import { sha1Hex, timingSafeEqual } from './crypto';
+
+/**
+ * How far a callback timestamp may be from our clock. WeCom retries a
+ * delivery within seconds, so the window only has to absorb clock skew; it
+ * bounds how long a captured request can be replayed (the core also
+ * deduplicates on event ids). An hour tolerates badly synced servers.
+ */
+export const MAX_TIMESTAMP_SKEW_MS = 60 * 60 * 1000;
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+export interface SignedQuery {
+  msgSignature: string | null;
+  timestamp: string | null;
+  nonce: string | null;
+}
+
+/** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex. */
+export function wecomSignature(token: string, timestamp: string, nonce: string, encrypt: string): Promise<string> {
+  return sha1Hex([token, timestamp, nonce, encrypt].sort().join(''));
+}
+
+export async function verifyWecomSignature(input: {
+  token: string;
+  query: SignedQuery;
+  encrypt: string;
+  now: Date;
+  maxSkewMs?: number;
+}): Promise<VerifyResult> {
+  const { msgSignature, timestamp, nonce } = input.query;
+  if (!msgSignature || !timestamp || !nonce) return { ok: false, reason: 'missing msg_signature, timestamp or nonce' };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
+  const skew = Math.abs(input.now.getTime() - Number(timestamp) * 1000);
+  if (skew > (input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS)) return { ok: false, reason: 'timestamp outside the allowed window' };
+  const expected = await wecomSignature(input.token, timestamp, nonce, input.encrypt);
+  return timingSafeEqual(expected, msgSignature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'msg_signature mismatch' };
+}
