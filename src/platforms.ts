@@ -1,9 +1,11 @@
 // The adapters this server runs: one per platform whose credentials are set.
 // (Adapters are registered here as they land.)
 import type { PlatformAdapter } from '../bots/types';
+import { createWecomAdapter } from '../bots/wecom';
 import type { Config } from './config';
 
-export function createAdapters(_config: Config): PlatformAdapter[] {
+export function createAdapters(config: Config): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
+  if (config.wecom) adapters.push(createWecomAdapter(config.wecom));
   return adapters;
 }
