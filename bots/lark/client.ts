@@ -1,0 +1,275 @@
+// Outbound Lark API calls through the official SDK (`@larksuiteoapi/node-sdk`),
+// with its HTTP layer replaced by `fetch` (injectable, Workers-friendly) and its
+// token cache replaced by one per client on an injectable clock.
+import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
+import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
+import { sha256Hex } from './crypto';
+import { renderLarkMessage } from './render';
+
+export interface LarkClientConfig {
+  appId: string;
+  appSecret: string;
+  /** Base URL: https://open.feishu.cn, https://open.larksuite.com, or an emulator. */
+  domain: string;
+}
+
+export interface LarkClientOptions {
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /**
+   * 'sdk': the official SDK; 'rest': plain fetch; 'auto' (default): the SDK where
+   * it loads (Node), plain fetch where it cannot (Cloudflare Workers).
+   */
+  transport?: 'auto' | 'sdk' | 'rest';
+}
+
+export interface LarkClient {
+  send(to: { kind: 'user' | 'group'; id: string }, message: OutboundMessage, idempotencyKey: string): Promise<SentRef>;
+  update(messageId: string, message: OutboundMessage): Promise<void>;
+  /** Delayed card update with a callback's token (30 min, at most twice). */
+  updateWithToken(token: string, card: Record<string, unknown>): Promise<void>;
+}
+
+/** Lark codes worth retrying later. https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
+const RATE_LIMIT_CODES = new Set([230020, 99991400]);
+/** Invalid or expired tenant_access_token: refresh and retry once. */
+const TOKEN_CODES = new Set([99991663, 99991664]);
+const DEFAULT_RETRY_AFTER_MS = 1000;
+const MAX_UUID_LENGTH = 50;
+
+/** A non-2xx HTTP answer, as the SDK would see an axios error. */
+export class LarkHttpError extends Error {
+  constructor(readonly status: number, readonly body: unknown, readonly headers: Headers) {
+    super(`HTTP ${status}`);
+  }
+}
+
+interface RequestOptions {
+  url?: string;
+  method?: string;
+  headers?: Record<string, unknown>;
+  params?: Record<string, unknown>;
+  data?: unknown;
+  paramsSerializer?: (params: Record<string, unknown>) => string;
+}
+
+/** The subset of axios the SDK calls (`request`, `post`), answering with the JSON body like its default instance. */
+export function fetchHttpInstance(fetchFn: typeof fetch) {
+  async function request(opts: RequestOptions): Promise<unknown> {
+    const url = new URL(opts.url ?? '');
+    if (opts.params && Object.keys(opts.params).length > 0) {
+      url.search = opts.paramsSerializer
+        ? opts.paramsSerializer(opts.params)
+        : new URLSearchParams(Object.entries(opts.params).map(([k, v]) => [k, String(v)])).toString();
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined && v !== null) headers.set(k, String(v));
+    const method = (opts.method ?? 'GET').toUpperCase();
+    const hasBody = opts.data !== undefined && method !== 'GET';
+    if (hasBody) headers.set('content-type', 'application/json; charset=utf-8');
+    const response = await fetchFn(url, { method, headers, body: hasBody ? JSON.stringify(opts.data) : undefined });
+    const text = await response.text();
+    let body: unknown = text;
+    try { body = text ? JSON.parse(text) : {}; } catch { /* keep the text */ }
+    if (!response.ok) throw new LarkHttpError(response.status, body, response.headers);
+    return body;
+  }
+  const withMethod = (method: string) => (url: string, data?: unknown, opts: RequestOptions = {}) => request({ ...opts, url, method, data });
+  const noBody = (method: string) => (url: string, opts: RequestOptions = {}) => request({ ...opts, url, method });
+  return {
+    request, post: withMethod('POST'), put: withMethod('PUT'), patch: withMethod('PATCH'),
+    get: noBody('GET'), delete: noBody('DELETE'), head: noBody('HEAD'), options: noBody('OPTIONS'),
+  };
+}
+
+/**
+ * The SDK's cache interface, on our clock. The SDK computes expiry as
+ * `Date.now() + expire - 3 min`; we keep that lifetime but measure it with `now()`.
+ */
+export function clockedTokenCache(now: () => Date) {
+  const values = new Map<string, { value: unknown; expiresAt?: number }>();
+  const keyOf = (key: string | Symbol, namespace?: string) => `${namespace ?? ''}/${String(key)}`;
+  return {
+    async get(key: string | Symbol, options?: { namespace?: string }) {
+      const entry = values.get(keyOf(key, options?.namespace));
+      if (!entry) return undefined;
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now().getTime()) return undefined;
+      return entry.value;
+    },
+    async set(key: string | Symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }) {
+      const expiresAt = expiredTime === undefined ? undefined : now().getTime() + (expiredTime - Date.now());
+      values.set(keyOf(key, options?.namespace), { value, expiresAt });
+      return true;
+    },
+    clear() { values.clear(); },
+  };
+}
+
+interface LarkBody { code?: number; msg?: string; data?: Record<string, unknown> }
+
+function retryAfterFrom(headers: Headers | undefined): number {
+  // Lark's gateway tells when the window resets, in seconds.
+  const reset = Number(headers?.get('x-ogw-ratelimit-reset'));
+  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : DEFAULT_RETRY_AFTER_MS;
+}
+
+/** Classifies a Lark answer or failure for the outbox. */
+export function toDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (error instanceof LarkHttpError) {
+    const body = (error.body && typeof error.body === 'object' ? error.body : {}) as LarkBody;
+    if (typeof body.code === 'number' && body.code !== 0) return codeError(body, error.status, error.headers);
+    const retryable = error.status >= 500 || error.status === 429;
+    return new DeliveryError(`Lark HTTP ${error.status}`, retryable, error.status === 429 ? retryAfterFrom(error.headers) : undefined, error.status);
+  }
+  // fetch rejections are network failures; anything else (e.g. the SDK's token error) says why.
+  const message = error instanceof Error ? error.message : String(error);
+  const network = error instanceof TypeError;
+  return new DeliveryError(`Lark call failed: ${message}`, network);
+}
+
+function codeError(body: LarkBody, status?: number, headers?: Headers): DeliveryError {
+  const code = body.code ?? -1;
+  const text = `Lark error ${code}: ${body.msg ?? 'unknown'}`;
+  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code);
+  if (status !== undefined && status >= 500) return new DeliveryError(text, true, undefined, code);
+  return new DeliveryError(text, false, undefined, code);
+}
+
+function isTokenError(error: unknown): boolean {
+  if (error instanceof DeliveryError) return TOKEN_CODES.has(Number(error.code));
+  return false;
+}
+
+/** `uuid` must be ≤ 50 chars: longer keys are replaced by a stable hash. */
+export async function larkUuid(idempotencyKey: string): Promise<string> {
+  if (idempotencyKey.length <= MAX_UUID_LENGTH) return idempotencyKey;
+  return (await sha256Hex(idempotencyKey)).slice(0, MAX_UUID_LENGTH);
+}
+
+const silentLogger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+
+/** The three Lark calls Polaris makes, each answering Lark's `{code,msg,data}` body. */
+interface LarkTransport {
+  createMessage(receiveIdType: string, data: Record<string, unknown>): Promise<unknown>;
+  patchMessage(messageId: string, data: Record<string, unknown>): Promise<unknown>;
+  post(path: string, data: Record<string, unknown>): Promise<unknown>;
+}
+
+type HttpInstance = ReturnType<typeof fetchHttpInstance>;
+type TokenCache = ReturnType<typeof clockedTokenCache>;
+
+/** Through the official SDK (token management included). */
+async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): Promise<LarkTransport> {
+  const lark = await import('@larksuiteoapi/node-sdk');
+  const sdk: LarkSdkClient = new lark.Client({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    domain: config.domain,
+    appType: lark.AppType.SelfBuild,
+    cache: cache as never,
+    httpInstance: http as never,
+    // Failures come back as DeliveryErrors for the outbox to log; the SDK's own
+    // logging would print them twice (and LoggerLevel.fatal is 0, which it treats as unset).
+    logger: silentLogger,
+    loggerLevel: lark.LoggerLevel.error,
+  });
+  return {
+    createMessage: (receiveIdType, data) => sdk.im.v1.message.create({ params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never }),
+    patchMessage: (messageId, data) => sdk.im.v1.message.patch({ path: { message_id: messageId }, data: data as never }),
+    post: (path, data) => sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }),
+  };
+}
+
+/**
+ * The same calls with fetch only, for runtimes where the SDK cannot load (on
+ * Cloudflare Workers it needs `__dirname` and Node's http). Same token policy as
+ * the SDK: cached until 3 minutes before `expire`.
+ */
+function restTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): LarkTransport {
+  async function token(): Promise<string> {
+    const cached = await cache.get(TOKEN_CACHE_KEY, { namespace: config.appId });
+    if (typeof cached === 'string') return cached;
+    // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+    const body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, { app_id: config.appId, app_secret: config.appSecret })) as LarkBody & { tenant_access_token?: string; expire?: number };
+    if (!body.tenant_access_token) throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
+    await cache.set(TOKEN_CACHE_KEY, body.tenant_access_token, Date.now() + (body.expire ?? 7200) * 1000 - 3 * 60 * 1000, { namespace: config.appId });
+    return body.tenant_access_token;
+  }
+  const authed = async (method: string, path: string, data: Record<string, unknown>, params?: Record<string, string>) =>
+    http.request({ method, url: `${config.domain}${path}`, data, params, headers: { Authorization: `Bearer ${await token()}` } });
+  return {
+    createMessage: (receiveIdType, data) => authed('POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
+    patchMessage: (messageId, data) => authed('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
+    post: (path, data) => authed('POST', path, data),
+  };
+}
+
+const TOKEN_CACHE_KEY = 'polaris-tenant-access-token';
+
+export function createLarkClient(config: LarkClientConfig, options: LarkClientOptions = {}): LarkClient {
+  const now = options.now ?? (() => new Date());
+  const cache = clockedTokenCache(now);
+  const http = fetchHttpInstance(options.fetch ?? ((input, init) => fetch(input, init)));
+  const mode = options.transport ?? 'auto';
+  let transport: Promise<LarkTransport> | undefined;
+
+  // Loaded on first use: the SDK is large and only outbound calls need it.
+  function api(): Promise<LarkTransport> {
+    transport ??= mode === 'rest'
+      ? Promise.resolve(restTransport(config, http, cache))
+      : sdkTransport(config, http, cache).catch((error: unknown) => {
+        if (mode === 'sdk') throw error;
+        return restTransport(config, http, cache);
+      });
+    return transport;
+  }
+
+  /** One API call: Lark's `{code,msg,data}` checked, errors classified, one token refresh on 99991663/4. */
+  async function call(run: (api: LarkTransport) => Promise<unknown>): Promise<Record<string, unknown>> {
+    const attempt = async () => {
+      let body: LarkBody;
+      try {
+        body = (await run(await api())) as LarkBody;
+      } catch (error) {
+        throw toDeliveryError(error);
+      }
+      if (!body || typeof body !== 'object') throw new DeliveryError('Lark answered with a non-JSON body', true);
+      if (body.code !== 0) throw codeError(body);
+      return body.data ?? {};
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTokenError(error)) throw error;
+      cache.clear();
+      return attempt();
+    }
+  }
+
+  return {
+    async send(to, message, idempotencyKey) {
+      const body = renderLarkMessage(message);
+      const uuid = await larkUuid(idempotencyKey);
+      // https://open.feishu.cn/document/server-docs/im-v1/message/create
+      const data = await call((a) => a.createMessage(to.kind === 'group' ? 'chat_id' : 'open_id', {
+        receive_id: to.id, msg_type: body.msg_type, content: body.content, uuid,
+      }));
+      const messageId = data.message_id;
+      if (typeof messageId !== 'string') throw new DeliveryError('Lark did not return a message_id', false);
+      return { platform: 'lark', messageId, extra: typeof data.chat_id === 'string' ? { chatId: data.chat_id } : undefined };
+    },
+
+    async update(messageId, message) {
+      if (!message.card) throw new DeliveryError('Lark can only update card messages', false);
+      const body = renderLarkMessage(message);
+      // https://open.feishu.cn/document/server-docs/im-v1/message-card/patch
+      await call((a) => a.patchMessage(messageId, { content: body.content }));
+    },
+
+    async updateWithToken(token, card) {
+      // https://open.feishu.cn/document/feishu-cards/card-callback-communication (delayed update)
+      await call((a) => a.post('/open-apis/interactive/v1/card/update', { token, card }));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The Lark/Feishu adapter: one webhook URL for events and card callbacks
+// (verify -> decrypt -> parse -> dispatch -> answer), and outbound calls.
+// https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case
+import type { Config } from '../../src/config';
+import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../types';
+import { DeliveryError } from '../types';
+import { decryptLarkPayload } from './crypto';
+import { createLarkClient } from './client';
+import { parseCardActionEvent, parseLarkInbound, parseMessageEvent, type LarkEnvelope, type ParseOutcome } from './parse';
+import { renderLarkCard } from './render';
+import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
+
+export interface LarkAdapterOptions {
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /**
+   * Lark re-pushes anything not answered with HTTP 200 within 3 s. Past this
+   * budget the adapter answers and lets the work finish in the background.
+   */
+  answerWithinMs?: number;
+  /** See LarkClientOptions.transport. */
+  transport?: 'auto' | 'sdk' | 'rest';
+}
+
+const DEFAULT_ANSWER_WITHIN_MS = 2500;
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return json({ error: { code, message } }, status);
+}
+
+/** Lark's card-callback answer: a toast and/or the clicked card's new content. */
+export function cardCallbackResponse(result: EventResult): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (result.toast) body.toast = { type: result.toast.kind, content: result.toast.text };
+  if (result.card) body.card = { type: 'raw', data: renderLarkCard(result.card) };
+  return body;
+}
+
+type Timed<T> = { done: true; value: T } | { done: false };
+
+function within<T>(promise: Promise<T>, ms: number): Promise<Timed<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Timed<T>>((resolve) => { timer = setTimeout(() => resolve({ done: false }), ms); });
+  return Promise.race([promise.then((value) => ({ done: true as const, value })), timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createLarkAdapter(config: NonNullable<Config['lark']>, options: LarkAdapterOptions = {}): PlatformAdapter {
+  const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
+  const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+
+  /** Raw body -> decrypted JSON, or the HTTP answer explaining why not. */
+  async function readBody(request: Request, ctx: WebhookContext): Promise<{ ok: true; body: unknown; signed: boolean } | { ok: false; response: Response }> {
+    const raw = new Uint8Array(await request.arrayBuffer());
+    const signature = signatureHeaders(request.headers);
+    let signed = false;
+    if (config.encryptKey && (signature.signature || signature.timestamp)) {
+      const check = await verifyLarkSignature({ encryptKey: config.encryptKey, headers: signature, rawBody: raw, now: ctx.now() });
+      if (!check.ok) return { ok: false, response: errorResponse(401, 'bad_signature', check.reason) };
+      signed = true;
+    }
+    let parsed: unknown;
+    try { parsed = JSON.parse(new TextDecoder().decode(raw)); } catch { return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') }; }
+    if (!parsed || typeof parsed !== 'object') return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
+    const encrypted = (parsed as { encrypt?: unknown }).encrypt;
+    if (encrypted === undefined) return { ok: true, body: parsed, signed };
+    if (!config.encryptKey || typeof encrypted !== 'string') return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
+    try {
+      return { ok: true, body: JSON.parse(await decryptLarkPayload(config.encryptKey, encrypted)), signed };
+    } catch {
+      return { ok: false, response: errorResponse(400, 'bad_request', 'cannot decrypt the body') };
+    }
+  }
+
+  async function dispatchMessage(outcome: ParseOutcome<BotEvent>, ctx: WebhookContext): Promise<Response> {
+    if (!outcome.ok) return json({});
+    const work = ctx.dispatch(outcome.event);
+    try {
+      const answer = await within(work, answerWithinMs);
+      if (!answer.done) ctx.defer(work.catch(() => undefined));
+      return json({});
+    } catch {
+      // Not HTTP 200: Lark pushes the same event_id again later.
+      return errorResponse(500, 'dispatch_failed', 'could not process the event');
+    }
+  }
+
+  async function dispatchCardAction(envelope: LarkEnvelope, ctx: WebhookContext): Promise<Response> {
+    const outcome = parseCardActionEvent(envelope);
+    if (!outcome.ok) return json({});
+    const work = ctx.dispatch(outcome.event);
+    try {
+      const answer = await within(work, answerWithinMs);
+      if (answer.done) return json(cardCallbackResponse(answer.value));
+      // Too slow for the inline answer: finish with Lark's delayed update instead.
+      const token = outcome.event.message?.extra?.updateToken;
+      ctx.defer(work.then(async (result) => {
+        if (result.card && typeof token === 'string') await client.updateWithToken(token, renderLarkCard(result.card));
+      }).catch(() => undefined));
+      return json({});
+    } catch {
+      return json({ toast: { type: 'error', content: '操作失败，请稍后重试 / Something went wrong, please retry' } });
+    }
+  }
+
+  return {
+    platform: 'lark',
+    webhookPaths: [''],
+    inlineCardUpdates: true,
+    // https://open.feishu.cn/document/server-docs/im-v1/message/create (frequency limits)
+    limits: { perSecond: 50, perRecipient: { count: 5, windowMs: 1000 } },
+
+    async handleWebhook(request, ctx, subPath) {
+      try {
+        if (subPath !== '' || request.method !== 'POST') return errorResponse(404, 'not_found', 'POST /webhooks/lark only');
+        const read = await readBody(request, ctx);
+        if (!read.ok) return read.response;
+        const inbound = parseLarkInbound(read.body);
+        if (inbound.kind === 'invalid') return errorResponse(400, 'bad_request', inbound.reason);
+        if (inbound.kind === 'url_verification') {
+          // The challenge is checked by token (and decrypts with our key when encrypted).
+          const token = verifyLarkToken(config.verificationToken, inbound.token);
+          if (!token.ok) return errorResponse(401, 'bad_token', token.reason);
+          return json({ challenge: inbound.challenge });
+        }
+        if (config.encryptKey && !read.signed) return errorResponse(401, 'bad_signature', 'missing signature headers');
+        const token = verifyLarkToken(config.verificationToken, inbound.envelope.header.token);
+        if (!token.ok) return errorResponse(401, 'bad_token', token.reason);
+        switch (inbound.envelope.header.event_type) {
+          case 'im.message.receive_v1':
+            return dispatchMessage(parseMessageEvent(inbound.envelope), ctx);
+          case 'card.action.trigger':
+            return dispatchCardAction(inbound.envelope, ctx);
+          default:
+            return json({});
+        }
+      } catch {
+        return errorResponse(400, 'bad_request', 'unreadable request');
+      }
+    },
+
+    async send(to, message, { idempotencyKey }) {
+      if (to.platform !== 'lark') throw new DeliveryError(`not a Lark address: ${to.platform}`, false);
+      return client.send(to, message, idempotencyKey);
+    },
+
+    async update(ref, message) {
+      if (ref.platform !== 'lark') throw new DeliveryError(`not a Lark message: ${ref.platform}`, false);
+      await client.update(ref.messageId, message);
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// Platform-neutral Card -> Lark card JSON 2.0, and outbound message bodies.
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-structure
+// Only properties Lark's 2.0 schema accepts (Lark rejects unknown ones); buttons
+// fire `card.action.trigger` through `behaviors` callbacks (2.0 has no `action` wrapper).
+import type { OutboundMessage } from '../types';
+import type { Card, CardBlock, CardButton, TrackStatus } from '../../cards/model';
+
+/** Lark rejects cards over 30 KB; stay a little below to leave room for the envelope. */
+export const MAX_CARD_BYTES = 30 * 1024;
+const TARGET_CARD_BYTES = MAX_CARD_BYTES - 1024;
+const MAX_MARKDOWN_CHARS = 4000;
+const BAR_CELLS = 10;
+
+/** What a button's callback carries; parse.ts decodes the same shape. */
+export interface CallbackValue {
+  action_id: string;
+  params: Record<string, string>;
+}
+
+export function encodeCallbackValue(button: Pick<CardButton, 'actionId' | 'value'>): CallbackValue {
+  return { action_id: button.actionId, params: { ...button.value } };
+}
+
+type Json = Record<string, unknown>;
+
+const STATUS_TEXT_COLOR: Record<TrackStatus, string> = {
+  on_track: 'green', done: 'green', at_risk: 'orange', off_track: 'red', not_started: 'grey',
+};
+
+/** `▓▓▓▓▓░░░░░ 52%`: Lark has no progress element, so progress is text. */
+export function progressBar(percent: number): string {
+  const safe = Number.isFinite(percent) ? percent : 0;
+  const filled = Math.round(Math.min(100, Math.max(0, safe)) / (100 / BAR_CELLS));
+  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${Math.round(safe)}%`;
+}
+
+function clip(text: string, max = MAX_MARKDOWN_CHARS): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function markdown(content: string, extra: Json = {}): Json {
+  return { tag: 'markdown', content: clip(content), ...extra };
+}
+
+function plainText(content: string): Json {
+  return { tag: 'plain_text', content: clip(content, 200) };
+}
+
+function button(b: CardButton): Json {
+  return {
+    tag: 'button',
+    text: plainText(b.text),
+    type: b.style ?? 'default',
+    behaviors: [{ type: 'callback', value: encodeCallbackValue(b) }],
+  };
+}
+
+function column(elements: Json[], width: 'auto' | 'weighted' = 'weighted'): Json {
+  return width === 'auto'
+    ? { tag: 'column', width: 'auto', elements }
+    : { tag: 'column', width: 'weighted', weight: 1, elements };
+}
+
+function renderBlock(block: CardBlock): Json[] {
+  switch (block.type) {
+    case 'markdown':
+      return [markdown(block.text)];
+    case 'note':
+      return [markdown(`<font color='grey'>${block.text}</font>`, { text_size: 'notation' })];
+    case 'divider':
+      return [{ tag: 'hr' }];
+    case 'fields': {
+      // Two fields per row, each "**label**\nvalue".
+      const rows: Json[] = [];
+      for (let i = 0; i < block.fields.length; i += 2) {
+        const pair = block.fields.slice(i, i + 2);
+        rows.push({
+          tag: 'column_set',
+          flex_mode: 'bisect',
+          columns: pair.map((f) => column([markdown(`**${f.label}**\n${f.value}`)])),
+        });
+      }
+      return rows;
+    }
+    case 'progress': {
+      const bar = progressBar(block.percent);
+      const coloured = block.status ? `<font color='${STATUS_TEXT_COLOR[block.status]}'>${bar}</font>` : bar;
+      const detail = block.detail ? `\n<font color='grey'>${block.detail}</font>` : '';
+      return [markdown(`**${block.label}**\n${coloured}${detail}`)];
+    }
+    case 'actions':
+      if (block.buttons.length === 0) return [];
+      if (block.buttons.length === 1) return [button(block.buttons[0])];
+      // Several buttons side by side, wrapping on narrow screens.
+      return [{ tag: 'column_set', flex_mode: 'flow', columns: block.buttons.map((b) => column([button(b)], 'auto')) }];
+  }
+}
+
+function byteLength(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+function assemble(card: Card, blocks: CardBlock[], omitted: number): Json {
+  const elements = blocks.flatMap(renderBlock);
+  if (omitted > 0) elements.splice(lastNonActionIndex(blocks, elements), 0, markdown(`… (+${omitted})`));
+  const header: Json = { title: plainText(card.header.title), template: card.header.color };
+  if (card.header.subtitle) header.subtitle = plainText(card.header.subtitle);
+  return { schema: '2.0', config: { update_multi: true }, header, body: { elements } };
+}
+
+/** Where the "(+N)" line goes: before trailing action rows, so buttons stay last. */
+function lastNonActionIndex(blocks: CardBlock[], elements: Json[]): number {
+  let trailing = 0;
+  for (let i = blocks.length - 1; i >= 0 && blocks[i].type === 'actions'; i--) trailing += renderBlock(blocks[i]).length;
+  return elements.length - trailing;
+}
+
+/** Renders a Card as Lark card JSON 2.0, dropping trailing content blocks if it would exceed 30 KB. */
+export function renderLarkCard(card: Card): Json {
+  let rendered = assemble(card, card.blocks, 0);
+  if (byteLength(rendered) <= TARGET_CARD_BYTES) return rendered;
+  // Drop content blocks from the end (keeping action rows) until it fits.
+  const keep = [...card.blocks];
+  let omitted = 0;
+  while (byteLength(rendered) > TARGET_CARD_BYTES) {
+    const index = keep.findLastIndex((b) => b.type !== 'actions');
+    if (index < 0) break;
+    keep.splice(index, 1);
+    omitted++;
+    rendered = assemble(card, keep, omitted);
+  }
+  return rendered;
+}
+
+/** Body fields for `im.v1.message.create` / `patch`. */
+export function renderLarkMessage(message: OutboundMessage): { msg_type: 'text' | 'interactive'; content: string } {
+  if (message.card) return { msg_type: 'interactive', content: JSON.stringify(renderLarkCard(message.card)) };
+  return { msg_type: 'text', content: JSON.stringify({ text: message.text }) };
+}

@@ -1,0 +1,56 @@
+// Pure checks of Lark's request signature and Verification Token.
+// https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
+import { concatBytes, sha256Hex, timingSafeEqual, utf8 } from './crypto';
+
+/**
+ * How far a request timestamp may be from our clock. Lark signs every push
+ * (retries included) with the time it is sent, so a short window only costs
+ * clock skew; 5 minutes matches common webhook practice and bounds replays
+ * (event ids are deduplicated by the core anyway).
+ */
+export const MAX_TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
+
+export interface SignatureHeaders {
+  timestamp: string | null;
+  nonce: string | null;
+  signature: string | null;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+export function signatureHeaders(headers: Headers): SignatureHeaders {
+  return {
+    timestamp: headers.get('x-lark-request-timestamp'),
+    nonce: headers.get('x-lark-request-nonce'),
+    signature: headers.get('x-lark-signature'),
+  };
+}
+
+/** hex(sha256(timestamp + nonce + encryptKey + rawBody)), over the raw body bytes. */
+export async function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Uint8Array | string): Promise<string> {
+  const body = typeof rawBody === 'string' ? utf8(rawBody) : rawBody;
+  return sha256Hex(concatBytes(utf8(timestamp + nonce + encryptKey), body));
+}
+
+export async function verifyLarkSignature(input: {
+  encryptKey: string;
+  headers: SignatureHeaders;
+  rawBody: Uint8Array | string;
+  now: Date;
+  maxSkewMs?: number;
+}): Promise<VerifyResult> {
+  const { timestamp, nonce, signature } = input.headers;
+  if (!timestamp || !nonce || !signature) return { ok: false, reason: 'missing signature headers' };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
+  const skew = Math.abs(input.now.getTime() - Number(timestamp) * 1000);
+  if (skew > (input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS)) return { ok: false, reason: 'timestamp outside the allowed window' };
+  const expected = await larkSignature(timestamp, nonce, input.encryptKey, input.rawBody);
+  return timingSafeEqual(expected, signature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+}
+
+/** The Verification Token check; passes when no token is configured (Lark makes it optional). */
+export function verifyLarkToken(expected: string | undefined, received: unknown): VerifyResult {
+  if (!expected) return { ok: true };
+  if (typeof received !== 'string') return { ok: false, reason: 'missing verification token' };
+  return timingSafeEqual(expected, received) ? { ok: true } : { ok: false, reason: 'verification token mismatch' };
+}
