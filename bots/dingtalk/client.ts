@@ -1,0 +1,204 @@
+// Outbound DingTalk API calls: access token, robot messages (sessionWebhook reply or
+// proactive send), interactive cards (createAndDeliver / update). Web standards only.
+import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
+import { sha256Hex } from './crypto';
+import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
+
+export interface DingtalkClientOptions {
+  clientId: string;
+  clientSecret: string;
+  robotCode: string;
+  apiBase: string;
+  mode: 'http' | 'stream';
+  cardTemplateId?: string;
+  /** Only for HTTP-mode cards: the route key registered with /v1.0/card/callbacks/register. */
+  cardCallbackRouteKey?: string;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/** Refresh this long before DingTalk's stated expiry, so a token never dies mid-request. */
+const TOKEN_MARGIN_MS = 5 * 60 * 1000;
+/** Do not reply through a sessionWebhook that expires within this margin. */
+const SESSION_MARGIN_MS = 60 * 1000;
+const DEFAULT_RETRY_AFTER_MS = 1000;
+
+interface ApiError { code?: string; message?: string; requestid?: string }
+
+function isThrottle(status: number, code: string | undefined): boolean {
+  return status === 429 || /throttl|qpslimit|flowcontrol|limit.?exceed/i.test(code ?? '');
+}
+
+function retryAfter(response: Response): number {
+  const header = Number(response.headers.get('retry-after'));
+  return Number.isFinite(header) && header > 0 ? header * 1000 : DEFAULT_RETRY_AFTER_MS;
+}
+
+/** outTrackId doubles as idempotency key; keep it within DingTalk's character set and length. */
+export async function outTrackIdFor(idempotencyKey: string): Promise<string> {
+  if (/^[A-Za-z0-9_.:-]{1,64}$/.test(idempotencyKey)) return idempotencyKey;
+  return `pol_${(await sha256Hex(idempotencyKey)).slice(0, 48)}`;
+}
+
+export function openSpaceId(to: Pick<Address, 'kind' | 'id'>): string {
+  return to.kind === 'group' ? `dtv1.card//IM_GROUP.${to.id}` : `dtv1.card//IM_ROBOT.${to.id}`;
+}
+
+export class DingtalkClient {
+  private readonly fetch: typeof fetch;
+  private readonly now: () => Date;
+  private token?: { value: string; expiresAt: number };
+  private pendingToken?: Promise<string>;
+
+  constructor(private readonly options: DingtalkClientOptions) {
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private async call(input: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetch(input, init);
+    } catch (error) {
+      throw new DeliveryError(`DingTalk unreachable: ${(error as Error).message}`, true, DEFAULT_RETRY_AFTER_MS);
+    }
+  }
+
+  // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
+  async accessToken(force = false): Promise<string> {
+    if (!force && this.token && this.token.expiresAt - TOKEN_MARGIN_MS > this.now().getTime()) return this.token.value;
+    this.pendingToken ??= this.fetchToken().finally(() => { this.pendingToken = undefined; });
+    return this.pendingToken;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const response = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: this.options.clientId, appSecret: this.options.clientSecret }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { accessToken?: string; expireIn?: number } & ApiError;
+    if (!response.ok || !body.accessToken) {
+      const retryable = response.status >= 500 || isThrottle(response.status, body.code);
+      throw new DeliveryError(`DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(), retryable, retryable ? retryAfter(response) : undefined, body.code ?? response.status);
+    }
+    this.token = { value: body.accessToken, expiresAt: this.now().getTime() + (body.expireIn ?? 7200) * 1000 };
+    return body.accessToken;
+  }
+
+  /** An OpenAPI call with the token header; a 401 refreshes the token and retries once. */
+  async api<T>(method: string, path: string, body: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken(attempt > 0);
+      const response = await this.call(`${this.options.apiBase}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
+        body: JSON.stringify(body),
+      });
+      const json = (await response.json().catch(() => ({}))) as T & ApiError;
+      if (response.ok) return json;
+      if (response.status === 401 && attempt === 0) continue;
+      const detail = `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
+      if (isThrottle(response.status, json.code)) throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
+      throw new DeliveryError(detail, response.status >= 500, response.status >= 500 ? DEFAULT_RETRY_AFTER_MS : undefined, json.code ?? response.status);
+    }
+  }
+
+  async send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef> {
+    const extra = { kind: to.kind, id: to.id };
+    if (message.card && this.options.cardTemplateId) {
+      return { platform: 'dingtalk', messageId: await this.createAndDeliver(to, message, options), extra };
+    }
+    const session = this.usableSessionWebhook(to);
+    if (session) {
+      const replied = await this.replyViaSession(session, message);
+      if (replied) return { platform: 'dingtalk', messageId: `session:${options.idempotencyKey}`, extra };
+    }
+    const { processQueryKey } = await this.sendProactive(to, message);
+    return { platform: 'dingtalk', messageId: processQueryKey ?? `robot:${options.idempotencyKey}`, extra };
+  }
+
+  async update(ref: SentRef, message: OutboundMessage, options: DeliveryOptions): Promise<void> {
+    if (message.card && this.options.cardTemplateId && !ref.messageId.startsWith('session:') && !ref.messageId.startsWith('robot:')) {
+      // https://open.dingtalk.com/document/orgapp/interactive-card-update-interface
+      await this.api('PUT', '/v1.0/card/instances', {
+        outTrackId: ref.messageId,
+        cardData: { cardParamMap: renderCardParamMap(message.card) },
+        cardUpdateOptions: { updateCardDataByKey: false },
+      });
+      return;
+    }
+    // Robot messages cannot be edited: the new content goes out as a new message.
+    const kind = ref.extra?.kind;
+    const id = ref.extra?.id;
+    if ((kind === 'user' || kind === 'group') && typeof id === 'string') {
+      await this.send({ platform: 'dingtalk', kind, id }, message, options);
+      return;
+    }
+    throw new DeliveryError('DingTalk cannot update this message: it is not a card instance and has no recipient to resend to', false);
+  }
+
+  private usableSessionWebhook(to: Address): string | undefined {
+    const url = to.hint?.sessionWebhook;
+    const expires = Number(to.hint?.sessionWebhookExpiredTime);
+    if (typeof url !== 'string' || !Number.isFinite(expires)) return undefined;
+    return expires - SESSION_MARGIN_MS > this.now().getTime() ? url : undefined;
+  }
+
+  /** true when delivered; false when the session is no longer usable (send proactively instead). */
+  private async replyViaSession(url: string, message: OutboundMessage): Promise<boolean> {
+    // https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
+    const response = await this.call(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sessionWebhookBody(message)),
+    });
+    const body = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    if (response.ok && (body.errcode ?? 0) === 0) return true;
+    // 130101: sending too fast. Anything else (expired or unknown session): fall back.
+    if (body.errcode === 130101 || response.status === 429) throw new DeliveryError(`DingTalk sessionWebhook throttled: ${body.errmsg ?? ''}`, true, retryAfter(response), body.errcode);
+    if (response.status >= 500) throw new DeliveryError(`DingTalk sessionWebhook failed: HTTP ${response.status}`, true, DEFAULT_RETRY_AFTER_MS);
+    return false;
+  }
+
+  private async sendProactive(to: Address, message: OutboundMessage): Promise<{ processQueryKey?: string }> {
+    const { msgKey, msgParam } = robotMessage(message);
+    if (to.kind === 'group') {
+      // https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
+      return this.api<{ processQueryKey?: string }>('POST', '/v1.0/robot/groupMessages/send', {
+        robotCode: this.options.robotCode, openConversationId: to.id, msgKey, msgParam,
+      });
+    }
+    // https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
+    const result = await this.api<{ processQueryKey?: string; invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }>(
+      'POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: this.options.robotCode, userIds: [to.id], msgKey, msgParam },
+    );
+    if (result.invalidStaffIdList?.includes(to.id)) throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
+    if (result.flowControlledStaffIdList?.includes(to.id)) throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
+    return result;
+  }
+
+  private async createAndDeliver(to: Address, message: OutboundMessage & { card: NonNullable<OutboundMessage['card']> }, options: DeliveryOptions): Promise<string> {
+    const outTrackId = await outTrackIdFor(options.idempotencyKey);
+    const group = to.kind === 'group';
+    // https://open.dingtalk.com/document/orgapp/create-and-deliver-cards
+    // callbackType MUST match how this server receives callbacks, or clicks are silently lost.
+    const body: Record<string, unknown> = {
+      cardTemplateId: this.options.cardTemplateId,
+      outTrackId,
+      callbackType: this.options.mode === 'stream' ? 'STREAM' : 'HTTP',
+      cardData: { cardParamMap: renderCardParamMap(message.card) },
+      openSpaceId: openSpaceId(to),
+      userIdType: 1,
+      ...(group
+        ? { imGroupOpenSpaceModel: { supportForward: true }, imGroupOpenDeliverModel: { robotCode: this.options.robotCode } }
+        : { imRobotOpenSpaceModel: { supportForward: true }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.options.robotCode } }),
+    };
+    if (this.options.mode === 'http' && this.options.cardCallbackRouteKey) body.callbackRouteKey = this.options.cardCallbackRouteKey;
+    const result = await this.api<{ success?: boolean; result?: { outTrackId?: string; deliverResults?: { success?: boolean; errorMsg?: string; spaceId?: string }[] } }>(
+      'POST', '/v1.0/card/instances/createAndDeliver', body,
+    );
+    const failed = result.result?.deliverResults?.find((r) => r.success === false);
+    if (failed) throw new DeliveryError(`DingTalk did not deliver card ${outTrackId}: ${failed.errorMsg ?? 'unknown error'}`, false, undefined, 'deliverFailed');
+    return result.result?.outTrackId ?? outTrackId;
+  }
+}

@@ -1,0 +1,157 @@
+// The DingTalk adapter (HTTP mode):
+//   POST /webhooks/dingtalk         robot messages, signed with the app secret (`timestamp`, `sign`)
+//   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url, card callbacks)
+// Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
+// https://open.dingtalk.com/document/orgapp/receive-message
+import type { Config } from '../../src/config';
+import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
+import { DingtalkClient } from './client';
+import { CallbackCryptoError, decryptCallback, encryptCallback, randomNonce, timingSafeEqual } from './crypto';
+import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
+import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
+
+export interface DingtalkAdapterOptions {
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** HTTP-mode cards: the callbackRouteKey registered for /webhooks/dingtalk/events. */
+  cardCallbackRouteKey?: string;
+  /** Answer within this budget and let slower work finish in the background (event subscription: 1500 ms). */
+  answerWithinMs?: number;
+}
+
+const DEFAULT_ANSWER_WITHIN_MS = 1200;
+
+/**
+ * App-level OpenAPI quota is about 20 QPS (edition-dependent); DingTalk does not publish a
+ * per-recipient cap for app robots (the 20/min figure is for custom webhook robots).
+ * https://open.dingtalk.com/document/orgapp/invocation-frequency-limit
+ */
+export const DINGTALK_LIMITS = { perSecond: 20 } as const;
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return json({ error: { code, message } }, status);
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Dispatch, but answer the platform in time: slow work continues through ctx.defer. */
+async function dispatchInTime(event: BotEvent, ctx: WebhookContext, budgetMs: number): Promise<boolean> {
+  const work = ctx.dispatch(event);
+  try {
+    if (!(await within(work, budgetMs))) ctx.defer(work.catch(() => undefined));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The encrypted answer the event subscription expects: {msg_signature, timeStamp, nonce, encrypt}. */
+export async function encryptedReply(config: { callbackToken: string; callbackAesKey: string; clientId: string }, message: string, now: Date) {
+  const encrypt = await encryptCallback(config.callbackAesKey, message, config.clientId);
+  const timeStamp = String(now.getTime());
+  const nonce = randomNonce();
+  return { msg_signature: await eventSignature(config.callbackToken, timeStamp, nonce, encrypt), timeStamp, nonce, encrypt };
+}
+
+export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, options: DingtalkAdapterOptions = {}): PlatformAdapter {
+  const client = new DingtalkClient({ ...config, fetch: options.fetch, now: options.now, cardCallbackRouteKey: options.cardCallbackRouteKey });
+  const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+
+  async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+    const text = await request.text();
+    try {
+      return { ok: true, body: JSON.parse(text) };
+    } catch {
+      return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
+    }
+  }
+
+  async function robotMessage(request: Request, ctx: WebhookContext): Promise<Response> {
+    const check = await verifyRobotRequest({
+      appSecret: config.clientSecret, timestamp: request.headers.get('timestamp'), sign: request.headers.get('sign'), now: ctx.now(),
+    });
+    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    const read = await readJson(request);
+    if (!read.ok) return read.response;
+    const parsed = parseRobotMessage(read.body);
+    if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
+    if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
+    // Replies go through the outbox; DingTalk accepts an empty JSON answer.
+    return (await dispatchInTime(parsed.event, ctx, budget)) ? json({}) : errorResponse(500, 'dispatch_failed', 'could not process the message');
+  }
+
+  async function subscriptionEvent(request: Request, ctx: WebhookContext): Promise<Response> {
+    if (!config.callbackToken || !config.callbackAesKey) {
+      return errorResponse(404, 'not_configured', 'DingTalk event subscription is not configured: set DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY');
+    }
+    const crypto = { callbackToken: config.callbackToken, callbackAesKey: config.callbackAesKey, clientId: config.clientId };
+    const read = await readJson(request);
+    if (!read.ok) return read.response;
+    const encrypt = (read.body as { encrypt?: unknown } | null)?.encrypt;
+    if (typeof encrypt !== 'string' || !encrypt) return errorResponse(400, 'bad_request', 'encrypt: required string');
+    const query = new URL(request.url).searchParams;
+    const check = await verifyEventSignature({
+      token: config.callbackToken,
+      signature: query.get('msg_signature') ?? query.get('signature'),
+      timestamp: query.get('timestamp'),
+      nonce: query.get('nonce'),
+      encrypt,
+    });
+    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    let plain: { message: string; ownerKey: string };
+    try {
+      plain = await decryptCallback(config.callbackAesKey, encrypt);
+    } catch (error) {
+      return errorResponse(400, 'bad_request', error instanceof CallbackCryptoError ? error.message : 'cannot decrypt');
+    }
+    if (!timingSafeEqual(plain.ownerKey, config.clientId)) return errorResponse(401, 'bad_owner', 'message is addressed to another app');
+    let data: unknown;
+    try { data = JSON.parse(plain.message); } catch { return errorResponse(400, 'bad_request', 'decrypted message is not JSON'); }
+    const success = async () => json(await encryptedReply(crypto, 'success', ctx.now()));
+    const record = (data ?? {}) as { EventType?: unknown; type?: unknown };
+    if (record.EventType === 'check_url') return success();
+    if (record.type === 'actionCallback') {
+      const parsed: ParseResult<BotEvent> = await parseCardCallback(data);
+      if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
+      return (await dispatchInTime(parsed.event, ctx, budget)) ? success() : errorResponse(500, 'dispatch_failed', 'could not process the card action');
+    }
+    // Other subscribed events are acknowledged so DingTalk does not retry them.
+    return success();
+  }
+
+  return {
+    platform: 'dingtalk',
+    webhookPaths: ['', '/events'],
+    inlineCardUpdates: false,
+    limits: DINGTALK_LIMITS,
+
+    async handleWebhook(request, ctx, subPath) {
+      try {
+        if (request.method !== 'POST') return errorResponse(405, 'method_not_allowed', `POST /webhooks/dingtalk${subPath} only`);
+        if (subPath === '') return await robotMessage(request, ctx);
+        if (subPath === '/events') return await subscriptionEvent(request, ctx);
+        return errorResponse(404, 'not_found', `No DingTalk webhook at ${subPath}`);
+      } catch {
+        return errorResponse(400, 'bad_request', 'unreadable request');
+      }
+    },
+
+    async send(to, message, options) {
+      if (to.platform !== 'dingtalk') throw new DeliveryError(`not a DingTalk address: ${to.platform}`, false);
+      return client.send(to, message, options);
+    },
+
+    async update(ref, message, options) {
+      if (ref.platform !== 'dingtalk') throw new DeliveryError(`not a DingTalk message: ${ref.platform}`, false);
+      await client.update(ref, message, options);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Pure checks of DingTalk's request signatures: the robot's HTTP-mode `sign` header and the
+// HTTP event subscription's SHA-1 signature. Inputs only (secret, headers/query, body, now).
+import { hmacSha256Base64, sha1Hex, timingSafeEqual } from './crypto';
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** DingTalk rejects robot callbacks whose timestamp is more than one hour off; so do we. */
+export const MAX_ROBOT_SKEW_MS = 60 * 60 * 1000;
+
+// https://open.dingtalk.com/document/orgapp/receive-message
+/** base64(HMAC-SHA256(key = appSecret, timestamp + "\n" + appSecret)) */
+export function robotSign(appSecret: string, timestamp: string): Promise<string> {
+  return hmacSha256Base64(appSecret, `${timestamp}\n${appSecret}`);
+}
+
+export async function verifyRobotRequest(input: {
+  appSecret: string;
+  timestamp: string | null;
+  sign: string | null;
+  now: Date;
+  maxSkewMs?: number;
+}): Promise<VerifyResult> {
+  const { timestamp, sign } = input;
+  if (!timestamp || !sign) return { ok: false, reason: 'missing timestamp or sign header' };
+  if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
+  if (Math.abs(input.now.getTime() - Number(timestamp)) > (input.maxSkewMs ?? MAX_ROBOT_SKEW_MS)) {
+    return { ok: false, reason: 'timestamp more than 1 hour off' };
+  }
+  const expected = await robotSign(input.appSecret, timestamp);
+  return timingSafeEqual(expected, sign) ? { ok: true } : { ok: false, reason: 'sign mismatch' };
+}
+
+// https://open.dingtalk.com/document/orgapp/configure-event-subcription
+/** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex. */
+export function eventSignature(token: string, timestamp: string, nonce: string, encrypt: string): Promise<string> {
+  return sha1Hex([token, timestamp, nonce, encrypt].sort().join(''));
+}
+
+export async function verifyEventSignature(input: {
+  token: string;
+  signature: string | null;
+  timestamp: string | null;
+  nonce: string | null;
+  encrypt: string;
+}): Promise<VerifyResult> {
+  const { signature, timestamp, nonce } = input;
+  if (!signature || !timestamp || !nonce) return { ok: false, reason: 'missing signature, timestamp or nonce' };
+  const expected = await eventSignature(input.token, timestamp, nonce, input.encrypt);
+  return timingSafeEqual(expected, signature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+}
