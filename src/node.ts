@@ -12,6 +12,8 @@ export interface StartOptions {
   /** Override parts of the config derived from env (tests, playground). */
   config?: Partial<Config>;
   quiet?: boolean;
+  /** 'manual': nothing delivers the outbox by itself (tests of crash recovery drive it). */
+  outbox?: 'auto' | 'manual';
 }
 
 export async function startNode(options: StartOptions = {}) {
@@ -22,13 +24,14 @@ export async function startNode(options: StartOptions = {}) {
     const tracked = work.catch((err) => console.error('[polaris] background task failed', err)).finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
-  const { app, services } = createPolaris({ store, config, defer });
+  const manual = options.outbox === 'manual';
+  const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
   const log = (msg: string) => { if (!options.quiet) console.log(`[polaris] ${msg}`); };
 
   // Messages stored before a crash or restart go out now; retries as they fall due.
   const tick = () => defer(services.outbox.drain());
-  tick();
-  const outboxTimer = setInterval(tick, OUTBOX_INTERVAL_MS);
+  if (!manual) tick();
+  const outboxTimer = setInterval(() => { if (!manual) tick(); }, OUTBOX_INTERVAL_MS);
   outboxTimer.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -37,12 +40,18 @@ export async function startNode(options: StartOptions = {}) {
       resolve(s);
     });
   });
+  // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
+  const stream = config.dingtalk?.mode === 'stream'
+    ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({ config: config.dingtalk, dispatch: services.dispatch, onState: (s) => log(`dingtalk stream: ${s}`) })
+    : undefined;
+
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     clearInterval(outboxTimer);
+    await stream?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.allSettled([...inflight]);
     store.close();
