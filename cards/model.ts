@@ -12,6 +12,8 @@ export interface CardButton {
   /** Small string values only: WeCom limits a button key to 1024 bytes. */
   value: Record<string, string>;
   style?: 'primary' | 'danger' | 'default';
+  /** What to type instead of clicking (e.g. `KR1 60`), shown by the plain-text rendering. */
+  command?: string;
 }
 
 export type CardBlock =

@@ -1,0 +1,49 @@
+// A Card as plain text: the fallback for platforms or messages that cannot
+// carry a card (WeCom text replies, DingTalk without a card template, logs).
+// Buttons become the command to type instead; buttons with no text equivalent
+// are left out, since a plain-text reader cannot click them.
+import { progressBar } from './format';
+import type { Card, CardBlock, TrackStatus } from './model';
+
+const STATUS_MARK: Record<TrackStatus, string> = {
+  on_track: '🟢',
+  at_risk: '🟡',
+  off_track: '🔴',
+  done: '✅',
+  not_started: '⚪',
+};
+
+export function cardToText(card: Card): string {
+  const head = [`【${card.header.title}】`];
+  if (card.header.subtitle) head.push(card.header.subtitle);
+  const parts = [head.join('\n'), ...card.blocks.map(blockToText).filter((s) => s !== '')];
+  return parts.join('\n\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+function blockToText(block: CardBlock): string {
+  switch (block.type) {
+    case 'markdown':
+      return stripMarkdown(block.text);
+    case 'note':
+      return stripMarkdown(block.text);
+    case 'fields':
+      return block.fields.map((f) => `${f.label}: ${f.value}`).join('\n');
+    case 'progress': {
+      const mark = block.status ? `${STATUS_MARK[block.status]} ` : '';
+      const bar = `${progressBar(block.percent)} ${Math.round(block.percent)}%`;
+      return `${mark}${block.label}\n${bar}${block.detail ? `  ${block.detail}` : ''}`;
+    }
+    case 'divider':
+      return '──────────';
+    case 'actions':
+      return block.buttons
+        .filter((b) => b.command)
+        .map((b) => `▸ ${b.text}: ${b.command}`)
+        .join('\n');
+  }
+}
+
+/** Drops the light-markdown markers the Card model allows (**bold**, *italic*). */
+export function stripMarkdown(text: string): string {
+  return text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)\*(?!\w)/g, '$1$2');
+}

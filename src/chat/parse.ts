@@ -1,0 +1,304 @@
+// The chat command parser: one message in, one Command out. Pure and total:
+// every input yields a Command, never an exception. Generous about phrasing
+// (Chinese or English, any case or width, extra spaces, an @-mention in front)
+// but strict about meaning: a message is only a check-in when it *starts* with
+// a KR reference, so `我觉得KR1还行` stays unknown rather than being misread.
+// A recognised command with bad arguments (`KR1` with no value, 信心 11) becomes
+// `invalid` with a reason and an example the bot can show.
+import { NUMBER_SOURCE, parseKrLine, roundValue, type KrLine } from './kr-line';
+import { normalizeText } from './normalize';
+
+export type { KrLine };
+
+export type AdjustChange =
+  | { field: 'target' | 'start' | 'weight'; value: number }
+  | { field: 'title'; value: string }
+  | { field: 'drop' }
+  | { field: 'add'; kr: KrLine };
+
+export type InvalidReason =
+  | 'missing_kr' // `更新` / `adjust` with no KR reference
+  | 'bad_kr_number' // KR0
+  | 'missing_value' // `KR1`
+  | 'bad_value' // `KR1 abc`, `调整 KR1 目标 abc`
+  | 'extra_value' // `KR1 45 50`: two numbers, which one?
+  | 'one_kr_at_a_time' // `KR1 45 KR2 60`
+  | 'missing_confidence' // `KR1 45 信心`
+  | 'confidence_range' // 信心 11, 信心 7.5
+  | 'missing_change' // `调整 KR1` / `调整 KR1 80`
+  | 'needs_kr' // `调整 O1 目标 80`: targets belong to KRs
+  | 'bad_kr_line' // `调整 O1 新增KR` with an unreadable KR
+  | 'missing_delegate' // `委托`
+  | 'bad_days'; // `委托 张三 0天`
+
+export type Command =
+  | { type: 'help' }
+  | { type: 'my_okrs' }
+  | { type: 'team' }
+  | { type: 'new_objective' }
+  | { type: 'cancel' }
+  | {
+      type: 'checkin';
+      /** 1-based display number, as on the "my OKRs" card. */
+      kr: number;
+      value: number;
+      percentSign: boolean;
+      confidence?: number;
+      note?: string;
+      /** Set when the value was a word (完成 / done → true, 未完成 / not done → false; value 1 or 0). */
+      done?: boolean;
+    }
+  | { type: 'adjust'; kr?: number; objective?: number; change: AdjustChange; reason?: string }
+  | { type: 'delegate'; to: string; days?: number }
+  | {
+      type: 'invalid';
+      reason: InvalidReason;
+      /** An example of the right phrasing, in the language the person wrote in. */
+      hint?: string;
+      /** The KR the message was about, when known. */
+      kr?: number;
+      /** Extra machine-readable detail, e.g. the KrLineError of a bad `新增KR`. */
+      detail?: string;
+    }
+  | { type: 'unknown'; text: string };
+
+// Compared after lower-casing and removing all spaces, so `我的 OKR`, `My OKRs` and `my okr` match.
+const KEYWORDS: Record<string, 'help' | 'my_okrs' | 'team' | 'new_objective' | 'cancel'> = {};
+function keywords(type: (typeof KEYWORDS)[string], words: string[]): void {
+  for (const w of words) KEYWORDS[w] = type;
+}
+keywords('help', ['帮助', '?', 'help', 'h', '菜单', 'menu', '使用帮助', '使用说明', '说明', '命令', '指令', 'commands', '怎么用']);
+keywords('my_okrs', [
+  '我的okr', '我的okrs', 'okr', 'okrs', '我的目标', '查看okr', '查看我的okr', '查看目标', '我的进度',
+  'myokr', 'myokrs', 'mygoals', 'showmyokrs', 'showokrs', 'viewokrs',
+]);
+keywords('team', ['团队', '团队状态', '团队进度', '团队okr', '我的团队', 'team', 'teamstatus', 'myteam', 'teamokrs', 'teamprogress']);
+keywords('new_objective', [
+  '新目标', '新建目标', '创建目标', '添加目标', '新增目标', '新建okr', '创建okr', '新okr',
+  'newobjective', 'newokr', 'newgoal', 'createobjective', 'addobjective', 'createokr',
+]);
+keywords('cancel', ['取消', '退出', '算了', '不要了', 'cancel', 'quit', 'exit', 'abort', 'stop']);
+
+const CJK = /[\u4e00-\u9fff]/;
+
+export function parseCommand(raw: string): Command {
+  const normalized = normalizeText(raw);
+  // `/help`, `/okr`: slash-command habits from other bots.
+  const text = normalized.replace(/^\/(?=\S)/, '').replace(/[.!,;]+$/, '').trim();
+  // Hints answer in the language the person wrote in; `KR1` alone counts as Chinese, the default.
+  const zh = CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
+  if (!text) return { type: 'unknown', text: normalized };
+
+  const keyword = KEYWORDS[text.toLowerCase().replace(/\s+/g, '')];
+  if (keyword) return { type: keyword };
+
+  return (
+    parseCheckin(text, zh) ??
+    parseAdjust(text, zh) ??
+    parseDelegate(text, zh) ?? { type: 'unknown', text: normalized }
+  );
+}
+
+// ---------------------------------------------------------------- check-in
+
+const CHECKIN_PREFIX = /^(?:更新|update|check-?in|打卡|汇报|进度|记录|record)(?:\s+|(?=kr)|$)/i;
+const KR_REF = /^kr\s*#?\s*(\d+)/i;
+const VALUE_LEAD = /^(?:进度|当前值?|完成度|progress|current|value|to|为|到)\s*[:=]?\s*/i;
+const VALUE = new RegExp(
+  String.raw`^(?<cur>[¥$])?\s*(?<num>${NUMBER_SOURCE})\s*(?<mult>万元|万|亿|千|[kKwW](?![a-zA-Z]))?\s*(?<pct>%)?`,
+);
+const DONE_WORDS = /^(?:未完成|没完成|没有完成|未达成|not done|not yet|undone|no|否)(?=$|[\s,])|^(?:已完成|完成了|完成|达成|done|completed|complete|finished|yes|是)(?=$|[\s,]|信心|备注)/i;
+const CONFIDENCE_KEY = /(?:信心指数|信心值|信心|把握|confidence|conf)\s*[:=]?\s*/i;
+const NOTE_KEY = /(?:备注|说明|评论|note|notes|comment)\s*[:=]?\s*/i;
+const SHORT_UNIT = /^(?:[\u4e00-\u9fff]{1,3}|[a-z]{1,12})$/i;
+
+function parseCheckin(text: string, zh: boolean): Command | null {
+  let rest = text;
+  const prefixed = CHECKIN_PREFIX.exec(rest);
+  if (prefixed) rest = rest.slice(prefixed[0].length).trim();
+  const ref = KR_REF.exec(rest);
+  if (!ref) {
+    // `更新` on its own is clearly a check-in attempt; `更新一下周报` is not.
+    if (prefixed && !rest) return { type: 'invalid', reason: 'missing_kr', hint: example(zh, 1) };
+    if (prefixed && /^(?:o|kr)\b/i.test(rest)) return { type: 'invalid', reason: 'missing_kr', hint: example(zh, 1) };
+    return null;
+  }
+  const kr = Number(ref[1]);
+  rest = rest.slice(ref[0].length);
+  // The value must be separated from `KR1` (space, =, :) unless it is a keyword:
+  // `KR1还行` is not a check-in of anything.
+  const separated = /^\s*[=:,]\s*|^\s+/.exec(rest);
+  if (separated) rest = rest.slice(separated[0].length);
+  else if (rest && !DONE_WORDS.test(rest)) return prefixed ? { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) } : null;
+  if (kr < 1) return { type: 'invalid', reason: 'bad_kr_number', hint: example(zh, 1) };
+  rest = rest.replace(VALUE_LEAD, '');
+  if (!rest) return { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) };
+
+  let value: number;
+  let percentSign = false;
+  let done: boolean | undefined;
+  const word = DONE_WORDS.exec(rest);
+  const number = VALUE.exec(rest);
+  if (word) {
+    done = !/^(?:未|没|not|undone|no|否)/i.test(word[0]);
+    value = done ? 1 : 0;
+    rest = rest.slice(word[0].length);
+  } else if (number?.groups) {
+    value = amountOf(number.groups);
+    if (!Number.isFinite(value)) return { type: 'invalid', reason: 'bad_value', kr, hint: example(zh, kr) };
+    percentSign = Boolean(number.groups.pct);
+    rest = rest.slice(number[0].length);
+  } else {
+    return { type: 'invalid', reason: /kr\s*\d/i.test(rest) ? 'one_kr_at_a_time' : 'bad_value', kr, hint: example(zh, kr) };
+  }
+
+  const tail = splitTail(rest);
+  if (tail.extra) {
+    if (/^kr\s*#?\s*\d/i.test(tail.extra)) return { type: 'invalid', reason: 'one_kr_at_a_time', kr, hint: example(zh, kr) };
+    if (/^[-+\d./]/.test(tail.extra)) return { type: 'invalid', reason: 'extra_value', kr, hint: example(zh, kr) };
+  }
+  // A short word right after the number is its unit (`KR1 32次`, `KR2 3 visits`); longer text is a note.
+  const extraNote = tail.extra && !SHORT_UNIT.test(tail.extra) ? tail.extra : undefined;
+
+  const command: Extract<Command, { type: 'checkin' }> = { type: 'checkin', kr, value, percentSign };
+  if (done !== undefined) command.done = done;
+  if (tail.confidence !== undefined) {
+    const c = /^(-?\d+(?:\.\d+)?)(?:\s*\/\s*10)?\s*分?/.exec(tail.confidence);
+    if (!c) return { type: 'invalid', reason: 'missing_confidence', kr, hint: example(zh, kr, value) };
+    const confidence = Number(c[1]);
+    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10) {
+      return { type: 'invalid', reason: 'confidence_range', kr, hint: example(zh, kr, value) };
+    }
+    command.confidence = confidence;
+    const afterConfidence = trimSeparators(tail.confidence.slice(c[0].length));
+    const note = [extraNote, afterConfidence, tail.note].filter(Boolean).join(' ');
+    if (note) command.note = note;
+  } else {
+    const note = [extraNote, tail.note].filter(Boolean).join(' ');
+    if (note) command.note = note;
+  }
+  return command;
+}
+
+/** Splits what follows the value into free text, the confidence part and the note (which runs to the end). */
+function splitTail(rest: string): { extra: string; confidence?: string; note?: string } {
+  const noteAt = indexOf(rest, NOTE_KEY);
+  const beforeNote = noteAt ? rest.slice(0, noteAt.index) : rest;
+  const note = noteAt ? trimSeparators(rest.slice(noteAt.index + noteAt.length)) : undefined;
+  const confAt = indexOf(beforeNote, CONFIDENCE_KEY);
+  const extra = trimSeparators(confAt ? beforeNote.slice(0, confAt.index) : beforeNote);
+  const confidence = confAt ? beforeNote.slice(confAt.index + confAt.length).trim() : undefined;
+  return { extra, confidence, note: note || undefined };
+}
+
+function indexOf(text: string, pattern: RegExp): { index: number; length: number } | null {
+  const m = pattern.exec(text);
+  return m ? { index: m.index, length: m[0].length } : null;
+}
+
+function trimSeparators(s: string): string {
+  return s.replace(/^[\s,;:=]+|[\s,;]+$/g, '');
+}
+
+function example(zh: boolean, kr: number, value?: number): string {
+  const v = value ?? 45;
+  return zh ? `KR${kr} ${v} 信心 7` : `KR${kr} ${v} confidence 7`;
+}
+
+function amountOf(groups: Record<string, string | undefined>): number {
+  const base = Number(groups.num!.replace(/,/g, ''));
+  const mult = groups.mult?.toLowerCase();
+  const factor = mult === '万' || mult === '万元' || mult === 'w' ? 10_000 : mult === '亿' ? 1e8 : mult === '千' || mult === 'k' ? 1_000 : 1;
+  return roundValue(base * factor);
+}
+
+// ---------------------------------------------------------------- adjust
+
+const ADJUST_PREFIX = /^(?:申请调整|调整|adjust|修改|change)(?:\s+|(?=kr|o\s*\d)|$)/i;
+const ADJUST_REF = /^(?:kr\s*#?\s*(?<kr>\d+)|o\s*#?\s*(?<objective>\d+))(?:\s+|$|(?=[\u4e00-\u9fff:=]))/i;
+const REASON_KEY = /(?:原因|理由|因为)\s*[:=]?\s*|(?:^|[\s,])(?:because|reason|since|due to)\b\s*[:=]?\s*/i;
+const NUMERIC_FIELDS: [RegExp, 'target' | 'start' | 'weight'][] = [
+  [/^(?:目标值|目标|target|goal)\s*(?:改为|改成|调整为|调到|调整到|为|到|to|[:=])?\s*/i, 'target'],
+  [/^(?:起点|起始值|起始|基线|初始值|start|baseline)\s*(?:改为|改成|调整为|为|到|to|[:=])?\s*/i, 'start'],
+  [/^(?:权重|weight)\s*(?:改为|改成|调整为|为|到|to|[:=])?\s*/i, 'weight'],
+];
+const TITLE_FIELD = /^(?:标题|名称|名字|title|rename|name)\s*(?:改为|改成|为|to|[:=])?\s*/i;
+const DROP_FIELD = /^(?:删除|删掉|去掉|放弃|取消|drop|remove|delete)(?=$|[\s,])/i;
+const ADD_FIELD = /^(?:(?:新增|添加|增加|加)\s*(?:一个\s*)?kr|新增|add\s+(?:a\s+)?kr|add)\s*[:=]?\s*/i;
+
+function parseAdjust(text: string, zh: boolean): Command | null {
+  const prefix = ADJUST_PREFIX.exec(text);
+  if (!prefix) return null;
+  const loose = /^(?:修改|change)/i.test(prefix[0]);
+  let rest = text.slice(prefix[0].length).trim();
+  const hint = zh ? '调整 KR1 目标 80 原因 …' : 'adjust KR1 target 80 because …';
+
+  const reasonAt = indexOf(rest, REASON_KEY);
+  const reason = reasonAt ? trimSeparators(rest.slice(reasonAt.index + reasonAt.length)) || undefined : undefined;
+  if (reasonAt) rest = trimSeparators(rest.slice(0, reasonAt.index));
+
+  const ref = ADJUST_REF.exec(rest);
+  const kr = ref?.groups?.kr ? Number(ref.groups.kr) : undefined;
+  const objective = ref?.groups?.objective ? Number(ref.groups.objective) : undefined;
+  if (ref) rest = rest.slice(ref[0].length).trim();
+  if (kr === 0 || objective === 0) return { type: 'invalid', reason: 'bad_kr_number', hint };
+  const target = { ...(kr !== undefined ? { kr } : {}), ...(objective !== undefined ? { objective } : {}) };
+  const adjust = (change: AdjustChange): Command => ({ type: 'adjust', ...target, change, ...(reason ? { reason } : {}) });
+
+  const add = ADD_FIELD.exec(rest);
+  if (add && kr === undefined) {
+    const line = rest.slice(add[0].length).trim();
+    const addHint = zh ? '调整 O1 新增KR 家访次数 0→20次 原因 …' : 'adjust O1 add KR home visits 0->20 because …';
+    if (!line) return { type: 'invalid', reason: 'bad_kr_line', hint: addHint, detail: 'empty' };
+    const parsed = parseKrLine(line);
+    if ('error' in parsed) return { type: 'invalid', reason: 'bad_kr_line', hint: addHint, detail: parsed.error };
+    return adjust({ field: 'add', kr: parsed });
+  }
+
+  if (!ref) {
+    if (loose) return null; // `修改一下文案` is not an adjustment request
+    return { type: 'invalid', reason: 'missing_kr', hint };
+  }
+
+  for (const [pattern, field] of NUMERIC_FIELDS) {
+    const m = pattern.exec(rest);
+    if (!m) continue;
+    if (kr === undefined) return { type: 'invalid', reason: 'needs_kr', hint };
+    const value = VALUE.exec(rest.slice(m[0].length).trim());
+    const leftover = value ? rest.slice(m[0].length).trim().slice(value[0].length).trim() : '';
+    if (!value?.groups || /^[\d.]/.test(leftover)) return { type: 'invalid', reason: 'bad_value', kr, hint };
+    const amount = amountOf(value.groups);
+    if (!Number.isFinite(amount) || (field === 'weight' && amount < 0)) return { type: 'invalid', reason: 'bad_value', kr, hint };
+    return adjust({ field, value: amount });
+  }
+  const title = TITLE_FIELD.exec(rest);
+  if (title) {
+    const value = rest.slice(title[0].length).trim();
+    if (!value) return { type: 'invalid', reason: 'missing_change', ...(kr ? { kr } : {}), hint };
+    return adjust({ field: 'title', value });
+  }
+  if (DROP_FIELD.test(rest)) return adjust({ field: 'drop' });
+  return { type: 'invalid', reason: 'missing_change', ...(kr ? { kr } : {}), hint };
+}
+
+// ---------------------------------------------------------------- delegate
+
+const DELEGATE_PREFIX = /^(?:委托审批|委托|代理审批|delegate(?:\s+approvals?)?)(?:\s+|$|(?=[\u4e00-\u9fff@]))/i;
+const DAYS = /\s*(?:for\s+)?(\d+(?:\.\d+)?)\s*(?:天|日|days?|d)$/i;
+
+function parseDelegate(text: string, zh: boolean): Command | null {
+  const prefix = DELEGATE_PREFIX.exec(text);
+  if (!prefix) return null;
+  let rest = text.slice(prefix[0].length).trim();
+  const hint = zh ? '委托 张三 7天' : 'delegate to Zhang San for 7 days';
+  let days: number | undefined;
+  const d = DAYS.exec(rest);
+  if (d) {
+    days = Number(d[1]);
+    rest = rest.slice(0, d.index).trim();
+    if (!Number.isInteger(days) || days < 1 || days > 365) return { type: 'invalid', reason: 'bad_days', hint };
+  }
+  const to = rest.replace(/^(?:给|to)\s*/i, '').replace(/\s+for$/i, '').replace(/^@/, '').trim();
+  if (!to) return { type: 'invalid', reason: 'missing_delegate', hint };
+  return days === undefined ? { type: 'delegate', to } : { type: 'delegate', to, days };
+}
