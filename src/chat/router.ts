@@ -4,7 +4,7 @@ import type { CardActionEvent, MessageEvent } from '../../bots/types';
 import { buildMyOkrsCard } from '../../cards/my-okrs';
 import { buildKrProgressCard } from '../../cards/kr-progress';
 import { helpText } from '../../cards/help';
-import { t } from '../i18n';
+import { invalidReply, t } from '../i18n';
 import { parseCommand, type Command } from './parse';
 import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
@@ -48,7 +48,7 @@ async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Eff
     case 'my_okrs': return myOkrs(ctx);
     case 'checkin': return checkInCommand(ctx, command);
     case 'team': return teamStatus(ctx);
-    case 'invalid': return text(ctx, command.hint ?? t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
+    case 'invalid': return text(ctx, invalidReply(ctx.locale, command));
     default: return text(ctx, t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
   }
 }

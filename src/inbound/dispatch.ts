@@ -12,9 +12,8 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import { resolveSender } from './identity';
+import { t } from '../i18n';
 
-// Temporary until src/i18n lands.
-const t = (_locale: string, key: string) => key;
 
 export interface DispatcherDeps {
   store: Store;
@@ -74,7 +73,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       // A bug must not turn into a retry storm or silence: claim the event and apologise.
       deps.log?.('handler failed', error);
       console.error('[polaris] handler failed', error);
-      effects = { ...noEffects(), messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.internal') } }], result: { toast: { kind: 'error', text: t('zh-CN', 'error.internal') } } };
+      effects = { ...noEffects(), messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.generic') } }], result: { toast: { kind: 'error', text: t('zh-CN', 'error.generic') } } };
     }
     try {
       await commit(event, effects);
@@ -93,7 +92,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
 function unknownSender(store: Store, event: BotEvent, now: Date): Effects {
   // We do not know the person's locale yet: answer in both languages, and log
   // the attempt so an admin can see who tried and bind their id.
-  const text = `${t('zh-CN', 'error.unknownSender')}\n${t('en', 'error.unknownSender')}`;
+  const text = `${t('zh-CN', 'sender.unknown')}\n${t('en', 'sender.unknown')}`;
   const audit = store.db.insert(auditLog).values({
     id: newId('aud'), orgId: null, actorType: 'platform', actorId: `${event.platform}:${event.sender.platformUserId}`,
     action: 'unknown_sender', entityType: 'platform_user', entityId: event.sender.platformUserId,

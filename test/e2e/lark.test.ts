@@ -18,7 +18,7 @@ const lark = () => stack.lark!;
 const contentText = (content: unknown) => JSON.stringify(content);
 const messagesTo = (openId: string) => [...lark().messages.values()].filter((m) => m.receiveId === openId);
 
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+async function waitFor<T>(fn: () => T | undefined | false | 0, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await stack.flush();

@@ -4,7 +4,7 @@ import { buildKrProgressCard } from '../../../cards/kr-progress';
 import type { Card } from '../../../cards/model';
 import { checkInStatements } from '../../../storage/repos/okrs';
 import type { CheckInSource } from '../../../storage/schema';
-import { t } from '../../i18n';
+import { t, type MessageKey } from '../../i18n';
 import { formatValue } from '../../../cards/format';
 import { krProgress } from '../../okr/progress';
 import { trackStatus } from '../../okr/status';
@@ -58,7 +58,7 @@ export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, requ
 }
 
 /** The number to store, or an i18n key explaining why the input does not fit the KR. */
-function resolveValue(kr: KrEntry, { value, percentSign }: CheckInRequest): number | string {
+function resolveValue(kr: KrEntry, { value, percentSign }: CheckInRequest): number | MessageKey {
   if (!Number.isFinite(value) || Math.abs(value) > 1e12) return 'checkin.badValue';
   switch (kr.kind) {
     case 'boolean':
