@@ -82,7 +82,7 @@ describe('Workers runtime with local D1', () => {
     expect(created.status, await created.clone().text()).toBe(201);
     const list = await fetch(`${base}/api/v1/cycles`, { headers: auth });
     expect(list.status).toBe(200);
-    const body = await list.json() as { data: { name: string }[] };
-    expect(body.data.map((c) => c.name)).toContain('2026 Q4');
+    const body = await list.json() as { items: { name: string }[] };
+    expect(body.items.map((c) => c.name)).toContain('2026 Q4');
   });
 });

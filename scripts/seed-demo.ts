@@ -1,0 +1,20 @@
+// npm run seed:demo — loads the 星火教育集团 demo into DATABASE_PATH (idempotent).
+import { loadConfig } from '../src/config';
+import { openSqlite } from '../storage/sqlite';
+import { DEMO_ORG_NAME, DEMO_SLUG, loadDemo } from '../storage/seed/demo';
+
+const config = loadConfig(process.env);
+const store = openSqlite(config.databasePath);
+try {
+  const summary = await loadDemo(store, { now: new Date(), timezone: config.defaultTimezone });
+  const c = summary.counts;
+  console.log(summary.created ? `Seeded the demo org "${DEMO_ORG_NAME}" into ${config.databasePath}` : `The demo org already exists in ${config.databasePath}; nothing changed.`);
+  console.log(`  org:        ${summary.orgId} (use the header "X-Polaris-Org: ${DEMO_SLUG}")`);
+  console.log(`  cycle:      ${summary.cycleId}`);
+  console.log(`  teams ${c.teams}, people ${c.people}, objectives ${c.objectives}, key results ${c.keyResults}, check-ins ${c.checkIns}`);
+  console.log(`  north-star KR 学员续费率提升至68%: ${summary.northStarKrId}`);
+  console.log(`  department KR 课程满意度 ≥ 4.7:    ${summary.departmentKrId}`);
+  console.log(`  try: curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "X-Polaris-Org: ${DEMO_SLUG}" http://localhost:${config.port}/api/v1/objectives?cycle=current`);
+} finally {
+  store.close();
+}

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { count, eq } from 'drizzle-orm';
+import { createTestApp } from '../helpers/app';
+import { loadDemo } from '../../storage/seed/demo';
+import { identities, keyResults, objectives, people } from '../../storage/schema';
+import { personOkrs } from '../../storage/repos/okrs';
+
+let t: ReturnType<typeof createTestApp>;
+afterEach(() => t.close());
+
+describe('demo seed', () => {
+  it('loads a realistic org once and is idempotent', async () => {
+    t = createTestApp();
+    const now = t.clock.now();
+    const first = await loadDemo(t.store, { now });
+    expect(first.created).toBe(true);
+    expect(first.counts.people).toBeGreaterThanOrEqual(55);
+    expect(first.counts.people).toBeLessThanOrEqual(65);
+    const again = await loadDemo(t.store, { now });
+    expect(again).toMatchObject({ created: false, orgId: first.orgId, cycleId: first.cycleId, northStarKrId: first.northStarKrId, departmentKrId: first.departmentKrId });
+    expect(again.counts).toEqual(first.counts);
+
+    const [n] = await t.store.db.select({ n: count() }).from(people);
+    expect(n.n).toBe(first.counts.people);
+    // Every person is reachable on all three platforms.
+    const [ids] = await t.store.db.select({ n: count() }).from(identities);
+    expect(ids.n).toBe(first.counts.people * 3);
+
+    const demo = { 'X-Polaris-Org': 'demo' };
+    const northStar = await (await t.api('GET', `/api/v1/objectives?cycle=current&status=active&limit=500`, undefined, demo)).json();
+    const company = northStar.items.find((o: { owner_type: string }) => o.owner_type === 'company');
+    expect(company.key_results[0]).toMatchObject({ title: '学员续费率提升至68%', kind: 'percent', start_value: 52, target_value: 68 });
+    const deptKr = await t.store.db.select().from(keyResults).where(eq(keyResults.id, first.departmentKrId));
+    expect(deptKr[0]).toMatchObject({ title: '课程满意度 ≥ 4.7', progressMode: 'children' });
+    const aligned = await t.store.db.select().from(objectives).where(eq(objectives.parentKrId, first.departmentKrId));
+    expect(aligned.length).toBeGreaterThan(30);
+    expect(aligned.every((o) => o.title === '每节课后收集5份有效反馈并优化教案')).toBe(true);
+
+    const admins = (await t.store.db.select().from(people).where(eq(people.orgId, first.orgId))).filter((p) => p.role === 'admin');
+    expect(admins).toHaveLength(1);
+    const english = await t.store.db.select().from(people).where(eq(people.locale, 'en'));
+    expect(english.length).toBe(2);
+    const teacher = aligned[0].ownerPersonId!;
+    const okrs = await personOkrs(t.store, { orgId: first.orgId, personId: teacher, cycleId: first.cycleId });
+    expect(okrs[0].keyResults.length).toBeGreaterThanOrEqual(2);
+    expect(okrs[0].keyResults.length).toBeLessThanOrEqual(4);
+    expect(first.counts.checkIns).toBeGreaterThan(50);
+  });
+});
+
+describe('adjustments list', () => {
+  it('lists by status and rejects unknown statuses', async () => {
+    t = createTestApp();
+    await loadDemo(t.store, { now: t.clock.now() });
+    const demo = { 'X-Polaris-Org': 'demo' };
+    const pending = await (await t.api('GET', '/api/v1/adjustments?status=pending', undefined, demo)).json();
+    expect(pending.items).toHaveLength(1);
+    expect(pending.items[0]).toMatchObject({ kind: 'target', status: 'pending' });
+    expect((await (await t.api('GET', '/api/v1/adjustments?status=approved', undefined, demo)).json()).items).toHaveLength(0);
+    expect((await t.api('GET', '/api/v1/adjustments?status=maybe', undefined, demo)).status).toBe(400);
+  });
+});
