@@ -22,6 +22,8 @@ export interface OrgSettings {
   /** Check-in reminders a person may receive in one week. */
   reminderCapPerWeek?: number;
   timezone?: string;
+  /** Per-job schedule overrides, read in the org's (or team's) time zone: `{ "weekly-digest": "0 9 * * 1" }`. */
+  schedules?: Record<string, string>;
 }
 
 export const organizations = sqliteTable('organizations', {
@@ -154,7 +156,12 @@ export const keyResults = sqliteTable('key_results', {
   status: text('status').$type<'active' | 'dropped'>().notNull().default('active'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-}, (t) => [index('key_results_objective').on(t.objectiveId), index('key_results_cycle').on(t.cycleId)]);
+}, (t) => [
+  index('key_results_objective').on(t.objectiveId),
+  index('key_results_cycle').on(t.cycleId),
+  // Cycle-wide roll-ups read a cycle's KRs grouped by objective (storage/repos/tree.ts).
+  index('key_results_cycle_objective').on(t.cycleId, t.objectiveId),
+]);
 
 export type CheckInSource = 'chat' | 'card' | 'api' | 'metric';
 

@@ -1,0 +1,42 @@
+// Where a cycle "should" be today: the fraction of its days already elapsed.
+import type { CycleWindow } from './types';
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of an ISO date (YYYY-MM-DD); NaN when malformed. */
+export function dayNumber(isoDate: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
+  if (!m) return NaN;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3]) / DAY_MS;
+}
+
+/**
+ * The calendar date (YYYY-MM-DD) of `now` in `timeZone` (an IANA name such as
+ * Asia/Shanghai). Intl is available on Node and on Workers; an unknown zone falls back to UTC.
+ */
+export function localDate(now: Date, timeZone?: string): string {
+  if (timeZone) {
+    try {
+      // en-CA formats as YYYY-MM-DD.
+      return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    } catch {
+      // fall through to UTC
+    }
+  }
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * Fraction of the cycle elapsed, 0..1, counted in whole days in the org's time zone:
+ * (today − startsOn) / (number of days in the cycle, both ends inclusive).
+ * The first day is 0 (nobody is behind yet), the last day is (n−1)/n, the day after the end is 1.
+ */
+export function expectedPace(cycle: CycleWindow, now: Date, timeZone?: string): number {
+  const start = dayNumber(cycle.startsOn);
+  const end = dayNumber(cycle.endsOn);
+  const today = dayNumber(localDate(now, timeZone));
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return 0;
+  const total = end - start + 1;
+  const elapsed = (today - start) / total;
+  return elapsed < 0 ? 0 : elapsed > 1 ? 1 : elapsed;
+}

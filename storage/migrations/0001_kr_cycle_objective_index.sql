@@ -1,0 +1,1 @@
+CREATE INDEX `key_results_cycle_objective` ON `key_results` (`cycle_id`,`objective_id`);
