@@ -6,13 +6,35 @@ import type { MessageEvent } from '../../bots/types';
 import type { ActionHandler, ChatContext, CommandHandler } from './context';
 import type { Effects } from './effects';
 import type { Command } from './parse';
+import { approveAction, rejectAction, rejectNoteStep } from '../approvals/actions';
+import { conversationHandler } from './conversations';
+import { adjustAction, adjustCommand, adjustStep } from './flows/adjust';
+import { delegateCommand } from './flows/delegate';
+import { alignAction, cancelAction, confirmAction, newObjectiveCommand, newObjectiveExpired, newObjectiveStep } from './flows/new-objective';
 
-export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {};
+export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
+  adjust: adjustCommand,
+  delegate: delegateCommand,
+  new_objective: newObjectiveCommand,
+};
 
-export const extraActions: Record<string, ActionHandler> = {};
+export const extraActions: Record<string, ActionHandler> = {
+  'kr.adjust': adjustAction,
+  'adj.approve': approveAction,
+  'adj.reject': rejectAction,
+  'obj.align': alignAction,
+  'obj.confirm': confirmAction,
+  'obj.cancel': cancelAction,
+};
 
 /** Conversation continuations, tried in order before a message is parsed as a command. */
-export const conversationHandlers: ((ctx: ChatContext, event: MessageEvent) => Promise<Effects | undefined>)[] = [];
+export const conversationHandlers: ((ctx: ChatContext, event: MessageEvent) => Promise<Effects | undefined>)[] = [
+  conversationHandler({
+    new_objective: { step: newObjectiveStep, onExpired: newObjectiveExpired },
+    adjust: { step: adjustStep },
+    reject_note: { step: rejectNoteStep },
+  }),
+];
 
 export async function activeConversation(ctx: ChatContext, event: MessageEvent): Promise<Effects | undefined> {
   for (const handler of conversationHandlers) {

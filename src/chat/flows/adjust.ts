@@ -1,0 +1,123 @@
+// Asking for a goal change: `调整 KR1 目标 80 原因 …` in one message, or the
+// "申请调整" button on a KR card, which asks what to change and reads the
+// answer as the rest of an `调整 KRn …` command. The request itself (routing,
+// approval card) is src/approvals/request.ts.
+import { and, eq } from 'drizzle-orm';
+import type { CardActionEvent } from '../../../bots/types';
+import { getObjective } from '../../../storage/repos/okrs';
+import { adjustments, type AdjustmentKind } from '../../../storage/schema';
+import { requestAdjustment, type AdjustmentInput } from '../../approvals/request';
+import { t } from '../../i18n';
+import type { ActionHandler, ChatContext, CommandHandler } from '../context';
+import { conversationStore, type FlowStep } from '../conversations';
+import { noEffects, type Effects } from '../effects';
+import { parseCommand, type Command } from '../parse';
+import { krList, personView } from './checkin';
+
+type AdjustCommand = Extract<Command, { type: 'adjust' }>;
+
+const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effects => ({ ...noEffects(), ...extra, messages: [ctx.reply({ text })] });
+
+export async function requestFromCommand(ctx: ChatContext, command: AdjustCommand): Promise<Effects> {
+  const view = await personView(ctx);
+  if (!view.cycle) return say(ctx, t(ctx.locale, 'cycle.none'));
+  const { change } = command;
+  const reason = command.reason ?? null;
+
+  if (change.field === 'add' || (change.field === 'title' && command.kr === undefined)) {
+    const number = command.objective ?? (view.objectives.length === 1 ? 1 : undefined);
+    const summary = number ? view.objectives[number - 1] : undefined;
+    const objective = summary ? await getObjective(ctx.store, ctx.org.id, summary.id) : undefined;
+    if (!objective) return say(ctx, t(ctx.locale, 'adjust.objectiveNotFound', { number: number ?? '?' }));
+    if (change.field === 'add') {
+      const kr = { ...change.kr };
+      delete kr.baselineMissing;
+      return requestAdjustment(ctx, { kind: 'add', objective, current: null, proposed: { kr }, reason, nextPosition: summary!.keyResults.length });
+    }
+    if (change.value === objective.title) return say(ctx, t(ctx.locale, 'adjust.noChange'));
+    return requestAdjustment(ctx, { kind: 'title', objective, current: { title: objective.title }, proposed: { title: change.value }, reason });
+  }
+
+  const number = command.kr ?? 0;
+  const entry = view.krs[number - 1];
+  if (!entry) {
+    return say(ctx, view.krs.length
+      ? t(ctx.locale, 'kr.notFound', { number, list: krList(view) })
+      : t(ctx.locale, 'kr.notFoundEmpty', { number }));
+  }
+  const kr = entry.row;
+  const kind: AdjustmentKind = change.field;
+  const [pending] = await ctx.store.db.select({ id: adjustments.id }).from(adjustments)
+    .where(and(eq(adjustments.orgId, ctx.org.id), eq(adjustments.keyResultId, kr.id), eq(adjustments.kind, kind), eq(adjustments.status, 'pending'))).limit(1);
+  if (pending) return say(ctx, t(ctx.locale, 'adjust.pendingExists', { number }));
+
+  let input: AdjustmentInput;
+  switch (change.field) {
+    case 'target': case 'start': case 'weight': {
+      const now = { target: kr.targetValue, start: kr.startValue, weight: kr.weight }[change.field];
+      if (now === change.value) return say(ctx, t(ctx.locale, 'adjust.noChange'));
+      input = { kind, kr, current: { [change.field]: now }, proposed: { [change.field]: change.value }, reason };
+      break;
+    }
+    case 'title':
+      if (change.value === kr.title) return say(ctx, t(ctx.locale, 'adjust.noChange'));
+      input = { kind, kr, current: { title: kr.title }, proposed: { title: change.value }, reason };
+      break;
+    case 'drop':
+      input = { kind, kr, current: { title: kr.title, status: kr.status }, proposed: { status: 'dropped' }, reason };
+      break;
+  }
+  return requestAdjustment(ctx, input);
+}
+
+export const adjustCommand: CommandHandler = async (ctx, command) =>
+  command.type === 'adjust' ? requestFromCommand(ctx, command) : undefined;
+
+/** Reads `目标 80 原因 …` as the rest of `调整 KR<n> …`; a full `调整 …` command is taken as is. */
+function asAdjustCommand(text: string, krNumber: number): Command {
+  const direct = parseCommand(text);
+  if (direct.type === 'adjust' || direct.type === 'cancel') return direct;
+  return parseCommand(`调整 KR${krNumber} ${text}`);
+}
+
+/** The KR card's "申请调整" button: a form value (`change`) is used at once; otherwise ask. */
+export const adjustAction: ActionHandler = async (ctx, event: CardActionEvent) => {
+  const view = await personView(ctx);
+  const entry = view.krs.find((k) => k.id === event.value.kr);
+  if (!entry) {
+    console.warn(`[polaris] refused kr.adjust from ${ctx.person.id}: not the owner`, event.value);
+    return { ...noEffects(), result: { toast: { kind: 'error', text: t(ctx.locale, 'toast.forbidden') } } };
+  }
+  const form = event.value.change?.trim();
+  if (form) {
+    const command = asAdjustCommand(form, entry.number);
+    if (command.type === 'adjust') {
+      const effects = await requestFromCommand(ctx, command);
+      return { ...effects, result: { toast: { kind: 'success', text: t(ctx.locale, 'toast.recorded') } } };
+    }
+  }
+  const conversations = conversationStore(ctx.store, () => ctx.clock.now());
+  const prompt = t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
+  return {
+    statements: [conversations.set({ orgId: ctx.org.id, personId: ctx.person.id, flow: 'adjust', step: 'change', data: { kr: entry.id } })],
+    messages: [ctx.reply({ text: prompt })],
+    result: { toast: { kind: 'info', text: prompt } },
+  };
+};
+
+/** The answer to "what should change?". */
+export const adjustStep: FlowStep = async (ctx, event, conversation, conversations) => {
+  const clear = conversations.clear(conversation.key);
+  const view = await personView(ctx);
+  const entry = view.krs.find((k) => k.id === conversation.data.kr);
+  if (!entry) return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
+  const command = asAdjustCommand(event.text, entry.number);
+  if (command.type === 'cancel') return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
+  if (command.type !== 'adjust') {
+    // Not understood: explain and keep waiting (the conversation is still live).
+    const hint = command.type === 'invalid' && command.hint ? command.hint : t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
+    return say(ctx, command.type === 'invalid' ? t(ctx.locale, `invalid.${command.reason}`, { hint }) : hint);
+  }
+  const effects = await requestFromCommand(ctx, command);
+  return { ...effects, statements: [clear, ...effects.statements] };
+};
