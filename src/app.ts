@@ -14,6 +14,7 @@ import { createDispatcher, type Dispatch } from './inbound/dispatch';
 import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
+import { dashboardRoutes } from './web';
 
 export interface AppDeps {
   store: Store;
@@ -65,6 +66,7 @@ export function createPolaris(input: AppDeps) {
   }));
   app.route('/webhooks', webhookRoutes(adapters, dispatch));
   app.route('/api/v1', createApi());
+  app.route('/dashboard', dashboardRoutes());
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

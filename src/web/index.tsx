@@ -1,0 +1,189 @@
+// /dashboard: the alignment dashboard. Pages are server-rendered (pages.tsx); the page's
+// script (client.ts) calls the JSON endpoints under /dashboard/data/*, which take the
+// same session cookie or `Authorization: Bearer <ADMIN_TOKEN>`.
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { AppEnv } from '../app';
+import { timingSafeEqualStrings } from '../api/auth';
+import { catalogues, toLocale, t, type Locale } from '../i18n';
+import { localDate } from '../okr/pace';
+import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
+import { loadRollup, type RollupQuery, UnknownObjectiveError } from '../../storage/repos/tree';
+import { loadStats } from '../../storage/repos/stats';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './client';
+import { HiddenError, listCycles, nodeDetail, pathTo, pendingApprovals, rulesWithHits, searchPeople, treePage } from './data';
+import { echartsSource, echartsUrl } from './echarts-asset';
+import { DashboardPage, LoginPage, MessagePage } from './pages';
+import { endSession, startSession } from './session';
+import { ssoRoutes } from './sso';
+import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
+
+type Ctx = Context<AppEnv>;
+const LANG_COOKIE = 'polaris_lang';
+
+/** ?lang= (remembered in a cookie) → the cookie → the signed-in person's locale → Chinese. */
+function localeFor(c: Ctx, viewer?: Viewer): Locale {
+  const asked = c.req.query('lang');
+  if (asked) {
+    const locale = toLocale(asked);
+    setCookie(c, LANG_COOKIE, locale, { path: '/dashboard', sameSite: 'Lax', maxAge: 365 * 86_400 });
+    return locale;
+  }
+  const saved = getCookie(c, LANG_COOKIE);
+  if (saved) return toLocale(saved);
+  return toLocale(viewer?.person?.locale);
+}
+
+function dashMessages(locale: Locale): Record<string, string> {
+  return Object.fromEntries(Object.entries(catalogues[locale]).filter(([k]) => k.startsWith('dash.')));
+}
+
+async function queryFor(c: Ctx, viewer: Viewer): Promise<(RollupQuery & { cycle: Cycle }) | undefined> {
+  const { store, clock, config } = c.get('deps');
+  const timeZone = viewer.org.settings?.timezone ?? config.defaultTimezone;
+  const now = clock.now();
+  const cycle = await resolveCycle(store, viewer.org.id, c.req.query('cycle') || undefined, localDate(now, timeZone));
+  return cycle ? { orgId: viewer.org.id, cycle, now, timeZone } : undefined;
+}
+
+/** The viewer, or a 401 (login page for pages, JSON for data). */
+async function viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Response> {
+  const { config } = c.get('deps');
+  const claims = await claimsOf(c);
+  let viewer: Viewer | undefined;
+  try {
+    viewer = claims ? await resolveViewer(c, claims) : undefined;
+  } catch (err) {
+    if (!(err instanceof NoOrgError)) throw err;
+    return kind === 'page' ? c.html(<MessagePage locale={localeFor(c)} text={t(localeFor(c), 'dash.noOrg')} />, 404)
+      : c.json({ error: { code: 'not_found', message: err.message } }, 404);
+  }
+  if (viewer) return viewer;
+  const message = !config.adminToken ? 'dash.login.disabled' : 'dash.login.required';
+  if (kind === 'data') return c.json({ error: { code: 'unauthorized', message: t('en', message) } }, 401);
+  return c.html(<LoginPage locale={localeFor(c)} message={message} disabled={!config.adminToken} />, 401);
+}
+
+function dataError(c: Ctx, err: unknown): Response {
+  if (err instanceof HiddenError) return c.json({ error: { code: 'forbidden', message: 'You may not see this objective.' } }, 403);
+  if (err instanceof UnknownObjectiveError) return c.json({ error: { code: 'not_found', message: err.message } }, 404);
+  throw err;
+}
+
+const TreeParams = z.object({
+  root: z.string().min(1).max(200).optional(),
+  depth: z.coerce.number().int().min(0).max(10).default(1),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+});
+
+export function dashboardRoutes() {
+  const web = new Hono<AppEnv>();
+
+  // Security headers for every dashboard response: no framing except by the platforms'
+  // workbenches (they open the page as a top-level H5 view, not a frame), no sniffing.
+  web.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'same-origin');
+    if (!c.res.headers.get('cache-control')) c.header('Cache-Control', 'no-store');
+  });
+
+  web.get('/assets/dashboard.js', (c) => c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  web.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  web.get('/assets/echarts.min.js', async (c) => {
+    const source = await echartsSource();
+    if (!source) return c.text('ECharts is not bundled in this runtime; set ECHARTS_URL (see src/web/echarts-asset.ts).', 404);
+    return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+  });
+
+  web.get('/login', (c) => c.html(<LoginPage locale={localeFor(c)} disabled={!c.get('deps').config.adminToken} message={c.get('deps').config.adminToken ? undefined : 'dash.login.disabled'} />));
+  web.post('/login', async (c) => {
+    const { config, clock } = c.get('deps');
+    const locale = localeFor(c);
+    if (!config.adminToken) return c.html(<LoginPage locale={locale} message="dash.login.disabled" disabled />, 401);
+    const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    if (!token || !timingSafeEqualStrings(token, config.adminToken)) return c.html(<LoginPage locale={locale} message="dash.login.invalid" />, 401);
+    await startSession(c, config.adminToken, { sub: 'admin', via: 'token' }, clock.now());
+    return c.redirect('/dashboard', 303);
+  });
+  web.post('/logout', (c) => {
+    endSession(c);
+    return c.redirect('/dashboard/login', 303);
+  });
+  web.route('/sso', ssoRoutes);
+
+  web.get('/', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    const { store } = c.get('deps');
+    const locale = localeFor(c, viewer);
+    const q = await queryFor(c, viewer);
+    const admin = viewer.scope.kind === 'all';
+    let stats;
+    if (q && admin) {
+      const rollup = await loadRollup(store, q, { krStatus: true });
+      stats = { ...await loadStats(store, q, rollup), scoreTenths: rollup.scoreTenths };
+    }
+    const [cycleList, approvals, rules] = await Promise.all([
+      listCycles(store, viewer.org.id),
+      pendingApprovals(store, viewer.org.id, viewer.scope, viewer.person?.id),
+      admin ? rulesWithHits(store, viewer.org.id) : Promise.resolve(undefined),
+    ]);
+    return c.html(<DashboardPage
+      locale={locale} viewer={viewer} cycles={cycleList} cycleId={q?.cycle.id} stats={stats} approvals={approvals} rules={rules}
+      echartsUrl={echartsUrl(c.env)} messages={dashMessages(locale)} />);
+  });
+
+  // JSON for the page's script.
+  const data = new Hono<AppEnv>();
+  const withQuery = async (c: Ctx, run: (viewer: Viewer, q: RollupQuery) => Promise<Response>) => {
+    const viewer = await viewerOr401(c, 'data');
+    if (viewer instanceof Response) return viewer;
+    const q = await queryFor(c, viewer);
+    if (!q) return c.json({ error: { code: 'not_found', message: 'No cycle matches.' } }, 404);
+    try {
+      return await run(viewer, q);
+    } catch (err) {
+      return dataError(c, err);
+    }
+  };
+  data.get('/tree', (c) => withQuery(c, async (viewer, q) => {
+    const parsed = TreeParams.safeParse({ root: c.req.query('root') || undefined, depth: c.req.query('depth') || undefined, limit: c.req.query('limit') || undefined });
+    if (!parsed.success) return c.json({ error: { code: 'bad_request', message: 'Invalid tree query', details: parsed.error.issues } }, 400);
+    const page = await treePage(c.get('deps').store, q, viewer.scope, { rootId: parsed.data.root, depth: parsed.data.depth, maxNodes: parsed.data.limit });
+    return c.json({ cycleId: q.cycle.id, scope: viewer.scope.kind, ...page });
+  }));
+  data.get('/node/:id', (c) => withQuery(c, async (viewer, q) => c.json(await nodeDetail(c.get('deps').store, q, viewer.scope, c.req.param('id')))));
+  data.get('/path/:id', (c) => withQuery(c, async (viewer, q) => c.json({ path: await pathTo(c.get('deps').store, q, viewer.scope, c.req.param('id')) })));
+  data.get('/search', (c) => withQuery(c, async (viewer, q) => {
+    const text = (c.req.query('q') ?? '').trim().slice(0, 100);
+    if (!text) return c.json({ people: [] });
+    return c.json({ people: await searchPeople(c.get('deps').store, q, viewer.scope, text) });
+  }));
+  data.get('/cycles', async (c) => {
+    const viewer = await viewerOr401(c, 'data');
+    if (viewer instanceof Response) return viewer;
+    return c.json({ cycles: await listCycles(c.get('deps').store, viewer.org.id) });
+  });
+  data.get('/stats', (c) => withQuery(c, async (viewer, q) => {
+    if (viewer.scope.kind !== 'all') return c.json({ error: { code: 'forbidden', message: 'Organisation figures are for administrators.' } }, 403);
+    const store = c.get('deps').store;
+    const rollup = await loadRollup(store, q, { krStatus: true });
+    return c.json({ ...await loadStats(store, q, rollup), scoreTenths: rollup.scoreTenths });
+  }));
+  data.get('/approvals', async (c) => {
+    const viewer = await viewerOr401(c, 'data');
+    if (viewer instanceof Response) return viewer;
+    return c.json({ approvals: await pendingApprovals(c.get('deps').store, viewer.org.id, viewer.scope, viewer.person?.id) });
+  });
+  data.get('/rules', async (c) => {
+    const viewer = await viewerOr401(c, 'data');
+    if (viewer instanceof Response) return viewer;
+    if (viewer.scope.kind !== 'all') return c.json({ error: { code: 'forbidden', message: 'Rules are for administrators.' } }, 403);
+    return c.json({ rules: await rulesWithHits(c.get('deps').store, viewer.org.id) });
+  });
+  web.route('/data', data);
+  return web;
+}
