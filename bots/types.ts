@@ -127,6 +127,11 @@ export interface PlatformAdapter {
   update(ref: SentRef, message: OutboundMessage, options: DeliveryOptions): Promise<void>;
   /** Sending limits the outbox must respect for this platform. */
   readonly limits: SendLimits;
+  /**
+   * How many platform messages `send` turns this message into (default 1), e.g. WeCom's
+   * markdown + buttons card: what `limits` count, so a split message cannot overrun them.
+   */
+  messagesPerSend?(message: OutboundMessage): number;
 }
 
 export interface SendLimits {

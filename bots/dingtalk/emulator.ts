@@ -111,11 +111,13 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   const tickets = new Map<string, { subscriptions: { type: string; topic: string }[] }>();
   const connections = new Map<string, StreamConnection>();
   const pending = new Map<string, PendingPush>();
-  const acks: { messageId: string; data: unknown; at: string }[] = [];
+  const acks: { messageId: string; data: unknown; at: string; /** times the frame was pushed */ attempts: number }[] = [];
   const pongs: string[] = [];
   const pings = new Set<string>();
   const everSubscribed = new Set<string>();
   const connectionLog: { id: string; event: 'open' | 'close'; at: string }[] = [];
+  /** Test hook: this many upcoming ACKs vanish in transit (the frame stays pending and is re-pushed). */
+  let acksToLose = 0;
 
   function subscribers(topic: string): StreamConnection[] {
     return [...connections.values()].filter((c) => c.subscriptions.some((s) => s.topic === topic || s.topic === '*'));
@@ -171,11 +173,12 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       if (pings.delete(messageId)) { pongs.push(messageId); return; }
       const entry = pending.get(messageId);
       if (!entry) return;
+      if (acksToLose > 0) { acksToLose--; return; }
       clearTimeout(entry.timer);
       pending.delete(messageId);
       let data: unknown = frame.data;
       try { data = typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data; } catch { /* keep the raw string */ }
-      acks.push({ messageId, data, at: now().toISOString() });
+      acks.push({ messageId, data, at: now().toISOString(), attempts: entry.attempts });
     },
     /** Pushes a CALLBACK (or EVENT) frame; returns its messageId. */
     push(topic: string, data: unknown, type: 'CALLBACK' | 'EVENT' = 'CALLBACK'): string {
@@ -207,6 +210,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         setTimeout(() => c.socket.close(), closeAfterMs);
       }
     },
+    /** Test hook: the next `count` callback ACKs are lost, so those frames are re-pushed with the same messageId. */
+    loseAcks(count = 1) { acksToLose = count; },
     /** Test hook: cut every connection without a close handshake. */
     drop() {
       for (const c of connections.values()) c.socket.terminate();

@@ -163,6 +163,14 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     handleWebhook: (request, ctx) => handleWebhook(request, ctx),
     send,
     update,
+    // Long cards go out as markdown plus a buttons card: the member limit counts each of them.
+    messagesPerSend(message) {
+      try {
+        return renderOutbound(message, taskIdFor('count'), { cardUrl: options.cardUrl }).bodies.length;
+      } catch {
+        return 1;
+      }
+    },
     // A member receives at most 30 app messages a minute (and 1000 an hour); WeCom silently drops the excess,
     // so the outbox must hold them back. Each API allows 10,000 calls a minute per corp (~166/s) shared with
     // the corp's other apps: 50/s leaves them headroom.

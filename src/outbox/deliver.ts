@@ -153,8 +153,10 @@ export class OutboxDeliverer {
     let limiter = this.limiters.get(adapter.platform);
     if (!limiter) this.limiters.set(adapter.platform, (limiter = new RateLimiter(adapter.limits)));
     const maxInline = this.options.maxInlineWaitMs ?? 2000;
+    // A send may become several platform messages (WeCom: markdown + buttons card); each counts.
+    const cost = row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
     for (;;) {
-      const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now());
+      const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now(), cost);
       if (wait === 0) return 0;
       if (wait > maxInline) return wait;
       await new Promise((r) => setTimeout(r, wait));

@@ -13,16 +13,21 @@ export class RateLimiter {
     this.refilledAt = 0;
   }
 
-  /** Returns 0 and takes a slot when a message may go now, else ms to wait. */
-  reserve(recipient: string, nowMs: number): number {
+  /**
+   * Returns 0 and takes `cost` slots (platform messages) when a message may go now, else ms to wait.
+   * A cost above a limit's capacity goes once nothing else is in that window, so it never waits forever.
+   */
+  reserve(recipient: string, nowMs: number, cost = 1): number {
+    const n = Math.max(1, Math.ceil(cost));
     this.refill(nowMs);
-    const windowWait = this.recipientWait(recipient, nowMs);
+    const windowWait = this.recipientWait(recipient, nowMs, n);
     if (windowWait > 0) return windowWait;
-    if (this.tokens < 1) return Math.ceil(((1 - this.tokens) / this.limits.perSecond) * 1000);
-    this.tokens -= 1;
+    const need = Math.min(n, this.limits.perSecond);
+    if (this.tokens < need) return Math.ceil(((need - this.tokens) / this.limits.perSecond) * 1000);
+    this.tokens -= need;
     if (this.limits.perRecipient) {
       const list = this.sentTo.get(recipient) ?? [];
-      list.push(nowMs);
+      for (let i = 0; i < n; i++) list.push(nowMs);
       this.sentTo.set(recipient, list);
     }
     return 0;
@@ -36,13 +41,15 @@ export class RateLimiter {
     this.refilledAt = nowMs;
   }
 
-  private recipientWait(recipient: string, nowMs: number): number {
+  private recipientWait(recipient: string, nowMs: number, cost: number): number {
     const limit = this.limits.perRecipient;
     if (!limit) return 0;
     const recent = (this.sentTo.get(recipient) ?? []).filter((t) => t > nowMs - limit.windowMs);
     if (recent.length) this.sentTo.set(recipient, recent);
     else this.sentTo.delete(recipient);
-    if (recent.length < limit.count) return 0;
-    return recent[0] + limit.windowMs - nowMs + 1;
+    if (recent.length + cost <= limit.count || recent.length === 0) return 0;
+    // Wait until enough of the oldest sends leave the window to make room for `cost` more.
+    const mustExpire = Math.min(recent.length, recent.length + cost - limit.count);
+    return recent[mustExpire - 1] + limit.windowMs - nowMs + 1;
   }
 }

@@ -3,6 +3,9 @@
 // pointed at the other exactly as a deployment would be configured.
 import { createServer } from 'node:net';
 import { createLarkEmulator, serveLarkEmulator, type LarkEmulator } from '../../bots/lark/emulator';
+import { createWecomEmulator, serveWecomEmulator, type WecomEmulator } from '../../bots/wecom/emulator';
+import { createDingtalkEmulator, type DingtalkEmulator } from '../../bots/dingtalk/emulator';
+import { startEmulatorServer } from '../../bots/dingtalk/stream-gateway';
 import { startNode } from '../../src/node';
 import type { Config } from '../../src/config';
 import { tempDbPath } from './app';
@@ -20,8 +23,26 @@ export function freePort(): Promise<number> {
 
 export const LARK = { appId: 'cli_test_app', appSecret: 'lark-secret', verificationToken: 'lark-verify-token', encryptKey: 'lark-encrypt-key' };
 
+export const WECOM = {
+  corpId: 'ww_e2e_corp', agentId: '1000002', secret: 'wecom-secret', token: 'wecomtoken',
+  // 43 base64 characters, like the console generates.
+  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+};
+
+export const DINGTALK = {
+  clientId: 'dinge2eapp', clientSecret: 'dingtalk-secret', robotCode: 'dinge2eapp',
+  callbackToken: 'dingcallbacktoken', callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
+  cardTemplateId: 'polaris_generic.schema',
+};
+
 export interface StackOptions {
   lark?: boolean;
+  /** Serve the WeCom emulator and configure the server for it (through WECOM_* env vars). */
+  wecom?: boolean;
+  /** Serve the DingTalk emulator (API + Stream gateway) and run the server in that mode (DINGTALK_* env vars). */
+  dingtalk?: false | 'http' | 'stream';
+  /** Configure DINGTALK_CARD_TEMPLATE_ID (default true): interactive cards instead of markdown. */
+  dingtalkCardTemplate?: boolean;
   /** Reuse a database file (restart scenarios). */
   dbPath?: string;
   /** Leave the outbox alone after events (crash-between-store-and-send scenarios). */
@@ -45,12 +66,46 @@ export async function startStack(options: StackOptions = {}) {
     config.lark = { ...LARK, domain: served.url };
   }
 
+  // WeCom and DingTalk are configured through env vars, as a deployment would be (config.ts parses them).
+  const env: Record<string, string> = { ADMIN_TOKEN: 'e2e-admin' };
+  let wecom: (WecomEmulator & { url: string }) | undefined;
+  if (options.wecom) {
+    const emulator = createWecomEmulator({ ...WECOM, webhookUrl: `${base}/webhooks/wecom`, deliveryTimeoutMs: 2000, retries: 3, retryDelayMs: 20 });
+    const served = await serveWecomEmulator(emulator, 0);
+    closers.push(served.close);
+    wecom = Object.assign(emulator, { url: served.url });
+    Object.assign(env, {
+      WECOM_CORP_ID: WECOM.corpId, WECOM_AGENT_ID: WECOM.agentId, WECOM_SECRET: WECOM.secret, WECOM_TOKEN: WECOM.token,
+      WECOM_ENCODING_AES_KEY: WECOM.encodingAesKey, WECOM_API_BASE: served.url,
+    });
+  }
+
+  let dingtalk: (DingtalkEmulator & { url: string }) | undefined;
+  if (options.dingtalk) {
+    const http = options.dingtalk === 'http';
+    // In Stream mode the emulator has no webhook URLs: messages and clicks go over the websocket.
+    const emulator = createDingtalkEmulator({
+      ...DINGTALK,
+      ...(http ? { webhookUrl: `${base}/webhooks/dingtalk`, eventsUrl: `${base}/webhooks/dingtalk/events` } : {}),
+      repushAfterMs: 300, maxPushAttempts: 10,
+    });
+    const served = await startEmulatorServer(emulator);
+    closers.push(served.close);
+    dingtalk = Object.assign(emulator, { url: served.url });
+    Object.assign(env, {
+      DINGTALK_CLIENT_ID: DINGTALK.clientId, DINGTALK_CLIENT_SECRET: DINGTALK.clientSecret, DINGTALK_ROBOT_CODE: DINGTALK.robotCode,
+      DINGTALK_MODE: options.dingtalk, DINGTALK_API_BASE: served.url,
+      DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken, DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
+      ...(options.dingtalkCardTemplate === false ? {} : { DINGTALK_CARD_TEMPLATE_ID: DINGTALK.cardTemplateId }),
+    });
+  }
+
   const server = await startNode({
-    env: { ADMIN_TOKEN: 'e2e-admin', ...options.env }, config, quiet: true,
+    env: { ...env, ...options.env }, config, quiet: true,
     outbox: options.deliverImmediately === false ? 'manual' : 'auto',
   });
   return {
-    base, server, store: server.store, services: server.services, lark, dbPath: db.path,
+    base, server, store: server.store, services: server.services, lark, wecom, dingtalk, dbPath: db.path,
     /** Waits until the outbox has nothing due (messages sent or parked for retry). */
     async flush() {
       await server.services.outbox.drain();
