@@ -1,9 +1,11 @@
 // Node entry: embedded SQLite (migrated on open), the HTTP server, the outbox
 // loop, and graceful shutdown that finishes in-flight work before closing.
+import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
 import { loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
+import { preparePlayground, wantsPlayground } from './playground';
 
 const OUTBOX_INTERVAL_MS = 1000;
 
@@ -14,11 +16,31 @@ export interface StartOptions {
   quiet?: boolean;
   /** 'manual': nothing delivers the outbox by itself (tests of crash recovery drive it). */
   outbox?: 'auto' | 'manual';
+  /** false: never run as the playground, even when no platform is configured. */
+  playground?: boolean;
+}
+
+/** A free local port, for the playground when PORT=0 (its emulators need the port up front). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
 }
 
 export async function startNode(options: StartOptions = {}) {
-  const config = { ...loadConfig(options.env ?? process.env), ...options.config };
-  const store = openSqlite(config.databasePath);
+  const env = options.env ?? process.env;
+  const loaded = { ...loadConfig(env), ...options.config };
+  const store = openSqlite(loaded.databasePath);
+  // No platform credentials: the playground (src/playground) emulates all three platforms in this process.
+  const playground = options.playground !== false && wantsPlayground(loaded, env)
+    ? preparePlayground({ config: { ...loaded, port: loaded.port || await freePort() }, store, env })
+    : undefined;
+  const config = playground?.config ?? loaded;
   const inflight = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
     const tracked = work.catch((err) => console.error('[polaris] background task failed', err)).finally(() => inflight.delete(tracked));
@@ -27,6 +49,10 @@ export async function startNode(options: StartOptions = {}) {
   const manual = options.outbox === 'manual';
   const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
   const log = (msg: string) => { if (!options.quiet) console.log(`[polaris] ${msg}`); };
+  if (playground) {
+    playground.mount(app);
+    if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
+  }
 
   // Messages stored before a crash or restart go out now; retries as they fall due.
   const tick = () => defer(services.outbox.drain());
@@ -37,6 +63,7 @@ export async function startNode(options: StartOptions = {}) {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
       log(`listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`);
+      if (playground) log(`playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`);
       resolve(s);
     });
   });
@@ -54,9 +81,10 @@ export async function startNode(options: StartOptions = {}) {
     await stream?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.allSettled([...inflight]);
+    playground?.close();
     store.close();
   })());
-  return { app, services, store, config, server, port, url: `http://localhost:${port}`, stop };
+  return { app, services, store, config, server, port, playground, url: `http://localhost:${port}`, stop };
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));

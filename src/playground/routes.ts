@@ -1,0 +1,174 @@
+// /playground (the page and its script) and /playground/api/* (send, click,
+// messages). The API never talks to the bot directly: it asks an emulator to
+// do what the platform does when a person types or taps, so every message
+// reaches /webhooks/<platform> signed and encrypted.
+import { and, eq } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { cardButtons } from '../../bots/lark/emulator-card';
+import { PLATFORMS, type Platform } from '../../bots/types';
+import type { Store } from '../../storage/db';
+import type { AppEnv } from '../app';
+import { startSession } from '../web/session';
+import { identities, people } from '../../storage/schema';
+import { CLIENT_JS } from './client';
+import type { PlaygroundEmulators } from './emulators';
+import { PlaygroundPage } from './page';
+import { defaultPerson, playgroundOrg } from './people';
+import type { PageLang } from './strings';
+import type { Transcript } from './transcript';
+
+/** The DingTalk generic template posts every button with this actionId (docs/dingtalk-card-template.md). */
+const DINGTALK_TEMPLATE_ACTION_ID = 'polaris_action';
+
+const PlatformSchema = z.enum(PLATFORMS as [Platform, ...Platform[]]);
+const SendSchema = z.object({ platform: PlatformSchema, person: z.string().min(1).max(64), text: z.string().trim().min(1).max(2000) });
+const ClickSchema = z.object({
+  platform: PlatformSchema,
+  person: z.string().min(1).max(64),
+  message: z.string().min(1).max(200),
+  /** Lark: the button's callback value; DingTalk: the template button's value string. */
+  value: z.union([z.record(z.string(), z.unknown()), z.string().max(4096)]).optional(),
+  key: z.string().max(1024).optional(),
+  action: z.string().max(64).optional(),
+});
+
+export interface PlaygroundDeps {
+  store: Store;
+  /** Signs dashboard sessions (ADMIN_TOKEN, or the playground's own). */
+  adminToken: string;
+  emulators: PlaygroundEmulators;
+  transcript: Transcript;
+}
+
+function fail(c: Context, status: 400 | 404 | 502, code: string, message: string) {
+  return c.json({ error: { code, message } }, status);
+}
+
+async function readBody<T>(c: Context, schema: z.ZodType<T>): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
+  let raw: unknown;
+  try { raw = await c.req.json(); } catch { return { ok: false, message: 'body must be JSON' }; }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, data: parsed.data };
+}
+
+/** The person's id on a platform (Lark open_id, WeCom userid, DingTalk staffId). */
+async function platformUser(store: Store, personId: string, platform: Platform) {
+  const [row] = await store.db.select({ userId: identities.platformUserId, name: people.name }).from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .where(and(eq(identities.personId, personId), eq(identities.platform, platform))).limit(1);
+  return row;
+}
+
+function toastText(body: unknown): string | undefined {
+  const toast = (body as { toast?: { content?: unknown; i18n?: Record<string, unknown> } } | undefined)?.toast;
+  return typeof toast?.content === 'string' ? toast.content : undefined;
+}
+
+export function playgroundRoutes({ store, adminToken, emulators, transcript }: PlaygroundDeps) {
+  const routes = new Hono<AppEnv>();
+
+  const page = async (c: Context) => {
+    const org = await playgroundOrg(store);
+    const platform = PlatformSchema.safeParse(c.req.query('platform')).data ?? 'lark';
+    const person = org?.people.find((p) => p.id === c.req.query('person')) ?? (org ? defaultPerson(org) : undefined);
+    const asked = c.req.query('lang');
+    const lang: PageLang = asked === 'en' || asked === 'zh' ? asked : person?.locale === 'en' ? 'en' : 'zh';
+    return c.html(`<!doctype html>${PlaygroundPage({ lang, langChosen: asked === 'en' || asked === 'zh', platform, org, person })}`);
+  };
+  routes.get('/', page);
+
+  // "Open the dashboard as this person": the session a platform sign-in would give them.
+  routes.post('/dashboard', async (c) => {
+    const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    const personId = typeof form.person === 'string' ? form.person : '';
+    const platform = PlatformSchema.safeParse(form.platform).data ?? 'lark';
+    const [person] = await store.db.select({ id: people.id, orgId: people.orgId }).from(people).where(eq(people.id, personId)).limit(1);
+    if (!person) return fail(c, 404, 'not_found', `no person ${personId}`);
+    await startSession(c, adminToken, { sub: person.id, org: person.orgId, via: platform }, c.get('deps').clock.now());
+    return c.redirect('/dashboard', 303);
+  });
+
+  routes.get('/app.js', (c) => c.body(CLIENT_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+
+  routes.get('/api/people', async (c) => c.json((await playgroundOrg(store)) ?? { people: [] }));
+
+  routes.get('/api/messages', async (c) => {
+    const platform = PlatformSchema.safeParse(c.req.query('platform'));
+    if (!platform.success) return fail(c, 400, 'bad_request', 'platform must be lark, wecom or dingtalk');
+    const user = await platformUser(store, c.req.query('person') ?? '', platform.data);
+    if (!user) return fail(c, 404, 'not_found', `no person ${c.req.query('person') ?? ''} with a ${platform.data} identity`);
+    return c.json({ messages: transcript.conversation(platform.data, user.userId) });
+  });
+
+  routes.post('/api/send', async (c) => {
+    const body = await readBody(c, SendSchema);
+    if (!body.ok) return fail(c, 400, 'bad_request', body.message);
+    const { platform, person, text } = body.data;
+    const user = await platformUser(store, person, platform);
+    if (!user) return fail(c, 404, 'not_found', `no person ${person} with a ${platform} identity`);
+    transcript.said(platform, user.userId, text);
+    let status: number;
+    if (platform === 'lark') status = (await emulators.lark.deliverMessage({ openId: user.userId, text })).status;
+    else if (platform === 'wecom') status = (await emulators.wecom.deliverText({ userid: user.userId, content: text })).status;
+    else {
+      const result = await emulators.dingtalk.deliverText({ staffId: user.userId, text, senderNick: user.name });
+      status = result.delivered && 'status' in result ? result.status ?? 0 : 0;
+    }
+    if (status !== 200) return fail(c, 502, 'delivery_failed', `the ${platform} webhook answered HTTP ${status}`);
+    return c.json({ ok: true, webhook: `/webhooks/${platform}`, status });
+  });
+
+  routes.post('/api/click', async (c) => {
+    const body = await readBody(c, ClickSchema);
+    if (!body.ok) return fail(c, 400, 'bad_request', body.message);
+    const input = body.data;
+    const user = await platformUser(store, input.person, input.platform);
+    if (!user) return fail(c, 404, 'not_found', `no person ${input.person} with a ${input.platform} identity`);
+
+    if (input.platform === 'lark') {
+      const message = emulators.lark.messages.get(input.message);
+      if (!message || message.receiveId !== user.userId) return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
+      if (typeof input.value !== 'object') return fail(c, 400, 'bad_request', 'value: the button callback value object is required for Lark');
+      const wanted = JSON.stringify(input.value);
+      const button = cardButtons(message.content).find((b) => JSON.stringify(b.value) === wanted);
+      if (!button) return fail(c, 400, 'bad_request', 'that card has no button with this value');
+      const result = await emulators.lark.clickCard({ openId: user.userId, messageId: message.messageId, value: button.value });
+      if (result.status !== 200 || result.cardError) return fail(c, 502, 'delivery_failed', result.cardError ?? `the lark webhook answered HTTP ${result.status}`);
+      transcript.sync('lark');
+      return c.json({ ok: true, toast: toastText(result.body) });
+    }
+
+    if (input.platform === 'wecom') {
+      if (!input.key) return fail(c, 400, 'bad_request', 'key: required for WeCom buttons');
+      try {
+        const result = await emulators.wecom.clickButton({ userid: user.userId, msgId: input.message, key: input.key });
+        if (result.status !== 200) return fail(c, 502, 'delivery_failed', `the wecom webhook answered HTTP ${result.status}`);
+      } catch (error) {
+        return fail(c, 400, 'bad_request', (error as Error).message);
+      }
+      return c.json({ ok: true });
+    }
+
+    const card = emulators.dingtalk.cards.get(input.message);
+    if (!card || !card.openSpaceId.endsWith(`.${user.userId}`)) return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
+    let buttons: { action?: unknown; value?: unknown }[] = [];
+    try { buttons = JSON.parse(card.cardParamMap.buttons ?? '[]'); } catch { /* no buttons */ }
+    const button = buttons.find((b) => b.action === input.action && b.value === input.value);
+    if (!button) return fail(c, 400, 'bad_request', 'that card has no button with this action and value');
+    const result = await emulators.dingtalk.clickCard({
+      outTrackId: card.outTrackId, userId: user.userId, actionId: DINGTALK_TEMPLATE_ACTION_ID,
+      params: { action: String(button.action), value: String(button.value) },
+    });
+    if (!result.delivered || !('ok' in result) || !result.ok) {
+      return fail(c, 502, 'delivery_failed', `the dingtalk event subscription answered HTTP ${'status' in result ? result.status : 0}`);
+    }
+    return c.json({ ok: true });
+  });
+
+  return routes;
+}

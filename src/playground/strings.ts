@@ -1,0 +1,68 @@
+// The playground page's own words (the bot's words come from src/i18n).
+export type PageLang = 'zh' | 'en';
+
+const zh = {
+  title: 'Polaris 体验场',
+  intro: '无需飞书、企业微信或钉钉账号：选一个平台和一位员工，和机器人聊天、点卡片按钮、以上级身份审批。',
+  platform: '平台',
+  lark: '飞书', wecom: '企业微信', dingtalk: '钉钉',
+  person: '我是',
+  switchPerson: '切换',
+  teacher: '老师与员工', manager: '管理者', coach: '教研主管',
+  managerLink: '切换到上级：{name}',
+  chatWith: '与 Polaris 机器人的单聊',
+  message: '消息',
+  send: '发送',
+  placeholder: '输入消息，例如：我的OKR',
+  tryThese: '试试这些命令',
+  realPath: '每条消息都走真实链路：模拟器按平台协议签名、加密后投递到 {path}，机器人再调用模拟的平台 API 回复。',
+  dashboard: '以此身份查看目标全景',
+  empty: '还没有消息。发送「我的OKR」开始。',
+  noOrg: '数据库里还没有组织。',
+  langToggle: 'English',
+  you: '我',
+  bot: 'Polaris',
+  edited: '已更新',
+  sending: '发送中…',
+  failed: '投递失败：',
+  details: '查看详情',
+  org: '组织',
+} as const;
+
+export type PageStrings = { [K in keyof typeof zh]: string };
+
+const en: PageStrings = {
+  title: 'Polaris Playground',
+  intro: 'No Lark, WeCom or DingTalk account needed: pick a platform and an employee, chat with the bot, click card buttons, approve as the manager.',
+  platform: 'Platform',
+  lark: 'Lark', wecom: 'WeCom', dingtalk: 'DingTalk',
+  person: 'I am',
+  switchPerson: 'Switch',
+  teacher: 'Teachers & staff', manager: 'Managers', coach: 'Coaches',
+  managerLink: 'Switch to the manager: {name}',
+  chatWith: 'Direct chat with the Polaris bot',
+  message: 'Message',
+  send: 'Send',
+  placeholder: 'Type a message, e.g. my okrs',
+  tryThese: 'Try these commands',
+  realPath: 'Every message takes the real path: the emulator signs and encrypts it as the platform does and delivers it to {path}; the bot answers through the emulated platform API.',
+  dashboard: 'Goal tree as this person',
+  empty: 'No messages yet. Send "my okrs" to start.',
+  noOrg: 'There is no organization in the database yet.',
+  langToggle: '中文',
+  you: 'Me',
+  bot: 'Polaris',
+  edited: 'updated',
+  sending: 'Sending…',
+  failed: 'Delivery failed: ',
+  details: 'Details',
+  org: 'Organization',
+};
+
+export function pageStrings(lang: PageLang): PageStrings {
+  return lang === 'en' ? en : zh;
+}
+
+export function fill(text: string, values: Record<string, string>): string {
+  return text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
+}
