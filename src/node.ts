@@ -64,6 +64,7 @@ export async function startNode(options: StartOptions = {}) {
     const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
       log(`listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`);
       if (playground) log(`playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`);
+      if (playground && !loaded.adminToken) log(`dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`);
       resolve(s);
     });
   });
