@@ -134,9 +134,17 @@ export interface PlatformAdapter {
   messagesPerSend?(message: OutboundMessage): number;
 }
 
+/** At most `count` messages in any span of `windowMs`. */
+export interface RateWindow {
+  count: number;
+  windowMs: number;
+}
+
 export interface SendLimits {
   /** Whole-app messages per second. */
   perSecond: number;
-  /** Per recipient (user or group): at most `count` messages per `windowMs`. */
-  perRecipient?: { count: number; windowMs: number };
+  /** Further whole-app windows, e.g. Lark's 1000 messages per minute. */
+  appWindows?: RateWindow[];
+  /** Per recipient (user or group), one window or several (WeCom: per minute and per hour). */
+  perRecipient?: RateWindow | RateWindow[];
 }

@@ -111,7 +111,7 @@ export function createLarkAdapter(config: NonNullable<Config['lark']>, options: 
     webhookPaths: [''],
     inlineCardUpdates: true,
     // https://open.feishu.cn/document/server-docs/im-v1/message/create (frequency limits)
-    limits: { perSecond: 50, perRecipient: { count: 5, windowMs: 1000 } },
+    limits: { perSecond: 50, appWindows: [{ count: 1000, windowMs: 60_000 }], perRecipient: { count: 5, windowMs: 1000 } },
 
     async handleWebhook(request, ctx, subPath) {
       try {

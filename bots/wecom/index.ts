@@ -175,6 +175,6 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // so the outbox must hold them back. Each API allows 10,000 calls a minute per corp (~166/s) shared with
     // the corp's other apps: 50/s leaves them headroom.
     // https://developer.work.weixin.qq.com/document/path/90312 (频率限制)
-    limits: { perSecond: 50, perRecipient: { count: 30, windowMs: 60_000 } },
+    limits: { perSecond: 50, perRecipient: [{ count: 30, windowMs: 60_000 }, { count: 1000, windowMs: 3_600_000 }] },
   };
 }

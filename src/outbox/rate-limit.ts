@@ -1,55 +1,66 @@
-// Per-platform sending limits, in memory: a token bucket for the app-wide rate
-// and a sliding window per recipient. `reserve` never waits; it tells the
-// caller when to try again, so one slow recipient does not hold up the rest.
-import type { SendLimits } from '../../bots/types';
+// Per-platform sending limits, in memory, as sliding windows: app-wide (Lark:
+// 50 per second and 1000 per minute) and per recipient (WeCom: 30 per minute
+// and 1000 per hour per member). Sliding windows never allow more than `count`
+// in ANY span of `windowMs`, whichever way the platform aligns its own windows;
+// a small margin absorbs network jitter between our clock and the platform's.
+// `reserve` never waits; it tells the caller when to try again, so one slow
+// recipient does not hold up the rest.
+import type { RateWindow, SendLimits } from '../../bots/types';
+
+const MARGIN = 0.05;
+
+class SlidingLog {
+  private times: number[] = [];
+
+  constructor(private readonly windows: RateWindow[]) {}
+
+  /** Ms until `cost` more sends fit every window (0: now). A cost above a window's capacity goes once that window is empty. */
+  wait(nowMs: number, cost: number): number {
+    const longest = Math.max(...this.windows.map((w) => w.windowMs * (1 + MARGIN)));
+    this.times = this.times.filter((t) => t > nowMs - longest);
+    let wait = 0;
+    for (const w of this.windows) {
+      const span = w.windowMs * (1 + MARGIN);
+      const recent = this.times.filter((t) => t > nowMs - span);
+      if (recent.length === 0 || recent.length + cost <= w.count) continue;
+      // Enough of the oldest sends must leave the window to make room for `cost` more.
+      const mustExpire = Math.min(recent.length, recent.length + cost - w.count);
+      wait = Math.max(wait, Math.ceil(recent[mustExpire - 1] + span - nowMs) + 1);
+    }
+    return wait;
+  }
+
+  take(nowMs: number, cost: number) {
+    for (let i = 0; i < cost; i++) this.times.push(nowMs);
+  }
+
+  get empty() {
+    return this.times.length === 0;
+  }
+}
 
 export class RateLimiter {
-  private tokens: number;
-  private refilledAt: number;
-  private readonly sentTo = new Map<string, number[]>();
+  private readonly app: SlidingLog;
+  private readonly recipientWindows: RateWindow[];
+  private readonly sentTo = new Map<string, SlidingLog>();
 
-  constructor(private readonly limits: SendLimits) {
-    this.tokens = Math.max(1, limits.perSecond);
-    this.refilledAt = 0;
+  constructor(limits: SendLimits) {
+    this.app = new SlidingLog([{ count: Math.max(1, limits.perSecond), windowMs: 1000 }, ...(limits.appWindows ?? [])]);
+    this.recipientWindows = limits.perRecipient ? [limits.perRecipient].flat() : [];
   }
 
-  /**
-   * Returns 0 and takes `cost` slots (platform messages) when a message may go now, else ms to wait.
-   * A cost above a limit's capacity goes once nothing else is in that window, so it never waits forever.
-   */
+  /** Returns 0 and takes `cost` slots (platform messages) when a message may go now, else ms to wait. */
   reserve(recipient: string, nowMs: number, cost = 1): number {
     const n = Math.max(1, Math.ceil(cost));
-    this.refill(nowMs);
-    const windowWait = this.recipientWait(recipient, nowMs, n);
-    if (windowWait > 0) return windowWait;
-    const need = Math.min(n, this.limits.perSecond);
-    if (this.tokens < need) return Math.ceil(((need - this.tokens) / this.limits.perSecond) * 1000);
-    this.tokens -= need;
-    if (this.limits.perRecipient) {
-      const list = this.sentTo.get(recipient) ?? [];
-      for (let i = 0; i < n; i++) list.push(nowMs);
-      this.sentTo.set(recipient, list);
+    let log = this.sentTo.get(recipient);
+    const wait = Math.max(this.app.wait(nowMs, n), log ? log.wait(nowMs, n) : 0);
+    if (log?.empty) this.sentTo.delete(recipient);
+    if (wait > 0) return wait;
+    this.app.take(nowMs, n);
+    if (this.recipientWindows.length) {
+      if (!log || log.empty) this.sentTo.set(recipient, (log = new SlidingLog(this.recipientWindows)));
+      log.take(nowMs, n);
     }
     return 0;
-  }
-
-  private refill(nowMs: number) {
-    if (this.refilledAt === 0) this.refilledAt = nowMs;
-    const elapsed = Math.max(0, nowMs - this.refilledAt) / 1000;
-    // Capacity is one second's worth: bursts never exceed the per-second limit.
-    this.tokens = Math.min(this.limits.perSecond, this.tokens + elapsed * this.limits.perSecond);
-    this.refilledAt = nowMs;
-  }
-
-  private recipientWait(recipient: string, nowMs: number, cost: number): number {
-    const limit = this.limits.perRecipient;
-    if (!limit) return 0;
-    const recent = (this.sentTo.get(recipient) ?? []).filter((t) => t > nowMs - limit.windowMs);
-    if (recent.length) this.sentTo.set(recipient, recent);
-    else this.sentTo.delete(recipient);
-    if (recent.length + cost <= limit.count || recent.length === 0) return 0;
-    // Wait until enough of the oldest sends leave the window to make room for `cost` more.
-    const mustExpire = Math.min(recent.length, recent.length + cost - limit.count);
-    return recent[mustExpire - 1] + limit.windowMs - nowMs + 1;
   }
 }
