@@ -1,0 +1,70 @@
+// The Friday check-in reminder: the person's manual KRs with progress and
+// quick-update buttons (keep the value, one step forward, done). Buttons carry
+// the `kr.checkin` action the chat router already handles. KRs fed by metrics
+// or rolled up from aligned objectives are not listed: nobody updates those by hand.
+import { jt, pct } from '../jobs/messages';
+import type { KrKind, Locale } from '../storage/schema';
+import type { Card, CardBlock, CardButton, TrackStatus } from './model';
+
+export interface ReminderKr {
+  id: string;
+  /** KRn as numbered on the person's "my OKRs" card. */
+  number: number;
+  title: string;
+  kind: KrKind;
+  start: number;
+  target: number;
+  current: number;
+  unit: string | null;
+  progress: number;
+  status: TrackStatus;
+}
+
+export interface ReminderInput {
+  name: string;
+  locale: Locale;
+  cycleName: string;
+  krs: ReminderKr[];
+  cap: number;
+}
+
+/** Cards stay small: buttons for the first few KRs, a pointer to the rest. */
+export const MAX_REMINDER_KRS = 5;
+
+export function buildReminderCard(input: ReminderInput): Card {
+  const { locale } = input;
+  const blocks: CardBlock[] = [{ type: 'markdown', text: jt(locale, 'reminder.intro', { name: input.name }) }];
+  for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
+    blocks.push({ type: 'progress', label: `KR${kr.number} ${kr.title}`, percent: Math.round(kr.progress * 100), status: kr.status, detail: jt(locale, `status.${kr.status}`) });
+    blocks.push({ type: 'actions', buttons: quickButtons(kr, locale) });
+  }
+  if (input.krs.length > MAX_REMINDER_KRS) blocks.push({ type: 'note', text: jt(locale, 'reminder.more', { count: input.krs.length - MAX_REMINDER_KRS }) });
+  blocks.push({ type: 'note', text: jt(locale, 'reminder.footer', { cap: input.cap }) });
+  return { header: { title: jt(locale, 'reminder.title'), subtitle: jt(locale, 'reminder.subtitle', { cycle: input.cycleName }), color: 'orange' }, blocks };
+}
+
+function display(value: number, unit: string | null): string {
+  const n = Math.round(value * 100) / 100;
+  return unit ? `${n}${unit === '%' ? '%' : ` ${unit}`}` : String(n);
+}
+
+/** Keep the current value (a check-in that says "no change"), one step of 10% of the range, or done. */
+export function quickButtons(kr: ReminderKr, locale: Locale): CardButton[] {
+  const button = (text: string, value: number, style: CardButton['style'] = 'default'): CardButton =>
+    ({ text, actionId: 'kr.checkin', value: { kr: kr.id, value: String(value) }, style });
+  const buttons = [button(jt(locale, 'reminder.keep', { value: display(kr.current, kr.unit) }), kr.current)];
+  if (kr.kind === 'boolean') {
+    if (kr.current < 1) buttons.push(button(jt(locale, 'reminder.done'), 1, 'primary'));
+    return buttons;
+  }
+  const range = kr.target - kr.start;
+  if (range !== 0 && kr.progress < 1) {
+    let step = kr.current + range / 10;
+    if (kr.kind === 'milestone') step = Math.min(kr.target, Math.trunc(kr.current) + 1);
+    const rounded = Math.round(step * 100) / 100;
+    const progress = (rounded - kr.start) / range;
+    if (rounded !== kr.current && progress < 1) buttons.push(button(jt(locale, 'reminder.step', { percent: pct(progress) }), rounded, 'primary'));
+    buttons.push(button(jt(locale, 'reminder.done'), kr.target));
+  }
+  return buttons;
+}

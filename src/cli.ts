@@ -1,0 +1,78 @@
+// `npx polaris <command>`: operator commands on the Node/SQLite deployment.
+//   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+//   jobs                      list the scheduled jobs
+import { parseArgs } from 'node:util';
+import type { Card } from '../cards/model';
+import { jobs, runJobNow } from '../jobs/registry';
+import type { JobMessage } from '../jobs/types';
+import { openSqlite } from '../storage/sqlite';
+import { createPolaris } from './app';
+import { loadConfig } from './config';
+
+const USAGE = `Usage:
+  polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+  polaris jobs
+
+Jobs: ${jobs.map((j) => j.name).join(', ')}
+  --dry-run   print the cards instead of sending them (nothing is written)
+  --no-send   enqueue into the outbox but leave delivery to the running server`;
+
+/** A card as plain text for the terminal. */
+export function cardAsText(card: Card): string {
+  const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
+  for (const b of card.blocks) {
+    switch (b.type) {
+      case 'markdown': case 'note': lines.push(...b.text.replace(/\*\*/g, '').split('\n').map((l) => `│ ${l}`)); break;
+      case 'progress': lines.push(`│ ${b.label.replace(/\*\*/g, '')}  ${'█'.repeat(Math.round(Math.min(b.percent, 100) / 10)).padEnd(10, '░')} ${b.percent}%${b.detail ? `  ${b.detail}` : ''}`); break;
+      case 'fields': for (const f of b.fields) lines.push(`│ ${f.label}: ${f.value}`); break;
+      case 'actions': lines.push(`│ ${b.buttons.map((x) => `[${x.text}]`).join(' ')}`); break;
+      case 'divider': lines.push('├────────'); break;
+    }
+  }
+  return `${lines.join('\n')}\n└`;
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { org: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' }, 'no-send': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, name] = positionals;
+  if (values.help || !command) { console.log(USAGE); return command ? 0 : 1; }
+  if (command === 'jobs') {
+    for (const j of jobs) console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
+    return 0;
+  }
+  if (command !== 'run-job' || !name) { console.error(USAGE); return 1; }
+  if (!jobs.some((j) => j.name === name)) { console.error(`Unknown job "${name}".\n${USAGE}`); return 1; }
+
+  const config = loadConfig(env);
+  const store = openSqlite(config.databasePath);
+  try {
+    const { services } = createPolaris({ store, config });
+    const dryRun = !!values['dry-run'];
+    const started = Date.now();
+    const printed: JobMessage[] = [];
+    const results = await runJobNow(services, name, {
+      orgIds: values.org, dryRun,
+      log: (m) => console.error(m),
+      onMessage: (m) => {
+        printed.push(m);
+        console.log(`\n→ ${m.to.platform} ${m.to.kind} ${m.to.id} (${m.subject})`);
+        console.log(m.message.card ? cardAsText(m.message.card) : m.message.text);
+      },
+    });
+    for (const r of results) console.error(`${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`);
+    console.error(`${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`);
+    if (!dryRun && !values['no-send'] && services.adapters.size) {
+      const report = await services.outbox.drain();
+      console.error(`delivered: ${JSON.stringify(report)}`);
+    }
+    return results.some((r) => r.outcome === 'failed') ? 2 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isMain) process.exitCode = await main(process.argv.slice(2));
