@@ -2,15 +2,18 @@
 import { loadConfig } from '../src/config';
 import { openSqlite } from '../storage/sqlite';
 import { DEMO_ORG_NAME, DEMO_SLUG, loadDemo } from '../storage/seed/demo';
+import { loadDemoRules } from '../src/rules/demo';
 
 const config = loadConfig(process.env);
 const store = openSqlite(config.databasePath);
 try {
   const summary = await loadDemo(store, { now: new Date(), timezone: config.defaultTimezone });
+  const ruleIds = await loadDemoRules(store, summary.orgId, new Date());
   const c = summary.counts;
   console.log(summary.created ? `Seeded the demo org "${DEMO_ORG_NAME}" into ${config.databasePath}` : `The demo org already exists in ${config.databasePath}; nothing changed.`);
   console.log(`  org:        ${summary.orgId} (use the header "X-Polaris-Org: ${DEMO_SLUG}")`);
   console.log(`  cycle:      ${summary.cycleId}`);
+  console.log(`  rules:      ${ruleIds.join(', ')} (+ built-in KR alerts); feed metrics with: npm run metrics:feed`);
   console.log(`  teams ${c.teams}, people ${c.people}, objectives ${c.objectives}, key results ${c.keyResults}, check-ins ${c.checkIns}`);
   console.log(`  north-star KR 学员续费率提升至68%: ${summary.northStarKrId}`);
   console.log(`  department KR 课程满意度 ≥ 4.7:    ${summary.departmentKrId}`);

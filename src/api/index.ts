@@ -11,10 +11,14 @@ import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
 import { statsRoutes } from './stats';
 import { adjustmentsRoutes } from './adjustments';
+import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics';
+import { flagsRoutes, rulesRoutes } from './rules';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
-  api.use('*', requireToken('admin'));
+  const adminOnly = requireToken('admin');
+  // POST /metrics is the one route an integration's INGEST_TOKEN may call.
+  api.use('*', (c, next) => (isIngestRequest(c.req.method, c.req.path) ? requireIngestOrAdmin : adminOnly)(c, next));
   api.route('/people', peopleRoutes);
   api.route('/teams', teamsRoutes);
   api.route('/cycles', cyclesRoutes);
@@ -23,5 +27,8 @@ export function createApi() {
   api.route('/tree', treeRoutes);
   api.route('/stats', statsRoutes);
   api.route('/adjustments', adjustmentsRoutes);
+  api.route('/metrics', metricsRoutes);
+  api.route('/rules', rulesRoutes);
+  api.route('/flags', flagsRoutes);
   return api;
 }

@@ -11,6 +11,7 @@ import { conversationHandler } from './conversations';
 import { adjustAction, adjustCommand, adjustStep } from './flows/adjust';
 import { delegateCommand } from './flows/delegate';
 import { alignAction, cancelAction, confirmAction, newObjectiveCommand, newObjectiveExpired, newObjectiveStep } from './flows/new-objective';
+import { escalationActions } from '../rules/chat-actions';
 
 export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
   adjust: adjustCommand,
@@ -25,6 +26,7 @@ export const extraActions: Record<string, ActionHandler> = {
   'obj.align': alignAction,
   'obj.confirm': confirmAction,
   'obj.cancel': cancelAction,
+  ...escalationActions,
 };
 
 /** Conversation continuations, tried in order before a message is parsed as a command. */

@@ -1,0 +1,98 @@
+// Built-in KR alert cards: a KR turned at risk or off track against its pace,
+// its confidence dropped, or it has gone without a check-in. Each says why it
+// fired (the numbers); the owner's copy has quick-update buttons, the manager's
+// (off track only) says whose KR it is.
+import { t, type Locale } from '../src/i18n';
+import { formatDate, formatNumber, formatPercent, formatValue } from './format';
+import type { Card, CardBlock, CardButton } from './model';
+
+export type KrAlertKind = 'at_risk' | 'off_track' | 'drop' | 'stale';
+
+export interface AlertKr {
+  id: string;
+  /** Display number in the owner's "my OKRs" list (KR1, KR2…), when known. */
+  number?: number;
+  title: string;
+  kind: 'number' | 'percent' | 'currency' | 'boolean' | 'milestone';
+  unit?: string | null;
+  start: number;
+  target: number;
+  current: number;
+  progress: number;
+}
+
+export type AlertFacts =
+  | { kind: 'at_risk' | 'off_track'; progress: number; expected: number; confidence?: number | null }
+  | { kind: 'drop'; from: number; to: number }
+  | { kind: 'stale'; days: number; lastCheckInAt: string | null };
+
+export interface KrAlertCardInput {
+  locale: Locale;
+  audience: 'owner' | 'manager';
+  ownerName: string;
+  kr: AlertKr;
+  facts: AlertFacts;
+  now?: string;
+}
+
+/** Values a click away: the next quarter marks of progress toward the target (at most three). */
+export function quickValues(kr: AlertKr): number[] {
+  if (kr.kind === 'boolean') return kr.current >= 1 ? [] : [1];
+  if (kr.kind === 'milestone') return kr.current < kr.target ? [Math.floor(kr.current) + 1] : [];
+  const out: number[] = [];
+  for (const mark of [0.25, 0.5, 0.75, 1]) {
+    if (mark <= kr.progress + 1e-9) continue;
+    const raw = kr.start + (kr.target - kr.start) * mark;
+    const v = Math.abs(kr.target - kr.start) >= 10 ? Math.round(raw) : Math.round(raw * 10) / 10;
+    if (v !== kr.current && !out.includes(v)) out.push(v);
+  }
+  return out.slice(-3);
+}
+
+function why(locale: Locale, facts: AlertFacts, now?: string): string {
+  switch (facts.kind) {
+    case 'at_risk':
+    case 'off_track':
+      return t(locale, 'rules.alert.statusWhy', {
+        progress: formatPercent(facts.progress), expected: formatPercent(facts.expected),
+        gap: Math.round((facts.expected - facts.progress) * 100),
+        confidence: facts.confidence != null ? t(locale, 'rules.alert.confidencePart', { confidence: facts.confidence }) : '',
+      });
+    case 'drop':
+      return t(locale, 'rules.alert.dropWhy', { from: facts.from, to: facts.to, drop: facts.from - facts.to });
+    case 'stale':
+      return facts.lastCheckInAt
+        ? t(locale, 'rules.alert.staleWhy', { days: facts.days, date: formatDate(facts.lastCheckInAt, locale, now) })
+        : t(locale, 'rules.alert.staleNever', { days: facts.days });
+  }
+}
+
+export function buildKrAlertCard(input: KrAlertCardInput): Card {
+  const { locale, kr, facts } = input;
+  const title = facts.kind === 'stale'
+    ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
+    : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
+  const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
+  const blocks: CardBlock[] = [];
+  if (input.audience === 'manager') blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
+  blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
+  blocks.push({
+    type: 'progress', label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title, percent: Math.round(kr.progress * 100),
+    status: facts.kind === 'off_track' ? 'off_track' : 'at_risk',
+    detail: t(locale, 'card.kr.range', { start: value(kr.start), current: value(kr.current), target: value(kr.target) }),
+  });
+  if (input.audience === 'owner') {
+    const en = locale === 'en';
+    const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
+    const buttons: CardButton[] = quickValues(kr).map((v) => ({
+      text: value(v), actionId: 'kr.checkin', value: { kr: kr.id, value: String(v) }, command: command(v),
+    }));
+    if (buttons.length) {
+      blocks.push({ type: 'note', text: t(locale, 'rules.alert.quick') });
+      blocks.push({ type: 'actions', buttons });
+    }
+    if (kr.number) blocks.push({ type: 'note', text: t(locale, 'rules.alert.hint', { command: `KR${kr.number} ${formatNumber(kr.current)}` }) });
+  }
+  const color = facts.kind === 'off_track' ? 'red' : 'orange';
+  return { header: { title, color }, blocks };
+}

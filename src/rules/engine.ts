@@ -1,0 +1,87 @@
+// One evaluation pass over an org: bring metric KRs up to date, evaluate every
+// enabled rule for every subject, escalate overdue escalations. Writes go in
+// groups (one firing or resolution with its flags and messages per group),
+// committed in atomic batches; every group is idempotent, so a pass that runs
+// twice, or on two instances at once, fires nothing twice.
+import type { PlatformAdapter } from '../../bots/types';
+import type { Statement, Store } from '../../storage/db';
+import type { Organization } from '../../storage/repos/types';
+import { loadIdentities } from '../../jobs/recipients';
+import type { Config } from '../config';
+import { syncMetricKrs } from '../metrics/kr-sync';
+import { orgOffsetMs, orgTimeZoneOf } from './context';
+import { escalateOverdue } from './escalation';
+import { evaluateKrAlertRule, openCycleKrs } from './kr-alerts';
+import { evaluateMetricRule, type EvalEnv, type RuleOutcome } from './metric-firings';
+import { enabledRules, ensureBuiltinRules } from './repo';
+import { loadDirectory } from './scope';
+
+export interface EvaluationDeps {
+  store: Store;
+  config: Pick<Config, 'defaultTimezone'>;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+}
+
+export interface EvaluationSummary {
+  rules: number;
+  fired: number;
+  resolved: number;
+  escalated: number;
+  krsUpdated: number;
+  broken: { id: string; error: string }[];
+  perRule: { ruleId: string; fired: number; resolved: number }[];
+}
+
+/** Statements per atomic batch: groups are never split across batches. */
+const BATCH_STATEMENTS = 400;
+
+export async function commitGroups(store: Store, groups: Statement[][]): Promise<void> {
+  let batch: Statement[] = [];
+  for (const group of groups) {
+    if (batch.length && batch.length + group.length > BATCH_STATEMENTS) {
+      await store.atomic(batch);
+      batch = [];
+    }
+    batch.push(...group);
+  }
+  if (batch.length) await store.atomic(batch);
+}
+
+export async function evaluationEnv(deps: EvaluationDeps, org: Organization, now: Date): Promise<EvalEnv & { timeZone: string }> {
+  const timeZone = orgTimeZoneOf(org, deps.config);
+  return {
+    store: deps.store, adapters: deps.adapters, orgId: org.id, now, timeZone, offsetMs: orgOffsetMs(timeZone, now),
+    dir: await loadDirectory(deps.store, org.id),
+    identities: (ids) => loadIdentities(deps.store, ids),
+    aggregates: new Map(),
+  };
+}
+
+export async function evaluateOrg(deps: EvaluationDeps, org: Organization, now: Date, options: { log?: (m: string) => void } = {}): Promise<EvaluationSummary> {
+  const { store } = deps;
+  await ensureBuiltinRules(store, org.id, now);
+  const env = await evaluationEnv(deps, org, now);
+  const sync = await syncMetricKrs(store, { orgId: org.id, timeZone: env.timeZone, now });
+  const { rules, broken } = await enabledRules(store, org.id);
+  for (const b of broken) options.log?.(`rule ${b.id} skipped: its stored definition is invalid (${b.error})`);
+  const summary: EvaluationSummary = { rules: rules.length, fired: 0, resolved: 0, escalated: 0, krsUpdated: sync.updated.length, broken, perRule: [] };
+  let krs: Awaited<ReturnType<typeof openCycleKrs>> | undefined;
+  for (const { row, definition } of rules) {
+    let outcome: RuleOutcome;
+    if (definition.kind === 'builtin') {
+      krs ??= await openCycleKrs(env, env.timeZone);
+      outcome = await evaluateKrAlertRule(env, row, definition, env.timeZone, krs);
+    } else {
+      outcome = await evaluateMetricRule(env, row, definition);
+    }
+    await commitGroups(store, outcome.groups);
+    summary.fired += outcome.fired.length;
+    summary.resolved += outcome.resolved.length;
+    summary.perRule.push({ ruleId: row.id, fired: outcome.fired.length, resolved: outcome.resolved.length });
+    options.log?.(`rule ${row.id} (${row.name}): ${outcome.fired.length} fired, ${outcome.resolved.length} resolved`);
+  }
+  const overdue = await escalateOverdue(env);
+  await commitGroups(store, overdue.groups);
+  summary.escalated = overdue.escalated.length;
+  return summary;
+}
