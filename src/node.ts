@@ -6,6 +6,7 @@ import { createPolaris } from './app';
 import { loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
+import { startScheduler } from '../jobs/node-scheduler';
 
 const OUTBOX_INTERVAL_MS = 1000;
 
@@ -16,6 +17,8 @@ export interface StartOptions {
   quiet?: boolean;
   /** 'manual': nothing delivers the outbox by itself (tests of crash recovery drive it). */
   outbox?: 'auto' | 'manual';
+  /** false: no scheduled jobs (tests that drive jobs by hand). */
+  scheduler?: boolean;
   /** false: never run as the playground, even when no platform is configured. */
   playground?: boolean;
 }
@@ -73,6 +76,9 @@ export async function startNode(options: StartOptions = {}) {
     ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({ config: config.dingtalk, dispatch: services.dispatch, onState: (s) => log(`dingtalk stream: ${s}`) })
     : undefined;
 
+  // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (jobs/registry.ts).
+  const scheduler = options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
+
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
@@ -80,12 +86,13 @@ export async function startNode(options: StartOptions = {}) {
   const stop = () => (stopping ??= (async () => {
     clearInterval(outboxTimer);
     await stream?.close();
+    await scheduler?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.allSettled([...inflight]);
     playground?.close();
     store.close();
   })());
-  return { app, services, store, config, server, port, playground, url: `http://localhost:${port}`, stop };
+  return { app, services, store, config, server, port, playground, scheduler, url: `http://localhost:${port}`, stop };
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));

@@ -19,7 +19,7 @@ const db = tempDbPath();
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  server = await startNode({ env: { ADMIN_TOKEN: TOKEN, DATABASE_PATH: db.path, PORT: '0' }, quiet: true });
+  server = await startNode({ env: { ADMIN_TOKEN: TOKEN, DATABASE_PATH: db.path, PORT: '0' }, quiet: true, scheduler: false });
   await loadDemo(server.store, { now: new Date() });
   browser = await chromium.launch({
     executablePath: CHROMIUM,

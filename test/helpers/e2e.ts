@@ -102,6 +102,8 @@ export async function startStack(options: StackOptions = {}) {
 
   const server = await startNode({
     env: { ...env, ...options.env }, config, quiet: true,
+    // Jobs fire by the wall clock; tests that want them drive them by hand.
+    scheduler: false,
     outbox: options.deliverImmediately === false ? 'manual' : 'auto',
   });
   return {

@@ -5,7 +5,7 @@ import { tempDbPath } from '../helpers/app';
 
 export async function startPlayground(options: { dbPath?: string; env?: Record<string, string> } = {}) {
   const db = options.dbPath ? { path: options.dbPath, cleanup: () => {} } : tempDbPath();
-  const server = await startNode({ env: { ...options.env }, config: { port: 0, databasePath: db.path }, quiet: true });
+  const server = await startNode({ env: { ...options.env }, config: { port: 0, databasePath: db.path }, quiet: true, scheduler: false });
   const base = `http://127.0.0.1:${server.port}`;
   return {
     server, base, dbPath: db.path,
