@@ -143,6 +143,6 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
   });
 
   it('declares Lark send limits', () => {
-    expect(adapter().limits).toEqual({ perSecond: 50, perRecipient: { count: 5, windowMs: 1000 } });
+    expect(adapter().limits).toEqual({ perSecond: 50, appWindows: [{ count: 1000, windowMs: 60_000 }], perRecipient: { count: 5, windowMs: 1000 } });
   });
 });

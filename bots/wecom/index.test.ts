@@ -251,7 +251,7 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
   });
 
   it('declares the per-member limit the emulator enforces by dropping silently', async () => {
-    expect(adapter.limits.perRecipient).toEqual({ count: 30, windowMs: 60_000 });
+    expect(adapter.limits.perRecipient).toEqual([{ count: 30, windowMs: 60_000 }, { count: 1000, windowMs: 3_600_000 }]);
     emulator.dropped.length = 0;
     clock = new Date(clock.getTime() + 3_600_000);
     const to = { platform: 'wecom' as const, kind: 'user' as const, id: 'zhangsan' };
