@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../../src/node';
 import { loadDemo } from '../../storage/seed/demo';
 import { tempDbPath } from '../helpers/app';
+import { SCREENSHOTS } from '../helpers/screenshots';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token';
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 let server: Awaited<ReturnType<typeof startNode>>;
 let browser: Browser;

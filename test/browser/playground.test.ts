@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../bots/types';
 import { adjustments, keyResults, objectives } from '../../storage/schema';
 import { startPlayground, waitFor, type RunningPlayground } from '../playground/helpers';
+import { SCREENSHOTS } from '../helpers/screenshots';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 const ADMIN_TOKEN = 'browser-test-admin';
 
