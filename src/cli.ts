@@ -7,6 +7,7 @@ import { jobs, runJobNow } from '../jobs/registry';
 import type { JobMessage } from '../jobs/types';
 import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';
+import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
 
 const USAGE = `Usage:
@@ -49,8 +50,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const config = loadConfig(env);
   const store = openSqlite(config.databasePath);
   try {
-    const { services } = createPolaris({ store, config });
     const dryRun = !!values['dry-run'];
+    // A dry run on a server with no platform configured still shows every card, addressed as
+    // if all three platforms were on; nothing can be sent through these stand-ins.
+    const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
+    if (unconfigured) console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    const { services } = createPolaris({ store, config, adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined });
     const started = Date.now();
     const printed: JobMessage[] = [];
     const results = await runJobNow(services, name, {
@@ -76,3 +81,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) process.exitCode = await main(process.argv.slice(2));
+
+function dryRunAdapter(platform: Platform): PlatformAdapter {
+  const refuse = async (): Promise<never> => { throw new Error('dry run: nothing is sent'); };
+  return {
+    platform, webhookPaths: [], inlineCardUpdates: false, limits: { perSecond: 1 },
+    handleWebhook: async () => new Response(null, { status: 404 }), send: refuse, update: refuse,
+  };
+}
