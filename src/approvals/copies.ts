@@ -18,16 +18,28 @@ export interface CardCopy {
   platform: Platform;
   to: Address;
   messageId?: string;
+  /** WeCom's task_id of the card: a WeCom click names the card by it, not by the msgid the send returned. */
+  taskId?: string;
 }
 
 export async function approvalCardCopies(store: Store, adjustmentId: string): Promise<CardCopy[]> {
   const rows = await store.db.select().from(outbox)
     .where(and(eq(outbox.subject, adjustmentSubject(adjustmentId)), eq(outbox.operation, 'send')));
-  return rows.map((r) => ({
-    outboxId: r.id, platform: r.platform,
-    to: r.target as unknown as Address,
-    messageId: (r.sentRef as { messageId?: string } | null)?.messageId,
-  }));
+  return rows.map((r) => {
+    const sent = r.sentRef as { messageId?: string; extra?: { taskId?: unknown } } | null;
+    return {
+      outboxId: r.id, platform: r.platform,
+      to: r.target as unknown as Address,
+      messageId: sent?.messageId,
+      taskId: typeof sent?.extra?.taskId === 'string' ? sent.extra.taskId : undefined,
+    };
+  });
+}
+
+/** Is `copy` the card that was clicked? (Then the click's own answer updates it, and a second update would be redundant.) */
+function isClickedCopy(copy: CardCopy, clicked: { platform: Platform; messageId: string }): boolean {
+  if (copy.platform !== clicked.platform) return false;
+  return copy.messageId === clicked.messageId || (copy.taskId !== undefined && copy.taskId === clicked.messageId);
 }
 
 /** Updates for every copy but the clicked one (which the click's own answer replaces). */
@@ -36,7 +48,7 @@ export async function resolveCopies(
 ): Promise<OutboundItem[]> {
   const items: OutboundItem[] = [];
   for (const copy of await approvalCardCopies(store, rc.adjustment.id)) {
-    if (except && copy.platform === except.platform && copy.messageId === except.messageId) continue;
+    if (except && isClickedCopy(copy, except)) continue;
     const reader = await personAt(store, rc.adjustment.orgId, copy.to);
     const locale = localeOf(reader);
     const card = buildResolvedApprovalCard(approvalView(locale, rc), outcome(locale));
