@@ -7,6 +7,7 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { buildReminderCard, type ReminderKr } from '../cards/reminder';
 import { keyResultsOf } from '../storage/repos/okrs';
+import { effectiveSettings, ORG_SETTING_DEFAULTS } from '../storage/repos/org-settings';
 import { allPeople, allTeams } from '../storage/repos/people';
 import { objectives, outbox } from '../storage/schema';
 import { resolveCycle } from '../storage/repos/cycles';
@@ -19,7 +20,7 @@ import { isoWeekKey, localDate, weekStart } from './time';
 import type { JobContext, JobDefinition, JobMessage } from './types';
 import { personZone, personZoneUnits } from './units';
 
-export const DEFAULT_REMINDER_CAP = 2;
+export const DEFAULT_REMINDER_CAP = ORG_SETTING_DEFAULTS.reminderCapPerWeek;
 
 export const checkinReminders: JobDefinition = {
   name: 'checkin-reminders',
@@ -40,7 +41,7 @@ async function runReminders(ctx: JobContext): Promise<void> {
   const today = localDate(ctx.now, unit.timeZone);
   const cycle = await resolveCycle(store, org.id, undefined, today);
   if (!cycle) { ctx.stats.noCycle = 1; return; }
-  const cap = org.settings.reminderCapPerWeek ?? DEFAULT_REMINDER_CAP;
+  const cap = effectiveSettings(org.settings).reminderCapPerWeek;
   const week = isoWeekKey(ctx.slot, unit.timeZone);
   const since = weekStart(ctx.slot, unit.timeZone).toISOString();
   const expected = expectedPace(cycle, ctx.now, unit.timeZone);

@@ -13,6 +13,7 @@ import { statsRoutes } from './stats';
 import { adjustmentsRoutes } from './adjustments';
 import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics';
 import { flagsRoutes, rulesRoutes } from './rules';
+import { orgsRoutes } from './orgs';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
@@ -30,5 +31,6 @@ export function createApi() {
   api.route('/metrics', metricsRoutes);
   api.route('/rules', rulesRoutes);
   api.route('/flags', flagsRoutes);
+  api.route('/orgs', orgsRoutes);
   return api;
 }

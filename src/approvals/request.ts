@@ -5,6 +5,7 @@
 import type { Statement } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditStatement } from '../../storage/repos/audit';
+import { effectiveSettings, ORG_SETTING_DEFAULTS } from '../../storage/repos/org-settings';
 import { peopleByIds } from '../../storage/repos/people';
 import type { Adjustment, KeyResult, Objective } from '../../storage/repos/types';
 import { adjustments, type AdjustmentKind } from '../../storage/schema';
@@ -19,8 +20,8 @@ import { approvalView, changeText, loadRequestContext } from './describe';
 import { routeRequest } from './routing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const DEFAULT_REMIND_DAYS = 2;
-export const DEFAULT_EXPIRE_DAYS = 7;
+export const DEFAULT_REMIND_DAYS = ORG_SETTING_DEFAULTS.adjustmentRemindDays;
+export const DEFAULT_EXPIRE_DAYS = ORG_SETTING_DEFAULTS.adjustmentExpireDays;
 
 export const adjustmentSubject = (id: string) => `adjustment:${id}`;
 
@@ -43,7 +44,7 @@ export async function requestAdjustment(ctx: ChatContext, input: AdjustmentInput
   const { store, org, person } = ctx;
   const now = ctx.clock.now();
   const route = await routeRequest(store, org.id, person, now);
-  const expireDays = org.settings.adjustmentExpireDays ?? DEFAULT_EXPIRE_DAYS;
+  const expireDays = effectiveSettings(org.settings).adjustmentExpireDays;
   const row: Adjustment = {
     id: newId('adj'), orgId: org.id,
     cycleId: input.cycleId ?? input.kr?.cycleId ?? input.objective?.cycleId ?? null,

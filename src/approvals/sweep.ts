@@ -9,6 +9,7 @@ import type { Platform } from '../../bots/types';
 import type { ApprovalOutcome } from '../../cards/approval';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { auditStatement } from '../../storage/repos/audit';
+import { effectiveSettings } from '../../storage/repos/org-settings';
 import type { Adjustment, Organization } from '../../storage/repos/types';
 import { adjustments, claims, organizations } from '../../storage/schema';
 import type { Clock } from '../clock';
@@ -20,7 +21,6 @@ import { discardStatements } from './apply';
 import { approvalCardCopies, resolveCopies } from './copies';
 import { decisionClaim } from './decide';
 import { changeText, formatMoment, loadRequestContext } from './describe';
-import { DEFAULT_REMIND_DAYS } from './request';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,7 +42,7 @@ export async function sweepAdjustments(services: { store: Store; clock: Clock; c
       if (await commitOnce(store, services.clock, () => expire(store, a, now, timezone))) expired++;
       continue;
     }
-    const remindDays = org.settings.adjustmentRemindDays ?? DEFAULT_REMIND_DAYS;
+    const remindDays = effectiveSettings(org.settings).adjustmentRemindDays;
     if (!a.remindedAt && new Date(a.createdAt).getTime() + remindDays * DAY_MS <= now.getTime()) {
       if (await commitOnce(store, services.clock, () => remind(store, a, now, remindDays))) reminded++;
     }

@@ -15,6 +15,7 @@ import type { Statement } from '../../../storage/db';
 import { newId } from '../../../storage/ids';
 import { auditStatement } from '../../../storage/repos/audit';
 import { keyResultsOf } from '../../../storage/repos/okrs';
+import { effectiveSettings } from '../../../storage/repos/org-settings';
 import { getPerson, getTeam, reportsOf } from '../../../storage/repos/people';
 import type { Objective } from '../../../storage/repos/types';
 import { keyResults, objectives } from '../../../storage/schema';
@@ -121,7 +122,7 @@ const missingBaseline = (krs: KrLine[]) => krs.findIndex((k) => k.baselineMissin
 async function create(ctx: ChatContext, draft: Draft): Promise<Effects> {
   const now = ctx.clock.now();
   const at = now.toISOString();
-  const needsApproval = (ctx.org.settings.approveNewObjectives ?? true) && (await reportsOf(ctx.store, ctx.org.id, ctx.person.id)).length === 0;
+  const needsApproval = effectiveSettings(ctx.org.settings).approveNewObjectives && (await reportsOf(ctx.store, ctx.org.id, ctx.person.id)).length === 0;
   const existing = await ctx.store.db.select({ id: objectives.id }).from(objectives)
     .where(and(eq(objectives.orgId, ctx.org.id), eq(objectives.cycleId, draft.cycleId), eq(objectives.ownerPersonId, ctx.person.id)));
   const objective: Objective = {

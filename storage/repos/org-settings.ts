@@ -1,0 +1,42 @@
+// An organisation's settings as they apply: what the org stored, with the
+// defaults filled in. The defaults live here and nowhere else, so the approval
+// flows, the jobs and the admin API (which shows `effective_settings`) agree.
+import type { OrgSettings } from '../schema';
+
+export const ORG_SETTING_DEFAULTS = {
+  /** People who manage nobody wait for their manager's approval of a new objective. */
+  approveNewObjectives: true,
+  adjustmentRemindDays: 2,
+  adjustmentExpireDays: 7,
+  reminderCapPerWeek: 2,
+} as const;
+
+/** Accepted ranges, checked by the admin API before anything is stored. */
+export const ORG_SETTING_BOUNDS = {
+  adjustmentRemindDays: { min: 1, max: 30 },
+  adjustmentExpireDays: { min: 2, max: 90 },
+  reminderCapPerWeek: { min: 0, max: 14 },
+} as const;
+
+export interface EffectiveOrgSettings {
+  approveNewObjectives: boolean;
+  adjustmentRemindDays: number;
+  adjustmentExpireDays: number;
+  reminderCapPerWeek: number;
+  /** The org's zone, else the fallback given (TZ_DEFAULT), else null. */
+  timezone: string | null;
+  /** Only the org's overrides; each job's own schedule applies to the others. */
+  schedules: Record<string, string>;
+}
+
+export function effectiveSettings(settings: OrgSettings | null | undefined, fallbackTimezone?: string | null): EffectiveOrgSettings {
+  const s = settings ?? {};
+  return {
+    approveNewObjectives: s.approveNewObjectives ?? ORG_SETTING_DEFAULTS.approveNewObjectives,
+    adjustmentRemindDays: s.adjustmentRemindDays ?? ORG_SETTING_DEFAULTS.adjustmentRemindDays,
+    adjustmentExpireDays: s.adjustmentExpireDays ?? ORG_SETTING_DEFAULTS.adjustmentExpireDays,
+    reminderCapPerWeek: s.reminderCapPerWeek ?? ORG_SETTING_DEFAULTS.reminderCapPerWeek,
+    timezone: s.timezone ?? fallbackTimezone ?? null,
+    schedules: { ...(s.schedules ?? {}) },
+  };
+}
