@@ -1,0 +1,93 @@
+// The load generator, alone in its process (forked by bench/webhook.ts) so its
+// CPU is not the server's. Builds every push up front (all crypto happens here,
+// before the clock starts), then drives autocannon over keep-alive connections,
+// cycling through the pushes: a warm-up run, a pause while the parent reads the
+// server's CPU counter, then the measured run.
+// IPC in: {type:'job', ...LoadJob}, later {type:'go'}. Out: {type:'built'}, {type:'measure'}, {type:'result', ...LoadResult}.
+import { createRequire } from 'node:module';
+import { buildSignedPushes, type LarkApp, type MessageSpec } from './webhook-events';
+
+export interface LoadJob {
+  url: string;
+  path: string;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  app: LarkApp;
+  specs: MessageSpec[];
+  /** Distinct pushes to build; the load cycles through them. */
+  events: number;
+  runId: string;
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  ok: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  /** Pushes handed to autocannon over warm-up and measurement; more than `events` means bodies repeated. */
+  issued: number;
+  buildMs: number;
+}
+
+// autocannon ships no types; the few fields used here.
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+  latency: Record<string, number>;
+}
+interface RequestParams { method: string; path: string; headers?: Record<string, string>; body?: string }
+type Autocannon = (options: {
+  url: string; connections: number; duration: number; pipelining: number; timeout: number;
+  requests: { method: string; path: string; setupRequest(req: RequestParams): RequestParams }[];
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+function nextMessage<T extends { type: string }>(type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: T) => {
+      if (message.type !== type) return;
+      process.off('message', onMessage);
+      resolve(message);
+    };
+    process.on('message', onMessage);
+  });
+}
+
+const job = await nextMessage<{ type: 'job' } & LoadJob>('job');
+const started = performance.now();
+const pushes = buildSignedPushes(job.app, job.specs, job.events, job.runId);
+const buildMs = performance.now() - started;
+process.send!({ type: 'built' });
+
+let issued = 0;
+const requests = [{
+  method: 'POST',
+  path: job.path,
+  setupRequest(req: RequestParams): RequestParams {
+    const push = pushes[issued++ % pushes.length];
+    return { ...req, method: 'POST', path: job.path, headers: push.headers, body: push.body };
+  },
+}];
+const run = (duration: number) => autocannon({ url: job.url, connections: job.connections, duration, pipelining: 1, timeout: 10, requests });
+
+await run(job.warmupSeconds);
+process.send!({ type: 'measure' });
+await nextMessage('go');
+const result = await run(job.durationSeconds);
+const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
+const summary: LoadResult = {
+  durationSeconds: result.duration,
+  ok: statusCounts['200'] ?? 0,
+  statusCounts,
+  errors: result.errors,
+  timeouts: result.timeouts,
+  latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+  issued,
+  buildMs,
+};
+process.send!({ type: 'result', ...summary }, () => process.exit(0));

@@ -1,0 +1,56 @@
+// The database the webhook bench runs against: the demo org (星火教育集团, real
+// migrations, WAL), its Lark tenant bound as a deployment would bind it, and
+// the messages its people would send: `KRn <value> 信心 <c>` check-ins on their
+// own manual KRs (values between start and target) mixed with `我的OKR`.
+import { and, eq } from 'drizzle-orm';
+import { loadPersonOkrView } from '../src/chat/okr-view';
+import { loadDemo } from '../storage/seed/demo';
+import { identities, people, platformTenants } from '../storage/schema';
+import { openSqlite } from '../storage/sqlite';
+import type { MessageSpec } from './webhook-events';
+
+/** Deterministic, so every run sends the same mix. */
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeds `path` and returns the message mix (about 3 check-ins to 1 `我的OKR`), shuffled. */
+export async function seedWebhookDb(path: string, tenantKey: string): Promise<{ specs: MessageSpec[]; people: number }> {
+  const store = openSqlite(path);
+  try {
+    const now = new Date();
+    const demo = await loadDemo(store, { now });
+    await store.db.insert(platformTenants).values({ platform: 'lark', tenantKey, orgId: demo.orgId });
+    const rows = await store.db.select({ person: people, openId: identities.platformUserId }).from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(and(eq(identities.orgId, demo.orgId), eq(identities.platform, 'lark')));
+    const random = mulberry32(42);
+    const specs: MessageSpec[] = [];
+    for (const { person, openId } of rows) {
+      const view = await loadPersonOkrView(store, demo.orgId, person, now);
+      const krs = view.krs.filter((k) => k.progressMode === 'manual' && (k.kind === 'number' || k.kind === 'percent'));
+      for (const kr of krs) {
+        for (let i = 0; i < 3; i++) {
+          const value = Math.round((kr.start + (kr.target - kr.start) * random()) * 10) / 10;
+          specs.push({ openId, text: `KR${kr.number} ${value} 信心 ${1 + Math.floor(random() * 10)}` });
+        }
+      }
+      if (view.krs.length) specs.push(...Array.from({ length: Math.max(1, Math.round(krs.length)) }, () => ({ openId, text: '我的OKR' })));
+    }
+    for (let i = specs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [specs[i], specs[j]] = [specs[j], specs[i]];
+    }
+    return { specs, people: rows.length };
+  } finally {
+    // Closing checkpoints the WAL, so the file alone can be copied for each run.
+    store.close();
+  }
+}
