@@ -132,6 +132,24 @@ export interface PlatformAdapter {
    * markdown + buttons card: what `limits` count, so a split message cannot overrun them.
    */
   messagesPerSend?(message: OutboundMessage): number;
+  /**
+   * Single sign-on from the platform's workbench (H5 app): turns the OAuth `code` the
+   * platform appended to our URL into who the person is. `platformUserId` is what
+   * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId).
+   * Throws LoginCodeError for a bad, used or expired code (or a non-member).
+   */
+  exchangeLoginCode?(code: string): Promise<{ platformUserId: string; name?: string }>;
+  /** The platform's sign-in page that comes back to `redirectUri?code=…&state=…` (with exchangeLoginCode). */
+  loginUrl?(redirectUri: string, state: string): string;
+  /** What the platform's H5 JS-SDK needs to trust the page at `url` (WeCom: corpId and a wx.config signature). */
+  jsapiConfig?(url: string): Promise<Record<string, string | number>>;
+}
+
+/** The platform refused a login code: unknown, already used, expired, or not a member. */
+export class LoginCodeError extends Error {
+  constructor(message: string, readonly code?: string | number) {
+    super(message);
+  }
 }
 
 /** At most `count` messages in any span of `windowMs`. */

@@ -1,12 +1,12 @@
 // Node entry: embedded SQLite (migrated on open), the HTTP server, the outbox
 // loop, and graceful shutdown that finishes in-flight work before closing.
-import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
 import { loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
+import { freePort } from './node/free-port';
 
 const OUTBOX_INTERVAL_MS = 1000;
 
@@ -21,18 +21,6 @@ export interface StartOptions {
   scheduler?: boolean;
   /** false: never run as the playground, even when no platform is configured. */
   playground?: boolean;
-}
-
-/** A free local port, for the playground when PORT=0 (its emulators need the port up front). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
 
 export async function startNode(options: StartOptions = {}) {

@@ -1,7 +1,7 @@
 // Outbound DingTalk API calls: access token, robot messages (sessionWebhook reply or
 // proactive send), interactive cards (createAndDeliver / update). Web standards only.
 import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
-import { sha256Hex } from './crypto';
+import { sha256Hex } from '../common/bytes';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
 
 export interface DingtalkClientOptions {

@@ -11,7 +11,9 @@
 // - an unacknowledged CALLBACK frame is re-pushed (same messageId) every repushAfterMs,
 //   at most maxPushAttempts times, then recorded as lost.
 import { Hono, type Context } from 'hono';
-import { decryptCallback, encryptCallback, randomNonce } from './crypto';
+import { decryptCallback, encryptCallback } from '../common/callback-crypto';
+import { randomNonce } from './crypto';
+import { mountDingtalkOAuth } from './emulator-oauth';
 import { eventSignature, robotSign, verifyEventSignature } from './verify';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
@@ -274,6 +276,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     }
     return c.json({ errcode: 0, errmsg: 'ok' });
   });
+
+  mountDingtalkOAuth(app, { ...options, corpId, now, appTokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
 
   // Everything else under /v1.0 needs a valid token and is throttled app-wide.
   app.use('/v1.0/*', async (c, next) => {

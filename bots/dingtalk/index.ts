@@ -6,7 +6,10 @@
 import type { Config } from '../../src/config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
-import { CallbackCryptoError, decryptCallback, encryptCallback, randomNonce, timingSafeEqual } from './crypto';
+import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
+import { timingSafeEqual } from '../common/bytes';
+import { CallbackCryptoError, decryptCallback, encryptCallback } from '../common/callback-crypto';
+import { randomNonce } from './crypto';
 import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
 import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
 
@@ -153,5 +156,8 @@ export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, o
       if (ref.platform !== 'dingtalk') throw new DeliveryError(`not a DingTalk message: ${ref.platform}`, false);
       await client.update(ref, message, options);
     },
+
+    loginUrl: (redirectUri, state) => dingtalkLoginUrl(config, redirectUri, state),
+    exchangeLoginCode: (code) => exchangeDingtalkLoginCode(client, config, code, options.fetch),
   };
 }

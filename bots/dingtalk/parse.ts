@@ -2,7 +2,7 @@
 // (stream.ts), so both produce identical events and deduplicate the same way.
 import { z } from 'zod';
 import type { Address, CardActionEvent, MessageEvent } from '../types';
-import { sha256Hex } from './crypto';
+import { sha256Hex } from '../common/bytes';
 
 // https://open.dingtalk.com/document/orgapp/receive-message
 export const RobotMessageSchema = z.object({

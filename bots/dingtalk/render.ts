@@ -5,10 +5,10 @@
 // https://open.dingtalk.com/document/orgapp/robot-message-types-and-data-format
 import type { Card, CardBlock, CardButton, CardColor, TrackStatus } from '../../cards/model';
 import { cardToText } from '../../cards/text';
+import { clip, percentBar } from '../common/markdown';
 import type { OutboundMessage } from '../types';
 import { TEMPLATE_ACTION_PARAM } from './parse';
 
-const BAR_CELLS = 10;
 /** DingTalk markdown messages are capped around 5000 characters; leave room for the title. */
 const MAX_MARKDOWN_CHARS = 4800;
 
@@ -30,23 +30,13 @@ export interface TemplateButton {
 
 export type CardParamMap = Record<string, string>;
 
-export function progressBar(percent: number): string {
-  const safe = Number.isFinite(percent) ? percent : 0;
-  const filled = Math.round(Math.min(100, Math.max(0, safe)) / (100 / BAR_CELLS));
-  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${Math.round(safe)}%`;
-}
-
-function clip(text: string, max = MAX_MARKDOWN_CHARS): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 function blockMarkdown(block: CardBlock): string {
   switch (block.type) {
     case 'markdown': return block.text;
     case 'fields': return block.fields.map((f) => `**${f.label}**: ${f.value}`).join('\n\n');
     case 'progress': {
       const color = COLOR_HEX[STATUS_COLOR[block.status ?? 'not_started']];
-      const line = `**${block.label}**  <font color=${color}>${progressBar(block.percent)}</font>`;
+      const line = `**${block.label}**  <font color=${color}>${percentBar(block.percent)}</font>`;
       return block.detail ? `${line}\n\n${block.detail}` : line;
     }
     case 'divider': return '---';
@@ -59,7 +49,7 @@ function blockMarkdown(block: CardBlock): string {
 export function cardMarkdown(card: Card): string {
   const parts = card.blocks.map(blockMarkdown).filter((p) => p !== '');
   if (card.header.subtitle) parts.unshift(`<font color=${COLOR_HEX.grey}>${card.header.subtitle}</font>`);
-  return clip(parts.join('\n\n'));
+  return clip(parts.join('\n\n'), MAX_MARKDOWN_CHARS);
 }
 
 export function templateButton(button: CardButton): TemplateButton {
@@ -86,7 +76,7 @@ export function renderCardParamMap(card: Card): CardParamMap {
  * a line break, and the text is already free of markdown markers.
  */
 export function cardAsMarkdownMessage(card: Card): { title: string; text: string } {
-  return { title: card.header.title, text: clip(cardToText(card).replace(/\n/g, '  \n')) };
+  return { title: card.header.title, text: clip(cardToText(card).replace(/\n/g, '  \n'), MAX_MARKDOWN_CHARS) };
 }
 
 /** Robot message (msgKey + msgParam) for the proactive-send APIs. */

@@ -3,8 +3,8 @@
 // connect to `${endpoint}?ticket=…` exactly as it does in production.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
+import { serveOnNode } from '../common/emulator/serve';
 import { createDingtalkEmulator, STREAM_PATH, type DingtalkEmulator, type DingtalkEmulatorOptions } from './emulator';
 
 /** Handles websocket upgrades at STREAM_PATH for `emulator`; other upgrades are refused. */
@@ -43,16 +43,9 @@ export function attachStreamGateway(emulator: DingtalkEmulator, server: Server):
 
 /** Starts the emulator's HTTP API + Stream gateway on one port; resolves with its base URL. */
 export async function startEmulatorServer(emulator: DingtalkEmulator, options: { port?: number; host?: string } = {}) {
-  const server = createAdaptorServer({ fetch: emulator.app.fetch }) as Server;
+  const served = await serveOnNode(emulator.app.fetch, options);
+  const { url, server } = served;
   const gateway = attachStreamGateway(emulator, server);
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port ?? 0;
-  const url = `http://${host}:${port}`;
   emulator.setBaseUrl(url);
   return {
     url,
@@ -60,8 +53,9 @@ export async function startEmulatorServer(emulator: DingtalkEmulator, options: {
     async close() {
       emulator.stream.stop();
       gateway.close();
+      // Stream clients hold their sockets open; cut them rather than wait.
       server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decryptCallback, encryptCallback } from './crypto';
+import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { eventSignature, robotSign, verifyEventSignature, verifyRobotRequest } from './verify';
 
 // Vectors from /work/shared/platforms.md (official DingTalk samples, re-computed).

@@ -1,8 +1,9 @@
 // Pure checks of DingTalk's request signatures: the robot's HTTP-mode `sign` header and the
 // HTTP event subscription's SHA-1 signature. Inputs only (secret, headers/query, body, now).
-import { hmacSha256Base64, sha1Hex, timingSafeEqual } from './crypto';
-
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+import { timingSafeEqual } from '../common/bytes';
+import { callbackSignature } from '../common/callback-crypto';
+import type { VerifyResult } from '../common/verify';
+import { hmacSha256Base64 } from './crypto';
 
 /** DingTalk rejects robot callbacks whose timestamp is more than one hour off; so do we. */
 export const MAX_ROBOT_SKEW_MS = 60 * 60 * 1000;
@@ -31,10 +32,8 @@ export async function verifyRobotRequest(input: {
 }
 
 // https://open.dingtalk.com/document/orgapp/configure-event-subcription
-/** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex. */
-export function eventSignature(token: string, timestamp: string, nonce: string, encrypt: string): Promise<string> {
-  return sha1Hex([token, timestamp, nonce, encrypt].sort().join(''));
-}
+/** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex: WeCom's msg_signature. */
+export const eventSignature = callbackSignature;
 
 export async function verifyEventSignature(input: {
   token: string;

@@ -3,7 +3,7 @@
 // token cache replaced by one per client on an injectable clock.
 import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
 import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
-import { sha256Hex } from './crypto';
+import { sha256Hex } from '../common/bytes';
 import { renderLarkMessage } from './render';
 
 export interface LarkClientConfig {

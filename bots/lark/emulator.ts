@@ -4,9 +4,12 @@
 // encrypted as Lark does, with Lark's retry policy. WebCrypto only; Node is
 // needed for `runStandalone`.
 import { Hono, type Context } from 'hono';
-import { encryptLarkPayload, bytesToHex } from './crypto';
+import { bytesToHex } from '../common/bytes';
+import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
+import { encryptLarkPayload } from './crypto';
 import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
+import { mountLarkOAuth } from './emulator-oauth';
 
 export interface LarkEmulatorOptions {
   appId: string;
@@ -188,6 +191,8 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     if (error instanceof LarkError) return c.json({ code: error.code, msg: error.msg, error: {} }, error.status as 400);
     return c.json({ code: 1, msg: `emulator: ${error.message}` }, 500);
   });
+
+  mountLarkOAuth(app, { appId: options.appId, appSecret: options.appSecret, now });
 
   async function jsonBody(c: Context): Promise<Record<string, unknown>> {
     try {
@@ -431,15 +436,7 @@ export type LarkEmulator = ReturnType<typeof createLarkEmulator>;
 
 /** Serves an emulator over HTTP on Node (port 0 picks a free port). */
 export async function serveLarkEmulator(emulator: LarkEmulator, port: number): Promise<{ url: string; close(): Promise<void> }> {
-  const { serve } = await import('@hono/node-server');
-  return new Promise((resolve) => {
-    const server = serve({ fetch: emulator.app.fetch, port, hostname: '127.0.0.1' }, (info) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => { server.close(() => done()); }),
-      });
-    });
-  });
+  return serveOnNode(emulator.app.fetch, { port });
 }
 
 /**
@@ -447,13 +444,13 @@ export async function serveLarkEmulator(emulator: LarkEmulator, port: number): P
  * so the server and the emulator can share one `.env`.
  */
 export async function runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }> {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+  const env = standaloneEnv();
   const config = {
     appId: env.LARK_APP_ID ?? 'cli_emulator',
     appSecret: env.LARK_APP_SECRET ?? 'emulator-secret',
     verificationToken: env.LARK_VERIFICATION_TOKEN ?? 'emulator-verification-token',
     encryptKey: env.LARK_ENCRYPT_KEY,
-    webhookUrl: options.webhookUrl ?? (env.PUBLIC_URL ? `${env.PUBLIC_URL.replace(/\/$/, '')}/webhooks/lark` : undefined),
+    webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'lark'),
   };
   const running = await serveLarkEmulator(createLarkEmulator(config), options.port);
   console.log(`Lark emulator: base URL ${running.url} (set LARK_DOMAIN=${running.url}), app_id ${config.appId}, webhook ${config.webhookUrl ?? 'none'}`);

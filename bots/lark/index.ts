@@ -6,6 +6,7 @@ import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../
 import { DeliveryError } from '../types';
 import { decryptLarkPayload } from './crypto';
 import { createLarkClient } from './client';
+import { exchangeLarkLoginCode, larkLoginUrl } from './login';
 import { parseCardActionEvent, parseLarkInbound, parseMessageEvent, type LarkEnvelope, type ParseOutcome } from './parse';
 import { renderLarkCard } from './render';
 import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
@@ -151,5 +152,8 @@ export function createLarkAdapter(config: NonNullable<Config['lark']>, options: 
       if (ref.platform !== 'lark') throw new DeliveryError(`not a Lark message: ${ref.platform}`, false);
       await client.update(ref.messageId, message);
     },
+
+    loginUrl: (redirectUri, state) => larkLoginUrl(config, redirectUri, state),
+    exchangeLoginCode: (code) => exchangeLarkLoginCode(config, code, options.fetch),
   };
 }

@@ -4,12 +4,12 @@
 // fire `card.action.trigger` through `behaviors` callbacks (2.0 has no `action` wrapper).
 import type { OutboundMessage } from '../types';
 import type { Card, CardBlock, CardButton, TrackStatus } from '../../cards/model';
+import { clip, percentBar } from '../common/markdown';
 
 /** Lark rejects cards over 30 KB; stay a little below to leave room for the envelope. */
 export const MAX_CARD_BYTES = 30 * 1024;
 const TARGET_CARD_BYTES = MAX_CARD_BYTES - 1024;
 const MAX_MARKDOWN_CHARS = 4000;
-const BAR_CELLS = 10;
 
 /** What a button's callback carries; parse.ts decodes the same shape. */
 export interface CallbackValue {
@@ -28,18 +28,10 @@ const STATUS_TEXT_COLOR: Record<TrackStatus, string> = {
 };
 
 /** `▓▓▓▓▓░░░░░ 52%`: Lark has no progress element, so progress is text. */
-export function progressBar(percent: number): string {
-  const safe = Number.isFinite(percent) ? percent : 0;
-  const filled = Math.round(Math.min(100, Math.max(0, safe)) / (100 / BAR_CELLS));
-  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${Math.round(safe)}%`;
-}
-
-function clip(text: string, max = MAX_MARKDOWN_CHARS): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+export const progressBar = percentBar;
 
 function markdown(content: string, extra: Json = {}): Json {
-  return { tag: 'markdown', content: clip(content), ...extra };
+  return { tag: 'markdown', content: clip(content, MAX_MARKDOWN_CHARS), ...extra };
 }
 
 function plainText(content: string): Json {

@@ -1,6 +1,7 @@
 // Pure checks of Lark's request signature and Verification Token.
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
-import { concatBytes, sha256Hex, timingSafeEqual, utf8 } from './crypto';
+import { concatBytes, sha256Hex, timingSafeEqual, utf8 } from '../common/bytes';
+import { checkSecondsTimestamp, type VerifyResult } from '../common/verify';
 
 /**
  * How far a request timestamp may be from our clock. Lark signs every push
@@ -15,8 +16,6 @@ export interface SignatureHeaders {
   nonce: string | null;
   signature: string | null;
 }
-
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 export function signatureHeaders(headers: Headers): SignatureHeaders {
   return {
@@ -41,9 +40,8 @@ export async function verifyLarkSignature(input: {
 }): Promise<VerifyResult> {
   const { timestamp, nonce, signature } = input.headers;
   if (!timestamp || !nonce || !signature) return { ok: false, reason: 'missing signature headers' };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
-  const skew = Math.abs(input.now.getTime() - Number(timestamp) * 1000);
-  if (skew > (input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS)) return { ok: false, reason: 'timestamp outside the allowed window' };
+  const fresh = checkSecondsTimestamp(timestamp, input.now, input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS);
+  if (!fresh.ok) return fresh;
   const expected = await larkSignature(timestamp, nonce, input.encryptKey, input.rawBody);
   return timingSafeEqual(expected, signature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
 }

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '@wecom/crypto';
 import { Hono, type Context } from 'hono';
+import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
+import { mountWecomOAuth } from './emulator-oauth';
 
 export interface WecomEmulatorOptions {
   corpId: string;
@@ -253,6 +255,8 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   // https://developer.work.weixin.qq.com/document/path/94888
   app.post('/cgi-bin/message/update_template_card', api('/cgi-bin/message/update_template_card', (c, body) => { checkToken(c); return updateCard(body); }));
 
+  mountWecomOAuth(app, { corpId: options.corpId, now, tokenExpiry: (t) => tokens.get(t), isMember });
+
   // Playground controls (not part of WeCom).
   app.get('/_emulator/messages', (c) => c.json([...messages.values()]));
   app.post('/_emulator/text', async (c) => c.json(await deliverText((await c.req.json()) as { userid: string; content: string })));
@@ -373,19 +377,11 @@ export type WecomEmulator = ReturnType<typeof createWecomEmulator>;
 
 /** Serves an emulator on Node; port 0 picks a free port. */
 export async function serveWecomEmulator(emulator: WecomEmulator, port: number): Promise<{ url: string; close(): Promise<void> }> {
-  const { serve } = await import('@hono/node-server');
-  return new Promise((resolve) => {
-    const server = serve({ fetch: emulator.app.fetch, port, hostname: '127.0.0.1' }, (info) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => { server.close(() => done()); }),
-      });
-    });
-  });
+  return serveOnNode(emulator.app.fetch, { port });
 }
 
 export async function runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }> {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+  const env = standaloneEnv();
   const config = {
     corpId: env.WECOM_CORP_ID ?? 'ww_emulator_corp',
     agentId: env.WECOM_AGENT_ID ?? '1000002',
@@ -393,7 +389,7 @@ export async function runStandalone(options: { port: number; webhookUrl?: string
     token: env.WECOM_TOKEN ?? 'emulatortoken',
     // 43 base64 characters, like the console generates.
     encodingAesKey: env.WECOM_ENCODING_AES_KEY ?? 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-    webhookUrl: options.webhookUrl ?? (env.PUBLIC_URL ? `${env.PUBLIC_URL.replace(/\/$/, '')}/webhooks/wecom` : undefined),
+    webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'wecom'),
   };
   const running = await serveWecomEmulator(createWecomEmulator(config), options.port);
   console.log(`WeCom emulator: base URL ${running.url} (set WECOM_API_BASE=${running.url}), corpid ${config.corpId}, agentid ${config.agentId}, webhook ${config.webhookUrl ?? 'none'}`);

@@ -4,6 +4,8 @@
 import type { Config } from '../../src/config';
 import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type PlatformAdapter, type SentRef, type WebhookContext } from '../types';
 import { WecomClient } from './client';
+import { exchangeWecomLoginCode, wecomLoginUrl } from './login';
+import { wecomJsapiConfig } from './jsapi';
 import { decryptWecom, WecomCryptoError } from './crypto';
 import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './parse';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
@@ -163,6 +165,9 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     handleWebhook: (request, ctx) => handleWebhook(request, ctx),
     send,
     update,
+    loginUrl: (redirectUri, state) => wecomLoginUrl(config, redirectUri, state),
+    exchangeLoginCode: (code) => exchangeWecomLoginCode(client, config.apiBase, code, options.fetch),
+    jsapiConfig: async (url) => ({ ...await wecomJsapiConfig(client, config, url, (options.now ?? (() => new Date()))(), options.fetch) }),
     // Long cards go out as markdown plus a buttons card: the member limit counts each of them.
     messagesPerSend(message) {
       try {

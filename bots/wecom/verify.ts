@@ -1,6 +1,8 @@
 // Pure checks of WeCom's callback signature.
 // https://developer.work.weixin.qq.com/document/path/90930 (回调配置: msg_signature)
-import { sha1Hex, timingSafeEqual } from './crypto';
+import { timingSafeEqual } from '../common/bytes';
+import { callbackSignature } from '../common/callback-crypto';
+import { checkSecondsTimestamp, type VerifyResult } from '../common/verify';
 
 /**
  * How far a callback timestamp may be from our clock. WeCom retries a
@@ -10,8 +12,6 @@ import { sha1Hex, timingSafeEqual } from './crypto';
  */
 export const MAX_TIMESTAMP_SKEW_MS = 60 * 60 * 1000;
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
-
 export interface SignedQuery {
   msgSignature: string | null;
   timestamp: string | null;
@@ -19,9 +19,7 @@ export interface SignedQuery {
 }
 
 /** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex. */
-export function wecomSignature(token: string, timestamp: string, nonce: string, encrypt: string): Promise<string> {
-  return sha1Hex([token, timestamp, nonce, encrypt].sort().join(''));
-}
+export const wecomSignature = callbackSignature;
 
 export async function verifyWecomSignature(input: {
   token: string;
@@ -32,9 +30,8 @@ export async function verifyWecomSignature(input: {
 }): Promise<VerifyResult> {
   const { msgSignature, timestamp, nonce } = input.query;
   if (!msgSignature || !timestamp || !nonce) return { ok: false, reason: 'missing msg_signature, timestamp or nonce' };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
-  const skew = Math.abs(input.now.getTime() - Number(timestamp) * 1000);
-  if (skew > (input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS)) return { ok: false, reason: 'timestamp outside the allowed window' };
+  const fresh = checkSecondsTimestamp(timestamp, input.now, input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS);
+  if (!fresh.ok) return fresh;
   const expected = await wecomSignature(input.token, timestamp, nonce, input.encrypt);
   return timingSafeEqual(expected, msgSignature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'msg_signature mismatch' };
 }

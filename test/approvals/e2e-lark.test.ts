@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepAdjustments } from '../../src/approvals/sweep';
 import { adjustments, auditLog, keyResults, objectives } from '../../storage/schema';
 import { startStack, type Stack } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
 import { IDS, seedSmallOrg } from '../helpers/fixtures';
 
 let stack: Stack;
@@ -21,16 +22,7 @@ const lark = () => stack.lark!;
 const messagesTo = (openId: string) => [...lark().messages.values()].filter((m) => m.receiveId === openId);
 const text = (m: { content: unknown }) => JSON.stringify(m.content);
 
-async function waitFor<T>(fn: () => T | undefined | false | 0 | Promise<T | undefined | false | 0>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await stack.flush();
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = stackWaitFor(() => stack);
 
 /** The newest message to `openId` whose content contains `needle`. */
 const messageWith = (openId: string, needle: string, what = needle) =>

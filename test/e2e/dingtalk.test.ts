@@ -5,11 +5,12 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EmulatedCard } from '../../bots/dingtalk/emulator';
 import { TOPIC_CARD } from '../../bots/dingtalk/emulator';
-import { encryptCallback } from '../../bots/dingtalk/crypto';
+import { encryptCallback } from '../../bots/common/callback-crypto';
 import { robotSign } from '../../bots/dingtalk/verify';
 import { checkIns, keyResults, outbox, processedEvents } from '../../storage/schema';
 import { IDS, seedSmallOrg } from '../helpers/fixtures';
 import { DINGTALK, startStack, type Stack, type StackOptions } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
 
 let stack: Stack | undefined;
 afterEach(async () => { await stack?.stop(); stack = undefined; });
@@ -24,16 +25,7 @@ const ding = () => stack!.dingtalk!;
 const cardsTo = (staffId: string) => [...ding().cards.values()].filter((c) => c.openSpaceId === `dtv1.card//IM_ROBOT.${staffId}`);
 const checkInsOf = (krId: string) => stack!.store.db.select().from(checkIns).where(eq(checkIns.keyResultId, krId));
 
-async function waitFor<T>(fn: () => T | undefined | false | 0 | Promise<T | undefined | false | 0>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await stack!.flush();
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = stackWaitFor(() => stack!);
 
 interface TemplateButton { text: string; action: string; value: string }
 const buttonsOf = (card: EmulatedCard) => JSON.parse(card.cardParamMap.buttons) as TemplateButton[];

@@ -9,6 +9,7 @@ import { runJobNow } from '../../jobs/registry';
 import { evaluateOrg } from '../../src/rules/engine';
 import { IDS } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
 import { COACH, seedOrgWithCoach, weeksAgo } from '../rules/helpers';
 
 let stack: Stack;
@@ -24,16 +25,7 @@ const lark = () => stack.lark!;
 const messagesTo = (openId: string) => [...lark().messages.values()].filter((m) => m.receiveId === openId);
 const text = (content: unknown) => JSON.stringify(content);
 
-async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await stack.flush();
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = stackWaitFor(() => stack);
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN) {
   const res = await fetch(`${stack.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

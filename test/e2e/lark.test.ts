@@ -6,6 +6,7 @@ import { encryptLarkPayload } from '../../bots/lark/crypto';
 import { auditLog, checkIns, keyResults, outbox, processedEvents } from '../../storage/schema';
 import { IDS, seedSmallOrg } from '../helpers/fixtures';
 import { LARK, startStack, type Stack } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -18,16 +19,7 @@ const lark = () => stack.lark!;
 const contentText = (content: unknown) => JSON.stringify(content);
 const messagesTo = (openId: string) => [...lark().messages.values()].filter((m) => m.receiveId === openId);
 
-async function waitFor<T>(fn: () => T | undefined | false | 0, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await stack.flush();
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = stackWaitFor(() => stack);
 
 describe('Lark end to end', () => {
   it('answers the console URL verification (encrypted, token checked)', async () => {

@@ -8,6 +8,7 @@ import type { EmulatedWecomMessage } from '../../bots/wecom/emulator';
 import { checkIns, keyResults, outbox, processedEvents } from '../../storage/schema';
 import { IDS, seedSmallOrg } from '../helpers/fixtures';
 import { startStack, WECOM, type Stack } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -22,16 +23,7 @@ const messagesTo = (userid: string) => [...wecom().messages.values()].filter((m)
 const shown = (m: EmulatedWecomMessage) => JSON.stringify(m.templateCard ?? m.body);
 const aliceCheckIns = () => stack.store.db.select().from(checkIns).where(eq(checkIns.keyResultId, IDS.aliceKr1));
 
-async function waitFor<T>(fn: () => T | undefined | false | 0, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await stack.flush();
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = stackWaitFor(() => stack);
 
 const cardButtons = (m: EmulatedWecomMessage) => ((m.templateCard?.button_list ?? []) as { text: string; key: string }[]);
 

@@ -1,25 +1,16 @@
 // End-to-end stack over real HTTP: the Polaris Node server on a free port with
 // a fresh SQLite file, and the platform emulators on their own ports, each
 // pointed at the other exactly as a deployment would be configured.
-import { createServer } from 'node:net';
 import { createLarkEmulator, serveLarkEmulator, type LarkEmulator } from '../../bots/lark/emulator';
 import { createWecomEmulator, serveWecomEmulator, type WecomEmulator } from '../../bots/wecom/emulator';
 import { createDingtalkEmulator, type DingtalkEmulator } from '../../bots/dingtalk/emulator';
 import { startEmulatorServer } from '../../bots/dingtalk/stream-gateway';
 import { startNode } from '../../src/node';
+import { freePort } from '../../src/node/free-port';
 import type { Config } from '../../src/config';
 import { tempDbPath } from './app';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
 export const LARK = { appId: 'cli_test_app', appSecret: 'lark-secret', verificationToken: 'lark-verify-token', encryptKey: 'lark-encrypt-key' };
 
