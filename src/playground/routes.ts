@@ -9,7 +9,7 @@ import { cardButtons } from '../../bots/lark/emulator-card';
 import { PLATFORMS, type Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import type { AppEnv } from '../app';
-import { startSession } from '../web/session';
+import { beginSsoState, ssoCallbackUrl } from '../web/sso-state';
 import { identities, people } from '../../storage/schema';
 import { CLIENT_JS } from './client';
 import type { PlaygroundEmulators } from './emulators';
@@ -35,7 +35,7 @@ const ClickSchema = z.object({
 
 export interface PlaygroundDeps {
   store: Store;
-  /** Signs dashboard sessions (ADMIN_TOKEN, or the playground's own). */
+  /** ADMIN_TOKEN or the playground's own; the dashboard signs sessions with it (via SSO, not here). */
   adminToken: string;
   emulators: PlaygroundEmulators;
   transcript: Transcript;
@@ -69,7 +69,7 @@ function toastText(body: unknown): string | undefined {
   return typeof toast?.content === 'string' ? toast.content : undefined;
 }
 
-export function playgroundRoutes({ store, adminToken, emulators, transcript }: PlaygroundDeps) {
+export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDeps) {
   const routes = new Hono<AppEnv>();
 
   const page = async (c: Context) => {
@@ -82,15 +82,20 @@ export function playgroundRoutes({ store, adminToken, emulators, transcript }: P
   };
   routes.get('/', page);
 
-  // "Open the dashboard as this person": the session a platform sign-in would give them.
+  // "Open the dashboard as this person", the way a workbench does it: the emulator's
+  // OAuth authorize page signs them in and sends a code to /dashboard/sso/<platform>,
+  // which exchanges it through the adapter, so the dashboard's SSO runs end to end.
   routes.post('/dashboard', async (c) => {
     const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
     const personId = typeof form.person === 'string' ? form.person : '';
     const platform = PlatformSchema.safeParse(form.platform).data ?? 'lark';
-    const [person] = await store.db.select({ id: people.id, orgId: people.orgId }).from(people).where(eq(people.id, personId)).limit(1);
-    if (!person) return fail(c, 404, 'not_found', `no person ${personId}`);
-    await startSession(c, adminToken, { sub: person.id, org: person.orgId, via: platform }, c.get('deps').clock.now());
-    return c.redirect('/dashboard', 303);
+    const user = await platformUser(store, personId, platform);
+    if (!user) return fail(c, 404, 'not_found', `no person ${personId} with a ${platform} identity`);
+    const authorize = new URL(`/emulators/${platform}/_emulator/oauth/authorize`, c.req.url);
+    authorize.searchParams.set('user', user.userId);
+    authorize.searchParams.set('redirect_uri', ssoCallbackUrl(c, c.get('deps').config.publicUrl, platform));
+    authorize.searchParams.set('state', beginSsoState(c));
+    return c.redirect(`${authorize.pathname}${authorize.search}`, 303);
   });
 
   routes.get('/app.js', (c) => c.body(CLIENT_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));

@@ -17,6 +17,7 @@ import { echartsSource, echartsUrl } from './echarts-asset';
 import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { endSession, startSession } from './session';
 import { ssoRoutes } from './sso';
+import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
 
 type Ctx = Context<AppEnv>;
@@ -114,6 +115,7 @@ export function dashboardRoutes() {
   });
   web.route('/sso', ssoRoutes);
 
+  web.use('/', wecomH5Page);
   web.get('/', async (c) => {
     const viewer = await viewerOr401(c, 'page');
     if (viewer instanceof Response) return viewer;

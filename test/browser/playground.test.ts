@@ -146,9 +146,13 @@ describe('playground in the browser', () => {
     const text = await tree.text();
     expect(text).toContain(krId);
     expect(text).toContain(String(kr.targetValue));
-    // From the playground, the manager opens the dashboard as themselves and finds the teacher's goal.
+    // From the playground, the manager opens the dashboard as themselves (through the emulated
+    // Lark sign-in and the dashboard's SSO) and finds the teacher's goal.
     await open('lark', manager);
-    await Promise.all([page.waitForURL(/\/dashboard/), page.click('#open-dashboard')]);
+    const visited: string[] = [];
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) visited.push(new URL(frame.url()).pathname); });
+    await Promise.all([page.waitForURL((url) => url.pathname === '/dashboard'), page.click('#open-dashboard')]);
+    expect(visited).toContain('/dashboard/sso/lark');
     expect(new URL(page.url()).pathname).toBe('/dashboard');
     const [objective] = await pg.server.store.db.select().from(objectives).where(eq(objectives.ownerPersonId, teacher.id));
     await page.getByText(`${teacher.name} · `).first().click();

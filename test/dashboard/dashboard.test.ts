@@ -1,8 +1,12 @@
 // The dashboard through app.request(): login and session cookie, 401 without it,
 // the JSON endpoints, scoping (person / manager / admin) and platform SSO.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
 import { createTestApp, ADMIN_TOKEN } from '../helpers/app';
+import { serveOnNode } from '../../bots/common/emulator/serve';
+import { createLarkEmulator } from '../../bots/lark/emulator';
+import { createWecomEmulator } from '../../bots/wecom/emulator';
+import { createDingtalkEmulator } from '../../bots/dingtalk/emulator';
 import { loadDemo, type DemoSummary } from '../../storage/seed/demo';
 import { identities, people } from '../../storage/schema';
 import { signSession, SESSION_COOKIE } from '../../src/web/session';
@@ -22,13 +26,24 @@ async function personNamed(name: string) {
   return p;
 }
 
+const emulators: { close(): Promise<void> }[] = [];
+
 beforeAll(async () => {
-  h = createTestApp({ env: { WECOM_CORP_ID: 'wwcorp', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_API_BASE: 'http://wecom.test' } });
+  // The platforms' OAuth sides, over real HTTP, for the SSO tests.
+  const serve = async (fetchFn: (r: Request) => Response | Promise<Response>) => { const s = await serveOnNode(fetchFn); emulators.push(s); return s.url; };
+  const lark = await serve(createLarkEmulator({ appId: 'cli_dash', appSecret: 'ls', verificationToken: 'v' }).app.fetch);
+  const wecom = await serve(createWecomEmulator({ corpId: 'wwcorp', agentId: '1000002', secret: 's', token: 't', encodingAesKey: 'a'.repeat(43) }).app.fetch);
+  const dingtalk = await serve(createDingtalkEmulator({ clientId: 'dingdash', clientSecret: 'ds', robotCode: 'dingdash' }).app.fetch);
+  h = createTestApp({ env: {
+    WECOM_CORP_ID: 'wwcorp', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_API_BASE: wecom, WECOM_AGENT_ID: '1000002',
+    LARK_APP_ID: 'cli_dash', LARK_APP_SECRET: 'ls', LARK_VERIFICATION_TOKEN: 'v', LARK_DOMAIN: lark,
+    DINGTALK_CLIENT_ID: 'dingdash', DINGTALK_CLIENT_SECRET: 'ds', DINGTALK_ROBOT_CODE: 'dingdash', DINGTALK_API_BASE: dingtalk,
+  } });
   demo = await loadDemo(h.store, { now: h.clock.now() });
   const res = await h.app.request('/dashboard/login', { method: 'POST', body: new URLSearchParams({ token: ADMIN_TOKEN }) });
   adminCookie = res.headers.get('set-cookie')!.split(';')[0];
 });
-afterAll(() => h.close());
+afterAll(async () => { h.close(); await Promise.all(emulators.map((e) => e.close())); });
 
 describe('dashboard login', () => {
   it('answers 401 with the login form without a session', async () => {
@@ -202,38 +217,119 @@ describe('dashboard scoping', () => {
   });
 });
 
-describe('dashboard SSO', () => {
-  it('exchanges a WeCom code, maps the userid through identities and opens a person session', async () => {
+const sessionFrom = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('polaris_dash='))!;
+
+/** What a workbench does: our /start → the platform's sign-in page → back to us with a code. */
+async function ssoSignIn(platform: 'lark' | 'wecom' | 'dingtalk', personId: string) {
+  const [identity] = await h.store.db.select().from(identities).where(and(eq(identities.personId, personId), eq(identities.platform, platform)));
+  const start = await get(`/dashboard/sso/${platform}/start`);
+  expect(start.status).toBe(302);
+  const stateCookie = start.headers.get('set-cookie')!.split(';')[0];
+  expect(stateCookie).toMatch(/^polaris_sso_state=[0-9a-f]{32}$/);
+  expect(start.headers.get('set-cookie')).toMatch(/SameSite=Lax/);
+  const authorize = new URL(start.headers.get('location')!.replace(/#.*$/, ''));
+  authorize.searchParams.set('user', identity.platformUserId); // who is signed in to the platform's client
+  const back = await fetch(authorize, { redirect: 'manual' });
+  expect(back.status).toBe(302);
+  const callback = new URL(back.headers.get('location')!);
+  expect(callback.pathname).toBe(`/dashboard/sso/${platform}`);
+  return { callback: `${callback.pathname}${callback.search}`, stateCookie };
+}
+
+describe('dashboard SSO (against the emulated platforms over HTTP)', () => {
+  it('WeCom: a teacher signs in with a code and sees only their own chain', async () => {
     const emily = await personNamed('Emily Carter');
-    const [identity] = await h.store.db.select().from(identities).where(eq(identities.personId, emily.id));
-    const wecomId = (await h.store.db.select().from(identities).where(eq(identities.personId, emily.id))).find((i) => i.platform === 'wecom')!.platformUserId;
-    expect(identity).toBeTruthy();
-    const calls: string[] = [];
-    vi.stubGlobal('fetch', async (url: string) => {
-      calls.push(url);
-      if (url.includes('/cgi-bin/gettoken')) return Response.json({ errcode: 0, access_token: 'tok', expires_in: 7200 });
-      if (url.includes('/cgi-bin/auth/getuserinfo')) return Response.json(url.includes('code=good') ? { errcode: 0, userid: wecomId } : { errcode: 40029, errmsg: 'invalid code' });
-      return new Response('no', { status: 404 });
-    });
-    try {
-      const res = await get('/dashboard/sso/wecom?code=good');
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain('url=/dashboard');
-      const cookie = res.headers.get('set-cookie')!.split(';')[0];
-      const tree = await (await get('/dashboard/data/tree', cookie)).json() as { scope: string; nodes: { ownerId: string }[] };
-      expect(tree.scope).toBe('self');
-      expect(tree.nodes.map((n) => n.ownerId)).toEqual([emily.id]);
-      expect(calls[1]).toContain('access_token=tok');
-      const bad = await get('/dashboard/sso/wecom?code=bad');
-      expect(bad.status).toBe(502);
-      expect(bad.headers.get('set-cookie')).toBeNull();
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    const { callback, stateCookie } = await ssoSignIn('wecom', emily.id);
+    const res = await get(callback, stateCookie);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('url=/dashboard?platform=wecom');
+    const cookie = sessionFrom(res);
+    const tree = await (await get('/dashboard/data/tree', cookie)).json() as { scope: string; nodes: { ownerId: string }[] };
+    expect(tree.scope).toBe('self');
+    expect(tree.nodes.map((n) => n.ownerId)).toEqual([emily.id]);
+    // The code was spent: the same callback again is refused and opens nothing.
+    const again = await get(callback, stateCookie);
+    expect(again.status).toBe(401);
+    expect(again.headers.get('set-cookie') ?? '').not.toContain('polaris_dash=');
   });
 
-  it('refuses unconfigured platforms and missing codes', async () => {
-    expect((await get('/dashboard/sso/lark?code=x')).status).toBe(404);
-    expect((await get('/dashboard/sso/wecom')).status).toBe(400);
+  it('Lark: a centre manager signs in and sees their team', async () => {
+    const emily = await personNamed('Emily Carter');
+    const { callback, stateCookie } = await ssoSignIn('lark', emily.managerId!);
+    const res = await get(callback, stateCookie);
+    expect(res.status).toBe(200);
+    const cookie = sessionFrom(res);
+    const tree = await (await get('/dashboard/data/tree?depth=1', cookie)).json() as { scope: string; nodes: { ownerId: string }[] };
+    expect(tree.scope).toBe('team');
+    expect(tree.nodes.some((n) => n.ownerId === emily.id)).toBe(true);
+  });
+
+  it('DingTalk: the admin signs in (authCode → unionId → staff id) and sees everything', async () => {
+    const { callback, stateCookie } = await ssoSignIn('dingtalk', demo.adminId);
+    expect(callback).toContain('authCode=');
+    const res = await get(callback, stateCookie);
+    expect(res.status).toBe(200);
+    const cookie = sessionFrom(res);
+    expect((await (await get('/dashboard/data/tree', cookie)).json() as { scope: string }).scope).toBe('all');
+    expect((await get('/dashboard/data/stats', cookie)).status).toBe(200);
+  });
+
+  it('refuses a callback without the state this browser started with', async () => {
+    const emily = await personNamed('Emily Carter');
+    const { callback } = await ssoSignIn('wecom', emily.id);
+    const res = await get(callback, 'polaris_sso_state=0123456789abcdef0123456789abcdef');
+    expect(res.status).toBe(400);
+    expect(res.headers.get('set-cookie') ?? '').not.toContain('polaris_dash=');
+  });
+
+  it('refuses an unknown code and a person the org does not know', async () => {
+    const start = await get('/dashboard/sso/lark/start');
+    const stateCookie = start.headers.get('set-cookie')!.split(';')[0];
+    const state = stateCookie.split('=')[1];
+    expect((await get(`/dashboard/sso/lark?code=${'0'.repeat(32)}&state=${state}`, stateCookie)).status).toBe(401);
+    const authorize = new URL(start.headers.get('location')!);
+    authorize.searchParams.set('user', 'ou_nobody');
+    const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    const res = await get(`${back.pathname}${back.search}`, stateCookie);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('还没有加入 Polaris');
+  });
+
+  it('sends a workbench visit without a code to the platform, and a declined sign-in to an error, not a loop', async () => {
+    const res = await get('/dashboard/sso/dingtalk');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toContain('/oauth2/auth?');
+    expect((await get('/dashboard/sso/dingtalk?state=x&error=access_denied')).status).toBe(400);
+    const wecom = await get('/dashboard/sso/wecom/start');
+    expect(wecom.headers.get('location')).toMatch(/\/connect\/oauth2\/authorize\?appid=wwcorp&redirect_uri=http%3A%2F%2Flocalhost%2Fdashboard%2Fsso%2Fwecom&.*#wechat_redirect$/);
+  });
+
+  it('refuses unknown platforms', async () => {
+    expect((await get('/dashboard/sso/slack?code=x')).status).toBe(404);
+    expect((await get('/dashboard/sso/slack/start')).status).toBe(404);
+  });
+});
+
+describe('dashboard as a WeCom H5 page', () => {
+  it('loads the JS-SDK and the share script only in WeCom, and serves the SDK from node_modules', async () => {
+    const plain = await (await get('/dashboard', adminCookie)).text();
+    expect(plain).not.toContain('/dashboard/sso/wecom/h5.js');
+    const inWecom = await (await get('/dashboard?platform=wecom', adminCookie)).text();
+    expect(inWecom).toContain('<script src="/dashboard/sso/wecom/jssdk.js" defer></script><script src="/dashboard/sso/wecom/h5.js" defer></script></body>');
+    const byAgent = await (await get('/dashboard', adminCookie, { 'user-agent': 'Mozilla/5.0 wxwork/4.1.22 MicroMessenger/7.0.1' })).text();
+    expect(byAgent).toContain('/dashboard/sso/wecom/h5.js');
+    const sdk = await get('/dashboard/sso/wecom/jssdk.js');
+    expect(sdk.status).toBe(200);
+    expect(await sdk.text()).toContain('shareAppMessage');
+    expect(await (await get('/dashboard/sso/wecom/h5.js')).text()).toContain('ww.shareAppMessage');
+  });
+
+  it('signs the JS-SDK config for our own pages, for signed-in people only', async () => {
+    const url = encodeURIComponent('http://localhost/dashboard?platform=wecom');
+    expect((await get(`/dashboard/sso/wecom/jsapi-config?url=${url}`)).status).toBe(401);
+    const cfg = await (await get(`/dashboard/sso/wecom/jsapi-config?url=${url}`, adminCookie)).json() as { corpId: string; signature: string };
+    expect(cfg.corpId).toBe('wwcorp');
+    expect(cfg.signature).toMatch(/^[0-9a-f]{40}$/);
+    expect((await get(`/dashboard/sso/wecom/jsapi-config?url=${encodeURIComponent('https://evil.example/')}`, adminCookie)).status).toBe(400);
   });
 });

@@ -113,6 +113,34 @@ describe('playground mode', () => {
     });
   }
 
+  for (const platform of ['lark', 'wecom', 'dingtalk'] as const) {
+    it(`${platform}: "open the dashboard as this person" signs in through the emulated ${platform} OAuth and the dashboard's SSO`, async () => {
+      const res = await fetch(`${pg.base}/playground/dashboard`, { method: 'POST', body: new URLSearchParams({ person: teacher.id, platform }), redirect: 'manual' });
+      expect(res.status).toBe(303);
+      const authorize = res.headers.get('location')!;
+      expect(authorize.startsWith(`/emulators/${platform}/_emulator/oauth/authorize?`)).toBe(true);
+      expect(new URL(authorize, pg.base).searchParams.get('user')).toBe(teacher.ids[platform]);
+      const state = res.headers.getSetCookie().find((c) => c.startsWith('polaris_sso_state='))!.split(';')[0];
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('polaris_dash='))).toBe(false); // no session signed directly
+      const back = await fetch(`${pg.base}${authorize}`, { redirect: 'manual' });
+      expect(back.status).toBe(302);
+      const callback = new URL(back.headers.get('location')!);
+      expect(callback.pathname).toBe(`/dashboard/sso/${platform}`);
+      const signedIn = await fetch(callback, { headers: { cookie: state }, redirect: 'manual' });
+      expect(signedIn.status).toBe(200);
+      const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('polaris_dash='))!.split(';')[0];
+      const tree = (await (await fetch(`${pg.base}/dashboard/data/tree`, { headers: { cookie: session } })).json()) as { scope: string; nodes: { ownerId: string }[] };
+      expect(tree.scope).toBe('self');
+      expect(tree.nodes.length).toBeGreaterThan(0);
+      expect(tree.nodes.every((n) => n.ownerId === teacher.id)).toBe(true);
+    });
+  }
+
+  it('"open the dashboard" refuses someone without an identity on that platform', async () => {
+    const res = await fetch(`${pg.base}/playground/dashboard`, { method: 'POST', body: new URLSearchParams({ person: 'p_nobody', platform: 'lark' }), redirect: 'manual' });
+    expect(res.status).toBe(404);
+  });
+
   it('refuses bad input with a clear error and changes nothing', async () => {
     const before = await eventCount('lark');
     const cases: [unknown, number][] = [
