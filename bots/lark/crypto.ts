@@ -3,8 +3,19 @@
 // key = sha256(utf8(encryptKey)); payload = base64(iv16 ‖ AES-256-CBC/PKCS#7 ciphertext).
 import { base64ToBytes, bytesToBase64, concatBytes, fromUtf8, sha256, utf8 } from '../common/bytes';
 
-async function aesKey(encryptKey: string, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', await sha256(encryptKey), { name: 'AES-CBC' }, false, [usage]);
+// Deriving and importing the key costs about as much as the decryption itself: keep one per
+// (Encrypt Key, usage). An app has one Encrypt Key, so this stays tiny.
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function aesKey(encryptKey: string, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+  const id = `${usage}:${encryptKey}`;
+  let key = keys.get(id);
+  if (!key) {
+    key = sha256(encryptKey).then((raw) => crypto.subtle.importKey('raw', raw, { name: 'AES-CBC' }, false, [usage]));
+    if (keys.size > 16) keys.clear();
+    keys.set(id, key);
+  }
+  return key;
 }
 
 /** Decrypts Lark's `encrypt` field. Throws on bad base64, short input or bad padding. */

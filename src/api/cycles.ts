@@ -13,17 +13,13 @@ import { conflict, notFound } from './errors';
 import { resolveOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { presentCycle } from './present';
+import { localDate } from '../okr/pace';
 
 export const cyclesRoutes = new Hono<AppEnv>();
 
 /** The org's calendar date (YYYY-MM-DD) at `now`, in its time zone. */
 export function orgToday(org: Org, now: Date, defaultTimezone: string): string {
-  const timeZone = org.settings?.timezone ?? defaultTimezone;
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  } catch {
-    return now.toISOString().slice(0, 10);
-  }
+  return localDate(now, org.settings?.timezone ?? defaultTimezone);
 }
 
 cyclesRoutes.get('/', async (c) => {
