@@ -11,6 +11,7 @@ import type { ChatHandlers } from './chat/context';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
+import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
@@ -36,6 +37,8 @@ export interface Services {
   defer: (work: Promise<unknown>) => void;
   adapters: ReadonlyMap<string, PlatformAdapter>;
   outbox: OutboxDeliverer;
+  /** Messages acknowledged to their platform, handled in the background. */
+  inbox: Inbox;
   dispatch: Dispatch;
 }
 
@@ -54,7 +57,8 @@ export function createPolaris(input: AppDeps) {
     store: input.store, clock, config: input.config, adapters, handlers: input.handlers ?? chatHandlers,
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
-  const services: Services = { store: input.store, config: input.config, clock, defer, adapters, outbox, dispatch };
+  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => console.error(`[polaris] ${m}`, e) });
+  const services: Services = { store: input.store, config: input.config, clock, defer, adapters, outbox, inbox, dispatch };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -64,7 +68,7 @@ export function createPolaris(input: AppDeps) {
   app.get('/healthz', (c) => c.json({
     ok: true, version: VERSION, storage: input.store.kind, platforms: [...adapters.keys()], time: clock.now().toISOString(),
   }));
-  app.route('/webhooks', webhookRoutes(adapters, dispatch));
+  app.route('/webhooks', webhookRoutes(adapters, dispatch, inbox));
   app.route('/api/v1', createApi());
   app.route('/dashboard', dashboardRoutes());
 

@@ -8,7 +8,7 @@ import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
 import { freePort } from './node/free-port';
 
-const OUTBOX_INTERVAL_MS = 1000;
+const DRAIN_INTERVAL_MS = 1000;
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -46,9 +46,10 @@ export async function startNode(options: StartOptions = {}) {
   }
 
   // Messages stored before a crash or restart go out now; retries as they fall due.
-  const tick = () => defer(services.outbox.drain());
-  if (!manual) tick();
-  const outboxTimer = setInterval(() => { if (!manual) tick(); }, OUTBOX_INTERVAL_MS);
+  // Events acknowledged before a crash are handled now; messages stored before it go out.
+  const tick = () => defer(services.inbox.drain().then(() => (manual ? undefined : services.outbox.drain())));
+  tick();
+  const outboxTimer = setInterval(tick, DRAIN_INTERVAL_MS);
   outboxTimer.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { PlatformAdapter, WebhookContext } from '../bots/types';
 import type { AppEnv } from './app';
 import type { Dispatch } from './inbound/dispatch';
+import type { Inbox } from './inbound/inbox';
 
 const SETUP_HINT: Record<string, string> = {
   lark: 'LARK_APP_ID and LARK_APP_SECRET',
@@ -11,7 +12,7 @@ const SETUP_HINT: Record<string, string> = {
   dingtalk: 'DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET',
 };
 
-export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, dispatch: Dispatch) {
+export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, dispatch: Dispatch, inbox: Inbox) {
   const routes = new Hono<AppEnv>();
   const handle = (subPath: string) => async (c: Context<AppEnv>) => {
     const platform = c.req.param('platform') ?? '';
@@ -22,7 +23,18 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
     }
     if (!adapter.webhookPaths.includes(subPath)) return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
     const { clock, defer } = c.get('deps');
-    const ctx: WebhookContext = { now: () => clock.now(), dispatch, defer };
+    const ctx: WebhookContext = {
+      now: () => clock.now(),
+      // Messages are acknowledged once stored and handled in the background; a card
+      // action's answer is the updated card, so it is handled before answering.
+      dispatch: async (event) => {
+        if (event.type !== 'message') return dispatch(event);
+        await inbox.accept(event);
+        defer(inbox.drain());
+        return {};
+      },
+      defer,
+    };
     return adapter.handleWebhook(c.req.raw, ctx, subPath);
   };
   routes.all('/:platform', handle(''));

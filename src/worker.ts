@@ -1,6 +1,6 @@
 // Cloudflare Workers entry: the same app on D1. `scheduled()` serves the Cron
 // Triggers in wrangler.toml: it runs the jobs woken by the trigger that fired
-// (jobs/registry.ts, the same code node-cron runs on Node) and drains the outbox.
+// (jobs/registry.ts, the same code node-cron runs on Node) and drains the inbox and the outbox.
 import type { D1Database, ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import { createApp, createPolaris } from './app';
 import { loadConfig } from './config';
@@ -23,7 +23,9 @@ export default {
     const work = (async () => {
       const results = await runDueJobs(services, new Date(controller.scheduledTime), { cron: controller.cron, log: (m) => console.log(`[polaris] ${m}`) });
       for (const r of results) if (r.outcome !== 'already_done') console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);
-      // Messages of this run and any retries that fell due; what does not fit goes out on the next trigger.
+      // Events whose handling was cut short, then messages of this run and retries that fell due;
+      // what does not fit goes out on the next trigger.
+      await services.inbox.drain();
       await services.outbox.drain();
     })();
     ctx.waitUntil(work);

@@ -246,6 +246,26 @@ export const processedEvents = sqliteTable('processed_events', {
 }, (t) => [primaryKey({ columns: [t.platform, t.eventId] })]);
 
 /**
+ * Inbound messages acknowledged to their platform but not yet handled. A push
+ * is answered as soon as its verified event is stored here (well inside Lark's
+ * 3 s, WeCom's 5 s and DingTalk's 1.5 s), and handled in the background; the
+ * row is deleted in the same batch as the event's effects, so a crash in
+ * between only delays it.
+ */
+export const inbox = sqliteTable('inbox', {
+  id: text('id').primaryKey(),
+  platform: text('platform').notNull(),
+  eventId: text('event_id').notNull(),
+  /** The normalised BotEvent (JSON). */
+  event: text('event', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  receivedAt: text('received_at').notNull(),
+  status: text('status').$type<'pending' | 'failed'>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lockedUntil: text('locked_until'),
+  lastError: text('last_error'),
+}, (t) => [uniqueIndex('inbox_event').on(t.platform, t.eventId), index('inbox_due').on(t.status, t.id)]);
+
+/**
  * One-shot claims: inserting a key that exists fails the whole atomic batch.
  * Used for "exactly one decision", "one digest per period" and the like.
  */

@@ -3,7 +3,7 @@
 // outbox. Returns what the platform should show inline (toast, updated card).
 import { and, eq } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
-import { isUniqueViolation, type Store } from '../../storage/db';
+import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditLog, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
@@ -26,7 +26,12 @@ export interface DispatcherDeps {
   log?: (message: string, data?: unknown) => void;
 }
 
-export type Dispatch = (event: BotEvent) => Promise<EventResult>;
+export interface DispatchOptions {
+  /** More writes to commit with the event's effects (the inbox deletes its row this way). */
+  alsoCommit?: Statement[];
+}
+
+export type Dispatch = (event: BotEvent, options?: DispatchOptions) => Promise<EventResult>;
 
 export function createDispatcher(deps: DispatcherDeps): Dispatch {
   const { store, clock } = deps;
@@ -57,15 +62,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     return effects;
   }
 
-  async function commit(event: BotEvent, effects: Effects) {
+  async function commit(event: BotEvent, effects: Effects, also: Statement[]) {
     const now = clock.now();
     const claim = store.db.insert(processedEvents).values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
-    await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now)]);
+    await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
     if (effects.messages.length) deps.onOutbound?.();
   }
 
-  return async function dispatch(event) {
-    if (await alreadyProcessed(event)) return duplicate(event);
+  return async function dispatch(event, options = {}) {
+    const also = options.alsoCommit ?? [];
+    if (await alreadyProcessed(event)) {
+      await store.atomic(also);
+      return duplicate(event);
+    }
     let effects: Effects;
     try {
       effects = await handle(event);
@@ -76,14 +85,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       effects = { ...noEffects(), messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.generic') } }], result: { toast: { kind: 'error', text: t('zh-CN', 'error.generic') } } };
     }
     try {
-      await commit(event, effects);
+      await commit(event, effects, also);
       return effects.result ?? {};
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Either a concurrent delivery of the same event won, or a claim inside the effects lost a race.
-      if (await alreadyProcessed(event)) return duplicate(event);
+      if (await alreadyProcessed(event)) {
+        await store.atomic(also);
+        return duplicate(event);
+      }
       const fallback = effects.onConflict ? await effects.onConflict() : noEffects();
-      await commit(event, fallback);
+      await commit(event, fallback, also);
       return fallback.result ?? { toast: { kind: 'warning', text: t('zh-CN', 'toast.conflict') } };
     }
   };

@@ -129,6 +129,7 @@ describe('Lark outbox across a restart', () => {
     stack = await startStack({ deliverImmediately: false });
     await seedSmallOrg(stack.store);
     await lark().deliverMessage({ openId: 'ou_alice', text: '我的OKR' });
+    await stack.services.inbox.drain();
     const [pending] = await stack.store.db.select().from(outbox);
     expect(pending.status).toBe('pending');
     expect(lark().messages.size).toBe(0);

@@ -99,8 +99,9 @@ export async function startStack(options: StackOptions = {}) {
   });
   return {
     base, server, store: server.store, services: server.services, lark, wecom, dingtalk, dbPath: db.path,
-    /** Waits until the outbox has nothing due (messages sent or parked for retry). */
+    /** Waits until received events are handled and the outbox has nothing due (sent or parked for retry). */
     async flush() {
+      await server.services.inbox.drain();
       await server.services.outbox.drain();
     },
     async stop(options: { keepDb?: boolean } = {}) {
