@@ -3,7 +3,7 @@ import { RateLimiter } from './rate-limit';
 
 describe('RateLimiter', () => {
   it('counts every platform message of a multi-part send against the per-recipient window', () => {
-    const limiter = new RateLimiter({ perSecond: 100, perRecipient: { count: 5, windowMs: 60_000 } });
+    const limiter = new RateLimiter({ perSecond: 10_000, perRecipient: { count: 5, windowMs: 60_000 } });
     expect(limiter.reserve('u', 1_000, 2)).toBe(0);
     expect(limiter.reserve('u', 1_000, 2)).toBe(0);
     // 4 of 5 used: another 2-part message must wait until the first pair leaves the window.
@@ -15,13 +15,20 @@ describe('RateLimiter', () => {
   });
 
   it('lets a send larger than the whole window through once the window is empty', () => {
-    const limiter = new RateLimiter({ perSecond: 100, perRecipient: { count: 2, windowMs: 60_000 } });
+    const limiter = new RateLimiter({ perSecond: 10_000, perRecipient: { count: 2, windowMs: 60_000 } });
     expect(limiter.reserve('u', 1_000, 3)).toBe(0);
     expect(limiter.reserve('u', 1_000, 1)).toBeGreaterThan(0);
   });
 });
 
 describe('RateLimiter windows', () => {
+  it('paces a per-second limit evenly instead of sending it as one burst', () => {
+    const limiter = new RateLimiter({ perSecond: 50 });
+    expect(limiter.reserve('a', 0)).toBe(0);
+    expect(limiter.reserve('b', 0)).toBe(21);
+    expect(limiter.reserve('b', 21)).toBe(0);
+  });
+
   it('never allows more than the per-second limit in any one-second span', () => {
     const limiter = new RateLimiter({ perSecond: 50 });
     const sent: number[] = [];
@@ -41,7 +48,7 @@ describe('RateLimiter windows', () => {
   });
 
   it('applies every per-recipient window (WeCom: per minute and per hour)', () => {
-    const limiter = new RateLimiter({ perSecond: 1000, perRecipient: [{ count: 3, windowMs: 60_000 }, { count: 4, windowMs: 3_600_000 }] });
+    const limiter = new RateLimiter({ perSecond: 10_000, perRecipient: [{ count: 3, windowMs: 60_000 }, { count: 4, windowMs: 3_600_000 }] });
     expect([0, 1, 2].map((i) => limiter.reserve('u', i))).toEqual([0, 0, 0]);
     expect(limiter.reserve('u', 10)).toBeGreaterThan(59_000);
     expect(limiter.reserve('u', 70_000)).toBe(0);

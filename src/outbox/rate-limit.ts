@@ -3,6 +3,7 @@
 // and 1000 per hour per member). Sliding windows never allow more than `count`
 // in ANY span of `windowMs`, whichever way the platform aligns its own windows;
 // a small margin absorbs network jitter between our clock and the platform's.
+// Per-second windows are also paced (one send every 1/count of the window).
 // `reserve` never waits; it tells the caller when to try again, so one slow
 // recipient does not hold up the rest.
 import type { RateWindow, SendLimits } from '../../bots/types';
@@ -26,6 +27,14 @@ class SlidingLog {
       // Enough of the oldest sends must leave the window to make room for `cost` more.
       const mustExpire = Math.min(recent.length, recent.length + cost - w.count);
       wait = Math.max(wait, Math.ceil(recent[mustExpire - 1] + span - nowMs) + 1);
+    }
+    // Short windows (per second) are also paced evenly: a burst of 50 sent at once reaches the
+    // platform spread by network jitter, and some would land inside the next second's count.
+    const last = this.times.at(-1);
+    if (last !== undefined) {
+      for (const w of this.windows) {
+        if (w.windowMs <= 1000) wait = Math.max(wait, Math.floor(last + (w.windowMs * (1 + MARGIN)) / w.count - nowMs));
+      }
     }
     return wait;
   }
