@@ -1,7 +1,8 @@
 // npm run bench:rules — metrics ingestion and one full rule-evaluation pass at
 // scale: 100,000 subjects × 12 weekly points (1.2M points), 10 rules, on a
 // fresh SQLite file. The baseline is reading the same 1.2M points back once:
-// an evaluation pass does 10 rules' worth of work, so ~10× the baseline is par.
+// a pass reads each (metric, period) window once for all rules, so a second
+// pass (nothing new) should be ≤ 2× the baseline; the first adds the writes.
 //   BENCH_SUBJECTS=20000 npm run bench:rules   (a quicker run)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
 // committed in atomic batches; every group is idempotent, so a pass that runs
 // twice, or on two instances at once, fires nothing twice.
 import type { PlatformAdapter } from '../../bots/types';
-import type { Statement, Store } from '../../storage/db';
+import type { Store } from '../../storage/db';
 import type { Organization } from '../../storage/repos/types';
 import { loadIdentities } from '../../jobs/recipients';
 import type { Config } from '../config';
@@ -15,6 +15,7 @@ import { evaluateKrAlertRule, openCycleKrs } from './kr-alerts';
 import { evaluateMetricRule, type EvalEnv, type RuleOutcome } from './metric-firings';
 import { enabledRules, ensureBuiltinRules } from './repo';
 import { loadDirectory } from './scope';
+import { commitGroups } from './write-groups';
 
 export interface EvaluationDeps {
   store: Store;
@@ -32,27 +33,13 @@ export interface EvaluationSummary {
   perRule: { ruleId: string; fired: number; resolved: number }[];
 }
 
-/** Statements per atomic batch: groups are never split across batches. */
-const BATCH_STATEMENTS = 400;
-
-export async function commitGroups(store: Store, groups: Statement[][]): Promise<void> {
-  let batch: Statement[] = [];
-  for (const group of groups) {
-    if (batch.length && batch.length + group.length > BATCH_STATEMENTS) {
-      await store.atomic(batch);
-      batch = [];
-    }
-    batch.push(...group);
-  }
-  if (batch.length) await store.atomic(batch);
-}
-
 export async function evaluationEnv(deps: EvaluationDeps, org: Organization, now: Date): Promise<EvalEnv & { timeZone: string }> {
   const timeZone = orgTimeZoneOf(org, deps.config);
   return {
     store: deps.store, adapters: deps.adapters, orgId: org.id, now, timeZone, offsetMs: orgOffsetMs(timeZone, now),
     dir: await loadDirectory(deps.store, org.id),
-    identities: (ids) => loadIdentities(deps.store, ids),
+    // Without a configured platform nobody is reachable: skip the look-ups (N/90 queries).
+    identities: (ids) => (deps.adapters.size ? loadIdentities(deps.store, ids) : Promise.resolve(new Map())),
     aggregates: new Map(),
   };
 }
@@ -81,7 +68,7 @@ export async function evaluateOrg(deps: EvaluationDeps, org: Organization, now: 
     options.log?.(`rule ${row.id} (${row.name}): ${outcome.fired.length} fired, ${outcome.resolved.length} resolved`);
   }
   const overdue = await escalateOverdue(env);
-  await commitGroups(store, overdue.groups);
+  await commitGroups(store, overdue.groups.map((statements) => ({ statements })));
   summary.escalated = overdue.escalated.length;
   return summary;
 }

@@ -6,7 +6,6 @@
 // (`off_track@2026-11-27`, the check-in id of the drop, `stale@<last check-in>`),
 // and an open firing whose state no longer holds is resolved.
 import { and, asc, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
-import type { Statement } from '../../storage/db';
 import { checkIns, cycles, keyResults, objectives, ruleFirings } from '../../storage/schema';
 import { buildKrAlertCard, type AlertFacts, type AlertKr } from '../../cards/alert';
 import { localMidnight } from '../../jobs/time';
@@ -18,6 +17,7 @@ import type { KrFiringData } from './firing-data';
 import type { EvalEnv, RuleOutcome } from './metric-firings';
 import { firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
 import type { RuleRow } from './repo';
+import type { WriteGroup } from './write-groups';
 
 const DAY_MS = 86_400_000;
 
@@ -122,7 +122,7 @@ export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: Buil
 
   for (const f of open) {
     if (desired.get(f.subject)?.period === f.period) continue;
-    outcome.groups.push([store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: now.toISOString() }).where(and(eq(ruleFirings.id, f.id), eq(ruleFirings.state, 'firing')))]);
+    outcome.groups.push({ statements: [store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: now.toISOString() }).where(and(eq(ruleFirings.id, f.id), eq(ruleFirings.state, 'firing')))] });
     outcome.resolved.push({ firingId: f.id, subject: f.subject });
   }
   const fresh: (KrState & { id: string })[] = [];
@@ -141,9 +141,10 @@ export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: Buil
   const index = observe || !todo.length ? new Map() : await env.identities(recipients);
   for (const f of todo) {
     const data: KrFiringData = { kind: 'kr', builtin: rule.builtin, krId: f.kr.id, ownerId: f.ownerId, facts: f.facts as unknown as Record<string, unknown>, observe };
-    const group: Statement[] = [store.db.insert(ruleFirings).values({
-      id: f.id, orgId, ruleId: row.id, subject: f.kr.id, period: f.period, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt: now.toISOString(),
-    }).onConflictDoNothing()];
+    const group: WriteGroup = {
+      firing: { id: f.id, orgId, ruleId: row.id, subject: f.kr.id, period: f.period, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt: now.toISOString() },
+      statements: [],
+    };
     if (!observe) {
       const owner = env.dir.byId.get(f.ownerId)!;
       const messages: RuleMessage[] = [];
@@ -154,7 +155,7 @@ export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: Buil
         const card = buildKrAlertCard({ locale: manager.locale, audience: 'manager', ownerName: owner.name, kr: { ...f.kr, number: undefined }, facts: f.facts, now: now.toISOString() });
         for (const to of personAddresses(index, manager.id, env.adapters)) messages.push({ to, message: { card }, subject: `kr-alert:${f.id}`, purpose: `manager:${manager.id}` });
       }
-      group.push(...await ruleMessageStatements(store, orgId, f.id, messages, now));
+      group.statements.push(...await ruleMessageStatements(store, orgId, f.id, messages, now));
     }
     outcome.groups.push(group);
     outcome.fired.push({ firingId: f.id, subject: f.kr.id, period: f.period });

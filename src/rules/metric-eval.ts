@@ -27,38 +27,59 @@ export interface MetricHit {
 
 export type Aggregates = Record<Aggregation, number>;
 
+/** Running aggregates of one subject's period while its points are read. */
+interface Accumulator {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+  last: number;
+  lastAt: string;
+}
+
+// Rounded so that avg(4.1, 4.3) reads 4.2, not 4.199999999999999.
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
+
 /**
  * Every aggregate of one metric per subject and period, over the last `periods`
- * periods, in one grouped query (an inner GROUP BY subject, period; an outer
- * GROUP BY subject that packs a subject's periods into one string, so a pass
- * over 100,000 subjects moves 100,000 rows, not 700,000). Rules on the same
- * metric and period share it (see `cachedAggregates`). `last` is the value of
- * the latest point: `at` is fixed-width ISO text, so max(at || value) ends with it.
+ * periods, in one query. SQL groups by subject only, which the primary key
+ * (org, metric, subject, at) delivers in order, so SQLite streams it without a
+ * sort; each subject's points come back packed as `period,value,at;…` (100,000
+ * rows for 100,000 subjects, not one row per point) and are folded into
+ * per-period aggregates here. (An inner GROUP BY subject, period needed a temp
+ * B-tree over every point in the window, the costliest part of a pass.) Rules
+ * on the same metric and period share the result (see `cachedAggregates`).
  */
 export async function periodAggregates(store: Store, orgId: string, metric: string, period: Period, now: Date, offsetMs: number, periods: number) {
   const current = periodKeyOf(period, now, offsetMs);
   const from = periodStart(period, shiftPeriod(period, current, -(periods - 1)), offsetMs).toISOString();
   const key = periodSql(period, metricPoints.at, offsetMs);
   const rows = await store.db.all<{ subject: string; packed: string }>(sql`
-    select subject, group_concat(p || ',' || a || ',' || s || ',' || mi || ',' || ma || ',' || c || ',' || l, ';') as packed from (
-      select ${metricPoints.subject} as subject, ${key} as p, avg(${metricPoints.value}) as a, sum(${metricPoints.value}) as s,
-        min(${metricPoints.value}) as mi, max(${metricPoints.value}) as ma, count(*) as c,
-        substr(max(${metricPoints.at} || ${metricPoints.value}), 25) as l
-      from ${metricPoints}
-      where ${metricPoints.orgId} = ${orgId} and ${metricPoints.metric} = ${metric} and ${metricPoints.at} >= ${from}
-      group by 1, 2
-    ) group by subject`);
+    select ${metricPoints.subject} as subject, group_concat(${key} || ',' || ${metricPoints.value} || ',' || ${metricPoints.at}, ';') as packed
+    from ${metricPoints}
+    where ${metricPoints.orgId} = ${orgId} and ${metricPoints.metric} = ${metric} and ${metricPoints.at} >= ${from}
+    group by ${metricPoints.subject}`);
   const bySubject = new Map<string, Map<string, Aggregates>>();
-  // Rounded so that avg(4.1, 4.3) reads 4.2, not 4.199999999999999.
-  const num = (x: string) => Math.round(Number(x) * 1e9) / 1e9;
   for (const r of rows) {
-    const m = new Map<string, Aggregates>();
-    for (const part of r.packed.split(';')) {
-      const [p, a, s, mi, ma, c, l] = part.split(',');
+    const acc = new Map<string, Accumulator>();
+    for (const point of r.packed.split(';')) {
+      const [p, v, at] = point.split(',');
       if (p > current) continue; // clock skew: a point slightly in the future
-      m.set(p, { avg: num(a), sum: num(s), min: num(mi), max: num(ma), count: Number(c), last: num(l) });
+      const value = Number(v);
+      const a = acc.get(p);
+      if (!a) {
+        acc.set(p, { sum: value, count: 1, min: value, max: value, last: value, lastAt: at });
+        continue;
+      }
+      a.sum += value;
+      a.count++;
+      if (value < a.min) a.min = value;
+      if (value > a.max) a.max = value;
+      if (at > a.lastAt) { a.last = value; a.lastAt = at; }
     }
-    bySubject.set(r.subject, m);
+    const m = new Map<string, Aggregates>();
+    for (const [p, a] of acc) m.set(p, { avg: round9(a.sum / a.count), sum: round9(a.sum), min: a.min, max: a.max, count: a.count, last: a.last });
+    if (m.size) bySubject.set(r.subject, m);
   }
   return { current, bySubject };
 }
@@ -76,40 +97,33 @@ export function cachedAggregates(cache: AggregateCache | undefined, store: Store
   return hit;
 }
 
-/** Aggregated values per subject and period for one rule's aggregation. */
-export async function periodValues(store: Store, orgId: string, rule: MetricRule, now: Date, offsetMs: number, periods: number, cache?: AggregateCache) {
-  const { current, bySubject: all } = await cachedAggregates(cache, store, orgId, rule, now, offsetMs, periods);
-  const bySubject = new Map<string, Map<string, number>>();
-  for (const [subject, periodsOf] of all) {
-    const m = new Map<string, number>();
-    for (const [p, aggs] of periodsOf) m.set(p, aggs[rule.aggregation]);
-    bySubject.set(subject, m);
-  }
-  return { current, bySubject };
-}
-
 /**
  * Subjects whose aggregate met the condition in each of the last `consecutive`
  * periods. The window ends with the current period when it has data, else with
  * the previous one (so a new week's empty Monday does not clear last week's alert).
+ * Both possible windows are computed once per rule, not once per subject.
  */
 export async function metricRuleHits(store: Store, orgId: string, rule: MetricRule, now: Date, offsetMs: number, inScope: (subject: string) => boolean, cache?: AggregateCache): Promise<MetricHit[]> {
   const lookback = Math.max(rule.consecutive + 1, TREND_PERIODS + 1);
-  const { current, bySubject } = await periodValues(store, orgId, rule, now, offsetMs, lookback, cache);
-  const previous = shiftPeriod(rule.period, current, -1);
+  const { current, bySubject } = await cachedAggregates(cache, store, orgId, rule, now, offsetMs, lookback);
+  const windowEndingAt = (end: string) => ({ end, needed: periodsEndingAt(rule.period, end, rule.consecutive), trend: periodsEndingAt(rule.period, end, TREND_PERIODS) });
+  const windows = { current: windowEndingAt(current), previous: windowEndingAt(shiftPeriod(rule.period, current, -1)) };
+  const { aggregation } = rule;
+  const { op, threshold } = rule.condition;
   const hits: MetricHit[] = [];
-  for (const [subject, values] of bySubject) {
-    if (!inScope(subject)) continue;
-    const end = values.has(current) ? current : previous;
-    const needed = periodsEndingAt(rule.period, end, rule.consecutive);
+  for (const [subject, periods] of bySubject) {
+    const { end, needed, trend } = periods.has(current) ? windows.current : windows.previous;
     let met = true;
     for (const p of needed) {
-      const v = values.get(p);
-      if (v === undefined || !compare(v, rule.condition.op, rule.condition.threshold)) { met = false; break; }
+      const v = periods.get(p)?.[aggregation];
+      if (v === undefined || !compare(v, op, threshold)) { met = false; break; }
     }
-    if (!met) continue;
-    const trend = periodsEndingAt(rule.period, end, TREND_PERIODS).filter((p) => values.has(p)).map((p) => ({ period: p, value: values.get(p)! }));
-    hits.push({ subject, endPeriod: end, values: needed.map((p) => ({ period: p, value: values.get(p)! })), trend });
+    if (!met || !inScope(subject)) continue;
+    hits.push({
+      subject, endPeriod: end,
+      values: needed.map((p) => ({ period: p, value: periods.get(p)![aggregation] })),
+      trend: trend.filter((p) => periods.has(p)).map((p) => ({ period: p, value: periods.get(p)![aggregation] })),
+    });
   }
   return hits;
 }

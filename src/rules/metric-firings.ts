@@ -17,6 +17,7 @@ import { periodKeyOf, shiftPeriod } from './periods';
 import type { RuleRow } from './repo';
 import { scopeFilter, type OrgDirectory, type ScopePerson } from './scope';
 import { escalationUpdates } from './escalation';
+import type { WriteGroup } from './write-groups';
 
 export interface EvalEnv {
   store: Store;
@@ -34,7 +35,7 @@ export interface RuleOutcome {
   ruleId: string;
   fired: { firingId: string; subject: string; period: string }[];
   resolved: { firingId: string; subject: string }[];
-  groups: Statement[][];
+  groups: WriteGroup[];
 }
 
 export function conditionOf(rule: MetricRule) {
@@ -51,24 +52,32 @@ export async function metricHitsInScope(env: EvalEnv, rule: MetricRule): Promise
   return hits.map((hit) => ({ hit, person: env.dir.byExternalId.get(hit.subject)! }));
 }
 
+/** Open firings' data, read only for the ones being resolved (in chunks under D1's parameter limit). */
+async function firingData(store: Store, ids: string[]): Promise<Map<string, MetricFiringData | null>> {
+  const out = new Map<string, MetricFiringData | null>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await store.db.select({ id: ruleFirings.id, data: ruleFirings.data }).from(ruleFirings).where(inArray(ruleFirings.id, ids.slice(i, i + 90)));
+    for (const r of rows) out.set(r.id, r.data as unknown as MetricFiringData | null);
+  }
+  return out;
+}
+
 export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: MetricRule): Promise<RuleOutcome> {
   const { store, orgId, now } = env;
   const outcome: RuleOutcome = { ruleId: row.id, fired: [], resolved: [], groups: [] };
   const hits = await metricHitsInScope(env, rule);
   const current = periodKeyOf(rule.period, now, env.offsetMs);
-  const recent = await store.db.select({ id: ruleFirings.id, subject: ruleFirings.subject, state: ruleFirings.state, data: ruleFirings.data }).from(ruleFirings)
+  // Ids and subjects only: a firing's data (its cards' facts) is read just for those that resolve.
+  const recent = await store.db.select({ id: ruleFirings.id, subject: ruleFirings.subject, state: ruleFirings.state }).from(ruleFirings)
     .where(and(eq(ruleFirings.ruleId, row.id), or(eq(ruleFirings.state, 'firing'), inArray(ruleFirings.period, [current, shiftPeriod(rule.period, current, -1)]))));
   const known = new Set(recent.map((r) => r.id));
   const open = new Map(recent.filter((r) => r.state === 'firing').map((r) => [r.subject, r]));
   const hitSubjects = new Set(hits.map((h) => h.person.id));
 
-  const fresh: { hit: MetricHit; person: ScopePerson; id: string }[] = [];
-  for (const { hit, person } of hits) {
-    if (open.has(person.id)) continue;
-    const id = await firingId(row.id, person.id, hit.endPeriod);
-    if (known.has(id)) continue; // fired and resolved within this same period: never twice
-    fresh.push({ hit, person, id });
-  }
+  const candidates = hits.filter(({ person }) => !open.has(person.id));
+  const ids = await Promise.all(candidates.map(({ hit, person }) => firingId(row.id, person.id, hit.endPeriod)));
+  // Fired and resolved within this same period: never twice.
+  const fresh = candidates.map((c, i) => ({ ...c, id: ids[i] })).filter((f) => !known.has(f.id));
   const observe = row.mode === 'observe';
   const escalate = rule.actions.find((a) => a.type === 'escalate_coach');
   const recipients = new Set<string>();
@@ -79,35 +88,36 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
     if (person.managerId) recipients.add(person.managerId);
   }
   const index = observe || !fresh.length ? new Map() : await env.identities([...recipients]);
+  const firedAt = now.toISOString();
+  const condition = conditionOf(rule);
+  const flags = rule.actions.flatMap((a) => (a.type === 'set_flag' ? [a.flag] : []));
 
   for (const { hit, person, id } of fresh) {
     const coachId = escalate ? person.coachId ?? person.managerId : null;
     const data: MetricFiringData = {
-      kind: 'metric', ruleName: row.name, condition: conditionOf(rule), values: hit.values, trend: hit.trend,
+      kind: 'metric', ruleName: row.name, condition, values: hit.values, trend: hit.trend,
       personId: person.id, externalId: person.externalId, personName: person.name, personTitle: person.title, observe,
       coachId, escalateAfterDays: escalate?.afterDays,
     };
-    const group: Statement[] = [store.db.insert(ruleFirings).values({
-      id, orgId, ruleId: row.id, subject: person.id, period: hit.endPeriod, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt: now.toISOString(),
-    }).onConflictDoNothing()];
-    for (const action of rule.actions) {
-      if (action.type !== 'set_flag') continue;
-      group.push(store.db.insert(personFlags).values({ personId: person.id, flag: action.flag, orgId, ruleId: row.id, observeOnly: observe, setAt: now.toISOString() }).onConflictDoNothing());
-    }
-    if (!observe) group.push(...await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now));
+    const group: WriteGroup = {
+      firing: { id, orgId, ruleId: row.id, subject: person.id, period: hit.endPeriod, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt },
+      flags: flags.map((flag) => ({ personId: person.id, flag, orgId, ruleId: row.id, observeOnly: observe, setAt: firedAt })),
+      statements: observe ? [] : await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now),
+    };
     outcome.groups.push(group);
     outcome.fired.push({ firingId: id, subject: person.id, period: hit.endPeriod });
   }
 
-  for (const [subject, firing] of open) {
-    if (hitSubjects.has(subject)) continue;
-    const group: Statement[] = [
-      store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: now.toISOString() }).where(and(eq(ruleFirings.id, firing.id), eq(ruleFirings.state, 'firing'))),
+  const resolving = [...open].filter(([subject]) => !hitSubjects.has(subject));
+  const dataOf = resolving.length ? await firingData(store, resolving.map(([, f]) => f.id)) : new Map<string, MetricFiringData | null>();
+  for (const [subject, firing] of resolving) {
+    const statements: Statement[] = [
+      store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: firedAt }).where(and(eq(ruleFirings.id, firing.id), eq(ruleFirings.state, 'firing'))),
       store.db.delete(personFlags).where(and(eq(personFlags.personId, subject), eq(personFlags.ruleId, row.id))),
     ];
-    const data = firing.data as unknown as MetricFiringData | null;
-    if (data?.coachId) group.push(...await escalationUpdates(env, firing.id, data, { resolved: true }));
-    outcome.groups.push(group);
+    const data = dataOf.get(firing.id);
+    if (data?.coachId) statements.push(...await escalationUpdates(env, firing.id, data, { resolved: true }));
+    outcome.groups.push({ statements });
     outcome.resolved.push({ firingId: firing.id, subject });
   }
   return outcome;
@@ -117,24 +127,31 @@ function planMessages(env: EvalEnv, index: IdentityIndex, rule: MetricRule, data
   const out: RuleMessage[] = [];
   const person = env.dir.byId.get(data.personId)!;
   const to = (personId: string) => personAddresses(index, personId, env.adapters);
+  // Cards are drawn only for someone reachable: most of a large org may have no bound platform account.
   for (const action of rule.actions) {
     if (action.type === 'notify_subject') {
+      const addresses = to(person.id);
+      if (!addresses.length) continue;
       const card = buildSuggestionCard({ locale: person.locale, personName: person.name, ruleName: data.ruleName, condition: data.condition, values: data.values, suggestion: suggestionFor(rule, person.locale) });
-      for (const address of to(person.id)) out.push({ to: address, message: { card }, subject: `rule:${id}`, purpose: 'subject' });
+      for (const address of addresses) out.push({ to: address, message: { card }, subject: `rule:${id}`, purpose: 'subject' });
     } else if (action.type === 'open_check_in') {
+      const addresses = to(person.id);
+      if (!addresses.length) continue;
       const card = buildCheckInTaskCard({ locale: person.locale, personName: person.name, ruleName: data.ruleName, condition: data.condition });
-      for (const address of to(person.id)) out.push({ to: address, message: { card }, subject: `rule:${id}:checkin`, purpose: 'checkin' });
+      for (const address of addresses) out.push({ to: address, message: { card }, subject: `rule:${id}:checkin`, purpose: 'checkin' });
     } else if (action.type === 'escalate_coach' || action.type === 'notify_manager') {
       const recipientId = action.type === 'escalate_coach' ? data.coachId : person.managerId;
       if (!recipientId) continue;
       if (action.type === 'notify_manager' && recipientId === data.coachId && rule.actions.some((a) => a.type === 'escalate_coach')) continue;
+      const addresses = to(recipientId);
+      if (!addresses.length) continue;
       const reader = env.dir.byId.get(recipientId);
       const coach = data.coachId ? env.dir.byId.get(data.coachId) : undefined;
       const card = buildEscalationCard({
         locale: reader?.locale ?? 'zh-CN', firingId: id, personName: person.name, personTitle: person.title, coachName: coach?.name,
         ruleName: data.ruleName, condition: data.condition, trend: data.trend,
       });
-      for (const address of to(recipientId)) out.push({ to: address, message: { card }, subject: escalationSubject(id), purpose: `${action.type}:${recipientId}` });
+      for (const address of addresses) out.push({ to: address, message: { card }, subject: escalationSubject(id), purpose: `${action.type}:${recipientId}` });
     }
   }
   return out;
