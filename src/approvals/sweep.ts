@@ -18,7 +18,9 @@ import { localeOf, t } from '../i18n';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import { addressOf, personAt } from './addresses';
 import { discardStatements } from './apply';
-import { approvalCardCopies, resolveCopies } from './copies';
+import { resolveCopies } from './copies';
+import { adjustmentSubject } from './request';
+import { sentCopies } from '../outbox/copies';
 import { decisionClaim } from './decide';
 import { changeText, formatMoment, loadRequestContext } from './describe';
 
@@ -66,7 +68,7 @@ async function commitOnce(store: Store, clock: Clock, build: () => Promise<{ sta
 async function expire(store: Store, a: Adjustment, now: Date, timezone: string) {
   const at = now.toISOString();
   const rc = await loadRequestContext(store, a);
-  const copies = await approvalCardCopies(store, a.id);
+  const copies = await sentCopies(store, adjustmentSubject(a.id));
   const outcome = (): ApprovalOutcome => ({ status: 'expired', at: formatMoment(a.expiresAt ?? at, timezone) });
   const messages = await resolveCopies(store, { ...rc, adjustment: { ...a, status: 'expired' } }, outcome);
   if (rc.requester) {
@@ -89,7 +91,7 @@ async function remind(store: Store, a: Adjustment, now: Date, days: number) {
   const messages: OutboundItem[] = [];
   const seen = new Set<string>();
   // Remind wherever the approval card went: that is where the approver looks.
-  for (const copy of await approvalCardCopies(store, a.id)) {
+  for (const copy of await sentCopies(store, adjustmentSubject(a.id))) {
     const key = `${copy.to.platform}:${copy.to.id}`;
     if (seen.has(key)) continue;
     seen.add(key);

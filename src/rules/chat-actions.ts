@@ -62,7 +62,7 @@ function acknowledge(action: AckAction): ActionHandler {
         acknowledgedBy: row.acknowledgedBy ?? ctx.person.id, acknowledgedAt: row.acknowledgedAt ?? now.toISOString(), data: next as unknown as Record<string, unknown>,
       }).where(eq(ruleFirings.id, row.id)),
     ];
-    const updates = await escalationUpdates({ store: ctx.store, orgId: ctx.org.id, now }, row.id, next, { resolved: row.state === 'resolved', skipMessageId: event.message?.messageId });
+    const updates = await escalationUpdates({ store: ctx.store, orgId: ctx.org.id, now }, row.id, next, { resolved: row.state === 'resolved', clicked: event.message });
     const card = escalationCard(row.id, next, ctx.locale, { resolved: row.state === 'resolved', coachName: await coachName(ctx, next), now });
     return {
       statements: [...statements, ...updates],

@@ -5,10 +5,12 @@
 // updated wherever they were sent, each in its reader's language.
 import { and, eq, isNull, lte } from 'drizzle-orm';
 import type { Statement, Store } from '../../storage/db';
-import { identities, outbox, people, ruleFirings, type Locale } from '../../storage/schema';
+import { identities, people, ruleFirings, type Locale } from '../../storage/schema';
 import { buildEscalationCard } from '../../cards/escalation';
 import type { Card } from '../../cards/model';
 import { prepareOutbound } from '../outbox/enqueue';
+import { isClickedCopy, sentCopies } from '../outbox/copies';
+import type { SentRef } from '../../bots/types';
 import type { MetricFiringData } from './firing-data';
 import { escalationSubject, personAddresses, ruleMessageStatements } from './outbound';
 import type { EvalEnv } from './metric-firings';
@@ -38,22 +40,20 @@ async function personName(store: Store, id: string | null | undefined): Promise<
   return row?.name ?? null;
 }
 
-/** `update` outbox rows redrawing every sent copy of a firing's escalation card (except `skipMessageId`, updated inline). */
+/** `update` outbox rows redrawing every sent copy of a firing's escalation card (except the clicked one, updated inline). */
 export async function escalationUpdates(
   env: Pick<EvalEnv, 'store' | 'orgId' | 'now'>, firingId: string, data: MetricFiringData,
-  options: { resolved?: boolean; skipMessageId?: string } = {},
+  options: { resolved?: boolean; clicked?: Pick<SentRef, 'platform' | 'messageId'> } = {},
 ): Promise<Statement[]> {
   const { store, orgId, now } = env;
-  const rows = await store.db.select({ id: outbox.id, platform: outbox.platform, target: outbox.target, sentRef: outbox.sentRef }).from(outbox)
-    .where(and(eq(outbox.subject, escalationSubject(firingId)), eq(outbox.operation, 'send')));
   const coachName = await personName(store, data.coachId);
   const statements: Statement[] = [];
-  for (const row of rows) {
-    if (options.skipMessageId && (row.sentRef as { messageId?: string } | null)?.messageId === options.skipMessageId) continue;
-    const locale = await readerLocale(store, orgId, row.platform, String((row.target as { id?: unknown }).id ?? ''));
+  for (const copy of await sentCopies(store, escalationSubject(firingId))) {
+    if (isClickedCopy(copy, options.clicked)) continue;
+    const locale = await readerLocale(store, orgId, copy.platform, copy.to.id ?? '');
     const card = escalationCard(firingId, data, locale, { resolved: options.resolved, coachName, now });
     statements.push(prepareOutbound(store, {
-      operation: 'update', ref: { platform: row.platform, outboxId: row.id }, message: { card }, orgId, subject: escalationSubject(firingId),
+      operation: 'update', ref: { platform: copy.platform, outboxId: copy.outboxId }, message: { card }, orgId, subject: escalationSubject(firingId),
     }, now).statement);
   }
   return statements;
