@@ -15,7 +15,22 @@ import { openSqlite } from '../storage/sqlite';
 import { organizations, people, teams } from '../storage/schema';
 import { MAX_POINTS } from '../src/metrics/points';
 
-const { values: args } = parseArgs({ options: { url: { type: 'string' }, org: { type: 'string', default: 'demo' }, weeks: { type: 'string', default: '8' } } });
+const USAGE = `usage: npm run metrics:feed -- [--org demo] [--weeks 8] [--url http://localhost:8787]
+  without --url: writes the points into DATABASE_PATH (default ./data/polaris.db)
+  with --url:    POSTs them to <url>/api/v1/metrics with INGEST_TOKEN (or ADMIN_TOKEN);
+                 the people are still read from DATABASE_PATH`;
+let parsed;
+try {
+  parsed = parseArgs({ options: { url: { type: 'string' }, org: { type: 'string', default: 'demo' }, weeks: { type: 'string', default: '8' }, help: { type: 'boolean', short: 'h' } } });
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
+  process.exit(2);
+}
+const { values: args } = parsed;
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const config = loadConfig(process.env);
 const store = openSqlite(config.databasePath);
 try {

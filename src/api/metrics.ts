@@ -56,7 +56,7 @@ metricsRoutes.post('/', async (c) => {
   }
   errors.sort((a, b) => a.index - b.index);
   if (errors.length && !partial) {
-    throw new ApiError(400, 'invalid_points', `${errors.length} of ${raws.length} points are invalid; nothing was stored. Fix them, or send ?partial=true to store the valid ones.`, errors);
+    throw new ApiError(400, 'invalid_points', `${new Set(errors.map((e) => e.index)).size} of ${raws.length} points are invalid; nothing was stored. Fix them, or send ?partial=true to store the valid ones.`, errors);
   }
   await storePoints(store, org.id, points, now);
   const metrics = [...new Set(points.map((p) => p.metric))];

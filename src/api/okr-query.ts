@@ -12,7 +12,9 @@ export async function rollupQueryFor(c: Context<AppEnv>): Promise<RollupQuery> {
   const org = await resolveOrg(c, store);
   const timeZone = org.settings?.timezone ?? config.defaultTimezone;
   const now = clock.now();
-  const ref = c.req.query('cycle') || undefined;
+  // `current` (as the other endpoints accept) means the same as no cycle: the active one.
+  const given = c.req.query('cycle');
+  const ref = given && given !== 'current' ? given : undefined;
   const cycle = await resolveCycle(store, org.id, ref, localDate(now, timeZone));
   if (!cycle) throw ref ? notFound('Cycle', ref) : notFound('Cycle', '(current)');
   return { orgId: org.id, cycle, now, timeZone };

@@ -1,6 +1,6 @@
 // People, their platform identities and teams: the lookups the API, chat flows
 // and jobs share. Writes that must be atomic are returned as statements.
-import { and, eq, inArray, like, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Statement, Store } from '../db';
 import { identities, people, teams, type Platform } from '../schema';
 import type { Identity, Person, Team } from './types';
@@ -74,7 +74,9 @@ export function personSearch(orgId: string, filter: { teamId?: string; q?: strin
   if (filter.teamId) conds.push(eq(people.teamId, filter.teamId));
   if (filter.q) {
     const pattern = `%${filter.q.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`;
-    conds.push(or(like(people.name, pattern), like(people.externalId, pattern), like(people.email, pattern)));
+    // Drizzle's like() has no ESCAPE clause; without one SQLite would look for the backslashes.
+    const matches = (column: typeof people.name | typeof people.externalId | typeof people.email) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+    conds.push(or(matches(people.name), matches(people.externalId), matches(people.email)));
   }
   return and(...conds)!;
 }
