@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import type { Config } from '../config';
 import type { Store } from '../../storage/db';
 import { loadDemo } from '../../storage/seed/demo';
+import { loadDemoRules } from '../rules/demo';
 import { organizations } from '../../storage/schema';
 import { playgroundConfig, playgroundSecrets, wantsPlayground, type PlaygroundSecrets } from './config';
 import { createPlaygroundEmulators, emulatorRoutes, type PlaygroundEmulators } from './emulators';
@@ -51,6 +52,8 @@ export function preparePlayground(input: { config: Config; store: Store; env?: R
       const [{ n }] = await input.store.db.select({ n: count() }).from(organizations);
       if (n > 0) return false;
       const summary = await loadDemo(input.store, { now, timezone: input.config.defaultTimezone });
+      // The same demo as `npm run seed:demo`: the org and its two example alert rules.
+      if (summary.created) await loadDemoRules(input.store, summary.orgId, now);
       return summary.created;
     },
     close() {
