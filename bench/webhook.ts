@@ -234,7 +234,7 @@ export async function benchWebhook() {
     console.log(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node ${process.version}, load average ${load()}; the load generator runs on the same machine, in its own process`);
     console.log(`load: signed, encrypted im.message.receive_v1 pushes from ${people} people of the demo org; mix of ${specs.length} messages, ${checkIns} check-ins (\`KRn v 信心 c\`) to ${specs.length - checkIns} \`我的OKR\`; ${EVENTS} distinct event_ids per run, bodies and signatures built before the clock starts`);
     console.log(`runs: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per scenario, keep-alive, one request in flight per connection`);
-    console.log('Polaris: SQLite file (migrations, WAL), outbox in manual mode (delivery to Lark is not measured; each 200 still commits the dedupe claim, the check-in and the queued reply in one transaction)');
+    console.log('Polaris: SQLite file (migrations, WAL), outbox in manual mode (delivery to Lark is not measured). Each 200 follows the durable, deduplicated inbox write; the inbox then commits the dedupe claim, the check-in and the queued reply in one transaction. CPU per event counts both, measured once the server is idle');
     console.log('Lark SDK dispatcher: @larksuiteoapi/node-sdk EventDispatcher({ encryptKey, verificationToken }) via adaptDefault on node:http; verifies the signature, decrypts, calls an empty handler; no storage, no dedupe\n');
 
     const rows: Row[] = [];

@@ -163,6 +163,8 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
     objectiveRows.push({ id, orgId, cycleId: cycle.id, status: 'active', createdAt: at, updatedAt: at, ...o });
     return id;
   };
+  // Nobody collects 7.4 feedback forms: counts of things stay whole numbers.
+  const countsWholeThings = (unit: string | null | undefined) => !!unit && /^(次|份|个|人|节|篇|位|场|家|门)$/.test(unit);
   const addKr = (objectiveId: string, position: number, k: KrTemplate & { current: number; mode?: 'manual' | 'children' | 'metric'; metricKey?: string; weight?: number; authorId?: string | null; checkIns?: number }) => {
     const id = newId('kr');
     const direction = k.target < k.start ? 'down' : 'up';
@@ -172,7 +174,7 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
     let previous = k.start;
     for (let i = 1; i <= steps; i++) {
       const raw = k.start + ((k.current - k.start) * i) / steps;
-      const value = k.kind === 'boolean' || k.kind === 'milestone' ? Math.round(raw) : Math.round(raw * 10) / 10;
+      const value = k.kind === 'boolean' || k.kind === 'milestone' || countsWholeThings(k.unit) ? Math.round(raw) : Math.round(raw * 10) / 10;
       const ciAt = daysAgo((steps - i) * 7 + r.int(1, 3), i);
       const confidence = r.int(3, 9);
       checkInRows.push({ id: newId('ci'), orgId, keyResultId: id, authorId: k.authorId ?? null, value, previousValue: previous, confidence, note: r.pick(NOTES), source: r.next() < 0.7 ? 'chat' : 'card', createdAt: ciAt });
@@ -230,7 +232,7 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
         let current = tpl.start + (tpl.target - tpl.start) * fraction;
         if (tpl.kind === 'boolean') current = fraction > 0.8 ? 1 : 0;
         else if (tpl.kind === 'milestone') current = Math.floor(tpl.target * fraction);
-        else current = Math.round(current * 10) / 10;
+        else current = countsWholeThings(tpl.unit) ? Math.round(current) : Math.round(current * 10) / 10;
         addKr(objId, k, { ...tpl, current, authorId: teacherId, checkIns: fraction === 0 ? 0 : r.int(1, 4), weight: k === 0 ? 2 : 1 });
       }
     }
