@@ -70,9 +70,12 @@ try {
   Object.assign(services.clock, { now: () => new Date(Date.now() + offset) });
   t = performance.now();
   let report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  let burst: { sent: number; seconds: number } | undefined;
   for (let round = 0; round < 200; round++) {
     const r = await services.outbox.drain();
     for (const k of Object.keys(report) as (keyof typeof report)[]) report[k] += r[k];
+    // The first drain runs until a limit defers the rest: its rate is the per-second pace.
+    burst ??= { sent: report.sent, seconds: (performance.now() - t) / 1000 };
     process.stdout.write(`\r  sent ${report.sent}/${enqueued}`);
     if (report.sent + report.failed >= enqueued) break;
     await new Promise((r2) => setTimeout(r2, 200));
@@ -80,7 +83,8 @@ try {
   const drainS = (performance.now() - t) / 1000;
   const sends = emulator.calls.filter((c) => c.path === '/open-apis/im/v1/messages' && c.method === 'POST');
   const limited = sends.filter((c) => (c.response as { code?: number } | undefined)?.code === 230020).length;
-  console.log(`\ndrain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s → ${(report.sent / drainS).toFixed(1)} msg/s (limit 50/s); 230020 errors: ${limited}`);
+  console.log(`\ndrain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s; 230020 errors: ${limited}`);
+  if (burst) console.log(`  first ${burst.sent} in ${burst.seconds.toFixed(1)} s → ${(burst.sent / burst.seconds).toFixed(1)} msg/s (Lark: 50/s per app); the rest waited for Lark's 1000/min app cap`);
   await server.close();
   store.close();
   if (limited > 0 || report.failed > 0) process.exitCode = 1;
