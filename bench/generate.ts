@@ -3,6 +3,7 @@
 // department and team KRs are in 'children' mode, so progress rolls up from people.
 // Inserted with raw prepared statements in one transaction (~seconds, not minutes).
 import type Database from 'better-sqlite3';
+import { mulberry32 } from '../storage/seed/prng';
 
 export interface GeneratedOrg {
   orgId: string;
@@ -24,23 +25,12 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-/** mulberry32: a tiny deterministic PRNG, so every run measures the same data. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number) => n.toString(36).padStart(6, '0');
 
 export function generateOrg(sqlite: Database.Database, options: GenerateOptions): GeneratedOrg {
   const { people, krsPerPerson = 5, departments = 10, teams = 1000, alignedShare = 0.9, seed = 42 } = options;
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const orgId = 'org_bench';
   const cycleId = 'cyc_bench';
   const cycle = { startsOn: '2026-10-01', endsOn: '2026-12-31' };

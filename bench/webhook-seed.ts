@@ -8,18 +8,8 @@ import { loadDemo } from '../storage/seed/demo';
 import { identities, people, platformTenants } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
 import type { MessageSpec } from './webhook-events';
+import { mulberry32 } from '../storage/seed/prng';
 
-/** Deterministic, so every run sends the same mix. */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeds `path` and returns the message mix (about 3 check-ins to 1 `我的OKR`), shuffled. */
 export async function seedWebhookDb(path: string, tenantKey: string): Promise<{ specs: MessageSpec[]; people: number }> {

@@ -4,6 +4,7 @@
 // rate (the metric-bound KRs `renewal_rate` and `renewal_rate:<centre>`).
 // Deterministic for a given `now`, so resending a feed is a no-op (upsert).
 import type { MetricPoint } from './points';
+import { mulberry32 } from '../../storage/seed/prng';
 
 export interface FeedPerson {
   externalId: string;
@@ -11,16 +12,6 @@ export interface FeedPerson {
   teamName?: string | null;
 }
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hash = (s: string) => [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -30,7 +21,7 @@ export function demoFeed(people: FeedPerson[], now: Date, weeks = 8): MetricPoin
   const out: MetricPoint[] = [];
   const teachers = people.filter((p) => p.title && /老师|teacher/i.test(p.title));
   teachers.forEach((p, i) => {
-    const r = rng(hash(p.externalId));
+    const r = mulberry32(hash(p.externalId));
     // Every 6th teacher drifts low; every 11th dipped and recovered.
     const profile = i % 6 === 2 ? 'low' : i % 11 === 5 ? 'recovering' : 'good';
     const base = profile === 'good' ? 4.6 + r() * 0.3 : 4.5;
@@ -52,6 +43,6 @@ export function demoFeed(people: FeedPerson[], now: Date, weeks = 8): MetricPoin
   const centres = [...new Set(people.map((p) => p.teamName).filter((n): n is string => !!n && n.endsWith('中心')))];
   const today = new Date(now.getTime() - 60_000).toISOString();
   out.push({ metric: 'renewal_rate', subject: 'org', at: today, value: 58.5 });
-  centres.forEach((name, i) => out.push({ metric: `renewal_rate:${name.slice(2, 4)}`, subject: 'org', at: today, value: round(55 + i * 1.5 + rng(hash(name))() * 2, 1) }));
+  centres.forEach((name, i) => out.push({ metric: `renewal_rate:${name.slice(2, 4)}`, subject: 'org', at: today, value: round(55 + i * 1.5 + mulberry32(hash(name))() * 2, 1) }));
   return out;
 }

@@ -13,7 +13,7 @@ import { loadRollup, type RollupQuery, UnknownObjectiveError } from '../../stora
 import { loadStats } from '../../storage/repos/stats';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './client';
 import { HiddenError, listCycles, nodeDetail, pathTo, pendingApprovals, rulesWithHits, searchPeople, treePage } from './data';
-import { echartsSource, echartsUrl } from './echarts-asset';
+import { echartsSource, echartsUrl } from './package-assets';
 import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { endSession, startSession } from './session';
 import { ssoRoutes } from './sso';
@@ -94,7 +94,7 @@ export function dashboardRoutes() {
   web.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   web.get('/assets/echarts.min.js', async (c) => {
     const source = await echartsSource();
-    if (!source) return c.text('ECharts is not bundled in this runtime; set ECHARTS_URL (see src/web/echarts-asset.ts).', 404);
+    if (!source) return c.text('ECharts is not bundled in this runtime; set ECHARTS_URL (see src/web/package-assets.ts).', 404);
     return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
   });
 

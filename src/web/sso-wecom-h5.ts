@@ -10,39 +10,14 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app';
 import { claimsOf } from './viewer';
-
-type Fs = { readFileSync(path: string, enc: 'utf8'): string };
-type ModuleApi = { createRequire(from: string): { resolve(id: string): string } };
-type NodeProcess = { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string }; env?: Record<string, string | undefined> };
+import { assetUrl, packageFile } from './package-assets';
 
 const SDK_ROUTE = '/dashboard/sso/wecom/jssdk.js';
-let sdk: Promise<string | undefined> | undefined;
-
-function nodeProcess(): NodeProcess | undefined {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.versions?.node && typeof p.getBuiltinModule === 'function' ? p : undefined;
-}
 
 /** The SDK's browser build (defines `window.ww`), read once; undefined without a filesystem. */
-function sdkSource(): Promise<string | undefined> {
-  sdk ??= (async () => {
-    const proc = nodeProcess();
-    if (!proc) return undefined;
-    try {
-      const fs = proc.getBuiltinModule!('node:fs') as Fs;
-      const mod = proc.getBuiltinModule!('node:module') as ModuleApi;
-      return fs.readFileSync(mod.createRequire(import.meta.url).resolve('@wecom/jssdk/dist/wecom.global.prod.js'), 'utf8');
-    } catch {
-      return undefined;
-    }
-  })();
-  return sdk;
-}
-
-function sdkUrl(env: unknown): string {
-  const fromEnv = (env as Record<string, unknown> | undefined)?.WECOM_JSSDK_URL ?? nodeProcess()?.env?.WECOM_JSSDK_URL;
-  return typeof fromEnv === 'string' && /^https:\/\//.test(fromEnv) ? fromEnv : SDK_ROUTE;
-}
+const sdkSource = () => packageFile('@wecom/jssdk/dist/wecom.global.prod.js');
+// WeCom pages are served over https, so only an https SDK URL is accepted.
+const sdkUrl = (env: unknown) => assetUrl(env, 'WECOM_JSSDK_URL', SDK_ROUTE, /^https:\/\//);
 
 /** Plain ES5 for the WeCom webview; does nothing unless the SDK and a signature are there. */
 export const WECOM_H5_JS = `(function () {

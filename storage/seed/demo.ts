@@ -11,6 +11,7 @@ import {
 } from '../schema';
 import { auditStatement } from '../repos/audit';
 import type { NewKeyResult, NewObjective, NewPerson } from '../repos/types';
+import { mulberry32 } from './prng';
 
 export const DEMO_SLUG = 'demo';
 export const DEMO_ORG_NAME = '星火教育集团';
@@ -27,16 +28,9 @@ export interface DemoSummary {
   counts: { teams: number; people: number; objectives: number; keyResults: number; checkIns: number };
 }
 
-/** mulberry32: a tiny seeded PRNG, so the demo is the same every time. */
+/** Seeded helpers over mulberry32, so the demo is the same every time. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
