@@ -5,6 +5,7 @@
 // what makes `atomic()` work the same on better-sqlite3 and on D1.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { krProgressSql } from './repos/progress-sql';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 const createdAt = () => text('created_at').notNull().default(now);
@@ -156,11 +157,18 @@ export const keyResults = sqliteTable('key_results', {
   status: text('status').$type<'active' | 'dropped'>().notNull().default('active'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  /**
+   * Clamped progress (0..1), computed by SQLite from the row (storage/repos/progress-sql.ts).
+   * Virtual: never written, stored only in key_results_rollup, so the roll-up reads it there.
+   */
+  progress: real('progress').generatedAlwaysAs(krProgressSql(null), { mode: 'virtual' }),
 }, (t) => [
   index('key_results_objective').on(t.objectiveId),
   index('key_results_cycle').on(t.cycleId),
-  // Cycle-wide roll-ups read a cycle's KRs grouped by objective (storage/repos/tree.ts).
-  index('key_results_cycle_objective').on(t.cycleId, t.objectiveId),
+  // Cycle-wide roll-ups (storage/repos/tree.ts) read a cycle's KRs grouped by objective from
+  // this index alone: it holds every column they use, progress included, so no row is read
+  // and the progress formula is not evaluated at query time.
+  index('key_results_rollup').on(t.cycleId, t.objectiveId, t.status, t.orgId, t.progressMode, t.weight, t.progress, t.confidence, t.lastCheckInAt),
 ]);
 
 export type CheckInSource = 'chat' | 'card' | 'api' | 'metric';

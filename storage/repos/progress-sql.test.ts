@@ -45,8 +45,8 @@ describe('progress SQL agrees with krProgress / trackStatus', () => {
 
     for (const expected of [0, 0.05, 0.3, 0.62, 1]) {
       const p = krProgressSql('k');
-      const rows = (await store.db.all(sql`SELECT id, p, ${trackStatusSql(sql.raw('p'), expected, sql.raw('confidence'), sql.raw('checked'))} AS status FROM (
-        SELECT k.id AS id, ${p} AS p, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked FROM key_results k LIMIT -1)`)) as { id: string; p: number; status: string }[];
+      const rows = (await store.db.all(sql`SELECT id, p, g, ${trackStatusSql(sql.raw('p'), expected, sql.raw('confidence'), sql.raw('checked'))} AS status FROM (
+        SELECT k.id AS id, ${p} AS p, k.progress AS g, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked FROM key_results k LIMIT -1)`)) as { id: string; p: number; g: number; status: string }[];
       expect(rows).toHaveLength(krs.length);
       const byId = new Map(krs.map((k) => [k.id, k]));
       let overshoots = 0;
@@ -57,10 +57,25 @@ describe('progress SQL agrees with krProgress / trackStatus', () => {
         if (js.overshoot) overshoots++;
         if (k.kind !== 'milestone' && k.kind !== 'boolean' && k.startValue === k.targetValue) zeroWidth++;
         expect(row.p, `${row.id} ${JSON.stringify(k)}`).toBe(js.progress);
+        expect(row.g, `generated column, ${row.id}`).toBe(js.progress);
         expect(row.status, row.id).toBe(trackStatus({ progress: js.progress, expected, confidence: k.confidence, hasCheckIn: k.checked }));
       }
       expect(overshoots).toBeGreaterThan(20);
       expect(zeroWidth).toBeGreaterThan(20);
     }
+  });
+
+  it('keeps the generated progress in key_results_rollup up to date on writes', async () => {
+    const db = store.sqlite;
+    const fromIndex = () => db.prepare(`SELECT progress FROM key_results INDEXED BY key_results_rollup
+      WHERE cycle_id = 'c' AND objective_id = 'obj' AND status = 'active' AND org_id = 'o' AND progress_mode = 'manual' AND weight = 1 AND id = 'w1'`).get() as { progress: number } | undefined;
+    db.prepare(`INSERT INTO key_results (id, org_id, objective_id, cycle_id, title, start_value, target_value, current_value)
+      VALUES ('w1', 'o', 'obj', 'c', 't', 0, 200, 50)`).run();
+    expect(fromIndex()?.progress).toBe(0.25);
+    db.prepare(`UPDATE key_results SET current_value = 150 WHERE id = 'w1'`).run();
+    expect(fromIndex()?.progress).toBe(0.75);
+    db.prepare(`UPDATE key_results SET target_value = 100 WHERE id = 'w1'`).run();
+    expect(fromIndex()?.progress).toBe(1);
+    expect(() => db.prepare(`UPDATE key_results SET progress = 0 WHERE id = 'w1'`).run()).toThrow(/generated column/);
   });
 });

@@ -6,14 +6,19 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { STATUS_THRESHOLDS } from '../../src/okr/status';
 
-/** A table alias or name, inlined: only ever a constant from this codebase. */
-function col(alias: string, column: string): SQL {
+/** A table alias or name, inlined: only ever a constant from this codebase. `null`: the bare column. */
+function col(alias: string | null, column: string): SQL {
+  if (alias === null) return sql.raw(column);
   if (!/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`bad SQL alias ${alias}`);
   return sql.raw(`${alias}.${column}`);
 }
 
-/** Clamped KR progress (0..1) of the key_results row `alias`, as krProgress().progress. */
-export function krProgressSql(alias = 'key_results'): SQL {
+/**
+ * Clamped KR progress (0..1) of the key_results row `alias`, as krProgress().progress.
+ * With `alias` null it names bare columns: the definition of the generated column
+ * `key_results.progress` (storage/schema.ts), which queries read instead of this expression.
+ */
+export function krProgressSql(alias: string | null = 'key_results'): SQL {
   const kind = col(alias, 'kind');
   const start = col(alias, 'start_value');
   const target = col(alias, 'target_value');

@@ -1,7 +1,8 @@
 // The alignment tree and the roll-up behind it, built for 100k-person orgs.
-// - SQLite computes every KR's progress (progress-sql.ts) and each objective's weighted mean
-//   in one statement, and sums the objectives that roll nothing up ("leaves", nearly all of
-//   them) per KR they align to. Only objectives that own a 'children' KR (company,
+// - SQLite keeps every KR's progress in a generated column (progress-sql.ts) stored in the
+//   index key_results_rollup, computes each objective's weighted mean from that index in one
+//   statement, and sums the objectives that roll nothing up ("leaves", nearly all of them)
+//   per KR they align to. Only objectives that own a 'children' KR (company,
 //   departments, teams: a few thousand) come back as individual rows.
 // - JS rolls 'children' KRs up over those rows (src/okr/rollup.ts) and computes statuses.
 // - A tree request then walks down level by level from the roots (or `rootId`), one query per
@@ -13,7 +14,7 @@ import {
   type CycleWindow, type KrDirection, type KrKind, type LeafGroup, type Rollup, type RollupKrInput, type RollupObjectiveInput,
   type StatusCounts, type TrackStatus,
 } from '../../src/okr';
-import { krProgressSql, trackStatusSql } from './progress-sql';
+import { trackStatusSql } from './progress-sql';
 
 export interface RollupQuery {
   orgId: string;
@@ -89,18 +90,15 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
   const expected = expectedPace(q.cycle, q.now, q.timeZone);
   const { orgId } = q;
   const cycleId = q.cycle.id;
-  const p = krProgressSql('k');
-  // Subqueries end in `LIMIT -1` so that SQLite runs them as co-routines instead of
-  // flattening them, which would evaluate the progress expression once per use.
-  const krStatusExpr = trackStatusSql(sql.raw('p'), expected, sql.raw('confidence'), sql.raw('checked'));
-  const kr = options.krStatus
-    ? sql`SELECT objective_id, weight, p, rolled, confidence, checked, CASE WHEN rolled THEN NULL ELSE ${krStatusExpr} END AS ks FROM (
-        SELECT k.objective_id AS objective_id, k.weight AS weight, CASE WHEN k.progress_mode <> 'children' THEN ${p} END AS p,
-          k.progress_mode = 'children' AS rolled, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked
-        FROM key_results k WHERE k.org_id = ${orgId} AND k.cycle_id = ${cycleId} AND k.status = 'active'
-        ORDER BY k.objective_id LIMIT -1)`
-    : sql`SELECT k.objective_id AS objective_id, k.weight AS weight, CASE WHEN k.progress_mode <> 'children' THEN ${p} END AS p,
-          k.progress_mode = 'children' AS rolled, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked
+  // Every KR column used here is in the index key_results_rollup, progress included (the
+  // generated column = krProgressSql), so SQLite reads that index only. The KRs come out of a
+  // co-routine (`LIMIT -1`) whose columns the GROUP BY reads: flattened, the status expression
+  // would run once per sum() below.
+  const krStatusExpr = options.krStatus
+    ? sql`, CASE WHEN k.progress_mode = 'children' THEN NULL ELSE ${trackStatusSql(sql.raw('k.progress'), expected, sql.raw('k.confidence'), sql.raw('k.last_check_in_at IS NOT NULL'))} END AS ks`
+    : sql``;
+  const kr = sql`SELECT k.objective_id AS objective_id, k.weight AS weight, CASE WHEN k.progress_mode <> 'children' THEN k.progress END AS p,
+          k.progress_mode = 'children' AS rolled, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked ${krStatusExpr}
         FROM key_results k WHERE k.org_id = ${orgId} AND k.cycle_id = ${cycleId} AND k.status = 'active'
         ORDER BY k.objective_id LIMIT -1`;
   const krCounts = options.krStatus
@@ -135,7 +133,8 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
       SELECT o.id, o.parent_kr_id, o.owner_type, NULL, NULL, NULL, 0, 0, NULL, 0 ${options.krStatus ? sql`, 0, 0, 0, 0, 0, 0` : sql``}
       FROM objectives o
       WHERE o.org_id = ${orgId} AND o.cycle_id = ${cycleId} AND o.status = 'active'
-        AND NOT EXISTS (SELECT 1 FROM key_results k WHERE k.objective_id = o.id AND k.status = 'active')
+        -- Same KRs as above, probed in key_results_rollup without reading a row.
+        AND NOT EXISTS (SELECT 1 FROM key_results k WHERE k.cycle_id = o.cycle_id AND k.objective_id = o.id AND k.status = 'active')
     ),
     leaf AS MATERIALIZED (
       SELECT parentKrId, ownerType, checked, progress, ${leafStatus} AS status FROM (
@@ -198,7 +197,7 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
 
   const rollingIds = inputs.map((o) => o.id);
   const childKrRows = await inChunks(rollingIds, (json) => allRows<{ id: string; objectiveId: string; weight: number; p: number; confidence: number | null; checked: number }>(store, sql`
-    SELECT k.id AS id, k.objective_id AS objectiveId, k.weight AS weight, ${p} AS p, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked
+    SELECT k.id AS id, k.objective_id AS objectiveId, k.weight AS weight, k.progress AS p, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked
     FROM key_results k
     WHERE k.objective_id IN (SELECT value FROM json_each(${json})) AND k.status = 'active' AND k.progress_mode = 'children'
     ORDER BY k.objective_id, k.position, k.id`));
