@@ -45,12 +45,12 @@ export async function startNode(options: StartOptions = {}) {
     if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
   }
 
-  // Messages stored before a crash or restart go out now; retries as they fall due.
-  // Events acknowledged before a crash are handled now; messages stored before it go out.
+  // Events acknowledged before a crash or restart are handled now, and messages stored before
+  // it go out; after that, every second, whatever fell due (retries, backoffs).
   const tick = () => defer(services.inbox.drain().then(() => (manual ? undefined : services.outbox.drain())));
   tick();
-  const outboxTimer = setInterval(tick, DRAIN_INTERVAL_MS);
-  outboxTimer.unref();
+  const drainTimer = setInterval(tick, DRAIN_INTERVAL_MS);
+  drainTimer.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
@@ -73,10 +73,13 @@ export async function startNode(options: StartOptions = {}) {
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
-    clearInterval(outboxTimer);
+    clearInterval(drainTimer);
     await stream?.close();
     await scheduler?.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive clients would otherwise hold the server open; requests in flight still finish.
+    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    await closed;
     await Promise.allSettled([...inflight]);
     playground?.close();
     store.close();
