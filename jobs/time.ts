@@ -1,7 +1,7 @@
 // Wall-clock arithmetic in IANA time zones with nothing but Intl, so it runs on
 // Node and on Workers alike: local parts of an instant, the instant of a local
 // midnight, and the period keys job runs are filed under.
-import { localDate } from '../src/okr/pace';
+import { isValidTimezone, localDate } from '../src/okr/pace';
 
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -17,16 +17,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True for a time zone Intl knows (Asia/Shanghai, America/New_York, UTC…). */
-export function isValidTimezone(timeZone: string | null | undefined): timeZone is string {
-  if (!timeZone) return false;
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The first valid zone of the candidates, else UTC. */
 export function pickTimezone(...candidates: (string | null | undefined)[]): string {

@@ -19,6 +19,7 @@ import { readBody } from './body';
 import { badRequest, conflict, notFound } from './errors';
 import { findOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
+import { isValidTimezone } from '../okr/pace';
 
 export const orgsRoutes = new Hono<AppEnv>();
 
@@ -37,15 +38,6 @@ type ScalarApiName = keyof typeof SCALAR_SETTINGS;
 
 /** Jobs an org may reschedule; global jobs run once for every org, in TZ_DEFAULT. */
 const perOrgJobs = () => jobs.filter((j) => !j.global);
-
-function isIanaZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const days = (bounds: { min: number; max: number }, unit: string) => z.number()
   .int(`must be a whole number of ${unit}`)
@@ -77,7 +69,7 @@ const SettingsSchema = z.object({
   adjustment_remind_days: days(ORG_SETTING_BOUNDS.adjustmentRemindDays, 'days').nullable().optional(),
   adjustment_expire_days: days(ORG_SETTING_BOUNDS.adjustmentExpireDays, 'days').nullable().optional(),
   reminder_cap_per_week: days(ORG_SETTING_BOUNDS.reminderCapPerWeek, 'reminders').nullable().optional(),
-  timezone: z.string().trim().min(1).max(64).refine(isIanaZone, 'not an IANA time zone such as Asia/Shanghai').nullable().optional(),
+  timezone: z.string().trim().min(1).max(64).refine(isValidTimezone, 'not an IANA time zone such as Asia/Shanghai').nullable().optional(),
   schedules: SchedulesSchema.nullable().optional(),
 }).strict();
 

@@ -12,6 +12,7 @@ import { allIdentities, allPeople, allTeams, setIdentityStatements, wouldLoop } 
 import type { Person } from '../../storage/repos/types';
 import { and, eq } from 'drizzle-orm';
 import { ApiError, badRequest, conflict } from './errors';
+import { isValidTimezone } from '../okr/pace';
 
 export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -39,10 +40,6 @@ function cell<T extends z.ZodType>(inner: T) {
 
 const text = (max: number) => z.string().max(max, `at most ${max} characters`);
 
-function validTimezone(tz: string): boolean {
-  try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
-}
-
 export function normalizeLocale(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   const l = v.trim().toLowerCase().replace('_', '-');
@@ -53,7 +50,7 @@ export function normalizeLocale(v: unknown): unknown {
 }
 
 export const LocaleSchema = z.preprocess(normalizeLocale, z.enum(['zh-CN', 'en'], { message: 'locale must be zh-CN or en' }).nullable().optional());
-export const TimezoneSchema = text(64).refine(validTimezone, 'not an IANA time zone such as Asia/Shanghai');
+export const TimezoneSchema = text(64).refine(isValidTimezone, 'not an IANA time zone such as Asia/Shanghai');
 
 const RowSchema = z.object({
   external_id: cell(text(200)).refine((v) => typeof v === 'string', 'required'),

@@ -19,6 +19,11 @@ export function localDate(now: Date, timeZone?: string): string {
   return format ? format.format(now) : now.toISOString().slice(0, 10);
 }
 
+/** True for a time zone Intl knows (Asia/Shanghai, America/New_York, UTC…). */
+export function isValidTimezone(timeZone: string | null | undefined): timeZone is string {
+  return !!timeZone && dateFormat(timeZone) !== undefined;
+}
+
 // Building an Intl.DateTimeFormat costs ~45 µs; one per zone is kept (null: unknown zone).
 const formats = new Map<string, Intl.DateTimeFormat | null>();
 
