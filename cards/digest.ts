@@ -5,7 +5,7 @@
 import { jt, pct, signedPct } from '../jobs/messages';
 import type { Locale } from '../storage/schema';
 import type { Card, CardBlock, TrackStatus } from './model';
-import { statusColor } from './model';
+import { byUrgency, statusColor, worstStatus } from './model';
 
 export interface DigestKr {
   title: string;
@@ -54,12 +54,7 @@ export interface TeamDigest {
   adjustments: DigestAdjustment[];
 }
 
-const WORST_FIRST: TrackStatus[] = ['off_track', 'at_risk', 'not_started', 'on_track', 'done'];
 const MAX_LISTED_ADJUSTMENTS = 5;
-
-function worst(statuses: TrackStatus[]): TrackStatus | undefined {
-  return WORST_FIRST.find((s) => statuses.includes(s));
-}
 
 export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   const blocks: CardBlock[] = [];
@@ -74,7 +69,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   if (digest.members.length) {
     blocks.push({ type: 'divider' });
     blocks.push({ type: 'markdown', text: jt(locale, 'digest.members') });
-    const sorted = [...digest.members].sort((a, b) => WORST_FIRST.indexOf(a.status) - WORST_FIRST.indexOf(b.status) || a.progress - b.progress);
+    const sorted = [...digest.members].sort(byUrgency);
     for (const m of sorted) {
       blocks.push({ type: 'progress', label: m.name, percent: Math.round(m.progress * 100), status: m.status, detail: detail(locale, m) });
     }
@@ -106,7 +101,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     header: {
       title: jt(locale, 'digest.title', { team: digest.teamName }),
       subtitle: jt(locale, 'digest.subtitle', { cycle: digest.cycleName, week: digest.week, progress: pct(average) }),
-      color: statusColor(worst(all)),
+      color: statusColor(worstStatus(all)),
     },
     blocks,
   };

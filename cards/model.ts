@@ -37,6 +37,19 @@ export function cardButtons(card: Card): CardButton[] {
   return card.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []));
 }
 
+/** Most urgent first: what a reader should look at before the rest. */
+export const STATUS_SEVERITY: readonly TrackStatus[] = ['off_track', 'at_risk', 'not_started', 'on_track', 'done'];
+
+/** The most urgent of some statuses (undefined for none). */
+export function worstStatus(statuses: readonly TrackStatus[]): TrackStatus | undefined {
+  return STATUS_SEVERITY.find((s) => statuses.includes(s));
+}
+
+/** Orders items most urgent first, then least progress first. */
+export function byUrgency(a: { status: TrackStatus; progress: number }, b: { status: TrackStatus; progress: number }): number {
+  return STATUS_SEVERITY.indexOf(a.status) - STATUS_SEVERITY.indexOf(b.status) || a.progress - b.progress;
+}
+
 export function statusColor(status: TrackStatus | undefined): CardColor {
   switch (status) {
     case 'on_track': case 'done': return 'green';

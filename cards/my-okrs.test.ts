@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/chat/parse';
 import { cardButtons, type CardBlock } from './model';
-import { buildMyOkrsCard, MAX_KR_BUTTONS, worstStatus } from './my-okrs';
+import { buildMyOkrsCard, MAX_KR_BUTTONS } from './my-okrs';
+import { worstStatus } from './model';
 import type { CycleView, KrView, ObjectiveView, PersonView } from './view';
 
 const zh: PersonView = { id: 'p1', name: '张三', locale: 'zh-CN' };

@@ -3,7 +3,7 @@
 import { t } from '../src/i18n';
 import { formatPercent, formatRelative, formatValue } from './format';
 import { checkinCommand, quickValues } from './kr-progress';
-import { statusColor, type Card, type CardBlock, type TrackStatus } from './model';
+import { statusColor, worstStatus, type Card, type CardBlock, type TrackStatus } from './model';
 import { isManual, krPercent, type CycleView, type KrView, type ObjectiveView, type PersonView } from './view';
 
 export interface MyOkrsCardInput {
@@ -102,9 +102,3 @@ function krDetail(kr: KrView, lang: PersonView['locale'], now: string | undefine
   return parts.join(' · ');
 }
 
-const SEVERITY: TrackStatus[] = ['off_track', 'at_risk', 'not_started', 'on_track', 'done'];
-
-/** The most worrying status among several: it colours the header. */
-export function worstStatus(statuses: TrackStatus[]): TrackStatus | undefined {
-  return SEVERITY.find((s) => statuses.includes(s));
-}

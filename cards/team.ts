@@ -2,7 +2,7 @@
 // overall progress and status, who has not checked in this week, and how many
 // adjustment requests wait for the manager.
 import type { Card, CardBlock } from './model';
-import { statusColor, type TrackStatus } from './model';
+import { byUrgency, statusColor, type TrackStatus } from './model';
 import type { PersonView, CycleView } from './view';
 import { t } from '../src/i18n';
 
@@ -22,11 +22,9 @@ export interface TeamCardInput {
   pendingApprovals: number;
 }
 
-const ORDER: TrackStatus[] = ['off_track', 'at_risk', 'not_started', 'on_track', 'done'];
-
 export function buildTeamCard({ manager, cycle, members, pendingApprovals }: TeamCardInput): Card {
   const { locale } = manager;
-  const sorted = [...members].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.progress - b.progress);
+  const sorted = [...members].sort(byUrgency);
   const worst = sorted[0]?.status;
   const blocks: CardBlock[] = [];
   if (!members.length) {

@@ -9,15 +9,8 @@ import { cumulativeShares, linkShare } from './contribution';
 import type { Scope } from './viewer';
 
 /** A tree node as the client draws it. */
-export interface NodeView {
-  id: string;
-  title: string;
-  ownerType: string;
-  ownerId: string | null;
-  ownerName: string | null;
-  progress: number;
+export interface NodeView extends Pick<TreeNode, 'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'progress' | 'parentObjectiveId'> {
   status: string;
-  parentObjectiveId: string | null;
   childCount: number;
   keyResults: { id: string; title: string; progress: number; status: string; weight: number; progressMode: string; childCount: number }[];
   /** Context only (an ancestor of what the viewer may see). */

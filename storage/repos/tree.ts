@@ -236,7 +236,8 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
   };
 }
 
-export interface TreeKeyResult {
+/** The KR columns the tree reads and shows. */
+interface KrColumns {
   id: string;
   title: string;
   kind: KrKind;
@@ -246,12 +247,15 @@ export interface TreeKeyResult {
   currentValue: number;
   unit: string | null;
   weight: number;
+  confidence: number | null;
+}
+
+export interface TreeKeyResult extends KrColumns {
   /** 0..1; for 'children' KRs the mean of the objectives aligned to it. */
   progress: number;
   /** Unclamped, e.g. 1.2 for 120%. */
   raw: number;
   status: TrackStatus;
-  confidence: number | null;
   childObjectiveIds: string[];
 }
 
@@ -422,28 +426,11 @@ async function fillChildIdsOutsideSelection(store: Store, orgId: string, cycleId
   }
 }
 
-interface DetailObjective {
-  id: string;
-  title: string;
-  ownerType: string;
-  ownerId: string | null;
-  ownerName: string | null;
-  parentKrId: string | null;
-}
+type DetailObjective = Pick<TreeNode, 'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'parentKrId'>;
 
-interface DetailKr {
-  id: string;
+interface DetailKr extends KrColumns {
   objectiveId: string;
-  title: string;
-  kind: KrKind;
-  progressMode: string;
-  startValue: number;
-  targetValue: number;
-  currentValue: number;
-  unit: string | null;
   direction: KrDirection;
-  weight: number;
-  confidence: number | null;
   lastCheckInAt: string | null;
 }
 

@@ -1,7 +1,7 @@
 // `团队` / `team`: a manager's view of their direct reports.
 import { and, count, eq } from 'drizzle-orm';
 import { buildTeamCard } from '../../../cards/team';
-import type { TrackStatus } from '../../../cards/model';
+import { worstStatus, type TrackStatus } from '../../../cards/model';
 import { reportsOf } from '../../../storage/repos/people';
 import { adjustments } from '../../../storage/schema';
 import { t } from '../../i18n';
@@ -25,7 +25,7 @@ export async function teamStatus(ctx: ChatContext): Promise<Effects> {
     const last = view.krs.map((k) => k.lastCheckInAt).filter((d): d is string => !!d).sort().at(-1) ?? null;
     const progress = view.objectives.length ? view.objectives.reduce((s, o) => s + o.progress, 0) / view.objectives.length : 0;
     const statuses = view.objectives.map((o) => o.status);
-    const status: TrackStatus = (['off_track', 'at_risk', 'on_track', 'done'] as const).find((s) => statuses.includes(s)) ?? 'not_started';
+    const status: TrackStatus = worstStatus(statuses) ?? 'not_started';
     return { name: person.name, progress, status, objectives: view.objectives.length, lastCheckInAt: last, checkedInThisWeek: !!last && now.getTime() - Date.parse(last) < WEEK_MS };
   }));
   const [{ pending }] = await ctx.store.db.select({ pending: count() }).from(adjustments)
