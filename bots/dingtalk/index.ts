@@ -12,6 +12,7 @@ import { CallbackCryptoError, decryptCallback, encryptCallback } from '../common
 import { randomNonce } from './crypto';
 import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
 import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
+import { within } from '../common/within';
 
 export interface DingtalkAdapterOptions {
   fetch?: typeof fetch;
@@ -39,17 +40,11 @@ function errorResponse(status: number, code: string, message: string): Response 
   return json({ error: { code, message } }, status);
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Dispatch, but answer the platform in time: slow work continues through ctx.defer. */
 async function dispatchInTime(event: BotEvent, ctx: WebhookContext, budgetMs: number): Promise<boolean> {
   const work = ctx.dispatch(event);
   try {
-    if (!(await within(work, budgetMs))) ctx.defer(work.catch(() => undefined));
+    if (!(await within(work, budgetMs)).done) ctx.defer(work.catch(() => undefined));
     return true;
   } catch {
     return false;

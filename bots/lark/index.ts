@@ -10,6 +10,7 @@ import { exchangeLarkLoginCode, larkLoginUrl } from './login';
 import { parseCardActionEvent, parseLarkInbound, parseMessageEvent, type LarkEnvelope, type ParseOutcome } from './parse';
 import { renderLarkCard } from './render';
 import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
+import { within } from '../common/within';
 
 export interface LarkAdapterOptions {
   fetch?: typeof fetch;
@@ -39,14 +40,6 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
   if (result.toast) body.toast = { type: result.toast.kind, content: result.toast.text };
   if (result.card) body.card = { type: 'raw', data: renderLarkCard(result.card) };
   return body;
-}
-
-type Timed<T> = { done: true; value: T } | { done: false };
-
-function within<T>(promise: Promise<T>, ms: number): Promise<Timed<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Timed<T>>((resolve) => { timer = setTimeout(() => resolve({ done: false }), ms); });
-  return Promise.race([promise.then((value) => ({ done: true as const, value })), timeout]).finally(() => clearTimeout(timer));
 }
 
 export function createLarkAdapter(config: NonNullable<Config['lark']>, options: LarkAdapterOptions = {}): PlatformAdapter {

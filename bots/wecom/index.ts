@@ -10,6 +10,7 @@ import { decryptWecom, WecomCryptoError } from './crypto';
 import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './parse';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
+import { within } from '../common/within';
 
 export type WecomConfig = NonNullable<Config['wecom']>;
 
@@ -85,16 +86,11 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // Acknowledge within WeCom's 5 s: wait for processing up to the budget, then let it finish in the background.
     // A failure seen within the budget answers 500 so WeCom retries (the core deduplicates on eventId).
     const processing = ctx.dispatch(inbound.event);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const budget = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ackBudgetMs); });
     try {
-      const outcome = await Promise.race([processing.then(() => 'done' as const), budget]);
-      if (outcome === 'late') ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
+      if (!(await within(processing, ackBudgetMs)).done) ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
     } catch (error) {
       console.error('[polaris] wecom event failed', error);
       return plainResponse('processing failed', 500);
-    } finally {
-      clearTimeout(timer);
     }
     // Empty body: no passive reply; card changes go out through update_template_card.
     return plainResponse('');
