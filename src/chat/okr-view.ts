@@ -5,12 +5,16 @@ import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { keyResultsOf, objectivesAlignedTo, personOkrs } from '../../storage/repos/okrs';
+import { keyResultsOf, objectivesAlignedTo, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
 import { localDate, expectedPace } from '../okr/pace';
 import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../okr/progress';
 import { trackStatus } from '../okr/status';
+import { rollupObjectives } from '../okr/rollup';
+
+/** Alignment levels below a person's objective worth walking (org charts are far shallower). */
+const MAX_ROLLUP_DEPTH = 8;
 
 export interface PersonOkrView {
   cycle: (CycleView & { row: Cycle }) | undefined;
@@ -27,7 +31,7 @@ export async function loadPersonOkrView(store: Store, orgId: string, person: Per
   const cycle = { id: row.id, name: row.name, startsOn: row.startsOn, endsOn: row.endsOn, expectedPace: expected, row };
   const owned = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
 
-  const childProgress = await childrenProgress(store, orgId, owned.flatMap((o) => o.keyResults).filter((k) => k.progressMode === 'children'));
+  const childProgress = await childrenProgress(store, orgId, owned);
   const parentTitles = await krTitles(store, owned.map((o) => o.objective.parentKrId).filter((id): id is string => !!id));
 
   const krs: PersonOkrView['krs'] = [];
@@ -60,22 +64,30 @@ export async function loadPersonOkrView(store: Store, orgId: string, person: Per
   return { cycle, objectives, krs };
 }
 
-/** Progress of 'children' KRs: the mean progress of the objectives aligned to them (one level). */
-async function childrenProgress(store: Store, orgId: string, parents: KeyResult[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (!parents.length) return out;
-  const children = (await objectivesAlignedTo(store, orgId, parents.map((k) => k.id))).filter((o) => o.status === 'active');
-  const krsByObjective = await keyResultsOf(store, children.map((o) => o.id), { activeOnly: true });
-  const perParent = new Map<string, number[]>();
-  for (const child of children) {
-    const sums = emptySums();
-    for (const kr of krsByObjective.get(child.id) ?? []) addToSums(sums, krProgress(kr).progress, kr.weight);
-    const list = perParent.get(child.parentKrId!) ?? [];
-    list.push(objectiveProgressFromSums(sums));
-    perParent.set(child.parentKrId!, list);
+/**
+ * Progress of the person's 'children' KRs, rolled up through every level aligned
+ * below them by the same roll-up the tree uses (src/okr/rollup.ts), so chat and
+ * the dashboard agree. Loads only that subtree, level by level.
+ */
+async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWithKrs[]): Promise<Map<string, number>> {
+  const loaded: ObjectiveWithKrs[] = [...owned];
+  const seen = new Set(owned.map((o) => o.objective.id));
+  let frontier = owned.flatMap((o) => o.keyResults).filter((k) => k.progressMode === 'children').map((k) => k.id);
+  if (!frontier.length) return new Map();
+  for (let depth = 0; frontier.length && depth < MAX_ROLLUP_DEPTH; depth++) {
+    const children = (await objectivesAlignedTo(store, orgId, frontier)).filter((o) => o.status === 'active' && !seen.has(o.id));
+    const krs = await keyResultsOf(store, children.map((o) => o.id), { activeOnly: true });
+    for (const objective of children) {
+      seen.add(objective.id);
+      loaded.push({ objective, keyResults: krs.get(objective.id) ?? [] });
+    }
+    frontier = children.flatMap((o) => krs.get(o.id) ?? []).filter((k) => k.progressMode === 'children').map((k) => k.id);
   }
-  for (const [id, list] of perParent) out.set(id, list.reduce((a, b) => a + b, 0) / list.length);
-  return out;
+  const rolled = rollupObjectives(loaded.map(({ objective, keyResults: list }) => ({
+    id: objective.id, parentKrId: objective.parentKrId,
+    keyResults: list.map((kr) => ({ id: kr.id, progressMode: kr.progressMode, weight: kr.weight, progress: krProgress(kr).progress, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt })),
+  })));
+  return new Map([...rolled.krs].map(([id, kr]) => [id, kr.progress]));
 }
 
 async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {
