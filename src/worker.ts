@@ -2,8 +2,11 @@
 // Triggers in wrangler.toml: it runs the jobs woken by the trigger that fired
 // (jobs/registry.ts, the same code node-cron runs on Node) and drains the inbox and the outbox.
 import type { D1Database, ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
-import { createApp, createPolaris } from './app';
-import { loadConfig } from './config';
+import type { PlatformAdapter } from '../bots/types';
+import { createApp, createPolaris, type AppDeps } from './app';
+import { loadConfig, type Config } from './config';
+import type { RateLimiter } from './outbox/rate-limit';
+import { createAdapters } from './platforms';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from '../jobs/registry';
 
@@ -12,14 +15,27 @@ export interface WorkerEnv {
   [key: string]: unknown;
 }
 
+// The app is built per request (its background work must go to that request's
+// waitUntil), but what is worth keeping lives as long as the isolate: the
+// adapters, whose clients cache platform access tokens, and the send rate limits.
+let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; rateLimiters: Map<string, RateLimiter> } | undefined;
+
+function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
+  if (isolate?.env !== env) {
+    const config = loadConfig(env);
+    isolate = { env, config, adapters: createAdapters(config), rateLimiters: new Map() };
+  }
+  const { config, adapters, rateLimiters } = isolate;
+  return { store: openD1(env.DB), config, adapters, rateLimiters, defer: (p) => ctx.waitUntil(p) };
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    const app = createApp({ store: openD1(env.DB), config: loadConfig(env), defer: (p) => ctx.waitUntil(p) });
-    return app.fetch(request, env, ctx as never);
+    return createApp(deps(env, ctx)).fetch(request, env, ctx as never);
   },
 
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    const { services } = createPolaris({ store: openD1(env.DB), config: loadConfig(env), defer: (p) => ctx.waitUntil(p) });
+    const { services } = createPolaris(deps(env, ctx));
     const work = (async () => {
       const results = await runDueJobs(services, new Date(controller.scheduledTime), { cron: controller.cron, log: (m) => console.log(`[polaris] ${m}`) });
       for (const r of results) if (r.outcome !== 'already_done') console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);

@@ -36,16 +36,23 @@ export interface OutboxOptions {
   /** Longest in-process wait for a rate-limit slot before rescheduling instead. */
   maxInlineWaitMs?: number;
   log?: (message: string, data?: unknown) => void;
+  /**
+   * Rate-limit state per platform. Pass one map to deliverers that share a process
+   * (Workers builds the app per request) so limits hold across them.
+   */
+  limiters?: Map<string, RateLimiter>;
 }
 
 const BATCH = 200;
 
 export class OutboxDeliverer {
-  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly limiters: Map<string, RateLimiter>;
   private running: Promise<DrainReport> | undefined;
   private rerun = false;
 
-  constructor(private readonly options: OutboxOptions) {}
+  constructor(private readonly options: OutboxOptions) {
+    this.limiters = options.limiters ?? new Map();
+  }
 
   /** Deliver everything that is due. Concurrent calls share one run. */
   drain(): Promise<DrainReport> {
