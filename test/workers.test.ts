@@ -1,57 +1,20 @@
 // The Workers entry, for real: `wrangler dev --local` runs src/worker.ts in
 // workerd against a local D1 database migrated by `wrangler d1 migrations
 // apply` from the same SQL files Node uses. Offline; no Cloudflare account.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/node/free-port';
+import { startWranglerDev, type WranglerDev } from './helpers/wrangler';
 
-const ROOT = join(import.meta.dirname, '..');
-const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const TOKEN = 'workers-test-token';
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' };
-
-let child: ChildProcess | undefined;
+let dev: WranglerDev | undefined;
 let base = '';
-let persist = '';
-let output = '';
-
-async function waitForHealth(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child?.exitCode != null) throw new Error(`wrangler dev exited early:\n${output}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`wrangler dev did not answer in time:\n${output}`);
-}
 
 describe('Workers runtime with local D1', () => {
   beforeAll(async () => {
-    persist = mkdtempSync(join(tmpdir(), 'polaris-d1-'));
-    const migrate = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'polaris', '--local', '--persist-to', persist], { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000 });
-    expect(migrate.status, `${migrate.stdout}\n${migrate.stderr}`).toBe(0);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(WRANGLER, ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      '--var', `ADMIN_TOKEN:${TOKEN}`, '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (d) => { output += d; });
-    child.stderr?.on('data', (d) => { output += d; });
-    await waitForHealth(`${base}/healthz`, 90_000);
+    dev = await startWranglerDev({ vars: { ADMIN_TOKEN: TOKEN } });
+    base = dev.base;
   }, 180_000);
 
-  afterAll(async () => {
-    if (child && child.exitCode == null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => { child!.once('exit', r); setTimeout(r, 5000); });
-    }
-    if (persist) rmSync(persist, { recursive: true, force: true });
-  });
+  afterAll(async () => { await dev?.stop(); });
 
   it('answers /healthz from workerd on D1', async () => {
     const res = await fetch(`${base}/healthz`);

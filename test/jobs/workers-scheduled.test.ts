@@ -3,17 +3,9 @@
 // Trigger, scheduled() runs the due jobs (the same registry as Node) and
 // drains the outbox to a Lark emulator served by this test. A second trigger
 // in the same week sends nothing.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLarkEmulator, serveLarkEmulator } from '../../bots/lark/emulator';
-import { freePort } from '../../src/node/free-port';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' };
+import { startWranglerDev, type WranglerDev } from '../helpers/wrangler';
 
 // Every minute is a slot for this org, so the digest is due whenever the test runs.
 const SEED = `
@@ -26,57 +18,35 @@ INSERT INTO objectives (id, org_id, cycle_id, title, owner_type, owner_team_id) 
 INSERT INTO key_results (id, org_id, objective_id, cycle_id, title, target_value, current_value) VALUES ('kr_w', 'org_w', 'obj_w', 'cyc_w', 'Revenue', 100, 40);
 `;
 
-let child: ChildProcess | undefined;
+let dev: WranglerDev | undefined;
 let base = '';
-let persist = '';
-let output = '';
+const output = () => dev?.output() ?? '';
 const emulator = createLarkEmulator({ appId: 'cli_workers', appSecret: 'workers-secret', verificationToken: 'v' });
 let lark: { url: string; close(): Promise<void> } | undefined;
 
 describe('Workers scheduled() on local D1', () => {
   beforeAll(async () => {
     lark = await serveLarkEmulator(emulator, 0);
-    persist = mkdtempSync(join(tmpdir(), 'polaris-d1-jobs-'));
-    const run = (args: string[]) => spawnSync(WRANGLER, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000 });
-    const migrate = run(['d1', 'migrations', 'apply', 'polaris', '--local', '--persist-to', persist]);
-    expect(migrate.status, `${migrate.stdout}\n${migrate.stderr}`).toBe(0);
-    const seedFile = join(persist, 'seed.sql');
-    writeFileSync(seedFile, SEED);
-    const seeded = run(['d1', 'execute', 'polaris', '--local', '--persist-to', persist, '--file', seedFile]);
-    expect(seeded.status, `${seeded.stdout}\n${seeded.stderr}`).toBe(0);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(WRANGLER, ['dev', '--local', '--test-scheduled', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      '--var', 'LARK_APP_ID:cli_workers', '--var', 'LARK_APP_SECRET:workers-secret', '--var', `LARK_DOMAIN:${lark.url}`,
-      '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (d) => { output += d; });
-    child.stderr?.on('data', (d) => { output += d; });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (child.exitCode != null) throw new Error(`wrangler dev exited early:\n${output}`);
-      try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in time:\n${output}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    dev = await startWranglerDev({
+      seedSql: SEED, extraArgs: ['--test-scheduled'],
+      vars: { LARK_APP_ID: 'cli_workers', LARK_APP_SECRET: 'workers-secret', LARK_DOMAIN: lark.url },
+    });
+    base = dev.base;
   }, 180_000);
 
   afterAll(async () => {
-    if (child && child.exitCode == null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => { child!.once('exit', r); setTimeout(r, 5000); });
-    }
+    await dev?.stop();
     await lark?.close();
-    if (persist) rmSync(persist, { recursive: true, force: true });
   });
 
   const sentTo = () => [...emulator.messages.values()].map((m) => m.receiveId).sort();
 
   it('runs the due digest against D1 and sends it once, however often the trigger fires', async () => {
     const fire = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('*/15 * * * *')}`);
-    expect(fire.status, output).toBe(200);
+    expect(fire.status, output()).toBe(200);
     const deadline = Date.now() + 30_000;
     while (sentTo().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(sentTo(), output).toEqual(['oc_sales', 'ou_ana']);
+    expect(sentTo(), output()).toEqual(['oc_sales', 'ou_ana']);
     const group = [...emulator.messages.values()].find((m) => m.receiveId === 'oc_sales')!;
     expect(JSON.stringify(group.content)).toContain('Sales · 周报');
 
