@@ -28,7 +28,11 @@ try {
   const raw = new Database(path);
   const org = generateOrg(raw, { people: PEOPLE, teams: TEAMS });
   // Every person reachable on Lark; every team with a Lark group chat (one digest per team).
-  raw.prepare(`INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`).run(org.orgId);
+  raw
+    .prepare(
+      `INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`,
+    )
+    .run(org.orgId);
   raw.prepare(`UPDATE teams SET lark_chat_id = 'oc_' || id WHERE org_id = ?`).run(org.orgId);
   raw.close();
   console.log(`org: ${org.people} people, ${TEAMS} teams, ${org.objectives} objectives, ${org.keyResults} KRs`);
@@ -49,8 +53,14 @@ try {
     await store.db.select().from(teams).where(eq(teams.orgId, org.orgId)),
     await store.db.select().from(objectives).where(eq(objectives.orgId, org.orgId)),
     await store.db.select().from(keyResults).where(eq(keyResults.orgId, org.orgId)),
-    await store.db.select().from(checkIns).where(and(eq(checkIns.orgId, org.orgId), gte(checkIns.createdAt, weekAgo))),
-    await store.db.select().from(adjustments).where(and(eq(adjustments.orgId, org.orgId), eq(adjustments.status, 'pending'))),
+    await store.db
+      .select()
+      .from(checkIns)
+      .where(and(eq(checkIns.orgId, org.orgId), gte(checkIns.createdAt, weekAgo))),
+    await store.db
+      .select()
+      .from(adjustments)
+      .where(and(eq(adjustments.orgId, org.orgId), eq(adjustments.status, 'pending'))),
     await store.db.select().from(identities).where(eq(identities.orgId, org.orgId)),
   ].reduce((s, r) => s + r.length, 0);
   const baselineMs = performance.now() - t;
@@ -58,11 +68,17 @@ try {
 
   // 2. Compute and enqueue every digest.
   t = performance.now();
-  const results = await runJobNow(services, 'weekly-digest', { afterBatch: ({ done, total }) => { if (done % 250 < 25 || done === total) process.stdout.write(`\r  digests ${done}/${total}`); } });
+  const results = await runJobNow(services, 'weekly-digest', {
+    afterBatch: ({ done, total }) => {
+      if (done % 250 < 25 || done === total) process.stdout.write(`\r  digests ${done}/${total}`);
+    },
+  });
   const digestMs = performance.now() - t;
   const enqueued = (await store.db.select({ id: outbox.id }).from(outbox)).length;
   console.log(`\ndigest: ${results.map((r) => `${r.outcome} ${JSON.stringify(r.stats)}`).join('; ')}`);
-  console.log(`digest: computed and enqueued ${enqueued} messages in ${digestMs.toFixed(0)} ms (${(digestMs / baselineMs).toFixed(1)}× the baseline read)`);
+  console.log(
+    `digest: computed and enqueued ${enqueued} messages in ${digestMs.toFixed(0)} ms (${(digestMs / baselineMs).toFixed(1)}× the baseline read)`,
+  );
 
   // 3. Drain against the emulator.
   // The outbox compares next_attempt_at with the clock: from here on let time run, from the digest's instant.
@@ -83,8 +99,13 @@ try {
   const drainS = (performance.now() - t) / 1000;
   const sends = emulator.calls.filter((c) => c.path === '/open-apis/im/v1/messages' && c.method === 'POST');
   const limited = sends.filter((c) => (c.response as { code?: number } | undefined)?.code === 230020).length;
-  console.log(`\ndrain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s; 230020 errors: ${limited}`);
-  if (burst) console.log(`  first ${burst.sent} in ${burst.seconds.toFixed(1)} s → ${(burst.sent / burst.seconds).toFixed(1)} msg/s (Lark: 50/s per app); the rest waited for Lark's 1000/min app cap`);
+  console.log(
+    `\ndrain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s; 230020 errors: ${limited}`,
+  );
+  if (burst)
+    console.log(
+      `  first ${burst.sent} in ${burst.seconds.toFixed(1)} s → ${(burst.sent / burst.seconds).toFixed(1)} msg/s (Lark: 50/s per app); the rest waited for Lark's 1000/min app cap`,
+    );
   await server.close();
   store.close();
   if (limited > 0 || report.failed > 0) process.exitCode = 1;

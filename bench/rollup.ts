@@ -21,13 +21,25 @@ export async function benchRollup() {
   try {
     let t = performance.now();
     const org = generateOrg(store.sqlite, { people: PEOPLE });
-    console.log(`generated ${org.people} people, ${org.objectives} objectives, ${org.keyResults} KRs in ${(performance.now() - t).toFixed(0)} ms`);
+    console.log(
+      `generated ${org.people} people, ${org.objectives} objectives, ${org.keyResults} KRs in ${(performance.now() - t).toFixed(0)} ms`,
+    );
     const q = { orgId: org.orgId, cycle: { id: org.cycleId, ...org.cycle }, now: org.now, timeZone: 'Asia/Shanghai' };
 
     let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 5);
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 5);
     const floorStmt = store.sqlite.prepare('SELECT sum(current_value) AS s FROM key_results');
-    const results: { floor: number; rollup: number; tree: number; stats: number; total: number; treeAlone: number; statsAlone: number }[] = [];
+    const results: {
+      floor: number;
+      rollup: number;
+      tree: number;
+      stats: number;
+      total: number;
+      treeAlone: number;
+      statsAlone: number;
+    }[] = [];
     let last: unknown;
     for (let run = 0; run < RUNS; run++) {
       t = performance.now();
@@ -47,7 +59,15 @@ export async function benchRollup() {
       const t4 = performance.now();
       await loadStats(store, q);
       const t5 = performance.now();
-      results.push({ floor, rollup: t1 - t0, tree: t2 - t1, stats: t3 - t2, total: t3 - t0, treeAlone: t4 - t3, statsAlone: t5 - t4 });
+      results.push({
+        floor,
+        rollup: t1 - t0,
+        tree: t2 - t1,
+        stats: t3 - t2,
+        total: t3 - t0,
+        treeAlone: t4 - t3,
+        statsAlone: t5 - t4,
+      });
       last = { treeNodes: tree.nodes.length, truncated: tree.truncated, company: tree.nodes[0]?.progress, stats };
     }
     clearInterval(sampler);
@@ -55,9 +75,21 @@ export async function benchRollup() {
 
     const best = results.reduce((a, b) => (b.total < a.total ? b : a));
     const f = (n: number) => `${n.toFixed(0)} ms`;
-    console.log('runs (ms):', results.map((r) => `total ${r.total.toFixed(0)} = rollup ${r.rollup.toFixed(0)} + tree ${r.tree.toFixed(0)} + stats ${r.stats.toFixed(0)}; GET /tree alone ${r.treeAlone.toFixed(0)}, GET /stats alone ${r.statsAlone.toFixed(0)}; floor ${r.floor.toFixed(1)}`).join('\n  '));
-    console.log(`best: full roll-up + statuses + tree (depth 3) + stats ${f(best.total)}; floor (SELECT sum(current_value)) ${best.floor.toFixed(1)} ms; ratio ${(best.total / best.floor).toFixed(1)}×`);
-    console.log(`endpoints alone (best): GET /tree ${f(Math.min(...results.map((r) => r.treeAlone)))}, GET /stats ${f(Math.min(...results.map((r) => r.statsAlone)))}`);
+    console.log(
+      'runs (ms):',
+      results
+        .map(
+          (r) =>
+            `total ${r.total.toFixed(0)} = rollup ${r.rollup.toFixed(0)} + tree ${r.tree.toFixed(0)} + stats ${r.stats.toFixed(0)}; GET /tree alone ${r.treeAlone.toFixed(0)}, GET /stats alone ${r.statsAlone.toFixed(0)}; floor ${r.floor.toFixed(1)}`,
+        )
+        .join('\n  '),
+    );
+    console.log(
+      `best: full roll-up + statuses + tree (depth 3) + stats ${f(best.total)}; floor (SELECT sum(current_value)) ${best.floor.toFixed(1)} ms; ratio ${(best.total / best.floor).toFixed(1)}×`,
+    );
+    console.log(
+      `endpoints alone (best): GET /tree ${f(Math.min(...results.map((r) => r.treeAlone)))}, GET /stats ${f(Math.min(...results.map((r) => r.statsAlone)))}`,
+    );
     console.log(`peak RSS: sampled ${mb(peakRss)}, resourceUsage().maxRSS ${mb(resourceUsage().maxRSS * 1024)}`);
     console.log('last result:', JSON.stringify(last));
   } finally {

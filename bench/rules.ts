@@ -26,11 +26,21 @@ const ms = (t0: number) => performance.now() - t0;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 try {
-  await store.db.insert(organizations).values({ id: orgId, name: 'Bench', slug: 'bench', settings: { timezone: 'Asia/Shanghai' } });
+  await store.db
+    .insert(organizations)
+    .values({ id: orgId, name: 'Bench', slug: 'bench', settings: { timezone: 'Asia/Shanghai' } });
   for (let i = 0; i < SUBJECTS; i += 5000) {
     const rows = Array.from({ length: Math.min(5000, SUBJECTS - i) }, (_, k) => {
       const n = i + k;
-      return { id: `p_${n}`, orgId, externalId: `T${n}`, name: `Teacher ${n}`, title: n % 10 === 0 ? '教研主管' : '老师', coachId: `p_${n - (n % 10)}`, locale: 'zh-CN' as const };
+      return {
+        id: `p_${n}`,
+        orgId,
+        externalId: `T${n}`,
+        name: `Teacher ${n}`,
+        title: n % 10 === 0 ? '教研主管' : '老师',
+        coachId: `p_${n - (n % 10)}`,
+        locale: 'zh-CN' as const,
+      };
     });
     const statements = [];
     for (let k = 0; k < rows.length; k += 500) statements.push(store.db.insert(people).values(rows.slice(k, k + 500)));
@@ -39,7 +49,7 @@ try {
 
   // Ingest: the API's path (validate, check subjects, upsert), 10,000 points per request.
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const total = SUBJECTS * WEEKS;
   let ingestMs = 0;
   let batch: RawPoint[] = [];
@@ -47,7 +57,8 @@ try {
     const t0 = performance.now();
     const { points, errors } = validatePoints(batch, now);
     const unknown = await unknownSubjects(store, orgId, new Set(points.map((p) => p.subject)));
-    if (errors.length || unknown.size) throw new Error(`bench data invalid: ${errors.length} errors, ${unknown.size} unknown subjects`);
+    if (errors.length || unknown.size)
+      throw new Error(`bench data invalid: ${errors.length} errors, ${unknown.size} unknown subjects`);
     await storePoints(store, orgId, points, now);
     ingestMs += ms(t0);
     batch = [];
@@ -55,7 +66,12 @@ try {
   for (let s = 0; s < SUBJECTS; s++) {
     const low = s % 7 === 0;
     for (let w = 0; w < WEEKS; w++) {
-      batch.push({ metric: 'feedback_score', subject: `T${s}`, at: new Date(now.getTime() - w * 7 * 86_400_000 - 3_600_000).toISOString(), value: Math.round(((low ? 4.2 : 4.7) + (rand() - 0.5) * 0.4) * 100) / 100 });
+      batch.push({
+        metric: 'feedback_score',
+        subject: `T${s}`,
+        at: new Date(now.getTime() - w * 7 * 86_400_000 - 3_600_000).toISOString(),
+        value: Math.round(((low ? 4.2 : 4.7) + (rand() - 0.5) * 0.4) * 100) / 100,
+      });
       if (batch.length === MAX_POINTS) await flush();
     }
   }
@@ -64,7 +80,9 @@ try {
 
   const t1 = performance.now();
   let read = 0;
-  const all = await store.db.select({ subject: metricPoints.subject, at: metricPoints.at, value: metricPoints.value }).from(metricPoints)
+  const all = await store.db
+    .select({ subject: metricPoints.subject, at: metricPoints.at, value: metricPoints.value })
+    .from(metricPoints)
     .where(and(eq(metricPoints.orgId, orgId), eq(metricPoints.metric, 'feedback_score')));
   for (const r of all) read += r.value > 0 ? 1 : 0;
   const baseline = ms(t1);
@@ -80,21 +98,56 @@ try {
     { aggregation: 'avg', condition: { op: '>', threshold: 4.9 }, consecutive: 1 },
     { aggregation: 'avg', condition: { op: '<', threshold: 4.5 }, consecutive: 2, period: 'month' },
     { aggregation: 'avg', condition: { op: '<', threshold: 4.4 }, consecutive: 5, period: 'day' },
-    { aggregation: 'avg', condition: { op: '<', threshold: 4.5 }, consecutive: 2, scope: { type: 'role', titles: ['教研'] } },
+    {
+      aggregation: 'avg',
+      condition: { op: '<', threshold: 4.5 },
+      consecutive: 2,
+      scope: { type: 'role', titles: ['教研'] },
+    },
   ];
-  await store.db.insert(rules).values(variants.map((v, i) => ({
-    id: `rule_${i}`, orgId, name: `bench ${i}`, mode: 'enforce' as const,
-    definition: { kind: 'metric', scope: { type: 'org' }, metric: 'feedback_score', period: 'week', actions: [{ type: 'notify_subject' }, { type: 'escalate_coach', afterDays: 3 }, { type: 'set_flag', flag: 'low_feedback' }], ...v } as Record<string, unknown>,
-  })));
+  await store.db.insert(rules).values(
+    variants.map((v, i) => ({
+      id: `rule_${i}`,
+      orgId,
+      name: `bench ${i}`,
+      mode: 'enforce' as const,
+      definition: {
+        kind: 'metric',
+        scope: { type: 'org' },
+        metric: 'feedback_score',
+        period: 'week',
+        actions: [
+          { type: 'notify_subject' },
+          { type: 'escalate_coach', afterDays: 3 },
+          { type: 'set_flag', flag: 'low_feedback' },
+        ],
+        ...v,
+      } as Record<string, unknown>,
+    })),
+  );
   const [org] = await store.db.select().from(organizations).where(eq(organizations.id, orgId));
   const deps = { store, config: { defaultTimezone: 'Asia/Shanghai' }, adapters: new Map() };
   const t2 = performance.now();
   const first = await evaluateOrg(deps, org, now);
   const pass = ms(t2);
-  console.log(`evaluate:  ${first.rules} rules × ${fmt(SUBJECTS)} subjects in ${fmt(pass)} ms (${(pass / baseline).toFixed(1)}× the baseline read; ${fmt(first.fired)} firings written)`);
+  console.log(
+    `evaluate:  ${first.rules} rules × ${fmt(SUBJECTS)} subjects in ${fmt(pass)} ms (${(pass / baseline).toFixed(1)}× the baseline read; ${fmt(first.fired)} firings written)`,
+  );
   const t3 = performance.now();
   let last = performance.now();
-  const second = await evaluateOrg(deps, org, now, process.env.BENCH_VERBOSE ? { log: (m) => { console.log(`  +${fmt(performance.now() - last)} ms ${m}`); last = performance.now(); } } : {});
+  const second = await evaluateOrg(
+    deps,
+    org,
+    now,
+    process.env.BENCH_VERBOSE
+      ? {
+          log: (m) => {
+            console.log(`  +${fmt(performance.now() - last)} ms ${m}`);
+            last = performance.now();
+          },
+        }
+      : {},
+  );
   console.log(`re-run:    ${fmt(ms(t3))} ms, ${second.fired} new firings (must be 0)`);
 } finally {
   store.close();

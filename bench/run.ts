@@ -8,7 +8,9 @@ const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES.filter((b) => !only.length || only.includes(b))) {
   console.log(`\n== bench: ${name} ==`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, `${name}.ts`)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, `${name}.ts`)], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${run.status ?? run.signal}`);

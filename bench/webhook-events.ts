@@ -51,20 +51,34 @@ export function buildSignedPushes(app: LarkApp, specs: MessageSpec[], count: num
     const envelope = {
       schema: '2.0',
       header: {
-        event_id: `${runId}_ev_${i}`, event_type: 'im.message.receive_v1', create_time: createTime,
-        token: app.verificationToken, app_id: app.appId, tenant_key: app.tenantKey,
+        event_id: `${runId}_ev_${i}`,
+        event_type: 'im.message.receive_v1',
+        create_time: createTime,
+        token: app.verificationToken,
+        app_id: app.appId,
+        tenant_key: app.tenantKey,
       },
       event: {
         sender: { sender_id: larkIds(spec.openId), sender_type: 'user', tenant_key: app.tenantKey },
         message: {
-          message_id: `om_${runId}_${i}`, root_id: '', parent_id: '', create_time: createTime, update_time: createTime,
-          chat_id: chatIds.get(spec.openId)!, chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: spec.text }),
+          message_id: `om_${runId}_${i}`,
+          root_id: '',
+          parent_id: '',
+          create_time: createTime,
+          update_time: createTime,
+          chat_id: chatIds.get(spec.openId)!,
+          chat_type: 'p2p',
+          message_type: 'text',
+          content: JSON.stringify({ text: spec.text }),
         },
       },
     };
     const body = JSON.stringify({ encrypt: encrypt(key, JSON.stringify(envelope)) });
     const nonce = randomBytes(12).toString('hex');
-    const signature = createHash('sha256').update(timestamp + nonce + app.encryptKey).update(body).digest('hex');
+    const signature = createHash('sha256')
+      .update(timestamp + nonce + app.encryptKey)
+      .update(body)
+      .digest('hex');
     pushes.push({
       body,
       headers: {

@@ -40,9 +40,18 @@ interface AutocannonResult {
   statusCodeStats: Record<string, { count: number }>;
   latency: Record<string, number>;
 }
-interface RequestParams { method: string; path: string; headers?: Record<string, string>; body?: string }
+interface RequestParams {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
 type Autocannon = (options: {
-  url: string; connections: number; duration: number; pipelining: number; timeout: number;
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining: number;
+  timeout: number;
   requests: { method: string; path: string; setupRequest(req: RequestParams): RequestParams }[];
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
@@ -65,15 +74,18 @@ const buildMs = performance.now() - started;
 process.send!({ type: 'built' });
 
 let issued = 0;
-const requests = [{
-  method: 'POST',
-  path: job.path,
-  setupRequest(req: RequestParams): RequestParams {
-    const push = pushes[issued++ % pushes.length];
-    return { ...req, method: 'POST', path: job.path, headers: push.headers, body: push.body };
+const requests = [
+  {
+    method: 'POST',
+    path: job.path,
+    setupRequest(req: RequestParams): RequestParams {
+      const push = pushes[issued++ % pushes.length];
+      return { ...req, method: 'POST', path: job.path, headers: push.headers, body: push.body };
+    },
   },
-}];
-const run = (duration: number) => autocannon({ url: job.url, connections: job.connections, duration, pipelining: 1, timeout: 10, requests });
+];
+const run = (duration: number) =>
+  autocannon({ url: job.url, connections: job.connections, duration, pipelining: 1, timeout: 10, requests });
 
 await run(job.warmupSeconds);
 process.send!({ type: 'measure' });

@@ -10,15 +10,19 @@ import { openSqlite } from '../storage/sqlite';
 import type { MessageSpec } from './webhook-events';
 import { mulberry32 } from '../storage/seed/prng';
 
-
 /** Seeds `path` and returns the message mix (about 3 check-ins to 1 `我的OKR`), shuffled. */
-export async function seedWebhookDb(path: string, tenantKey: string): Promise<{ specs: MessageSpec[]; people: number }> {
+export async function seedWebhookDb(
+  path: string,
+  tenantKey: string,
+): Promise<{ specs: MessageSpec[]; people: number }> {
   const store = openSqlite(path);
   try {
     const now = new Date();
     const demo = await loadDemo(store, { now });
     await store.db.insert(platformTenants).values({ platform: 'lark', tenantKey, orgId: demo.orgId });
-    const rows = await store.db.select({ person: people, openId: identities.platformUserId }).from(identities)
+    const rows = await store.db
+      .select({ person: people, openId: identities.platformUserId })
+      .from(identities)
       .innerJoin(people, eq(people.id, identities.personId))
       .where(and(eq(identities.orgId, demo.orgId), eq(identities.platform, 'lark')));
     const random = mulberry32(42);
@@ -32,7 +36,8 @@ export async function seedWebhookDb(path: string, tenantKey: string): Promise<{ 
           specs.push({ openId, text: `KR${kr.number} ${value} 信心 ${1 + Math.floor(random() * 10)}` });
         }
       }
-      if (view.krs.length) specs.push(...Array.from({ length: Math.max(1, Math.round(krs.length)) }, () => ({ openId, text: '我的OKR' })));
+      if (view.krs.length)
+        specs.push(...Array.from({ length: Math.max(1, Math.round(krs.length)) }, () => ({ openId, text: '我的OKR' })));
     }
     for (let i = specs.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));

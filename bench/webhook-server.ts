@@ -29,8 +29,21 @@ async function startPolaris(o: ServerOptions): Promise<Running> {
   const node = await startNode({
     env: {},
     // The Lark API domain is never called: the outbox is manual, so replies stay queued in SQLite.
-    config: { port: 0, databasePath: o.databasePath, lark: { appId: o.appId, appSecret: o.appSecret, verificationToken: o.verificationToken, encryptKey: o.encryptKey, domain: 'http://127.0.0.1:9' } },
-    quiet: true, outbox: 'manual', scheduler: false, playground: false,
+    config: {
+      port: 0,
+      databasePath: o.databasePath,
+      lark: {
+        appId: o.appId,
+        appSecret: o.appSecret,
+        verificationToken: o.verificationToken,
+        encryptKey: o.encryptKey,
+        domain: 'http://127.0.0.1:9',
+      },
+    },
+    quiet: true,
+    outbox: 'manual',
+    scheduler: false,
+    playground: false,
   });
   return { port: node.port, path: '/webhooks/lark', server: node.server as Running['server'], close: node.stop };
 }
@@ -44,12 +57,20 @@ async function startPolaris(o: ServerOptions): Promise<Running> {
  */
 async function startSdk(o: ServerOptions): Promise<Running> {
   const lark = await import('@larksuiteoapi/node-sdk');
-  const dispatcher = new lark.EventDispatcher({ encryptKey: o.encryptKey, verificationToken: o.verificationToken, loggerLevel: lark.LoggerLevel.error })
-    .register({ 'im.message.receive_v1': async () => {} });
+  const dispatcher = new lark.EventDispatcher({
+    encryptKey: o.encryptKey,
+    verificationToken: o.verificationToken,
+    loggerLevel: lark.LoggerLevel.error,
+  }).register({ 'im.message.receive_v1': async () => {} });
   const path = '/webhook/event';
   const server = createServer(lark.adaptDefault(path, dispatcher));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, path, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    path,
+    server,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** The floor: a Hono POST route that does not even read the body. */
@@ -59,12 +80,18 @@ async function startBare(): Promise<Running> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
-  return { port: (server.address() as AddressInfo).port, path: '/x', server: server as Running['server'], close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    path: '/x',
+    server: server as Running['server'],
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 const [kind, json] = process.argv.slice(2) as [ServerKind, string];
 const options = JSON.parse(json) as ServerOptions;
-const running = kind === 'polaris' ? await startPolaris(options) : kind === 'sdk' ? await startSdk(options) : await startBare();
+const running =
+  kind === 'polaris' ? await startPolaris(options) : kind === 'sdk' ? await startSdk(options) : await startBare();
 
 // Answers counted where they are sent. Requests the load generator abandons at the end
 // of a run are still worked on; they count as 'aborted' (closed before an answer went out).

@@ -30,8 +30,11 @@ const PROFILE_DIR = process.env.BENCH_WEBHOOK_PROFILE;
 const ONLY = process.env.BENCH_WEBHOOK_SCENARIOS?.split(',');
 
 const APP: LarkApp & { appSecret: string } = {
-  appId: 'cli_bench_app', appSecret: 'bench-secret', verificationToken: 'bench-verification-token',
-  encryptKey: 'bench-encrypt-key', tenantKey: 'tenant_bench',
+  appId: 'cli_bench_app',
+  appSecret: 'bench-secret',
+  verificationToken: 'bench-verification-token',
+  encryptKey: 'bench-encrypt-key',
+  tenantKey: 'tenant_bench',
 };
 
 const SCENARIOS: { kind: ServerKind; label: string }[] = [
@@ -68,7 +71,10 @@ function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-interface CpuMark { usage: NodeJS.CpuUsage; answered: Record<string, number> }
+interface CpuMark {
+  usage: NodeJS.CpuUsage;
+  answered: Record<string, number>;
+}
 
 async function serverMark(server: ChildProcess): Promise<CpuMark> {
   const reply = nextMessage<CpuMark>(server, 'cpu');
@@ -110,25 +116,56 @@ function countRows(path: string) {
 /** The bench's bodies must be what Polaris accepts: checked once with the adapter's own functions. */
 async function checkBodiesMatchAdapter(specs: LoadJob['specs']) {
   const [push] = buildSignedPushes(APP, specs, 1, 'check');
-  const headers = { timestamp: push.headers['x-lark-request-timestamp'], nonce: push.headers['x-lark-request-nonce'], signature: push.headers['x-lark-signature'] };
-  const verdict = await verifyLarkSignature({ encryptKey: APP.encryptKey, headers, rawBody: push.body, now: new Date() });
+  const headers = {
+    timestamp: push.headers['x-lark-request-timestamp'],
+    nonce: push.headers['x-lark-request-nonce'],
+    signature: push.headers['x-lark-signature'],
+  };
+  const verdict = await verifyLarkSignature({
+    encryptKey: APP.encryptKey,
+    headers,
+    rawBody: push.body,
+    now: new Date(),
+  });
   if (!verdict.ok) throw new Error(`bench bodies fail Polaris's signature check: ${verdict.reason}`);
-  const envelope = JSON.parse(await decryptLarkPayload(APP.encryptKey, (JSON.parse(push.body) as { encrypt: string }).encrypt));
-  if (envelope.header?.event_type !== 'im.message.receive_v1') throw new Error('bench bodies do not decrypt to im.message.receive_v1');
+  const envelope = JSON.parse(
+    await decryptLarkPayload(APP.encryptKey, (JSON.parse(push.body) as { encrypt: string }).encrypt),
+  );
+  if (envelope.header?.event_type !== 'im.message.receive_v1')
+    throw new Error('bench bodies do not decrypt to im.message.receive_v1');
 }
 
-async function runScenario(scenario: (typeof SCENARIOS)[number], connections: number, ctx: { dir: string; template: string; specs: LoadJob['specs']; before: ReturnType<typeof countRows> }): Promise<Row> {
+async function runScenario(
+  scenario: (typeof SCENARIOS)[number],
+  connections: number,
+  ctx: { dir: string; template: string; specs: LoadJob['specs']; before: ReturnType<typeof countRows> },
+): Promise<Row> {
   const databasePath = join(ctx.dir, `${scenario.kind}-${connections}.db`);
   if (scenario.kind === 'polaris') copyFileSync(ctx.template, databasePath);
-  const options: ServerOptions = { databasePath, appId: APP.appId, appSecret: APP.appSecret, verificationToken: APP.verificationToken, encryptKey: APP.encryptKey };
+  const options: ServerOptions = {
+    databasePath,
+    appId: APP.appId,
+    appSecret: APP.appSecret,
+    verificationToken: APP.verificationToken,
+    encryptKey: APP.encryptKey,
+  };
   const profile = scenario.kind === 'polaris' && PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
-  const server = fork(here('./webhook-server.ts'), [scenario.kind, JSON.stringify(options)], { execArgv: [...process.execArgv, ...profile] });
+  const server = fork(here('./webhook-server.ts'), [scenario.kind, JSON.stringify(options)], {
+    execArgv: [...process.execArgv, ...profile],
+  });
   const load = fork(here('./webhook-load.ts'), [], { execArgv: process.execArgv });
   try {
     const { port, path } = await nextMessage<{ port: number; path: string }>(server, 'ready');
     const job: LoadJob = {
-      url: `http://127.0.0.1:${port}`, path, connections, warmupSeconds: WARMUP_SECONDS, durationSeconds: SECONDS,
-      app: APP, specs: ctx.specs, events: EVENTS, runId: `${scenario.kind}${connections}`,
+      url: `http://127.0.0.1:${port}`,
+      path,
+      connections,
+      warmupSeconds: WARMUP_SECONDS,
+      durationSeconds: SECONDS,
+      app: APP,
+      specs: ctx.specs,
+      events: EVENTS,
+      runId: `${scenario.kind}${connections}`,
     };
     const measuring = nextMessage(load, 'measure');
     load.send({ type: 'job', ...job });
@@ -148,12 +185,21 @@ async function runScenario(scenario: (typeof SCENARIOS)[number], connections: nu
     const worked = (mark: CpuMark) => (mark.answered['200'] ?? 0) + (mark.answered.aborted ?? 0);
     const acked = worked(end) - worked(start);
     const row: Row = {
-      kind: scenario.kind, label: scenario.label, connections, load: result,
-      reqPerSec: result.ok / result.durationSeconds, cpuUsPerEvent: acked ? cpuUs / acked : NaN, serverAnswered: end.answered,
+      kind: scenario.kind,
+      label: scenario.label,
+      connections,
+      load: result,
+      reqPerSec: result.ok / result.durationSeconds,
+      cpuUsPerEvent: acked ? cpuUs / acked : NaN,
+      serverAnswered: end.answered,
     };
     if (scenario.kind === 'polaris') {
       const after = countRows(databasePath);
-      row.stored = { processedEvents: after.processedEvents - ctx.before.processedEvents, checkIns: after.checkIns - ctx.before.checkIns, outbox: after.outbox - ctx.before.outbox };
+      row.stored = {
+        processedEvents: after.processedEvents - ctx.before.processedEvents,
+        checkIns: after.checkIns - ctx.before.checkIns,
+        outbox: after.outbox - ctx.before.outbox,
+      };
     }
     return row;
   } finally {
@@ -175,20 +221,39 @@ function errorsOf(row: Row): string {
 }
 
 function printTable(rows: Row[]) {
-  const header = [pad('scenario', 22, true), pad('conns', 5), pad('req/s', 8), pad('p50', 9), pad('p99', 9), pad('CPU µs/event', 13), '  errors (non-200 / socket / timeout)'];
+  const header = [
+    pad('scenario', 22, true),
+    pad('conns', 5),
+    pad('req/s', 8),
+    pad('p50', 9),
+    pad('p99', 9),
+    pad('CPU µs/event', 13),
+    '  errors (non-200 / socket / timeout)',
+  ];
   console.log(header.join(' '));
   for (const r of rows) {
-    console.log([
-      pad(r.label, 22, true), pad(String(r.connections), 5), pad(r.reqPerSec.toFixed(0), 8),
-      pad(ms(r.load.latencyMs.p50), 9), pad(ms(r.load.latencyMs.p99), 9), pad(r.cpuUsPerEvent.toFixed(0), 13), `  ${errorsOf(r)}`,
-    ].join(' '));
+    console.log(
+      [
+        pad(r.label, 22, true),
+        pad(String(r.connections), 5),
+        pad(r.reqPerSec.toFixed(0), 8),
+        pad(ms(r.load.latencyMs.p50), 9),
+        pad(ms(r.load.latencyMs.p99), 9),
+        pad(r.cpuUsPerEvent.toFixed(0), 13),
+        `  ${errorsOf(r)}`,
+      ].join(' '),
+    );
   }
 }
 
 function printVerdicts(rows: Row[]) {
-  const find = (kind: ServerKind, connections: number) => rows.find((r) => r.kind === kind && r.connections === connections);
+  const find = (kind: ServerKind, connections: number) =>
+    rows.find((r) => r.kind === kind && r.connections === connections);
   const verdicts: boolean[] = [];
-  const verdict = (ok: boolean) => { verdicts.push(ok); return ok ? 'met' : 'MISSED'; };
+  const verdict = (ok: boolean) => {
+    verdicts.push(ok);
+    return ok ? 'met' : 'MISSED';
+  };
   console.log('\nratios and targets (Polaris vs the baselines at the same connection count):');
   for (const connections of CONNECTIONS) {
     const polaris = find('polaris', connections);
@@ -197,13 +262,23 @@ function printVerdicts(rows: Row[]) {
     if (!polaris || !sdk || !bare) continue;
     const vsSdk = polaris.reqPerSec / sdk.reqPerSec;
     const vsBare = polaris.reqPerSec / bare.reqPerSec;
-    console.log(`  ${connections} connections: throughput ${(vsSdk * 100).toFixed(0)}% of the SDK dispatcher's (target ≥ 100%: ${verdict(vsSdk >= 1)}), `
-      + `${(vsBare * 100).toFixed(0)}% of the bare route's (target ≥ 30%: ${verdict(vsBare >= 0.3)}); `
-      + `CPU per event ${(polaris.cpuUsPerEvent / sdk.cpuUsPerEvent).toFixed(1)}× the SDK's, ${(polaris.cpuUsPerEvent / bare.cpuUsPerEvent).toFixed(1)}× the bare route's`);
-    if (connections === 50) console.log(`  50 connections: Polaris p99 ${ms(polaris.load.latencyMs.p99)} (target < 50 ms: ${verdict(polaris.load.latencyMs.p99 < 50)})`);
+    console.log(
+      `  ${connections} connections: throughput ${(vsSdk * 100).toFixed(0)}% of the SDK dispatcher's (target ≥ 100%: ${verdict(vsSdk >= 1)}), ` +
+        `${(vsBare * 100).toFixed(0)}% of the bare route's (target ≥ 30%: ${verdict(vsBare >= 0.3)}); ` +
+        `CPU per event ${(polaris.cpuUsPerEvent / sdk.cpuUsPerEvent).toFixed(1)}× the SDK's, ${(polaris.cpuUsPerEvent / bare.cpuUsPerEvent).toFixed(1)}× the bare route's`,
+    );
+    if (connections === 50)
+      console.log(
+        `  50 connections: Polaris p99 ${ms(polaris.load.latencyMs.p99)} (target < 50 ms: ${verdict(polaris.load.latencyMs.p99 < 50)})`,
+      );
   }
   if (!verdicts.length) console.log('  (needs all three scenarios)');
-  else console.log(verdicts.every(Boolean) ? 'all targets met' : `${verdicts.filter((v) => !v).length} of ${verdicts.length} targets missed`);
+  else
+    console.log(
+      verdicts.every(Boolean)
+        ? 'all targets met'
+        : `${verdicts.filter((v) => !v).length} of ${verdicts.length} targets missed`,
+    );
 }
 
 function printPolarisChecks(rows: Row[]) {
@@ -215,10 +290,17 @@ function printPolarisChecks(rows: Row[]) {
     const stored = r.stored!;
     // Each handled push commits its dedupe claim, check-in and reply in one transaction, so the counts must agree.
     const agrees = stored.processedEvents === answered200 + aborted;
-    console.log(`  ${r.connections} connections: ${answered200} pushes answered 200${aborted ? ` (+${aborted} abandoned by the client when a run ended, still handled)` : ''}; `
-      + `processed_events +${stored.processedEvents}, check_ins +${stored.checkIns}, outbox +${stored.outbox}: ${agrees ? 'one claim per handled push' : 'MISMATCH between pushes handled and claims stored'}`
-      + (repeated ? `; ${repeated} pushes repeated an earlier event_id (the pool of ${EVENTS} wrapped) and were answered as duplicates` : '; no event_id repeated'));
-    if (r.load.latencyMs.max > 3000) console.log(`    slowest acknowledgement ${r.load.latencyMs.max} ms: Lark re-pushes what is not answered within 3 s`);
+    console.log(
+      `  ${r.connections} connections: ${answered200} pushes answered 200${aborted ? ` (+${aborted} abandoned by the client when a run ended, still handled)` : ''}; ` +
+        `processed_events +${stored.processedEvents}, check_ins +${stored.checkIns}, outbox +${stored.outbox}: ${agrees ? 'one claim per handled push' : 'MISMATCH between pushes handled and claims stored'}` +
+        (repeated
+          ? `; ${repeated} pushes repeated an earlier event_id (the pool of ${EVENTS} wrapped) and were answered as duplicates`
+          : '; no event_id repeated'),
+    );
+    if (r.load.latencyMs.max > 3000)
+      console.log(
+        `    slowest acknowledgement ${r.load.latencyMs.max} ms: Lark re-pushes what is not answered within 3 s`,
+      );
   }
 }
 
@@ -230,12 +312,25 @@ export async function benchWebhook() {
     await checkBodiesMatchAdapter(specs);
     const before = countRows(template);
     const checkIns = specs.filter((s) => s.text !== '我的OKR').length;
-    const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
-    console.log(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node ${process.version}, load average ${load()}; the load generator runs on the same machine, in its own process`);
-    console.log(`load: signed, encrypted im.message.receive_v1 pushes from ${people} people of the demo org; mix of ${specs.length} messages, ${checkIns} check-ins (\`KRn v 信心 c\`) to ${specs.length - checkIns} \`我的OKR\`; ${EVENTS} distinct event_ids per run, bodies and signatures built before the clock starts`);
-    console.log(`runs: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per scenario, keep-alive, one request in flight per connection`);
-    console.log('Polaris: SQLite file (migrations, WAL), outbox in manual mode (delivery to Lark is not measured). Each 200 follows the durable, deduplicated inbox write; the inbox then commits the dedupe claim, the check-in and the queued reply in one transaction. CPU per event counts both, measured once the server is idle');
-    console.log('Lark SDK dispatcher: @larksuiteoapi/node-sdk EventDispatcher({ encryptKey, verificationToken }) via adaptDefault on node:http; verifies the signature, decrypts, calls an empty handler; no storage, no dedupe\n');
+    const load = () =>
+      loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ');
+    console.log(
+      `machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node ${process.version}, load average ${load()}; the load generator runs on the same machine, in its own process`,
+    );
+    console.log(
+      `load: signed, encrypted im.message.receive_v1 pushes from ${people} people of the demo org; mix of ${specs.length} messages, ${checkIns} check-ins (\`KRn v 信心 c\`) to ${specs.length - checkIns} \`我的OKR\`; ${EVENTS} distinct event_ids per run, bodies and signatures built before the clock starts`,
+    );
+    console.log(
+      `runs: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per scenario, keep-alive, one request in flight per connection`,
+    );
+    console.log(
+      'Polaris: SQLite file (migrations, WAL), outbox in manual mode (delivery to Lark is not measured). Each 200 follows the durable, deduplicated inbox write; the inbox then commits the dedupe claim, the check-in and the queued reply in one transaction. CPU per event counts both, measured once the server is idle',
+    );
+    console.log(
+      'Lark SDK dispatcher: @larksuiteoapi/node-sdk EventDispatcher({ encryptKey, verificationToken }) via adaptDefault on node:http; verifies the signature, decrypts, calls an empty handler; no storage, no dedupe\n',
+    );
 
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
@@ -243,11 +338,15 @@ export async function benchWebhook() {
         rows.push(await runScenario(scenario, connections, { dir, template, specs, before }));
       }
     }
-    console.log('throughput = HTTP 200s / s seen by the client; latency = acknowledgement time of 200s; CPU = server process user+system time / events it handled (200s sent, plus the few requests the client abandoned when the run ended)\n');
+    console.log(
+      'throughput = HTTP 200s / s seen by the client; latency = acknowledgement time of 200s; CPU = server process user+system time / events it handled (200s sent, plus the few requests the client abandoned when the run ended)\n',
+    );
     printTable(rows);
     printVerdicts(rows);
     printPolarisChecks(rows);
-    console.log(`\nload average after the runs: ${load()} (other work on this machine skews req/s and latency; CPU µs/event is the steadier figure)`);
+    console.log(
+      `\nload average after the runs: ${load()} (other work on this machine skews req/s and latency; CPU µs/event is the steadier figure)`,
+    );
     if (PROFILE_DIR) console.log(`\nCPU profiles of the Polaris server processes: ${PROFILE_DIR}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

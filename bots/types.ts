@@ -147,7 +147,10 @@ export interface PlatformAdapter {
 
 /** The platform refused a login code: unknown, already used, expired, or not a member. */
 export class LoginCodeError extends Error {
-  constructor(message: string, readonly code?: string | number) {
+  constructor(
+    message: string,
+    readonly code?: string | number,
+  ) {
     super(message);
   }
 }

@@ -54,9 +54,11 @@ function why(locale: Locale, facts: AlertFacts, now?: string): string {
     case 'at_risk':
     case 'off_track':
       return t(locale, 'rules.alert.statusWhy', {
-        progress: formatPercent(facts.progress), expected: formatPercent(facts.expected),
+        progress: formatPercent(facts.progress),
+        expected: formatPercent(facts.expected),
         gap: Math.round((facts.expected - facts.progress) * 100),
-        confidence: facts.confidence != null ? t(locale, 'rules.alert.confidencePart', { confidence: facts.confidence }) : '',
+        confidence:
+          facts.confidence != null ? t(locale, 'rules.alert.confidencePart', { confidence: facts.confidence }) : '',
       });
     case 'drop':
       return t(locale, 'rules.alert.dropWhy', { from: facts.from, to: facts.to, drop: facts.from - facts.to });
@@ -69,29 +71,44 @@ function why(locale: Locale, facts: AlertFacts, now?: string): string {
 
 export function buildKrAlertCard(input: KrAlertCardInput): Card {
   const { locale, kr, facts } = input;
-  const title = facts.kind === 'stale'
-    ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
-    : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
+  const title =
+    facts.kind === 'stale'
+      ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
+      : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
   const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
   const blocks: CardBlock[] = [];
-  if (input.audience === 'manager') blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
+  if (input.audience === 'manager')
+    blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
   blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
   blocks.push({
-    type: 'progress', label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title, percent: Math.round(kr.progress * 100),
+    type: 'progress',
+    label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title,
+    percent: Math.round(kr.progress * 100),
     status: facts.kind === 'off_track' ? 'off_track' : 'at_risk',
-    detail: t(locale, 'card.kr.range', { start: value(kr.start), current: value(kr.current), target: value(kr.target) }),
+    detail: t(locale, 'card.kr.range', {
+      start: value(kr.start),
+      current: value(kr.current),
+      target: value(kr.target),
+    }),
   });
   if (input.audience === 'owner') {
     const en = locale === 'en';
     const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
     const buttons: CardButton[] = quickValues(kr).map((v) => ({
-      text: value(v), actionId: 'kr.checkin', value: { kr: kr.id, value: String(v) }, command: command(v),
+      text: value(v),
+      actionId: 'kr.checkin',
+      value: { kr: kr.id, value: String(v) },
+      command: command(v),
     }));
     if (buttons.length) {
       blocks.push({ type: 'note', text: t(locale, 'rules.alert.quick') });
       blocks.push({ type: 'actions', buttons });
     }
-    if (kr.number) blocks.push({ type: 'note', text: t(locale, 'rules.alert.hint', { command: `KR${kr.number} ${formatNumber(kr.current)}` }) });
+    if (kr.number)
+      blocks.push({
+        type: 'note',
+        text: t(locale, 'rules.alert.hint', { command: `KR${kr.number} ${formatNumber(kr.current)}` }),
+      });
   }
   const color = facts.kind === 'off_track' ? 'red' : 'orange';
   return { header: { title, color }, blocks };

@@ -12,13 +12,26 @@ export interface AlignmentOption {
   owner: string;
 }
 
-export function buildAlignmentPickerCard(input: { locale: Locale; conv: string; objectiveTitle: string; options: AlignmentOption[] }): Card {
+export function buildAlignmentPickerCard(input: {
+  locale: Locale;
+  conv: string;
+  objectiveTitle: string;
+  options: AlignmentOption[];
+}): Card {
   const { locale, conv } = input;
-  const lines = input.options.map((o, i) => t(locale, 'newObjective.alignmentOption', { index: i + 1, title: o.title, owner: o.owner }));
+  const lines = input.options.map((o, i) =>
+    t(locale, 'newObjective.alignmentOption', { index: i + 1, title: o.title, owner: o.owner }),
+  );
   const buttons: CardButton[] = input.options.map((o, i) => ({
-    text: `${i + 1}. ${shorten(o.title, 24)}`, actionId: 'obj.align', value: { conv, kr: o.krId },
+    text: `${i + 1}. ${shorten(o.title, 24)}`,
+    actionId: 'obj.align',
+    value: { conv, kr: o.krId },
   }));
-  buttons.push({ text: `0. ${t(locale, 'newObjective.noAlignment')}`, actionId: 'obj.align', value: { conv, kr: 'none' } });
+  buttons.push({
+    text: `0. ${t(locale, 'newObjective.noAlignment')}`,
+    actionId: 'obj.align',
+    value: { conv, kr: 'none' },
+  });
   return {
     header: { title: t(locale, 'newObjective.alignTitle'), subtitle: input.objectiveTitle, color: 'blue' },
     blocks: [
@@ -28,14 +41,28 @@ export function buildAlignmentPickerCard(input: { locale: Locale; conv: string; 
   };
 }
 
-export function buildObjectiveConfirmCard(input: { locale: Locale; conv: string; title: string; krs: string[]; alignment: string }): Card {
+export function buildObjectiveConfirmCard(input: {
+  locale: Locale;
+  conv: string;
+  title: string;
+  krs: string[];
+  alignment: string;
+}): Card {
   const { locale, conv } = input;
   return {
     header: { title: t(locale, 'newObjective.confirmTitle'), subtitle: input.title, color: 'blue' },
     blocks: [
-      { type: 'markdown', text: t(locale, 'newObjective.confirm', { title: input.title, krs: input.krs.join('\n'), alignment: input.alignment }) },
       {
-        type: 'actions', buttons: [
+        type: 'markdown',
+        text: t(locale, 'newObjective.confirm', {
+          title: input.title,
+          krs: input.krs.join('\n'),
+          alignment: input.alignment,
+        }),
+      },
+      {
+        type: 'actions',
+        buttons: [
           { text: t(locale, 'newObjective.create'), actionId: 'obj.confirm', value: { conv }, style: 'primary' },
           { text: t(locale, 'newObjective.cancel'), actionId: 'obj.cancel', value: { conv } },
         ],

@@ -40,8 +40,18 @@ export interface ApprovalOutcome {
 export function buildApprovalCard(view: ApprovalCardView): Card {
   const { locale } = view;
   const buttons = [
-    { text: t(locale, 'approval.approve'), actionId: 'adj.approve', value: { adj: view.adjustmentId }, style: 'primary' as const },
-    { text: t(locale, 'approval.reject'), actionId: 'adj.reject', value: { adj: view.adjustmentId }, style: 'danger' as const },
+    {
+      text: t(locale, 'approval.approve'),
+      actionId: 'adj.approve',
+      value: { adj: view.adjustmentId },
+      style: 'primary' as const,
+    },
+    {
+      text: t(locale, 'approval.reject'),
+      actionId: 'adj.reject',
+      value: { adj: view.adjustmentId },
+      style: 'danger' as const,
+    },
   ];
   return { header: header(view, 'blue'), blocks: [...body(view), { type: 'actions', buttons }] };
 }
@@ -49,7 +59,11 @@ export function buildApprovalCard(view: ApprovalCardView): Card {
 export function buildResolvedApprovalCard(view: ApprovalCardView, outcome: ApprovalOutcome): Card {
   const { locale } = view;
   const color: CardColor = outcome.status === 'approved' ? 'green' : outcome.status === 'rejected' ? 'red' : 'grey';
-  const blocks: CardBlock[] = [...body(view), { type: 'divider' }, { type: 'markdown', text: `**${outcomeLine(locale, outcome)}**` }];
+  const blocks: CardBlock[] = [
+    ...body(view),
+    { type: 'divider' },
+    { type: 'markdown', text: `**${outcomeLine(locale, outcome)}**` },
+  ];
   if (outcome.note) blocks.push({ type: 'note', text: t(locale, 'approval.decisionNote', { note: outcome.note }) });
   return { header: header(view, color), blocks };
 }
@@ -58,15 +72,20 @@ export function buildResolvedApprovalCard(view: ApprovalCardView, outcome: Appro
 export function outcomeLine(locale: Locale, outcome: ApprovalOutcome): string {
   const name = outcome.by ?? '';
   switch (outcome.status) {
-    case 'approved': return `✅ ${t(locale, 'approval.decidedApproved', { name, time: outcome.at })}`;
-    case 'rejected': return `❌ ${t(locale, 'approval.decidedRejected', { name, time: outcome.at })}`;
-    default: return `⌛ ${t(locale, 'approval.expired', { time: outcome.at })}`;
+    case 'approved':
+      return `✅ ${t(locale, 'approval.decidedApproved', { name, time: outcome.at })}`;
+    case 'rejected':
+      return `❌ ${t(locale, 'approval.decidedRejected', { name, time: outcome.at })}`;
+    default:
+      return `⌛ ${t(locale, 'approval.expired', { time: outcome.at })}`;
   }
 }
 
 function header(view: ApprovalCardView, color: CardColor): Card['header'] {
   const title = t(view.locale, view.kind === 'new_objective' ? 'approval.titleNewObjective' : 'approval.title');
-  const subtitle = view.cycleName ? t(view.locale, 'approval.subtitle', { requester: view.requesterName, cycle: view.cycleName }) : view.requesterName;
+  const subtitle = view.cycleName
+    ? t(view.locale, 'approval.subtitle', { requester: view.requesterName, cycle: view.cycleName })
+    : view.requesterName;
   return { title, subtitle, color };
 }
 
@@ -79,8 +98,11 @@ function body(view: ApprovalCardView): CardBlock[] {
   fields.push({ label: t(locale, 'approval.reason'), value: view.reason || t(locale, 'approval.noReason') });
   if (view.parentTitle) fields.push({ label: t(locale, 'approval.parent'), value: view.parentTitle });
   const blocks: CardBlock[] = [{ type: 'fields', fields }];
-  if (view.progressPercent != null) blocks.push({ type: 'progress', label: t(locale, 'approval.progress'), percent: view.progressPercent });
-  if (view.changedMeanwhile) blocks.push({ type: 'note', text: t(locale, 'approval.changedMeanwhile', { values: view.changedMeanwhile }) });
-  if (view.delegatedFrom) blocks.push({ type: 'note', text: t(locale, 'approval.delegatedFrom', { name: view.delegatedFrom }) });
+  if (view.progressPercent != null)
+    blocks.push({ type: 'progress', label: t(locale, 'approval.progress'), percent: view.progressPercent });
+  if (view.changedMeanwhile)
+    blocks.push({ type: 'note', text: t(locale, 'approval.changedMeanwhile', { values: view.changedMeanwhile }) });
+  if (view.delegatedFrom)
+    blocks.push({ type: 'note', text: t(locale, 'approval.delegatedFrom', { name: view.delegatedFrom }) });
   return blocks;
 }

@@ -21,12 +21,17 @@ export interface CompanyDigest {
 export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
   const color = d.checkInRate >= 0.8 && d.alignmentRate >= 0.8 ? 'green' : d.checkInRate >= 0.5 ? 'orange' : 'red';
   return {
-    header: { title: jt(locale, 'company.title', { org: d.orgName }), subtitle: jt(locale, 'company.subtitle', { cycle: d.cycleName, week: d.week }), color },
+    header: {
+      title: jt(locale, 'company.title', { org: d.orgName }),
+      subtitle: jt(locale, 'company.subtitle', { cycle: d.cycleName, week: d.week }),
+      color,
+    },
     blocks: [
       { type: 'progress', label: jt(locale, 'company.alignment'), percent: Math.round(d.alignmentRate * 100) },
       { type: 'progress', label: jt(locale, 'company.checkIn'), percent: Math.round(d.checkInRate * 100) },
       {
-        type: 'fields', fields: [
+        type: 'fields',
+        fields: [
           { label: jt(locale, 'company.adjustment'), value: String(d.adjustmentRatePer100) },
           { label: jt(locale, 'company.people'), value: String(d.people) },
           { label: jt(locale, 'company.objectives'), value: String(d.objectives) },
@@ -34,7 +39,10 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
         ],
       },
       { type: 'divider' },
-      { type: 'markdown', text: `${jt(locale, 'company.status')}\n${jt(locale, 'company.statusLine', d.statusCounts)}` },
+      {
+        type: 'markdown',
+        text: `${jt(locale, 'company.status')}\n${jt(locale, 'company.statusLine', d.statusCounts)}`,
+      },
       { type: 'note', text: jt(locale, 'company.pending', { count: d.pendingAdjustments }) },
     ],
   };

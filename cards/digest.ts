@@ -61,9 +61,21 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   blocks.push({ type: 'markdown', text: jt(locale, 'digest.objectives') });
   if (!digest.objectives.length) blocks.push({ type: 'note', text: jt(locale, 'digest.noObjectives') });
   for (const o of digest.objectives) {
-    blocks.push({ type: 'progress', label: `**${o.title}**`, percent: Math.round(o.progress * 100), status: o.status, detail: detail(locale, o) });
+    blocks.push({
+      type: 'progress',
+      label: `**${o.title}**`,
+      percent: Math.round(o.progress * 100),
+      status: o.status,
+      detail: detail(locale, o),
+    });
     for (const kr of o.keyResults) {
-      blocks.push({ type: 'progress', label: kr.title, percent: Math.round(kr.progress * 100), status: kr.status, detail: detail(locale, kr) });
+      blocks.push({
+        type: 'progress',
+        label: kr.title,
+        percent: Math.round(kr.progress * 100),
+        status: kr.status,
+        detail: detail(locale, kr),
+      });
     }
   }
   if (digest.members.length) {
@@ -71,14 +83,29 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     blocks.push({ type: 'markdown', text: jt(locale, 'digest.members') });
     const sorted = [...digest.members].sort(byUrgency);
     for (const m of sorted) {
-      blocks.push({ type: 'progress', label: m.name, percent: Math.round(m.progress * 100), status: m.status, detail: detail(locale, m) });
+      blocks.push({
+        type: 'progress',
+        label: m.name,
+        percent: Math.round(m.progress * 100),
+        status: m.status,
+        detail: detail(locale, m),
+      });
     }
   }
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'markdown', text: jt(locale, 'digest.movers') });
-  blocks.push(digest.movers.length
-    ? { type: 'markdown', text: digest.movers.map((m) => `• ${jt(locale, 'digest.moverLine', { name: m.name, title: m.title, delta: signedPct(m.delta) })}`).join('\n') }
-    : { type: 'note', text: jt(locale, 'digest.noMovers') });
+  blocks.push(
+    digest.movers.length
+      ? {
+          type: 'markdown',
+          text: digest.movers
+            .map(
+              (m) => `• ${jt(locale, 'digest.moverLine', { name: m.name, title: m.title, delta: signedPct(m.delta) })}`,
+            )
+            .join('\n'),
+        }
+      : { type: 'note', text: jt(locale, 'digest.noMovers') },
+  );
   blocks.push({
     type: 'markdown',
     text: digest.notCheckedIn.length
@@ -86,17 +113,27 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
       : jt(locale, 'digest.allCheckedIn'),
   });
   if (digest.adjustments.length) {
-    const lines = digest.adjustments.slice(0, MAX_LISTED_ADJUSTMENTS).map((a) => `• ${jt(locale, 'digest.adjustmentLine', {
-      name: a.requester, kind: kindLabel(locale, a.kind), reason: a.reason ? `（${a.reason}）` : '',
-    }).trim()}`);
+    const lines = digest.adjustments.slice(0, MAX_LISTED_ADJUSTMENTS).map(
+      (a) =>
+        `• ${jt(locale, 'digest.adjustmentLine', {
+          name: a.requester,
+          kind: kindLabel(locale, a.kind),
+          reason: a.reason ? `（${a.reason}）` : '',
+        }).trim()}`,
+    );
     if (digest.adjustments.length > MAX_LISTED_ADJUSTMENTS) lines.push('…');
-    blocks.push({ type: 'markdown', text: `${jt(locale, 'digest.adjustments', { count: digest.adjustments.length })}\n${lines.join('\n')}` });
+    blocks.push({
+      type: 'markdown',
+      text: `${jt(locale, 'digest.adjustments', { count: digest.adjustments.length })}\n${lines.join('\n')}`,
+    });
   }
   blocks.push({ type: 'note', text: jt(locale, 'digest.footer') });
 
   const all = [...digest.objectives.map((o) => o.status), ...digest.members.map((m) => m.status)];
   const progressSource = digest.objectives.length ? digest.objectives : digest.members;
-  const average = progressSource.length ? progressSource.reduce((s, x) => s + x.progress, 0) / progressSource.length : 0;
+  const average = progressSource.length
+    ? progressSource.reduce((s, x) => s + x.progress, 0) / progressSource.length
+    : 0;
   return {
     header: {
       title: jt(locale, 'digest.title', { team: digest.teamName }),

@@ -32,26 +32,47 @@ export function buildEscalationCard(input: EscalationCardInput): Card {
     ? t(locale, 'rules.escalation.titleEscalated', { name: input.personName, days: input.escalatedAfterDays })
     : t(locale, 'rules.escalation.title', { name: input.personName });
   const fields = [
-    { label: t(locale, 'rules.escalation.person'), value: input.personTitle ? `${input.personName}（${input.personTitle}）` : input.personName },
+    {
+      label: t(locale, 'rules.escalation.person'),
+      value: input.personTitle ? `${input.personName}（${input.personTitle}）` : input.personName,
+    },
     ...(input.coachName ? [{ label: t(locale, 'rules.escalation.coach'), value: input.coachName }] : []),
     { label: t(locale, 'rules.escalation.rule'), value: input.ruleName },
   ];
   const blocks: CardBlock[] = [
-    { type: 'markdown', text: t(locale, 'rules.escalation.body', { name: input.personName, condition: conditionText(locale, input.condition) }) },
+    {
+      type: 'markdown',
+      text: t(locale, 'rules.escalation.body', {
+        name: input.personName,
+        condition: conditionText(locale, input.condition),
+      }),
+    },
     { type: 'fields', fields },
-    { type: 'markdown', text: `**${t(locale, 'rules.escalation.trend')}**\n${valuesText(locale, input.condition.period, input.trend)}` },
+    {
+      type: 'markdown',
+      text: `**${t(locale, 'rules.escalation.trend')}**\n${valuesText(locale, input.condition.period, input.trend)}`,
+    },
   ];
   if (input.observe) blocks.push({ type: 'note', text: t(locale, 'rules.observeNote') });
   const ack = input.acknowledged;
   if (ack) {
     const key = ack.action === 'coaching' ? 'rules.escalation.scheduled' : 'rules.escalation.followedUp';
-    blocks.push({ type: 'note', text: t(locale, key, { name: ack.byName, time: formatRelative(ack.at, input.now, locale) }) });
+    blocks.push({
+      type: 'note',
+      text: t(locale, key, { name: ack.byName, time: formatRelative(ack.at, input.now, locale) }),
+    });
   }
   if (input.resolved) blocks.push({ type: 'note', text: t(locale, 'rules.escalation.resolved') });
   if (!input.resolved && ack?.action !== 'coaching') {
     const value = { f: input.firingId };
     const buttons = [];
-    if (!ack) buttons.push({ text: t(locale, 'rules.escalation.followUp'), actionId: ESCALATION_ACTIONS.followUp, value, style: 'primary' as const });
+    if (!ack)
+      buttons.push({
+        text: t(locale, 'rules.escalation.followUp'),
+        actionId: ESCALATION_ACTIONS.followUp,
+        value,
+        style: 'primary' as const,
+      });
     buttons.push({ text: t(locale, 'rules.escalation.schedule'), actionId: ESCALATION_ACTIONS.schedule, value });
     blocks.push({ type: 'actions', buttons });
   }

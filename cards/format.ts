@@ -41,7 +41,12 @@ export interface ValueShape {
  * Call as formatValue(v, { kind, unit }, locale) or formatValue(v, unit, kind, locale).
  */
 export function formatValue(value: number, shape: ValueShape, locale?: Locale | string): string;
-export function formatValue(value: number, unit: string | null | undefined, kind: KrKind, locale?: Locale | string): string;
+export function formatValue(
+  value: number,
+  unit: string | null | undefined,
+  kind: KrKind,
+  locale?: Locale | string,
+): string;
 export function formatValue(
   value: number,
   shapeOrUnit: ValueShape | string | null | undefined,

@@ -15,14 +15,28 @@ describe('help', () => {
 
   it('lists the commands of the design brief', () => {
     const zh = helpText('zh-CN');
-    for (const command of ['我的OKR', 'KR1 45', '信心', '备注', '调整 KR1 目标 80 原因', '新目标', '团队', '帮助']) expect(zh).toContain(command);
+    for (const command of ['我的OKR', 'KR1 45', '信心', '备注', '调整 KR1 目标 80 原因', '新目标', '团队', '帮助'])
+      expect(zh).toContain(command);
     const en = helpText('en');
-    for (const command of ['my okrs', 'KR1 45', 'confidence', 'note', 'adjust KR1 target 80 because', 'new objective', 'team', 'help']) expect(en).toContain(command);
+    for (const command of [
+      'my okrs',
+      'KR1 45',
+      'confidence',
+      'note',
+      'adjust KR1 target 80 because',
+      'new objective',
+      'team',
+      'help',
+    ])
+      expect(en).toContain(command);
   });
 
   it('has buttons for the two most common next steps, with text equivalents', () => {
     const buttons = cardButtons(buildHelpCard('zh-CN'));
-    expect(buttons.map((b) => [b.actionId, b.command])).toEqual([['okrs.mine', '我的OKR'], ['objective.new', '新目标']]);
+    expect(buttons.map((b) => [b.actionId, b.command])).toEqual([
+      ['okrs.mine', '我的OKR'],
+      ['objective.new', '新目标'],
+    ]);
     expect(cardButtons(buildHelpCard('en')).map((b) => b.text)).toEqual(['My OKRs', 'New objective']);
   });
 

@@ -11,9 +11,21 @@ export interface HelpEntry {
 
 const COMMANDS: { zh: string; en: string; key: MessageKey }[] = [
   { zh: '我的OKR', en: 'my okrs', key: 'help.cmd.myOkrs' },
-  { zh: 'KR1 45 信心 7 备注 本周完成3次家访', en: 'KR1 45 confidence 7 note finished the survey', key: 'help.cmd.checkin' },
-  { zh: '调整 KR1 目标 80 原因 家长反馈周期变长', en: 'adjust KR1 target 80 because parents need longer', key: 'help.cmd.adjust' },
-  { zh: '调整 O1 新增KR 家访次数 0→20次 原因 …', en: 'adjust O1 add KR home visits 0->20 because …', key: 'help.cmd.adjustMore' },
+  {
+    zh: 'KR1 45 信心 7 备注 本周完成3次家访',
+    en: 'KR1 45 confidence 7 note finished the survey',
+    key: 'help.cmd.checkin',
+  },
+  {
+    zh: '调整 KR1 目标 80 原因 家长反馈周期变长',
+    en: 'adjust KR1 target 80 because parents need longer',
+    key: 'help.cmd.adjust',
+  },
+  {
+    zh: '调整 O1 新增KR 家访次数 0→20次 原因 …',
+    en: 'adjust O1 add KR home visits 0->20 because …',
+    key: 'help.cmd.adjustMore',
+  },
   { zh: '新目标', en: 'new objective', key: 'help.cmd.newObjective' },
   { zh: '团队', en: 'team', key: 'help.cmd.team' },
   { zh: '委托 张三 7天', en: 'delegate to Zhang San for 7 days', key: 'help.cmd.delegate' },
@@ -31,13 +43,29 @@ export function buildHelpCard(locale: Locale): Card {
     header: { title: t(locale, 'help.title'), color: 'blue' },
     blocks: [
       { type: 'markdown', text: t(locale, 'help.intro') },
-      { type: 'markdown', text: helpEntries(locale).map((e) => `• **${e.example}** — ${e.description}`).join('\n') },
+      {
+        type: 'markdown',
+        text: helpEntries(locale)
+          .map((e) => `• **${e.example}** — ${e.description}`)
+          .join('\n'),
+      },
       { type: 'note', text: t(locale, 'help.footer') },
       {
         type: 'actions',
         buttons: [
-          { text: t(locale, 'help.myOkrsButton'), actionId: 'okrs.mine', value: {}, style: 'primary', command: en ? 'my okrs' : '我的OKR' },
-          { text: t(locale, 'card.newObjective'), actionId: 'objective.new', value: {}, command: en ? 'new objective' : '新目标' },
+          {
+            text: t(locale, 'help.myOkrsButton'),
+            actionId: 'okrs.mine',
+            value: {},
+            style: 'primary',
+            command: en ? 'my okrs' : '我的OKR',
+          },
+          {
+            text: t(locale, 'card.newObjective'),
+            actionId: 'objective.new',
+            value: {},
+            command: en ? 'new objective' : '新目标',
+          },
         ],
       },
     ],

@@ -9,8 +9,20 @@ const en: PersonView = { id: 'p1', name: 'Zhang San', locale: 'en' };
 
 function kr(overrides: Partial<KrView> = {}): KrView {
   return {
-    number: 2, id: 'kr_abc', title: '家访次数', kind: 'number', start: 0, target: 20, current: 9, unit: '次',
-    direction: 'up', progress: 0.45, status: 'at_risk', confidence: 6, lastCheckInAt: '2025-07-08T02:00:00Z', progressMode: 'manual',
+    number: 2,
+    id: 'kr_abc',
+    title: '家访次数',
+    kind: 'number',
+    start: 0,
+    target: 20,
+    current: 9,
+    unit: '次',
+    direction: 'up',
+    progress: 0.45,
+    status: 'at_risk',
+    confidence: 6,
+    lastCheckInAt: '2025-07-08T02:00:00Z',
+    progressMode: 'manual',
     ...overrides,
   };
 }
@@ -38,14 +50,25 @@ describe('quickValues', () => {
 });
 
 describe('buildKrProgressCard', () => {
-  const card = buildKrProgressCard({ person: zh, kr: kr(), objectiveTitle: '提升学员续费', now: '2025-07-11T02:00:00Z' });
+  const card = buildKrProgressCard({
+    person: zh,
+    kr: kr(),
+    objectiveTitle: '提升学员续费',
+    now: '2025-07-11T02:00:00Z',
+  });
 
   it('heads the card with the KR and its objective, coloured by status', () => {
     expect(card.header).toEqual({ title: 'KR2 家访次数', subtitle: '提升学员续费', color: 'orange' });
   });
 
   it('shows the bar, start → current → target, status, confidence and last check-in', () => {
-    expect(card.blocks).toContainEqual({ type: 'progress', label: 'KR2 家访次数', percent: 45, status: 'at_risk', detail: '0次 → 9次 → 20次' });
+    expect(card.blocks).toContainEqual({
+      type: 'progress',
+      label: 'KR2 家访次数',
+      percent: 45,
+      status: 'at_risk',
+      detail: '0次 → 9次 → 20次',
+    });
     expect(card.blocks).toContainEqual({
       type: 'fields',
       fields: [
@@ -59,7 +82,9 @@ describe('buildKrProgressCard', () => {
   it('offers quick values that record a check-in, with the target highlighted', () => {
     const quick = buttonsOf(card, 'kr.checkin');
     expect(quick.map((b) => b.value)).toEqual([
-      { kr: 'kr_abc', value: '11' }, { kr: 'kr_abc', value: '13' }, { kr: 'kr_abc', value: '20' },
+      { kr: 'kr_abc', value: '11' },
+      { kr: 'kr_abc', value: '13' },
+      { kr: 'kr_abc', value: '20' },
     ]);
     expect(quick.map((b) => b.text)).toEqual(['11次', '13次', '20次']);
     expect(quick.map((b) => b.style)).toEqual(['default', 'default', 'primary']);
@@ -70,21 +95,40 @@ describe('buildKrProgressCard', () => {
     const confidence = buttonsOf(card, 'kr.confidence');
     expect(confidence.map((b) => b.value.confidence)).toEqual(['3', '5', '7', '9']);
     expect(confidence.every((b) => b.value.kr === 'kr_abc')).toBe(true);
-    expect(buttonsOf(buildKrProgressCard({ person: zh, kr: kr({ confidence: 7 }), objectiveTitle: 'O' }), 'kr.confidence').find((b) => b.style === 'primary')?.value.confidence).toBe('7');
+    expect(
+      buttonsOf(
+        buildKrProgressCard({ person: zh, kr: kr({ confidence: 7 }), objectiveTitle: 'O' }),
+        'kr.confidence',
+      ).find((b) => b.style === 'primary')?.value.confidence,
+    ).toBe('7');
   });
 
   it('offers a change request', () => {
     expect(buttonsOf(card, 'kr.adjust')).toEqual([
-      { text: '申请调整', actionId: 'kr.adjust', value: { kr: 'kr_abc' }, command: '调整 KR2 目标 <新目标> 原因 <原因>' },
+      {
+        text: '申请调整',
+        actionId: 'kr.adjust',
+        value: { kr: 'kr_abc' },
+        command: '调整 KR2 目标 <新目标> 原因 <原因>',
+      },
     ]);
   });
 
   it('gives every button command that the parser reads back as the same action', () => {
     for (const button of buttonsOf(card, 'kr.checkin')) {
-      expect(parseCommand(button.command!)).toMatchObject({ type: 'checkin', kr: 2, value: Number(button.value.value) });
+      expect(parseCommand(button.command!)).toMatchObject({
+        type: 'checkin',
+        kr: 2,
+        value: Number(button.value.value),
+      });
     }
     for (const button of buttonsOf(card, 'kr.confidence')) {
-      expect(parseCommand(button.command!)).toMatchObject({ type: 'checkin', kr: 2, value: 9, confidence: Number(button.value.confidence) });
+      expect(parseCommand(button.command!)).toMatchObject({
+        type: 'checkin',
+        kr: 2,
+        value: 9,
+        confidence: Number(button.value.confidence),
+      });
     }
   });
 
@@ -97,14 +141,20 @@ describe('buildKrProgressCard', () => {
 
   it('confirms a check-in that just happened', () => {
     const after = buildKrProgressCard({
-      person: zh, kr: kr({ current: 11 }), objectiveTitle: 'O',
+      person: zh,
+      kr: kr({ current: 11 }),
+      objectiveTitle: 'O',
       justCheckedIn: { previous: 9, value: 11, confidence: 7, note: '本周3次' },
     });
     expect(after.blocks[0]).toEqual({ type: 'markdown', text: '✅ 已记录：9次 → 11次 · 信心 7/10\n备注：本周3次' });
   });
 
   it('offers done / not done for a boolean KR, with commands the parser understands', () => {
-    const card = buildKrProgressCard({ person: en, kr: kr({ kind: 'boolean', start: 0, target: 1, current: 0, unit: null }), objectiveTitle: 'Website' });
+    const card = buildKrProgressCard({
+      person: en,
+      kr: kr({ kind: 'boolean', start: 0, target: 1, current: 0, unit: null }),
+      objectiveTitle: 'Website',
+    });
     const quick = buttonsOf(card, 'kr.checkin');
     expect(quick.map((b) => [b.text, b.value.value, b.command])).toEqual([
       ['Done', '1', 'KR2 done'],
@@ -122,13 +172,21 @@ describe('buildKrProgressCard', () => {
   });
 
   it('shows overshoot above 100%', () => {
-    const card = buildKrProgressCard({ person: zh, kr: kr({ current: 24, progress: 1, rawProgress: 1.2, status: 'done' }), objectiveTitle: 'O' });
+    const card = buildKrProgressCard({
+      person: zh,
+      kr: kr({ current: 24, progress: 1, rawProgress: 1.2, status: 'done' }),
+      objectiveTitle: 'O',
+    });
     expect(card.blocks).toContainEqual(expect.objectContaining({ type: 'progress', percent: 120 }));
     expect(card.header.color).toBe('green');
   });
 
   it('speaks English to English speakers', () => {
-    const card = buildKrProgressCard({ person: en, kr: kr({ unit: 'visits', confidence: null, lastCheckInAt: null }), objectiveTitle: 'Retention' });
+    const card = buildKrProgressCard({
+      person: en,
+      kr: kr({ unit: 'visits', confidence: null, lastCheckInAt: null }),
+      objectiveTitle: 'Retention',
+    });
     expect(card.blocks).toContainEqual({
       type: 'fields',
       fields: [

@@ -31,8 +31,12 @@ export function buildKrProgressCard(input: KrProgressCardInput): Card {
   const blocks: CardBlock[] = [];
 
   if (justCheckedIn) {
-    let text = t(lang, 'card.kr.justRecorded', { previous: value(justCheckedIn.previous), value: value(justCheckedIn.value) });
-    if (justCheckedIn.confidence != null) text += ` · ${t(lang, 'checkin.confidence', { confidence: justCheckedIn.confidence })}`;
+    let text = t(lang, 'card.kr.justRecorded', {
+      previous: value(justCheckedIn.previous),
+      value: value(justCheckedIn.value),
+    });
+    if (justCheckedIn.confidence != null)
+      text += ` · ${t(lang, 'checkin.confidence', { confidence: justCheckedIn.confidence })}`;
     if (justCheckedIn.note) text += `\n${t(lang, 'checkin.note', { note: justCheckedIn.note })}`;
     blocks.push({ type: 'markdown', text });
   }
@@ -64,28 +68,39 @@ export function buildKrProgressCard(input: KrProgressCardInput): Card {
 
   const manual = isManual(kr);
   if (!manual) {
-    blocks.push({ type: 'note', text: t(lang, kr.progressMode === 'metric' ? 'card.kr.metricSynced' : 'card.kr.childrenRollup') });
+    blocks.push({
+      type: 'note',
+      text: t(lang, kr.progressMode === 'metric' ? 'card.kr.metricSynced' : 'card.kr.childrenRollup'),
+    });
   } else {
-    const quick = quickValues(kr).map((v): CardButton => ({
-      text: value(v),
-      actionId: 'kr.checkin',
-      value: { kr: kr.id, value: String(v) },
-      style: v === kr.target ? 'primary' : 'default',
-      command: checkinCommand(kr.number, v, kr.kind, lang),
-    }));
+    const quick = quickValues(kr).map(
+      (v): CardButton => ({
+        text: value(v),
+        actionId: 'kr.checkin',
+        value: { kr: kr.id, value: String(v) },
+        style: v === kr.target ? 'primary' : 'default',
+        command: checkinCommand(kr.number, v, kr.kind, lang),
+      }),
+    );
     if (quick.length) blocks.push({ type: 'actions', buttons: quick });
   }
 
   blocks.push({
     type: 'actions',
-    buttons: CONFIDENCE_CHOICES.map((c): CardButton => ({
-      text: `${t(lang, 'card.kr.setConfidence')} ${c}`,
-      actionId: 'kr.confidence',
-      value: { kr: kr.id, confidence: String(c) },
-      style: kr.confidence === c ? 'primary' : 'default',
-      // A check-in with the unchanged value carries the new confidence.
-      ...(manual ? { command: `${checkinCommand(kr.number, kr.current, kr.kind, lang)} ${lang === 'en' ? 'confidence' : '信心'} ${c}` } : {}),
-    })),
+    buttons: CONFIDENCE_CHOICES.map(
+      (c): CardButton => ({
+        text: `${t(lang, 'card.kr.setConfidence')} ${c}`,
+        actionId: 'kr.confidence',
+        value: { kr: kr.id, confidence: String(c) },
+        style: kr.confidence === c ? 'primary' : 'default',
+        // A check-in with the unchanged value carries the new confidence.
+        ...(manual
+          ? {
+              command: `${checkinCommand(kr.number, kr.current, kr.kind, lang)} ${lang === 'en' ? 'confidence' : '信心'} ${c}`,
+            }
+          : {}),
+      }),
+    ),
   });
   blocks.push({
     type: 'actions',
@@ -105,7 +120,11 @@ export function buildKrProgressCard(input: KrProgressCardInput): Card {
   }
 
   return {
-    header: { title: t(lang, 'card.kr', { number: kr.number, title: kr.title }), subtitle: objectiveTitle, color: statusColor(kr.status) },
+    header: {
+      title: t(lang, 'card.kr', { number: kr.number, title: kr.title }),
+      subtitle: objectiveTitle,
+      color: statusColor(kr.status),
+    },
     blocks,
   };
 }
@@ -120,7 +139,9 @@ export function checkinCommand(number: number, v: number, kind: KrView['kind'], 
 }
 
 function adjustCommand(number: number, lang: Locale): string {
-  return lang === 'en' ? `adjust KR${number} target <new target> because <reason>` : `调整 KR${number} 目标 <新目标> 原因 <原因>`;
+  return lang === 'en'
+    ? `adjust KR${number} target <new target> because <reason>`
+    : `调整 KR${number} 目标 <新目标> 原因 <原因>`;
 }
 
 /**

@@ -46,15 +46,23 @@ export function worstStatus(statuses: readonly TrackStatus[]): TrackStatus | und
 }
 
 /** Orders items most urgent first, then least progress first. */
-export function byUrgency(a: { status: TrackStatus; progress: number }, b: { status: TrackStatus; progress: number }): number {
+export function byUrgency(
+  a: { status: TrackStatus; progress: number },
+  b: { status: TrackStatus; progress: number },
+): number {
   return STATUS_SEVERITY.indexOf(a.status) - STATUS_SEVERITY.indexOf(b.status) || a.progress - b.progress;
 }
 
 export function statusColor(status: TrackStatus | undefined): CardColor {
   switch (status) {
-    case 'on_track': case 'done': return 'green';
-    case 'at_risk': return 'orange';
-    case 'off_track': return 'red';
-    default: return 'blue';
+    case 'on_track':
+    case 'done':
+      return 'green';
+    case 'at_risk':
+      return 'orange';
+    case 'off_track':
+      return 'red';
+    default:
+      return 'blue';
   }
 }

@@ -12,23 +12,54 @@ const now = '2025-07-11T02:00:00Z';
 
 function kr(number: number, overrides: Partial<KrView> = {}): KrView {
   return {
-    number, id: `kr_${number}`, title: `KR 标题 ${number}`, kind: 'number', start: 0, target: 20, current: 9, unit: '次',
-    direction: 'up', progress: 0.45, status: 'on_track', confidence: null, lastCheckInAt: null, ...overrides,
+    number,
+    id: `kr_${number}`,
+    title: `KR 标题 ${number}`,
+    kind: 'number',
+    start: 0,
+    target: 20,
+    current: 9,
+    unit: '次',
+    direction: 'up',
+    progress: 0.45,
+    status: 'on_track',
+    confidence: null,
+    lastCheckInAt: null,
+    ...overrides,
   };
 }
 
 function objectives(): ObjectiveView[] {
   return [
     {
-      id: 'o1', title: '提升学员续费', progress: 0.41, status: 'at_risk', parentTitle: '学员续费率提升至68%',
+      id: 'o1',
+      title: '提升学员续费',
+      progress: 0.41,
+      status: 'at_risk',
+      parentTitle: '学员续费率提升至68%',
       keyResults: [
         kr(1, { title: '家访次数', confidence: 6, lastCheckInAt: '2025-07-08T02:00:00Z', status: 'at_risk' }),
         kr(2, { title: '续费率', kind: 'percent', start: 60, target: 68, current: 63, unit: '%', progress: 0.375 }),
       ],
     },
     {
-      id: 'o2', title: '上线新官网', progress: 0, status: 'not_started', parentTitle: null,
-      keyResults: [kr(3, { title: '官网上线', kind: 'boolean', start: 0, target: 1, current: 0, unit: null, progress: 0, status: 'not_started' })],
+      id: 'o2',
+      title: '上线新官网',
+      progress: 0,
+      status: 'not_started',
+      parentTitle: null,
+      keyResults: [
+        kr(3, {
+          title: '官网上线',
+          kind: 'boolean',
+          start: 0,
+          target: 1,
+          current: 0,
+          unit: null,
+          progress: 0,
+          status: 'not_started',
+        }),
+      ],
     },
   ];
 }
@@ -64,7 +95,9 @@ describe('buildMyOkrsCard', () => {
   });
 
   it('has one button per KR that opens its card', () => {
-    expect(cardButtons(card)).toEqual([1, 2, 3].map((n) => ({ text: `更新 KR${n}`, actionId: 'kr.open', value: { kr: `kr_${n}` } })));
+    expect(cardButtons(card)).toEqual(
+      [1, 2, 3].map((n) => ({ text: `更新 KR${n}`, actionId: 'kr.open', value: { kr: `kr_${n}` } })),
+    );
   });
 
   it('ends with a hint the parser understands', () => {
@@ -74,7 +107,15 @@ describe('buildMyOkrsCard', () => {
   });
 
   it('drops the per-KR buttons when there are too many KRs', () => {
-    const many: ObjectiveView[] = [{ id: 'o', title: 'O', progress: 0.5, status: 'on_track', keyResults: Array.from({ length: MAX_KR_BUTTONS + 1 }, (_, i) => kr(i + 1)) }];
+    const many: ObjectiveView[] = [
+      {
+        id: 'o',
+        title: 'O',
+        progress: 0.5,
+        status: 'on_track',
+        keyResults: Array.from({ length: MAX_KR_BUTTONS + 1 }, (_, i) => kr(i + 1)),
+      },
+    ];
     const big = buildMyOkrsCard({ person: zh, cycle, objectives: many });
     expect(cardButtons(big)).toEqual([]);
     expect(blocksOf(big.blocks, 'progress')).toHaveLength(MAX_KR_BUTTONS + 1);
@@ -90,7 +131,9 @@ describe('buildMyOkrsCard', () => {
     const empty = buildMyOkrsCard({ person: zh, cycle, objectives: [] });
     expect(empty.header).toEqual({ title: '张三的 OKR', subtitle: '2025 Q3 · 整体进度 0%', color: 'blue' });
     expect(blocksOf(empty.blocks, 'markdown')[0].text).toContain('新目标');
-    expect(cardButtons(empty)).toEqual([{ text: '新建目标', actionId: 'objective.new', value: {}, style: 'primary', command: '新目标' }]);
+    expect(cardButtons(empty)).toEqual([
+      { text: '新建目标', actionId: 'objective.new', value: {}, style: 'primary', command: '新目标' },
+    ]);
     expect(parseCommand('新目标')).toEqual({ type: 'new_objective' });
   });
 
@@ -98,7 +141,9 @@ describe('buildMyOkrsCard', () => {
     const card = buildMyOkrsCard({ person: en, cycle, objectives: objectives(), now });
     expect(card.header.title).toBe("Zhang San's OKRs");
     expect(card.header.subtitle).toBe('2025 Q3 · overall 21%');
-    expect(blocksOf(card.blocks, 'markdown')[0].text).toBe('**O1 提升学员续费**\nAt risk · 41%\n↑ Aligned to: 学员续费率提升至68%');
+    expect(blocksOf(card.blocks, 'markdown')[0].text).toBe(
+      '**O1 提升学员续费**\nAt risk · 41%\n↑ Aligned to: 学员续费率提升至68%',
+    );
     expect(blocksOf(card.blocks, 'progress')[0].detail).toBe('9次 / 20次 · confidence 6 · updated 3 days ago');
     expect(card.blocks.at(-1)).toEqual({ type: 'note', text: 'Reply KR1 11 confidence 7 to update progress' });
     const empty = buildMyOkrsCard({ person: en, cycle, objectives: [] });

@@ -33,7 +33,10 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
     return {
       header: { ...header, color: 'blue' },
       blocks: [
-        { type: 'markdown', text: `${t(lang, 'card.myOkrs.empty', { cycle: cycle.name })}\n${t(lang, 'card.myOkrs.emptyHint')}` },
+        {
+          type: 'markdown',
+          text: `${t(lang, 'card.myOkrs.empty', { cycle: cycle.name })}\n${t(lang, 'card.myOkrs.emptyHint')}`,
+        },
         {
           type: 'actions',
           buttons: [
@@ -95,10 +98,16 @@ function krDetail(kr: KrView, lang: PersonView['locale'], now: string | undefine
   const parts = [
     kr.kind === 'boolean'
       ? formatValue(kr.current, kr, lang)
-      : t(lang, 'card.krDetail', { current: formatValue(kr.current, kr, lang), target: formatValue(kr.target, kr, lang) }),
+      : t(lang, 'card.krDetail', {
+          current: formatValue(kr.current, kr, lang),
+          target: formatValue(kr.target, kr, lang),
+        }),
   ];
   if (kr.confidence != null) parts.push(t(lang, 'card.confidence', { confidence: kr.confidence }));
-  parts.push(kr.lastCheckInAt ? t(lang, 'card.lastCheckIn', { when: formatRelative(kr.lastCheckInAt, now, lang) }) : t(lang, 'card.neverCheckedIn'));
+  parts.push(
+    kr.lastCheckInAt
+      ? t(lang, 'card.lastCheckIn', { when: formatRelative(kr.lastCheckInAt, now, lang) })
+      : t(lang, 'card.neverCheckedIn'),
+  );
   return parts.join(' · ');
 }
-

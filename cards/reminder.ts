@@ -35,12 +35,26 @@ export function buildReminderCard(input: ReminderInput): Card {
   const { locale } = input;
   const blocks: CardBlock[] = [{ type: 'markdown', text: jt(locale, 'reminder.intro', { name: input.name }) }];
   for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
-    blocks.push({ type: 'progress', label: `KR${kr.number} ${kr.title}`, percent: Math.round(kr.progress * 100), status: kr.status, detail: jt(locale, `status.${kr.status}`) });
+    blocks.push({
+      type: 'progress',
+      label: `KR${kr.number} ${kr.title}`,
+      percent: Math.round(kr.progress * 100),
+      status: kr.status,
+      detail: jt(locale, `status.${kr.status}`),
+    });
     blocks.push({ type: 'actions', buttons: quickButtons(kr, locale) });
   }
-  if (input.krs.length > MAX_REMINDER_KRS) blocks.push({ type: 'note', text: jt(locale, 'reminder.more', { count: input.krs.length - MAX_REMINDER_KRS }) });
+  if (input.krs.length > MAX_REMINDER_KRS)
+    blocks.push({ type: 'note', text: jt(locale, 'reminder.more', { count: input.krs.length - MAX_REMINDER_KRS }) });
   blocks.push({ type: 'note', text: jt(locale, 'reminder.footer', { cap: input.cap }) });
-  return { header: { title: jt(locale, 'reminder.title'), subtitle: jt(locale, 'reminder.subtitle', { cycle: input.cycleName }), color: 'orange' }, blocks };
+  return {
+    header: {
+      title: jt(locale, 'reminder.title'),
+      subtitle: jt(locale, 'reminder.subtitle', { cycle: input.cycleName }),
+      color: 'orange',
+    },
+    blocks,
+  };
 }
 
 function display(value: number, unit: string | null): string {
@@ -50,8 +64,12 @@ function display(value: number, unit: string | null): string {
 
 /** Keep the current value (a check-in that says "no change"), one step of 10% of the range, or done. */
 export function quickButtons(kr: ReminderKr, locale: Locale): CardButton[] {
-  const button = (text: string, value: number, style: CardButton['style'] = 'default'): CardButton =>
-    ({ text, actionId: 'kr.checkin', value: { kr: kr.id, value: String(value) }, style });
+  const button = (text: string, value: number, style: CardButton['style'] = 'default'): CardButton => ({
+    text,
+    actionId: 'kr.checkin',
+    value: { kr: kr.id, value: String(value) },
+    style,
+  });
   const buttons = [button(jt(locale, 'reminder.keep', { value: display(kr.current, kr.unit) }), kr.current)];
   if (kr.kind === 'boolean') {
     if (kr.current < 1) buttons.push(button(jt(locale, 'reminder.done'), 1, 'primary'));
@@ -63,7 +81,8 @@ export function quickButtons(kr: ReminderKr, locale: Locale): CardButton[] {
     if (kr.kind === 'milestone') step = Math.min(kr.target, Math.trunc(kr.current) + 1);
     const rounded = Math.round(step * 100) / 100;
     const progress = (rounded - kr.start) / range;
-    if (rounded !== kr.current && progress < 1) buttons.push(button(jt(locale, 'reminder.step', { percent: pct(progress) }), rounded, 'primary'));
+    if (rounded !== kr.current && progress < 1)
+      buttons.push(button(jt(locale, 'reminder.step', { percent: pct(progress) }), rounded, 'primary'));
     buttons.push(button(jt(locale, 'reminder.done'), kr.target));
   }
   return buttons;

@@ -17,8 +17,18 @@ export interface SuggestionCardInput {
 export function buildSuggestionCard(input: SuggestionCardInput): Card {
   const { locale } = input;
   const blocks: CardBlock[] = [
-    { type: 'markdown', text: t(locale, 'rules.suggestion.intro', { name: input.personName, condition: conditionText(locale, input.condition), values: valuesText(locale, input.condition.period, input.values) }) },
-    { type: 'markdown', text: `${t(locale, 'rules.suggestion.heading')}\n${input.suggestion ?? t(locale, 'rules.suggestion.default')}` },
+    {
+      type: 'markdown',
+      text: t(locale, 'rules.suggestion.intro', {
+        name: input.personName,
+        condition: conditionText(locale, input.condition),
+        values: valuesText(locale, input.condition.period, input.values),
+      }),
+    },
+    {
+      type: 'markdown',
+      text: `${t(locale, 'rules.suggestion.heading')}\n${input.suggestion ?? t(locale, 'rules.suggestion.default')}`,
+    },
     { type: 'note', text: t(locale, 'rules.suggestion.footer') },
   ];
   return { header: { title: t(locale, 'rules.suggestion.title', { rule: input.ruleName }), color: 'orange' }, blocks };
@@ -38,8 +48,26 @@ export function buildCheckInTaskCard(input: CheckInTaskCardInput): Card {
   return {
     header: { title: t(locale, 'rules.checkin.title'), color: 'blue' },
     blocks: [
-      { type: 'markdown', text: t(locale, 'rules.checkin.body', { name: input.personName, rule: input.ruleName, condition: conditionText(locale, input.condition) }) },
-      { type: 'actions', buttons: [{ text: t(locale, 'help.myOkrsButton'), actionId: 'okrs.mine', value: {}, style: 'primary', command: en ? 'my okrs' : '我的OKR' }] },
+      {
+        type: 'markdown',
+        text: t(locale, 'rules.checkin.body', {
+          name: input.personName,
+          rule: input.ruleName,
+          condition: conditionText(locale, input.condition),
+        }),
+      },
+      {
+        type: 'actions',
+        buttons: [
+          {
+            text: t(locale, 'help.myOkrsButton'),
+            actionId: 'okrs.mine',
+            value: {},
+            style: 'primary',
+            command: en ? 'my okrs' : '我的OKR',
+          },
+        ],
+      },
     ],
   };
 }

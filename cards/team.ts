@@ -33,15 +33,31 @@ export function buildTeamCard({ manager, cycle, members, pendingApprovals }: Tea
     const avg = members.reduce((s, m) => s + m.progress, 0) / members.length;
     blocks.push({ type: 'progress', label: t(locale, 'team.average'), percent: Math.round(avg * 100), status: worst });
     for (const m of sorted) {
-      blocks.push({ type: 'progress', label: m.name, percent: Math.round(m.progress * 100), status: m.status, detail: t(locale, `status.${m.status}`) });
+      blocks.push({
+        type: 'progress',
+        label: m.name,
+        percent: Math.round(m.progress * 100),
+        status: m.status,
+        detail: t(locale, `status.${m.status}`),
+      });
     }
     const missing = members.filter((m) => !m.checkedInThisWeek).map((m) => m.name);
     blocks.push({ type: 'divider' });
-    blocks.push({ type: 'markdown', text: missing.length ? t(locale, 'team.notCheckedIn', { names: missing.join('、') }) : t(locale, 'team.allCheckedIn') });
+    blocks.push({
+      type: 'markdown',
+      text: missing.length
+        ? t(locale, 'team.notCheckedIn', { names: missing.join('、') })
+        : t(locale, 'team.allCheckedIn'),
+    });
   }
-  if (pendingApprovals > 0) blocks.push({ type: 'note', text: t(locale, 'team.pendingApprovals', { count: pendingApprovals }) });
+  if (pendingApprovals > 0)
+    blocks.push({ type: 'note', text: t(locale, 'team.pendingApprovals', { count: pendingApprovals }) });
   return {
-    header: { title: t(locale, 'team.title', { cycle: cycle.name }), subtitle: t(locale, 'team.subtitle', { count: members.length }), color: statusColor(worst) },
+    header: {
+      title: t(locale, 'team.title', { cycle: cycle.name }),
+      subtitle: t(locale, 'team.subtitle', { count: members.length }),
+      color: statusColor(worst),
+    },
     blocks,
   };
 }

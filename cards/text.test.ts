@@ -11,7 +11,13 @@ describe('cardToText', () => {
         { type: 'progress', label: 'KR1 家访次数', percent: 45, status: 'at_risk', detail: '9次 / 20次' },
         { type: 'progress', label: 'KR2 续费率', percent: 120, status: 'done' },
         { type: 'progress', label: 'KR3', percent: 0 },
-        { type: 'fields', fields: [{ label: '状态', value: '有风险' }, { label: '信心', value: '6/10' }] },
+        {
+          type: 'fields',
+          fields: [
+            { label: '状态', value: '有风险' },
+            { label: '信心', value: '6/10' },
+          ],
+        },
         { type: 'divider' },
         {
           type: 'actions',

@@ -17,7 +17,10 @@ export function cardToText(card: Card): string {
   const head = [`【${card.header.title}】`];
   if (card.header.subtitle) head.push(card.header.subtitle);
   const parts = [head.join('\n'), ...card.blocks.map(blockToText).filter((s) => s !== '')];
-  return parts.join('\n\n').replace(/\n{3,}/g, '\n\n').trim();
+  return parts
+    .join('\n\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function blockToText(block: CardBlock): string {

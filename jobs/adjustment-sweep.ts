@@ -13,7 +13,10 @@ export const adjustmentSweep: JobDefinition = {
   catchUpMs: 3_600_000,
   global: true,
   async run(ctx) {
-    if (ctx.dryRun) { ctx.log('dry run: would sweep pending adjustments'); return; }
+    if (ctx.dryRun) {
+      ctx.log('dry run: would sweep pending adjustments');
+      return;
+    }
     const result = await sweepAdjustments(ctx.services, ctx.now);
     ctx.stats.reminded = result.reminded;
     ctx.stats.expired = result.expired;

@@ -40,59 +40,118 @@ async function runReminders(ctx: JobContext): Promise<void> {
   const { org, unit } = ctx;
   const today = localDate(ctx.now, unit.timeZone);
   const cycle = await resolveCycle(store, org.id, undefined, today);
-  if (!cycle) { ctx.stats.noCycle = 1; return; }
+  if (!cycle) {
+    ctx.stats.noCycle = 1;
+    return;
+  }
   const cap = effectiveSettings(org.settings).reminderCapPerWeek;
   const week = isoWeekKey(ctx.slot, unit.timeZone);
   const since = weekStart(ctx.slot, unit.timeZone).toISOString();
   const expected = expectedPace(cycle, ctx.now, unit.timeZone);
   const teamsById = new Map((await allTeams(store, org.id)).map((t) => [t.id, t]));
-  const everyone = (await allPeople(store, org.id)).filter((p) => personZone(p, p.teamId ? teamsById.get(p.teamId) : undefined, ctx.orgTimeZone) === unit.timeZone);
+  const everyone = (await allPeople(store, org.id)).filter(
+    (p) => personZone(p, p.teamId ? teamsById.get(p.teamId) : undefined, ctx.orgTimeZone) === unit.timeZone,
+  );
   const byId = new Map(everyone.map((p) => [p.id, p]));
-  const count = (key: string) => { ctx.stats[key] = (ctx.stats[key] ?? 0) + 1; };
+  const count = (key: string) => {
+    ctx.stats[key] = (ctx.stats[key] ?? 0) + 1;
+  };
 
-  await ctx.fanOut(everyone.map((p) => p.id), async (batch) => {
-    const candidates = batch.map((id) => byId.get(id)!).filter((p) => {
-      if (p.pausedUntil && p.pausedUntil >= today) { count('onLeave'); return false; }
-      return true;
-    });
-    if (!candidates.length) return [];
-    const ids = candidates.map((p) => p.id);
-    const owned = await store.db.select().from(objectives).where(and(
-      eq(objectives.orgId, org.id), eq(objectives.cycleId, cycle.id), eq(objectives.status, 'active'),
-      eq(objectives.ownerType, 'person'), inArray(objectives.ownerPersonId, ids),
-    )).orderBy(asc(objectives.position), asc(objectives.createdAt), asc(objectives.id));
-    const krs = await keyResultsOf(store, owned.map((o) => o.id), { activeOnly: true });
-    const objectivesOf = new Map<string, Objective[]>();
-    for (const o of owned) objectivesOf.set(o.ownerPersonId!, [...(objectivesOf.get(o.ownerPersonId!) ?? []), o]);
-    const subjects = ids.map((id) => reminderSubject(id, week));
-    const sent = await store.db.select({ subject: outbox.subject }).from(outbox)
-      .where(and(inArray(outbox.subject, subjects), ne(outbox.status, 'failed')));
-    const sentCount = new Map<string, number>();
-    for (const r of sent) sentCount.set(r.subject!, (sentCount.get(r.subject!) ?? 0) + 1);
-    const identities = await loadIdentities(store, ids);
+  await ctx.fanOut(
+    everyone.map((p) => p.id),
+    async (batch) => {
+      const candidates = batch
+        .map((id) => byId.get(id)!)
+        .filter((p) => {
+          if (p.pausedUntil && p.pausedUntil >= today) {
+            count('onLeave');
+            return false;
+          }
+          return true;
+        });
+      if (!candidates.length) return [];
+      const ids = candidates.map((p) => p.id);
+      const owned = await store.db
+        .select()
+        .from(objectives)
+        .where(
+          and(
+            eq(objectives.orgId, org.id),
+            eq(objectives.cycleId, cycle.id),
+            eq(objectives.status, 'active'),
+            eq(objectives.ownerType, 'person'),
+            inArray(objectives.ownerPersonId, ids),
+          ),
+        )
+        .orderBy(asc(objectives.position), asc(objectives.createdAt), asc(objectives.id));
+      const krs = await keyResultsOf(
+        store,
+        owned.map((o) => o.id),
+        { activeOnly: true },
+      );
+      const objectivesOf = new Map<string, Objective[]>();
+      for (const o of owned) objectivesOf.set(o.ownerPersonId!, [...(objectivesOf.get(o.ownerPersonId!) ?? []), o]);
+      const subjects = ids.map((id) => reminderSubject(id, week));
+      const sent = await store.db
+        .select({ subject: outbox.subject })
+        .from(outbox)
+        .where(and(inArray(outbox.subject, subjects), ne(outbox.status, 'failed')));
+      const sentCount = new Map<string, number>();
+      for (const r of sent) sentCount.set(r.subject!, (sentCount.get(r.subject!) ?? 0) + 1);
+      const identities = await loadIdentities(store, ids);
 
-    const messages: JobMessage[] = [];
-    for (const person of candidates) {
-      // Numbered like the person's "my OKRs" card; only manual KRs are shown.
-      const all = (objectivesOf.get(person.id) ?? []).flatMap((o) => krs.get(o.id) ?? []).map((kr, i) => ({ kr, number: i + 1 }));
-      const manual = all.filter(({ kr }) => kr.progressMode === 'manual');
-      if (!manual.length) { count('noManualKrs'); continue; }
-      if (manual.some(({ kr }) => kr.lastCheckInAt && kr.lastCheckInAt >= since)) { count('checkedIn'); continue; }
-      const subject = reminderSubject(person.id, week);
-      if ((sentCount.get(subject) ?? 0) >= cap) { count('capped'); continue; }
-      const to = personAddress(identities, person.id, adapters);
-      if (!to) { count('unreachable'); continue; }
-      const views: ReminderKr[] = manual.map(({ kr, number }) => {
-        const progress = krProgress(kr).progress;
-        return {
-          id: kr.id, number, title: kr.title, kind: kr.kind, start: kr.startValue, target: kr.targetValue, current: kr.currentValue, unit: kr.unit,
-          progress, status: trackStatus({ progress, expected, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt }),
-        };
-      });
-      const card = buildReminderCard({ name: person.name, locale: person.locale, cycleName: cycle.name, krs: views, cap });
-      messages.push({ key: `person:${person.id}`, to, message: { card }, subject });
-      count('reminders');
-    }
-    return messages;
-  }, { batchSize: 100 });
+      const messages: JobMessage[] = [];
+      for (const person of candidates) {
+        // Numbered like the person's "my OKRs" card; only manual KRs are shown.
+        const all = (objectivesOf.get(person.id) ?? [])
+          .flatMap((o) => krs.get(o.id) ?? [])
+          .map((kr, i) => ({ kr, number: i + 1 }));
+        const manual = all.filter(({ kr }) => kr.progressMode === 'manual');
+        if (!manual.length) {
+          count('noManualKrs');
+          continue;
+        }
+        if (manual.some(({ kr }) => kr.lastCheckInAt && kr.lastCheckInAt >= since)) {
+          count('checkedIn');
+          continue;
+        }
+        const subject = reminderSubject(person.id, week);
+        if ((sentCount.get(subject) ?? 0) >= cap) {
+          count('capped');
+          continue;
+        }
+        const to = personAddress(identities, person.id, adapters);
+        if (!to) {
+          count('unreachable');
+          continue;
+        }
+        const views: ReminderKr[] = manual.map(({ kr, number }) => {
+          const progress = krProgress(kr).progress;
+          return {
+            id: kr.id,
+            number,
+            title: kr.title,
+            kind: kr.kind,
+            start: kr.startValue,
+            target: kr.targetValue,
+            current: kr.currentValue,
+            unit: kr.unit,
+            progress,
+            status: trackStatus({ progress, expected, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt }),
+          };
+        });
+        const card = buildReminderCard({
+          name: person.name,
+          locale: person.locale,
+          cycleName: cycle.name,
+          krs: views,
+          cap,
+        });
+        messages.push({ key: `person:${person.id}`, to, message: { card }, subject });
+        count('reminders');
+      }
+      return messages;
+    },
+    { batchSize: 100 },
+  );
 }

@@ -24,7 +24,7 @@ const MOVERS = 3;
 async function chunked<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const unique = [...new Set(ids)];
   const out: T[] = [];
-  for (let i = 0; i < unique.length; i += CHUNK) out.push(...await read(unique.slice(i, i + CHUNK)));
+  for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await read(unique.slice(i, i + CHUNK))));
   return out;
 }
 
@@ -45,32 +45,80 @@ export interface TeamDigestData {
   manager: Person | undefined;
 }
 
-interface Pair { now: number; start: number }
+interface Pair {
+  now: number;
+  start: number;
+}
 
-export async function computeTeamDigests(store: Store, orgId: string, cycle: Cycle, teamList: Team[], window: DigestWindow): Promise<TeamDigestData[]> {
+export async function computeTeamDigests(
+  store: Store,
+  orgId: string,
+  cycle: Cycle,
+  teamList: Team[],
+  window: DigestWindow,
+): Promise<TeamDigestData[]> {
   const teamIds = teamList.map((t) => t.id);
-  const members = await chunked(teamIds, (c) => store.db.select().from(people).where(and(eq(people.orgId, orgId), inArray(people.teamId, c))));
+  const members = await chunked(teamIds, (c) =>
+    store.db
+      .select()
+      .from(people)
+      .where(and(eq(people.orgId, orgId), inArray(people.teamId, c))),
+  );
   const memberIds = members.map((m) => m.id);
   const knownPeople = new Map(members.map((p) => [p.id, p]));
   const missingManagers = teamList.map((t) => t.managerId).filter((id): id is string => !!id && !knownPeople.has(id));
-  for (const m of await chunked(missingManagers, (c) => store.db.select().from(people).where(and(eq(people.orgId, orgId), inArray(people.id, c))))) knownPeople.set(m.id, m);
+  for (const m of await chunked(missingManagers, (c) =>
+    store.db
+      .select()
+      .from(people)
+      .where(and(eq(people.orgId, orgId), inArray(people.id, c))),
+  ))
+    knownPeople.set(m.id, m);
 
   const active = and(eq(objectives.orgId, orgId), eq(objectives.cycleId, cycle.id), eq(objectives.status, 'active'));
-  const personObjectives = await chunked(memberIds, (c) => store.db.select().from(objectives)
-    .where(and(active, eq(objectives.ownerType, 'person'), inArray(objectives.ownerPersonId, c))).orderBy(asc(objectives.position), asc(objectives.createdAt)));
-  const teamObjectives = await chunked(teamIds, (c) => store.db.select().from(objectives)
-    .where(and(active, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, c))).orderBy(asc(objectives.position), asc(objectives.createdAt)));
-  const krsByObjective = await keyResultsOf(store, [...personObjectives, ...teamObjectives].map((o) => o.id), { activeOnly: true });
+  const personObjectives = await chunked(memberIds, (c) =>
+    store.db
+      .select()
+      .from(objectives)
+      .where(and(active, eq(objectives.ownerType, 'person'), inArray(objectives.ownerPersonId, c)))
+      .orderBy(asc(objectives.position), asc(objectives.createdAt)),
+  );
+  const teamObjectives = await chunked(teamIds, (c) =>
+    store.db
+      .select()
+      .from(objectives)
+      .where(and(active, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, c)))
+      .orderBy(asc(objectives.position), asc(objectives.createdAt)),
+  );
+  const krsByObjective = await keyResultsOf(
+    store,
+    [...personObjectives, ...teamObjectives].map((o) => o.id),
+    { activeOnly: true },
+  );
 
   // One level of roll-up for 'children' KRs, as the chat views do.
-  const childParents = [...krsByObjective.values()].flat().filter((k) => k.progressMode === 'children').map((k) => k.id);
+  const childParents = [...krsByObjective.values()]
+    .flat()
+    .filter((k) => k.progressMode === 'children')
+    .map((k) => k.id);
   const childObjectives = (await objectivesAlignedTo(store, orgId, childParents)).filter((o) => o.status === 'active');
-  const childKrs = await keyResultsOf(store, childObjectives.map((o) => o.id), { activeOnly: true });
+  const childKrs = await keyResultsOf(
+    store,
+    childObjectives.map((o) => o.id),
+    { activeOnly: true },
+  );
 
   const allKrs = [...krsByObjective.values(), ...childKrs.values()].flat();
   const windowIso = window.start.toISOString();
-  const windowCheckIns = await chunked(allKrs.map((k) => k.id), (c) => store.db.select().from(checkIns)
-    .where(and(inArray(checkIns.keyResultId, c), gte(checkIns.createdAt, windowIso))).orderBy(asc(checkIns.createdAt)));
+  const windowCheckIns = await chunked(
+    allKrs.map((k) => k.id),
+    (c) =>
+      store.db
+        .select()
+        .from(checkIns)
+        .where(and(inArray(checkIns.keyResultId, c), gte(checkIns.createdAt, windowIso)))
+        .orderBy(asc(checkIns.createdAt)),
+  );
   const firstInWindow = new Map<string, CheckIn>();
   const authorsInWindow = new Set<string>();
   for (const ci of windowCheckIns) {
@@ -79,14 +127,22 @@ export async function computeTeamDigests(store: Store, orgId: string, cycle: Cyc
   }
   const valueAtStart = new Map<string, number>();
   for (const [krId, first] of firstInWindow) {
-    if (first.previousValue != null) { valueAtStart.set(krId, first.previousValue); continue; }
-    const [before] = await store.db.select({ value: checkIns.value }).from(checkIns)
-      .where(and(eq(checkIns.keyResultId, krId), lt(checkIns.createdAt, windowIso))).orderBy(desc(checkIns.createdAt)).limit(1);
+    if (first.previousValue != null) {
+      valueAtStart.set(krId, first.previousValue);
+      continue;
+    }
+    const [before] = await store.db
+      .select({ value: checkIns.value })
+      .from(checkIns)
+      .where(and(eq(checkIns.keyResultId, krId), lt(checkIns.createdAt, windowIso)))
+      .orderBy(desc(checkIns.createdAt))
+      .limit(1);
     if (before) valueAtStart.set(krId, before.value);
   }
 
   const childrenByParent = new Map<string, Objective[]>();
-  for (const o of childObjectives) childrenByParent.set(o.parentKrId!, [...(childrenByParent.get(o.parentKrId!) ?? []), o]);
+  for (const o of childObjectives)
+    childrenByParent.set(o.parentKrId!, [...(childrenByParent.get(o.parentKrId!) ?? []), o]);
   const expected = expectedPace(cycle, window.now, window.timeZone);
   const pairs = new Map<string, Pair>();
 
@@ -118,23 +174,37 @@ export async function computeTeamDigests(store: Store, orgId: string, cycle: Cyc
   };
   const status = (progress: number, list: KeyResult[]): TrackStatus => {
     const confidences = list.map((k) => k.confidence).filter((c): c is number => c != null);
-    return trackStatus({ progress, expected, confidence: confidences.length ? Math.min(...confidences) : null, hasCheckIn: list.some((k) => k.lastCheckInAt) });
+    return trackStatus({
+      progress,
+      expected,
+      confidence: confidences.length ? Math.min(...confidences) : null,
+      hasCheckIn: list.some((k) => k.lastCheckInAt),
+    });
   };
 
-  const pending = await chunked(memberIds, (c) => store.db.select().from(adjustments)
-    .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending'), inArray(adjustments.requesterId, c))).orderBy(asc(adjustments.createdAt)));
+  const pending = await chunked(memberIds, (c) =>
+    store.db
+      .select()
+      .from(adjustments)
+      .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending'), inArray(adjustments.requesterId, c)))
+      .orderBy(asc(adjustments.createdAt)),
+  );
   const pendingByRequester = new Map<string, Adjustment[]>();
   for (const a of pending) pendingByRequester.set(a.requesterId, [...(pendingByRequester.get(a.requesterId) ?? []), a]);
 
   const membersByTeam = new Map<string, Person[]>();
   for (const m of members) membersByTeam.set(m.teamId!, [...(membersByTeam.get(m.teamId!) ?? []), m]);
   const objectivesByPerson = new Map<string, Objective[]>();
-  for (const o of personObjectives) objectivesByPerson.set(o.ownerPersonId!, [...(objectivesByPerson.get(o.ownerPersonId!) ?? []), o]);
+  for (const o of personObjectives)
+    objectivesByPerson.set(o.ownerPersonId!, [...(objectivesByPerson.get(o.ownerPersonId!) ?? []), o]);
   const objectivesByTeam = new Map<string, Objective[]>();
-  for (const o of teamObjectives) objectivesByTeam.set(o.ownerTeamId!, [...(objectivesByTeam.get(o.ownerTeamId!) ?? []), o]);
+  for (const o of teamObjectives)
+    objectivesByTeam.set(o.ownerTeamId!, [...(objectivesByTeam.get(o.ownerTeamId!) ?? []), o]);
 
   return teamList.map((team) => {
-    const teamMembers = (membersByTeam.get(team.id) ?? []).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    const teamMembers = (membersByTeam.get(team.id) ?? []).sort(
+      (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+    );
     const movers: (DigestMover & { abs: number })[] = [];
     const addMovers = (name: string, list: KeyResult[]) => {
       for (const kr of list) {
@@ -149,7 +219,10 @@ export async function computeTeamDigests(store: Store, orgId: string, cycle: Cyc
       addMovers(team.name, list);
       const p = objectivePair(list, krPair);
       return {
-        title: o.title, progress: p.now, delta: p.now - p.start, status: status(p.now, list),
+        title: o.title,
+        progress: p.now,
+        delta: p.now - p.start,
+        status: status(p.now, list),
         keyResults: list.map((kr) => {
           const kp = krPair(kr);
           return { title: kr.title, progress: kp.now, delta: kp.now - kp.start, status: status(kp.now, [kr]) };
@@ -166,9 +239,15 @@ export async function computeTeamDigests(store: Store, orgId: string, cycle: Cyc
       const progress = mean(objectivePairs.map((p) => p.now));
       const expectedToCheckIn = ownKrs.some((k) => k.progressMode === 'manual');
       const onLeave = !!m.pausedUntil && m.pausedUntil >= window.today;
-      const checkedIn = authorsInWindow.has(m.id) || ownKrs.some((k) => !!k.lastCheckInAt && k.lastCheckInAt >= windowIso);
+      const checkedIn =
+        authorsInWindow.has(m.id) || ownKrs.some((k) => !!k.lastCheckInAt && k.lastCheckInAt >= windowIso);
       if (expectedToCheckIn && !onLeave && !checkedIn) notCheckedIn.push(m.name);
-      return { name: m.name, progress, delta: progress - mean(objectivePairs.map((p) => p.start)), status: owned.length ? status(progress, ownKrs) : 'not_started' as TrackStatus };
+      return {
+        name: m.name,
+        progress,
+        delta: progress - mean(objectivePairs.map((p) => p.start)),
+        status: owned.length ? status(progress, ownKrs) : ('not_started' as TrackStatus),
+      };
     });
 
     movers.sort((a, b) => b.abs - a.abs || a.name.localeCompare(b.name));
@@ -181,10 +260,16 @@ export async function computeTeamDigests(store: Store, orgId: string, cycle: Cyc
       members: memberViews,
       movers: movers.slice(0, MOVERS).map(({ name, title, delta }) => ({ name, title, delta })),
       notCheckedIn,
-      adjustments: teamMembers.flatMap((m) => pendingByRequester.get(m.id) ?? [])
+      adjustments: teamMembers
+        .flatMap((m) => pendingByRequester.get(m.id) ?? [])
         .map((a) => ({ requester: names.get(a.requesterId) ?? a.requesterId, kind: a.kind, reason: a.reason })),
     };
-    return { team, digest, members: teamMembers, manager: team.managerId ? knownPeople.get(team.managerId) : undefined };
+    return {
+      team,
+      digest,
+      members: teamMembers,
+      manager: team.managerId ? knownPeople.get(team.managerId) : undefined,
+    };
   });
 }
 

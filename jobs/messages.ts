@@ -77,7 +77,8 @@ const en: Record<JobMessageKey, string> = {
   'company.people': 'People',
   'company.objectives': 'Objectives',
   'company.status': '**KR status**',
-  'company.statusLine': 'on track {on_track} · at risk {at_risk} · off track {off_track} · done {done} · not started {not_started}',
+  'company.statusLine':
+    'on track {on_track} · at risk {at_risk} · off track {off_track} · done {done} · not started {not_started}',
   'company.pending': 'Pending adjustment requests: {count}',
   'reminder.title': 'Your OKRs have no update this week',
   'reminder.subtitle': '{cycle} · it takes a minute',
@@ -102,7 +103,11 @@ const en: Record<JobMessageKey, string> = {
   'list.separator': ', ',
 };
 
-export function jt(locale: Locale | string | null | undefined, key: JobMessageKey, params: Record<string, string | number> = {}): string {
+export function jt(
+  locale: Locale | string | null | undefined,
+  key: JobMessageKey,
+  params: Record<string, string | number> = {},
+): string {
   const template = locale === 'en' ? en[key] : zh[key];
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }

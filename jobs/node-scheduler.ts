@@ -13,7 +13,10 @@ export interface SchedulerOptions {
   onResults?: (results: RunResult[]) => void;
 }
 
-export function startScheduler(services: Services, options: SchedulerOptions = {}): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
+export function startScheduler(
+  services: Services,
+  options: SchedulerOptions = {},
+): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
   const log = options.log ?? ((m: string) => console.log(`[polaris] ${m}`));
   let running: Promise<unknown> = Promise.resolve();
 
@@ -21,7 +24,9 @@ export function startScheduler(services: Services, options: SchedulerOptions = {
     // Ticks queue behind each other in this process; other processes are kept out by job_runs.
     const next = running.then(async () => {
       const results = await runDueJobs(services, services.clock.now(), { cron: expression, log });
-      for (const r of results) if (r.outcome !== 'already_done') log(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
+      for (const r of results)
+        if (r.outcome !== 'already_done')
+          log(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
       options.onResults?.(results);
       if (results.some((r) => r.outcome === 'done')) services.defer(services.outbox.drain());
       return results;
@@ -31,7 +36,14 @@ export function startScheduler(services: Services, options: SchedulerOptions = {
   };
 
   const tasks: ScheduledTask[] = tickExpressions(jobs).map((expression) =>
-    cron.schedule(expression, () => { void tick(expression).catch(() => {}); }, { name: `polaris:${expression}`, noOverlap: true }));
+    cron.schedule(
+      expression,
+      () => {
+        void tick(expression).catch(() => {});
+      },
+      { name: `polaris:${expression}`, noOverlap: true },
+    ),
+  );
   if (options.runOnStart !== false) void tick().catch(() => {});
 
   return {

@@ -8,26 +8,35 @@ import type { JobMessage } from './types';
 
 /** `j_` + 44 hex chars of SHA-256: 46 characters, under Lark's 50-character uuid limit. */
 export async function jobMessageKey(job: string, orgId: string, period: string, key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${job}\u0000${orgId}\u0000${period}\u0000${key}`));
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(`${job}\u0000${orgId}\u0000${period}\u0000${key}`),
+  );
   const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `j_${hex.slice(0, 44)}`;
 }
 
-export function jobOutboxStatement(store: Store, input: { id: string; orgId: string; message: JobMessage; now: Date }): Statement {
+export function jobOutboxStatement(
+  store: Store,
+  input: { id: string; orgId: string; message: JobMessage; now: Date },
+): Statement {
   const { id, orgId, message, now } = input;
-  return store.db.insert(outbox).values({
-    id,
-    orgId,
-    platform: message.to.platform,
-    operation: 'send',
-    target: message.to as unknown as Record<string, unknown>,
-    payload: message.message as unknown as Record<string, unknown>,
-    idempotencyKey: id,
-    subject: message.subject,
-    // Same shape as src/outbox/enqueue.ts, so per-recipient rate limits see job messages too.
-    recipientKey: `${message.to.kind}:${message.to.id}`,
-    status: 'pending',
-    nextAttemptAt: now.toISOString(),
-    createdAt: now.toISOString(),
-  }).onConflictDoNothing();
+  return store.db
+    .insert(outbox)
+    .values({
+      id,
+      orgId,
+      platform: message.to.platform,
+      operation: 'send',
+      target: message.to as unknown as Record<string, unknown>,
+      payload: message.message as unknown as Record<string, unknown>,
+      idempotencyKey: id,
+      subject: message.subject,
+      // Same shape as src/outbox/enqueue.ts, so per-recipient rate limits see job messages too.
+      recipientKey: `${message.to.kind}:${message.to.id}`,
+      status: 'pending',
+      nextAttemptAt: now.toISOString(),
+      createdAt: now.toISOString(),
+    })
+    .onConflictDoNothing();
 }

@@ -15,13 +15,20 @@ export async function loadIdentities(store: Store, personIds: string[]): Promise
   const out: IdentityIndex = new Map();
   const ids = [...new Set(personIds)];
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await store.db.select().from(identities).where(inArray(identities.personId, ids.slice(i, i + 90)));
+    const rows = await store.db
+      .select()
+      .from(identities)
+      .where(inArray(identities.personId, ids.slice(i, i + 90)));
     for (const r of rows) out.set(r.personId, { ...out.get(r.personId), [r.platform]: r.platformUserId });
   }
   return out;
 }
 
-export function personAddress(index: IdentityIndex, personId: string, adapters: ReadonlyMap<string, PlatformAdapter>): Address | undefined {
+export function personAddress(
+  index: IdentityIndex,
+  personId: string,
+  adapters: ReadonlyMap<string, PlatformAdapter>,
+): Address | undefined {
   const bound = index.get(personId);
   if (!bound) return undefined;
   const platform = ORDER.find((p) => adapters.has(p) && bound[p]);
@@ -29,7 +36,11 @@ export function personAddress(index: IdentityIndex, personId: string, adapters: 
 }
 
 export function teamChatAddress(team: Team, adapters: ReadonlyMap<string, PlatformAdapter>): Address | undefined {
-  const chats: Record<Platform, string | null> = { lark: team.larkChatId, wecom: team.wecomChatId, dingtalk: team.dingtalkConversationId };
+  const chats: Record<Platform, string | null> = {
+    lark: team.larkChatId,
+    wecom: team.wecomChatId,
+    dingtalk: team.dingtalkConversationId,
+  };
   const platform = ORDER.find((p) => adapters.has(p) && chats[p]);
   return platform ? { platform, kind: 'group', id: chats[platform]! } : undefined;
 }

@@ -60,15 +60,24 @@ export interface TickOptions extends RunOptions {
 
 /** Every (job, org, zone) whose latest local slot has passed and has no finished run for its period. */
 export async function runDueJobs(services: Services, now: Date, options: TickOptions = {}): Promise<RunResult[]> {
-  const selected = jobs.filter((j) => (!options.cron || j.tick === options.cron) && (!options.jobNames || options.jobNames.includes(j.name)));
+  const selected = jobs.filter(
+    (j) => (!options.cron || j.tick === options.cron) && (!options.jobNames || options.jobNames.includes(j.name)),
+  );
   if (!selected.length) return [];
-  const orgs = (await services.store.db.select().from(organizations)).filter((o) => !options.orgIds || options.orgIds.includes(o.id) || options.orgIds.includes(o.slug));
+  const orgs = (await services.store.db.select().from(organizations)).filter(
+    (o) => !options.orgIds || options.orgIds.includes(o.id) || options.orgIds.includes(o.slug),
+  );
   const results: RunResult[] = [];
   for (const job of selected) {
     if (job.global) {
       const zone = pickTimezone(services.config.defaultTimezone);
       const due = dueSlot({ cron: job.schedule, period: job.period, catchUpMs: job.catchUpMs }, zone, now);
-      if (due) results.push(await safely(job, GLOBAL_ORG, due, () => runJobUnit(services, job, GLOBAL_ORG, { timeZone: zone, isOrgZone: true }, due, zone, options)));
+      if (due)
+        results.push(
+          await safely(job, GLOBAL_ORG, due, () =>
+            runJobUnit(services, job, GLOBAL_ORG, { timeZone: zone, isOrgZone: true }, due, zone, options),
+          ),
+        );
       continue;
     }
     for (const org of orgs) {
@@ -87,16 +96,32 @@ export async function runDueJobs(services: Services, now: Date, options: TickOpt
 }
 
 /** Run a job now for every zone of the given orgs (all when none), as if its slot were `now`. */
-export async function runJobNow(services: Services, name: string, options: RunOptions & { orgIds?: string[]; now?: Date } = {}): Promise<RunResult[]> {
+export async function runJobNow(
+  services: Services,
+  name: string,
+  options: RunOptions & { orgIds?: string[]; now?: Date } = {},
+): Promise<RunResult[]> {
   const job = findJob(name);
   if (!job) throw new Error(`Unknown job "${name}". Jobs: ${jobs.map((j) => j.name).join(', ')}`);
   const now = options.now ?? services.clock.now();
   if (job.global) {
     const zone = pickTimezone(services.config.defaultTimezone);
-    return [await runJobUnit(services, job, GLOBAL_ORG, { timeZone: zone, isOrgZone: true }, { slot: now, period: periodKey(job.period, now, zone) }, zone, options)];
+    return [
+      await runJobUnit(
+        services,
+        job,
+        GLOBAL_ORG,
+        { timeZone: zone, isOrgZone: true },
+        { slot: now, period: periodKey(job.period, now, zone) },
+        zone,
+        options,
+      ),
+    ];
   }
   const all = await services.store.db.select().from(organizations);
-  const orgs = options.orgIds ? all.filter((o) => options.orgIds!.includes(o.id) || options.orgIds!.includes(o.slug)) : all;
+  const orgs = options.orgIds
+    ? all.filter((o) => options.orgIds!.includes(o.id) || options.orgIds!.includes(o.slug))
+    : all;
   if (options.orgIds && !orgs.length) throw new Error(`No organisation matches ${options.orgIds.join(', ')}`);
   const results: RunResult[] = [];
   for (const org of orgs) {
@@ -111,12 +136,24 @@ export async function runJobNow(services: Services, name: string, options: RunOp
 }
 
 /** One org's failure (a bug, a bad row) must not stop the other orgs' jobs. */
-async function safely(job: JobDefinition, org: Organization, due: DueSlot, run: () => Promise<RunResult>): Promise<RunResult> {
+async function safely(
+  job: JobDefinition,
+  org: Organization,
+  due: DueSlot,
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
   try {
     return await run();
   } catch (error) {
     console.error(`[polaris] job ${job.name} for ${org.slug} (${due.period}) failed`, error);
-    return { job: job.name, orgId: org.id, period: due.period, outcome: 'failed', stats: {}, error: error instanceof Error ? error.message : String(error) };
+    return {
+      job: job.name,
+      orgId: org.id,
+      period: due.period,
+      outcome: 'failed',
+      stats: {},
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 

@@ -14,9 +14,18 @@ export const rulesEvaluate: JobDefinition = {
   period: 'hour',
   catchUpMs: 3_600_000,
   async run(ctx) {
-    if (ctx.dryRun) { ctx.log('dry run: would evaluate every enabled rule'); return; }
+    if (ctx.dryRun) {
+      ctx.log('dry run: would evaluate every enabled rule');
+      return;
+    }
     const s = await evaluateOrg(ctx.services, ctx.org, ctx.now, { log: ctx.log });
-    Object.assign(ctx.stats, { rules: s.rules, fired: s.fired, resolved: s.resolved, escalated: s.escalated, krsUpdated: s.krsUpdated });
+    Object.assign(ctx.stats, {
+      rules: s.rules,
+      fired: s.fired,
+      resolved: s.resolved,
+      escalated: s.escalated,
+      krsUpdated: s.krsUpdated,
+    });
     // Outbox rows were written; deliver them now rather than at the next outbox tick.
     ctx.services.defer(ctx.services.outbox.drain());
   },

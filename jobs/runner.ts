@@ -26,7 +26,13 @@ export interface RunOptions {
   /** Dry runs hand every message here instead of writing it. */
   onMessage?: (message: JobMessage) => void;
   /** Called after each committed batch (progress output; tests use it to crash mid-run). */
-  afterBatch?: (progress: { job: string; orgId: string; period: string; done: number; total: number }) => void | Promise<void>;
+  afterBatch?: (progress: {
+    job: string;
+    orgId: string;
+    period: string;
+    done: number;
+    total: number;
+  }) => void | Promise<void>;
 }
 
 export type RunOutcome = 'done' | 'already_done' | 'busy' | 'failed' | 'dry_run';
@@ -52,31 +58,56 @@ interface Claim {
 const runKey = (job: string, orgId: string, period: string) =>
   and(eq(jobRuns.job, job), eq(jobRuns.orgId, orgId), eq(jobRuns.period, period));
 
-async function claimRun(services: Services, job: string, orgId: string, period: string, leaseMs: number): Promise<Claim | 'already_done' | 'busy'> {
+async function claimRun(
+  services: Services,
+  job: string,
+  orgId: string,
+  period: string,
+  leaseMs: number,
+): Promise<Claim | 'already_done' | 'busy'> {
   const { db } = services.store;
   const now = services.clock.now();
   const nowIso = now.toISOString();
-  const inserted = await db.insert(jobRuns)
+  const inserted = await db
+    .insert(jobRuns)
     .values({ job, orgId, period, status: 'running', startedAt: nowIso, heartbeatAt: nowIso, stats: {} })
-    .onConflictDoNothing().returning({ job: jobRuns.job });
+    .onConflictDoNothing()
+    .returning({ job: jobRuns.job });
   if (inserted.length) return { cursor: null, heartbeat: nowIso, stats: {} };
 
-  const [row] = await db.select().from(jobRuns).where(runKey(job, orgId, period)).limit(1);
+  const [row] = await db
+    .select()
+    .from(jobRuns)
+    .where(runKey(job, orgId, period))
+    .limit(1);
   if (!row) return 'busy';
   if (row.status === 'done') return 'already_done';
   const lastBeat = Date.parse(row.heartbeatAt ?? row.startedAt);
   if (row.status === 'running' && now.getTime() - lastBeat < leaseMs) return 'busy';
   // Stale or failed: take over, but only if nobody else did since we looked.
-  const taken = await db.update(jobRuns)
+  const taken = await db
+    .update(jobRuns)
     .set({ status: 'running', heartbeatAt: nowIso })
-    .where(and(runKey(job, orgId, period), eq(jobRuns.status, row.status), eq(jobRuns.heartbeatAt, row.heartbeatAt ?? row.startedAt)))
+    .where(
+      and(
+        runKey(job, orgId, period),
+        eq(jobRuns.status, row.status),
+        eq(jobRuns.heartbeatAt, row.heartbeatAt ?? row.startedAt),
+      ),
+    )
     .returning({ job: jobRuns.job });
   if (!taken.length) return 'busy';
   return { cursor: row.cursor, heartbeat: nowIso, stats: (row.stats ?? {}) as Record<string, number> };
 }
 
 export async function runJobUnit(
-  services: Services, job: JobDefinition, org: Organization, unit: JobUnit, due: DueSlot, orgTimeZone: string, options: RunOptions = {},
+  services: Services,
+  job: JobDefinition,
+  org: Organization,
+  unit: JobUnit,
+  due: DueSlot,
+  orgTimeZone: string,
+  options: RunOptions = {},
 ): Promise<RunResult> {
   const { store, clock } = services;
   const period = due.period;
@@ -96,7 +127,16 @@ export async function runJobUnit(
   const stats: Record<string, number> = { ...claim.stats };
 
   const ctx: JobContext = {
-    services, org, unit, orgTimeZone, slot: due.slot, period, now: clock.now(), dryRun: !!options.dryRun, log, stats,
+    services,
+    org,
+    unit,
+    orgTimeZone,
+    slot: due.slot,
+    period,
+    now: clock.now(),
+    dryRun: !!options.dryRun,
+    log,
+    stats,
     async fanOut(items, process, fanOptions = {}) {
       const batchSize = Math.max(1, fanOptions.batchSize ?? 50);
       const sorted = [...new Set(items)].sort();
@@ -120,14 +160,26 @@ export async function runJobUnit(
   };
 
   async function commitBatch(lastItem: string, messages: JobMessage[]) {
-    const [row] = await store.db.select({ heartbeatAt: jobRuns.heartbeatAt, status: jobRuns.status }).from(jobRuns).where(runKey(job.name, org.id, period)).limit(1);
-    if (!row || row.heartbeatAt !== claim.heartbeat || row.status !== 'running') throw new LostLease('another runner took this job run over');
+    const [row] = await store.db
+      .select({ heartbeatAt: jobRuns.heartbeatAt, status: jobRuns.status })
+      .from(jobRuns)
+      .where(runKey(job.name, org.id, period))
+      .limit(1);
+    if (!row || row.heartbeatAt !== claim.heartbeat || row.status !== 'running')
+      throw new LostLease('another runner took this job run over');
     const now = clock.now();
     const beat = now.toISOString() === claim.heartbeat ? claim.heartbeat : now.toISOString();
     // Keys first: a Drizzle builder is thenable, so it must never be returned from an async function (that would run it).
     const ids = await Promise.all(messages.map((message) => jobMessageKey(job.name, org.id, period, message.key)));
-    const statements = messages.map((message, i) => jobOutboxStatement(store, { id: ids[i], orgId: org.id, message, now }));
-    statements.push(store.db.update(jobRuns).set({ cursor: lastItem, heartbeatAt: beat, stats }).where(runKey(job.name, org.id, period)));
+    const statements = messages.map((message, i) =>
+      jobOutboxStatement(store, { id: ids[i], orgId: org.id, message, now }),
+    );
+    statements.push(
+      store.db
+        .update(jobRuns)
+        .set({ cursor: lastItem, heartbeatAt: beat, stats })
+        .where(runKey(job.name, org.id, period)),
+    );
     await store.atomic(statements);
     claim.cursor = lastItem;
     claim.heartbeat = beat;
@@ -143,13 +195,17 @@ export async function runJobUnit(
     }
     log(`failed: ${message}`);
     if (!options.dryRun) {
-      await store.db.update(jobRuns).set({ status: 'failed', stats: { ...stats, error: message } as Record<string, unknown> })
+      await store.db
+        .update(jobRuns)
+        .set({ status: 'failed', stats: { ...stats, error: message } as Record<string, unknown> })
         .where(and(runKey(job.name, org.id, period), eq(jobRuns.heartbeatAt, claim.heartbeat)));
     }
     return { ...base, outcome: 'failed', stats, resumedFrom, error: message };
   }
   if (options.dryRun) return { ...base, outcome: 'dry_run', stats };
-  await store.db.update(jobRuns).set({ status: 'done', finishedAt: clock.now().toISOString(), stats })
+  await store.db
+    .update(jobRuns)
+    .set({ status: 'done', finishedAt: clock.now().toISOString(), stats })
     .where(and(runKey(job.name, org.id, period), eq(jobRuns.heartbeatAt, claim.heartbeat)));
   return { ...base, outcome: 'done', stats, resumedFrom };
 }

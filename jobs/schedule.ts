@@ -48,7 +48,11 @@ export interface DueSlot {
  * not older than `catchUpMs` (after downtime a digest still goes out on Monday
  * afternoon, but a freshly deployed server does not send last Friday's reminders).
  */
-export function dueSlot(schedule: { cron: string; period: PeriodUnit; catchUpMs: number }, timeZone: string, now: Date): DueSlot | undefined {
+export function dueSlot(
+  schedule: { cron: string; period: PeriodUnit; catchUpMs: number },
+  timeZone: string,
+  now: Date,
+): DueSlot | undefined {
   const slot = latestSlot(schedule.cron, timeZone, now);
   if (!slot || now.getTime() - slot.getTime() > schedule.catchUpMs) return undefined;
   return { slot, period: periodKey(schedule.period, slot, timeZone) };

@@ -10,13 +10,19 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(timeZone, f);
   }
   return f;
 }
-
 
 /** The first valid zone of the candidates, else UTC. */
 export function pickTimezone(...candidates: (string | null | undefined)[]): string {
@@ -25,7 +31,11 @@ export function pickTimezone(...candidates: (string | null | undefined)[]): stri
 
 /** How far `timeZone` is ahead of UTC at `at`, in ms. */
 export function tzOffsetMs(at: Date, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
@@ -72,7 +82,10 @@ export function periodKey(unit: PeriodUnit, slot: Date, timeZone: string): strin
   if (unit === 'week') return isoWeekKey(slot, timeZone);
   const date = localDate(slot, timeZone);
   if (unit === 'day') return date;
-  const hour = String(Math.floor(((slot.getTime() + tzOffsetMs(slot, timeZone)) % DAY_MS) / 3_600_000)).padStart(2, '0');
+  const hour = String(Math.floor(((slot.getTime() + tzOffsetMs(slot, timeZone)) % DAY_MS) / 3_600_000)).padStart(
+    2,
+    '0',
+  );
   return `${date}T${hour}`;
 }
 

@@ -12,23 +12,42 @@ export function teamZone(team: Pick<Team, 'timezone'> | undefined, orgTimeZone: 
   return team && isValidTimezone(team.timezone) ? team.timezone : orgTimeZone;
 }
 
-export function personZone(person: Pick<Person, 'timezone'>, team: Pick<Team, 'timezone'> | undefined, orgTimeZone: string): string {
+export function personZone(
+  person: Pick<Person, 'timezone'>,
+  team: Pick<Team, 'timezone'> | undefined,
+  orgTimeZone: string,
+): string {
   return isValidTimezone(person.timezone) ? person.timezone : teamZone(team, orgTimeZone);
 }
 
 function unitsOf(zones: Iterable<string>, orgTimeZone: string): JobUnit[] {
   const set = new Set(zones);
   set.delete(orgTimeZone);
-  return [{ timeZone: orgTimeZone, isOrgZone: true }, ...[...set].sort().map((timeZone) => ({ timeZone, isOrgZone: false }))];
+  return [
+    { timeZone: orgTimeZone, isOrgZone: true },
+    ...[...set].sort().map((timeZone) => ({ timeZone, isOrgZone: false })),
+  ];
 }
 
 export async function teamZoneUnits(services: Services, org: Organization, orgTimeZone: string): Promise<JobUnit[]> {
-  const rows = await services.store.db.selectDistinct({ timezone: teams.timezone }).from(teams).where(eq(teams.orgId, org.id));
-  return unitsOf(rows.map((r) => teamZone(r, orgTimeZone)), orgTimeZone);
+  const rows = await services.store.db
+    .selectDistinct({ timezone: teams.timezone })
+    .from(teams)
+    .where(eq(teams.orgId, org.id));
+  return unitsOf(
+    rows.map((r) => teamZone(r, orgTimeZone)),
+    orgTimeZone,
+  );
 }
 
 export async function personZoneUnits(services: Services, org: Organization, orgTimeZone: string): Promise<JobUnit[]> {
-  const rows = await services.store.db.selectDistinct({ personZone: people.timezone, teamZone: teams.timezone })
-    .from(people).leftJoin(teams, eq(teams.id, people.teamId)).where(eq(people.orgId, org.id));
-  return unitsOf(rows.map((r) => personZone({ timezone: r.personZone }, { timezone: r.teamZone }, orgTimeZone)), orgTimeZone);
+  const rows = await services.store.db
+    .selectDistinct({ personZone: people.timezone, teamZone: teams.timezone })
+    .from(people)
+    .leftJoin(teams, eq(teams.id, people.teamId))
+    .where(eq(people.orgId, org.id));
+  return unitsOf(
+    rows.map((r) => personZone({ timezone: r.personZone }, { timezone: r.teamZone }, orgTimeZone)),
+    orgTimeZone,
+  );
 }

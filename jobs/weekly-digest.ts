@@ -46,49 +46,92 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
   const items = teams.map((t) => `team:${t.id}`);
   if (unit.isOrgZone) items.push(COMPANY);
   const window = { start: new Date(ctx.slot.getTime() - WEEK_MS), now: ctx.now, timeZone: unit.timeZone, today, week };
-  const count = (key: string, n = 1) => { ctx.stats[key] = (ctx.stats[key] ?? 0) + n; };
+  const count = (key: string, n = 1) => {
+    ctx.stats[key] = (ctx.stats[key] ?? 0) + n;
+  };
 
-  await ctx.fanOut(items, async (batch) => {
-    const messages: JobMessage[] = [];
-    const batchTeams = batch.filter((k) => k.startsWith('team:')).map((k) => teamsById.get(k.slice(5))!).filter(Boolean);
-    const digests = await computeTeamDigests(store, org.id, cycle, batchTeams, window);
-    const needDirect = digests.filter((d) => !teamChatAddress(d.team, adapters));
-    const identities = await loadIdentities(store, needDirect.flatMap((d) => [...d.members.map((m) => m.id), ...(d.manager ? [d.manager.id] : [])]));
+  await ctx.fanOut(
+    items,
+    async (batch) => {
+      const messages: JobMessage[] = [];
+      const batchTeams = batch
+        .filter((k) => k.startsWith('team:'))
+        .map((k) => teamsById.get(k.slice(5))!)
+        .filter(Boolean);
+      const digests = await computeTeamDigests(store, org.id, cycle, batchTeams, window);
+      const needDirect = digests.filter((d) => !teamChatAddress(d.team, adapters));
+      const identities = await loadIdentities(
+        store,
+        needDirect.flatMap((d) => [...d.members.map((m) => m.id), ...(d.manager ? [d.manager.id] : [])]),
+      );
 
-    for (const d of digests) {
-      if (!d.members.length && !d.digest.objectives.length) { count('emptyTeams'); continue; }
-      const subject = `digest:${d.team.id}:${week}`;
-      const cards = new Map<Locale, Card>();
-      const cardFor = (locale: Locale) => cards.get(locale) ?? cards.set(locale, buildDigestCard(d.digest, locale)).get(locale)!;
-      const group = teamChatAddress(d.team, adapters);
-      if (group) {
-        messages.push({ key: `team:${d.team.id}:group`, to: group, message: { card: cardFor(d.manager?.locale ?? 'zh-CN') }, subject });
-        count('teamChats');
-        continue;
-      }
-      const recipients = new Map<string, Person>(d.members.map((m) => [m.id, m]));
-      if (d.manager) recipients.set(d.manager.id, d.manager);
-      for (const person of recipients.values()) {
-        const to = personAddress(identities, person.id, adapters);
-        if (!to) { count('unreachable'); continue; }
-        messages.push({ key: `team:${d.team.id}:person:${person.id}`, to, message: { card: cardFor(person.locale) }, subject });
-        count('directDigests');
-      }
-    }
-
-    if (batch.includes(COMPANY)) {
-      const admins = await store.db.select().from(people).where(and(eq(people.orgId, org.id), eq(people.role, 'admin')));
-      if (admins.length) {
-        const figures = await companyFigures(store, org, cycle, ctx.now, unit.timeZone, week);
-        const adminIdentities = await loadIdentities(store, admins.map((a) => a.id));
-        for (const admin of admins) {
-          const to = personAddress(adminIdentities, admin.id, adapters);
-          if (!to) { count('unreachable'); continue; }
-          messages.push({ key: `company:${admin.id}`, to, message: { card: buildCompanyDigestCard(figures, admin.locale) }, subject: `company-digest:${org.id}:${week}` });
-          count('companyDigests');
+      for (const d of digests) {
+        if (!d.members.length && !d.digest.objectives.length) {
+          count('emptyTeams');
+          continue;
+        }
+        const subject = `digest:${d.team.id}:${week}`;
+        const cards = new Map<Locale, Card>();
+        const cardFor = (locale: Locale) =>
+          cards.get(locale) ?? cards.set(locale, buildDigestCard(d.digest, locale)).get(locale)!;
+        const group = teamChatAddress(d.team, adapters);
+        if (group) {
+          messages.push({
+            key: `team:${d.team.id}:group`,
+            to: group,
+            message: { card: cardFor(d.manager?.locale ?? 'zh-CN') },
+            subject,
+          });
+          count('teamChats');
+          continue;
+        }
+        const recipients = new Map<string, Person>(d.members.map((m) => [m.id, m]));
+        if (d.manager) recipients.set(d.manager.id, d.manager);
+        for (const person of recipients.values()) {
+          const to = personAddress(identities, person.id, adapters);
+          if (!to) {
+            count('unreachable');
+            continue;
+          }
+          messages.push({
+            key: `team:${d.team.id}:person:${person.id}`,
+            to,
+            message: { card: cardFor(person.locale) },
+            subject,
+          });
+          count('directDigests');
         }
       }
-    }
-    return messages;
-  }, { batchSize: 25 });
+
+      if (batch.includes(COMPANY)) {
+        const admins = await store.db
+          .select()
+          .from(people)
+          .where(and(eq(people.orgId, org.id), eq(people.role, 'admin')));
+        if (admins.length) {
+          const figures = await companyFigures(store, org, cycle, ctx.now, unit.timeZone, week);
+          const adminIdentities = await loadIdentities(
+            store,
+            admins.map((a) => a.id),
+          );
+          for (const admin of admins) {
+            const to = personAddress(adminIdentities, admin.id, adapters);
+            if (!to) {
+              count('unreachable');
+              continue;
+            }
+            messages.push({
+              key: `company:${admin.id}`,
+              to,
+              message: { card: buildCompanyDigestCard(figures, admin.locale) },
+              subject: `company-digest:${org.id}:${week}`,
+            });
+            count('companyDigests');
+          }
+        }
+      }
+      return messages;
+    },
+    { batchSize: 25 },
+  );
 }

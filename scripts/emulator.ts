@@ -24,7 +24,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a number from 0 to 65535, got ${values.port}`);
   process.exit(2);
 }
-const mod = (await platform.load()) as { runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }> };
+const mod = (await platform.load()) as {
+  runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }>;
+};
 const running = await mod.runStandalone({ port, webhookUrl: values.webhook });
 console.log(`${name} emulator listening at ${running.url}`);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { void running.close().then(() => process.exit(0)); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    void running.close().then(() => process.exit(0));
+  });

@@ -21,7 +21,14 @@ const USAGE = `usage: npm run metrics:feed -- [--org demo] [--weeks 8] [--url ht
                  the people are still read from DATABASE_PATH`;
 let parsed;
 try {
-  parsed = parseArgs({ options: { url: { type: 'string' }, org: { type: 'string', default: 'demo' }, weeks: { type: 'string', default: '8' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({
+    options: {
+      url: { type: 'string' },
+      org: { type: 'string', default: 'demo' },
+      weeks: { type: 'string', default: '8' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
   process.exit(2);
@@ -36,8 +43,11 @@ const store = openSqlite(config.databasePath);
 try {
   const [org] = await store.db.select().from(organizations).where(eq(organizations.slug, args.org!));
   if (!org) throw new Error(`No org "${args.org}" in ${config.databasePath}; run npm run seed:demo first.`);
-  const rows = await store.db.select({ externalId: people.externalId, title: people.title, teamName: teams.name }).from(people)
-    .leftJoin(teams, eq(teams.id, people.teamId)).where(eq(people.orgId, org.id));
+  const rows = await store.db
+    .select({ externalId: people.externalId, title: people.title, teamName: teams.name })
+    .from(people)
+    .leftJoin(teams, eq(teams.id, people.teamId))
+    .where(eq(people.orgId, org.id));
   const now = new Date();
   const points = demoFeed(rows, now, Number(args.weeks));
   if (args.url) {
@@ -46,10 +56,14 @@ try {
     for (let i = 0; i < points.length; i += MAX_POINTS) {
       // Polaris' own ingestion API (docs/rules.md#metrics).
       const res = await fetch(`${args.url.replace(/\/$/, '')}/api/v1/metrics`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-polaris-org': org.slug },
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-polaris-org': org.slug },
         body: JSON.stringify(points.slice(i, i + MAX_POINTS)),
       });
-      console.log(`POST ${points.slice(i, i + MAX_POINTS).length} points → ${res.status}`, res.ok ? '' : await res.text());
+      console.log(
+        `POST ${points.slice(i, i + MAX_POINTS).length} points → ${res.status}`,
+        res.ok ? '' : await res.text(),
+      );
     }
   } else {
     await storePoints(store, org.id, points, now);

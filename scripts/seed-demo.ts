@@ -10,14 +10,22 @@ try {
   const summary = await loadDemo(store, { now: new Date(), timezone: config.defaultTimezone });
   const ruleIds = await loadDemoRules(store, summary.orgId, new Date());
   const c = summary.counts;
-  console.log(summary.created ? `Seeded the demo org "${DEMO_ORG_NAME}" into ${config.databasePath}` : `The demo org already exists in ${config.databasePath}; nothing changed.`);
+  console.log(
+    summary.created
+      ? `Seeded the demo org "${DEMO_ORG_NAME}" into ${config.databasePath}`
+      : `The demo org already exists in ${config.databasePath}; nothing changed.`,
+  );
   console.log(`  org:        ${summary.orgId} (use the header "X-Polaris-Org: ${DEMO_SLUG}")`);
   console.log(`  cycle:      ${summary.cycleId}`);
   console.log(`  rules:      ${ruleIds.join(', ')} (+ built-in KR alerts); feed metrics with: npm run metrics:feed`);
-  console.log(`  teams ${c.teams}, people ${c.people}, objectives ${c.objectives}, key results ${c.keyResults}, check-ins ${c.checkIns}`);
+  console.log(
+    `  teams ${c.teams}, people ${c.people}, objectives ${c.objectives}, key results ${c.keyResults}, check-ins ${c.checkIns}`,
+  );
   console.log(`  north-star KR 学员续费率提升至68%: ${summary.northStarKrId}`);
   console.log(`  department KR 课程满意度 ≥ 4.7:    ${summary.departmentKrId}`);
-  console.log(`  try: curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "X-Polaris-Org: ${DEMO_SLUG}" http://localhost:${config.port}/api/v1/objectives?cycle=current`);
+  console.log(
+    `  try: curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "X-Polaris-Org: ${DEMO_SLUG}" http://localhost:${config.port}/api/v1/objectives?cycle=current`,
+  );
 } finally {
   store.close();
 }

@@ -53,29 +53,54 @@ export const VERSION = '0.1.0';
 
 export function createPolaris(input: AppDeps) {
   const clock = input.clock ?? systemClock;
-  const defer = input.defer ?? ((work: Promise<unknown>) => { work.catch((err) => console.error('[polaris] background task failed', err)); });
+  const defer =
+    input.defer ??
+    ((work: Promise<unknown>) => {
+      work.catch((err) => console.error('[polaris] background task failed', err));
+    });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
   const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, limiters: input.rateLimiters });
   const dispatch = createDispatcher({
-    store: input.store, clock, config: input.config, adapters, handlers: input.handlers ?? chatHandlers,
+    store: input.store,
+    clock,
+    config: input.config,
+    adapters,
+    handlers: input.handlers ?? chatHandlers,
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
   const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => console.error(`[polaris] ${m}`, e) });
-  const services: Services = { store: input.store, config: input.config, clock, defer, adapters, outbox, inbox, dispatch };
+  const services: Services = {
+    store: input.store,
+    config: input.config,
+    clock,
+    defer,
+    adapters,
+    outbox,
+    inbox,
+    dispatch,
+  };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('deps', services);
     await next();
   });
-  app.get('/healthz', (c) => c.json({
-    ok: true, version: VERSION, storage: input.store.kind, platforms: [...adapters.keys()], time: clock.now().toISOString(),
-  }));
+  app.get('/healthz', (c) =>
+    c.json({
+      ok: true,
+      version: VERSION,
+      storage: input.store.kind,
+      platforms: [...adapters.keys()],
+      time: clock.now().toISOString(),
+    }),
+  );
   app.route('/webhooks', webhookRoutes(adapters, dispatch, inbox));
   app.route('/api/v1', createApi());
   app.route('/dashboard', dashboardRoutes());
 
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     console.error('[polaris] unhandled error', err);

@@ -23,11 +23,29 @@ export function cardAsText(card: Card): string {
   const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
   for (const b of card.blocks) {
     switch (b.type) {
-      case 'markdown': case 'note': lines.push(...b.text.replace(/\*\*/g, '').split('\n').map((l) => `│ ${l}`)); break;
-      case 'progress': lines.push(`│ ${b.label.replace(/\*\*/g, '')}  ${'█'.repeat(Math.round(Math.min(b.percent, 100) / 10)).padEnd(10, '░')} ${b.percent}%${b.detail ? `  ${b.detail}` : ''}`); break;
-      case 'fields': for (const f of b.fields) lines.push(`│ ${f.label}: ${f.value}`); break;
-      case 'actions': lines.push(`│ ${b.buttons.map((x) => `[${x.text}]`).join(' ')}`); break;
-      case 'divider': lines.push('├────────'); break;
+      case 'markdown':
+      case 'note':
+        lines.push(
+          ...b.text
+            .replace(/\*\*/g, '')
+            .split('\n')
+            .map((l) => `│ ${l}`),
+        );
+        break;
+      case 'progress':
+        lines.push(
+          `│ ${b.label.replace(/\*\*/g, '')}  ${'█'.repeat(Math.round(Math.min(b.percent, 100) / 10)).padEnd(10, '░')} ${b.percent}%${b.detail ? `  ${b.detail}` : ''}`,
+        );
+        break;
+      case 'fields':
+        for (const f of b.fields) lines.push(`│ ${f.label}: ${f.value}`);
+        break;
+      case 'actions':
+        lines.push(`│ ${b.buttons.map((x) => `[${x.text}]`).join(' ')}`);
+        break;
+      case 'divider':
+        lines.push('├────────');
+        break;
     }
   }
   return `${lines.join('\n')}\n└`;
@@ -35,17 +53,33 @@ export function cardAsText(card: Card): string {
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { org: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' }, 'no-send': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    args: argv,
+    allowPositionals: true,
+    options: {
+      org: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
+      'no-send': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, name] = positionals;
-  if (values.help || !command) { console.log(USAGE); return command ? 0 : 1; }
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
   if (command === 'jobs') {
-    for (const j of jobs) console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
+    for (const j of jobs)
+      console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
-  if (command !== 'run-job' || !name) { console.error(USAGE); return 1; }
-  if (!jobs.some((j) => j.name === name)) { console.error(`Unknown job "${name}".\n${USAGE}`); return 1; }
+  if (command !== 'run-job' || !name) {
+    console.error(USAGE);
+    return 1;
+  }
+  if (!jobs.some((j) => j.name === name)) {
+    console.error(`Unknown job "${name}".\n${USAGE}`);
+    return 1;
+  }
 
   const config = loadConfig(env);
   const store = openSqlite(config.databasePath);
@@ -54,12 +88,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
     // A dry run on a server with no platform configured still shows every card, addressed as
     // if all three platforms were on; nothing can be sent through these stand-ins.
     const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
-    if (unconfigured) console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
-    const { services } = createPolaris({ store, config, adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined });
+    if (unconfigured)
+      console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    const { services } = createPolaris({
+      store,
+      config,
+      adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined,
+    });
     const started = Date.now();
     const printed: JobMessage[] = [];
     const results = await runJobNow(services, name, {
-      orgIds: values.org, dryRun,
+      orgIds: values.org,
+      dryRun,
       log: (m) => console.error(m),
       onMessage: (m) => {
         printed.push(m);
@@ -67,8 +107,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
         console.log(m.message.card ? cardAsText(m.message.card) : m.message.text);
       },
     });
-    for (const r of results) console.error(`${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`);
-    console.error(`${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`);
+    for (const r of results)
+      console.error(
+        `${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`,
+      );
+    console.error(
+      `${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`,
+    );
     if (!dryRun && !values['no-send'] && services.adapters.size) {
       const report = await services.outbox.drain();
       console.error(`delivered: ${JSON.stringify(report)}`);
@@ -83,9 +128,16 @@ const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].repla
 if (isMain) process.exitCode = await main(process.argv.slice(2));
 
 function dryRunAdapter(platform: Platform): PlatformAdapter {
-  const refuse = async (): Promise<never> => { throw new Error('dry run: nothing is sent'); };
+  const refuse = async (): Promise<never> => {
+    throw new Error('dry run: nothing is sent');
+  };
   return {
-    platform, webhookPaths: [], inlineCardUpdates: false, limits: { perSecond: 1 },
-    handleWebhook: async () => new Response(null, { status: 404 }), send: refuse, update: refuse,
+    platform,
+    webhookPaths: [],
+    inlineCardUpdates: false,
+    limits: { perSecond: 1 },
+    handleWebhook: async () => new Response(null, { status: 404 }),
+    send: refuse,
+    update: refuse,
   };
 }

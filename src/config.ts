@@ -44,13 +44,21 @@ export interface Config {
   lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
   wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
   dingtalk?: {
-    clientId: string; clientSecret: string; robotCode: string; mode: 'http' | 'stream'; apiBase: string;
-    callbackToken?: string; callbackAesKey?: string; cardTemplateId?: string;
+    clientId: string;
+    clientSecret: string;
+    robotCode: string;
+    mode: 'http' | 'stream';
+    apiBase: string;
+    callbackToken?: string;
+    callbackAesKey?: string;
+    cardTemplateId?: string;
   };
 }
 
 export function loadConfig(source: Record<string, unknown>): Config {
-  const env = EnvSchema.parse(Object.fromEntries(Object.entries(source).filter(([, v]) => typeof v === 'string' && v !== '')));
+  const env = EnvSchema.parse(
+    Object.fromEntries(Object.entries(source).filter(([, v]) => typeof v === 'string' && v !== '')),
+  );
   const config: Config = {
     port: env.PORT,
     databasePath: env.DATABASE_PATH,
@@ -61,22 +69,33 @@ export function loadConfig(source: Record<string, unknown>): Config {
   };
   if (env.LARK_APP_ID && env.LARK_APP_SECRET) {
     config.lark = {
-      appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, verificationToken: env.LARK_VERIFICATION_TOKEN,
-      encryptKey: env.LARK_ENCRYPT_KEY, domain: env.LARK_DOMAIN.replace(/\/$/, ''),
+      appId: env.LARK_APP_ID,
+      appSecret: env.LARK_APP_SECRET,
+      verificationToken: env.LARK_VERIFICATION_TOKEN,
+      encryptKey: env.LARK_ENCRYPT_KEY,
+      domain: env.LARK_DOMAIN.replace(/\/$/, ''),
     };
   }
   if (env.WECOM_CORP_ID && env.WECOM_SECRET && env.WECOM_TOKEN && env.WECOM_ENCODING_AES_KEY) {
     config.wecom = {
-      corpId: env.WECOM_CORP_ID, agentId: env.WECOM_AGENT_ID ?? '', secret: env.WECOM_SECRET, token: env.WECOM_TOKEN,
-      encodingAesKey: env.WECOM_ENCODING_AES_KEY, apiBase: env.WECOM_API_BASE.replace(/\/$/, ''),
+      corpId: env.WECOM_CORP_ID,
+      agentId: env.WECOM_AGENT_ID ?? '',
+      secret: env.WECOM_SECRET,
+      token: env.WECOM_TOKEN,
+      encodingAesKey: env.WECOM_ENCODING_AES_KEY,
+      apiBase: env.WECOM_API_BASE.replace(/\/$/, ''),
     };
   }
   if (env.DINGTALK_CLIENT_ID && env.DINGTALK_CLIENT_SECRET) {
     config.dingtalk = {
-      clientId: env.DINGTALK_CLIENT_ID, clientSecret: env.DINGTALK_CLIENT_SECRET,
-      robotCode: env.DINGTALK_ROBOT_CODE ?? env.DINGTALK_CLIENT_ID, mode: env.DINGTALK_MODE,
-      apiBase: env.DINGTALK_API_BASE.replace(/\/$/, ''), callbackToken: env.DINGTALK_CALLBACK_TOKEN,
-      callbackAesKey: env.DINGTALK_CALLBACK_AES_KEY, cardTemplateId: env.DINGTALK_CARD_TEMPLATE_ID,
+      clientId: env.DINGTALK_CLIENT_ID,
+      clientSecret: env.DINGTALK_CLIENT_SECRET,
+      robotCode: env.DINGTALK_ROBOT_CODE ?? env.DINGTALK_CLIENT_ID,
+      mode: env.DINGTALK_MODE,
+      apiBase: env.DINGTALK_API_BASE.replace(/\/$/, ''),
+      callbackToken: env.DINGTALK_CALLBACK_TOKEN,
+      callbackAesKey: env.DINGTALK_CALLBACK_AES_KEY,
+      cardTemplateId: env.DINGTALK_CARD_TEMPLATE_ID,
     };
   }
   return config;

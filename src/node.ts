@@ -28,18 +28,23 @@ export async function startNode(options: StartOptions = {}) {
   const loaded = { ...loadConfig(env), ...options.config };
   const store = openSqlite(loaded.databasePath);
   // No platform credentials: the playground (src/playground) emulates all three platforms in this process.
-  const playground = options.playground !== false && wantsPlayground(loaded, env)
-    ? preparePlayground({ config: { ...loaded, port: loaded.port || await freePort() }, store, env })
-    : undefined;
+  const playground =
+    options.playground !== false && wantsPlayground(loaded, env)
+      ? preparePlayground({ config: { ...loaded, port: loaded.port || (await freePort()) }, store, env })
+      : undefined;
   const config = playground?.config ?? loaded;
   const inflight = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
-    const tracked = work.catch((err) => console.error('[polaris] background task failed', err)).finally(() => inflight.delete(tracked));
+    const tracked = work
+      .catch((err) => console.error('[polaris] background task failed', err))
+      .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
   const manual = options.outbox === 'manual';
   const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
-  const log = (msg: string) => { if (!options.quiet) console.log(`[polaris] ${msg}`); };
+  const log = (msg: string) => {
+    if (!options.quiet) console.log(`[polaris] ${msg}`);
+  };
   if (playground) {
     playground.mount(app);
     if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
@@ -54,36 +59,51 @@ export async function startNode(options: StartOptions = {}) {
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
-      log(`listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`);
-      if (playground) log(`playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`);
-      if (playground && !loaded.adminToken) log(`dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`);
+      log(
+        `listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`,
+      );
+      if (playground)
+        log(
+          `playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`,
+        );
+      if (playground && !loaded.adminToken)
+        log(
+          `dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`,
+        );
       resolve(s);
     });
   });
   // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
-  const stream = config.dingtalk?.mode === 'stream'
-    ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({ config: config.dingtalk, dispatch: services.dispatch, onState: (s) => log(`dingtalk stream: ${s}`) })
-    : undefined;
+  const stream =
+    config.dingtalk?.mode === 'stream'
+      ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({
+          config: config.dingtalk,
+          dispatch: services.dispatch,
+          onState: (s) => log(`dingtalk stream: ${s}`),
+        })
+      : undefined;
 
   // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (jobs/registry.ts).
-  const scheduler = options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
+  const scheduler =
+    options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    clearInterval(drainTimer);
-    await stream?.close();
-    await scheduler?.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Keep-alive clients would otherwise hold the server open; requests in flight still finish.
-    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-    await closed;
-    await Promise.allSettled([...inflight]);
-    playground?.close();
-    store.close();
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(drainTimer);
+      await stream?.close();
+      await scheduler?.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive clients would otherwise hold the server open; requests in flight still finish.
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await closed;
+      await Promise.allSettled([...inflight]);
+      playground?.close();
+      store.close();
+    })());
   return { app, services, store, config, server, port, playground, scheduler, url: `http://localhost:${port}`, stop };
 }
 
@@ -91,6 +111,8 @@ const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].repla
 if (isMain) {
   const running = await startNode();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => { void running.stop().then(() => process.exit(0)); });
+    process.on(sig, () => {
+      void running.stop().then(() => process.exit(0));
+    });
   }
 }

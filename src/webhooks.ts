@@ -19,9 +19,20 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
     const adapter = adapters.get(platform);
     if (!adapter) {
       const hint = SETUP_HINT[platform];
-      return c.json({ error: { code: 'not_configured', message: hint ? `${platform} is not configured on this server: set ${hint}.` : `Unknown platform ${platform}` } }, 404);
+      return c.json(
+        {
+          error: {
+            code: 'not_configured',
+            message: hint
+              ? `${platform} is not configured on this server: set ${hint}.`
+              : `Unknown platform ${platform}`,
+          },
+        },
+        404,
+      );
     }
-    if (!adapter.webhookPaths.includes(subPath)) return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
+    if (!adapter.webhookPaths.includes(subPath))
+      return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
     const { clock, defer } = c.get('deps');
     const ctx: WebhookContext = {
       now: () => clock.now(),

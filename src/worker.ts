@@ -18,7 +18,9 @@ export interface WorkerEnv {
 // The app is built per request (its background work must go to that request's
 // waitUntil), but what is worth keeping lives as long as the isolate: the
 // adapters, whose clients cache platform access tokens, and the send rate limits.
-let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; rateLimiters: Map<string, RateLimiter> } | undefined;
+let isolate:
+  | { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; rateLimiters: Map<string, RateLimiter> }
+  | undefined;
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
@@ -37,8 +39,13 @@ export default {
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { services } = createPolaris(deps(env, ctx));
     const work = (async () => {
-      const results = await runDueJobs(services, new Date(controller.scheduledTime), { cron: controller.cron, log: (m) => console.log(`[polaris] ${m}`) });
-      for (const r of results) if (r.outcome !== 'already_done') console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);
+      const results = await runDueJobs(services, new Date(controller.scheduledTime), {
+        cron: controller.cron,
+        log: (m) => console.log(`[polaris] ${m}`),
+      });
+      for (const r of results)
+        if (r.outcome !== 'already_done')
+          console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);
       // Events whose handling was cut short, then messages of this run and retries that fell due;
       // what does not fit goes out on the next trigger.
       await services.inbox.drain();

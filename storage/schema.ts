@@ -36,203 +36,292 @@ export const organizations = sqliteTable('organizations', {
 });
 
 /** Which platform tenant (Lark tenant_key, WeCom corpid, DingTalk corpId) belongs to which org. */
-export const platformTenants = sqliteTable('platform_tenants', {
-  platform: text('platform').$type<Platform>().notNull(),
-  tenantKey: text('tenant_key').notNull(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-}, (t) => [primaryKey({ columns: [t.platform, t.tenantKey] })]);
+export const platformTenants = sqliteTable(
+  'platform_tenants',
+  {
+    platform: text('platform').$type<Platform>().notNull(),
+    tenantKey: text('tenant_key').notNull(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.tenantKey] })],
+);
 
-export const teams = sqliteTable('teams', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  name: text('name').notNull(),
-  parentId: text('parent_id'),
-  managerId: text('manager_id'),
-  timezone: text('timezone'),
-  larkChatId: text('lark_chat_id'),
-  wecomChatId: text('wecom_chat_id'),
-  dingtalkConversationId: text('dingtalk_conversation_id'),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('teams_org_name').on(t.orgId, t.name), index('teams_parent').on(t.parentId)]);
+export const teams = sqliteTable(
+  'teams',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    parentId: text('parent_id'),
+    managerId: text('manager_id'),
+    timezone: text('timezone'),
+    larkChatId: text('lark_chat_id'),
+    wecomChatId: text('wecom_chat_id'),
+    dingtalkConversationId: text('dingtalk_conversation_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('teams_org_name').on(t.orgId, t.name), index('teams_parent').on(t.parentId)],
+);
 
-export const people = sqliteTable('people', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  externalId: text('external_id').notNull(),
-  name: text('name').notNull(),
-  email: text('email'),
-  title: text('title'),
-  teamId: text('team_id'),
-  managerId: text('manager_id'),
-  coachId: text('coach_id'),
-  role: text('role').$type<'member' | 'admin'>().notNull().default('member'),
-  locale: text('locale').$type<Locale>().notNull().default('zh-CN'),
-  timezone: text('timezone'),
-  /** On leave: no reminders until this ISO date. */
-  pausedUntil: text('paused_until'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  uniqueIndex('people_org_external').on(t.orgId, t.externalId),
-  uniqueIndex('people_org_email').on(t.orgId, t.email),
-  index('people_manager').on(t.managerId),
-  index('people_team').on(t.teamId),
-]);
+export const people = sqliteTable(
+  'people',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    externalId: text('external_id').notNull(),
+    name: text('name').notNull(),
+    email: text('email'),
+    title: text('title'),
+    teamId: text('team_id'),
+    managerId: text('manager_id'),
+    coachId: text('coach_id'),
+    role: text('role').$type<'member' | 'admin'>().notNull().default('member'),
+    locale: text('locale').$type<Locale>().notNull().default('zh-CN'),
+    timezone: text('timezone'),
+    /** On leave: no reminders until this ISO date. */
+    pausedUntil: text('paused_until'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('people_org_external').on(t.orgId, t.externalId),
+    uniqueIndex('people_org_email').on(t.orgId, t.email),
+    index('people_manager').on(t.managerId),
+    index('people_team').on(t.teamId),
+  ],
+);
 
-export const identities = sqliteTable('identities', {
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  personId: text('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
-  platform: text('platform').$type<Platform>().notNull(),
-  platformUserId: text('platform_user_id').notNull(),
-}, (t) => [
-  primaryKey({ columns: [t.orgId, t.platform, t.platformUserId] }),
-  uniqueIndex('identities_person_platform').on(t.personId, t.platform),
-  index('identities_platform_user').on(t.platform, t.platformUserId),
-]);
+export const identities = sqliteTable(
+  'identities',
+  {
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    personId: text('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    platform: text('platform').$type<Platform>().notNull(),
+    platformUserId: text('platform_user_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.platform, t.platformUserId] }),
+    uniqueIndex('identities_person_platform').on(t.personId, t.platform),
+    index('identities_platform_user').on(t.platform, t.platformUserId),
+  ],
+);
 
-export const cycles = sqliteTable('cycles', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  name: text('name').notNull(),
-  /** Inclusive ISO dates (YYYY-MM-DD). */
-  startsOn: text('starts_on').notNull(),
-  endsOn: text('ends_on').notNull(),
-  status: text('status').$type<'planning' | 'active' | 'closed'>().notNull().default('active'),
-  scoredAt: text('scored_at'),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('cycles_org_name').on(t.orgId, t.name)]);
+export const cycles = sqliteTable(
+  'cycles',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    /** Inclusive ISO dates (YYYY-MM-DD). */
+    startsOn: text('starts_on').notNull(),
+    endsOn: text('ends_on').notNull(),
+    status: text('status').$type<'planning' | 'active' | 'closed'>().notNull().default('active'),
+    scoredAt: text('scored_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('cycles_org_name').on(t.orgId, t.name)],
+);
 
 export type OwnerType = 'company' | 'team' | 'person';
 export type ObjectiveStatus = 'draft' | 'pending_approval' | 'active' | 'archived';
 
-export const objectives = sqliteTable('objectives', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  cycleId: text('cycle_id').notNull().references(() => cycles.id),
-  title: text('title').notNull(),
-  description: text('description'),
-  ownerType: text('owner_type').$type<OwnerType>().notNull(),
-  ownerPersonId: text('owner_person_id'),
-  ownerTeamId: text('owner_team_id'),
-  /** Alignment: the key result this objective contributes to. */
-  parentKrId: text('parent_kr_id'),
-  status: text('status').$type<ObjectiveStatus>().notNull().default('active'),
-  position: integer('position').notNull().default(0),
-  createdBy: text('created_by'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  index('objectives_cycle').on(t.cycleId, t.status),
-  index('objectives_owner_person').on(t.ownerPersonId),
-  index('objectives_owner_team').on(t.ownerTeamId),
-  index('objectives_parent_kr').on(t.parentKrId),
-]);
+export const objectives = sqliteTable(
+  'objectives',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    cycleId: text('cycle_id')
+      .notNull()
+      .references(() => cycles.id),
+    title: text('title').notNull(),
+    description: text('description'),
+    ownerType: text('owner_type').$type<OwnerType>().notNull(),
+    ownerPersonId: text('owner_person_id'),
+    ownerTeamId: text('owner_team_id'),
+    /** Alignment: the key result this objective contributes to. */
+    parentKrId: text('parent_kr_id'),
+    status: text('status').$type<ObjectiveStatus>().notNull().default('active'),
+    position: integer('position').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('objectives_cycle').on(t.cycleId, t.status),
+    index('objectives_owner_person').on(t.ownerPersonId),
+    index('objectives_owner_team').on(t.ownerTeamId),
+    index('objectives_parent_kr').on(t.parentKrId),
+  ],
+);
 
 export type KrKind = 'number' | 'percent' | 'currency' | 'boolean' | 'milestone';
 export type KrDirection = 'up' | 'down';
 export type ProgressMode = 'manual' | 'metric' | 'children';
 export type MetricAggregation = 'last' | 'sum' | 'avg';
 
-export const keyResults = sqliteTable('key_results', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  objectiveId: text('objective_id').notNull().references(() => objectives.id, { onDelete: 'cascade' }),
-  /** Denormalised from the objective so that cycle-wide aggregates need no join. */
-  cycleId: text('cycle_id').notNull(),
-  title: text('title').notNull(),
-  kind: text('kind').$type<KrKind>().notNull().default('number'),
-  startValue: real('start_value').notNull().default(0),
-  targetValue: real('target_value').notNull(),
-  currentValue: real('current_value').notNull().default(0),
-  unit: text('unit'),
-  direction: text('direction').$type<KrDirection>().notNull().default('up'),
-  weight: real('weight').notNull().default(1),
-  progressMode: text('progress_mode').$type<ProgressMode>().notNull().default('manual'),
-  metricKey: text('metric_key'),
-  metricAggregation: text('metric_aggregation').$type<MetricAggregation>(),
-  /** Latest confidence (0–10) and check-in time, kept here so status needs no check-in scan. */
-  confidence: integer('confidence'),
-  lastCheckInAt: text('last_check_in_at'),
-  position: integer('position').notNull().default(0),
-  status: text('status').$type<'active' | 'dropped'>().notNull().default('active'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-  /**
-   * Clamped progress (0..1), computed by SQLite from the row (storage/repos/progress-sql.ts).
-   * Virtual: never written, stored only in key_results_rollup, so the roll-up reads it there.
-   */
-  progress: real('progress').generatedAlwaysAs(krProgressSql(null), { mode: 'virtual' }),
-}, (t) => [
-  index('key_results_objective').on(t.objectiveId),
-  index('key_results_cycle').on(t.cycleId),
-  // Cycle-wide roll-ups (storage/repos/tree.ts) read a cycle's KRs grouped by objective from
-  // this index alone: it holds every column they use, progress included, so no row is read
-  // and the progress formula is not evaluated at query time.
-  index('key_results_rollup').on(t.cycleId, t.objectiveId, t.status, t.orgId, t.progressMode, t.weight, t.progress, t.confidence, t.lastCheckInAt),
-]);
+export const keyResults = sqliteTable(
+  'key_results',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    objectiveId: text('objective_id')
+      .notNull()
+      .references(() => objectives.id, { onDelete: 'cascade' }),
+    /** Denormalised from the objective so that cycle-wide aggregates need no join. */
+    cycleId: text('cycle_id').notNull(),
+    title: text('title').notNull(),
+    kind: text('kind').$type<KrKind>().notNull().default('number'),
+    startValue: real('start_value').notNull().default(0),
+    targetValue: real('target_value').notNull(),
+    currentValue: real('current_value').notNull().default(0),
+    unit: text('unit'),
+    direction: text('direction').$type<KrDirection>().notNull().default('up'),
+    weight: real('weight').notNull().default(1),
+    progressMode: text('progress_mode').$type<ProgressMode>().notNull().default('manual'),
+    metricKey: text('metric_key'),
+    metricAggregation: text('metric_aggregation').$type<MetricAggregation>(),
+    /** Latest confidence (0–10) and check-in time, kept here so status needs no check-in scan. */
+    confidence: integer('confidence'),
+    lastCheckInAt: text('last_check_in_at'),
+    position: integer('position').notNull().default(0),
+    status: text('status').$type<'active' | 'dropped'>().notNull().default('active'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /**
+     * Clamped progress (0..1), computed by SQLite from the row (storage/repos/progress-sql.ts).
+     * Virtual: never written, stored only in key_results_rollup, so the roll-up reads it there.
+     */
+    progress: real('progress').generatedAlwaysAs(krProgressSql(null), { mode: 'virtual' }),
+  },
+  (t) => [
+    index('key_results_objective').on(t.objectiveId),
+    index('key_results_cycle').on(t.cycleId),
+    // Cycle-wide roll-ups (storage/repos/tree.ts) read a cycle's KRs grouped by objective from
+    // this index alone: it holds every column they use, progress included, so no row is read
+    // and the progress formula is not evaluated at query time.
+    index('key_results_rollup').on(
+      t.cycleId,
+      t.objectiveId,
+      t.status,
+      t.orgId,
+      t.progressMode,
+      t.weight,
+      t.progress,
+      t.confidence,
+      t.lastCheckInAt,
+    ),
+  ],
+);
 
 export type CheckInSource = 'chat' | 'card' | 'api' | 'metric';
 
-export const checkIns = sqliteTable('check_ins', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  keyResultId: text('key_result_id').notNull().references(() => keyResults.id, { onDelete: 'cascade' }),
-  authorId: text('author_id'),
-  value: real('value').notNull(),
-  previousValue: real('previous_value'),
-  confidence: integer('confidence'),
-  note: text('note'),
-  source: text('source').$type<CheckInSource>().notNull(),
-  createdAt: createdAt(),
-}, (t) => [index('check_ins_kr_time').on(t.keyResultId, t.createdAt), index('check_ins_author_time').on(t.authorId, t.createdAt), index('check_ins_org_time').on(t.orgId, t.createdAt)]);
+export const checkIns = sqliteTable(
+  'check_ins',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    keyResultId: text('key_result_id')
+      .notNull()
+      .references(() => keyResults.id, { onDelete: 'cascade' }),
+    authorId: text('author_id'),
+    value: real('value').notNull(),
+    previousValue: real('previous_value'),
+    confidence: integer('confidence'),
+    note: text('note'),
+    source: text('source').$type<CheckInSource>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('check_ins_kr_time').on(t.keyResultId, t.createdAt),
+    index('check_ins_author_time').on(t.authorId, t.createdAt),
+    index('check_ins_org_time').on(t.orgId, t.createdAt),
+  ],
+);
 
 export type AdjustmentKind = 'target' | 'start' | 'title' | 'weight' | 'drop' | 'add' | 'new_objective';
 export type AdjustmentStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'expired';
 
-export const adjustments = sqliteTable('adjustments', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  cycleId: text('cycle_id'),
-  objectiveId: text('objective_id'),
-  keyResultId: text('key_result_id'),
-  requesterId: text('requester_id').notNull(),
-  approverId: text('approver_id'),
-  kind: text('kind').$type<AdjustmentKind>().notNull(),
-  /** Values before the change, as the requester saw them. */
-  current: text('current', { mode: 'json' }).$type<Record<string, unknown>>(),
-  proposed: text('proposed', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  reason: text('reason'),
-  status: text('status').$type<AdjustmentStatus>().notNull().default('pending'),
-  decisionNote: text('decision_note'),
-  decidedBy: text('decided_by'),
-  decidedAt: text('decided_at'),
-  remindedAt: text('reminded_at'),
-  expiresAt: text('expires_at'),
-  createdAt: createdAt(),
-}, (t) => [index('adjustments_org_status').on(t.orgId, t.status, t.createdAt), index('adjustments_approver').on(t.approverId, t.status)]);
+export const adjustments = sqliteTable(
+  'adjustments',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    cycleId: text('cycle_id'),
+    objectiveId: text('objective_id'),
+    keyResultId: text('key_result_id'),
+    requesterId: text('requester_id').notNull(),
+    approverId: text('approver_id'),
+    kind: text('kind').$type<AdjustmentKind>().notNull(),
+    /** Values before the change, as the requester saw them. */
+    current: text('current', { mode: 'json' }).$type<Record<string, unknown>>(),
+    proposed: text('proposed', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    reason: text('reason'),
+    status: text('status').$type<AdjustmentStatus>().notNull().default('pending'),
+    decisionNote: text('decision_note'),
+    decidedBy: text('decided_by'),
+    decidedAt: text('decided_at'),
+    remindedAt: text('reminded_at'),
+    expiresAt: text('expires_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('adjustments_org_status').on(t.orgId, t.status, t.createdAt),
+    index('adjustments_approver').on(t.approverId, t.status),
+  ],
+);
 
-export const delegations = sqliteTable('delegations', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
-  fromPersonId: text('from_person_id').notNull(),
-  toPersonId: text('to_person_id').notNull(),
-  startsAt: text('starts_at').notNull(),
-  endsAt: text('ends_at').notNull(),
-  createdAt: createdAt(),
-}, (t) => [index('delegations_from').on(t.fromPersonId, t.endsAt)]);
+export const delegations = sqliteTable(
+  'delegations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    fromPersonId: text('from_person_id').notNull(),
+    toPersonId: text('to_person_id').notNull(),
+    startsAt: text('starts_at').notNull(),
+    endsAt: text('ends_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('delegations_from').on(t.fromPersonId, t.endsAt)],
+);
 
 /** Append-only: rows are inserted, never updated or deleted. */
-export const auditLog = sqliteTable('audit_log', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id'),
-  actorType: text('actor_type').$type<'person' | 'admin' | 'system' | 'platform'>().notNull(),
-  actorId: text('actor_id'),
-  action: text('action').notNull(),
-  entityType: text('entity_type'),
-  entityId: text('entity_id'),
-  data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
-  createdAt: createdAt(),
-}, (t) => [index('audit_org_time').on(t.orgId, t.createdAt), index('audit_entity').on(t.entityType, t.entityId)]);
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id'),
+    actorType: text('actor_type').$type<'person' | 'admin' | 'system' | 'platform'>().notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    entityType: text('entity_type'),
+    entityId: text('entity_id'),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_org_time').on(t.orgId, t.createdAt), index('audit_entity').on(t.entityType, t.entityId)],
+);
 
 /** Multi-step chat flows (new objective, reject note, ...), keyed per platform user and chat. */
 export const conversations = sqliteTable('conversations', {
@@ -247,11 +336,15 @@ export const conversations = sqliteTable('conversations', {
 });
 
 /** Inbound platform events already handled: the deduplication ledger. */
-export const processedEvents = sqliteTable('processed_events', {
-  platform: text('platform').notNull(),
-  eventId: text('event_id').notNull(),
-  receivedAt: text('received_at').notNull().default(now),
-}, (t) => [primaryKey({ columns: [t.platform, t.eventId] })]);
+export const processedEvents = sqliteTable(
+  'processed_events',
+  {
+    platform: text('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    receivedAt: text('received_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);
 
 /**
  * Inbound messages acknowledged to their platform but not yet handled. A push
@@ -260,18 +353,22 @@ export const processedEvents = sqliteTable('processed_events', {
  * row is deleted in the same batch as the event's effects, so a crash in
  * between only delays it.
  */
-export const inbox = sqliteTable('inbox', {
-  id: text('id').primaryKey(),
-  platform: text('platform').notNull(),
-  eventId: text('event_id').notNull(),
-  /** The normalised BotEvent (JSON). */
-  event: text('event', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  receivedAt: text('received_at').notNull(),
-  status: text('status').$type<'pending' | 'failed'>().notNull().default('pending'),
-  attempts: integer('attempts').notNull().default(0),
-  lockedUntil: text('locked_until'),
-  lastError: text('last_error'),
-}, (t) => [uniqueIndex('inbox_event').on(t.platform, t.eventId), index('inbox_due').on(t.status, t.id)]);
+export const inbox = sqliteTable(
+  'inbox',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    /** The normalised BotEvent (JSON). */
+    event: text('event', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    receivedAt: text('received_at').notNull(),
+    status: text('status').$type<'pending' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lockedUntil: text('locked_until'),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('inbox_event').on(t.platform, t.eventId), index('inbox_due').on(t.status, t.id)],
+);
 
 /**
  * One-shot claims: inserting a key that exists fails the whole atomic batch.
@@ -288,59 +385,77 @@ export type OutboxStatus = 'pending' | 'sent' | 'failed';
  * Every outbound platform call is written here in the same atomic batch as the
  * change that caused it, then delivered by the outbox worker.
  */
-export const outbox = sqliteTable('outbox', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id'),
-  platform: text('platform').$type<Platform>().notNull(),
-  /** 'send' a new message, or 'update' a message sent earlier (see `target`). */
-  operation: text('operation').$type<'send' | 'update'>().notNull(),
-  /** Where to: an Address for 'send', a SentRef for 'update' (JSON). */
-  target: text('target', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  /** A platform-neutral message: { text } or { card }. */
-  payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  /** Stable key for the platform's own deduplication (Lark uuid and friends). */
-  idempotencyKey: text('idempotency_key').notNull().unique(),
-  /** What the message is about (e.g. `adjustment:<id>`), so later updates can find every copy. */
-  subject: text('subject'),
-  /** For rate limits per recipient. */
-  recipientKey: text('recipient_key'),
-  status: text('status').$type<OutboxStatus>().notNull().default('pending'),
-  attempts: integer('attempts').notNull().default(0),
-  nextAttemptAt: text('next_attempt_at').notNull().default(now),
-  lockedUntil: text('locked_until'),
-  lastError: text('last_error'),
-  /** The platform's reference to the delivered message (JSON SentRef). */
-  sentRef: text('sent_ref', { mode: 'json' }).$type<Record<string, unknown>>(),
-  createdAt: createdAt(),
-  sentAt: text('sent_at'),
-}, (t) => [index('outbox_due').on(t.status, t.nextAttemptAt), index('outbox_subject').on(t.subject), index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt)]);
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id'),
+    platform: text('platform').$type<Platform>().notNull(),
+    /** 'send' a new message, or 'update' a message sent earlier (see `target`). */
+    operation: text('operation').$type<'send' | 'update'>().notNull(),
+    /** Where to: an Address for 'send', a SentRef for 'update' (JSON). */
+    target: text('target', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** A platform-neutral message: { text } or { card }. */
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** Stable key for the platform's own deduplication (Lark uuid and friends). */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    /** What the message is about (e.g. `adjustment:<id>`), so later updates can find every copy. */
+    subject: text('subject'),
+    /** For rate limits per recipient. */
+    recipientKey: text('recipient_key'),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull().default(now),
+    lockedUntil: text('locked_until'),
+    lastError: text('last_error'),
+    /** The platform's reference to the delivered message (JSON SentRef). */
+    sentRef: text('sent_ref', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    sentAt: text('sent_at'),
+  },
+  (t) => [
+    index('outbox_due').on(t.status, t.nextAttemptAt),
+    index('outbox_subject').on(t.subject),
+    index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt),
+  ],
+);
 
 /** Job runs keyed by (job, org, period): the guard against double digests. */
-export const jobRuns = sqliteTable('job_runs', {
-  job: text('job').notNull(),
-  orgId: text('org_id').notNull(),
-  period: text('period').notNull(),
-  status: text('status').$type<'running' | 'done' | 'failed'>().notNull(),
-  cursor: text('cursor'),
-  stats: text('stats', { mode: 'json' }).$type<Record<string, unknown>>(),
-  startedAt: text('started_at').notNull().default(now),
-  heartbeatAt: text('heartbeat_at'),
-  finishedAt: text('finished_at'),
-}, (t) => [primaryKey({ columns: [t.job, t.orgId, t.period] })]);
+export const jobRuns = sqliteTable(
+  'job_runs',
+  {
+    job: text('job').notNull(),
+    orgId: text('org_id').notNull(),
+    period: text('period').notNull(),
+    status: text('status').$type<'running' | 'done' | 'failed'>().notNull(),
+    cursor: text('cursor'),
+    stats: text('stats', { mode: 'json' }).$type<Record<string, unknown>>(),
+    startedAt: text('started_at').notNull().default(now),
+    heartbeatAt: text('heartbeat_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.orgId, t.period] })],
+);
 
-export const metricPoints = sqliteTable('metric_points', {
-  orgId: text('org_id').notNull(),
-  metric: text('metric').notNull(),
-  /** A person's or team's external id, or "org". */
-  subject: text('subject').notNull(),
-  at: text('at').notNull(),
-  value: real('value').notNull(),
-  receivedAt: text('received_at').notNull().default(now),
-}, (t) => [primaryKey({ columns: [t.orgId, t.metric, t.subject, t.at] })]);
+export const metricPoints = sqliteTable(
+  'metric_points',
+  {
+    orgId: text('org_id').notNull(),
+    metric: text('metric').notNull(),
+    /** A person's or team's external id, or "org". */
+    subject: text('subject').notNull(),
+    at: text('at').notNull(),
+    value: real('value').notNull(),
+    receivedAt: text('received_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.metric, t.subject, t.at] })],
+);
 
 export const rules = sqliteTable('rules', {
   id: text('id').primaryKey(),
-  orgId: text('org_id').notNull().references(() => organizations.id),
+  orgId: text('org_id')
+    .notNull()
+    .references(() => organizations.id),
   name: text('name').notNull(),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
   mode: text('mode').$type<'observe' | 'enforce'>().notNull().default('observe'),
@@ -350,26 +465,37 @@ export const rules = sqliteTable('rules', {
   updatedAt: updatedAt(),
 });
 
-export const ruleFirings = sqliteTable('rule_firings', {
-  id: text('id').primaryKey(),
-  orgId: text('org_id').notNull(),
-  ruleId: text('rule_id').notNull(),
-  subject: text('subject').notNull(),
-  period: text('period').notNull(),
-  state: text('state').$type<'firing' | 'resolved'>().notNull(),
-  data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
-  firedAt: text('fired_at').notNull().default(now),
-  resolvedAt: text('resolved_at'),
-  acknowledgedBy: text('acknowledged_by'),
-  acknowledgedAt: text('acknowledged_at'),
-  escalatedAt: text('escalated_at'),
-}, (t) => [uniqueIndex('rule_firings_once').on(t.ruleId, t.subject, t.period), index('rule_firings_state').on(t.orgId, t.state)]);
+export const ruleFirings = sqliteTable(
+  'rule_firings',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    ruleId: text('rule_id').notNull(),
+    subject: text('subject').notNull(),
+    period: text('period').notNull(),
+    state: text('state').$type<'firing' | 'resolved'>().notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+    firedAt: text('fired_at').notNull().default(now),
+    resolvedAt: text('resolved_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: text('acknowledged_at'),
+    escalatedAt: text('escalated_at'),
+  },
+  (t) => [
+    uniqueIndex('rule_firings_once').on(t.ruleId, t.subject, t.period),
+    index('rule_firings_state').on(t.orgId, t.state),
+  ],
+);
 
-export const personFlags = sqliteTable('person_flags', {
-  personId: text('person_id').notNull(),
-  flag: text('flag').notNull(),
-  orgId: text('org_id').notNull(),
-  ruleId: text('rule_id'),
-  observeOnly: integer('observe_only', { mode: 'boolean' }).notNull().default(false),
-  setAt: text('set_at').notNull().default(now),
-}, (t) => [primaryKey({ columns: [t.personId, t.flag] })]);
+export const personFlags = sqliteTable(
+  'person_flags',
+  {
+    personId: text('person_id').notNull(),
+    flag: text('flag').notNull(),
+    orgId: text('org_id').notNull(),
+    ruleId: text('rule_id'),
+    observeOnly: integer('observe_only', { mode: 'boolean' }).notNull().default(false),
+    setAt: text('set_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.flag] })],
+);

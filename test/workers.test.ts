@@ -14,12 +14,14 @@ describe('Workers runtime with local D1', () => {
     base = dev.base;
   }, 180_000);
 
-  afterAll(async () => { await dev?.stop(); });
+  afterAll(async () => {
+    await dev?.stop();
+  });
 
   it('answers /healthz from workerd on D1', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
-    const body = await res.json() as { ok: boolean; storage: string };
+    const body = (await res.json()) as { ok: boolean; storage: string };
     expect(body).toMatchObject({ ok: true, storage: 'd1' });
   });
 
@@ -30,11 +32,15 @@ describe('Workers runtime with local D1', () => {
 
   it('round-trips a cycle through the API into D1 and back', async () => {
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const created = await fetch(`${base}/api/v1/cycles`, { method: 'POST', headers: auth, body: JSON.stringify({ name: '2026 Q4', starts_on: '2026-10-01', ends_on: '2026-12-31' }) });
+    const created = await fetch(`${base}/api/v1/cycles`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: '2026 Q4', starts_on: '2026-10-01', ends_on: '2026-12-31' }),
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     const list = await fetch(`${base}/api/v1/cycles`, { headers: auth });
     expect(list.status).toBe(200);
-    const body = await list.json() as { items: { name: string }[] };
+    const body = (await list.json()) as { items: { name: string }[] };
     expect(body.items.map((c) => c.name)).toContain('2026 Q4');
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, fromUtf8, isStrictBase64, sha1Hex, sha256Hex, timingSafeEqual, utf8 } from './bytes';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  concatBytes,
+  fromUtf8,
+  isStrictBase64,
+  sha1Hex,
+  sha256Hex,
+  timingSafeEqual,
+  utf8,
+} from './bytes';
 
 describe('shared byte helpers', () => {
   it('hashes and compares', async () => {

@@ -15,7 +15,16 @@
 //   first block of a WebCrypto CBC encryption of 0x10×16 with IV = C_last). The
 //   forged block then decrypts to exactly 0x10×16, which WebCrypto strips as
 //   valid padding, leaving the raw plaintext for us to unpad with the 32-byte rules.
-import { base64ToBytes, bytesToBase64, concatBytes, fromUtf8, isStrictBase64, randomBytes, sha1Hex, utf8 } from './bytes';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  concatBytes,
+  fromUtf8,
+  isStrictBase64,
+  randomBytes,
+  sha1Hex,
+  utf8,
+} from './bytes';
 
 const BLOCK = 16;
 /** The envelope pads to 32 bytes, not the AES block size. */
@@ -28,7 +37,10 @@ export function callbackSignature(token: string, timestamp: string, nonce: strin
   return sha1Hex([token, timestamp, nonce, encrypt].sort().join(''));
 }
 
-interface AesMaterial { key: CryptoKey; iv: Uint8Array<ArrayBuffer> }
+interface AesMaterial {
+  key: CryptoKey;
+  iv: Uint8Array<ArrayBuffer>;
+}
 
 const materialCache = new Map<string, Promise<AesMaterial>>();
 
@@ -37,7 +49,8 @@ function aesMaterial(encodingAesKey: string): Promise<AesMaterial> {
   let material = materialCache.get(encodingAesKey);
   if (!material) {
     material = (async () => {
-      if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey)) throw new CallbackCryptoError('EncodingAESKey must be 43 base64 characters');
+      if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey))
+        throw new CallbackCryptoError('EncodingAESKey must be 43 base64 characters');
       const raw = base64ToBytes(`${encodingAesKey}=`);
       const key = await crypto.subtle.importKey('raw', raw, { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']);
       return { key, iv: raw.slice(0, BLOCK) };
@@ -49,17 +62,26 @@ function aesMaterial(encodingAesKey: string): Promise<AesMaterial> {
 }
 
 /** AES-256-CBC over input whose length is a multiple of 16, with no padding added. */
-async function cbcEncryptNoPadding(m: AesMaterial, iv: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+async function cbcEncryptNoPadding(
+  m: AesMaterial,
+  iv: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
   const out = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv }, m.key, data));
   return out.slice(0, data.length);
 }
 
 /** AES-256-CBC decryption of whole blocks, returning the raw (still padded) plaintext. */
-async function cbcDecryptNoPadding(m: AesMaterial, ciphertext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+async function cbcDecryptNoPadding(
+  m: AesMaterial,
+  ciphertext: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
   const last = ciphertext.slice(ciphertext.length - BLOCK);
   const fullPadBlock = new Uint8Array(BLOCK).fill(BLOCK);
   const forged = (await cbcEncryptNoPadding(m, last, fullPadBlock)).slice(0, BLOCK);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-CBC', iv: m.iv }, m.key, concatBytes(ciphertext, forged)));
+  return new Uint8Array(
+    await crypto.subtle.decrypt({ name: 'AES-CBC', iv: m.iv }, m.key, concatBytes(ciphertext, forged)),
+  );
 }
 
 export function pkcs7Pad(data: Uint8Array, block = PAD_BLOCK): Uint8Array<ArrayBuffer> {
@@ -78,7 +100,12 @@ export function pkcs7Unpad(data: Uint8Array<ArrayBuffer>, block = PAD_BLOCK): Ui
 }
 
 /** base64(AES-256-CBC(random16 ‖ uint32BE(len) ‖ msg ‖ ownerKey, PKCS#7/32)). */
-export async function encryptCallback(encodingAesKey: string, message: string, ownerKey: string, random: Uint8Array = randomBytes(BLOCK)): Promise<string> {
+export async function encryptCallback(
+  encodingAesKey: string,
+  message: string,
+  ownerKey: string,
+  random: Uint8Array = randomBytes(BLOCK),
+): Promise<string> {
   if (random.length !== BLOCK) throw new CallbackCryptoError('random prefix must be 16 bytes');
   const m = await aesMaterial(encodingAesKey);
   const msg = utf8(message);
@@ -93,11 +120,15 @@ export async function encryptCallback(encodingAesKey: string, message: string, o
  * compares the owner key with its own. Checks what @wecom/crypto does not: strict base64, whole
  * 16-byte blocks, a valid 32-byte PKCS#7 pad, a length field inside the plaintext, and UTF-8.
  */
-export async function decryptCallback(encodingAesKey: string, encrypted: string): Promise<{ message: string; ownerKey: string }> {
+export async function decryptCallback(
+  encodingAesKey: string,
+  encrypted: string,
+): Promise<{ message: string; ownerKey: string }> {
   const m = await aesMaterial(encodingAesKey);
   if (!isStrictBase64(encrypted)) throw new CallbackCryptoError('not base64');
   const ciphertext = base64ToBytes(encrypted);
-  if (ciphertext.length < PAD_BLOCK || ciphertext.length % BLOCK !== 0) throw new CallbackCryptoError('ciphertext is truncated or not whole blocks');
+  if (ciphertext.length < PAD_BLOCK || ciphertext.length % BLOCK !== 0)
+    throw new CallbackCryptoError('ciphertext is truncated or not whole blocks');
   let plain: Uint8Array<ArrayBuffer>;
   try {
     plain = pkcs7Unpad(await cbcDecryptNoPadding(m, ciphertext));
@@ -108,7 +139,10 @@ export async function decryptCallback(encodingAesKey: string, encrypted: string)
   const length = new DataView(plain.buffer, plain.byteOffset + BLOCK, 4).getUint32(0, false);
   if (length > plain.length - BLOCK - 4) throw new CallbackCryptoError('length field exceeds the plaintext');
   try {
-    return { message: fromUtf8(plain.subarray(BLOCK + 4, BLOCK + 4 + length)), ownerKey: fromUtf8(plain.subarray(BLOCK + 4 + length)) };
+    return {
+      message: fromUtf8(plain.subarray(BLOCK + 4, BLOCK + 4 + length)),
+      ownerKey: fromUtf8(plain.subarray(BLOCK + 4 + length)),
+    };
   } catch {
     throw new CallbackCryptoError('plaintext is not UTF-8');
   }

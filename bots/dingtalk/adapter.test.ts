@@ -8,24 +8,41 @@ import { robotSign } from './verify';
 
 const NOW = new Date('2026-11-27T02:00:00Z');
 const config = {
-  clientId: 'dingappkey01', clientSecret: 'app-secret-01', robotCode: 'dingappkey01', mode: 'http' as const,
-  apiBase: 'http://dingtalk.invalid', callbackToken: 'mryue', callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
+  clientId: 'dingappkey01',
+  clientSecret: 'app-secret-01',
+  robotCode: 'dingappkey01',
+  mode: 'http' as const,
+  apiBase: 'http://dingtalk.invalid',
+  callbackToken: 'mryue',
+  callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
   cardTemplateId: 'tpl.schema',
 };
 
 function setup(nowFn: () => Date = () => NOW) {
   const adapter = createDingtalkAdapter(config, { now: nowFn });
   const events: BotEvent[] = [];
-  const ctx: WebhookContext = { now: () => NOW, defer: () => {}, dispatch: async (e): Promise<EventResult> => { events.push(e); return {}; } };
+  const ctx: WebhookContext = {
+    now: () => NOW,
+    defer: () => {},
+    dispatch: async (e): Promise<EventResult> => {
+      events.push(e);
+      return {};
+    },
+  };
   const route = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     return adapter.handleWebhook(new Request(url, init), ctx, url.pathname.endsWith('/events') ? '/events' : '');
   };
   const emulator = createDingtalkEmulator({
-    clientId: config.clientId, clientSecret: config.clientSecret, robotCode: config.robotCode,
-    callbackToken: config.callbackToken, callbackAesKey: config.callbackAesKey,
-    webhookUrl: 'http://bot.local/webhooks/dingtalk', eventsUrl: 'http://bot.local/webhooks/dingtalk/events',
-    now: nowFn, fetch: route as typeof fetch,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    robotCode: config.robotCode,
+    callbackToken: config.callbackToken,
+    callbackAesKey: config.callbackAesKey,
+    webhookUrl: 'http://bot.local/webhooks/dingtalk',
+    eventsUrl: 'http://bot.local/webhooks/dingtalk/events',
+    now: nowFn,
+    fetch: route as typeof fetch,
   });
   return { adapter, events, ctx, emulator };
 }
@@ -37,7 +54,12 @@ describe('POST /webhooks/dingtalk (robot, HTTP mode)', () => {
     expect(res.delivered && 'status' in res && res.status).toBe(200);
     expect(res.delivered && 'body' in res && res.body).toEqual({});
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'message', eventId: res.payload.msgId, text: '我的OKR', replyTo: { kind: 'user', id: 'staff1' } });
+    expect(events[0]).toMatchObject({
+      type: 'message',
+      eventId: res.payload.msgId,
+      text: '我的OKR',
+      replyTo: { kind: 'user', id: 'staff1' },
+    });
   });
 
   it('group @-mention: text without the leading space, reply to the group', async () => {
@@ -49,10 +71,26 @@ describe('POST /webhooks/dingtalk (robot, HTTP mode)', () => {
   it('rejects a bad or stale sign with 401 and dispatches nothing', async () => {
     const { adapter, ctx, events } = setup();
     const body = JSON.stringify({ msgId: 'x' });
-    const bad = await adapter.handleWebhook(new Request('http://bot.local/webhooks/dingtalk', { method: 'POST', headers: { timestamp: String(NOW.getTime()), sign: 'AAAA' }, body }), ctx, '');
+    const bad = await adapter.handleWebhook(
+      new Request('http://bot.local/webhooks/dingtalk', {
+        method: 'POST',
+        headers: { timestamp: String(NOW.getTime()), sign: 'AAAA' },
+        body,
+      }),
+      ctx,
+      '',
+    );
     expect(bad.status).toBe(401);
     const oldTs = String(NOW.getTime() - 2 * 60 * 60 * 1000);
-    const stale = await adapter.handleWebhook(new Request('http://bot.local/webhooks/dingtalk', { method: 'POST', headers: { timestamp: oldTs, sign: await robotSign(config.clientSecret, oldTs) }, body }), ctx, '');
+    const stale = await adapter.handleWebhook(
+      new Request('http://bot.local/webhooks/dingtalk', {
+        method: 'POST',
+        headers: { timestamp: oldTs, sign: await robotSign(config.clientSecret, oldTs) },
+        body,
+      }),
+      ctx,
+      '',
+    );
     expect(stale.status).toBe(401);
     expect(events).toHaveLength(0);
   });
@@ -60,7 +98,15 @@ describe('POST /webhooks/dingtalk (robot, HTTP mode)', () => {
   it('answers 400 naming the invalid field', async () => {
     const { adapter, ctx, events } = setup();
     const ts = String(NOW.getTime());
-    const res = await adapter.handleWebhook(new Request('http://bot.local/webhooks/dingtalk', { method: 'POST', headers: { timestamp: ts, sign: await robotSign(config.clientSecret, ts) }, body: JSON.stringify({ conversationType: '1' }) }), ctx, '');
+    const res = await adapter.handleWebhook(
+      new Request('http://bot.local/webhooks/dingtalk', {
+        method: 'POST',
+        headers: { timestamp: ts, sign: await robotSign(config.clientSecret, ts) },
+        body: JSON.stringify({ conversationType: '1' }),
+      }),
+      ctx,
+      '',
+    );
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('conversationId');
     expect(events).toHaveLength(0);
@@ -80,28 +126,79 @@ describe('POST /webhooks/dingtalk/events (encrypted HTTP events)', () => {
     const { adapter, ctx } = setup();
     const q = 'signature=03044561471240d4a14bb09372dfcfd4fd0e40cb&timestamp=1608001896814&nonce=WL4PK6yA';
     // The vector's owner key is ding6ccabc44d2c8d38b: a different app key is refused...
-    const res = await adapter.handleWebhook(new Request(`http://bot.local/webhooks/dingtalk/events?${q}`, { method: 'POST', body: JSON.stringify({ encrypt: '0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK+HZeKju4yhELOFchzNukR+t8SB/qk4ROMu3' }) }), ctx, '/events');
+    const res = await adapter.handleWebhook(
+      new Request(`http://bot.local/webhooks/dingtalk/events?${q}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          encrypt:
+            '0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK+HZeKju4yhELOFchzNukR+t8SB/qk4ROMu3',
+        }),
+      }),
+      ctx,
+      '/events',
+    );
     expect(res.status).toBe(401);
     // ...and the right one answers with an encrypted success.
     const own = createDingtalkAdapter({ ...config, clientId: 'ding6ccabc44d2c8d38b' });
-    const ok = await own.handleWebhook(new Request(`http://bot.local/webhooks/dingtalk/events?${q}`, { method: 'POST', body: JSON.stringify({ encrypt: '0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK+HZeKju4yhELOFchzNukR+t8SB/qk4ROMu3' }) }), ctx, '/events');
+    const ok = await own.handleWebhook(
+      new Request(`http://bot.local/webhooks/dingtalk/events?${q}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          encrypt:
+            '0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK+HZeKju4yhELOFchzNukR+t8SB/qk4ROMu3',
+        }),
+      }),
+      ctx,
+      '/events',
+    );
     expect(ok.status).toBe(200);
     expect(Object.keys(await ok.json()).sort()).toEqual(['encrypt', 'msg_signature', 'nonce', 'timeStamp']);
   });
 
   it('rejects a bad signature', async () => {
     const { adapter, ctx } = setup();
-    const res = await adapter.handleWebhook(new Request('http://bot.local/webhooks/dingtalk/events?signature=00&timestamp=1&nonce=n', { method: 'POST', body: JSON.stringify({ encrypt: 'abcd' }) }), ctx, '/events');
+    const res = await adapter.handleWebhook(
+      new Request('http://bot.local/webhooks/dingtalk/events?signature=00&timestamp=1&nonce=n', {
+        method: 'POST',
+        body: JSON.stringify({ encrypt: 'abcd' }),
+      }),
+      ctx,
+      '/events',
+    );
     expect(res.status).toBe(401);
   });
 
   it('an HTTP-callback card click → CardActionEvent; a STREAM card click with no stream client is lost', async () => {
     const { events, emulator } = setup();
-    emulator.cards.set('track-http', { outTrackId: 'track-http', cardTemplateId: 'tpl', callbackType: 'HTTP', openSpaceId: 'dtv1.card//IM_ROBOT.staff1', cardParamMap: {}, updates: 0 });
-    emulator.cards.set('track-stream', { outTrackId: 'track-stream', cardTemplateId: 'tpl', callbackType: 'STREAM', openSpaceId: 'dtv1.card//IM_ROBOT.staff1', cardParamMap: {}, updates: 0 });
-    const click = await emulator.clickCard({ outTrackId: 'track-http', userId: 'staff1', actionId: 'polaris_action', params: { action: 'adj.approve', value: '{"adjustmentId":"adj1"}' } });
+    emulator.cards.set('track-http', {
+      outTrackId: 'track-http',
+      cardTemplateId: 'tpl',
+      callbackType: 'HTTP',
+      openSpaceId: 'dtv1.card//IM_ROBOT.staff1',
+      cardParamMap: {},
+      updates: 0,
+    });
+    emulator.cards.set('track-stream', {
+      outTrackId: 'track-stream',
+      cardTemplateId: 'tpl',
+      callbackType: 'STREAM',
+      openSpaceId: 'dtv1.card//IM_ROBOT.staff1',
+      cardParamMap: {},
+      updates: 0,
+    });
+    const click = await emulator.clickCard({
+      outTrackId: 'track-http',
+      userId: 'staff1',
+      actionId: 'polaris_action',
+      params: { action: 'adj.approve', value: '{"adjustmentId":"adj1"}' },
+    });
     expect(click.delivered && click.via === 'http' && click.ok).toBe(true);
-    expect(events[0]).toMatchObject({ type: 'card_action', actionId: 'adj.approve', value: { adjustmentId: 'adj1' }, message: { messageId: 'track-http' } });
+    expect(events[0]).toMatchObject({
+      type: 'card_action',
+      actionId: 'adj.approve',
+      value: { adjustmentId: 'adj1' },
+      message: { messageId: 'track-http' },
+    });
     const lost = await emulator.clickCard({ outTrackId: 'track-stream', userId: 'staff1', actionId: 'x', params: {} });
     expect(lost.delivered).toBe(false);
     expect(emulator.lost).toEqual([expect.objectContaining({ outTrackId: 'track-stream' })]);

@@ -23,7 +23,11 @@ const TOKEN_MARGIN_MS = 5 * 60 * 1000;
 const SESSION_MARGIN_MS = 60 * 1000;
 const DEFAULT_RETRY_AFTER_MS = 1000;
 
-interface ApiError { code?: string; message?: string; requestid?: string }
+interface ApiError {
+  code?: string;
+  message?: string;
+  requestid?: string;
+}
 
 function isThrottle(status: number, code: string | undefined): boolean {
   return status === 429 || /throttl|qpslimit|flowcontrol|limit.?exceed/i.test(code ?? '');
@@ -66,7 +70,9 @@ export class DingtalkClient {
   // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
   async accessToken(force = false): Promise<string> {
     if (!force && this.token && this.token.expiresAt - TOKEN_MARGIN_MS > this.now().getTime()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => { this.pendingToken = undefined; });
+    this.pendingToken ??= this.fetchToken().finally(() => {
+      this.pendingToken = undefined;
+    });
     return this.pendingToken;
   }
 
@@ -79,7 +85,12 @@ export class DingtalkClient {
     const body = (await response.json().catch(() => ({}))) as { accessToken?: string; expireIn?: number } & ApiError;
     if (!response.ok || !body.accessToken) {
       const retryable = response.status >= 500 || isThrottle(response.status, body.code);
-      throw new DeliveryError(`DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(), retryable, retryable ? retryAfter(response) : undefined, body.code ?? response.status);
+      throw new DeliveryError(
+        `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(),
+        retryable,
+        retryable ? retryAfter(response) : undefined,
+        body.code ?? response.status,
+      );
     }
     this.token = { value: body.accessToken, expiresAt: this.now().getTime() + (body.expireIn ?? 7200) * 1000 };
     return body.accessToken;
@@ -97,9 +108,16 @@ export class DingtalkClient {
       const json = (await response.json().catch(() => ({}))) as T & ApiError;
       if (response.ok) return json;
       if (response.status === 401 && attempt === 0) continue;
-      const detail = `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
-      if (isThrottle(response.status, json.code)) throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
-      throw new DeliveryError(detail, response.status >= 500, response.status >= 500 ? DEFAULT_RETRY_AFTER_MS : undefined, json.code ?? response.status);
+      const detail =
+        `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
+      if (isThrottle(response.status, json.code))
+        throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
+      throw new DeliveryError(
+        detail,
+        response.status >= 500,
+        response.status >= 500 ? DEFAULT_RETRY_AFTER_MS : undefined,
+        json.code ?? response.status,
+      );
     }
   }
 
@@ -118,7 +136,12 @@ export class DingtalkClient {
   }
 
   async update(ref: SentRef, message: OutboundMessage, options: DeliveryOptions): Promise<void> {
-    if (message.card && this.options.cardTemplateId && !ref.messageId.startsWith('session:') && !ref.messageId.startsWith('robot:')) {
+    if (
+      message.card &&
+      this.options.cardTemplateId &&
+      !ref.messageId.startsWith('session:') &&
+      !ref.messageId.startsWith('robot:')
+    ) {
       // https://open.dingtalk.com/document/orgapp/interactive-card-update-interface
       await this.api('PUT', '/v1.0/card/instances', {
         outTrackId: ref.messageId,
@@ -134,7 +157,10 @@ export class DingtalkClient {
       await this.send({ platform: 'dingtalk', kind, id }, message, options);
       return;
     }
-    throw new DeliveryError('DingTalk cannot update this message: it is not a card instance and has no recipient to resend to', false);
+    throw new DeliveryError(
+      'DingTalk cannot update this message: it is not a card instance and has no recipient to resend to',
+      false,
+    );
   }
 
   private usableSessionWebhook(to: Address): string | undefined {
@@ -155,8 +181,15 @@ export class DingtalkClient {
     const body = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (response.ok && (body.errcode ?? 0) === 0) return true;
     // 130101: sending too fast. Anything else (expired or unknown session): fall back.
-    if (body.errcode === 130101 || response.status === 429) throw new DeliveryError(`DingTalk sessionWebhook throttled: ${body.errmsg ?? ''}`, true, retryAfter(response), body.errcode);
-    if (response.status >= 500) throw new DeliveryError(`DingTalk sessionWebhook failed: HTTP ${response.status}`, true, DEFAULT_RETRY_AFTER_MS);
+    if (body.errcode === 130101 || response.status === 429)
+      throw new DeliveryError(
+        `DingTalk sessionWebhook throttled: ${body.errmsg ?? ''}`,
+        true,
+        retryAfter(response),
+        body.errcode,
+      );
+    if (response.status >= 500)
+      throw new DeliveryError(`DingTalk sessionWebhook failed: HTTP ${response.status}`, true, DEFAULT_RETRY_AFTER_MS);
     return false;
   }
 
@@ -165,19 +198,35 @@ export class DingtalkClient {
     if (to.kind === 'group') {
       // https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
       return this.api<{ processQueryKey?: string }>('POST', '/v1.0/robot/groupMessages/send', {
-        robotCode: this.options.robotCode, openConversationId: to.id, msgKey, msgParam,
+        robotCode: this.options.robotCode,
+        openConversationId: to.id,
+        msgKey,
+        msgParam,
       });
     }
     // https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
-    const result = await this.api<{ processQueryKey?: string; invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }>(
-      'POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: this.options.robotCode, userIds: [to.id], msgKey, msgParam },
-    );
-    if (result.invalidStaffIdList?.includes(to.id)) throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
-    if (result.flowControlledStaffIdList?.includes(to.id)) throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
+    const result = await this.api<{
+      processQueryKey?: string;
+      invalidStaffIdList?: string[];
+      flowControlledStaffIdList?: string[];
+    }>('POST', '/v1.0/robot/oToMessages/batchSend', {
+      robotCode: this.options.robotCode,
+      userIds: [to.id],
+      msgKey,
+      msgParam,
+    });
+    if (result.invalidStaffIdList?.includes(to.id))
+      throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
+    if (result.flowControlledStaffIdList?.includes(to.id))
+      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
     return result;
   }
 
-  private async createAndDeliver(to: Address, message: OutboundMessage & { card: NonNullable<OutboundMessage['card']> }, options: DeliveryOptions): Promise<string> {
+  private async createAndDeliver(
+    to: Address,
+    message: OutboundMessage & { card: NonNullable<OutboundMessage['card']> },
+    options: DeliveryOptions,
+  ): Promise<string> {
     const outTrackId = await outTrackIdFor(options.idempotencyKey);
     const group = to.kind === 'group';
     // https://open.dingtalk.com/document/orgapp/create-and-deliver-cards
@@ -190,15 +239,29 @@ export class DingtalkClient {
       openSpaceId: openSpaceId(to),
       userIdType: 1,
       ...(group
-        ? { imGroupOpenSpaceModel: { supportForward: true }, imGroupOpenDeliverModel: { robotCode: this.options.robotCode } }
-        : { imRobotOpenSpaceModel: { supportForward: true }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.options.robotCode } }),
+        ? {
+            imGroupOpenSpaceModel: { supportForward: true },
+            imGroupOpenDeliverModel: { robotCode: this.options.robotCode },
+          }
+        : {
+            imRobotOpenSpaceModel: { supportForward: true },
+            imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.options.robotCode },
+          }),
     };
-    if (this.options.mode === 'http' && this.options.cardCallbackRouteKey) body.callbackRouteKey = this.options.cardCallbackRouteKey;
-    const result = await this.api<{ success?: boolean; result?: { outTrackId?: string; deliverResults?: { success?: boolean; errorMsg?: string; spaceId?: string }[] } }>(
-      'POST', '/v1.0/card/instances/createAndDeliver', body,
-    );
+    if (this.options.mode === 'http' && this.options.cardCallbackRouteKey)
+      body.callbackRouteKey = this.options.cardCallbackRouteKey;
+    const result = await this.api<{
+      success?: boolean;
+      result?: { outTrackId?: string; deliverResults?: { success?: boolean; errorMsg?: string; spaceId?: string }[] };
+    }>('POST', '/v1.0/card/instances/createAndDeliver', body);
     const failed = result.result?.deliverResults?.find((r) => r.success === false);
-    if (failed) throw new DeliveryError(`DingTalk did not deliver card ${outTrackId}: ${failed.errorMsg ?? 'unknown error'}`, false, undefined, 'deliverFailed');
+    if (failed)
+      throw new DeliveryError(
+        `DingTalk did not deliver card ${outTrackId}: ${failed.errorMsg ?? 'unknown error'}`,
+        false,
+        undefined,
+        'deliverFailed',
+      );
     return result.result?.outTrackId ?? outTrackId;
   }
 }

@@ -26,7 +26,8 @@ export function mountDingtalkOAuth(app: Hono, options: DingtalkOAuthOptions) {
   /** unionId → staff userid, for every person who signed in. */
   const unionIds = new Map<string, string>();
   const token = (prefix: string) => `${prefix}${bytesToHex(crypto.getRandomValues(new Uint8Array(16)))}`;
-  const apiError = (c: Context, status: 400 | 401, code: string, message: string) => c.json({ code, message, requestid: crypto.randomUUID().toUpperCase() }, status);
+  const apiError = (c: Context, status: 400 | 401, code: string, message: string) =>
+    c.json({ code, message, requestid: crypto.randomUUID().toUpperCase() }, status);
 
   const authorize = authorizeHandler(codes, 'DingTalk', { code: 'authCode' });
   const checkedAuthorize = (c: Context) => {
@@ -40,9 +41,16 @@ export function mountDingtalkOAuth(app: Hono, options: DingtalkOAuthOptions) {
 
   // https://open.dingtalk.com/document/orgapp/obtain-user-token
   app.post('/v1.0/oauth2/userAccessToken', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { clientId?: unknown; clientSecret?: unknown; code?: unknown; grantType?: unknown };
-    if (body.clientId !== options.clientId || body.clientSecret !== options.clientSecret) return apiError(c, 400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
-    if (body.grantType !== 'authorization_code' || typeof body.code !== 'string') return apiError(c, 400, 'invalidParameter', 'grantType必须是authorization_code，code不能为空');
+    const body = (await c.req.json().catch(() => ({}))) as {
+      clientId?: unknown;
+      clientSecret?: unknown;
+      code?: unknown;
+      grantType?: unknown;
+    };
+    if (body.clientId !== options.clientId || body.clientSecret !== options.clientSecret)
+      return apiError(c, 400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
+    if (body.grantType !== 'authorization_code' || typeof body.code !== 'string')
+      return apiError(c, 400, 'invalidParameter', 'grantType必须是authorization_code，code不能为空');
     const redeemed = codes.redeem(body.code);
     if (!redeemed.ok) return apiError(c, 400, 'invalidAuthCode', `授权码无效或已过期 (${redeemed.reason})`);
     const accessToken = token('uat_');
@@ -53,7 +61,8 @@ export function mountDingtalkOAuth(app: Hono, options: DingtalkOAuthOptions) {
   // https://open.dingtalk.com/document/orgapp/dingtalk-retrieve-user-information
   app.get('/v1.0/contact/users/me', (c) => {
     const user = userTokens.get(c.req.header('x-acs-dingtalk-access-token') ?? '');
-    if (!user || user.expiresAt <= now().getTime()) return apiError(c, 401, 'InvalidAuthentication', '不合法的access_token');
+    if (!user || user.expiresAt <= now().getTime())
+      return apiError(c, 401, 'InvalidAuthentication', '不合法的access_token');
     const unionId = `union${user.staffId}`;
     unionIds.set(unionId, user.staffId);
     // No staff userid here: DingTalk's users/me gives unionId and openId only.
@@ -62,7 +71,8 @@ export function mountDingtalkOAuth(app: Hono, options: DingtalkOAuthOptions) {
 
   // https://open.dingtalk.com/document/orgapp/query-a-user-by-the-union-id
   app.post('/topapi/user/getbyunionid', async (c) => {
-    if (!options.appTokenValid(c.req.query('access_token') ?? '')) return c.json({ errcode: 40014, errmsg: '不合法的access_token' });
+    if (!options.appTokenValid(c.req.query('access_token') ?? ''))
+      return c.json({ errcode: 40014, errmsg: '不合法的access_token' });
     const body = (await c.req.json().catch(() => ({}))) as { unionid?: unknown };
     const staffId = typeof body.unionid === 'string' ? unionIds.get(body.unionid) : undefined;
     if (!staffId) return c.json({ errcode: 60121, errmsg: '找不到该用户' });

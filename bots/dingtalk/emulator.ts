@@ -46,7 +46,12 @@ export interface DingtalkEmulatorOptions {
   maxPushAttempts?: number;
 }
 
-export interface ApiCall { method: string; path: string; body: unknown; at: string }
+export interface ApiCall {
+  method: string;
+  path: string;
+  body: unknown;
+  at: string;
+}
 export interface SentMessage {
   via: 'session' | 'oToMessages' | 'groupMessages';
   /** staffId or openConversationId. */
@@ -63,10 +68,19 @@ export interface EmulatedCard {
   cardParamMap: Record<string, string>;
   updates: number;
 }
-export interface LostCallback { outTrackId?: string; messageId?: string; reason: string; at: string }
+export interface LostCallback {
+  outTrackId?: string;
+  messageId?: string;
+  reason: string;
+  at: string;
+}
 
 /** One websocket connection, as seen by the protocol layer. */
-export interface StreamSocket { send(text: string): void; close(): void; terminate(): void }
+export interface StreamSocket {
+  send(text: string): void;
+  close(): void;
+  terminate(): void;
+}
 export interface StreamConnection {
   id: string;
   subscriptions: { type: string; topic: string }[];
@@ -78,14 +92,23 @@ export interface StreamFrame {
   headers: Record<string, string>;
   data: string;
 }
-interface PendingPush { frame: StreamFrame; attempts: number; timer?: ReturnType<typeof setTimeout> }
+interface PendingPush {
+  frame: StreamFrame;
+  attempts: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 function apiError(c: Context, status: 400 | 401 | 403 | 404, code: string, message: string) {
   return c.json({ code, message, requestid: crypto.randomUUID().toUpperCase() }, status);
 }
 
 function isStringMap(value: unknown): value is Record<string, string> {
-  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }
 
 export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
@@ -113,7 +136,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   const tickets = new Map<string, { subscriptions: { type: string; topic: string }[] }>();
   const connections = new Map<string, StreamConnection>();
   const pending = new Map<string, PendingPush>();
-  const acks: { messageId: string; data: unknown; at: string; /** times the frame was pushed */ attempts: number }[] = [];
+  const acks: { messageId: string; data: unknown; at: string /** times the frame was pushed */; attempts: number }[] =
+    [];
   const pongs: string[] = [];
   const pings = new Set<string>();
   const everSubscribed = new Set<string>();
@@ -129,7 +153,9 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     const target = subscribers(entry.frame.headers.topic)[0];
     if (!target) return; // waits for a connection; the timer keeps counting attempts
     entry.attempts++;
-    target.socket.send(JSON.stringify({ ...entry.frame, headers: { ...entry.frame.headers, connectionId: target.id } }));
+    target.socket.send(
+      JSON.stringify({ ...entry.frame, headers: { ...entry.frame.headers, connectionId: target.id } }),
+    );
   }
 
   function schedule(messageId: string) {
@@ -149,7 +175,12 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   }
 
   const stream = {
-    tickets, connections, pending, acks, pongs, connectionLog,
+    tickets,
+    connections,
+    pending,
+    acks,
+    pongs,
+    connectionLog,
     /** Validates and consumes a ticket; returns the new connection or undefined. */
     open(ticket: string | null, socket: StreamSocket): StreamConnection | undefined {
       const grant = ticket ? tickets.get(ticket) : undefined;
@@ -160,34 +191,58 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       for (const s of grant.subscriptions) everSubscribed.add(s.topic);
       connectionLog.push({ id: connection.id, event: 'open', at: now().toISOString() });
       // Anything unacknowledged goes to the new connection right away.
-      for (const entry of pending.values()) if (entry.attempts === 0 || !subscribers(entry.frame.headers.topic).some((c) => c.id !== connection.id)) transmit(entry);
+      for (const entry of pending.values())
+        if (entry.attempts === 0 || !subscribers(entry.frame.headers.topic).some((c) => c.id !== connection.id))
+          transmit(entry);
       return connection;
     },
     closed(connection: StreamConnection) {
-      if (connections.delete(connection.id)) connectionLog.push({ id: connection.id, event: 'close', at: now().toISOString() });
+      if (connections.delete(connection.id))
+        connectionLog.push({ id: connection.id, event: 'close', at: now().toISOString() });
     },
     /** An upstream frame: an ACK of a callback/event or the echo of a ping. */
     receive(_connection: StreamConnection, text: string) {
       let frame: { code?: number; headers?: { messageId?: string }; data?: string };
-      try { frame = JSON.parse(text); } catch { return; }
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        return;
+      }
       const messageId = frame.headers?.messageId;
       if (!messageId) return;
-      if (pings.delete(messageId)) { pongs.push(messageId); return; }
+      if (pings.delete(messageId)) {
+        pongs.push(messageId);
+        return;
+      }
       const entry = pending.get(messageId);
       if (!entry) return;
-      if (acksToLose > 0) { acksToLose--; return; }
+      if (acksToLose > 0) {
+        acksToLose--;
+        return;
+      }
       clearTimeout(entry.timer);
       pending.delete(messageId);
       let data: unknown = frame.data;
-      try { data = typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data; } catch { /* keep the raw string */ }
+      try {
+        data = typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data;
+      } catch {
+        /* keep the raw string */
+      }
       acks.push({ messageId, data, at: now().toISOString(), attempts: entry.attempts });
     },
     /** Pushes a CALLBACK (or EVENT) frame; returns its messageId. */
     push(topic: string, data: unknown, type: 'CALLBACK' | 'EVENT' = 'CALLBACK'): string {
       const messageId = nextId('msg_');
       const frame: StreamFrame = {
-        specVersion: '1.0', type,
-        headers: { appId: options.clientId, contentType: 'application/json', messageId, time: String(now().getTime()), topic },
+        specVersion: '1.0',
+        type,
+        headers: {
+          appId: options.clientId,
+          contentType: 'application/json',
+          messageId,
+          time: String(now().getTime()),
+          topic,
+        },
         data: JSON.stringify(data),
       };
       const entry: PendingPush = { frame, attempts: 0 };
@@ -201,24 +256,47 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       return [...connections.values()].map((c) => {
         const messageId = nextId('ping_');
         pings.add(messageId);
-        c.socket.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'ping', messageId, contentType: 'application/json', time: String(now().getTime()) }, data: JSON.stringify({ opaque: messageId }) }));
+        c.socket.send(
+          JSON.stringify({
+            specVersion: '1.0',
+            type: 'SYSTEM',
+            headers: { topic: 'ping', messageId, contentType: 'application/json', time: String(now().getTime()) },
+            data: JSON.stringify({ opaque: messageId }),
+          }),
+        );
         return messageId;
       });
     },
     /** SYSTEM disconnect, then the server closes the socket (as DingTalk does before maintenance). */
     disconnect(closeAfterMs = 50) {
       for (const c of connections.values()) {
-        c.socket.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', messageId: nextId('sys_'), contentType: 'application/json', time: String(now().getTime()) }, data: JSON.stringify({ reason: 'maintenance' }) }));
+        c.socket.send(
+          JSON.stringify({
+            specVersion: '1.0',
+            type: 'SYSTEM',
+            headers: {
+              topic: 'disconnect',
+              messageId: nextId('sys_'),
+              contentType: 'application/json',
+              time: String(now().getTime()),
+            },
+            data: JSON.stringify({ reason: 'maintenance' }),
+          }),
+        );
         setTimeout(() => c.socket.close(), closeAfterMs);
       }
     },
     /** Test hook: the next `count` callback ACKs are lost, so those frames are re-pushed with the same messageId. */
-    loseAcks(count = 1) { acksToLose = count; },
+    loseAcks(count = 1) {
+      acksToLose = count;
+    },
     /** Test hook: cut every connection without a close handshake. */
     drop() {
       for (const c of connections.values()) c.socket.terminate();
     },
-    hasSubscriber(topic: string) { return subscribers(topic).length > 0; },
+    hasSubscriber(topic: string) {
+      return subscribers(topic).length > 0;
+    },
     stop() {
       for (const entry of pending.values()) clearTimeout(entry.timer);
       pending.clear();
@@ -230,7 +308,11 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   app.use('*', async (c, next) => {
     let body: unknown;
-    if (c.req.method !== 'GET') body = await c.req.raw.clone().json().catch(() => undefined);
+    if (c.req.method !== 'GET')
+      body = await c.req.raw
+        .clone()
+        .json()
+        .catch(() => undefined);
     calls.push({ method: c.req.method, path: c.req.path, body, at: now().toISOString() });
     await next();
   });
@@ -248,12 +330,18 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   // https://open.dingtalk.com/document/direction/stream-mode-protocol-access-description
   app.post('/v1.0/gateway/connections/open', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { clientId?: string; clientSecret?: string; subscriptions?: unknown };
+    const body = (await c.req.json().catch(() => ({}))) as {
+      clientId?: string;
+      clientSecret?: string;
+      subscriptions?: unknown;
+    };
     if (body.clientId !== options.clientId || body.clientSecret !== options.clientSecret) {
       return apiError(c, 401, 'InvalidAuthentication', 'clientId或clientSecret不正确');
     }
     const subscriptions = Array.isArray(body.subscriptions)
-      ? body.subscriptions.filter((s): s is { type: string; topic: string } => !!s && typeof s.type === 'string' && typeof s.topic === 'string')
+      ? body.subscriptions.filter(
+          (s): s is { type: string; topic: string } => !!s && typeof s.type === 'string' && typeof s.topic === 'string',
+        )
       : [];
     const ticket = nextId('ticket_');
     tickets.set(ticket, { subscriptions });
@@ -265,12 +353,29 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   // The sessionWebhook of a received message (oapi style answers: errcode/errmsg).
   app.post('/robot/sendBySession', async (c) => {
     const session = sessions.get(c.req.query('session') ?? '');
-    if (!session || session.expiresAt <= now().getTime()) return c.json({ errcode: 300001, errmsg: 'session不存在或已过期' });
-    const body = (await c.req.json().catch(() => ({}))) as { msgtype?: string; text?: { content?: string }; markdown?: { title?: string; text?: string } };
+    if (!session || session.expiresAt <= now().getTime())
+      return c.json({ errcode: 300001, errmsg: 'session不存在或已过期' });
+    const body = (await c.req.json().catch(() => ({}))) as {
+      msgtype?: string;
+      text?: { content?: string };
+      markdown?: { title?: string; text?: string };
+    };
     if (body.msgtype === 'text' && typeof body.text?.content === 'string') {
-      messages.push({ via: 'session', to: session.to, msgKey: 'sampleText', msgParam: { content: body.text.content }, at: now().toISOString() });
+      messages.push({
+        via: 'session',
+        to: session.to,
+        msgKey: 'sampleText',
+        msgParam: { content: body.text.content },
+        at: now().toISOString(),
+      });
     } else if (body.msgtype === 'markdown' && typeof body.markdown?.text === 'string') {
-      messages.push({ via: 'session', to: session.to, msgKey: 'sampleMarkdown', msgParam: { title: body.markdown.title ?? '', text: body.markdown.text }, at: now().toISOString() });
+      messages.push({
+        via: 'session',
+        to: session.to,
+        msgKey: 'sampleMarkdown',
+        msgParam: { title: body.markdown.title ?? '', text: body.markdown.text },
+        at: now().toISOString(),
+      });
     } else {
       return c.json({ errcode: 40035, errmsg: '缺少参数 msgtype / 内容' });
     }
@@ -283,20 +388,39 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   app.use('/v1.0/*', async (c, next) => {
     const token = c.req.header('x-acs-dingtalk-access-token');
     const expires = token ? tokens.get(token) : undefined;
-    if (!token || expires === undefined || expires <= now().getTime()) return apiError(c, 401, 'InvalidAuthentication', '不合法的access_token');
+    if (!token || expires === undefined || expires <= now().getTime())
+      return apiError(c, 401, 'InvalidAuthentication', '不合法的access_token');
     const t = Date.now();
     while (recentCalls.length && recentCalls[0] <= t - 1000) recentCalls.shift();
-    if (recentCalls.length >= qpsLimit) return apiError(c, 403, 'Forbidden.AccessDenied.QpsLimitForApi', '调用该接口超过限流值');
+    if (recentCalls.length >= qpsLimit)
+      return apiError(c, 403, 'Forbidden.AccessDenied.QpsLimitForApi', '调用该接口超过限流值');
     recentCalls.push(t);
     await next();
   });
 
-  const MSG_KEYS = new Set(['sampleText', 'sampleMarkdown', 'sampleImageMsg', 'sampleLink', 'sampleActionCard', 'sampleActionCard2', 'sampleActionCard3', 'sampleActionCard4', 'sampleActionCard5', 'sampleActionCard6']);
+  const MSG_KEYS = new Set([
+    'sampleText',
+    'sampleMarkdown',
+    'sampleImageMsg',
+    'sampleLink',
+    'sampleActionCard',
+    'sampleActionCard2',
+    'sampleActionCard3',
+    'sampleActionCard4',
+    'sampleActionCard5',
+    'sampleActionCard6',
+  ]);
 
-  function readMsg(c: Context, body: { robotCode?: unknown; msgKey?: unknown; msgParam?: unknown }): Response | { msgKey: string; msgParam: Record<string, unknown> } {
-    if (body.robotCode !== options.robotCode) return apiError(c, 400, 'invalidParameter.robotCode', 'robotCode不存在或不属于当前应用');
-    if (typeof body.msgKey !== 'string' || !MSG_KEYS.has(body.msgKey)) return apiError(c, 400, 'invalidParameter.msgKey', 'msgKey不合法');
-    if (typeof body.msgParam !== 'string') return apiError(c, 400, 'invalidParameter.msgParam', 'msgParam必须是JSON字符串');
+  function readMsg(
+    c: Context,
+    body: { robotCode?: unknown; msgKey?: unknown; msgParam?: unknown },
+  ): Response | { msgKey: string; msgParam: Record<string, unknown> } {
+    if (body.robotCode !== options.robotCode)
+      return apiError(c, 400, 'invalidParameter.robotCode', 'robotCode不存在或不属于当前应用');
+    if (typeof body.msgKey !== 'string' || !MSG_KEYS.has(body.msgKey))
+      return apiError(c, 400, 'invalidParameter.msgKey', 'msgKey不合法');
+    if (typeof body.msgParam !== 'string')
+      return apiError(c, 400, 'invalidParameter.msgParam', 'msgParam必须是JSON字符串');
     try {
       const msgParam = JSON.parse(body.msgParam) as Record<string, unknown>;
       return { msgKey: body.msgKey, msgParam };
@@ -307,22 +431,39 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   // https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
   app.post('/v1.0/robot/oToMessages/batchSend', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { userIds?: unknown; robotCode?: unknown; msgKey?: unknown; msgParam?: unknown };
+    const body = (await c.req.json().catch(() => ({}))) as {
+      userIds?: unknown;
+      robotCode?: unknown;
+      msgKey?: unknown;
+      msgParam?: unknown;
+    };
     const msg = readMsg(c, body);
     if (msg instanceof Response) return msg;
-    if (!Array.isArray(body.userIds) || body.userIds.length === 0 || body.userIds.length > 20 || !body.userIds.every((u) => typeof u === 'string' && u)) {
+    if (
+      !Array.isArray(body.userIds) ||
+      body.userIds.length === 0 ||
+      body.userIds.length > 20 ||
+      !body.userIds.every((u) => typeof u === 'string' && u)
+    ) {
       return apiError(c, 400, 'invalidParameter.userIds', 'userIds必须是1到20个staffId');
     }
-    for (const userId of body.userIds as string[]) messages.push({ via: 'oToMessages', to: userId, ...msg, at: now().toISOString() });
+    for (const userId of body.userIds as string[])
+      messages.push({ via: 'oToMessages', to: userId, ...msg, at: now().toISOString() });
     return c.json({ processQueryKey: nextId('pqk_'), invalidStaffIdList: [], flowControlledStaffIdList: [] });
   });
 
   // https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
   app.post('/v1.0/robot/groupMessages/send', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { openConversationId?: unknown; robotCode?: unknown; msgKey?: unknown; msgParam?: unknown };
+    const body = (await c.req.json().catch(() => ({}))) as {
+      openConversationId?: unknown;
+      robotCode?: unknown;
+      msgKey?: unknown;
+      msgParam?: unknown;
+    };
     const msg = readMsg(c, body);
     if (msg instanceof Response) return msg;
-    if (typeof body.openConversationId !== 'string' || !body.openConversationId) return apiError(c, 400, 'invalidParameter.openConversationId', 'openConversationId不能为空');
+    if (typeof body.openConversationId !== 'string' || !body.openConversationId)
+      return apiError(c, 400, 'invalidParameter.openConversationId', 'openConversationId不能为空');
     messages.push({ via: 'groupMessages', to: body.openConversationId, ...msg, at: now().toISOString() });
     return c.json({ processQueryKey: nextId('pqk_') });
   });
@@ -332,34 +473,64 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const { cardTemplateId, outTrackId, callbackType, openSpaceId } = body;
     const cardData = body.cardData as { cardParamMap?: unknown } | undefined;
-    if (typeof cardTemplateId !== 'string' || !cardTemplateId) return apiError(c, 400, 'invalidParameter.cardTemplateId', 'cardTemplateId不能为空');
-    if (typeof outTrackId !== 'string' || !outTrackId) return apiError(c, 400, 'invalidParameter.outTrackId', 'outTrackId不能为空');
-    if (callbackType !== undefined && callbackType !== 'STREAM' && callbackType !== 'HTTP') return apiError(c, 400, 'invalidParameter.callbackType', 'callbackType只能是STREAM或HTTP');
-    if (!isStringMap(cardData?.cardParamMap)) return apiError(c, 400, 'invalidParameter.cardData', 'cardParamMap的值必须都是字符串');
-    const space = typeof openSpaceId === 'string' ? /^dtv1\.card\/\/(IM_ROBOT|IM_GROUP)\.(.+)$/.exec(openSpaceId) : null;
+    if (typeof cardTemplateId !== 'string' || !cardTemplateId)
+      return apiError(c, 400, 'invalidParameter.cardTemplateId', 'cardTemplateId不能为空');
+    if (typeof outTrackId !== 'string' || !outTrackId)
+      return apiError(c, 400, 'invalidParameter.outTrackId', 'outTrackId不能为空');
+    if (callbackType !== undefined && callbackType !== 'STREAM' && callbackType !== 'HTTP')
+      return apiError(c, 400, 'invalidParameter.callbackType', 'callbackType只能是STREAM或HTTP');
+    if (!isStringMap(cardData?.cardParamMap))
+      return apiError(c, 400, 'invalidParameter.cardData', 'cardParamMap的值必须都是字符串');
+    const space =
+      typeof openSpaceId === 'string' ? /^dtv1\.card\/\/(IM_ROBOT|IM_GROUP)\.(.+)$/.exec(openSpaceId) : null;
     if (!space) return apiError(c, 400, 'invalidParameter.openSpaceId', 'openSpaceId格式不正确');
     const spaceType = space[1];
-    const deliver = (spaceType === 'IM_ROBOT' ? body.imRobotOpenDeliverModel : body.imGroupOpenDeliverModel) as { robotCode?: unknown } | undefined;
+    const deliver = (spaceType === 'IM_ROBOT' ? body.imRobotOpenDeliverModel : body.imGroupOpenDeliverModel) as
+      | { robotCode?: unknown }
+      | undefined;
     const spaceModel = spaceType === 'IM_ROBOT' ? body.imRobotOpenSpaceModel : body.imGroupOpenSpaceModel;
-    if (!deliver || !spaceModel) return apiError(c, 400, 'invalidParameter.openSpaceModel', `${spaceType}场域需要对应的OpenSpaceModel和OpenDeliverModel`);
-    if (deliver.robotCode !== undefined && deliver.robotCode !== options.robotCode) return apiError(c, 400, 'invalidParameter.robotCode', 'robotCode不存在或不属于当前应用');
+    if (!deliver || !spaceModel)
+      return apiError(
+        c,
+        400,
+        'invalidParameter.openSpaceModel',
+        `${spaceType}场域需要对应的OpenSpaceModel和OpenDeliverModel`,
+      );
+    if (deliver.robotCode !== undefined && deliver.robotCode !== options.robotCode)
+      return apiError(c, 400, 'invalidParameter.robotCode', 'robotCode不存在或不属于当前应用');
     const existing = cards.get(outTrackId);
-    if (existing && existing.openSpaceId !== openSpaceId) return apiError(c, 400, 'param.outTrackIdDuplicated', 'outTrackId已存在');
+    if (existing && existing.openSpaceId !== openSpaceId)
+      return apiError(c, 400, 'param.outTrackIdDuplicated', 'outTrackId已存在');
     if (!existing) {
       cards.set(outTrackId, {
-        outTrackId, cardTemplateId, callbackType: callbackType as EmulatedCard['callbackType'], openSpaceId: openSpaceId as string,
-        cardParamMap: { ...cardData!.cardParamMap as Record<string, string> }, updates: 0,
+        outTrackId,
+        cardTemplateId,
+        callbackType: callbackType as EmulatedCard['callbackType'],
+        openSpaceId: openSpaceId as string,
+        cardParamMap: { ...(cardData!.cardParamMap as Record<string, string>) },
+        updates: 0,
       });
     }
-    return c.json({ success: true, result: { outTrackId, deliverResults: [{ spaceType, spaceId: space[2], success: true, carrierId: nextId('carrier_') }] } });
+    return c.json({
+      success: true,
+      result: {
+        outTrackId,
+        deliverResults: [{ spaceType, spaceId: space[2], success: true, carrierId: nextId('carrier_') }],
+      },
+    });
   });
 
   // https://open.dingtalk.com/document/orgapp/interactive-card-update-interface
   app.put('/v1.0/card/instances', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { outTrackId?: unknown; cardData?: { cardParamMap?: unknown }; cardUpdateOptions?: { updateCardDataByKey?: boolean } };
+    const body = (await c.req.json().catch(() => ({}))) as {
+      outTrackId?: unknown;
+      cardData?: { cardParamMap?: unknown };
+      cardUpdateOptions?: { updateCardDataByKey?: boolean };
+    };
     const card = typeof body.outTrackId === 'string' ? cards.get(body.outTrackId) : undefined;
     if (!card) return apiError(c, 400, 'param.cardNotExist', '卡片不存在');
-    if (body.cardData !== undefined && !isStringMap(body.cardData.cardParamMap)) return apiError(c, 400, 'invalidParameter.cardData', 'cardParamMap的值必须都是字符串');
+    if (body.cardData !== undefined && !isStringMap(body.cardData.cardParamMap))
+      return apiError(c, 400, 'invalidParameter.cardData', 'cardParamMap的值必须都是字符串');
     const next = (body.cardData?.cardParamMap ?? {}) as Record<string, string>;
     card.cardParamMap = body.cardUpdateOptions?.updateCardDataByKey ? { ...card.cardParamMap, ...next } : { ...next };
     card.updates++;
@@ -375,14 +546,19 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     const timestamp = String(now().getTime());
     const response = await doFetch(options.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', timestamp, sign: await robotSign(options.clientSecret, timestamp) },
+      headers: {
+        'content-type': 'application/json',
+        timestamp,
+        sign: await robotSign(options.clientSecret, timestamp),
+      },
       body: JSON.stringify(payload),
     });
-    return { status: response.status, body: await response.json().catch(() => undefined) as unknown };
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
   }
 
   async function encryptedEventPost(message: unknown) {
-    if (!options.eventsUrl || !options.callbackToken || !options.callbackAesKey) throw new Error('emulator: eventsUrl, callbackToken and callbackAesKey are required');
+    if (!options.eventsUrl || !options.callbackToken || !options.callbackAesKey)
+      throw new Error('emulator: eventsUrl, callbackToken and callbackAesKey are required');
     const encrypt = await encryptCallback(options.callbackAesKey, JSON.stringify(message), options.clientId);
     const timestamp = String(now().getTime());
     const nonce = randomNonce();
@@ -393,14 +569,26 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     url.searchParams.set('timestamp', timestamp);
     url.searchParams.set('nonce', nonce);
     const started = Date.now();
-    const response = await doFetch(url.toString(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
+    const response = await doFetch(url.toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ encrypt }),
+    });
     const elapsedMs = Date.now() - started;
-    const body = (await response.json().catch(() => undefined)) as { msg_signature?: string; timeStamp?: string; nonce?: string; encrypt?: string } | undefined;
+    const body = (await response.json().catch(() => undefined)) as
+      | { msg_signature?: string; timeStamp?: string; nonce?: string; encrypt?: string }
+      | undefined;
     // DingTalk checks the reply: signature, decryption, owner key, "success", within 1500 ms.
     let reply: string | undefined;
     let replyValid = false;
     if (response.ok && body?.encrypt) {
-      const check = await verifyEventSignature({ token: options.callbackToken, signature: body.msg_signature ?? null, timestamp: body.timeStamp ?? null, nonce: body.nonce ?? null, encrypt: body.encrypt });
+      const check = await verifyEventSignature({
+        token: options.callbackToken,
+        signature: body.msg_signature ?? null,
+        timestamp: body.timeStamp ?? null,
+        nonce: body.nonce ?? null,
+        encrypt: body.encrypt,
+      });
       const plain = await decryptCallback(options.callbackAesKey, body.encrypt).catch(() => undefined);
       reply = plain?.message;
       replyValid = check.ok && plain?.ownerKey === options.clientId && plain.message === 'success' && elapsedMs <= 1500;
@@ -408,7 +596,14 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     return { status: response.status, body, reply, ok: replyValid, elapsedMs };
   }
 
-  function robotPayload(input: { staffId: string; text: string; conversationType?: '1' | '2'; conversationId?: string; atBot?: boolean; senderNick?: string }) {
+  function robotPayload(input: {
+    staffId: string;
+    text: string;
+    conversationType?: '1' | '2';
+    conversationId?: string;
+    atBot?: boolean;
+    senderNick?: string;
+  }) {
     const group = input.conversationType === '2';
     const conversationId = input.conversationId ?? (group ? 'cidGroup0001==' : `cidP2P${input.staffId}==`);
     const session = nextId('sess_');
@@ -438,16 +633,34 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   return {
     app,
-    calls, messages, cards, lost, stream,
-    setBaseUrl(url: string) { baseUrl = url.replace(/\/$/, ''); },
-    get baseUrl() { return baseUrl; },
+    calls,
+    messages,
+    cards,
+    lost,
+    stream,
+    setBaseUrl(url: string) {
+      baseUrl = url.replace(/\/$/, '');
+    },
+    get baseUrl() {
+      return baseUrl;
+    },
     /** Makes every current sessionWebhook expire (as 90 minutes passing would). */
-    expireSessions() { for (const s of sessions.values()) s.expiresAt = 0; },
+    expireSessions() {
+      for (const s of sessions.values()) s.expiresAt = 0;
+    },
     /**
      * A person writes to the robot. Over HTTP (signed POST to webhookUrl) when one is set,
      * else as a Stream CALLBACK frame. Groups deliver only @-mentions, as on DingTalk.
      */
-    async deliverText(input: { staffId: string; text: string; conversationType?: '1' | '2'; conversationId?: string; atBot?: boolean; senderNick?: string; via?: 'http' | 'stream' }) {
+    async deliverText(input: {
+      staffId: string;
+      text: string;
+      conversationType?: '1' | '2';
+      conversationId?: string;
+      atBot?: boolean;
+      senderNick?: string;
+      via?: 'http' | 'stream';
+    }) {
       const payload = robotPayload(input);
       if (payload.conversationType === '2' && input.atBot === false) return { delivered: false as const, payload };
       const via = input.via ?? (options.webhookUrl ? 'http' : 'stream');
@@ -463,19 +676,31 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       const at = now().toISOString();
       if (!card) throw new Error(`emulator: no card ${input.outTrackId}`);
       const data = {
-        extension: '{}', corpId, type: 'actionCallback', userId: input.userId, outTrackId: input.outTrackId,
+        extension: '{}',
+        corpId,
+        type: 'actionCallback',
+        userId: input.userId,
+        outTrackId: input.outTrackId,
         content: JSON.stringify({ cardPrivateData: { actionIds: [input.actionId], params: input.params } }),
       };
       if (card.callbackType === 'HTTP') {
         if (!options.eventsUrl || !options.callbackToken || !options.callbackAesKey) {
-          lost.push({ outTrackId: input.outTrackId, reason: 'HTTP callback card but the app has no HTTP event subscription', at });
+          lost.push({
+            outTrackId: input.outTrackId,
+            reason: 'HTTP callback card but the app has no HTTP event subscription',
+            at,
+          });
           return { delivered: false as const };
         }
         return { delivered: true as const, via: 'http' as const, ...(await encryptedEventPost(data)) };
       }
       if (card.callbackType === 'STREAM') {
         if (!everSubscribed.has(TOPIC_CARD)) {
-          lost.push({ outTrackId: input.outTrackId, reason: 'STREAM callback card but no Stream client subscribed to card callbacks', at });
+          lost.push({
+            outTrackId: input.outTrackId,
+            reason: 'STREAM callback card but no Stream client subscribed to card callbacks',
+            at,
+          });
           return { delivered: false as const };
         }
         return { delivered: true as const, via: 'stream' as const, messageId: stream.push(TOPIC_CARD, data) };
@@ -488,8 +713,16 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       return encryptedEventPost({ EventType: 'check_url' });
     },
     reset() {
-      calls.length = 0; messages.length = 0; lost.length = 0; acks.length = 0; pongs.length = 0; connectionLog.length = 0;
-      cards.clear(); sessions.clear(); tokens.clear(); recentCalls.length = 0;
+      calls.length = 0;
+      messages.length = 0;
+      lost.length = 0;
+      acks.length = 0;
+      pongs.length = 0;
+      connectionLog.length = 0;
+      cards.clear();
+      sessions.clear();
+      tokens.clear();
+      recentCalls.length = 0;
       stream.stop();
     },
   };

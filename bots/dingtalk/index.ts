@@ -52,15 +52,32 @@ async function dispatchInTime(event: BotEvent, ctx: WebhookContext, budgetMs: nu
 }
 
 /** The encrypted answer the event subscription expects: {msg_signature, timeStamp, nonce, encrypt}. */
-export async function encryptedReply(config: { callbackToken: string; callbackAesKey: string; clientId: string }, message: string, now: Date) {
+export async function encryptedReply(
+  config: { callbackToken: string; callbackAesKey: string; clientId: string },
+  message: string,
+  now: Date,
+) {
   const encrypt = await encryptCallback(config.callbackAesKey, message, config.clientId);
   const timeStamp = String(now.getTime());
   const nonce = randomNonce();
-  return { msg_signature: await eventSignature(config.callbackToken, timeStamp, nonce, encrypt), timeStamp, nonce, encrypt };
+  return {
+    msg_signature: await eventSignature(config.callbackToken, timeStamp, nonce, encrypt),
+    timeStamp,
+    nonce,
+    encrypt,
+  };
 }
 
-export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, options: DingtalkAdapterOptions = {}): PlatformAdapter {
-  const client = new DingtalkClient({ ...config, fetch: options.fetch, now: options.now, cardCallbackRouteKey: options.cardCallbackRouteKey });
+export function createDingtalkAdapter(
+  config: NonNullable<Config['dingtalk']>,
+  options: DingtalkAdapterOptions = {},
+): PlatformAdapter {
+  const client = new DingtalkClient({
+    ...config,
+    fetch: options.fetch,
+    now: options.now,
+    cardCallbackRouteKey: options.cardCallbackRouteKey,
+  });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 
   async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
@@ -74,7 +91,10 @@ export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, o
 
   async function robotMessage(request: Request, ctx: WebhookContext): Promise<Response> {
     const check = await verifyRobotRequest({
-      appSecret: config.clientSecret, timestamp: request.headers.get('timestamp'), sign: request.headers.get('sign'), now: ctx.now(),
+      appSecret: config.clientSecret,
+      timestamp: request.headers.get('timestamp'),
+      sign: request.headers.get('sign'),
+      now: ctx.now(),
     });
     if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
     const read = await readJson(request);
@@ -83,14 +103,24 @@ export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, o
     if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
     if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
     // Replies go through the outbox; DingTalk accepts an empty JSON answer.
-    return (await dispatchInTime(parsed.event, ctx, budget)) ? json({}) : errorResponse(500, 'dispatch_failed', 'could not process the message');
+    return (await dispatchInTime(parsed.event, ctx, budget))
+      ? json({})
+      : errorResponse(500, 'dispatch_failed', 'could not process the message');
   }
 
   async function subscriptionEvent(request: Request, ctx: WebhookContext): Promise<Response> {
     if (!config.callbackToken || !config.callbackAesKey) {
-      return errorResponse(404, 'not_configured', 'DingTalk event subscription is not configured: set DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY');
+      return errorResponse(
+        404,
+        'not_configured',
+        'DingTalk event subscription is not configured: set DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY',
+      );
     }
-    const crypto = { callbackToken: config.callbackToken, callbackAesKey: config.callbackAesKey, clientId: config.clientId };
+    const crypto = {
+      callbackToken: config.callbackToken,
+      callbackAesKey: config.callbackAesKey,
+      clientId: config.clientId,
+    };
     const read = await readJson(request);
     if (!read.ok) return read.response;
     const encrypt = (read.body as { encrypt?: unknown } | null)?.encrypt;
@@ -110,16 +140,23 @@ export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, o
     } catch (error) {
       return errorResponse(400, 'bad_request', error instanceof CallbackCryptoError ? error.message : 'cannot decrypt');
     }
-    if (!timingSafeEqual(plain.ownerKey, config.clientId)) return errorResponse(401, 'bad_owner', 'message is addressed to another app');
+    if (!timingSafeEqual(plain.ownerKey, config.clientId))
+      return errorResponse(401, 'bad_owner', 'message is addressed to another app');
     let data: unknown;
-    try { data = JSON.parse(plain.message); } catch { return errorResponse(400, 'bad_request', 'decrypted message is not JSON'); }
+    try {
+      data = JSON.parse(plain.message);
+    } catch {
+      return errorResponse(400, 'bad_request', 'decrypted message is not JSON');
+    }
     const success = async () => json(await encryptedReply(crypto, 'success', ctx.now()));
     const record = (data ?? {}) as { EventType?: unknown; type?: unknown };
     if (record.EventType === 'check_url') return success();
     if (record.type === 'actionCallback') {
       const parsed: ParseResult<BotEvent> = await parseCardCallback(data);
       if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
-      return (await dispatchInTime(parsed.event, ctx, budget)) ? success() : errorResponse(500, 'dispatch_failed', 'could not process the card action');
+      return (await dispatchInTime(parsed.event, ctx, budget))
+        ? success()
+        : errorResponse(500, 'dispatch_failed', 'could not process the card action');
     }
     // Other subscribed events are acknowledged so DingTalk does not retry them.
     return success();
@@ -133,7 +170,8 @@ export function createDingtalkAdapter(config: NonNullable<Config['dingtalk']>, o
 
     async handleWebhook(request, ctx, subPath) {
       try {
-        if (request.method !== 'POST') return errorResponse(405, 'method_not_allowed', `POST /webhooks/dingtalk${subPath} only`);
+        if (request.method !== 'POST')
+          return errorResponse(405, 'method_not_allowed', `POST /webhooks/dingtalk${subPath} only`);
         if (subPath === '') return await robotMessage(request, ctx);
         if (subPath === '/events') return await subscriptionEvent(request, ctx);
         return errorResponse(404, 'not_found', `No DingTalk webhook at ${subPath}`);

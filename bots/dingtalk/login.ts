@@ -15,10 +15,16 @@ const PUBLIC_API = 'https://api.dingtalk.com';
  */
 export function dingtalkHosts(apiBase: string): { login: string; oapi: string } {
   const base = apiBase.replace(/\/$/, '');
-  return base === PUBLIC_API ? { login: 'https://login.dingtalk.com', oapi: 'https://oapi.dingtalk.com' } : { login: base, oapi: base };
+  return base === PUBLIC_API
+    ? { login: 'https://login.dingtalk.com', oapi: 'https://oapi.dingtalk.com' }
+    : { login: base, oapi: base };
 }
 
-export function dingtalkLoginUrl(config: { clientId: string; apiBase: string }, redirectUri: string, state: string): string {
+export function dingtalkLoginUrl(
+  config: { clientId: string; apiBase: string },
+  redirectUri: string,
+  state: string,
+): string {
   // https://open.dingtalk.com/document/orgapp/tutorial-obtaining-user-personal-information
   const url = new URL(`${dingtalkHosts(config.apiBase).login}/oauth2/auth`);
   url.searchParams.set('redirect_uri', redirectUri);
@@ -37,30 +43,52 @@ async function readJson(response: Response, what: string): Promise<Record<string
 }
 
 export async function exchangeDingtalkLoginCode(
-  client: DingtalkClient, config: { clientId: string; clientSecret: string; apiBase: string }, code: string,
+  client: DingtalkClient,
+  config: { clientId: string; clientSecret: string; apiBase: string },
+  code: string,
   fetchFn: typeof fetch = (i, init) => fetch(i, init),
 ) {
   // https://open.dingtalk.com/document/orgapp/obtain-user-token
   const tokenResponse = await fetchFn(`${config.apiBase}/v1.0/oauth2/userAccessToken`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ clientId: config.clientId, clientSecret: config.clientSecret, code, grantType: 'authorization_code' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      code,
+      grantType: 'authorization_code',
+    }),
   });
   const token = await readJson(tokenResponse, 'userAccessToken');
   if (typeof token.accessToken !== 'string') {
-    const text = `DingTalk userAccessToken: ${String(token.code ?? tokenResponse.status)} ${String(token.message ?? '')}`.trim();
+    const text =
+      `DingTalk userAccessToken: ${String(token.code ?? tokenResponse.status)} ${String(token.message ?? '')}`.trim();
     // A 4xx about the code is the person's problem; bad app credentials or a 5xx are ours.
-    throw tokenResponse.status < 500 && token.code !== 'invalidClientIdOrSecret' ? new LoginCodeError(text, String(token.code ?? '')) : new Error(text);
+    throw tokenResponse.status < 500 && token.code !== 'invalidClientIdOrSecret'
+      ? new LoginCodeError(text, String(token.code ?? ''))
+      : new Error(text);
   }
   // https://open.dingtalk.com/document/orgapp/dingtalk-retrieve-user-information
-  const meResponse = await fetchFn(`${config.apiBase}/v1.0/contact/users/me`, { headers: { 'x-acs-dingtalk-access-token': token.accessToken } });
+  const meResponse = await fetchFn(`${config.apiBase}/v1.0/contact/users/me`, {
+    headers: { 'x-acs-dingtalk-access-token': token.accessToken },
+  });
   const me = await readJson(meResponse, 'users/me');
-  if (typeof me.unionId !== 'string' || !me.unionId) throw new Error(`DingTalk users/me: ${String(me.message ?? 'no unionId')}`);
+  if (typeof me.unionId !== 'string' || !me.unionId)
+    throw new Error(`DingTalk users/me: ${String(me.message ?? 'no unionId')}`);
   const name = typeof me.nick === 'string' && me.nick ? me.nick : undefined;
   // https://open.dingtalk.com/document/orgapp/query-a-user-by-the-union-id
   const appToken = await client.accessToken();
-  const lookup = await readJson(await fetchFn(`${dingtalkHosts(config.apiBase).oapi}/topapi/user/getbyunionid?access_token=${encodeURIComponent(appToken)}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ unionid: me.unionId }),
-  }), 'getbyunionid');
+  const lookup = await readJson(
+    await fetchFn(
+      `${dingtalkHosts(config.apiBase).oapi}/topapi/user/getbyunionid?access_token=${encodeURIComponent(appToken)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ unionid: me.unionId }),
+      },
+    ),
+    'getbyunionid',
+  );
   const userid = (lookup.result as { userid?: unknown } | undefined)?.userid;
   if (lookup.errcode === 0 && typeof userid === 'string' && userid) return { platformUserId: userid, name };
   // 60121: no such user in this org (e.g. signed in with a personal account).

@@ -124,7 +124,9 @@ export async function parseCardCallback(data: unknown): Promise<ParseResult<Card
           delete value.value;
           value = { ...value, ...stringValues(inner as Record<string, unknown>) };
         }
-      } catch { /* a plain string value stays as it is */ }
+      } catch {
+        /* a plain string value stays as it is */
+      }
     }
   }
   if (!actionId) return { ok: false, error: 'content.cardPrivateData.actionIds: no action' };

@@ -11,7 +11,12 @@ const card: Card = {
     { type: 'fields', fields: [{ label: '负责人', value: '张三' }] },
     { type: 'divider' },
     { type: 'note', text: '更新于 11-27' },
-    { type: 'actions', buttons: [{ text: '更新 KR1', actionId: 'kr.checkin', value: { krId: 'kr_1' }, style: 'primary', command: 'KR1 <进度>' }] },
+    {
+      type: 'actions',
+      buttons: [
+        { text: '更新 KR1', actionId: 'kr.checkin', value: { krId: 'kr_1' }, style: 'primary', command: 'KR1 <进度>' },
+      ],
+    },
   ],
 };
 
@@ -25,14 +30,26 @@ describe('render with a card template', () => {
     expect(map.markdown).toContain('**KR1**');
     expect(map.markdown).toContain('45%');
     expect(map.markdown).toContain('**负责人**: 张三');
-    expect(JSON.parse(map.buttons)).toEqual([{ text: '更新 KR1', style: 'primary', action: 'kr.checkin', value: '{"krId":"kr_1"}' }]);
+    expect(JSON.parse(map.buttons)).toEqual([
+      { text: '更新 KR1', style: 'primary', action: 'kr.checkin', value: '{"krId":"kr_1"}' },
+    ]);
   });
 
   it('a click on a template button parses back to the CardButton actionId and value', async () => {
     const button = JSON.parse(renderCardParamMap(card).buttons)[0];
-    const data = { type: 'actionCallback', outTrackId: 'out1', userId: 'u1', content: JSON.stringify({ cardPrivateData: { actionIds: ['polaris_action'], params: { action: button.action, value: button.value } } }) };
+    const data = {
+      type: 'actionCallback',
+      outTrackId: 'out1',
+      userId: 'u1',
+      content: JSON.stringify({
+        cardPrivateData: { actionIds: ['polaris_action'], params: { action: button.action, value: button.value } },
+      }),
+    };
     const parsed = await parseCardCallback(data);
-    expect(parsed.ok && parsed.event.type === 'card_action' && { actionId: parsed.event.actionId, value: parsed.event.value }).toEqual({ actionId: 'kr.checkin', value: { krId: 'kr_1' } });
+    expect(
+      parsed.ok &&
+        parsed.event.type === 'card_action' && { actionId: parsed.event.actionId, value: parsed.event.value },
+    ).toEqual({ actionId: 'kr.checkin', value: { krId: 'kr_1' } });
   });
 });
 

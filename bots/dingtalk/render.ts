@@ -14,10 +14,19 @@ const MAX_MARKDOWN_CHARS = 4800;
 
 /** Colours the template can map with a condition; also used as <font> colours in markdown. */
 const COLOR_HEX: Record<CardColor, string> = {
-  blue: '#0089FF', green: '#00B365', orange: '#FF9200', red: '#F54A45', grey: '#8F959E', purple: '#7F3BF5',
+  blue: '#0089FF',
+  green: '#00B365',
+  orange: '#FF9200',
+  red: '#F54A45',
+  grey: '#8F959E',
+  purple: '#7F3BF5',
 };
 const STATUS_COLOR: Record<TrackStatus, CardColor> = {
-  on_track: 'green', done: 'green', at_risk: 'orange', off_track: 'red', not_started: 'grey',
+  on_track: 'green',
+  done: 'green',
+  at_risk: 'orange',
+  off_track: 'red',
+  not_started: 'grey',
 };
 
 /** One entry of the template's `buttons` list. `value` is a JSON object as a string. */
@@ -32,16 +41,21 @@ export type CardParamMap = Record<string, string>;
 
 function blockMarkdown(block: CardBlock): string {
   switch (block.type) {
-    case 'markdown': return block.text;
-    case 'fields': return block.fields.map((f) => `**${f.label}**: ${f.value}`).join('\n\n');
+    case 'markdown':
+      return block.text;
+    case 'fields':
+      return block.fields.map((f) => `**${f.label}**: ${f.value}`).join('\n\n');
     case 'progress': {
       const color = COLOR_HEX[STATUS_COLOR[block.status ?? 'not_started']];
       const line = `**${block.label}**  <font color=${color}>${percentBar(block.percent)}</font>`;
       return block.detail ? `${line}\n\n${block.detail}` : line;
     }
-    case 'divider': return '---';
-    case 'note': return `<font color=${COLOR_HEX.grey}>${block.text}</font>`;
-    case 'actions': return '';
+    case 'divider':
+      return '---';
+    case 'note':
+      return `<font color=${COLOR_HEX.grey}>${block.text}</font>`;
+    case 'actions':
+      return '';
   }
 }
 
@@ -53,7 +67,12 @@ export function cardMarkdown(card: Card): string {
 }
 
 export function templateButton(button: CardButton): TemplateButton {
-  return { text: button.text, style: button.style ?? 'default', [TEMPLATE_ACTION_PARAM]: button.actionId, value: JSON.stringify(button.value) };
+  return {
+    text: button.text,
+    style: button.style ?? 'default',
+    [TEMPLATE_ACTION_PARAM]: button.actionId,
+    value: JSON.stringify(button.value),
+  };
 }
 
 /** Card → the generic template's cardParamMap. */

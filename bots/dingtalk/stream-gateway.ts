@@ -12,20 +12,30 @@ export function attachStreamGateway(emulator: DingtalkEmulator, server: Server):
   const wss = new WebSocketServer({ noServer: true });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== STREAM_PATH) { socket.destroy(); return; }
+    if (url.pathname !== STREAM_PATH) {
+      socket.destroy();
+      return;
+    }
     const ticket = url.searchParams.get('ticket');
     if (!ticket || !emulator.stream.tickets.has(ticket)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"code":"InvalidTicket","message":"ticket无效或已使用"}');
+      socket.write(
+        'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"code":"InvalidTicket","message":"ticket无效或已使用"}',
+      );
       socket.destroy();
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = emulator.stream.open(ticket, {
-        send: (text) => { if (ws.readyState === ws.OPEN) ws.send(text); },
+        send: (text) => {
+          if (ws.readyState === ws.OPEN) ws.send(text);
+        },
         close: () => ws.close(1000, 'disconnect'),
         terminate: () => ws.terminate(),
       });
-      if (!connection) { ws.close(4001, 'invalid ticket'); return; }
+      if (!connection) {
+        ws.close(4001, 'invalid ticket');
+        return;
+      }
       ws.on('message', (data) => emulator.stream.receive(connection, data.toString()));
       ws.on('close', () => emulator.stream.closed(connection));
       ws.on('error', () => emulator.stream.closed(connection));
@@ -66,7 +76,8 @@ export async function runStandaloneServer(options: { port: number; host?: string
   const emulator = createDingtalkEmulator({
     clientId: options.clientId ?? env.DINGTALK_CLIENT_ID ?? 'dingemulatorkey',
     clientSecret: options.clientSecret ?? env.DINGTALK_CLIENT_SECRET ?? 'emulator-secret',
-    robotCode: options.robotCode ?? env.DINGTALK_ROBOT_CODE ?? options.clientId ?? env.DINGTALK_CLIENT_ID ?? 'dingemulatorkey',
+    robotCode:
+      options.robotCode ?? env.DINGTALK_ROBOT_CODE ?? options.clientId ?? env.DINGTALK_CLIENT_ID ?? 'dingemulatorkey',
     callbackToken: options.callbackToken ?? env.DINGTALK_CALLBACK_TOKEN,
     callbackAesKey: options.callbackAesKey ?? env.DINGTALK_CALLBACK_AES_KEY,
     webhookUrl: options.webhookUrl ?? env.DINGTALK_EMULATOR_WEBHOOK_URL,
@@ -74,6 +85,8 @@ export async function runStandaloneServer(options: { port: number; host?: string
     ...options,
   });
   const started = await startEmulatorServer(emulator, { port: options.port, host: options.host });
-  console.log(`DingTalk emulator listening on ${started.url} (set DINGTALK_API_BASE=${started.url}; Stream gateway at ${started.url}/v1.0/gateway/connections/open)`);
+  console.log(
+    `DingTalk emulator listening on ${started.url} (set DINGTALK_API_BASE=${started.url}; Stream gateway at ${started.url}/v1.0/gateway/connections/open)`,
+  );
   return { ...started, emulator };
 }

@@ -32,7 +32,11 @@ export interface DingtalkStreamOptions {
 /** Private SDK fields this subclass touches (see the header comment). */
 interface DWClientInternals {
   dw_url?: string;
-  socket?: { on(event: 'close', listener: () => void): void; readyState: number; once(event: 'close', listener: () => void): void };
+  socket?: {
+    on(event: 'close', listener: () => void): void;
+    readyState: number;
+    once(event: 'close', listener: () => void): void;
+  };
   heartbeatIntervallId?: ReturnType<typeof setInterval>;
 }
 
@@ -47,7 +51,9 @@ class GatewayClient extends DWClient {
     private readonly report: (state: StreamState, detail?: string) => void,
   ) {
     // Our own subscriptions array: the SDK's default one is a shared module-level object.
-    super({ ...opts, ua: 'polaris-dingtalk-stream', debug: false, subscriptions: [] } as ConstructorParameters<typeof DWClient>[0]);
+    super({ ...opts, ua: 'polaris-dingtalk-stream', debug: false, subscriptions: [] } as ConstructorParameters<
+      typeof DWClient
+    >[0]);
   }
 
   private get internals(): DWClientInternals {
@@ -58,11 +64,23 @@ class GatewayClient extends DWClient {
     const response = await this.fetchImpl(this.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ clientId: this.config.clientId, clientSecret: this.config.clientSecret, ua: this.config.ua, subscriptions: this.config.subscriptions }),
+      body: JSON.stringify({
+        clientId: this.config.clientId,
+        clientSecret: this.config.clientSecret,
+        ua: this.config.ua,
+        subscriptions: this.config.subscriptions,
+      }),
     });
-    const body = (await response.json().catch(() => ({}))) as { endpoint?: string; ticket?: string; code?: string; message?: string };
+    const body = (await response.json().catch(() => ({}))) as {
+      endpoint?: string;
+      ticket?: string;
+      code?: string;
+      message?: string;
+    };
     if (!response.ok || !body.endpoint || !body.ticket) {
-      const error = new Error(`DingTalk Stream gateway refused the connection: HTTP ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim());
+      const error = new Error(
+        `DingTalk Stream gateway refused the connection: HTTP ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(),
+      );
       // Wrong credentials will not fix themselves: stop instead of retrying every second.
       if (response.status >= 400 && response.status < 500 && response.status !== 429) this.fatal = error;
       this.report('error', error.message);
@@ -92,20 +110,30 @@ class GatewayClient extends DWClient {
     this.stopped = true;
     clearInterval(this.internals.heartbeatIntervallId);
     const socket = this.internals.socket;
-    const closed = socket && socket.readyState < 2
-      ? new Promise<void>((resolve) => { socket.once('close', () => resolve()); setTimeout(resolve, 1000); })
-      : Promise.resolve();
+    const closed =
+      socket && socket.readyState < 2
+        ? new Promise<void>((resolve) => {
+            socket.once('close', () => resolve());
+            setTimeout(resolve, 1000);
+          })
+        : Promise.resolve();
     this.disconnect();
     await closed;
   }
 }
 
 /** Connects and resolves once the first connection is open (or throws on bad credentials). */
-export async function startDingtalkStream(options: DingtalkStreamOptions): Promise<{ close(): Promise<void>; client: DWClient }> {
+export async function startDingtalkStream(
+  options: DingtalkStreamOptions,
+): Promise<{ close(): Promise<void>; client: DWClient }> {
   const report = (state: StreamState, detail?: string) => options.onState?.(state, detail);
   const gatewayUrl = options.gatewayUrl ?? `${options.config.apiBase}/v1.0/gateway/connections/open`;
   const client = new GatewayClient(
-    { clientId: options.config.clientId, clientSecret: options.config.clientSecret, keepAlive: options.keepAlive ?? true },
+    {
+      clientId: options.config.clientId,
+      clientSecret: options.config.clientSecret,
+      keepAlive: options.keepAlive ?? true,
+    },
     gatewayUrl,
     options.fetch ?? ((input, init) => fetch(input, init)),
     report,
@@ -120,10 +148,17 @@ export async function startDingtalkStream(options: DingtalkStreamOptions): Promi
     }
   };
 
-  async function handle(frame: DWClientDownStream, parse: (data: unknown) => Promise<{ ok: true; event: BotEvent } | { ok: false; error: string }>) {
+  async function handle(
+    frame: DWClientDownStream,
+    parse: (data: unknown) => Promise<{ ok: true; event: BotEvent } | { ok: false; error: string }>,
+  ) {
     const messageId = frame.headers.messageId;
     let data: unknown;
-    try { data = JSON.parse(frame.data); } catch { data = undefined; }
+    try {
+      data = JSON.parse(frame.data);
+    } catch {
+      data = undefined;
+    }
     const parsed = await parse(data);
     if (!parsed.ok) {
       // A frame we can never understand is ACKed, or DingTalk would re-push it forever.
@@ -132,7 +167,10 @@ export async function startDingtalkStream(options: DingtalkStreamOptions): Promi
       return;
     }
     const event = parsed.event;
-    if (event.type === 'message' && event.conversation.type === 'group' && !event.mentionedBot) { ack(messageId, {}); return; }
+    if (event.type === 'message' && event.conversation.type === 'group' && !event.mentionedBot) {
+      ack(messageId, {});
+      return;
+    }
     try {
       await options.dispatch(event);
     } catch (error) {
@@ -144,8 +182,12 @@ export async function startDingtalkStream(options: DingtalkStreamOptions): Promi
     ack(messageId, {});
   }
 
-  client.registerCallbackListener(TOPIC_ROBOT, (frame) => { void handle(frame, async (d) => parseRobotMessage(d)); });
-  client.registerCallbackListener(TOPIC_CARD, (frame) => { void handle(frame, parseCardCallback); });
+  client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
+    void handle(frame, async (d) => parseRobotMessage(d));
+  });
+  client.registerCallbackListener(TOPIC_CARD, (frame) => {
+    void handle(frame, parseCardCallback);
+  });
 
   await client.connect();
   if (client.fatal) {

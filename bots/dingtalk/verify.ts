@@ -45,5 +45,7 @@ export async function verifyEventSignature(input: {
   const { signature, timestamp, nonce } = input;
   if (!signature || !timestamp || !nonce) return { ok: false, reason: 'missing signature, timestamp or nonce' };
   const expected = await eventSignature(input.token, timestamp, nonce, input.encrypt);
-  return timingSafeEqual(expected, signature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+  return timingSafeEqual(expected, signature.toLowerCase())
+    ? { ok: true }
+    : { ok: false, reason: 'signature mismatch' };
 }

@@ -32,25 +32,41 @@ const user = (id: string) => ({ platform: 'lark' as const, kind: 'user' as const
 const tokenCalls = () => emulator.calls.filter((c) => c.path.endsWith('/tenant_access_token/internal')).length;
 
 async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DeliveryError);
   return error as DeliveryError;
 }
 
-beforeAll(async () => { server = await serveLarkEmulator(emulator, 0); });
-afterAll(async () => { await server.close(); });
-beforeEach(() => { emulator.reset(); clock.advance(60_000); });
+beforeAll(async () => {
+  server = await serveLarkEmulator(emulator, 0);
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  emulator.reset();
+  clock.advance(60_000);
+});
 
 // Both paths: the official SDK (Node) and plain fetch (Workers, where the SDK cannot load).
 describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)', (mode) => {
-  beforeEach(() => { transport = mode; });
+  beforeEach(() => {
+    transport = mode;
+  });
 
   it('fetches a tenant token once, caches it, and refreshes it near expiry', async () => {
     const lark = adapter();
     const first = await lark.send(user('ou_a'), { text: '你好' }, { idempotencyKey: 'k1' });
     await lark.send(user('ou_a'), { text: 'again' }, { idempotencyKey: 'k2' });
     expect(tokenCalls()).toBe(1);
-    expect(emulator.messages.get(first.messageId)).toMatchObject({ msgType: 'text', content: { text: '你好' }, receiveIdType: 'open_id' });
+    expect(emulator.messages.get(first.messageId)).toMatchObject({
+      msgType: 'text',
+      content: { text: '你好' },
+      receiveIdType: 'open_id',
+    });
     const call = emulator.calls.find((c) => c.path === '/open-apis/im/v1/messages')!;
     expect(call.query).toEqual({ receive_id_type: 'open_id' });
     expect(call.body).toEqual({ receive_id: 'ou_a', msg_type: 'text', content: '{"text":"你好"}', uuid: 'k1' });
@@ -65,7 +81,11 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
 
   it('sends cards to users and groups and the emulator accepts them', async () => {
     const lark = adapter();
-    const ref = await lark.send({ platform: 'lark', kind: 'group', id: 'oc_team' }, { card }, { idempotencyKey: 'card-1' });
+    const ref = await lark.send(
+      { platform: 'lark', kind: 'group', id: 'oc_team' },
+      { card },
+      { idempotencyKey: 'card-1' },
+    );
     expect(ref.platform).toBe('lark');
     const stored = emulator.messages.get(ref.messageId)!;
     expect(stored).toMatchObject({ msgType: 'interactive', chatId: 'oc_team', receiveIdType: 'chat_id' });
@@ -89,7 +109,11 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
   it('updates a card in place', async () => {
     const lark = adapter();
     const ref = await lark.send(user('ou_c'), { card }, { idempotencyKey: 'u1' });
-    await lark.update(ref, { card: { ...card, header: { title: '已更新', color: 'green' } } }, { idempotencyKey: 'u1-update' });
+    await lark.update(
+      ref,
+      { card: { ...card, header: { title: '已更新', color: 'green' } } },
+      { idempotencyKey: 'u1-update' },
+    );
     const stored = emulator.messages.get(ref.messageId)!;
     expect(stored.updates).toBe(1);
     expect(stored.content).toMatchObject({ header: { title: { content: '已更新' }, template: 'green' } });
@@ -119,7 +143,9 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
   });
 
   it('classifies permanent failures with Lark code and message', async () => {
-    const wrongSecret = await failure(adapter({ appSecret: 'nope' }).send(user('ou_g'), { text: 'x' }, { idempotencyKey: 'p1' }));
+    const wrongSecret = await failure(
+      adapter({ appSecret: 'nope' }).send(user('ou_g'), { text: 'x' }, { idempotencyKey: 'p1' }),
+    );
     expect(wrongSecret.retryable).toBe(false);
     expect(wrongSecret.message).toContain('10014');
     const lark = adapter();
@@ -131,7 +157,9 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
   });
 
   it('treats network failures and 5xx answers as retryable', async () => {
-    const unreachable = await failure(adapter({ domain: 'http://127.0.0.1:9' }).send(user('ou_h'), { text: 'x' }, { idempotencyKey: 'n1' }));
+    const unreachable = await failure(
+      adapter({ domain: 'http://127.0.0.1:9' }).send(user('ou_h'), { text: 'x' }, { idempotencyKey: 'n1' }),
+    );
     expect(unreachable.retryable).toBe(true);
     const flaky: typeof fetch = async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
@@ -143,6 +171,10 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
   });
 
   it('declares Lark send limits', () => {
-    expect(adapter().limits).toEqual({ perSecond: 50, appWindows: [{ count: 1000, windowMs: 60_000 }], perRecipient: { count: 5, windowMs: 1000 } });
+    expect(adapter().limits).toEqual({
+      perSecond: 50,
+      appWindows: [{ count: 1000, windowMs: 60_000 }],
+      perRecipient: { count: 5, windowMs: 1000 },
+    });
   });
 });

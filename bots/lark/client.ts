@@ -39,7 +39,11 @@ const MAX_UUID_LENGTH = 50;
 
 /** A non-2xx HTTP answer, as the SDK would see an axios error. */
 export class LarkHttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown, readonly headers: Headers) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Headers,
+  ) {
     super(`HTTP ${status}`);
   }
 }
@@ -63,22 +67,39 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
         : new URLSearchParams(Object.entries(opts.params).map(([k, v]) => [k, String(v)])).toString();
     }
     const headers = new Headers();
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined && v !== null) headers.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.headers ?? {}))
+      if (v !== undefined && v !== null) headers.set(k, String(v));
     const method = (opts.method ?? 'GET').toUpperCase();
     const hasBody = opts.data !== undefined && method !== 'GET';
     if (hasBody) headers.set('content-type', 'application/json; charset=utf-8');
     const response = await fetchFn(url, { method, headers, body: hasBody ? JSON.stringify(opts.data) : undefined });
     const text = await response.text();
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : {}; } catch { /* keep the text */ }
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      /* keep the text */
+    }
     if (!response.ok) throw new LarkHttpError(response.status, body, response.headers);
     return body;
   }
-  const withMethod = (method: string) => (url: string, data?: unknown, opts: RequestOptions = {}) => request({ ...opts, url, method, data });
-  const noBody = (method: string) => (url: string, opts: RequestOptions = {}) => request({ ...opts, url, method });
+  const withMethod =
+    (method: string) =>
+    (url: string, data?: unknown, opts: RequestOptions = {}) =>
+      request({ ...opts, url, method, data });
+  const noBody =
+    (method: string) =>
+    (url: string, opts: RequestOptions = {}) =>
+      request({ ...opts, url, method });
   return {
-    request, post: withMethod('POST'), put: withMethod('PUT'), patch: withMethod('PATCH'),
-    get: noBody('GET'), delete: noBody('DELETE'), head: noBody('HEAD'), options: noBody('OPTIONS'),
+    request,
+    post: withMethod('POST'),
+    put: withMethod('PUT'),
+    patch: withMethod('PATCH'),
+    get: noBody('GET'),
+    delete: noBody('DELETE'),
+    head: noBody('HEAD'),
+    options: noBody('OPTIONS'),
   };
 }
 
@@ -101,11 +122,17 @@ export function clockedTokenCache(now: () => Date) {
       values.set(keyOf(key, options?.namespace), { value, expiresAt });
       return true;
     },
-    clear() { values.clear(); },
+    clear() {
+      values.clear();
+    },
   };
 }
 
-interface LarkBody { code?: number; msg?: string; data?: Record<string, unknown> }
+interface LarkBody {
+  code?: number;
+  msg?: string;
+  data?: Record<string, unknown>;
+}
 
 function retryAfterFrom(headers: Headers | undefined): number {
   // Lark's gateway tells when the window resets, in seconds.
@@ -120,7 +147,12 @@ export function toDeliveryError(error: unknown): DeliveryError {
     const body = (error.body && typeof error.body === 'object' ? error.body : {}) as LarkBody;
     if (typeof body.code === 'number' && body.code !== 0) return codeError(body, error.status, error.headers);
     const retryable = error.status >= 500 || error.status === 429;
-    return new DeliveryError(`Lark HTTP ${error.status}`, retryable, error.status === 429 ? retryAfterFrom(error.headers) : undefined, error.status);
+    return new DeliveryError(
+      `Lark HTTP ${error.status}`,
+      retryable,
+      error.status === 429 ? retryAfterFrom(error.headers) : undefined,
+      error.status,
+    );
   }
   // fetch rejections are network failures; anything else (e.g. the SDK's token error) says why.
   const message = error instanceof Error ? error.message : String(error);
@@ -175,8 +207,10 @@ async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache:
     loggerLevel: lark.LoggerLevel.error,
   });
   return {
-    createMessage: (receiveIdType, data) => sdk.im.v1.message.create({ params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never }),
-    patchMessage: (messageId, data) => sdk.im.v1.message.patch({ path: { message_id: messageId }, data: data as never }),
+    createMessage: (receiveIdType, data) =>
+      sdk.im.v1.message.create({ params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never }),
+    patchMessage: (messageId, data) =>
+      sdk.im.v1.message.patch({ path: { message_id: messageId }, data: data as never }),
     post: (path, data) => sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }),
   };
 }
@@ -191,16 +225,33 @@ function restTransport(config: LarkClientConfig, http: HttpInstance, cache: Toke
     const cached = await cache.get(TOKEN_CACHE_KEY, { namespace: config.appId });
     if (typeof cached === 'string') return cached;
     // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
-    const body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, { app_id: config.appId, app_secret: config.appSecret })) as LarkBody & { tenant_access_token?: string; expire?: number };
-    if (!body.tenant_access_token) throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
-    await cache.set(TOKEN_CACHE_KEY, body.tenant_access_token, Date.now() + (body.expire ?? 7200) * 1000 - 3 * 60 * 1000, { namespace: config.appId });
+    const body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, {
+      app_id: config.appId,
+      app_secret: config.appSecret,
+    })) as LarkBody & { tenant_access_token?: string; expire?: number };
+    if (!body.tenant_access_token)
+      throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
+    await cache.set(
+      TOKEN_CACHE_KEY,
+      body.tenant_access_token,
+      Date.now() + (body.expire ?? 7200) * 1000 - 3 * 60 * 1000,
+      { namespace: config.appId },
+    );
     return body.tenant_access_token;
   }
   const authed = async (method: string, path: string, data: Record<string, unknown>, params?: Record<string, string>) =>
-    http.request({ method, url: `${config.domain}${path}`, data, params, headers: { Authorization: `Bearer ${await token()}` } });
+    http.request({
+      method,
+      url: `${config.domain}${path}`,
+      data,
+      params,
+      headers: { Authorization: `Bearer ${await token()}` },
+    });
   return {
-    createMessage: (receiveIdType, data) => authed('POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
-    patchMessage: (messageId, data) => authed('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
+    createMessage: (receiveIdType, data) =>
+      authed('POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
+    patchMessage: (messageId, data) =>
+      authed('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
     post: (path, data) => authed('POST', path, data),
   };
 }
@@ -216,12 +267,13 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
 
   // Loaded on first use: the SDK is large and only outbound calls need it.
   function api(): Promise<LarkTransport> {
-    transport ??= mode === 'rest'
-      ? Promise.resolve(restTransport(config, http, cache))
-      : sdkTransport(config, http, cache).catch((error: unknown) => {
-        if (mode === 'sdk') throw error;
-        return restTransport(config, http, cache);
-      });
+    transport ??=
+      mode === 'rest'
+        ? Promise.resolve(restTransport(config, http, cache))
+        : sdkTransport(config, http, cache).catch((error: unknown) => {
+            if (mode === 'sdk') throw error;
+            return restTransport(config, http, cache);
+          });
     return transport;
   }
 
@@ -252,12 +304,21 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
       const body = renderLarkMessage(message);
       const uuid = await larkUuid(idempotencyKey);
       // https://open.feishu.cn/document/server-docs/im-v1/message/create
-      const data = await call((a) => a.createMessage(to.kind === 'group' ? 'chat_id' : 'open_id', {
-        receive_id: to.id, msg_type: body.msg_type, content: body.content, uuid,
-      }));
+      const data = await call((a) =>
+        a.createMessage(to.kind === 'group' ? 'chat_id' : 'open_id', {
+          receive_id: to.id,
+          msg_type: body.msg_type,
+          content: body.content,
+          uuid,
+        }),
+      );
       const messageId = data.message_id;
       if (typeof messageId !== 'string') throw new DeliveryError('Lark did not return a message_id', false);
-      return { platform: 'lark', messageId, extra: typeof data.chat_id === 'string' ? { chatId: data.chat_id } : undefined };
+      return {
+        platform: 'lark',
+        messageId,
+        extra: typeof data.chat_id === 'string' ? { chatId: data.chat_id } : undefined,
+      };
     },
 
     async update(messageId, message) {

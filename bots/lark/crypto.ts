@@ -32,8 +32,16 @@ export async function decryptLarkPayload(encryptKey: string, encrypted: string):
 }
 
 /** What Lark does before pushing: used by the emulator and tests. */
-export async function encryptLarkPayload(encryptKey: string, plaintext: string, iv?: Uint8Array<ArrayBuffer>): Promise<string> {
+export async function encryptLarkPayload(
+  encryptKey: string,
+  plaintext: string,
+  iv?: Uint8Array<ArrayBuffer>,
+): Promise<string> {
   const vector = iv ?? crypto.getRandomValues(new Uint8Array(16));
-  const cipher = await crypto.subtle.encrypt({ name: 'AES-CBC', iv: vector }, await aesKey(encryptKey, 'encrypt'), utf8(plaintext));
+  const cipher = await crypto.subtle.encrypt(
+    { name: 'AES-CBC', iv: vector },
+    await aesKey(encryptKey, 'encrypt'),
+    utf8(plaintext),
+  );
   return bytesToBase64(concatBytes(vector, new Uint8Array(cipher)));
 }

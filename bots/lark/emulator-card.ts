@@ -6,18 +6,81 @@ export const CARD_MAX_BYTES = 30 * 1024;
 type Validator = (value: unknown, path: string) => string | null;
 
 const TEXT_KEYS = ['tag', 'content', 'i18n_content', 'text_size', 'text_align', 'text_color', 'lines'];
-const HEADER_TEMPLATES = ['blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo', 'grey', 'default'];
-const BUTTON_TYPES = ['default', 'primary', 'danger', 'text', 'primary_text', 'danger_text', 'primary_filled', 'danger_filled', 'laser'];
+const HEADER_TEMPLATES = [
+  'blue',
+  'wathet',
+  'turquoise',
+  'green',
+  'yellow',
+  'orange',
+  'red',
+  'carmine',
+  'violet',
+  'purple',
+  'indigo',
+  'grey',
+  'default',
+];
+const BUTTON_TYPES = [
+  'default',
+  'primary',
+  'danger',
+  'text',
+  'primary_text',
+  'danger_text',
+  'primary_filled',
+  'danger_filled',
+  'laser',
+];
 const FLEX_MODES = ['none', 'stretch', 'flow', 'bisect', 'trisect'];
 
 const ELEMENT_KEYS: Record<string, string[]> = {
   markdown: ['tag', 'element_id', 'margin', 'text_align', 'text_size', 'icon', 'content', 'i18n_content'],
   hr: ['tag', 'element_id', 'margin'],
   div: ['tag', 'element_id', 'margin', 'width', 'text', 'icon'],
-  column_set: ['tag', 'element_id', 'margin', 'horizontal_spacing', 'horizontal_align', 'flex_mode', 'background_style', 'columns', 'action'],
-  button: ['tag', 'element_id', 'margin', 'type', 'size', 'width', 'text', 'icon', 'hover_tips', 'disabled', 'disabled_tips', 'confirm', 'behaviors', 'name', 'form_action_type'],
+  column_set: [
+    'tag',
+    'element_id',
+    'margin',
+    'horizontal_spacing',
+    'horizontal_align',
+    'flex_mode',
+    'background_style',
+    'columns',
+    'action',
+  ],
+  button: [
+    'tag',
+    'element_id',
+    'margin',
+    'type',
+    'size',
+    'width',
+    'text',
+    'icon',
+    'hover_tips',
+    'disabled',
+    'disabled_tips',
+    'confirm',
+    'behaviors',
+    'name',
+    'form_action_type',
+  ],
 };
-const COLUMN_KEYS = ['tag', 'element_id', 'background_style', 'width', 'weight', 'vertical_align', 'vertical_spacing', 'direction', 'padding', 'margin', 'elements', 'action'];
+const COLUMN_KEYS = [
+  'tag',
+  'element_id',
+  'background_style',
+  'width',
+  'weight',
+  'vertical_align',
+  'vertical_spacing',
+  'direction',
+  'padding',
+  'margin',
+  'elements',
+  'action',
+];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
@@ -66,13 +129,15 @@ function element(value: unknown, path: string): string | null {
     case 'div':
       return value.text === undefined ? null : plainText(value.text, `${path}.text`);
     case 'button': {
-      if (value.type !== undefined && !BUTTON_TYPES.includes(String(value.type))) return `${path}.type ${String(value.type)} is invalid`;
+      if (value.type !== undefined && !BUTTON_TYPES.includes(String(value.type)))
+        return `${path}.type ${String(value.type)} is invalid`;
       const textErr = plainText(value.text, `${path}.text`);
       if (textErr) return textErr;
       return value.behaviors === undefined ? null : behaviors(value.behaviors, `${path}.behaviors`);
     }
     case 'column_set': {
-      if (value.flex_mode !== undefined && !FLEX_MODES.includes(String(value.flex_mode))) return `${path}.flex_mode ${String(value.flex_mode)} is invalid`;
+      if (value.flex_mode !== undefined && !FLEX_MODES.includes(String(value.flex_mode)))
+        return `${path}.flex_mode ${String(value.flex_mode)} is invalid`;
       if (!Array.isArray(value.columns)) return `${path}.columns must be an array`;
       for (const [i, col] of value.columns.entries()) {
         const at = `${path}.columns[${i}]`;
@@ -105,20 +170,52 @@ export function validateCard(card: unknown): string | null {
   if (new TextEncoder().encode(JSON.stringify(card)).length > CARD_MAX_BYTES) return 'card is larger than 30 KB';
   if (card.config !== undefined) {
     if (!isObject(card.config)) return 'card.config must be an object';
-    const err = unknownKeys(card.config, ['update_multi', 'enable_forward', 'width_mode', 'use_custom_translation', 'enable_forward_interaction', 'style', 'summary', 'locales', 'streaming_mode'], 'card.config');
+    const err = unknownKeys(
+      card.config,
+      [
+        'update_multi',
+        'enable_forward',
+        'width_mode',
+        'use_custom_translation',
+        'enable_forward_interaction',
+        'style',
+        'summary',
+        'locales',
+        'streaming_mode',
+      ],
+      'card.config',
+    );
     if (err) return err;
   }
   if (card.header !== undefined) {
     const h = card.header;
     if (!isObject(h)) return 'card.header must be an object';
-    const err = unknownKeys(h, ['title', 'subtitle', 'text_tag_list', 'template', 'icon', 'padding', 'i18n_title', 'i18n_subtitle'], 'card.header')
-      ?? plainText(h.title, 'card.header.title')
-      ?? (h.subtitle === undefined ? null : plainText(h.subtitle, 'card.header.subtitle'));
+    const err =
+      unknownKeys(
+        h,
+        ['title', 'subtitle', 'text_tag_list', 'template', 'icon', 'padding', 'i18n_title', 'i18n_subtitle'],
+        'card.header',
+      ) ??
+      plainText(h.title, 'card.header.title') ??
+      (h.subtitle === undefined ? null : plainText(h.subtitle, 'card.header.subtitle'));
     if (err) return err;
-    if (h.template !== undefined && !HEADER_TEMPLATES.includes(String(h.template))) return `card.header.template ${String(h.template)} is invalid`;
+    if (h.template !== undefined && !HEADER_TEMPLATES.includes(String(h.template)))
+      return `card.header.template ${String(h.template)} is invalid`;
   }
   if (!isObject(card.body)) return 'card.body must be an object';
-  const bodyErr = unknownKeys(card.body, ['elements', 'direction', 'padding', 'horizontal_spacing', 'vertical_spacing', 'horizontal_align', 'vertical_align'], 'card.body');
+  const bodyErr = unknownKeys(
+    card.body,
+    [
+      'elements',
+      'direction',
+      'padding',
+      'horizontal_spacing',
+      'vertical_spacing',
+      'horizontal_align',
+      'vertical_align',
+    ],
+    'card.body',
+  );
   return bodyErr ?? elements(card.body.elements, 'card.body.elements');
 }
 
@@ -126,10 +223,15 @@ export function validateCard(card: unknown): string | null {
 export function cardButtons(card: unknown): { text: string; value: Record<string, unknown> }[] {
   const found: { text: string; value: Record<string, unknown> }[] = [];
   const visit = (node: unknown) => {
-    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (!isObject(node)) return;
     if (node.tag === 'button' && Array.isArray(node.behaviors)) {
-      const callback = node.behaviors.find((b) => isObject(b) && b.type === 'callback') as { value?: unknown } | undefined;
+      const callback = node.behaviors.find((b) => isObject(b) && b.type === 'callback') as
+        | { value?: unknown }
+        | undefined;
       const text = isObject(node.text) ? String(node.text.content) : '';
       if (callback && isObject(callback.value)) found.push({ text, value: callback.value });
     }

@@ -42,27 +42,56 @@ export function mountLarkOAuth(app: Hono, options: { appId: string; appSecret: s
   // https://open.feishu.cn/document/server-docs/authentication-management/access-token/create-2
   app.post('/open-apis/authen/v1/oidc/access_token', async (c) => {
     const appToken = appTokens.get(bearer(c));
-    if (appToken === undefined || appToken <= now().getTime()) return fail(c, 20014, 'The app access token passed is invalid. Please check the value.');
+    if (appToken === undefined || appToken <= now().getTime())
+      return fail(c, 20014, 'The app access token passed is invalid. Please check the value.');
     const body = (await c.req.json().catch(() => ({}))) as { grant_type?: unknown; code?: unknown };
-    if (body.grant_type !== 'authorization_code' || typeof body.code !== 'string' || !body.code) return fail(c, 20001, 'Invalid request. Please check request param.');
+    if (body.grant_type !== 'authorization_code' || typeof body.code !== 'string' || !body.code)
+      return fail(c, 20001, 'Invalid request. Please check request param.');
     const redeemed = codes.redeem(body.code);
-    if (!redeemed.ok) return fail(c, 20007, `Failed to generate a user access token: code ${redeemed.reason}. Codes are valid for 5 minutes and can be used once.`);
+    if (!redeemed.ok)
+      return fail(
+        c,
+        20007,
+        `Failed to generate a user access token: code ${redeemed.reason}. Codes are valid for 5 minutes and can be used once.`,
+      );
     const accessToken = token('u-');
     userTokens.set(accessToken, { openId: redeemed.user, expiresAt: now().getTime() + USER_TOKEN_TTL_S * 1000 });
     return c.json({
-      code: 0, msg: 'success',
-      data: { access_token: accessToken, refresh_token: token('ur-'), token_type: 'Bearer', expires_in: USER_TOKEN_TTL_S, refresh_expires_in: 2_592_000, scope: '' },
+      code: 0,
+      msg: 'success',
+      data: {
+        access_token: accessToken,
+        refresh_token: token('ur-'),
+        token_type: 'Bearer',
+        expires_in: USER_TOKEN_TTL_S,
+        refresh_expires_in: 2_592_000,
+        scope: '',
+      },
     });
   });
 
   // https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/get
   app.get('/open-apis/authen/v1/user_info', (c) => {
     const user = userTokens.get(bearer(c));
-    if (!user || user.expiresAt <= now().getTime()) return fail(c, 99991668, 'Invalid access token for authorization. Please make a request with token attached.', 401);
+    if (!user || user.expiresAt <= now().getTime())
+      return fail(
+        c,
+        99991668,
+        'Invalid access token for authorization. Please make a request with token attached.',
+        401,
+      );
     const suffix = user.openId.replace(/^ou_/, '');
     return c.json({
-      code: 0, msg: 'success',
-      data: { name: user.openId, en_name: user.openId, open_id: user.openId, union_id: `on_${suffix}`, user_id: `u_${suffix}`, tenant_key: 'tenant_emulator' },
+      code: 0,
+      msg: 'success',
+      data: {
+        name: user.openId,
+        en_name: user.openId,
+        open_id: user.openId,
+        union_id: `on_${suffix}`,
+        user_id: `u_${suffix}`,
+        tenant_key: 'tenant_emulator',
+      },
     });
   });
 }

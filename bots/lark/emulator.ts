@@ -63,7 +63,18 @@ const APP_PER_MINUTE = 1000;
 const RECEIVER_PER_SECOND = 5;
 const MESSAGE_MAX_BYTES = 150 * 1024;
 const RECEIVE_ID_TYPES = ['open_id', 'user_id', 'union_id', 'email', 'chat_id'];
-const MSG_TYPES = ['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user'];
+const MSG_TYPES = [
+  'text',
+  'post',
+  'image',
+  'file',
+  'audio',
+  'media',
+  'sticker',
+  'interactive',
+  'share_chat',
+  'share_user',
+];
 const LARK_RETRY_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
 
 function randomId(prefix: string): string {
@@ -76,7 +87,11 @@ function sleep(ms: number): Promise<void> {
 
 /** Lark's error body; HTTP status as Lark sends it for that class of error. */
 class LarkError extends Error {
-  constructor(readonly code: number, readonly msg: string, readonly status = 400) {
+  constructor(
+    readonly code: number,
+    readonly msg: string,
+    readonly status = 400,
+  ) {
     super(msg);
   }
 }
@@ -100,17 +115,27 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
 
   function p2pChatId(openId: string): string {
     let id = p2pChats.get(openId);
-    if (!id) { id = randomId('oc_'); p2pChats.set(openId, id); }
+    if (!id) {
+      id = randomId('oc_');
+      p2pChats.set(openId, id);
+    }
     return id;
   }
 
   function requireToken(c: Context): void {
     const header = c.req.header('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token) throw new LarkError(99991661, 'Missing access token for authorization. Please make a request with token attached.');
+    if (!token)
+      throw new LarkError(
+        99991661,
+        'Missing access token for authorization. Please make a request with token attached.',
+      );
     const expiresAt = tokens.get(token);
     if (expiresAt === undefined || expiresAt <= now().getTime()) {
-      throw new LarkError(99991663, 'Invalid access token for authorization. Please make a request with token attached.');
+      throw new LarkError(
+        99991663,
+        'Invalid access token for authorization. Please make a request with token attached.',
+      );
     }
   }
 
@@ -120,7 +145,11 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     const recent = (list: number[], window: number) => list.filter((x) => x > t - window);
     const app = recent(sendTimes, 60_000);
     const mine = recent(receiverTimes.get(receiver) ?? [], 1000);
-    if (recent(app, 1000).length >= APP_PER_SECOND || app.length >= APP_PER_MINUTE || mine.length >= RECEIVER_PER_SECOND) {
+    if (
+      recent(app, 1000).length >= APP_PER_SECOND ||
+      app.length >= APP_PER_MINUTE ||
+      mine.length >= RECEIVER_PER_SECOND
+    ) {
       throw new LarkError(230020, 'This operation triggers the frequency limit.');
     }
     sendTimes.splice(0, sendTimes.length, ...app, t);
@@ -128,15 +157,27 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   }
 
   function parseContent(msgType: unknown, content: unknown): unknown {
-    if (typeof msgType !== 'string' || !MSG_TYPES.includes(msgType)) throw new LarkError(230001, `Your request contains an invalid request parameter, ext=invalid msg_type: ${String(msgType)}`);
-    if (typeof content !== 'string') throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=content is required');
+    if (typeof msgType !== 'string' || !MSG_TYPES.includes(msgType))
+      throw new LarkError(
+        230001,
+        `Your request contains an invalid request parameter, ext=invalid msg_type: ${String(msgType)}`,
+      );
+    if (typeof content !== 'string')
+      throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=content is required');
     if (new TextEncoder().encode(content).length > (msgType === 'interactive' ? 30 * 1024 : MESSAGE_MAX_BYTES)) {
       throw new LarkError(230025, 'The length of the message content reaches its limit.');
     }
     let parsed: unknown;
-    try { parsed = JSON.parse(content); } catch { throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=invalid message content'); }
+    try {
+      parsed = JSON.parse(content);
+    } catch {
+      throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=invalid message content');
+    }
     if (msgType === 'text' && (!parsed || typeof (parsed as { text?: unknown }).text !== 'string')) {
-      throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=text content needs a text field');
+      throw new LarkError(
+        230001,
+        'Your request contains an invalid request parameter, ext=text content needs a text field',
+      );
     }
     if (msgType === 'interactive') checkCard(parsed);
     return parsed;
@@ -149,14 +190,29 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
 
   function messageData(m: EmulatedMessage) {
     return {
-      message_id: m.messageId, root_id: m.parentId, parent_id: m.parentId, msg_type: m.msgType,
-      create_time: String(m.createTime), update_time: String(now().getTime()), deleted: false, updated: m.updates > 0,
-      chat_id: m.chatId, sender: { id: options.appId, id_type: 'app_id', sender_type: 'app', tenant_key: tenantKey },
+      message_id: m.messageId,
+      root_id: m.parentId,
+      parent_id: m.parentId,
+      msg_type: m.msgType,
+      create_time: String(m.createTime),
+      update_time: String(now().getTime()),
+      deleted: false,
+      updated: m.updates > 0,
+      chat_id: m.chatId,
+      sender: { id: options.appId, id_type: 'app_id', sender_type: 'app', tenant_key: tenantKey },
       body: { content: JSON.stringify(m.content) },
     };
   }
 
-  function createMessage(input: { receiveId: string; receiveIdType: string; chatId: string; msgType: unknown; content: unknown; uuid: unknown; parentId?: string }) {
+  function createMessage(input: {
+    receiveId: string;
+    receiveIdType: string;
+    chatId: string;
+    msgType: unknown;
+    content: unknown;
+    uuid: unknown;
+    parentId?: string;
+  }) {
     const t = now().getTime();
     if (typeof input.uuid === 'string' && input.uuid !== '') {
       if (input.uuid.length > 50) throw new LarkError(99992402, 'field validation failed, uuid: max length 50');
@@ -167,9 +223,16 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     const content = parseContent(input.msgType, input.content);
     takeRate(input.receiveId);
     const message: EmulatedMessage = {
-      messageId: randomId('om_'), chatId: input.chatId, receiveId: input.receiveId, receiveIdType: input.receiveIdType,
-      msgType: String(input.msgType), content, createTime: t, updates: 0,
-      uuid: typeof input.uuid === 'string' && input.uuid ? input.uuid : undefined, parentId: input.parentId,
+      messageId: randomId('om_'),
+      chatId: input.chatId,
+      receiveId: input.receiveId,
+      receiveIdType: input.receiveIdType,
+      msgType: String(input.msgType),
+      content,
+      createTime: t,
+      updates: 0,
+      uuid: typeof input.uuid === 'string' && input.uuid ? input.uuid : undefined,
+      parentId: input.parentId,
     };
     messages.set(message.messageId, message);
     if (message.uuid) uuids.set(message.uuid, { messageId: message.messageId, at: t });
@@ -182,9 +245,16 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   app.use('/open-apis/*', async (c, next) => {
     const text = await c.req.raw.clone().text();
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
     await next();
-    const response = await c.res.clone().json().catch(() => undefined);
+    const response = await c.res
+      .clone()
+      .json()
+      .catch(() => undefined);
     calls.push({ method: c.req.method, path: c.req.path, query: c.req.query(), body, status: c.res.status, response });
   });
   app.onError((error, c) => {
@@ -198,7 +268,9 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     try {
       const body = await c.req.json();
       if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
-    } catch { /* fall through */ }
+    } catch {
+      /* fall through */
+    }
     throw new LarkError(99992402, 'field validation failed: body must be a JSON object');
   }
 
@@ -216,11 +288,23 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   app.post('/open-apis/im/v1/messages', async (c) => {
     requireToken(c);
     const receiveIdType = c.req.query('receive_id_type') ?? '';
-    if (!RECEIVE_ID_TYPES.includes(receiveIdType)) throw new LarkError(99992402, 'field validation failed, receive_id_type is required and must be one of open_id, user_id, union_id, email, chat_id');
+    if (!RECEIVE_ID_TYPES.includes(receiveIdType))
+      throw new LarkError(
+        99992402,
+        'field validation failed, receive_id_type is required and must be one of open_id, user_id, union_id, email, chat_id',
+      );
     const body = await jsonBody(c);
-    if (typeof body.receive_id !== 'string' || body.receive_id === '') throw new LarkError(99992402, 'field validation failed, receive_id is required');
+    if (typeof body.receive_id !== 'string' || body.receive_id === '')
+      throw new LarkError(99992402, 'field validation failed, receive_id is required');
     const chatId = receiveIdType === 'chat_id' ? body.receive_id : p2pChatId(body.receive_id);
-    const data = createMessage({ receiveId: body.receive_id, receiveIdType, chatId, msgType: body.msg_type, content: body.content, uuid: body.uuid });
+    const data = createMessage({
+      receiveId: body.receive_id,
+      receiveIdType,
+      chatId,
+      msgType: body.msg_type,
+      content: body.content,
+      uuid: body.uuid,
+    });
     return c.json({ code: 0, msg: 'success', data });
   });
 
@@ -230,7 +314,15 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     const parent = messages.get(c.req.param('id'));
     if (!parent) throw new LarkError(230011, 'The message was withdrawn or does not exist.');
     const body = await jsonBody(c);
-    const data = createMessage({ receiveId: parent.chatId, receiveIdType: 'chat_id', chatId: parent.chatId, msgType: body.msg_type, content: body.content, uuid: body.uuid, parentId: parent.messageId });
+    const data = createMessage({
+      receiveId: parent.chatId,
+      receiveIdType: 'chat_id',
+      chatId: parent.chatId,
+      msgType: body.msg_type,
+      content: body.content,
+      uuid: body.uuid,
+      parentId: parent.messageId,
+    });
     return c.json({ code: 0, msg: 'success', data });
   });
 
@@ -239,7 +331,11 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     requireToken(c);
     const message = messages.get(c.req.param('id'));
     if (!message) throw new LarkError(230011, 'The message was withdrawn or does not exist.');
-    if (message.msgType !== 'interactive') throw new LarkError(230001, 'Your request contains an invalid request parameter, ext=This message is NOT a card.');
+    if (message.msgType !== 'interactive')
+      throw new LarkError(
+        230001,
+        'Your request contains an invalid request parameter, ext=This message is NOT a card.',
+      );
     const body = await jsonBody(c);
     message.content = parseContent('interactive', body.content);
     message.updates++;
@@ -251,10 +347,14 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     requireToken(c);
     const body = await jsonBody(c);
     const entry = typeof body.token === 'string' ? callbackTokens.get(body.token) : undefined;
-    if (!entry || entry.expiresAt <= now().getTime() || entry.uses >= 2) throw new LarkError(200740, 'token is invalid or expired');
+    if (!entry || entry.expiresAt <= now().getTime() || entry.uses >= 2)
+      throw new LarkError(200740, 'token is invalid or expired');
     checkCard(body.card);
     const message = messages.get(entry.messageId);
-    if (message) { message.content = body.card; message.updates++; }
+    if (message) {
+      message.content = body.card;
+      message.updates++;
+    }
     entry.uses++;
     return c.json({ code: 0, msg: 'success', data: {} });
   });
@@ -273,18 +373,26 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
       'x-lark-request-timestamp': timestamp,
       'x-lark-request-nonce': nonce,
     };
-    if (options.encryptKey) headers['x-lark-signature'] = await larkSignature(timestamp, nonce, options.encryptKey, body);
+    if (options.encryptKey)
+      headers['x-lark-signature'] = await larkSignature(timestamp, nonce, options.encryptKey, body);
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ status: number; body: unknown }>((resolve) => {
-      timer = setTimeout(() => { controller.abort(); resolve({ status: 0, body: 'timeout' }); }, deliveryTimeoutMs);
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ status: 0, body: 'timeout' });
+      }, deliveryTimeoutMs);
     });
     const attempt = (async () => {
       try {
         const response = await send(options.webhookUrl!, { method: 'POST', headers, body, signal: controller.signal });
         const text = await response.text();
         let parsed: unknown = text;
-        try { parsed = JSON.parse(text); } catch { /* keep text */ }
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* keep text */
+        }
         return { status: response.status, body: parsed };
       } catch (error) {
         return { status: 0, body: String(error) };
@@ -313,8 +421,12 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     return {
       schema: '2.0',
       header: {
-        event_id: input.eventId ?? randomId(''), event_type: eventType, create_time: String(now().getTime()),
-        token: options.verificationToken, app_id: options.appId, tenant_key: input.tenantKey ?? tenantKey,
+        event_id: input.eventId ?? randomId(''),
+        event_type: eventType,
+        create_time: String(now().getTime()),
+        token: options.verificationToken,
+        app_id: options.appId,
+        tenant_key: input.tenantKey ?? tenantKey,
       },
       event,
     };
@@ -332,26 +444,51 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     botOpenId,
 
     /** Pushes any schema 2.0 event (e.g. one the bot does not subscribe to). */
-    deliverEvent(eventType: string, event: unknown, input: { tenantKey?: string; eventId?: string } = {}): Promise<Delivery> {
+    deliverEvent(
+      eventType: string,
+      event: unknown,
+      input: { tenantKey?: string; eventId?: string } = {},
+    ): Promise<Delivery> {
       return pushEvent(envelope(eventType, event, input));
     },
 
     /** A person sends the bot a message (`im.message.receive_v1`). */
     async deliverMessage(input: {
-      openId: string; text: string; chatType?: 'p2p' | 'group'; chatId?: string; mentionBot?: boolean;
-      tenantKey?: string; eventId?: string; messageType?: string; content?: unknown;
+      openId: string;
+      text: string;
+      chatType?: 'p2p' | 'group';
+      chatId?: string;
+      mentionBot?: boolean;
+      tenantKey?: string;
+      eventId?: string;
+      messageType?: string;
+      content?: unknown;
     }): Promise<Delivery> {
       const chatType = input.chatType ?? 'p2p';
       const tenant = input.tenantKey ?? tenantKey;
-      const mentions = input.mentionBot ? [{ key: '@_user_1', id: { open_id: botOpenId, user_id: '', union_id: `on_bot_${options.appId}` }, name: 'Polaris', tenant_key: tenant }] : [];
+      const mentions = input.mentionBot
+        ? [
+            {
+              key: '@_user_1',
+              id: { open_id: botOpenId, user_id: '', union_id: `on_bot_${options.appId}` },
+              name: 'Polaris',
+              tenant_key: tenant,
+            },
+          ]
+        : [];
       const text = input.mentionBot ? `@_user_1 ${input.text}` : input.text;
       const t = String(now().getTime());
       const event = {
         sender: { sender_id: userIds(input.openId), sender_type: 'user', tenant_key: tenant },
         message: {
-          message_id: randomId('om_'), root_id: '', parent_id: '', create_time: t, update_time: t,
+          message_id: randomId('om_'),
+          root_id: '',
+          parent_id: '',
+          create_time: t,
+          update_time: t,
           chat_id: input.chatId ?? (chatType === 'p2p' ? p2pChatId(input.openId) : randomId('oc_')),
-          chat_type: chatType, message_type: input.messageType ?? 'text',
+          chat_type: chatType,
+          message_type: input.messageType ?? 'text',
           content: input.content !== undefined ? JSON.stringify(input.content) : JSON.stringify({ text }),
           mentions: mentions.length ? mentions : undefined,
         },
@@ -364,20 +501,32 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
      * (`card.type: raw`), so the stored message changes as the user would see it.
      */
     async clickCard(input: {
-      openId: string; messageId: string; value: Record<string, unknown>; formValue?: Record<string, unknown>;
-      inputValue?: string; option?: string; tenantKey?: string; eventId?: string;
+      openId: string;
+      messageId: string;
+      value: Record<string, unknown>;
+      formValue?: Record<string, unknown>;
+      inputValue?: string;
+      option?: string;
+      tenantKey?: string;
+      eventId?: string;
     }): Promise<{ status: number; body: unknown; cardError?: string }> {
       const message = messages.get(input.messageId);
       const tenant = input.tenantKey ?? tenantKey;
       const token = randomId('c-');
-      callbackTokens.set(token, { messageId: input.messageId, expiresAt: now().getTime() + CALLBACK_TOKEN_TTL_MS, uses: 0 });
+      callbackTokens.set(token, {
+        messageId: input.messageId,
+        expiresAt: now().getTime() + CALLBACK_TOKEN_TTL_MS,
+        uses: 0,
+      });
       const action: Record<string, unknown> = { value: input.value, tag: 'button' };
       if (input.formValue) action.form_value = input.formValue;
       if (input.inputValue !== undefined) action.input_value = input.inputValue;
       if (input.option !== undefined) action.option = input.option;
       const event = {
         operator: { tenant_key: tenant, ...userIds(input.openId) },
-        token, action, host: 'im_message',
+        token,
+        action,
+        host: 'im_message',
         context: { open_message_id: input.messageId, open_chat_id: message?.chatId ?? p2pChatId(input.openId) },
       };
       // Lark does not re-push card callbacks: a failure shows an error toast to the user.
@@ -387,7 +536,10 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
       if (card.type !== 'raw') return { ...result, cardError: `unsupported card type ${String(card.type)}` };
       const cardError = validateCard(card.data);
       if (cardError) return { ...result, cardError };
-      if (message) { message.content = card.data; message.updates++; }
+      if (message) {
+        message.content = card.data;
+        message.updates++;
+      }
       return result;
     },
 
@@ -409,11 +561,18 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     callbackTokens,
 
     /** Invalidates every issued tenant_access_token, as when Lark rotates them early. */
-    revokeTokens() { tokens.clear(); },
+    revokeTokens() {
+      tokens.clear();
+    },
 
     reset() {
       calls.length = 0;
-      messages.clear(); tokens.clear(); uuids.clear(); receiverTimes.clear(); p2pChats.clear(); callbackTokens.clear();
+      messages.clear();
+      tokens.clear();
+      uuids.clear();
+      receiverTimes.clear();
+      p2pChats.clear();
+      callbackTokens.clear();
       sendTimes.length = 0;
     },
   };
@@ -435,7 +594,10 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
 export type LarkEmulator = ReturnType<typeof createLarkEmulator>;
 
 /** Serves an emulator over HTTP on Node (port 0 picks a free port). */
-export async function serveLarkEmulator(emulator: LarkEmulator, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveLarkEmulator(
+  emulator: LarkEmulator,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
   return serveOnNode(emulator.app.fetch, { port });
 }
 
@@ -443,7 +605,10 @@ export async function serveLarkEmulator(emulator: LarkEmulator, port: number): P
  * `npm run emulator -- lark`: credentials from LARK_* variables or demo values,
  * so the server and the emulator can share one `.env`.
  */
-export async function runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function runStandalone(options: {
+  port: number;
+  webhookUrl?: string;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const env = standaloneEnv();
   const config = {
     appId: env.LARK_APP_ID ?? 'cli_emulator',
@@ -453,6 +618,8 @@ export async function runStandalone(options: { port: number; webhookUrl?: string
     webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'lark'),
   };
   const running = await serveLarkEmulator(createLarkEmulator(config), options.port);
-  console.log(`Lark emulator: base URL ${running.url} (set LARK_DOMAIN=${running.url}), app_id ${config.appId}, webhook ${config.webhookUrl ?? 'none'}`);
+  console.log(
+    `Lark emulator: base URL ${running.url} (set LARK_DOMAIN=${running.url}), app_id ${config.appId}, webhook ${config.webhookUrl ?? 'none'}`,
+  );
   return running;
 }

@@ -14,47 +14,86 @@ const creds = { appId: 'cli_hook', appSecret: 'secret', verificationToken: 'veri
 
 const card: Card = {
   header: { title: 'KR1', color: 'blue' },
-  blocks: [{ type: 'actions', buttons: [{ text: '批准', actionId: 'adj.approve', value: { adjustmentId: 'adj_7' }, style: 'primary' }] }],
+  blocks: [
+    {
+      type: 'actions',
+      buttons: [{ text: '批准', actionId: 'adj.approve', value: { adjustmentId: 'adj_7' }, style: 'primary' }],
+    },
+  ],
 };
-const approved: Card = { header: { title: '已批准', color: 'green' }, blocks: [{ type: 'note', text: '由 李四 批准' }] };
+const approved: Card = {
+  header: { title: '已批准', color: 'green' },
+  blocks: [{ type: 'note', text: '由 李四 批准' }],
+};
 
-function setup(options: {
-  encryptKey?: string; adapterEncryptKey?: string | null; emulatorNow?: () => Date;
-  respond?: (event: BotEvent, call: number) => Promise<EventResult>; answerWithinMs?: number; deliveryTimeoutMs?: number;
-} = {}) {
+function setup(
+  options: {
+    encryptKey?: string;
+    adapterEncryptKey?: string | null;
+    emulatorNow?: () => Date;
+    respond?: (event: BotEvent, call: number) => Promise<EventResult>;
+    answerWithinMs?: number;
+    deliveryTimeoutMs?: number;
+  } = {},
+) {
   const clock = fixedClock('2026-11-27T02:00:00Z');
   const events: BotEvent[] = [];
   const deferred: Promise<unknown>[] = [];
   const ctx: WebhookContext = {
     now: clock.now,
-    dispatch: (event) => { events.push(event); return options.respond?.(event, events.length) ?? Promise.resolve({}); },
-    defer: (work) => { deferred.push(work); },
+    dispatch: (event) => {
+      events.push(event);
+      return options.respond?.(event, events.length) ?? Promise.resolve({});
+    },
+    defer: (work) => {
+      deferred.push(work);
+    },
   };
   const encryptKey = options.encryptKey === undefined ? 'enc-key' : options.encryptKey;
-  const adapterKey = options.adapterEncryptKey === undefined ? encryptKey : options.adapterEncryptKey ?? undefined;
+  const adapterKey = options.adapterEncryptKey === undefined ? encryptKey : (options.adapterEncryptKey ?? undefined);
   const emulator = createLarkEmulator({
-    ...creds, encryptKey: encryptKey || undefined, webhookUrl: WEBHOOK, now: options.emulatorNow ?? clock.now,
+    ...creds,
+    encryptKey: encryptKey || undefined,
+    webhookUrl: WEBHOOK,
+    now: options.emulatorNow ?? clock.now,
     fetch: async (input, init) => lark.handleWebhook(new Request(input, init), ctx, ''),
-    retryDelaysMs: [0, 0, 0, 0], deliveryTimeoutMs: options.deliveryTimeoutMs ?? 1000,
+    retryDelaysMs: [0, 0, 0, 0],
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 1000,
   });
   const lark = createLarkAdapter(
     { ...creds, encryptKey: adapterKey || undefined, domain: 'http://lark.test' },
-    { now: clock.now, fetch: async (input, init) => emulator.app.fetch(new Request(input, init)), answerWithinMs: options.answerWithinMs },
+    {
+      now: clock.now,
+      fetch: async (input, init) => emulator.app.fetch(new Request(input, init)),
+      answerWithinMs: options.answerWithinMs,
+    },
   );
   return { clock, events, deferred, ctx, emulator, lark };
 }
 
 describe('url verification', () => {
   it('answers the challenge, encrypted and plain', async () => {
-    expect(await setup().emulator.urlVerification('abc')).toEqual({ status: 200, body: { challenge: 'abc' }, ok: true });
-    expect(await setup({ encryptKey: '' }).emulator.urlVerification('xyz')).toMatchObject({ ok: true, body: { challenge: 'xyz' } });
+    expect(await setup().emulator.urlVerification('abc')).toEqual({
+      status: 200,
+      body: { challenge: 'abc' },
+      ok: true,
+    });
+    expect(await setup({ encryptKey: '' }).emulator.urlVerification('xyz')).toMatchObject({
+      ok: true,
+      body: { challenge: 'xyz' },
+    });
   });
 
   it('refuses a wrong verification token', async () => {
     const { lark, ctx } = setup({ encryptKey: '' });
-    const response = await lark.handleWebhook(new Request(WEBHOOK, {
-      method: 'POST', body: JSON.stringify({ challenge: 'c', token: 'wrong', type: 'url_verification' }),
-    }), ctx, '');
+    const response = await lark.handleWebhook(
+      new Request(WEBHOOK, {
+        method: 'POST',
+        body: JSON.stringify({ challenge: 'c', token: 'wrong', type: 'url_verification' }),
+      }),
+      ctx,
+      '',
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'bad_token' } });
   });
@@ -63,22 +102,47 @@ describe('url verification', () => {
 describe('messages', () => {
   it('dispatches a p2p message once and answers 200 {}', async () => {
     const { emulator, events } = setup();
-    const delivery = await emulator.deliverMessage({ openId: 'ou_alice', text: 'KR1 45', tenantKey: 'tk_1', eventId: 'ev_1' });
+    const delivery = await emulator.deliverMessage({
+      openId: 'ou_alice',
+      text: 'KR1 45',
+      tenantKey: 'tk_1',
+      eventId: 'ev_1',
+    });
     expect(delivery).toEqual({ status: 200, body: {}, attempts: 1 });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      type: 'message', platform: 'lark', eventId: 'ev_1', tenantKey: 'tk_1', text: 'KR1 45', mentionedBot: false,
-      sender: { platformUserId: 'ou_alice' }, replyTo: { platform: 'lark', kind: 'user', id: 'ou_alice' },
+      type: 'message',
+      platform: 'lark',
+      eventId: 'ev_1',
+      tenantKey: 'tk_1',
+      text: 'KR1 45',
+      mentionedBot: false,
+      sender: { platformUserId: 'ou_alice' },
+      replyTo: { platform: 'lark', kind: 'user', id: 'ou_alice' },
     } satisfies Partial<MessageEvent>);
   });
 
   it('dispatches group messages only when the bot is mentioned', async () => {
     const { emulator, events } = setup();
-    expect((await emulator.deliverMessage({ openId: 'ou_bob', text: 'hi all', chatType: 'group', chatId: 'oc_team' })).status).toBe(200);
+    expect(
+      (await emulator.deliverMessage({ openId: 'ou_bob', text: 'hi all', chatType: 'group', chatId: 'oc_team' }))
+        .status,
+    ).toBe(200);
     expect(events).toHaveLength(0);
-    await emulator.deliverMessage({ openId: 'ou_bob', text: '团队', chatType: 'group', chatId: 'oc_team', mentionBot: true });
+    await emulator.deliverMessage({
+      openId: 'ou_bob',
+      text: '团队',
+      chatType: 'group',
+      chatId: 'oc_team',
+      mentionBot: true,
+    });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ text: '团队', mentionedBot: true, replyTo: { kind: 'group', id: 'oc_team' }, conversation: { type: 'group' } });
+    expect(events[0]).toMatchObject({
+      text: '团队',
+      mentionedBot: true,
+      replyTo: { kind: 'group', id: 'oc_team' },
+      conversation: { type: 'group' },
+    });
   });
 
   it('works without an Encrypt Key (token only)', async () => {
@@ -114,13 +178,26 @@ describe('rejections', () => {
 
   it('refuses a wrong verification token inside a correctly signed event', async () => {
     const { lark, ctx, events, clock } = setup();
-    const payload = { schema: '2.0', header: { event_id: 'e1', event_type: 'im.message.receive_v1', token: 'forged' }, event: {} };
+    const payload = {
+      schema: '2.0',
+      header: { event_id: 'e1', event_type: 'im.message.receive_v1', token: 'forged' },
+      event: {},
+    };
     const body = JSON.stringify({ encrypt: await encryptLarkPayload('enc-key', JSON.stringify(payload)) });
     const ts = String(Math.floor(clock.now().getTime() / 1000));
-    const response = await lark.handleWebhook(new Request(WEBHOOK, {
-      method: 'POST', body,
-      headers: { 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': 'n', 'x-lark-signature': await larkSignature(ts, 'n', 'enc-key', body) },
-    }), ctx, '');
+    const response = await lark.handleWebhook(
+      new Request(WEBHOOK, {
+        method: 'POST',
+        body,
+        headers: {
+          'x-lark-request-timestamp': ts,
+          'x-lark-request-nonce': 'n',
+          'x-lark-signature': await larkSignature(ts, 'n', 'enc-key', body),
+        },
+      }),
+      ctx,
+      '',
+    );
     expect(response.status).toBe(401);
     expect(events).toHaveLength(0);
   });
@@ -128,15 +205,32 @@ describe('rejections', () => {
   it('answers 400 to undecryptable or malformed bodies and 401 to unsigned events', async () => {
     const { lark, ctx, events, clock } = setup();
     const ts = String(Math.floor(clock.now().getTime() / 1000));
-    const signed = async (body: string) => new Request(WEBHOOK, {
-      method: 'POST', body,
-      headers: { 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': 'n', 'x-lark-signature': await larkSignature(ts, 'n', 'enc-key', body) },
-    });
+    const signed = async (body: string) =>
+      new Request(WEBHOOK, {
+        method: 'POST',
+        body,
+        headers: {
+          'x-lark-request-timestamp': ts,
+          'x-lark-request-nonce': 'n',
+          'x-lark-signature': await larkSignature(ts, 'n', 'enc-key', body),
+        },
+      });
     expect((await lark.handleWebhook(await signed('{"encrypt":"bm90IGVuY3J5cHRlZA=="}'), ctx, '')).status).toBe(400);
     expect((await lark.handleWebhook(await signed('not json'), ctx, '')).status).toBe(400);
     expect((await lark.handleWebhook(await signed('{"schema":"2.0"}'), ctx, '')).status).toBe(400);
-    const unsignedEvent = JSON.stringify({ encrypt: await encryptLarkPayload('enc-key', JSON.stringify({ schema: '2.0', header: { event_id: 'e', event_type: 'im.message.receive_v1', token: 'verify-me' }, event: {} })) });
-    expect((await lark.handleWebhook(new Request(WEBHOOK, { method: 'POST', body: unsignedEvent }), ctx, '')).status).toBe(401);
+    const unsignedEvent = JSON.stringify({
+      encrypt: await encryptLarkPayload(
+        'enc-key',
+        JSON.stringify({
+          schema: '2.0',
+          header: { event_id: 'e', event_type: 'im.message.receive_v1', token: 'verify-me' },
+          event: {},
+        }),
+      ),
+    });
+    expect(
+      (await lark.handleWebhook(new Request(WEBHOOK, { method: 'POST', body: unsignedEvent }), ctx, '')).status,
+    ).toBe(401);
     expect((await lark.handleWebhook(new Request(WEBHOOK, { method: 'GET' }), ctx, '')).status).toBe(404);
     expect(events).toHaveLength(0);
   });
@@ -145,7 +239,10 @@ describe('rejections', () => {
 describe('retries', () => {
   it('is re-pushed with the same event_id when the core fails', async () => {
     const { emulator, events } = setup({
-      respond: async (_event, call) => { if (call < 3) throw new Error('database busy'); return {}; },
+      respond: async (_event, call) => {
+        if (call < 3) throw new Error('database busy');
+        return {};
+      },
     });
     const delivery = await emulator.deliverMessage({ openId: 'ou_dan', text: 'KR2 10' });
     expect(delivery).toMatchObject({ status: 200, attempts: 3 });
@@ -167,9 +264,18 @@ describe('retries', () => {
     let finished = false;
     const { emulator, deferred } = setup({
       answerWithinMs: 20,
-      respond: () => new Promise((resolve) => setTimeout(() => { finished = true; resolve({}); }, 100)),
+      respond: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            finished = true;
+            resolve({});
+          }, 100),
+        ),
     });
-    expect(await emulator.deliverMessage({ openId: 'ou_dan', text: 'slow core' })).toMatchObject({ status: 200, attempts: 1 });
+    expect(await emulator.deliverMessage({ openId: 'ou_dan', text: 'slow core' })).toMatchObject({
+      status: 200,
+      attempts: 1,
+    });
     expect(finished).toBe(false);
     await Promise.all(deferred);
     expect(finished).toBe(true);
@@ -185,10 +291,16 @@ describe('card callbacks', () => {
     const click = await emulator.clickButton({ openId: 'ou_mgr', messageId: ref.messageId, text: '批准' });
     expect(click.status).toBe(200);
     expect(click.cardError).toBeUndefined();
-    expect(click.body).toMatchObject({ toast: { type: 'success', content: '已批准' }, card: { type: 'raw', data: { schema: '2.0' } } });
+    expect(click.body).toMatchObject({
+      toast: { type: 'success', content: '已批准' },
+      card: { type: 'raw', data: { schema: '2.0' } },
+    });
     expect(events[0]).toMatchObject({
-      type: 'card_action', actionId: 'adj.approve', value: { adjustmentId: 'adj_7' },
-      sender: { platformUserId: 'ou_mgr' }, message: { platform: 'lark', messageId: ref.messageId },
+      type: 'card_action',
+      actionId: 'adj.approve',
+      value: { adjustmentId: 'adj_7' },
+      sender: { platformUserId: 'ou_mgr' },
+      message: { platform: 'lark', messageId: ref.messageId },
     } satisfies Partial<CardActionEvent>);
     const stored = emulator.messages.get(ref.messageId)!;
     expect(stored.content).toMatchObject({ header: { title: { content: '已批准' }, template: 'green' } });
@@ -198,7 +310,10 @@ describe('card callbacks', () => {
   it('passes form input and answers {} when the core returns nothing', async () => {
     const { emulator, events } = setup();
     const click = await emulator.clickCard({
-      openId: 'ou_x', messageId: 'om_unknown', value: { action_id: 'adj.reject', params: { adjustmentId: 'adj_8' } }, formValue: { reason: '目标过高' },
+      openId: 'ou_x',
+      messageId: 'om_unknown',
+      value: { action_id: 'adj.reject', params: { adjustmentId: 'adj_8' } },
+      formValue: { reason: '目标过高' },
     });
     expect(click).toEqual({ status: 200, body: {} });
     expect(events[0]).toMatchObject({ actionId: 'adj.reject', value: { adjustmentId: 'adj_8', reason: '目标过高' } });
@@ -213,7 +328,9 @@ describe('card callbacks', () => {
     const click = await emulator.clickButton({ openId: 'ou_mgr', messageId: ref.messageId, text: '批准' });
     expect(click).toMatchObject({ status: 200, body: {} });
     await Promise.all(deferred);
-    expect(emulator.calls.some((c) => c.path === '/open-apis/interactive/v1/card/update' && c.status === 200)).toBe(true);
+    expect(emulator.calls.some((c) => c.path === '/open-apis/interactive/v1/card/update' && c.status === 200)).toBe(
+      true,
+    );
     expect(emulator.messages.get(ref.messageId)!.content).toMatchObject({ header: { title: { content: '已批准' } } });
   });
 });

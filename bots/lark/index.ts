@@ -7,7 +7,13 @@ import { DeliveryError } from '../types';
 import { decryptLarkPayload } from './crypto';
 import { createLarkClient } from './client';
 import { exchangeLarkLoginCode, larkLoginUrl } from './login';
-import { parseCardActionEvent, parseLarkInbound, parseMessageEvent, type LarkEnvelope, type ParseOutcome } from './parse';
+import {
+  parseCardActionEvent,
+  parseLarkInbound,
+  parseMessageEvent,
+  type LarkEnvelope,
+  type ParseOutcome,
+} from './parse';
 import { renderLarkCard } from './render';
 import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
 import { within } from '../common/within';
@@ -42,26 +48,43 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
   return body;
 }
 
-export function createLarkAdapter(config: NonNullable<Config['lark']>, options: LarkAdapterOptions = {}): PlatformAdapter {
+export function createLarkAdapter(
+  config: NonNullable<Config['lark']>,
+  options: LarkAdapterOptions = {},
+): PlatformAdapter {
   const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 
   /** Raw body -> decrypted JSON, or the HTTP answer explaining why not. */
-  async function readBody(request: Request, ctx: WebhookContext): Promise<{ ok: true; body: unknown; signed: boolean } | { ok: false; response: Response }> {
+  async function readBody(
+    request: Request,
+    ctx: WebhookContext,
+  ): Promise<{ ok: true; body: unknown; signed: boolean } | { ok: false; response: Response }> {
     const raw = new Uint8Array(await request.arrayBuffer());
     const signature = signatureHeaders(request.headers);
     let signed = false;
     if (config.encryptKey && (signature.signature || signature.timestamp)) {
-      const check = await verifyLarkSignature({ encryptKey: config.encryptKey, headers: signature, rawBody: raw, now: ctx.now() });
+      const check = await verifyLarkSignature({
+        encryptKey: config.encryptKey,
+        headers: signature,
+        rawBody: raw,
+        now: ctx.now(),
+      });
       if (!check.ok) return { ok: false, response: errorResponse(401, 'bad_signature', check.reason) };
       signed = true;
     }
     let parsed: unknown;
-    try { parsed = JSON.parse(new TextDecoder().decode(raw)); } catch { return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') }; }
-    if (!parsed || typeof parsed !== 'object') return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
+    }
+    if (!parsed || typeof parsed !== 'object')
+      return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
     const encrypted = (parsed as { encrypt?: unknown }).encrypt;
     if (encrypted === undefined) return { ok: true, body: parsed, signed };
-    if (!config.encryptKey || typeof encrypted !== 'string') return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
+    if (!config.encryptKey || typeof encrypted !== 'string')
+      return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
     try {
       return { ok: true, body: JSON.parse(await decryptLarkPayload(config.encryptKey, encrypted)), signed };
     } catch {
@@ -91,9 +114,14 @@ export function createLarkAdapter(config: NonNullable<Config['lark']>, options: 
       if (answer.done) return json(cardCallbackResponse(answer.value));
       // Too slow for the inline answer: finish with Lark's delayed update instead.
       const token = outcome.event.message?.extra?.updateToken;
-      ctx.defer(work.then(async (result) => {
-        if (result.card && typeof token === 'string') await client.updateWithToken(token, renderLarkCard(result.card));
-      }).catch(() => undefined));
+      ctx.defer(
+        work
+          .then(async (result) => {
+            if (result.card && typeof token === 'string')
+              await client.updateWithToken(token, renderLarkCard(result.card));
+          })
+          .catch(() => undefined),
+      );
       return json({});
     } catch {
       return json({ toast: { type: 'error', content: '操作失败，请稍后重试 / Something went wrong, please retry' } });
@@ -105,11 +133,16 @@ export function createLarkAdapter(config: NonNullable<Config['lark']>, options: 
     webhookPaths: [''],
     inlineCardUpdates: true,
     // https://open.feishu.cn/document/server-docs/im-v1/message/create (frequency limits)
-    limits: { perSecond: 50, appWindows: [{ count: 1000, windowMs: 60_000 }], perRecipient: { count: 5, windowMs: 1000 } },
+    limits: {
+      perSecond: 50,
+      appWindows: [{ count: 1000, windowMs: 60_000 }],
+      perRecipient: { count: 5, windowMs: 1000 },
+    },
 
     async handleWebhook(request, ctx, subPath) {
       try {
-        if (subPath !== '' || request.method !== 'POST') return errorResponse(404, 'not_found', 'POST /webhooks/lark only');
+        if (subPath !== '' || request.method !== 'POST')
+          return errorResponse(404, 'not_found', 'POST /webhooks/lark only');
         const read = await readBody(request, ctx);
         if (!read.ok) return read.response;
         const inbound = parseLarkInbound(read.body);

@@ -10,7 +10,13 @@ export interface LarkLoginConfig {
   domain: string;
 }
 
-interface LarkBody { code?: number; msg?: string; message?: string; data?: Record<string, unknown>; [k: string]: unknown }
+interface LarkBody {
+  code?: number;
+  msg?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+  [k: string]: unknown;
+}
 
 /** Lark authen codes that mean "this code is no good", not "we are misconfigured". */
 const BAD_CODE = new Set([20003, 20004, 20007, 1007]);
@@ -37,22 +43,31 @@ export function larkLoginUrl(config: LarkLoginConfig, redirectUri: string, state
   return url.toString();
 }
 
-export async function exchangeLarkLoginCode(config: LarkLoginConfig, code: string, fetchFn: typeof fetch = (i, init) => fetch(i, init)) {
+export async function exchangeLarkLoginCode(
+  config: LarkLoginConfig,
+  code: string,
+  fetchFn: typeof fetch = (i, init) => fetch(i, init),
+) {
   const json = { 'content-type': 'application/json; charset=utf-8' };
   // https://open.feishu.cn/document/server-docs/authentication-management/access-token/app_access_token_internal
   const app = await call(fetchFn, 'app_access_token', `${config.domain}/open-apis/auth/v3/app_access_token/internal`, {
-    method: 'POST', headers: json, body: JSON.stringify({ app_id: config.appId, app_secret: config.appSecret }),
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ app_id: config.appId, app_secret: config.appSecret }),
   });
   if (typeof app.app_access_token !== 'string') throw new Error('Lark app_access_token: none in the answer');
   // https://open.feishu.cn/document/server-docs/authentication-management/access-token/create-2
   const token = await call(fetchFn, 'oidc/access_token', `${config.domain}/open-apis/authen/v1/oidc/access_token`, {
-    method: 'POST', headers: { ...json, authorization: `Bearer ${app.app_access_token}` },
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${app.app_access_token}` },
     body: JSON.stringify({ grant_type: 'authorization_code', code }),
   });
   const accessToken = token.data?.access_token;
   if (typeof accessToken !== 'string') throw new Error('Lark oidc/access_token: no access_token in the answer');
   // https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/get
-  const info = await call(fetchFn, 'user_info', `${config.domain}/open-apis/authen/v1/user_info`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const info = await call(fetchFn, 'user_info', `${config.domain}/open-apis/authen/v1/user_info`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   const openId = info.data?.open_id;
   if (typeof openId !== 'string' || !openId) throw new LoginCodeError('Lark user_info: no open_id for this user');
   const name = info.data?.name;

@@ -35,13 +35,18 @@ export type LarkInbound =
 /** Classifies a decrypted callback body. Schema 1.0 events are not subscribed to, so they are invalid here. */
 export function parseLarkInbound(body: unknown): LarkInbound {
   const verification = UrlVerificationSchema.safeParse(body);
-  if (verification.success) return { kind: 'url_verification', challenge: verification.data.challenge, token: verification.data.token };
+  if (verification.success)
+    return { kind: 'url_verification', challenge: verification.data.challenge, token: verification.data.token };
   const envelope = EnvelopeSchema.safeParse(body);
   if (envelope.success) return { kind: 'event', envelope: envelope.data };
   return { kind: 'invalid', reason: 'neither url_verification nor a schema 2.0 event' };
 }
 
-const UserIdSchema = z.object({ open_id: z.string().min(1), user_id: z.string().optional(), union_id: z.string().optional() });
+const UserIdSchema = z.object({
+  open_id: z.string().min(1),
+  user_id: z.string().optional(),
+  union_id: z.string().optional(),
+});
 
 const MessageReceiveSchema = z.object({
   sender: z.object({ sender_id: UserIdSchema, sender_type: z.string(), tenant_key: z.string().optional() }),
@@ -51,7 +56,11 @@ const MessageReceiveSchema = z.object({
     chat_type: z.string(),
     message_type: z.string(),
     content: z.string(),
-    mentions: z.array(z.object({ key: z.string(), name: z.string().optional(), id: z.record(z.string(), z.unknown()).optional() })).optional(),
+    mentions: z
+      .array(
+        z.object({ key: z.string(), name: z.string().optional(), id: z.record(z.string(), z.unknown()).optional() }),
+      )
+      .optional(),
   }),
 });
 
@@ -60,16 +69,26 @@ export type ParseOutcome<T> = { ok: true; event: T } | { ok: false; ignored: str
 /** Plain text of a `text` or `post` message; other kinds (images, files, stickers) have none. */
 export function messageText(messageType: string, content: string): string {
   let parsed: unknown;
-  try { parsed = JSON.parse(content); } catch { return ''; }
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    return '';
+  }
   if (!parsed || typeof parsed !== 'object') return '';
   const record = parsed as Record<string, unknown>;
   if (messageType === 'text') return typeof record.text === 'string' ? record.text : '';
   if (messageType === 'post' && Array.isArray(record.content)) {
     // Rich text: paragraphs of inline elements; keep the text ones.
     return (record.content as unknown[])
-      .map((line) => (Array.isArray(line) ? line : [])
-        .map((el) => (el && typeof el === 'object' && typeof (el as { text?: unknown }).text === 'string' ? (el as { text: string }).text : ''))
-        .join(''))
+      .map((line) =>
+        (Array.isArray(line) ? line : [])
+          .map((el) =>
+            el && typeof el === 'object' && typeof (el as { text?: unknown }).text === 'string'
+              ? (el as { text: string }).text
+              : '',
+          )
+          .join(''),
+      )
       .join('\n');
   }
   return '';
@@ -79,7 +98,11 @@ export function messageText(messageType: string, content: string): string {
 export function stripMentionKeys(text: string, keys: string[]): string {
   let out = text;
   for (const key of keys) out = out.split(key).join(' ');
-  return out.replace(/@_user_\d+/g, ' ').replace(/[ \t\u3000]+/g, ' ').replace(/ *\n */g, '\n').trim();
+  return out
+    .replace(/@_user_\d+/g, ' ')
+    .replace(/[ \t\u3000]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .trim();
 }
 
 /**
@@ -109,8 +132,13 @@ export function parseMessageEvent(envelope: LarkEnvelope): ParseOutcome<MessageE
       tenantKey: envelope.header.tenant_key ?? sender.tenant_key,
       sender: { platformUserId: openId },
       conversation: { id: message.chat_id, type: isGroup ? 'group' : 'direct' },
-      replyTo: isGroup ? { platform: 'lark', kind: 'group', id: message.chat_id } : { platform: 'lark', kind: 'user', id: openId },
-      text: stripMentionKeys(messageText(message.message_type, message.content), mentions.map((m) => m.key)),
+      replyTo: isGroup
+        ? { platform: 'lark', kind: 'group', id: message.chat_id }
+        : { platform: 'lark', kind: 'user', id: openId },
+      text: stripMentionKeys(
+        messageText(message.message_type, message.content),
+        mentions.map((m) => m.key),
+      ),
       mentionedBot,
       raw: envelope,
     },
@@ -118,7 +146,12 @@ export function parseMessageEvent(envelope: LarkEnvelope): ParseOutcome<MessageE
 }
 
 const CardActionSchema = z.object({
-  operator: z.object({ open_id: z.string().min(1), user_id: z.string().optional(), union_id: z.string().optional(), tenant_key: z.string().optional() }),
+  operator: z.object({
+    open_id: z.string().min(1),
+    user_id: z.string().optional(),
+    union_id: z.string().optional(),
+    tenant_key: z.string().optional(),
+  }),
   token: z.string().optional(),
   action: z.object({
     value: z.unknown().optional(),
@@ -145,7 +178,9 @@ function asString(value: unknown): string {
  * merged in (`form_value` fields, `input` for an input box, `option` for a select),
  * but a button's own params win, so user input cannot overwrite ids the server chose.
  */
-export function decodeCallbackValue(action: z.infer<typeof CardActionSchema>['action']): { actionId: string; value: Record<string, string> } | null {
+export function decodeCallbackValue(
+  action: z.infer<typeof CardActionSchema>['action'],
+): { actionId: string; value: Record<string, string> } | null {
   const raw = action.value;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const { action_id: actionId, params } = raw as { action_id?: unknown; params?: unknown };

@@ -24,7 +24,11 @@ export function encodeCallbackValue(button: Pick<CardButton, 'actionId' | 'value
 type Json = Record<string, unknown>;
 
 const STATUS_TEXT_COLOR: Record<TrackStatus, string> = {
-  on_track: 'green', done: 'green', at_risk: 'orange', off_track: 'red', not_started: 'grey',
+  on_track: 'green',
+  done: 'green',
+  at_risk: 'orange',
+  off_track: 'red',
+  not_started: 'grey',
 };
 
 /** `▓▓▓▓▓░░░░░ 52%`: Lark has no progress element, so progress is text. */
@@ -103,7 +107,8 @@ function assemble(card: Card, blocks: CardBlock[], omitted: number): Json {
 /** Where the "(+N)" line goes: before trailing action rows, so buttons stay last. */
 function lastNonActionIndex(blocks: CardBlock[], elements: Json[]): number {
   let trailing = 0;
-  for (let i = blocks.length - 1; i >= 0 && blocks[i].type === 'actions'; i--) trailing += renderBlock(blocks[i]).length;
+  for (let i = blocks.length - 1; i >= 0 && blocks[i].type === 'actions'; i--)
+    trailing += renderBlock(blocks[i]).length;
   return elements.length - trailing;
 }
 

@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { larkSignature, verifyLarkSignature, verifyLarkToken } from './verify';
 
 const body = '{"encrypt":"P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk="}';
-const headers = { timestamp: '1700000000', nonce: 'nonce123', signature: '669e3ed5328644f71370e3249f96af0fd17e5ed4d7b178c44f11f7997339e344' };
+const headers = {
+  timestamp: '1700000000',
+  nonce: 'nonce123',
+  signature: '669e3ed5328644f71370e3249f96af0fd17e5ed4d7b178c44f11f7997339e344',
+};
 const now = new Date(1700000000 * 1000 + 30_000);
 
 describe('Lark signature', () => {
   it('matches the official vector over the raw body', async () => {
     expect(await larkSignature('1700000000', 'nonce123', 'test key', body)).toBe(headers.signature);
-    expect(await larkSignature('1700000000', 'nonce123', 'test key', new TextEncoder().encode(body))).toBe(headers.signature);
+    expect(await larkSignature('1700000000', 'nonce123', 'test key', new TextEncoder().encode(body))).toBe(
+      headers.signature,
+    );
   });
 
   it('accepts a good signature', async () => {
@@ -22,16 +28,29 @@ describe('Lark signature', () => {
     const tampered = JSON.stringify(JSON.parse(body), null, 1);
     expect((await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: tampered, now })).ok).toBe(false);
     expect((await verifyLarkSignature({ encryptKey: 'other key', headers, rawBody: body, now })).ok).toBe(false);
-    expect(await verifyLarkSignature({ encryptKey: 'test key', headers: { ...headers, nonce: null }, rawBody: body, now }))
-      .toEqual({ ok: false, reason: 'missing signature headers' });
+    expect(
+      await verifyLarkSignature({ encryptKey: 'test key', headers: { ...headers, nonce: null }, rawBody: body, now }),
+    ).toEqual({ ok: false, reason: 'missing signature headers' });
   });
 
   it('rejects stale and future timestamps outside 5 minutes', async () => {
     const late = new Date(1700000000 * 1000 + 5 * 60_000 + 1000);
     const early = new Date(1700000000 * 1000 - 5 * 60_000 - 1000);
-    expect(await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: body, now: late })).toEqual({ ok: false, reason: 'timestamp outside the allowed window' });
+    expect(await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: body, now: late })).toEqual({
+      ok: false,
+      reason: 'timestamp outside the allowed window',
+    });
     expect((await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: body, now: early })).ok).toBe(false);
-    expect((await verifyLarkSignature({ encryptKey: 'test key', headers: { ...headers, timestamp: '17e8' }, rawBody: body, now })).ok).toBe(false);
+    expect(
+      (
+        await verifyLarkSignature({
+          encryptKey: 'test key',
+          headers: { ...headers, timestamp: '17e8' },
+          rawBody: body,
+          now,
+        })
+      ).ok,
+    ).toBe(false);
   });
 });
 

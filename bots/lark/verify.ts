@@ -26,7 +26,12 @@ export function signatureHeaders(headers: Headers): SignatureHeaders {
 }
 
 /** hex(sha256(timestamp + nonce + encryptKey + rawBody)), over the raw body bytes. */
-export async function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Uint8Array | string): Promise<string> {
+export async function larkSignature(
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  rawBody: Uint8Array | string,
+): Promise<string> {
   const body = typeof rawBody === 'string' ? utf8(rawBody) : rawBody;
   return sha256Hex(concatBytes(utf8(timestamp + nonce + encryptKey), body));
 }
@@ -43,7 +48,9 @@ export async function verifyLarkSignature(input: {
   const fresh = checkSecondsTimestamp(timestamp, input.now, input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS);
   if (!fresh.ok) return fresh;
   const expected = await larkSignature(timestamp, nonce, input.encryptKey, input.rawBody);
-  return timingSafeEqual(expected, signature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+  return timingSafeEqual(expected, signature.toLowerCase())
+    ? { ok: true }
+    : { ok: false, reason: 'signature mismatch' };
 }
 
 /** The Verification Token check; passes when no token is configured (Lark makes it optional). */

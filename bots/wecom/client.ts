@@ -18,7 +18,11 @@ export interface WecomSendResult {
   invalidUsers: string[];
 }
 
-interface ApiReply { errcode?: number; errmsg?: string; [k: string]: unknown }
+interface ApiReply {
+  errcode?: number;
+  errmsg?: string;
+  [k: string]: unknown;
+}
 
 /** Refresh the token this long before WeCom says it expires. */
 const TOKEN_MARGIN_MS = 5 * 60 * 1000;
@@ -29,16 +33,37 @@ function classify(call: string, reply: ApiReply): DeliveryError {
   const code = reply.errcode ?? -1;
   const detail = `${call}: WeCom errcode ${code} ${reply.errmsg ?? ''}`.trim();
   switch (code) {
-    case -1: return new DeliveryError(`${detail} (system busy)`, true, 2_000, code);
+    case -1:
+      return new DeliveryError(`${detail} (system busy)`, true, 2_000, code);
     // 45009: API call frequency over the limit (per minute); 45033: too many concurrent calls.
-    case 45009: return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code);
-    case 45033: return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code);
-    case 40014: case 42001: case 40082: return new DeliveryError(`${detail} (access token rejected twice)`, true, 1_000, code);
-    case 40008: return new DeliveryError(`${detail}: the card's response_code was already used or is invalid/expired (single-use, valid 72 h)`, false, undefined, code);
-    case 40001: return new DeliveryError(`${detail}: check WECOM_SECRET`, false, undefined, code);
-    case 40013: return new DeliveryError(`${detail}: check WECOM_CORP_ID`, false, undefined, code);
-    case 81013: return new DeliveryError(`${detail}: no valid recipient (unknown userid or outside the app's visible range)`, false, undefined, code);
-    default: return new DeliveryError(detail, false, undefined, code);
+    case 45009:
+      return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code);
+    case 45033:
+      return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code);
+    case 40014:
+    case 42001:
+    case 40082:
+      return new DeliveryError(`${detail} (access token rejected twice)`, true, 1_000, code);
+    case 40008:
+      return new DeliveryError(
+        `${detail}: the card's response_code was already used or is invalid/expired (single-use, valid 72 h)`,
+        false,
+        undefined,
+        code,
+      );
+    case 40001:
+      return new DeliveryError(`${detail}: check WECOM_SECRET`, false, undefined, code);
+    case 40013:
+      return new DeliveryError(`${detail}: check WECOM_CORP_ID`, false, undefined, code);
+    case 81013:
+      return new DeliveryError(
+        `${detail}: no valid recipient (unknown userid or outside the app's visible range)`,
+        false,
+        undefined,
+        code,
+      );
+    default:
+      return new DeliveryError(detail, false, undefined, code);
   }
 }
 
@@ -56,7 +81,9 @@ export class WecomClient {
   /** A cached access token, fetched when missing or about to expire. */
   async accessToken(): Promise<string> {
     if (this.token && this.token.expiresAt > this.now().getTime()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => { this.pendingToken = undefined; });
+    this.pendingToken ??= this.fetchToken().finally(() => {
+      this.pendingToken = undefined;
+    });
     return this.pendingToken;
   }
 
@@ -71,9 +98,13 @@ export class WecomClient {
     const url = `${apiBase}/cgi-bin/gettoken?corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(secret)}`;
     const reply = await this.request('gettoken', url, { method: 'GET' });
     if (reply.errcode !== 0 && reply.errcode !== undefined) throw classify('gettoken', reply);
-    if (typeof reply.access_token !== 'string' || !reply.access_token) throw new DeliveryError('gettoken: no access_token in the reply', true);
+    if (typeof reply.access_token !== 'string' || !reply.access_token)
+      throw new DeliveryError('gettoken: no access_token in the reply', true);
     const expiresIn = typeof reply.expires_in === 'number' ? reply.expires_in : 7200;
-    this.token = { value: reply.access_token, expiresAt: this.now().getTime() + Math.max(60_000, expiresIn * 1000 - TOKEN_MARGIN_MS) };
+    this.token = {
+      value: reply.access_token,
+      expiresAt: this.now().getTime() + Math.max(60_000, expiresIn * 1000 - TOKEN_MARGIN_MS),
+    };
     return reply.access_token;
   }
 
@@ -82,9 +113,13 @@ export class WecomClient {
     try {
       response = await this.fetchImpl(url, init);
     } catch (error) {
-      throw new DeliveryError(`${call}: network error: ${error instanceof Error ? error.message : String(error)}`, true);
+      throw new DeliveryError(
+        `${call}: network error: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+      );
     }
-    if (response.status >= 500 || response.status === 429) throw new DeliveryError(`${call}: HTTP ${response.status}`, true, undefined, response.status);
+    if (response.status >= 500 || response.status === 429)
+      throw new DeliveryError(`${call}: HTTP ${response.status}`, true, undefined, response.status);
     if (!response.ok) throw new DeliveryError(`${call}: HTTP ${response.status}`, false, undefined, response.status);
     try {
       return (await response.json()) as ApiReply;
@@ -97,9 +132,15 @@ export class WecomClient {
   private async post(call: string, path: string, body: unknown): Promise<ApiReply> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.accessToken();
-      const reply = await this.request(call, `${this.options.apiBase}${path}?access_token=${encodeURIComponent(token)}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      const reply = await this.request(
+        call,
+        `${this.options.apiBase}${path}?access_token=${encodeURIComponent(token)}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
       if (reply.errcode === 0) return reply;
       if (TOKEN_ERRORS.has(reply.errcode ?? 0) && attempt === 0) {
         this.invalidateToken();
@@ -110,15 +151,28 @@ export class WecomClient {
   }
 
   /** Sends one message body (`{msgtype, <msgtype>: …}`) to one or more userids. */
-  async sendMessage(userids: string[], body: Record<string, unknown>, options: { duplicateCheck?: boolean } = {}): Promise<WecomSendResult> {
-    const payload: Record<string, unknown> = { touser: userids.join('|'), agentid: Number(this.options.agentId), ...body };
+  async sendMessage(
+    userids: string[],
+    body: Record<string, unknown>,
+    options: { duplicateCheck?: boolean } = {},
+  ): Promise<WecomSendResult> {
+    const payload: Record<string, unknown> = {
+      touser: userids.join('|'),
+      agentid: Number(this.options.agentId),
+      ...body,
+    };
     // WeCom drops a repeat of the same content within the interval: what makes a retried send harmless.
     if (options.duplicateCheck) Object.assign(payload, { enable_duplicate_check: 1, duplicate_check_interval: 1800 });
     // https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)
     const reply = await this.post('message/send', '/cgi-bin/message/send', payload);
     const invalidUsers = typeof reply.invaliduser === 'string' && reply.invaliduser ? reply.invaliduser.split('|') : [];
     if (invalidUsers.length && userids.every((u) => invalidUsers.includes(u))) {
-      throw new DeliveryError(`message/send: WeCom delivered nothing: invalid userid(s) ${invalidUsers.join(', ')} (unknown or outside the app's visible range)`, false, undefined, 'invaliduser');
+      throw new DeliveryError(
+        `message/send: WeCom delivered nothing: invalid userid(s) ${invalidUsers.join(', ')} (unknown or outside the app's visible range)`,
+        false,
+        undefined,
+        'invaliduser',
+      );
     }
     return {
       msgid: typeof reply.msgid === 'string' ? reply.msgid : String(reply.msgid ?? ''),
@@ -128,8 +182,17 @@ export class WecomClient {
   }
 
   /** Updates a template card for the given users with a single-use response_code. */
-  async updateTemplateCard(input: { userids: string[]; responseCode: string } & ({ templateCard: Record<string, unknown> } | { replaceName: string })): Promise<void> {
-    const payload: Record<string, unknown> = { userids: input.userids, agentid: Number(this.options.agentId), response_code: input.responseCode };
+  async updateTemplateCard(
+    input: { userids: string[]; responseCode: string } & (
+      | { templateCard: Record<string, unknown> }
+      | { replaceName: string }
+    ),
+  ): Promise<void> {
+    const payload: Record<string, unknown> = {
+      userids: input.userids,
+      agentid: Number(this.options.agentId),
+      response_code: input.responseCode,
+    };
     if ('templateCard' in input) payload.template_card = input.templateCard;
     else payload.button = { replace_name: input.replaceName };
     // https://developer.work.weixin.qq.com/document/path/94888 (更新模版卡片消息)

@@ -9,8 +9,10 @@ const TOKEN = 'hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo';
 const AES_KEY = '6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt';
 const CORP = 'ww1436e0e65a779aee';
 const ECHOSTR = 'fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA==';
-const MSG_ENCRYPT = 'Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+';
-const MSG_XML = '<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>';
+const MSG_ENCRYPT =
+  'Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+';
+const MSG_XML =
+  '<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>';
 
 /** Encrypts raw plaintext bytes with no padding added, to forge malformed payloads. */
 function rawEncrypt(plain: Buffer): string {
@@ -29,12 +31,16 @@ function layout(message: string, id: string): Buffer {
 
 describe('WeCom crypto: official vectors', () => {
   it('VerifyURL: signature and echostr', async () => {
-    expect(await wecomSignature(TOKEN, '1476416373', '47744683', ECHOSTR)).toBe('012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb');
+    expect(await wecomSignature(TOKEN, '1476416373', '47744683', ECHOSTR)).toBe(
+      '012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb',
+    );
     expect(await decryptWecom(AES_KEY, ECHOSTR, CORP)).toEqual({ message: '1288432023552776189', receiveId: CORP });
   });
 
   it('DecryptMsg: signature and the XML with 你好', async () => {
-    expect(await wecomSignature(TOKEN, '1476422779', '1597212914', MSG_ENCRYPT)).toBe('0c3914025cb4b4d68103f6bfc8db550f79dcf48e');
+    expect(await wecomSignature(TOKEN, '1476422779', '1597212914', MSG_ENCRYPT)).toBe(
+      '0c3914025cb4b4d68103f6bfc8db550f79dcf48e',
+    );
     expect((await decryptWecom(AES_KEY, MSG_ENCRYPT, CORP)).message).toBe(MSG_XML);
   });
 });
@@ -54,7 +60,9 @@ describe('WeCom crypto: cross-check with @wecom/crypto', () => {
   it('produces byte-identical ciphertext for the same random prefix', async () => {
     const random = Buffer.alloc(16, 0x42);
     for (const message of samples) {
-      expect(await encryptWecom(AES_KEY, message, CORP, new Uint8Array(random))).toBe(sdkEncrypt(AES_KEY, message, CORP, random));
+      expect(await encryptWecom(AES_KEY, message, CORP, new Uint8Array(random))).toBe(
+        sdkEncrypt(AES_KEY, message, CORP, random),
+      );
     }
   });
 
@@ -72,7 +80,8 @@ describe('WeCom crypto: rejects what @wecom/crypto lets through', () => {
 
   it('rejects a bad pad byte and inconsistent padding', async () => {
     const body = layout('hello', CORP); // 16+4+5+18 = 43 bytes
-    const padded = (n: number, fill: number[]) => Buffer.concat([body, Buffer.from(fill)]).subarray(0, Math.ceil((body.length + n) / 16) * 16);
+    const padded = (n: number, fill: number[]) =>
+      Buffer.concat([body, Buffer.from(fill)]).subarray(0, Math.ceil((body.length + n) / 16) * 16);
     const zeroPad = rawEncrypt(padded(21, Array(21).fill(0)));
     await expect(decryptWecom(AES_KEY, zeroPad, CORP)).rejects.toThrow(/padding/);
     const mixed = rawEncrypt(padded(21, [...Array(20).fill(3), 21]));
@@ -84,8 +93,12 @@ describe('WeCom crypto: rejects what @wecom/crypto lets through', () => {
 
   it('rejects truncated ciphertext and partial blocks', async () => {
     const good = Buffer.from(sdkEncrypt(AES_KEY, 'hello world, a longer message', CORP), 'base64');
-    await expect(decryptWecom(AES_KEY, good.subarray(0, good.length - 16).toString('base64'), CORP)).rejects.toThrow(WecomCryptoError);
-    await expect(decryptWecom(AES_KEY, good.subarray(0, good.length - 5).toString('base64'), CORP)).rejects.toThrow(/whole blocks/);
+    await expect(decryptWecom(AES_KEY, good.subarray(0, good.length - 16).toString('base64'), CORP)).rejects.toThrow(
+      WecomCryptoError,
+    );
+    await expect(decryptWecom(AES_KEY, good.subarray(0, good.length - 5).toString('base64'), CORP)).rejects.toThrow(
+      /whole blocks/,
+    );
     await expect(decryptWecom(AES_KEY, good.subarray(0, 16).toString('base64'), CORP)).rejects.toThrow(/truncated/);
     await expect(decryptWecom(AES_KEY, 'not base64!', CORP)).rejects.toThrow(/base64/);
   });
@@ -94,7 +107,9 @@ describe('WeCom crypto: rejects what @wecom/crypto lets through', () => {
     const plain = layout('hi', CORP);
     plain.writeUInt32BE(1000, 16);
     const n = 32 - (plain.length % 32);
-    await expect(decryptWecom(AES_KEY, rawEncrypt(Buffer.concat([plain, Buffer.alloc(n, n)])), CORP)).rejects.toThrow(/length/);
+    await expect(decryptWecom(AES_KEY, rawEncrypt(Buffer.concat([plain, Buffer.alloc(n, n)])), CORP)).rejects.toThrow(
+      /length/,
+    );
   });
 
   it('unpads 32-byte PKCS#7 exactly', () => {

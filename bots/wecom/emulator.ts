@@ -63,14 +63,39 @@ export interface DeliveryResult {
 
 const TOKEN_TTL_S = 7200;
 const RESPONSE_CODE_TTL_MS = 72 * 3600 * 1000;
-const MEMBER_LIMITS = [{ count: 30, windowMs: 60_000 }, { count: 1000, windowMs: 3_600_000 }];
-const CARD_TYPES = new Set(['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction']);
-const MSG_TYPES = new Set(['text', 'markdown', 'template_card', 'image', 'voice', 'video', 'file', 'textcard', 'news', 'mpnews']);
+const MEMBER_LIMITS = [
+  { count: 30, windowMs: 60_000 },
+  { count: 1000, windowMs: 3_600_000 },
+];
+const CARD_TYPES = new Set([
+  'text_notice',
+  'news_notice',
+  'button_interaction',
+  'vote_interaction',
+  'multiple_interaction',
+]);
+const MSG_TYPES = new Set([
+  'text',
+  'markdown',
+  'template_card',
+  'image',
+  'voice',
+  'video',
+  'file',
+  'textcard',
+  'news',
+  'mpnews',
+]);
 const USERID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 type Json = Record<string, unknown>;
 class ApiError extends Error {
-  constructor(readonly errcode: number, message: string) { super(message); }
+  constructor(
+    readonly errcode: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const chars = (s: unknown) => (typeof s === 'string' ? [...s].length : 0);
@@ -85,23 +110,28 @@ function cdata(value: string): string {
 export function validateTemplateCard(card: unknown): string | undefined {
   if (!card || typeof card !== 'object') return 'template_card missing';
   const c = card as Json;
-  if (typeof c.card_type !== 'string' || !CARD_TYPES.has(c.card_type)) return `template_card.card_type ${String(c.card_type)} invalid`;
+  if (typeof c.card_type !== 'string' || !CARD_TYPES.has(c.card_type))
+    return `template_card.card_type ${String(c.card_type)} invalid`;
   const main = (c.main_title ?? {}) as Json;
   if (!main.title && !c.sub_title_text) return 'main_title.title or sub_title_text required';
   if (chars(main.title) > 26) return 'main_title.title exceeds 26 characters';
   if (chars(main.desc) > 30) return 'main_title.desc exceeds 30 characters';
   if (chars(c.sub_title_text) > 112) return 'sub_title_text exceeds 112 characters';
-  if (c.task_id !== undefined && (typeof c.task_id !== 'string' || !/^[A-Za-z0-9_@-]{1,128}$/.test(c.task_id))) return 'task_id must be letters, digits, _-@, at most 128 bytes';
+  if (c.task_id !== undefined && (typeof c.task_id !== 'string' || !/^[A-Za-z0-9_@-]{1,128}$/.test(c.task_id)))
+    return 'task_id must be letters, digits, _-@, at most 128 bytes';
   if (c.horizontal_content_list !== undefined) {
-    if (!Array.isArray(c.horizontal_content_list) || c.horizontal_content_list.length > 6) return 'horizontal_content_list must have at most 6 items';
+    if (!Array.isArray(c.horizontal_content_list) || c.horizontal_content_list.length > 6)
+      return 'horizontal_content_list must have at most 6 items';
     for (const item of c.horizontal_content_list as Json[]) {
-      if (!item.keyname || chars(item.keyname) > 5) return 'horizontal_content_list.keyname required, at most 5 characters';
+      if (!item.keyname || chars(item.keyname) > 5)
+        return 'horizontal_content_list.keyname required, at most 5 characters';
       if (chars(item.value) > 26) return 'horizontal_content_list.value exceeds 26 characters';
     }
   }
   if (c.card_type === 'text_notice') {
     const action = c.card_action as Json | undefined;
-    if (!action || !((action.type === 1 && action.url) || (action.type === 2 && action.appid))) return 'text_notice requires card_action (type 1 with url, or 2 with appid)';
+    if (!action || !((action.type === 1 && action.url) || (action.type === 2 && action.appid)))
+      return 'text_notice requires card_action (type 1 with url, or 2 with appid)';
   }
   if (c.card_type === 'button_interaction') {
     if (!c.task_id) return 'button_interaction requires task_id';
@@ -111,10 +141,12 @@ export function validateTemplateCard(card: unknown): string | undefined {
       if (!Array.isArray(list) || list.length < 1 || list.length > 6) return 'button_list must have 1 to 6 buttons';
       const keys = new Set<string>();
       for (const b of list as Json[]) {
-        if (typeof b.text !== 'string' || !b.text || chars(b.text) > 10) return 'button_list.text required, at most 10 characters';
+        if (typeof b.text !== 'string' || !b.text || chars(b.text) > 10)
+          return 'button_list.text required, at most 10 characters';
         if (b.style !== undefined && ![1, 2, 3, 4].includes(b.style as number)) return 'button_list.style must be 1-4';
         if ((b.type ?? 0) === 0) {
-          if (typeof b.key !== 'string' || !b.key || bytes(b.key) > 1024) return 'button_list.key required, at most 1024 bytes';
+          if (typeof b.key !== 'string' || !b.key || bytes(b.key) > 1024)
+            return 'button_list.key required, at most 1024 bytes';
           if (keys.has(b.key)) return 'button_list.key must be unique';
           keys.add(b.key);
         }
@@ -173,7 +205,7 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     if (typeof msgtype !== 'string' || !MSG_TYPES.has(msgtype)) throw new ApiError(40008, 'invalid message type');
     const content = body[msgtype] as Json | undefined;
     if (!content || typeof content !== 'object') throw new ApiError(40058, `${msgtype} missing`);
-    if ((msgtype === 'text' || msgtype === 'markdown')) {
+    if (msgtype === 'text' || msgtype === 'markdown') {
       if (typeof content.content !== 'string' || !content.content) throw new ApiError(41009, 'content missing');
       if (bytes(content.content) > 2048) throw new ApiError(40058, `${msgtype}.content exceeds 2048 bytes`);
     }
@@ -190,15 +222,28 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     const dropped: string[] = [];
     for (const u of valid) {
       if (admit(u)) delivered.push(u);
-      else { dropped.push(u); drops.push({ msgid, userid: u }); }
+      else {
+        dropped.push(u);
+        drops.push({ msgid, userid: u });
+      }
     }
     const card = msgtype === 'template_card' ? (content as Json) : undefined;
     messages.set(msgid, {
-      msgid, msgtype, touser, delivered, dropped, body, templateCard: card, taskId: card?.task_id as string | undefined,
-      replacedButton: {}, updates: [], sentAt: now(),
+      msgid,
+      msgtype,
+      touser,
+      delivered,
+      dropped,
+      body,
+      templateCard: card,
+      taskId: card?.task_id as string | undefined,
+      replacedButton: {},
+      updates: [],
+      sentAt: now(),
     });
     const reply: Json = { invaliduser: invalid.join('|'), msgid };
-    if (card && card.card_type !== 'text_notice' && card.card_type !== 'news_notice') reply.response_code = issueResponseCode(msgid);
+    if (card && card.card_type !== 'text_notice' && card.card_type !== 'news_notice')
+      reply.response_code = issueResponseCode(msgid);
     return reply;
   }
 
@@ -206,14 +251,18 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     checkAgent(body);
     const code = typeof body.response_code === 'string' ? body.response_code : '';
     const entry = responseCodes.get(code);
-    if (!entry || entry.used || entry.expiresAt <= now().getTime()) throw new ApiError(40008, 'invalid response_code (unknown, used or expired)');
+    if (!entry || entry.used || entry.expiresAt <= now().getTime())
+      throw new ApiError(40008, 'invalid response_code (unknown, used or expired)');
     const message = messages.get(entry.msgid);
     if (!message) throw new ApiError(40008, 'invalid response_code');
-    const userids = Array.isArray(body.userids) ? (body.userids as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+    const userids = Array.isArray(body.userids)
+      ? (body.userids as unknown[]).filter((u): u is string => typeof u === 'string')
+      : [];
     if (!userids.length && body.atall !== 1) throw new ApiError(40058, 'userids required');
     const button = body.button as Json | undefined;
     if (button) {
-      if (typeof button.replace_name !== 'string' || !button.replace_name) throw new ApiError(40058, 'button.replace_name required');
+      if (typeof button.replace_name !== 'string' || !button.replace_name)
+        throw new ApiError(40058, 'button.replace_name required');
       for (const u of userids) message.replacedButton[u] = button.replace_name;
     } else {
       const problem = validateTemplateCard(body.template_card);
@@ -231,7 +280,11 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     let reply: RecordedCall['response'];
     try {
       if (c.req.method === 'POST') {
-        try { body = (await c.req.json()) as Json; } catch { throw new ApiError(47001, 'data format error: body is not JSON'); }
+        try {
+          body = (await c.req.json()) as Json;
+        } catch {
+          throw new ApiError(47001, 'data format error: body is not JSON');
+        }
       }
       reply = { errcode: 0, errmsg: 'ok', ...(await handler(c, body)) };
     } catch (error) {
@@ -243,24 +296,43 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   };
 
   // https://developer.work.weixin.qq.com/document/path/91039
-  app.get('/cgi-bin/gettoken', api('/cgi-bin/gettoken', (c) => {
-    if (c.req.query('corpid') !== options.corpId) throw new ApiError(40013, 'invalid corpid');
-    if (c.req.query('corpsecret') !== options.secret) throw new ApiError(40001, 'invalid secret');
-    const token = randomBytes(48).toString('base64url');
-    tokens.set(token, now().getTime() + TOKEN_TTL_S * 1000);
-    return { access_token: token, expires_in: TOKEN_TTL_S };
-  }));
+  app.get(
+    '/cgi-bin/gettoken',
+    api('/cgi-bin/gettoken', (c) => {
+      if (c.req.query('corpid') !== options.corpId) throw new ApiError(40013, 'invalid corpid');
+      if (c.req.query('corpsecret') !== options.secret) throw new ApiError(40001, 'invalid secret');
+      const token = randomBytes(48).toString('base64url');
+      tokens.set(token, now().getTime() + TOKEN_TTL_S * 1000);
+      return { access_token: token, expires_in: TOKEN_TTL_S };
+    }),
+  );
   // https://developer.work.weixin.qq.com/document/path/90236
-  app.post('/cgi-bin/message/send', api('/cgi-bin/message/send', (c, body) => { checkToken(c); return send(body); }));
+  app.post(
+    '/cgi-bin/message/send',
+    api('/cgi-bin/message/send', (c, body) => {
+      checkToken(c);
+      return send(body);
+    }),
+  );
   // https://developer.work.weixin.qq.com/document/path/94888
-  app.post('/cgi-bin/message/update_template_card', api('/cgi-bin/message/update_template_card', (c, body) => { checkToken(c); return updateCard(body); }));
+  app.post(
+    '/cgi-bin/message/update_template_card',
+    api('/cgi-bin/message/update_template_card', (c, body) => {
+      checkToken(c);
+      return updateCard(body);
+    }),
+  );
 
   mountWecomOAuth(app, { corpId: options.corpId, now, tokenExpiry: (t) => tokens.get(t), isMember });
 
   // Playground controls (not part of WeCom).
   app.get('/_emulator/messages', (c) => c.json([...messages.values()]));
-  app.post('/_emulator/text', async (c) => c.json(await deliverText((await c.req.json()) as { userid: string; content: string })));
-  app.post('/_emulator/click', async (c) => c.json(await clickButton((await c.req.json()) as { userid: string; msgId?: string; taskId?: string; key: string })));
+  app.post('/_emulator/text', async (c) =>
+    c.json(await deliverText((await c.req.json()) as { userid: string; content: string })),
+  );
+  app.post('/_emulator/click', async (c) =>
+    c.json(await clickButton((await c.req.json()) as { userid: string; msgId?: string; taskId?: string; key: string })),
+  );
   app.post('/_emulator/verify-url', async (c) => c.json(await verifyUrl()));
 
   function signedQuery(encrypt: string) {
@@ -305,7 +377,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   }
 
   /** The console's "save" check: GET with an encrypted echostr; WeCom leaves `+` unescaped unless `encodePlus`. */
-  async function verifyUrl(opts: { encodePlus?: boolean } = {}): Promise<{ status: number; body: string; echo: string; ok: boolean }> {
+  async function verifyUrl(
+    opts: { encodePlus?: boolean } = {},
+  ): Promise<{ status: number; body: string; echo: string; ok: boolean }> {
     const echo = String(randomBytes(8).readBigUInt64BE(0));
     const echostr = wecomEncrypt(options.encodingAesKey, echo, options.corpId);
     const q = signedQuery(echostr);
@@ -315,28 +389,46 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     return { status: result.status, body: result.body, echo, ok: result.status === 200 && result.body === echo };
   }
 
-  async function deliverText(input: { userid: string; content: string; msgId?: string }): Promise<DeliveryResult & { msgId: string }> {
+  async function deliverText(input: {
+    userid: string;
+    content: string;
+    msgId?: string;
+  }): Promise<DeliveryResult & { msgId: string }> {
     const msgId = input.msgId ?? String(++msgIdSeq);
-    const xml = `<xml><ToUserName>${cdata(options.corpId)}</ToUserName><FromUserName>${cdata(input.userid)}</FromUserName>`
-      + `<CreateTime>${Math.floor(now().getTime() / 1000)}</CreateTime><MsgType>${cdata('text')}</MsgType>`
-      + `<Content>${cdata(input.content)}</Content><MsgId>${msgId}</MsgId><AgentID>${options.agentId}</AgentID></xml>`;
+    const xml =
+      `<xml><ToUserName>${cdata(options.corpId)}</ToUserName><FromUserName>${cdata(input.userid)}</FromUserName>` +
+      `<CreateTime>${Math.floor(now().getTime() / 1000)}</CreateTime><MsgType>${cdata('text')}</MsgType>` +
+      `<Content>${cdata(input.content)}</Content><MsgId>${msgId}</MsgId><AgentID>${options.agentId}</AgentID></xml>`;
     return { ...(await deliverXml(xml)), msgId };
   }
 
   /** A member taps a button: a template_card_event with a fresh single-use ResponseCode for that card. */
-  async function clickButton(input: { userid: string; msgId?: string; taskId?: string; key: string }): Promise<DeliveryResult & { responseCode: string; xml: string }> {
-    const message = input.msgId ? messages.get(input.msgId) : [...messages.values()].find((m) => m.taskId !== undefined && m.taskId === input.taskId);
+  async function clickButton(input: {
+    userid: string;
+    msgId?: string;
+    taskId?: string;
+    key: string;
+  }): Promise<DeliveryResult & { responseCode: string; xml: string }> {
+    const message = input.msgId
+      ? messages.get(input.msgId)
+      : [...messages.values()].find((m) => m.taskId !== undefined && m.taskId === input.taskId);
     if (!message?.templateCard) throw new Error(`no template card ${input.msgId ?? input.taskId}`);
-    if (!message.delivered.includes(input.userid)) throw new Error(`${input.userid} never received card ${message.msgid}`);
-    if (message.replacedButton[input.userid]) throw new Error(`the buttons of ${message.msgid} were replaced by "${message.replacedButton[input.userid]}" for ${input.userid}`);
+    if (!message.delivered.includes(input.userid))
+      throw new Error(`${input.userid} never received card ${message.msgid}`);
+    if (message.replacedButton[input.userid])
+      throw new Error(
+        `the buttons of ${message.msgid} were replaced by "${message.replacedButton[input.userid]}" for ${input.userid}`,
+      );
     const buttons = (message.templateCard.button_list ?? []) as Json[];
-    if (!buttons.some((b) => b.key === input.key)) throw new Error(`card ${message.msgid} has no button with key ${input.key}`);
+    if (!buttons.some((b) => b.key === input.key))
+      throw new Error(`card ${message.msgid} has no button with key ${input.key}`);
     const responseCode = issueResponseCode(message.msgid, input.userid);
-    const xml = `<xml><ToUserName>${cdata(options.corpId)}</ToUserName><FromUserName>${cdata(input.userid)}</FromUserName>`
-      + `<CreateTime>${Math.floor(now().getTime() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType><Event>${cdata('template_card_event')}</Event>`
-      + `<EventKey>${cdata(input.key)}</EventKey><TaskId>${cdata(String(message.taskId ?? ''))}</TaskId>`
-      + `<CardType>${cdata(String(message.templateCard.card_type))}</CardType><ResponseCode>${cdata(responseCode)}</ResponseCode>`
-      + `<AgentID>${options.agentId}</AgentID></xml>`;
+    const xml =
+      `<xml><ToUserName>${cdata(options.corpId)}</ToUserName><FromUserName>${cdata(input.userid)}</FromUserName>` +
+      `<CreateTime>${Math.floor(now().getTime() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType><Event>${cdata('template_card_event')}</Event>` +
+      `<EventKey>${cdata(input.key)}</EventKey><TaskId>${cdata(String(message.taskId ?? ''))}</TaskId>` +
+      `<CardType>${cdata(String(message.templateCard.card_type))}</CardType><ResponseCode>${cdata(responseCode)}</ResponseCode>` +
+      `<AgentID>${options.agentId}</AgentID></xml>`;
     return { ...(await deliverXml(xml)), responseCode, xml };
   }
 
@@ -368,7 +460,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     decryptForTest,
     /** Forget every issued access token (the next call gets 40014). */
     invalidateTokens: () => tokens.clear(),
-    addUser: (userid: string) => { (users ??= new Set()).add(userid); },
+    addUser: (userid: string) => {
+      (users ??= new Set()).add(userid);
+    },
     reset,
   };
 }
@@ -376,11 +470,17 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
 export type WecomEmulator = ReturnType<typeof createWecomEmulator>;
 
 /** Serves an emulator on Node; port 0 picks a free port. */
-export async function serveWecomEmulator(emulator: WecomEmulator, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveWecomEmulator(
+  emulator: WecomEmulator,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
   return serveOnNode(emulator.app.fetch, { port });
 }
 
-export async function runStandalone(options: { port: number; webhookUrl?: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function runStandalone(options: {
+  port: number;
+  webhookUrl?: string;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const env = standaloneEnv();
   const config = {
     corpId: env.WECOM_CORP_ID ?? 'ww_emulator_corp',
@@ -392,6 +492,8 @@ export async function runStandalone(options: { port: number; webhookUrl?: string
     webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'wecom'),
   };
   const running = await serveWecomEmulator(createWecomEmulator(config), options.port);
-  console.log(`WeCom emulator: base URL ${running.url} (set WECOM_API_BASE=${running.url}), corpid ${config.corpId}, agentid ${config.agentId}, webhook ${config.webhookUrl ?? 'none'}`);
+  console.log(
+    `WeCom emulator: base URL ${running.url} (set WECOM_API_BASE=${running.url}), corpid ${config.corpId}, agentid ${config.agentId}, webhook ${config.webhookUrl ?? 'none'}`,
+  );
   return running;
 }

@@ -29,49 +29,95 @@ function stubContext(now: () => Date, fail = 0) {
 describe('WeCom webhook', () => {
   let clock = new Date('2025-03-01T08:00:00Z');
   const now = () => clock;
-  const adapter = createWecomAdapter({ corpId: CORP, agentId: '1000002', secret: 's', token: TOKEN, encodingAesKey: AES_KEY, apiBase: 'http://unused' });
+  const adapter = createWecomAdapter({
+    corpId: CORP,
+    agentId: '1000002',
+    secret: 's',
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    apiBase: 'http://unused',
+  });
   let stub = stubContext(now);
   const emulator = createWecomEmulator({
-    corpId: CORP, agentId: '1000002', secret: 's', token: TOKEN, encodingAesKey: AES_KEY, webhookUrl: WEBHOOK, now,
+    corpId: CORP,
+    agentId: '1000002',
+    secret: 's',
+    token: TOKEN,
+    encodingAesKey: AES_KEY,
+    webhookUrl: WEBHOOK,
+    now,
     fetch: async (input, init) => adapter.handleWebhook(new Request(input as string, init), stub.ctx, ''),
   });
-  beforeEach(() => { stub = stubContext(now); emulator.reset(); clock = new Date('2025-03-01T08:00:00Z'); });
+  beforeEach(() => {
+    stub = stubContext(now);
+    emulator.reset();
+    clock = new Date('2025-03-01T08:00:00Z');
+  });
 
-  const post = (query: string, body: string) => adapter.handleWebhook(new Request(`${WEBHOOK}?${query}`, { method: 'POST', body }), stub.ctx, '');
-  const signed = (encrypt: string, ts = String(Math.floor(clock.getTime() / 1000))) => `msg_signature=${getSignature(TOKEN, ts, 'n1', encrypt)}&timestamp=${ts}&nonce=n1`;
-  const envelope = (encrypt: string) => `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><AgentID>1000002</AgentID><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
+  const post = (query: string, body: string) =>
+    adapter.handleWebhook(new Request(`${WEBHOOK}?${query}`, { method: 'POST', body }), stub.ctx, '');
+  const signed = (encrypt: string, ts = String(Math.floor(clock.getTime() / 1000))) =>
+    `msg_signature=${getSignature(TOKEN, ts, 'n1', encrypt)}&timestamp=${ts}&nonce=n1`;
+  const envelope = (encrypt: string) =>
+    `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><AgentID>1000002</AgentID><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
 
   it('answers the official VerifyURL vector, with + sent raw (read as a space) or escaped', async () => {
     clock = new Date(1476416373 * 1000);
     const echostr = 'fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA==';
     for (const e of [echostr, encodeURIComponent(echostr)]) {
-      const res = await adapter.handleWebhook(new Request(`${WEBHOOK}?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb&timestamp=1476416373&nonce=47744683&echostr=${e}`), stub.ctx, '');
+      const res = await adapter.handleWebhook(
+        new Request(
+          `${WEBHOOK}?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb&timestamp=1476416373&nonce=47744683&echostr=${e}`,
+        ),
+        stub.ctx,
+        '',
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/text\/plain/);
       expect(await res.text()).toBe('1288432023552776189');
     }
-    const bad = await adapter.handleWebhook(new Request(`${WEBHOOK}?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebec&timestamp=1476416373&nonce=47744683&echostr=${echostr}`), stub.ctx, '');
+    const bad = await adapter.handleWebhook(
+      new Request(
+        `${WEBHOOK}?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebec&timestamp=1476416373&nonce=47744683&echostr=${echostr}`,
+      ),
+      stub.ctx,
+      '',
+    );
     expect(bad.status).toBe(401);
   });
 
-  it('passes the emulator\'s URL verification every time (random echostrs, many with +)', async () => {
+  it("passes the emulator's URL verification every time (random echostrs, many with +)", async () => {
     for (let i = 0; i < 20; i++) expect(await emulator.verifyUrl()).toMatchObject({ status: 200, ok: true });
     expect(await emulator.verifyUrl({ encodePlus: true })).toMatchObject({ ok: true });
   });
 
   it('decrypts the official DecryptMsg vector into a MessageEvent', async () => {
     clock = new Date(1476422779 * 1000);
-    const encrypt = 'Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+';
-    const res = await post('msg_signature=0c3914025cb4b4d68103f6bfc8db550f79dcf48e&timestamp=1476422779&nonce=1597212914', envelope(encrypt));
+    const encrypt =
+      'Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+';
+    const res = await post(
+      'msg_signature=0c3914025cb4b4d68103f6bfc8db550f79dcf48e&timestamp=1476422779&nonce=1597212914',
+      envelope(encrypt),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
-    expect(stub.events).toMatchObject([{ type: 'message', eventId: '1456453720', text: '你好', sender: { platformUserId: 'ChenJiaShun' }, tenantKey: CORP }]);
+    expect(stub.events).toMatchObject([
+      {
+        type: 'message',
+        eventId: '1456453720',
+        text: '你好',
+        sender: { platformUserId: 'ChenJiaShun' },
+        tenantKey: CORP,
+      },
+    ]);
   });
 
   it('dispatches emulator text deliveries and acks with an empty 200', async () => {
     const result = await emulator.deliverText({ userid: 'zhangsan', content: ' 我的OKR ' });
     expect(result).toMatchObject({ status: 200, body: '', attempts: 1 });
-    expect(stub.events).toMatchObject([{ type: 'message', eventId: result.msgId, text: '我的OKR', replyTo: { kind: 'user', id: 'zhangsan' } }]);
+    expect(stub.events).toMatchObject([
+      { type: 'message', eventId: result.msgId, text: '我的OKR', replyTo: { kind: 'user', id: 'zhangsan' } },
+    ]);
   });
 
   it('gets retried by the emulator until it answers 200: four deliveries, one eventId', async () => {
@@ -99,7 +145,8 @@ describe('WeCom webhook', () => {
     };
     const plaintext = (id: string) => {
       const msg = Buffer.from(xml);
-      const len = Buffer.alloc(4); len.writeUInt32BE(msg.length);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(msg.length);
       return Buffer.concat([Buffer.alloc(16, 1), len, msg, Buffer.from(id)]);
     };
 
@@ -137,24 +184,33 @@ describe('WeCom webhook', () => {
     });
 
     it('DOCTYPE / entity bomb → 400, oversized body → 413, wrong method → 405', async () => {
-      const bomb = '<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>';
+      const bomb =
+        '<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>';
       expect((await post(signed('x'), bomb)).status).toBe(400);
       expect((await post(signed('x'), `<xml><Encrypt>${'A'.repeat(70_000)}</Encrypt></xml>`)).status).toBe(413);
       expect((await post(signed('x'), 'not xml at all')).status).toBe(400);
       expect((await adapter.handleWebhook(new Request(WEBHOOK, { method: 'PUT' }), stub.ctx, '')).status).toBe(405);
     });
-
   });
 });
 
 describe('WeCom adapter ↔ emulator over HTTP', () => {
   let clock = new Date('2025-03-01T08:00:00Z');
   const emulatorNow = () => clock;
-  const config = { corpId: 'ww_test_corp', agentId: '1000002', secret: 'secret-1', token: 'tok', encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
+  const config = {
+    corpId: 'ww_test_corp',
+    agentId: '1000002',
+    secret: 'secret-1',
+    token: 'tok',
+    encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  };
   let stub = stubContext(emulatorNow);
   let adapter: ReturnType<typeof createWecomAdapter>;
   const emulator = createWecomEmulator({
-    ...config, users: ['zhangsan', 'lisi'], webhookUrl: 'http://polaris.test/webhooks/wecom', now: emulatorNow,
+    ...config,
+    users: ['zhangsan', 'lisi'],
+    webhookUrl: 'http://polaris.test/webhooks/wecom',
+    now: emulatorNow,
     fetch: async (input, init) => adapter.handleWebhook(new Request(input as string, init), stub.ctx, ''),
   });
   let server: { url: string; close(): Promise<void> };
@@ -163,18 +219,39 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
     adapter = createWecomAdapter({ ...config, apiBase: server.url }, { now: emulatorNow });
   });
   afterAll(() => server.close());
-  beforeEach(() => { stub = stubContext(emulatorNow); });
+  beforeEach(() => {
+    stub = stubContext(emulatorNow);
+  });
 
   const card = {
     header: { title: '目标调整申请', subtitle: '张三 申请把 KR1 调到 80', color: 'orange' as const },
-    blocks: [{ type: 'actions' as const, buttons: [
-      { text: '同意', actionId: 'approval.decide', value: { id: 'adj_1', decision: 'approve' }, style: 'primary' as const },
-      { text: '拒绝', actionId: 'approval.decide', value: { id: 'adj_1', decision: 'reject' }, style: 'danger' as const },
-    ] }],
+    blocks: [
+      {
+        type: 'actions' as const,
+        buttons: [
+          {
+            text: '同意',
+            actionId: 'approval.decide',
+            value: { id: 'adj_1', decision: 'approve' },
+            style: 'primary' as const,
+          },
+          {
+            text: '拒绝',
+            actionId: 'approval.decide',
+            value: { id: 'adj_1', decision: 'reject' },
+            style: 'danger' as const,
+          },
+        ],
+      },
+    ],
   };
 
   it('sends a card, receives the click, updates the card once, and gets 40008 on reuse', async () => {
-    const ref = await adapter.send({ platform: 'wecom', kind: 'user', id: 'lisi' }, { card }, { idempotencyKey: 'ob_1' });
+    const ref = await adapter.send(
+      { platform: 'wecom', kind: 'user', id: 'lisi' },
+      { card },
+      { idempotencyKey: 'ob_1' },
+    );
     expect(ref).toMatchObject({ platform: 'wecom', extra: { userid: 'lisi', taskId: 'polaris_ob_1' } });
     expect(typeof ref.extra?.responseCode).toBe('string');
     const sent = emulator.messages.get(ref.messageId)!;
@@ -185,16 +262,30 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
     expect(click.status).toBe(200);
     expect(stub.events).toHaveLength(1);
     const event = stub.events[0];
-    expect(event).toMatchObject({ type: 'card_action', actionId: 'approval.decide', value: { id: 'adj_1', decision: 'approve' } });
+    expect(event).toMatchObject({
+      type: 'card_action',
+      actionId: 'approval.decide',
+      value: { id: 'adj_1', decision: 'approve' },
+    });
     if (event.type !== 'card_action') return;
-    expect(event.message).toMatchObject({ messageId: 'polaris_ob_1', extra: { responseCode: click.responseCode, userid: 'lisi' } });
+    expect(event.message).toMatchObject({
+      messageId: 'polaris_ob_1',
+      extra: { responseCode: click.responseCode, userid: 'lisi' },
+    });
 
-    const decided = { header: { title: '目标调整申请', color: 'green' as const }, blocks: [{ type: 'note' as const, text: '已同意' }] };
+    const decided = {
+      header: { title: '目标调整申请', color: 'green' as const },
+      blocks: [{ type: 'note' as const, text: '已同意' }],
+    };
     await adapter.update(event.message!, { card: decided }, { idempotencyKey: 'ob_2' });
     expect(sent.templateCard).toMatchObject({ task_id: 'polaris_ob_1', replace_text: '已同意' });
 
     const reuse = adapter.update(event.message!, { card: decided }, { idempotencyKey: 'ob_3' });
-    await expect(reuse).rejects.toMatchObject({ retryable: false, code: 40008, message: expect.stringMatching(/response_code/) });
+    await expect(reuse).rejects.toMatchObject({
+      retryable: false,
+      code: 40008,
+      message: expect.stringMatching(/response_code/),
+    });
 
     // The send's own response_code is separate and still works once, as a button rename.
     await adapter.update(ref, { text: '已处理' }, { idempotencyKey: 'ob_4' });
@@ -226,32 +317,53 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
   });
 
   it('surfaces invalid recipients', async () => {
-    await expect(adapter.send({ platform: 'wecom', kind: 'user', id: 'ghost' }, { text: 'hi' }, { idempotencyKey: 'i1' }))
-      .rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/recipient|invalid/) });
+    await expect(
+      adapter.send({ platform: 'wecom', kind: 'user', id: 'ghost' }, { text: 'hi' }, { idempotencyKey: 'i1' }),
+    ).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/recipient|invalid/) });
     // errcode 0 with the only recipient in invaliduser: nothing was delivered, so it is a permanent failure.
-    const fake = createWecomAdapter({ ...config, apiBase: 'http://wecom.fake' }, {
-      fetch: async (input) => Response.json(String(input).includes('gettoken')
-        ? { errcode: 0, access_token: 'T', expires_in: 7200 }
-        : { errcode: 0, errmsg: 'ok', invaliduser: 'ghost', msgid: 'm1' }),
-    });
-    const failure = await fake.send({ platform: 'wecom', kind: 'user', id: 'ghost' }, { text: 'hi' }, { idempotencyKey: 'i2' }).catch((e) => e);
+    const fake = createWecomAdapter(
+      { ...config, apiBase: 'http://wecom.fake' },
+      {
+        fetch: async (input) =>
+          Response.json(
+            String(input).includes('gettoken')
+              ? { errcode: 0, access_token: 'T', expires_in: 7200 }
+              : { errcode: 0, errmsg: 'ok', invaliduser: 'ghost', msgid: 'm1' },
+          ),
+      },
+    );
+    const failure = await fake
+      .send({ platform: 'wecom', kind: 'user', id: 'ghost' }, { text: 'hi' }, { idempotencyKey: 'i2' })
+      .catch((e) => e);
     expect(failure).toBeInstanceOf(DeliveryError);
     expect(failure).toMatchObject({ retryable: false, code: 'invaliduser' });
   });
 
   it('classifies frequency limits and 5xx as retryable', async () => {
     let reply: () => Response = () => Response.json({ errcode: 45009, errmsg: 'api freq out of limit' });
-    const fake = createWecomAdapter({ ...config, apiBase: 'http://wecom.fake' }, {
-      fetch: async (input) => (String(input).includes('gettoken') ? Response.json({ errcode: 0, access_token: 'T', expires_in: 7200 }) : reply()),
-    });
+    const fake = createWecomAdapter(
+      { ...config, apiBase: 'http://wecom.fake' },
+      {
+        fetch: async (input) =>
+          String(input).includes('gettoken')
+            ? Response.json({ errcode: 0, access_token: 'T', expires_in: 7200 })
+            : reply(),
+      },
+    );
     const to = { platform: 'wecom' as const, kind: 'user' as const, id: 'zhangsan' };
-    await expect(fake.send(to, { text: 'x' }, { idempotencyKey: 'r1' })).rejects.toMatchObject({ retryable: true, code: 45009 });
+    await expect(fake.send(to, { text: 'x' }, { idempotencyKey: 'r1' })).rejects.toMatchObject({
+      retryable: true,
+      code: 45009,
+    });
     reply = () => new Response('bad gateway', { status: 502 });
     await expect(fake.send(to, { text: 'x' }, { idempotencyKey: 'r2' })).rejects.toMatchObject({ retryable: true });
   });
 
   it('declares the per-member limit the emulator enforces by dropping silently', async () => {
-    expect(adapter.limits.perRecipient).toEqual([{ count: 30, windowMs: 60_000 }, { count: 1000, windowMs: 3_600_000 }]);
+    expect(adapter.limits.perRecipient).toEqual([
+      { count: 30, windowMs: 60_000 },
+      { count: 1000, windowMs: 3_600_000 },
+    ]);
     emulator.dropped.length = 0;
     clock = new Date(clock.getTime() + 3_600_000);
     const to = { platform: 'wecom' as const, kind: 'user' as const, id: 'zhangsan' };
@@ -266,14 +378,40 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
 
   it('rejects invalid template cards and unknown message types in the emulator', async () => {
     const call = async (body: unknown) => {
-      const token = (await (await fetch(`${server.url}/cgi-bin/gettoken?corpid=${config.corpId}&corpsecret=${config.secret}`)).json()).access_token;
-      return (await fetch(`${server.url}/cgi-bin/message/send?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) })).json();
+      const token = (
+        await (await fetch(`${server.url}/cgi-bin/gettoken?corpid=${config.corpId}&corpsecret=${config.secret}`)).json()
+      ).access_token;
+      return (
+        await fetch(`${server.url}/cgi-bin/message/send?access_token=${token}`, {
+          method: 'POST',
+          body: JSON.stringify(body),
+        })
+      ).json();
     };
-    expect(await call({ touser: 'lisi', agentid: 1000002, msgtype: 'bogus', bogus: {} })).toMatchObject({ errcode: 40008 });
-    expect(await call({ touser: 'lisi', agentid: 1, msgtype: 'text', text: { content: 'x' } })).toMatchObject({ errcode: 40056 });
-    expect(await call({ touser: 'lisi', agentid: 1000002, msgtype: 'template_card', template_card: { card_type: 'button_interaction', task_id: 't', main_title: { title: 'x'.repeat(27) }, button_list: [{ text: 'a', key: 'k' }] } }))
-      .toMatchObject({ errcode: 40058, errmsg: expect.stringMatching(/26/) });
-    expect(await call({ touser: 'lisi|ghost', agentid: 1000002, msgtype: 'text', text: { content: 'x' } })).toMatchObject({ errcode: 0, invaliduser: 'ghost' });
-    expect((await (await fetch(`${server.url}/cgi-bin/gettoken?corpid=${config.corpId}&corpsecret=wrong`)).json())).toMatchObject({ errcode: 40001 });
+    expect(await call({ touser: 'lisi', agentid: 1000002, msgtype: 'bogus', bogus: {} })).toMatchObject({
+      errcode: 40008,
+    });
+    expect(await call({ touser: 'lisi', agentid: 1, msgtype: 'text', text: { content: 'x' } })).toMatchObject({
+      errcode: 40056,
+    });
+    expect(
+      await call({
+        touser: 'lisi',
+        agentid: 1000002,
+        msgtype: 'template_card',
+        template_card: {
+          card_type: 'button_interaction',
+          task_id: 't',
+          main_title: { title: 'x'.repeat(27) },
+          button_list: [{ text: 'a', key: 'k' }],
+        },
+      }),
+    ).toMatchObject({ errcode: 40058, errmsg: expect.stringMatching(/26/) });
+    expect(
+      await call({ touser: 'lisi|ghost', agentid: 1000002, msgtype: 'text', text: { content: 'x' } }),
+    ).toMatchObject({ errcode: 0, invaliduser: 'ghost' });
+    expect(
+      await (await fetch(`${server.url}/cgi-bin/gettoken?corpid=${config.corpId}&corpsecret=wrong`)).json(),
+    ).toMatchObject({ errcode: 40001 });
   });
 });

@@ -2,7 +2,15 @@
 // encrypted message/event callbacks, and app messages with template cards.
 // https://developer.work.weixin.qq.com/document/path/90238 (接收消息与事件)
 import type { Config } from '../../src/config';
-import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type PlatformAdapter, type SentRef, type WebhookContext } from '../types';
+import {
+  DeliveryError,
+  type Address,
+  type DeliveryOptions,
+  type OutboundMessage,
+  type PlatformAdapter,
+  type SentRef,
+  type WebhookContext,
+} from '../types';
 import { WecomClient } from './client';
 import { exchangeWecomLoginCode, wecomLoginUrl } from './login';
 import { wecomJsapiConfig } from './jsapi';
@@ -31,7 +39,11 @@ function plainResponse(body: string, status = 200): Response {
 }
 
 function signedQuery(url: URL): SignedQuery {
-  return { msgSignature: url.searchParams.get('msg_signature'), timestamp: url.searchParams.get('timestamp'), nonce: url.searchParams.get('nonce') };
+  return {
+    msgSignature: url.searchParams.get('msg_signature'),
+    timestamp: url.searchParams.get('timestamp'),
+    nonce: url.searchParams.get('nonce'),
+  };
 }
 
 /** Reads at most `max` bytes of the body; undefined when it is larger. */
@@ -54,12 +66,22 @@ async function readLimited(request: Request, max: number): Promise<string | unde
   }
   const all = new Uint8Array(total);
   let offset = 0;
-  for (const c of chunks) { all.set(c, offset); offset += c.length; }
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
   return new TextDecoder().decode(all);
 }
 
 export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOptions = {}): PlatformAdapter {
-  const client = new WecomClient({ corpId: config.corpId, secret: config.secret, agentId: config.agentId, apiBase: config.apiBase, fetch: options.fetch, now: options.now });
+  const client = new WecomClient({
+    corpId: config.corpId,
+    secret: config.secret,
+    agentId: config.agentId,
+    apiBase: config.apiBase,
+    fetch: options.fetch,
+    now: options.now,
+  });
   const ackBudgetMs = options.ackBudgetMs ?? 4_000;
 
   // https://developer.work.weixin.qq.com/document/path/90930 (验证URL有效性)
@@ -67,7 +89,12 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // URLSearchParams decodes `+` as a space; base64 never contains spaces, so they were `+`.
     const echostr = url.searchParams.get('echostr')?.replace(/ /g, '+');
     if (!echostr) return plainResponse('missing echostr', 400);
-    const verified = await verifyWecomSignature({ token: config.token, query: signedQuery(url), encrypt: echostr, now: ctx.now() });
+    const verified = await verifyWecomSignature({
+      token: config.token,
+      query: signedQuery(url),
+      encrypt: echostr,
+      now: ctx.now(),
+    });
     if (!verified.ok) return plainResponse(verified.reason, 401);
     const { message } = await decryptWecom(config.encodingAesKey, echostr, config.corpId);
     return plainResponse(message);
@@ -77,7 +104,12 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     const body = await readLimited(request, MAX_BODY_BYTES);
     if (body === undefined) return plainResponse('body too large', 413);
     const envelope = parseEnvelope(body);
-    const verified = await verifyWecomSignature({ token: config.token, query: signedQuery(url), encrypt: envelope.encrypt, now: ctx.now() });
+    const verified = await verifyWecomSignature({
+      token: config.token,
+      query: signedQuery(url),
+      encrypt: envelope.encrypt,
+      now: ctx.now(),
+    });
     if (!verified.ok) return plainResponse(verified.reason, 401);
     const { message } = await decryptWecom(config.encodingAesKey, envelope.encrypt, config.corpId);
     const inbound = parseDecrypted(message, config.corpId);
@@ -87,7 +119,8 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // A failure seen within the budget answers 500 so WeCom retries (the core deduplicates on eventId).
     const processing = ctx.dispatch(inbound.event);
     try {
-      if (!(await within(processing, ackBudgetMs)).done) ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
+      if (!(await within(processing, ackBudgetMs)).done)
+        ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
     } catch (error) {
       console.error('[polaris] wecom event failed', error);
       return plainResponse('processing failed', 500);
@@ -103,14 +136,16 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
       if (request.method === 'POST') return await receive(request, url, ctx);
       return new Response('method not allowed', { status: 405, headers: { allow: 'GET, POST' } });
     } catch (error) {
-      if (error instanceof WecomCryptoError || error instanceof WecomXmlError) return plainResponse(`bad request: ${error.message}`, 400);
+      if (error instanceof WecomCryptoError || error instanceof WecomXmlError)
+        return plainResponse(`bad request: ${error.message}`, 400);
       console.error('[polaris] wecom webhook failed', error);
       return plainResponse('internal error', 500);
     }
   }
 
   async function send(to: Address, message: OutboundMessage, delivery: DeliveryOptions): Promise<SentRef> {
-    if (to.kind !== 'user') throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
+    if (to.kind !== 'user')
+      throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
     const taskId = taskIdFor(delivery.idempotencyKey);
     let rendered;
     try {
@@ -137,13 +172,21 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     const responseCode = ref.extra?.responseCode;
     const userid = ref.extra?.userid;
     if (typeof responseCode !== 'string' || !responseCode || typeof userid !== 'string') {
-      throw new DeliveryError('WeCom can only update a template card with the response_code from its send or click (none recorded for this message)', false);
+      throw new DeliveryError(
+        'WeCom can only update a template card with the response_code from its send or click (none recorded for this message)',
+        false,
+      );
     }
     if (message.card === undefined) {
-      await client.updateTemplateCard({ userids: [userid], responseCode, replaceName: clip(message.text, REPLACE_NAME_MAX) });
+      await client.updateTemplateCard({
+        userids: [userid],
+        responseCode,
+        replaceName: clip(message.text, REPLACE_NAME_MAX),
+      });
       return;
     }
-    const taskId = typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
+    const taskId =
+      typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
     let templateCard;
     try {
       templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
@@ -163,7 +206,9 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     update,
     loginUrl: (redirectUri, state) => wecomLoginUrl(config, redirectUri, state),
     exchangeLoginCode: (code) => exchangeWecomLoginCode(client, config.apiBase, code, options.fetch),
-    jsapiConfig: async (url) => ({ ...await wecomJsapiConfig(client, config, url, (options.now ?? (() => new Date()))(), options.fetch) }),
+    jsapiConfig: async (url) => ({
+      ...(await wecomJsapiConfig(client, config, url, (options.now ?? (() => new Date()))(), options.fetch)),
+    }),
     // Long cards go out as markdown plus a buttons card: the member limit counts each of them.
     messagesPerSend(message) {
       try {
@@ -176,6 +221,12 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // so the outbox must hold them back. Each API allows 10,000 calls a minute per corp (~166/s) shared with
     // the corp's other apps: 50/s leaves them headroom.
     // https://developer.work.weixin.qq.com/document/path/90312 (频率限制)
-    limits: { perSecond: 50, perRecipient: [{ count: 30, windowMs: 60_000 }, { count: 1000, windowMs: 3_600_000 }] },
+    limits: {
+      perSecond: 50,
+      perRecipient: [
+        { count: 30, windowMs: 60_000 },
+        { count: 1000, windowMs: 3_600_000 },
+      ],
+    },
   };
 }

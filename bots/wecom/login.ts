@@ -20,7 +20,11 @@ export function wecomOAuthBase(apiBase: string): string {
   return apiBase.replace(/\/$/, '') === PUBLIC_API ? PUBLIC_OAUTH : apiBase;
 }
 
-export function wecomLoginUrl(config: { corpId: string; agentId: string; apiBase: string }, redirectUri: string, state: string): string {
+export function wecomLoginUrl(
+  config: { corpId: string; agentId: string; apiBase: string },
+  redirectUri: string,
+  state: string,
+): string {
   // https://developer.work.weixin.qq.com/document/path/91022 (构造网页授权链接)
   const url = new URL(`${wecomOAuthBase(config.apiBase)}/connect/oauth2/authorize`);
   url.searchParams.set('appid', config.corpId);
@@ -32,15 +36,27 @@ export function wecomLoginUrl(config: { corpId: string; agentId: string; apiBase
   return `${url.toString()}#wechat_redirect`;
 }
 
-export async function exchangeWecomLoginCode(client: WecomClient, apiBase: string, code: string, fetchFn: typeof fetch = (i, init) => fetch(i, init)) {
+export async function exchangeWecomLoginCode(
+  client: WecomClient,
+  apiBase: string,
+  code: string,
+  fetchFn: typeof fetch = (i, init) => fetch(i, init),
+) {
   for (let attempt = 0; ; attempt++) {
     const token = await client.accessToken();
     // https://developer.work.weixin.qq.com/document/path/91023 (获取访问用户身份)
-    const response = await fetchFn(`${apiBase}/cgi-bin/auth/getuserinfo?access_token=${encodeURIComponent(token)}&code=${encodeURIComponent(code)}`);
-    const body = (await response.json().catch(() => undefined)) as { errcode?: number; errmsg?: string; userid?: unknown; openid?: unknown } | undefined;
+    const response = await fetchFn(
+      `${apiBase}/cgi-bin/auth/getuserinfo?access_token=${encodeURIComponent(token)}&code=${encodeURIComponent(code)}`,
+    );
+    const body = (await response.json().catch(() => undefined)) as
+      | { errcode?: number; errmsg?: string; userid?: unknown; openid?: unknown }
+      | undefined;
     if (!body) throw new Error(`WeCom getuserinfo: HTTP ${response.status}, no JSON body`);
     const errcode = body.errcode ?? 0;
-    if ((errcode === 40014 || errcode === 42001) && attempt === 0) { client.invalidateToken(); continue; }
+    if ((errcode === 40014 || errcode === 42001) && attempt === 0) {
+      client.invalidateToken();
+      continue;
+    }
     if (errcode !== 0) {
       const text = `WeCom getuserinfo: errcode ${errcode} ${body.errmsg ?? ''}`.trim();
       throw BAD_CODE.has(errcode) ? new LoginCodeError(text, errcode) : new Error(text);

@@ -6,13 +6,20 @@ const CORP = 'ww1436e0e65a779aee';
 
 describe('parseDecrypted', () => {
   it('turns the official text message into a MessageEvent', () => {
-    const xml = '<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>';
+    const xml =
+      '<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>';
     const inbound = parseDecrypted(xml, CORP);
     expect(inbound.kind).toBe('message');
     if (inbound.kind !== 'message') return;
     expect(inbound.event).toMatchObject({
-      type: 'message', platform: 'wecom', eventId: '1456453720', text: '你好', tenantKey: CORP, mentionedBot: true,
-      sender: { platformUserId: 'ChenJiaShun' }, conversation: { id: 'ChenJiaShun', type: 'direct' },
+      type: 'message',
+      platform: 'wecom',
+      eventId: '1456453720',
+      text: '你好',
+      tenantKey: CORP,
+      mentionedBot: true,
+      sender: { platformUserId: 'ChenJiaShun' },
+      conversation: { id: 'ChenJiaShun', type: 'direct' },
       replyTo: { platform: 'wecom', kind: 'user', id: 'ChenJiaShun' },
     });
   });
@@ -20,8 +27,15 @@ describe('parseDecrypted', () => {
   it('keeps values as strings, trims text and decodes CDATA and predefined entities', () => {
     const xml = `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><FromUserName><![CDATA[007]]></FromUserName><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[  KR1 45 ]]></Content><MsgId>00012345678901234567890</MsgId></xml>`;
     const inbound = parseDecrypted(xml, CORP);
-    expect(inbound.kind === 'message' && inbound.event).toMatchObject({ eventId: '00012345678901234567890', text: 'KR1 45', sender: { platformUserId: '007' } });
-    const amp = parseDecrypted(`<xml><ToUserName>${CORP}</ToUserName><FromUserName>u</FromUserName><MsgType>text</MsgType><Content>a &amp; b &lt;c&gt;</Content><MsgId>1</MsgId></xml>`, CORP);
+    expect(inbound.kind === 'message' && inbound.event).toMatchObject({
+      eventId: '00012345678901234567890',
+      text: 'KR1 45',
+      sender: { platformUserId: '007' },
+    });
+    const amp = parseDecrypted(
+      `<xml><ToUserName>${CORP}</ToUserName><FromUserName>u</FromUserName><MsgType>text</MsgType><Content>a &amp; b &lt;c&gt;</Content><MsgId>1</MsgId></xml>`,
+      CORP,
+    );
     expect(amp.kind === 'message' && amp.event.text).toBe('a & b <c>');
   });
 
@@ -32,8 +46,15 @@ describe('parseDecrypted', () => {
     expect(inbound.kind).toBe('card_action');
     if (inbound.kind !== 'card_action') return;
     expect(inbound.event).toMatchObject({
-      type: 'card_action', eventId: `lisi:1700000000:${key}`, actionId: 'approval.decide', value: { id: 'adj_1', decision: 'approve' },
-      message: { platform: 'wecom', messageId: 'polaris_ob_1', extra: { responseCode: 'RC123', userid: 'lisi', taskId: 'polaris_ob_1' } },
+      type: 'card_action',
+      eventId: `lisi:1700000000:${key}`,
+      actionId: 'approval.decide',
+      value: { id: 'adj_1', decision: 'approve' },
+      message: {
+        platform: 'wecom',
+        messageId: 'polaris_ob_1',
+        extra: { responseCode: 'RC123', userid: 'lisi', taskId: 'polaris_ob_1' },
+      },
     });
   });
 
@@ -51,7 +72,8 @@ describe('parseDecrypted', () => {
 
 describe('parseXmlSafely', () => {
   it('refuses DOCTYPE, entity bombs, comments and malformed XML', () => {
-    const bomb = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>';
     expect(() => parseXmlSafely(bomb)).toThrow(WecomXmlError);
     expect(() => parseXmlSafely('<!DOCTYPE x SYSTEM "file:///etc/passwd"><xml/>')).toThrow(/DOCTYPE/);
     expect(() => parseXmlSafely('<xml><Encrypt>x</Encrypt>')).toThrow(/malformed/);
@@ -61,8 +83,11 @@ describe('parseXmlSafely', () => {
   });
 
   it('reads the envelope', () => {
-    expect(parseEnvelope('<xml><ToUserName><![CDATA[ww1]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[abc+/=]]></Encrypt></xml>'))
-      .toEqual({ encrypt: 'abc+/=', toUserName: 'ww1', agentId: '1000002' });
+    expect(
+      parseEnvelope(
+        '<xml><ToUserName><![CDATA[ww1]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[abc+/=]]></Encrypt></xml>',
+      ),
+    ).toEqual({ encrypt: 'abc+/=', toUserName: 'ww1', agentId: '1000002' });
     expect(() => parseEnvelope('<xml><ToUserName>ww1</ToUserName></xml>')).toThrow(/Encrypt/);
   });
 });

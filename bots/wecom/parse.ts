@@ -28,7 +28,8 @@ const parser = new XMLParser({
 export function parseXmlSafely(xml: string): Record<string, unknown> {
   if (xml.length > MAX_BODY_BYTES) throw new WecomXmlError('XML too large');
   // `<!` may only open CDATA: no DOCTYPE, ENTITY or comments-with-surprises.
-  if (/<!(?!\[CDATA\[)/.test(xml)) throw new WecomXmlError('DOCTYPE, entity declarations and comments are not accepted');
+  if (/<!(?!\[CDATA\[)/.test(xml))
+    throw new WecomXmlError('DOCTYPE, entity declarations and comments are not accepted');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new WecomXmlError(`malformed XML: ${valid.err.msg}`);
   const doc = parser.parse(xml) as Record<string, unknown>;
@@ -42,7 +43,11 @@ function text(root: Record<string, unknown>, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export interface WecomEnvelope { encrypt: string; toUserName?: string; agentId?: string }
+export interface WecomEnvelope {
+  encrypt: string;
+  toUserName?: string;
+  agentId?: string;
+}
 
 /** The outer POST body: `<xml><ToUserName/><AgentID/><Encrypt/></xml>`. */
 export function parseEnvelope(xml: string): WecomEnvelope {
@@ -82,7 +87,10 @@ export function parseDecrypted(xml: string, corpId: string): WecomInbound {
     if (!msgId) throw new WecomXmlError('message without MsgId');
     const content = msgType === 'text' ? (text(root, 'Content') ?? '') : '';
     // App messages are one-to-one with the app, so every message is addressed to the bot.
-    return { kind: 'message', event: { ...base, type: 'message', eventId: msgId, text: content.trim(), mentionedBot: true } };
+    return {
+      kind: 'message',
+      event: { ...base, type: 'message', eventId: msgId, text: content.trim(), mentionedBot: true },
+    };
   }
 
   if (msgType === 'event') {
@@ -101,7 +109,11 @@ export function parseDecrypted(xml: string, corpId: string): WecomInbound {
     return {
       kind: 'card_action',
       event: {
-        ...base, type: 'card_action', eventId, actionId: action.actionId, value: action.value,
+        ...base,
+        type: 'card_action',
+        eventId,
+        actionId: action.actionId,
+        value: action.value,
         message: taskId ? { platform: 'wecom', messageId: taskId, extra } : undefined,
       },
     };

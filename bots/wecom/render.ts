@@ -26,7 +26,8 @@ export const LIMITS = {
 export class WecomRenderError extends Error {}
 
 type Json = Record<string, unknown>;
-export type WecomMessageBody = { msgtype: 'text'; text: { content: string } }
+export type WecomMessageBody =
+  | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'template_card'; template_card: Json };
 
@@ -47,11 +48,15 @@ const DISAMBIGUATOR = '~';
 
 /** `actionId?k=v&k2=v2`, URL-encoded: compact and reversible by decodeButtonKey. */
 export function encodeButtonKey(button: Pick<CardButton, 'actionId' | 'value'>, disambiguator?: number): string {
-  if (!ACTION_ID.test(button.actionId)) throw new WecomRenderError(`button action id ${JSON.stringify(button.actionId)} is not [A-Za-z0-9_.:-]{1,64}`);
+  if (!ACTION_ID.test(button.actionId))
+    throw new WecomRenderError(`button action id ${JSON.stringify(button.actionId)} is not [A-Za-z0-9_.:-]{1,64}`);
   const pairs = Object.entries(button.value).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
   if (disambiguator !== undefined) pairs.push(`${DISAMBIGUATOR}=${disambiguator}`);
   const key = pairs.length ? `${button.actionId}?${pairs.join('&')}` : button.actionId;
-  if (byteLength(key) > LIMITS.keyBytes) throw new WecomRenderError(`button key for ${button.actionId} exceeds ${LIMITS.keyBytes} bytes: keep button values small`);
+  if (byteLength(key) > LIMITS.keyBytes)
+    throw new WecomRenderError(
+      `button key for ${button.actionId} exceeds ${LIMITS.keyBytes} bytes: keep button values small`,
+    );
   return key;
 }
 
@@ -99,7 +104,10 @@ function isChinese(card: Card): boolean {
 }
 
 function plain(markdown: string): string {
-  return markdown.replace(/\*\*(.+?)\*\*/g, '$1').replace(/\*(.+?)\*/g, '$1').trim();
+  return markdown
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/\*(.+?)\*/g, '$1')
+    .trim();
 }
 
 function bar(percent: number, cells: number): string {
@@ -124,16 +132,27 @@ export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
   if (card.header.subtitle) lines.push(`> ${card.header.subtitle}`);
   for (const block of card.blocks) {
     switch (block.type) {
-      case 'markdown': lines.push(block.text); break;
-      case 'fields': for (const f of block.fields) lines.push(`${f.label}：${f.value}`); break;
+      case 'markdown':
+        lines.push(block.text);
+        break;
+      case 'fields':
+        for (const f of block.fields) lines.push(`${f.label}：${f.value}`);
+        break;
       case 'progress': {
-        const status = block.status ? ` <font color="${STATUS_WORD[block.status].color}">${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}</font>` : '';
+        const status = block.status
+          ? ` <font color="${STATUS_WORD[block.status].color}">${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}</font>`
+          : '';
         lines.push(`${block.label} ${bar(block.percent, 10)}${status}${block.detail ? ` ${block.detail}` : ''}`);
         break;
       }
-      case 'divider': lines.push(''); break;
-      case 'actions': break;
-      case 'note': lines.push(`<font color="comment">${block.text}</font>`); break;
+      case 'divider':
+        lines.push('');
+        break;
+      case 'actions':
+        break;
+      case 'note':
+        lines.push(`<font color="comment">${block.text}</font>`);
+        break;
     }
   }
   return [...lines, ...extraLines].join('\n');
@@ -143,12 +162,21 @@ export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
 export function splitByBytes(content: string, maxBytes: number = LIMITS.contentBytes): string[] {
   const pieces: string[] = [];
   let current = '';
-  const push = () => { if (current) pieces.push(current); current = ''; };
+  const push = () => {
+    if (current) pieces.push(current);
+    current = '';
+  };
   for (const line of content.split('\n')) {
     const candidate = current ? `${current}\n${line}` : line;
-    if (byteLength(candidate) <= maxBytes) { current = candidate; continue; }
+    if (byteLength(candidate) <= maxBytes) {
+      current = candidate;
+      continue;
+    }
     push();
-    if (byteLength(line) <= maxBytes) { current = line; continue; }
+    if (byteLength(line) <= maxBytes) {
+      current = line;
+      continue;
+    }
     for (const ch of line) {
       if (byteLength(current + ch) > maxBytes) push();
       current += ch;
@@ -162,14 +190,18 @@ export function splitByBytes(content: string, maxBytes: number = LIMITS.contentB
 
 const BUTTON_STYLE: Record<NonNullable<CardButton['style']>, number> = {
   // WeCom offers styles 1-4 (1 is the default, blue); 3 is the red one used for destructive actions.
-  primary: 1, default: 2, danger: 3,
+  primary: 1,
+  default: 2,
+  danger: 3,
 };
 const IMPORTANCE: Record<NonNullable<CardButton['style']>, number> = { primary: 0, danger: 1, default: 2 };
 
 /** At most 6 buttons: the most important ones (primary, then danger, then default), in card order. */
 export function selectButtons(buttons: CardButton[]): { kept: CardButton[]; dropped: CardButton[] } {
   if (buttons.length <= LIMITS.buttons) return { kept: buttons, dropped: [] };
-  const ranked = buttons.map((b, i) => ({ b, i })).sort((x, y) => IMPORTANCE[x.b.style ?? 'default'] - IMPORTANCE[y.b.style ?? 'default'] || x.i - y.i);
+  const ranked = buttons
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => IMPORTANCE[x.b.style ?? 'default'] - IMPORTANCE[y.b.style ?? 'default'] || x.i - y.i);
   const keep = new Set(ranked.slice(0, LIMITS.buttons).map((r) => r.i));
   return { kept: buttons.filter((_, i) => keep.has(i)), dropped: buttons.filter((_, i) => !keep.has(i)) };
 }
@@ -200,31 +232,48 @@ function layout(card: Card): Layout {
   const fields: Layout['fields'] = [];
   for (const block of card.blocks) {
     switch (block.type) {
-      case 'markdown': lines.push(plain(block.text)); break;
+      case 'markdown':
+        lines.push(plain(block.text));
+        break;
       case 'fields':
         for (const f of block.fields) {
           // Short pairs sit in the two-column list; longer ones read better as a line.
-          if (chars(f.label) <= LIMITS.keyname && chars(f.value) <= LIMITS.value) fields.push({ keyname: f.label, value: f.value });
+          if (chars(f.label) <= LIMITS.keyname && chars(f.value) <= LIMITS.value)
+            fields.push({ keyname: f.label, value: f.value });
           else lines.push(`${f.label}：${f.value}`);
         }
         break;
-      case 'progress': lines.push(progressLine(block, zh, 5)); break;
-      case 'note': lines.push(plain(block.text)); break;
-      case 'divider': case 'actions': break;
+      case 'progress':
+        lines.push(progressLine(block, zh, 5));
+        break;
+      case 'note':
+        lines.push(plain(block.text));
+        break;
+      case 'divider':
+      case 'actions':
+        break;
     }
   }
-  return { title: card.header.title, desc: card.header.subtitle, lines: lines.filter(Boolean), fields, buttons: cardButtons(card) };
+  return {
+    title: card.header.title,
+    desc: card.header.subtitle,
+    lines: lines.filter(Boolean),
+    fields,
+    buttons: cardButtons(card),
+  };
 }
 
 /** Does the card show in full as one template card? */
 export function fitsTemplateCard(card: Card): boolean {
   const l = layout(card);
-  return chars(l.title) <= LIMITS.title
-    && (!l.desc || chars(l.desc) <= LIMITS.desc)
-    && chars(l.lines.join('\n')) <= LIMITS.subTitle
-    && l.fields.length <= LIMITS.fields
-    && l.buttons.length <= LIMITS.buttons
-    && l.buttons.every((b) => chars(b.text) <= LIMITS.buttonText);
+  return (
+    chars(l.title) <= LIMITS.title &&
+    (!l.desc || chars(l.desc) <= LIMITS.desc) &&
+    chars(l.lines.join('\n')) <= LIMITS.subTitle &&
+    l.fields.length <= LIMITS.fields &&
+    l.buttons.length <= LIMITS.buttons &&
+    l.buttons.every((b) => chars(b.text) <= LIMITS.buttonText)
+  );
 }
 
 /**
@@ -240,12 +289,21 @@ export function renderTemplateCard(card: Card, taskId: string, options: { cardUr
   if (l.desc) mainTitle.desc = clip(l.desc, LIMITS.desc);
   const body: Json = { main_title: mainTitle };
   if (l.lines.length) body.sub_title_text = clip(l.lines.join('\n'), LIMITS.subTitle);
-  if (l.fields.length) body.horizontal_content_list = l.fields.slice(0, LIMITS.fields).map((f) => ({ keyname: f.keyname, value: f.value }));
+  if (l.fields.length)
+    body.horizontal_content_list = l.fields
+      .slice(0, LIMITS.fields)
+      .map((f) => ({ keyname: f.keyname, value: f.value }));
   const { kept } = selectButtons(l.buttons);
   if (kept.length) return { card_type: 'button_interaction', task_id: taskId, ...body, button_list: buttonList(kept) };
-  if (options.cardUrl) return { card_type: 'text_notice', task_id: taskId, ...body, card_action: { type: 1, url: options.cardUrl } };
+  if (options.cardUrl)
+    return { card_type: 'text_notice', task_id: taskId, ...body, card_action: { type: 1, url: options.cardUrl } };
   const note = card.blocks.find((b) => b.type === 'note');
-  return { card_type: 'button_interaction', task_id: taskId, ...body, replace_text: clip(note ? plain(note.text) : (isChinese(card) ? '已处理' : 'Done'), LIMITS.buttonText) };
+  return {
+    card_type: 'button_interaction',
+    task_id: taskId,
+    ...body,
+    replace_text: clip(note ? plain(note.text) : isChinese(card) ? '已处理' : 'Done', LIMITS.buttonText),
+  };
 }
 
 /** A short card that only carries the buttons of a card whose content went out as markdown. */
@@ -254,7 +312,10 @@ function buttonsCard(card: Card, buttons: CardButton[], taskId: string): Json {
   return {
     card_type: 'button_interaction',
     task_id: taskId,
-    main_title: { title: clip(card.header.title, LIMITS.title), desc: zh ? '详情见上一条消息' : 'Details in the message above' },
+    main_title: {
+      title: clip(card.header.title, LIMITS.title),
+      desc: zh ? '详情见上一条消息' : 'Details in the message above',
+    },
     button_list: buttonList(buttons),
   };
 }
@@ -266,22 +327,39 @@ export interface RenderedOutbound {
 }
 
 /** Everything one OutboundMessage becomes on WeCom, in sending order. */
-export function renderOutbound(message: OutboundMessage, taskId: string, options: { cardUrl?: string } = {}): RenderedOutbound {
+export function renderOutbound(
+  message: OutboundMessage,
+  taskId: string,
+  options: { cardUrl?: string } = {},
+): RenderedOutbound {
   if (message.card === undefined) {
-    const bodies = splitByBytes(message.text).map((content): WecomMessageBody => ({ msgtype: 'text', text: { content } }));
+    const bodies = splitByBytes(message.text).map(
+      (content): WecomMessageBody => ({ msgtype: 'text', text: { content } }),
+    );
     return { bodies, primary: bodies.length - 1 };
   }
   const card = message.card;
   const buttons = cardButtons(card);
   if (fitsTemplateCard(card) && (buttons.length > 0 || options.cardUrl)) {
-    return { bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(card, taskId, options) }], primary: 0 };
+    return {
+      bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(card, taskId, options) }],
+      primary: 0,
+    };
   }
   const zh = isChinese(card);
   const { kept, dropped } = selectButtons(buttons);
   const extra = dropped.length
-    ? ['', zh ? `更多操作：${dropped.map((b) => b.text).join('、')}（请发送「帮助」查看对应的文字命令）` : `More actions: ${dropped.map((b) => b.text).join(', ')} (send "help" for the matching text commands)`]
+    ? [
+        '',
+        zh
+          ? `更多操作：${dropped.map((b) => b.text).join('、')}（请发送「帮助」查看对应的文字命令）`
+          : `More actions: ${dropped.map((b) => b.text).join(', ')} (send "help" for the matching text commands)`,
+      ]
     : [];
-  const bodies: WecomMessageBody[] = splitByBytes(cardToMarkdown(card, extra)).map((content) => ({ msgtype: 'markdown', markdown: { content } }));
+  const bodies: WecomMessageBody[] = splitByBytes(cardToMarkdown(card, extra)).map((content) => ({
+    msgtype: 'markdown',
+    markdown: { content },
+  }));
   if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(card, kept, taskId) });
   return { bodies, primary: bodies.length - 1 };
 }

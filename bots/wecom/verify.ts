@@ -33,5 +33,7 @@ export async function verifyWecomSignature(input: {
   const fresh = checkSecondsTimestamp(timestamp, input.now, input.maxSkewMs ?? MAX_TIMESTAMP_SKEW_MS);
   if (!fresh.ok) return fresh;
   const expected = await wecomSignature(input.token, timestamp, nonce, input.encrypt);
-  return timingSafeEqual(expected, msgSignature.toLowerCase()) ? { ok: true } : { ok: false, reason: 'msg_signature mismatch' };
+  return timingSafeEqual(expected, msgSignature.toLowerCase())
+    ? { ok: true }
+    : { ok: false, reason: 'msg_signature mismatch' };
 }

@@ -9,7 +9,8 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const x = enc.encode(a);
   const y = enc.encode(b);
   let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i % (x.length || 1)] ?? 0) ^ (y[i % (y.length || 1)] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    diff |= (x[i % (x.length || 1)] ?? 0) ^ (y[i % (y.length || 1)] ?? 0);
   return diff === 0 && x.length === y.length;
 }
 
@@ -25,10 +26,24 @@ export const requireToken = (which: 'admin' | 'ingest') =>
     const expected = which === 'ingest' ? config.ingestToken : config.adminToken;
     const envName = which === 'ingest' ? 'INGEST_TOKEN (or ADMIN_TOKEN)' : 'ADMIN_TOKEN';
     if (!expected) {
-      throw new ApiError(401, 'unauthorized', `The API is disabled: set ${envName} on the server, then send "Authorization: Bearer <token>".`);
+      throw new ApiError(
+        401,
+        'unauthorized',
+        `The API is disabled: set ${envName} on the server, then send "Authorization: Bearer <token>".`,
+      );
     }
     const given = bearer(c.req.header('authorization'));
-    if (!given) throw new ApiError(401, 'unauthorized', `Missing "Authorization: Bearer <token>" header (the server's ${envName}).`);
-    if (!timingSafeEqualStrings(given, expected)) throw new ApiError(401, 'unauthorized', `Invalid token in the Authorization header (expected the server's ${envName}).`);
+    if (!given)
+      throw new ApiError(
+        401,
+        'unauthorized',
+        `Missing "Authorization: Bearer <token>" header (the server's ${envName}).`,
+      );
+    if (!timingSafeEqualStrings(given, expected))
+      throw new ApiError(
+        401,
+        'unauthorized',
+        `Invalid token in the Authorization header (expected the server's ${envName}).`,
+      );
     await next();
   });

@@ -24,7 +24,8 @@ export async function readText(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promis
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await c.req.text();
-  if (text.length > maxBytes || (text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes)) throw tooLarge(maxBytes);
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes))
+    throw tooLarge(maxBytes);
   return text;
 }
 
@@ -42,7 +43,11 @@ export function parseJsonText(text: string): unknown {
 export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
   const type = mediaType(c);
   if (!isJsonType(type)) {
-    throw new ApiError(415, 'unsupported_media_type', `Send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'}).`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'}).`,
+    );
   }
   return parseJsonText(await readText(c, maxBytes));
 }

@@ -15,12 +15,14 @@ import { presentCheckIn, presentKr } from './present';
 
 export const checkinsRoutes = new Hono<AppEnv>();
 
-const CheckInBody = z.object({
-  value: z.number().min(-1e12).max(1e12),
-  confidence: z.number().int().min(0).max(10).nullable().optional(),
-  note: z.string().trim().max(2000).nullable().optional(),
-  author_external_id: z.string().trim().min(1).max(200).nullable().optional(),
-}).strict();
+const CheckInBody = z
+  .object({
+    value: z.number().min(-1e12).max(1e12),
+    confidence: z.number().int().min(0).max(10).nullable().optional(),
+    note: z.string().trim().max(2000).nullable().optional(),
+    author_external_id: z.string().trim().min(1).max(200).nullable().optional(),
+  })
+  .strict();
 
 checkinsRoutes.post('/:id/check-ins', async (c) => {
   const { store, clock } = c.get('deps');
@@ -30,17 +32,31 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
   const body = await readBody(c, CheckInBody);
   if (kr.status !== 'active') throw conflict('This key result is dropped; it takes no check-ins.');
   const objective = await getObjective(store, org.id, kr.objectiveId);
-  if (objective?.status === 'archived') throw conflict('This key result\'s objective is archived; it takes no check-ins.');
-  if (kr.progressMode === 'children') throw conflict('This key result rolls up from the objectives aligned to it (progress_mode children); check in on those instead.');
+  if (objective?.status === 'archived')
+    throw conflict("This key result's objective is archived; it takes no check-ins.");
+  if (kr.progressMode === 'children')
+    throw conflict(
+      'This key result rolls up from the objectives aligned to it (progress_mode children); check in on those instead.',
+    );
   let authorId: string | null = null;
   if (body.author_external_id) {
     const author = await findPersonByExternalId(store, org.id, body.author_external_id);
-    if (!author) throw badRequest(`No person with external_id ${body.author_external_id}.`, [{ path: 'author_external_id', message: 'no such person' }]);
+    if (!author)
+      throw badRequest(`No person with external_id ${body.author_external_id}.`, [
+        { path: 'author_external_id', message: 'no such person' },
+      ]);
     authorId = author.id;
   }
   const now = clock.now();
   const { checkIn, statements } = checkInStatements(store, {
-    orgId: org.id, kr, authorId, value: body.value, confidence: body.confidence ?? null, note: body.note || null, source: 'api', now,
+    orgId: org.id,
+    kr,
+    authorId,
+    value: body.value,
+    confidence: body.confidence ?? null,
+    note: body.note || null,
+    source: 'api',
+    now,
   });
   await store.atomic(statements);
   const updated = (await getKeyResult(store, org.id, kr.id))!;
@@ -54,8 +70,17 @@ checkinsRoutes.get('/:id/check-ins', async (c) => {
   const kr = await getKeyResult(store, org.id, c.req.param('id'));
   if (!kr) throw notFound('Key result', c.req.param('id'));
   const page = readPage(c, 2);
-  const rows = await store.db.select().from(checkIns)
-    .where(and(eq(checkIns.orgId, org.id), eq(checkIns.keyResultId, kr.id), afterCursor([checkIns.createdAt, checkIns.id], page.after, 'desc')))
-    .orderBy(desc(checkIns.createdAt), desc(checkIns.id)).limit(page.limit + 1);
+  const rows = await store.db
+    .select()
+    .from(checkIns)
+    .where(
+      and(
+        eq(checkIns.orgId, org.id),
+        eq(checkIns.keyResultId, kr.id),
+        afterCursor([checkIns.createdAt, checkIns.id], page.after, 'desc'),
+      ),
+    )
+    .orderBy(desc(checkIns.createdAt), desc(checkIns.id))
+    .limit(page.limit + 1);
   return c.json(toPage(rows, page.limit, (r) => [r.createdAt, r.id], presentCheckIn));
 });

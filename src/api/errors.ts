@@ -31,5 +31,8 @@ function formatPath(prefix: string, path: PropertyKey[]): string {
 }
 
 export function errorResponse(c: Context, err: ApiError) {
-  return c.json({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } }, err.status);
+  return c.json(
+    { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } },
+    err.status,
+  );
 }

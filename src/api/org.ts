@@ -15,7 +15,12 @@ export async function ensureDefaultOrg(store: Store): Promise<Org> {
   if (existing.length === 1) return existing[0];
   const found = await store.db.select().from(organizations).where(eq(organizations.slug, 'default')).limit(1);
   if (found[0]) return found[0];
-  if (existing.length > 1) throw new ApiError(400, 'org_required', 'Several organisations exist: name one with the X-Polaris-Org header or ?org=.');
+  if (existing.length > 1)
+    throw new ApiError(
+      400,
+      'org_required',
+      'Several organisations exist: name one with the X-Polaris-Org header or ?org=.',
+    );
   const org = { id: newId('org'), name: 'Default', slug: 'default', settings: {} };
   await store.db.insert(organizations).values(org).onConflictDoNothing();
   const [row] = await store.db.select().from(organizations).where(eq(organizations.slug, 'default'));
@@ -23,8 +28,11 @@ export async function ensureDefaultOrg(store: Store): Promise<Org> {
 }
 
 export async function findOrg(store: Store, slugOrId: string): Promise<Org | undefined> {
-  const [row] = await store.db.select().from(organizations)
-    .where(or(eq(organizations.slug, slugOrId), eq(organizations.id, slugOrId))).limit(1);
+  const [row] = await store.db
+    .select()
+    .from(organizations)
+    .where(or(eq(organizations.slug, slugOrId), eq(organizations.id, slugOrId)))
+    .limit(1);
   return row;
 }
 

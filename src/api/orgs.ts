@@ -39,12 +39,15 @@ type ScalarApiName = keyof typeof SCALAR_SETTINGS;
 /** Jobs an org may reschedule; global jobs run once for every org, in TZ_DEFAULT. */
 const perOrgJobs = () => jobs.filter((j) => !j.global);
 
-const days = (bounds: { min: number; max: number }, unit: string) => z.number()
-  .int(`must be a whole number of ${unit}`)
-  .min(bounds.min, `must be at least ${bounds.min}`)
-  .max(bounds.max, `must be at most ${bounds.max}`);
+const days = (bounds: { min: number; max: number }, unit: string) =>
+  z
+    .number()
+    .int(`must be a whole number of ${unit}`)
+    .min(bounds.min, `must be at least ${bounds.min}`)
+    .max(bounds.max, `must be at most ${bounds.max}`);
 
-const SchedulesSchema = z.record(z.string(), z.string().trim().min(1, 'must be a cron expression').max(100).nullable())
+const SchedulesSchema = z
+  .record(z.string(), z.string().trim().min(1, 'must be a cron expression').max(100).nullable())
   .superRefine((schedules, ctx) => {
     const allowed = perOrgJobs().map((j) => j.name);
     for (const [name, cron] of Object.entries(schedules)) {
@@ -52,26 +55,43 @@ const SchedulesSchema = z.record(z.string(), z.string().trim().min(1, 'must be a
       if (!job) {
         ctx.addIssue({ code: 'custom', path: [name], message: `unknown job "${name}"; jobs: ${allowed.join(', ')}` });
       } else if (job.global) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `${name} runs once for all organisations; its schedule cannot be set per org` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} runs once for all organisations; its schedule cannot be set per org`,
+        });
       } else if (cron !== null) {
         try {
           validateCron(cron);
         } catch (error) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `not a valid cron expression: ${(error as Error).message}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `not a valid cron expression: ${(error as Error).message}`,
+          });
         }
       }
     }
   });
 
 /** Every field optional; `null` removes the org's value, so the default applies again. */
-const SettingsSchema = z.object({
-  approve_new_objectives: z.boolean().nullable().optional(),
-  adjustment_remind_days: days(ORG_SETTING_BOUNDS.adjustmentRemindDays, 'days').nullable().optional(),
-  adjustment_expire_days: days(ORG_SETTING_BOUNDS.adjustmentExpireDays, 'days').nullable().optional(),
-  reminder_cap_per_week: days(ORG_SETTING_BOUNDS.reminderCapPerWeek, 'reminders').nullable().optional(),
-  timezone: z.string().trim().min(1).max(64).refine(isValidTimezone, 'not an IANA time zone such as Asia/Shanghai').nullable().optional(),
-  schedules: SchedulesSchema.nullable().optional(),
-}).strict();
+const SettingsSchema = z
+  .object({
+    approve_new_objectives: z.boolean().nullable().optional(),
+    adjustment_remind_days: days(ORG_SETTING_BOUNDS.adjustmentRemindDays, 'days').nullable().optional(),
+    adjustment_expire_days: days(ORG_SETTING_BOUNDS.adjustmentExpireDays, 'days').nullable().optional(),
+    reminder_cap_per_week: days(ORG_SETTING_BOUNDS.reminderCapPerWeek, 'reminders').nullable().optional(),
+    timezone: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .refine(isValidTimezone, 'not an IANA time zone such as Asia/Shanghai')
+      .nullable()
+      .optional(),
+    schedules: SchedulesSchema.nullable().optional(),
+  })
+  .strict();
 
 type SettingsInput = z.infer<typeof SettingsSchema>;
 
@@ -131,7 +151,9 @@ function presentEffective(org: Org, defaultTimezone: string) {
 
 function presentOrg(org: Org, defaultTimezone: string) {
   return {
-    id: org.id, name: org.name, slug: org.slug,
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
     settings: presentSettings(org.settings ?? {}),
     effective_settings: presentEffective(org, defaultTimezone),
     created_at: org.createdAt,
@@ -147,7 +169,11 @@ async function orgOr404(store: Store, idOrSlug: string): Promise<Org> {
 }
 
 // No underscore, so a slug can never look like an id (`org_…`): findOrg matches either.
-const SlugSchema = z.string().trim().min(1).max(64)
+const SlugSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lowercase letters, digits and single hyphens, e.g. "north-campus"');
 const NameSchema = z.string().trim().min(1).max(200);
 
@@ -157,10 +183,20 @@ const PatchOrg = z.object({ name: NameSchema.optional(), settings: SettingsSchem
 orgsRoutes.get('/', async (c) => {
   const { store, config } = c.get('deps');
   const page = readPage(c);
-  const rows = await store.db.select().from(organizations)
+  const rows = await store.db
+    .select()
+    .from(organizations)
     .where(afterCursor([organizations.id], page.after))
-    .orderBy(asc(organizations.id)).limit(page.limit + 1);
-  return c.json(toPage(rows, page.limit, (o) => [o.id], (o) => presentOrg(o, config.defaultTimezone)));
+    .orderBy(asc(organizations.id))
+    .limit(page.limit + 1);
+  return c.json(
+    toPage(
+      rows,
+      page.limit,
+      (o) => [o.id],
+      (o) => presentOrg(o, config.defaultTimezone),
+    ),
+  );
 });
 
 orgsRoutes.post('/', async (c) => {
@@ -168,14 +204,23 @@ orgsRoutes.post('/', async (c) => {
   const body = await readBody(c, CreateOrg);
   const settings = mergeSettings({}, body.settings ?? {});
   checkCombination(settings);
-  const slugTaken = () => conflict(`An organisation with slug "${body.slug}" already exists.`, [{ path: 'slug', message: 'already taken' }]);
+  const slugTaken = () =>
+    conflict(`An organisation with slug "${body.slug}" already exists.`, [{ path: 'slug', message: 'already taken' }]);
   if (await findOrg(store, body.slug)) throw slugTaken();
   const now = clock.now();
   const org: Org = { id: newId('org'), name: body.name, slug: body.slug, settings, createdAt: now.toISOString() };
   try {
     await store.atomic([
       store.db.insert(organizations).values(org),
-      auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'org.create', entityType: 'organization', entityId: org.id, data: { name: org.name, slug: org.slug, settings }, now }),
+      auditStatement(store, {
+        orgId: org.id,
+        actorType: 'admin',
+        action: 'org.create',
+        entityType: 'organization',
+        entityId: org.id,
+        data: { name: org.name, slug: org.slug, settings },
+        now,
+      }),
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) throw slugTaken();
@@ -187,7 +232,10 @@ orgsRoutes.post('/', async (c) => {
 orgsRoutes.get('/:idOrSlug', async (c) => {
   const { store, config } = c.get('deps');
   const org = await orgOr404(store, c.req.param('idOrSlug'));
-  return c.json({ ...presentOrg(org, config.defaultTimezone), tenants: (await tenantsOf(store, org.id)).map(presentTenant) });
+  return c.json({
+    ...presentOrg(org, config.defaultTimezone),
+    tenants: (await tenantsOf(store, org.id)).map(presentTenant),
+  });
 });
 
 orgsRoutes.patch('/:idOrSlug', async (c) => {
@@ -198,13 +246,25 @@ orgsRoutes.patch('/:idOrSlug', async (c) => {
   checkCombination(settings);
   const changes: Record<string, unknown> = {};
   if (body.name !== undefined && body.name !== org.name) changes.name = { from: org.name, to: body.name };
-  if (JSON.stringify(settings) !== JSON.stringify(org.settings)) changes.settings = { from: org.settings, to: settings };
+  if (JSON.stringify(settings) !== JSON.stringify(org.settings))
+    changes.settings = { from: org.settings, to: settings };
   if (!Object.keys(changes).length) return c.json(presentOrg(org, config.defaultTimezone));
   const now = clock.now();
   const updated: Org = { ...org, name: body.name ?? org.name, settings };
   await store.atomic([
-    store.db.update(organizations).set({ name: updated.name, settings: updated.settings }).where(eq(organizations.id, org.id)),
-    auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'org.update', entityType: 'organization', entityId: org.id, data: changes, now }),
+    store.db
+      .update(organizations)
+      .set({ name: updated.name, settings: updated.settings })
+      .where(eq(organizations.id, org.id)),
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'org.update',
+      entityType: 'organization',
+      entityId: org.id,
+      data: changes,
+      now,
+    }),
   ]);
   return c.json(presentOrg(updated, config.defaultTimezone));
 });
@@ -216,13 +276,18 @@ type Tenant = typeof platformTenants.$inferSelect;
 const presentTenant = (t: Tenant) => ({ platform: t.platform, tenant_key: t.tenantKey, org_id: t.orgId });
 
 async function tenantsOf(store: Store, orgId: string): Promise<Tenant[]> {
-  return store.db.select().from(platformTenants).where(eq(platformTenants.orgId, orgId))
+  return store.db
+    .select()
+    .from(platformTenants)
+    .where(eq(platformTenants.orgId, orgId))
     .orderBy(asc(platformTenants.platform), asc(platformTenants.tenantKey));
 }
 
 function platformParam(value: string): Platform {
   if ((PLATFORMS as readonly string[]).includes(value)) return value as Platform;
-  throw badRequest(`Unknown platform "${value}".`, [{ path: 'platform', message: `must be one of ${PLATFORMS.join(', ')}` }]);
+  throw badRequest(`Unknown platform "${value}".`, [
+    { path: 'platform', message: `must be one of ${PLATFORMS.join(', ')}` },
+  ]);
 }
 
 const BindTenant = z.object({ tenant_key: z.string().trim().min(1).max(200) }).strict();
@@ -239,13 +304,17 @@ orgsRoutes.put('/:idOrSlug/tenants/:platform', async (c) => {
   const org = await orgOr404(store, c.req.param('idOrSlug'));
   const platform = platformParam(c.req.param('platform'));
   const { tenant_key: tenantKey } = await readBody(c, BindTenant);
-  const [holder] = await store.db.select().from(platformTenants)
+  const [holder] = await store.db
+    .select()
+    .from(platformTenants)
     .where(and(eq(platformTenants.platform, platform), eq(platformTenants.tenantKey, tenantKey)));
   const takenBy = async (orgId: string) => {
     const other = await findOrg(store, orgId);
     const name = other ? `"${other.slug}" (${other.id})` : orgId;
-    return conflict(`The ${platform} tenant key "${tenantKey}" is already bound to organisation ${name}; unbind it there first.`,
-      [{ path: 'tenant_key', message: 'bound to another organisation', org_id: orgId, org_slug: other?.slug ?? null }]);
+    return conflict(
+      `The ${platform} tenant key "${tenantKey}" is already bound to organisation ${name}; unbind it there first.`,
+      [{ path: 'tenant_key', message: 'bound to another organisation', org_id: orgId, org_slug: other?.slug ?? null }],
+    );
   };
   if (holder && holder.orgId !== org.id) throw await takenBy(holder.orgId);
   const current = (await tenantsOf(store, org.id)).filter((t) => t.platform === platform);
@@ -255,14 +324,26 @@ orgsRoutes.put('/:idOrSlug/tenants/:platform', async (c) => {
   const replaced = current.map((t) => t.tenantKey);
   try {
     await store.atomic([
-      store.db.delete(platformTenants).where(and(eq(platformTenants.orgId, org.id), eq(platformTenants.platform, platform))),
+      store.db
+        .delete(platformTenants)
+        .where(and(eq(platformTenants.orgId, org.id), eq(platformTenants.platform, platform))),
       store.db.insert(platformTenants).values(binding),
-      auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'org.tenant.bind', entityType: 'organization', entityId: org.id, data: { platform, tenant_key: tenantKey, replaced }, now }),
+      auditStatement(store, {
+        orgId: org.id,
+        actorType: 'admin',
+        action: 'org.tenant.bind',
+        entityType: 'organization',
+        entityId: org.id,
+        data: { platform, tenant_key: tenantKey, replaced },
+        now,
+      }),
     ]);
   } catch (err) {
     // Another org took the key between our read and this write.
     if (isUniqueViolation(err)) {
-      const [winner] = await store.db.select().from(platformTenants)
+      const [winner] = await store.db
+        .select()
+        .from(platformTenants)
         .where(and(eq(platformTenants.platform, platform), eq(platformTenants.tenantKey, tenantKey)));
       throw await takenBy(winner?.orgId ?? 'another organisation');
     }
@@ -279,8 +360,18 @@ orgsRoutes.delete('/:idOrSlug/tenants/:platform', async (c) => {
   if (!bound.length) throw notFound(`A ${platform} tenant of organisation`, org.slug);
   const now = clock.now();
   await store.atomic([
-    store.db.delete(platformTenants).where(and(eq(platformTenants.orgId, org.id), eq(platformTenants.platform, platform))),
-    auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'org.tenant.unbind', entityType: 'organization', entityId: org.id, data: { platform, tenant_keys: bound.map((t) => t.tenantKey) }, now }),
+    store.db
+      .delete(platformTenants)
+      .where(and(eq(platformTenants.orgId, org.id), eq(platformTenants.platform, platform))),
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'org.tenant.unbind',
+      entityType: 'organization',
+      entityId: org.id,
+      data: { platform, tenant_keys: bound.map((t) => t.tenantKey) },
+      now,
+    }),
   ]);
   return c.json({ unbound: bound.map(presentTenant) });
 });

@@ -40,7 +40,9 @@ export function decodeCursor(cursor: string, parts: number): string[] {
   try {
     const key = JSON.parse(b64urlDecode(cursor));
     if (Array.isArray(key) && key.length === parts && key.every((k) => typeof k === 'string')) return key;
-  } catch { /* fall through to the error below */ }
+  } catch {
+    /* fall through to the error below */
+  }
   throw new ApiError(400, 'invalid_cursor', 'The cursor is not one this API returned; start again without ?cursor=.');
 }
 
@@ -49,7 +51,8 @@ export function readPage(c: Context, parts = 1): PageRequest {
   let limit = DEFAULT_LIMIT;
   if (rawLimit !== undefined && rawLimit !== '') {
     limit = Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1) throw new ApiError(400, 'bad_request', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new ApiError(400, 'bad_request', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
     limit = Math.min(limit, MAX_LIMIT);
   }
   const cursor = c.req.query('cursor');
@@ -57,7 +60,11 @@ export function readPage(c: Context, parts = 1): PageRequest {
 }
 
 /** The WHERE clause for rows after the cursor, for ORDER BY (cols...) in `dir`. */
-export function afterCursor(cols: SQLiteColumn[], after: string[] | undefined, dir: 'asc' | 'desc' = 'asc'): SQL | undefined {
+export function afterCursor(
+  cols: SQLiteColumn[],
+  after: string[] | undefined,
+  dir: 'asc' | 'desc' = 'asc',
+): SQL | undefined {
   if (!after) return undefined;
   const beyond = dir === 'asc' ? gt : lt;
   if (cols.length === 1) return beyond(cols[0], after[0]);

@@ -18,22 +18,42 @@ export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
 export const IMPORT_COLUMNS = [
-  'external_id', 'name', 'email', 'title', 'team', 'manager_external_id', 'coach_external_id', 'locale', 'timezone',
-  'lark_open_id', 'wecom_userid', 'dingtalk_staff_id', 'role',
+  'external_id',
+  'name',
+  'email',
+  'title',
+  'team',
+  'manager_external_id',
+  'coach_external_id',
+  'locale',
+  'timezone',
+  'lark_open_id',
+  'wecom_userid',
+  'dingtalk_staff_id',
+  'role',
 ] as const;
 
 const PLATFORM_COLUMNS: Record<Platform, 'lark_open_id' | 'wecom_userid' | 'dingtalk_staff_id'> = {
-  lark: 'lark_open_id', wecom: 'wecom_userid', dingtalk: 'dingtalk_staff_id',
+  lark: 'lark_open_id',
+  wecom: 'wecom_userid',
+  dingtalk: 'dingtalk_staff_id',
 };
 
-export interface RowError { row: number; field: string; message: string }
+export interface RowError {
+  row: number;
+  field: string;
+  message: string;
+}
 
 /** A cell: trimmed text; "" and null clear the field; absent (undefined) leaves it unchanged. */
 function cell<T extends z.ZodType>(inner: T) {
   return z.preprocess((v) => {
     if (v === undefined || v === null) return v;
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    if (typeof v === 'string') { const t = v.trim(); return t === '' ? null : t; }
+    if (typeof v === 'string') {
+      const t = v.trim();
+      return t === '' ? null : t;
+    }
     return v;
   }, inner.nullable().optional());
 }
@@ -49,7 +69,10 @@ export function normalizeLocale(v: unknown): unknown {
   return v;
 }
 
-export const LocaleSchema = z.preprocess(normalizeLocale, z.enum(['zh-CN', 'en'], { message: 'locale must be zh-CN or en' }).nullable().optional());
+export const LocaleSchema = z.preprocess(
+  normalizeLocale,
+  z.enum(['zh-CN', 'en'], { message: 'locale must be zh-CN or en' }).nullable().optional(),
+);
 export const TimezoneSchema = text(64).refine(isValidTimezone, 'not an IANA time zone such as Asia/Shanghai');
 
 const RowSchema = z.object({
@@ -81,34 +104,50 @@ export interface ImportResult {
 /** Turns the request body into raw row objects (JSON array or CSV with a header row). */
 export function parseImportBody(type: string, body: string): { rows: Record<string, unknown>[]; ignored: string[] } {
   const textBody = body.replace(/^\uFEFF/, '');
-  if (!textBody.trim()) throw badRequest('The import is empty: send a JSON array of people or a CSV with a header row.');
+  if (!textBody.trim())
+    throw badRequest('The import is empty: send a JSON array of people or a CSV with a header row.');
   let rows: Record<string, unknown>[];
   const seenKeys = new Set<string>();
   if (type === 'text/csv' || type === 'application/csv') {
     const parsed = Papa.parse<Record<string, string>>(textBody, {
-      header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim().toLowerCase(),
+      header: true,
+      skipEmptyLines: 'greedy',
+      transformHeader: (h) => h.trim().toLowerCase(),
     });
     const fatal = parsed.errors.filter((e) => e.type === 'Quotes' || e.code === 'TooManyFields');
     if (fatal.length) {
-      throw badRequest('The CSV could not be read.', fatal.slice(0, 50).map((e) => ({ row: (e.row ?? 0) + 1, field: '(row)', message: e.message })));
+      throw badRequest(
+        'The CSV could not be read.',
+        fatal.slice(0, 50).map((e) => ({ row: (e.row ?? 0) + 1, field: '(row)', message: e.message })),
+      );
     }
     const header = parsed.meta.fields ?? [];
     const missing = ['external_id', 'name'].filter((c) => !header.includes(c));
-    if (missing.length) throw badRequest(`The CSV header lacks the column(s) ${missing.join(', ')}; expected ${IMPORT_COLUMNS.join(', ')}.`);
+    if (missing.length)
+      throw badRequest(
+        `The CSV header lacks the column(s) ${missing.join(', ')}; expected ${IMPORT_COLUMNS.join(', ')}.`,
+      );
     header.forEach((h) => seenKeys.add(h));
     // In a CSV every listed column is given for every row: a missing trailing cell clears the field.
     rows = parsed.data.map((r) => Object.fromEntries(header.map((h) => [h, r[h] ?? ''])));
   } else {
     let parsed: unknown;
-    try { parsed = JSON.parse(textBody); } catch (err) {
+    try {
+      parsed = JSON.parse(textBody);
+    } catch (err) {
       throw new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw badRequest('Send a JSON array of people (one object per person).');
     rows = parsed as Record<string, unknown>[];
-    for (const r of rows) if (r && typeof r === 'object' && !Array.isArray(r)) Object.keys(r).forEach((k) => seenKeys.add(k));
+    for (const r of rows)
+      if (r && typeof r === 'object' && !Array.isArray(r)) Object.keys(r).forEach((k) => seenKeys.add(k));
   }
   if (rows.length > MAX_IMPORT_ROWS) {
-    throw new ApiError(413, 'payload_too_large', `The import has ${rows.length} rows; the limit is ${MAX_IMPORT_ROWS} per request. Split the file.`);
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `The import has ${rows.length} rows; the limit is ${MAX_IMPORT_ROWS} per request. Split the file.`,
+    );
   }
   const known = new Set<string>(IMPORT_COLUMNS);
   return { rows, ignored: [...seenKeys].filter((k) => !known.has(k)).sort() };
@@ -126,9 +165,15 @@ function validateRows(raw: unknown[]): Row[] {
     }
     const result = RowSchema.safeParse(r);
     if (result.success) rows.push(result.data as Row);
-    else for (const issue of result.error.issues) errors.push({ row: i + 1, field: String(issue.path[0] ?? '(row)'), message: issue.message });
+    else
+      for (const issue of result.error.issues)
+        errors.push({ row: i + 1, field: String(issue.path[0] ?? '(row)'), message: issue.message });
   });
-  if (errors.length) throw badRequest(`${new Set(errors.map((e) => e.row)).size} row(s) are invalid; nothing was imported.`, errors.slice(0, MAX_DETAILS));
+  if (errors.length)
+    throw badRequest(
+      `${new Set(errors.map((e) => e.row)).size} row(s) are invalid; nothing was imported.`,
+      errors.slice(0, MAX_DETAILS),
+    );
   return rows;
 }
 
@@ -151,12 +196,25 @@ function findDuplicates(rows: Row[]): RowError[] {
 }
 
 /** Validates, resolves references and returns every write of the import, unexecuted. */
-export async function planImport(store: Store, orgId: string, raw: unknown[], now: Date): Promise<{ statements: Statement[]; result: Omit<ImportResult, 'ignored_columns'> }> {
+export async function planImport(
+  store: Store,
+  orgId: string,
+  raw: unknown[],
+  now: Date,
+): Promise<{ statements: Statement[]; result: Omit<ImportResult, 'ignored_columns'> }> {
   const rows = validateRows(raw);
   const duplicates = findDuplicates(rows);
-  if (duplicates.length) throw badRequest('The file lists the same person or id more than once; nothing was imported.', duplicates.slice(0, MAX_DETAILS));
+  if (duplicates.length)
+    throw badRequest(
+      'The file lists the same person or id more than once; nothing was imported.',
+      duplicates.slice(0, MAX_DETAILS),
+    );
 
-  const [stored, storedIdentities, storedTeams] = await Promise.all([allPeople(store, orgId), allIdentities(store, orgId), allTeams(store, orgId)]);
+  const [stored, storedIdentities, storedTeams] = await Promise.all([
+    allPeople(store, orgId),
+    allIdentities(store, orgId),
+    allTeams(store, orgId),
+  ]);
   const byExternal = new Map(stored.map((p) => [p.externalId, p]));
   const byId = new Map(stored.map((p) => [p.id, p]));
   const byEmail = new Map(stored.filter((p) => p.email).map((p) => [p.email!.toLowerCase(), p]));
@@ -175,18 +233,36 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
   const errors: RowError[] = [];
   const conflicts: RowError[] = [];
   const newTeams = new Map<string, string>();
-  const resolveRef = (r: Row, i: number, field: 'manager_external_id' | 'coach_external_id', current: string | null | undefined) => {
+  const resolveRef = (
+    r: Row,
+    i: number,
+    field: 'manager_external_id' | 'coach_external_id',
+    current: string | null | undefined,
+  ) => {
     const ref = r[field];
     if (ref === undefined) return current ?? null;
     if (ref === null) return null;
     const id = idOf.get(ref) ?? byExternal.get(ref)?.id;
-    if (!id) errors.push({ row: i + 1, field, message: `no person with external_id "${ref}" in this file or already imported` });
-    else if (ref === r.external_id) errors.push({ row: i + 1, field, message: 'a person cannot be their own manager or coach' });
+    if (!id)
+      errors.push({
+        row: i + 1,
+        field,
+        message: `no person with external_id "${ref}" in this file or already imported`,
+      });
+    else if (ref === r.external_id)
+      errors.push({ row: i + 1, field, message: 'a person cannot be their own manager or coach' });
     return id ?? null;
   };
 
   const finalManager = new Map<string, string | null>(stored.map((p) => [p.id, p.managerId]));
-  const plans: { row: Row; id: string; existing?: Person; managerId: string | null; coachId: string | null; teamId: string | null }[] = [];
+  const plans: {
+    row: Row;
+    id: string;
+    existing?: Person;
+    managerId: string | null;
+    coachId: string | null;
+    teamId: string | null;
+  }[] = [];
   rows.forEach((r, i) => {
     const id = idOf.get(r.external_id)!;
     const existing = byExternal.get(r.external_id);
@@ -201,10 +277,19 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
     if (typeof r.email === 'string') {
       const owner = byEmail.get(r.email.toLowerCase());
       const ownerRow = owner && owner.id !== id ? rowOfPerson.get(owner.id) : undefined;
-      const released = ownerRow && ownerRow.email !== undefined && ownerRow.email?.toLowerCase() !== r.email.toLowerCase();
-      if (owner && owner.id !== id && !released) conflicts.push({ row: i + 1, field: 'email', message: `email ${r.email} already belongs to ${owner.name} (external_id ${owner.externalId})` });
+      const released =
+        ownerRow && ownerRow.email !== undefined && ownerRow.email?.toLowerCase() !== r.email.toLowerCase();
+      if (owner && owner.id !== id && !released)
+        conflicts.push({
+          row: i + 1,
+          field: 'email',
+          message: `email ${r.email} already belongs to ${owner.name} (external_id ${owner.externalId})`,
+        });
     }
-    for (const [platform, column] of Object.entries(PLATFORM_COLUMNS) as [Platform, typeof PLATFORM_COLUMNS[Platform]][]) {
+    for (const [platform, column] of Object.entries(PLATFORM_COLUMNS) as [
+      Platform,
+      (typeof PLATFORM_COLUMNS)[Platform],
+    ][]) {
       const value = r[column];
       if (typeof value !== 'string') continue;
       const ownerId = identityOwner.get(`${platform}:${value}`);
@@ -213,7 +298,11 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
       const released = ownerRow && ownerRow[column] !== undefined && ownerRow[column] !== value;
       if (!released) {
         const owner = byId.get(ownerId);
-        conflicts.push({ row: i + 1, field: column, message: `${column} ${value} is already bound to ${owner?.name ?? ownerId} (external_id ${owner?.externalId ?? '?'})` });
+        conflicts.push({
+          row: i + 1,
+          field: column,
+          message: `${column} ${value} is already bound to ${owner?.name ?? ownerId} (external_id ${owner?.externalId ?? '?'})`,
+        });
       }
     }
     finalManager.set(id, managerId);
@@ -224,22 +313,36 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
       errors.push({ row: i + 1, field: 'manager_external_id', message: 'this manager chain loops back to the person' });
     }
   });
-  if (errors.length) throw badRequest('Some references cannot be resolved; nothing was imported.', errors.slice(0, MAX_DETAILS));
-  if (conflicts.length) throw conflict('Some emails or platform ids belong to other people; nothing was imported.', conflicts.slice(0, MAX_DETAILS));
+  if (errors.length)
+    throw badRequest('Some references cannot be resolved; nothing was imported.', errors.slice(0, MAX_DETAILS));
+  if (conflicts.length)
+    throw conflict(
+      'Some emails or platform ids belong to other people; nothing was imported.',
+      conflicts.slice(0, MAX_DETAILS),
+    );
 
   const at = now.toISOString();
   const statements: Statement[] = [];
   for (const [name, id] of newTeams) statements.push(store.db.insert(teams).values({ id, orgId, name, createdAt: at }));
   // Release emails that change hands first: unique indexes are checked per statement.
   for (const p of plans) {
-    if (p.existing?.email && p.row.email !== undefined && p.row.email?.toLowerCase() !== p.existing.email.toLowerCase()) {
-      statements.push(store.db.update(people).set({ email: null }).where(and(eq(people.orgId, orgId), eq(people.id, p.id))));
+    if (
+      p.existing?.email &&
+      p.row.email !== undefined &&
+      p.row.email?.toLowerCase() !== p.existing.email.toLowerCase()
+    ) {
+      statements.push(
+        store.db
+          .update(people)
+          .set({ email: null })
+          .where(and(eq(people.orgId, orgId), eq(people.id, p.id))),
+      );
     }
   }
   const identityWrites: Statement[] = [];
   let created = 0;
   for (const { row: r, id, existing, managerId, coachId, teamId } of plans) {
-    const email = r.email === undefined ? undefined : r.email?.toLowerCase() ?? null;
+    const email = r.email === undefined ? undefined : (r.email?.toLowerCase() ?? null);
     if (existing) {
       const set: Partial<Person> = { name: r.name, managerId, coachId, teamId, updatedAt: at };
       if (email !== undefined) set.email = email;
@@ -247,16 +350,37 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
       if (r.locale !== undefined) set.locale = r.locale ?? 'zh-CN';
       if (r.timezone !== undefined) set.timezone = r.timezone;
       if (r.role !== undefined) set.role = r.role ?? 'member';
-      statements.push(store.db.update(people).set(set).where(and(eq(people.orgId, orgId), eq(people.id, id))));
+      statements.push(
+        store.db
+          .update(people)
+          .set(set)
+          .where(and(eq(people.orgId, orgId), eq(people.id, id))),
+      );
     } else {
       created++;
-      statements.push(store.db.insert(people).values({
-        id, orgId, externalId: r.external_id, name: r.name, email: email ?? null, title: r.title ?? null,
-        teamId, managerId, coachId, role: r.role ?? 'member', locale: r.locale ?? 'zh-CN', timezone: r.timezone ?? null,
-        createdAt: at, updatedAt: at,
-      }));
+      statements.push(
+        store.db.insert(people).values({
+          id,
+          orgId,
+          externalId: r.external_id,
+          name: r.name,
+          email: email ?? null,
+          title: r.title ?? null,
+          teamId,
+          managerId,
+          coachId,
+          role: r.role ?? 'member',
+          locale: r.locale ?? 'zh-CN',
+          timezone: r.timezone ?? null,
+          createdAt: at,
+          updatedAt: at,
+        }),
+      );
     }
-    for (const [platform, column] of Object.entries(PLATFORM_COLUMNS) as [Platform, typeof PLATFORM_COLUMNS[Platform]][]) {
+    for (const [platform, column] of Object.entries(PLATFORM_COLUMNS) as [
+      Platform,
+      (typeof PLATFORM_COLUMNS)[Platform],
+    ][]) {
       const value = r[column];
       if (value === undefined) continue;
       const [remove, ...insert] = setIdentityStatements(store, orgId, id, platform, value);
@@ -266,6 +390,16 @@ export async function planImport(store: Store, orgId: string, raw: unknown[], no
   }
   statements.push(...identityWrites);
   const result = { rows: rows.length, created, updated: rows.length - created, teams_created: newTeams.size };
-  statements.push(auditStatement(store, { orgId, actorType: 'admin', action: 'people.import', entityType: 'org', entityId: orgId, data: result, now }));
+  statements.push(
+    auditStatement(store, {
+      orgId,
+      actorType: 'admin',
+      action: 'people.import',
+      entityType: 'org',
+      entityId: orgId,
+      data: result,
+      now,
+    }),
+  );
   return { statements, result };
 }

@@ -8,7 +8,14 @@ import { isUniqueViolation } from '../../storage/db';
 import { people, type Platform } from '../../storage/schema';
 import { auditStatement } from '../../storage/repos/audit';
 import {
-  getPerson, getTeam, identitiesOf, identityMap, peopleByIds, personSearch, setIdentityStatements, wouldLoop,
+  getPerson,
+  getTeam,
+  identitiesOf,
+  identityMap,
+  peopleByIds,
+  personSearch,
+  setIdentityStatements,
+  wouldLoop,
 } from '../../storage/repos/people';
 import type { Person } from '../../storage/repos/types';
 import { mediaType, readJson, readText, validate } from './body';
@@ -25,7 +32,11 @@ peopleRoutes.post('/import', async (c) => {
   const org = await resolveOrg(c, store);
   const type = mediaType(c);
   if (!['application/json', 'text/csv', 'application/csv'].includes(type)) {
-    throw new ApiError(415, 'unsupported_media_type', `Send the import as application/json (an array of people) or text/csv (got ${type ? `"${type}"` : 'no Content-Type'}).`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Send the import as application/json (an array of people) or text/csv (got ${type ? `"${type}"` : 'no Content-Type'}).`,
+    );
   }
   const body = await readText(c, MAX_IMPORT_BYTES);
   const { rows, ignored } = parseImportBody(type, body);
@@ -34,7 +45,8 @@ peopleRoutes.post('/import', async (c) => {
     await store.atomic(statements);
   } catch (err) {
     // Another import or edit won a race for the same email or id between our reads and this write.
-    if (isUniqueViolation(err)) throw conflict('A concurrent change took one of these emails or platform ids; nothing was imported. Retry.');
+    if (isUniqueViolation(err))
+      throw conflict('A concurrent change took one of these emails or platform ids; nothing was imported. Retry.');
     throw err;
   }
   return c.json({ ...result, ignored_columns: ignored });
@@ -46,16 +58,28 @@ peopleRoutes.get('/', async (c) => {
   const page = readPage(c);
   const q = c.req.query('q')?.trim();
   const teamId = c.req.query('team')?.trim();
-  const rows = await store.db.select().from(people)
-    .where(and(personSearch(org.id, { teamId: teamId || undefined, q: q || undefined }), afterCursor([people.id], page.after)))
-    .orderBy(asc(people.id)).limit(page.limit + 1);
+  const rows = await store.db
+    .select()
+    .from(people)
+    .where(
+      and(
+        personSearch(org.id, { teamId: teamId || undefined, q: q || undefined }),
+        afterCursor([people.id], page.after),
+      ),
+    )
+    .orderBy(asc(people.id))
+    .limit(page.limit + 1);
   return c.json(toPage(rows, page.limit, (p) => [p.id], presentPerson));
 });
 
 async function personDetail(store: AppEnv['Variables']['deps']['store'], orgId: string, person: Person) {
   const [ids, related, team] = await Promise.all([
     identitiesOf(store, person.id),
-    peopleByIds(store, orgId, [person.managerId, person.coachId].filter((x): x is string => !!x)),
+    peopleByIds(
+      store,
+      orgId,
+      [person.managerId, person.coachId].filter((x): x is string => !!x),
+    ),
     person.teamId ? getTeam(store, orgId, person.teamId) : undefined,
   ]);
   const find = (id: string | null) => related.find((p) => p.id === id);
@@ -77,24 +101,28 @@ peopleRoutes.get('/:id', async (c) => {
 });
 
 const nullableText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
-const PatchSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
-  email: z.email('not an email address').max(320).nullable().optional(),
-  title: nullableText(200),
-  team_id: nullableText(100),
-  manager_id: nullableText(100),
-  coach_id: nullableText(100),
-  role: z.enum(['member', 'admin']).optional(),
-  locale: LocaleSchema,
-  timezone: TimezoneSchema.nullable().optional(),
-  paused_until: z.iso.date('a date as YYYY-MM-DD').nullable().optional(),
-  lark_open_id: nullableText(200),
-  wecom_userid: nullableText(200),
-  dingtalk_staff_id: nullableText(200),
-}).strict();
+const PatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    email: z.email('not an email address').max(320).nullable().optional(),
+    title: nullableText(200),
+    team_id: nullableText(100),
+    manager_id: nullableText(100),
+    coach_id: nullableText(100),
+    role: z.enum(['member', 'admin']).optional(),
+    locale: LocaleSchema,
+    timezone: TimezoneSchema.nullable().optional(),
+    paused_until: z.iso.date('a date as YYYY-MM-DD').nullable().optional(),
+    lark_open_id: nullableText(200),
+    wecom_userid: nullableText(200),
+    dingtalk_staff_id: nullableText(200),
+  })
+  .strict();
 
 const PATCH_PLATFORMS: [Platform, 'lark_open_id' | 'wecom_userid' | 'dingtalk_staff_id'][] = [
-  ['lark', 'lark_open_id'], ['wecom', 'wecom_userid'], ['dingtalk', 'dingtalk_staff_id'],
+  ['lark', 'lark_open_id'],
+  ['wecom', 'wecom_userid'],
+  ['dingtalk', 'dingtalk_staff_id'],
 ];
 
 peopleRoutes.patch('/:id', async (c) => {
@@ -114,15 +142,21 @@ peopleRoutes.patch('/:id', async (c) => {
   if (body.timezone !== undefined) set.timezone = body.timezone;
   if (body.paused_until !== undefined) set.pausedUntil = body.paused_until;
   if (body.team_id !== undefined) {
-    if (body.team_id && !(await getTeam(store, org.id, body.team_id))) throw badRequest(`team_id ${body.team_id} does not exist`, [{ field: 'team_id', message: 'no such team' }]);
+    if (body.team_id && !(await getTeam(store, org.id, body.team_id)))
+      throw badRequest(`team_id ${body.team_id} does not exist`, [{ field: 'team_id', message: 'no such team' }]);
     set.teamId = body.team_id;
   }
   for (const field of ['manager_id', 'coach_id'] as const) {
     const ref = body[field];
     if (ref === undefined) continue;
-    if (ref === id) throw badRequest(`A person cannot be their own ${field === 'manager_id' ? 'manager' : 'coach'}.`, [{ field, message: 'refers to the person themself' }]);
-    if (ref && !(await getPerson(store, org.id, ref))) throw badRequest(`${field} ${ref} does not exist`, [{ field, message: 'no such person' }]);
-    if (field === 'manager_id') set.managerId = ref; else set.coachId = ref;
+    if (ref === id)
+      throw badRequest(`A person cannot be their own ${field === 'manager_id' ? 'manager' : 'coach'}.`, [
+        { field, message: 'refers to the person themself' },
+      ]);
+    if (ref && !(await getPerson(store, org.id, ref)))
+      throw badRequest(`${field} ${ref} does not exist`, [{ field, message: 'no such person' }]);
+    if (field === 'manager_id') set.managerId = ref;
+    else set.coachId = ref;
   }
   if (set.managerId) {
     const chain = new Map<string, string | null>();
@@ -132,14 +166,32 @@ peopleRoutes.patch('/:id', async (c) => {
       m = p?.managerId ?? null;
     }
     if (wouldLoop((x) => chain.get(x), id, set.managerId)) {
-      throw badRequest('That manager would create a loop in the reporting line.', [{ field: 'manager_id', message: 'the manager reports (directly or indirectly) to this person' }]);
+      throw badRequest('That manager would create a loop in the reporting line.', [
+        { field: 'manager_id', message: 'the manager reports (directly or indirectly) to this person' },
+      ]);
     }
   }
-  const statements: Statement[] = [store.db.update(people).set(set).where(and(eq(people.orgId, org.id), eq(people.id, id)))];
+  const statements: Statement[] = [
+    store.db
+      .update(people)
+      .set(set)
+      .where(and(eq(people.orgId, org.id), eq(people.id, id))),
+  ];
   for (const [platform, field] of PATCH_PLATFORMS) {
-    if (body[field] !== undefined) statements.push(...setIdentityStatements(store, org.id, id, platform, body[field] ?? null));
+    if (body[field] !== undefined)
+      statements.push(...setIdentityStatements(store, org.id, id, platform, body[field] ?? null));
   }
-  statements.push(auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'person.update', entityType: 'person', entityId: id, data: body, now }));
+  statements.push(
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'person.update',
+      entityType: 'person',
+      entityId: id,
+      data: body,
+      now,
+    }),
+  );
   try {
     await store.atomic(statements);
   } catch (err) {

@@ -21,30 +21,52 @@ export const rulesRoutes = new Hono<AppEnv>();
 export const flagsRoutes = new Hono<AppEnv>();
 
 export function presentRule(r: RuleRow) {
-  return { id: r.id, name: r.name, enabled: r.enabled, mode: r.mode, builtin: r.builtin, definition: r.definition, created_at: r.createdAt, updated_at: r.updatedAt };
+  return {
+    id: r.id,
+    name: r.name,
+    enabled: r.enabled,
+    mode: r.mode,
+    builtin: r.builtin,
+    definition: r.definition,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
 }
 
 function presentFiring(f: typeof ruleFirings.$inferSelect) {
   return {
-    id: f.id, rule_id: f.ruleId, subject: f.subject, period: f.period, state: f.state, data: f.data, fired_at: f.firedAt, resolved_at: f.resolvedAt,
-    acknowledged_by: f.acknowledgedBy, acknowledged_at: f.acknowledgedAt, escalated_at: f.escalatedAt,
+    id: f.id,
+    rule_id: f.ruleId,
+    subject: f.subject,
+    period: f.period,
+    state: f.state,
+    data: f.data,
+    fired_at: f.firedAt,
+    resolved_at: f.resolvedAt,
+    acknowledged_by: f.acknowledgedBy,
+    acknowledged_at: f.acknowledgedAt,
+    escalated_at: f.escalatedAt,
   };
 }
 
 const Mode = z.enum(['observe', 'enforce']);
-const CreateBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  enabled: z.boolean().default(true),
-  /** New rules start in observe mode: the rollout's first months show, but do not act. */
-  mode: Mode.default('observe'),
-  definition: z.unknown(),
-}).strict();
-const PatchBody = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
-  enabled: z.boolean().optional(),
-  mode: Mode.optional(),
-  definition: z.unknown().optional(),
-}).strict();
+const CreateBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    enabled: z.boolean().default(true),
+    /** New rules start in observe mode: the rollout's first months show, but do not act. */
+    mode: Mode.default('observe'),
+    definition: z.unknown(),
+  })
+  .strict();
+const PatchBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    enabled: z.boolean().optional(),
+    mode: Mode.optional(),
+    definition: z.unknown().optional(),
+  })
+  .strict();
 
 /** Definition checks that need the org's data: a known metric, a scope that names real teams and people. */
 async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promise<MetricRule> {
@@ -52,11 +74,19 @@ async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promi
   if (!parsed.success) throw badRequest('The rule definition is invalid.', zodDetails(parsed.error, 'definition'));
   const rule = parsed.data;
   if (!(await isKnownMetric(store, orgId, rule.metric))) {
-    throw new ApiError(400, 'unknown_metric', `Unknown metric "${rule.metric}": no points have been sent for it and no key result is bound to it. Send points to POST /api/v1/metrics first.`, [{ path: 'definition.metric', message: 'unknown metric' }]);
+    throw new ApiError(
+      400,
+      'unknown_metric',
+      `Unknown metric "${rule.metric}": no points have been sent for it and no key result is bound to it. Send points to POST /api/v1/metrics first.`,
+      [{ path: 'definition.metric', message: 'unknown metric' }],
+    );
   }
   const unmatched = unmatchedScope(await loadDirectory(store, orgId), rule.scope);
   if (unmatched.length) {
-    throw badRequest(`The scope names ${unmatched.length === 1 ? 'something' : 'things'} that do not exist: ${unmatched.slice(0, 10).join(', ')}.`, unmatched.map((u) => ({ path: 'definition.scope', message: `no team or person "${u}"` })));
+    throw badRequest(
+      `The scope names ${unmatched.length === 1 ? 'something' : 'things'} that do not exist: ${unmatched.slice(0, 10).join(', ')}.`,
+      unmatched.map((u) => ({ path: 'definition.scope', message: `no team or person "${u}"` })),
+    );
   }
   return rule;
 }
@@ -64,7 +94,10 @@ async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promi
 function checkBuiltin(row: RuleRow, raw: unknown): RuleDefinition {
   const parsed = BuiltinRuleSchema.safeParse(raw);
   if (!parsed.success) throw badRequest('The rule definition is invalid.', zodDetails(parsed.error, 'definition'));
-  if (parsed.data.builtin !== row.builtin) throw badRequest(`This is the built-in rule ${row.builtin}; its "builtin" cannot change.`, [{ path: 'definition.builtin', message: `must stay ${row.builtin}` }]);
+  if (parsed.data.builtin !== row.builtin)
+    throw badRequest(`This is the built-in rule ${row.builtin}; its "builtin" cannot change.`, [
+      { path: 'definition.builtin', message: `must stay ${row.builtin}` },
+    ]);
   return parsed.data;
 }
 
@@ -73,7 +106,12 @@ rulesRoutes.get('/', async (c) => {
   const org = await resolveOrg(c, store);
   await ensureBuiltinRules(store, org.id, clock.now());
   const page = readPage(c);
-  const rows = await store.db.select().from(rules).where(and(eq(rules.orgId, org.id), afterCursor([rules.id], page.after))).orderBy(asc(rules.id)).limit(page.limit + 1);
+  const rows = await store.db
+    .select()
+    .from(rules)
+    .where(and(eq(rules.orgId, org.id), afterCursor([rules.id], page.after)))
+    .orderBy(asc(rules.id))
+    .limit(page.limit + 1);
   return c.json(toPage(rows, page.limit, (r) => [r.id], presentRule));
 });
 
@@ -81,15 +119,39 @@ rulesRoutes.post('/', async (c) => {
   const { store, clock } = c.get('deps');
   const org = await resolveOrg(c, store);
   const body = await readBody(c, CreateBody);
-  if (body.definition && typeof body.definition === 'object' && (body.definition as { kind?: unknown }).kind === 'builtin') {
-    throw badRequest('Built-in rules ship with Polaris; edit them with PATCH instead of creating new ones.', [{ path: 'definition.kind', message: 'must be "metric"' }]);
+  if (
+    body.definition &&
+    typeof body.definition === 'object' &&
+    (body.definition as { kind?: unknown }).kind === 'builtin'
+  ) {
+    throw badRequest('Built-in rules ship with Polaris; edit them with PATCH instead of creating new ones.', [
+      { path: 'definition.kind', message: 'must be "metric"' },
+    ]);
   }
   const definition = await checkMetricRule(store, org.id, body.definition);
   const now = clock.now().toISOString();
-  const row: RuleRow = { id: newId('rule'), orgId: org.id, name: body.name, enabled: body.enabled, mode: body.mode, builtin: null, definition: definition as unknown as Record<string, unknown>, createdAt: now, updatedAt: now };
+  const row: RuleRow = {
+    id: newId('rule'),
+    orgId: org.id,
+    name: body.name,
+    enabled: body.enabled,
+    mode: body.mode,
+    builtin: null,
+    definition: definition as unknown as Record<string, unknown>,
+    createdAt: now,
+    updatedAt: now,
+  };
   await store.atomic([
     store.db.insert(rules).values(row),
-    auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'rule.create', entityType: 'rule', entityId: row.id, data: { name: row.name, mode: row.mode }, now: clock.now() }),
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'rule.create',
+      entityType: 'rule',
+      entityId: row.id,
+      data: { name: row.name, mode: row.mode },
+      now: clock.now(),
+    }),
   ]);
   return c.json(presentRule(row), 201);
 });
@@ -106,8 +168,15 @@ async function ruleOr404(c: Context<AppEnv>) {
 rulesRoutes.get('/:id', async (c) => {
   const { store } = c.get('deps');
   const { row } = await ruleOr404(c);
-  const firing = await store.db.select({ id: ruleFirings.id }).from(ruleFirings).where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing')));
-  return c.json({ ...presentRule(row), firing_count: firing.length, definition_error: parseDefinition(row).error ?? null });
+  const firing = await store.db
+    .select({ id: ruleFirings.id })
+    .from(ruleFirings)
+    .where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing')));
+  return c.json({
+    ...presentRule(row),
+    firing_count: firing.length,
+    definition_error: parseDefinition(row).error ?? null,
+  });
 });
 
 rulesRoutes.patch('/:id', async (c) => {
@@ -119,14 +188,34 @@ rulesRoutes.patch('/:id', async (c) => {
   if (body.enabled !== undefined) set.enabled = body.enabled;
   if (body.mode !== undefined) set.mode = body.mode;
   if (body.definition !== undefined) {
-    const definition = row.builtin ? checkBuiltin(row, body.definition) : await checkMetricRule(store, org.id, body.definition);
+    const definition = row.builtin
+      ? checkBuiltin(row, body.definition)
+      : await checkMetricRule(store, org.id, body.definition);
     set.definition = definition as unknown as Record<string, unknown>;
   }
   await store.atomic([
-    store.db.update(rules).set(set).where(and(eq(rules.orgId, org.id), eq(rules.id, row.id))),
+    store.db
+      .update(rules)
+      .set(set)
+      .where(and(eq(rules.orgId, org.id), eq(rules.id, row.id))),
     // Observe → enforce (or back) changes what a flag means: keep the flags in step.
-    ...(body.mode !== undefined ? [store.db.update(personFlags).set({ observeOnly: body.mode === 'observe' }).where(eq(personFlags.ruleId, row.id))] : []),
-    auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'rule.update', entityType: 'rule', entityId: row.id, data: { fields: Object.keys(body) }, now: clock.now() }),
+    ...(body.mode !== undefined
+      ? [
+          store.db
+            .update(personFlags)
+            .set({ observeOnly: body.mode === 'observe' })
+            .where(eq(personFlags.ruleId, row.id)),
+        ]
+      : []),
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'rule.update',
+      entityType: 'rule',
+      entityId: row.id,
+      data: { fields: Object.keys(body) },
+      now: clock.now(),
+    }),
   ]);
   return c.json(presentRule((await getRule(store, org.id, row.id))!));
 });
@@ -134,13 +223,25 @@ rulesRoutes.patch('/:id', async (c) => {
 rulesRoutes.delete('/:id', async (c) => {
   const { store, clock } = c.get('deps');
   const { org, row } = await ruleOr404(c);
-  if (row.builtin) throw conflict(`The built-in rule ${row.builtin} cannot be deleted; PATCH {"enabled": false} turns it off.`);
+  if (row.builtin)
+    throw conflict(`The built-in rule ${row.builtin} cannot be deleted; PATCH {"enabled": false} turns it off.`);
   const now = clock.now();
   await store.atomic([
-    store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: now.toISOString() }).where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing'))),
+    store.db
+      .update(ruleFirings)
+      .set({ state: 'resolved', resolvedAt: now.toISOString() })
+      .where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing'))),
     store.db.delete(personFlags).where(eq(personFlags.ruleId, row.id)),
     store.db.delete(rules).where(and(eq(rules.orgId, org.id), eq(rules.id, row.id))),
-    auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'rule.delete', entityType: 'rule', entityId: row.id, data: { name: row.name }, now }),
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'admin',
+      action: 'rule.delete',
+      entityType: 'rule',
+      entityId: row.id,
+      data: { name: row.name },
+      now,
+    }),
   ]);
   return c.body(null, 204);
 });
@@ -169,9 +270,18 @@ rulesRoutes.get('/:id/firings', async (c) => {
   const state = c.req.query('state');
   if (state && state !== 'firing' && state !== 'resolved') throw badRequest('state is firing or resolved.');
   const page = readPage(c, 2);
-  const rows = await store.db.select().from(ruleFirings)
-    .where(and(eq(ruleFirings.ruleId, row.id), state ? eq(ruleFirings.state, state as 'firing') : undefined, afterCursor([ruleFirings.firedAt, ruleFirings.id], page.after, 'desc')))
-    .orderBy(desc(ruleFirings.firedAt), desc(ruleFirings.id)).limit(page.limit + 1);
+  const rows = await store.db
+    .select()
+    .from(ruleFirings)
+    .where(
+      and(
+        eq(ruleFirings.ruleId, row.id),
+        state ? eq(ruleFirings.state, state as 'firing') : undefined,
+        afterCursor([ruleFirings.firedAt, ruleFirings.id], page.after, 'desc'),
+      ),
+    )
+    .orderBy(desc(ruleFirings.firedAt), desc(ruleFirings.id))
+    .limit(page.limit + 1);
   return c.json(toPage(rows, page.limit, (r) => [r.firedAt, r.id], presentFiring));
 });
 
@@ -183,18 +293,41 @@ flagsRoutes.get('/', async (c) => {
   const flag = c.req.query('flag')?.trim();
   let personId: string | undefined;
   if (personRef) {
-    const [p] = await store.db.select({ id: people.id }).from(people).where(and(eq(people.orgId, org.id), inArray(people.id, [personRef]))).limit(1);
-    const [q] = p ? [p] : await store.db.select({ id: people.id }).from(people).where(and(eq(people.orgId, org.id), eq(people.externalId, personRef))).limit(1);
+    const [p] = await store.db
+      .select({ id: people.id })
+      .from(people)
+      .where(and(eq(people.orgId, org.id), inArray(people.id, [personRef])))
+      .limit(1);
+    const [q] = p
+      ? [p]
+      : await store.db
+          .select({ id: people.id })
+          .from(people)
+          .where(and(eq(people.orgId, org.id), eq(people.externalId, personRef)))
+          .limit(1);
     if (!q) throw notFound('Person', personRef);
     personId = q.id;
   }
-  const rows = await store.db.select({ flag: personFlags, person: { id: people.id, externalId: people.externalId, name: people.name } }).from(personFlags)
+  const rows = await store.db
+    .select({ flag: personFlags, person: { id: people.id, externalId: people.externalId, name: people.name } })
+    .from(personFlags)
     .innerJoin(people, eq(people.id, personFlags.personId))
-    .where(and(eq(personFlags.orgId, org.id), personId ? eq(personFlags.personId, personId) : undefined, flag ? eq(personFlags.flag, flag) : undefined))
-    .orderBy(asc(personFlags.personId), asc(personFlags.flag)).limit(1000);
+    .where(
+      and(
+        eq(personFlags.orgId, org.id),
+        personId ? eq(personFlags.personId, personId) : undefined,
+        flag ? eq(personFlags.flag, flag) : undefined,
+      ),
+    )
+    .orderBy(asc(personFlags.personId), asc(personFlags.flag))
+    .limit(1000);
   return c.json({
     items: rows.map(({ flag: f, person }) => ({
-      person: { id: person.id, external_id: person.externalId, name: person.name }, flag: f.flag, rule_id: f.ruleId, observe_only: f.observeOnly, set_at: f.setAt,
+      person: { id: person.id, external_id: person.externalId, name: person.name },
+      flag: f.flag,
+      rule_id: f.ruleId,
+      observe_only: f.observeOnly,
+      set_at: f.setAt,
     })),
   });
 });

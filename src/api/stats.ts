@@ -10,5 +10,13 @@ export const statsRoutes = new Hono<AppEnv>();
 statsRoutes.get('/', async (c) => {
   const q = await rollupQueryFor(c);
   const stats = await loadStats(c.get('deps').store, q);
-  return c.json({ cycle: { id: q.cycle.id, name: (q.cycle as { name?: string }).name, startsOn: q.cycle.startsOn, endsOn: q.cycle.endsOn }, ...stats });
+  return c.json({
+    cycle: {
+      id: q.cycle.id,
+      name: (q.cycle as { name?: string }).name,
+      startsOn: q.cycle.startsOn,
+      endsOn: q.cycle.endsOn,
+    },
+    ...stats,
+  });
 });

@@ -21,9 +21,12 @@ teamsRoutes.get('/', async (c) => {
   const { store } = c.get('deps');
   const org = await resolveOrg(c, store);
   const page = readPage(c);
-  const rows = await store.db.select().from(teams)
+  const rows = await store.db
+    .select()
+    .from(teams)
     .where(and(eq(teams.orgId, org.id), afterCursor([teams.id], page.after)))
-    .orderBy(asc(teams.id)).limit(page.limit + 1);
+    .orderBy(asc(teams.id))
+    .limit(page.limit + 1);
   return c.json(toPage(rows, page.limit, (t) => [t.id], presentTeam));
 });
 
@@ -36,15 +39,17 @@ teamsRoutes.get('/:id', async (c) => {
 });
 
 const optionalId = z.string().trim().min(1).max(200).nullable().optional();
-const CreateTeam = z.object({
-  name: z.string().trim().min(1).max(200),
-  parent_id: optionalId,
-  manager_id: optionalId,
-  timezone: TimezoneSchema.nullable().optional(),
-  lark_chat_id: optionalId,
-  wecom_chat_id: optionalId,
-  dingtalk_conversation_id: optionalId,
-}).strict();
+const CreateTeam = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    parent_id: optionalId,
+    manager_id: optionalId,
+    timezone: TimezoneSchema.nullable().optional(),
+    lark_chat_id: optionalId,
+    wecom_chat_id: optionalId,
+    dingtalk_conversation_id: optionalId,
+  })
+  .strict();
 
 teamsRoutes.post('/', async (c) => {
   const { store, clock } = c.get('deps');
@@ -54,18 +59,35 @@ teamsRoutes.post('/', async (c) => {
     throw badRequest(`parent_id ${body.parent_id} does not exist`, [{ field: 'parent_id', message: 'no such team' }]);
   }
   if (body.manager_id && !(await getPerson(store, org.id, body.manager_id))) {
-    throw badRequest(`manager_id ${body.manager_id} does not exist`, [{ field: 'manager_id', message: 'no such person' }]);
+    throw badRequest(`manager_id ${body.manager_id} does not exist`, [
+      { field: 'manager_id', message: 'no such person' },
+    ]);
   }
   const now = clock.now();
   const row = {
-    id: newId('team'), orgId: org.id, name: body.name, parentId: body.parent_id ?? null, managerId: body.manager_id ?? null,
-    timezone: body.timezone ?? null, larkChatId: body.lark_chat_id ?? null, wecomChatId: body.wecom_chat_id ?? null,
-    dingtalkConversationId: body.dingtalk_conversation_id ?? null, createdAt: now.toISOString(),
+    id: newId('team'),
+    orgId: org.id,
+    name: body.name,
+    parentId: body.parent_id ?? null,
+    managerId: body.manager_id ?? null,
+    timezone: body.timezone ?? null,
+    larkChatId: body.lark_chat_id ?? null,
+    wecomChatId: body.wecom_chat_id ?? null,
+    dingtalkConversationId: body.dingtalk_conversation_id ?? null,
+    createdAt: now.toISOString(),
   };
   try {
     await store.atomic([
       store.db.insert(teams).values(row),
-      auditStatement(store, { orgId: org.id, actorType: 'admin', action: 'team.create', entityType: 'team', entityId: row.id, data: { name: row.name }, now }),
+      auditStatement(store, {
+        orgId: org.id,
+        actorType: 'admin',
+        action: 'team.create',
+        entityType: 'team',
+        entityId: row.id,
+        data: { name: row.name },
+        now,
+      }),
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`A team named "${body.name}" already exists.`);

@@ -17,12 +17,29 @@ const TreeParams = z.object({
 export const treeRoutes = new Hono<AppEnv>();
 
 treeRoutes.get('/', async (c) => {
-  const parsed = TreeParams.safeParse({ root: c.req.query('root') || undefined, depth: c.req.query('depth') || undefined, limit: c.req.query('limit') || undefined });
+  const parsed = TreeParams.safeParse({
+    root: c.req.query('root') || undefined,
+    depth: c.req.query('depth') || undefined,
+    limit: c.req.query('limit') || undefined,
+  });
   if (!parsed.success) throw badRequest('Invalid tree query', zodDetails(parsed.error));
   const q = await rollupQueryFor(c);
   try {
-    const tree = await loadTree(c.get('deps').store, { ...q, rootId: parsed.data.root, depth: parsed.data.depth, maxNodes: parsed.data.limit });
-    return c.json({ cycle: { id: q.cycle.id, name: (q.cycle as { name?: string }).name, startsOn: q.cycle.startsOn, endsOn: q.cycle.endsOn }, ...tree });
+    const tree = await loadTree(c.get('deps').store, {
+      ...q,
+      rootId: parsed.data.root,
+      depth: parsed.data.depth,
+      maxNodes: parsed.data.limit,
+    });
+    return c.json({
+      cycle: {
+        id: q.cycle.id,
+        name: (q.cycle as { name?: string }).name,
+        startsOn: q.cycle.startsOn,
+        endsOn: q.cycle.endsOn,
+      },
+      ...tree,
+    });
   } catch (err) {
     if (err instanceof UnknownObjectiveError) throw notFound('Objective', err.objectiveId);
     throw err;

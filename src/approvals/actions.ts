@@ -15,17 +15,28 @@ export const approveAction: ActionHandler = (ctx, event) =>
 
 export const rejectAction: ActionHandler = async (ctx, event) => {
   if (event.value.note !== undefined && event.value.note.trim()) {
-    return decideAdjustment(ctx, { id: event.value.adj, decision: 'reject', note: event.value.note, clicked: event.message });
+    return decideAdjustment(ctx, {
+      id: event.value.adj,
+      decision: 'reject',
+      note: event.value.note,
+      clicked: event.message,
+    });
   }
   const check = await checkDecidable(ctx, event.value.adj);
   if (!check.ok) return check.effects;
   const conversations = conversationStore(ctx.store, () => ctx.clock.now());
   const prompt = t(ctx.locale, 'approval.askRejectNote');
   return {
-    statements: [conversations.set({
-      orgId: ctx.org.id, personId: ctx.person.id, flow: 'reject_note', step: 'note',
-      data: { adj: check.adjustment.id, platform: event.platform, messageId: event.message?.messageId ?? null }, ttlMs: REJECT_NOTE_TTL_MS,
-    })],
+    statements: [
+      conversations.set({
+        orgId: ctx.org.id,
+        personId: ctx.person.id,
+        flow: 'reject_note',
+        step: 'note',
+        data: { adj: check.adjustment.id, platform: event.platform, messageId: event.message?.messageId ?? null },
+        ttlMs: REJECT_NOTE_TTL_MS,
+      }),
+    ],
     messages: [ctx.reply({ text: prompt })],
     result: { toast: { kind: 'info', text: prompt } },
   };
@@ -39,11 +50,18 @@ export const rejectNoteStep: FlowStep = async (ctx, event, conversation, convers
     return { statements: [clear], messages: [ctx.reply({ text: t(ctx.locale, 'approval.rejectCancelled') })] };
   }
   const skip = new RegExp(`^(?:${t(ctx.locale, 'approval.noNoteWords')})$`, 'i').test(text);
-  const effects = await decideAdjustment(ctx, { id: String(conversation.data.adj ?? ''), decision: 'reject', note: skip ? null : text });
+  const effects = await decideAdjustment(ctx, {
+    id: String(conversation.data.adj ?? ''),
+    decision: 'reject',
+    note: skip ? null : text,
+  });
   const withClear = (e: Effects): Effects => ({ ...e, statements: [...e.statements, clear] });
   // Answered in chat, so the toast becomes a reply; the cards update through the outbox.
   const out = withClear(effects);
-  if (effects.result?.toast && !effects.messages.some((m) => m.operation === 'send' && m.to.id === ctx.event.replyTo.id)) {
+  if (
+    effects.result?.toast &&
+    !effects.messages.some((m) => m.operation === 'send' && m.to.id === ctx.event.replyTo.id)
+  ) {
     out.messages = [...out.messages, ctx.reply({ text: effects.result.toast.text })];
   }
   const { onConflict } = effects;

@@ -8,45 +8,114 @@ import type { Adjustment, KeyResult } from '../../storage/repos/types';
 import { keyResults, objectives } from '../../storage/schema';
 import type { KrLine } from '../chat/kr-line';
 
-export function applyStatements(store: Store, a: Adjustment, now: Date, context: { objectiveCycleId?: string; nextPosition?: number } = {}): Statement[] {
+export function applyStatements(
+  store: Store,
+  a: Adjustment,
+  now: Date,
+  context: { objectiveCycleId?: string; nextPosition?: number } = {},
+): Statement[] {
   const at = now.toISOString();
   const krWhere = a.keyResultId ? and(eq(keyResults.orgId, a.orgId), eq(keyResults.id, a.keyResultId)) : undefined;
   const p = a.proposed;
-  const krUpdate = (set: Partial<KeyResult>): Statement[] => (krWhere ? [store.db.update(keyResults).set({ ...set, updatedAt: at }).where(krWhere)] : []);
+  const krUpdate = (set: Partial<KeyResult>): Statement[] =>
+    krWhere
+      ? [
+          store.db
+            .update(keyResults)
+            .set({ ...set, updatedAt: at })
+            .where(krWhere),
+        ]
+      : [];
   switch (a.kind) {
-    case 'target': return krUpdate({ targetValue: Number(p.target) });
-    case 'start': return krUpdate({ startValue: Number(p.start) });
-    case 'weight': return krUpdate({ weight: Number(p.weight) });
+    case 'target':
+      return krUpdate({ targetValue: Number(p.target) });
+    case 'start':
+      return krUpdate({ startValue: Number(p.start) });
+    case 'weight':
+      return krUpdate({ weight: Number(p.weight) });
     case 'title':
       if (!krWhere && a.objectiveId) {
-        return [store.db.update(objectives).set({ title: String(p.title), updatedAt: at }).where(and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId)))];
+        return [
+          store.db
+            .update(objectives)
+            .set({ title: String(p.title), updatedAt: at })
+            .where(and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId))),
+        ];
       }
       return krUpdate({ title: String(p.title) });
-    case 'drop': return krUpdate({ status: 'dropped' });
+    case 'drop':
+      return krUpdate({ status: 'dropped' });
     case 'add': {
       const line = p.kr as KrLine | undefined;
       if (!line || !a.objectiveId) return [];
-      return [store.db.insert(keyResults).values(krRow(a.orgId, a.objectiveId, context.objectiveCycleId ?? a.cycleId ?? '', line, context.nextPosition ?? 0, at))];
+      return [
+        store.db
+          .insert(keyResults)
+          .values(
+            krRow(
+              a.orgId,
+              a.objectiveId,
+              context.objectiveCycleId ?? a.cycleId ?? '',
+              line,
+              context.nextPosition ?? 0,
+              at,
+            ),
+          ),
+      ];
     }
     case 'new_objective':
       if (!a.objectiveId) return [];
-      return [store.db.update(objectives).set({ status: 'active', updatedAt: at })
-        .where(and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId), eq(objectives.status, 'pending_approval')))];
+      return [
+        store.db
+          .update(objectives)
+          .set({ status: 'active', updatedAt: at })
+          .where(
+            and(
+              eq(objectives.orgId, a.orgId),
+              eq(objectives.id, a.objectiveId),
+              eq(objectives.status, 'pending_approval'),
+            ),
+          ),
+      ];
   }
 }
 
 /** A KR row from a chat line (used by "add a KR" and by the new-objective flow). */
-export function krRow(orgId: string, objectiveId: string, cycleId: string, line: KrLine, position: number, at: string): typeof keyResults.$inferInsert {
+export function krRow(
+  orgId: string,
+  objectiveId: string,
+  cycleId: string,
+  line: KrLine,
+  position: number,
+  at: string,
+): typeof keyResults.$inferInsert {
   return {
-    id: newId('kr'), orgId, objectiveId, cycleId, title: line.title, kind: line.kind,
-    startValue: line.start, targetValue: line.target, currentValue: line.start, unit: line.unit ?? null,
-    direction: line.direction, position, createdAt: at, updatedAt: at,
+    id: newId('kr'),
+    orgId,
+    objectiveId,
+    cycleId,
+    title: line.title,
+    kind: line.kind,
+    startValue: line.start,
+    targetValue: line.target,
+    currentValue: line.start,
+    unit: line.unit ?? null,
+    direction: line.direction,
+    position,
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
 /** What a rejected or expired request leaves behind: a new objective that was waiting is archived. */
 export function discardStatements(store: Store, a: Adjustment, now: Date): Statement[] {
   if (a.kind !== 'new_objective' || !a.objectiveId) return [];
-  return [store.db.update(objectives).set({ status: 'archived', updatedAt: now.toISOString() })
-    .where(and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId), eq(objectives.status, 'pending_approval')))];
+  return [
+    store.db
+      .update(objectives)
+      .set({ status: 'archived', updatedAt: now.toISOString() })
+      .where(
+        and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId), eq(objectives.status, 'pending_approval')),
+      ),
+  ];
 }

@@ -14,7 +14,10 @@ import { adjustmentSubject } from './request';
 
 /** Updates for every copy but the clicked one (which the click's own answer replaces). */
 export async function resolveCopies(
-  store: Store, rc: RequestContext, outcome: (locale: 'zh-CN' | 'en') => ApprovalOutcome, except?: { platform: Platform; messageId: string },
+  store: Store,
+  rc: RequestContext,
+  outcome: (locale: 'zh-CN' | 'en') => ApprovalOutcome,
+  except?: { platform: Platform; messageId: string },
 ): Promise<OutboundItem[]> {
   const items: OutboundItem[] = [];
   for (const copy of await sentCopies(store, adjustmentSubject(rc.adjustment.id))) {
@@ -22,7 +25,13 @@ export async function resolveCopies(
     const reader = await personAt(store, rc.adjustment.orgId, copy.to);
     const locale = localeOf(reader);
     const card = buildResolvedApprovalCard(approvalView(locale, rc), outcome(locale));
-    items.push({ operation: 'update', ref: { platform: copy.platform, outboxId: copy.outboxId }, message: { card }, orgId: rc.adjustment.orgId, subject: adjustmentSubject(rc.adjustment.id) });
+    items.push({
+      operation: 'update',
+      ref: { platform: copy.platform, outboxId: copy.outboxId },
+      message: { card },
+      orgId: rc.adjustment.orgId,
+      subject: adjustmentSubject(rc.adjustment.id),
+    });
   }
   return items;
 }

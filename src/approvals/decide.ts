@@ -26,8 +26,16 @@ export type Decision = 'approve' | 'reject';
 
 export const decisionClaim = (id: string) => `adjustment:${id}:decision`;
 
-export async function getAdjustment(ctx: Pick<ChatContext, 'store'>, orgId: string, id: string): Promise<Adjustment | undefined> {
-  const [row] = await ctx.store.db.select().from(adjustments).where(and(eq(adjustments.orgId, orgId), eq(adjustments.id, id))).limit(1);
+export async function getAdjustment(
+  ctx: Pick<ChatContext, 'store'>,
+  orgId: string,
+  id: string,
+): Promise<Adjustment | undefined> {
+  const [row] = await ctx.store.db
+    .select()
+    .from(adjustments)
+    .where(and(eq(adjustments.orgId, orgId), eq(adjustments.id, id)))
+    .limit(1);
   return row;
 }
 
@@ -37,7 +45,12 @@ const tz = (ctx: ChatContext) => ctx.person.timezone ?? ctx.org.settings.timezon
 export async function outcomeOf(ctx: ChatContext, a: Adjustment): Promise<ApprovalOutcome> {
   const decider = a.decidedBy ? await getPerson(ctx.store, a.orgId, a.decidedBy) : undefined;
   const status = a.status === 'pending' ? 'expired' : a.status;
-  return { status, by: decider?.name ?? null, at: formatMoment(a.decidedAt ?? a.expiresAt ?? a.createdAt, tz(ctx)), note: a.decisionNote };
+  return {
+    status,
+    by: decider?.name ?? null,
+    at: formatMoment(a.decidedAt ?? a.expiresAt ?? a.createdAt, tz(ctx)),
+    note: a.decisionNote,
+  };
 }
 
 /** A refusal that is logged: an action naming a request this person may not decide. */
@@ -45,10 +58,18 @@ function refuse(ctx: ChatContext, id: string, reason: string, text: string): Eff
   console.warn(`[polaris] refused adjustment decision by ${ctx.person.id} on ${id}: ${reason}`);
   const value = ctx.event.type === 'card_action' ? ctx.event.value : undefined;
   return {
-    statements: [auditStatement(ctx.store, {
-      orgId: ctx.org.id, actorType: 'person', actorId: ctx.person.id, action: 'adjustment.refused',
-      entityType: 'adjustment', entityId: id.slice(0, 80), data: { reason, platform: ctx.event.platform, value: value ?? null }, now: ctx.clock.now(),
-    })],
+    statements: [
+      auditStatement(ctx.store, {
+        orgId: ctx.org.id,
+        actorType: 'person',
+        actorId: ctx.person.id,
+        action: 'adjustment.refused',
+        entityType: 'adjustment',
+        entityId: id.slice(0, 80),
+        data: { reason, platform: ctx.event.platform, value: value ?? null },
+        now: ctx.clock.now(),
+      }),
+    ],
     messages: ctx.event.type === 'message' ? [ctx.reply({ text })] : [],
     result: { toast: { kind: 'error', text } },
   };
@@ -70,19 +91,35 @@ export type Decidable = { ok: true; adjustment: Adjustment } | { ok: false; effe
 
 /** May this person decide request `id` now? Refusals are logged; decided requests answer with their outcome. */
 export async function checkDecidable(ctx: ChatContext, id: string | undefined): Promise<Decidable> {
-  if (!id || id.length > 64) return { ok: false, effects: refuse(ctx, String(id ?? ''), 'missing or malformed id', t(ctx.locale, 'approval.notFound')) };
+  if (!id || id.length > 64)
+    return {
+      ok: false,
+      effects: refuse(ctx, String(id ?? ''), 'missing or malformed id', t(ctx.locale, 'approval.notFound')),
+    };
   const a = await getAdjustment(ctx, ctx.org.id, id);
-  if (!a) return { ok: false, effects: refuse(ctx, id, 'no such request in this org', t(ctx.locale, 'approval.notFound')) };
+  if (!a)
+    return { ok: false, effects: refuse(ctx, id, 'no such request in this org', t(ctx.locale, 'approval.notFound')) };
   const eligible = await eligibleDeciders(ctx.store, a, ctx.clock.now());
   if (!eligible.has(ctx.person.id)) {
     const approver = a.approverId ? await getPerson(ctx.store, a.orgId, a.approverId) : undefined;
-    return { ok: false, effects: refuse(ctx, id, 'not an approver of this request', t(ctx.locale, 'approval.notApprover', { name: approver?.name ?? '—' })) };
+    return {
+      ok: false,
+      effects: refuse(
+        ctx,
+        id,
+        'not an approver of this request',
+        t(ctx.locale, 'approval.notApprover', { name: approver?.name ?? '—' }),
+      ),
+    };
   }
   if (a.status !== 'pending') return { ok: false, effects: await alreadyDecided(ctx, a) };
   return { ok: true, adjustment: a };
 }
 
-export async function decideAdjustment(ctx: ChatContext, input: { id: string | undefined; decision: Decision; note?: string | null; clicked?: SentRef }): Promise<Effects> {
+export async function decideAdjustment(
+  ctx: ChatContext,
+  input: { id: string | undefined; decision: Decision; note?: string | null; clicked?: SentRef },
+): Promise<Effects> {
   const check = await checkDecidable(ctx, input.id);
   if (!check.ok) return check.effects;
   const a = check.adjustment;
@@ -95,37 +132,60 @@ export async function decideAdjustment(ctx: ChatContext, input: { id: string | u
 
   const statements: Statement[] = [
     store.db.insert(claims).values({ key: decisionClaim(a.id), createdAt: at }),
-    store.db.update(adjustments).set({ status, decidedBy: ctx.person.id, decidedAt: at, decisionNote: note })
+    store.db
+      .update(adjustments)
+      .set({ status, decidedBy: ctx.person.id, decidedAt: at, decisionNote: note })
       .where(and(eq(adjustments.id, a.id), eq(adjustments.status, 'pending'))),
   ];
   if (status === 'approved') {
-    const nextPosition = a.kind === 'add' && a.objectiveId ? (await keyResultsOf(store, [a.objectiveId])).get(a.objectiveId)?.length ?? 0 : 0;
+    const nextPosition =
+      a.kind === 'add' && a.objectiveId
+        ? ((await keyResultsOf(store, [a.objectiveId])).get(a.objectiveId)?.length ?? 0)
+        : 0;
     statements.push(...applyStatements(store, a, now, { nextPosition, objectiveCycleId: rc.objective?.cycleId }));
   } else {
     statements.push(...discardStatements(store, a, now));
   }
-  statements.push(auditStatement(store, {
-    orgId: a.orgId, actorType: 'person', actorId: ctx.person.id, action: `adjustment.${status}`, entityType: 'adjustment', entityId: a.id,
-    data: {
-      kind: a.kind, current: a.current, proposed: a.proposed, note, keyResultId: a.keyResultId, objectiveId: a.objectiveId,
-      live: rc.kr ? { target: rc.kr.targetValue, start: rc.kr.startValue, weight: rc.kr.weight, title: rc.kr.title } : null,
-      onBehalfOf: a.approverId && a.approverId !== ctx.person.id ? a.approverId : null, platform: ctx.event.platform,
-    },
-    now,
-  }));
+  statements.push(
+    auditStatement(store, {
+      orgId: a.orgId,
+      actorType: 'person',
+      actorId: ctx.person.id,
+      action: `adjustment.${status}`,
+      entityType: 'adjustment',
+      entityId: a.id,
+      data: {
+        kind: a.kind,
+        current: a.current,
+        proposed: a.proposed,
+        note,
+        keyResultId: a.keyResultId,
+        objectiveId: a.objectiveId,
+        live: rc.kr
+          ? { target: rc.kr.targetValue, start: rc.kr.startValue, weight: rc.kr.weight, title: rc.kr.title }
+          : null,
+        onBehalfOf: a.approverId && a.approverId !== ctx.person.id ? a.approverId : null,
+        platform: ctx.event.platform,
+      },
+      now,
+    }),
+  );
 
   const decided: Adjustment = { ...a, status, decidedBy: ctx.person.id, decidedAt: at, decisionNote: note };
   const outcome = (): ApprovalOutcome => ({ status, by: ctx.person.name, at: formatMoment(at, tz(ctx)), note });
   const messages: OutboundItem[] = [
-    ...await resolveCopies(store, { ...rc, adjustment: decided }, outcome, input.clicked),
-    ...await notifyRequester(ctx, rc, status, note),
+    ...(await resolveCopies(store, { ...rc, adjustment: decided }, outcome, input.clicked)),
+    ...(await notifyRequester(ctx, rc, status, note)),
     ...(status === 'approved' ? await notifyParentOwner(ctx, rc) : []),
   ];
   const toastKey = status === 'approved' ? 'toast.approved' : 'toast.rejected';
   return {
     statements,
     messages,
-    result: { toast: { kind: 'success', text: t(ctx.locale, toastKey) }, card: buildResolvedApprovalCard(approvalView(ctx.locale, rc), outcome()) },
+    result: {
+      toast: { kind: 'success', text: t(ctx.locale, toastKey) },
+      card: buildResolvedApprovalCard(approvalView(ctx.locale, rc), outcome()),
+    },
     // Someone else's decision (or expiry) committed first: say what happened, change nothing.
     onConflict: async () => {
       const now2 = await getAdjustment(ctx, a.orgId, a.id);
@@ -134,31 +194,47 @@ export async function decideAdjustment(ctx: ChatContext, input: { id: string | u
   };
 }
 
-async function notifyRequester(ctx: ChatContext, rc: RequestContext, status: 'approved' | 'rejected', note: string | null): Promise<OutboundItem[]> {
+async function notifyRequester(
+  ctx: ChatContext,
+  rc: RequestContext,
+  status: 'approved' | 'rejected',
+  note: string | null,
+): Promise<OutboundItem[]> {
   const requester = rc.requester;
   if (!requester) return [];
   const to = await addressOf(ctx.store, requester.id, ctx.event.platform);
   if (!to) return [];
   const locale = localeOf(requester);
   const change = changeText(locale, rc);
-  const text = status === 'approved'
-    ? t(locale, 'adjust.approved', { approver: ctx.person.name, change })
-    : note ? t(locale, 'adjust.rejected', { approver: ctx.person.name, change, reason: note }) : t(locale, 'adjust.rejectedNoReason', { approver: ctx.person.name, change });
+  const text =
+    status === 'approved'
+      ? t(locale, 'adjust.approved', { approver: ctx.person.name, change })
+      : note
+        ? t(locale, 'adjust.rejected', { approver: ctx.person.name, change, reason: note })
+        : t(locale, 'adjust.rejectedNoReason', { approver: ctx.person.name, change });
   return [{ operation: 'send', to, message: { text }, orgId: ctx.org.id }];
 }
 
 /** A child's target moved: the owner of the KR it aligns to should know (unless they just decided it). */
 async function notifyParentOwner(ctx: ChatContext, rc: RequestContext): Promise<OutboundItem[]> {
   if (rc.adjustment.kind !== 'target' || !rc.parentKr) return [];
-  const [parentObjective] = await ctx.store.db.select().from(objectives)
-    .where(and(eq(objectives.orgId, ctx.org.id), eq(objectives.id, rc.parentKr.objectiveId))).limit(1);
+  const [parentObjective] = await ctx.store.db
+    .select()
+    .from(objectives)
+    .where(and(eq(objectives.orgId, ctx.org.id), eq(objectives.id, rc.parentKr.objectiveId)))
+    .limit(1);
   let ownerId = parentObjective?.ownerPersonId ?? null;
-  if (!ownerId && parentObjective?.ownerTeamId) ownerId = (await getTeam(ctx.store, ctx.org.id, parentObjective.ownerTeamId))?.managerId ?? null;
+  if (!ownerId && parentObjective?.ownerTeamId)
+    ownerId = (await getTeam(ctx.store, ctx.org.id, parentObjective.ownerTeamId))?.managerId ?? null;
   if (!ownerId || ownerId === rc.adjustment.requesterId || ownerId === ctx.person.id) return [];
   const owner = await getPerson(ctx.store, ctx.org.id, ownerId);
   const to = owner ? await addressOf(ctx.store, owner.id, ctx.event.platform) : undefined;
   if (!owner || !to) return [];
   const ownerLocale = localeOf(owner);
-  const text = t(ownerLocale, 'approval.parentNotice', { name: rc.requester?.name ?? '', parent: rc.parentKr.title, change: changeText(ownerLocale, rc) });
+  const text = t(ownerLocale, 'approval.parentNotice', {
+    name: rc.requester?.name ?? '',
+    parent: rc.parentKr.title,
+    change: changeText(ownerLocale, rc),
+  });
   return [{ operation: 'send', to, message: { text }, orgId: ctx.org.id }];
 }

@@ -33,7 +33,9 @@ export async function loadRequestContext(store: Store, adjustment: Adjustment): 
   const objective = objectiveId ? await getObjective(store, orgId, objectiveId) : undefined;
   const parentKr = objective?.parentKrId ? await getKeyResult(store, orgId, objective.parentKrId) : undefined;
   const cycleId = adjustment.cycleId ?? objective?.cycleId;
-  const [cycle] = cycleId ? await store.db.select({ name: cycles.name }).from(cycles).where(eq(cycles.id, cycleId)).limit(1) : [];
+  const [cycle] = cycleId
+    ? await store.db.select({ name: cycles.name }).from(cycles).where(eq(cycles.id, cycleId)).limit(1)
+    : [];
   let krNumber: number | undefined;
   let objectiveNumber: number | undefined;
   if (requester && cycleId) {
@@ -61,19 +63,37 @@ export function changeText(locale: Locale, rc: RequestContext): string {
   const current = a.current ?? {};
   const proposed = a.proposed;
   switch (a.kind) {
-    case 'target': case 'start': case 'weight':
+    case 'target':
+    case 'start':
+    case 'weight':
       return t(locale, `adjust.change.${a.kind}`, {
-        number: num(rc.krNumber), from: fieldValue(locale, a.kind, current[a.kind], kr), to: fieldValue(locale, a.kind, proposed[a.kind], kr),
+        number: num(rc.krNumber),
+        from: fieldValue(locale, a.kind, current[a.kind], kr),
+        to: fieldValue(locale, a.kind, proposed[a.kind], kr),
       });
     case 'title':
-      if (!a.keyResultId) return t(locale, 'adjust.change.objectiveTitle', { number: num(rc.objectiveNumber), from: String(current.title ?? ''), to: String(proposed.title ?? '') });
-      return t(locale, 'adjust.change.title', { number: num(rc.krNumber), from: String(current.title ?? kr?.title ?? ''), to: String(proposed.title ?? '') });
+      if (!a.keyResultId)
+        return t(locale, 'adjust.change.objectiveTitle', {
+          number: num(rc.objectiveNumber),
+          from: String(current.title ?? ''),
+          to: String(proposed.title ?? ''),
+        });
+      return t(locale, 'adjust.change.title', {
+        number: num(rc.krNumber),
+        from: String(current.title ?? kr?.title ?? ''),
+        to: String(proposed.title ?? ''),
+      });
     case 'drop':
-      return t(locale, 'adjust.change.drop', { number: num(rc.krNumber), title: String(current.title ?? kr?.title ?? '') });
+      return t(locale, 'adjust.change.drop', {
+        number: num(rc.krNumber),
+        title: String(current.title ?? kr?.title ?? ''),
+      });
     case 'add': {
       const line = proposed.kr as KrLine | undefined;
       const shape = { kind: line?.kind ?? 'number', unit: line?.unit } as const;
-      const range = line ? ` ${formatValue(line.start, shape, locale)} → ${formatValue(line.target, shape, locale)}` : '';
+      const range = line
+        ? ` ${formatValue(line.start, shape, locale)} → ${formatValue(line.target, shape, locale)}`
+        : '';
       return `${t(locale, 'adjust.change.add', { number: num(rc.objectiveNumber), title: line?.title ?? '' })}${range}`;
     }
     case 'new_objective':
@@ -85,7 +105,12 @@ export function changeText(locale: Locale, rc: RequestContext): string {
 function changedMeanwhile(locale: Locale, rc: RequestContext): string | null {
   const { adjustment: a, kr } = rc;
   if (!kr || !a.current) return null;
-  const live: Record<string, unknown> = { target: kr.targetValue, start: kr.startValue, weight: kr.weight, title: kr.title };
+  const live: Record<string, unknown> = {
+    target: kr.targetValue,
+    start: kr.startValue,
+    weight: kr.weight,
+    title: kr.title,
+  };
   if (!(a.kind in live) || !(a.kind in a.current)) return null;
   if (live[a.kind] === a.current[a.kind]) return null;
   return fieldValue(locale, a.kind, live[a.kind], kr);
@@ -115,7 +140,13 @@ export function formatMoment(at: Date | string, timezone: string): string {
   const date = typeof at === 'string' ? new Date(at) : at;
   try {
     const parts = new Intl.DateTimeFormat('en-CA', {
-      timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
     }).formatToParts(date);
     const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
     return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;

@@ -46,33 +46,75 @@ export async function requestAdjustment(ctx: ChatContext, input: AdjustmentInput
   const route = await routeRequest(store, org.id, person, now);
   const expireDays = effectiveSettings(org.settings).adjustmentExpireDays;
   const row: Adjustment = {
-    id: newId('adj'), orgId: org.id,
+    id: newId('adj'),
+    orgId: org.id,
     cycleId: input.cycleId ?? input.kr?.cycleId ?? input.objective?.cycleId ?? null,
     objectiveId: input.objective?.id ?? input.kr?.objectiveId ?? null,
     keyResultId: input.kr?.id ?? null,
-    requesterId: person.id, approverId: route?.approverId ?? null, kind: input.kind,
-    current: input.current, proposed: input.proposed, reason: input.reason ?? null,
-    status: 'pending', decisionNote: null, decidedBy: null, decidedAt: null, remindedAt: null,
-    expiresAt: new Date(now.getTime() + expireDays * DAY_MS).toISOString(), createdAt: now.toISOString(),
+    requesterId: person.id,
+    approverId: route?.approverId ?? null,
+    kind: input.kind,
+    current: input.current,
+    proposed: input.proposed,
+    reason: input.reason ?? null,
+    status: 'pending',
+    decisionNote: null,
+    decidedBy: null,
+    decidedAt: null,
+    remindedAt: null,
+    expiresAt: new Date(now.getTime() + expireDays * DAY_MS).toISOString(),
+    createdAt: now.toISOString(),
   };
   const statements: Statement[] = [...(input.before ?? [])];
-  const audit = (action: string, data: Record<string, unknown>) => auditStatement(store, {
-    orgId: org.id, actorType: 'person', actorId: person.id, action, entityType: 'adjustment', entityId: row.id, data, now,
-  });
+  const audit = (action: string, data: Record<string, unknown>) =>
+    auditStatement(store, {
+      orgId: org.id,
+      actorType: 'person',
+      actorId: person.id,
+      action,
+      entityType: 'adjustment',
+      entityId: row.id,
+      data,
+      now,
+    });
 
   if (!route) {
     // Nobody above the requester (a sole admin at the top): the change applies at once, on the record.
-    const applied: Adjustment = { ...row, status: 'approved', decidedBy: person.id, decidedAt: now.toISOString(), decisionNote: null, expiresAt: null };
-    statements.push(store.db.insert(adjustments).values(applied), ...applyStatements(store, applied, now, { nextPosition: input.nextPosition }));
-    statements.push(audit('adjustment.self_approved', { kind: row.kind, current: row.current, proposed: row.proposed }));
+    const applied: Adjustment = {
+      ...row,
+      status: 'approved',
+      decidedBy: person.id,
+      decidedAt: now.toISOString(),
+      decisionNote: null,
+      expiresAt: null,
+    };
+    statements.push(
+      store.db.insert(adjustments).values(applied),
+      ...applyStatements(store, applied, now, { nextPosition: input.nextPosition }),
+    );
+    statements.push(
+      audit('adjustment.self_approved', { kind: row.kind, current: row.current, proposed: row.proposed }),
+    );
     return { statements, messages: [ctx.reply({ text: t(ctx.locale, 'adjust.appliedNoApprover') })] };
   }
 
   statements.push(store.db.insert(adjustments).values(row));
-  statements.push(audit('adjustment.requested', { kind: row.kind, current: row.current, proposed: row.proposed, approverId: route.approverId, recipients: route.recipients }));
+  statements.push(
+    audit('adjustment.requested', {
+      kind: row.kind,
+      current: row.current,
+      proposed: row.proposed,
+      approverId: route.approverId,
+      recipients: route.recipients,
+    }),
+  );
 
   const context = await loadRequestContext(store, row);
-  const recipients = await peopleByIds(store, org.id, route.recipients.flatMap((r) => [r.personId, r.onBehalfOf ?? r.personId]));
+  const recipients = await peopleByIds(
+    store,
+    org.id,
+    route.recipients.flatMap((r) => [r.personId, r.onBehalfOf ?? r.personId]),
+  );
   const byId = new Map(recipients.map((p) => [p.id, p]));
   const messages: OutboundItem[] = [];
   for (const r of route.recipients) {
@@ -83,10 +125,17 @@ export async function requestAdjustment(ctx: ChatContext, input: AdjustmentInput
     const card = buildApprovalCard(approvalView(locale, context, r.onBehalfOf ? byId.get(r.onBehalfOf)?.name : null));
     messages.push({ operation: 'send', to, message: { card }, orgId: org.id, subject: adjustmentSubject(row.id) });
   }
-  const approverNames = route.recipients.map((r) => byId.get(r.personId)?.name).filter(Boolean).join(', ');
-  const ack = input.kind === 'new_objective'
-    ? t(ctx.locale, 'newObjective.pendingApproval', { title: String(input.proposed.title ?? ''), approver: approverNames })
-    : `${t(ctx.locale, 'adjust.requested', { approver: approverNames })}\n${changeText(ctx.locale, context)}`;
+  const approverNames = route.recipients
+    .map((r) => byId.get(r.personId)?.name)
+    .filter(Boolean)
+    .join(', ');
+  const ack =
+    input.kind === 'new_objective'
+      ? t(ctx.locale, 'newObjective.pendingApproval', {
+          title: String(input.proposed.title ?? ''),
+          approver: approverNames,
+        })
+      : `${t(ctx.locale, 'adjust.requested', { approver: approverNames })}\n${changeText(ctx.locale, context)}`;
   messages.push(ctx.reply({ text: ack }));
   return { statements, messages };
 }

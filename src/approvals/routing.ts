@@ -21,27 +21,51 @@ export async function baseApprovers(store: Store, orgId: string, requester: Pers
     const manager = await getPerson(store, orgId, requester.managerId);
     if (manager) return [manager];
   }
-  return store.db.select().from(people)
+  return store.db
+    .select()
+    .from(people)
     .where(and(eq(people.orgId, orgId), eq(people.role, 'admin'), ne(people.id, requester.id)))
     .orderBy(people.createdAt, people.id);
 }
 
 /** The delegate standing in for `personId` at `now`, if any (the most recent delegation wins). */
-export async function activeDelegate(store: Store, orgId: string, personId: string, now: Date): Promise<string | undefined> {
+export async function activeDelegate(
+  store: Store,
+  orgId: string,
+  personId: string,
+  now: Date,
+): Promise<string | undefined> {
   const at = now.toISOString();
-  const rows = await store.db.select({ to: delegations.toPersonId, created: delegations.createdAt }).from(delegations)
-    .where(and(eq(delegations.orgId, orgId), eq(delegations.fromPersonId, personId), lte(delegations.startsAt, at), gt(delegations.endsAt, at)));
+  const rows = await store.db
+    .select({ to: delegations.toPersonId, created: delegations.createdAt })
+    .from(delegations)
+    .where(
+      and(
+        eq(delegations.orgId, orgId),
+        eq(delegations.fromPersonId, personId),
+        lte(delegations.startsAt, at),
+        gt(delegations.endsAt, at),
+      ),
+    );
   const latest = rows.sort((a, b) => (a.created < b.created ? 1 : -1))[0];
   return latest && latest.to !== personId ? latest.to : undefined;
 }
 
-export async function routeRequest(store: Store, orgId: string, requester: Person, now: Date): Promise<Route | undefined> {
+export async function routeRequest(
+  store: Store,
+  orgId: string,
+  requester: Person,
+  now: Date,
+): Promise<Route | undefined> {
   const approvers = await baseApprovers(store, orgId, requester);
   if (!approvers.length) return undefined;
   const recipients: Route['recipients'] = [];
   for (const approver of approvers) {
     const delegate = await activeDelegate(store, orgId, approver.id, now);
-    const entry = delegate && delegate !== requester.id ? { personId: delegate, onBehalfOf: approver.id } : { personId: approver.id };
+    const entry =
+      delegate && delegate !== requester.id
+        ? { personId: delegate, onBehalfOf: approver.id }
+        : { personId: approver.id };
     if (!recipients.some((r) => r.personId === entry.personId)) recipients.push(entry);
   }
   return { approverId: approvers[0].id, recipients };

@@ -26,7 +26,10 @@ import { changeText, formatMoment, loadRequestContext } from './describe';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function sweepAdjustments(services: { store: Store; clock: Clock; config: Config }, now: Date): Promise<{ reminded: number; expired: number }> {
+export async function sweepAdjustments(
+  services: { store: Store; clock: Clock; config: Config },
+  now: Date,
+): Promise<{ reminded: number; expired: number }> {
   const { store } = services;
   const pending = await store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'));
   const orgs = new Map<string, Organization>();
@@ -53,7 +56,11 @@ export async function sweepAdjustments(services: { store: Store; clock: Clock; c
 }
 
 /** Build and commit one batch; false when its claim was already taken. */
-async function commitOnce(store: Store, clock: Clock, build: () => Promise<{ statements: Statement[]; messages: OutboundItem[] }>): Promise<boolean> {
+async function commitOnce(
+  store: Store,
+  clock: Clock,
+  build: () => Promise<{ statements: Statement[]; messages: OutboundItem[] }>,
+): Promise<boolean> {
   const { statements, messages } = await build();
   try {
     // Messages are due now in real time, whatever moment the sweep was asked to judge.
@@ -74,13 +81,27 @@ async function expire(store: Store, a: Adjustment, now: Date, timezone: string) 
   if (rc.requester) {
     const to = await addressOf(store, rc.requester.id, copies[0]?.platform as Platform | undefined);
     const locale = localeOf(rc.requester);
-    if (to) messages.push({ operation: 'send', to, message: { text: t(locale, 'adjust.expired', { change: changeText(locale, rc) }) }, orgId: a.orgId });
+    if (to)
+      messages.push({
+        operation: 'send',
+        to,
+        message: { text: t(locale, 'adjust.expired', { change: changeText(locale, rc) }) },
+        orgId: a.orgId,
+      });
   }
   const statements: Statement[] = [
     store.db.insert(claims).values({ key: decisionClaim(a.id), createdAt: at }),
     store.db.update(adjustments).set({ status: 'expired', decidedAt: at }).where(eq(adjustments.id, a.id)),
     ...discardStatements(store, a, now),
-    auditStatement(store, { orgId: a.orgId, actorType: 'system', action: 'adjustment.expired', entityType: 'adjustment', entityId: a.id, data: { kind: a.kind }, now }),
+    auditStatement(store, {
+      orgId: a.orgId,
+      actorType: 'system',
+      action: 'adjustment.expired',
+      entityType: 'adjustment',
+      entityId: a.id,
+      data: { kind: a.kind },
+      now,
+    }),
   ];
   return { statements, messages, now };
 }
@@ -104,7 +125,15 @@ async function remind(store: Store, a: Adjustment, now: Date, days: number) {
   const statements: Statement[] = [
     store.db.insert(claims).values({ key: `adjustment:${a.id}:remind`, createdAt: at }),
     store.db.update(adjustments).set({ remindedAt: at }).where(eq(adjustments.id, a.id)),
-    auditStatement(store, { orgId: a.orgId, actorType: 'system', action: 'adjustment.reminded', entityType: 'adjustment', entityId: a.id, data: { recipients: messages.length }, now }),
+    auditStatement(store, {
+      orgId: a.orgId,
+      actorType: 'system',
+      action: 'adjustment.reminded',
+      entityType: 'adjustment',
+      entityId: a.id,
+      data: { recipients: messages.length },
+      now,
+    }),
   ];
   return { statements, messages, now };
 }

@@ -30,4 +30,8 @@ export interface ChatHandlers {
 /** Handles one card action id (e.g. `kr.checkin`). */
 export type ActionHandler = (ctx: ChatContext, event: CardActionEvent) => Promise<Effects>;
 /** Handles a parsed chat command; undefined lets the default handling run. */
-export type CommandHandler = (ctx: ChatContext, command: import('./parse').Command, event: MessageEvent) => Promise<Effects | undefined>;
+export type CommandHandler = (
+  ctx: ChatContext,
+  command: import('./parse').Command,
+  event: MessageEvent,
+) => Promise<Effects | undefined>;

@@ -52,18 +52,46 @@ export function conversationStore(store: Store, now: () => Date): ConversationSt
     async lookup(key) {
       const [row] = await store.db.select().from(conversations).where(eq(conversations.key, key)).limit(1);
       if (!row) return {};
-      const value: Conversation = { key: row.key, orgId: row.orgId, personId: row.personId, flow: row.flow, step: row.step, data: row.data, expiresAt: row.expiresAt };
+      const value: Conversation = {
+        key: row.key,
+        orgId: row.orgId,
+        personId: row.personId,
+        flow: row.flow,
+        step: row.step,
+        data: row.data,
+        expiresAt: row.expiresAt,
+      };
       return row.expiresAt <= now().toISOString() ? { expired: value } : { live: value };
     },
     set(value) {
       const at = now();
       const key = value.key ?? conversationKey(value.orgId, value.personId);
       const expiresAt = new Date(at.getTime() + (value.ttlMs ?? CONVERSATION_TTL_MS)).toISOString();
-      const row = { key, orgId: value.orgId, personId: value.personId, flow: value.flow, step: value.step, data: value.data, expiresAt, updatedAt: at.toISOString() };
-      return store.db.insert(conversations).values(row).onConflictDoUpdate({
-        target: conversations.key,
-        set: { orgId: row.orgId, personId: row.personId, flow: row.flow, step: row.step, data: row.data, expiresAt, updatedAt: row.updatedAt },
-      });
+      const row = {
+        key,
+        orgId: value.orgId,
+        personId: value.personId,
+        flow: value.flow,
+        step: value.step,
+        data: value.data,
+        expiresAt,
+        updatedAt: at.toISOString(),
+      };
+      return store.db
+        .insert(conversations)
+        .values(row)
+        .onConflictDoUpdate({
+          target: conversations.key,
+          set: {
+            orgId: row.orgId,
+            personId: row.personId,
+            flow: row.flow,
+            step: row.step,
+            data: row.data,
+            expiresAt,
+            updatedAt: row.updatedAt,
+          },
+        });
     },
     clear(key) {
       return store.db.delete(conversations).where(eq(conversations.key, key));
@@ -72,7 +100,12 @@ export function conversationStore(store: Store, now: () => Date): ConversationSt
 }
 
 /** Continues one kind of conversation with the person's next message. */
-export type FlowStep = (ctx: ChatContext, event: MessageEvent, conversation: Conversation, conversations: ConversationStore) => Promise<Effects | undefined>;
+export type FlowStep = (
+  ctx: ChatContext,
+  event: MessageEvent,
+  conversation: Conversation,
+  conversations: ConversationStore,
+) => Promise<Effects | undefined>;
 
 /**
  * One conversation handler for the router (see ./extensions.ts): finds the

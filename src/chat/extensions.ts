@@ -10,7 +10,14 @@ import { approveAction, rejectAction, rejectNoteStep } from '../approvals/action
 import { conversationHandler } from './conversations';
 import { adjustAction, adjustCommand, adjustStep } from './flows/adjust';
 import { delegateCommand } from './flows/delegate';
-import { alignAction, cancelAction, confirmAction, newObjectiveCommand, newObjectiveExpired, newObjectiveStep } from './flows/new-objective';
+import {
+  alignAction,
+  cancelAction,
+  confirmAction,
+  newObjectiveCommand,
+  newObjectiveExpired,
+  newObjectiveStep,
+} from './flows/new-objective';
 import { escalationActions } from '../rules/chat-actions';
 
 export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {

@@ -38,9 +38,12 @@ const AMOUNT_ONLY = new RegExp(String.raw`^${AMOUNT_SOURCE}$`);
 const AMOUNT_AT_END = new RegExp(String.raw`${AMOUNT_SOURCE}\s*$`);
 
 // Longer alternatives first so 降至 wins over 至 and --> over ->.
-const ARROWS = /-->|->|=>|→|⟶|➝|~|提升到|提升至|提高到|提高至|增长到|增长至|增加到|增加至|上升到|上升至|降低到|降低至|下降到|下降至|减少到|减少至|降到|降至|到|至|\bto\b/gi;
-const AT_LEAST = /^(?<title>.*?)\s*(?<op>≥|>=|>|不低于|不少于|至少|达到|at least|reach(?:es)?|no less than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
-const AT_MOST = /^(?<title>.*?)\s*(?<op>≤|<=|<|不超过|不高于|不多于|低于|至多|控制在|at most|below|under|no more than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
+const ARROWS =
+  /-->|->|=>|→|⟶|➝|~|提升到|提升至|提高到|提高至|增长到|增长至|增加到|增加至|上升到|上升至|降低到|降低至|下降到|下降至|减少到|减少至|降到|降至|到|至|\bto\b/gi;
+const AT_LEAST =
+  /^(?<title>.*?)\s*(?<op>≥|>=|>|不低于|不少于|至少|达到|at least|reach(?:es)?|no less than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
+const AT_MOST =
+  /^(?<title>.*?)\s*(?<op>≤|<=|<|不超过|不高于|不多于|低于|至多|控制在|at most|below|under|no more than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
 const EXPLICIT_RANGE_SIGN = /-->|->|=>|→|⟶|≥|≤|>=|<=/;
 
 interface Amount {
@@ -99,7 +102,10 @@ function parseRange(text: string): KrLine | { error: KrLineError } | null {
 }
 
 function parseBound(text: string): KrLine | { error: KrLineError } | null {
-  for (const [pattern, direction] of [[AT_LEAST, 'up'], [AT_MOST, 'down']] as const) {
+  for (const [pattern, direction] of [
+    [AT_LEAST, 'up'],
+    [AT_MOST, 'down'],
+  ] as const) {
     const m = text.match(pattern);
     if (!m?.groups) continue;
     const amount = readAmount(m.groups.amount.trim().match(AMOUNT_ONLY));
@@ -156,10 +162,17 @@ function readAmount(m: RegExpMatchArray | null): Amount | null {
 
 function multiplierOf(mult: string | undefined): number {
   switch (mult?.toLowerCase()) {
-    case '万': case '万元': case 'w': return 10_000;
-    case '亿': return 100_000_000;
-    case '千': case 'k': return 1_000;
-    default: return 1;
+    case '万':
+    case '万元':
+    case 'w':
+      return 10_000;
+    case '亿':
+      return 100_000_000;
+    case '千':
+    case 'k':
+      return 1_000;
+    default:
+      return 1;
   }
 }
 

@@ -23,7 +23,13 @@ export interface PersonOkrView {
   krs: (KrView & { objectiveTitle: string; row: KeyResult })[];
 }
 
-export async function loadPersonOkrView(store: Store, orgId: string, person: Person, now: Date, timezone?: string): Promise<PersonOkrView> {
+export async function loadPersonOkrView(
+  store: Store,
+  orgId: string,
+  person: Person,
+  now: Date,
+  timezone?: string,
+): Promise<PersonOkrView> {
   const tz = person.timezone ?? timezone;
   const row = await resolveCycle(store, orgId, undefined, localDate(now, tz));
   if (!row) return { cycle: undefined, objectives: [], krs: [] };
@@ -32,22 +38,43 @@ export async function loadPersonOkrView(store: Store, orgId: string, person: Per
   const owned = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
 
   const childProgress = await childrenProgress(store, orgId, owned);
-  const parentTitles = await krTitles(store, owned.map((o) => o.objective.parentKrId).filter((id): id is string => !!id));
+  const parentTitles = await krTitles(
+    store,
+    owned.map((o) => o.objective.parentKrId).filter((id): id is string => !!id),
+  );
 
   const krs: PersonOkrView['krs'] = [];
   const objectives: ObjectiveView[] = owned.map(({ objective, keyResults: list }) => {
     const sums = emptySums();
     const views = list.map((kr) => {
-      const p = kr.progressMode === 'children' && childProgress.has(kr.id)
-        ? { progress: childProgress.get(kr.id)!, raw: childProgress.get(kr.id)! }
-        : krProgress(kr);
+      const p =
+        kr.progressMode === 'children' && childProgress.has(kr.id)
+          ? { progress: childProgress.get(kr.id)!, raw: childProgress.get(kr.id)! }
+          : krProgress(kr);
       addToSums(sums, p.progress, kr.weight);
       const view: PersonOkrView['krs'][number] = {
-        number: krs.length + 1, id: kr.id, title: kr.title, kind: kr.kind, start: kr.startValue, target: kr.targetValue,
-        current: kr.currentValue, unit: kr.unit, direction: kr.direction, progress: p.progress, rawProgress: p.raw,
-        status: trackStatus({ progress: p.progress, expected, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt }),
-        confidence: kr.confidence, lastCheckInAt: kr.lastCheckInAt, progressMode: kr.progressMode,
-        objectiveTitle: objective.title, row: kr,
+        number: krs.length + 1,
+        id: kr.id,
+        title: kr.title,
+        kind: kr.kind,
+        start: kr.startValue,
+        target: kr.targetValue,
+        current: kr.currentValue,
+        unit: kr.unit,
+        direction: kr.direction,
+        progress: p.progress,
+        rawProgress: p.raw,
+        status: trackStatus({
+          progress: p.progress,
+          expected,
+          confidence: kr.confidence,
+          hasCheckIn: !!kr.lastCheckInAt,
+        }),
+        confidence: kr.confidence,
+        lastCheckInAt: kr.lastCheckInAt,
+        progressMode: kr.progressMode,
+        objectiveTitle: objective.title,
+        row: kr,
       };
       krs.push(view);
       return view;
@@ -55,9 +82,16 @@ export async function loadPersonOkrView(store: Store, orgId: string, person: Per
     const progress = objectiveProgressFromSums(sums);
     const confidences = list.map((k) => k.confidence).filter((c): c is number => c != null);
     return {
-      id: objective.id, title: objective.title, progress,
-      status: trackStatus({ progress, expected, confidence: confidences.length ? Math.min(...confidences) : null, hasCheckIn: list.some((k) => k.lastCheckInAt) }),
-      parentTitle: objective.parentKrId ? parentTitles.get(objective.parentKrId) ?? null : null,
+      id: objective.id,
+      title: objective.title,
+      progress,
+      status: trackStatus({
+        progress,
+        expected,
+        confidence: confidences.length ? Math.min(...confidences) : null,
+        hasCheckIn: list.some((k) => k.lastCheckInAt),
+      }),
+      parentTitle: objective.parentKrId ? (parentTitles.get(objective.parentKrId) ?? null) : null,
       keyResults: views,
     };
   });
@@ -72,26 +106,51 @@ export async function loadPersonOkrView(store: Store, orgId: string, person: Per
 async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWithKrs[]): Promise<Map<string, number>> {
   const loaded: ObjectiveWithKrs[] = [...owned];
   const seen = new Set(owned.map((o) => o.objective.id));
-  let frontier = owned.flatMap((o) => o.keyResults).filter((k) => k.progressMode === 'children').map((k) => k.id);
+  let frontier = owned
+    .flatMap((o) => o.keyResults)
+    .filter((k) => k.progressMode === 'children')
+    .map((k) => k.id);
   if (!frontier.length) return new Map();
   for (let depth = 0; frontier.length && depth < MAX_ROLLUP_DEPTH; depth++) {
-    const children = (await objectivesAlignedTo(store, orgId, frontier)).filter((o) => o.status === 'active' && !seen.has(o.id));
-    const krs = await keyResultsOf(store, children.map((o) => o.id), { activeOnly: true });
+    const children = (await objectivesAlignedTo(store, orgId, frontier)).filter(
+      (o) => o.status === 'active' && !seen.has(o.id),
+    );
+    const krs = await keyResultsOf(
+      store,
+      children.map((o) => o.id),
+      { activeOnly: true },
+    );
     for (const objective of children) {
       seen.add(objective.id);
       loaded.push({ objective, keyResults: krs.get(objective.id) ?? [] });
     }
-    frontier = children.flatMap((o) => krs.get(o.id) ?? []).filter((k) => k.progressMode === 'children').map((k) => k.id);
+    frontier = children
+      .flatMap((o) => krs.get(o.id) ?? [])
+      .filter((k) => k.progressMode === 'children')
+      .map((k) => k.id);
   }
-  const rolled = rollupObjectives(loaded.map(({ objective, keyResults: list }) => ({
-    id: objective.id, parentKrId: objective.parentKrId,
-    keyResults: list.map((kr) => ({ id: kr.id, progressMode: kr.progressMode, weight: kr.weight, progress: krProgress(kr).progress, confidence: kr.confidence, hasCheckIn: !!kr.lastCheckInAt })),
-  })));
+  const rolled = rollupObjectives(
+    loaded.map(({ objective, keyResults: list }) => ({
+      id: objective.id,
+      parentKrId: objective.parentKrId,
+      keyResults: list.map((kr) => ({
+        id: kr.id,
+        progressMode: kr.progressMode,
+        weight: kr.weight,
+        progress: krProgress(kr).progress,
+        confidence: kr.confidence,
+        hasCheckIn: !!kr.lastCheckInAt,
+      })),
+    })),
+  );
   return new Map([...rolled.krs].map(([id, kr]) => [id, kr.progress]));
 }
 
 async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
-  const rows = await store.db.select({ id: keyResults.id, title: keyResults.title }).from(keyResults).where(inArray(keyResults.id, [...new Set(ids)]));
+  const rows = await store.db
+    .select({ id: keyResults.id, title: keyResults.title })
+    .from(keyResults)
+    .where(inArray(keyResults.id, [...new Set(ids)]));
   return new Map(rows.map((r) => [r.id, r.title]));
 }

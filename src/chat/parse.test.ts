@@ -74,7 +74,10 @@ describe('check-ins', () => {
     ['KR1 45 信心 7/10', { type: 'checkin', kr: 1, value: 45, confidence: 7 }],
     ['KR1 45 信心 0', { type: 'checkin', kr: 1, value: 45, confidence: 0 }],
     ['KR1 45 信心 10', { type: 'checkin', kr: 1, value: 45, confidence: 10 }],
-    ['KR1 45 信心7 备注 本周完成3次家访', { type: 'checkin', kr: 1, value: 45, confidence: 7, note: '本周完成3次家访' }],
+    [
+      'KR1 45 信心7 备注 本周完成3次家访',
+      { type: 'checkin', kr: 1, value: 45, confidence: 7, note: '本周完成3次家访' },
+    ],
     ['KR1 45 备注 本周完成3次家访', { type: 'checkin', kr: 1, value: 45, note: '本周完成3次家访' }],
     ['update kr2 3.5 confidence 8 note finished the survey', { type: 'checkin', kr: 2, value: 3.5, confidence: 8 }],
     ['KR2 3.5 conf 8', { type: 'checkin', kr: 2, value: 3.5, confidence: 8 }],
@@ -105,14 +108,29 @@ describe('check-ins', () => {
   ]);
 
   it.each<[string, Command]>([
-    ['KR1 45 信心7 备注 本周完成3次家访', { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '本周完成3次家访' }],
-    ['update kr2 3.5 confidence 8 note finished the survey', { type: 'checkin', kr: 2, value: 3.5, percentSign: false, confidence: 8, note: 'finished the survey' }],
-    ['KR1 45，信心：7，备注：顺利', { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '顺利' }],
+    [
+      'KR1 45 信心7 备注 本周完成3次家访',
+      { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '本周完成3次家访' },
+    ],
+    [
+      'update kr2 3.5 confidence 8 note finished the survey',
+      { type: 'checkin', kr: 2, value: 3.5, percentSign: false, confidence: 8, note: 'finished the survey' },
+    ],
+    [
+      'KR1 45，信心：7，备注：顺利',
+      { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '顺利' },
+    ],
     ['KR1 45 本周完成3次家访', { type: 'checkin', kr: 1, value: 45, percentSign: false, note: '本周完成3次家访' }],
-    ['KR1 45 信心 7 本周顺利', { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '本周顺利' }],
+    [
+      'KR1 45 信心 7 本周顺利',
+      { type: 'checkin', kr: 1, value: 45, percentSign: false, confidence: 7, note: '本周顺利' },
+    ],
     ['KR1 45 备注 信心 还不错', { type: 'checkin', kr: 1, value: 45, percentSign: false, note: '信心 还不错' }],
     ['ＫＲ１　４５％', { type: 'checkin', kr: 1, value: 45, percentSign: true }],
-    ['KR1 45 备注 Finished THE Survey', { type: 'checkin', kr: 1, value: 45, percentSign: false, note: 'Finished THE Survey' }],
+    [
+      'KR1 45 备注 Finished THE Survey',
+      { type: 'checkin', kr: 1, value: 45, percentSign: false, note: 'Finished THE Survey' },
+    ],
     ['KR1 1.1万', { type: 'checkin', kr: 1, value: 11000, percentSign: false }],
   ])('exactly %j', (input, expected) => {
     expect(parseCommand(input)).toEqual(expected);
@@ -153,17 +171,29 @@ describe('invalid check-ins (recognised intent, bad arguments)', () => {
 
 describe('adjustments', () => {
   expectEach([
-    ['调整 KR1 目标 80 原因 家长反馈周期变长', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' }],
-    ['调整KR1目标80原因家长反馈周期变长', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' }],
+    [
+      '调整 KR1 目标 80 原因 家长反馈周期变长',
+      { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' },
+    ],
+    [
+      '调整KR1目标80原因家长反馈周期变长',
+      { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' },
+    ],
     ['调整 KR1 目标 80', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } }],
     ['调整 KR1 目标 80%', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } }],
     ['调整 KR1 目标改为 1.5万 原因 预算', { type: 'adjust', kr: 1, change: { field: 'target', value: 15000 } }],
     ['申请调整 KR1 目标 80 理由 太难', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } }],
     ['修改 KR1 目标为 90', { type: 'adjust', kr: 1, change: { field: 'target', value: 90 } }],
-    ['adjust KR1 target 80 because parents need longer', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } }],
+    [
+      'adjust KR1 target 80 because parents need longer',
+      { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } },
+    ],
     ['adjust kr1 target to 80 reason: budget cut', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 } }],
     ['调整 KR2 起点 10', { type: 'adjust', kr: 2, change: { field: 'start', value: 10 } }],
-    ['adjust KR2 start 10 because baseline was wrong', { type: 'adjust', kr: 2, change: { field: 'start', value: 10 } }],
+    [
+      'adjust KR2 start 10 because baseline was wrong',
+      { type: 'adjust', kr: 2, change: { field: 'start', value: 10 } },
+    ],
     ['调整 KR1 权重 2', { type: 'adjust', kr: 1, change: { field: 'weight', value: 2 } }],
     ['adjust KR1 weight 0.5', { type: 'adjust', kr: 1, change: { field: 'weight', value: 0.5 } }],
     ['调整 KR3 删除 原因 不再适用', { type: 'adjust', kr: 3, change: { field: 'drop' }, reason: '不再适用' }],
@@ -175,22 +205,50 @@ describe('adjustments', () => {
   ]);
 
   it.each<[string, Command]>([
-    ['调整 KR1 标题 新标题 原因 更清楚', { type: 'adjust', kr: 1, change: { field: 'title', value: '新标题' }, reason: '更清楚' }],
-    ['adjust KR1 title Home Visits Done because clearer', { type: 'adjust', kr: 1, change: { field: 'title', value: 'Home Visits Done' }, reason: 'clearer' }],
+    [
+      '调整 KR1 标题 新标题 原因 更清楚',
+      { type: 'adjust', kr: 1, change: { field: 'title', value: '新标题' }, reason: '更清楚' },
+    ],
+    [
+      'adjust KR1 title Home Visits Done because clearer',
+      { type: 'adjust', kr: 1, change: { field: 'title', value: 'Home Visits Done' }, reason: 'clearer' },
+    ],
     ['调整 O2 标题 提升续费', { type: 'adjust', objective: 2, change: { field: 'title', value: '提升续费' } }],
     [
       '调整 O1 新增KR 家访次数 0→20次 原因 新重点',
-      { type: 'adjust', objective: 1, change: { field: 'add', kr: { title: '家访次数', kind: 'number', start: 0, target: 20, unit: '次', direction: 'up' } }, reason: '新重点' },
+      {
+        type: 'adjust',
+        objective: 1,
+        change: {
+          field: 'add',
+          kr: { title: '家访次数', kind: 'number', start: 0, target: 20, unit: '次', direction: 'up' },
+        },
+        reason: '新重点',
+      },
     ],
     [
       'adjust O1 add KR home visits 0->20 because focus',
-      { type: 'adjust', objective: 1, change: { field: 'add', kr: { title: 'home visits', kind: 'number', start: 0, target: 20, direction: 'up' } }, reason: 'focus' },
+      {
+        type: 'adjust',
+        objective: 1,
+        change: { field: 'add', kr: { title: 'home visits', kind: 'number', start: 0, target: 20, direction: 'up' } },
+        reason: 'focus',
+      },
     ],
     [
       '调整 新增KR 续费率 60%→68%',
-      { type: 'adjust', change: { field: 'add', kr: { title: '续费率', kind: 'percent', start: 60, target: 68, unit: '%', direction: 'up' } } },
+      {
+        type: 'adjust',
+        change: {
+          field: 'add',
+          kr: { title: '续费率', kind: 'percent', start: 60, target: 68, unit: '%', direction: 'up' },
+        },
+      },
     ],
-    ['调整 KR1 目标 80 原因 家长反馈周期变长', { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' }],
+    [
+      '调整 KR1 目标 80 原因 家长反馈周期变长',
+      { type: 'adjust', kr: 1, change: { field: 'target', value: 80 }, reason: '家长反馈周期变长' },
+    ],
   ])('exactly %j', (input, expected) => {
     expect(parseCommand(input)).toEqual(expected);
   });
@@ -220,7 +278,10 @@ describe('delegation', () => {
     ['委托给 张三 7天', { type: 'delegate', to: '张三', days: 7 }],
     ['委托给李四 3天', { type: 'delegate', to: '李四', days: 3 }],
     ['委托 @李四 3 天', { type: 'delegate', to: '李四', days: 3 }],
-    ['ｄｅｌｅｇａｔｅ　ｔｏ　Ｚｈａｎｇ　Ｓａｎ　ｆｏｒ　７　ｄａｙｓ', { type: 'delegate', to: 'Zhang San', days: 7 }],
+    [
+      'ｄｅｌｅｇａｔｅ　ｔｏ　Ｚｈａｎｇ　Ｓａｎ　ｆｏｒ　７　ｄａｙｓ',
+      { type: 'delegate', to: 'Zhang San', days: 7 },
+    ],
     ['delegate to Zhang San for 7 days', { type: 'delegate', to: 'Zhang San', days: 7 }],
     ['delegate to Zhang San', { type: 'delegate', to: 'Zhang San' }],
     ['delegate lisi 1 day', { type: 'delegate', to: 'lisi', days: 1 }],
@@ -271,7 +332,17 @@ describe('never misread', () => {
   });
 
   it('never throws, whatever the input', () => {
-    const nasty = ['\u0000', '🙂'.repeat(1000), 'KR'.repeat(5000), 'KR1 ' + '9'.repeat(400), '调整 '.repeat(500), '(((((', '\\', 'KR1 1e309', '委托 ' + 'x'.repeat(10000)];
+    const nasty = [
+      '\u0000',
+      '🙂'.repeat(1000),
+      'KR'.repeat(5000),
+      'KR1 ' + '9'.repeat(400),
+      '调整 '.repeat(500),
+      '(((((',
+      '\\',
+      'KR1 1e309',
+      '委托 ' + 'x'.repeat(10000),
+    ];
     for (const input of nasty) expect(() => parseCommand(input)).not.toThrow();
   });
 

@@ -67,15 +67,65 @@ const KEYWORDS: Record<string, 'help' | 'my_okrs' | 'team' | 'new_objective' | '
 function keywords(type: (typeof KEYWORDS)[string], words: string[]): void {
   for (const w of words) KEYWORDS[w] = type;
 }
-keywords('help', ['帮助', '?', 'help', 'h', '菜单', 'menu', '使用帮助', '使用说明', '说明', '命令', '指令', 'commands', '怎么用']);
-keywords('my_okrs', [
-  '我的okr', '我的okrs', 'okr', 'okrs', '我的目标', '查看okr', '查看我的okr', '查看目标', '我的进度',
-  'myokr', 'myokrs', 'mygoals', 'showmyokrs', 'showokrs', 'viewokrs',
+keywords('help', [
+  '帮助',
+  '?',
+  'help',
+  'h',
+  '菜单',
+  'menu',
+  '使用帮助',
+  '使用说明',
+  '说明',
+  '命令',
+  '指令',
+  'commands',
+  '怎么用',
 ]);
-keywords('team', ['团队', '团队状态', '团队进度', '团队okr', '我的团队', 'team', 'teamstatus', 'myteam', 'teamokrs', 'teamprogress']);
+keywords('my_okrs', [
+  '我的okr',
+  '我的okrs',
+  'okr',
+  'okrs',
+  '我的目标',
+  '查看okr',
+  '查看我的okr',
+  '查看目标',
+  '我的进度',
+  'myokr',
+  'myokrs',
+  'mygoals',
+  'showmyokrs',
+  'showokrs',
+  'viewokrs',
+]);
+keywords('team', [
+  '团队',
+  '团队状态',
+  '团队进度',
+  '团队okr',
+  '我的团队',
+  'team',
+  'teamstatus',
+  'myteam',
+  'teamokrs',
+  'teamprogress',
+]);
 keywords('new_objective', [
-  '新目标', '新建目标', '创建目标', '添加目标', '新增目标', '新建okr', '创建okr', '新okr',
-  'newobjective', 'newokr', 'newgoal', 'createobjective', 'addobjective', 'createokr',
+  '新目标',
+  '新建目标',
+  '创建目标',
+  '添加目标',
+  '新增目标',
+  '新建okr',
+  '创建okr',
+  '新okr',
+  'newobjective',
+  'newokr',
+  'newgoal',
+  'createobjective',
+  'addobjective',
+  'createokr',
 ]);
 keywords('cancel', ['取消', '退出', '算了', '不要了', 'cancel', 'quit', 'exit', 'abort', 'stop']);
 
@@ -84,7 +134,10 @@ const CJK = /[\u4e00-\u9fff]/;
 export function parseCommand(raw: string): Command {
   const normalized = normalizeText(raw);
   // `/help`, `/okr`: slash-command habits from other bots.
-  const text = normalized.replace(/^\/(?=\S)/, '').replace(/[.!,;]+$/, '').trim();
+  const text = normalized
+    .replace(/^\/(?=\S)/, '')
+    .replace(/[.!,;]+$/, '')
+    .trim();
   // Hints answer in the language the person wrote in; `KR1` alone counts as Chinese, the default.
   const zh = CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
   if (!text) return { type: 'unknown', text: normalized };
@@ -93,9 +146,7 @@ export function parseCommand(raw: string): Command {
   if (keyword) return { type: keyword };
 
   return (
-    parseCheckin(text, zh) ??
-    parseAdjust(text, zh) ??
-    parseDelegate(text, zh) ?? { type: 'unknown', text: normalized }
+    parseCheckin(text, zh) ?? parseAdjust(text, zh) ?? parseDelegate(text, zh) ?? { type: 'unknown', text: normalized }
   );
 }
 
@@ -107,7 +158,8 @@ const VALUE_LEAD = /^(?:进度|当前值?|完成度|progress|current|value|to|�
 const VALUE = new RegExp(
   String.raw`^(?<cur>[¥$])?\s*(?<num>${NUMBER_SOURCE})\s*(?<mult>万元|万|亿|千|[kKwW](?![a-zA-Z]))?\s*(?<pct>%)?`,
 );
-const DONE_WORDS = /^(?:未完成|没完成|没有完成|未达成|not done|not yet|undone|no|否)(?=$|[\s,])|^(?:已完成|完成了|完成|达成|done|completed|complete|finished|yes|是)(?=$|[\s,]|信心|备注)/i;
+const DONE_WORDS =
+  /^(?:未完成|没完成|没有完成|未达成|not done|not yet|undone|no|否)(?=$|[\s,])|^(?:已完成|完成了|完成|达成|done|completed|complete|finished|yes|是)(?=$|[\s,]|信心|备注)/i;
 const CONFIDENCE_KEY = /(?:信心指数|信心值|信心|把握|confidence|conf)\s*[:=]?\s*/i;
 const NOTE_KEY = /(?:备注|说明|评论|note|notes|comment)\s*[:=]?\s*/i;
 const SHORT_UNIT = /^(?:[\u4e00-\u9fff]{1,3}|[a-z]{1,12})$/i;
@@ -129,7 +181,8 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   // `KR1还行` is not a check-in of anything.
   const separated = /^\s*[=:,]\s*|^\s+/.exec(rest);
   if (separated) rest = rest.slice(separated[0].length);
-  else if (rest && !DONE_WORDS.test(rest)) return prefixed ? { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) } : null;
+  else if (rest && !DONE_WORDS.test(rest))
+    return prefixed ? { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) } : null;
   if (kr < 1) return { type: 'invalid', reason: 'bad_kr_number', hint: example(zh, 1) };
   rest = rest.replace(VALUE_LEAD, '');
   if (!rest) return { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) };
@@ -149,12 +202,18 @@ function parseCheckin(text: string, zh: boolean): Command | null {
     percentSign = Boolean(number.groups.pct);
     rest = rest.slice(number[0].length);
   } else {
-    return { type: 'invalid', reason: /kr\s*\d/i.test(rest) ? 'one_kr_at_a_time' : 'bad_value', kr, hint: example(zh, kr) };
+    return {
+      type: 'invalid',
+      reason: /kr\s*\d/i.test(rest) ? 'one_kr_at_a_time' : 'bad_value',
+      kr,
+      hint: example(zh, kr),
+    };
   }
 
   const tail = splitTail(rest);
   if (tail.extra) {
-    if (/^kr\s*#?\s*\d/i.test(tail.extra)) return { type: 'invalid', reason: 'one_kr_at_a_time', kr, hint: example(zh, kr) };
+    if (/^kr\s*#?\s*\d/i.test(tail.extra))
+      return { type: 'invalid', reason: 'one_kr_at_a_time', kr, hint: example(zh, kr) };
     if (/^[-+\d./]/.test(tail.extra)) return { type: 'invalid', reason: 'extra_value', kr, hint: example(zh, kr) };
   }
   // A short word right after the number is its unit (`KR1 32次`, `KR2 3 visits`); longer text is a note.
@@ -208,7 +267,14 @@ function example(zh: boolean, kr: number, value?: number): string {
 function amountOf(groups: Record<string, string | undefined>): number {
   const base = Number(groups.num!.replace(/,/g, ''));
   const mult = groups.mult?.toLowerCase();
-  const factor = mult === '万' || mult === '万元' || mult === 'w' ? 10_000 : mult === '亿' ? 1e8 : mult === '千' || mult === 'k' ? 1_000 : 1;
+  const factor =
+    mult === '万' || mult === '万元' || mult === 'w'
+      ? 10_000
+      : mult === '亿'
+        ? 1e8
+        : mult === '千' || mult === 'k'
+          ? 1_000
+          : 1;
   return roundValue(base * factor);
 }
 
@@ -243,7 +309,12 @@ function parseAdjust(text: string, zh: boolean): Command | null {
   if (ref) rest = rest.slice(ref[0].length).trim();
   if (kr === 0 || objective === 0) return { type: 'invalid', reason: 'bad_kr_number', hint };
   const target = { ...(kr !== undefined ? { kr } : {}), ...(objective !== undefined ? { objective } : {}) };
-  const adjust = (change: AdjustChange): Command => ({ type: 'adjust', ...target, change, ...(reason ? { reason } : {}) });
+  const adjust = (change: AdjustChange): Command => ({
+    type: 'adjust',
+    ...target,
+    change,
+    ...(reason ? { reason } : {}),
+  });
 
   const add = ADD_FIELD.exec(rest);
   if (add && kr === undefined) {
@@ -268,7 +339,8 @@ function parseAdjust(text: string, zh: boolean): Command | null {
     const leftover = value ? rest.slice(m[0].length).trim().slice(value[0].length).trim() : '';
     if (!value?.groups || /^[\d.]/.test(leftover)) return { type: 'invalid', reason: 'bad_value', kr, hint };
     const amount = amountOf(value.groups);
-    if (!Number.isFinite(amount) || (field === 'weight' && amount < 0)) return { type: 'invalid', reason: 'bad_value', kr, hint };
+    if (!Number.isFinite(amount) || (field === 'weight' && amount < 0))
+      return { type: 'invalid', reason: 'bad_value', kr, hint };
     return adjust({ field, value: amount });
   }
   const title = TITLE_FIELD.exec(rest);
@@ -298,7 +370,11 @@ function parseDelegate(text: string, zh: boolean): Command | null {
     rest = rest.slice(0, d.index).trim();
     if (!Number.isInteger(days) || days < 1 || days > 365) return { type: 'invalid', reason: 'bad_days', hint };
   }
-  const to = rest.replace(/^(?:给|to)\s*/i, '').replace(/\s+for$/i, '').replace(/^@/, '').trim();
+  const to = rest
+    .replace(/^(?:给|to)\s*/i, '')
+    .replace(/\s+for$/i, '')
+    .replace(/^@/, '')
+    .trim();
   if (!to) return { type: 'invalid', reason: 'missing_delegate', hint };
   return days === undefined ? { type: 'delegate', to } : { type: 'delegate', to, days };
 }

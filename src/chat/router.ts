@@ -12,14 +12,23 @@ import { checkIn, krList, personView } from './flows/checkin';
 import { teamStatus } from './flows/team';
 import { extraActions, extraCommands, activeConversation } from './extensions';
 
-
-const text = (ctx: ChatContext, message: string): Effects => ({ ...noEffects(), messages: [ctx.reply({ text: message })] });
-const toast = (kind: 'success' | 'info' | 'warning' | 'error', message: string): Effects => ({ ...noEffects(), result: { toast: { kind, text: message } } });
+const text = (ctx: ChatContext, message: string): Effects => ({
+  ...noEffects(),
+  messages: [ctx.reply({ text: message })],
+});
+const toast = (kind: 'success' | 'info' | 'warning' | 'error', message: string): Effects => ({
+  ...noEffects(),
+  result: { toast: { kind, text: message } },
+});
 
 async function myOkrs(ctx: ChatContext): Promise<Effects> {
   const view = await personView(ctx);
   if (!view.cycle) return text(ctx, t(ctx.locale, 'chat.noCycle'));
-  const card = buildMyOkrsCard({ person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale }, cycle: view.cycle, objectives: view.objectives });
+  const card = buildMyOkrsCard({
+    person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale },
+    cycle: view.cycle,
+    objectives: view.objectives,
+  });
   return { ...noEffects(), messages: [ctx.reply({ card }, `person:${ctx.person.id}:okrs`)] };
 }
 
@@ -29,7 +38,13 @@ async function checkInCommand(ctx: ChatContext, command: Extract<Command, { type
   if (!view.krs.length) return text(ctx, t(ctx.locale, 'chat.noObjectives'));
   const kr = view.krs[command.kr - 1];
   if (!kr) return text(ctx, t(ctx.locale, 'chat.krNotFound', { kr: `KR${command.kr}`, list: krList(view) }));
-  const outcome = checkIn(ctx, view, kr, { value: command.value, percentSign: command.percentSign, confidence: command.confidence, note: command.note, source: 'chat' });
+  const outcome = checkIn(ctx, view, kr, {
+    value: command.value,
+    percentSign: command.percentSign,
+    confidence: command.confidence,
+    note: command.note,
+    source: 'chat',
+  });
   if (!outcome.ok) return text(ctx, outcome.message);
   return { ...outcome.effects, messages: [ctx.reply({ card: outcome.card }, `kr:${kr.id}`)] };
 }
@@ -44,12 +59,18 @@ async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Eff
     if (handled) return handled;
   }
   switch (command.type) {
-    case 'help': return text(ctx, helpText(ctx.locale));
-    case 'my_okrs': return myOkrs(ctx);
-    case 'checkin': return checkInCommand(ctx, command);
-    case 'team': return teamStatus(ctx);
-    case 'invalid': return text(ctx, invalidReply(ctx.locale, command));
-    default: return text(ctx, t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
+    case 'help':
+      return text(ctx, helpText(ctx.locale));
+    case 'my_okrs':
+      return myOkrs(ctx);
+    case 'checkin':
+      return checkInCommand(ctx, command);
+    case 'team':
+      return teamStatus(ctx);
+    case 'invalid':
+      return text(ctx, invalidReply(ctx.locale, command));
+    default:
+      return text(ctx, t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
   }
 }
 
@@ -68,9 +89,17 @@ const krActions: Record<string, ActionHandler> = {
   async 'kr.open'(ctx, event) {
     const { view, kr } = await ownKr(ctx, event);
     if (!kr) return refuse(ctx, event, 'not the owner of this KR');
-    const card = buildKrProgressCard({ person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale }, kr, objectiveTitle: kr.objectiveTitle });
+    const card = buildKrProgressCard({
+      person: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale },
+      kr,
+      objectiveTitle: kr.objectiveTitle,
+    });
     void view;
-    return { ...noEffects(), messages: [ctx.reply({ card }, `kr:${kr.id}`)], result: { toast: { kind: 'info', text: `KR${kr.number}` } } };
+    return {
+      ...noEffects(),
+      messages: [ctx.reply({ card }, `kr:${kr.id}`)],
+      result: { toast: { kind: 'info', text: `KR${kr.number}` } },
+    };
   },
   async 'kr.checkin'(ctx, event) {
     const { view, kr } = await ownKr(ctx, event);
@@ -85,7 +114,8 @@ const krActions: Record<string, ActionHandler> = {
     const { view, kr } = await ownKr(ctx, event);
     if (!kr) return refuse(ctx, event, 'not the owner of this KR');
     const confidence = Number(event.value.confidence);
-    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10) return toast('error', t(ctx.locale, 'checkin.badConfidence'));
+    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10)
+      return toast('error', t(ctx.locale, 'checkin.badConfidence'));
     const outcome = checkIn(ctx, view, kr, { value: kr.current, confidence, source: 'card' });
     if (!outcome.ok) return toast('error', outcome.message);
     return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };

@@ -10,14 +10,17 @@ describe('catalogues', () => {
 
   it('use the same placeholders in both languages', () => {
     const mismatched = Object.keys(zhCN).filter(
-      (key) => placeholdersOf(zhCN[key as keyof typeof zhCN]).join() !== placeholdersOf(en[key as keyof typeof en]).join(),
+      (key) =>
+        placeholdersOf(zhCN[key as keyof typeof zhCN]).join() !== placeholdersOf(en[key as keyof typeof en]).join(),
     );
     expect(mismatched).toEqual([]);
   });
 
   it('have no empty messages', () => {
     for (const [locale, messages] of Object.entries(catalogues)) {
-      const empty = Object.entries(messages).filter(([, text]) => !text.trim()).map(([key]) => `${locale}:${key}`);
+      const empty = Object.entries(messages)
+        .filter(([, text]) => !text.trim())
+        .map(([key]) => `${locale}:${key}`);
       expect(empty).toEqual([]);
     }
   });
@@ -31,8 +34,19 @@ describe('catalogues', () => {
 
   it('covers an invalid.* message for every parser InvalidReason', () => {
     const reasons = [
-      'missing_kr', 'bad_kr_number', 'missing_value', 'bad_value', 'extra_value', 'one_kr_at_a_time', 'missing_confidence',
-      'confidence_range', 'missing_change', 'needs_kr', 'bad_kr_line', 'missing_delegate', 'bad_days',
+      'missing_kr',
+      'bad_kr_number',
+      'missing_value',
+      'bad_value',
+      'extra_value',
+      'one_kr_at_a_time',
+      'missing_confidence',
+      'confidence_range',
+      'missing_change',
+      'needs_kr',
+      'bad_kr_line',
+      'missing_delegate',
+      'bad_days',
     ];
     for (const reason of reasons) expect(zhCN).toHaveProperty([`invalid.${reason}`]);
   });
@@ -62,8 +76,16 @@ describe('t', () => {
 
 describe('locales', () => {
   it.each([
-    ['en', 'en'], ['en-US', 'en'], ['en_GB', 'en'], ['EN', 'en'],
-    ['zh-CN', 'zh-CN'], ['zh', 'zh-CN'], ['ja', 'zh-CN'], ['english', 'zh-CN'], [null, 'zh-CN'], [undefined, 'zh-CN'],
+    ['en', 'en'],
+    ['en-US', 'en'],
+    ['en_GB', 'en'],
+    ['EN', 'en'],
+    ['zh-CN', 'zh-CN'],
+    ['zh', 'zh-CN'],
+    ['ja', 'zh-CN'],
+    ['english', 'zh-CN'],
+    [null, 'zh-CN'],
+    [undefined, 'zh-CN'],
   ])('toLocale(%j) = %s', (input, expected) => {
     expect(toLocale(input)).toBe(expected);
   });
@@ -78,7 +100,9 @@ describe('locales', () => {
 
 describe('invalidReply', () => {
   it('explains the reason with the parser hint', () => {
-    expect(invalidReply('zh-CN', { reason: 'confidence_range', hint: 'KR1 45 信心 7' })).toBe('信心请填 0 到 10 之间的整数，例如：KR1 45 信心 7');
+    expect(invalidReply('zh-CN', { reason: 'confidence_range', hint: 'KR1 45 信心 7' })).toBe(
+      '信心请填 0 到 10 之间的整数，例如：KR1 45 信心 7',
+    );
     expect(invalidReply('en', { reason: 'missing_value', hint: 'KR1 45' })).toContain('KR1 45');
   });
 

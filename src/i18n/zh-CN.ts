@@ -101,7 +101,8 @@ export const zhCN = {
   'approval.noApprover': '没有找到审批人，请联系管理员设置你的上级。',
   'approval.parentNotice': '{name} 调整了对齐到你的 KR「{parent}」的下级目标：{change}',
   'approval.reminderChange': '{change}（原因：{reason}）',
-  'adjust.askChange': '想怎么调整 KR{number}「{title}」？例如：目标 80 原因 …；也可以：起点 10、标题 新标题、权重 2、删除。发送“取消”退出。',
+  'adjust.askChange':
+    '想怎么调整 KR{number}「{title}」？例如：目标 80 原因 …；也可以：起点 10、标题 新标题、权重 2、删除。发送“取消”退出。',
   'adjust.cancelled': '已取消调整。',
   'adjust.objectiveNotFound': '没有找到 O{number}。',
   'adjust.change.newObjective': '新目标「{title}」',

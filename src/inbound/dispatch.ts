@@ -14,7 +14,6 @@ import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import { resolveSender } from './identity';
 import { t } from '../i18n';
 
-
 export interface DispatcherDeps {
   store: Store;
   clock: Clock;
@@ -37,8 +36,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
   const { store, clock } = deps;
 
   const alreadyProcessed = async (event: BotEvent) => {
-    const rows = await store.db.select({ id: processedEvents.eventId }).from(processedEvents)
-      .where(and(eq(processedEvents.platform, event.platform), eq(processedEvents.eventId, event.eventId))).limit(1);
+    const rows = await store.db
+      .select({ id: processedEvents.eventId })
+      .from(processedEvents)
+      .where(and(eq(processedEvents.platform, event.platform), eq(processedEvents.eventId, event.eventId)))
+      .limit(1);
     return rows.length > 0;
   };
 
@@ -50,21 +52,47 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     if (!sender) return unknownSender(store, event, clock.now());
     const { org, person } = sender;
     const ctx: ChatContext = {
-      store, clock, config: deps.config, org, person, locale: person.locale, event,
-      reply: (message, subject): OutboundItem => ({ operation: 'send', to: event.replyTo, message, orgId: org.id, subject }),
+      store,
+      clock,
+      config: deps.config,
+      org,
+      person,
+      locale: person.locale,
+      event,
+      reply: (message, subject): OutboundItem => ({
+        operation: 'send',
+        to: event.replyTo,
+        message,
+        orgId: org.id,
+        subject,
+      }),
     };
-    const effects = event.type === 'message' ? await deps.handlers.message(ctx, event) : await deps.handlers.cardAction(ctx, event);
+    const effects =
+      event.type === 'message' ? await deps.handlers.message(ctx, event) : await deps.handlers.cardAction(ctx, event);
     const adapter = deps.adapters.get(event.platform);
     // Platforms that cannot take the updated card in the callback response get it as an update call.
-    if (event.type === 'card_action' && effects.result?.card && event.message && adapter && !adapter.inlineCardUpdates) {
-      effects.messages.push({ operation: 'update', ref: event.message, message: { card: effects.result.card }, orgId: org.id });
+    if (
+      event.type === 'card_action' &&
+      effects.result?.card &&
+      event.message &&
+      adapter &&
+      !adapter.inlineCardUpdates
+    ) {
+      effects.messages.push({
+        operation: 'update',
+        ref: event.message,
+        message: { card: effects.result.card },
+        orgId: org.id,
+      });
     }
     return effects;
   }
 
   async function commit(event: BotEvent, effects: Effects, also: Statement[]) {
     const now = clock.now();
-    const claim = store.db.insert(processedEvents).values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
+    const claim = store.db
+      .insert(processedEvents)
+      .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
     if (effects.messages.length) deps.onOutbound?.();
   }
@@ -82,7 +110,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       // A bug must not turn into a retry storm or silence: claim the event and apologise.
       deps.log?.('handler failed', error);
       console.error('[polaris] handler failed', error);
-      effects = { ...noEffects(), messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.generic') } }], result: { toast: { kind: 'error', text: t('zh-CN', 'error.generic') } } };
+      effects = {
+        ...noEffects(),
+        messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.generic') } }],
+        result: { toast: { kind: 'error', text: t('zh-CN', 'error.generic') } },
+      };
     }
     try {
       await commit(event, effects, also);
@@ -106,9 +138,19 @@ function unknownSender(store: Store, event: BotEvent, now: Date): Effects {
   // the attempt so an admin can see who tried and bind their id.
   const text = `${t('zh-CN', 'sender.unknown')}\n${t('en', 'sender.unknown')}`;
   const audit = store.db.insert(auditLog).values({
-    id: newId('aud'), orgId: null, actorType: 'platform', actorId: `${event.platform}:${event.sender.platformUserId}`,
-    action: 'unknown_sender', entityType: 'platform_user', entityId: event.sender.platformUserId,
-    data: { platform: event.platform, tenantKey: event.tenantKey ?? null, name: event.sender.name ?? null, text: event.type === 'message' ? event.text.slice(0, 200) : null },
+    id: newId('aud'),
+    orgId: null,
+    actorType: 'platform',
+    actorId: `${event.platform}:${event.sender.platformUserId}`,
+    action: 'unknown_sender',
+    entityType: 'platform_user',
+    entityId: event.sender.platformUserId,
+    data: {
+      platform: event.platform,
+      tenantKey: event.tenantKey ?? null,
+      name: event.sender.name ?? null,
+      text: event.type === 'message' ? event.text.slice(0, 200) : null,
+    },
     createdAt: now.toISOString(),
   });
   return {

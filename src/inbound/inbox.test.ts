@@ -8,9 +8,15 @@ import { createPolaris } from '../app';
 import { Inbox } from './inbox';
 
 const message = (eventId: string, text: string): MessageEvent => ({
-  type: 'message', platform: 'lark', eventId, sender: { platformUserId: 'ou_alice' },
-  conversation: { id: 'oc_1', type: 'direct' }, replyTo: { platform: 'lark', kind: 'user', id: 'ou_alice' },
-  text, mentionedBot: false, raw: {},
+  type: 'message',
+  platform: 'lark',
+  eventId,
+  sender: { platformUserId: 'ou_alice' },
+  conversation: { id: 'oc_1', type: 'direct' },
+  replyTo: { platform: 'lark', kind: 'user', id: 'ou_alice' },
+  text,
+  mentionedBot: false,
+  raw: {},
 });
 
 let t: ReturnType<typeof createTestApp>;
@@ -19,7 +25,13 @@ afterEach(() => t?.close());
 async function setup() {
   t = createTestApp();
   await seedSmallOrg(t.store);
-  const { services } = createPolaris({ store: t.store, config: t.config, clock: t.clock, adapters: [], deliverImmediately: false });
+  const { services } = createPolaris({
+    store: t.store,
+    config: t.config,
+    clock: t.clock,
+    adapters: [],
+    deliverImmediately: false,
+  });
   return services;
 }
 
@@ -54,12 +66,22 @@ describe('inbox', () => {
     for (const [i, v] of [10, 20, 30].entries()) await services.inbox.accept(message(`ev_o${i}`, `KR1 ${v}`));
     await services.inbox.drain();
     const rows = await t.store.db.select().from(checkIns).orderBy(checkIns.id);
-    expect(rows.map((r) => [r.previousValue, r.value])).toEqual([[30, 10], [10, 20], [20, 30]]);
+    expect(rows.map((r) => [r.previousValue, r.value])).toEqual([
+      [30, 10],
+      [10, 20],
+      [20, 30],
+    ]);
   });
 
   it('keeps an event whose handling fails, retries it with backoff, and parks it after five attempts', async () => {
     await setup();
-    const broken = new Inbox({ store: t.store, clock: t.clock, dispatch: async () => { throw new Error('database is locked'); } });
+    const broken = new Inbox({
+      store: t.store,
+      clock: t.clock,
+      dispatch: async () => {
+        throw new Error('database is locked');
+      },
+    });
     await broken.accept(message('ev_f', 'KR1 1'));
     await broken.drain();
     // Locked for the backoff: an immediate retry does nothing.

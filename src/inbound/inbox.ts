@@ -36,10 +36,16 @@ export class Inbox {
   /** Stores the event; a second delivery of the same event id is ignored. */
   async accept(event: BotEvent): Promise<void> {
     const { store, clock } = this.options;
-    await store.db.insert(inbox).values({
-      id: newId('in'), platform: event.platform, eventId: event.eventId,
-      event: event as unknown as Record<string, unknown>, receivedAt: clock.now().toISOString(),
-    }).onConflictDoNothing();
+    await store.db
+      .insert(inbox)
+      .values({
+        id: newId('in'),
+        platform: event.platform,
+        eventId: event.eventId,
+        event: event as unknown as Record<string, unknown>,
+        receivedAt: clock.now().toISOString(),
+      })
+      .onConflictDoNothing();
   }
 
   /** Handles every pending event, oldest first. Concurrent calls share one run. */
@@ -66,9 +72,12 @@ export class Inbox {
   private async drainBatch(): Promise<number> {
     const { store, clock } = this.options;
     const nowIso = clock.now().toISOString();
-    const rows = await store.db.select({ id: inbox.id, attempts: inbox.attempts }).from(inbox)
+    const rows = await store.db
+      .select({ id: inbox.id, attempts: inbox.attempts })
+      .from(inbox)
       .where(and(eq(inbox.status, 'pending'), or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, nowIso))))
-      .orderBy(asc(inbox.id)).limit(BATCH);
+      .orderBy(asc(inbox.id))
+      .limit(BATCH);
     let handled = 0;
     for (const row of rows) {
       if (await this.handle(row.id, row.attempts)) handled++;
@@ -81,23 +90,35 @@ export class Inbox {
   private async handle(id: string, attempts: number): Promise<boolean> {
     const { store, clock } = this.options;
     const now = clock.now();
-    const [claimed] = await store.db.update(inbox)
+    const [claimed] = await store.db
+      .update(inbox)
       .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString(), attempts: attempts + 1 })
-      .where(and(eq(inbox.id, id), eq(inbox.status, 'pending'), or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, now.toISOString()))))
+      .where(
+        and(
+          eq(inbox.id, id),
+          eq(inbox.status, 'pending'),
+          or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, now.toISOString())),
+        ),
+      )
       .returning({ event: inbox.event });
     if (!claimed) return false;
     try {
-      await this.options.dispatch(claimed.event as unknown as BotEvent, { alsoCommit: [store.db.delete(inbox).where(eq(inbox.id, id))] });
+      await this.options.dispatch(claimed.event as unknown as BotEvent, {
+        alsoCommit: [store.db.delete(inbox).where(eq(inbox.id, id))],
+      });
       return true;
     } catch (error) {
       const failed = attempts + 1 >= MAX_ATTEMPTS;
       this.options.log?.(`inbox ${id} ${failed ? 'failed' : 'will retry'}`, error);
-      await store.db.update(inbox).set({
-        status: failed ? 'failed' : 'pending',
-        // Back off: 1 s, 4 s, 9 s, 16 s.
-        lockedUntil: new Date(now.getTime() + 1000 * (attempts + 1) ** 2).toISOString(),
-        lastError: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
-      }).where(eq(inbox.id, id));
+      await store.db
+        .update(inbox)
+        .set({
+          status: failed ? 'failed' : 'pending',
+          // Back off: 1 s, 4 s, 9 s, 16 s.
+          lockedUntil: new Date(now.getTime() + 1000 * (attempts + 1) ** 2).toISOString(),
+          lastError: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
+        })
+        .where(eq(inbox.id, id));
       return false;
     }
   }

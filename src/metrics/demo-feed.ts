@@ -12,7 +12,6 @@ export interface FeedPerson {
   teamName?: string | null;
 }
 
-
 const hash = (s: string) => [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const DAY_MS = 86_400_000;
@@ -31,7 +30,12 @@ export function demoFeed(people: FeedPerson[], now: Date, weeks = 8): MetricPoin
       let score = base + (r() - 0.5) * 0.2;
       if (profile === 'low') score = 4.55 - (weeks - w) * 0.05 + (r() - 0.5) * 0.1;
       if (profile === 'recovering') score = w >= 1 && w <= 3 ? 4.2 + r() * 0.2 : 4.7 + r() * 0.2;
-      out.push({ metric: 'feedback_score', subject: p.externalId, at: at.toISOString(), value: round(Math.min(5, Math.max(1, score))) });
+      out.push({
+        metric: 'feedback_score',
+        subject: p.externalId,
+        at: at.toISOString(),
+        value: round(Math.min(5, Math.max(1, score))),
+      });
     }
     for (let m = 2; m >= 0; m--) {
       const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - m, 1, 4));
@@ -43,6 +47,13 @@ export function demoFeed(people: FeedPerson[], now: Date, weeks = 8): MetricPoin
   const centres = [...new Set(people.map((p) => p.teamName).filter((n): n is string => !!n && n.endsWith('中心')))];
   const today = new Date(now.getTime() - 60_000).toISOString();
   out.push({ metric: 'renewal_rate', subject: 'org', at: today, value: 58.5 });
-  centres.forEach((name, i) => out.push({ metric: `renewal_rate:${name.slice(2, 4)}`, subject: 'org', at: today, value: round(55 + i * 1.5 + mulberry32(hash(name))() * 2, 1) }));
+  centres.forEach((name, i) =>
+    out.push({
+      metric: `renewal_rate:${name.slice(2, 4)}`,
+      subject: 'org',
+      at: today,
+      value: round(55 + i * 1.5 + mulberry32(hash(name))() * 2, 1),
+    }),
+  );
   return out;
 }

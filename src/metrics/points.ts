@@ -29,11 +29,21 @@ export class BatchError extends Error {}
 /** A batch body: `[...]`, `{"points":[...]}` or CSV with the header `metric,subject,at,value`. */
 export function parseBatch(contentType: 'json' | 'csv', body: string): RawPoint[] {
   const text = body.replace(/^\uFEFF/, '');
-  if (!text.trim()) throw new BatchError('The batch is empty: send a JSON array of points or a CSV with the header metric,subject,at,value.');
+  if (!text.trim())
+    throw new BatchError(
+      'The batch is empty: send a JSON array of points or a CSV with the header metric,subject,at,value.',
+    );
   if (contentType === 'csv') {
-    const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim().toLowerCase() });
+    const parsed = Papa.parse<Record<string, string>>(text, {
+      header: true,
+      skipEmptyLines: 'greedy',
+      transformHeader: (h) => h.trim().toLowerCase(),
+    });
     const missing = ['metric', 'subject', 'at', 'value'].filter((c) => !(parsed.meta.fields ?? []).includes(c));
-    if (missing.length) throw new BatchError(`The CSV header lacks the column(s) ${missing.join(', ')}; expected metric,subject,at,value.`);
+    if (missing.length)
+      throw new BatchError(
+        `The CSV header lacks the column(s) ${missing.join(', ')}; expected metric,subject,at,value.`,
+      );
     return parsed.data;
   }
   let parsed: unknown;
@@ -57,7 +67,8 @@ export function normaliseAt(raw: unknown, now: Date): { at?: string; error?: str
     const ms = raw < 1e11 ? raw * 1000 : raw;
     return checkRange(new Date(ms), now);
   }
-  if (typeof raw !== 'string' || !raw.trim()) return { error: 'required: an ISO date (2026-11-23) or date-time with a zone (2026-11-23T09:00:00+08:00)' };
+  if (typeof raw !== 'string' || !raw.trim())
+    return { error: 'required: an ISO date (2026-11-23) or date-time with a zone (2026-11-23T09:00:00+08:00)' };
   const s = raw.trim();
   if (ISO_DATE.test(s)) return checkRange(new Date(`${s}T00:00:00Z`), now, s);
   if (ISO_DATETIME.test(s)) return checkRange(new Date(s.replace(' ', 'T')), now, s);
@@ -82,7 +93,10 @@ function asText(raw: unknown): string | undefined {
 function asNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
   if (typeof raw !== 'string') return undefined;
-  const s = raw.trim().replace(/[,，]/g, '').replace(/[％%]$/, '');
+  const s = raw
+    .trim()
+    .replace(/[,，]/g, '')
+    .replace(/[％%]$/, '');
   if (!s || !/^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(s)) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
@@ -93,7 +107,10 @@ function asNumber(raw: unknown): number | undefined {
  * earlier one in the batch is fine when the value agrees (a resend) and an
  * error when it does not (which one is right?).
  */
-export function validatePoints(raws: RawPoint[], now: Date): { points: MetricPoint[]; indexes: number[]; errors: PointError[] } {
+export function validatePoints(
+  raws: RawPoint[],
+  now: Date,
+): { points: MetricPoint[]; indexes: number[]; errors: PointError[] } {
   const points: MetricPoint[] = [];
   const indexes: number[] = [];
   const errors: PointError[] = [];
@@ -106,20 +123,32 @@ export function validatePoints(raws: RawPoint[], now: Date): { points: MetricPoi
     const before = errors.length;
     const metric = asText(raw.metric);
     if (!metric) errors.push({ index, field: 'metric', message: 'required' });
-    else if (!METRIC_PATTERN.test(metric)) errors.push({ index, field: 'metric', message: 'at most 100 characters, no spaces (e.g. feedback_score)' });
+    else if (!METRIC_PATTERN.test(metric))
+      errors.push({ index, field: 'metric', message: 'at most 100 characters, no spaces (e.g. feedback_score)' });
     const subject = asText(raw.subject);
-    if (!subject) errors.push({ index, field: 'subject', message: 'required: a person\'s external id, a team, or "org"' });
+    if (!subject)
+      errors.push({ index, field: 'subject', message: 'required: a person\'s external id, a team, or "org"' });
     else if (subject.length > 200) errors.push({ index, field: 'subject', message: 'at most 200 characters' });
     const at = normaliseAt(raw.at, now);
     if (at.error) errors.push({ index, field: 'at', message: at.error });
     const value = asNumber(raw.value);
-    if (value === undefined) errors.push({ index, field: 'value', message: raw.value === undefined || raw.value === '' ? 'required: a number' : 'not a finite number' });
+    if (value === undefined)
+      errors.push({
+        index,
+        field: 'value',
+        message: raw.value === undefined || raw.value === '' ? 'required: a number' : 'not a finite number',
+      });
     else if (Math.abs(value) > 1e12) errors.push({ index, field: 'value', message: 'out of range (|value| ≤ 1e12)' });
     if (errors.length > before) return;
     const key = `${metric}\u0000${subject}\u0000${at.at}`;
     const earlier = seen.get(key);
     if (earlier) {
-      if (earlier.value !== value) errors.push({ index, field: '(point)', message: `same metric, subject and at as point ${earlier.index} but a different value` });
+      if (earlier.value !== value)
+        errors.push({
+          index,
+          field: '(point)',
+          message: `same metric, subject and at as point ${earlier.index} but a different value`,
+        });
       return;
     }
     seen.set(key, { index, value: value! });

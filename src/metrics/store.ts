@@ -16,11 +16,18 @@ export function pointStatements(store: Store, orgId: string, points: MetricPoint
   const size = rowsPerStatement(store);
   const statements: Statement[] = [];
   for (let i = 0; i < points.length; i += size) {
-    const rows = points.slice(i, i + size).map((p) => ({ orgId, metric: p.metric, subject: p.subject, at: p.at, value: p.value, receivedAt }));
-    statements.push(store.db.insert(metricPoints).values(rows).onConflictDoUpdate({
-      target: [metricPoints.orgId, metricPoints.metric, metricPoints.subject, metricPoints.at],
-      set: { value: sql`excluded.value`, receivedAt: sql`excluded.received_at` },
-    }));
+    const rows = points
+      .slice(i, i + size)
+      .map((p) => ({ orgId, metric: p.metric, subject: p.subject, at: p.at, value: p.value, receivedAt }));
+    statements.push(
+      store.db
+        .insert(metricPoints)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [metricPoints.orgId, metricPoints.metric, metricPoints.subject, metricPoints.at],
+          set: { value: sql`excluded.value`, receivedAt: sql`excluded.received_at` },
+        }),
+    );
   }
   return statements;
 }
@@ -31,7 +38,10 @@ export async function storePoints(store: Store, orgId: string, points: MetricPoi
 
 /** True when the org has at least one point of this metric (an index seek on the primary key). */
 export async function metricHasPoints(store: Store, orgId: string, metric: string): Promise<boolean> {
-  const rows = await store.db.select({ one: sql`1` }).from(metricPoints)
-    .where(and(eq(metricPoints.orgId, orgId), eq(metricPoints.metric, metric))).limit(1);
+  const rows = await store.db
+    .select({ one: sql`1` })
+    .from(metricPoints)
+    .where(and(eq(metricPoints.orgId, orgId), eq(metricPoints.metric, metric)))
+    .limit(1);
   return rows.length > 0;
 }

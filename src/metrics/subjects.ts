@@ -13,15 +13,23 @@ export async function unknownSubjects(store: Store, orgId: string, subjects: Ite
   const list = [...missing];
   for (let i = 0; i < list.length; i += CHUNK) {
     const chunk = list.slice(i, i + CHUNK);
-    const found = await store.db.select({ id: people.externalId }).from(people).where(and(eq(people.orgId, orgId), inArray(people.externalId, chunk)));
+    const found = await store.db
+      .select({ id: people.externalId })
+      .from(people)
+      .where(and(eq(people.orgId, orgId), inArray(people.externalId, chunk)));
     for (const r of found) missing.delete(r.id);
   }
   const rest = [...missing];
   for (let i = 0; i < rest.length; i += CHUNK / 2) {
     const chunk = rest.slice(i, i + CHUNK / 2);
-    const found = await store.db.select({ id: teams.id, name: teams.name }).from(teams)
+    const found = await store.db
+      .select({ id: teams.id, name: teams.name })
+      .from(teams)
       .where(and(eq(teams.orgId, orgId), or(inArray(teams.id, chunk), inArray(teams.name, chunk))));
-    for (const r of found) { missing.delete(r.id); missing.delete(r.name); }
+    for (const r of found) {
+      missing.delete(r.id);
+      missing.delete(r.name);
+    }
   }
   return missing;
 }

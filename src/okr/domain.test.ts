@@ -28,7 +28,8 @@ describe('expectedPace', () => {
 });
 
 describe('trackStatus', () => {
-  const s = (progress: number, expected: number, confidence: number | null = null, hasCheckIn = true) => trackStatus({ progress, expected, confidence, hasCheckIn });
+  const s = (progress: number, expected: number, confidence: number | null = null, hasCheckIn = true) =>
+    trackStatus({ progress, expected, confidence, hasCheckIn });
   it('thresholds', () => {
     expect(s(1, 0.5)).toBe('done');
     expect(s(0.5, 0.55)).toBe('on_track');
@@ -61,9 +62,23 @@ describe('scoring', () => {
 });
 
 describe('rollup', () => {
-  const obj = (id: string, parentKrId: string | null, krs: ObjectiveWithKrs['keyResults']): ObjectiveWithKrs => ({ id, parentKrId, keyResults: krs });
-  const manual = (id: string, progress: number, weight = 1) => ({ id, progressMode: 'manual' as const, weight, progress });
-  const children = (id: string, own = 0, weight = 1) => ({ id, progressMode: 'children' as const, weight, progress: own });
+  const obj = (id: string, parentKrId: string | null, krs: ObjectiveWithKrs['keyResults']): ObjectiveWithKrs => ({
+    id,
+    parentKrId,
+    keyResults: krs,
+  });
+  const manual = (id: string, progress: number, weight = 1) => ({
+    id,
+    progressMode: 'manual' as const,
+    weight,
+    progress,
+  });
+  const children = (id: string, own = 0, weight = 1) => ({
+    id,
+    progressMode: 'children' as const,
+    weight,
+    progress: own,
+  });
 
   it('takes children KR progress from the mean of aligned objectives, recursively', () => {
     const r = rollupObjectives([
@@ -103,9 +118,14 @@ describe('rollup', () => {
     const rolling = [{ id: 't', parentKrId: null, fixed: emptySums(), minConfidence: null, hasCheckIn: false }];
     const krs = [{ id: 'tk', objectiveId: 't', weight: 1, ownProgress: 0, confidence: 5, hasCheckIn: false }];
     const grouped = rollup(rolling, krs, new Map([['tk', { count: 2, progressSum: 0.9, hasCheckIn: true }]]));
-    const individual = rollup([...rolling,
-      { id: 'l1', parentKrId: 'tk', fixed: addToSums(emptySums(), 0.4, 1), minConfidence: null, hasCheckIn: true },
-      { id: 'l2', parentKrId: 'tk', fixed: addToSums(emptySums(), 0.5, 1), minConfidence: null, hasCheckIn: false }], krs);
+    const individual = rollup(
+      [
+        ...rolling,
+        { id: 'l1', parentKrId: 'tk', fixed: addToSums(emptySums(), 0.4, 1), minConfidence: null, hasCheckIn: true },
+        { id: 'l2', parentKrId: 'tk', fixed: addToSums(emptySums(), 0.5, 1), minConfidence: null, hasCheckIn: false },
+      ],
+      krs,
+    );
     expect(grouped.progress[0]).toBeCloseTo(0.45);
     expect(individual.progress[0]).toBeCloseTo(grouped.progress[0]);
     expect(grouped.krs.get('tk')).toEqual({ progress: 0.45, confidence: 5, hasCheckIn: true });

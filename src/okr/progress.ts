@@ -23,7 +23,13 @@ export function krProgress(kr: KrValues): KrProgress {
   return { progress: clamp01(raw), raw, overshoot: raw > 1 };
 }
 
-function rawProgress({ kind, startValue: start, targetValue: target, currentValue: current, direction }: KrValues): number {
+function rawProgress({
+  kind,
+  startValue: start,
+  targetValue: target,
+  currentValue: current,
+  direction,
+}: KrValues): number {
   switch (kind) {
     case 'boolean':
       return current >= 1 ? 1 : 0;
@@ -38,7 +44,7 @@ function rawProgress({ kind, startValue: start, targetValue: target, currentValu
 /** True when `direction` says the opposite of what start→target says (worth a warning, not an error). */
 export function directionMismatch(kr: Pick<KrValues, 'startValue' | 'targetValue' | 'direction'>): boolean {
   if (kr.targetValue === kr.startValue) return false;
-  return (kr.targetValue > kr.startValue) !== (kr.direction !== 'down');
+  return kr.targetValue > kr.startValue !== (kr.direction !== 'down');
 }
 
 export const emptySums = (): ProgressSums => ({ weightedSum: 0, weightSum: 0, plainSum: 0, count: 0 });

@@ -110,7 +110,10 @@ export function rollup(
         let count = leaves ? leaves.count : 0;
         let childChecked = leaves ? leaves.hasCheckIn : false;
         for (const c of childrenOfKr.get(kr.id) ?? []) {
-          if (state[c] !== 2) { cyclesBroken++; continue; } // an ancestor: this edge closes a cycle
+          if (state[c] !== 2) {
+            cyclesBroken++;
+            continue;
+          } // an ancestor: this edge closes a cycle
           total += progress[c];
           count++;
           if (hasCheckIn[c]) childChecked = true;
@@ -140,7 +143,10 @@ export function rollup(
 
   for (let root = 0; root < n; root++) {
     if (state[root]) continue;
-    if (!rolledKrsOf.has(root)) { finish(root); continue; } // the common, leaf case
+    if (!rolledKrsOf.has(root)) {
+      finish(root);
+      continue;
+    } // the common, leaf case
     const stack: { i: number; kids: number[]; pos: number }[] = [{ i: root, kids: childrenOf(root), pos: 0 }];
     state[root] = 1;
     while (stack.length) {
@@ -154,7 +160,10 @@ export function rollup(
         pushed = true;
         break;
       }
-      if (!pushed) { finish(frame.i); stack.pop(); }
+      if (!pushed) {
+        finish(frame.i);
+        stack.pop();
+      }
     }
   }
   return { index, progress, hasCheckIn, confidence, krs, childrenOfKr, cyclesBroken };
@@ -184,7 +193,14 @@ export function rollupObjectives(objectives: readonly ObjectiveWithKrs[]): Rollu
     let checked = false;
     for (const kr of o.keyResults) {
       if (kr.progressMode === 'children') {
-        childKrs.push({ id: kr.id, objectiveId: o.id, weight: kr.weight, ownProgress: kr.progress, confidence: kr.confidence ?? null, hasCheckIn: !!kr.hasCheckIn });
+        childKrs.push({
+          id: kr.id,
+          objectiveId: o.id,
+          weight: kr.weight,
+          ownProgress: kr.progress,
+          confidence: kr.confidence ?? null,
+          hasCheckIn: !!kr.hasCheckIn,
+        });
         continue;
       }
       addToSums(fixed, kr.progress, kr.weight);

@@ -36,4 +36,10 @@ export const TRACK_STATUSES: readonly TrackStatus[] = ['done', 'on_track', 'at_r
 
 export type StatusCounts = Record<TrackStatus, number>;
 
-export const emptyStatusCounts = (): StatusCounts => ({ done: 0, on_track: 0, at_risk: 0, off_track: 0, not_started: 0 });
+export const emptyStatusCounts = (): StatusCounts => ({
+  done: 0,
+  on_track: 0,
+  at_risk: 0,
+  off_track: 0,
+  not_started: 0,
+});

@@ -32,10 +32,16 @@ export interface Subtree {
 }
 
 /** Children of a whole level at once, so storage can answer with one query per level. */
-export type ChildrenOfLevel = (ids: string[]) => Promise<ReadonlyMap<string, readonly string[]>> | ReadonlyMap<string, readonly string[]>;
+export type ChildrenOfLevel = (
+  ids: string[],
+) => Promise<ReadonlyMap<string, readonly string[]>> | ReadonlyMap<string, readonly string[]>;
 
 /** Breadth-first selection from `rootIds`, level by level, cycle-safe. */
-export async function selectSubtree(rootIds: readonly string[], childrenOfLevel: ChildrenOfLevel, options: SubtreeOptions): Promise<Subtree> {
+export async function selectSubtree(
+  rootIds: readonly string[],
+  childrenOfLevel: ChildrenOfLevel,
+  options: SubtreeOptions,
+): Promise<Subtree> {
   const ids: string[] = [];
   const levels = new Map<string, number>();
   const children = new Map<string, readonly string[]>();
@@ -44,7 +50,10 @@ export async function selectSubtree(rootIds: readonly string[], childrenOfLevel:
   let frontier: string[] = [];
   for (const r of rootIds) {
     if (levels.has(r)) continue;
-    if (ids.length >= options.maxNodes) { truncated = true; break; }
+    if (ids.length >= options.maxNodes) {
+      truncated = true;
+      break;
+    }
     levels.set(r, 0);
     ids.push(r);
     frontier.push(r);
@@ -57,7 +66,10 @@ export async function selectSubtree(rootIds: readonly string[], childrenOfLevel:
     expand: for (const id of frontier) {
       for (const c of children.get(id)!) {
         if (levels.has(c)) continue; // already placed, or a cycle
-        if (ids.length >= options.maxNodes) { truncated = true; break expand; }
+        if (ids.length >= options.maxNodes) {
+          truncated = true;
+          break expand;
+        }
         levels.set(c, level + 1);
         ids.push(c);
         next.push(c);

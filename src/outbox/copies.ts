@@ -19,12 +19,16 @@ export interface SentCopy {
 }
 
 export async function sentCopies(store: Store, subject: string): Promise<SentCopy[]> {
-  const rows = await store.db.select({ id: outbox.id, platform: outbox.platform, target: outbox.target, sentRef: outbox.sentRef })
-    .from(outbox).where(and(eq(outbox.subject, subject), eq(outbox.operation, 'send')));
+  const rows = await store.db
+    .select({ id: outbox.id, platform: outbox.platform, target: outbox.target, sentRef: outbox.sentRef })
+    .from(outbox)
+    .where(and(eq(outbox.subject, subject), eq(outbox.operation, 'send')));
   return rows.map((r) => {
     const sent = r.sentRef as { messageId?: string; extra?: { taskId?: unknown } } | null;
     return {
-      outboxId: r.id, platform: r.platform, to: r.target as unknown as Address,
+      outboxId: r.id,
+      platform: r.platform,
+      to: r.target as unknown as Address,
       messageId: sent?.messageId,
       taskId: typeof sent?.extra?.taskId === 'string' ? sent.extra.taskId : undefined,
     };

@@ -82,8 +82,16 @@ export class OutboxDeliverer {
   private async drainOnce(): Promise<DrainReport> {
     const { store, clock } = this.options;
     const nowIso = clock.now().toISOString();
-    const rows = await store.db.select().from(outbox)
-      .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, nowIso), or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso))))
+    const rows = await store.db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.status, 'pending'),
+          lte(outbox.nextAttemptAt, nowIso),
+          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
+        ),
+      )
       .orderBy(asc(outbox.createdAt), asc(outbox.id))
       .limit(BATCH);
     const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
@@ -119,9 +127,19 @@ export class OutboxDeliverer {
     if (!adapter) return this.fail(row, `platform ${row.platform} is not configured`);
 
     const now = clock.now();
-    const claimed = await store.db.update(outbox)
-      .set({ lockedUntil: new Date(now.getTime() + (this.options.lockMs ?? 30_000)).toISOString(), attempts: row.attempts + 1 })
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, now.toISOString()))))
+    const claimed = await store.db
+      .update(outbox)
+      .set({
+        lockedUntil: new Date(now.getTime() + (this.options.lockMs ?? 30_000)).toISOString(),
+        attempts: row.attempts + 1,
+      })
+      .where(
+        and(
+          eq(outbox.id, row.id),
+          eq(outbox.status, 'pending'),
+          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, now.toISOString())),
+        ),
+      )
       .returning({ id: outbox.id });
     if (!claimed.length) return 'deferred';
 
@@ -135,7 +153,8 @@ export class OutboxDeliverer {
         await this.markSent(row, ref);
       } else {
         const ref = await this.resolveRef(row.target as unknown as SentRef | OutboxRowRef);
-        if (ref === 'pending') return this.reschedule(row, 1000, row.attempts, 'waiting for the original message to be sent');
+        if (ref === 'pending')
+          return this.reschedule(row, 1000, row.attempts, 'waiting for the original message to be sent');
         if (ref === 'failed') return this.fail(row, 'the message to update was never delivered');
         await adapter.update(ref, message, { idempotencyKey: row.idempotencyKey });
         await this.markSent(row, ref);
@@ -161,7 +180,8 @@ export class OutboxDeliverer {
     if (!limiter) this.limiters.set(adapter.platform, (limiter = new RateLimiter(adapter.limits)));
     const maxInline = this.options.maxInlineWaitMs ?? 2000;
     // A send may become several platform messages (WeCom: markdown + buttons card); each counts.
-    const cost = row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
+    const cost =
+      row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
     for (;;) {
       const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now(), cost);
       if (wait === 0) return 0;
@@ -172,29 +192,45 @@ export class OutboxDeliverer {
 
   private async resolveRef(target: SentRef | OutboxRowRef): Promise<SentRef | 'pending' | 'failed'> {
     if (!isOutboxRowRef(target)) return target;
-    const [original] = await this.options.store.db.select({ status: outbox.status, sentRef: outbox.sentRef })
-      .from(outbox).where(eq(outbox.id, target.outboxId));
+    const [original] = await this.options.store.db
+      .select({ status: outbox.status, sentRef: outbox.sentRef })
+      .from(outbox)
+      .where(eq(outbox.id, target.outboxId));
     if (!original || original.status === 'failed') return 'failed';
     if (original.status !== 'sent' || !original.sentRef) return 'pending';
     return original.sentRef as unknown as SentRef;
   }
 
   private async markSent(row: OutboxRow, ref: SentRef) {
-    await this.options.store.db.update(outbox)
-      .set({ status: 'sent', sentRef: ref as unknown as Record<string, unknown>, sentAt: this.options.clock.now().toISOString(), lockedUntil: null, lastError: null })
+    await this.options.store.db
+      .update(outbox)
+      .set({
+        status: 'sent',
+        sentRef: ref as unknown as Record<string, unknown>,
+        sentAt: this.options.clock.now().toISOString(),
+        lockedUntil: null,
+        lastError: null,
+      })
       .where(eq(outbox.id, row.id));
   }
 
-  private async reschedule(row: OutboxRow, delayMs: number, attempts: number, reason: string): Promise<'retried' | 'deferred'> {
+  private async reschedule(
+    row: OutboxRow,
+    delayMs: number,
+    attempts: number,
+    reason: string,
+  ): Promise<'retried' | 'deferred'> {
     const next = new Date(this.options.clock.now().getTime() + delayMs).toISOString();
-    await this.options.store.db.update(outbox)
+    await this.options.store.db
+      .update(outbox)
       .set({ nextAttemptAt: next, lockedUntil: null, attempts, lastError: reason })
       .where(eq(outbox.id, row.id));
     return attempts > row.attempts ? 'retried' : 'deferred';
   }
 
   private async fail(row: OutboxRow, reason: string): Promise<'failed'> {
-    await this.options.store.db.update(outbox)
+    await this.options.store.db
+      .update(outbox)
       .set({ status: 'failed', lockedUntil: null, lastError: reason.slice(0, 2000) })
       .where(eq(outbox.id, row.id));
     return 'failed';

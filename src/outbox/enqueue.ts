@@ -13,8 +13,22 @@ export interface OutboxRowRef {
 }
 
 export type OutboundItem =
-  | { operation: 'send'; to: Address; message: OutboundMessage; orgId?: string | null; subject?: string; idempotencyKey?: string }
-  | { operation: 'update'; ref: SentRef | OutboxRowRef; message: OutboundMessage; orgId?: string | null; subject?: string; idempotencyKey?: string };
+  | {
+      operation: 'send';
+      to: Address;
+      message: OutboundMessage;
+      orgId?: string | null;
+      subject?: string;
+      idempotencyKey?: string;
+    }
+  | {
+      operation: 'update';
+      ref: SentRef | OutboxRowRef;
+      message: OutboundMessage;
+      orgId?: string | null;
+      subject?: string;
+      idempotencyKey?: string;
+    };
 
 export function isOutboxRowRef(ref: SentRef | OutboxRowRef): ref is OutboxRowRef {
   return 'outboxId' in ref;

@@ -1,6 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError, type Address, type OutboundMessage, type PlatformAdapter, type SentRef } from '../../bots/types';
+import {
+  DeliveryError,
+  type Address,
+  type OutboundMessage,
+  type PlatformAdapter,
+  type SentRef,
+} from '../../bots/types';
 import { outbox } from '../../storage/schema';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
@@ -9,11 +15,18 @@ import { OutboxDeliverer } from './deliver';
 import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
 
 /** A recording adapter whose behaviour each test scripts. */
-function recordingAdapter(behaviour: (to: Address | SentRef, message: OutboundMessage, call: number) => void = () => {}) {
+function recordingAdapter(
+  behaviour: (to: Address | SentRef, message: OutboundMessage, call: number) => void = () => {},
+) {
   const calls: { op: 'send' | 'update'; to: Address | SentRef; message: OutboundMessage; key: string }[] = [];
   const adapter: PlatformAdapter = {
-    platform: 'lark', webhookPaths: [''], inlineCardUpdates: true, limits: { perSecond: 1000 },
-    async handleWebhook() { return new Response(null); },
+    platform: 'lark',
+    webhookPaths: [''],
+    inlineCardUpdates: true,
+    limits: { perSecond: 1000 },
+    async handleWebhook() {
+      return new Response(null);
+    },
     async send(to, message, { idempotencyKey }) {
       calls.push({ op: 'send', to, message, key: idempotencyKey });
       behaviour(to, message, calls.length);
@@ -32,7 +45,10 @@ const send = (id: string, text: string): OutboundItem => ({ operation: 'send', t
 
 let store: SqliteStore;
 let cleanup: () => void;
-afterEach(() => { store?.close(); cleanup?.(); });
+afterEach(() => {
+  store?.close();
+  cleanup?.();
+});
 
 function setup(adapter: PlatformAdapter, opts: Partial<ConstructorParameters<typeof OutboxDeliverer>[0]> = {}) {
   const db = tempDbPath();
@@ -49,10 +65,14 @@ describe('outbox delivery', () => {
   it('sends each stored message once, in order per recipient, with its row id as idempotency key', async () => {
     const { adapter, calls } = recordingAdapter();
     const { deliverer, clock } = setup(adapter);
-    await store.atomic(outboxStatements(store, [send('u1', 'first'), send('u1', 'second'), send('u2', 'other')], clock.now()));
+    await store.atomic(
+      outboxStatements(store, [send('u1', 'first'), send('u1', 'second'), send('u2', 'other')], clock.now()),
+    );
     const report = await deliverer.drain();
     expect(report.sent).toBe(3);
-    expect(calls.filter((c) => (c.to as Address).id === 'u1').map((c) => (c.message as { text: string }).text)).toEqual(['first', 'second']);
+    expect(calls.filter((c) => (c.to as Address).id === 'u1').map((c) => (c.message as { text: string }).text)).toEqual(
+      ['first', 'second'],
+    );
     const stored = await rows();
     expect(stored.every((r) => r.status === 'sent' && r.sentRef)).toBe(true);
     expect(calls.map((c) => c.key).sort()).toEqual(stored.map((r) => r.id).sort());
@@ -84,7 +104,9 @@ describe('outbox delivery', () => {
   });
 
   it('stops after maxAttempts retryable failures', async () => {
-    const { adapter } = recordingAdapter(() => { throw new Error('socket hang up'); });
+    const { adapter } = recordingAdapter(() => {
+      throw new Error('socket hang up');
+    });
     const { deliverer, clock } = setup(adapter, { maxAttempts: 3 });
     await store.atomic(outboxStatements(store, [send('u1', 'x')], clock.now()));
     for (let i = 0; i < 3; i++) {
@@ -102,7 +124,13 @@ describe('outbox delivery', () => {
     try {
       const a = new OutboxDeliverer({ store, adapters: new Map([['lark', adapter]]), clock });
       const b = new OutboxDeliverer({ store: second, adapters: new Map([['lark', adapter]]), clock });
-      await store.atomic(outboxStatements(store, Array.from({ length: 40 }, (_, i) => send(`u${i % 7}`, `m${i}`)), clock.now()));
+      await store.atomic(
+        outboxStatements(
+          store,
+          Array.from({ length: 40 }, (_, i) => send(`u${i % 7}`, `m${i}`)),
+          clock.now(),
+        ),
+      );
       const [ra, rb] = await Promise.all([a.drain(), b.drain()]);
       expect(ra.sent + rb.sent).toBe(40);
       expect(new Set(calls.map((c) => c.key)).size).toBe(40);
@@ -116,7 +144,11 @@ describe('outbox delivery', () => {
     const { adapter, calls } = recordingAdapter();
     const { deliverer, clock } = setup(adapter);
     const original = prepareOutbound(store, send('u1', 'card v1'), clock.now());
-    const update = prepareOutbound(store, { operation: 'update', ref: { platform: 'lark', outboxId: original.id }, message: { text: 'card v2' } }, clock.now());
+    const update = prepareOutbound(
+      store,
+      { operation: 'update', ref: { platform: 'lark', outboxId: original.id }, message: { text: 'card v2' } },
+      clock.now(),
+    );
     await store.atomic([original.statement, update.statement]);
     await deliverer.drain();
     expect(calls.map((c) => c.op)).toEqual(['send', 'update']);
@@ -127,7 +159,9 @@ describe('outbox delivery', () => {
     const { adapter, calls } = recordingAdapter();
     adapter.limits.perRecipient = { count: 2, windowMs: 60_000 };
     const { deliverer, clock } = setup(adapter);
-    await store.atomic(outboxStatements(store, [send('u1', 'a'), send('u1', 'b'), send('u1', 'c'), send('u2', 'd')], clock.now()));
+    await store.atomic(
+      outboxStatements(store, [send('u1', 'a'), send('u1', 'b'), send('u1', 'c'), send('u2', 'd')], clock.now()),
+    );
     const report = await deliverer.drain();
     expect(report.sent).toBe(3);
     expect(calls.map((c) => (c.message as { text: string }).text).sort()).toEqual(['a', 'b', 'd']);
@@ -139,7 +173,13 @@ describe('outbox delivery', () => {
   it('keeps a message whose platform is not configured as failed, with the reason', async () => {
     const { adapter } = recordingAdapter();
     const { deliverer, clock } = setup(adapter);
-    await store.atomic(outboxStatements(store, [{ operation: 'send', to: { platform: 'wecom', kind: 'user', id: 'x' }, message: { text: 'hi' } }], clock.now()));
+    await store.atomic(
+      outboxStatements(
+        store,
+        [{ operation: 'send', to: { platform: 'wecom', kind: 'user', id: 'x' }, message: { text: 'hi' } }],
+        clock.now(),
+      ),
+    );
     await deliverer.drain();
     const [row] = await rows();
     expect(row).toMatchObject({ status: 'failed', lastError: 'platform wecom is not configured' });

@@ -48,7 +48,13 @@ describe('RateLimiter windows', () => {
   });
 
   it('applies every per-recipient window (WeCom: per minute and per hour)', () => {
-    const limiter = new RateLimiter({ perSecond: 10_000, perRecipient: [{ count: 3, windowMs: 60_000 }, { count: 4, windowMs: 3_600_000 }] });
+    const limiter = new RateLimiter({
+      perSecond: 10_000,
+      perRecipient: [
+        { count: 3, windowMs: 60_000 },
+        { count: 4, windowMs: 3_600_000 },
+      ],
+    });
     expect([0, 1, 2].map((i) => limiter.reserve('u', i))).toEqual([0, 0, 0]);
     expect(limiter.reserve('u', 10)).toBeGreaterThan(59_000);
     expect(limiter.reserve('u', 70_000)).toBe(0);

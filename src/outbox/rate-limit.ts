@@ -36,7 +36,8 @@ class SlidingLog {
     const last = this.times.at(-1);
     if (last !== undefined) {
       for (const w of this.windows) {
-        if (w.windowMs <= 1000) wait = Math.max(wait, Math.floor(last + (w.windowMs * (1 + margin(w.windowMs))) / w.count - nowMs));
+        if (w.windowMs <= 1000)
+          wait = Math.max(wait, Math.floor(last + (w.windowMs * (1 + margin(w.windowMs))) / w.count - nowMs));
       }
     }
     return wait;

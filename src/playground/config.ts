@@ -10,7 +10,11 @@ function randomHex(bytes: number): string {
 /** 43 base64 characters: the shape of a WeCom EncodingAESKey and a DingTalk aes_key. */
 function randomAesKey(): string {
   const raw = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...raw)).replace(/=+$/, '').replace(/\+/g, 'A').replace(/\//g, 'B').slice(0, 43);
+  return btoa(String.fromCharCode(...raw))
+    .replace(/=+$/, '')
+    .replace(/\+/g, 'A')
+    .replace(/\//g, 'B')
+    .slice(0, 43);
 }
 
 /** True when no platform has credentials: the server then runs as a playground. */
@@ -37,16 +41,28 @@ export function playgroundSecrets(origin: string): PlaygroundSecrets {
   return {
     adminToken: randomHex(24),
     lark: {
-      appId: `cli_pg${randomHex(8)}`, appSecret: randomHex(16), verificationToken: randomHex(16), encryptKey: randomHex(16),
+      appId: `cli_pg${randomHex(8)}`,
+      appSecret: randomHex(16),
+      verificationToken: randomHex(16),
+      encryptKey: randomHex(16),
       domain: emulatorBase(origin, 'lark'),
     },
     wecom: {
-      corpId: `wwpg${randomHex(8)}`, agentId: '1000002', secret: randomHex(16), token: randomHex(8), encodingAesKey: randomAesKey(),
+      corpId: `wwpg${randomHex(8)}`,
+      agentId: '1000002',
+      secret: randomHex(16),
+      token: randomHex(8),
+      encodingAesKey: randomAesKey(),
       apiBase: emulatorBase(origin, 'wecom'),
     },
     dingtalk: {
-      clientId: dingtalkClientId, clientSecret: randomHex(24), robotCode: dingtalkClientId, mode: 'http',
-      apiBase: emulatorBase(origin, 'dingtalk'), callbackToken: randomHex(8), callbackAesKey: randomAesKey(),
+      clientId: dingtalkClientId,
+      clientSecret: randomHex(24),
+      robotCode: dingtalkClientId,
+      mode: 'http',
+      apiBase: emulatorBase(origin, 'dingtalk'),
+      callbackToken: randomHex(8),
+      callbackAesKey: randomAesKey(),
       cardTemplateId: 'polaris-playground-generic.schema',
     },
   };
@@ -56,5 +72,12 @@ export function playgroundSecrets(origin: string): PlaygroundSecrets {
 export function playgroundConfig(base: Config, secrets: PlaygroundSecrets): Config {
   // The dashboard signs its sessions with ADMIN_TOKEN; without one the playground makes its own.
   const adminToken = base.adminToken ?? secrets.adminToken;
-  return { ...base, adminToken, ingestToken: base.ingestToken ?? adminToken, lark: secrets.lark, wecom: secrets.wecom, dingtalk: secrets.dingtalk };
+  return {
+    ...base,
+    adminToken,
+    ingestToken: base.ingestToken ?? adminToken,
+    lark: secrets.lark,
+    wecom: secrets.wecom,
+    dingtalk: secrets.dingtalk,
+  };
 }

@@ -21,7 +21,9 @@ export function createPlaygroundEmulators(secrets: PlaygroundSecrets, origin: st
   const lark = createLarkEmulator({ ...secrets.lark, webhookUrl: webhook('lark'), retryDelaysMs: [200, 1000] });
   const wecom = createWecomEmulator({ ...secrets.wecom, webhookUrl: webhook('wecom'), retries: 1, retryDelayMs: 200 });
   const dingtalk = createDingtalkEmulator({
-    ...secrets.dingtalk, webhookUrl: webhook('dingtalk'), eventsUrl: `${webhook('dingtalk')}/events`,
+    ...secrets.dingtalk,
+    webhookUrl: webhook('dingtalk'),
+    eventsUrl: `${webhook('dingtalk')}/events`,
     baseUrl: emulatorBase(origin, 'dingtalk'),
   });
   return { lark, wecom, dingtalk };
@@ -37,7 +39,8 @@ export function emulatorRoutes(emulators: PlaygroundEmulators, after: (platform:
   routes.all('/:platform/*', async (c) => {
     const platform = c.req.param('platform') as Platform;
     const emulator = (emulators as unknown as Record<string, { app: Hono } | undefined>)[platform];
-    if (!emulator || !['lark', 'wecom', 'dingtalk'].includes(platform)) return c.json({ error: { code: 'not_found', message: `No emulator for ${platform}` } }, 404);
+    if (!emulator || !['lark', 'wecom', 'dingtalk'].includes(platform))
+      return c.json({ error: { code: 'not_found', message: `No emulator for ${platform}` } }, 404);
     const url = new URL(c.req.url);
     const prefix = `/emulators/${platform}`;
     url.pathname = url.pathname.slice(url.pathname.indexOf(prefix) + prefix.length) || '/';

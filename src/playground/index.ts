@@ -34,7 +34,11 @@ export interface Playground {
  * Returns the playground for a server that will listen on `config.port` (a real
  * port, not 0), or undefined when platform credentials are configured (or PLAYGROUND=off).
  */
-export function preparePlayground(input: { config: Config; store: Store; env?: Record<string, string | undefined> }): Playground | undefined {
+export function preparePlayground(input: {
+  config: Config;
+  store: Store;
+  env?: Record<string, string | undefined>;
+}): Playground | undefined {
   if (!wantsPlayground(input.config, input.env) || !input.config.port) return undefined;
   const origin = `http://127.0.0.1:${input.config.port}`;
   const secrets = playgroundSecrets(origin);
@@ -42,10 +46,19 @@ export function preparePlayground(input: { config: Config; store: Store; env?: R
   const transcript = new Transcript(emulators);
   const config = playgroundConfig(input.config, secrets);
   return {
-    config, secrets, emulators, transcript,
+    config,
+    secrets,
+    emulators,
+    transcript,
     mount(app) {
-      app.route('/emulators', emulatorRoutes(emulators, (platform) => transcript.sync(platform)));
-      app.route('/playground', playgroundRoutes({ store: input.store, adminToken: config.adminToken!, emulators, transcript }));
+      app.route(
+        '/emulators',
+        emulatorRoutes(emulators, (platform) => transcript.sync(platform)),
+      );
+      app.route(
+        '/playground',
+        playgroundRoutes({ store: input.store, adminToken: config.adminToken!, emulators, transcript }),
+      );
       app.get('/', (c) => c.redirect('/playground'));
     },
     async seed(now) {

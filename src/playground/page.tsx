@@ -47,7 +47,9 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
         <style dangerouslySetInnerHTML={{ __html: PAGE_CSS }} />
       </head>
       <body class={`pf-${platform}`}>
-        <a class="skip" href="#composer-input">{s.message}</a>
+        <a class="skip" href="#composer-input">
+          {s.message}
+        </a>
         <header class="top">
           <div>
             <h1>{s.title}</h1>
@@ -58,10 +60,17 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
               <form method="post" action="/playground/dashboard">
                 <input type="hidden" name="person" value={person.id} />
                 <input type="hidden" name="platform" value={platform} />
-                <button type="submit" class="btn" id="open-dashboard">{s.dashboard}</button>
+                <button type="submit" class="btn" id="open-dashboard">
+                  {s.dashboard}
+                </button>
               </form>
             ) : null}
-            <a href={href({ platform, person: person?.id, lang: otherLang })} lang={otherLang === 'en' ? 'en' : 'zh-CN'}>{s.langToggle}</a>
+            <a
+              href={href({ platform, person: person?.id, lang: otherLang })}
+              lang={otherLang === 'en' ? 'en' : 'zh-CN'}
+            >
+              {s.langToggle}
+            </a>
           </nav>
         </header>
         <div class="layout" id="playground" data-config={JSON.stringify(config)}>
@@ -71,7 +80,11 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
               <ul class="tabs">
                 {PLATFORM_ORDER.map((p) => (
                   <li>
-                    <a class={`tab tab-${p}`} href={href({ platform: p, person: person?.id, lang: keepLang })} aria-current={p === platform ? 'page' : undefined}>
+                    <a
+                      class={`tab tab-${p}`}
+                      href={href({ platform: p, person: person?.id, lang: keepLang })}
+                      aria-current={p === platform ? 'page' : undefined}
+                    >
                       {s[p]}
                     </a>
                   </li>
@@ -82,34 +95,62 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
               <form method="get" action="/playground" class="picker">
                 <input type="hidden" name="platform" value={platform} />
                 {keepLang ? <input type="hidden" name="lang" value={keepLang} /> : null}
-                <label for="person" class="label">{s.person}</label>
+                <label for="person" class="label">
+                  {s.person}
+                </label>
                 <div class="picker-row">
                   <select id="person" name="person">
                     {GROUP_ORDER.map((g) => (
                       <optgroup label={s[g]}>
-                        {org.people.filter((p) => p.group === g).map((p) => (
-                          <option value={p.id} selected={p.id === person?.id}>{`${p.name} · ${p.title}${p.team ? ` · ${p.team}` : ''}`}</option>
-                        ))}
+                        {org.people
+                          .filter((p) => p.group === g)
+                          .map((p) => (
+                            <option
+                              value={p.id}
+                              selected={p.id === person?.id}
+                            >{`${p.name} · ${p.title}${p.team ? ` · ${p.team}` : ''}`}</option>
+                          ))}
                       </optgroup>
                     ))}
                   </select>
-                  <button type="submit" class="btn">{s.switchPerson}</button>
+                  <button type="submit" class="btn">
+                    {s.switchPerson}
+                  </button>
                 </div>
               </form>
-            ) : <p>{s.noOrg}</p>}
+            ) : (
+              <p>{s.noOrg}</p>
+            )}
             {person ? (
               <div class="who">
                 <p class="who-name">{person.name}</p>
-                <p>{person.title}{person.team ? ` · ${person.team}` : ''}</p>
-                <p class="who-id"><code>{person.ids[platform] ?? '—'}</code></p>
-                {manager ? <p><a id="to-manager" href={href({ platform, person: manager.id, lang: keepLang })}>{fill(s.managerLink, { name: manager.name })}</a></p> : null}
+                <p>
+                  {person.title}
+                  {person.team ? ` · ${person.team}` : ''}
+                </p>
+                <p class="who-id">
+                  <code>{person.ids[platform] ?? '—'}</code>
+                </p>
+                {manager ? (
+                  <p>
+                    <a id="to-manager" href={href({ platform, person: manager.id, lang: keepLang })}>
+                      {fill(s.managerLink, { name: manager.name })}
+                    </a>
+                  </p>
+                ) : null}
               </div>
             ) : null}
             <section aria-labelledby="try-title">
-              <h2 id="try-title" class="label">{s.tryThese}</h2>
+              <h2 id="try-title" class="label">
+                {s.tryThese}
+              </h2>
               <ul class="suggestions">
                 {suggestions(person?.locale === 'en' ? 'en' : lang).map((text) => (
-                  <li><button type="button" class="suggest" data-text={text}>{text}</button></li>
+                  <li>
+                    <button type="button" class="suggest" data-text={text}>
+                      {text}
+                    </button>
+                  </li>
                 ))}
               </ul>
             </section>
@@ -117,10 +158,14 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
           </aside>
           <main class="chat" aria-labelledby="chat-title">
             <div class="chat-head">
-              <span class="bot-avatar" aria-hidden="true">P</span>
+              <span class="bot-avatar" aria-hidden="true">
+                P
+              </span>
               <div>
                 <h2 id="chat-title">Polaris</h2>
-                <p>{s[platform]} · {s.chatWith}</p>
+                <p>
+                  {s[platform]} · {s.chatWith}
+                </p>
               </div>
             </div>
             <div id="log" class="log" role="log" aria-live="polite" aria-label={s.chatWith} tabindex={0}>
@@ -128,9 +173,20 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
             </div>
             <p id="status" class="status" role="status" aria-live="polite"></p>
             <form id="composer" class="composer">
-              <label for="composer-input" class="sr-only">{s.message}</label>
-              <input id="composer-input" name="text" type="text" autocomplete="off" placeholder={s.placeholder} disabled={!person} />
-              <button type="submit" class="btn btn-send" disabled={!person}>{s.send}</button>
+              <label for="composer-input" class="sr-only">
+                {s.message}
+              </label>
+              <input
+                id="composer-input"
+                name="text"
+                type="text"
+                autocomplete="off"
+                placeholder={s.placeholder}
+                disabled={!person}
+              />
+              <button type="submit" class="btn btn-send" disabled={!person}>
+                {s.send}
+              </button>
             </form>
           </main>
         </div>

@@ -46,15 +46,23 @@ export async function playgroundOrg(store: Store): Promise<PlaygroundOrg | undef
     id: org.id,
     name: org.name,
     people: rows.map((p) => ({
-      id: p.id, name: p.name, title: p.title ?? '', team: p.teamId ? teamName.get(p.teamId) ?? '' : '', locale: p.locale,
+      id: p.id,
+      name: p.name,
+      title: p.title ?? '',
+      team: p.teamId ? (teamName.get(p.teamId) ?? '') : '',
+      locale: p.locale,
       group: coaches.has(p.id) ? 'coach' : managers.has(p.id) ? 'manager' : 'teacher',
-      managerId: p.managerId, hasObjectives: withObjectives.has(p.id), ids: byPerson.get(p.id) ?? {},
+      managerId: p.managerId,
+      hasObjectives: withObjectives.has(p.id),
+      ids: byPerson.get(p.id) ?? {},
     })),
   };
 }
 
 /** The person a first visit starts as: a teacher who has OKRs, so `我的OKR` shows a real card. */
 export function defaultPerson(org: PlaygroundOrg): PlaygroundPerson | undefined {
-  return org.people.find((p) => p.group === 'teacher' && p.hasObjectives && p.ids.lark && p.ids.wecom && p.ids.dingtalk)
-    ?? org.people[0];
+  return (
+    org.people.find((p) => p.group === 'teacher' && p.hasObjectives && p.ids.lark && p.ids.wecom && p.ids.dingtalk) ??
+    org.people[0]
+  );
 }

@@ -22,7 +22,11 @@ import type { Transcript } from './transcript';
 const DINGTALK_TEMPLATE_ACTION_ID = 'polaris_action';
 
 const PlatformSchema = z.enum(PLATFORMS as [Platform, ...Platform[]]);
-const SendSchema = z.object({ platform: PlatformSchema, person: z.string().min(1).max(64), text: z.string().trim().min(1).max(2000) });
+const SendSchema = z.object({
+  platform: PlatformSchema,
+  person: z.string().min(1).max(64),
+  text: z.string().trim().min(1).max(2000),
+});
 const ClickSchema = z.object({
   platform: PlatformSchema,
   person: z.string().min(1).max(64),
@@ -45,9 +49,16 @@ function fail(c: Context, status: 400 | 404 | 502, code: string, message: string
   return c.json({ error: { code, message } }, status);
 }
 
-async function readBody<T>(c: Context, schema: z.ZodType<T>): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
+async function readBody<T>(
+  c: Context,
+  schema: z.ZodType<T>,
+): Promise<{ ok: true; data: T } | { ok: false; message: string }> {
   let raw: unknown;
-  try { raw = await c.req.json(); } catch { return { ok: false, message: 'body must be JSON' }; }
+  try {
+    raw = await c.req.json();
+  } catch {
+    return { ok: false, message: 'body must be JSON' };
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -58,9 +69,12 @@ async function readBody<T>(c: Context, schema: z.ZodType<T>): Promise<{ ok: true
 
 /** The person's id on a platform (Lark open_id, WeCom userid, DingTalk staffId). */
 async function platformUser(store: Store, personId: string, platform: Platform) {
-  const [row] = await store.db.select({ userId: identities.platformUserId, name: people.name }).from(identities)
+  const [row] = await store.db
+    .select({ userId: identities.platformUserId, name: people.name })
+    .from(identities)
     .innerJoin(people, eq(people.id, identities.personId))
-    .where(and(eq(identities.personId, personId), eq(identities.platform, platform))).limit(1);
+    .where(and(eq(identities.personId, personId), eq(identities.platform, platform)))
+    .limit(1);
   return row;
 }
 
@@ -78,7 +92,9 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     const person = org?.people.find((p) => p.id === c.req.query('person')) ?? (org ? defaultPerson(org) : undefined);
     const asked = c.req.query('lang');
     const lang: PageLang = asked === 'en' || asked === 'zh' ? asked : person?.locale === 'en' ? 'en' : 'zh';
-    return c.html(`<!doctype html>${PlaygroundPage({ lang, langChosen: asked === 'en' || asked === 'zh', platform, org, person })}`);
+    return c.html(
+      `<!doctype html>${PlaygroundPage({ lang, langChosen: asked === 'en' || asked === 'zh', platform, org, person })}`,
+    );
   };
   routes.get('/', page);
 
@@ -86,7 +102,7 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
   // OAuth authorize page signs them in and sends a code to /dashboard/sso/<platform>,
   // which exchanges it through the adapter, so the dashboard's SSO runs end to end.
   routes.post('/dashboard', async (c) => {
-    const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const personId = typeof form.person === 'string' ? form.person : '';
     const platform = PlatformSchema.safeParse(form.platform).data ?? 'lark';
     const user = await platformUser(store, personId, platform);
@@ -98,7 +114,9 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     return c.redirect(`${authorize.pathname}${authorize.search}`, 303);
   });
 
-  routes.get('/app.js', (c) => c.body(CLIENT_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  routes.get('/app.js', (c) =>
+    c.body(CLIENT_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
+  );
 
   routes.get('/api/people', async (c) => c.json((await playgroundOrg(store)) ?? { people: [] }));
 
@@ -106,7 +124,8 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     const platform = PlatformSchema.safeParse(c.req.query('platform'));
     if (!platform.success) return fail(c, 400, 'bad_request', 'platform must be lark, wecom or dingtalk');
     const user = await platformUser(store, c.req.query('person') ?? '', platform.data);
-    if (!user) return fail(c, 404, 'not_found', `no person ${c.req.query('person') ?? ''} with a ${platform.data} identity`);
+    if (!user)
+      return fail(c, 404, 'not_found', `no person ${c.req.query('person') ?? ''} with a ${platform.data} identity`);
     return c.json({ messages: transcript.conversation(platform.data, user.userId) });
   });
 
@@ -119,10 +138,11 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     transcript.said(platform, user.userId, text);
     let status: number;
     if (platform === 'lark') status = (await emulators.lark.deliverMessage({ openId: user.userId, text })).status;
-    else if (platform === 'wecom') status = (await emulators.wecom.deliverText({ userid: user.userId, content: text })).status;
+    else if (platform === 'wecom')
+      status = (await emulators.wecom.deliverText({ userid: user.userId, content: text })).status;
     else {
       const result = await emulators.dingtalk.deliverText({ staffId: user.userId, text, senderNick: user.name });
-      status = result.delivered && 'status' in result ? result.status ?? 0 : 0;
+      status = result.delivered && 'status' in result ? (result.status ?? 0) : 0;
     }
     if (status !== 200) return fail(c, 502, 'delivery_failed', `the ${platform} webhook answered HTTP ${status}`);
     return c.json({ ok: true, webhook: `/webhooks/${platform}`, status });
@@ -137,13 +157,20 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
 
     if (input.platform === 'lark') {
       const message = emulators.lark.messages.get(input.message);
-      if (!message || message.receiveId !== user.userId) return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
-      if (typeof input.value !== 'object') return fail(c, 400, 'bad_request', 'value: the button callback value object is required for Lark');
+      if (!message || message.receiveId !== user.userId)
+        return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
+      if (typeof input.value !== 'object')
+        return fail(c, 400, 'bad_request', 'value: the button callback value object is required for Lark');
       const wanted = JSON.stringify(input.value);
       const button = cardButtons(message.content).find((b) => JSON.stringify(b.value) === wanted);
       if (!button) return fail(c, 400, 'bad_request', 'that card has no button with this value');
-      const result = await emulators.lark.clickCard({ openId: user.userId, messageId: message.messageId, value: button.value });
-      if (result.status !== 200 || result.cardError) return fail(c, 502, 'delivery_failed', result.cardError ?? `the lark webhook answered HTTP ${result.status}`);
+      const result = await emulators.lark.clickCard({
+        openId: user.userId,
+        messageId: message.messageId,
+        value: button.value,
+      });
+      if (result.status !== 200 || result.cardError)
+        return fail(c, 502, 'delivery_failed', result.cardError ?? `the lark webhook answered HTTP ${result.status}`);
       transcript.sync('lark');
       return c.json({ ok: true, toast: toastText(result.body) });
     }
@@ -152,7 +179,8 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
       if (!input.key) return fail(c, 400, 'bad_request', 'key: required for WeCom buttons');
       try {
         const result = await emulators.wecom.clickButton({ userid: user.userId, msgId: input.message, key: input.key });
-        if (result.status !== 200) return fail(c, 502, 'delivery_failed', `the wecom webhook answered HTTP ${result.status}`);
+        if (result.status !== 200)
+          return fail(c, 502, 'delivery_failed', `the wecom webhook answered HTTP ${result.status}`);
       } catch (error) {
         return fail(c, 400, 'bad_request', (error as Error).message);
       }
@@ -160,17 +188,29 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     }
 
     const card = emulators.dingtalk.cards.get(input.message);
-    if (!card || !card.openSpaceId.endsWith(`.${user.userId}`)) return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
+    if (!card || !card.openSpaceId.endsWith(`.${user.userId}`))
+      return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
     let buttons: { action?: unknown; value?: unknown }[] = [];
-    try { buttons = JSON.parse(card.cardParamMap.buttons ?? '[]'); } catch { /* no buttons */ }
+    try {
+      buttons = JSON.parse(card.cardParamMap.buttons ?? '[]');
+    } catch {
+      /* no buttons */
+    }
     const button = buttons.find((b) => b.action === input.action && b.value === input.value);
     if (!button) return fail(c, 400, 'bad_request', 'that card has no button with this action and value');
     const result = await emulators.dingtalk.clickCard({
-      outTrackId: card.outTrackId, userId: user.userId, actionId: DINGTALK_TEMPLATE_ACTION_ID,
+      outTrackId: card.outTrackId,
+      userId: user.userId,
+      actionId: DINGTALK_TEMPLATE_ACTION_ID,
       params: { action: String(button.action), value: String(button.value) },
     });
     if (!result.delivered || !('ok' in result) || !result.ok) {
-      return fail(c, 502, 'delivery_failed', `the dingtalk event subscription answered HTTP ${'status' in result ? result.status : 0}`);
+      return fail(
+        c,
+        502,
+        'delivery_failed',
+        `the dingtalk event subscription answered HTTP ${'status' in result ? result.status : 0}`,
+      );
     }
     return c.json({ ok: true });
   });

@@ -8,8 +8,21 @@ import type { PlaygroundEmulators } from './emulators';
 
 type Json = Record<string, unknown>;
 
-interface UserEntry { seq: number; platform: Platform; from: 'user'; userId: string; text: string }
-interface BotEntry { seq: number; platform: Platform; from: 'bot'; to: string[]; ref: string; source: 'message' | 'card' }
+interface UserEntry {
+  seq: number;
+  platform: Platform;
+  from: 'user';
+  userId: string;
+  text: string;
+}
+interface BotEntry {
+  seq: number;
+  platform: Platform;
+  from: 'bot';
+  to: string[];
+  ref: string;
+  source: 'message' | 'card';
+}
 type Entry = UserEntry | BotEntry;
 
 /** One bubble in the chat pane. */
@@ -55,7 +68,13 @@ export class Transcript {
         const key = `lark:${m.messageId}`;
         if (this.seen.has(key)) continue;
         this.seen.add(key);
-        this.push({ platform, from: 'bot', to: [m.receiveIdType === 'chat_id' ? `chat:${m.receiveId}` : m.receiveId], ref: m.messageId, source: 'message' });
+        this.push({
+          platform,
+          from: 'bot',
+          to: [m.receiveIdType === 'chat_id' ? `chat:${m.receiveId}` : m.receiveId],
+          ref: m.messageId,
+          source: 'message',
+        });
       }
     } else if (platform === 'wecom') {
       for (const m of this.emulators.wecom.messages.values()) {
@@ -88,7 +107,8 @@ export class Transcript {
     for (const e of this.entries) {
       if (e.platform !== platform) continue;
       if (e.from === 'user') {
-        if (e.userId === userId) items.push({ id: `u${e.seq}`, from: 'user', format: 'text', text: e.text, updates: 0 });
+        if (e.userId === userId)
+          items.push({ id: `u${e.seq}`, from: 'user', format: 'text', text: e.text, updates: 0 });
         continue;
       }
       if (!e.to.includes(userId)) continue;
@@ -104,8 +124,10 @@ export class Transcript {
       const m = this.emulators.lark.messages.get(e.ref);
       if (!m) return undefined;
       const content = (m.content ?? {}) as Json;
-      if (m.msgType === 'interactive') return { id, from: 'bot', format: 'lark_card', card: content, updates: m.updates };
-      if (m.msgType === 'text') return { id, from: 'bot', format: 'text', text: String(content.text ?? ''), updates: m.updates };
+      if (m.msgType === 'interactive')
+        return { id, from: 'bot', format: 'lark_card', card: content, updates: m.updates };
+      if (m.msgType === 'text')
+        return { id, from: 'bot', format: 'text', text: String(content.text ?? ''), updates: m.updates };
       return { id, from: 'bot', format: 'text', text: JSON.stringify(content), updates: m.updates };
     }
     if (e.platform === 'wecom') {
@@ -113,11 +135,25 @@ export class Transcript {
       if (!m) return undefined;
       const updates = m.updates.length;
       if (m.msgtype === 'template_card' && m.templateCard) {
-        return { id, from: 'bot', format: 'wecom_card', card: m.templateCard, replacedButton: m.replacedButton[userId], updates };
+        return {
+          id,
+          from: 'bot',
+          format: 'wecom_card',
+          card: m.templateCard,
+          replacedButton: m.replacedButton[userId],
+          updates,
+        };
       }
       const content = (m.body[m.msgtype] ?? {}) as Json;
-      if (m.msgtype === 'markdown') return { id, from: 'bot', format: 'markdown', text: String(content.content ?? ''), updates };
-      return { id, from: 'bot', format: 'text', text: typeof content.content === 'string' ? content.content : JSON.stringify(content), updates };
+      if (m.msgtype === 'markdown')
+        return { id, from: 'bot', format: 'markdown', text: String(content.content ?? ''), updates };
+      return {
+        id,
+        from: 'bot',
+        format: 'text',
+        text: typeof content.content === 'string' ? content.content : JSON.stringify(content),
+        updates,
+      };
     }
     if (e.source === 'card') {
       const card = this.emulators.dingtalk.cards.get(e.ref);
@@ -127,8 +163,17 @@ export class Transcript {
     const m = this.emulators.dingtalk.messages[Number(e.ref)];
     if (!m) return undefined;
     const p = m.msgParam as Json;
-    if (m.msgKey === 'sampleText') return { id: `dm${e.ref}`, from: 'bot', format: 'text', text: String(p.content ?? ''), updates: 0 };
-    if (m.msgKey === 'sampleMarkdown') return { id: `dm${e.ref}`, from: 'bot', format: 'markdown', title: String(p.title ?? ''), text: String(p.text ?? ''), updates: 0 };
+    if (m.msgKey === 'sampleText')
+      return { id: `dm${e.ref}`, from: 'bot', format: 'text', text: String(p.content ?? ''), updates: 0 };
+    if (m.msgKey === 'sampleMarkdown')
+      return {
+        id: `dm${e.ref}`,
+        from: 'bot',
+        format: 'markdown',
+        title: String(p.title ?? ''),
+        text: String(p.text ?? ''),
+        updates: 0,
+      };
     return { id: `dm${e.ref}`, from: 'bot', format: 'text', text: JSON.stringify(p), updates: 0 };
   }
 }

@@ -16,12 +16,18 @@ import type { MetricFiringData } from './firing-data';
 
 type AckAction = 'follow_up' | 'coaching';
 
-const toast = (kind: 'success' | 'info' | 'error', text: string, card?: Card): Effects =>
-  ({ ...noEffects(), result: { toast: { kind, text }, ...(card ? { card } : {}) } });
+const toast = (kind: 'success' | 'info' | 'error', text: string, card?: Card): Effects => ({
+  ...noEffects(),
+  result: { toast: { kind, text }, ...(card ? { card } : {}) },
+});
 
 async function loadFiring(ctx: ChatContext, id: string | undefined) {
   if (!id) return undefined;
-  const [row] = await ctx.store.db.select().from(ruleFirings).where(and(eq(ruleFirings.orgId, ctx.org.id), eq(ruleFirings.id, id))).limit(1);
+  const [row] = await ctx.store.db
+    .select()
+    .from(ruleFirings)
+    .where(and(eq(ruleFirings.orgId, ctx.org.id), eq(ruleFirings.id, id)))
+    .limit(1);
   const data = row?.data as unknown as MetricFiringData | undefined;
   return row && data?.kind === 'metric' ? { row, data } : undefined;
 }
@@ -31,7 +37,11 @@ async function mayHandle(ctx: ChatContext, data: MetricFiringData): Promise<bool
   if ([data.coachId, data.escalatedToId].includes(ctx.person.id)) return true;
   const ids = [data.personId, data.coachId].filter((x): x is string => !!x);
   for (const id of ids) {
-    const [p] = await ctx.store.db.select({ managerId: people.managerId }).from(people).where(eq(people.id, id)).limit(1);
+    const [p] = await ctx.store.db
+      .select({ managerId: people.managerId })
+      .from(people)
+      .where(eq(people.id, id))
+      .limit(1);
     if (p?.managerId === ctx.person.id) return true;
   }
   return false;
@@ -55,24 +65,49 @@ function acknowledge(action: AckAction): ActionHandler {
     if (done && (done.action === 'coaching' || action === 'follow_up')) {
       return toast('info', t(ctx.locale, 'rules.escalation.already', { name: done.byName }), current());
     }
-    const next: MetricFiringData = { ...data, acknowledgement: { byId: ctx.person.id, byName: ctx.person.name, at: now.toISOString(), action } };
+    const next: MetricFiringData = {
+      ...data,
+      acknowledgement: { byId: ctx.person.id, byName: ctx.person.name, at: now.toISOString(), action },
+    };
     const statements = [
       ctx.store.db.insert(claims).values({ key: `escalation:${row.id}:${action}`, createdAt: now.toISOString() }),
-      ctx.store.db.update(ruleFirings).set({
-        acknowledgedBy: row.acknowledgedBy ?? ctx.person.id, acknowledgedAt: row.acknowledgedAt ?? now.toISOString(), data: next as unknown as Record<string, unknown>,
-      }).where(eq(ruleFirings.id, row.id)),
+      ctx.store.db
+        .update(ruleFirings)
+        .set({
+          acknowledgedBy: row.acknowledgedBy ?? ctx.person.id,
+          acknowledgedAt: row.acknowledgedAt ?? now.toISOString(),
+          data: next as unknown as Record<string, unknown>,
+        })
+        .where(eq(ruleFirings.id, row.id)),
     ];
-    const updates = await escalationUpdates({ store: ctx.store, orgId: ctx.org.id, now }, row.id, next, { resolved: row.state === 'resolved', clicked: event.message });
-    const card = escalationCard(row.id, next, ctx.locale, { resolved: row.state === 'resolved', coachName: await coachName(ctx, next), now });
+    const updates = await escalationUpdates({ store: ctx.store, orgId: ctx.org.id, now }, row.id, next, {
+      resolved: row.state === 'resolved',
+      clicked: event.message,
+    });
+    const card = escalationCard(row.id, next, ctx.locale, {
+      resolved: row.state === 'resolved',
+      coachName: await coachName(ctx, next),
+      now,
+    });
     return {
       statements: [...statements, ...updates],
       messages: [],
-      result: { toast: { kind: 'success', text: t(ctx.locale, action === 'coaching' ? 'rules.escalation.coachingToast' : 'rules.escalation.ackToast') }, card },
+      result: {
+        toast: {
+          kind: 'success',
+          text: t(ctx.locale, action === 'coaching' ? 'rules.escalation.coachingToast' : 'rules.escalation.ackToast'),
+        },
+        card,
+      },
       // Someone else's click won the claim: show them what happened.
       onConflict: async () => {
         const again = await loadFiring(ctx, row.id);
         const by = again?.data.acknowledgement?.byName ?? '';
-        return toast('info', t(ctx.locale, 'rules.escalation.already', { name: by }), again ? escalationCard(row.id, again.data, ctx.locale, { now }) : undefined);
+        return toast(
+          'info',
+          t(ctx.locale, 'rules.escalation.already', { name: by }),
+          again ? escalationCard(row.id, again.data, ctx.locale, { now }) : undefined,
+        );
       },
     };
   };

@@ -35,53 +35,81 @@ export const ActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('notify_subject') }).strict(),
   z.object({ type: z.literal('escalate_coach'), afterDays: z.number().int().min(1).max(60).default(3) }).strict(),
   z.object({ type: z.literal('notify_manager') }).strict(),
-  z.object({ type: z.literal('set_flag'), flag: z.string().regex(FLAG_PATTERN, 'lower_snake_case, 2–64 characters, e.g. promotion_nomination_frozen') }).strict(),
+  z
+    .object({
+      type: z.literal('set_flag'),
+      flag: z.string().regex(FLAG_PATTERN, 'lower_snake_case, 2–64 characters, e.g. promotion_nomination_frozen'),
+    })
+    .strict(),
   z.object({ type: z.literal('open_check_in') }).strict(),
 ]);
 
-const Suggestion = z.object({
-  'zh-CN': z.string().trim().min(1).max(1000).optional(),
-  en: z.string().trim().min(1).max(1000).optional(),
-}).strict();
+const Suggestion = z
+  .object({
+    'zh-CN': z.string().trim().min(1).max(1000).optional(),
+    en: z.string().trim().min(1).max(1000).optional(),
+  })
+  .strict();
 
-export const MetricRuleSchema = z.object({
-  kind: z.literal('metric').default('metric'),
-  scope: ScopeSchema.default({ type: 'org' }),
-  metric: z.string().trim().min(1).max(100).regex(/^\S+$/, 'no spaces'),
-  period: z.enum(PERIODS),
-  aggregation: z.enum(AGGREGATIONS),
-  condition: z.object({ op: z.enum(OPERATORS), threshold: z.number().min(-1e12).max(1e12) }).strict(),
-  consecutive: z.number().int().min(1).default(1),
-  actions: z.array(ActionSchema).min(1, 'a rule needs at least one action').max(10),
-  suggestion: Suggestion.optional(),
-}).strict().superRefine((rule, ctx) => {
-  const max = MAX_CONSECUTIVE[rule.period];
-  if (rule.consecutive > max) {
-    ctx.addIssue({ code: 'custom', path: ['consecutive'], message: `impossible window: at most ${max} consecutive ${rule.period}s (about a year)` });
-  }
-  const { op, threshold } = rule.condition;
-  // count is a whole number ≥ 1 for every period that has data: some comparisons can never hold.
-  if (rule.aggregation === 'count' && ((op === '<' && threshold <= 1) || (op === '<=' && threshold < 1) || (op === '==' && (threshold < 1 || !Number.isInteger(threshold))))) {
-    ctx.addIssue({ code: 'custom', path: ['condition'], message: 'impossible condition: a period with data has a count of at least 1' });
-  }
-  const seen = new Set<string>();
-  rule.actions.forEach((a, i) => {
-    const key = a.type === 'set_flag' ? `set_flag:${a.flag}` : a.type;
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['actions', i], message: `duplicate action ${key}` });
-    seen.add(key);
+export const MetricRuleSchema = z
+  .object({
+    kind: z.literal('metric').default('metric'),
+    scope: ScopeSchema.default({ type: 'org' }),
+    metric: z.string().trim().min(1).max(100).regex(/^\S+$/, 'no spaces'),
+    period: z.enum(PERIODS),
+    aggregation: z.enum(AGGREGATIONS),
+    condition: z.object({ op: z.enum(OPERATORS), threshold: z.number().min(-1e12).max(1e12) }).strict(),
+    consecutive: z.number().int().min(1).default(1),
+    actions: z.array(ActionSchema).min(1, 'a rule needs at least one action').max(10),
+    suggestion: Suggestion.optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    const max = MAX_CONSECUTIVE[rule.period];
+    if (rule.consecutive > max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consecutive'],
+        message: `impossible window: at most ${max} consecutive ${rule.period}s (about a year)`,
+      });
+    }
+    const { op, threshold } = rule.condition;
+    // count is a whole number ≥ 1 for every period that has data: some comparisons can never hold.
+    if (
+      rule.aggregation === 'count' &&
+      ((op === '<' && threshold <= 1) ||
+        (op === '<=' && threshold < 1) ||
+        (op === '==' && (threshold < 1 || !Number.isInteger(threshold))))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['condition'],
+        message: 'impossible condition: a period with data has a count of at least 1',
+      });
+    }
+    const seen = new Set<string>();
+    rule.actions.forEach((a, i) => {
+      const key = a.type === 'set_flag' ? `set_flag:${a.flag}` : a.type;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['actions', i], message: `duplicate action ${key}` });
+      seen.add(key);
+    });
   });
-});
 
-export const BuiltinRuleSchema = z.object({
-  kind: z.literal('builtin'),
-  builtin: z.enum(BUILTINS),
-  /** kr_confidence_drop: the drop (0–10 scale) that fires. */
-  minDrop: z.number().int().min(1).max(10).optional(),
-  /** kr_stale: days without a check-in. */
-  days: z.number().int().min(1).max(365).optional(),
-  /** kr_status: which statuses fire. */
-  statuses: z.array(z.enum(['at_risk', 'off_track'])).min(1).optional(),
-}).strict();
+export const BuiltinRuleSchema = z
+  .object({
+    kind: z.literal('builtin'),
+    builtin: z.enum(BUILTINS),
+    /** kr_confidence_drop: the drop (0–10 scale) that fires. */
+    minDrop: z.number().int().min(1).max(10).optional(),
+    /** kr_stale: days without a check-in. */
+    days: z.number().int().min(1).max(365).optional(),
+    /** kr_status: which statuses fire. */
+    statuses: z
+      .array(z.enum(['at_risk', 'off_track']))
+      .min(1)
+      .optional(),
+  })
+  .strict();
 
 export type Scope = z.infer<typeof ScopeSchema>;
 export type RuleAction = z.infer<typeof ActionSchema>;
@@ -91,19 +119,34 @@ export type RuleDefinition = MetricRule | BuiltinRule;
 
 /** Built-in KR alerts, shipped enabled (editable: mode, enabled, thresholds). */
 export const BUILTIN_DEFAULTS: Record<BuiltinKind, { name: string; definition: BuiltinRule }> = {
-  kr_status: { name: 'KR 有风险或落后 / KR at risk or off track', definition: { kind: 'builtin', builtin: 'kr_status', statuses: ['at_risk', 'off_track'] } },
-  kr_confidence_drop: { name: 'KR 信心下降 3 分以上 / KR confidence dropped by 3+', definition: { kind: 'builtin', builtin: 'kr_confidence_drop', minDrop: 3 } },
-  kr_stale: { name: 'KR 14 天未更新 / No KR check-in for 14 days', definition: { kind: 'builtin', builtin: 'kr_stale', days: 14 } },
+  kr_status: {
+    name: 'KR 有风险或落后 / KR at risk or off track',
+    definition: { kind: 'builtin', builtin: 'kr_status', statuses: ['at_risk', 'off_track'] },
+  },
+  kr_confidence_drop: {
+    name: 'KR 信心下降 3 分以上 / KR confidence dropped by 3+',
+    definition: { kind: 'builtin', builtin: 'kr_confidence_drop', minDrop: 3 },
+  },
+  kr_stale: {
+    name: 'KR 14 天未更新 / No KR check-in for 14 days',
+    definition: { kind: 'builtin', builtin: 'kr_stale', days: 14 },
+  },
 };
 
 export function compare(value: number, op: Operator, threshold: number): boolean {
   switch (op) {
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '==': return value === threshold;
-    case '!=': return value !== threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
   }
 }
 
@@ -111,5 +154,5 @@ export function compare(value: number, op: Operator, threshold: number): boolean
 export function suggestionFor(rule: Pick<MetricRule, 'suggestion'>, locale: 'zh-CN' | 'en'): string | undefined {
   const s = rule.suggestion;
   if (!s) return undefined;
-  return locale === 'en' ? s.en ?? s['zh-CN'] : s['zh-CN'] ?? s.en;
+  return locale === 'en' ? (s.en ?? s['zh-CN']) : (s['zh-CN'] ?? s.en);
 }

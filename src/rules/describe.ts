@@ -4,7 +4,12 @@ import { t, type Locale, type MessageKey } from '../i18n';
 import type { Operator, Period } from './definition';
 
 const OP_KEYS: Record<Operator, MessageKey> = {
-  '<': 'rules.op.lt', '<=': 'rules.op.le', '>': 'rules.op.gt', '>=': 'rules.op.ge', '==': 'rules.op.eq', '!=': 'rules.op.ne',
+  '<': 'rules.op.lt',
+  '<=': 'rules.op.le',
+  '>': 'rules.op.gt',
+  '>=': 'rules.op.ge',
+  '==': 'rules.op.eq',
+  '!=': 'rules.op.ne',
 };
 
 export interface ConditionFacts {
@@ -17,8 +22,11 @@ export interface ConditionFacts {
 
 export function conditionText(locale: Locale, c: ConditionFacts): string {
   return t(locale, 'rules.condition', {
-    metric: c.metric, count: c.consecutive, unit: t(locale, `rules.unit.${c.period}` as MessageKey),
-    op: t(locale, OP_KEYS[c.op]), threshold: formatNumber(c.threshold),
+    metric: c.metric,
+    count: c.consecutive,
+    unit: t(locale, `rules.unit.${c.period}` as MessageKey),
+    op: t(locale, OP_KEYS[c.op]),
+    threshold: formatNumber(c.threshold),
   });
 }
 

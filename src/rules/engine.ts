@@ -33,10 +33,19 @@ export interface EvaluationSummary {
   perRule: { ruleId: string; fired: number; resolved: number }[];
 }
 
-export async function evaluationEnv(deps: EvaluationDeps, org: Organization, now: Date): Promise<EvalEnv & { timeZone: string }> {
+export async function evaluationEnv(
+  deps: EvaluationDeps,
+  org: Organization,
+  now: Date,
+): Promise<EvalEnv & { timeZone: string }> {
   const timeZone = orgTimeZoneOf(org, deps.config);
   return {
-    store: deps.store, adapters: deps.adapters, orgId: org.id, now, timeZone, offsetMs: orgOffsetMs(timeZone, now),
+    store: deps.store,
+    adapters: deps.adapters,
+    orgId: org.id,
+    now,
+    timeZone,
+    offsetMs: orgOffsetMs(timeZone, now),
     dir: await loadDirectory(deps.store, org.id),
     // Without a configured platform nobody is reachable: skip the look-ups (N/90 queries).
     identities: (ids) => (deps.adapters.size ? loadIdentities(deps.store, ids) : Promise.resolve(new Map())),
@@ -44,14 +53,27 @@ export async function evaluationEnv(deps: EvaluationDeps, org: Organization, now
   };
 }
 
-export async function evaluateOrg(deps: EvaluationDeps, org: Organization, now: Date, options: { log?: (m: string) => void } = {}): Promise<EvaluationSummary> {
+export async function evaluateOrg(
+  deps: EvaluationDeps,
+  org: Organization,
+  now: Date,
+  options: { log?: (m: string) => void } = {},
+): Promise<EvaluationSummary> {
   const { store } = deps;
   await ensureBuiltinRules(store, org.id, now);
   const env = await evaluationEnv(deps, org, now);
   const sync = await syncMetricKrs(store, { orgId: org.id, timeZone: env.timeZone, now });
   const { rules, broken } = await enabledRules(store, org.id);
   for (const b of broken) options.log?.(`rule ${b.id} skipped: its stored definition is invalid (${b.error})`);
-  const summary: EvaluationSummary = { rules: rules.length, fired: 0, resolved: 0, escalated: 0, krsUpdated: sync.updated.length, broken, perRule: [] };
+  const summary: EvaluationSummary = {
+    rules: rules.length,
+    fired: 0,
+    resolved: 0,
+    escalated: 0,
+    krsUpdated: sync.updated.length,
+    broken,
+    perRule: [],
+  };
   let krs: Awaited<ReturnType<typeof openCycleKrs>> | undefined;
   for (const { row, definition } of rules) {
     let outcome: RuleOutcome;
@@ -68,7 +90,10 @@ export async function evaluateOrg(deps: EvaluationDeps, org: Organization, now: 
     options.log?.(`rule ${row.id} (${row.name}): ${outcome.fired.length} fired, ${outcome.resolved.length} resolved`);
   }
   const overdue = await escalateOverdue(env);
-  await commitGroups(store, overdue.groups.map((statements) => ({ statements })));
+  await commitGroups(
+    store,
+    overdue.groups.map((statements) => ({ statements })),
+  );
   summary.escalated = overdue.escalated.length;
   return summary;
 }

@@ -18,19 +18,44 @@ import type { EvalEnv } from './metric-firings';
 const DAY_MS = 86_400_000;
 export const DEFAULT_ESCALATE_AFTER_DAYS = 3;
 
-export function escalationCard(firingId: string, data: MetricFiringData, locale: Locale, options: { resolved?: boolean; coachName?: string | null; now?: Date } = {}): Card {
+export function escalationCard(
+  firingId: string,
+  data: MetricFiringData,
+  locale: Locale,
+  options: { resolved?: boolean; coachName?: string | null; now?: Date } = {},
+): Card {
   return buildEscalationCard({
-    locale, firingId, personName: data.personName, personTitle: data.personTitle, coachName: options.coachName,
-    ruleName: data.ruleName, condition: data.condition, trend: data.trend, observe: data.observe,
-    escalatedAfterDays: data.escalatedToId ? data.escalateAfterDays ?? DEFAULT_ESCALATE_AFTER_DAYS : undefined,
-    acknowledged: data.acknowledgement ? { byName: data.acknowledgement.byName, at: data.acknowledgement.at, action: data.acknowledgement.action } : undefined,
-    resolved: options.resolved, now: options.now?.toISOString(),
+    locale,
+    firingId,
+    personName: data.personName,
+    personTitle: data.personTitle,
+    coachName: options.coachName,
+    ruleName: data.ruleName,
+    condition: data.condition,
+    trend: data.trend,
+    observe: data.observe,
+    escalatedAfterDays: data.escalatedToId ? (data.escalateAfterDays ?? DEFAULT_ESCALATE_AFTER_DAYS) : undefined,
+    acknowledged: data.acknowledgement
+      ? { byName: data.acknowledgement.byName, at: data.acknowledgement.at, action: data.acknowledgement.action }
+      : undefined,
+    resolved: options.resolved,
+    now: options.now?.toISOString(),
   });
 }
 
 async function readerLocale(store: Store, orgId: string, platform: string, platformUserId: string): Promise<Locale> {
-  const [row] = await store.db.select({ locale: people.locale }).from(identities).innerJoin(people, eq(people.id, identities.personId))
-    .where(and(eq(identities.orgId, orgId), eq(identities.platform, platform as 'lark'), eq(identities.platformUserId, platformUserId))).limit(1);
+  const [row] = await store.db
+    .select({ locale: people.locale })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .where(
+      and(
+        eq(identities.orgId, orgId),
+        eq(identities.platform, platform as 'lark'),
+        eq(identities.platformUserId, platformUserId),
+      ),
+    )
+    .limit(1);
   return row?.locale ?? 'zh-CN';
 }
 
@@ -42,7 +67,9 @@ async function personName(store: Store, id: string | null | undefined): Promise<
 
 /** `update` outbox rows redrawing every sent copy of a firing's escalation card (except the clicked one, updated inline). */
 export async function escalationUpdates(
-  env: Pick<EvalEnv, 'store' | 'orgId' | 'now'>, firingId: string, data: MetricFiringData,
+  env: Pick<EvalEnv, 'store' | 'orgId' | 'now'>,
+  firingId: string,
+  data: MetricFiringData,
   options: { resolved?: boolean; clicked?: Pick<SentRef, 'platform' | 'messageId'> } = {},
 ): Promise<Statement[]> {
   const { store, orgId, now } = env;
@@ -52,9 +79,19 @@ export async function escalationUpdates(
     if (isClickedCopy(copy, options.clicked)) continue;
     const locale = await readerLocale(store, orgId, copy.platform, copy.to.id ?? '');
     const card = escalationCard(firingId, data, locale, { resolved: options.resolved, coachName, now });
-    statements.push(prepareOutbound(store, {
-      operation: 'update', ref: { platform: copy.platform, outboxId: copy.outboxId }, message: { card }, orgId, subject: escalationSubject(firingId),
-    }, now).statement);
+    statements.push(
+      prepareOutbound(
+        store,
+        {
+          operation: 'update',
+          ref: { platform: copy.platform, outboxId: copy.outboxId },
+          message: { card },
+          orgId,
+          subject: escalationSubject(firingId),
+        },
+        now,
+      ).statement,
+    );
   }
   return statements;
 }
@@ -66,10 +103,18 @@ export async function escalationUpdates(
  */
 export async function escalateOverdue(env: EvalEnv): Promise<{ escalated: string[]; groups: Statement[][] }> {
   const { store, orgId, now } = env;
-  const rows = await store.db.select().from(ruleFirings).where(and(
-    eq(ruleFirings.orgId, orgId), eq(ruleFirings.state, 'firing'), isNull(ruleFirings.acknowledgedAt), isNull(ruleFirings.escalatedAt),
-    lte(ruleFirings.firedAt, new Date(now.getTime() - DAY_MS).toISOString()),
-  ));
+  const rows = await store.db
+    .select()
+    .from(ruleFirings)
+    .where(
+      and(
+        eq(ruleFirings.orgId, orgId),
+        eq(ruleFirings.state, 'firing'),
+        isNull(ruleFirings.acknowledgedAt),
+        isNull(ruleFirings.escalatedAt),
+        lte(ruleFirings.firedAt, new Date(now.getTime() - DAY_MS).toISOString()),
+      ),
+    );
   const due = rows.filter((r) => {
     const data = r.data as unknown as MetricFiringData | null;
     if (data?.kind !== 'metric' || !data.coachId || data.observe) return false;
@@ -77,7 +122,9 @@ export async function escalateOverdue(env: EvalEnv): Promise<{ escalated: string
     return Date.parse(r.firedAt) <= now.getTime() - days * DAY_MS;
   });
   if (!due.length) return { escalated: [], groups: [] };
-  const managers = new Map(due.map((r) => [r.id, env.dir.byId.get((r.data as unknown as MetricFiringData).coachId!)?.managerId ?? null]));
+  const managers = new Map(
+    due.map((r) => [r.id, env.dir.byId.get((r.data as unknown as MetricFiringData).coachId!)?.managerId ?? null]),
+  );
   const index = await env.identities([...managers.values()].filter((m): m is string => !!m));
   const groups: Statement[][] = [];
   const escalated: string[] = [];
@@ -85,14 +132,25 @@ export async function escalateOverdue(env: EvalEnv): Promise<{ escalated: string
     const data = firing.data as unknown as MetricFiringData;
     const managerId = managers.get(firing.id) ?? null;
     const next: MetricFiringData = { ...data, escalatedToId: managerId };
-    const group: Statement[] = [store.db.update(ruleFirings)
-      .set({ escalatedAt: now.toISOString(), data: next as unknown as Record<string, unknown> })
-      .where(and(eq(ruleFirings.id, firing.id), isNull(ruleFirings.escalatedAt), isNull(ruleFirings.acknowledgedAt)))];
+    const group: Statement[] = [
+      store.db
+        .update(ruleFirings)
+        .set({ escalatedAt: now.toISOString(), data: next as unknown as Record<string, unknown> })
+        .where(and(eq(ruleFirings.id, firing.id), isNull(ruleFirings.escalatedAt), isNull(ruleFirings.acknowledgedAt))),
+    ];
     if (managerId) {
       const manager = env.dir.byId.get(managerId);
-      const card = escalationCard(firing.id, next, manager?.locale ?? 'zh-CN', { coachName: env.dir.byId.get(data.coachId!)?.name, now });
-      const messages = personAddresses(index, managerId, env.adapters).map((to) => ({ to, message: { card }, subject: escalationSubject(firing.id), purpose: `escalated:${managerId}` }));
-      group.push(...await ruleMessageStatements(store, orgId, firing.id, messages, now));
+      const card = escalationCard(firing.id, next, manager?.locale ?? 'zh-CN', {
+        coachName: env.dir.byId.get(data.coachId!)?.name,
+        now,
+      });
+      const messages = personAddresses(index, managerId, env.adapters).map((to) => ({
+        to,
+        message: { card },
+        subject: escalationSubject(firing.id),
+        purpose: `escalated:${managerId}`,
+      }));
+      group.push(...(await ruleMessageStatements(store, orgId, firing.id, messages, now)));
       escalated.push(firing.id);
     }
     groups.push(group);

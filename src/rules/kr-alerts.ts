@@ -38,16 +38,42 @@ interface KrRow {
 }
 
 /** Person-owned active KRs of the cycles running today, numbered as in each owner's "my OKRs" card. */
-export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<(KrRow & { number: number; progress: number; expected: number })[]> {
+export async function openCycleKrs(
+  env: EvalEnv,
+  timeZone: string,
+): Promise<(KrRow & { number: number; progress: number; expected: number })[]> {
   const today = localDate(env.now, timeZone);
-  const rows = await env.store.db.select({
-    kr: keyResults, cycle: cycles, ownerId: objectives.ownerPersonId, objectivePosition: objectives.position, objectiveCreatedAt: objectives.createdAt, objectiveId: objectives.id,
-  }).from(keyResults)
+  const rows = await env.store.db
+    .select({
+      kr: keyResults,
+      cycle: cycles,
+      ownerId: objectives.ownerPersonId,
+      objectivePosition: objectives.position,
+      objectiveCreatedAt: objectives.createdAt,
+      objectiveId: objectives.id,
+    })
+    .from(keyResults)
     .innerJoin(objectives, eq(objectives.id, keyResults.objectiveId))
     .innerJoin(cycles, eq(cycles.id, keyResults.cycleId))
-    .where(and(eq(keyResults.orgId, env.orgId), eq(keyResults.status, 'active'), eq(objectives.status, 'active'), eq(objectives.ownerType, 'person'),
-      isNotNull(objectives.ownerPersonId), ne(cycles.status, 'closed')))
-    .orderBy(asc(objectives.ownerPersonId), asc(objectives.position), asc(objectives.createdAt), asc(objectives.id), asc(keyResults.position), asc(keyResults.createdAt), asc(keyResults.id));
+    .where(
+      and(
+        eq(keyResults.orgId, env.orgId),
+        eq(keyResults.status, 'active'),
+        eq(objectives.status, 'active'),
+        eq(objectives.ownerType, 'person'),
+        isNotNull(objectives.ownerPersonId),
+        ne(cycles.status, 'closed'),
+      ),
+    )
+    .orderBy(
+      asc(objectives.ownerPersonId),
+      asc(objectives.position),
+      asc(objectives.createdAt),
+      asc(objectives.id),
+      asc(keyResults.position),
+      asc(keyResults.createdAt),
+      asc(keyResults.id),
+    );
   const numbers = new Map<string, number>();
   const out = [];
   for (const r of rows as KrRow[]) {
@@ -61,10 +87,25 @@ export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<(KrR
 }
 
 function alertKr(r: { kr: KrRow['kr']; number: number; progress: number }): AlertKr {
-  return { id: r.kr.id, number: r.number, title: r.kr.title, kind: r.kr.kind, unit: r.kr.unit, start: r.kr.startValue, target: r.kr.targetValue, current: r.kr.currentValue, progress: r.progress };
+  return {
+    id: r.kr.id,
+    number: r.number,
+    title: r.kr.title,
+    kind: r.kr.kind,
+    unit: r.kr.unit,
+    start: r.kr.startValue,
+    target: r.kr.targetValue,
+    current: r.kr.currentValue,
+    progress: r.progress,
+  };
 }
 
-export async function desiredStates(env: EvalEnv, rule: BuiltinRule, krs: Awaited<ReturnType<typeof openCycleKrs>>, timeZone: string): Promise<Map<string, KrState>> {
+export async function desiredStates(
+  env: EvalEnv,
+  rule: BuiltinRule,
+  krs: Awaited<ReturnType<typeof openCycleKrs>>,
+  timeZone: string,
+): Promise<Map<string, KrState>> {
   const out = new Map<string, KrState>();
   const today = localDate(env.now, timeZone);
   const live = krs.filter((r) => {
@@ -75,26 +116,51 @@ export async function desiredStates(env: EvalEnv, rule: BuiltinRule, krs: Awaite
   if (rule.builtin === 'kr_status') {
     const wanted = new Set(rule.statuses ?? ['at_risk', 'off_track']);
     for (const r of live) {
-      const status = trackStatus({ progress: r.progress, expected: r.expected, confidence: r.kr.confidence, hasCheckIn: !!r.kr.lastCheckInAt });
+      const status = trackStatus({
+        progress: r.progress,
+        expected: r.expected,
+        confidence: r.kr.confidence,
+        hasCheckIn: !!r.kr.lastCheckInAt,
+      });
       if (status !== 'at_risk' && status !== 'off_track') continue;
       if (!wanted.has(status)) continue;
-      out.set(r.kr.id, { kr: alertKr(r), ownerId: r.ownerId, period: `${status}@${today}`, facts: { kind: status, progress: r.progress, expected: r.expected, confidence: r.kr.confidence } });
+      out.set(r.kr.id, {
+        kr: alertKr(r),
+        ownerId: r.ownerId,
+        period: `${status}@${today}`,
+        facts: { kind: status, progress: r.progress, expected: r.expected, confidence: r.kr.confidence },
+      });
     }
   } else if (rule.builtin === 'kr_stale') {
     const days = rule.days ?? 14;
     for (const r of live) {
-      const since = r.kr.lastCheckInAt ? Date.parse(r.kr.lastCheckInAt) : localMidnight(r.cycle.startsOn, timeZone).getTime();
+      const since = r.kr.lastCheckInAt
+        ? Date.parse(r.kr.lastCheckInAt)
+        : localMidnight(r.cycle.startsOn, timeZone).getTime();
       const elapsed = Math.floor((env.now.getTime() - since) / DAY_MS);
       if (elapsed < days) continue;
-      out.set(r.kr.id, { kr: alertKr(r), ownerId: r.ownerId, period: `stale@${r.kr.lastCheckInAt ?? 'never'}`, facts: { kind: 'stale', days: elapsed, lastCheckInAt: r.kr.lastCheckInAt } });
+      out.set(r.kr.id, {
+        kr: alertKr(r),
+        ownerId: r.ownerId,
+        period: `stale@${r.kr.lastCheckInAt ?? 'never'}`,
+        facts: { kind: 'stale', days: elapsed, lastCheckInAt: r.kr.lastCheckInAt },
+      });
     }
   } else {
     const minDrop = rule.minDrop ?? 3;
     const byId = new Map(live.map((r) => [r.kr.id, r]));
     const ids = [...byId.keys()];
     for (let i = 0; i < ids.length; i += 90) {
-      const rows = await env.store.db.select({ id: checkIns.id, krId: checkIns.keyResultId, confidence: checkIns.confidence }).from(checkIns)
-        .where(and(inArray(checkIns.keyResultId, ids.slice(i, i + 90)), isNotNull(checkIns.confidence), gte(checkIns.createdAt, new Date(env.now.getTime() - 120 * DAY_MS).toISOString())))
+      const rows = await env.store.db
+        .select({ id: checkIns.id, krId: checkIns.keyResultId, confidence: checkIns.confidence })
+        .from(checkIns)
+        .where(
+          and(
+            inArray(checkIns.keyResultId, ids.slice(i, i + 90)),
+            isNotNull(checkIns.confidence),
+            gte(checkIns.createdAt, new Date(env.now.getTime() - 120 * DAY_MS).toISOString()),
+          ),
+        )
         .orderBy(asc(checkIns.keyResultId), desc(checkIns.createdAt), desc(checkIns.id));
       const lastTwo = new Map<string, { id: string; confidence: number }[]>();
       for (const c of rows) {
@@ -105,24 +171,44 @@ export async function desiredStates(env: EvalEnv, rule: BuiltinRule, krs: Awaite
       for (const [krId, [latest, before]] of lastTwo) {
         if (!before || before.confidence - latest.confidence < minDrop) continue;
         const r = byId.get(krId)!;
-        out.set(krId, { kr: alertKr(r), ownerId: r.ownerId, period: `drop@${latest.id}`, facts: { kind: 'drop', from: before.confidence, to: latest.confidence } });
+        out.set(krId, {
+          kr: alertKr(r),
+          ownerId: r.ownerId,
+          period: `drop@${latest.id}`,
+          facts: { kind: 'drop', from: before.confidence, to: latest.confidence },
+        });
       }
     }
   }
   return out;
 }
 
-export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: BuiltinRule, timeZone: string, krs: Awaited<ReturnType<typeof openCycleKrs>>): Promise<RuleOutcome> {
+export async function evaluateKrAlertRule(
+  env: EvalEnv,
+  row: RuleRow,
+  rule: BuiltinRule,
+  timeZone: string,
+  krs: Awaited<ReturnType<typeof openCycleKrs>>,
+): Promise<RuleOutcome> {
   const { store, orgId, now } = env;
   const outcome: RuleOutcome = { ruleId: row.id, fired: [], resolved: [], groups: [] };
   const desired = await desiredStates(env, rule, krs, timeZone);
-  const open = await store.db.select({ id: ruleFirings.id, subject: ruleFirings.subject, period: ruleFirings.period }).from(ruleFirings)
+  const open = await store.db
+    .select({ id: ruleFirings.id, subject: ruleFirings.subject, period: ruleFirings.period })
+    .from(ruleFirings)
     .where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing')));
   const openBySubject = new Map(open.map((f) => [f.subject, f]));
 
   for (const f of open) {
     if (desired.get(f.subject)?.period === f.period) continue;
-    outcome.groups.push({ statements: [store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: now.toISOString() }).where(and(eq(ruleFirings.id, f.id), eq(ruleFirings.state, 'firing')))] });
+    outcome.groups.push({
+      statements: [
+        store.db
+          .update(ruleFirings)
+          .set({ state: 'resolved', resolvedAt: now.toISOString() })
+          .where(and(eq(ruleFirings.id, f.id), eq(ruleFirings.state, 'firing'))),
+      ],
+    });
     outcome.resolved.push({ firingId: f.id, subject: f.subject });
   }
   const fresh: (KrState & { id: string })[] = [];
@@ -132,7 +218,15 @@ export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: Buil
   }
   const known = new Set<string>();
   for (let i = 0; i < fresh.length; i += 90) {
-    const rows = await store.db.select({ id: ruleFirings.id }).from(ruleFirings).where(inArray(ruleFirings.id, fresh.slice(i, i + 90).map((f) => f.id)));
+    const rows = await store.db
+      .select({ id: ruleFirings.id })
+      .from(ruleFirings)
+      .where(
+        inArray(
+          ruleFirings.id,
+          fresh.slice(i, i + 90).map((f) => f.id),
+        ),
+      );
     for (const r of rows) known.add(r.id);
   }
   const todo = fresh.filter((f) => !known.has(f.id));
@@ -140,22 +234,54 @@ export async function evaluateKrAlertRule(env: EvalEnv, row: RuleRow, rule: Buil
   const recipients = todo.flatMap((f) => [f.ownerId, env.dir.byId.get(f.ownerId)?.managerId ?? '']).filter(Boolean);
   const index = observe || !todo.length ? new Map() : await env.identities(recipients);
   for (const f of todo) {
-    const data: KrFiringData = { kind: 'kr', builtin: rule.builtin, krId: f.kr.id, ownerId: f.ownerId, facts: f.facts as unknown as Record<string, unknown>, observe };
+    const data: KrFiringData = {
+      kind: 'kr',
+      builtin: rule.builtin,
+      krId: f.kr.id,
+      ownerId: f.ownerId,
+      facts: f.facts as unknown as Record<string, unknown>,
+      observe,
+    };
     const group: WriteGroup = {
-      firing: { id: f.id, orgId, ruleId: row.id, subject: f.kr.id, period: f.period, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt: now.toISOString() },
+      firing: {
+        id: f.id,
+        orgId,
+        ruleId: row.id,
+        subject: f.kr.id,
+        period: f.period,
+        state: 'firing',
+        data: data as unknown as Record<string, unknown>,
+        firedAt: now.toISOString(),
+      },
       statements: [],
     };
     if (!observe) {
       const owner = env.dir.byId.get(f.ownerId)!;
       const messages: RuleMessage[] = [];
-      const ownerCard = buildKrAlertCard({ locale: owner.locale, audience: 'owner', ownerName: owner.name, kr: f.kr, facts: f.facts, now: now.toISOString() });
-      for (const to of personAddresses(index, owner.id, env.adapters)) messages.push({ to, message: { card: ownerCard }, subject: `kr:${f.kr.id}`, purpose: 'owner' });
+      const ownerCard = buildKrAlertCard({
+        locale: owner.locale,
+        audience: 'owner',
+        ownerName: owner.name,
+        kr: f.kr,
+        facts: f.facts,
+        now: now.toISOString(),
+      });
+      for (const to of personAddresses(index, owner.id, env.adapters))
+        messages.push({ to, message: { card: ownerCard }, subject: `kr:${f.kr.id}`, purpose: 'owner' });
       const manager = f.facts.kind === 'off_track' && owner.managerId ? env.dir.byId.get(owner.managerId) : undefined;
       if (manager) {
-        const card = buildKrAlertCard({ locale: manager.locale, audience: 'manager', ownerName: owner.name, kr: { ...f.kr, number: undefined }, facts: f.facts, now: now.toISOString() });
-        for (const to of personAddresses(index, manager.id, env.adapters)) messages.push({ to, message: { card }, subject: `kr-alert:${f.id}`, purpose: `manager:${manager.id}` });
+        const card = buildKrAlertCard({
+          locale: manager.locale,
+          audience: 'manager',
+          ownerName: owner.name,
+          kr: { ...f.kr, number: undefined },
+          facts: f.facts,
+          now: now.toISOString(),
+        });
+        for (const to of personAddresses(index, manager.id, env.adapters))
+          messages.push({ to, message: { card }, subject: `kr-alert:${f.id}`, purpose: `manager:${manager.id}` });
       }
-      group.statements.push(...await ruleMessageStatements(store, orgId, f.id, messages, now));
+      group.statements.push(...(await ruleMessageStatements(store, orgId, f.id, messages, now)));
     }
     outcome.groups.push(group);
     outcome.fired.push({ firingId: f.id, subject: f.kr.id, period: f.period });

@@ -50,7 +50,15 @@ const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
  * B-tree over every point in the window, the costliest part of a pass.) Rules
  * on the same metric and period share the result (see `cachedAggregates`).
  */
-export async function periodAggregates(store: Store, orgId: string, metric: string, period: Period, now: Date, offsetMs: number, periods: number) {
+export async function periodAggregates(
+  store: Store,
+  orgId: string,
+  metric: string,
+  period: Period,
+  now: Date,
+  offsetMs: number,
+  periods: number,
+) {
   const current = periodKeyOf(period, now, offsetMs);
   const from = periodStart(period, shiftPeriod(period, current, -(periods - 1)), offsetMs).toISOString();
   const key = periodSql(period, metricPoints.at, offsetMs);
@@ -75,10 +83,21 @@ export async function periodAggregates(store: Store, orgId: string, metric: stri
       a.count++;
       if (value < a.min) a.min = value;
       if (value > a.max) a.max = value;
-      if (at > a.lastAt) { a.last = value; a.lastAt = at; }
+      if (at > a.lastAt) {
+        a.last = value;
+        a.lastAt = at;
+      }
     }
     const m = new Map<string, Aggregates>();
-    for (const [p, a] of acc) m.set(p, { avg: round9(a.sum / a.count), sum: round9(a.sum), min: a.min, max: a.max, count: a.count, last: a.last });
+    for (const [p, a] of acc)
+      m.set(p, {
+        avg: round9(a.sum / a.count),
+        sum: round9(a.sum),
+        min: a.min,
+        max: a.max,
+        count: a.count,
+        last: a.last,
+      });
     if (m.size) bySubject.set(r.subject, m);
   }
   return { current, bySubject };
@@ -87,7 +106,15 @@ export async function periodAggregates(store: Store, orgId: string, metric: stri
 export type AggregateCache = Map<string, ReturnType<typeof periodAggregates>>;
 
 /** One query per (metric, period, window) per pass, however many rules use it. */
-export function cachedAggregates(cache: AggregateCache | undefined, store: Store, orgId: string, rule: MetricRule, now: Date, offsetMs: number, periods: number) {
+export function cachedAggregates(
+  cache: AggregateCache | undefined,
+  store: Store,
+  orgId: string,
+  rule: MetricRule,
+  now: Date,
+  offsetMs: number,
+  periods: number,
+) {
   const k = `${rule.metric}\u0000${rule.period}\u0000${periods}`;
   let hit = cache?.get(k);
   if (!hit) {
@@ -103,10 +130,22 @@ export function cachedAggregates(cache: AggregateCache | undefined, store: Store
  * the previous one (so a new week's empty Monday does not clear last week's alert).
  * Both possible windows are computed once per rule, not once per subject.
  */
-export async function metricRuleHits(store: Store, orgId: string, rule: MetricRule, now: Date, offsetMs: number, inScope: (subject: string) => boolean, cache?: AggregateCache): Promise<MetricHit[]> {
+export async function metricRuleHits(
+  store: Store,
+  orgId: string,
+  rule: MetricRule,
+  now: Date,
+  offsetMs: number,
+  inScope: (subject: string) => boolean,
+  cache?: AggregateCache,
+): Promise<MetricHit[]> {
   const lookback = Math.max(rule.consecutive + 1, TREND_PERIODS + 1);
   const { current, bySubject } = await cachedAggregates(cache, store, orgId, rule, now, offsetMs, lookback);
-  const windowEndingAt = (end: string) => ({ end, needed: periodsEndingAt(rule.period, end, rule.consecutive), trend: periodsEndingAt(rule.period, end, TREND_PERIODS) });
+  const windowEndingAt = (end: string) => ({
+    end,
+    needed: periodsEndingAt(rule.period, end, rule.consecutive),
+    trend: periodsEndingAt(rule.period, end, TREND_PERIODS),
+  });
   const windows = { current: windowEndingAt(current), previous: windowEndingAt(shiftPeriod(rule.period, current, -1)) };
   const { aggregation } = rule;
   const { op, threshold } = rule.condition;
@@ -116,11 +155,15 @@ export async function metricRuleHits(store: Store, orgId: string, rule: MetricRu
     let met = true;
     for (const p of needed) {
       const v = periods.get(p)?.[aggregation];
-      if (v === undefined || !compare(v, op, threshold)) { met = false; break; }
+      if (v === undefined || !compare(v, op, threshold)) {
+        met = false;
+        break;
+      }
     }
     if (!met || !inScope(subject)) continue;
     hits.push({
-      subject, endPeriod: end,
+      subject,
+      endPeriod: end,
       values: needed.map((p) => ({ period: p, value: periods.get(p)![aggregation] })),
       trend: trend.filter((p) => periods.has(p)).map((p) => ({ period: p, value: periods.get(p)![aggregation] })),
     });

@@ -39,16 +39,33 @@ export interface RuleOutcome {
 }
 
 export function conditionOf(rule: MetricRule) {
-  return { metric: rule.metric, period: rule.period, consecutive: rule.consecutive, op: rule.condition.op, threshold: rule.condition.threshold };
+  return {
+    metric: rule.metric,
+    period: rule.period,
+    consecutive: rule.consecutive,
+    op: rule.condition.op,
+    threshold: rule.condition.threshold,
+  };
 }
 
 /** Whom a hit would reach: the preview's answer and the firing's plan. */
-export async function metricHitsInScope(env: EvalEnv, rule: MetricRule): Promise<{ hit: MetricHit; person: ScopePerson }[]> {
+export async function metricHitsInScope(
+  env: EvalEnv,
+  rule: MetricRule,
+): Promise<{ hit: MetricHit; person: ScopePerson }[]> {
   const inScope = scopeFilter(env.dir, rule.scope);
-  const hits = await metricRuleHits(env.store, env.orgId, rule, env.now, env.offsetMs, (s) => {
-    const p = env.dir.byExternalId.get(s);
-    return !!p && inScope(p);
-  }, env.aggregates);
+  const hits = await metricRuleHits(
+    env.store,
+    env.orgId,
+    rule,
+    env.now,
+    env.offsetMs,
+    (s) => {
+      const p = env.dir.byExternalId.get(s);
+      return !!p && inScope(p);
+    },
+    env.aggregates,
+  );
   return hits.map((hit) => ({ hit, person: env.dir.byExternalId.get(hit.subject)! }));
 }
 
@@ -56,7 +73,10 @@ export async function metricHitsInScope(env: EvalEnv, rule: MetricRule): Promise
 async function firingData(store: Store, ids: string[]): Promise<Map<string, MetricFiringData | null>> {
   const out = new Map<string, MetricFiringData | null>();
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await store.db.select({ id: ruleFirings.id, data: ruleFirings.data }).from(ruleFirings).where(inArray(ruleFirings.id, ids.slice(i, i + 90)));
+    const rows = await store.db
+      .select({ id: ruleFirings.id, data: ruleFirings.data })
+      .from(ruleFirings)
+      .where(inArray(ruleFirings.id, ids.slice(i, i + 90)));
     for (const r of rows) out.set(r.id, r.data as unknown as MetricFiringData | null);
   }
   return out;
@@ -68,8 +88,18 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
   const hits = await metricHitsInScope(env, rule);
   const current = periodKeyOf(rule.period, now, env.offsetMs);
   // Ids and subjects only: a firing's data (its cards' facts) is read just for those that resolve.
-  const recent = await store.db.select({ id: ruleFirings.id, subject: ruleFirings.subject, state: ruleFirings.state }).from(ruleFirings)
-    .where(and(eq(ruleFirings.ruleId, row.id), or(eq(ruleFirings.state, 'firing'), inArray(ruleFirings.period, [current, shiftPeriod(rule.period, current, -1)]))));
+  const recent = await store.db
+    .select({ id: ruleFirings.id, subject: ruleFirings.subject, state: ruleFirings.state })
+    .from(ruleFirings)
+    .where(
+      and(
+        eq(ruleFirings.ruleId, row.id),
+        or(
+          eq(ruleFirings.state, 'firing'),
+          inArray(ruleFirings.period, [current, shiftPeriod(rule.period, current, -1)]),
+        ),
+      ),
+    );
   const known = new Set(recent.map((r) => r.id));
   const open = new Map(recent.filter((r) => r.state === 'firing').map((r) => [r.subject, r]));
   const hitSubjects = new Set(hits.map((h) => h.person.id));
@@ -93,37 +123,78 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
   const flags = rule.actions.flatMap((a) => (a.type === 'set_flag' ? [a.flag] : []));
 
   for (const { hit, person, id } of fresh) {
-    const coachId = escalate ? person.coachId ?? person.managerId : null;
+    const coachId = escalate ? (person.coachId ?? person.managerId) : null;
     const data: MetricFiringData = {
-      kind: 'metric', ruleName: row.name, condition, values: hit.values, trend: hit.trend,
-      personId: person.id, externalId: person.externalId, personName: person.name, personTitle: person.title, observe,
-      coachId, escalateAfterDays: escalate?.afterDays,
+      kind: 'metric',
+      ruleName: row.name,
+      condition,
+      values: hit.values,
+      trend: hit.trend,
+      personId: person.id,
+      externalId: person.externalId,
+      personName: person.name,
+      personTitle: person.title,
+      observe,
+      coachId,
+      escalateAfterDays: escalate?.afterDays,
     };
     const group: WriteGroup = {
-      firing: { id, orgId, ruleId: row.id, subject: person.id, period: hit.endPeriod, state: 'firing', data: data as unknown as Record<string, unknown>, firedAt },
-      flags: flags.map((flag) => ({ personId: person.id, flag, orgId, ruleId: row.id, observeOnly: observe, setAt: firedAt })),
-      statements: observe ? [] : await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now),
+      firing: {
+        id,
+        orgId,
+        ruleId: row.id,
+        subject: person.id,
+        period: hit.endPeriod,
+        state: 'firing',
+        data: data as unknown as Record<string, unknown>,
+        firedAt,
+      },
+      flags: flags.map((flag) => ({
+        personId: person.id,
+        flag,
+        orgId,
+        ruleId: row.id,
+        observeOnly: observe,
+        setAt: firedAt,
+      })),
+      statements: observe
+        ? []
+        : await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now),
     };
     outcome.groups.push(group);
     outcome.fired.push({ firingId: id, subject: person.id, period: hit.endPeriod });
   }
 
   const resolving = [...open].filter(([subject]) => !hitSubjects.has(subject));
-  const dataOf = resolving.length ? await firingData(store, resolving.map(([, f]) => f.id)) : new Map<string, MetricFiringData | null>();
+  const dataOf = resolving.length
+    ? await firingData(
+        store,
+        resolving.map(([, f]) => f.id),
+      )
+    : new Map<string, MetricFiringData | null>();
   for (const [subject, firing] of resolving) {
     const statements: Statement[] = [
-      store.db.update(ruleFirings).set({ state: 'resolved', resolvedAt: firedAt }).where(and(eq(ruleFirings.id, firing.id), eq(ruleFirings.state, 'firing'))),
+      store.db
+        .update(ruleFirings)
+        .set({ state: 'resolved', resolvedAt: firedAt })
+        .where(and(eq(ruleFirings.id, firing.id), eq(ruleFirings.state, 'firing'))),
       store.db.delete(personFlags).where(and(eq(personFlags.personId, subject), eq(personFlags.ruleId, row.id))),
     ];
     const data = dataOf.get(firing.id);
-    if (data?.coachId) statements.push(...await escalationUpdates(env, firing.id, data, { resolved: true }));
+    if (data?.coachId) statements.push(...(await escalationUpdates(env, firing.id, data, { resolved: true })));
     outcome.groups.push({ statements });
     outcome.resolved.push({ firingId: firing.id, subject });
   }
   return outcome;
 }
 
-function planMessages(env: EvalEnv, index: IdentityIndex, rule: MetricRule, data: MetricFiringData, id: string): RuleMessage[] {
+function planMessages(
+  env: EvalEnv,
+  index: IdentityIndex,
+  rule: MetricRule,
+  data: MetricFiringData,
+  id: string,
+): RuleMessage[] {
   const out: RuleMessage[] = [];
   const person = env.dir.byId.get(data.personId)!;
   const to = (personId: string) => personAddresses(index, personId, env.adapters);
@@ -132,26 +203,57 @@ function planMessages(env: EvalEnv, index: IdentityIndex, rule: MetricRule, data
     if (action.type === 'notify_subject') {
       const addresses = to(person.id);
       if (!addresses.length) continue;
-      const card = buildSuggestionCard({ locale: person.locale, personName: person.name, ruleName: data.ruleName, condition: data.condition, values: data.values, suggestion: suggestionFor(rule, person.locale) });
-      for (const address of addresses) out.push({ to: address, message: { card }, subject: `rule:${id}`, purpose: 'subject' });
+      const card = buildSuggestionCard({
+        locale: person.locale,
+        personName: person.name,
+        ruleName: data.ruleName,
+        condition: data.condition,
+        values: data.values,
+        suggestion: suggestionFor(rule, person.locale),
+      });
+      for (const address of addresses)
+        out.push({ to: address, message: { card }, subject: `rule:${id}`, purpose: 'subject' });
     } else if (action.type === 'open_check_in') {
       const addresses = to(person.id);
       if (!addresses.length) continue;
-      const card = buildCheckInTaskCard({ locale: person.locale, personName: person.name, ruleName: data.ruleName, condition: data.condition });
-      for (const address of addresses) out.push({ to: address, message: { card }, subject: `rule:${id}:checkin`, purpose: 'checkin' });
+      const card = buildCheckInTaskCard({
+        locale: person.locale,
+        personName: person.name,
+        ruleName: data.ruleName,
+        condition: data.condition,
+      });
+      for (const address of addresses)
+        out.push({ to: address, message: { card }, subject: `rule:${id}:checkin`, purpose: 'checkin' });
     } else if (action.type === 'escalate_coach' || action.type === 'notify_manager') {
       const recipientId = action.type === 'escalate_coach' ? data.coachId : person.managerId;
       if (!recipientId) continue;
-      if (action.type === 'notify_manager' && recipientId === data.coachId && rule.actions.some((a) => a.type === 'escalate_coach')) continue;
+      if (
+        action.type === 'notify_manager' &&
+        recipientId === data.coachId &&
+        rule.actions.some((a) => a.type === 'escalate_coach')
+      )
+        continue;
       const addresses = to(recipientId);
       if (!addresses.length) continue;
       const reader = env.dir.byId.get(recipientId);
       const coach = data.coachId ? env.dir.byId.get(data.coachId) : undefined;
       const card = buildEscalationCard({
-        locale: reader?.locale ?? 'zh-CN', firingId: id, personName: person.name, personTitle: person.title, coachName: coach?.name,
-        ruleName: data.ruleName, condition: data.condition, trend: data.trend,
+        locale: reader?.locale ?? 'zh-CN',
+        firingId: id,
+        personName: person.name,
+        personTitle: person.title,
+        coachName: coach?.name,
+        ruleName: data.ruleName,
+        condition: data.condition,
+        trend: data.trend,
       });
-      for (const address of addresses) out.push({ to: address, message: { card }, subject: escalationSubject(id), purpose: `${action.type}:${recipientId}` });
+      for (const address of addresses)
+        out.push({
+          to: address,
+          message: { card },
+          subject: escalationSubject(id),
+          purpose: `${action.type}:${recipientId}`,
+        });
     }
   }
   return out;

@@ -8,9 +8,17 @@ import { jobMessageKey, jobOutboxStatement } from '../../jobs/outbox-rows';
 import type { IdentityIndex } from '../../jobs/recipients';
 import { PLATFORMS } from '../../bots/types';
 
-export function personAddresses(index: IdentityIndex, personId: string, adapters: ReadonlyMap<string, PlatformAdapter>): Address[] {
+export function personAddresses(
+  index: IdentityIndex,
+  personId: string,
+  adapters: ReadonlyMap<string, PlatformAdapter>,
+): Address[] {
   const bound = index.get(personId) ?? {};
-  return PLATFORMS.filter((p) => adapters.has(p) && bound[p]).map((platform) => ({ platform, kind: 'user' as const, id: bound[platform]! }));
+  return PLATFORMS.filter((p) => adapters.has(p) && bound[p]).map((platform) => ({
+    platform,
+    kind: 'user' as const,
+    id: bound[platform]!,
+  }));
 }
 
 export interface RuleMessage {
@@ -22,19 +30,38 @@ export interface RuleMessage {
   purpose: string;
 }
 
-export async function ruleMessageStatements(store: Store, orgId: string, firingId: string, messages: RuleMessage[], now: Date): Promise<Statement[]> {
+export async function ruleMessageStatements(
+  store: Store,
+  orgId: string,
+  firingId: string,
+  messages: RuleMessage[],
+  now: Date,
+): Promise<Statement[]> {
   // Keys first, statements after: a Drizzle builder is thenable, so returning one
   // from an async function would execute it on the spot, outside the atomic batch.
-  const ids = await Promise.all(messages.map((m) => jobMessageKey('rules', orgId, firingId, `${m.purpose}|${m.to.platform}|${m.to.id}`)));
-  return messages.map((m, i) => jobOutboxStatement(store, {
-    id: ids[i], orgId, now, message: { key: m.purpose, to: m.to, message: m.message, subject: m.subject },
-  }));
+  const ids = await Promise.all(
+    messages.map((m) => jobMessageKey('rules', orgId, firingId, `${m.purpose}|${m.to.platform}|${m.to.id}`)),
+  );
+  return messages.map((m, i) =>
+    jobOutboxStatement(store, {
+      id: ids[i],
+      orgId,
+      now,
+      message: { key: m.purpose, to: m.to, message: m.message, subject: m.subject },
+    }),
+  );
 }
 
 /** Deterministic firing id, so concurrent passes insert (and then ignore) the same row. */
 export async function firingId(ruleId: string, subject: string, period: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${ruleId}\u0000${subject}\u0000${period}`));
-  return `rf_${[...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(`${ruleId}\u0000${subject}\u0000${period}`),
+  );
+  return `rf_${[...new Uint8Array(digest)]
+    .slice(0, 16)
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')}`;
 }
 
 export const escalationSubject = (firingId: string) => `escalation:${firingId}`;

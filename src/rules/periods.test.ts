@@ -13,9 +13,16 @@ describe('period keys', () => {
     const db = tempDbPath();
     const store = openSqlite(db.path);
     try {
-      for (const at of ['2026-11-22T15:30:00.000Z', '2026-11-22T16:30:00.000Z', '2026-12-31T17:00:00.000Z', '2026-03-01T00:00:00.000Z']) {
+      for (const at of [
+        '2026-11-22T15:30:00.000Z',
+        '2026-11-22T16:30:00.000Z',
+        '2026-12-31T17:00:00.000Z',
+        '2026-03-01T00:00:00.000Z',
+      ]) {
         for (const period of ['day', 'week', 'month'] as const) {
-          const [row] = await store.db.select({ key: periodSql(period, metricPoints.at, SHANGHAI) }).from(sql`(select ${at} as at) as metric_points`);
+          const [row] = await store.db
+            .select({ key: periodSql(period, metricPoints.at, SHANGHAI) })
+            .from(sql`(select ${at} as at) as metric_points`);
           expect(row.key, `${period} of ${at}`).toBe(periodKeyOf(period, new Date(at), SHANGHAI));
         }
       }
@@ -35,7 +42,14 @@ describe('period keys', () => {
 });
 
 describe('rule definitions', () => {
-  const base = { metric: 'feedback_score', period: 'week', aggregation: 'avg', condition: { op: '<', threshold: 4.5 }, consecutive: 2, actions: [{ type: 'notify_subject' }] };
+  const base = {
+    metric: 'feedback_score',
+    period: 'week',
+    aggregation: 'avg',
+    condition: { op: '<', threshold: 4.5 },
+    consecutive: 2,
+    actions: [{ type: 'notify_subject' }],
+  };
   it('accept a well-formed rule with defaults', () => {
     const r = MetricRuleSchema.parse(base);
     expect(r.scope).toEqual({ type: 'org' });
@@ -45,9 +59,14 @@ describe('rule definitions', () => {
     expect(MetricRuleSchema.safeParse({ ...base, consecutive: 54 }).success).toBe(false);
     expect(MetricRuleSchema.safeParse({ ...base, period: 'month', consecutive: 13 }).success).toBe(false);
     expect(MetricRuleSchema.safeParse({ ...base, consecutive: 0 }).success).toBe(false);
-    expect(MetricRuleSchema.safeParse({ ...base, aggregation: 'count', condition: { op: '<', threshold: 1 } }).success).toBe(false);
+    expect(
+      MetricRuleSchema.safeParse({ ...base, aggregation: 'count', condition: { op: '<', threshold: 1 } }).success,
+    ).toBe(false);
     expect(MetricRuleSchema.safeParse({ ...base, expression: 'x < 4' }).success).toBe(false);
-    expect(MetricRuleSchema.safeParse({ ...base, actions: [{ type: 'notify_subject' }, { type: 'notify_subject' }] }).success).toBe(false);
+    expect(
+      MetricRuleSchema.safeParse({ ...base, actions: [{ type: 'notify_subject' }, { type: 'notify_subject' }] })
+        .success,
+    ).toBe(false);
     expect(MetricRuleSchema.safeParse({ ...base, actions: [] }).success).toBe(false);
   });
 });

@@ -22,10 +22,13 @@ export function offsetModifier(offsetMs: number): string {
 export function periodSql(period: Period, at: SQLiteColumn, offsetMs: number): SQL<string> {
   const shift = offsetModifier(offsetMs);
   switch (period) {
-    case 'day': return sql<string>`date(${at}, ${shift})`;
+    case 'day':
+      return sql<string>`date(${at}, ${shift})`;
     // 'weekday 0' moves forward to Sunday (or stays on it); six days back is that ISO week's Monday.
-    case 'week': return sql<string>`date(${at}, ${shift}, 'weekday 0', '-6 days')`;
-    case 'month': return sql<string>`strftime('%Y-%m', ${at}, ${shift})`;
+    case 'week':
+      return sql<string>`date(${at}, ${shift}, 'weekday 0', '-6 days')`;
+    case 'month':
+      return sql<string>`strftime('%Y-%m', ${at}, ${shift})`;
   }
 }
 

@@ -15,17 +15,33 @@ export interface PreviewHit {
   already_firing: boolean;
 }
 
-export async function previewRule(deps: EvaluationDeps, org: Organization, definition: RuleDefinition, now: Date, ruleId?: string): Promise<{ hits: PreviewHit[]; evaluated_at: string }> {
+export async function previewRule(
+  deps: EvaluationDeps,
+  org: Organization,
+  definition: RuleDefinition,
+  now: Date,
+  ruleId?: string,
+): Promise<{ hits: PreviewHit[]; evaluated_at: string }> {
   const env = await evaluationEnv(deps, org, now);
   const open = ruleId
-    ? new Set((await deps.store.db.select({ subject: ruleFirings.subject }).from(ruleFirings).where(and(eq(ruleFirings.ruleId, ruleId), eq(ruleFirings.state, 'firing')))).map((r) => r.subject))
+    ? new Set(
+        (
+          await deps.store.db
+            .select({ subject: ruleFirings.subject })
+            .from(ruleFirings)
+            .where(and(eq(ruleFirings.ruleId, ruleId), eq(ruleFirings.state, 'firing')))
+        ).map((r) => r.subject),
+      )
     : new Set<string>();
   if (definition.kind === 'builtin') {
     const states = await desiredStates(env, definition, await openCycleKrs(env, env.timeZone), env.timeZone);
     return {
       evaluated_at: now.toISOString(),
       hits: [...states.values()].map((s) => ({
-        subject: { type: 'key_result' as const, id: s.kr.id, name: s.kr.title }, period: s.period, facts: { ...s.facts, owner_id: s.ownerId }, already_firing: open.has(s.kr.id),
+        subject: { type: 'key_result' as const, id: s.kr.id, name: s.kr.title },
+        period: s.period,
+        facts: { ...s.facts, owner_id: s.ownerId },
+        already_firing: open.has(s.kr.id),
       })),
     };
   }
@@ -33,7 +49,10 @@ export async function previewRule(deps: EvaluationDeps, org: Organization, defin
   return {
     evaluated_at: now.toISOString(),
     hits: hits.map(({ hit, person }) => ({
-      subject: { type: 'person' as const, id: person.id, external_id: person.externalId, name: person.name }, period: hit.endPeriod, values: hit.values, already_firing: open.has(person.id),
+      subject: { type: 'person' as const, id: person.id, external_id: person.externalId, name: person.name },
+      period: hit.endPeriod,
+      values: hit.values,
+      already_firing: open.has(person.id),
     })),
   };
 }

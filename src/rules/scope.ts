@@ -25,11 +25,24 @@ export interface OrgDirectory {
 }
 
 export async function loadDirectory(store: Store, orgId: string): Promise<OrgDirectory> {
-  const list = await store.db.select({
-    id: people.id, externalId: people.externalId, name: people.name, title: people.title, teamId: people.teamId,
-    managerId: people.managerId, coachId: people.coachId, locale: people.locale, pausedUntil: people.pausedUntil,
-  }).from(people).where(eq(people.orgId, orgId));
-  const teamRows = await store.db.select({ id: teams.id, name: teams.name, parentId: teams.parentId }).from(teams).where(eq(teams.orgId, orgId));
+  const list = await store.db
+    .select({
+      id: people.id,
+      externalId: people.externalId,
+      name: people.name,
+      title: people.title,
+      teamId: people.teamId,
+      managerId: people.managerId,
+      coachId: people.coachId,
+      locale: people.locale,
+      pausedUntil: people.pausedUntil,
+    })
+    .from(people)
+    .where(eq(people.orgId, orgId));
+  const teamRows = await store.db
+    .select({ id: teams.id, name: teams.name, parentId: teams.parentId })
+    .from(teams)
+    .where(eq(teams.orgId, orgId));
   return {
     people: list,
     byId: new Map(list.map((p) => [p.id, p])),
@@ -42,9 +55,13 @@ export async function loadDirectory(store: Store, orgId: string): Promise<OrgDir
 function teamIds(dir: OrgDirectory, refs: string[], includeSubteams: boolean): Set<string> {
   const wanted = new Set(dir.teams.filter((t) => refs.includes(t.id) || refs.includes(t.name)).map((t) => t.id));
   if (!includeSubteams) return wanted;
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const t of dir.teams) if (t.parentId && wanted.has(t.parentId) && !wanted.has(t.id)) { wanted.add(t.id); grew = true; }
+    for (const t of dir.teams)
+      if (t.parentId && wanted.has(t.parentId) && !wanted.has(t.id)) {
+        wanted.add(t.id);
+        grew = true;
+      }
   }
   return wanted;
 }
@@ -52,7 +69,8 @@ function teamIds(dir: OrgDirectory, refs: string[], includeSubteams: boolean): S
 /** A predicate: is this person in the rule's scope? */
 export function scopeFilter(dir: OrgDirectory, scope: Scope): (p: ScopePerson) => boolean {
   switch (scope.type) {
-    case 'org': return () => true;
+    case 'org':
+      return () => true;
     case 'team': {
       const ids = teamIds(dir, scope.teams, scope.includeSubteams);
       return (p) => !!p.teamId && ids.has(p.teamId);

@@ -32,13 +32,30 @@ function rowsPerInsert(store: Store, columns: number): number {
 
 function fullFiring(r: FiringRow): FiringRow {
   return {
-    id: r.id, orgId: r.orgId, ruleId: r.ruleId, subject: r.subject, period: r.period, state: r.state, data: r.data ?? null,
-    firedAt: r.firedAt, resolvedAt: r.resolvedAt ?? null, acknowledgedBy: r.acknowledgedBy ?? null, acknowledgedAt: r.acknowledgedAt ?? null, escalatedAt: r.escalatedAt ?? null,
+    id: r.id,
+    orgId: r.orgId,
+    ruleId: r.ruleId,
+    subject: r.subject,
+    period: r.period,
+    state: r.state,
+    data: r.data ?? null,
+    firedAt: r.firedAt,
+    resolvedAt: r.resolvedAt ?? null,
+    acknowledgedBy: r.acknowledgedBy ?? null,
+    acknowledgedAt: r.acknowledgedAt ?? null,
+    escalatedAt: r.escalatedAt ?? null,
   };
 }
 
 function fullFlag(r: FlagRow): FlagRow {
-  return { personId: r.personId, flag: r.flag, orgId: r.orgId, ruleId: r.ruleId ?? null, observeOnly: r.observeOnly ?? false, setAt: r.setAt };
+  return {
+    personId: r.personId,
+    flag: r.flag,
+    orgId: r.orgId,
+    ruleId: r.ruleId ?? null,
+    observeOnly: r.observeOnly ?? false,
+    setAt: r.setAt,
+  };
 }
 
 /** The statements of one batch: bulk inserts first (new rows only), then each group's own statements. */
@@ -47,9 +64,21 @@ export function batchStatements(store: Store, groups: WriteGroup[]): Statement[]
   const flags = groups.flatMap((g) => (g.flags ?? []).map(fullFlag));
   const out: Statement[] = [];
   const firingRows = rowsPerInsert(store, FIRING_COLUMNS);
-  for (let i = 0; i < firings.length; i += firingRows) out.push(store.db.insert(ruleFirings).values(firings.slice(i, i + firingRows)).onConflictDoNothing());
+  for (let i = 0; i < firings.length; i += firingRows)
+    out.push(
+      store.db
+        .insert(ruleFirings)
+        .values(firings.slice(i, i + firingRows))
+        .onConflictDoNothing(),
+    );
   const flagRows = rowsPerInsert(store, FLAG_COLUMNS);
-  for (let i = 0; i < flags.length; i += flagRows) out.push(store.db.insert(personFlags).values(flags.slice(i, i + flagRows)).onConflictDoNothing());
+  for (let i = 0; i < flags.length; i += flagRows)
+    out.push(
+      store.db
+        .insert(personFlags)
+        .values(flags.slice(i, i + flagRows))
+        .onConflictDoNothing(),
+    );
   for (const g of groups) out.push(...g.statements);
   return out;
 }

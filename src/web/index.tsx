@@ -12,7 +12,16 @@ import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
 import { loadRollup, type RollupQuery, UnknownObjectiveError } from '../../storage/repos/tree';
 import { loadStats } from '../../storage/repos/stats';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './client';
-import { HiddenError, listCycles, nodeDetail, pathTo, pendingApprovals, rulesWithHits, searchPeople, treePage } from './data';
+import {
+  HiddenError,
+  listCycles,
+  nodeDetail,
+  pathTo,
+  pendingApprovals,
+  rulesWithHits,
+  searchPeople,
+  treePage,
+} from './data';
 import { echartsSource, echartsUrl } from './package-assets';
 import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { endSession, startSession } from './session';
@@ -57,7 +66,8 @@ async function viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Resp
     viewer = claims ? await resolveViewer(c, claims) : undefined;
   } catch (err) {
     if (!(err instanceof NoOrgError)) throw err;
-    return kind === 'page' ? c.html(<MessagePage locale={localeFor(c)} text={t(localeFor(c), 'dash.noOrg')} />, 404)
+    return kind === 'page'
+      ? c.html(<MessagePage locale={localeFor(c)} text={t(localeFor(c), 'dash.noOrg')} />, 404)
       : c.json({ error: { code: 'not_found', message: err.message } }, 404);
   }
   if (viewer) return viewer;
@@ -67,7 +77,8 @@ async function viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Resp
 }
 
 function dataError(c: Ctx, err: unknown): Response {
-  if (err instanceof HiddenError) return c.json({ error: { code: 'forbidden', message: 'You may not see this objective.' } }, 403);
+  if (err instanceof HiddenError)
+    return c.json({ error: { code: 'forbidden', message: 'You may not see this objective.' } }, 403);
   if (err instanceof UnknownObjectiveError) return c.json({ error: { code: 'not_found', message: err.message } }, 404);
   throw err;
 }
@@ -90,22 +101,42 @@ export function dashboardRoutes() {
     if (!c.res.headers.get('cache-control')) c.header('Cache-Control', 'no-store');
   });
 
-  web.get('/assets/dashboard.js', (c) => c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
-  web.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  web.get('/assets/dashboard.js', (c) =>
+    c.body(DASHBOARD_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
+  web.get('/assets/dashboard.css', (c) =>
+    c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }),
+  );
   web.get('/assets/echarts.min.js', async (c) => {
     const source = await echartsSource();
-    if (!source) return c.text('ECharts is not bundled in this runtime; set ECHARTS_URL (see src/web/package-assets.ts).', 404);
-    return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+    if (!source)
+      return c.text('ECharts is not bundled in this runtime; set ECHARTS_URL (see src/web/package-assets.ts).', 404);
+    return c.body(source, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=86400',
+    });
   });
 
-  web.get('/login', (c) => c.html(<LoginPage locale={localeFor(c)} disabled={!c.get('deps').config.adminToken} message={c.get('deps').config.adminToken ? undefined : 'dash.login.disabled'} />));
+  web.get('/login', (c) =>
+    c.html(
+      <LoginPage
+        locale={localeFor(c)}
+        disabled={!c.get('deps').config.adminToken}
+        message={c.get('deps').config.adminToken ? undefined : 'dash.login.disabled'}
+      />,
+    ),
+  );
   web.post('/login', async (c) => {
     const { config, clock } = c.get('deps');
     const locale = localeFor(c);
     if (!config.adminToken) return c.html(<LoginPage locale={locale} message="dash.login.disabled" disabled />, 401);
-    const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === 'string' ? form.token.trim() : '';
-    if (!token || !timingSafeEqualStrings(token, config.adminToken)) return c.html(<LoginPage locale={locale} message="dash.login.invalid" />, 401);
+    if (!token || !timingSafeEqualStrings(token, config.adminToken))
+      return c.html(<LoginPage locale={locale} message="dash.login.invalid" />, 401);
     await startSession(c, config.adminToken, { sub: 'admin', via: 'token' }, clock.now());
     return c.redirect('/dashboard', 303);
   });
@@ -126,16 +157,26 @@ export function dashboardRoutes() {
     let stats;
     if (q && admin) {
       const rollup = await loadRollup(store, q, { krStatus: true });
-      stats = { ...await loadStats(store, q, rollup), scoreTenths: rollup.scoreTenths };
+      stats = { ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths };
     }
     const [cycleList, approvals, rules] = await Promise.all([
       listCycles(store, viewer.org.id),
       pendingApprovals(store, viewer.org.id, viewer.scope, viewer.person?.id),
       admin ? rulesWithHits(store, viewer.org.id) : Promise.resolve(undefined),
     ]);
-    return c.html(<DashboardPage
-      locale={locale} viewer={viewer} cycles={cycleList} cycleId={q?.cycle.id} stats={stats} approvals={approvals} rules={rules}
-      echartsUrl={echartsUrl(c.env)} messages={dashMessages(locale)} />);
+    return c.html(
+      <DashboardPage
+        locale={locale}
+        viewer={viewer}
+        cycles={cycleList}
+        cycleId={q?.cycle.id}
+        stats={stats}
+        approvals={approvals}
+        rules={rules}
+        echartsUrl={echartsUrl(c.env)}
+        messages={dashMessages(locale)}
+      />,
+    );
   });
 
   // JSON for the page's script.
@@ -151,39 +192,69 @@ export function dashboardRoutes() {
       return dataError(c, err);
     }
   };
-  data.get('/tree', (c) => withQuery(c, async (viewer, q) => {
-    const parsed = TreeParams.safeParse({ root: c.req.query('root') || undefined, depth: c.req.query('depth') || undefined, limit: c.req.query('limit') || undefined });
-    if (!parsed.success) return c.json({ error: { code: 'bad_request', message: 'Invalid tree query', details: parsed.error.issues } }, 400);
-    const page = await treePage(c.get('deps').store, q, viewer.scope, { rootId: parsed.data.root, depth: parsed.data.depth, maxNodes: parsed.data.limit });
-    return c.json({ cycleId: q.cycle.id, scope: viewer.scope.kind, ...page });
-  }));
-  data.get('/node/:id', (c) => withQuery(c, async (viewer, q) => c.json(await nodeDetail(c.get('deps').store, q, viewer.scope, c.req.param('id')))));
-  data.get('/path/:id', (c) => withQuery(c, async (viewer, q) => c.json({ path: await pathTo(c.get('deps').store, q, viewer.scope, c.req.param('id')) })));
-  data.get('/search', (c) => withQuery(c, async (viewer, q) => {
-    const text = (c.req.query('q') ?? '').trim().slice(0, 100);
-    if (!text) return c.json({ people: [] });
-    return c.json({ people: await searchPeople(c.get('deps').store, q, viewer.scope, text) });
-  }));
+  data.get('/tree', (c) =>
+    withQuery(c, async (viewer, q) => {
+      const parsed = TreeParams.safeParse({
+        root: c.req.query('root') || undefined,
+        depth: c.req.query('depth') || undefined,
+        limit: c.req.query('limit') || undefined,
+      });
+      if (!parsed.success)
+        return c.json(
+          { error: { code: 'bad_request', message: 'Invalid tree query', details: parsed.error.issues } },
+          400,
+        );
+      const page = await treePage(c.get('deps').store, q, viewer.scope, {
+        rootId: parsed.data.root,
+        depth: parsed.data.depth,
+        maxNodes: parsed.data.limit,
+      });
+      return c.json({ cycleId: q.cycle.id, scope: viewer.scope.kind, ...page });
+    }),
+  );
+  data.get('/node/:id', (c) =>
+    withQuery(c, async (viewer, q) =>
+      c.json(await nodeDetail(c.get('deps').store, q, viewer.scope, c.req.param('id'))),
+    ),
+  );
+  data.get('/path/:id', (c) =>
+    withQuery(c, async (viewer, q) =>
+      c.json({ path: await pathTo(c.get('deps').store, q, viewer.scope, c.req.param('id')) }),
+    ),
+  );
+  data.get('/search', (c) =>
+    withQuery(c, async (viewer, q) => {
+      const text = (c.req.query('q') ?? '').trim().slice(0, 100);
+      if (!text) return c.json({ people: [] });
+      return c.json({ people: await searchPeople(c.get('deps').store, q, viewer.scope, text) });
+    }),
+  );
   data.get('/cycles', async (c) => {
     const viewer = await viewerOr401(c, 'data');
     if (viewer instanceof Response) return viewer;
     return c.json({ cycles: await listCycles(c.get('deps').store, viewer.org.id) });
   });
-  data.get('/stats', (c) => withQuery(c, async (viewer, q) => {
-    if (viewer.scope.kind !== 'all') return c.json({ error: { code: 'forbidden', message: 'Organisation figures are for administrators.' } }, 403);
-    const store = c.get('deps').store;
-    const rollup = await loadRollup(store, q, { krStatus: true });
-    return c.json({ ...await loadStats(store, q, rollup), scoreTenths: rollup.scoreTenths });
-  }));
+  data.get('/stats', (c) =>
+    withQuery(c, async (viewer, q) => {
+      if (viewer.scope.kind !== 'all')
+        return c.json({ error: { code: 'forbidden', message: 'Organisation figures are for administrators.' } }, 403);
+      const store = c.get('deps').store;
+      const rollup = await loadRollup(store, q, { krStatus: true });
+      return c.json({ ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths });
+    }),
+  );
   data.get('/approvals', async (c) => {
     const viewer = await viewerOr401(c, 'data');
     if (viewer instanceof Response) return viewer;
-    return c.json({ approvals: await pendingApprovals(c.get('deps').store, viewer.org.id, viewer.scope, viewer.person?.id) });
+    return c.json({
+      approvals: await pendingApprovals(c.get('deps').store, viewer.org.id, viewer.scope, viewer.person?.id),
+    });
   });
   data.get('/rules', async (c) => {
     const viewer = await viewerOr401(c, 'data');
     if (viewer instanceof Response) return viewer;
-    if (viewer.scope.kind !== 'all') return c.json({ error: { code: 'forbidden', message: 'Rules are for administrators.' } }, 403);
+    if (viewer.scope.kind !== 'all')
+      return c.json({ error: { code: 'forbidden', message: 'Rules are for administrators.' } }, 403);
     return c.json({ rules: await rulesWithHits(c.get('deps').store, viewer.org.id) });
   });
   web.route('/data', data);

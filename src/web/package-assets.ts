@@ -12,7 +12,11 @@
 
 type Fs = { readFileSync(path: string, enc: 'utf8'): string };
 type ModuleApi = { createRequire(from: string): { resolve(id: string): string } };
-type NodeProcess = { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string }; env?: Record<string, string | undefined> };
+type NodeProcess = {
+  getBuiltinModule?: (id: string) => unknown;
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+};
 
 const cache = new Map<string, Promise<string | undefined>>();
 

@@ -24,7 +24,9 @@ function Layout(props: { locale: Locale; title: string; children: Child; scripts
         <link rel="stylesheet" href="/dashboard/assets/dashboard.css" />
       </head>
       <body>
-        <a class="skip" href="#main">{t(props.locale, 'dash.skip')}</a>
+        <a class="skip" href="#main">
+          {t(props.locale, 'dash.skip')}
+        </a>
         {props.children}
         {props.scripts}
       </body>
@@ -35,7 +37,13 @@ function Layout(props: { locale: Locale; title: string; children: Child; scripts
 function LangToggle(props: { locale: Locale; href: (lang: Locale) => string }) {
   const other: Locale = props.locale === 'en' ? 'zh-CN' : 'en';
   return (
-    <a class="lang" href={props.href(other)} lang={other} hreflang={other} aria-label={t(props.locale, 'dash.lang.label')}>
+    <a
+      class="lang"
+      href={props.href(other)}
+      lang={other}
+      hreflang={other}
+      aria-label={t(props.locale, 'dash.lang.label')}
+    >
       {other === 'en' ? 'English' : '中文'}
     </a>
   );
@@ -48,7 +56,11 @@ export function LoginPage(props: { locale: Locale; message?: MessageKey; disable
       <main id="main" class="login">
         <h1>{t(L, 'dash.login.title')}</h1>
         <LangToggle locale={L} href={(lang) => `/dashboard/login?lang=${lang}`} />
-        {props.message && <p class="notice" role="alert">{t(L, props.message)}</p>}
+        {props.message && (
+          <p class="notice" role="alert">
+            {t(L, props.message)}
+          </p>
+        )}
         {props.disabled ? null : (
           <form method="post" action="/dashboard/login">
             <label for="token">{t(L, 'dash.login.token')}</label>
@@ -67,8 +79,12 @@ export function MessagePage(props: { locale: Locale; text: string }) {
     <Layout locale={props.locale} title={t(props.locale, 'dash.title')}>
       <main id="main" class="login">
         <h1>{t(props.locale, 'dash.title')}</h1>
-        <p class="notice" role="alert">{props.text}</p>
-        <p><a href="/dashboard/login">{t(props.locale, 'dash.login.submit')}</a></p>
+        <p class="notice" role="alert">
+          {props.text}
+        </p>
+        <p>
+          <a href="/dashboard/login">{t(props.locale, 'dash.login.submit')}</a>
+        </p>
       </main>
     </Layout>
   );
@@ -96,40 +112,92 @@ function FiguresSection({ L, stats }: { L: Locale; stats: NonNullable<DashboardP
   return (
     <section class="card figures" aria-labelledby="figures-h">
       <h2 id="figures-h">{t(L, 'dash.figures.title')}</h2>
-      <p class="muted">{t(L, 'dash.figures.summary', { people: stats.people, objectives: stats.objectives, average: stats.scoreDistribution.average })}</p>
+      <p class="muted">
+        {t(L, 'dash.figures.summary', {
+          people: stats.people,
+          objectives: stats.objectives,
+          average: stats.scoreDistribution.average,
+        })}
+      </p>
       <div class="kpis">
         {kpis.map((k) => (
           <figure class="kpi">
             <div class="chart gauge" id={`${k.id}-chart`} role="img" aria-label={`${t(L, k.key)}: ${k.value}`}></div>
-            <figcaption><span class="kpi-value" id={k.id}>{k.value}</span> <span>{t(L, k.key)}</span></figcaption>
+            <figcaption>
+              <span class="kpi-value" id={k.id}>
+                {k.value}
+              </span>{' '}
+              <span>{t(L, k.key)}</span>
+            </figcaption>
           </figure>
         ))}
       </div>
       <div class="charts">
         <figure>
           <figcaption>{t(L, 'dash.figures.byStatus')}</figcaption>
-          <div class="chart" id="status-chart" role="img" aria-label={STATUSES.map((s) => `${t(L, `dash.status.${s}`)} ${stats.byStatus.objectives[s]}`).join(', ')}></div>
+          <div
+            class="chart"
+            id="status-chart"
+            role="img"
+            aria-label={STATUSES.map((s) => `${t(L, `dash.status.${s}`)} ${stats.byStatus.objectives[s]}`).join(', ')}
+          ></div>
           <table class="data">
-            <thead><tr>{STATUSES.map((s) => <th scope="col">{t(L, `dash.status.${s}`)}</th>)}</tr></thead>
-            <tbody><tr>{STATUSES.map((s) => <td>{stats.byStatus.objectives[s]}</td>)}</tr></tbody>
+            <thead>
+              <tr>
+                {STATUSES.map((s) => (
+                  <th scope="col">{t(L, `dash.status.${s}`)}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                {STATUSES.map((s) => (
+                  <td>{stats.byStatus.objectives[s]}</td>
+                ))}
+              </tr>
+            </tbody>
           </table>
         </figure>
         <figure>
           <figcaption>{t(L, 'dash.figures.scores')}</figcaption>
-          <div class="chart" id="score-chart" role="img" aria-label={stats.scoreTenths.map((n, i) => `${(i / 10).toFixed(1)}: ${n}`).join(', ')}></div>
+          <div
+            class="chart"
+            id="score-chart"
+            role="img"
+            aria-label={stats.scoreTenths.map((n, i) => `${(i / 10).toFixed(1)}: ${n}`).join(', ')}
+          ></div>
           <table class="data">
-            <thead><tr>{stats.scoreTenths.map((_, i) => <th scope="col">{(i / 10).toFixed(1)}</th>)}</tr></thead>
-            <tbody><tr>{stats.scoreTenths.map((n) => <td>{n}</td>)}</tr></tbody>
+            <thead>
+              <tr>
+                {stats.scoreTenths.map((_, i) => (
+                  <th scope="col">{(i / 10).toFixed(1)}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                {stats.scoreTenths.map((n) => (
+                  <td>{n}</td>
+                ))}
+              </tr>
+            </tbody>
           </table>
         </figure>
       </div>
-      <p class="muted nocharts" hidden>{t(L, 'dash.figures.noCharts')}</p>
+      <p class="muted nocharts" hidden>
+        {t(L, 'dash.figures.noCharts')}
+      </p>
     </section>
   );
 }
 
 function change(a: PendingApproval): string {
-  const fmt = (o: Record<string, unknown> | null) => (o ? Object.values(o).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : '');
+  const fmt = (o: Record<string, unknown> | null) =>
+    o
+      ? Object.values(o)
+          .map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)))
+          .join(', ')
+      : '';
   const from = fmt(a.current);
   const to = fmt(a.proposed);
   return from ? `${from} → ${to}` : to;
@@ -138,21 +206,41 @@ function change(a: PendingApproval): string {
 function ApprovalsSection({ L, approvals }: { L: Locale; approvals: PendingApproval[] }) {
   return (
     <section class="card" aria-labelledby="approvals-h">
-      <h2 id="approvals-h">{t(L, 'dash.approvals.title')} <span class="count">{approvals.length}</span></h2>
-      {approvals.length === 0 ? <p class="empty">{t(L, 'dash.approvals.empty')}</p> : (
+      <h2 id="approvals-h">
+        {t(L, 'dash.approvals.title')} <span class="count">{approvals.length}</span>
+      </h2>
+      {approvals.length === 0 ? (
+        <p class="empty">{t(L, 'dash.approvals.empty')}</p>
+      ) : (
         <table class="list" id="approvals">
-          <thead><tr>
-            <th scope="col">{t(L, 'dash.approvals.requester')}</th><th scope="col">{t(L, 'dash.approvals.change')}</th>
-            <th scope="col">{t(L, 'dash.approvals.approver')}</th><th scope="col">{t(L, 'dash.approvals.since')}</th>
-          </tr></thead>
-          <tbody>{approvals.map((a) => (
+          <thead>
             <tr>
-              <td>{a.requester}</td>
-              <td><strong>{t(L, `dash.kind.${a.kind}` as MessageKey)}</strong>{a.krTitle ? ` · ${a.krTitle}` : ''}<br /><span class="muted">{change(a)}{a.reason ? ` — ${a.reason}` : ''}</span></td>
-              <td>{a.approver ?? '—'}</td>
-              <td><time datetime={a.createdAt}>{a.createdAt.slice(0, 16).replace('T', ' ')}</time></td>
+              <th scope="col">{t(L, 'dash.approvals.requester')}</th>
+              <th scope="col">{t(L, 'dash.approvals.change')}</th>
+              <th scope="col">{t(L, 'dash.approvals.approver')}</th>
+              <th scope="col">{t(L, 'dash.approvals.since')}</th>
             </tr>
-          ))}</tbody>
+          </thead>
+          <tbody>
+            {approvals.map((a) => (
+              <tr>
+                <td>{a.requester}</td>
+                <td>
+                  <strong>{t(L, `dash.kind.${a.kind}` as MessageKey)}</strong>
+                  {a.krTitle ? ` · ${a.krTitle}` : ''}
+                  <br />
+                  <span class="muted">
+                    {change(a)}
+                    {a.reason ? ` — ${a.reason}` : ''}
+                  </span>
+                </td>
+                <td>{a.approver ?? '—'}</td>
+                <td>
+                  <time datetime={a.createdAt}>{a.createdAt.slice(0, 16).replace('T', ' ')}</time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </section>
@@ -163,16 +251,32 @@ function RulesSection({ L, rules }: { L: Locale; rules: RuleHits[] }) {
   return (
     <section class="card" aria-labelledby="rules-h">
       <h2 id="rules-h">{t(L, 'dash.rules.title')}</h2>
-      {rules.length === 0 ? <p class="empty">{t(L, 'dash.rules.empty')}</p> : (
+      {rules.length === 0 ? (
+        <p class="empty">{t(L, 'dash.rules.empty')}</p>
+      ) : (
         <table class="list" id="rules">
-          <thead><tr><th scope="col">{t(L, 'dash.rules.name')}</th><th scope="col">{t(L, 'dash.rules.mode')}</th><th scope="col">{t(L, 'dash.rules.firing')}</th></tr></thead>
-          <tbody>{rules.map((r) => (
+          <thead>
             <tr>
-              <td>{r.name}</td>
-              <td>{r.enabled ? t(L, r.mode === 'enforce' ? 'dash.rules.enforce' : 'dash.rules.observe') : t(L, 'dash.rules.disabled')}</td>
-              <td><span class={r.firing ? 'hits firing' : 'hits'}>{r.firing}</span></td>
+              <th scope="col">{t(L, 'dash.rules.name')}</th>
+              <th scope="col">{t(L, 'dash.rules.mode')}</th>
+              <th scope="col">{t(L, 'dash.rules.firing')}</th>
             </tr>
-          ))}</tbody>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr>
+                <td>{r.name}</td>
+                <td>
+                  {r.enabled
+                    ? t(L, r.mode === 'enforce' ? 'dash.rules.enforce' : 'dash.rules.observe')
+                    : t(L, 'dash.rules.disabled')}
+                </td>
+                <td>
+                  <span class={r.firing ? 'hits firing' : 'hits'}>{r.firing}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </section>
@@ -185,52 +289,105 @@ export function DashboardPage(p: DashboardProps) {
   const orgParam = viewer.orgs.length > 1 ? `&org=${encodeURIComponent(viewer.org.slug)}` : '';
   const cycleParam = p.cycleId ? `&cycle=${encodeURIComponent(p.cycleId)}` : '';
   const config = {
-    cycle: p.cycleId ?? null, org: viewer.orgs.length > 1 ? viewer.org.slug : null, locale: L, scope: viewer.scope.kind,
+    cycle: p.cycleId ?? null,
+    org: viewer.orgs.length > 1 ? viewer.org.slug : null,
+    locale: L,
+    scope: viewer.scope.kind,
     messages: p.messages,
-    stats: p.stats ? { alignmentRate: p.stats.alignmentRate, checkInRate: p.stats.checkInRate, adjustmentRatePer100: p.stats.adjustmentRatePer100, byStatus: p.stats.byStatus.objectives, scoreTenths: p.stats.scoreTenths } : null,
+    stats: p.stats
+      ? {
+          alignmentRate: p.stats.alignmentRate,
+          checkInRate: p.stats.checkInRate,
+          adjustmentRatePer100: p.stats.adjustmentRatePer100,
+          byStatus: p.stats.byStatus.objectives,
+          scoreTenths: p.stats.scoreTenths,
+        }
+      : null,
   };
   return (
-    <Layout locale={L} title={`${t(L, 'dash.title')} · ${viewer.org.name}`} scripts={<>
-      <script id="dash-config" type="application/json" dangerouslySetInnerHTML={{ __html: scriptJson(config) }} />
-      {p.stats && <script src={p.echartsUrl} defer></script>}
-      <script src="/dashboard/assets/dashboard.js" defer></script>
-    </>}>
+    <Layout
+      locale={L}
+      title={`${t(L, 'dash.title')} · ${viewer.org.name}`}
+      scripts={
+        <>
+          <script id="dash-config" type="application/json" dangerouslySetInnerHTML={{ __html: scriptJson(config) }} />
+          {p.stats && <script src={p.echartsUrl} defer></script>}
+          <script src="/dashboard/assets/dashboard.js" defer></script>
+        </>
+      }
+    >
       <header class="top">
-        <h1>{t(L, 'dash.title')} <span class="org">{viewer.org.name}</span></h1>
+        <h1>
+          {t(L, 'dash.title')} <span class="org">{viewer.org.name}</span>
+        </h1>
         <form method="get" action="/dashboard" class="pickers">
-          {viewer.orgs.length > 1 && (<>
-            <label for="org-select">{t(L, 'dash.org')}</label>
-            <select id="org-select" name="org">{viewer.orgs.map((o) => <option value={o.slug} selected={o.id === viewer.org.id}>{o.name}</option>)}</select>
-          </>)}
+          {viewer.orgs.length > 1 && (
+            <>
+              <label for="org-select">{t(L, 'dash.org')}</label>
+              <select id="org-select" name="org">
+                {viewer.orgs.map((o) => (
+                  <option value={o.slug} selected={o.id === viewer.org.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
           <label for="cycle-select">{t(L, 'dash.cycle')}</label>
-          <select id="cycle-select" name="cycle">{p.cycles.map((c) => <option value={c.id} selected={c.id === p.cycleId}>{c.name}</option>)}</select>
+          <select id="cycle-select" name="cycle">
+            {p.cycles.map((c) => (
+              <option value={c.id} selected={c.id === p.cycleId}>
+                {c.name}
+              </option>
+            ))}
+          </select>
           <button type="submit">{t(L, 'dash.apply')}</button>
         </form>
         <div class="who">
           <span>{t(L, 'dash.signedInAs', { name: viewer.person?.name ?? t(L, 'dash.admin') })}</span>
           <LangToggle locale={L} href={(lang) => `/dashboard?lang=${lang}${orgParam}${cycleParam}`} />
-          <form method="post" action="/dashboard/logout"><button type="submit" class="link">{t(L, 'dash.logout')}</button></form>
+          <form method="post" action="/dashboard/logout">
+            <button type="submit" class="link">
+              {t(L, 'dash.logout')}
+            </button>
+          </form>
         </div>
       </header>
       <main id="main">
-        {!p.cycleId ? <p class="notice" role="alert">{t(L, 'dash.noCycle')}</p> : (
+        {!p.cycleId ? (
+          <p class="notice" role="alert">
+            {t(L, 'dash.noCycle')}
+          </p>
+        ) : (
           <div class="layout">
             <section class="card tree-card" aria-labelledby="tree-h">
               <h2 id="tree-h">{t(L, 'dash.tree.title')}</h2>
               <p class="muted">{t(L, `dash.scope.${viewer.scope.kind}`)}</p>
               <form id="search" role="search" class="search">
                 <label for="search-input">{t(L, 'dash.tree.search')}</label>
-                <input id="search-input" name="q" type="search" placeholder={t(L, 'dash.tree.searchPlaceholder')} autocomplete="off" />
+                <input
+                  id="search-input"
+                  name="q"
+                  type="search"
+                  placeholder={t(L, 'dash.tree.searchPlaceholder')}
+                  autocomplete="off"
+                />
                 <button type="submit">{t(L, 'dash.tree.searchButton')}</button>
               </form>
               <div id="search-results" aria-live="polite"></div>
-              <div id="tree" role="tree" aria-labelledby="tree-h" aria-busy="true"><p class="muted">{t(L, 'dash.tree.loading')}</p></div>
+              <div id="tree" role="tree" aria-labelledby="tree-h" aria-busy="true">
+                <p class="muted">{t(L, 'dash.tree.loading')}</p>
+              </div>
               <p id="tree-status" class="muted" aria-live="polite"></p>
             </section>
             <aside id="panel" class="card panel" aria-labelledby="panel-h" tabindex={-1}>
               <h2 id="panel-h">{t(L, 'dash.panel.title')}</h2>
-              <div id="panel-body"><p class="muted">{t(L, 'dash.panel.hint')}</p></div>
-              <p class="footnote" id="contribution-footnote">{t(L, 'dash.panel.footnote')}</p>
+              <div id="panel-body">
+                <p class="muted">{t(L, 'dash.panel.hint')}</p>
+              </div>
+              <p class="footnote" id="contribution-footnote">
+                {t(L, 'dash.panel.footnote')}
+              </p>
             </aside>
           </div>
         )}

@@ -44,7 +44,13 @@ function sessionKey(adminToken: string): Promise<CryptoKey> {
   let key = keys.get(adminToken);
   if (!key) {
     key = (async () => {
-      const base = await crypto.subtle.importKey('raw', enc.encode(adminToken), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const base = await crypto.subtle.importKey(
+        'raw',
+        enc.encode(adminToken),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
       const derived = await crypto.subtle.sign('HMAC', base, enc.encode('polaris/dashboard-session/v1'));
       return crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     })();
@@ -60,20 +66,30 @@ export async function signSession(adminToken: string, claims: SessionClaims): Pr
 }
 
 /** The claims when the value is authentic and unexpired; undefined otherwise. */
-export async function verifySession(adminToken: string, value: string | undefined, now: Date): Promise<SessionClaims | undefined> {
+export async function verifySession(
+  adminToken: string,
+  value: string | undefined,
+  now: Date,
+): Promise<SessionClaims | undefined> {
   if (!value || value.length > 4096) return undefined;
   const [body, sig, extra] = value.split('.');
   if (!body || !sig || extra !== undefined) return undefined;
   const sigBytes = fromB64url(sig);
   if (!sigBytes) return undefined;
   // crypto.subtle.verify compares in constant time.
-  const ok = await crypto.subtle.verify('HMAC', await sessionKey(adminToken), sigBytes as Uint8Array<ArrayBuffer>, enc.encode(body));
+  const ok = await crypto.subtle.verify(
+    'HMAC',
+    await sessionKey(adminToken),
+    sigBytes as Uint8Array<ArrayBuffer>,
+    enc.encode(body),
+  );
   if (!ok) return undefined;
   const json = fromB64url(body);
   if (!json) return undefined;
   try {
     const claims = JSON.parse(new TextDecoder().decode(json)) as SessionClaims;
-    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 <= now.getTime()) return undefined;
+    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 <= now.getTime())
+      return undefined;
     return claims;
   } catch {
     return undefined;
@@ -83,7 +99,10 @@ export async function verifySession(adminToken: string, value: string | undefine
 export async function startSession(c: Context, adminToken: string, claims: Omit<SessionClaims, 'exp'>, now: Date) {
   const exp = Math.floor(now.getTime() / 1000) + SESSION_TTL_SECONDS;
   setCookie(c, SESSION_COOKIE, await signSession(adminToken, { ...claims, exp }), {
-    path: '/dashboard', httpOnly: true, sameSite: 'Strict', maxAge: SESSION_TTL_SECONDS,
+    path: '/dashboard',
+    httpOnly: true,
+    sameSite: 'Strict',
+    maxAge: SESSION_TTL_SECONDS,
     secure: new URL(c.req.url).protocol === 'https:',
   });
 }

@@ -13,7 +13,11 @@ const STATE_TTL_SECONDS = 10 * 60;
 export function beginSsoState(c: Context): string {
   const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   setCookie(c, SSO_STATE_COOKIE, state, {
-    path: '/dashboard/sso', httpOnly: true, sameSite: 'Lax', maxAge: STATE_TTL_SECONDS, secure: new URL(c.req.url).protocol === 'https:',
+    path: '/dashboard/sso',
+    httpOnly: true,
+    sameSite: 'Lax',
+    maxAge: STATE_TTL_SECONDS,
+    secure: new URL(c.req.url).protocol === 'https:',
   });
   return state;
 }

@@ -59,10 +59,18 @@ export const wecomH5Routes = new Hono<AppEnv>();
 wecomH5Routes.get('/jssdk.js', async (c) => {
   const source = await sdkSource();
   if (!source) return c.text('The WeCom JS-SDK is not bundled in this runtime; set WECOM_JSSDK_URL.', 404);
-  return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+  return c.body(source, 200, {
+    'content-type': 'text/javascript; charset=utf-8',
+    'cache-control': 'public, max-age=86400',
+  });
 });
 
-wecomH5Routes.get('/h5.js', (c) => c.body(WECOM_H5_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+wecomH5Routes.get('/h5.js', (c) =>
+  c.body(WECOM_H5_JS, 200, {
+    'content-type': 'text/javascript; charset=utf-8',
+    'cache-control': 'public, max-age=300',
+  }),
+);
 
 wecomH5Routes.get('/jsapi-config', async (c) => {
   if (!(await claimsOf(c))) return c.json({ error: { code: 'unauthorized', message: 'Sign in first.' } }, 401);
@@ -70,7 +78,11 @@ wecomH5Routes.get('/jsapi-config', async (c) => {
   if (!adapter?.jsapiConfig) return c.json({ error: { code: 'not_found', message: 'WeCom is not configured.' } }, 404);
   const url = c.req.query('url') ?? '';
   let page: URL;
-  try { page = new URL(url); } catch { return c.json({ error: { code: 'bad_request', message: 'url: an absolute URL is required' } }, 400); }
+  try {
+    page = new URL(url);
+  } catch {
+    return c.json({ error: { code: 'bad_request', message: 'url: an absolute URL is required' } }, 400);
+  }
   // Only our own pages: a signature is a capability for the URL it names.
   if (page.host !== new URL(c.req.url).host && page.origin !== c.get('deps').config.publicUrl?.replace(/\/$/, '')) {
     return c.json({ error: { code: 'bad_request', message: 'url: not a page of this server' } }, 400);
@@ -89,11 +101,20 @@ function wantsWecomH5(c: Context): boolean {
 /** For GET /dashboard: adds the SDK and the share script to the page when it is opened in WeCom. */
 export const wecomH5Page: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.req.method !== 'GET' || c.res.status !== 200 || !wantsWecomH5(c) || !c.get('deps').adapters.get('wecom')?.jsapiConfig) return;
+  if (
+    c.req.method !== 'GET' ||
+    c.res.status !== 200 ||
+    !wantsWecomH5(c) ||
+    !c.get('deps').adapters.get('wecom')?.jsapiConfig
+  )
+    return;
   if (!(c.res.headers.get('content-type') ?? '').includes('text/html')) return;
   const html = await c.res.text();
   const tags = `<script src="${sdkUrl(c.env)}" defer></script><script src="/dashboard/sso/wecom/h5.js" defer></script>`;
   const headers = new Headers(c.res.headers);
   headers.delete('content-length');
-  c.res = new Response(html.includes('</body>') ? html.replace('</body>', `${tags}</body>`) : html + tags, { status: 200, headers });
+  c.res = new Response(html.includes('</body>') ? html.replace('</body>', `${tags}</body>`) : html + tags, {
+    status: 200,
+    headers,
+  });
 };

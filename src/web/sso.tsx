@@ -31,7 +31,9 @@ type Found = { response: Response | Promise<Response> } | { platform: Platform; 
 
 function loginAdapter(c: Ctx): Found {
   const platform = c.req.param('platform') ?? '';
-  const adapter = (PLATFORMS as readonly string[]).includes(platform) ? c.get('deps').adapters.get(platform) : undefined;
+  const adapter = (PLATFORMS as readonly string[]).includes(platform)
+    ? c.get('deps').adapters.get(platform)
+    : undefined;
   if (!adapter?.exchangeLoginCode || !adapter.loginUrl) {
     return { response: fail(c, t(toLocale(c.req.query('lang')), 'dash.sso.notConfigured', { platform }), 404) };
   }
@@ -43,7 +45,10 @@ function start(c: Ctx): Response | Promise<Response> {
   if ('response' in found) return found.response;
   if (!c.get('deps').config.adminToken) return fail(c, t(toLocale(c.req.query('lang')), 'dash.login.disabled'), 401);
   const state = beginSsoState(c);
-  return c.redirect(found.adapter.loginUrl!(ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform), state), 302);
+  return c.redirect(
+    found.adapter.loginUrl!(ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform), state),
+    302,
+  );
 }
 
 ssoRoutes.get('/:platform/start', start);
@@ -60,7 +65,11 @@ ssoRoutes.get('/:platform', async (c) => {
   if (!code && c.req.query('state') === undefined && c.req.query('error') === undefined) return start(c);
   if (!code || code.length > 512) return fail(c, t(locale, 'dash.sso.missingCode'), 400);
   if (!checkSsoState(c, c.req.query('state'))) {
-    return fail(c, t(locale, 'dash.sso.failed', { reason: 'state mismatch; open the dashboard again from the workbench' }), 400);
+    return fail(
+      c,
+      t(locale, 'dash.sso.failed', { reason: 'state mismatch; open the dashboard again from the workbench' }),
+      400,
+    );
   }
   let who: { platformUserId: string };
   try {
@@ -70,14 +79,32 @@ ssoRoutes.get('/:platform', async (c) => {
     console.error(`[polaris] ${found.platform} sign-in failed`, err);
     return fail(c, t(locale, 'dash.sso.failed', { reason: err instanceof Error ? err.message : String(err) }), 502);
   }
-  const [identity] = await store.db.select().from(identities)
-    .where(and(eq(identities.platform, found.platform), eq(identities.platformUserId, who.platformUserId))).limit(1);
+  const [identity] = await store.db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.platform, found.platform), eq(identities.platformUserId, who.platformUserId)))
+    .limit(1);
   if (!identity) return fail(c, t(locale, 'dash.sso.unknown'), 403);
-  await startSession(c, config.adminToken, { sub: identity.personId, org: identity.orgId, via: found.platform }, clock.now());
+  await startSession(
+    c,
+    config.adminToken,
+    { sub: identity.personId, org: identity.orgId, via: found.platform },
+    clock.now(),
+  );
   // Not a 302: a redirect inside a navigation that started on the platform's site is still
   // cross-site, so the browser would withhold our SameSite=Strict cookie. A same-origin
   // page that moves on by itself makes the next request same-site.
   const next = found.platform === 'wecom' ? '/dashboard?platform=wecom' : '/dashboard';
-  return c.html(<html lang={locale}><head><meta charset="utf-8" /><meta http-equiv="refresh" content={`0;url=${next}`} /><title>Polaris</title></head>
-    <body><a href={next}>{t(locale, 'dash.title')}</a></body></html>);
+  return c.html(
+    <html lang={locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta http-equiv="refresh" content={`0;url=${next}`} />
+        <title>Polaris</title>
+      </head>
+      <body>
+        <a href={next}>{t(locale, 'dash.title')}</a>
+      </body>
+    </html>,
+  );
 });

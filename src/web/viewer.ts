@@ -49,7 +49,10 @@ export async function claimsOf(c: Context<AppEnv>): Promise<SessionClaims | unde
 async function adminOrg(store: Store, wanted: string | undefined, orgs: Org[]): Promise<Org | undefined> {
   if (wanted) return findOrg(store, wanted);
   if (orgs.length <= 1) return orgs[0];
-  const counts = (await store.db.all(sql`SELECT org_id AS orgId, count(*) AS n FROM people GROUP BY org_id`)) as { orgId: string; n: number }[];
+  const counts = (await store.db.all(sql`SELECT org_id AS orgId, count(*) AS n FROM people GROUP BY org_id`)) as {
+    orgId: string;
+    n: number;
+  }[];
   const size = new Map(counts.map((r) => [r.orgId, r.n]));
   return [...orgs].sort((a, b) => (size.get(b.id) ?? 0) - (size.get(a.id) ?? 0))[0];
 }

@@ -7,22 +7,36 @@ import { cycles } from '../schema';
 export type Cycle = typeof cycles.$inferSelect;
 
 /** `today` is the org's local date, YYYY-MM-DD. Undefined when nothing matches. */
-export async function resolveCycle(store: Store, orgId: string, ref: string | undefined, today: string): Promise<Cycle | undefined> {
+export async function resolveCycle(
+  store: Store,
+  orgId: string,
+  ref: string | undefined,
+  today: string,
+): Promise<Cycle | undefined> {
   const wanted = ref?.trim();
   if (wanted) {
-    const rows = await store.db.select().from(cycles)
-      .where(and(eq(cycles.orgId, orgId), or(eq(cycles.id, wanted), eq(cycles.name, wanted)))).limit(2);
+    const rows = await store.db
+      .select()
+      .from(cycles)
+      .where(and(eq(cycles.orgId, orgId), or(eq(cycles.id, wanted), eq(cycles.name, wanted))))
+      .limit(2);
     // An id wins over a name that happens to equal another cycle's id.
     return rows.find((r) => r.id === wanted) ?? rows[0];
   }
-  const covering = await store.db.select().from(cycles)
+  const covering = await store.db
+    .select()
+    .from(cycles)
     .where(and(eq(cycles.orgId, orgId), lte(cycles.startsOn, today), gte(cycles.endsOn, today)))
     .orderBy(desc(cycles.startsOn));
-  const current = covering.find((c) => c.status === 'active') ?? covering.find((c) => c.status !== 'closed') ?? covering[0];
+  const current =
+    covering.find((c) => c.status === 'active') ?? covering.find((c) => c.status !== 'closed') ?? covering[0];
   if (current) return current;
-  const [latest] = await store.db.select().from(cycles)
+  const [latest] = await store.db
+    .select()
+    .from(cycles)
     .where(and(eq(cycles.orgId, orgId), lte(cycles.startsOn, today)))
-    .orderBy(desc(cycles.startsOn)).limit(1);
+    .orderBy(desc(cycles.startsOn))
+    .limit(1);
   if (latest) return latest;
   // Only future cycles: the nearest one.
   const [next] = await store.db.select().from(cycles).where(eq(cycles.orgId, orgId)).orderBy(cycles.startsOn).limit(1);

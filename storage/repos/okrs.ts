@@ -17,17 +17,37 @@ export interface ObjectiveWithKrs {
  * created_at, then id), each with its active KRs in display order. Chat numbers
  * the KRs KR1, KR2, … continuously across objectives in exactly this order.
  */
-export async function personOkrs(store: Store, input: { orgId: string; personId: string; cycleId: string }): Promise<ObjectiveWithKrs[]> {
-  const objs = await store.db.select().from(objectives).where(and(
-    eq(objectives.orgId, input.orgId), eq(objectives.cycleId, input.cycleId),
-    eq(objectives.ownerType, 'person'), eq(objectives.ownerPersonId, input.personId), eq(objectives.status, 'active'),
-  )).orderBy(asc(objectives.position), asc(objectives.createdAt), asc(objectives.id));
-  const krs = await keyResultsOf(store, objs.map((o) => o.id), { activeOnly: true });
+export async function personOkrs(
+  store: Store,
+  input: { orgId: string; personId: string; cycleId: string },
+): Promise<ObjectiveWithKrs[]> {
+  const objs = await store.db
+    .select()
+    .from(objectives)
+    .where(
+      and(
+        eq(objectives.orgId, input.orgId),
+        eq(objectives.cycleId, input.cycleId),
+        eq(objectives.ownerType, 'person'),
+        eq(objectives.ownerPersonId, input.personId),
+        eq(objectives.status, 'active'),
+      ),
+    )
+    .orderBy(asc(objectives.position), asc(objectives.createdAt), asc(objectives.id));
+  const krs = await keyResultsOf(
+    store,
+    objs.map((o) => o.id),
+    { activeOnly: true },
+  );
   return objs.map((objective) => ({ objective, keyResults: krs.get(objective.id) ?? [] }));
 }
 
 /** KRs of the given objectives in display order, grouped by objective id. */
-export async function keyResultsOf(store: Store, objectiveIds: string[], options: { activeOnly?: boolean } = {}): Promise<Map<string, KeyResult[]>> {
+export async function keyResultsOf(
+  store: Store,
+  objectiveIds: string[],
+  options: { activeOnly?: boolean } = {},
+): Promise<Map<string, KeyResult[]>> {
   const out = new Map<string, KeyResult[]>();
   const ids = [...new Set(objectiveIds)];
   for (let i = 0; i < ids.length; i += 90) {
@@ -35,7 +55,10 @@ export async function keyResultsOf(store: Store, objectiveIds: string[], options
     const where = options.activeOnly
       ? and(inArray(keyResults.objectiveId, chunk), eq(keyResults.status, 'active'))
       : inArray(keyResults.objectiveId, chunk);
-    const rows = await store.db.select().from(keyResults).where(where)
+    const rows = await store.db
+      .select()
+      .from(keyResults)
+      .where(where)
       .orderBy(asc(keyResults.position), asc(keyResults.createdAt), asc(keyResults.id));
     for (const kr of rows) {
       const list = out.get(kr.objectiveId) ?? [];
@@ -47,12 +70,20 @@ export async function keyResultsOf(store: Store, objectiveIds: string[], options
 }
 
 export async function getKeyResult(store: Store, orgId: string, krId: string): Promise<KeyResult | undefined> {
-  const [row] = await store.db.select().from(keyResults).where(and(eq(keyResults.orgId, orgId), eq(keyResults.id, krId))).limit(1);
+  const [row] = await store.db
+    .select()
+    .from(keyResults)
+    .where(and(eq(keyResults.orgId, orgId), eq(keyResults.id, krId)))
+    .limit(1);
   return row;
 }
 
 export async function getObjective(store: Store, orgId: string, id: string): Promise<Objective | undefined> {
-  const [row] = await store.db.select().from(objectives).where(and(eq(objectives.orgId, orgId), eq(objectives.id, id))).limit(1);
+  const [row] = await store.db
+    .select()
+    .from(objectives)
+    .where(and(eq(objectives.orgId, orgId), eq(objectives.id, id)))
+    .limit(1);
   return row;
 }
 
@@ -61,9 +92,18 @@ export async function objectivesAlignedTo(store: Store, orgId: string, krIds: st
   if (!krIds.length) return [];
   const out: Objective[] = [];
   for (let i = 0; i < krIds.length; i += 90) {
-    out.push(...await store.db.select().from(objectives).where(and(
-      eq(objectives.orgId, orgId), inArray(objectives.parentKrId, krIds.slice(i, i + 90)), ne(objectives.status, 'archived'),
-    )));
+    out.push(
+      ...(await store.db
+        .select()
+        .from(objectives)
+        .where(
+          and(
+            eq(objectives.orgId, orgId),
+            inArray(objectives.parentKrId, krIds.slice(i, i + 90)),
+            ne(objectives.status, 'archived'),
+          ),
+        )),
+    );
   }
   return out;
 }
@@ -103,7 +143,10 @@ export function checkInStatements(store: Store, input: CheckInInput): { checkIn:
   if (confidence !== null) krUpdate.confidence = confidence;
   const statements: Statement[] = [
     store.db.insert(checkIns).values(checkIn),
-    store.db.update(keyResults).set(krUpdate).where(and(eq(keyResults.orgId, input.orgId), eq(keyResults.id, input.kr.id))),
+    store.db
+      .update(keyResults)
+      .set(krUpdate)
+      .where(and(eq(keyResults.orgId, input.orgId), eq(keyResults.id, input.kr.id))),
     auditStatement(store, {
       orgId: input.orgId,
       actorType: input.authorId ? 'person' : input.source === 'api' ? 'admin' : 'system',
@@ -111,7 +154,13 @@ export function checkInStatements(store: Store, input: CheckInInput): { checkIn:
       action: 'kr.check_in',
       entityType: 'key_result',
       entityId: input.kr.id,
-      data: { checkInId: checkIn.id, value: input.value, previousValue: input.kr.currentValue, confidence, source: input.source },
+      data: {
+        checkInId: checkIn.id,
+        value: input.value,
+        previousValue: input.kr.currentValue,
+        confidence,
+        source: input.source,
+      },
       now: input.now,
     }),
   ];

@@ -29,7 +29,10 @@ export interface EffectiveOrgSettings {
   schedules: Record<string, string>;
 }
 
-export function effectiveSettings(settings: OrgSettings | null | undefined, fallbackTimezone?: string | null): EffectiveOrgSettings {
+export function effectiveSettings(
+  settings: OrgSettings | null | undefined,
+  fallbackTimezone?: string | null,
+): EffectiveOrgSettings {
   const s = settings ?? {};
   return {
     approveNewObjectives: s.approveNewObjectives ?? ORG_SETTING_DEFAULTS.approveNewObjectives,

@@ -8,13 +8,24 @@ import type { Identity, Person, Team } from './types';
 export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
 
 export async function getPerson(store: Store, orgId: string, id: string): Promise<Person | undefined> {
-  const [row] = await store.db.select().from(people).where(and(eq(people.orgId, orgId), eq(people.id, id))).limit(1);
+  const [row] = await store.db
+    .select()
+    .from(people)
+    .where(and(eq(people.orgId, orgId), eq(people.id, id)))
+    .limit(1);
   return row;
 }
 
-export async function findPersonByExternalId(store: Store, orgId: string, externalId: string): Promise<Person | undefined> {
-  const [row] = await store.db.select().from(people)
-    .where(and(eq(people.orgId, orgId), eq(people.externalId, externalId))).limit(1);
+export async function findPersonByExternalId(
+  store: Store,
+  orgId: string,
+  externalId: string,
+): Promise<Person | undefined> {
+  const [row] = await store.db
+    .select()
+    .from(people)
+    .where(and(eq(people.orgId, orgId), eq(people.externalId, externalId)))
+    .limit(1);
   return row;
 }
 
@@ -24,13 +35,24 @@ export async function findPersonByExternalId(store: Store, orgId: string, extern
  * first match across orgs is returned (fine for single-org installs).
  */
 export async function findPersonByIdentity(
-  store: Store, platform: Platform, platformUserId: string, tenantOrgId?: string,
+  store: Store,
+  platform: Platform,
+  platformUserId: string,
+  tenantOrgId?: string,
 ): Promise<Person | undefined> {
   const where = tenantOrgId
-    ? and(eq(identities.orgId, tenantOrgId), eq(identities.platform, platform), eq(identities.platformUserId, platformUserId))
+    ? and(
+        eq(identities.orgId, tenantOrgId),
+        eq(identities.platform, platform),
+        eq(identities.platformUserId, platformUserId),
+      )
     : and(eq(identities.platform, platform), eq(identities.platformUserId, platformUserId));
-  const [row] = await store.db.select({ person: people }).from(identities)
-    .innerJoin(people, eq(people.id, identities.personId)).where(where).limit(1);
+  const [row] = await store.db
+    .select({ person: people })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .where(where)
+    .limit(1);
   return row?.person;
 }
 
@@ -50,8 +72,12 @@ export async function peopleByIds(store: Store, orgId: string, ids: string[]): P
   const out: Person[] = [];
   // Chunks keep each statement under D1's bound-parameter limit.
   for (let i = 0; i < unique.length; i += 90) {
-    out.push(...await store.db.select().from(people)
-      .where(and(eq(people.orgId, orgId), inArray(people.id, unique.slice(i, i + 90)))));
+    out.push(
+      ...(await store.db
+        .select()
+        .from(people)
+        .where(and(eq(people.orgId, orgId), inArray(people.id, unique.slice(i, i + 90))))),
+    );
   }
   return out;
 }
@@ -66,7 +92,10 @@ export async function allIdentities(store: Store, orgId: string): Promise<Identi
 
 /** Direct reports of a manager. */
 export async function reportsOf(store: Store, orgId: string, managerId: string): Promise<Person[]> {
-  return store.db.select().from(people).where(and(eq(people.orgId, orgId), eq(people.managerId, managerId)));
+  return store.db
+    .select()
+    .from(people)
+    .where(and(eq(people.orgId, orgId), eq(people.managerId, managerId)));
 }
 
 export function personSearch(orgId: string, filter: { teamId?: string; q?: string }): SQL {
@@ -75,14 +104,19 @@ export function personSearch(orgId: string, filter: { teamId?: string; q?: strin
   if (filter.q) {
     const pattern = `%${filter.q.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`;
     // Drizzle's like() has no ESCAPE clause; without one SQLite would look for the backslashes.
-    const matches = (column: typeof people.name | typeof people.externalId | typeof people.email) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+    const matches = (column: typeof people.name | typeof people.externalId | typeof people.email) =>
+      sql`${column} LIKE ${pattern} ESCAPE '\\'`;
     conds.push(or(matches(people.name), matches(people.externalId), matches(people.email)));
   }
   return and(...conds)!;
 }
 
 /** Whether making `managerId` the manager of `personId` would close a loop. */
-export function wouldLoop(managerOf: (id: string) => string | null | undefined, personId: string, managerId: string | null): boolean {
+export function wouldLoop(
+  managerOf: (id: string) => string | null | undefined,
+  personId: string,
+  managerId: string | null,
+): boolean {
   const seen = new Set<string>();
   for (let m: string | null | undefined = managerId; m; m = managerOf(m)) {
     if (m === personId) return true;
@@ -93,7 +127,13 @@ export function wouldLoop(managerOf: (id: string) => string | null | undefined, 
 }
 
 /** Statements that replace a person's identity on one platform (null removes it). */
-export function setIdentityStatements(store: Store, orgId: string, personId: string, platform: Platform, platformUserId: string | null): Statement[] {
+export function setIdentityStatements(
+  store: Store,
+  orgId: string,
+  personId: string,
+  platform: Platform,
+  platformUserId: string | null,
+): Statement[] {
   const out: Statement[] = [
     store.db.delete(identities).where(and(eq(identities.personId, personId), eq(identities.platform, platform))),
   ];
@@ -102,7 +142,11 @@ export function setIdentityStatements(store: Store, orgId: string, personId: str
 }
 
 export async function getTeam(store: Store, orgId: string, id: string): Promise<Team | undefined> {
-  const [row] = await store.db.select().from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, id))).limit(1);
+  const [row] = await store.db
+    .select()
+    .from(teams)
+    .where(and(eq(teams.orgId, orgId), eq(teams.id, id)))
+    .limit(1);
   return row;
 }
 
@@ -112,5 +156,8 @@ export async function allTeams(store: Store, orgId: string): Promise<Team[]> {
 
 /** Members of a team (people whose team_id is it). */
 export async function teamMembers(store: Store, orgId: string, teamId: string): Promise<Person[]> {
-  return store.db.select().from(people).where(and(eq(people.orgId, orgId), eq(people.teamId, teamId)));
+  return store.db
+    .select()
+    .from(people)
+    .where(and(eq(people.orgId, orgId), eq(people.teamId, teamId)));
 }

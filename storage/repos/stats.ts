@@ -3,8 +3,16 @@
 import { sql } from 'drizzle-orm';
 import type { Store } from '../db';
 import {
-  ADJUSTMENT_WINDOW_DAYS, CHECK_IN_WINDOW_DAYS, adjustmentRatePer100, alignmentRate, checkInRate, emptyStatusCounts, scoreBucket, windowStart,
-  type ScoreDistribution, type StatusCounts,
+  ADJUSTMENT_WINDOW_DAYS,
+  CHECK_IN_WINDOW_DAYS,
+  adjustmentRatePer100,
+  alignmentRate,
+  checkInRate,
+  emptyStatusCounts,
+  scoreBucket,
+  windowStart,
+  type ScoreDistribution,
+  type StatusCounts,
 } from '../../src/okr';
 import { loadRollup, type OrgRollup, type RollupQuery } from './tree';
 
@@ -34,7 +42,11 @@ export async function loadStats(store: Store, q: RollupQuery, pre?: OrgRollup): 
       -- Per person through check_ins_author_time: ~10x faster than count(DISTINCT author_id) at 100k people.
       (SELECT count(*) FROM people p WHERE p.org_id = ${q.orgId}
         AND EXISTS (SELECT 1 FROM check_ins c WHERE c.author_id = p.id AND c.created_at >= ${since7})) AS checkedIn,
-      (SELECT count(*) FROM adjustments WHERE org_id = ${q.orgId} AND created_at >= ${since30}) AS adjustments`)) as { people: number; checkedIn: number; adjustments: number }[];
+      (SELECT count(*) FROM adjustments WHERE org_id = ${q.orgId} AND created_at >= ${since30}) AS adjustments`)) as {
+    people: number;
+    checkedIn: number;
+    adjustments: number;
+  }[];
   const people = row?.people ?? 0;
   const scoreDistribution: ScoreDistribution = { low: 0, mid: 0, high: 0, average: 0 };
   let scored = 0;

@@ -10,9 +10,24 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Store } from '../db';
 import {
-  ancestors, cycleScore, emptyStatusCounts, expectedPace, krProgress, objectiveProgress, rollup, selectSubtree, trackStatus,
-  type CycleWindow, type KrDirection, type KrKind, type LeafGroup, type Rollup, type RollupKrInput, type RollupObjectiveInput,
-  type StatusCounts, type TrackStatus,
+  ancestors,
+  cycleScore,
+  emptyStatusCounts,
+  expectedPace,
+  krProgress,
+  objectiveProgress,
+  rollup,
+  selectSubtree,
+  trackStatus,
+  type CycleWindow,
+  type KrDirection,
+  type KrKind,
+  type LeafGroup,
+  type Rollup,
+  type RollupKrInput,
+  type RollupObjectiveInput,
+  type StatusCounts,
+  type TrackStatus,
 } from '../../src/okr';
 import { trackStatusSql } from './progress-sql';
 
@@ -66,7 +81,7 @@ async function allRows<T>(store: Store, query: SQL): Promise<T[]> {
 
 async function inChunks<T>(ids: readonly string[], load: (json: string) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < ids.length; i += ID_CHUNK) out.push(...await load(JSON.stringify(ids.slice(i, i + ID_CHUNK))));
+  for (let i = 0; i < ids.length; i += ID_CHUNK) out.push(...(await load(JSON.stringify(ids.slice(i, i + ID_CHUNK)))));
   return out;
 }
 
@@ -86,7 +101,11 @@ interface PartRow {
 const STATUS_KEYS: TrackStatus[] = ['done', 'on_track', 'at_risk', 'off_track', 'not_started'];
 
 /** The whole cycle's progress and status in one statement plus two small ones. */
-export async function loadRollup(store: Store, q: RollupQuery, options: { krStatus?: boolean } = {}): Promise<OrgRollup> {
+export async function loadRollup(
+  store: Store,
+  q: RollupQuery,
+  options: { krStatus?: boolean } = {},
+): Promise<OrgRollup> {
   const expected = expectedPace(q.cycle, q.now, q.timeZone);
   const { orgId } = q;
   const cycleId = q.cycle.id;
@@ -102,9 +121,14 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
         FROM key_results k WHERE k.org_id = ${orgId} AND k.cycle_id = ${cycleId} AND k.status = 'active'
         ORDER BY k.objective_id LIMIT -1`;
   const krCounts = options.krStatus
-    ? sql`, ${sql.join(STATUS_KEYS.map((s, i) => sql`sum(ks = ${s}) AS ${sql.raw(`k${i}`)}`), sql`, `)}, count(*) - sum(rolled) AS kn`
+    ? sql`, ${sql.join(
+        STATUS_KEYS.map((s, i) => sql`sum(ks = ${s}) AS ${sql.raw(`k${i}`)}`),
+        sql`, `,
+      )}, count(*) - sum(rolled) AS kn`
     : sql``;
-  const objCounts = options.krStatus ? sql`, s.k0 AS k0, s.k1 AS k1, s.k2 AS k2, s.k3 AS k3, s.k4 AS k4, s.kn AS kn` : sql``;
+  const objCounts = options.krStatus
+    ? sql`, s.k0 AS k0, s.k1 AS k1, s.k2 AS k2, s.k3 AS k3, s.k4 AS k4, s.kn AS kn`
+    : sql``;
   const objProgress = sql`(CASE WHEN w > 0 THEN max(0.0, min(1.0, ws / w)) WHEN n > 0 THEN max(0.0, min(1.0, ps / n)) ELSE 0.0 END)`;
   const leafStatus = trackStatusSql(sql.raw('progress'), expected, sql.raw('minConf'), sql.raw('checked'));
   const score10 = sql`CAST(progress * 10 + 1e-9 + 0.5 AS INTEGER)`;
@@ -112,7 +136,9 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
     ? sql`UNION ALL SELECT 'krs', NULL, NULL, NULL, sum(k0), sum(k1), sum(k2), sum(k3), sum(k4), sum(kn) FROM obj`
     : sql``;
 
-  const rows = await allRows<PartRow>(store, sql`
+  const rows = await allRows<PartRow>(
+    store,
+    sql`
     WITH obj AS MATERIALIZED (
       -- Driven by the KRs (in objective order), so each objective is one primary-key lookup.
       SELECT o.id AS id, o.parent_kr_id AS parentKrId, o.owner_type AS ownerType,
@@ -143,7 +169,8 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
     SELECT 'node' AS part, id, parentKrId, ownerType, ws AS a, w AS b, ps AS c, n AS d, minConf AS e, checked AS f FROM obj WHERE rolled > 0
     UNION ALL SELECT 'leaves', NULL, parentKrId, ownerType, count(*), sum(progress), max(checked), NULL, NULL, NULL FROM leaf GROUP BY parentKrId, ownerType
     UNION ALL SELECT 'status', status, NULL, NULL, ${score10}, count(*), NULL, NULL, NULL, NULL FROM leaf GROUP BY status, ${score10}
-    ${krBranch}`);
+    ${krBranch}`,
+  );
 
   const inputs: RollupObjectiveInput[] = [];
   const rollingOwnerTypes: string[] = [];
@@ -160,9 +187,11 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
   for (const r of rows) {
     if (r.part === 'node') {
       inputs.push({
-        id: r.id!, parentKrId: r.parentKrId,
+        id: r.id!,
+        parentKrId: r.parentKrId,
         fixed: { weightedSum: r.a ?? 0, weightSum: r.b ?? 0, plainSum: r.c ?? 0, count: r.d ?? 0 },
-        minConfidence: r.e, hasCheckIn: !!r.f,
+        minConfidence: r.e,
+        hasCheckIn: !!r.f,
       });
       rollingOwnerTypes.push(r.ownerType!);
       rollingParentKrIds.push(r.parentKrId);
@@ -196,28 +225,49 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
   }
 
   const rollingIds = inputs.map((o) => o.id);
-  const childKrRows = await inChunks(rollingIds, (json) => allRows<{ id: string; objectiveId: string; weight: number; p: number; confidence: number | null; checked: number }>(store, sql`
+  const childKrRows = await inChunks(rollingIds, (json) =>
+    allRows<{ id: string; objectiveId: string; weight: number; p: number; confidence: number | null; checked: number }>(
+      store,
+      sql`
     SELECT k.id AS id, k.objective_id AS objectiveId, k.weight AS weight, k.progress AS p, k.confidence AS confidence, k.last_check_in_at IS NOT NULL AS checked
     FROM key_results k
     WHERE k.objective_id IN (SELECT value FROM json_each(${json})) AND k.status = 'active' AND k.progress_mode = 'children'
-    ORDER BY k.objective_id, k.position, k.id`));
+    ORDER BY k.objective_id, k.position, k.id`,
+    ),
+  );
   const childKrs: RollupKrInput[] = childKrRows.map((k) => ({
-    id: k.id, objectiveId: k.objectiveId, weight: k.weight, ownProgress: k.p, confidence: k.confidence, hasCheckIn: !!k.checked,
+    id: k.id,
+    objectiveId: k.objectiveId,
+    weight: k.weight,
+    ownProgress: k.p,
+    confidence: k.confidence,
+    hasCheckIn: !!k.checked,
   }));
 
   const parents = new Map<string, ParentKr>();
-  const parentRows = await inChunks([...parentKrIds], (json) => allRows<{ id: string; objectiveId: string; parentKrId: string | null; inCycle: number }>(store, sql`
+  const parentRows = await inChunks([...parentKrIds], (json) =>
+    allRows<{ id: string; objectiveId: string; parentKrId: string | null; inCycle: number }>(
+      store,
+      sql`
     SELECT k.id AS id, k.objective_id AS objectiveId, o.parent_kr_id AS parentKrId,
       (o.status = 'active' AND o.cycle_id = ${cycleId}) AS inCycle
     FROM key_results k JOIN objectives o ON o.id = k.objective_id
-    WHERE k.id IN (SELECT value FROM json_each(${json})) AND k.org_id = ${orgId}`));
-  for (const r of parentRows) parents.set(r.id, { objectiveId: r.objectiveId, parentKrId: r.parentKrId, inCycle: !!r.inCycle });
+    WHERE k.id IN (SELECT value FROM json_each(${json})) AND k.org_id = ${orgId}`,
+    ),
+  );
+  for (const r of parentRows)
+    parents.set(r.id, { objectiveId: r.objectiveId, parentKrId: r.parentKrId, inCycle: !!r.inCycle });
   for (const { kr, count } of alignedByKr) if (parents.has(kr)) alignment.aligned += count;
 
   const rolling = rollup(inputs, childKrs, leafGroups);
-  const rollingStatus: TrackStatus[] = inputs.map((_, i) => trackStatus({
-    progress: rolling.progress[i], expected, confidence: rolling.confidence[i], hasCheckIn: !!rolling.hasCheckIn[i],
-  }));
+  const rollingStatus: TrackStatus[] = inputs.map((_, i) =>
+    trackStatus({
+      progress: rolling.progress[i],
+      expected,
+      confidence: rolling.confidence[i],
+      hasCheckIn: !!rolling.hasCheckIn[i],
+    }),
+  );
   for (let i = 0; i < inputs.length; i++) {
     objectiveStatus[rollingStatus[i]]++;
     scoreTenths[Math.round(cycleScore(rolling.progress[i]) * 10)]++;
@@ -226,13 +276,32 @@ export async function loadRollup(store: Store, q: RollupQuery, options: { krStat
     for (const k of childKrs) {
       const rolled = rolling.krs.get(k.id);
       if (!rolled) continue;
-      krStatus[trackStatus({ progress: rolled.progress, expected, confidence: rolled.confidence, hasCheckIn: rolled.hasCheckIn })]++;
+      krStatus[
+        trackStatus({
+          progress: rolled.progress,
+          expected,
+          confidence: rolled.confidence,
+          hasCheckIn: rolled.hasCheckIn,
+        })
+      ]++;
       keyResults = (keyResults ?? 0) + 1;
     }
   }
   return {
-    expected, rolling, rollingIds, rollingOwnerTypes, rollingParentKrIds, rollingStatus, leafGroups, parents,
-    objectives, alignment, objectiveStatus, scoreTenths, krStatus, keyResults,
+    expected,
+    rolling,
+    rollingIds,
+    rollingOwnerTypes,
+    rollingParentKrIds,
+    rollingStatus,
+    leafGroups,
+    parents,
+    objectives,
+    alignment,
+    objectiveStatus,
+    scoreTenths,
+    krStatus,
+    keyResults,
   };
 }
 
@@ -307,7 +376,7 @@ export class UnknownObjectiveError extends Error {
 const OWNER_RANK = sql`CASE o.owner_type WHEN 'company' THEN 0 WHEN 'team' THEN 1 ELSE 2 END`;
 
 export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Promise<Tree> {
-  const r = pre ?? await loadRollup(store, q);
+  const r = pre ?? (await loadRollup(store, q));
   const { orgId } = q;
   const cycleId = q.cycle.id;
   const maxNodes = q.maxNodes ?? 1000;
@@ -323,8 +392,11 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
 
   let roots: string[];
   if (q.rootId !== undefined) {
-    const [found] = await allRows<{ id: string }>(store, sql`
-      SELECT id FROM objectives WHERE id = ${q.rootId} AND org_id = ${orgId} AND cycle_id = ${cycleId} AND status = 'active'`);
+    const [found] = await allRows<{ id: string }>(
+      store,
+      sql`
+      SELECT id FROM objectives WHERE id = ${q.rootId} AND org_id = ${orgId} AND cycle_id = ${cycleId} AND status = 'active'`,
+    );
     if (!found) throw new UnknownObjectiveError(q.rootId);
     roots = [q.rootId];
   } else {
@@ -332,20 +404,28 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
     const aligned = new Set<string>(r.leafGroups.keys());
     for (const kr of r.rollingParentKrIds) if (kr) aligned.add(kr);
     const dangling = [...aligned].filter((kr) => !r.parents.get(kr)?.inCycle);
-    const rows = await allRows<{ id: string }>(store, sql`
+    const rows = await allRows<{ id: string }>(
+      store,
+      sql`
       SELECT o.id AS id FROM objectives o
       WHERE o.org_id = ${orgId} AND o.cycle_id = ${cycleId} AND o.status = 'active'
         AND (o.parent_kr_id IS NULL OR o.parent_kr_id IN (SELECT value FROM json_each(${JSON.stringify(dangling)})))
-      ORDER BY ${OWNER_RANK}, o.position, o.id LIMIT ${maxNodes + 1}`);
+      ORDER BY ${OWNER_RANK}, o.position, o.id LIMIT ${maxNodes + 1}`,
+    );
     roots = rows.map((x) => x.id);
   }
 
   const childrenOfLevel = async (ids: string[]) => {
-    const rows = await inChunks(ids, (json) => allRows<{ id: string; parent: string }>(store, sql`
+    const rows = await inChunks(ids, (json) =>
+      allRows<{ id: string; parent: string }>(
+        store,
+        sql`
       SELECT o.id AS id, k.objective_id AS parent FROM key_results k JOIN objectives o ON o.parent_kr_id = k.id
       WHERE k.objective_id IN (SELECT value FROM json_each(${json}))
         AND o.org_id = ${orgId} AND o.cycle_id = ${cycleId} AND o.status = 'active'
-      ORDER BY ${OWNER_RANK}, o.position, o.id`));
+      ORDER BY ${OWNER_RANK}, o.position, o.id`,
+      ),
+    );
     const out = new Map<string, string[]>();
     for (const row of rows) {
       const list = out.get(row.parent);
@@ -370,10 +450,23 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
       const own = krProgress(k);
       const progress = rolled ? rolled.progress : own.progress;
       return {
-        id: k.id, title: k.title, kind: k.kind, progressMode: k.progressMode,
-        startValue: k.startValue, targetValue: k.targetValue, currentValue: k.currentValue, unit: k.unit, weight: k.weight,
-        progress, raw: rolled ? rolled.progress : own.raw,
-        status: trackStatus({ progress, expected: r.expected, confidence: k.confidence, hasCheckIn: rolled ? rolled.hasCheckIn : k.lastCheckInAt !== null }),
+        id: k.id,
+        title: k.title,
+        kind: k.kind,
+        progressMode: k.progressMode,
+        startValue: k.startValue,
+        targetValue: k.targetValue,
+        currentValue: k.currentValue,
+        unit: k.unit,
+        weight: k.weight,
+        progress,
+        raw: rolled ? rolled.progress : own.raw,
+        status: trackStatus({
+          progress,
+          expected: r.expected,
+          confidence: k.confidence,
+          hasCheckIn: rolled ? rolled.hasCheckIn : k.lastCheckInAt !== null,
+        }),
         confidence: k.confidence,
         childObjectiveIds: [],
       };
@@ -387,8 +480,14 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
       // A leaf: the same formula SQLite applied, over the KRs just loaded.
       progress = objectiveProgress(keyResults);
       let confidence: number | null = null;
-      for (const k of ownKrs) if (k.confidence !== null) confidence = confidence === null ? k.confidence : Math.min(confidence, k.confidence);
-      status = trackStatus({ progress, expected: r.expected, confidence, hasCheckIn: ownKrs.some((k) => k.lastCheckInAt !== null) });
+      for (const k of ownKrs)
+        if (k.confidence !== null) confidence = confidence === null ? k.confidence : Math.min(confidence, k.confidence);
+      status = trackStatus({
+        progress,
+        expected: r.expected,
+        confidence,
+        hasCheckIn: ownKrs.some((k) => k.lastCheckInAt !== null),
+      });
     }
     const downstream = [...(picked.children.get(id) ?? [])];
     const byKr = new Map(keyResults.map((k) => [k.id, k]));
@@ -397,9 +496,17 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
       if (kr) byKr.get(kr)?.childObjectiveIds.push(c);
     }
     nodes.push({
-      id, title: d.title, ownerType: d.ownerType, ownerId: d.ownerId, ownerName: d.ownerName,
-      progress, status, parentKrId: d.parentKrId, parentObjectiveId: parentOf(id) ?? null,
-      level: picked.levels.get(id)!, keyResults,
+      id,
+      title: d.title,
+      ownerType: d.ownerType,
+      ownerId: d.ownerId,
+      ownerName: d.ownerName,
+      progress,
+      status,
+      parentKrId: d.parentKrId,
+      parentObjectiveId: parentOf(id) ?? null,
+      level: picked.levels.get(id)!,
+      keyResults,
       upstream: ancestors(id, parentOf),
       downstream,
     });
@@ -409,15 +516,26 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
 }
 
 /** childObjectiveIds of KRs whose children were not selected (depth or maxNodes cut them). */
-async function fillChildIdsOutsideSelection(store: Store, orgId: string, cycleId: string, nodes: TreeNode[], known: Map<string, { parentKrId: string | null }>) {
+async function fillChildIdsOutsideSelection(
+  store: Store,
+  orgId: string,
+  cycleId: string,
+  nodes: TreeNode[],
+  known: Map<string, { parentKrId: string | null }>,
+) {
   const missing: string[] = [];
   for (const n of nodes) if (n.downstream.some((c) => !known.has(c))) missing.push(n.id);
   if (!missing.length) return;
-  const rows = await inChunks(missing, (json) => allRows<{ id: string; parentKrId: string }>(store, sql`
+  const rows = await inChunks(missing, (json) =>
+    allRows<{ id: string; parentKrId: string }>(
+      store,
+      sql`
     SELECT o.id AS id, o.parent_kr_id AS parentKrId FROM key_results k JOIN objectives o ON o.parent_kr_id = k.id
     WHERE k.objective_id IN (SELECT value FROM json_each(${json}))
       AND o.org_id = ${orgId} AND o.cycle_id = ${cycleId} AND o.status = 'active'
-    ORDER BY ${OWNER_RANK}, o.position, o.id`));
+    ORDER BY ${OWNER_RANK}, o.position, o.id`,
+    ),
+  );
   const krs = new Map<string, TreeKeyResult>();
   for (const n of nodes) for (const k of n.keyResults) krs.set(k.id, k);
   for (const row of rows) {
@@ -435,7 +553,10 @@ interface DetailKr extends KrColumns {
 }
 
 async function loadDetails(store: Store, orgId: string, ids: string[]) {
-  const objectiveRows = await inChunks(ids, (json) => allRows<DetailObjective>(store, sql`
+  const objectiveRows = await inChunks(ids, (json) =>
+    allRows<DetailObjective>(
+      store,
+      sql`
     SELECT o.id AS id, o.title AS title, o.owner_type AS ownerType, o.parent_kr_id AS parentKrId,
       coalesce(o.owner_person_id, o.owner_team_id) AS ownerId,
       CASE o.owner_type WHEN 'person' THEN p.name WHEN 'team' THEN t.name ELSE g.name END AS ownerName
@@ -443,13 +564,20 @@ async function loadDetails(store: Store, orgId: string, ids: string[]) {
     LEFT JOIN people p ON p.id = o.owner_person_id
     LEFT JOIN teams t ON t.id = o.owner_team_id
     LEFT JOIN organizations g ON g.id = o.org_id
-    WHERE o.id IN (SELECT value FROM json_each(${json})) AND o.org_id = ${orgId}`));
-  const krRows = await inChunks(ids, (json) => allRows<DetailKr>(store, sql`
+    WHERE o.id IN (SELECT value FROM json_each(${json})) AND o.org_id = ${orgId}`,
+    ),
+  );
+  const krRows = await inChunks(ids, (json) =>
+    allRows<DetailKr>(
+      store,
+      sql`
     SELECT id, objective_id AS objectiveId, title, kind, progress_mode AS progressMode, start_value AS startValue,
       target_value AS targetValue, current_value AS currentValue, unit, direction, weight, confidence, last_check_in_at AS lastCheckInAt
     FROM key_results
     WHERE objective_id IN (SELECT value FROM json_each(${json})) AND status = 'active'
-    ORDER BY objective_id, position, id`));
+    ORDER BY objective_id, position, id`,
+    ),
+  );
   const objectives = new Map(objectiveRows.map((o) => [o.id, o]));
   const krs = new Map<string, DetailKr[]>();
   for (const k of krRows) {

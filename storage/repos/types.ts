@@ -1,7 +1,16 @@
 // Row types of the tables the repositories hand around. Inferred from the
 // schema so they can never drift from the columns.
 import type {
-  adjustments, auditLog, checkIns, cycles, identities, keyResults, objectives, organizations, people, teams,
+  adjustments,
+  auditLog,
+  checkIns,
+  cycles,
+  identities,
+  keyResults,
+  objectives,
+  organizations,
+  people,
+  teams,
 } from '../schema';
 
 export type Organization = typeof organizations.$inferSelect;

@@ -14,7 +14,9 @@ import { IDS, seedSmallOrg } from '../helpers/fixtures';
 
 type T = ReturnType<typeof createTestApp>;
 let t: T;
-beforeEach(() => { t = createTestApp(); });
+beforeEach(() => {
+  t = createTestApp();
+});
 afterEach(() => t.close());
 
 async function call(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
@@ -28,7 +30,15 @@ const audits = (action: string) => t.store.db.select().from(auditLog).where(eq(a
 function chat() {
   const recorder = recordingAdapter('lark');
   const pending: Promise<unknown>[] = [];
-  const { services } = createPolaris({ store: t.store, config: t.config, clock: t.clock, adapters: [recorder.adapter], defer: (p) => { pending.push(p); } });
+  const { services } = createPolaris({
+    store: t.store,
+    config: t.config,
+    clock: t.clock,
+    adapters: [recorder.adapter],
+    defer: (p) => {
+      pending.push(p);
+    },
+  });
   return {
     log: recorder.log,
     async dispatch(event: BotEvent) {
@@ -45,24 +55,47 @@ describe('organisations', () => {
     const created = await call('POST', '/api/v1/orgs', { name: 'Acme 教育', slug: 'acme' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
-      name: 'Acme 教育', slug: 'acme', settings: {},
+      name: 'Acme 教育',
+      slug: 'acme',
+      settings: {},
       effective_settings: {
-        approve_new_objectives: true, adjustment_remind_days: 2, adjustment_expire_days: 7, reminder_cap_per_week: 2,
-        timezone: 'Asia/Shanghai', schedules: { 'weekly-digest': '0 9 * * 1', 'checkin-reminders': '0 16 * * 5' },
+        approve_new_objectives: true,
+        adjustment_remind_days: 2,
+        adjustment_expire_days: 7,
+        reminder_cap_per_week: 2,
+        timezone: 'Asia/Shanghai',
+        schedules: { 'weekly-digest': '0 9 * * 1', 'checkin-reminders': '0 16 * * 5' },
       },
     });
     // Installation-wide jobs are not per org, so they are not listed as an org's schedules.
     expect(created.body.effective_settings.schedules).not.toHaveProperty('adjustment-sweep');
 
     const second = await call('POST', '/api/v1/orgs', {
-      name: 'North', slug: 'north-campus',
-      settings: { timezone: 'America/New_York', reminder_cap_per_week: 0, schedules: { 'weekly-digest': '30 8 * * 1' } },
+      name: 'North',
+      slug: 'north-campus',
+      settings: {
+        timezone: 'America/New_York',
+        reminder_cap_per_week: 0,
+        schedules: { 'weekly-digest': '30 8 * * 1' },
+      },
     });
     expect(second.status).toBe(201);
-    expect(second.body.settings).toEqual({ timezone: 'America/New_York', reminder_cap_per_week: 0, schedules: { 'weekly-digest': '30 8 * * 1' } });
-    expect(second.body.effective_settings).toMatchObject({ timezone: 'America/New_York', reminder_cap_per_week: 0, schedules: { 'weekly-digest': '30 8 * * 1', 'checkin-reminders': '0 16 * * 5' } });
+    expect(second.body.settings).toEqual({
+      timezone: 'America/New_York',
+      reminder_cap_per_week: 0,
+      schedules: { 'weekly-digest': '30 8 * * 1' },
+    });
+    expect(second.body.effective_settings).toMatchObject({
+      timezone: 'America/New_York',
+      reminder_cap_per_week: 0,
+      schedules: { 'weekly-digest': '30 8 * * 1', 'checkin-reminders': '0 16 * * 5' },
+    });
     const [stored] = await t.store.db.select().from(organizations).where(eq(organizations.slug, 'north-campus'));
-    expect(stored.settings).toEqual({ timezone: 'America/New_York', reminderCapPerWeek: 0, schedules: { 'weekly-digest': '30 8 * * 1' } });
+    expect(stored.settings).toEqual({
+      timezone: 'America/New_York',
+      reminderCapPerWeek: 0,
+      schedules: { 'weekly-digest': '30 8 * * 1' },
+    });
 
     const page1 = await call('GET', '/api/v1/orgs?limit=1');
     expect(page1.body.items).toHaveLength(1);
@@ -74,7 +107,9 @@ describe('organisations', () => {
     expect(bySlug.body).toMatchObject({ id: created.body.id, tenants: [] });
     expect((await call('GET', `/api/v1/orgs/${created.body.id}`)).body.slug).toBe('acme');
     expect((await call('GET', '/api/v1/orgs/nope')).status).toBe(404);
-    expect((await audits('org.create')).map((a) => a.entityId).sort()).toEqual([created.body.id, second.body.id].sort());
+    expect((await audits('org.create')).map((a) => a.entityId).sort()).toEqual(
+      [created.body.id, second.body.id].sort(),
+    );
   });
 
   it('refuses a taken slug with 409 and a malformed one with 400', async () => {
@@ -92,21 +127,49 @@ describe('organisations', () => {
 
   it('merges settings on PATCH, null going back to the default, and audits each change', async () => {
     const { body: org } = await call('POST', '/api/v1/orgs', { name: 'Acme', slug: 'acme' });
-    let res = await call('PATCH', '/api/v1/orgs/acme', { settings: { timezone: 'Europe/Berlin', reminder_cap_per_week: 3, schedules: { 'weekly-digest': '0 8 * * 1' } } });
+    let res = await call('PATCH', '/api/v1/orgs/acme', {
+      settings: { timezone: 'Europe/Berlin', reminder_cap_per_week: 3, schedules: { 'weekly-digest': '0 8 * * 1' } },
+    });
     expect(res.status).toBe(200);
-    res = await call('PATCH', `/api/v1/orgs/${org.id}`, { name: 'Acme Group', settings: { approve_new_objectives: false, adjustment_remind_days: 3, schedules: { 'checkin-reminders': '0 15 * * 4' } } });
+    res = await call('PATCH', `/api/v1/orgs/${org.id}`, {
+      name: 'Acme Group',
+      settings: {
+        approve_new_objectives: false,
+        adjustment_remind_days: 3,
+        schedules: { 'checkin-reminders': '0 15 * * 4' },
+      },
+    });
     expect(res.body).toMatchObject({
       name: 'Acme Group',
       settings: {
-        timezone: 'Europe/Berlin', reminder_cap_per_week: 3, approve_new_objectives: false, adjustment_remind_days: 3,
+        timezone: 'Europe/Berlin',
+        reminder_cap_per_week: 3,
+        approve_new_objectives: false,
+        adjustment_remind_days: 3,
         schedules: { 'weekly-digest': '0 8 * * 1', 'checkin-reminders': '0 15 * * 4' },
       },
-      effective_settings: { approve_new_objectives: false, adjustment_remind_days: 3, adjustment_expire_days: 7, reminder_cap_per_week: 3, timezone: 'Europe/Berlin' },
+      effective_settings: {
+        approve_new_objectives: false,
+        adjustment_remind_days: 3,
+        adjustment_expire_days: 7,
+        reminder_cap_per_week: 3,
+        timezone: 'Europe/Berlin',
+      },
     });
 
-    res = await call('PATCH', '/api/v1/orgs/acme', { settings: { timezone: null, reminder_cap_per_week: null, schedules: { 'weekly-digest': null } } });
-    expect(res.body.settings).toEqual({ approve_new_objectives: false, adjustment_remind_days: 3, schedules: { 'checkin-reminders': '0 15 * * 4' } });
-    expect(res.body.effective_settings).toMatchObject({ timezone: 'Asia/Shanghai', reminder_cap_per_week: 2, schedules: { 'weekly-digest': '0 9 * * 1', 'checkin-reminders': '0 15 * * 4' } });
+    res = await call('PATCH', '/api/v1/orgs/acme', {
+      settings: { timezone: null, reminder_cap_per_week: null, schedules: { 'weekly-digest': null } },
+    });
+    expect(res.body.settings).toEqual({
+      approve_new_objectives: false,
+      adjustment_remind_days: 3,
+      schedules: { 'checkin-reminders': '0 15 * * 4' },
+    });
+    expect(res.body.effective_settings).toMatchObject({
+      timezone: 'Asia/Shanghai',
+      reminder_cap_per_week: 2,
+      schedules: { 'weekly-digest': '0 9 * * 1', 'checkin-reminders': '0 15 * * 4' },
+    });
     res = await call('PATCH', '/api/v1/orgs/acme', { settings: { schedules: null } });
     expect(res.body.settings).toEqual({ approve_new_objectives: false, adjustment_remind_days: 3 });
     expect((await call('GET', '/api/v1/orgs/acme')).body.settings).toEqual(res.body.settings);
@@ -124,7 +187,11 @@ describe('organisations', () => {
     await call('POST', '/api/v1/orgs', { name: 'Acme', slug: 'acme', settings: { adjustment_remind_days: 2 } });
     const cases: [unknown, string, RegExp][] = [
       [{ timezone: 'Mars/Olympus' }, 'settings.timezone', /IANA/],
-      [{ schedules: { 'weekly-digets': '0 9 * * 1' } }, 'settings.schedules.weekly-digets', /unknown job.*weekly-digest/],
+      [
+        { schedules: { 'weekly-digets': '0 9 * * 1' } },
+        'settings.schedules.weekly-digets',
+        /unknown job.*weekly-digest/,
+      ],
       [{ schedules: { 'weekly-digest': '0 9 * *' } }, 'settings.schedules.weekly-digest', /cron/],
       [{ schedules: { 'weekly-digest': '99 9 * * 1' } }, 'settings.schedules.weekly-digest', /cron/],
       [{ schedules: { 'adjustment-sweep': '0 * * * *' } }, 'settings.schedules.adjustment-sweep', /all organisations/],
@@ -182,7 +249,9 @@ describe('platform tenants', () => {
     expect((await call('PUT', '/api/v1/orgs/beta/tenants/dingtalk', { tenant_key: 'tk_acme' })).status).toBe(200);
 
     expect((await call('PUT', '/api/v1/orgs/beta/tenants/slack', { tenant_key: 'x' })).status).toBe(400);
-    expect((await call('PUT', '/api/v1/orgs/beta/tenants/lark', { tenant_key: '  ' })).body.error.details[0].path).toBe('tenant_key');
+    expect((await call('PUT', '/api/v1/orgs/beta/tenants/lark', { tenant_key: '  ' })).body.error.details[0].path).toBe(
+      'tenant_key',
+    );
     expect((await call('PUT', '/api/v1/orgs/nope/tenants/lark', { tenant_key: 'x' })).status).toBe(404);
 
     res = await call('DELETE', '/api/v1/orgs/acme/tenants/lark');
@@ -197,15 +266,46 @@ describe('platform tenants', () => {
     expect(await audits('org.tenant.unbind')).toHaveLength(1);
   });
 
-  it('routes events of two tenants with the same Lark open_id to the right org\'s person', async () => {
+  it("routes events of two tenants with the same Lark open_id to the right org's person", async () => {
     const bot = chat();
-    for (const [slug, goal] of [['acme', 'Acme 的目标'], ['beta', 'Beta 的目标']] as const) {
+    for (const [slug, goal] of [
+      ['acme', 'Acme 的目标'],
+      ['beta', 'Beta 的目标'],
+    ] as const) {
       expect((await call('POST', '/api/v1/orgs', { name: slug, slug })).status).toBe(201);
       const headers = { 'X-Polaris-Org': slug };
-      expect((await call('POST', '/api/v1/people/import', [{ external_id: 'E1', name: `${slug} 老师`, lark_open_id: 'ou_same' }], headers)).status).toBe(200);
+      expect(
+        (
+          await call(
+            'POST',
+            '/api/v1/people/import',
+            [{ external_id: 'E1', name: `${slug} 老师`, lark_open_id: 'ou_same' }],
+            headers,
+          )
+        ).status,
+      ).toBe(200);
       const personId = (await call('GET', '/api/v1/people?q=E1', undefined, headers)).body.items[0].id;
-      expect((await call('POST', '/api/v1/cycles', { name: '2026 Q4', starts_on: '2026-10-01', ends_on: '2026-12-31' }, headers)).status).toBe(201);
-      const obj = await call('POST', '/api/v1/objectives', { title: goal, owner_type: 'person', owner_id: personId, key_results: [{ title: '家访次数', target_value: 20 }] }, headers);
+      expect(
+        (
+          await call(
+            'POST',
+            '/api/v1/cycles',
+            { name: '2026 Q4', starts_on: '2026-10-01', ends_on: '2026-12-31' },
+            headers,
+          )
+        ).status,
+      ).toBe(201);
+      const obj = await call(
+        'POST',
+        '/api/v1/objectives',
+        {
+          title: goal,
+          owner_type: 'person',
+          owner_id: personId,
+          key_results: [{ title: '家访次数', target_value: 20 }],
+        },
+        headers,
+      );
       expect(obj.status).toBe(201);
     }
     const myOkrs = async (tenantKey?: string) => {
@@ -234,7 +334,9 @@ describe('platform tenants', () => {
 });
 
 describe('settings take effect', () => {
-  beforeEach(async () => { await seedSmallOrg(t.store); });
+  beforeEach(async () => {
+    await seedSmallOrg(t.store);
+  });
 
   async function newObjective(bot: ReturnType<typeof chat>, title: string) {
     const lastCard = () => bot.log.filter((r) => r.message.card).at(-1)!;
@@ -247,13 +349,18 @@ describe('settings take effect', () => {
     const confirm = lastCard();
     const create = cardButtons(confirm.message.card!).find((b) => b.actionId === 'obj.confirm')!;
     await bot.dispatch(click('ou_alice', 'obj.confirm', create.value, confirm.messageId));
-    const [row] = await t.store.db.select().from(objectives).where(and(eq(objectives.ownerPersonId, IDS.alice), eq(objectives.title, title)));
+    const [row] = await t.store.db
+      .select()
+      .from(objectives)
+      .where(and(eq(objectives.ownerPersonId, IDS.alice), eq(objectives.title, title)));
     return row;
   }
 
   it('approve_new_objectives: false makes a new objective active at once; null restores approval', async () => {
     const bot = chat();
-    expect((await call('PATCH', '/api/v1/orgs/acme', { settings: { approve_new_objectives: false } })).status).toBe(200);
+    expect((await call('PATCH', '/api/v1/orgs/acme', { settings: { approve_new_objectives: false } })).status).toBe(
+      200,
+    );
     const direct = await newObjective(bot, '提升家长满意度');
     expect(direct.status).toBe('active');
     expect(await t.store.db.select().from(adjustments).where(eq(adjustments.objectiveId, direct.id))).toHaveLength(0);

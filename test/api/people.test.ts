@@ -5,10 +5,13 @@ import { identities, people, teams } from '../../storage/schema';
 
 type T = ReturnType<typeof createTestApp>;
 let t: T;
-beforeEach(() => { t = createTestApp(); });
+beforeEach(() => {
+  t = createTestApp();
+});
 afterEach(() => t.close());
 
-const csvHeader = 'external_id,name,email,title,team,manager_external_id,coach_external_id,locale,timezone,lark_open_id,wecom_userid,dingtalk_staff_id';
+const csvHeader =
+  'external_id,name,email,title,team,manager_external_id,coach_external_id,locale,timezone,lark_open_id,wecom_userid,dingtalk_staff_id';
 
 async function counts() {
   const [p] = await t.store.db.select({ n: count() }).from(people);
@@ -24,13 +27,15 @@ async function listAll(path: string) {
 
 describe('POST /api/v1/people/import', () => {
   it('imports CSV with a BOM, Chinese text and a manager listed after their report', async () => {
-    const csv = '\uFEFF' + [
-      csvHeader,
-      'T001,王小明,xm.wang@example.com,数学老师,朝阳中心,M001,C001,zh-CN,Asia/Shanghai,ou_aaa,wangxm,staff01',
-      'C001,李教研,jy.li@example.com,教研主管,朝阳中心,M001,,,,ou_ccc,lijy,staff03',
-      'M001,张校长,"zh.zhang@example.com","中心主任, 朝阳",朝阳中心,,,zh,,ou_bbb,zhangx,staff02',
-      'E001,Emma Stone,emma@example.com,English Teacher,海淀中心,M001,C001,en-US,,,,',
-    ].join('\r\n');
+    const csv =
+      '\uFEFF' +
+      [
+        csvHeader,
+        'T001,王小明,xm.wang@example.com,数学老师,朝阳中心,M001,C001,zh-CN,Asia/Shanghai,ou_aaa,wangxm,staff01',
+        'C001,李教研,jy.li@example.com,教研主管,朝阳中心,M001,,,,ou_ccc,lijy,staff03',
+        'M001,张校长,"zh.zhang@example.com","中心主任, 朝阳",朝阳中心,,,zh,,ou_bbb,zhangx,staff02',
+        'E001,Emma Stone,emma@example.com,English Teacher,海淀中心,M001,C001,en-US,,,,',
+      ].join('\r\n');
     const res = await t.api('POST', '/api/v1/people/import', csv, { 'content-type': 'text/csv; charset=utf-8' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ rows: 4, created: 4, updated: 0, teams_created: 2, ignored_columns: [] });
@@ -39,8 +44,13 @@ describe('POST /api/v1/people/import', () => {
     expect(list.items).toHaveLength(1);
     const detail = await (await t.api('GET', `/api/v1/people/${list.items[0].id}`)).json();
     expect(detail).toMatchObject({
-      name: '王小明', external_id: 'T001', title: '数学老师', locale: 'zh-CN',
-      team: { name: '朝阳中心' }, manager: { external_id: 'M001', name: '张校长' }, coach: { external_id: 'C001' },
+      name: '王小明',
+      external_id: 'T001',
+      title: '数学老师',
+      locale: 'zh-CN',
+      team: { name: '朝阳中心' },
+      manager: { external_id: 'M001', name: '张校长' },
+      coach: { external_id: 'C001' },
       identities: { lark: 'ou_aaa', wecom: 'wangxm', dingtalk: 'staff01' },
     });
     const emma = (await listAll('/api/v1/people?q=Emma')).items[0];
@@ -55,7 +65,10 @@ describe('POST /api/v1/people/import', () => {
       { external_id: 'B1', name: '乙', manager_external_id: 'A1' },
     ];
     expect((await t.api('POST', '/api/v1/people/import', rows)).status).toBe(200);
-    const again = await t.api('POST', '/api/v1/people/import', [{ external_id: 'A1', name: '甲改', lark_open_id: 'ou_2', team: '新团队' }, rows[1]]);
+    const again = await t.api('POST', '/api/v1/people/import', [
+      { external_id: 'A1', name: '甲改', lark_open_id: 'ou_2', team: '新团队' },
+      rows[1],
+    ]);
     expect(await again.json()).toMatchObject({ created: 0, updated: 2, teams_created: 1 });
     expect(await counts()).toEqual({ people: 2, identities: 1, teams: 1 });
     const a = (await listAll('/api/v1/people?q=A1')).items[0];
@@ -88,12 +101,14 @@ describe('POST /api/v1/people/import', () => {
     ]);
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body.error.details).toEqual(expect.arrayContaining([
-      expect.objectContaining({ row: 2, field: 'name' }),
-      expect.objectContaining({ row: 2, field: 'email' }),
-      expect.objectContaining({ row: 3, field: 'timezone' }),
-      expect.objectContaining({ row: 3, field: 'locale' }),
-    ]));
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ row: 2, field: 'name' }),
+        expect.objectContaining({ row: 2, field: 'email' }),
+        expect.objectContaining({ row: 3, field: 'timezone' }),
+        expect.objectContaining({ row: 3, field: 'locale' }),
+      ]),
+    );
     expect(await counts()).toEqual(before);
   });
 
@@ -101,7 +116,9 @@ describe('POST /api/v1/people/import', () => {
     const csv = [csvHeader, 'A,甲,,,,,,,,,,', 'B,乙,,,,NOBODY,,,,,,'].join('\n');
     const res = await t.api('POST', '/api/v1/people/import', csv, { 'content-type': 'text/csv' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.details).toEqual([expect.objectContaining({ row: 2, field: 'manager_external_id' })]);
+    expect((await res.json()).error.details).toEqual([
+      expect.objectContaining({ row: 2, field: 'manager_external_id' }),
+    ]);
     expect((await counts()).people).toBe(0);
   });
 
@@ -113,16 +130,20 @@ describe('POST /api/v1/people/import', () => {
     ]);
     expect(res.status).toBe(400);
     const details = (await res.json()).error.details as { row: number; field: string; message: string }[];
-    expect(details).toEqual(expect.arrayContaining([
-      expect.objectContaining({ row: 3, field: 'external_id', message: expect.stringContaining('row 1') }),
-      expect.objectContaining({ row: 2, field: 'email', message: expect.stringContaining('row 1') }),
-      expect.objectContaining({ row: 3, field: 'lark_open_id', message: expect.stringContaining('row 2') }),
-    ]));
+    expect(details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ row: 3, field: 'external_id', message: expect.stringContaining('row 1') }),
+        expect.objectContaining({ row: 2, field: 'email', message: expect.stringContaining('row 1') }),
+        expect.objectContaining({ row: 3, field: 'lark_open_id', message: expect.stringContaining('row 2') }),
+      ]),
+    );
     expect((await counts()).people).toBe(0);
   });
 
   it('409s when a platform id or email already belongs to someone else, changing nothing', async () => {
-    await t.api('POST', '/api/v1/people/import', [{ external_id: 'A', name: 'A', email: 'a@x.com', dingtalk_staff_id: 'd1' }]);
+    await t.api('POST', '/api/v1/people/import', [
+      { external_id: 'A', name: 'A', email: 'a@x.com', dingtalk_staff_id: 'd1' },
+    ]);
     const before = await counts();
     const res = await t.api('POST', '/api/v1/people/import', [
       { external_id: 'C', name: 'C', team: 'T' },
@@ -160,9 +181,17 @@ describe('POST /api/v1/people/import', () => {
 
 describe('people list, read and patch', () => {
   beforeEach(async () => {
-    const rows = Array.from({ length: 23 }, (_, i) => ({ external_id: `E${String(i).padStart(2, '0')}`, name: `员工${i}`, team: i % 2 ? '单' : '双' }));
+    const rows = Array.from({ length: 23 }, (_, i) => ({
+      external_id: `E${String(i).padStart(2, '0')}`,
+      name: `员工${i}`,
+      team: i % 2 ? '单' : '双',
+    }));
     rows.push({ external_id: 'BOSS', name: '老板', team: '双' });
-    await t.api('POST', '/api/v1/people/import', rows.map((r) => (r.external_id === 'BOSS' ? r : { ...r, manager_external_id: 'BOSS' })));
+    await t.api(
+      'POST',
+      '/api/v1/people/import',
+      rows.map((r) => (r.external_id === 'BOSS' ? r : { ...r, manager_external_id: 'BOSS' })),
+    );
   });
 
   it('pages through everyone with an opaque cursor', async () => {
@@ -191,9 +220,20 @@ describe('people list, read and patch', () => {
   it('patches fields and identities, refusing manager loops, unknown refs and taken emails', async () => {
     const boss = (await listAll('/api/v1/people?q=BOSS')).items[0];
     const e1 = (await listAll('/api/v1/people?q=E01')).items[0];
-    const ok = await t.api('PATCH', `/api/v1/people/${e1.id}`, { title: '组长', locale: 'en', lark_open_id: 'ou_e1', paused_until: '2026-12-31', email: 'e1@x.com' });
+    const ok = await t.api('PATCH', `/api/v1/people/${e1.id}`, {
+      title: '组长',
+      locale: 'en',
+      lark_open_id: 'ou_e1',
+      paused_until: '2026-12-31',
+      email: 'e1@x.com',
+    });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ title: '组长', locale: 'en', paused_until: '2026-12-31', identities: { lark: 'ou_e1' } });
+    expect(await ok.json()).toMatchObject({
+      title: '组长',
+      locale: 'en',
+      paused_until: '2026-12-31',
+      identities: { lark: 'ou_e1' },
+    });
 
     const loop = await t.api('PATCH', `/api/v1/people/${boss.id}`, { manager_id: e1.id });
     expect(loop.status).toBe(400);

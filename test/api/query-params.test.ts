@@ -12,7 +12,11 @@ describe('query parameters', () => {
   it('accepts cycle=current on tree and stats like on the other endpoints', async () => {
     t = createTestApp();
     await seedSmallOrg(t.store);
-    for (const path of ['/api/v1/tree?cycle=current', '/api/v1/stats?cycle=current', '/api/v1/objectives?cycle=current']) {
+    for (const path of [
+      '/api/v1/tree?cycle=current',
+      '/api/v1/stats?cycle=current',
+      '/api/v1/objectives?cycle=current',
+    ]) {
       const res = await t.api('GET', path, undefined, { 'x-polaris-org': 'acme' });
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
     }
@@ -29,7 +33,7 @@ describe('query parameters', () => {
     ]);
     const res = await t.api('GET', '/api/v1/people?q=A_B1', undefined, { 'x-polaris-org': 'acme' });
     expect(res.status).toBe(200);
-    const body = await res.json() as { items: { external_id: string }[] };
+    const body = (await res.json()) as { items: { external_id: string }[] };
     expect(body.items.map((p) => p.external_id)).toEqual(['A_B1']);
   });
 });

@@ -11,7 +11,9 @@ import { ADMIN_TOKEN, createTestApp, tempDbPath } from '../helpers/app';
 import * as schema from '../../storage/schema';
 
 const closers: (() => void)[] = [];
-afterEach(() => { while (closers.length) closers.pop()!(); });
+afterEach(() => {
+  while (closers.length) closers.pop()!();
+});
 
 function app() {
   const t = createTestApp();
@@ -28,7 +30,11 @@ describe('authentication', () => {
     const wrong = await t.app.request('/api/v1/people', { headers: { Authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).error.message).toMatch(/Authorization/);
-    const post = await t.app.request('/api/v1/people/import', { method: 'POST', body: '[]', headers: { 'content-type': 'application/json' } });
+    const post = await t.app.request('/api/v1/people/import', {
+      method: 'POST',
+      body: '[]',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(post.status).toBe(401);
   });
 
@@ -49,9 +55,25 @@ const GARBAGE: { name: string; body: BodyInit | undefined; type?: string }[] = [
   { name: 'array', body: '[1,2,3]' },
   { name: 'array of arrays', body: '[[1],[2]]' },
   { name: 'empty object', body: '{}' },
-  { name: 'huge numbers', body: '{"value":1e400,"target_value":1e400,"start_value":-1e400,"starts_on":1e400,"name":1e400,"title":1e400}' },
-  { name: 'NaN strings', body: '{"value":"NaN","target_value":"Infinity","confidence":"NaN","name":"NaN","starts_on":"NaN","ends_on":"NaN","owner_type":"NaN"}' },
-  { name: 'nested junk', body: JSON.stringify({ name: { a: [{ b: null }] }, title: [[[]]], value: { $gt: 1 }, key_results: [{ __proto__: { x: 1 } }, 'x', null], owner_type: ['company'], external_id: {} }) },
+  {
+    name: 'huge numbers',
+    body: '{"value":1e400,"target_value":1e400,"start_value":-1e400,"starts_on":1e400,"name":1e400,"title":1e400}',
+  },
+  {
+    name: 'NaN strings',
+    body: '{"value":"NaN","target_value":"Infinity","confidence":"NaN","name":"NaN","starts_on":"NaN","ends_on":"NaN","owner_type":"NaN"}',
+  },
+  {
+    name: 'nested junk',
+    body: JSON.stringify({
+      name: { a: [{ b: null }] },
+      title: [[[]]],
+      value: { $gt: 1 },
+      key_results: [{ __proto__: { x: 1 } }, 'x', null],
+      owner_type: ['company'],
+      external_id: {},
+    }),
+  },
   { name: 'prototype pollution', body: '{"__proto__":{"polluted":true},"constructor":{"prototype":{"p":1}}}' },
   { name: 'deep nesting', body: '['.repeat(5000) + ']'.repeat(5000) },
   { name: 'binary', body: new Uint8Array([0, 255, 254, 1, 2, 0x80, 0xc3, 0x28, 0x7b]) },
@@ -64,7 +86,16 @@ const GARBAGE: { name: string; body: BodyInit | undefined; type?: string }[] = [
 ];
 
 async function snapshot(store: ReturnType<typeof createTestApp>['store']) {
-  const tables = [schema.people, schema.identities, schema.teams, schema.cycles, schema.objectives, schema.keyResults, schema.checkIns, schema.auditLog];
+  const tables = [
+    schema.people,
+    schema.identities,
+    schema.teams,
+    schema.cycles,
+    schema.objectives,
+    schema.keyResults,
+    schema.checkIns,
+    schema.auditLog,
+  ];
   const out: number[] = [];
   for (const table of tables) out.push((await store.db.select({ n: count() }).from(table))[0].n);
   return out;
@@ -75,8 +106,16 @@ describe('garbage bodies', () => {
     const t = app();
     await t.api('POST', '/api/v1/people/import', [{ external_id: 'A', name: 'A', team: 'T' }]);
     const person = (await (await t.api('GET', '/api/v1/people')).json()).items[0];
-    const cycle = await (await t.api('POST', '/api/v1/cycles', { name: 'Q', starts_on: '2026-10-01', ends_on: '2026-12-31' })).json();
-    const obj = await (await t.api('POST', '/api/v1/objectives', { title: 'o', owner_type: 'company', key_results: [{ title: 'k', target_value: 5 }] })).json();
+    const cycle = await (
+      await t.api('POST', '/api/v1/cycles', { name: 'Q', starts_on: '2026-10-01', ends_on: '2026-12-31' })
+    ).json();
+    const obj = await (
+      await t.api('POST', '/api/v1/objectives', {
+        title: 'o',
+        owner_type: 'company',
+        key_results: [{ title: 'k', target_value: 5 }],
+      })
+    ).json();
     expect(cycle.id && obj.id).toBeTruthy();
     const endpoints: [string, string][] = [
       ['POST', '/api/v1/people/import'],
@@ -97,7 +136,8 @@ describe('garbage bodies', () => {
         const res = await t.app.request(path, { method, headers, body: g.body });
         // An empty object is a valid PATCH ("change nothing"); everything else must be refused.
         const emptyPatch = method === 'PATCH' && g.name === 'empty object';
-        if (emptyPatch ? res.status !== 200 : res.status < 400 || res.status >= 500) failures.push(`${method} ${path} <- ${g.name}: ${res.status}`);
+        if (emptyPatch ? res.status !== 200 : res.status < 400 || res.status >= 500)
+          failures.push(`${method} ${path} <- ${g.name}: ${res.status}`);
         const json = await res.json();
         if (!emptyPatch && !json.error?.code) failures.push(`${method} ${path} <- ${g.name}: no error shape`);
       }
@@ -117,30 +157,54 @@ describe('concurrency on one SQLite file', () => {
   function runWriter(dbPath: string, mode: 'checkins' | 'import', arg: string): Promise<number[]> {
     return new Promise((resolve, reject) => {
       const script = fileURLToPath(new URL('./support/writer.ts', import.meta.url));
-      execFile(process.execPath, ['--import', 'tsx', script, dbPath, ADMIN_TOKEN, mode, arg], { timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${err.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
-      });
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', script, dbPath, ADMIN_TOKEN, mode, arg],
+        { timeout: 60_000 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`${err.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
+        },
+      );
     });
   }
 
   it('two processes importing and checking in on the same file both succeed', async () => {
     const db = tempDbPath();
     const store = openSqlite(db.path);
-    closers.push(() => { store.close(); db.cleanup(); });
-    const app = createApp({ store, config: loadConfig({ ADMIN_TOKEN }), clock: fixedClock('2026-11-27T02:00:00Z') });
-    const call = (method: string, path: string, body?: unknown) => app.request(path, {
-      method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'X-Polaris-Org': 'default' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    closers.push(() => {
+      store.close();
+      db.cleanup();
     });
+    const app = createApp({ store, config: loadConfig({ ADMIN_TOKEN }), clock: fixedClock('2026-11-27T02:00:00Z') });
+    const call = (method: string, path: string, body?: unknown) =>
+      app.request(path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'X-Polaris-Org': 'default',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     // The first call without X-Polaris-Org creates the "default" org both processes then name.
-    expect((await app.request('/api/v1/people', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    expect((await app.request('/api/v1/people', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(
+      200,
+    );
     await call('POST', '/api/v1/cycles', { name: 'Q', starts_on: '2026-10-01', ends_on: '2026-12-31' });
-    const obj = await (await call('POST', '/api/v1/objectives', { title: 'o', owner_type: 'company', key_results: [{ title: 'k', target_value: 100 }] })).json();
+    const obj = await (
+      await call('POST', '/api/v1/objectives', {
+        title: 'o',
+        owner_type: 'company',
+        key_results: [{ title: 'k', target_value: 100 }],
+      })
+    ).json();
     const krId = obj.key_results[0].id;
 
     let otherDone = false;
-    const other = Promise.all([runWriter(db.path, 'checkins', krId), runWriter(db.path, 'import', 'b')]).finally(() => { otherDone = true; });
+    const other = Promise.all([runWriter(db.path, 'checkins', krId), runWriter(db.path, 'import', 'b')]).finally(() => {
+      otherDone = true;
+    });
     const mine: number[] = [];
     const rows = Array.from({ length: 2000 }, (_, i) => ({ external_id: `a${i}`, name: `a${i}`, team: 'a-team' }));
     // Keep writing until the other processes are done, so the writes overlap.

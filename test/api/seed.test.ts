@@ -17,7 +17,13 @@ describe('demo seed', () => {
     expect(first.counts.people).toBeGreaterThanOrEqual(55);
     expect(first.counts.people).toBeLessThanOrEqual(65);
     const again = await loadDemo(t.store, { now });
-    expect(again).toMatchObject({ created: false, orgId: first.orgId, cycleId: first.cycleId, northStarKrId: first.northStarKrId, departmentKrId: first.departmentKrId });
+    expect(again).toMatchObject({
+      created: false,
+      orgId: first.orgId,
+      cycleId: first.cycleId,
+      northStarKrId: first.northStarKrId,
+      departmentKrId: first.departmentKrId,
+    });
     expect(again.counts).toEqual(first.counts);
 
     const [n] = await t.store.db.select({ n: count() }).from(people);
@@ -27,16 +33,25 @@ describe('demo seed', () => {
     expect(ids.n).toBe(first.counts.people * 3);
 
     const demo = { 'X-Polaris-Org': 'demo' };
-    const northStar = await (await t.api('GET', `/api/v1/objectives?cycle=current&status=active&limit=500`, undefined, demo)).json();
+    const northStar = await (
+      await t.api('GET', `/api/v1/objectives?cycle=current&status=active&limit=500`, undefined, demo)
+    ).json();
     const company = northStar.items.find((o: { owner_type: string }) => o.owner_type === 'company');
-    expect(company.key_results[0]).toMatchObject({ title: '学员续费率提升至68%', kind: 'percent', start_value: 52, target_value: 68 });
+    expect(company.key_results[0]).toMatchObject({
+      title: '学员续费率提升至68%',
+      kind: 'percent',
+      start_value: 52,
+      target_value: 68,
+    });
     const deptKr = await t.store.db.select().from(keyResults).where(eq(keyResults.id, first.departmentKrId));
     expect(deptKr[0]).toMatchObject({ title: '课程满意度 ≥ 4.7', progressMode: 'children' });
     const aligned = await t.store.db.select().from(objectives).where(eq(objectives.parentKrId, first.departmentKrId));
     expect(aligned.length).toBeGreaterThan(30);
     expect(aligned.every((o) => o.title === '每节课后收集5份有效反馈并优化教案')).toBe(true);
 
-    const admins = (await t.store.db.select().from(people).where(eq(people.orgId, first.orgId))).filter((p) => p.role === 'admin');
+    const admins = (await t.store.db.select().from(people).where(eq(people.orgId, first.orgId))).filter(
+      (p) => p.role === 'admin',
+    );
     expect(admins).toHaveLength(1);
     const english = await t.store.db.select().from(people).where(eq(people.locale, 'en'));
     expect(english.length).toBe(2);
@@ -56,7 +71,9 @@ describe('adjustments list', () => {
     const pending = await (await t.api('GET', '/api/v1/adjustments?status=pending', undefined, demo)).json();
     expect(pending.items).toHaveLength(1);
     expect(pending.items[0]).toMatchObject({ kind: 'target', status: 'pending' });
-    expect((await (await t.api('GET', '/api/v1/adjustments?status=approved', undefined, demo)).json()).items).toHaveLength(0);
+    expect(
+      (await (await t.api('GET', '/api/v1/adjustments?status=approved', undefined, demo)).json()).items,
+    ).toHaveLength(0);
     expect((await t.api('GET', '/api/v1/adjustments?status=maybe', undefined, demo)).status).toBe(400);
   });
 });

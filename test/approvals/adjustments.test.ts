@@ -9,28 +9,53 @@ import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
 
 let h: Harness;
-beforeEach(async () => { h = await startHarness(); });
+beforeEach(async () => {
+  h = await startHarness();
+});
 afterEach(() => h.close());
 
 const kr = async (id: string) => (await h.store.db.select().from(keyResults).where(eq(keyResults.id, id)))[0];
 const DAY = 24 * 60 * 60 * 1000;
 /** The hourly job's view: the clock moves on, then the sweep runs at that time. */
-const sweepAt = (services: Parameters<typeof sweepAdjustments>[0], at: string) => { h.clock.set(at); return sweepAdjustments(services, h.clock.now()); };
+const sweepAt = (services: Parameters<typeof sweepAdjustments>[0], at: string) => {
+  h.clock.set(at);
+  return sweepAdjustments(services, h.clock.now());
+};
 
 describe('requesting an adjustment', () => {
   it('records a pending request with current and proposed values and sends the manager an approval card', async () => {
     await h.dispatch(message('ou_alice', '调整 KR1 目标 120 原因 新增两个班'));
     const a = await h.adjustment();
     expect(a).toMatchObject({
-      kind: 'target', status: 'pending', requesterId: IDS.alice, approverId: IDS.manager, keyResultId: IDS.aliceKr1,
-      current: { target: 100 }, proposed: { target: 120 }, reason: '新增两个班', createdAt: '2026-11-27T02:00:00.000Z',
+      kind: 'target',
+      status: 'pending',
+      requesterId: IDS.alice,
+      approverId: IDS.manager,
+      keyResultId: IDS.aliceKr1,
+      current: { target: 100 },
+      proposed: { target: 120 },
+      reason: '新增两个班',
+      createdAt: '2026-11-27T02:00:00.000Z',
     });
     expect(a.expiresAt).toBe('2026-12-04T02:00:00.000Z');
     const { card, adj } = approvalCard(h, 'ou_manager');
     expect(adj).toBe(a.id);
     const text = JSON.stringify(card);
-    for (const part of ['张伟', '每节课后收集有效反馈', '100份', '120份', '新增两个班', '学员续费率提升至68%', '同意', '拒绝']) expect(text).toContain(part);
-    const [row] = await h.store.db.select().from(outbox).where(eq(outbox.subject, `adjustment:${a.id}`));
+    for (const part of [
+      '张伟',
+      '每节课后收集有效反馈',
+      '100份',
+      '120份',
+      '新增两个班',
+      '学员续费率提升至68%',
+      '同意',
+      '拒绝',
+    ])
+      expect(text).toContain(part);
+    const [row] = await h.store.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.subject, `adjustment:${a.id}`));
     expect(row.operation).toBe('send');
     expect(h.lastText('ou_alice')).toContain('王芳');
   });
@@ -48,7 +73,12 @@ describe('requesting an adjustment', () => {
     const result = await h.dispatch(click('ou_alice', 'kr.adjust', { kr: IDS.aliceKr2 }));
     expect(result.toast?.text).toContain('KR2');
     await h.dispatch(message('ou_alice', '目标 4.8 原因 新教材'));
-    expect(await h.adjustment()).toMatchObject({ kind: 'target', keyResultId: IDS.aliceKr2, proposed: { target: 4.8 }, reason: '新教材' });
+    expect(await h.adjustment()).toMatchObject({
+      kind: 'target',
+      keyResultId: IDS.aliceKr2,
+      proposed: { target: 4.8 },
+      reason: '新教材',
+    });
     // Someone else's KR: refused.
     const forged = await h.dispatch(click('ou_bob', 'kr.adjust', { kr: IDS.aliceKr2 }));
     expect(forged.toast?.kind).toBe('error');
@@ -69,7 +99,9 @@ describe('requesting an adjustment', () => {
     expect((await kr(IDS.aliceKr3)).status).toBe('dropped');
     expect((await kr(IDS.aliceKr2)).title).toBe('学员满意度');
     expect(await kr(IDS.aliceKr1)).toMatchObject({ weight: 2, startValue: 10 });
-    const added = (await h.store.db.select().from(keyResults).where(eq(keyResults.objectiveId, IDS.aliceObjective))).find((k) => k.title === '家访次数');
+    const added = (
+      await h.store.db.select().from(keyResults).where(eq(keyResults.objectiveId, IDS.aliceObjective))
+    ).find((k) => k.title === '家访次数');
     expect(added).toMatchObject({ startValue: 0, targetValue: 20, unit: '次', status: 'active' });
     expect((await h.store.db.select().from(adjustments)).every((r) => r.status === 'approved')).toBe(true);
   });
@@ -86,7 +118,11 @@ describe('deciding', () => {
     expect(resolved).not.toContain('adj.approve');
     expect(result.card!.header.color).toBe('green');
     expect((await kr(IDS.aliceKr1)).targetValue).toBe(120);
-    expect(await h.adjustment(adj)).toMatchObject({ status: 'approved', decidedBy: IDS.manager, decidedAt: '2026-11-27T02:00:00.000Z' });
+    expect(await h.adjustment(adj)).toMatchObject({
+      status: 'approved',
+      decidedBy: IDS.manager,
+      decidedAt: '2026-11-27T02:00:00.000Z',
+    });
     expect(await h.audits('adjustment.approved', adj)).toHaveLength(1);
     expect(h.lastText('ou_alice')).toContain('王芳 已同意');
   });
@@ -122,7 +158,11 @@ describe('deciding', () => {
     expect(ask.toast?.kind).toBe('info');
     expect((await h.adjustment(adj)).status).toBe('pending');
     await h.dispatch(message('ou_manager', '目标太低，保持 100'));
-    expect(await h.adjustment(adj)).toMatchObject({ status: 'rejected', decisionNote: '目标太低，保持 100', decidedBy: IDS.manager });
+    expect(await h.adjustment(adj)).toMatchObject({
+      status: 'rejected',
+      decisionNote: '目标太低，保持 100',
+      decidedBy: IDS.manager,
+    });
     expect((await kr(IDS.aliceKr1)).targetValue).toBe(100);
     expect(h.lastText('ou_alice')).toContain('目标太低');
     const update = h.log.find((r) => r.op === 'update' && r.messageId === messageId);
@@ -184,8 +224,16 @@ describe('concurrency', () => {
     expect(kinds).toEqual(['info', 'success']);
     const row = await h.adjustment(adj);
     expect(['approved', 'rejected']).toContain(row.status);
-    expect(await h.store.db.select().from(claims).where(eq(claims.key, `adjustment:${adj}:decision`))).toHaveLength(1);
-    const decisions = [...await h.audits('adjustment.approved', adj), ...await h.audits('adjustment.rejected', adj)];
+    expect(
+      await h.store.db
+        .select()
+        .from(claims)
+        .where(eq(claims.key, `adjustment:${adj}:decision`)),
+    ).toHaveLength(1);
+    const decisions = [
+      ...(await h.audits('adjustment.approved', adj)),
+      ...(await h.audits('adjustment.rejected', adj)),
+    ];
     expect(decisions).toHaveLength(1);
     expect((await kr(IDS.aliceKr1)).targetValue).toBe(row.status === 'approved' ? 120 : 100);
   });
@@ -225,7 +273,12 @@ describe('routing', () => {
     await h.dispatch(message('ou_alice', '调整 KR1 目标 120'));
     expect(await h.adjustment()).toMatchObject({ approverId: IDS.ceo, status: 'pending' });
     expect(approvalCard(h, 'ou_ceo').adj).toBeTruthy();
-    await h.store.atomic([h.store.db.update(objectives).set({ ownerType: 'person', ownerPersonId: IDS.ceo }).where(eq(objectives.id, IDS.companyObjective))]);
+    await h.store.atomic([
+      h.store.db
+        .update(objectives)
+        .set({ ownerType: 'person', ownerPersonId: IDS.ceo })
+        .where(eq(objectives.id, IDS.companyObjective)),
+    ]);
     await h.dispatch(message('ou_ceo', '调整 KR1 目标 70'));
     expect(await h.adjustment()).toMatchObject({ requesterId: IDS.ceo, status: 'approved', decidedBy: IDS.ceo });
     expect((await kr(IDS.northStarKr)).targetValue).toBe(70);
@@ -256,7 +309,10 @@ describe('sweep', () => {
 
   it('uses the org settings for the periods', async () => {
     const { organizations } = await import('../../storage/schema');
-    await h.store.db.update(organizations).set({ settings: { adjustmentRemindDays: 1, adjustmentExpireDays: 3 } }).where(eq(organizations.id, IDS.org));
+    await h.store.db
+      .update(organizations)
+      .set({ settings: { adjustmentRemindDays: 1, adjustmentExpireDays: 3 } })
+      .where(eq(organizations.id, IDS.org));
     await h.dispatch(message('ou_alice', '调整 KR1 目标 120'));
     const services = { store: h.store, clock: h.clock, config: h.config };
     expect(await sweepAt(services, '2026-11-28T03:00:00Z')).toEqual({ reminded: 1, expired: 0 });

@@ -16,7 +16,9 @@ beforeEach(async () => {
   stack = await startStack();
   await seedSmallOrg(stack.store);
 });
-afterEach(async () => { await stack?.stop(); });
+afterEach(async () => {
+  await stack?.stop();
+});
 
 const lark = () => stack.lark!;
 const messagesTo = (openId: string) => [...lark().messages.values()].filter((m) => m.receiveId === openId);
@@ -26,7 +28,13 @@ const waitFor = stackWaitFor(() => stack);
 
 /** The newest message to `openId` whose content contains `needle`. */
 const messageWith = (openId: string, needle: string, what = needle) =>
-  waitFor(() => messagesTo(openId).filter((m) => text(m).includes(needle)).at(-1), what);
+  waitFor(
+    () =>
+      messagesTo(openId)
+        .filter((m) => text(m).includes(needle))
+        .at(-1),
+    what,
+  );
 
 async function say(openId: string, message: string) {
   const delivery = await lark().deliverMessage({ openId, text: message });
@@ -34,7 +42,10 @@ async function say(openId: string, message: string) {
 }
 
 async function pendingAdjustment() {
-  return waitFor(async () => (await stack.store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'))).at(-1), 'a pending adjustment');
+  return waitFor(
+    async () => (await stack.store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'))).at(-1),
+    'a pending adjustment',
+  );
 }
 
 describe('approvals over Lark', () => {
@@ -45,7 +56,11 @@ describe('approvals over Lark', () => {
     await messageWith('ou_alice', '关键结果');
     await say('ou_alice', '家访次数 0→20次\n续费率 60%→68%');
     const picker = await messageWith('ou_alice', 'obj.align', 'the alignment picker');
-    const pick = await lark().clickButton({ openId: 'ou_alice', messageId: picker.messageId, text: '1. 学员续费率提升至68%' });
+    const pick = await lark().clickButton({
+      openId: 'ou_alice',
+      messageId: picker.messageId,
+      text: '1. 学员续费率提升至68%',
+    });
     expect(pick.status).toBe(200);
     const confirm = await messageWith('ou_alice', 'obj.confirm', 'the confirmation card');
     await lark().clickButton({ openId: 'ou_alice', messageId: confirm.messageId, text: '确认创建' });
@@ -73,7 +88,11 @@ describe('approvals over Lark', () => {
     expect(kr.targetValue).toBe(120);
     await messageWith('ou_alice', '王芳 已同意');
     // A second click on the resolved card: a toast saying why, nothing changes.
-    const again = await lark().clickCard({ openId: 'ou_manager', messageId: card.messageId, value: { action_id: 'adj.reject', params: { adj: request.id } } });
+    const again = await lark().clickCard({
+      openId: 'ou_manager',
+      messageId: card.messageId,
+      value: { action_id: 'adj.reject', params: { adj: request.id } },
+    });
     expect(again.status).toBe(200);
     const audits = await stack.store.db.select().from(auditLog).where(eq(auditLog.entityId, request.id));
     expect(audits.filter((a) => a.action === 'adjustment.approved')).toHaveLength(1);
@@ -99,7 +118,11 @@ describe('approvals over Lark', () => {
     await say('ou_alice', '调整 KR1 目标 110');
     const request = await pendingAdjustment();
     const card = await messageWith('ou_ceo', request.id, 'the delegated card');
-    const forged = await lark().clickCard({ openId: 'ou_bob', messageId: card.messageId, value: { action_id: 'adj.approve', params: { adj: request.id } } });
+    const forged = await lark().clickCard({
+      openId: 'ou_bob',
+      messageId: card.messageId,
+      value: { action_id: 'adj.approve', params: { adj: request.id } },
+    });
     expect((forged.body as { toast?: { type: string } }).toast?.type).toBe('error');
     const refused = await stack.store.db.select().from(auditLog).where(eq(auditLog.action, 'adjustment.refused'));
     expect(refused).toHaveLength(1);
@@ -116,13 +139,23 @@ describe('approvals over Lark', () => {
     await say('ou_manager', '委托 李总 7天');
     const ceoCard = await messageWith('ou_ceo', request.id, "the delegate's copy");
     const [a, b] = await Promise.all([
-      lark().clickCard({ openId: 'ou_manager', messageId: managerCard.messageId, value: { action_id: 'adj.approve', params: { adj: request.id } } }),
-      lark().clickCard({ openId: 'ou_ceo', messageId: ceoCard.messageId, value: { action_id: 'adj.reject', params: { adj: request.id, note: 'no' } } }),
+      lark().clickCard({
+        openId: 'ou_manager',
+        messageId: managerCard.messageId,
+        value: { action_id: 'adj.approve', params: { adj: request.id } },
+      }),
+      lark().clickCard({
+        openId: 'ou_ceo',
+        messageId: ceoCard.messageId,
+        value: { action_id: 'adj.reject', params: { adj: request.id, note: 'no' } },
+      }),
     ]);
     const toasts = [a, b].map((r) => (r.body as { toast?: { type: string } }).toast?.type).sort();
     expect(toasts).toEqual(['info', 'success']);
     const audits = await stack.store.db.select().from(auditLog).where(eq(auditLog.entityId, request.id));
-    expect(audits.filter((x) => x.action === 'adjustment.approved' || x.action === 'adjustment.rejected')).toHaveLength(1);
+    expect(audits.filter((x) => x.action === 'adjustment.approved' || x.action === 'adjustment.rejected')).toHaveLength(
+      1,
+    );
   });
 
   it('expiry resolves the card and tells the requester', async () => {

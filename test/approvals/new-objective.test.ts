@@ -9,11 +9,18 @@ import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
 
 let h: Harness;
-beforeEach(async () => { h = await startHarness(); });
+beforeEach(async () => {
+  h = await startHarness();
+});
 afterEach(() => h.close());
 
-const lastCard = (to: string) => h.sent(to).filter((r) => r.message.card).at(-1)!;
-const ownObjectives = (personId: string) => h.store.db.select().from(objectives).where(eq(objectives.ownerPersonId, personId));
+const lastCard = (to: string) =>
+  h
+    .sent(to)
+    .filter((r) => r.message.card)
+    .at(-1)!;
+const ownObjectives = (personId: string) =>
+  h.store.db.select().from(objectives).where(eq(objectives.ownerPersonId, personId));
 
 describe('new objective', () => {
   it('walks title → KRs → alignment card → confirm, survives a restart, and waits for the manager', async () => {
@@ -40,7 +47,9 @@ describe('new objective', () => {
     expect(created).toMatchObject({ status: 'pending_approval', parentKrId: IDS.northStarKr, cycleId: IDS.cycle });
     const krs = await h.store.db.select().from(keyResults).where(eq(keyResults.objectiveId, created.id));
     expect(krs.map((k) => [k.title, k.kind, k.startValue, k.targetValue])).toEqual([
-      ['家访次数', 'number', 0, 20], ['续费率', 'percent', 60, 68], ['营收', 'currency', 1_000_000, 1_200_000],
+      ['家访次数', 'number', 0, 20],
+      ['续费率', 'percent', 60, 68],
+      ['营收', 'currency', 1_000_000, 1_200_000],
     ]);
     expect(await h.store.db.select().from(conversations)).toHaveLength(0);
 
@@ -48,7 +57,9 @@ describe('new objective', () => {
     const [request] = await h.store.db.select().from(adjustments).where(eq(adjustments.kind, 'new_objective'));
     expect(request).toMatchObject({ objectiveId: created.id, approverId: IDS.manager, status: 'pending' });
     await restarted.services.outbox.drain();
-    const managerCard = restarted.log.find((r) => r.to?.id === 'ou_manager' && JSON.stringify(r.message.card ?? '').includes(request.id))!;
+    const managerCard = restarted.log.find(
+      (r) => r.to?.id === 'ou_manager' && JSON.stringify(r.message.card ?? '').includes(request.id),
+    )!;
     expect(JSON.stringify(managerCard.message.card)).toContain('新目标审批');
     await restarted.dispatch(click('ou_manager', 'adj.approve', { adj: request.id }, managerCard.messageId));
     expect((await h.store.db.select().from(objectives).where(eq(objectives.id, created.id)))[0].status).toBe('active');
@@ -94,7 +105,14 @@ describe('new objective', () => {
     expect(h.lastText('ou_alice')).toContain('已取消');
     expect(await h.store.db.select().from(conversations)).toHaveLength(0);
     await h.dispatch(message('ou_alice', 'KR1 45'));
-    expect((await h.store.db.select().from(keyResults).where(and(eq(keyResults.id, IDS.aliceKr1))))[0].currentValue).toBe(45);
+    expect(
+      (
+        await h.store.db
+          .select()
+          .from(keyResults)
+          .where(and(eq(keyResults.id, IDS.aliceKr1)))
+      )[0].currentValue,
+    ).toBe(45);
   });
 
   it('expires after a quiet period and says so', async () => {

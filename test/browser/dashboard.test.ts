@@ -19,11 +19,24 @@ const db = tempDbPath();
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  server = await startNode({ env: { ADMIN_TOKEN: TOKEN, DATABASE_PATH: db.path, PORT: '0' }, quiet: true, scheduler: false });
+  server = await startNode({
+    env: { ADMIN_TOKEN: TOKEN, DATABASE_PATH: db.path, PORT: '0' },
+    quiet: true,
+    scheduler: false,
+  });
   await loadDemo(server.store, { now: new Date() });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -48,7 +61,10 @@ describe('dashboard in Chromium', () => {
     // The tree: company at the top, its aligned objectives expanded.
     await page.locator('#tree[data-ready=true]').waitFor();
     await expect.poll(() => page.getByRole('treeitem', { name: /续费驱动增长/ }).count()).toBeGreaterThan(0);
-    await page.getByRole('treeitem', { name: /打造高满意度课堂/ }).first().waitFor();
+    await page
+      .getByRole('treeitem', { name: /打造高满意度课堂/ })
+      .first()
+      .waitFor();
 
     // Charts rendered by ECharts into canvases.
     await expect.poll(() => page.locator('#status-chart canvas').count()).toBe(1);
@@ -68,10 +84,16 @@ describe('dashboard in Chromium', () => {
     // Keyboard: Left moves to the parent objective.
     await node.focus();
     await page.keyboard.press('ArrowLeft');
-    expect(await page.evaluate(() => document.activeElement?.querySelector('.title')?.textContent)).toContain('打造高满意度课堂');
+    expect(await page.evaluate(() => document.activeElement?.querySelector('.title')?.textContent)).toContain(
+      '打造高满意度课堂',
+    );
 
     // Click a node: its contributors appear.
-    await page.getByRole('treeitem', { name: /打造高满意度课堂/ }).first().locator(':scope > .row').click();
+    await page
+      .getByRole('treeitem', { name: /打造高满意度课堂/ })
+      .first()
+      .locator(':scope > .row')
+      .click();
     await expect.poll(() => page.locator('#downstream > li').count()).toBeGreaterThan(30);
 
     await page.getByLabel('按姓名搜索').fill('Emily');

@@ -12,10 +12,27 @@ import { adjustments, keyResults, objectives } from '../../storage/schema';
 import { startPlayground, waitFor, type RunningPlayground } from '../playground/helpers';
 import { SCREENSHOTS } from '../helpers/screenshots';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
 const ADMIN_TOKEN = 'browser-test-admin';
 
-interface Person { id: string; name: string; group: string; hasObjectives: boolean; managerId: string | null; locale: string; ids: Record<string, string> }
+interface Person {
+  id: string;
+  name: string;
+  group: string;
+  hasObjectives: boolean;
+  managerId: string | null;
+  locale: string;
+  ids: Record<string, string>;
+}
 
 let pg: RunningPlayground;
 let browser: Browser;
@@ -31,11 +48,28 @@ async function krRow() {
 
 /** A Chinese-speaking teacher whose KR1 is a number that grows, by hand: any target change makes sense for it. */
 async function pickTeacher(people: Person[]) {
-  for (const p of people.filter((x) => x.group === 'teacher' && x.hasObjectives && x.locale === 'zh-CN' && x.managerId)) {
-    const [objective] = await pg.server.store.db.select().from(objectives).where(eq(objectives.ownerPersonId, p.id)).orderBy(asc(objectives.position));
+  for (const p of people.filter(
+    (x) => x.group === 'teacher' && x.hasObjectives && x.locale === 'zh-CN' && x.managerId,
+  )) {
+    const [objective] = await pg.server.store.db
+      .select()
+      .from(objectives)
+      .where(eq(objectives.ownerPersonId, p.id))
+      .orderBy(asc(objectives.position));
     if (!objective) continue;
-    const [kr1] = await pg.server.store.db.select().from(keyResults).where(eq(keyResults.objectiveId, objective.id)).orderBy(asc(keyResults.position));
-    if (kr1 && kr1.kind === 'number' && kr1.direction === 'up' && kr1.progressMode === 'manual' && kr1.targetValue >= 10) return { person: p, kr: kr1 };
+    const [kr1] = await pg.server.store.db
+      .select()
+      .from(keyResults)
+      .where(eq(keyResults.objectiveId, objective.id))
+      .orderBy(asc(keyResults.position));
+    if (
+      kr1 &&
+      kr1.kind === 'number' &&
+      kr1.direction === 'up' &&
+      kr1.progressMode === 'manual' &&
+      kr1.targetValue >= 10
+    )
+      return { person: p, kr: kr1 };
   }
   throw new Error('the demo org has no teacher with a growing numeric KR1');
 }
@@ -72,7 +106,7 @@ afterAll(async () => {
 });
 
 describe('playground in the browser', () => {
-  it('shows the OKR card on each platform, in that platform\'s own card format', async () => {
+  it("shows the OKR card on each platform, in that platform's own card format", async () => {
     const cardClass: Record<Platform, string> = { lark: '.lk-card', wecom: '.wc-card', dingtalk: '.dt-card' };
     for (const platform of ['lark', 'wecom', 'dingtalk'] as const) {
       await open(platform, teacher);
@@ -106,7 +140,10 @@ describe('playground in the browser', () => {
     // The same message now shows the KR card with quick values.
     const quick = page.locator('#log .lk-card').last().locator('button[data-click*="kr.checkin"]').first();
     await quick.waitFor();
-    const value = Number((JSON.parse((await quick.getAttribute('data-click'))!) as { value: { params: { value: string } } }).value.params.value);
+    const value = Number(
+      (JSON.parse((await quick.getAttribute('data-click'))!) as { value: { params: { value: string } } }).value.params
+        .value,
+    );
     await quick.click();
     await waitFor(async () => (await krRow()).currentValue === value, `KR1 to become ${value}`);
     // The keyboard alone works too: the composer takes a typed update.
@@ -125,23 +162,41 @@ describe('playground in the browser', () => {
 
       await page.click('#to-manager');
       await page.waitForURL(new RegExp(`person=${manager.id}`));
-      const approve = page.locator('#log .card').filter({ hasText: teacher.name }).last().locator('button', { hasText: '同意' });
+      const approve = page
+        .locator('#log .card')
+        .filter({ hasText: teacher.name })
+        .last()
+        .locator('button', { hasText: '同意' });
       await approve.waitFor();
       if (i === 0) await page.screenshot({ path: join(SCREENSHOTS, 'playground-approval.png') });
       await approve.click();
 
       await waitFor(async () => (await krRow()).targetValue === target, `KR1 target to become ${target}`);
-      const [adj] = await pg.server.store.db.select().from(adjustments)
-        .where(and(eq(adjustments.keyResultId, krId), inArray(adjustments.status, ['approved']))).orderBy(asc(adjustments.createdAt));
+      const [adj] = await pg.server.store.db
+        .select()
+        .from(adjustments)
+        .where(and(eq(adjustments.keyResultId, krId), inArray(adjustments.status, ['approved'])))
+        .orderBy(asc(adjustments.createdAt));
       expect(adj).toBeDefined();
       // The approval card itself shows the outcome (its buttons are gone).
-      await waitFor(async () => (await page.locator('#log .card').filter({ hasText: teacher.name }).last().locator('button:not([disabled])', { hasText: '同意' }).count()) === 0, 'the resolved approval card');
+      await waitFor(
+        async () =>
+          (await page
+            .locator('#log .card')
+            .filter({ hasText: teacher.name })
+            .last()
+            .locator('button:not([disabled])', { hasText: '同意' })
+            .count()) === 0,
+        'the resolved approval card',
+      );
     }, 20_000);
   }
 
   it('the goal tree shows the approved target', async () => {
     const kr = await krRow();
-    const tree = await fetch(`${pg.base}/api/v1/tree?cycle=${kr.cycleId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const tree = await fetch(`${pg.base}/api/v1/tree?cycle=${kr.cycleId}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(tree.status).toBe(200);
     const text = await tree.text();
     expect(text).toContain(krId);
@@ -150,11 +205,16 @@ describe('playground in the browser', () => {
     // Lark sign-in and the dashboard's SSO) and finds the teacher's goal.
     await open('lark', manager);
     const visited: string[] = [];
-    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) visited.push(new URL(frame.url()).pathname); });
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) visited.push(new URL(frame.url()).pathname);
+    });
     await Promise.all([page.waitForURL((url) => url.pathname === '/dashboard'), page.click('#open-dashboard')]);
     expect(visited).toContain('/dashboard/sso/lark');
     expect(new URL(page.url()).pathname).toBe('/dashboard');
-    const [objective] = await pg.server.store.db.select().from(objectives).where(eq(objectives.ownerPersonId, teacher.id));
+    const [objective] = await pg.server.store.db
+      .select()
+      .from(objectives)
+      .where(eq(objectives.ownerPersonId, teacher.id));
     await page.getByText(`${teacher.name} · `).first().click();
     // The detail shows the teacher's KRs and the chain up to the north star.
     await page.getByText(kr.title).first().waitFor();

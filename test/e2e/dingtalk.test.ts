@@ -13,7 +13,10 @@ import { DINGTALK, startStack, type Stack, type StackOptions } from '../helpers/
 import { stackWaitFor } from '../helpers/wait';
 
 let stack: Stack | undefined;
-afterEach(async () => { await stack?.stop(); stack = undefined; });
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
 
 async function start(options: StackOptions) {
   stack = await startStack({ lark: false, ...options });
@@ -22,22 +25,34 @@ async function start(options: StackOptions) {
 }
 
 const ding = () => stack!.dingtalk!;
-const cardsTo = (staffId: string) => [...ding().cards.values()].filter((c) => c.openSpaceId === `dtv1.card//IM_ROBOT.${staffId}`);
+const cardsTo = (staffId: string) =>
+  [...ding().cards.values()].filter((c) => c.openSpaceId === `dtv1.card//IM_ROBOT.${staffId}`);
 const checkInsOf = (krId: string) => stack!.store.db.select().from(checkIns).where(eq(checkIns.keyResultId, krId));
 
 const waitFor = stackWaitFor(() => stack!);
 
-interface TemplateButton { text: string; action: string; value: string }
+interface TemplateButton {
+  text: string;
+  action: string;
+  value: string;
+}
 const buttonsOf = (card: EmulatedCard) => JSON.parse(card.cardParamMap.buttons) as TemplateButton[];
 
 /** Clicks a card button the way the generic template posts it (docs/dingtalk-card-template.md). */
 function click(card: EmulatedCard, staffId: string, button: TemplateButton) {
-  return ding().clickCard({ outTrackId: card.outTrackId, userId: staffId, actionId: 'polaris_action', params: { action: button.action, value: button.value } });
+  return ding().clickCard({
+    outTrackId: card.outTrackId,
+    userId: staffId,
+    actionId: 'polaris_action',
+    params: { action: button.action, value: button.value },
+  });
 }
 
 async function postRobot(payload: unknown, timestamp: string, sign: string) {
   return fetch(`${stack!.base}/webhooks/dingtalk`, {
-    method: 'POST', headers: { 'content-type': 'application/json', timestamp, sign }, body: JSON.stringify(payload),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', timestamp, sign },
+    body: JSON.stringify(payload),
   });
 }
 
@@ -117,8 +132,15 @@ describe('DingTalk HTTP mode with a card template', () => {
     await start({ dingtalk: 'http' });
     // A one-to-one message that would record a check-in if it were accepted.
     const payload = {
-      conversationId: 'cidP2Pstaff_alice==', conversationType: '1', msgId: 'msgForged1', senderStaffId: 'staff_alice', senderCorpId: 'dingcorp0001',
-      robotCode: DINGTALK.robotCode, msgtype: 'text', text: { content: 'KR1 99' }, createAt: Date.now(),
+      conversationId: 'cidP2Pstaff_alice==',
+      conversationType: '1',
+      msgId: 'msgForged1',
+      senderStaffId: 'staff_alice',
+      senderCorpId: 'dingcorp0001',
+      robotCode: DINGTALK.robotCode,
+      msgtype: 'text',
+      text: { content: 'KR1 99' },
+      createAt: Date.now(),
     };
     const now = String(Date.now());
     expect((await postRobot(payload, now, await robotSign('not-the-secret', now))).status).toBe(401);
@@ -126,12 +148,29 @@ describe('DingTalk HTTP mode with a card template', () => {
     expect((await postRobot(payload, stale, await robotSign(DINGTALK.clientSecret, stale))).status).toBe(401);
     expect((await postRobot(payload, now, '')).status).toBe(401);
 
-    const encrypt = await encryptCallback(DINGTALK.callbackAesKey, JSON.stringify({
-      type: 'actionCallback', outTrackId: 'ob_x', userId: 'staff_alice', content: JSON.stringify({ cardPrivateData: { actionIds: ['polaris_action'], params: { action: 'kr.checkin', value: '{"kr":"kr_alice_1","value":"99"}' } } }),
-    }), DINGTALK.clientId);
-    const forged = await fetch(`${stack!.base}/webhooks/dingtalk/events?msg_signature=${'0'.repeat(40)}&timestamp=${now}&nonce=abc`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }),
-    });
+    const encrypt = await encryptCallback(
+      DINGTALK.callbackAesKey,
+      JSON.stringify({
+        type: 'actionCallback',
+        outTrackId: 'ob_x',
+        userId: 'staff_alice',
+        content: JSON.stringify({
+          cardPrivateData: {
+            actionIds: ['polaris_action'],
+            params: { action: 'kr.checkin', value: '{"kr":"kr_alice_1","value":"99"}' },
+          },
+        }),
+      }),
+      DINGTALK.clientId,
+    );
+    const forged = await fetch(
+      `${stack!.base}/webhooks/dingtalk/events?msg_signature=${'0'.repeat(40)}&timestamp=${now}&nonce=abc`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ encrypt }),
+      },
+    );
     expect(forged.status).toBe(401);
     await expectNothingStored();
   });
@@ -153,8 +192,13 @@ describe('DingTalk HTTP mode without a card template', () => {
 
 describe('DingTalk Stream mode', () => {
   // The official SDK logs every (re)connect to stdout.
-  beforeEach(() => { vi.spyOn(console, 'log').mockImplementation(() => {}); vi.spyOn(console, 'info').mockImplementation(() => {}); });
-  afterEach(() => { vi.restoreAllMocks(); });
+  beforeEach(() => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'info').mockImplementation(() => {});
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
   async function startStream() {
     await start({ dingtalk: 'stream' });
     // startNode resolved only once the stream was connected through the gateway derived from DINGTALK_API_BASE.
@@ -216,7 +260,11 @@ describe('DingTalk Stream mode', () => {
     ding().stream.drop();
     await waitFor(() => ding().stream.connections.size === 0, 'the drop');
     const second = await ding().deliverText({ staffId: 'staff_alice', text: 'KR2 4.6' }); // pushed while disconnected
-    await waitFor(() => ding().stream.connectionLog.filter((e) => e.event === 'open').length >= 2, 'the reconnect', 8000);
+    await waitFor(
+      () => ding().stream.connectionLog.filter((e) => e.event === 'open').length >= 2,
+      'the reconnect',
+      8000,
+    );
     await waitFor(() => acked(frameOf(second)), 'the second ACK');
     expect(await checkInsOf(IDS.aliceKr1)).toHaveLength(1);
     expect(await checkInsOf(IDS.aliceKr2)).toHaveLength(1);

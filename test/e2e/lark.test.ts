@@ -13,7 +13,9 @@ beforeEach(async () => {
   stack = await startStack();
   await seedSmallOrg(stack.store);
 });
-afterEach(async () => { await stack?.stop(); });
+afterEach(async () => {
+  await stack?.stop();
+});
 
 const lark = () => stack.lark!;
 const contentText = (content: unknown) => JSON.stringify(content);
@@ -56,7 +58,11 @@ describe('Lark end to end', () => {
     const before = await stack.store.db.select().from(checkIns).where(eq(checkIns.keyResultId, IDS.aliceKr1));
     const buttons = JSON.stringify(card.content).match(/"content":"([^"]*)"/g) ?? [];
     expect(buttons.length).toBeGreaterThan(0);
-    const click = await lark().clickCard({ openId: 'ou_alice', messageId: card.messageId, value: findCheckInButtonValue(card.content) });
+    const click = await lark().clickCard({
+      openId: 'ou_alice',
+      messageId: card.messageId,
+      value: findCheckInButtonValue(card.content),
+    });
     expect(click.status).toBe(200);
     const body = click.body as { toast?: { type: string }; card?: { type: string; data: unknown } };
     expect(body.toast?.type).toBe('success');
@@ -69,7 +75,8 @@ describe('Lark end to end', () => {
   });
 
   it('the same event delivered five times makes one check-in and one reply', async () => {
-    for (let i = 0; i < 5; i++) await lark().deliverMessage({ openId: 'ou_alice', text: 'KR2 4.5', eventId: 'ev_dup_1' });
+    for (let i = 0; i < 5; i++)
+      await lark().deliverMessage({ openId: 'ou_alice', text: 'KR2 4.5', eventId: 'ev_dup_1' });
     await stack.flush();
     await new Promise((r) => setTimeout(r, 100));
     await stack.flush();
@@ -81,13 +88,41 @@ describe('Lark end to end', () => {
   });
 
   it('refuses a wrong signature with 401 and stores nothing', async () => {
-    const body = JSON.stringify({ encrypt: await encryptLarkPayload(LARK.encryptKey, JSON.stringify({
-      schema: '2.0', header: { event_id: 'ev_forged', event_type: 'im.message.receive_v1', token: LARK.verificationToken, app_id: LARK.appId, tenant_key: 't', create_time: String(Date.now()) },
-      event: { sender: { sender_id: { open_id: 'ou_alice' }, sender_type: 'user' }, message: { message_id: 'om_x', chat_id: 'oc_x', chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: 'KR1 99' }) } },
-    })) });
+    const body = JSON.stringify({
+      encrypt: await encryptLarkPayload(
+        LARK.encryptKey,
+        JSON.stringify({
+          schema: '2.0',
+          header: {
+            event_id: 'ev_forged',
+            event_type: 'im.message.receive_v1',
+            token: LARK.verificationToken,
+            app_id: LARK.appId,
+            tenant_key: 't',
+            create_time: String(Date.now()),
+          },
+          event: {
+            sender: { sender_id: { open_id: 'ou_alice' }, sender_type: 'user' },
+            message: {
+              message_id: 'om_x',
+              chat_id: 'oc_x',
+              chat_type: 'p2p',
+              message_type: 'text',
+              content: JSON.stringify({ text: 'KR1 99' }),
+            },
+          },
+        }),
+      ),
+    });
     const res = await fetch(`${stack.base}/webhooks/lark`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-lark-request-nonce': 'n', 'x-lark-signature': 'f'.repeat(64) },
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-lark-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-lark-request-nonce': 'n',
+        'x-lark-signature': 'f'.repeat(64),
+      },
     });
     expect(res.status).toBe(401);
     expect(await stack.store.db.select().from(checkIns)).toHaveLength(0);
@@ -97,9 +132,15 @@ describe('Lark end to end', () => {
 
   it('tells an unknown sender to ask their admin, and logs the attempt', async () => {
     await lark().deliverMessage({ openId: 'ou_stranger', text: '我的OKR' });
-    const [reply] = await waitFor(() => messagesTo('ou_stranger').length && messagesTo('ou_stranger'), 'the unknown-sender reply');
+    const [reply] = await waitFor(
+      () => messagesTo('ou_stranger').length && messagesTo('ou_stranger'),
+      'the unknown-sender reply',
+    );
     expect(contentText(reply.content)).toMatch(/管理员/);
-    const logged = await stack.store.db.select().from(auditLog).where(and(eq(auditLog.action, 'unknown_sender'), eq(auditLog.entityId, 'ou_stranger')));
+    const logged = await stack.store.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'unknown_sender'), eq(auditLog.entityId, 'ou_stranger')));
     expect(logged).toHaveLength(1);
   });
 
@@ -114,7 +155,13 @@ describe('Lark end to end', () => {
   });
 
   it('answers in a group chat when mentioned', async () => {
-    await lark().deliverMessage({ openId: 'ou_alice', text: '帮助', chatType: 'group', chatId: 'oc_team', mentionBot: true });
+    await lark().deliverMessage({
+      openId: 'ou_alice',
+      text: '帮助',
+      chatType: 'group',
+      chatId: 'oc_team',
+      mentionBot: true,
+    });
     const [reply] = await waitFor(() => {
       const list = [...lark().messages.values()].filter((m) => m.receiveId === 'oc_team');
       return list.length && list;
@@ -160,7 +207,8 @@ function findCheckInButtonValue(content: unknown): Record<string, unknown> {
     else if (node && typeof node === 'object') {
       const obj = node as Record<string, unknown>;
       if (obj.tag === 'button' && Array.isArray(obj.behaviors)) {
-        for (const b of obj.behaviors as { type: string; value: Record<string, unknown> }[]) if (b.type === 'callback') found.push(b.value);
+        for (const b of obj.behaviors as { type: string; value: Record<string, unknown> }[])
+          if (b.type === 'callback') found.push(b.value);
       }
       Object.values(obj).forEach(walk);
     }

@@ -15,7 +15,9 @@ beforeEach(async () => {
   stack = await startStack({ lark: false, wecom: true });
   await seedSmallOrg(stack.store);
 });
-afterEach(async () => { await stack?.stop(); });
+afterEach(async () => {
+  await stack?.stop();
+});
 
 const wecom = () => stack.wecom!;
 const messagesTo = (userid: string) => [...wecom().messages.values()].filter((m) => m.touser.includes(userid));
@@ -25,7 +27,7 @@ const aliceCheckIns = () => stack.store.db.select().from(checkIns).where(eq(chec
 
 const waitFor = stackWaitFor(() => stack);
 
-const cardButtons = (m: EmulatedWecomMessage) => ((m.templateCard?.button_list ?? []) as { text: string; key: string }[]);
+const cardButtons = (m: EmulatedWecomMessage) => (m.templateCard?.button_list ?? []) as { text: string; key: string }[];
 
 /** Posts a hand-made callback (the attacker's view: no help from the emulator's signing). */
 async function post(query: { msg_signature: string; timestamp: string; nonce: string }, encrypt: string) {
@@ -35,9 +37,11 @@ async function post(query: { msg_signature: string; timestamp: string; nonce: st
 }
 
 function textXml(corpId: string, content: string, msgId: string) {
-  return `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[ZhangWei]]></FromUserName>`
-    + `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>`
-    + `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId><AgentID>${WECOM.agentId}</AgentID></xml>`;
+  return (
+    `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[ZhangWei]]></FromUserName>` +
+    `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+    `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId><AgentID>${WECOM.agentId}</AgentID></xml>`
+  );
 }
 
 function signed(encrypt: string) {
@@ -60,11 +64,15 @@ describe('WeCom end to end', () => {
     let echostr = '';
     while (!echostr.includes('+')) echostr = wecomEncrypt(WECOM.encodingAesKey, '1288432023552776189', WECOM.corpId);
     const q = signed(echostr);
-    const res = await fetch(`${stack.base}/webhooks/wecom?msg_signature=${q.msg_signature}&timestamp=${q.timestamp}&nonce=${q.nonce}&echostr=${echostr}`);
+    const res = await fetch(
+      `${stack.base}/webhooks/wecom?msg_signature=${q.msg_signature}&timestamp=${q.timestamp}&nonce=${q.nonce}&echostr=${echostr}`,
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('1288432023552776189');
     // A wrong signature is refused.
-    const forged = await fetch(`${stack.base}/webhooks/wecom?msg_signature=${'0'.repeat(40)}&timestamp=${q.timestamp}&nonce=${q.nonce}&echostr=${encodeURIComponent(echostr)}`);
+    const forged = await fetch(
+      `${stack.base}/webhooks/wecom?msg_signature=${'0'.repeat(40)}&timestamp=${q.timestamp}&nonce=${q.nonce}&echostr=${encodeURIComponent(echostr)}`,
+    );
     expect(forged.status).toBe(401);
   });
 
@@ -94,7 +102,7 @@ describe('WeCom end to end', () => {
     expect(sent.map(shown).join('\n')).toContain('45');
   });
 
-  it('a KR card button records a check-in and updates that card with the click\'s single-use response_code', async () => {
+  it("a KR card button records a check-in and updates that card with the click's single-use response_code", async () => {
     await wecom().deliverText({ userid: 'ZhangWei', content: 'KR1 40' });
     const card = await waitFor(() => messagesTo('ZhangWei').find((m) => m.msgtype === 'template_card'), 'the KR card');
     const button = cardButtons(card).find((b) => b.key.startsWith('kr.checkin?'));
@@ -113,17 +121,32 @@ describe('WeCom end to end', () => {
     await waitFor(() => card.updates.length, 'the card update');
     const update = wecom().calls.find((c) => c.path === '/cgi-bin/message/update_template_card')!;
     expect(update.response.errcode).toBe(0);
-    expect(update.body).toMatchObject({ response_code: click.responseCode, userids: ['ZhangWei'], agentid: Number(WECOM.agentId) });
+    expect(update.body).toMatchObject({
+      response_code: click.responseCode,
+      userids: ['ZhangWei'],
+      agentid: Number(WECOM.agentId),
+    });
     expect(card.templateCard).toEqual((update.body as { template_card: unknown }).template_card);
     expect(shown(card)).toContain(String(recorded.value));
     expect(card.taskId).toBe((card.templateCard as { task_id: string }).task_id);
 
     // The code is spent: a second use is refused with 40008.
-    const token = await (await fetch(`${wecom().url}/cgi-bin/gettoken?corpid=${WECOM.corpId}&corpsecret=${WECOM.secret}`)).json() as { access_token: string };
-    const again = await fetch(`${wecom().url}/cgi-bin/message/update_template_card?access_token=${token.access_token}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userids: ['ZhangWei'], agentid: Number(WECOM.agentId), response_code: click.responseCode, button: { replace_name: 'x' } }),
-    });
+    const token = (await (
+      await fetch(`${wecom().url}/cgi-bin/gettoken?corpid=${WECOM.corpId}&corpsecret=${WECOM.secret}`)
+    ).json()) as { access_token: string };
+    const again = await fetch(
+      `${wecom().url}/cgi-bin/message/update_template_card?access_token=${token.access_token}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          userids: ['ZhangWei'],
+          agentid: Number(WECOM.agentId),
+          response_code: click.responseCode,
+          button: { replace_name: 'x' },
+        }),
+      },
+    );
     expect(((await again.json()) as { errcode: number }).errcode).toBe(40008);
     const [sentRow] = await stack.store.db.select().from(outbox).where(eq(outbox.operation, 'update'));
     expect(sentRow.status).toBe('sent');
@@ -131,7 +154,11 @@ describe('WeCom end to end', () => {
 
   it('the same message delivered four times makes one check-in and one reply', async () => {
     for (let i = 0; i < 4; i++) {
-      const delivery = await wecom().deliverText({ userid: 'ZhangWei', content: 'KR1 50', msgId: '7100000000000000001' });
+      const delivery = await wecom().deliverText({
+        userid: 'ZhangWei',
+        content: 'KR1 50',
+        msgId: '7100000000000000001',
+      });
       expect(delivery.status).toBe(200);
     }
     await waitFor(() => messagesTo('ZhangWei').length, 'the reply');
@@ -139,26 +166,41 @@ describe('WeCom end to end', () => {
     await stack.flush();
     expect(await aliceCheckIns()).toHaveLength(1);
     expect(await stack.store.db.select().from(outbox)).toHaveLength(1);
-    const ledger = await stack.store.db.select().from(processedEvents).where(eq(processedEvents.eventId, '7100000000000000001'));
+    const ledger = await stack.store.db
+      .select()
+      .from(processedEvents)
+      .where(eq(processedEvents.eventId, '7100000000000000001'));
     expect(ledger).toHaveLength(1);
   });
 
   it('refuses a wrong msg_signature with 401 and stores nothing', async () => {
-    const encrypt = wecomEncrypt(WECOM.encodingAesKey, textXml(WECOM.corpId, 'KR1 99', '7100000000000000002'), WECOM.corpId);
+    const encrypt = wecomEncrypt(
+      WECOM.encodingAesKey,
+      textXml(WECOM.corpId, 'KR1 99', '7100000000000000002'),
+      WECOM.corpId,
+    );
     const res = await post({ ...signed(encrypt), msg_signature: 'f'.repeat(40) }, encrypt);
     expect(res.status).toBe(401);
     await expectNothingStored();
   });
 
   it('refuses a message encrypted for another corp with 400 and stores nothing', async () => {
-    const encrypt = wecomEncrypt(WECOM.encodingAesKey, textXml('ww_other_corp', 'KR1 99', '7100000000000000003'), 'ww_other_corp');
+    const encrypt = wecomEncrypt(
+      WECOM.encodingAesKey,
+      textXml('ww_other_corp', 'KR1 99', '7100000000000000003'),
+      'ww_other_corp',
+    );
     const res = await post(signed(encrypt), encrypt);
     expect(res.status).toBe(400);
     await expectNothingStored();
   });
 
   it('refuses a tampered ciphertext (even correctly signed) with 400 and stores nothing', async () => {
-    const encrypt = wecomEncrypt(WECOM.encodingAesKey, textXml(WECOM.corpId, 'KR1 99', '7100000000000000004'), WECOM.corpId);
+    const encrypt = wecomEncrypt(
+      WECOM.encodingAesKey,
+      textXml(WECOM.corpId, 'KR1 99', '7100000000000000004'),
+      WECOM.corpId,
+    );
     const bytes = Buffer.from(encrypt, 'base64');
     bytes[bytes.length - 17] ^= 0x01; // flips a bit of the padding in the last block
     const tampered = bytes.toString('base64');

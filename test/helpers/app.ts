@@ -21,12 +21,25 @@ export function createTestApp(options: { env?: Record<string, string>; now?: str
   const clock = fixedClock(options.now ?? '2026-11-27T02:00:00Z');
   const config = loadConfig({ ADMIN_TOKEN, ...options.env });
   const pending: Promise<unknown>[] = [];
-  const app = createApp({ store, config, clock, defer: (p) => { pending.push(p); }, ...options.deps });
+  const app = createApp({
+    store,
+    config,
+    clock,
+    defer: (p) => {
+      pending.push(p);
+    },
+    ...options.deps,
+  });
   const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
   return {
-    app, store, clock, config,
+    app,
+    store,
+    clock,
+    config,
     /** Waits for work the app deferred past its responses. */
-    async settle() { while (pending.length) await pending.shift(); },
+    async settle() {
+      while (pending.length) await pending.shift();
+    },
     api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const init: RequestInit = { method, headers: { ...auth, ...headers } };
       if (body !== undefined) {
@@ -35,6 +48,9 @@ export function createTestApp(options: { env?: Record<string, string>; now?: str
       }
       return app.request(path, init);
     },
-    close() { store.close(); db.cleanup(); },
+    close() {
+      store.close();
+      db.cleanup();
+    },
   };
 }

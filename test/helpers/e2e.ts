@@ -12,17 +12,28 @@ import { tempDbPath } from './app';
 
 export { freePort };
 
-export const LARK = { appId: 'cli_test_app', appSecret: 'lark-secret', verificationToken: 'lark-verify-token', encryptKey: 'lark-encrypt-key' };
+export const LARK = {
+  appId: 'cli_test_app',
+  appSecret: 'lark-secret',
+  verificationToken: 'lark-verify-token',
+  encryptKey: 'lark-encrypt-key',
+};
 
 export const WECOM = {
-  corpId: 'ww_e2e_corp', agentId: '1000002', secret: 'wecom-secret', token: 'wecomtoken',
+  corpId: 'ww_e2e_corp',
+  agentId: '1000002',
+  secret: 'wecom-secret',
+  token: 'wecomtoken',
   // 43 base64 characters, like the console generates.
   encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 };
 
 export const DINGTALK = {
-  clientId: 'dinge2eapp', clientSecret: 'dingtalk-secret', robotCode: 'dinge2eapp',
-  callbackToken: 'dingcallbacktoken', callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
+  clientId: 'dinge2eapp',
+  clientSecret: 'dingtalk-secret',
+  robotCode: 'dinge2eapp',
+  callbackToken: 'dingcallbacktoken',
+  callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
   cardTemplateId: 'polaris_generic.schema',
 };
 
@@ -50,7 +61,11 @@ export async function startStack(options: StackOptions = {}) {
   let lark: (LarkEmulator & { url: string }) | undefined;
   const config: Partial<Config> = { port, databasePath: db.path };
   if (options.lark !== false) {
-    const emulator = createLarkEmulator({ ...LARK, webhookUrl: `${base}/webhooks/lark`, retryDelaysMs: [50, 100, 200, 400] });
+    const emulator = createLarkEmulator({
+      ...LARK,
+      webhookUrl: `${base}/webhooks/lark`,
+      retryDelaysMs: [50, 100, 200, 400],
+    });
     const served = await serveLarkEmulator(emulator, 0);
     closers.push(served.close);
     lark = Object.assign(emulator, { url: served.url });
@@ -61,13 +76,23 @@ export async function startStack(options: StackOptions = {}) {
   const env: Record<string, string> = { ADMIN_TOKEN: 'e2e-admin' };
   let wecom: (WecomEmulator & { url: string }) | undefined;
   if (options.wecom) {
-    const emulator = createWecomEmulator({ ...WECOM, webhookUrl: `${base}/webhooks/wecom`, deliveryTimeoutMs: 2000, retries: 3, retryDelayMs: 20 });
+    const emulator = createWecomEmulator({
+      ...WECOM,
+      webhookUrl: `${base}/webhooks/wecom`,
+      deliveryTimeoutMs: 2000,
+      retries: 3,
+      retryDelayMs: 20,
+    });
     const served = await serveWecomEmulator(emulator, 0);
     closers.push(served.close);
     wecom = Object.assign(emulator, { url: served.url });
     Object.assign(env, {
-      WECOM_CORP_ID: WECOM.corpId, WECOM_AGENT_ID: WECOM.agentId, WECOM_SECRET: WECOM.secret, WECOM_TOKEN: WECOM.token,
-      WECOM_ENCODING_AES_KEY: WECOM.encodingAesKey, WECOM_API_BASE: served.url,
+      WECOM_CORP_ID: WECOM.corpId,
+      WECOM_AGENT_ID: WECOM.agentId,
+      WECOM_SECRET: WECOM.secret,
+      WECOM_TOKEN: WECOM.token,
+      WECOM_ENCODING_AES_KEY: WECOM.encodingAesKey,
+      WECOM_API_BASE: served.url,
     });
   }
 
@@ -78,27 +103,41 @@ export async function startStack(options: StackOptions = {}) {
     const emulator = createDingtalkEmulator({
       ...DINGTALK,
       ...(http ? { webhookUrl: `${base}/webhooks/dingtalk`, eventsUrl: `${base}/webhooks/dingtalk/events` } : {}),
-      repushAfterMs: 300, maxPushAttempts: 10,
+      repushAfterMs: 300,
+      maxPushAttempts: 10,
     });
     const served = await startEmulatorServer(emulator);
     closers.push(served.close);
     dingtalk = Object.assign(emulator, { url: served.url });
     Object.assign(env, {
-      DINGTALK_CLIENT_ID: DINGTALK.clientId, DINGTALK_CLIENT_SECRET: DINGTALK.clientSecret, DINGTALK_ROBOT_CODE: DINGTALK.robotCode,
-      DINGTALK_MODE: options.dingtalk, DINGTALK_API_BASE: served.url,
-      DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken, DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
+      DINGTALK_CLIENT_ID: DINGTALK.clientId,
+      DINGTALK_CLIENT_SECRET: DINGTALK.clientSecret,
+      DINGTALK_ROBOT_CODE: DINGTALK.robotCode,
+      DINGTALK_MODE: options.dingtalk,
+      DINGTALK_API_BASE: served.url,
+      DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken,
+      DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
       ...(options.dingtalkCardTemplate === false ? {} : { DINGTALK_CARD_TEMPLATE_ID: DINGTALK.cardTemplateId }),
     });
   }
 
   const server = await startNode({
-    env: { ...env, ...options.env }, config, quiet: true,
+    env: { ...env, ...options.env },
+    config,
+    quiet: true,
     // Jobs fire by the wall clock; tests that want them drive them by hand.
     scheduler: false,
     outbox: options.deliverImmediately === false ? 'manual' : 'auto',
   });
   return {
-    base, server, store: server.store, services: server.services, lark, wecom, dingtalk, dbPath: db.path,
+    base,
+    server,
+    store: server.store,
+    services: server.services,
+    lark,
+    wecom,
+    dingtalk,
+    dbPath: db.path,
     /** Waits until received events are handled and the outbox has nothing due (sent or parked for retry). */
     async flush() {
       await server.services.inbox.drain();

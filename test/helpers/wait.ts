@@ -11,7 +11,11 @@ export interface PollOptions {
 }
 
 /** Calls `look` until it returns something truthy and returns that; throws naming `what` after the timeout. */
-export async function pollUntil<T>(look: () => T | Falsy | Promise<T | Falsy>, what: string, options: PollOptions = {}): Promise<T> {
+export async function pollUntil<T>(
+  look: () => T | Falsy | Promise<T | Falsy>,
+  what: string,
+  options: PollOptions = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   for (;;) {
     await options.settle?.();

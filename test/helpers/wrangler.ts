@@ -24,7 +24,9 @@ function run(args: string[]) {
   if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-export async function startWranglerDev(options: { vars?: Record<string, string>; seedSql?: string; extraArgs?: string[] } = {}): Promise<WranglerDev> {
+export async function startWranglerDev(
+  options: { vars?: Record<string, string>; seedSql?: string; extraArgs?: string[] } = {},
+): Promise<WranglerDev> {
   const persist = mkdtempSync(join(tmpdir(), 'polaris-d1-'));
   run(['d1', 'migrations', 'apply', 'polaris', '--local', '--persist-to', persist]);
   if (options.seedSql) {
@@ -36,16 +38,39 @@ export async function startWranglerDev(options: { vars?: Record<string, string>;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     let output = '';
-    const child: ChildProcess = spawn(WRANGLER, ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      ...vars, ...(options.extraArgs ?? []), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (d) => { output += d; });
-    child.stderr?.on('data', (d) => { output += d; });
+    const child: ChildProcess = spawn(
+      WRANGLER,
+      [
+        'dev',
+        '--local',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--persist-to',
+        persist,
+        ...vars,
+        ...(options.extraArgs ?? []),
+        '--inspector-port',
+        String(await freePort()),
+        '--show-interactive-dev-session=false',
+      ],
+      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d) => {
+      output += d;
+    });
+    child.stderr?.on('data', (d) => {
+      output += d;
+    });
     const base = `http://127.0.0.1:${port}`;
     const stop = async () => {
       if (child.exitCode == null) {
         child.kill('SIGTERM');
-        await new Promise((r) => { child.once('exit', r); setTimeout(r, 5000); });
+        await new Promise((r) => {
+          child.once('exit', r);
+          setTimeout(r, 5000);
+        });
       }
     };
     const deadline = Date.now() + 90_000;
@@ -53,15 +78,25 @@ export async function startWranglerDev(options: { vars?: Record<string, string>;
       if (child.exitCode != null) break;
       try {
         if ((await fetch(`${base}/healthz`)).ok) {
-          return { base, output: () => output, stop: async () => { await stop(); rmSync(persist, { recursive: true, force: true }); } };
+          return {
+            base,
+            output: () => output,
+            stop: async () => {
+              await stop();
+              rmSync(persist, { recursive: true, force: true });
+            },
+          };
         }
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       if (Date.now() > deadline) {
         await stop();
         throw new Error(`wrangler dev did not answer in time:\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-    if (!/Address already in use/.test(output) || attempt >= 3) throw new Error(`wrangler dev exited early:\n${output}`);
+    if (!/Address already in use/.test(output) || attempt >= 3)
+      throw new Error(`wrangler dev exited early:\n${output}`);
   }
 }

@@ -14,14 +14,21 @@ describe('check-in reminders', () => {
     const { orgId, cycleId } = await seedOrg(h);
     const idle = await addPerson(h, orgId, 'idle', { locale: 'en' });
     const o = await addObjective(h, orgId, cycleId, 'grow', { personId: idle });
-    const manualKr = await addKr(h, orgId, cycleId, o, 'visits', { current: 20, lastCheckInAt: '2026-11-20T03:00:00Z' });
+    const manualKr = await addKr(h, orgId, cycleId, o, 'visits', {
+      current: 20,
+      lastCheckInAt: '2026-11-20T03:00:00Z',
+    });
     const metricKr = await addKr(h, orgId, cycleId, o, 'nps', { mode: 'metric', position: 1 });
     const busy = await addPerson(h, orgId, 'busy');
-    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: busy }), 'calls', { lastCheckInAt: '2026-11-24T03:00:00Z' });
+    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: busy }), 'calls', {
+      lastCheckInAt: '2026-11-24T03:00:00Z',
+    });
     const away = await addPerson(h, orgId, 'away', { pausedUntil: '2026-11-27' });
     await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: away }), 'calls');
     const fed = await addPerson(h, orgId, 'fed');
-    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: fed }), 'revenue', { mode: 'metric' });
+    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: fed }), 'revenue', {
+      mode: 'metric',
+    });
 
     const [result] = await runDueJobs(h.services, h.clock.now(), { jobNames: ['checkin-reminders'] });
     expect(result.stats).toMatchObject({ reminders: 1, checkedIn: 1, onLeave: 1, noManualKrs: 1 });
@@ -50,17 +57,24 @@ describe('check-in reminders', () => {
     }
     expect(counts).toEqual([1, 1, 0]);
     // A manual run the same week is capped too.
-    expect((await runJobNow(h.services, 'checkin-reminders', { now: new Date('2026-11-28T02:00:00Z') }))[0].stats).toMatchObject({ capped: 1 });
+    expect(
+      (await runJobNow(h.services, 'checkin-reminders', { now: new Date('2026-11-28T02:00:00Z') }))[0].stats,
+    ).toMatchObject({ capped: 1 });
     // Next week the count starts again.
     h.clock.set('2026-12-02T08:00:00Z');
-    expect((await runDueJobs(h.services, h.clock.now(), { jobNames: ['checkin-reminders'] }))[0].stats.reminders).toBe(1);
+    expect((await runDueJobs(h.services, h.clock.now(), { jobNames: ['checkin-reminders'] }))[0].stats.reminders).toBe(
+      1,
+    );
     await h.services.outbox.drain();
     expect(h.sent).toHaveLength(3);
   });
 
-  it('uses the org\'s reminderCapPerWeek', async () => {
+  it("uses the org's reminderCapPerWeek", async () => {
     h = jobsHarness({ now: '2026-11-25T08:00:00Z' });
-    const { orgId, cycleId } = await seedOrg(h, { reminderCapPerWeek: 1, schedules: { 'checkin-reminders': '0 16 * * 3,5' } });
+    const { orgId, cycleId } = await seedOrg(h, {
+      reminderCapPerWeek: 1,
+      schedules: { 'checkin-reminders': '0 16 * * 3,5' },
+    });
     const idle = await addPerson(h, orgId, 'idle');
     await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: idle }), 'visits');
     await runDueJobs(h.services, h.clock.now(), { jobNames: ['checkin-reminders'] });

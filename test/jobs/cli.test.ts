@@ -14,13 +14,25 @@ describe('polaris run-job', () => {
   it('--dry-run prints the cards and writes nothing; unknown jobs are refused', async () => {
     h = jobsHarness({ now: new Date().toISOString() });
     const { orgId, cycleId } = await seedOrg(h);
-    await h.store.db.update((await import('../../storage/schema')).cycles).set({ startsOn: '2000-01-01', endsOn: '2099-12-31' });
+    await h.store.db
+      .update((await import('../../storage/schema')).cycles)
+      .set({ startsOn: '2000-01-01', endsOn: '2099-12-31' });
     const team = await addTeam(h, orgId, 'Sales');
     const p = await addPerson(h, orgId, 'ana', { teamId: team });
     await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: p }), 'visits');
-    const env = { ...process.env, DATABASE_PATH: h.path, LARK_APP_ID: 'cli_test', LARK_APP_SECRET: 'secret', LARK_DOMAIN: 'http://127.0.0.1:9' };
+    const env = {
+      ...process.env,
+      DATABASE_PATH: h.path,
+      LARK_APP_ID: 'cli_test',
+      LARK_APP_SECRET: 'secret',
+      LARK_DOMAIN: 'http://127.0.0.1:9',
+    };
 
-    const dry = spawnSync(process.execPath, [BIN, 'run-job', 'weekly-digest', '--dry-run'], { encoding: 'utf8', env, timeout: 60_000 });
+    const dry = spawnSync(process.execPath, [BIN, 'run-job', 'weekly-digest', '--dry-run'], {
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('Sales · 周报');
     expect(dry.stderr).toMatch(/dry_run/);

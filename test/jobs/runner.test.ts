@@ -40,7 +40,10 @@ describe('job runs are idempotent', () => {
     h = jobsHarness({ now: MONDAY_9 });
     const { recipients } = await seedTeams(h);
     const only = { jobNames: ['weekly-digest'] };
-    const [a, b] = await Promise.all([runDueJobs(h.services, h.clock.now(), only), runDueJobs(h.services, h.clock.now(), only)]);
+    const [a, b] = await Promise.all([
+      runDueJobs(h.services, h.clock.now(), only),
+      runDueJobs(h.services, h.clock.now(), only),
+    ]);
     const outcomes = [...a, ...b].map((r) => r.outcome).sort();
     expect(outcomes).toEqual(['busy', 'done']);
     await h.services.outbox.drain();
@@ -52,7 +55,10 @@ describe('job runs are idempotent', () => {
     const { recipients } = await seedTeams(h);
     let batches = 0;
     // The first runner "hangs" after two batches (like a killed instance): it never finishes.
-    void runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'], afterBatch: () => (++batches === 2 ? new Promise(() => {}) : undefined) });
+    void runDueJobs(h.services, h.clock.now(), {
+      jobNames: ['weekly-digest'],
+      afterBatch: () => (++batches === 2 ? new Promise(() => {}) : undefined),
+    });
     await new Promise((r) => setTimeout(r, 300));
     const [row] = await h.store.db.select().from(jobRuns);
     expect(row).toMatchObject({ status: 'running' });
@@ -75,7 +81,11 @@ describe('job runs are idempotent', () => {
   it('a process killed mid-fan-out (SIGKILL) is resumed by the next run without duplicates', async () => {
     h = jobsHarness({ now: MONDAY_9 });
     const { recipients } = await seedTeams(h);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), h.path, MONDAY_9], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), h.path, MONDAY_9],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(child.signal).toBe('SIGKILL');
     expect(child.stdout).not.toContain('finished');
     const [row] = await h.store.db.select().from(jobRuns);

@@ -7,12 +7,22 @@ import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from '.
 
 describe('cron slots in local time', () => {
   it('finds Monday 09:00 in Shanghai and in New York across the DST change', () => {
-    expect(latestSlot('0 9 * * 1', 'Asia/Shanghai', new Date('2026-11-30T00:59:00Z'))?.toISOString()).toBe('2026-11-23T01:00:00.000Z');
-    expect(latestSlot('0 9 * * 1', 'Asia/Shanghai', new Date('2026-11-30T01:00:00Z'))?.toISOString()).toBe('2026-11-30T01:00:00.000Z');
+    expect(latestSlot('0 9 * * 1', 'Asia/Shanghai', new Date('2026-11-30T00:59:00Z'))?.toISOString()).toBe(
+      '2026-11-23T01:00:00.000Z',
+    );
+    expect(latestSlot('0 9 * * 1', 'Asia/Shanghai', new Date('2026-11-30T01:00:00Z'))?.toISOString()).toBe(
+      '2026-11-30T01:00:00.000Z',
+    );
     // EDT (UTC−4) before 1 November 2026, EST (UTC−5) after.
-    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-10-26T13:00:00Z'))?.toISOString()).toBe('2026-10-26T13:00:00.000Z');
-    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-11-02T13:30:00Z'))?.toISOString()).toBe('2026-10-26T13:00:00.000Z');
-    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-11-02T14:00:00Z'))?.toISOString()).toBe('2026-11-02T14:00:00.000Z');
+    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-10-26T13:00:00Z'))?.toISOString()).toBe(
+      '2026-10-26T13:00:00.000Z',
+    );
+    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-11-02T13:30:00Z'))?.toISOString()).toBe(
+      '2026-10-26T13:00:00.000Z',
+    );
+    expect(latestSlot('0 9 * * 1', 'America/New_York', new Date('2026-11-02T14:00:00Z'))?.toISOString()).toBe(
+      '2026-11-02T14:00:00.000Z',
+    );
   });
 
   it('skips slots older than the catch-up window and keys periods by ISO week', () => {
@@ -43,7 +53,8 @@ describe('weekly digest fires per team time zone', () => {
     const ny = await addTeam(h, orgId, 'New York', { timezone: 'America/New_York' });
     const li = await addPerson(h, orgId, 'li', { teamId: sh });
     const ann = await addPerson(h, orgId, 'ann', { teamId: ny, locale: 'en' });
-    for (const p of [li, ann]) await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: p }), 'visits');
+    for (const p of [li, ann])
+      await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: p }), 'visits');
     const tick = async () => {
       const results = await runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'] });
       await h.services.outbox.drain();
@@ -67,13 +78,16 @@ describe('weekly digest fires per team time zone', () => {
 
     h.clock.set('2026-11-30T14:00:00Z');
     const ny9 = await tick();
-    expect(ny9.map((r) => [r.period, r.outcome])).toEqual([['2026-W49', 'already_done'], ['2026-W49@America/New_York', 'done']]);
+    expect(ny9.map((r) => [r.period, r.outcome])).toEqual([
+      ['2026-W49', 'already_done'],
+      ['2026-W49@America/New_York', 'done'],
+    ]);
     expect(h.sent.map((s) => s.to.id)).toEqual(['ou_li', 'ou_ann']);
     const card = h.sent[1].message.card!;
     expect(card.header.title).toBe('New York · weekly digest');
   });
 
-  it('sends reminders on Friday 16:00 in the person\'s zone and honours a per-org schedule', async () => {
+  it("sends reminders on Friday 16:00 in the person's zone and honours a per-org schedule", async () => {
     h = jobsHarness({ now: '2026-11-27T07:59:00Z' });
     const { orgId, cycleId } = await seedOrg(h, { schedules: { 'checkin-reminders': '30 17 * * 5' } });
     const li = await addPerson(h, orgId, 'li');

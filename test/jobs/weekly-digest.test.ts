@@ -6,7 +6,17 @@ import { computeTeamDigests } from '../../jobs/digest-data';
 import { runJobNow } from '../../jobs/registry';
 import { getTeam } from '../../storage/repos/people';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { addAdjustment, addCheckIn, addKr, addObjective, addPerson, addTeam, cardText, jobsHarness, seedOrg } from './fixtures';
+import {
+  addAdjustment,
+  addCheckIn,
+  addKr,
+  addObjective,
+  addPerson,
+  addTeam,
+  cardText,
+  jobsHarness,
+  seedOrg,
+} from './fixtures';
 
 describe('weekly digest content', () => {
   let h: ReturnType<typeof jobsHarness>;
@@ -25,17 +35,37 @@ describe('weekly digest content', () => {
     const eve = await addPerson(h, orgId, 'eve', { teamId: team });
     const teamObjective = await addObjective(h, orgId, cycleId, 'Win the north', { teamId: team });
     const teamKr = await addKr(h, orgId, cycleId, teamObjective, 'Regional revenue', { mode: 'children' });
-    const anaKr = await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Ana grows', { personId: ana }, teamKr), 'Home visits', { current: 50, lastCheckInAt: '2026-11-28T03:00:00Z' });
+    const anaKr = await addKr(
+      h,
+      orgId,
+      cycleId,
+      await addObjective(h, orgId, cycleId, 'Ana grows', { personId: ana }, teamKr),
+      'Home visits',
+      { current: 50, lastCheckInAt: '2026-11-28T03:00:00Z' },
+    );
     // Ana: 10 before the week (an earlier check-in), then 10 → 30 → 50 inside it: +40 points.
     await addCheckIn(h, orgId, anaKr, ana, 0, 10, '2026-11-10T03:00:00Z');
     await addCheckIn(h, orgId, anaKr, ana, 10, 30, '2026-11-25T03:00:00Z');
     await addCheckIn(h, orgId, anaKr, ana, 30, 50, '2026-11-28T03:00:00Z');
-    const boKr = await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Bo grows', { personId: bo }), 'Renewals', { current: 20, lastCheckInAt: '2026-11-26T03:00:00Z' });
+    const boKr = await addKr(
+      h,
+      orgId,
+      cycleId,
+      await addObjective(h, orgId, cycleId, 'Bo grows', { personId: bo }),
+      'Renewals',
+      { current: 20, lastCheckInAt: '2026-11-26T03:00:00Z' },
+    );
     await addCheckIn(h, orgId, boKr, bo, 10, 20, '2026-11-26T03:00:00Z');
     // Cy checked in two weeks ago only: missing. Dee is on leave. Eve's only KR is fed by metrics.
-    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Cy grows', { personId: cy }), 'Calls', { current: 5, lastCheckInAt: '2026-11-12T03:00:00Z' });
+    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Cy grows', { personId: cy }), 'Calls', {
+      current: 5,
+      lastCheckInAt: '2026-11-12T03:00:00Z',
+    });
     await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Dee grows', { personId: dee }), 'Leads');
-    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Eve grows', { personId: eve }), 'NPS', { mode: 'metric', current: 70 });
+    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'Eve grows', { personId: eve }), 'NPS', {
+      mode: 'metric',
+      current: 70,
+    });
     await addAdjustment(h, orgId, bo, 'market shrank');
     return { orgId, team, names: { boss, ana, bo, cy, dee, eve } };
   }
@@ -44,11 +74,17 @@ describe('weekly digest content', () => {
     const { orgId, team } = await seed();
     const cycle = (await resolveCycle(h.store, orgId, undefined, '2026-11-30'))!;
     const [data] = await computeTeamDigests(h.store, orgId, cycle, [(await getTeam(h.store, orgId, team))!], {
-      start: new Date('2026-11-23T01:00:00Z'), now: h.clock.now(), timeZone: 'Asia/Shanghai', today: '2026-11-30', week: '2026-W49',
+      start: new Date('2026-11-23T01:00:00Z'),
+      now: h.clock.now(),
+      timeZone: 'Asia/Shanghai',
+      today: '2026-11-30',
+      week: '2026-W49',
     });
     const d = data.digest;
     expect(d.movers.map((m) => [m.name, m.title, Math.round(m.delta * 100)])).toEqual([
-      ['ana', 'Home visits', 40], ['Sales', 'Regional revenue', 40], ['bo', 'Renewals', 10],
+      ['ana', 'Home visits', 40],
+      ['Sales', 'Regional revenue', 40],
+      ['bo', 'Renewals', 10],
     ]);
     expect(d.notCheckedIn).toEqual(['cy']);
     expect(d.objectives[0].keyResults[0]).toMatchObject({ title: 'Regional revenue' });
@@ -64,8 +100,10 @@ describe('weekly digest content', () => {
     expect(results.map((r) => r.outcome)).toEqual(['done']);
     await h.services.outbox.drain();
     const byRecipient = new Map<string, string[]>();
-    for (const s of h.sent) byRecipient.set(s.to.id, [...(byRecipient.get(s.to.id) ?? []), s.message.card!.header.title]);
-    for (const member of ['ou_ana', 'ou_bo', 'ou_cy', 'ou_dee', 'ou_eve']) expect(byRecipient.get(member)).toEqual(['Sales · 周报']);
+    for (const s of h.sent)
+      byRecipient.set(s.to.id, [...(byRecipient.get(s.to.id) ?? []), s.message.card!.header.title]);
+    for (const member of ['ou_ana', 'ou_bo', 'ou_cy', 'ou_dee', 'ou_eve'])
+      expect(byRecipient.get(member)).toEqual(['Sales · 周报']);
     expect(byRecipient.get('ou_boss')?.sort()).toEqual(['Acme · 公司周报', 'Sales · 周报']);
     expect([...byRecipient.keys()].sort()).toEqual(['ou_ana', 'ou_bo', 'ou_boss', 'ou_cy', 'ou_dee', 'ou_eve']);
     const text = cardText(h.sent.find((s) => s.to.id === 'ou_ana')!.message);

@@ -28,7 +28,8 @@ describe('Workers scheduled() on local D1', () => {
   beforeAll(async () => {
     lark = await serveLarkEmulator(emulator, 0);
     dev = await startWranglerDev({
-      seedSql: SEED, extraArgs: ['--test-scheduled'],
+      seedSql: SEED,
+      extraArgs: ['--test-scheduled'],
       vars: { LARK_APP_ID: 'cli_workers', LARK_APP_SECRET: 'workers-secret', LARK_DOMAIN: lark.url },
     });
     base = dev.base;

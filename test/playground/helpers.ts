@@ -5,15 +5,31 @@ import { tempDbPath } from '../helpers/app';
 
 export async function startPlayground(options: { dbPath?: string; env?: Record<string, string> } = {}) {
   const db = options.dbPath ? { path: options.dbPath, cleanup: () => {} } : tempDbPath();
-  const server = await startNode({ env: { ...options.env }, config: { port: 0, databasePath: db.path }, quiet: true, scheduler: false });
+  const server = await startNode({
+    env: { ...options.env },
+    config: { port: 0, databasePath: db.path },
+    quiet: true,
+    scheduler: false,
+  });
   const base = `http://127.0.0.1:${server.port}`;
   return {
-    server, base, dbPath: db.path,
-    get(path: string) { return fetch(`${base}${path}`); },
-    post(path: string, body: unknown) {
-      return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    server,
+    base,
+    dbPath: db.path,
+    get(path: string) {
+      return fetch(`${base}${path}`);
     },
-    async stop(keepDb = false) { await server.stop(); if (!keepDb) db.cleanup(); },
+    post(path: string, body: unknown) {
+      return fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    },
+    async stop(keepDb = false) {
+      await server.stop();
+      if (!keepDb) db.cleanup();
+    },
   };
 }
 

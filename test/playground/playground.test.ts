@@ -8,8 +8,23 @@ import { organizations, processedEvents } from '../../storage/schema';
 import { startStack } from '../helpers/e2e';
 import { startPlayground, waitFor, type RunningPlayground } from './helpers';
 
-interface Item { id: string; from: string; format: string; text?: string; card?: Record<string, unknown>; updates: number; replacedButton?: string }
-interface Person { id: string; name: string; group: string; hasObjectives: boolean; managerId: string | null; ids: Record<string, string> }
+interface Item {
+  id: string;
+  from: string;
+  format: string;
+  text?: string;
+  card?: Record<string, unknown>;
+  updates: number;
+  replacedButton?: string;
+}
+interface Person {
+  id: string;
+  name: string;
+  group: string;
+  hasObjectives: boolean;
+  managerId: string | null;
+  ids: Record<string, string>;
+}
 
 let pg: RunningPlayground;
 let teacher: Person;
@@ -21,16 +36,23 @@ async function conversation(platform: Platform, person: string): Promise<Item[]>
 }
 
 async function eventCount(platform: Platform): Promise<number> {
-  const [{ n }] = await pg.server.store.db.select({ n: count() }).from(processedEvents).where(eq(processedEvents.platform, platform));
+  const [{ n }] = await pg.server.store.db
+    .select({ n: count() })
+    .from(processedEvents)
+    .where(eq(processedEvents.platform, platform));
   return n;
 }
 
 beforeAll(async () => {
   pg = await startPlayground();
   const org = (await (await pg.get('/playground/api/people')).json()) as { people: Person[] };
-  teacher = org.people.find((p) => p.group === 'teacher' && p.hasObjectives && p.ids.lark && p.ids.wecom && p.ids.dingtalk)!;
+  teacher = org.people.find(
+    (p) => p.group === 'teacher' && p.hasObjectives && p.ids.lark && p.ids.wecom && p.ids.dingtalk,
+  )!;
 });
-afterAll(async () => { await pg?.stop(); });
+afterAll(async () => {
+  await pg?.stop();
+});
 
 describe('playground mode', () => {
   it('runs when no platform is configured: all three platforms emulated, demo org loaded', async () => {
@@ -83,7 +105,10 @@ describe('playground mode', () => {
       expect(await eventCount(platform)).toBe(before + 1);
 
       const format = `${platform}_card`;
-      const card = await waitFor(async () => (await conversation(platform, teacher.id)).find((m) => m.format === format), `the ${platform} card`);
+      const card = await waitFor(
+        async () => (await conversation(platform, teacher.id)).find((m) => m.format === format),
+        `the ${platform} card`,
+      );
       const items = await conversation(platform, teacher.id);
       expect(items[0]).toMatchObject({ from: 'user', text: '我的OKR' });
       const json = JSON.stringify(card.card);
@@ -103,7 +128,12 @@ describe('playground mode', () => {
         const [button] = JSON.parse(String(card.card!.buttons)) as { action: string; value: string }[];
         click = { action: button.action, value: button.value };
       }
-      const clicked = await pg.post('/playground/api/click', { platform, person: teacher.id, message: card.id, ...click });
+      const clicked = await pg.post('/playground/api/click', {
+        platform,
+        person: teacher.id,
+        message: card.id,
+        ...click,
+      });
       expect(clicked.status).toBe(200);
       // The KR card arrives: in place on Lark, as an update or a new card elsewhere.
       await waitFor(async () => {
@@ -115,12 +145,19 @@ describe('playground mode', () => {
 
   for (const platform of ['lark', 'wecom', 'dingtalk'] as const) {
     it(`${platform}: "open the dashboard as this person" signs in through the emulated ${platform} OAuth and the dashboard's SSO`, async () => {
-      const res = await fetch(`${pg.base}/playground/dashboard`, { method: 'POST', body: new URLSearchParams({ person: teacher.id, platform }), redirect: 'manual' });
+      const res = await fetch(`${pg.base}/playground/dashboard`, {
+        method: 'POST',
+        body: new URLSearchParams({ person: teacher.id, platform }),
+        redirect: 'manual',
+      });
       expect(res.status).toBe(303);
       const authorize = res.headers.get('location')!;
       expect(authorize.startsWith(`/emulators/${platform}/_emulator/oauth/authorize?`)).toBe(true);
       expect(new URL(authorize, pg.base).searchParams.get('user')).toBe(teacher.ids[platform]);
-      const state = res.headers.getSetCookie().find((c) => c.startsWith('polaris_sso_state='))!.split(';')[0];
+      const state = res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('polaris_sso_state='))!
+        .split(';')[0];
       expect(res.headers.getSetCookie().some((c) => c.startsWith('polaris_dash='))).toBe(false); // no session signed directly
       const back = await fetch(`${pg.base}${authorize}`, { redirect: 'manual' });
       expect(back.status).toBe(302);
@@ -128,8 +165,14 @@ describe('playground mode', () => {
       expect(callback.pathname).toBe(`/dashboard/sso/${platform}`);
       const signedIn = await fetch(callback, { headers: { cookie: state }, redirect: 'manual' });
       expect(signedIn.status).toBe(200);
-      const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('polaris_dash='))!.split(';')[0];
-      const tree = (await (await fetch(`${pg.base}/dashboard/data/tree`, { headers: { cookie: session } })).json()) as { scope: string; nodes: { ownerId: string }[] };
+      const session = signedIn.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('polaris_dash='))!
+        .split(';')[0];
+      const tree = (await (await fetch(`${pg.base}/dashboard/data/tree`, { headers: { cookie: session } })).json()) as {
+        scope: string;
+        nodes: { ownerId: string }[];
+      };
       expect(tree.scope).toBe('self');
       expect(tree.nodes.length).toBeGreaterThan(0);
       expect(tree.nodes.every((n) => n.ownerId === teacher.id)).toBe(true);
@@ -137,7 +180,11 @@ describe('playground mode', () => {
   }
 
   it('"open the dashboard" refuses someone without an identity on that platform', async () => {
-    const res = await fetch(`${pg.base}/playground/dashboard`, { method: 'POST', body: new URLSearchParams({ person: 'p_nobody', platform: 'lark' }), redirect: 'manual' });
+    const res = await fetch(`${pg.base}/playground/dashboard`, {
+      method: 'POST',
+      body: new URLSearchParams({ person: 'p_nobody', platform: 'lark' }),
+      redirect: 'manual',
+    });
     expect(res.status).toBe(404);
   });
 
@@ -153,9 +200,18 @@ describe('playground mode', () => {
       expect(res.status).toBe(status);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBeTruthy();
     }
-    const notJson = await fetch(`${pg.base}/playground/api/send`, { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } });
+    const notJson = await fetch(`${pg.base}/playground/api/send`, {
+      method: 'POST',
+      body: '{',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.status).toBe(400);
-    const forged = await pg.post('/playground/api/click', { platform: 'lark', person: teacher.id, message: 'om_missing', value: { action_id: 'adj.approve', params: {} } });
+    const forged = await pg.post('/playground/api/click', {
+      platform: 'lark',
+      person: teacher.id,
+      message: 'om_missing',
+      value: { action_id: 'adj.approve', params: {} },
+    });
     expect(forged.status).toBe(404);
     expect(await eventCount('lark')).toBe(before);
   });
@@ -180,7 +236,12 @@ describe('with real platform credentials', () => {
     const stack = await startStack();
     try {
       expect(stack.server.playground).toBeUndefined();
-      for (const path of ['/playground', '/playground/app.js', '/playground/api/messages?platform=lark&person=x', '/emulators/lark/open-apis/auth/v3/tenant_access_token/internal']) {
+      for (const path of [
+        '/playground',
+        '/playground/app.js',
+        '/playground/api/messages?platform=lark&person=x',
+        '/emulators/lark/open-apis/auth/v3/tenant_access_token/internal',
+      ]) {
         expect((await fetch(`${stack.base}${path}`)).status).toBe(404);
       }
       const send = await fetch(`${stack.base}/playground/api/send`, { method: 'POST', body: '{}' });

@@ -1,7 +1,15 @@
 // Metrics ingestion, rule validation and evaluation against a real SQLite file.
 import { and, eq, like } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkIns, keyResults, metricPoints, organizations, outbox, personFlags, ruleFirings } from '../../storage/schema';
+import {
+  checkIns,
+  keyResults,
+  metricPoints,
+  organizations,
+  outbox,
+  personFlags,
+  ruleFirings,
+} from '../../storage/schema';
 import { evaluateOrg } from '../../src/rules/engine';
 import { createTestApp } from '../helpers/app';
 import { IDS } from '../helpers/fixtures';
@@ -17,17 +25,28 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const ingest = (body: unknown, query = '', token = 'ingest-secret', type = 'application/json') =>
-  h.app.request(`/api/v1/metrics${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  h.app.request(`/api/v1/metrics${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const points = async () => h.store.db.select().from(metricPoints);
 
 const FEEDBACK_RULE = {
   name: '课堂反馈低于 4.5 连续两周',
   mode: 'enforce',
   definition: {
-    scope: { type: 'role', titles: ['老师', 'Teacher'] }, metric: 'feedback_score', period: 'week', aggregation: 'avg',
-    condition: { op: '<', threshold: 4.5 }, consecutive: 2,
+    scope: { type: 'role', titles: ['老师', 'Teacher'] },
+    metric: 'feedback_score',
+    period: 'week',
+    aggregation: 'avg',
+    condition: { op: '<', threshold: 4.5 },
+    consecutive: 2,
     actions: [{ type: 'notify_subject' }, { type: 'escalate_coach' }],
-    suggestion: { 'zh-CN': '建议本周旁听一节优秀老师的课，并和教研主管复盘一次。', en: 'Sit in on a top-rated class this week.' },
+    suggestion: {
+      'zh-CN': '建议本周旁听一节优秀老师的课，并和教研主管复盘一次。',
+      en: 'Sit in on a top-rated class this week.',
+    },
   },
 };
 
@@ -59,19 +78,28 @@ describe('POST /api/v1/metrics', () => {
       { metric: 'feedback_score', subject: 'E002', at: '2027-01-01', value: 4 },
     ]);
     expect(res.status).toBe(400);
-    const body = await res.json() as { error: { code: string; details: { index: number; field: string }[] } };
+    const body = (await res.json()) as { error: { code: string; details: { index: number; field: string }[] } };
     expect(body.error.code).toBe('invalid_points');
-    expect(body.error.details.map((d) => `${d.index}:${d.field}`)).toEqual(['1:metric', '2:subject', '3:at', '3:value', '4:at']);
+    expect(body.error.details.map((d) => `${d.index}:${d.field}`)).toEqual([
+      '1:metric',
+      '2:subject',
+      '3:at',
+      '3:value',
+      '4:at',
+    ]);
     expect(await points()).toHaveLength(0);
   });
 
   it('with ?partial=true stores the good points and returns the rejected ones', async () => {
-    const res = await ingest([
-      { metric: 'feedback_score', subject: 'E002', at: '2026-11-20T09:00:00+08:00', value: 4.5 },
-      { metric: 'feedback_score', subject: 'E002', at: '2026-11-21', value: null },
-    ], '?partial=true');
+    const res = await ingest(
+      [
+        { metric: 'feedback_score', subject: 'E002', at: '2026-11-20T09:00:00+08:00', value: 4.5 },
+        { metric: 'feedback_score', subject: 'E002', at: '2026-11-21', value: null },
+      ],
+      '?partial=true',
+    );
     expect(res.status).toBe(200);
-    const body = await res.json() as { stored: number; rejected: { index: number }[] };
+    const body = (await res.json()) as { stored: number; rejected: { index: number }[] };
     expect(body.stored).toBe(1);
     expect(body.rejected.map((r) => r.index)).toEqual([1]);
     expect(await points()).toMatchObject([{ subject: 'E002', at: '2026-11-20T01:00:00.000Z', value: 4.5 }]);
@@ -97,19 +125,27 @@ describe('POST /api/v1/metrics', () => {
   });
 
   it('refuses more than 10,000 points', async () => {
-    const many = Array.from({ length: 10_001 }, (_, i) => ({ metric: 'm', subject: 'org', at: new Date(Date.parse('2026-01-01') + i * 60_000).toISOString(), value: i }));
+    const many = Array.from({ length: 10_001 }, (_, i) => ({
+      metric: 'm',
+      subject: 'org',
+      at: new Date(Date.parse('2026-01-01') + i * 60_000).toISOString(),
+      value: i,
+    }));
     expect((await ingest(many)).status).toBe(413);
     expect(await points()).toHaveLength(0);
   });
 
-  it('updates a metric-bound KR from its owner\'s points and records a metric check-in', async () => {
-    await h.store.db.update(keyResults).set({ progressMode: 'metric', metricKey: 'satisfaction', metricAggregation: 'avg' }).where(eq(keyResults.id, IDS.aliceKr2));
+  it("updates a metric-bound KR from its owner's points and records a metric check-in", async () => {
+    await h.store.db
+      .update(keyResults)
+      .set({ progressMode: 'metric', metricKey: 'satisfaction', metricAggregation: 'avg' })
+      .where(eq(keyResults.id, IDS.aliceKr2));
     const res = await ingest([
       { metric: 'satisfaction', subject: 'E002', at: '2026-11-10', value: 4.4 },
       { metric: 'satisfaction', subject: 'E002', at: '2026-11-20', value: 4.6 },
       { metric: 'satisfaction', subject: 'E003', at: '2026-11-20', value: 3 },
     ]);
-    const body = await res.json() as { key_results_updated: { id: string; value: number }[] };
+    const body = (await res.json()) as { key_results_updated: { id: string; value: number }[] };
     expect(body.key_results_updated).toEqual([{ id: IDS.aliceKr2, previous_value: 4.4, value: 4.5 }]);
     const [ci] = await h.store.db.select().from(checkIns).where(eq(checkIns.keyResultId, IDS.aliceKr2));
     expect(ci).toMatchObject({ source: 'metric', value: 4.5, previousValue: 4.4 });
@@ -127,29 +163,39 @@ describe('rules API', () => {
     res = await post({ ...FEEDBACK_RULE, definition: { ...FEEDBACK_RULE.definition, consecutive: 60 } });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('impossible window');
-    res = await post({ ...FEEDBACK_RULE, definition: { ...FEEDBACK_RULE.definition, actions: [{ type: 'set_flag', flag: 'Has Spaces' }] } });
+    res = await post({
+      ...FEEDBACK_RULE,
+      definition: { ...FEEDBACK_RULE.definition, actions: [{ type: 'set_flag', flag: 'Has Spaces' }] },
+    });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('definition.actions[0].flag');
-    res = await post({ ...FEEDBACK_RULE, definition: { ...FEEDBACK_RULE.definition, scope: { type: 'team', teams: ['没有这个团队'] } } });
+    res = await post({
+      ...FEEDBACK_RULE,
+      definition: { ...FEEDBACK_RULE.definition, scope: { type: 'team', teams: ['没有这个团队'] } },
+    });
     expect(res.status).toBe(400);
     expect((await h.api('GET', '/api/v1/rules')).status).toBe(200);
   });
 
   it('lists the built-in KR alerts, editable but not deletable', async () => {
-    const list = await (await h.api('GET', '/api/v1/rules')).json() as { items: { id: string; builtin: string | null; enabled: boolean }[] };
+    const list = (await (await h.api('GET', '/api/v1/rules')).json()) as {
+      items: { id: string; builtin: string | null; enabled: boolean }[];
+    };
     expect(list.items.map((r) => r.builtin).sort()).toEqual(['kr_confidence_drop', 'kr_stale', 'kr_status']);
     const stale = list.items.find((r) => r.builtin === 'kr_stale')!;
-    const patched = await h.api('PATCH', `/api/v1/rules/${stale.id}`, { definition: { kind: 'builtin', builtin: 'kr_stale', days: 21 } });
+    const patched = await h.api('PATCH', `/api/v1/rules/${stale.id}`, {
+      definition: { kind: 'builtin', builtin: 'kr_stale', days: 21 },
+    });
     expect(patched.status).toBe(200);
     expect((await h.api('DELETE', `/api/v1/rules/${stale.id}`)).status).toBe(409);
   });
 
   it('previews whom a rule hits now without writing anything', async () => {
     await lowScores();
-    const created = await (await post(FEEDBACK_RULE)).json() as { id: string; mode: string };
+    const created = (await (await post(FEEDBACK_RULE)).json()) as { id: string; mode: string };
     expect(created.mode).toBe('enforce');
     const res = await h.api('POST', `/api/v1/rules/${created.id}/preview`);
-    const body = await res.json() as { hits: { subject: { external_id: string }; values: { value: number }[] }[] };
+    const body = (await res.json()) as { hits: { subject: { external_id: string }; values: { value: number }[] }[] };
     expect(body.hits.map((x) => x.subject.external_id)).toEqual(['E002']);
     expect(body.hits[0].values.map((v) => v.value)).toEqual([4.2, 4.2]);
     expect(await h.store.db.select().from(ruleFirings)).toHaveLength(0);
@@ -159,16 +205,21 @@ describe('rules API', () => {
 describe('evaluation', () => {
   it('fires once per (rule, subject, period), even when passes run twice or concurrently, and resolves when it clears', async () => {
     await lowScores();
-    const rule = await (await h.api('POST', '/api/v1/rules', FEEDBACK_RULE)).json() as { id: string };
+    const rule = (await (await h.api('POST', '/api/v1/rules', FEEDBACK_RULE)).json()) as { id: string };
     const first = await evaluate();
     expect(first.perRule.find((r) => r.ruleId === rule.id)).toMatchObject({ fired: 1, resolved: 0 });
     await Promise.all([evaluate(), evaluate()]);
     const firings = await h.store.db.select().from(ruleFirings).where(eq(ruleFirings.ruleId, rule.id));
     expect(firings).toHaveLength(1);
     expect(firings[0]).toMatchObject({ subject: IDS.alice, period: '2026-11-23', state: 'firing' });
-    const rows = await h.store.db.select().from(outbox).where(like(outbox.subject, `%${firings[0].id}%`));
+    const rows = await h.store.db
+      .select()
+      .from(outbox)
+      .where(like(outbox.subject, `%${firings[0].id}%`));
     expect(rows.map((r) => (r.target as { id: string }).id).sort()).toEqual(['ou_alice', COACH.lark]);
-    expect(JSON.stringify(rows.find((r) => (r.target as { id: string }).id === 'ou_alice')!.payload)).toContain('建议本周旁听一节优秀老师的课');
+    expect(JSON.stringify(rows.find((r) => (r.target as { id: string }).id === 'ou_alice')!.payload)).toContain(
+      '建议本周旁听一节优秀老师的课',
+    );
 
     // Alice's week recovers (a corrected value): the firing resolves, and does not fire again this week.
     await ingest([{ metric: 'feedback_score', subject: 'E002', at: weeksAgo(NOW, 0), value: 4.9 }]);
@@ -183,27 +234,49 @@ describe('evaluation', () => {
       { metric: 'renewal_rate', subject: 'E002', at: '2026-11-05', value: 75 },
     ]);
     const res = await h.api('POST', '/api/v1/rules', {
-      name: '月续费率低于 60% 冻结晋升提名', mode: 'observe',
-      definition: { metric: 'renewal_rate', period: 'month', aggregation: 'last', condition: { op: '<', threshold: 60 }, consecutive: 1, actions: [{ type: 'set_flag', flag: 'promotion_nomination_frozen' }, { type: 'notify_manager' }] },
+      name: '月续费率低于 60% 冻结晋升提名',
+      mode: 'observe',
+      definition: {
+        metric: 'renewal_rate',
+        period: 'month',
+        aggregation: 'last',
+        condition: { op: '<', threshold: 60 },
+        consecutive: 1,
+        actions: [{ type: 'set_flag', flag: 'promotion_nomination_frozen' }, { type: 'notify_manager' }],
+      },
     });
-    const rule = await res.json() as { id: string };
+    const rule = (await res.json()) as { id: string };
     await evaluate();
-    const flags = await (await h.api('GET', '/api/v1/flags?person=E003')).json() as { items: { flag: string; observe_only: boolean }[] };
+    const flags = (await (await h.api('GET', '/api/v1/flags?person=E003')).json()) as {
+      items: { flag: string; observe_only: boolean }[];
+    };
     expect(flags.items).toEqual([expect.objectContaining({ flag: 'promotion_nomination_frozen', observe_only: true })]);
     const [firing] = await h.store.db.select().from(ruleFirings).where(eq(ruleFirings.ruleId, rule.id));
-    expect(await h.store.db.select().from(outbox).where(like(outbox.subject, `%${firing.id}%`))).toHaveLength(0);
+    expect(
+      await h.store.db
+        .select()
+        .from(outbox)
+        .where(like(outbox.subject, `%${firing.id}%`)),
+    ).toHaveLength(0);
     await ingest([{ metric: 'renewal_rate', subject: 'E003', at: '2026-11-20', value: 64 }]);
     await evaluate();
-    expect(await h.store.db.select().from(personFlags).where(and(eq(personFlags.personId, IDS.bob)))).toHaveLength(0);
+    expect(
+      await h.store.db
+        .select()
+        .from(personFlags)
+        .where(and(eq(personFlags.personId, IDS.bob))),
+    ).toHaveLength(0);
   });
 
-  it('escalates to the coach\'s manager when nobody acknowledges within 3 days, once', async () => {
+  it("escalates to the coach's manager when nobody acknowledges within 3 days, once", async () => {
     await lowScores();
     await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
     await evaluate();
     const later = new Date(NOW.getTime() + 3 * 86_400_000 + 3_600_000);
     // The scores have to stay low in the new week as well.
-    await h.store.db.insert(metricPoints).values({ orgId: IDS.org, metric: 'feedback_score', subject: 'E002', at: weeksAgo(later, 0), value: 4.0 });
+    await h.store.db
+      .insert(metricPoints)
+      .values({ orgId: IDS.org, metric: 'feedback_score', subject: 'E002', at: weeksAgo(later, 0), value: 4.0 });
     expect((await evaluate(later)).escalated).toBe(1);
     expect((await evaluate(later)).escalated).toBe(0);
     const toManager = await h.store.db.select().from(outbox).where(like(outbox.subject, 'escalation:%'));
@@ -215,7 +288,10 @@ describe('evaluation', () => {
     const firstCount = (await h.store.db.select().from(ruleFirings)).length;
     await evaluate();
     expect((await h.store.db.select().from(ruleFirings)).length).toBe(firstCount);
-    const stale = await h.store.db.select().from(outbox).where(eq(outbox.subject, `kr:${IDS.aliceKr1}`));
+    const stale = await h.store.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.subject, `kr:${IDS.aliceKr1}`));
     expect(stale.length).toBeGreaterThan(0);
     expect(JSON.stringify(stale.map((r) => r.payload))).toMatch(/天未更新|落后|有风险/);
   });

@@ -41,15 +41,43 @@ beforeAll(async () => {
   const larkBase = await serve('lark', lark.app.fetch);
   adapters.lark = createLarkAdapter({ appId: 'cli_sso', appSecret: 'lark-secret', domain: larkBase }, { now });
 
-  const wecom = createWecomEmulator({ corpId: 'wwsso', agentId: '1000002', secret: 'wecom-secret', token: 't', encodingAesKey: 'a'.repeat(43), users: ['zhangsan'], now });
+  const wecom = createWecomEmulator({
+    corpId: 'wwsso',
+    agentId: '1000002',
+    secret: 'wecom-secret',
+    token: 't',
+    encodingAesKey: 'a'.repeat(43),
+    users: ['zhangsan'],
+    now,
+  });
   const wecomBase = await serve('wecom', wecom.app.fetch);
-  adapters.wecom = createWecomAdapter({ corpId: 'wwsso', agentId: '1000002', secret: 'wecom-secret', token: 't', encodingAesKey: 'a'.repeat(43), apiBase: wecomBase }, { now });
+  adapters.wecom = createWecomAdapter(
+    {
+      corpId: 'wwsso',
+      agentId: '1000002',
+      secret: 'wecom-secret',
+      token: 't',
+      encodingAesKey: 'a'.repeat(43),
+      apiBase: wecomBase,
+    },
+    { now },
+  );
 
-  const dingtalk = createDingtalkEmulator({ clientId: 'dingsso', clientSecret: 'ding-secret', robotCode: 'dingsso', now });
+  const dingtalk = createDingtalkEmulator({
+    clientId: 'dingsso',
+    clientSecret: 'ding-secret',
+    robotCode: 'dingsso',
+    now,
+  });
   const dingtalkBase = await serve('dingtalk', dingtalk.app.fetch);
-  adapters.dingtalk = createDingtalkAdapter({ clientId: 'dingsso', clientSecret: 'ding-secret', robotCode: 'dingsso', mode: 'http', apiBase: dingtalkBase }, { now });
+  adapters.dingtalk = createDingtalkAdapter(
+    { clientId: 'dingsso', clientSecret: 'ding-secret', robotCode: 'dingsso', mode: 'http', apiBase: dingtalkBase },
+    { now },
+  );
 });
-afterAll(async () => { await Promise.all(servers.map((s) => s.close())); });
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
 
 const cases = [
   { platform: 'lark', user: 'ou_emily', codeParam: 'code', authorizePath: '/open-apis/authen/v1/index' },
@@ -80,7 +108,11 @@ describe.each(cases)('$platform exchangeLoginCode', ({ platform, user, codeParam
   });
 
   it('refuses a code older than 5 minutes', async () => {
-    const { code } = await signIn(`${bases[platform]}/_emulator/oauth/authorize?redirect_uri=${encodeURIComponent(CALLBACK)}`, user, codeParam);
+    const { code } = await signIn(
+      `${bases[platform]}/_emulator/oauth/authorize?redirect_uri=${encodeURIComponent(CALLBACK)}`,
+      user,
+      codeParam,
+    );
     clock += 5 * 60_000 + 1;
     await expect(adapters[platform].exchangeLoginCode!(code)).rejects.toBeInstanceOf(LoginCodeError);
   });
@@ -98,22 +130,42 @@ describe('platform specifics', () => {
     const url = adapters.wecom.loginUrl!(CALLBACK, 's');
     expect(url).toMatch(/#wechat_redirect$/);
     const q = new URL(url).searchParams;
-    expect([q.get('appid'), q.get('scope'), q.get('agentid'), q.get('response_type')]).toEqual(['wwsso', 'snsapi_base', '1000002', 'code']);
+    expect([q.get('appid'), q.get('scope'), q.get('agentid'), q.get('response_type')]).toEqual([
+      'wwsso',
+      'snsapi_base',
+      '1000002',
+      'code',
+    ]);
   });
 
   it('WeCom: the JS-SDK config is signed with the corp jsapi_ticket over the page URL without its fragment', async () => {
     const page = 'https://polaris.example/dashboard?platform=wecom';
     const cfg = await adapters.wecom.jsapiConfig!(`${page}#tree`);
-    const token = ((await (await fetch(`${bases.wecom}/cgi-bin/gettoken?corpid=wwsso&corpsecret=wecom-secret`)).json()) as { access_token: string }).access_token;
-    const { ticket } = (await (await fetch(`${bases.wecom}/cgi-bin/get_jsapi_ticket?access_token=${token}`)).json()) as { ticket: string };
+    const token = (
+      (await (await fetch(`${bases.wecom}/cgi-bin/gettoken?corpid=wwsso&corpsecret=wecom-secret`)).json()) as {
+        access_token: string;
+      }
+    ).access_token;
+    const { ticket } = (await (
+      await fetch(`${bases.wecom}/cgi-bin/get_jsapi_ticket?access_token=${token}`)
+    ).json()) as { ticket: string };
     expect(cfg.corpId).toBe('wwsso');
     expect(cfg.signature).toBe(await wecomJsapiSignature(ticket, String(cfg.nonceStr), Number(cfg.timestamp), page));
     expect(cfg.signature).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('the emulators refuse a redirect_uri that is not http(s) and ask for the user when none is given', async () => {
-    expect((await fetch(`${bases.lark}/_emulator/oauth/authorize?user=ou_x&redirect_uri=javascript:alert(1)`, { redirect: 'manual' })).status).toBe(400);
-    const form = await fetch(`${bases.dingtalk}/_emulator/oauth/authorize?redirect_uri=${encodeURIComponent(CALLBACK)}`, { redirect: 'manual' });
+    expect(
+      (
+        await fetch(`${bases.lark}/_emulator/oauth/authorize?user=ou_x&redirect_uri=javascript:alert(1)`, {
+          redirect: 'manual',
+        })
+      ).status,
+    ).toBe(400);
+    const form = await fetch(
+      `${bases.dingtalk}/_emulator/oauth/authorize?redirect_uri=${encodeURIComponent(CALLBACK)}`,
+      { redirect: 'manual' },
+    );
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('<input id="user" name="user" required>');
   });

@@ -29,7 +29,9 @@ export function createLoginCodes(now: () => Date, ttlMs = LOGIN_CODE_TTL_MS) {
       entry.used = true;
       return { ok: true, user: entry.user };
     },
-    clear() { codes.clear(); },
+    clear() {
+      codes.clear();
+    },
   };
 }
 
@@ -43,7 +45,11 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};
  * GET handler for an authorize URL: answers 302 to the `redirect_uri` parameter with a
  * fresh code in `?code=` (DingTalk's login calls it `authCode`) and the `state` given.
  */
-export function authorizeHandler(codes: LoginCodes, platformName: string, names: { redirect?: string; code?: string } = {}) {
+export function authorizeHandler(
+  codes: LoginCodes,
+  platformName: string,
+  names: { redirect?: string; code?: string } = {},
+) {
   const redirectParam = names.redirect ?? 'redirect_uri';
   const codeParam = names.code ?? 'code';
   return (c: Context) => {
@@ -58,9 +64,13 @@ export function authorizeHandler(codes: LoginCodes, platformName: string, names:
     const user = c.req.query('user')?.trim() ?? '';
     if (!user) {
       // Who is signed in to the emulated client? Ask, then come back to this same URL.
-      const hidden = Object.entries(c.req.query()).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
-      return c.html(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(platformName)} emulator sign-in</title>`
-        + `<form method="get"><label for="user">${esc(platformName)} user id</label> <input id="user" name="user" required>${hidden} <button>Sign in</button></form></html>`);
+      const hidden = Object.entries(c.req.query())
+        .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+        .join('');
+      return c.html(
+        `<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(platformName)} emulator sign-in</title>` +
+          `<form method="get"><label for="user">${esc(platformName)} user id</label> <input id="user" name="user" required>${hidden} <button>Sign in</button></form></html>`,
+      );
     }
     if (!USER.test(user)) return c.text('user: not a platform user id', 400);
     target.searchParams.set(codeParam, codes.issue(user));

@@ -10,7 +10,10 @@ export interface ServedEmulator {
 }
 
 /** Listens on host:port (port 0 picks a free one); rejects when the port cannot be bound. */
-export async function serveOnNode(fetch: (request: Request) => Response | Promise<Response>, options: { port?: number; host?: string } = {}): Promise<ServedEmulator> {
+export async function serveOnNode(
+  fetch: (request: Request) => Response | Promise<Response>,
+  options: { port?: number; host?: string } = {},
+): Promise<ServedEmulator> {
   const { createAdaptorServer } = await import('@hono/node-server');
   const server = createAdaptorServer({ fetch }) as Server;
   const host = options.host ?? '127.0.0.1';
@@ -19,11 +22,14 @@ export async function serveOnNode(fetch: (request: Request) => Response | Promis
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port ?? 0;
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return {
     url: `http://${host}:${port}`,
     server,
-    close: () => new Promise<void>((done) => { server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+      }),
   };
 }
 

@@ -16,7 +16,11 @@ import { krList, personView } from './checkin';
 
 type AdjustCommand = Extract<Command, { type: 'adjust' }>;
 
-const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effects => ({ ...noEffects(), ...extra, messages: [ctx.reply({ text })] });
+const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effects => ({
+  ...noEffects(),
+  ...extra,
+  messages: [ctx.reply({ text })],
+});
 
 export async function requestFromCommand(ctx: ChatContext, command: AdjustCommand): Promise<Effects> {
   const view = await personView(ctx);
@@ -32,28 +36,56 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
     if (change.field === 'add') {
       const kr = { ...change.kr };
       delete kr.baselineMissing;
-      return requestAdjustment(ctx, { kind: 'add', objective, current: null, proposed: { kr }, reason, nextPosition: summary!.keyResults.length });
+      return requestAdjustment(ctx, {
+        kind: 'add',
+        objective,
+        current: null,
+        proposed: { kr },
+        reason,
+        nextPosition: summary!.keyResults.length,
+      });
     }
     if (change.value === objective.title) return say(ctx, t(ctx.locale, 'adjust.noChange'));
-    return requestAdjustment(ctx, { kind: 'title', objective, current: { title: objective.title }, proposed: { title: change.value }, reason });
+    return requestAdjustment(ctx, {
+      kind: 'title',
+      objective,
+      current: { title: objective.title },
+      proposed: { title: change.value },
+      reason,
+    });
   }
 
   const number = command.kr ?? 0;
   const entry = view.krs[number - 1];
   if (!entry) {
-    return say(ctx, view.krs.length
-      ? t(ctx.locale, 'kr.notFound', { number, list: krList(view) })
-      : t(ctx.locale, 'kr.notFoundEmpty', { number }));
+    return say(
+      ctx,
+      view.krs.length
+        ? t(ctx.locale, 'kr.notFound', { number, list: krList(view) })
+        : t(ctx.locale, 'kr.notFoundEmpty', { number }),
+    );
   }
   const kr = entry.row;
   const kind: AdjustmentKind = change.field;
-  const [pending] = await ctx.store.db.select({ id: adjustments.id }).from(adjustments)
-    .where(and(eq(adjustments.orgId, ctx.org.id), eq(adjustments.keyResultId, kr.id), eq(adjustments.kind, kind), eq(adjustments.status, 'pending'))).limit(1);
+  const [pending] = await ctx.store.db
+    .select({ id: adjustments.id })
+    .from(adjustments)
+    .where(
+      and(
+        eq(adjustments.orgId, ctx.org.id),
+        eq(adjustments.keyResultId, kr.id),
+        eq(adjustments.kind, kind),
+        eq(adjustments.status, 'pending'),
+      ),
+    )
+    .limit(1);
   if (pending) return say(ctx, t(ctx.locale, 'adjust.pendingExists', { number }));
 
   let input: AdjustmentInput;
   switch (change.field) {
-    case 'target': case 'start': case 'weight': {
+    case 'target':
+    case 'start':
+    case 'weight': {
       const now = { target: kr.targetValue, start: kr.startValue, weight: kr.weight }[change.field];
       if (now === change.value) return say(ctx, t(ctx.locale, 'adjust.noChange'));
       input = { kind, kr, current: { [change.field]: now }, proposed: { [change.field]: change.value }, reason };
@@ -99,7 +131,15 @@ export const adjustAction: ActionHandler = async (ctx, event: CardActionEvent) =
   const conversations = conversationStore(ctx.store, () => ctx.clock.now());
   const prompt = t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
   return {
-    statements: [conversations.set({ orgId: ctx.org.id, personId: ctx.person.id, flow: 'adjust', step: 'change', data: { kr: entry.id } })],
+    statements: [
+      conversations.set({
+        orgId: ctx.org.id,
+        personId: ctx.person.id,
+        flow: 'adjust',
+        step: 'change',
+        data: { kr: entry.id },
+      }),
+    ],
     messages: [ctx.reply({ text: prompt })],
     result: { toast: { kind: 'info', text: prompt } },
   };
@@ -115,7 +155,10 @@ export const adjustStep: FlowStep = async (ctx, event, conversation, conversatio
   if (command.type === 'cancel') return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
   if (command.type !== 'adjust') {
     // Not understood: explain and keep waiting (the conversation is still live).
-    const hint = command.type === 'invalid' && command.hint ? command.hint : t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
+    const hint =
+      command.type === 'invalid' && command.hint
+        ? command.hint
+        : t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
     return say(ctx, command.type === 'invalid' ? t(ctx.locale, `invalid.${command.reason}`, { hint }) : hint);
   }
   const effects = await requestFromCommand(ctx, command);

@@ -23,35 +23,71 @@ export interface CheckInRequest {
   source: CheckInSource;
 }
 
-export type CheckInOutcome = { ok: true; effects: Effects; card: Card; summary: string } | { ok: false; message: string };
+export type CheckInOutcome =
+  | { ok: true; effects: Effects; card: Card; summary: string }
+  | { ok: false; message: string };
 
 export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, request: CheckInRequest): CheckInOutcome {
   const { locale } = ctx;
   if (kr.row.progressMode !== 'manual') {
-    return { ok: false, message: t(locale, kr.row.progressMode === 'metric' ? 'checkin.metricManaged' : 'checkin.childrenManaged', { kr: `KR${kr.number}`, title: kr.title }) };
+    return {
+      ok: false,
+      message: t(locale, kr.row.progressMode === 'metric' ? 'checkin.metricManaged' : 'checkin.childrenManaged', {
+        kr: `KR${kr.number}`,
+        title: kr.title,
+      }),
+    };
   }
   const value = resolveValue(kr, request);
-  if (typeof value === 'string') return { ok: false, message: t(locale, value, { kr: `KR${kr.number}`, target: formatValue(kr.target, kr.unit, kr.kind, locale) }) };
+  if (typeof value === 'string')
+    return {
+      ok: false,
+      message: t(locale, value, { kr: `KR${kr.number}`, target: formatValue(kr.target, kr.unit, kr.kind, locale) }),
+    };
 
   const now = ctx.clock.now();
   const { statements } = checkInStatements(ctx.store, {
-    orgId: ctx.org.id, kr: kr.row, authorId: ctx.person.id, value, confidence: request.confidence ?? null,
-    note: request.note ?? null, source: request.source, now,
+    orgId: ctx.org.id,
+    kr: kr.row,
+    authorId: ctx.person.id,
+    value,
+    confidence: request.confidence ?? null,
+    note: request.note ?? null,
+    source: request.source,
+    now,
   });
-  const updated = { ...kr.row, currentValue: value, confidence: request.confidence ?? kr.row.confidence, lastCheckInAt: now.toISOString() };
+  const updated = {
+    ...kr.row,
+    currentValue: value,
+    confidence: request.confidence ?? kr.row.confidence,
+    lastCheckInAt: now.toISOString(),
+  };
   const p = krProgress(updated);
   const krView = {
-    ...kr, current: value, progress: p.progress, rawProgress: p.raw, confidence: updated.confidence, lastCheckInAt: updated.lastCheckInAt,
-    status: trackStatus({ progress: p.progress, expected: view.cycle?.expectedPace ?? 0, confidence: updated.confidence, hasCheckIn: true }),
+    ...kr,
+    current: value,
+    progress: p.progress,
+    rawProgress: p.raw,
+    confidence: updated.confidence,
+    lastCheckInAt: updated.lastCheckInAt,
+    status: trackStatus({
+      progress: p.progress,
+      expected: view.cycle?.expectedPace ?? 0,
+      confidence: updated.confidence,
+      hasCheckIn: true,
+    }),
   };
   const card = buildKrProgressCard({
     person: { id: ctx.person.id, name: ctx.person.name, locale },
-    kr: krView, objectiveTitle: kr.objectiveTitle,
+    kr: krView,
+    objectiveTitle: kr.objectiveTitle,
     justCheckedIn: { previous: kr.current, value, confidence: request.confidence ?? null, note: request.note ?? null },
   });
   const summary = t(locale, 'checkin.recorded', {
-    kr: `KR${kr.number}`, title: kr.title,
-    from: formatValue(kr.current, kr.unit, kr.kind, locale), to: formatValue(value, kr.unit, kr.kind, locale),
+    kr: `KR${kr.number}`,
+    title: kr.title,
+    from: formatValue(kr.current, kr.unit, kr.kind, locale),
+    to: formatValue(value, kr.unit, kr.kind, locale),
     progress: `${Math.round(p.raw * 100)}%`,
   });
   return { ok: true, effects: { statements, messages: [] }, card, summary };
@@ -79,7 +115,13 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Find KRn in the person's current view, loading it if needed. */
 export async function personView(ctx: ChatContext): Promise<PersonOkrView> {
-  return loadPersonOkrView(ctx.store, ctx.org.id, ctx.person, ctx.clock.now(), ctx.org.settings.timezone ?? ctx.config.defaultTimezone);
+  return loadPersonOkrView(
+    ctx.store,
+    ctx.org.id,
+    ctx.person,
+    ctx.clock.now(),
+    ctx.org.settings.timezone ?? ctx.config.defaultTimezone,
+  );
 }
 
 /** "KR1 课程满意度 (45%)" lines, for replies that must remind people of their KRs. */

@@ -24,10 +24,21 @@ const say = (ctx: ChatContext, text: string): Effects => ({ ...noEffects(), mess
 
 async function findColleague(ctx: ChatContext, name: string): Promise<Person[]> {
   const wanted = name.trim();
-  return ctx.store.db.select().from(people).where(and(
-    eq(people.orgId, ctx.org.id),
-    or(eq(people.name, wanted), eq(people.email, wanted.toLowerCase()), eq(people.email, wanted), eq(people.externalId, wanted)),
-  )).limit(5);
+  return ctx.store.db
+    .select()
+    .from(people)
+    .where(
+      and(
+        eq(people.orgId, ctx.org.id),
+        or(
+          eq(people.name, wanted),
+          eq(people.email, wanted.toLowerCase()),
+          eq(people.email, wanted),
+          eq(people.externalId, wanted),
+        ),
+      ),
+    )
+    .limit(5);
 }
 
 export const delegateCommand: CommandHandler = async (ctx, command) => {
@@ -40,31 +51,68 @@ export const delegateCommand: CommandHandler = async (ctx, command) => {
   }
   const delegate = matches[0];
   if (delegate.id === ctx.person.id) return say(ctx, t(ctx.locale, 'delegate.self'));
-  if (command.days !== undefined && (!Number.isInteger(command.days) || command.days < 1 || command.days > 365)) return say(ctx, t(ctx.locale, 'delegate.badDays'));
+  if (command.days !== undefined && (!Number.isInteger(command.days) || command.days < 1 || command.days > 365))
+    return say(ctx, t(ctx.locale, 'delegate.badDays'));
 
   const now = ctx.clock.now();
   const endsAt = command.days ? new Date(now.getTime() + command.days * DAY_MS).toISOString() : OPEN_END;
   const timezone = ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
   const statements: Statement[] = [
-    ctx.store.db.insert(delegations).values({ id: newId('dlg'), orgId: ctx.org.id, fromPersonId: ctx.person.id, toPersonId: delegate.id, startsAt: now.toISOString(), endsAt, createdAt: now.toISOString() }),
-    auditStatement(ctx.store, { orgId: ctx.org.id, actorType: 'person', actorId: ctx.person.id, action: 'delegation.created', entityType: 'person', entityId: delegate.id, data: { endsAt }, now }),
+    ctx.store.db
+      .insert(delegations)
+      .values({
+        id: newId('dlg'),
+        orgId: ctx.org.id,
+        fromPersonId: ctx.person.id,
+        toPersonId: delegate.id,
+        startsAt: now.toISOString(),
+        endsAt,
+        createdAt: now.toISOString(),
+      }),
+    auditStatement(ctx.store, {
+      orgId: ctx.org.id,
+      actorType: 'person',
+      actorId: ctx.person.id,
+      action: 'delegation.created',
+      entityType: 'person',
+      entityId: delegate.id,
+      data: { endsAt },
+      now,
+    }),
   ];
   const delegateLocale = localeOf(delegate);
-  const messages: OutboundItem[] = [ctx.reply({
-    text: command.days
-      ? t(ctx.locale, 'delegate.set', { name: delegate.name, until: formatMoment(endsAt, timezone) })
-      : t(ctx.locale, 'delegate.setNoEnd', { name: delegate.name }),
-  })];
+  const messages: OutboundItem[] = [
+    ctx.reply({
+      text: command.days
+        ? t(ctx.locale, 'delegate.set', { name: delegate.name, until: formatMoment(endsAt, timezone) })
+        : t(ctx.locale, 'delegate.setNoEnd', { name: delegate.name }),
+    }),
+  ];
   const to = await addressOf(ctx.store, delegate.id, ctx.event.platform);
   if (to) {
     const until = command.days ? formatMoment(endsAt, delegate.timezone ?? timezone) : '—';
-    messages.push({ operation: 'send', to, message: { text: t(delegateLocale, 'delegate.notify', { name: ctx.person.name, until }) }, orgId: ctx.org.id });
+    messages.push({
+      operation: 'send',
+      to,
+      message: { text: t(delegateLocale, 'delegate.notify', { name: ctx.person.name, until }) },
+      orgId: ctx.org.id,
+    });
     // Requests already waiting for the delegator: the delegate gets their own copy of each card.
-    const waiting = await ctx.store.db.select().from(adjustments)
-      .where(and(eq(adjustments.orgId, ctx.org.id), eq(adjustments.approverId, ctx.person.id), eq(adjustments.status, 'pending')));
+    const waiting = await ctx.store.db
+      .select()
+      .from(adjustments)
+      .where(
+        and(
+          eq(adjustments.orgId, ctx.org.id),
+          eq(adjustments.approverId, ctx.person.id),
+          eq(adjustments.status, 'pending'),
+        ),
+      );
     for (const a of waiting) {
       if (a.requesterId === delegate.id) continue;
-      const card = buildApprovalCard(approvalView(delegateLocale, await loadRequestContext(ctx.store, a), ctx.person.name));
+      const card = buildApprovalCard(
+        approvalView(delegateLocale, await loadRequestContext(ctx.store, a), ctx.person.name),
+      );
       messages.push({ operation: 'send', to, message: { card }, orgId: ctx.org.id, subject: adjustmentSubject(a.id) });
     }
   }

@@ -8,7 +8,11 @@
 // `pending_approval` with a `new_objective` request.
 import { and, eq, inArray, or } from 'drizzle-orm';
 import type { CardActionEvent, MessageEvent } from '../../../bots/types';
-import { buildAlignmentPickerCard, buildObjectiveConfirmCard, type AlignmentOption } from '../../../cards/alignment-picker';
+import {
+  buildAlignmentPickerCard,
+  buildObjectiveConfirmCard,
+  type AlignmentOption,
+} from '../../../cards/alignment-picker';
 import { formatValue } from '../../../cards/format';
 import type { Card } from '../../../cards/model';
 import type { Statement } from '../../../storage/db';
@@ -23,7 +27,13 @@ import { krRow } from '../../approvals/apply';
 import { requestAdjustment } from '../../approvals/request';
 import { t } from '../../i18n';
 import type { ActionHandler, ChatContext, CommandHandler } from '../context';
-import { conversationKey, conversationStore, type Conversation, type ConversationStore, type FlowStep } from '../conversations';
+import {
+  conversationKey,
+  conversationStore,
+  type Conversation,
+  type ConversationStore,
+  type FlowStep,
+} from '../conversations';
 import { noEffects, type Effects } from '../effects';
 import { parseKrLine, type KrLine } from '../kr-line';
 import { parseCommand } from '../parse';
@@ -43,8 +53,13 @@ interface Draft extends Record<string, unknown> {
 }
 
 const store = (ctx: ChatContext) => conversationStore(ctx.store, () => ctx.clock.now());
-const say = (ctx: ChatContext, text: string, statements: Statement[] = []): Effects => ({ ...noEffects(), statements, messages: [ctx.reply({ text })] });
-const save = (ctx: ChatContext, step: string, data: Draft) => store(ctx).set({ orgId: ctx.org.id, personId: ctx.person.id, flow: FLOW, step, data });
+const say = (ctx: ChatContext, text: string, statements: Statement[] = []): Effects => ({
+  ...noEffects(),
+  statements,
+  messages: [ctx.reply({ text })],
+});
+const save = (ctx: ChatContext, step: string, data: Draft) =>
+  store(ctx).set({ orgId: ctx.org.id, personId: ctx.person.id, flow: FLOW, step, data });
 const clear = (ctx: ChatContext) => store(ctx).clear(conversationKey(ctx.org.id, ctx.person.id));
 
 export const newObjectiveCommand: CommandHandler = async (ctx, command) => {
@@ -73,24 +88,38 @@ async function alignmentOptions(ctx: ChatContext, cycleId: string): Promise<Alig
   const groups: { objectives: Objective[]; owner: string }[] = [];
   if (person.managerId) {
     const manager = await getPerson(s, org.id, person.managerId);
-    const rows = await s.db.select().from(objectives).where(and(base, eq(objectives.ownerType, 'person'), eq(objectives.ownerPersonId, person.managerId)));
+    const rows = await s.db
+      .select()
+      .from(objectives)
+      .where(and(base, eq(objectives.ownerType, 'person'), eq(objectives.ownerPersonId, person.managerId)));
     groups.push({ objectives: rows, owner: manager?.name ?? t(ctx.locale, 'newObjective.ownerManager') });
   }
   if (person.teamId) {
     const team = await getTeam(s, org.id, person.teamId);
     const teamIds = [person.teamId, ...(team?.parentId ? [team.parentId] : [])];
-    const rows = await s.db.select().from(objectives).where(and(base, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, teamIds)));
+    const rows = await s.db
+      .select()
+      .from(objectives)
+      .where(and(base, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, teamIds)));
     groups.push({ objectives: rows, owner: team?.name ?? t(ctx.locale, 'newObjective.ownerTeam') });
   }
-  const company = await s.db.select().from(objectives).where(and(base, or(eq(objectives.ownerType, 'company'))));
+  const company = await s.db
+    .select()
+    .from(objectives)
+    .where(and(base, or(eq(objectives.ownerType, 'company'))));
   groups.push({ objectives: company, owner: t(ctx.locale, 'newObjective.ownerCompany') });
 
   const out: AlignmentOption[] = [];
   for (const group of groups) {
-    const krs = await keyResultsOf(s, group.objectives.map((o) => o.id), { activeOnly: true });
+    const krs = await keyResultsOf(
+      s,
+      group.objectives.map((o) => o.id),
+      { activeOnly: true },
+    );
     for (const o of group.objectives) {
       for (const kr of krs.get(o.id) ?? []) {
-        if (out.length < MAX_OPTIONS && !out.some((x) => x.krId === kr.id)) out.push({ krId: kr.id, title: kr.title, owner: group.owner });
+        if (out.length < MAX_OPTIONS && !out.some((x) => x.krId === kr.id))
+          out.push({ krId: kr.id, title: kr.title, owner: group.owner });
       }
     }
   }
@@ -101,16 +130,27 @@ async function toAlignment(ctx: ChatContext, draft: Draft): Promise<Effects> {
   const options = await alignmentOptions(ctx, draft.cycleId);
   if (!options.length) {
     const next = toConfirm(ctx, { ...draft, options: [], parentKrId: null });
-    return { ...next, messages: [ctx.reply({ text: t(ctx.locale, 'newObjective.noAlignmentOptions') }), ...next.messages] };
+    return {
+      ...next,
+      messages: [ctx.reply({ text: t(ctx.locale, 'newObjective.noAlignmentOptions') }), ...next.messages],
+    };
   }
-  const card = buildAlignmentPickerCard({ locale: ctx.locale, conv: draft.token, objectiveTitle: draft.title ?? '', options });
+  const card = buildAlignmentPickerCard({
+    locale: ctx.locale,
+    conv: draft.token,
+    objectiveTitle: draft.title ?? '',
+    options,
+  });
   return { statements: [save(ctx, 'align', { ...draft, options })], messages: [ctx.reply({ card })] };
 }
 
 function toConfirm(ctx: ChatContext, draft: Draft): Effects {
   const parent = draft.options?.find((o) => o.krId === draft.parentKrId);
   const card = buildObjectiveConfirmCard({
-    locale: ctx.locale, conv: draft.token, title: draft.title ?? '', krs: krLines(ctx, draft.krs ?? []),
+    locale: ctx.locale,
+    conv: draft.token,
+    title: draft.title ?? '',
+    krs: krLines(ctx, draft.krs ?? []),
     alignment: parent ? `${parent.title}（${parent.owner}）` : t(ctx.locale, 'newObjective.noAlignment'),
   });
   return { statements: [save(ctx, 'confirm', draft)], messages: [ctx.reply({ card })] };
@@ -122,31 +162,75 @@ const missingBaseline = (krs: KrLine[]) => krs.findIndex((k) => k.baselineMissin
 async function create(ctx: ChatContext, draft: Draft): Promise<Effects> {
   const now = ctx.clock.now();
   const at = now.toISOString();
-  const needsApproval = effectiveSettings(ctx.org.settings).approveNewObjectives && (await reportsOf(ctx.store, ctx.org.id, ctx.person.id)).length === 0;
-  const existing = await ctx.store.db.select({ id: objectives.id }).from(objectives)
-    .where(and(eq(objectives.orgId, ctx.org.id), eq(objectives.cycleId, draft.cycleId), eq(objectives.ownerPersonId, ctx.person.id)));
+  const needsApproval =
+    effectiveSettings(ctx.org.settings).approveNewObjectives &&
+    (await reportsOf(ctx.store, ctx.org.id, ctx.person.id)).length === 0;
+  const existing = await ctx.store.db
+    .select({ id: objectives.id })
+    .from(objectives)
+    .where(
+      and(
+        eq(objectives.orgId, ctx.org.id),
+        eq(objectives.cycleId, draft.cycleId),
+        eq(objectives.ownerPersonId, ctx.person.id),
+      ),
+    );
   const objective: Objective = {
-    id: newId('obj'), orgId: ctx.org.id, cycleId: draft.cycleId, title: draft.title ?? '', description: null,
-    ownerType: 'person', ownerPersonId: ctx.person.id, ownerTeamId: null, parentKrId: draft.parentKrId ?? null,
-    status: needsApproval ? 'pending_approval' : 'active', position: existing.length, createdBy: ctx.person.id, createdAt: at, updatedAt: at,
+    id: newId('obj'),
+    orgId: ctx.org.id,
+    cycleId: draft.cycleId,
+    title: draft.title ?? '',
+    description: null,
+    ownerType: 'person',
+    ownerPersonId: ctx.person.id,
+    ownerTeamId: null,
+    parentKrId: draft.parentKrId ?? null,
+    status: needsApproval ? 'pending_approval' : 'active',
+    position: existing.length,
+    createdBy: ctx.person.id,
+    createdAt: at,
+    updatedAt: at,
   };
   const krs = draft.krs ?? [];
   const rows: Statement[] = [
     clear(ctx),
     ctx.store.db.insert(objectives).values(objective),
-    ...krs.map((kr, i) => ctx.store.db.insert(keyResults).values(krRow(ctx.org.id, objective.id, draft.cycleId, kr, i, at))),
+    ...krs.map((kr, i) =>
+      ctx.store.db.insert(keyResults).values(krRow(ctx.org.id, objective.id, draft.cycleId, kr, i, at)),
+    ),
     auditStatement(ctx.store, {
-      orgId: ctx.org.id, actorType: 'person', actorId: ctx.person.id, action: 'objective.created', entityType: 'objective', entityId: objective.id,
-      data: { title: objective.title, krs: krs.length, parentKrId: objective.parentKrId, status: objective.status, source: 'chat' }, now,
+      orgId: ctx.org.id,
+      actorType: 'person',
+      actorId: ctx.person.id,
+      action: 'objective.created',
+      entityType: 'objective',
+      entityId: objective.id,
+      data: {
+        title: objective.title,
+        krs: krs.length,
+        parentKrId: objective.parentKrId,
+        status: objective.status,
+        source: 'chat',
+      },
+      now,
     }),
   ];
   if (needsApproval) {
     return requestAdjustment(ctx, {
-      kind: 'new_objective', objective, cycleId: draft.cycleId, current: null,
-      proposed: { title: objective.title, parentKrId: objective.parentKrId, krs: krs.map((k) => k.title) }, before: rows,
+      kind: 'new_objective',
+      objective,
+      cycleId: draft.cycleId,
+      current: null,
+      proposed: { title: objective.title, parentKrId: objective.parentKrId, krs: krs.map((k) => k.title) },
+      before: rows,
     });
   }
-  return { statements: rows, messages: [ctx.reply({ text: t(ctx.locale, 'newObjective.created', { title: objective.title, count: krs.length }) })] };
+  return {
+    statements: rows,
+    messages: [
+      ctx.reply({ text: t(ctx.locale, 'newObjective.created', { title: objective.title, count: krs.length }) }),
+    ],
+  };
 }
 
 function cancelled(ctx: ChatContext): Effects {
@@ -164,19 +248,38 @@ export const newObjectiveStep: FlowStep = async (ctx, event: MessageEvent, conve
     case 'title': {
       if (!text) return say(ctx, t(ctx.locale, 'newObjective.askTitle'));
       const next: Draft = { ...draft, title: text.slice(0, 200) };
-      return say(ctx, t(ctx.locale, 'newObjective.askKrs', { max: MAX_KRS, example: t(ctx.locale, 'newObjective.krsExample') }), [save(ctx, 'krs', next)]);
+      return say(
+        ctx,
+        t(ctx.locale, 'newObjective.askKrs', { max: MAX_KRS, example: t(ctx.locale, 'newObjective.krsExample') }),
+        [save(ctx, 'krs', next)],
+      );
     }
     case 'krs': {
-      const lines = text.split(/\n|；|;/).map((l) => l.trim()).filter(Boolean);
+      const lines = text
+        .split(/\n|；|;/)
+        .map((l) => l.trim())
+        .filter(Boolean);
       if (!lines.length) return say(ctx, t(ctx.locale, 'newObjective.noKrs'));
       if (lines.length > MAX_KRS) return say(ctx, t(ctx.locale, 'newObjective.tooManyKrs', { max: MAX_KRS }));
       const parsed = lines.map((line) => ({ line, result: parseKrLine(line) }));
-      const errors = parsed.flatMap((p, i) => ('error' in p.result
-        ? [t(ctx.locale, 'newObjective.badKrLine', { line: i + 1, text: p.line, error: t(ctx.locale, `krLine.error.${p.result.error}`) })] : []));
+      const errors = parsed.flatMap((p, i) =>
+        'error' in p.result
+          ? [
+              t(ctx.locale, 'newObjective.badKrLine', {
+                line: i + 1,
+                text: p.line,
+                error: t(ctx.locale, `krLine.error.${p.result.error}`),
+              }),
+            ]
+          : [],
+      );
       if (errors.length) return say(ctx, errors.join('\n'));
       const next: Draft = { ...draft, krs: parsed.map((p) => p.result as KrLine) };
       const missing = missingBaseline(next.krs!);
-      if (missing >= 0) return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: next.krs![missing].title }), [save(ctx, 'baseline', next)]);
+      if (missing >= 0)
+        return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: next.krs![missing].title }), [
+          save(ctx, 'baseline', next),
+        ]);
       return toAlignment(ctx, next);
     }
     case 'baseline': {
@@ -184,19 +287,24 @@ export const newObjectiveStep: FlowStep = async (ctx, event: MessageEvent, conve
       const missing = missingBaseline(krs);
       const value = Number(text.replace(/[,，%％]/g, ''));
       if (missing < 0) return toAlignment(ctx, draft);
-      if (!Number.isFinite(value)) return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: krs[missing].title }));
+      if (!Number.isFinite(value))
+        return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: krs[missing].title }));
       const kr: KrLine = { ...krs[missing], start: value };
       delete kr.baselineMissing;
       krs[missing] = kr;
       const next: Draft = { ...draft, krs };
       const again = missingBaseline(krs);
-      if (again >= 0) return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: krs[again].title }), [save(ctx, 'baseline', next)]);
+      if (again >= 0)
+        return say(ctx, t(ctx.locale, 'newObjective.askBaseline', { title: krs[again].title }), [
+          save(ctx, 'baseline', next),
+        ]);
       return toAlignment(ctx, next);
     }
     case 'align': {
       const options = draft.options ?? [];
       const choice = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!(choice >= 0 && choice <= options.length)) return say(ctx, t(ctx.locale, 'newObjective.badChoice', { max: options.length }));
+      if (!(choice >= 0 && choice <= options.length))
+        return say(ctx, t(ctx.locale, 'newObjective.badChoice', { max: options.length }));
       return toConfirm(ctx, { ...draft, parentKrId: choice === 0 ? null : options[choice - 1].krId });
     }
     case 'confirm': {
@@ -241,21 +349,38 @@ export const alignAction: ActionHandler = async (ctx, event) => {
 };
 
 function doneCard(ctx: ChatContext, title: string, text: string, color: Card['header']['color']): Card {
-  return { header: { title: t(ctx.locale, 'newObjective.confirmTitle'), subtitle: title, color }, blocks: [{ type: 'markdown', text }] };
+  return {
+    header: { title: t(ctx.locale, 'newObjective.confirmTitle'), subtitle: title, color },
+    blocks: [{ type: 'markdown', text }],
+  };
 }
 
 export const confirmAction: ActionHandler = async (ctx, event) => {
   const found = await fromCard(ctx, event);
   if (isEffects(found)) return found;
-  if (found.step !== 'confirm') return { ...noEffects(), result: { toast: { kind: 'warning', text: t(ctx.locale, 'newObjective.staleCard') } } };
+  if (found.step !== 'confirm')
+    return { ...noEffects(), result: { toast: { kind: 'warning', text: t(ctx.locale, 'newObjective.staleCard') } } };
   const effects = await create(ctx, found.draft);
-  const summary = effects.messages.map((m) => m.message.text).filter(Boolean).join('\n');
-  return { ...effects, result: { toast: { kind: 'success', text: summary }, card: doneCard(ctx, found.draft.title ?? '', summary, 'green') } };
+  const summary = effects.messages
+    .map((m) => m.message.text)
+    .filter(Boolean)
+    .join('\n');
+  return {
+    ...effects,
+    result: {
+      toast: { kind: 'success', text: summary },
+      card: doneCard(ctx, found.draft.title ?? '', summary, 'green'),
+    },
+  };
 };
 
 export const cancelAction: ActionHandler = async (ctx, event) => {
   const found = await fromCard(ctx, event);
   if (isEffects(found)) return found;
   const text = t(ctx.locale, 'newObjective.cancelled');
-  return { statements: [clear(ctx)], messages: [], result: { toast: { kind: 'info', text }, card: doneCard(ctx, found.draft.title ?? '', text, 'grey') } };
+  return {
+    statements: [clear(ctx)],
+    messages: [],
+    result: { toast: { kind: 'info', text }, card: doneCard(ctx, found.draft.title ?? '', text, 'grey') },
+  };
 };

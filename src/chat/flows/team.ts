@@ -20,16 +20,45 @@ export async function teamStatus(ctx: ChatContext): Promise<Effects> {
   if (!own.cycle) return reply(t(ctx.locale, 'chat.noCycle'));
   const now = ctx.clock.now();
   const tz = ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
-  const members = await Promise.all(reports.map(async (person) => {
-    const view = await loadPersonOkrView(ctx.store, ctx.org.id, person, now, tz);
-    const last = view.krs.map((k) => k.lastCheckInAt).filter((d): d is string => !!d).sort().at(-1) ?? null;
-    const progress = view.objectives.length ? view.objectives.reduce((s, o) => s + o.progress, 0) / view.objectives.length : 0;
-    const statuses = view.objectives.map((o) => o.status);
-    const status: TrackStatus = worstStatus(statuses) ?? 'not_started';
-    return { name: person.name, progress, status, objectives: view.objectives.length, lastCheckInAt: last, checkedInThisWeek: !!last && now.getTime() - Date.parse(last) < WEEK_MS };
-  }));
-  const [{ pending }] = await ctx.store.db.select({ pending: count() }).from(adjustments)
-    .where(and(eq(adjustments.orgId, ctx.org.id), eq(adjustments.approverId, ctx.person.id), eq(adjustments.status, 'pending')));
-  const card = buildTeamCard({ manager: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale }, cycle: own.cycle, members, pendingApprovals: pending });
+  const members = await Promise.all(
+    reports.map(async (person) => {
+      const view = await loadPersonOkrView(ctx.store, ctx.org.id, person, now, tz);
+      const last =
+        view.krs
+          .map((k) => k.lastCheckInAt)
+          .filter((d): d is string => !!d)
+          .sort()
+          .at(-1) ?? null;
+      const progress = view.objectives.length
+        ? view.objectives.reduce((s, o) => s + o.progress, 0) / view.objectives.length
+        : 0;
+      const statuses = view.objectives.map((o) => o.status);
+      const status: TrackStatus = worstStatus(statuses) ?? 'not_started';
+      return {
+        name: person.name,
+        progress,
+        status,
+        objectives: view.objectives.length,
+        lastCheckInAt: last,
+        checkedInThisWeek: !!last && now.getTime() - Date.parse(last) < WEEK_MS,
+      };
+    }),
+  );
+  const [{ pending }] = await ctx.store.db
+    .select({ pending: count() })
+    .from(adjustments)
+    .where(
+      and(
+        eq(adjustments.orgId, ctx.org.id),
+        eq(adjustments.approverId, ctx.person.id),
+        eq(adjustments.status, 'pending'),
+      ),
+    );
+  const card = buildTeamCard({
+    manager: { id: ctx.person.id, name: ctx.person.name, locale: ctx.locale },
+    cycle: own.cycle,
+    members,
+    pendingApprovals: pending,
+  });
   return { ...noEffects(), messages: [ctx.reply({ card }, `team:${ctx.person.id}`)] };
 }
