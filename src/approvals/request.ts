@@ -90,7 +90,7 @@ export async function requestAdjustment(ctx: ChatContext, input: AdjustmentInput
     };
     statements.push(
       store.db.insert(adjustments).values(applied),
-      ...applyStatements(store, applied, now, { nextPosition: input.nextPosition }),
+      ...applyStatements(store, applied, now, { nextPosition: input.nextPosition, kr: input.kr }),
     );
     statements.push(
       audit('adjustment.self_approved', { kind: row.kind, current: row.current, proposed: row.proposed }),

@@ -47,7 +47,6 @@ export const en: Record<MessageKey, string> = {
   'checkin.note': 'Note: {note}',
   'checkin.metricManaged': '{kr} is updated automatically from data; no need to update it by hand.',
   'checkin.childrenManaged': '{kr} rolls up from the objectives aligned to it; no need to update it by hand.',
-  'checkin.dropped': 'KR{number} was dropped and cannot be updated.',
   'checkin.percentOnNumber': 'Note: KR{number} is measured in {unit}; recorded as {value}.',
 
   'adjust.requested': 'Adjustment requested; waiting for {approver} to approve.',
@@ -190,12 +189,9 @@ export const en: Record<MessageKey, string> = {
   'team.empty': 'This team has no members yet.',
   'team.notManager': 'Only team leads can see team progress.',
 
-  'delegate.set': '{name} will approve for you until {until}.',
-  'delegate.setNoEnd': '{name} will approve for you. Send "delegate" again to change it.',
   'delegate.notFound': 'No colleague named "{name}".',
   'delegate.ambiguous': 'Several colleagues match "{name}": {candidates}. Use a full name or email.',
   'delegate.self': 'You cannot delegate to yourself.',
-  'delegate.notify': '{name} asked you to approve for them until {until}.',
 
   'digest.title': '{team} weekly progress',
   'digest.subtitle': '{cycle} · week {week}',
@@ -217,11 +213,7 @@ export const en: Record<MessageKey, string> = {
   'chat.noCycle': 'There is no active OKR cycle. Please ask your administrator to create one.',
   'chat.noObjectives': 'You have no objectives this cycle yet. Send "new objective" to create one.',
   'chat.krNotFound': '{kr} not found. Your KRs:\n{list}',
-  'chat.unknown': 'Sorry, I did not understand that.\n\n{help}',
-  'checkin.badValue': 'The value for {kr} is not a number. For example: {kr} 45',
   'checkin.badConfidence': 'Confidence is a whole number from 0 to 10.',
-  'checkin.booleanValue': '{kr} is a done/not-done KR: reply {kr} done or {kr} not done.',
-  'checkin.milestoneValue': '{kr} counts milestones: use a whole number from 0 to {target}.',
   'toast.notAllowed': 'Not allowed',
   'toast.unknownAction': 'This button no longer works',
   'team.noMembers': 'You have no direct reports yet.',
@@ -392,4 +384,80 @@ export const en: Record<MessageKey, string> = {
   'rules.alert.managerIntro': "{name}'s KR is off track and may need your support.",
   'rules.alert.quick': 'Quick update:',
   'rules.alert.hint': 'You can also reply "{command}".',
+  'card.myOkrs.pending': 'Waiting for approval (counts once your manager approves)',
+  'card.myOkrs.emptyOther': '{name} has no objectives in {cycle} yet.',
+  'checkin.notDoneOnNumber': '{kr} "{title}" is measured as a number: send the latest value, e.g. {kr} 45',
+  'checkin.booleanValue': '{kr} "{title}" is a yes/no KR: reply {kr} done or {kr} not done.',
+  'checkin.milestoneValue': '{kr} "{title}" counts milestones: send a whole number from 0 to {target}.',
+  'checkin.badValue': 'Could not read the value for {kr}. Send a number, e.g. {kr} 45',
+  'checkin.dropped': 'KR{number} "{title}" was dropped and takes no updates. The other KRs keep their numbers.',
+  'checkin.confidenceRecorded': 'Recorded confidence {confidence}/10 for {kr} "{title}"',
+  'checkin.confirm.title': 'Please confirm the new value of {kr}',
+  'checkin.confirm.done_on_number':
+    '{kr} "{title}" is measured as a number (now {from}). Set it to the target, {target}?',
+  'checkin.confirm.beyond_target':
+    '{kr} "{title}": {from} → {to} is far past the target {target} (progress {progress}). Record {to} anyway?',
+  'checkin.confirm.behind_start':
+    '{kr} "{title}": {to} is behind the start {start} (progress {progress}). Record {to} anyway?',
+  'checkin.confirm.negative':
+    '{kr} "{title}": {to} is negative while the start {start} and target {target} are not. Record {to} anyway?',
+  'checkin.confirm.yes': 'Record {to}',
+  'checkin.confirm.no': 'Cancel',
+  'checkin.confirm.word': 'confirm',
+  'checkin.confirm.cancelWord': 'cancel',
+  'checkin.confirm.hint': 'You can also reply "confirm" to record it, or "cancel" to leave it; valid for 10 minutes.',
+  'checkin.confirm.words': 'confirm|yes|y|ok|record',
+  'checkin.confirm.noWords': "no|n|don't",
+  'checkin.confirm.again': 'Reply "confirm" to record it, or "cancel" to leave it.',
+  'checkin.confirm.cancelled': 'Cancelled; nothing was recorded.',
+  'checkin.confirm.left': '(The unconfirmed update was left unrecorded.)',
+  'checkin.confirm.expired':
+    'The confirmation timed out (10 minutes); nothing was recorded. Please send the update again.',
+  'chat.unknown': 'I didn\'t understand that. Send "help" to see all commands.',
+  'chat.nothingToCancel': 'There is nothing to cancel right now.',
+  'newObjective.setAside':
+    '(Your new objective is not finished: answer the last question to go on, or send "cancel" to leave.)',
+  'adjust.left': 'Left the change request; nothing was submitted.',
+  'approval.rejectLeft': 'Rejection abandoned; the request is still pending.',
+  'adjust.expired.prompt':
+    'The change request timed out and was not submitted. Tap "Request change" again or send: adjust KR1 target 80 because …',
+  'approval.rejectExpired':
+    'The wait for a rejection reason timed out; the request is still pending. Tap "Reject" again if needed.',
+  'adjust.misfit.boolean':
+    'KR{number} "{title}" is a yes/no KR: it has no target or start to change. You can change its title or weight, or drop it.',
+  'adjust.misfit.milestoneStart': 'KR{number} "{title}" counts milestones from 0; its start cannot change.',
+  'adjust.misfit.milestoneTarget':
+    'KR{number} "{title}" counts milestones: the target must be a whole number of milestones, at least 1.',
+  'delegate.notify': '{name} delegated their approvals to you until {until}.',
+  'delegate.ended': 'Delegation to {name} ended; from {time} approval cards come to you only.',
+  'delegate.noneRunning': 'You have no delegation running.',
+  'delegate.status.none':
+    'You have not delegated your approvals. When away, send "delegate to Zhang San for 7 days"; without days it lasts {days} days.',
+  'delegate.status.running':
+    'Your approvals are delegated to {name} until {until}. Send "end delegation" to end it early, or "delegate to <colleague> for 7 days" to hand them to someone else.',
+  'approval.handedBack': 'The delegation has ended; {name} handles this request.',
+  'approval.withdrawn': 'Withdrawn by {name} at {time}',
+  'people.notFound': 'No colleague called "{name}". Use their full name, email or employee id.',
+  'people.notYours':
+    'You can only view and nudge people who report to you (directly or further down); {name} does not.',
+  'nudge.self': 'You cannot nudge yourself. Send "my okrs" to see your own progress.',
+  'nudge.paused': '{name} is on leave until {until}; no reminders meanwhile.',
+  'nudge.unreachable': '{name} is not linked to any chat account, so they cannot be nudged.',
+  'nudge.message':
+    '{name} asks you to update your OKR progress. Send "my okrs" to see them, or reply "KR1 45" to update.',
+  'nudge.sent': 'Nudged {name} to update their progress.',
+  'nudge.alreadyToday': '{name} was already nudged today; try again tomorrow.',
+  'withdraw.none': 'You have no pending requests.',
+  'withdraw.noneOnKr': 'KR{number} has no pending request. Send "withdraw" to see them all.',
+  'withdraw.badIndex': 'Use a number from 1 to {max}; send "withdraw" to see the list.',
+  'withdraw.which': 'You have several pending requests. Send "withdraw <number>" to take one back:\n{list}',
+  'withdraw.done': 'Request withdrawn: {change}',
+  'approvals.none': 'Nothing is waiting for your approval.',
+  'approvals.count': '{count} requests wait for your approval:',
+  'approvals.someOf': '{count} requests wait for your approval; here are the oldest {shown}:',
+  'delegate.set':
+    'Approvals are delegated to {name} until {until}. Approval cards go to both of you meanwhile; either may decide. Send "end delegation" to end it early.',
+  'delegate.setDefault':
+    'Approvals are delegated to {name} for the default {days} days, until {until}. Approval cards go to both of you meanwhile. Send "delegate to {name} for 14 days" to change the period, or "end delegation" to end it early.',
+  'delegate.endedNotify': '{name} ended the approval delegation to you at {time}; their requests go back to them.',
 };

@@ -38,10 +38,7 @@ const MAX_ABS = 1e12;
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-export function checkInValue(
-  kr: KrValues & { currentValue: number },
-  input: CheckInInput,
-): CheckInCheck {
+export function checkInValue(kr: KrValues & { currentValue: number }, input: CheckInInput): CheckInCheck {
   const { kind, startValue: start, targetValue: target, currentValue: current } = kr;
   if (!Number.isFinite(input.value) || Math.abs(input.value) > MAX_ABS) return { ok: false, error: 'bad_value' };
 
@@ -53,7 +50,9 @@ export function checkInValue(
       if (input.value === 0) return { ok: true, value: 0 };
       return { ok: false, error: 'boolean_value' };
     }
-    return input.value === 0 || input.value === 1 ? { ok: true, value: input.value } : { ok: false, error: 'boolean_value' };
+    return input.value === 0 || input.value === 1
+      ? { ok: true, value: input.value }
+      : { ok: false, error: 'boolean_value' };
   }
 
   if (kind === 'milestone') {

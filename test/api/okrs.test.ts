@@ -122,7 +122,7 @@ describe('objectives', () => {
     expect(filtered.items.map((o: { id: string }) => o.id)).toEqual([mine.body.id]);
     // The shared repository returns them in display order for chat.
     const okrs = await personOkrs(t.store, { orgId: await orgId(), personId, cycleId });
-    expect(okrs[0].keyResults.map((k) => k.title)).toEqual(['反馈 25 份', '投诉降为 0', '公开课']);
+    expect(okrs.objectives[0].keyResults.map((k) => k.title)).toEqual(['反馈 25 份', '投诉降为 0', '公开课']);
   });
 
   it('refuses bad owners, unknown parent KRs and parents from another cycle', async () => {

@@ -57,8 +57,8 @@ describe('demo seed', () => {
     expect(english.length).toBe(2);
     const teacher = aligned[0].ownerPersonId!;
     const okrs = await personOkrs(t.store, { orgId: first.orgId, personId: teacher, cycleId: first.cycleId });
-    expect(okrs[0].keyResults.length).toBeGreaterThanOrEqual(2);
-    expect(okrs[0].keyResults.length).toBeLessThanOrEqual(4);
+    expect(okrs.objectives[0].keyResults.length).toBeGreaterThanOrEqual(2);
+    expect(okrs.objectives[0].keyResults.length).toBeLessThanOrEqual(4);
     expect(first.counts.checkIns).toBeGreaterThan(50);
   });
 });

@@ -7,11 +7,12 @@ import type { CardActionEvent } from '../../../bots/types';
 import { getObjective } from '../../../storage/repos/okrs';
 import { adjustments, type AdjustmentKind } from '../../../storage/schema';
 import { requestAdjustment, type AdjustmentInput } from '../../approvals/request';
-import { t } from '../../i18n';
+import { invalidReply, t, type MessageKey } from '../../i18n';
 import type { ActionHandler, ChatContext, CommandHandler } from '../context';
 import { conversationStore, type FlowStep } from '../conversations';
 import { noEffects, type Effects } from '../effects';
 import { parseCommand, type Command } from '../parse';
+import { krByNumber } from '../okr-view';
 import { krList, personView } from './checkin';
 
 type AdjustCommand = Extract<Command, { type: 'adjust' }>;
@@ -56,7 +57,9 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
   }
 
   const number = command.kr ?? 0;
-  const entry = view.krs[number - 1];
+  const entry = krByNumber(view, number);
+  const dropped = view.dropped.get(number);
+  if (!entry && dropped) return say(ctx, t(ctx.locale, 'checkin.dropped', { number, title: dropped.title }));
   if (!entry) {
     return say(
       ctx,
@@ -86,6 +89,8 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
     case 'target':
     case 'start':
     case 'weight': {
+      const misfit = adjustmentMisfit(kr, change.field, change.value);
+      if (misfit) return say(ctx, t(ctx.locale, misfit, { number, title: kr.title }));
       const now = { target: kr.targetValue, start: kr.startValue, weight: kr.weight }[change.field];
       if (now === change.value) return say(ctx, t(ctx.locale, 'adjust.noChange'));
       input = { kind, kr, current: { [change.field]: now }, proposed: { [change.field]: change.value }, reason };
@@ -159,8 +164,30 @@ export const adjustStep: FlowStep = async (ctx, event, conversation, conversatio
       command.type === 'invalid' && command.hint
         ? command.hint
         : t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
-    return say(ctx, command.type === 'invalid' ? t(ctx.locale, `invalid.${command.reason}`, { hint }) : hint);
+    return say(ctx, command.type === 'invalid' ? invalidReply(ctx.locale, { ...command, hint }) : hint);
   }
   const effects = await requestFromCommand(ctx, command);
   return { ...effects, statements: [clear, ...effects.statements] };
 };
+
+/** A reply after the "what should change?" prompt went quiet: say so rather than misread it. */
+export const adjustExpired: FlowStep = async (ctx, _event, conversation, conversations) =>
+  say(ctx, t(ctx.locale, 'adjust.expired.prompt'), { statements: [conversations.clear(conversation.key)] });
+
+/**
+ * Why a numeric change does not fit the KR's kind, as a message key: a yes/no KR has no
+ * target or start to move (done is done); a milestone KR counts whole milestones from 0.
+ */
+function adjustmentMisfit(
+  kr: { kind: string; startValue: number },
+  field: 'target' | 'start' | 'weight',
+  value: number,
+): MessageKey | undefined {
+  if (field === 'weight') return undefined;
+  if (kr.kind === 'boolean') return 'adjust.misfit.boolean';
+  if (kr.kind === 'milestone') {
+    if (field === 'start') return 'adjust.misfit.milestoneStart';
+    if (!Number.isInteger(value) || value < 1) return 'adjust.misfit.milestoneTarget';
+  }
+  return undefined;
+}
