@@ -112,16 +112,13 @@ export const en: Record<MessageKey, string> = {
 
   'newObjective.askTitle':
     'Let\'s create an objective. Send its title (e.g. Raise student renewal rate). Send "cancel" at any time to stop.',
-  'newObjective.askKrs': 'Send the key results, one per line, as "title start->target unit", at most {max}:\n{example}',
   'newObjective.krsExample': 'home visits 0->20\nrenewal rate 60%->68%\nsatisfaction >= 4.7',
   'newObjective.badKrLine': 'Line {line} is unclear: {text} ({error})',
   'newObjective.tooManyKrs': 'At most {max} KRs, please. Send a shorter list.',
   'newObjective.noKrs': 'At least one KR is needed. Please send them again.',
-  'newObjective.askBaseline': 'What is the current value of "{title}"? Reply with a number.',
   'newObjective.askAlignment': 'Which parent KR does this objective support? Reply with a number:\n{options}\n0. none',
   'newObjective.alignmentOption': '{index}. {title} ({owner})',
   'newObjective.noAlignmentOptions': 'There are no parent KRs to align to; leaving it unaligned.',
-  'newObjective.badChoice': 'Please reply with a number from the list (0–{max}).',
   'newObjective.confirm':
     'Please confirm:\nObjective: {title}\n{krs}\nAligned to: {alignment}\nReply "yes" to create it or "cancel" to stop.',
   'newObjective.noAlignment': 'none',
@@ -460,4 +457,12 @@ export const en: Record<MessageKey, string> = {
   'delegate.setDefault':
     'Approvals are delegated to {name} for the default {days} days, until {until}. Approval cards go to both of you meanwhile. Send "delegate to {name} for 14 days" to change the period, or "end delegation" to end it early.',
   'delegate.endedNotify': '{name} ended the approval delegation to you at {time}; their requests go back to them.',
+  'newObjective.askKrs':
+    'Send the key results as "title start->target unit", at most {max}: one per line, or on one line separated by ";". Send "cancel" to leave.\n{example}',
+  'newObjective.askBaseline': 'What is the current value of "{title}"? Reply with a number, or send "cancel" to leave.',
+  'newObjective.badChoice': 'Please reply with a number from the list (0 to {max}), or send "cancel" to leave.',
+  'newObjective.draft':
+    'Draft so far:\nObjective: {title}\n{krs}\nNext, choose the parent KR it aligns to (send "cancel" to leave).',
+  'invalid.adjust_confidence': 'A change request changes one thing; send the confidence on its own, e.g. {hint}',
+  'invalid.missing_name': 'Name the colleague, e.g. {hint}',
 };

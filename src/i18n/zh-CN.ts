@@ -117,16 +117,13 @@ export const zhCN = {
 
   // -- new objective flow
   'newObjective.askTitle': '好的，我们来创建新目标。请发送目标标题（例如：提升学员续费率）。随时发送“取消”退出。',
-  'newObjective.askKrs': '请发送关键结果，每行一个，格式“标题 起点→目标单位”，最多 {max} 个：\n{example}',
   'newObjective.krsExample': '家访次数 0→20次\n续费率 60%→68%\n满意度 ≥ 4.7分',
   'newObjective.badKrLine': '第 {line} 行没看懂：{text}（{error}）',
   'newObjective.tooManyKrs': 'KR 最多 {max} 个，请精简后重新发送。',
   'newObjective.noKrs': '至少需要 1 个 KR，请重新发送。',
-  'newObjective.askBaseline': '「{title}」的当前值是多少？请回复一个数字。',
   'newObjective.askAlignment': '这个目标对齐哪个上级 KR？回复编号：\n{options}\n0. 不对齐',
   'newObjective.alignmentOption': '{index}. {title}（{owner}）',
   'newObjective.noAlignmentOptions': '没有可对齐的上级 KR，将不设置对齐。',
-  'newObjective.badChoice': '请回复列表中的编号（0–{max}）。',
   'newObjective.confirm': '请确认：\n目标：{title}\n{krs}\n对齐：{alignment}\n回复“确认”创建，或“取消”放弃。',
   'newObjective.noAlignment': '不对齐',
   'newObjective.created': '已创建目标「{title}」，包含 {count} 个 KR。发送“我的OKR”查看。',
@@ -460,6 +457,13 @@ export const zhCN = {
   'delegate.setDefault':
     '已把审批委托给 {name}，默认 {days} 天，至 {until}。期间审批卡片同时发给你们两人。发送“委托 {name} 14天”可改期限，发送“结束委托”可提前结束。',
   'delegate.endedNotify': '{name} 已于 {time} 结束对你的审批委托，之后的申请由本人处理。',
+  'newObjective.askKrs':
+    '请发送关键结果，格式“标题 起点→目标单位”，最多 {max} 个。每行一个，或在一行里用“；”分隔。发送“取消”退出。\n{example}',
+  'newObjective.askBaseline': '「{title}」的当前值是多少？请回复一个数字，或发送“取消”退出。',
+  'newObjective.badChoice': '请回复列表中的编号（0 到 {max}），或发送“取消”退出。',
+  'newObjective.draft': '目标草稿：\n目标：{title}\n{krs}\n接下来选择要对齐的上级 KR（发送“取消”退出）。',
+  'invalid.adjust_confidence': '调整申请一次只改一项，信心请单独发送，例如：{hint}',
+  'invalid.missing_name': '请写上同事的名字，例如：{hint}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
