@@ -126,7 +126,8 @@ export function approvalView(locale: Locale, rc: RequestContext, delegatedFrom?:
     krLabel: kr ? `KR${num(rc.krNumber)} ${kr.title}` : null,
     change: changeText(locale, rc),
     reason: a.reason,
-    progressPercent: kr ? Math.round(krProgress(kr).raw * 100) : null,
+    // Never below 0: a KR behind its start shows 0%, not -20% (issue 18); overshoot stays visible.
+    progressPercent: kr ? Math.max(0, Math.round(krProgress(kr).raw * 100)) : null,
     parentTitle: rc.parentKr?.title ?? null,
     changedMeanwhile: changedMeanwhile(locale, rc),
     delegatedFrom: delegatedFrom ?? null,

@@ -67,7 +67,12 @@ export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, requ
     if (!check.ok)
       return {
         ok: false,
-        message: t(locale, ERROR_KEYS[check.error], { ...label, target: fmt(kr.target), start: fmt(kr.start) }),
+        message: t(locale, ERROR_KEYS[check.error], {
+          ...label,
+          target: fmt(kr.target),
+          targetNumber: String(kr.target),
+          start: fmt(kr.start),
+        }),
       };
     if (check.confirm && !request.confirmed) return askToConfirm(ctx, kr, check.value, check.confirm, request);
     value = check.value;
