@@ -42,6 +42,6 @@ describe('help', () => {
 
   it('starts the text with the title', () => {
     expect(helpText('zh-CN').startsWith('【Polaris 使用帮助】')).toBe(true);
-    expect(helpText('en').startsWith('【Polaris help】')).toBe(true);
+    expect(helpText('en').startsWith('Polaris help\n')).toBe(true);
   });
 });

@@ -74,5 +74,5 @@ export function buildHelpCard(locale: Locale): Card {
 
 /** The help as plain text, for platforms or moments without cards. */
 export function helpText(locale: Locale): string {
-  return cardToText(buildHelpCard(locale));
+  return cardToText(buildHelpCard(locale), locale);
 }

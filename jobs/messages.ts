@@ -123,3 +123,6 @@ export function signedPct(delta: number): string {
   if (points === 0) return '±0%';
   return points > 0 ? `+${points}%` : `−${Math.abs(points)}%`;
 }
+
+/** Both catalogues, for the test that no message mixes languages. */
+export const jobCatalogues = { 'zh-CN': zh, en } as const;

@@ -329,7 +329,6 @@ export const en: Record<MessageKey, string> = {
   'dash.sso.failed': 'Single sign-on failed: {reason}',
   'dash.sso.unknown': 'Your account has not been added to Polaris yet. Please contact your administrator.',
   'dash.sso.notConfigured': '{platform} is not configured on this server.',
-  'dash.sso.missingCode': 'The authorisation code is missing.',
   // -- rules, alerts and escalations (src/rules)
   'rules.observeNote': 'Observe mode: recorded only, no consequences',
   'rules.unit.day': 'days',
@@ -465,4 +464,5 @@ export const en: Record<MessageKey, string> = {
   'rules.condition': '{metric} {op} {threshold} for {count} {unit}',
   'checkin.milestoneValue': '{kr} "{title}" counts milestones: send a whole number from 0 to {targetNumber}.',
   'card.myOkrs.title': "{name}'s OKRs",
+  'dash.sso.missingCode': 'The authorization code is missing.',
 };

@@ -339,7 +339,6 @@ export const zhCN = {
   'dash.sso.failed': '单点登录失败：{reason}',
   'dash.sso.unknown': '你的账号还没有加入 Polaris，请联系管理员。',
   'dash.sso.notConfigured': '服务器没有配置 {platform}。',
-  'dash.sso.missingCode': '缺少授权码（code）。',
   // -- rules, alerts and escalations (src/rules)
   'rules.observeNote': '观察模式：仅记录，不产生后续影响',
   'rules.unit.day': '天',
@@ -464,6 +463,7 @@ export const zhCN = {
   'rules.condition': '{metric}连续 {count} {unit}{op} {threshold}',
   'checkin.milestoneValue': '{kr}「{title}」按里程碑计，请填 0 到 {targetNumber} 之间的整数。',
   'card.myOkrs.title': '{name}的 OKR',
+  'dash.sso.missingCode': '缺少授权码。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

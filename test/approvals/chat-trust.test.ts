@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardButtons } from '../../cards/model';
 import { adjustments, conversations, delegations, keyResults, objectives, outbox } from '../../storage/schema';
+import { foreignWords } from '../../src/i18n/language';
 import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
 
@@ -456,5 +457,100 @@ describe('team leads, and the new objective flow', () => {
       .where(and(eq(objectives.ownerPersonId, IDS.ceo), eq(objectives.title, '公司品牌建设')));
     expect(created.status).toBe('active');
     void outbox;
+  });
+});
+
+describe('one language per reply', () => {
+  it('no reply to a zh-CN or an en person mixes languages, across every command and error', async () => {
+    await addKinds();
+    const zhScript = [
+      '帮助',
+      '我的OKR',
+      'KR1 45',
+      'KR3 abc',
+      'KR2 完成',
+      '取消',
+      'KR5 2.7',
+      'KR4 50%',
+      'KR9 5',
+      '调整 KR1 目标 120 原因 新增两个班',
+      '调整 KR4 目标 3',
+      '调整 KR1 目标 50 信心 3',
+      '撤回',
+      '委托',
+      '谢谢',
+      'hi',
+      '新目标',
+      '取消',
+      '查看 王芳',
+      '催一下 Bob Smith',
+      'KR1 1e3',
+      'KR1 信心 6',
+      '待审批',
+      '团队',
+      '结束委托',
+      'KR1 +2',
+      'KR2 8',
+    ];
+    const enScript = [
+      'help',
+      'my okrs',
+      'KR1 60',
+      'KR1 abc',
+      'KR1 done',
+      'cancel',
+      'KR9 5',
+      'adjust KR1 target 75 because more classes',
+      'withdraw',
+      'delegate',
+      'thanks',
+      '谢谢',
+      'new objective',
+      'cancel',
+      'show 王芳',
+      'nudge 张伟',
+      'KR1 1e3',
+      'KR1 confidence 6',
+      'approvals',
+      'team',
+      'end delegation',
+      'KR1 +2',
+      'KR1 500',
+    ];
+    for (const text of zhScript) await say('ou_alice', text);
+    for (const text of enScript) await say('ou_bob', text);
+    // The manager decides Alice's request in Chinese; Bob is told in English.
+    await say('ou_bob', 'adjust KR1 target 72 because more classes');
+    const { adj, messageId } = approvalCard(h, 'ou_manager');
+    await h.dispatch(click('ou_manager', 'adj.approve', { adj }, messageId));
+
+    // What people wrote (names, titles) is theirs, in whatever language; everything else must match the reader.
+    const data = [
+      ...(await h.store.db.select().from(objectives)).map((o) => o.title),
+      ...(await h.store.db.select().from(keyResults)).map((k) => k.title),
+      '张伟',
+      '王芳',
+      '李总',
+      'Bob Smith',
+      '销售一部',
+      'Acme 教育',
+      '2026 Q4',
+      '新增两个班',
+      'more classes',
+      'abc',
+      'hi',
+      '谢谢',
+    ];
+    const { cardToText } = await import('../../cards/text');
+    const check = (user: string, locale: 'zh-CN' | 'en') =>
+      h
+        .sent(user)
+        .map((r) => (r.message.card ? cardToText(r.message.card, locale) : (r.message.text ?? '')))
+        .map((text) => ({ text, foreign: foreignWords(text, locale, data) }))
+        .filter((r) => r.foreign.length);
+    expect(check('ou_alice', 'zh-CN')).toEqual([]);
+    expect(check('ou_bob', 'en')).toEqual([]);
+    expect(h.sent('ou_alice').length).toBeGreaterThan(25);
+    expect(h.sent('ou_bob').length).toBeGreaterThan(20);
   });
 });
