@@ -146,6 +146,14 @@ describe('check-ins that cannot corrupt data', () => {
     expect(await kr(IDS.aliceKr2)).toMatchObject({ targetValue: 4.6, title: '课程满意度 ≥ 4.6' });
   });
 
+  it('the approval card never shows negative progress (当前进度 -20%)', async () => {
+    await h.store.db.update(keyResults).set({ currentValue: -20 }).where(eq(keyResults.id, IDS.aliceKr1));
+    await say('ou_alice', '调整 KR1 目标 120');
+    const { card } = approvalCard(h, 'ou_manager');
+    const progress = card.blocks.find((b) => b.type === 'progress');
+    expect(progress).toMatchObject({ percent: 0 });
+  });
+
   it('dropping a KR does not renumber the others', async () => {
     await say('ou_alice', '调整 KR2 删除');
     const { adj, messageId } = approvalCard(h, 'ou_manager');
