@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardButtons } from '../../cards/model';
-import { adjustments, conversations, delegations, keyResults, objectives, outbox } from '../../storage/schema';
+import { adjustments, conversations, delegations, keyResults, objectives, outbox, people } from '../../storage/schema';
 import { foreignWords } from '../../src/i18n/language';
 import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
@@ -450,6 +450,8 @@ describe('team leads, and the new objective flow', () => {
   });
 
   it('confirming an objective that needs no approver says it was created, not "调整已直接生效"', async () => {
+    // The sole admin with no reports: their objective needs approval, but nobody is above them.
+    await h.store.db.update(people).set({ managerId: null }).where(eq(people.id, IDS.manager));
     await say('ou_ceo', '新目标');
     await say('ou_ceo', '公司品牌建设');
     await say('ou_ceo', '家长推荐数 0→50');
