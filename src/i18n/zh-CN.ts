@@ -7,11 +7,9 @@ export const zhCN = {
   'help.cmd.myOkrs': '查看本周期的目标和 KR',
   'help.cmd.checkin': '更新 KR1 的进度（信心 0–10、备注可选）',
   'help.cmd.adjust': '申请调整目标值，由上级审批',
-  'help.cmd.adjustMore': '也可以调整 起点 / 标题 / 权重，或 删除 KR、新增KR',
   'help.cmd.newObjective': '按步骤创建新目标，并对齐上级 KR',
   'help.cmd.team': '查看团队进度（团队负责人）',
   'help.cmd.delegate': '休假时把审批委托给同事',
-  'help.cmd.cancel': '退出当前的创建流程',
   'help.cmd.help': '显示本帮助',
   'help.myOkrsButton': '我的 OKR',
   'help.footer': '不区分大小写和全角半角，KR 编号见“我的OKR”卡片。',
@@ -464,6 +462,15 @@ export const zhCN = {
   'checkin.milestoneValue': '{kr}「{title}」按里程碑计，请填 0 到 {targetNumber} 之间的整数。',
   'card.myOkrs.title': '{name}的 OKR',
   'dash.sso.missingCode': '缺少授权码。',
+  'help.cmd.increment': '在当前值上加 2（-2 为减）',
+  'help.cmd.confidence': '只更新信心，数值不变',
+  'help.cmd.withdraw': '撤回自己待审批的申请',
+  'help.cmd.approvals': '查看等我审批的申请',
+  'help.cmd.show': '查看下属的 OKR（上级可用）',
+  'help.cmd.nudge': '提醒下属更新进度，每人每天一次',
+  'help.cmd.endDelegation': '提前结束委托',
+  'help.cmd.cancel': '退出当前的操作（创建目标、调整、确认）',
+  'help.cmd.adjustMore': '也可以调整起点、标题、权重，或删除 KR、新增 KR',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -559,14 +559,14 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
 
   // One pending goal change, so approvals have something to show: a teacher asks to raise a
   // count KR by a fifth. Values use the shape chat requests use (`{ target }`).
-  const firstTeacherKr = krRows.find(
-    (k) =>
-      k.kind === 'number' &&
-      Number.isInteger(k.targetValue) &&
-      k.targetValue >= 10 &&
-      k.targetValue > (k.startValue ?? 0) &&
-      objectiveRows.find((o) => o.id === k.objectiveId)?.ownerType === 'person',
-  );
+  // Not a KR1: the playground's walkthrough adjusts a teacher's KR1 and must not find it pending.
+  const countKr = (k: (typeof krRows)[number]) =>
+    k.kind === 'number' &&
+    Number.isInteger(k.targetValue) &&
+    k.targetValue >= 10 &&
+    k.targetValue > (k.startValue ?? 0) &&
+    objectiveRows.find((o) => o.id === k.objectiveId)?.ownerType === 'person';
+  const firstTeacherKr = krRows.find((k) => countKr(k) && (k.position ?? 0) > 0) ?? krRows.find(countKr);
   const requester = objectiveRows.find((o) => o.id === firstTeacherKr?.objectiveId)?.ownerPersonId;
   const requesterRow = personRows.find((p) => p.id === requester);
   const adjustmentRows =
