@@ -121,6 +121,12 @@ export interface PlatformAdapter {
    * false, the core enqueues an `update` of `CardActionEvent.message` instead.
    */
   readonly inlineCardUpdates: boolean;
+  /**
+   * Work the platform needs before it can deliver to us, run when the server starts (Node) and
+   * also lazily before it is needed (Workers have no start): DingTalk HTTP mode registers its
+   * card callback URL. Failures are logged and retried later, never fatal.
+   */
+  start?(): Promise<void>;
   /** Verify, parse, dispatch and answer one webhook request. Never throws. */
   handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
   send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;

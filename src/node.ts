@@ -73,6 +73,16 @@ export async function startNode(options: StartOptions = {}) {
       resolve(s);
     });
   });
+  // Platform set-up that must precede their pushes (DingTalk HTTP mode registers its card callback URL).
+  for (const adapter of services.adapters.values())
+    if (adapter.start)
+      defer(
+        adapter.start().catch((error: unknown) => {
+          console.error(
+            `[polaris] ${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+          );
+        }),
+      );
   // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
   const stream =
     config.dingtalk?.mode === 'stream'

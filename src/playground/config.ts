@@ -64,6 +64,8 @@ export function playgroundSecrets(origin: string): PlaygroundSecrets {
       callbackToken: randomHex(8),
       callbackAesKey: randomAesKey(),
       cardTemplateId: 'polaris-playground-generic.schema',
+      // DingTalk posts card clicks to the URL registered under the route key: this server.
+      publicUrl: origin,
     },
   };
 }

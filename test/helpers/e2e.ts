@@ -117,6 +117,8 @@ export async function startStack(options: StackOptions = {}) {
       DINGTALK_API_BASE: served.url,
       DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken,
       DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
+      // HTTP mode registers <PUBLIC_URL>/webhooks/dingtalk/card as the card callback URL.
+      PUBLIC_URL: base,
       ...(options.dingtalkCardTemplate === false ? {} : { DINGTALK_CARD_TEMPLATE_ID: DINGTALK.cardTemplateId }),
     });
   }
