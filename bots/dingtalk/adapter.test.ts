@@ -20,10 +20,8 @@ const config = {
   publicUrl: 'http://bot.local',
 };
 
-/** Lets the adapter's API calls (token, register, cards) reach the emulator's app in-process. */
-const routes: { apiFetch?: typeof fetch } = {};
-
 function setup(nowFn: () => Date = () => NOW) {
+  // The adapter's API calls (token, register, cards) reach the emulator's app in-process.
   const api = (input: RequestInfo | URL, init?: RequestInit) => emulator.app.fetch(new Request(input, init));
   const adapter = createDingtalkAdapter(config, { now: nowFn, fetch: api as typeof fetch });
   const events: BotEvent[] = [];
