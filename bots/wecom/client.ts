@@ -1,6 +1,7 @@
 // Outbound WeCom API calls: access token, message/send, update_template_card.
 // Errors are classified into DeliveryError for the outbox's retry policy.
 import { DeliveryError } from '../types';
+import { SingleFlightToken } from '../common/token';
 
 export interface WecomClientOptions {
   corpId: string;
@@ -68,31 +69,23 @@ function classify(call: string, reply: ApiReply): DeliveryError {
 }
 
 export class WecomClient {
-  private token: { value: string; expiresAt: number } | undefined;
-  private pendingToken: Promise<string> | undefined;
+  /** One access token for all concurrent callers, refreshed TOKEN_MARGIN_MS before it expires. */
+  readonly token: SingleFlightToken;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => Date;
 
   constructor(private readonly options: WecomClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? (() => new Date());
+    this.token = new SingleFlightToken(() => this.fetchToken(), this.now, TOKEN_MARGIN_MS);
   }
 
   /** A cached access token, fetched when missing or about to expire. */
   async accessToken(): Promise<string> {
-    if (this.token && this.token.expiresAt > this.now().getTime()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
+    return this.token.get();
   }
 
-  /** Forget the cached token (after WeCom rejected it). */
-  invalidateToken(): void {
-    this.token = undefined;
-  }
-
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
     const { apiBase, corpId, secret } = this.options;
     // https://developer.work.weixin.qq.com/document/path/91039 (获取access_token)
     const url = `${apiBase}/cgi-bin/gettoken?corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(secret)}`;
@@ -100,12 +93,10 @@ export class WecomClient {
     if (reply.errcode !== 0 && reply.errcode !== undefined) throw classify('gettoken', reply);
     if (typeof reply.access_token !== 'string' || !reply.access_token)
       throw new DeliveryError('gettoken: no access_token in the reply', true);
-    const expiresIn = typeof reply.expires_in === 'number' ? reply.expires_in : 7200;
-    this.token = {
+    return {
       value: reply.access_token,
-      expiresAt: this.now().getTime() + Math.max(60_000, expiresIn * 1000 - TOKEN_MARGIN_MS),
+      expiresInSeconds: typeof reply.expires_in === 'number' ? reply.expires_in : 7200,
     };
-    return reply.access_token;
   }
 
   private async request(call: string, url: string, init: RequestInit): Promise<ApiReply> {
@@ -131,7 +122,7 @@ export class WecomClient {
   /** POST with the access token; refreshes it once when WeCom says it is invalid or expired. */
   private async post(call: string, path: string, body: unknown): Promise<ApiReply> {
     for (let attempt = 0; ; attempt++) {
-      const token = await this.accessToken();
+      const token = await this.token.get();
       const reply = await this.request(
         call,
         `${this.options.apiBase}${path}?access_token=${encodeURIComponent(token)}`,
@@ -143,7 +134,8 @@ export class WecomClient {
       );
       if (reply.errcode === 0) return reply;
       if (TOKEN_ERRORS.has(reply.errcode ?? 0) && attempt === 0) {
-        this.invalidateToken();
+        // Drop only the token WeCom refused, so concurrent refusals refresh it once.
+        this.token.invalidate(token);
         continue;
       }
       throw classify(call, reply);
