@@ -45,7 +45,16 @@ export interface Config {
   defaultTimezone: string;
   publicUrl?: string;
   lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
-  wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
+  wecom?: {
+    corpId: string;
+    agentId: string;
+    secret: string;
+    token: string;
+    encodingAesKey: string;
+    apiBase: string;
+    /** PUBLIC_URL: a settled (buttonless) card opens the dashboard there. */
+    publicUrl?: string;
+  };
   dingtalk?: {
     clientId: string;
     clientSecret: string;
@@ -104,6 +113,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       token: env.WECOM_TOKEN,
       encodingAesKey: env.WECOM_ENCODING_AES_KEY,
       apiBase: env.WECOM_API_BASE.replace(/\/$/, ''),
+      publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
     };
   }
   if (env.DINGTALK_CLIENT_ID && env.DINGTALK_CLIENT_SECRET) {

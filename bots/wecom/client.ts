@@ -17,6 +17,11 @@ export interface WecomSendResult {
   responseCode?: string;
   /** Recipients WeCom did not deliver to (errcode 0 nonetheless). */
   invalidUsers: string[];
+  /**
+   * WeCom refused the card's task_id as already used (42014): an earlier attempt of this send was
+   * delivered but its answer (msgid, response_code) was lost. Treated as delivered.
+   */
+  alreadyDelivered?: boolean;
 }
 
 interface ApiReply {
@@ -28,6 +33,11 @@ interface ApiReply {
 /** Refresh the token this long before WeCom says it expires. */
 const TOKEN_MARGIN_MS = 5 * 60 * 1000;
 const TOKEN_ERRORS = new Set([40014, 42001, 40082]);
+/**
+ * "taskid has existed or empty or exceed max len".
+ * https://developers.weixin.qq.com/community/enterprisewechat/doc/000e8a97798020098fdd7015a51800
+ */
+export const TASK_ID_EXISTS = 42014;
 
 /** errcode → how the outbox should treat it. */
 function classify(call: string, reply: ApiReply): DeliveryError {
@@ -45,13 +55,25 @@ function classify(call: string, reply: ApiReply): DeliveryError {
     case 42001:
     case 40082:
       return new DeliveryError(`${detail} (access token rejected twice)`, true, 1_000, code);
+    // 40008 is "不合法的msgtype参数" (invalid message type), nothing to do with response codes.
+    // https://developer.work.weixin.qq.com/document/path/90313 (全局错误码)
     case 40008:
+      return new DeliveryError(`${detail} (invalid message type: msgtype)`, false, undefined, code);
+    // 40058 "不合法的参数": on update_template_card, the one parameter that goes bad by itself is the
+    // single-use response_code (spent, or older than 72 h). WeCom does not publish a dedicated code.
+    case 40058:
       return new DeliveryError(
-        `${detail}: the card's response_code was already used or is invalid/expired (single-use, valid 72 h)`,
+        call === 'update_template_card'
+          ? `${detail} (invalid parameter: most likely the response_code was already used or is older than 72 h)`
+          : `${detail} (invalid parameter)`,
         false,
         undefined,
         code,
       );
+    // 42014 "taskid has existed or empty or exceed max len": Polaris's task_ids are valid and unique per
+    // outbox row, so this means an earlier attempt of the same row was delivered (see sendMessage).
+    case TASK_ID_EXISTS:
+      return new DeliveryError(`${detail} (task_id already used)`, false, undefined, code);
     case 40001:
       return new DeliveryError(`${detail}: check WECOM_SECRET`, false, undefined, code);
     case 40013:
@@ -156,7 +178,15 @@ export class WecomClient {
     // WeCom drops a repeat of the same content within the interval: what makes a retried send harmless.
     if (options.duplicateCheck) Object.assign(payload, { enable_duplicate_check: 1, duplicate_check_interval: 1800 });
     // https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)
-    const reply = await this.post('message/send', '/cgi-bin/message/send', payload);
+    let reply: ApiReply;
+    try {
+      reply = await this.post('message/send', '/cgi-bin/message/send', payload);
+    } catch (error) {
+      // The task_id is the outbox row's idempotency key: a 42014 on it means this very send got through before.
+      if (error instanceof DeliveryError && error.code === TASK_ID_EXISTS && body.msgtype === 'template_card')
+        return { msgid: '', invalidUsers: [], alreadyDelivered: true };
+      throw error;
+    }
     const invalidUsers = typeof reply.invaliduser === 'string' && reply.invaliduser ? reply.invaliduser.split('|') : [];
     if (invalidUsers.length && userids.every((u) => invalidUsers.includes(u))) {
       throw new DeliveryError(

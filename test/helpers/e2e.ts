@@ -93,6 +93,8 @@ export async function startStack(options: StackOptions = {}) {
       WECOM_TOKEN: WECOM.token,
       WECOM_ENCODING_AES_KEY: WECOM.encodingAesKey,
       WECOM_API_BASE: served.url,
+      // Settled (buttonless) cards become text_notice cards opening the dashboard here.
+      PUBLIC_URL: base,
     });
   }
 
