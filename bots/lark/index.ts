@@ -180,6 +180,6 @@ export function createLarkAdapter(
     },
 
     loginUrl: (redirectUri, state) => larkLoginUrl(config, redirectUri, state),
-    exchangeLoginCode: (code) => exchangeLarkLoginCode(config, code, options.fetch),
+    exchangeLoginCode: (code, redirectUri) => exchangeLarkLoginCode(config, code, redirectUri, options.fetch),
   };
 }
