@@ -56,6 +56,8 @@ export interface ApiCall {
   path: string;
   body: unknown;
   at: string;
+  /** The HTTP status the emulator answered with. */
+  status?: number;
 }
 export interface SentMessage {
   via: 'session' | 'oToMessages' | 'groupMessages';
@@ -322,8 +324,10 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         .clone()
         .json()
         .catch(() => undefined);
-    calls.push({ method: c.req.method, path: c.req.path, body, at: now().toISOString() });
+    const call: ApiCall = { method: c.req.method, path: c.req.path, body, at: now().toISOString() };
+    calls.push(call);
     await next();
+    call.status = c.res.status;
   });
 
   // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
@@ -705,6 +709,10 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     },
     get baseUrl() {
       return baseUrl;
+    },
+    /** Invalidates every issued access token, as when DingTalk rotates them early (calls then get 401). */
+    revokeTokens() {
+      tokens.clear();
     },
     /** Makes every current sessionWebhook expire (as 90 minutes passing would). */
     expireSessions() {
