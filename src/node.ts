@@ -2,7 +2,7 @@
 // loop, and graceful shutdown that finishes in-flight work before closing.
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
@@ -119,7 +119,14 @@ export async function startNode(options: StartOptions = {}) {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
-  const running = await startNode();
+  const running = await startNode().catch((error: unknown) => {
+    // A configuration that cannot run safely: say which variable to fix, without a stack trace.
+    if (error instanceof ConfigError) {
+      console.error(`[polaris] cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
       void running.stop().then(() => process.exit(0));
