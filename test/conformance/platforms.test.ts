@@ -197,8 +197,7 @@ describe.each([lark, wecom, dingtalk])('$platform: shared protocol', (driver) =>
 });
 
 describe('platform-specific refusals: the emulator refuses as documented and the adapter copes', () => {
-  let clock = START;
-  const now = () => new Date(clock);
+  const now = () => new Date(START);
 
   it('Lark: the 6th message in a second to one user is refused with 230020, retryable for the outbox', async () => {
     running = await lark.start(now);
