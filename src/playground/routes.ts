@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { cardButtons } from '../../bots/lark/emulator-card';
 import { PLATFORMS, type Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { beginSsoState, ssoCallbackUrl } from '../web/sso-state';
 import { identities, people } from '../../storage/schema';
 import { CLIENT_JS } from './client';

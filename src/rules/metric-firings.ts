@@ -18,25 +18,9 @@ import type { RuleRow } from './repo';
 import { scopeFilter, type OrgDirectory, type ScopePerson } from './scope';
 import { escalationUpdates } from './escalation';
 import type { WriteGroup } from './write-groups';
+import type { EvalEnv, RuleOutcome } from './eval-env';
 
-export interface EvalEnv {
-  store: Store;
-  adapters: ReadonlyMap<string, PlatformAdapter>;
-  orgId: string;
-  now: Date;
-  offsetMs: number;
-  dir: OrgDirectory;
-  identities(personIds: string[]): Promise<IdentityIndex>;
-  /** Shared per pass: rules on the same metric and period read the points once. */
-  aggregates?: AggregateCache;
-}
-
-export interface RuleOutcome {
-  ruleId: string;
-  fired: { firingId: string; subject: string; period: string }[];
-  resolved: { firingId: string; subject: string }[];
-  groups: WriteGroup[];
-}
+export type { EvalEnv, RuleOutcome };
 
 export function conditionOf(rule: MetricRule) {
   return {
