@@ -85,7 +85,7 @@ try {
   const offset = clock.now().getTime() - Date.now();
   Object.assign(services.clock, { now: () => new Date(Date.now() + offset) });
   t = performance.now();
-  let report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  const report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
   let burst: { sent: number; seconds: number } | undefined;
   for (let round = 0; round < 200; round++) {
     const r = await services.outbox.drain();

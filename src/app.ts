@@ -2,18 +2,13 @@
 // and the outbox — free of runtime imports, so the same code runs on Node
 // (src/node.ts) and on Workers (src/worker.ts).
 import { Hono } from 'hono';
-import type { PlatformAdapter } from '../bots/types';
-import type { Store } from '../storage/db';
 import { createApi } from './api';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
-import type { ChatHandlers } from './chat/context';
-import { systemClock, type Clock } from '../core/clock';
-import type { Config } from './config';
-import { createDispatcher, type Dispatch } from './inbound/dispatch';
+import { systemClock } from '../core/clock';
+import { createDispatcher } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
-import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';

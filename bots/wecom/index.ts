@@ -147,7 +147,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     if (to.kind !== 'user')
       throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
     const taskId = taskIdFor(delivery.idempotencyKey);
-    let rendered;
+    let rendered: ReturnType<typeof renderOutbound>;
     try {
       rendered = renderOutbound(message, taskId, { cardUrl: options.cardUrl });
     } catch (error) {
@@ -187,7 +187,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     }
     const taskId =
       typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
-    let templateCard;
+    let templateCard: ReturnType<typeof renderTemplateCard>;
     try {
       templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
     } catch (error) {

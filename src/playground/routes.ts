@@ -188,7 +188,7 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     }
 
     const card = emulators.dingtalk.cards.get(input.message);
-    if (!card || !card.openSpaceId.endsWith(`.${user.userId}`))
+    if (!card?.openSpaceId.endsWith(`.${user.userId}`))
       return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
     let buttons: { action?: unknown; value?: unknown }[] = [];
     try {

@@ -3,7 +3,6 @@
 // with their flags, cards and escalations. Returns statement groups; each group
 // is one firing's complete effect and is safe to apply twice.
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { PlatformAdapter } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import type { IdentityIndex } from '../../jobs/recipients';
 import { personFlags, ruleFirings } from '../../storage/schema';
@@ -11,11 +10,11 @@ import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
 import { suggestionFor, type MetricRule } from '../../core/rules/definition';
 import type { MetricFiringData } from './firing-data';
-import { metricRuleHits, type AggregateCache, type MetricHit } from './metric-eval';
+import { metricRuleHits, type MetricHit } from './metric-eval';
 import { escalationSubject, firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
 import { periodKeyOf, shiftPeriod } from './periods';
 import type { RuleRow } from './repo';
-import { scopeFilter, type OrgDirectory, type ScopePerson } from './scope';
+import { scopeFilter, type ScopePerson } from './scope';
 import { escalationUpdates } from './escalation';
 import type { WriteGroup } from './write-groups';
 import type { EvalEnv, RuleOutcome } from './eval-env';
