@@ -2,6 +2,9 @@
 // Workers). Everything is optional; a platform is enabled when its credentials are set.
 import { z } from 'zod';
 import { defaultCardCallbackRouteKey } from '../bots/dingtalk/card-callback';
+import type { DingtalkConfig } from '../bots/dingtalk/config';
+import type { LarkConfig } from '../bots/lark/config';
+import type { WecomConfig } from '../bots/wecom/config';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
 
@@ -37,6 +40,8 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+export type { DingtalkConfig, LarkConfig, WecomConfig };
+
 export interface Config {
   port: number;
   databasePath: string;
@@ -44,36 +49,9 @@ export interface Config {
   ingestToken?: string;
   defaultTimezone: string;
   publicUrl?: string;
-  lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
-  wecom?: {
-    corpId: string;
-    agentId: string;
-    secret: string;
-    token: string;
-    encodingAesKey: string;
-    apiBase: string;
-    /** PUBLIC_URL: a settled (buttonless) card opens the dashboard there. */
-    publicUrl?: string;
-  };
-  dingtalk?: {
-    clientId: string;
-    clientSecret: string;
-    robotCode: string;
-    mode: 'http' | 'stream';
-    apiBase: string;
-    callbackToken?: string;
-    callbackAesKey?: string;
-    cardTemplateId?: string;
-    /** HTTP mode: the callbackRouteKey cards carry and Polaris registers its card callback URL under. */
-    cardCallbackRouteKey?: string;
-    /**
-     * HTTP mode: the secret in the registered card callback URL (`/webhooks/dingtalk/card?token=`).
-     * Unset: derived from the client secret (HMAC), so it is unguessable without configuration.
-     */
-    cardCallbackToken?: string;
-    /** The server's public base URL (PUBLIC_URL): where DingTalk posts card clicks in HTTP mode. */
-    publicUrl?: string;
-  };
+  lark?: LarkConfig;
+  wecom?: WecomConfig;
+  dingtalk?: DingtalkConfig;
 }
 
 /** A configuration that cannot run safely; the message says which variable to fix. */

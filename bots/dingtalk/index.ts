@@ -5,7 +5,7 @@
 //   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url; cards never come here)
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
-import type { Config } from '../../src/config';
+import type { DingtalkConfig } from './config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
 import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
@@ -76,10 +76,7 @@ export async function encryptedReply(
   };
 }
 
-export function createDingtalkAdapter(
-  config: NonNullable<Config['dingtalk']>,
-  options: DingtalkAdapterOptions = {},
-): PlatformAdapter {
+export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkAdapterOptions = {}): PlatformAdapter {
   const routeKey = config.cardCallbackRouteKey ?? defaultCardCallbackRouteKey(config.clientId);
   // The card callback URL's token and the apiSecret registered with it: configured, else derived
   // from the client secret (so an unconfigured server is never guessable).
