@@ -3,12 +3,12 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { checkIns } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
-import { checkInValue, type CheckInError } from '../okr/checkin';
+import { checkInValue, type CheckInError } from '../../core/okr/checkin';
 import { ApiError, badRequest, conflict, notFound } from './errors';
 import { resolveOrg } from './org';
 import { afterCursor, readPage, toPage } from './pagination';

@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardButtons } from '../../cards/model';
 import { adjustments, conversations, delegations, keyResults, objectives, outbox, people } from '../../storage/schema';
-import { foreignWords } from '../../src/i18n/language';
+import { foreignWords } from '../../core/i18n/language';
 import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
 

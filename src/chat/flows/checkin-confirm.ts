@@ -5,7 +5,7 @@
 // conversation `checkin_confirm` holds the value, confidence and note).
 import type { CardActionEvent } from '../../../bots/types';
 import type { Statement } from '../../../storage/db';
-import { t } from '../../i18n';
+import { t } from '../../../core/i18n';
 import type { ActionHandler, ChatContext } from '../context';
 import { conversationKey, conversationStore, type FlowStep } from '../conversations';
 import { noEffects, type Effects } from '../effects';

@@ -14,7 +14,7 @@ import { resolveCopies } from '../../approvals/copies';
 import { alreadyDecided, decisionClaim, getAdjustment } from '../../approvals/decide';
 import { approvalView, changeText, formatMoment, loadRequestContext } from '../../approvals/describe';
 import { adjustmentSubject } from '../../approvals/request';
-import { t } from '../../i18n';
+import { t } from '../../../core/i18n';
 import type { ChatContext, CommandHandler } from '../context';
 import { noEffects, type Effects } from '../effects';
 import { krByNumber } from '../okr-view';

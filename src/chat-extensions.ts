@@ -3,15 +3,15 @@
 // commands (adjust, delegate, new objective, withdraw, approvals, show, nudge)
 // and card actions (approvals, escalations). Each feature module registers
 // here so the router stays small.
-import type { MessageEvent } from '../../bots/types';
-import type { ActionHandler, ChatContext, CommandHandler } from './context';
-import type { Command } from './parse';
-import { approveAction, rejectAction, rejectNoteExpired, rejectNoteStep } from '../approvals/actions';
-import { t } from '../i18n';
-import { conversationHandler, type ConversationOutcome } from './conversations';
-import { adjustAction, adjustCommand, adjustExpired, adjustStep } from './flows/adjust';
-import { confirmCancelAction, confirmCheckInExpired, confirmCheckInStep } from './flows/checkin-confirm';
-import { delegateCommand, delegationStatusCommand, endDelegationCommand } from './flows/delegate';
+import type { MessageEvent } from '../bots/types';
+import type { ActionHandler, ChatContext, CommandHandler } from './chat/context';
+import type { Command } from './chat/parse';
+import { approveAction, rejectAction, rejectNoteExpired, rejectNoteStep } from './approvals/actions';
+import { t } from '../core/i18n';
+import { conversationHandler, type ConversationOutcome } from './chat/conversations';
+import { adjustAction, adjustCommand, adjustExpired, adjustStep } from './chat/flows/adjust';
+import { confirmCancelAction, confirmCheckInExpired, confirmCheckInStep } from './chat/flows/checkin-confirm';
+import { delegateCommand, delegationStatusCommand, endDelegationCommand } from './chat/flows/delegate';
 import {
   alignAction,
   cancelAction,
@@ -19,10 +19,10 @@ import {
   newObjectiveCommand,
   newObjectiveExpired,
   newObjectiveStep,
-} from './flows/new-objective';
-import { nudgeCommand, showCommand } from './flows/people';
-import { approvalsCommand, withdrawCommand } from './flows/requests';
-import { escalationActions } from '../rules/chat-actions';
+} from './chat/flows/new-objective';
+import { nudgeCommand, showCommand } from './chat/flows/people';
+import { approvalsCommand, withdrawCommand } from './chat/flows/requests';
+import { escalationActions } from './rules/chat-actions';
 
 export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
   adjust: adjustCommand,

@@ -1,7 +1,7 @@
 // One language per reply: a check that a text meant for a zh-CN reader holds no
 // English words, and one meant for an en reader no Chinese. Used by the tests
 // over the catalogues and over rendered replies (test/approvals/chat-trust.test.ts).
-import type { Locale } from '../../storage/schema';
+import type { Locale } from '../types';
 
 /**
  * Latin words a Chinese reply may contain: KR and O numbers, OKR, the product's name,
