@@ -3,7 +3,7 @@
 // fired (the numbers); the owner's copy has quick-update buttons, the manager's
 // (off track only) says whose KR it is.
 import { t, type Locale } from '../core/i18n';
-import { formatDate, formatNumber, formatPercent, formatValue } from '../core/format';
+import { formatDate, formatPercent, formatValue } from '../core/format';
 import type { Card, CardBlock, CardButton } from './model';
 import { checkinCommand } from './kr-progress';
 
