@@ -67,7 +67,7 @@ describe('issue 18 cards', () => {
       ],
       pendingApprovals: 0,
     });
-    const json = JSON.stringify(renderTemplateCard(card, 'task_2'));
+    const json = JSON.stringify(renderTemplateCard(card, 'task_2', { cardUrl: 'https://polaris.example/dashboard' }));
     expect(json).toContain('落后');
     expect(json).not.toMatch(/落后\s+落后/);
   });

@@ -111,10 +111,10 @@ export const adjustCommand: CommandHandler = async (ctx, command) =>
   command.type === 'adjust' ? requestFromCommand(ctx, command) : undefined;
 
 /** Reads `目标 80 原因 …` as the rest of `调整 KR<n> …`; a full `调整 …` command is taken as is. */
-function asAdjustCommand(text: string, krNumber: number): Command {
-  const direct = parseCommand(text);
+function asAdjustCommand(text: string, krNumber: number, locale: 'zh-CN' | 'en'): Command {
+  const direct = parseCommand(text, { locale });
   if (direct.type === 'adjust' || direct.type === 'cancel') return direct;
-  return parseCommand(`调整 KR${krNumber} ${text}`);
+  return parseCommand(`调整 KR${krNumber} ${text}`, { locale });
 }
 
 /** The KR card's "申请调整" button: a form value (`change`) is used at once; otherwise ask. */
@@ -127,7 +127,7 @@ export const adjustAction: ActionHandler = async (ctx, event: CardActionEvent) =
   }
   const form = event.value.change?.trim();
   if (form) {
-    const command = asAdjustCommand(form, entry.number);
+    const command = asAdjustCommand(form, entry.number, ctx.locale);
     if (command.type === 'adjust') {
       const effects = await requestFromCommand(ctx, command);
       return { ...effects, result: { toast: { kind: 'success', text: t(ctx.locale, 'toast.recorded') } } };
@@ -156,7 +156,7 @@ export const adjustStep: FlowStep = async (ctx, event, conversation, conversatio
   const view = await personView(ctx);
   const entry = view.krs.find((k) => k.id === conversation.data.kr);
   if (!entry) return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
-  const command = asAdjustCommand(event.text, entry.number);
+  const command = asAdjustCommand(event.text, entry.number, ctx.locale);
   if (command.type === 'cancel') return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
   if (command.type !== 'adjust') {
     // Not understood: explain and keep waiting (the conversation is still live).
