@@ -13,7 +13,6 @@ import type { Config } from './config';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
-import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';
@@ -26,8 +25,6 @@ export interface AppDeps {
   defer?: (work: Promise<unknown>) => void;
   /** Defaults to the adapters for every platform configured in `config`. */
   adapters?: PlatformAdapter[];
-  /** Rate-limit state to share with other app instances of this process (see src/worker.ts). */
-  rateLimiters?: Map<string, RateLimiter>;
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
@@ -59,7 +56,7 @@ export function createPolaris(input: AppDeps) {
       work.catch((err) => console.error('[polaris] background task failed', err));
     });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
-  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, limiters: input.rateLimiters });
+  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
   const dispatch = createDispatcher({
     store: input.store,
     clock,

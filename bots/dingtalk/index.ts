@@ -21,6 +21,8 @@ export interface DingtalkAdapterOptions {
   cardCallbackRouteKey?: string;
   /** Answer within this budget and let slower work finish in the background (event subscription: 1500 ms). */
   answerWithinMs?: number;
+  /** Bound on each DingTalk API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_ANSWER_WITHIN_MS = 1200;
@@ -77,6 +79,7 @@ export function createDingtalkAdapter(
     fetch: options.fetch,
     now: options.now,
     cardCallbackRouteKey: options.cardCallbackRouteKey,
+    timeoutMs: options.callTimeoutMs,
   });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 

@@ -23,7 +23,7 @@ function recordingAdapter(
     platform: 'lark',
     webhookPaths: [''],
     inlineCardUpdates: true,
-    limits: { perSecond: 1000 },
+    limits: { perSecond: 100_000 },
     async handleWebhook() {
       return new Response(null);
     },
@@ -81,9 +81,10 @@ describe('outbox delivery', () => {
   });
 
   it('retries retryable failures with backoff and gives up on permanent ones', async () => {
-    const { adapter, calls } = recordingAdapter((target, message, n) => {
+    let flakyCalls = 0;
+    const { adapter, calls } = recordingAdapter((target, message) => {
       const text = (message as { text: string }).text;
-      if (text === 'flaky' && n === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
+      if (text === 'flaky' && ++flakyCalls === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
       if (text === 'doomed') throw new DeliveryError('bad receive_id', false, undefined, 230001);
     });
     const { deliverer, clock } = setup(adapter);
@@ -103,18 +104,31 @@ describe('outbox delivery', () => {
     expect(calls.filter((c) => (c.message as { text: string }).text === 'flaky')).toHaveLength(2);
   });
 
-  it('stops after maxAttempts retryable failures', async () => {
-    const { adapter } = recordingAdapter(() => {
+  it('retries transient failures with capped backoff for the retry window, then fails with the reason', async () => {
+    const { adapter, calls } = recordingAdapter(() => {
       throw new Error('socket hang up');
     });
-    const { deliverer, clock } = setup(adapter, { maxAttempts: 3 });
+    const { deliverer, clock } = setup(adapter, { retryWindowMs: 3 * 3_600_000 });
     await store.atomic(outboxStatements(store, [send('u1', 'x')], clock.now()));
-    for (let i = 0; i < 3; i++) {
+    const gaps: number[] = [];
+    for (let i = 0; i < 200; i++) {
       await deliverer.drain();
-      clock.advance(3_600_000);
+      const [row] = await rows();
+      if (row.status !== 'pending') break;
+      const gap = new Date(row.nextAttemptAt).getTime() - clock.now().getTime();
+      gaps.push(gap);
+      clock.advance(gap);
     }
     const [row] = await rows();
-    expect(row).toMatchObject({ status: 'failed', attempts: 3, lastError: 'socket hang up' });
+    expect(row.status).toBe('failed');
+    expect(row.lastError).toBe('socket hang up (still failing after 3 h of retries)');
+    expect(row.failedAt).toBe(clock.now().toISOString());
+    // 1 s, 2 s, 4 s … (±20%), never more than 10 minutes (+20% jitter) apart, for the whole window.
+    expect(gaps[0]).toBeLessThanOrEqual(1200);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(720_000);
+    expect(Math.max(...gaps)).toBeGreaterThan(400_000);
+    expect(gaps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3 * 3_600_000);
+    expect(calls.length).toBe(gaps.length + 1);
   });
 
   it('never sends a row twice when two deliverers drain the same database at once', async () => {
