@@ -108,12 +108,10 @@ export class OutboxDeliverer {
   }
 
   private limiter(adapter: PlatformAdapter): SendLimiter {
-    let limiter = this.limiters.get(adapter.platform);
-    if (!limiter)
-      this.limiters.set(
-        adapter.platform,
-        (limiter = new SendLimiter(this.options.store, adapter.platform, adapter.limits)),
-      );
+    const existing = this.limiters.get(adapter.platform);
+    if (existing) return existing;
+    const limiter = new SendLimiter(this.options.store, adapter.platform, adapter.limits);
+    this.limiters.set(adapter.platform, limiter);
     return limiter;
   }
 
