@@ -263,8 +263,9 @@ export class OutboxDeliverer {
     const backoff = Math.max(classified?.retryAfterMs ?? 0, backoffMs(attempts));
     this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
     const outcome = await this.reschedule(row, backoff, attempts, reason, firstErrorAt);
-    // The platform itself is failing (not one message): leave the rest of the slice for later.
-    return { outcome, halt: !classified || classified.code === undefined || Number(classified.code) >= 500 };
+    // A transient failure is the platform's (5xx, timeout, unreachable, busy), not this message's:
+    // leave the rest of the slice for the next drain instead of sending each row into the same failure.
+    return { outcome, halt: true };
   }
 
   /** A slot under the platform's limits: waits briefly in process, else asks to reschedule. */
