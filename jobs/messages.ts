@@ -50,6 +50,16 @@ const zh = {
   'adjustment.kind.add': '新增 KR',
   'adjustment.kind.new_objective': '新目标',
   'list.separator': '、',
+  'failures.title': '未能送达的消息：{count} 条',
+  'failures.subtitle': '过去 24 小时 · 需要管理员处理',
+  'failures.intro':
+    '这些消息在平台明确拒绝或多次重试后仍未送达，常见原因：接收人不在应用可见范围内、机器人不在群里、账号未绑定。',
+  'failures.line': '{platform}：过去 24 小时 {recent} 条，待处理共 {total} 条',
+  'failures.howto':
+    '查看原因：`npx polaris outbox list` 或 GET /api/v1/outbox?status=failed。处理后重发：`npx polaris outbox retry <id>` 或 POST /api/v1/outbox/<id>/retry。',
+  'platform.lark': '飞书',
+  'platform.wecom': '企业微信',
+  'platform.dingtalk': '钉钉',
 } as const;
 
 export type JobMessageKey = keyof typeof zh;
@@ -101,6 +111,16 @@ const en: Record<JobMessageKey, string> = {
   'adjustment.kind.add': 'add KR',
   'adjustment.kind.new_objective': 'new objective',
   'list.separator': ', ',
+  'failures.title': 'Undelivered messages: {count}',
+  'failures.subtitle': 'Last 24 hours · needs an admin',
+  'failures.intro':
+    "The platform refused these messages, or they still failed after retrying. Common causes: the recipient is outside the app's visible range, the bot is not in the chat, the account is not bound.",
+  'failures.line': '{platform}: {recent} in the last 24 hours, {total} waiting in all',
+  'failures.howto':
+    'See why: `npx polaris outbox list` or GET /api/v1/outbox?status=failed. Send again once fixed: `npx polaris outbox retry <id>` or POST /api/v1/outbox/<id>/retry.',
+  'platform.lark': 'Lark',
+  'platform.wecom': 'WeCom',
+  'platform.dingtalk': 'DingTalk',
 };
 
 export function jt(
