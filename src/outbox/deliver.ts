@@ -132,21 +132,7 @@ export class OutboxDeliverer {
       }
       limit = Math.min(limit, capacity);
     }
-    const nowIso = clock.now().toISOString();
-    // An index walk on outbox_platform_due (platform, status, next_attempt_at): no sort of the backlog.
-    const rows = await store.db
-      .select()
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.platform, platform),
-          eq(outbox.status, 'pending'),
-          lte(outbox.nextAttemptAt, nowIso),
-          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
-        ),
-      )
-      .orderBy(asc(outbox.nextAttemptAt))
-      .limit(limit);
+    const rows = await dueRowsQuery(store, platform, clock.now().toISOString(), limit);
     if (!rows.length) return { report };
     if (!adapter) {
       for (const row of rows) report[await this.fail(row, `platform ${row.platform} is not configured`)]++;
@@ -341,6 +327,26 @@ export class OutboxDeliverer {
       .where(eq(outbox.id, row.id));
     return 'failed';
   }
+}
+
+/**
+ * A platform's due rows, oldest due first: an index walk on outbox_platform_due (platform, status,
+ * next_attempt_at) that stops after `limit` rows, whatever the backlog (no sort of all due rows).
+ */
+export function dueRowsQuery(store: Store, platform: Platform, nowIso: string, limit: number) {
+  return store.db
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.platform, platform),
+        eq(outbox.status, 'pending'),
+        lte(outbox.nextAttemptAt, nowIso),
+        or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
+      ),
+    )
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(limit);
 }
 
 /** 1 s, 2 s, 4 s … capped at 10 minutes, with ±20% jitter so retries do not stampede. */

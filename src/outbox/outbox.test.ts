@@ -11,7 +11,7 @@ import { outbox } from '../../storage/schema';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
 import { fixedClock } from '../clock';
-import { OutboxDeliverer } from './deliver';
+import { dueRowsQuery, OutboxDeliverer } from './deliver';
 import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
 
 /** A recording adapter whose behaviour each test scripts. */
@@ -197,5 +197,46 @@ describe('outbox delivery', () => {
     await deliverer.drain();
     const [row] = await rows();
     expect(row).toMatchObject({ status: 'failed', lastError: 'platform wecom is not configured' });
+  });
+
+  it('takes due rows by an index walk, never sorting the backlog', async () => {
+    const { adapter } = recordingAdapter();
+    setup(adapter);
+    const { sql: text, params } = dueRowsQuery(store, 'lark', '2026-11-27T02:00:00.000Z', 50).toSQL();
+    const plan = store.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${text}`)
+      .all(...(params as unknown[]))
+      .map((r) => (r as { detail: string }).detail)
+      .join('\n');
+    expect(plan).toMatch(
+      /SEARCH outbox USING INDEX outbox_platform_due \(platform=\? AND status=\? AND next_attempt_at<\?\)/,
+    );
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('leaves a backlog alone while the app-wide window is full instead of rescheduling it to one moment', async () => {
+    const { adapter, calls } = recordingAdapter();
+    adapter.limits.appWindows = [{ count: 50, windowMs: 60_000 }];
+    const { deliverer, clock } = setup(adapter);
+    const created = clock.now().toISOString();
+    await store.atomic(
+      outboxStatements(
+        store,
+        Array.from({ length: 300 }, (_, i) => send(`u${i}`, `m${i}`)),
+        clock.now(),
+      ),
+    );
+    await deliverer.drain();
+    expect(calls).toHaveLength(50);
+    const pending = await store.db.select().from(outbox).where(eq(outbox.status, 'pending'));
+    expect(pending).toHaveLength(250);
+    // Untouched: still due from when they were stored, no attempt counted, nothing to re-sort later.
+    expect(pending.every((r) => r.nextAttemptAt === created && r.attempts === 0 && r.lockedUntil === null)).toBe(true);
+    // A minute later the next 50 go, oldest first.
+    clock.advance(63_001);
+    await deliverer.drain();
+    expect(calls).toHaveLength(100);
+    const texts = calls.slice(50).map((c) => Number((c.message as { text: string }).text.slice(1)));
+    expect(texts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 50));
   });
 });
