@@ -5,7 +5,7 @@
 //   outbox retry <id>         send a failed message again
 import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
-import { jobs, runJobNow } from '../jobs/registry';
+import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
 import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';

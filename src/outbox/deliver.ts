@@ -19,7 +19,7 @@ import type { OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../
 import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
-import { sleepOn, type Clock } from '../clock';
+import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { SendLimiter } from './rate-limit';
 

@@ -10,7 +10,7 @@ import type { Address, PlatformAdapter } from '../../bots/types';
 import { createWecomAdapter } from '../../bots/wecom';
 import { createWecomEmulator, serveWecomEmulator } from '../../bots/wecom/emulator';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { OutboxDeliverer } from '../../src/outbox/deliver';
 import { outboxStatements, type OutboundItem } from '../../src/outbox/enqueue';

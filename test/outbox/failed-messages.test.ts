@@ -3,10 +3,10 @@
 import { eq, like } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeliveryError, type PlatformAdapter, type SentRef } from '../../bots/types';
-import { runDueJobs } from '../../jobs/registry';
+import { runDueJobs } from '../../src/jobs';
 import { createPolaris } from '../../src/app';
 import { main as cli } from '../../src/cli';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { outboxStatements } from '../../src/outbox/enqueue';
 import { newId } from '../../storage/ids';

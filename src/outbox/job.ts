@@ -3,14 +3,14 @@
 // the chat, or an outage longer than the outbox's retry window), with how to see
 // the reasons and send them again. Nothing is sent on a day without new failures.
 import { and, asc, eq } from 'drizzle-orm';
-import type { Platform } from '../bots/types';
-import { people } from '../storage/schema';
-import { failureSummary } from '../src/outbox/admin';
-import { jt } from './messages';
-import { loadIdentities, personAddress } from './recipients';
-import type { JobDefinition, JobMessage } from './types';
-import type { Card } from '../cards/model';
-import type { Locale } from '../storage/schema';
+import type { Platform } from '../../bots/types';
+import type { Card } from '../../cards/model';
+import { t } from '../../core/i18n';
+import { loadIdentities, personAddress } from '../../jobs/recipients';
+import type { JobDefinition, JobMessage } from '../../jobs/types';
+import { people, type Locale } from '../../storage/schema';
+import type { Services } from '../services';
+import { failureSummary } from './admin';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -21,30 +21,30 @@ export function buildFailureNoticeCard(
   const recent = summary.reduce((n, s) => n + s.recent, 0);
   return {
     header: {
-      title: jt(locale, 'failures.title', { count: recent }),
-      subtitle: jt(locale, 'failures.subtitle'),
+      title: t(locale, 'failures.title', { count: recent }),
+      subtitle: t(locale, 'failures.subtitle'),
       color: 'orange',
     },
     blocks: [
-      { type: 'markdown', text: jt(locale, 'failures.intro') },
+      { type: 'markdown', text: t(locale, 'failures.intro') },
       {
         type: 'markdown',
         text: summary
           .map((s) =>
-            jt(locale, 'failures.line', {
-              platform: jt(locale, `platform.${s.platform}`),
+            t(locale, 'failures.line', {
+              platform: t(locale, `platform.${s.platform}` as const),
               recent: s.recent,
               total: s.total,
             }),
           )
           .join('\n'),
       },
-      { type: 'note', text: jt(locale, 'failures.howto') },
+      { type: 'note', text: t(locale, 'failures.howto') },
     ],
   };
 }
 
-export const outboxFailures: JobDefinition = {
+export const outboxFailures: JobDefinition<Services> = {
   name: 'outbox-failures',
   description: 'Daily notice to admins of messages that could not be delivered',
   schedule: '0 10 * * *',
