@@ -2,7 +2,7 @@
 // sending one again after fixing its cause (a person added to the chat, the
 // app's visibility widened…).
 import { Hono } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { listOutbox, OUTBOX_STATUSES, presentOutboxRow, retryOutboxRow } from '../outbox/admin';
 import type { OutboxStatus } from '../../storage/schema';
 import { ApiError, badRequest, notFound } from './errors';
