@@ -28,5 +28,8 @@ describe('one language per message', () => {
     expect(foreignWords('例如：KR3 45 confidence 7', 'zh-CN')).toEqual(['confidence']);
     expect(foreignWords('Recorded KR1「反馈」', 'en', ['反馈'])).toEqual(['「', '」']);
     expect(foreignWords('王芳 提醒你更新 OKR 进度', 'zh-CN')).toEqual([]);
+    expect(foreignWords('查看原因：`npx polaris outbox list` 或 GET /api/v1/outbox?status=failed', 'zh-CN')).toEqual(
+      [],
+    );
   });
 });

@@ -16,6 +16,8 @@ export function foreignWords(text: string, locale: Locale, data: readonly string
   let rest = text;
   for (const d of [...data].sort((a, b) => b.length - a.length)) if (d) rest = rest.split(d).join(' ');
   rest = rest.replace(/\{\w+\}/g, ' ');
+  // Commands an admin types (`npx polaris outbox list`, GET /api/v1/outbox?…) are code, not prose.
+  rest = rest.replace(/`[^`]*`/g, ' ').replace(/\b(?:GET|POST|PATCH|DELETE) \/\S+/g, ' ');
   if (locale === 'en') return [...rest].filter((ch) => HAN.test(ch));
   const words = rest.match(/[A-Za-z][A-Za-z0-9_:/.-]*/g) ?? [];
   return words.map((w) => w.replace(/[.:]+$/, '')).filter((w) => !ZH_ALLOWED.test(w));
