@@ -36,7 +36,8 @@ export const checkinReminders: JobDefinition = {
 export const reminderSubject = (personId: string, week: string) => `reminder:${personId}:${week}`;
 
 async function runReminders(ctx: JobContext): Promise<void> {
-  const { store, adapters } = ctx.services;
+  const { store, addressable: adapters } = ctx.services;
+  const orgDefault = ctx.org.settings?.defaultPlatform;
   const { org, unit } = ctx;
   const today = localDate(ctx.now, unit.timeZone);
   const cycle = await resolveCycle(store, org.id, undefined, today);
@@ -120,7 +121,7 @@ async function runReminders(ctx: JobContext): Promise<void> {
           count('capped');
           continue;
         }
-        const to = personAddress(identities, person.id, adapters);
+        const to = personAddress(identities, person.id, adapters, orgDefault);
         if (!to) {
           count('unreachable');
           continue;

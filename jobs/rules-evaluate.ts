@@ -25,6 +25,8 @@ export const rulesEvaluate: JobDefinition = {
       resolved: s.resolved,
       escalated: s.escalated,
       krsUpdated: s.krsUpdated,
+      alertCards: s.alertCards,
+      alertsNamed: s.alertsNamed,
     });
     // Outbox rows were written; deliver them now rather than at the next outbox tick.
     ctx.services.defer(ctx.services.outbox.drain());

@@ -2,7 +2,7 @@
 // and the outbox — free of runtime imports, so the same code runs on Node
 // (src/node.ts) and on Workers (src/worker.ts).
 import { Hono } from 'hono';
-import type { PlatformAdapter } from '../bots/types';
+import type { Platform, PlatformAdapter } from '../bots/types';
 import type { Store } from '../storage/db';
 import { createApi } from './api';
 import { ApiError, errorResponse } from './api/errors';
@@ -31,6 +31,11 @@ export interface AppDeps {
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
+  /**
+   * Platforms jobs and rules may address messages to (default: the configured adapters). The CLI
+   * without platform credentials names every platform: it enqueues, and the server delivers.
+   */
+  addressablePlatforms?: readonly Platform[];
 }
 
 export interface Services {
@@ -39,6 +44,8 @@ export interface Services {
   clock: Clock;
   defer: (work: Promise<unknown>) => void;
   adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Where jobs and rules may address messages (see AppDeps.addressablePlatforms). */
+  addressable: ReadonlySet<string>;
   outbox: OutboxDeliverer;
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
@@ -75,6 +82,7 @@ export function createPolaris(input: AppDeps) {
     clock,
     defer,
     adapters,
+    addressable: new Set(input.addressablePlatforms ?? adapters.keys()),
     outbox,
     inbox,
     dispatch,

@@ -32,6 +32,8 @@ const SCALAR_SETTINGS = {
   adjustment_expire_days: 'adjustmentExpireDays',
   reminder_cap_per_week: 'reminderCapPerWeek',
   timezone: 'timezone',
+  alerts: 'alerts',
+  default_platform: 'defaultPlatform',
 } as const satisfies Record<string, keyof OrgSettings>;
 
 type ScalarApiName = keyof typeof SCALAR_SETTINGS;
@@ -90,6 +92,12 @@ const SettingsSchema = z
       .nullable()
       .optional(),
     schedules: SchedulesSchema.nullable().optional(),
+    /** `observe` records alert firings and sends nothing; `send` sends what fires from then on (docs/rules.md). */
+    alerts: z.enum(['observe', 'send']).nullable().optional(),
+    default_platform: z
+      .enum(PLATFORMS as unknown as [Platform, ...Platform[]])
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -144,6 +152,8 @@ function presentEffective(org: Org, defaultTimezone: string) {
     adjustment_expire_days: e.adjustmentExpireDays,
     reminder_cap_per_week: e.reminderCapPerWeek,
     timezone: e.timezone,
+    alerts: e.alerts,
+    default_platform: e.defaultPlatform,
     /** Every per-org job with the schedule it runs on: the override, else its own. */
     schedules: Object.fromEntries(perOrgJobs().map((j) => [j.name, scheduleFor(j, org)])),
   };

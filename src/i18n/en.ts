@@ -392,4 +392,9 @@ export const en: Record<MessageKey, string> = {
   'rules.alert.managerIntro': "{name}'s KR is off track and may need your support.",
   'rules.alert.quick': 'Quick update:',
   'rules.alert.hint': 'You can also reply "{command}".',
+  'rules.digest.title': "Today's OKR alerts · {name}",
+  'rules.digest.ownIntro': 'You have {count} new KR alert(s):',
+  'rules.digest.teamIntro': 'Your team has {count} new KR alert(s):',
+  'rules.digest.more': '{count} more: send "my okrs" or "team" to see everything.',
+  'rules.digest.metricFed': 'This KR is fed by business data and updates by itself.',
 };

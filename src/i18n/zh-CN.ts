@@ -402,6 +402,11 @@ export const zhCN = {
   'rules.alert.managerIntro': '{name} 的 KR 落后了，可能需要你的支持。',
   'rules.alert.quick': '快速更新：',
   'rules.alert.hint': '也可以回复「{command}」更新。',
+  'rules.digest.title': '今日 OKR 提醒 · {name}',
+  'rules.digest.ownIntro': '你有 {count} 条新的 KR 提醒：',
+  'rules.digest.teamIntro': '团队有 {count} 条新的 KR 提醒：',
+  'rules.digest.more': '另有 {count} 条，发送「我的OKR」或「团队」查看全部。',
+  'rules.digest.metricFed': '这个 KR 的进度来自业务数据，会自动更新。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

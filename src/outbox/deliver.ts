@@ -5,11 +5,11 @@
 //   outTrackId, WeCom task id), so a crash after sending but before marking the
 //   row sent leads to a retry the platform deduplicates.
 // - Messages to one recipient go out in order; different recipients in parallel.
-import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError } from '../../bots/types';
 import type { Store } from '../../storage/db';
-import { outbox } from '../../storage/schema';
+import { outbox, type Platform } from '../../storage/schema';
 import type { Clock } from '../clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { RateLimiter } from './rate-limit';
@@ -80,21 +80,26 @@ export class OutboxDeliverer {
   }
 
   private async drainOnce(): Promise<DrainReport> {
-    const { store, clock } = this.options;
+    const { store, clock, adapters } = this.options;
     const nowIso = clock.now().toISOString();
+    const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    // Rows for a platform this process has no adapter for stay pending for a process that has
+    // one: the CLI run without credentials enqueues for the server (docs/jobs.md).
+    const platforms = [...adapters.keys()] as Platform[];
+    if (!platforms.length) return report;
     const rows = await store.db
       .select()
       .from(outbox)
       .where(
         and(
           eq(outbox.status, 'pending'),
+          inArray(outbox.platform, platforms),
           lte(outbox.nextAttemptAt, nowIso),
           or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
         ),
       )
       .orderBy(asc(outbox.createdAt), asc(outbox.id))
       .limit(BATCH);
-    const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
     if (!rows.length) return report;
 
     // Queue per recipient; an update of a row in this batch queues behind that row.

@@ -14,6 +14,8 @@ export interface MetricFiringData {
   personName: string;
   personTitle: string | null;
   observe: boolean;
+  /** Recorded without sending (observe org, baseline pass): never escalated later either. */
+  held?: boolean;
   /** Who got the escalation card (coach, or manager when there is no coach). */
   coachId?: string | null;
   /** Days before an unacknowledged escalation goes to the coach's manager. */

@@ -3,9 +3,9 @@
 // with their flags, cards and escalations. Returns statement groups; each group
 // is one firing's complete effect and is safe to apply twice.
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { PlatformAdapter } from '../../bots/types';
+import type { Platform } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
-import type { IdentityIndex } from '../../jobs/recipients';
+import type { Addressable, IdentityIndex } from '../../jobs/recipients';
 import { personFlags, ruleFirings } from '../../storage/schema';
 import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
@@ -21,7 +21,15 @@ import type { WriteGroup } from './write-groups';
 
 export interface EvalEnv {
   store: Store;
-  adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Platforms messages may be addressed to (each person gets them on their primary one). */
+  addressable: Addressable;
+  /** The org's default platform for people who never wrote to the bot. */
+  orgDefault?: Platform | null;
+  /**
+   * True when a rule's new firings must be recorded without sending anything: the org's alert
+   * sending is off (observe), the rule is in observe mode, or this is the rule's baseline pass.
+   */
+  quiet(row: RuleRow): boolean;
   orgId: string;
   now: Date;
   offsetMs: number;
@@ -109,6 +117,8 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
   // Fired and resolved within this same period: never twice.
   const fresh = candidates.map((c, i) => ({ ...c, id: ids[i] })).filter((f) => !known.has(f.id));
   const observe = row.mode === 'observe';
+  // Quiet (observe org, baseline pass): flags as the rule's mode says, but no message and no escalation.
+  const quiet = env.quiet(row);
   const escalate = rule.actions.find((a) => a.type === 'escalate_coach');
   const recipients = new Set<string>();
   for (const { person } of fresh) {
@@ -117,7 +127,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
     if (coach) recipients.add(coach);
     if (person.managerId) recipients.add(person.managerId);
   }
-  const index = observe || !fresh.length ? new Map() : await env.identities([...recipients]);
+  const index = quiet || !fresh.length ? new Map() : await env.identities([...recipients]);
   const firedAt = now.toISOString();
   const condition = conditionOf(rule);
   const flags = rule.actions.flatMap((a) => (a.type === 'set_flag' ? [a.flag] : []));
@@ -135,6 +145,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
       personName: person.name,
       personTitle: person.title,
       observe,
+      ...(quiet && !observe ? { held: true } : {}),
       coachId,
       escalateAfterDays: escalate?.afterDays,
     };
@@ -157,7 +168,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
         observeOnly: observe,
         setAt: firedAt,
       })),
-      statements: observe
+      statements: quiet
         ? []
         : await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now),
     };
@@ -197,7 +208,7 @@ function planMessages(
 ): RuleMessage[] {
   const out: RuleMessage[] = [];
   const person = env.dir.byId.get(data.personId)!;
-  const to = (personId: string) => personAddresses(index, personId, env.adapters);
+  const to = (personId: string) => personAddresses(index, personId, env.addressable, env.orgDefault);
   // Cards are drawn only for someone reachable: most of a large org may have no bound platform account.
   for (const action of rule.actions) {
     if (action.type === 'notify_subject') {

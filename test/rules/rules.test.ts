@@ -18,9 +18,17 @@ import { COACH, recordingAdapter, seedOrgWithCoach, weeksAgo } from './helpers';
 let h: ReturnType<typeof createTestApp>;
 const NOW = new Date('2026-11-27T02:00:00Z'); // Friday 10:00 in Shanghai; the week began Monday 2026-11-23
 
+/** Three weeks earlier: a pass then is each rule's baseline (records, sends nothing) before the data turns bad. */
+const EARLIER = new Date(NOW.getTime() - 21 * 86_400_000);
+
 beforeEach(async () => {
   h = createTestApp({ now: NOW.toISOString(), env: { INGEST_TOKEN: 'ingest-secret' } });
   await seedOrgWithCoach(h.store);
+  // The admin has turned alert sending on (new orgs only observe).
+  await h.store.db
+    .update(organizations)
+    .set({ settings: { alerts: 'send' } })
+    .where(eq(organizations.id, IDS.org));
 });
 afterEach(() => h.close());
 
@@ -206,6 +214,7 @@ describe('evaluation', () => {
   it('fires once per (rule, subject, period), even when passes run twice or concurrently, and resolves when it clears', async () => {
     await lowScores();
     const rule = (await (await h.api('POST', '/api/v1/rules', FEEDBACK_RULE)).json()) as { id: string };
+    await evaluate(EARLIER);
     const first = await evaluate();
     expect(first.perRule.find((r) => r.ruleId === rule.id)).toMatchObject({ fired: 1, resolved: 0 });
     await Promise.all([evaluate(), evaluate()]);
@@ -271,6 +280,7 @@ describe('evaluation', () => {
   it("escalates to the coach's manager when nobody acknowledges within 3 days, once", async () => {
     await lowScores();
     await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
+    await evaluate(EARLIER);
     await evaluate();
     const later = new Date(NOW.getTime() + 3 * 86_400_000 + 3_600_000);
     // The scores have to stay low in the new week as well.
@@ -284,6 +294,7 @@ describe('evaluation', () => {
   });
 
   it('built-in KR alerts fire once per state change, naming the numbers', async () => {
+    await evaluate(EARLIER);
     await evaluate();
     const firstCount = (await h.store.db.select().from(ruleFirings)).length;
     await evaluate();
@@ -291,7 +302,7 @@ describe('evaluation', () => {
     const stale = await h.store.db
       .select()
       .from(outbox)
-      .where(eq(outbox.subject, `kr:${IDS.aliceKr1}`));
+      .where(eq(outbox.subject, `kr-alerts:${IDS.alice}:2026-11-27`));
     expect(stale.length).toBeGreaterThan(0);
     expect(JSON.stringify(stale.map((r) => r.payload))).toMatch(/天未更新|落后|有风险/);
   });
