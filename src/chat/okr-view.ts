@@ -5,7 +5,7 @@ import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { keyResultsOf, objectivesAlignedTo, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
+import { personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
 import { localDate, expectedPace } from '../okr/pace';
