@@ -33,6 +33,7 @@ export function escalationCard(
     ruleName: data.ruleName,
     condition: data.condition,
     trend: data.trend,
+    run: data.run,
     observe: data.observe,
     escalatedAfterDays: data.escalatedToId ? (data.escalateAfterDays ?? DEFAULT_ESCALATE_AFTER_DAYS) : undefined,
     acknowledged: data.acknowledgement

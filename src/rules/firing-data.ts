@@ -9,6 +9,8 @@ export interface MetricFiringData {
   condition: ConditionFacts;
   values: PeriodValue[];
   trend: PeriodValue[];
+  /** Consecutive periods up to the latest that met the condition, as the trend shows them. */
+  run?: number;
   personId: string;
   externalId: string;
   personName: string;

@@ -46,6 +46,26 @@ export interface RuleOutcome {
   groups: WriteGroup[];
 }
 
+const HOLDS: Record<MetricRule['condition']['op'], (v: number, t: number) => boolean> = {
+  '<': (v, t) => v < t,
+  '<=': (v, t) => v <= t,
+  '>': (v, t) => v > t,
+  '>=': (v, t) => v >= t,
+  '==': (v, t) => v === t,
+  '!=': (v, t) => v !== t,
+};
+
+/** Consecutive periods of the trend, back from its latest, that meet the condition (a missing period breaks the run). */
+export function observedRun(rule: MetricRule, trend: { period: string; value: number }[]): number {
+  let run = 0;
+  for (let i = trend.length - 1; i >= 0; i--) {
+    if (!HOLDS[rule.condition.op](trend[i].value, rule.condition.threshold)) break;
+    if (i < trend.length - 1 && shiftPeriod(rule.period, trend[i + 1].period, -1) !== trend[i].period) break;
+    run++;
+  }
+  return run;
+}
+
 export function conditionOf(rule: MetricRule) {
   return {
     metric: rule.metric,
@@ -140,6 +160,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
       condition,
       values: hit.values,
       trend: hit.trend,
+      run: Math.max(rule.consecutive, observedRun(rule, hit.trend)),
       personId: person.id,
       externalId: person.externalId,
       personName: person.name,
@@ -257,6 +278,7 @@ function planMessages(
         ruleName: data.ruleName,
         condition: data.condition,
         trend: data.trend,
+        run: data.run,
       });
       for (const address of addresses)
         out.push({

@@ -277,6 +277,22 @@ describe('evaluation', () => {
     ).toHaveLength(0);
   });
 
+  it('the escalation card says how many weeks in a row the trend shows below, not only the rule minimum', async () => {
+    await ingest(
+      [0, 1, 2, 3, 4, 5].map((w) => ({ metric: 'feedback_score', subject: 'E002', at: weeksAgo(NOW, w), value: 4.0 })),
+    );
+    await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
+    await evaluate(new Date(NOW.getTime() - 10 * 7 * 86_400_000));
+    await evaluate();
+    const [card] = await h.store.db
+      .select()
+      .from(outbox)
+      .where(and(like(outbox.subject, 'escalation:%'), eq(outbox.platform, 'lark')));
+    const text = JSON.stringify(card.payload);
+    expect(text).toContain('连续 6 周');
+    expect(text).not.toContain('连续 2 周');
+  });
+
   it("escalates to the coach's manager when nobody acknowledges within 3 days, once", async () => {
     await lowScores();
     await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
