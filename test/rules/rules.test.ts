@@ -132,6 +132,19 @@ describe('POST /api/v1/metrics', () => {
     expect(other.status).toBe(401);
   });
 
+  it("reads a plain date in the org's time zone, so a monthly point west of UTC stays in its month", async () => {
+    await h.store.db
+      .update(organizations)
+      .set({ settings: { alerts: 'send', timezone: 'America/Los_Angeles' } })
+      .where(eq(organizations.id, IDS.org));
+    expect((await ingest([{ metric: 'renewal_rate', subject: 'E002', at: '2026-11-01', value: 57 }])).status).toBe(200);
+    const [p] = await points();
+    // Midnight of 1 November in Los Angeles (still daylight time), not 31 October 17:00 there.
+    expect(p.at).toBe('2026-11-01T07:00:00.000Z');
+    const bad = await ingest([{ metric: 'renewal_rate', subject: 'E002', at: '2026-02-30', value: 57 }]);
+    expect(bad.status).toBe(400);
+  });
+
   it('refuses more than 10,000 points', async () => {
     const many = Array.from({ length: 10_001 }, (_, i) => ({
       metric: 'm',
