@@ -59,6 +59,7 @@ export const en: Record<MessageKey, string> = {
   'adjust.reminder': "{requester}'s change request has been waiting for {days} days.",
   'adjust.askReason': 'Why? Reply with a short reason.',
   'adjust.pendingExists': 'KR{number} already has a change waiting for approval.',
+  'adjust.dropAligned': '{count} objective(s) align to this KR ({titles}); dropping it would leave them unaligned. Have them align to another KR first, then drop it.',
   'adjust.noChange': 'That is the current value already; nothing to change.',
   'adjust.change.target': 'KR{number} target {from} → {to}',
   'adjust.change.start': 'KR{number} start {from} → {to}',

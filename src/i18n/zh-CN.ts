@@ -62,6 +62,7 @@ export const zhCN = {
   'adjust.reminder': '{requester} 的调整申请已等待 {days} 天，请尽快处理。',
   'adjust.askReason': '请补充调整原因，直接回复即可。',
   'adjust.pendingExists': 'KR{number} 已有一个待审批的调整，请等审批后再提交。',
+  'adjust.dropAligned': '还有 {count} 个目标对齐到这个 KR（{titles}），删除后它们会失去对齐。请先让它们改为对齐其他 KR，再删除。',
   'adjust.noChange': '新值和现在一样，无需调整。',
   'adjust.change.target': 'KR{number} 目标值 {from} → {to}',
   'adjust.change.start': 'KR{number} 起点 {from} → {to}',
