@@ -16,6 +16,7 @@ import { expectedPace } from '../src/okr/pace';
 import { krProgress } from '../src/okr/progress';
 import { trackStatus } from '../src/okr/status';
 import { loadIdentities, personAddress } from './recipients';
+import { checkedInSince } from '../src/okr/checked-in';
 import { isoWeekKey, localDate, weekStart } from './time';
 import type { JobContext, JobDefinition, JobMessage } from './types';
 import { personZone, personZoneUnits } from './units';
@@ -112,7 +113,12 @@ async function runReminders(ctx: JobContext): Promise<void> {
           count('noManualKrs');
           continue;
         }
-        if (manual.some(({ kr }) => kr.lastCheckInAt && kr.lastCheckInAt >= since)) {
+        if (
+          checkedInSince(
+            manual.map(({ kr }) => kr),
+            since,
+          )
+        ) {
           count('checkedIn');
           continue;
         }

@@ -15,6 +15,7 @@ import { alignedSubtree, rollUpChildren } from '../storage/repos/children-rollup
 import { keyResultsOf, type ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
 import { adjustments, checkIns, objectives, people } from '../storage/schema';
+import { checkedInSince, expectedToCheckIn } from '../src/okr/checked-in';
 import { expectedPace } from '../src/okr/pace';
 import { krProgress, objectiveProgress } from '../src/okr/progress';
 import { trackStatus } from '../src/okr/status';
@@ -128,10 +129,8 @@ export async function computeTeamDigests(
         .orderBy(asc(checkIns.createdAt)),
   );
   const firstInWindow = new Map<string, CheckIn>();
-  const authorsInWindow = new Set<string>();
   for (const ci of windowCheckIns) {
     if (!firstInWindow.has(ci.keyResultId)) firstInWindow.set(ci.keyResultId, ci);
-    if (ci.authorId) authorsInWindow.add(ci.authorId);
   }
   const valueAtStart = new Map<string, number>();
   for (const [krId, first] of firstInWindow) {
@@ -244,11 +243,9 @@ export async function computeTeamDigests(
       addMovers(m.name, ownKrs);
       const objectivePairs = owned.map((o) => objectivePair(krsByObjective.get(o.id) ?? [], krPair));
       const progress = mean(objectivePairs.map((p) => p.now));
-      const expectedToCheckIn = ownKrs.some((k) => k.progressMode === 'manual');
       const onLeave = !!m.pausedUntil && m.pausedUntil >= window.today;
-      const checkedIn =
-        authorsInWindow.has(m.id) || ownKrs.some((k) => !!k.lastCheckInAt && k.lastCheckInAt >= windowIso);
-      if (expectedToCheckIn && !onLeave && !checkedIn) notCheckedIn.push(m.name);
+      // One definition with `团队` and reminders (src/okr/checked-in.ts): manual KRs only.
+      if (expectedToCheckIn(ownKrs) && !onLeave && !checkedInSince(ownKrs, windowIso)) notCheckedIn.push(m.name);
       return {
         name: m.name,
         progress,
