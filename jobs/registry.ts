@@ -7,6 +7,7 @@ import type { Organization } from '../storage/repos/types';
 import { organizations } from '../storage/schema';
 import { adjustmentSweep } from './adjustment-sweep';
 import { checkinReminders } from './checkin-reminders';
+import { retention } from './retention';
 import { rulesEvaluate } from './rules-evaluate';
 import { runJobUnit, type RunOptions, type RunResult } from './runner';
 import { dueSlot, validateCron, type DueSlot } from './schedule';
@@ -14,7 +15,13 @@ import { periodKey, pickTimezone } from './time';
 import type { JobDefinition, JobUnit } from './types';
 import { weeklyDigest } from './weekly-digest';
 
-export const jobs: readonly JobDefinition[] = [weeklyDigest, checkinReminders, adjustmentSweep, rulesEvaluate];
+export const jobs: readonly JobDefinition[] = [
+  weeklyDigest,
+  checkinReminders,
+  adjustmentSweep,
+  rulesEvaluate,
+  retention,
+];
 
 export function findJob(name: string): JobDefinition | undefined {
   return jobs.find((j) => j.name === name);

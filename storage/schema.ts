@@ -32,8 +32,6 @@ export interface OrgSettings {
   alerts?: 'observe' | 'send';
   /** Where people who have never written to the bot get alerts, reminders and digests. */
   defaultPlatform?: Platform;
-  /** Retention in days (jobs/retention.ts); defaults in storage/repos/org-settings.ts. */
-  retentionDays?: Partial<Record<'outbox' | 'processedEvents' | 'inbox' | 'firings' | 'jobRuns', number>>;
 }
 
 export const organizations = sqliteTable('organizations', {
