@@ -15,11 +15,11 @@ import { alignedSubtree, rollUpChildren } from '../storage/repos/children-rollup
 import { keyResultsOf, type ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
 import { adjustments, checkIns, objectives, people } from '../storage/schema';
-import { checkedInSince, expectedToCheckIn } from '../src/okr/checked-in';
-import { expectedPace } from '../src/okr/pace';
-import { krProgress, objectiveProgress } from '../src/okr/progress';
-import { trackStatus } from '../src/okr/status';
-import type { TrackStatus } from '../src/okr/types';
+import { checkedInSince, expectedToCheckIn } from '../core/okr/checked-in';
+import { expectedPace } from '../core/okr/pace';
+import { krProgress, objectiveProgress } from '../core/okr/progress';
+import { trackStatus } from '../core/okr/status';
+import type { TrackStatus } from '../core/okr/types';
 
 const CHUNK = 90;
 const MOVERS = 3;
@@ -244,7 +244,7 @@ export async function computeTeamDigests(
       const objectivePairs = owned.map((o) => objectivePair(krsByObjective.get(o.id) ?? [], krPair));
       const progress = mean(objectivePairs.map((p) => p.now));
       const onLeave = !!m.pausedUntil && m.pausedUntil >= window.today;
-      // One definition with `团队` and reminders (src/okr/checked-in.ts): manual KRs only.
+      // One definition with `团队` and reminders (core/okr/checked-in.ts): manual KRs only.
       if (expectedToCheckIn(ownKrs) && !onLeave && !checkedInSince(ownKrs, windowIso)) notCheckedIn.push(m.name);
       return {
         name: m.name,

@@ -2,6 +2,9 @@
 // Workers). Everything is optional; a platform is enabled when its credentials are set.
 import { z } from 'zod';
 import { parseRetention } from '../jobs/retention';
+import type { DingtalkConfig } from '../bots/dingtalk/config';
+import type { LarkConfig } from '../bots/lark/config';
+import type { WecomConfig } from '../bots/wecom/config';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
 
@@ -37,6 +40,8 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+export type { DingtalkConfig, LarkConfig, WecomConfig };
+
 export interface Config {
   port: number;
   databasePath: string;
@@ -46,18 +51,9 @@ export interface Config {
   /** RETENTION_DAYS as given (checked when config loads, applied by the retention job). */
   retentionDays?: string;
   publicUrl?: string;
-  lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
-  wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
-  dingtalk?: {
-    clientId: string;
-    clientSecret: string;
-    robotCode: string;
-    mode: 'http' | 'stream';
-    apiBase: string;
-    callbackToken?: string;
-    callbackAesKey?: string;
-    cardTemplateId?: string;
-  };
+  lark?: LarkConfig;
+  wecom?: WecomConfig;
+  dingtalk?: DingtalkConfig;
 }
 
 export function loadConfig(source: Record<string, unknown>): Config {

@@ -7,7 +7,7 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PLATFORMS, type Platform } from '../../bots/types';
-import { jobs, scheduleFor } from '../../jobs/registry';
+import { jobs, scheduleFor } from '../jobs';
 import { validateCron } from '../../jobs/schedule';
 import { isUniqueViolation, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
@@ -24,12 +24,12 @@ import {
   ruleFirings,
   type OrgSettings,
 } from '../../storage/schema';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { readBody } from './body';
 import { badRequest, conflict, notFound } from './errors';
 import { findOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
-import { isValidTimezone } from '../okr/pace';
+import { isValidTimezone } from '../../core/okr/pace';
 
 export const orgsRoutes = new Hono<AppEnv>();
 

@@ -233,6 +233,6 @@ function cleanTitle(raw: string): string {
   return raw
     .trim()
     .replace(/\s*(?:从|由|from)$/i, '')
-    .replace(/[\s:：,，=\-]+$/, '')
+    .replace(/[\s:：,，=-]+$/, '')
     .trim();
 }

@@ -1,6 +1,6 @@
 // Builds the card view models (cards/view.ts) for one person from storage:
 // their current cycle, objectives and KRs numbered in display order, each with
-// progress and status computed by the pure functions in src/okr.
+// progress and status computed by the pure functions in core/okr.
 import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
@@ -8,9 +8,9 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
-import { localDate, expectedPace } from '../okr/pace';
-import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../okr/progress';
-import { trackStatus } from '../okr/status';
+import { localDate, expectedPace } from '../../core/okr/pace';
+import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
 import { alignedSubtree, rollUpChildren } from '../../storage/repos/children-rollup';
 
 export interface PersonOkrView {

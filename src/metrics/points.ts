@@ -2,7 +2,7 @@
 // CSV batch and validating it point by point. Pure: no storage, so the API can
 // report every bad point with its reason before anything is written.
 import Papa from 'papaparse';
-import { localMidnight } from '../../jobs/time';
+import { localMidnight } from '../../core/time';
 
 export const MAX_POINTS = 10_000;
 export const METRIC_PATTERN = /^\S{1,100}$/;

@@ -16,7 +16,7 @@ import { alertNotices, ruleFirings } from '../../storage/schema';
 import { buildAlertDigestCard, type AlertFacts, type AlertItem } from '../../cards/alert';
 import { jobMessageKey, jobOutboxStatement } from '../../jobs/outbox-rows';
 import { personAddress } from '../../jobs/recipients';
-import { localDate } from '../okr/pace';
+import { localDate } from '../../core/okr/pace';
 import type { KrFiringData } from './firing-data';
 import { alertKr, type OpenKr } from './kr-alerts';
 import type { EvalEnv } from './metric-firings';

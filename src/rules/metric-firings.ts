@@ -3,48 +3,23 @@
 // with their flags, cards and escalations. Returns statement groups; each group
 // is one firing's complete effect and is safe to apply twice.
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { Platform } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
-import type { Addressable, IdentityIndex } from '../../jobs/recipients';
+import type { IdentityIndex } from '../../jobs/recipients';
 import { personFlags, ruleFirings } from '../../storage/schema';
 import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
-import { suggestionFor, type MetricRule } from './definition';
+import { suggestionFor, type MetricRule } from '../../core/rules/definition';
 import type { MetricFiringData } from './firing-data';
-import { metricRuleHits, type AggregateCache, type MetricHit } from './metric-eval';
+import { metricRuleHits, type MetricHit } from './metric-eval';
 import { escalationSubject, firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
 import { periodKeyOf, shiftPeriod } from './periods';
 import type { RuleRow } from './repo';
-import { scopeFilter, type OrgDirectory, type ScopePerson } from './scope';
+import { scopeFilter, type ScopePerson } from './scope';
 import { escalationUpdates } from './escalation';
 import type { WriteGroup } from './write-groups';
+import type { EvalEnv, RuleOutcome } from './eval-env';
 
-export interface EvalEnv {
-  store: Store;
-  /** Platforms messages may be addressed to (each person gets them on their primary one). */
-  addressable: Addressable;
-  /** The org's default platform for people who never wrote to the bot. */
-  orgDefault?: Platform | null;
-  /**
-   * True when a rule's new firings must be recorded without sending anything: the org's alert
-   * sending is off (observe), the rule is in observe mode, or this is the rule's baseline pass.
-   */
-  quiet(row: RuleRow): boolean;
-  orgId: string;
-  now: Date;
-  offsetMs: number;
-  dir: OrgDirectory;
-  identities(personIds: string[]): Promise<IdentityIndex>;
-  /** Shared per pass: rules on the same metric and period read the points once. */
-  aggregates?: AggregateCache;
-}
-
-export interface RuleOutcome {
-  ruleId: string;
-  fired: { firingId: string; subject: string; period: string }[];
-  resolved: { firingId: string; subject: string }[];
-  groups: WriteGroup[];
-}
+export type { EvalEnv, RuleOutcome };
 
 const HOLDS: Record<MetricRule['condition']['op'], (v: number, t: number) => boolean> = {
   '<': (v, t) => v < t,

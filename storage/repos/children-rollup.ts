@@ -1,10 +1,10 @@
 // The one roll-up of 'children' KRs for code that reads a few people's or teams'
 // OKRs (chat's "my OKRs", the weekly digest, KR alerts): load every level aligned
-// below the given KRs, then roll up with src/okr/rollup.ts, the function the tree
+// below the given KRs, then roll up with core/okr/rollup.ts, the function the tree
 // and stats use. A KR in 'children' mode takes the mean progress of the active
 // objectives aligned to it, recursively, so the digest, the tree and chat agree
 // however deep the alignment goes.
-import { rollupObjectives } from '../../src/okr/rollup';
+import { rollupObjectives } from '../../core/okr/rollup';
 import type { Store } from '../db';
 import { keyResultsOf, objectivesAlignedTo, type ObjectiveWithKrs } from './okrs';
 import type { KeyResult } from './types';

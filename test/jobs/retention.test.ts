@@ -2,7 +2,7 @@
 // rows, resolved firings and finished job runs — and nothing still in use — and
 // GET /api/v1/orgs/:org reports the table sizes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { parseRetention } from '../../jobs/retention';
 import { loadConfig } from '../../src/config';
 import { alertNotices, inbox, jobRuns, outbox, processedEvents, ruleFirings } from '../../storage/schema';

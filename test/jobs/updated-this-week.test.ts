@@ -4,7 +4,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeTeamDigests } from '../../jobs/digest-data';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import type { JobMessage } from '../../jobs/types';
 import { cycles, keyResults, teams } from '../../storage/schema';
 import { startHarness, message, type Harness } from '../approvals/harness';

@@ -5,10 +5,10 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../bots/types';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { createPolaris } from '../../src/app';
 import { main as cli } from '../../src/cli';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { loadDemoRules } from '../../src/rules/demo';
 import { openSqlite } from '../../storage/sqlite';

@@ -4,9 +4,9 @@ import { buildTeamCard } from '../../../cards/team';
 import { worstStatus, type TrackStatus } from '../../../cards/model';
 import { reportsOf } from '../../../storage/repos/people';
 import { adjustments } from '../../../storage/schema';
-import { weekStart } from '../../../jobs/time';
-import { t } from '../../i18n';
-import { checkedInSince } from '../../okr/checked-in';
+import { weekStart } from '../../../core/time';
+import { t } from '../../../core/i18n';
+import { checkedInSince } from '../../../core/okr/checked-in';
 import type { ChatContext } from '../context';
 import { noEffects, type Effects } from '../effects';
 import { loadPersonOkrView } from '../okr-view';
@@ -40,7 +40,7 @@ export async function teamStatus(ctx: ChatContext): Promise<Effects> {
         status,
         objectives: view.objectives.length,
         lastCheckInAt: last,
-        // One definition with the digest and reminders (src/okr/checked-in.ts): manual KRs, since Monday 00:00.
+        // One definition with the digest and reminders (core/okr/checked-in.ts): manual KRs, since Monday 00:00.
         checkedInThisWeek: checkedInSince(
           view.krs.map((k) => k.row),
           weekStart(now, person.timezone ?? tz).toISOString(),
