@@ -4,7 +4,7 @@
 import type { D1Database, ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import type { PlatformAdapter } from '../bots/types';
 import { createApp, createPolaris, type AppDeps } from './app';
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { openD1 } from '../storage/d1';
@@ -33,7 +33,19 @@ function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    return createApp(deps(env, ctx)).fetch(request, env, ctx as never);
+    let built: AppDeps;
+    try {
+      built = deps(env, ctx);
+    } catch (error) {
+      // A Worker cannot refuse to start: it refuses every request instead, and says why in the log only.
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`[polaris] ${error.message}`);
+      return Response.json(
+        { error: { code: 'misconfigured', message: 'The server is not configured safely; see its log.' } },
+        { status: 503 },
+      );
+    }
+    return createApp(built).fetch(request, env, ctx as never);
   },
 
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {

@@ -52,6 +52,11 @@ export function createLarkAdapter(
   config: NonNullable<Config['lark']>,
   options: LarkAdapterOptions = {},
 ): PlatformAdapter {
+  // Fail closed: without a Verification Token anyone could post events, and without an
+  // Encrypt Key (unless deliberately waived) they arrive unsigned. src/config.ts says which variable.
+  if (!config.verificationToken) throw new Error('Lark adapter: a Verification Token is required');
+  if (!config.encryptKey && !config.allowUnencrypted)
+    throw new Error('Lark adapter: an Encrypt Key is required (or allowUnencrypted, LARK_ALLOW_UNENCRYPTED=1)');
   const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 

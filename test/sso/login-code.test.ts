@@ -39,7 +39,16 @@ async function signIn(authorizeUrl: string, user: string, codeParam = 'code') {
 beforeAll(async () => {
   const lark = createLarkEmulator({ appId: 'cli_sso', appSecret: 'lark-secret', verificationToken: 'v', now });
   const larkBase = await serve('lark', lark.app.fetch);
-  adapters.lark = createLarkAdapter({ appId: 'cli_sso', appSecret: 'lark-secret', domain: larkBase }, { now });
+  adapters.lark = createLarkAdapter(
+    {
+      appId: 'cli_sso',
+      appSecret: 'lark-secret',
+      verificationToken: 'v',
+      encryptKey: 'sso-encrypt-key',
+      domain: larkBase,
+    },
+    { now },
+  );
 
   const wecom = createWecomEmulator({
     corpId: 'wwsso',
