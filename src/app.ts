@@ -5,11 +5,12 @@ import { Hono } from 'hono';
 import type { PlatformAdapter } from '../bots/types';
 import type { Store } from '../storage/db';
 import { createApi } from './api';
+import { BodyTooLargeError, bodyLimit } from './body-limit';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
 import type { ChatHandlers } from './chat/context';
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import { assertConfig, type Config } from './config';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
@@ -52,6 +53,8 @@ export interface AppEnv {
 export const VERSION = '0.1.0';
 
 export function createPolaris(input: AppDeps) {
+  // Whatever built the config (env, tests, the playground), the app never runs fail-open.
+  assertConfig(input.config);
   const clock = input.clock ?? systemClock;
   const defer =
     input.defer ??
@@ -85,6 +88,8 @@ export function createPolaris(input: AppDeps) {
     c.set('deps', services);
     await next();
   });
+  // Every body, every route: capped while it streams (src/body-limit.ts).
+  app.use('*', bodyLimit());
   app.get('/healthz', (c) =>
     c.json({
       ok: true,
@@ -103,6 +108,9 @@ export function createPolaris(input: AppDeps) {
   );
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
+    // The body cap (src/body-limit.ts) turns this into its 413; nothing to log.
+    if (err instanceof BodyTooLargeError)
+      return c.json({ error: { code: 'payload_too_large', message: err.message } }, 413);
     console.error('[polaris] unhandled error', err);
     return c.json({ error: { code: 'internal', message: 'Internal error; nothing was half-applied.' } }, 500);
   });
