@@ -14,6 +14,8 @@ import { Hono, type Context } from 'hono';
 import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
+import type { SignInAllowed } from '../common/emulator/oauth-codes';
+import { redactSecrets } from '../common/emulator/redact';
 import { eventSignature, robotSign, verifyEventSignature } from './verify';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
@@ -44,6 +46,8 @@ export interface DingtalkEmulatorOptions {
   /** Re-push delay of unacknowledged Stream callbacks: 60 s on DingTalk, short in tests. */
   repushAfterMs?: number;
   maxPushAttempts?: number;
+  /** Who the OAuth authorize page may sign in (default: anyone); see common/emulator/oauth-codes.ts. */
+  signInAllowed?: SignInAllowed;
 }
 
 export interface ApiCall {
@@ -313,7 +317,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         .clone()
         .json()
         .catch(() => undefined);
-    calls.push({ method: c.req.method, path: c.req.path, body, at: now().toISOString() });
+    calls.push({ method: c.req.method, path: c.req.path, body: redactSecrets(body), at: now().toISOString() });
     await next();
   });
 

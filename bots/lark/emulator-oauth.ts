@@ -5,12 +5,15 @@
 // 99991668 are taken from Lark's authen error table as we read it; not checked live.
 import type { Context, Hono } from 'hono';
 import { bytesToHex } from '../common/bytes';
-import { authorizeHandler, createLoginCodes } from '../common/emulator/oauth-codes';
+import { authorizeHandler, createLoginCodes, type SignInAllowed } from '../common/emulator/oauth-codes';
 
 const APP_TOKEN_TTL_S = 7200;
 const USER_TOKEN_TTL_S = 6900;
 
-export function mountLarkOAuth(app: Hono, options: { appId: string; appSecret: string; now: () => Date }) {
+export function mountLarkOAuth(
+  app: Hono,
+  options: { appId: string; appSecret: string; now: () => Date; signInAllowed?: SignInAllowed },
+) {
   const { now } = options;
   const codes = createLoginCodes(now);
   const appTokens = new Map<string, number>();
@@ -20,8 +23,8 @@ export function mountLarkOAuth(app: Hono, options: { appId: string; appSecret: s
   const bearer = (c: Context) => /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
 
   // https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/obtain-code (获取登录预授权码)
-  const authorize = authorizeHandler(codes, 'Lark');
-  const checkedAuthorize = (c: Context) => {
+  const authorize = authorizeHandler(codes, 'Lark', {}, options.signInAllowed);
+  const checkedAuthorize = async (c: Context): Promise<Response> => {
     const clientId = c.req.query('client_id') ?? c.req.query('app_id');
     if (clientId !== undefined && clientId !== options.appId) return c.text('client_id: unknown app', 400);
     return authorize(c);
