@@ -3,6 +3,7 @@
 //   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url, card callbacks)
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
+import { parseJsonBounded } from '../common/json';
 import type { Config } from '../../src/config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
@@ -83,7 +84,7 @@ export function createDingtalkAdapter(
   async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
     const text = await request.text();
     try {
-      return { ok: true, body: JSON.parse(text) };
+      return { ok: true, body: parseJsonBounded(text) };
     } catch {
       return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
     }
@@ -144,7 +145,7 @@ export function createDingtalkAdapter(
       return errorResponse(401, 'bad_owner', 'message is addressed to another app');
     let data: unknown;
     try {
-      data = JSON.parse(plain.message);
+      data = parseJsonBounded(plain.message);
     } catch {
       return errorResponse(400, 'bad_request', 'decrypted message is not JSON');
     }

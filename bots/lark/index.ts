@@ -1,6 +1,7 @@
 // The Lark/Feishu adapter: one webhook URL for events and card callbacks
 // (verify -> decrypt -> parse -> dispatch -> answer), and outbound calls.
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case
+import { JsonDepthError, parseJsonBounded } from '../common/json';
 import type { Config } from '../../src/config';
 import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../types';
 import { DeliveryError } from '../types';
@@ -80,9 +81,10 @@ export function createLarkAdapter(
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder().decode(raw));
-    } catch {
-      return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
+      parsed = parseJsonBounded(new TextDecoder().decode(raw));
+    } catch (error) {
+      const why = error instanceof JsonDepthError ? `body is ${error.message}` : 'body is not JSON';
+      return { ok: false, response: errorResponse(400, 'bad_request', why) };
     }
     if (!parsed || typeof parsed !== 'object')
       return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
@@ -90,10 +92,17 @@ export function createLarkAdapter(
     if (encrypted === undefined) return { ok: true, body: parsed, signed };
     if (!config.encryptKey || typeof encrypted !== 'string')
       return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
+    let plain: string;
     try {
-      return { ok: true, body: JSON.parse(await decryptLarkPayload(config.encryptKey, encrypted)), signed };
+      plain = await decryptLarkPayload(config.encryptKey, encrypted);
     } catch {
       return { ok: false, response: errorResponse(400, 'bad_request', 'cannot decrypt the body') };
+    }
+    try {
+      return { ok: true, body: parseJsonBounded(plain), signed };
+    } catch (error) {
+      const why = error instanceof JsonDepthError ? `event is ${error.message}` : 'decrypted event is not JSON';
+      return { ok: false, response: errorResponse(400, 'bad_request', why) };
     }
   }
 

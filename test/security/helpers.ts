@@ -70,6 +70,8 @@ export async function signedLarkMessage(input: {
   content?: string;
   now?: Date;
   tenantKey?: string;
+  /** JSON text spliced into the event as `extra` (for values too deep to JSON.stringify here). */
+  rawExtra?: string;
 }): Promise<{ body: string; headers: Record<string, string> }> {
   const now = input.now ?? new Date();
   const payload = {
@@ -93,7 +95,9 @@ export async function signedLarkMessage(input: {
       },
     },
   };
-  const body = JSON.stringify({ encrypt: await encryptLarkPayload(input.encryptKey, JSON.stringify(payload)) });
+  let plain = JSON.stringify(payload);
+  if (input.rawExtra !== undefined) plain = `${plain.slice(0, -1)},"extra":${input.rawExtra}}`;
+  const body = JSON.stringify({ encrypt: await encryptLarkPayload(input.encryptKey, plain) });
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const nonce = 'security-suite';
   return {
