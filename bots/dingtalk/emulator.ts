@@ -592,6 +592,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         timestamp: body.timeStamp ?? null,
         nonce: body.nonce ?? null,
         encrypt: body.encrypt,
+        now: now(),
       });
       const plain = await decryptCallback(options.callbackAesKey, body.encrypt).catch(() => undefined);
       reply = plain?.message;

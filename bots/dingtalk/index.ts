@@ -133,6 +133,7 @@ export function createDingtalkAdapter(
       timestamp: query.get('timestamp'),
       nonce: query.get('nonce'),
       encrypt,
+      now: ctx.now(),
     });
     if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
     let plain: { message: string; ownerKey: string };
