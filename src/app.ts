@@ -1,7 +1,8 @@
 // createPolaris(deps): the whole server — HTTP routes, the inbound dispatcher
 // and the outbox — free of runtime imports, so the same code runs on Node
 // (src/node.ts) and on Workers (src/worker.ts).
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { AuthThrottle, clientAddress, defaultPeerAddress, type PeerAddress } from './auth-throttle';
 import type { PlatformAdapter } from '../bots/types';
 import type { Store } from '../storage/db';
 import { createApi } from './api';
@@ -32,6 +33,10 @@ export interface AppDeps {
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
+  /** Wrong-credential counts to share with other app instances of this process (see src/worker.ts). */
+  authThrottle?: AuthThrottle;
+  /** The connecting peer's address (default: the Node socket, or Cloudflare's CF-Connecting-IP). */
+  peerAddress?: PeerAddress;
 }
 
 export interface Services {
@@ -44,6 +49,10 @@ export interface Services {
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
   dispatch: Dispatch;
+  /** Wrong admin/ingest tokens per client address (429 past the limit). */
+  authThrottle: AuthThrottle;
+  /** The client's address for throttling (X-Forwarded-For only from TRUSTED_PROXIES). */
+  clientOf(c: Context): string;
 }
 
 export interface AppEnv {
@@ -81,6 +90,8 @@ export function createPolaris(input: AppDeps) {
     outbox,
     inbox,
     dispatch,
+    authThrottle: input.authThrottle ?? new AuthThrottle(clock),
+    clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
   };
 
   const app = new Hono<AppEnv>();

@@ -7,6 +7,8 @@ import { createApp, createPolaris, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
+import { AuthThrottle } from './auth-throttle';
+import { systemClock } from './clock';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from '../jobs/registry';
 
@@ -19,16 +21,28 @@ export interface WorkerEnv {
 // waitUntil), but what is worth keeping lives as long as the isolate: the
 // adapters, whose clients cache platform access tokens, and the send rate limits.
 let isolate:
-  | { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; rateLimiters: Map<string, RateLimiter> }
+  | {
+      env: WorkerEnv;
+      config: Config;
+      adapters: PlatformAdapter[];
+      rateLimiters: Map<string, RateLimiter>;
+      authThrottle: AuthThrottle;
+    }
   | undefined;
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
     const config = loadConfig(env);
-    isolate = { env, config, adapters: createAdapters(config), rateLimiters: new Map() };
+    isolate = {
+      env,
+      config,
+      adapters: createAdapters(config),
+      rateLimiters: new Map(),
+      authThrottle: new AuthThrottle(systemClock),
+    };
   }
-  const { config, adapters, rateLimiters } = isolate;
-  return { store: openD1(env.DB), config, adapters, rateLimiters, defer: (p) => ctx.waitUntil(p) };
+  const { config, adapters, rateLimiters, authThrottle } = isolate;
+  return { store: openD1(env.DB), config, adapters, rateLimiters, authThrottle, defer: (p) => ctx.waitUntil(p) };
 }
 
 export default {
