@@ -5,7 +5,7 @@
 // blocked stays blocked. State is per process (per isolate on Workers), like the send rate
 // limits; memory is bounded by evicting the stalest addresses.
 import type { Context } from 'hono';
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 
 export const FAILURE_LIMIT = 10;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;

@@ -5,6 +5,9 @@
 // loadConfig throw a ConfigError naming each variable to fix (the server then
 // refuses to start). See SECURITY.md.
 import { z } from 'zod';
+import type { DingtalkConfig } from '../bots/dingtalk/config';
+import type { LarkConfig } from '../bots/lark/config';
+import type { WecomConfig } from '../bots/wecom/config';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
 const flag = z
@@ -74,6 +77,8 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+export type { DingtalkConfig, LarkConfig, WecomConfig };
+
 export interface Config {
   port: number;
   /** Address to listen on (Node). Unset: 0.0.0.0 for a configured server, 127.0.0.1 for the playground. */
@@ -85,26 +90,9 @@ export interface Config {
   publicUrl?: string;
   /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES): a TLS proxy in front of the server. */
   trustedProxies?: string[];
-  lark?: {
-    appId: string;
-    appSecret: string;
-    verificationToken: string;
-    /** Required unless `allowUnencrypted` (LARK_ALLOW_UNENCRYPTED=1): without it events arrive unsigned. */
-    encryptKey?: string;
-    allowUnencrypted?: boolean;
-    domain: string;
-  };
-  wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
-  dingtalk?: {
-    clientId: string;
-    clientSecret: string;
-    robotCode: string;
-    mode: 'http' | 'stream';
-    apiBase: string;
-    callbackToken?: string;
-    callbackAesKey?: string;
-    cardTemplateId?: string;
-  };
+  lark?: LarkConfig;
+  wecom?: WecomConfig;
+  dingtalk?: DingtalkConfig;
 }
 
 /** A configuration the server must not run with; `problems` has one line per variable to fix. */

@@ -6,6 +6,7 @@ import { assertConfig, ConfigError, configWarnings, loadConfig, type Config } fr
 import { openSqlite } from '../storage/sqlite';
 import { PLAYGROUND_DEFAULT_HOST, playgroundRefusals, preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
+import { jobRegistry } from './jobs';
 import { freePort } from './node/free-port';
 
 const DRAIN_INTERVAL_MS = 1000;
@@ -90,9 +91,11 @@ export async function startNode(options: StartOptions = {}) {
         })
       : undefined;
 
-  // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (jobs/registry.ts).
+  // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (src/jobs.ts).
   const scheduler =
-    options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
+    options.scheduler === false
+      ? undefined
+      : startScheduler(services, jobRegistry, { log: options.quiet ? () => {} : log });
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -4,7 +4,7 @@
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
 import { parseJsonBounded } from '../common/json';
-import type { Config } from '../../src/config';
+import type { DingtalkConfig } from './config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
 import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
@@ -69,10 +69,7 @@ export async function encryptedReply(
   };
 }
 
-export function createDingtalkAdapter(
-  config: NonNullable<Config['dingtalk']>,
-  options: DingtalkAdapterOptions = {},
-): PlatformAdapter {
+export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkAdapterOptions = {}): PlatformAdapter {
   const client = new DingtalkClient({
     ...config,
     fetch: options.fetch,

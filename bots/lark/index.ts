@@ -2,7 +2,7 @@
 // (verify -> decrypt -> parse -> dispatch -> answer), and outbound calls.
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case
 import { JsonDepthError, parseJsonBounded } from '../common/json';
-import type { Config } from '../../src/config';
+import type { LarkConfig } from './config';
 import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../types';
 import { DeliveryError } from '../types';
 import { decryptLarkPayload } from './crypto';
@@ -49,10 +49,7 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
   return body;
 }
 
-export function createLarkAdapter(
-  config: NonNullable<Config['lark']>,
-  options: LarkAdapterOptions = {},
-): PlatformAdapter {
+export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOptions = {}): PlatformAdapter {
   // Fail closed: without a Verification Token anyone could post events, and without an
   // Encrypt Key (unless deliberately waived) they arrive unsigned. src/config.ts says which variable.
   if (!config.verificationToken) throw new Error('Lark adapter: a Verification Token is required');

@@ -2,7 +2,7 @@
 // guessed byte by byte from response times.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { ApiError } from './errors';
 
 export function timingSafeEqualStrings(a: string, b: string): boolean {
