@@ -13,7 +13,7 @@ import { stackWaitFor } from '../helpers/wait';
 import { COACH, seedOrgWithCoach, weeksAgo } from '../rules/helpers';
 
 let stack: Stack;
-const ADMIN = { authorization: 'Bearer e2e-admin', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer e2e-admin-token-0123456789abcdef', 'content-type': 'application/json' };
 
 beforeEach(async () => {
   stack = await startStack({ env: { INGEST_TOKEN: 'e2e-ingest-token-0123456789abcdef' } });
