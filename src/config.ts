@@ -5,6 +5,7 @@
 // loadConfig throw a ConfigError naming each variable to fix (the server then
 // refuses to start). See SECURITY.md.
 import { z } from 'zod';
+import { defaultCardCallbackRouteKey } from '../bots/dingtalk/card-callback';
 import type { DingtalkConfig } from '../bots/dingtalk/config';
 import type { LarkConfig } from '../bots/lark/config';
 import type { WecomConfig } from '../bots/wecom/config';
@@ -73,6 +74,8 @@ const EnvSchema = z.object({
   DINGTALK_CALLBACK_TOKEN: optional,
   DINGTALK_CALLBACK_AES_KEY: optional,
   DINGTALK_CARD_TEMPLATE_ID: optional,
+  DINGTALK_CARD_CALLBACK_ROUTE_KEY: optional,
+  DINGTALK_CARD_CALLBACK_TOKEN: optional,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -97,11 +100,14 @@ export interface Config {
 
 /** A configuration the server must not run with; `problems` has one line per variable to fix. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problem: string | string[]) {
+    const problems = typeof problem === 'string' ? [problem] : problem;
     super(
       `Polaris refuses to start with this configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee SECURITY.md (deployment checklist) and the README's configuration table.`,
     );
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 
@@ -176,6 +182,11 @@ function requireAll(env: Env, required: (keyof Env)[], hints: (keyof Env)[], pro
   return absent.length === 0;
 }
 
+/** DingTalk route keys: letters, digits, `_` and `-` (a key maps to exactly one callback URL). */
+const ROUTE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+/** A callback token must be as hard to guess as a 128-bit random value. */
+const CALLBACK_TOKEN = /^[A-Za-z0-9_-]{32,128}$/;
+
 export function loadConfig(source: Record<string, unknown>): Config {
   const env = EnvSchema.parse(
     Object.fromEntries(Object.entries(source).filter(([, v]) => typeof v === 'string' && v !== '')),
@@ -218,6 +229,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       token: env.WECOM_TOKEN!,
       encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
       apiBase: env.WECOM_API_BASE.replace(/\/$/, ''),
+      publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
     };
   }
   const dingHints: (keyof Env)[] = ['DINGTALK_ROBOT_CODE', 'DINGTALK_CALLBACK_TOKEN', 'DINGTALK_CALLBACK_AES_KEY'];
@@ -231,7 +243,23 @@ export function loadConfig(source: Record<string, unknown>): Config {
       callbackToken: env.DINGTALK_CALLBACK_TOKEN,
       callbackAesKey: env.DINGTALK_CALLBACK_AES_KEY,
       cardTemplateId: env.DINGTALK_CARD_TEMPLATE_ID,
+      cardCallbackRouteKey:
+        env.DINGTALK_CARD_CALLBACK_ROUTE_KEY ?? defaultCardCallbackRouteKey(env.DINGTALK_CLIENT_ID!),
+      cardCallbackToken: env.DINGTALK_CARD_CALLBACK_TOKEN,
+      publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
     };
+    if (!ROUTE_KEY.test(config.dingtalk.cardCallbackRouteKey ?? ''))
+      throw new ConfigError(
+        'DINGTALK_CARD_CALLBACK_ROUTE_KEY must be 1-64 letters, digits, "_" or "-" (it is sent to DingTalk as callbackRouteKey).',
+      );
+    if (config.dingtalk.mode === 'http' && config.dingtalk.cardTemplateId && !config.dingtalk.publicUrl)
+      throw new ConfigError(
+        'DINGTALK_MODE=http with DINGTALK_CARD_TEMPLATE_ID needs PUBLIC_URL: Polaris registers <PUBLIC_URL>/webhooks/dingtalk/card with DingTalk for card button clicks.',
+      );
+    if (config.dingtalk.cardCallbackToken !== undefined && !CALLBACK_TOKEN.test(config.dingtalk.cardCallbackToken))
+      throw new ConfigError(
+        'DINGTALK_CARD_CALLBACK_TOKEN must be 32-128 letters, digits, "_" or "-" (e.g. `openssl rand -hex 24`): it is what authenticates DingTalk card clicks.',
+      );
   }
   problems.push(...configProblems(config));
   if (problems.length) throw new ConfigError(problems);

@@ -81,6 +81,16 @@ export async function startNode(options: StartOptions = {}) {
       resolve(s);
     });
   });
+  // Platform set-up that must precede their pushes (DingTalk HTTP mode registers its card callback URL).
+  for (const adapter of services.adapters.values())
+    if (adapter.start)
+      defer(
+        adapter.start().catch((error: unknown) => {
+          console.error(
+            `[polaris] ${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+          );
+        }),
+      );
   // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
   const stream =
     config.dingtalk?.mode === 'stream'
@@ -119,11 +129,13 @@ export async function startNode(options: StartOptions = {}) {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
-  const running = await startNode().catch((error) => {
-    // A refused configuration is the operator's to fix: say what, without a stack trace.
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`[polaris] ${error.message}`);
-    process.exit(1);
+  const running = await startNode().catch((error: unknown) => {
+    // A configuration that cannot run safely: say which variable to fix, without a stack trace.
+    if (error instanceof ConfigError) {
+      console.error(`[polaris] cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
