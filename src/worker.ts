@@ -5,7 +5,6 @@ import type { D1Database, ExecutionContext, ScheduledController } from '@cloudfl
 import type { PlatformAdapter } from '../bots/types';
 import { createApp, createPolaris, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { AuthThrottle } from './auth-throttle';
 import { systemClock } from '../core/clock';
@@ -19,30 +18,16 @@ export interface WorkerEnv {
 
 // The app is built per request (its background work must go to that request's
 // waitUntil), but what is worth keeping lives as long as the isolate: the
-// adapters, whose clients cache platform access tokens, and the send rate limits.
-let isolate:
-  | {
-      env: WorkerEnv;
-      config: Config;
-      adapters: PlatformAdapter[];
-      rateLimiters: Map<string, RateLimiter>;
-      authThrottle: AuthThrottle;
-    }
-  | undefined;
+// adapters, whose clients cache platform access tokens, and the wrong-token throttle. (Send rate limits live in the database.)
+let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; authThrottle: AuthThrottle } | undefined;
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
     const config = loadConfig(env);
-    isolate = {
-      env,
-      config,
-      adapters: createAdapters(config),
-      rateLimiters: new Map(),
-      authThrottle: new AuthThrottle(systemClock),
-    };
+    isolate = { env, config, adapters: createAdapters(config), authThrottle: new AuthThrottle(systemClock) };
   }
-  const { config, adapters, rateLimiters, authThrottle } = isolate;
-  return { store: openD1(env.DB), config, adapters, rateLimiters, authThrottle, defer: (p) => ctx.waitUntil(p) };
+  const { config, adapters, authThrottle } = isolate;
+  return { store: openD1(env.DB), config, adapters, authThrottle, defer: (p) => ctx.waitUntil(p) };
 }
 
 export default {

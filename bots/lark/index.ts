@@ -29,6 +29,8 @@ export interface LarkAdapterOptions {
   answerWithinMs?: number;
   /** See LarkClientOptions.transport. */
   transport?: 'auto' | 'sdk' | 'rest';
+  /** Bound on each Lark API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_ANSWER_WITHIN_MS = 2500;
@@ -55,7 +57,12 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
   if (!config.verificationToken) throw new Error('Lark adapter: a Verification Token is required');
   if (!config.encryptKey && !config.allowUnencrypted)
     throw new Error('Lark adapter: an Encrypt Key is required (or allowUnencrypted, LARK_ALLOW_UNENCRYPTED=1)');
-  const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
+  const client = createLarkClient(config, {
+    fetch: options.fetch,
+    now: options.now,
+    transport: options.transport,
+    timeoutMs: options.callTimeoutMs,
+  });
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 
   /** Raw body -> decrypted JSON, or the HTTP answer explaining why not. */
