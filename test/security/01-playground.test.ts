@@ -80,7 +80,11 @@ describe('the playground is closed by default', () => {
 
     const { lark, wecom, dingtalk } = pg.server.config;
     const emulators = pg.server.playground!.emulators;
-    await waitUntil(() => emulators.wecom.calls.some((c) => c.path === '/cgi-bin/message/send'));
+    await waitUntil(
+      () =>
+        emulators.wecom.calls.some((c) => c.path === '/cgi-bin/message/send') &&
+        emulators.lark.calls.some((c) => c.path.endsWith('/tenant_access_token/internal')),
+    );
     const logs = JSON.stringify([emulators.lark.calls, emulators.wecom.calls, emulators.dingtalk.calls]);
     expect(emulators.lark.calls.some((c) => c.path.endsWith('/tenant_access_token/internal'))).toBe(true);
     expect(emulators.wecom.calls.some((c) => c.path === '/cgi-bin/gettoken')).toBe(true);
