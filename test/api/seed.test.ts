@@ -98,7 +98,7 @@ describe('the demo pending request (issue 18)', () => {
     expect(kr.title).toContain(String(a.proposed.target));
   });
 
-  it('migration 0005 rewrites rows stored in the old shape', async () => {
+  it('migration 0006 rewrites rows stored in the old shape', async () => {
     t = createTestApp();
     await loadDemo(t.store, { now: t.clock.now() });
     const [a] = await t.store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'));
@@ -107,7 +107,7 @@ describe('the demo pending request (issue 18)', () => {
       .set({ current: { targetValue: 25 }, proposed: { targetValue: 30 } })
       .where(eq(adjustments.id, a.id));
     const sql = readFileSync(
-      new URL('../../storage/migrations/0005_adjustment_change_shape.sql', import.meta.url),
+      new URL('../../storage/migrations/0006_adjustment_change_shape.sql', import.meta.url),
       'utf8',
     );
     for (const statement of sql.split('--> statement-breakpoint')) t.store.sqlite.exec(statement);
