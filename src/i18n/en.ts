@@ -255,6 +255,8 @@ export const en: Record<MessageKey, string> = {
   'dash.login.submit': 'Sign in',
   'dash.login.hint':
     "Enter the server's ADMIN_TOKEN, or open the dashboard from the Lark, WeCom or DingTalk workbench.",
+  'dash.crossOrigin':
+    'This request did not come from a Polaris page, so nothing was changed. Open the dashboard and try again.',
   'dash.login.invalid': 'That token is not correct. Please try again.',
   'dash.login.required': 'Please sign in first.',
   'dash.login.disabled': 'The dashboard is disabled: set ADMIN_TOKEN on the server.',

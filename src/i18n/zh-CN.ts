@@ -266,6 +266,7 @@ export const zhCN = {
   'dash.login.token': '管理员令牌',
   'dash.login.submit': '登录',
   'dash.login.hint': '输入服务器的 ADMIN_TOKEN；也可以在飞书、企业微信或钉钉工作台中直接打开看板。',
+  'dash.crossOrigin': '此请求不是从 Polaris 页面发出的，未做任何更改。请打开目标全景后重试。',
   'dash.login.invalid': '令牌不正确，请重试。',
   'dash.login.required': '请先登录。',
   'dash.login.disabled': '看板未启用：请在服务器上设置 ADMIN_TOKEN。',

@@ -44,7 +44,7 @@ function start(c: Ctx): Response | Promise<Response> {
   const found = loginAdapter(c);
   if ('response' in found) return found.response;
   if (!c.get('deps').config.adminToken) return fail(c, t(toLocale(c.req.query('lang')), 'dash.login.disabled'), 401);
-  const state = beginSsoState(c);
+  const state = beginSsoState(c, c.get('deps').config.publicUrl);
   return c.redirect(
     found.adapter.loginUrl!(ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform), state),
     302,
@@ -87,7 +87,7 @@ ssoRoutes.get('/:platform', async (c) => {
   if (!identity) return fail(c, t(locale, 'dash.sso.unknown'), 403);
   await startSession(
     c,
-    config.adminToken,
+    { store, adminToken: config.adminToken, publicUrl: config.publicUrl },
     { sub: identity.personId, org: identity.orgId, via: found.platform },
     clock.now(),
   );

@@ -42,7 +42,7 @@ export async function claimsOf(c: Context<AppEnv>): Promise<SessionClaims | unde
   if (!token) return undefined;
   const given = bearer(c.req.header('authorization'));
   if (given) return timingSafeEqualStrings(given, token) ? { sub: 'admin', via: 'bearer', exp: Infinity } : undefined;
-  return verifySession(token, sessionCookie(c), clock.now());
+  return verifySession(c.get('deps').store, token, sessionCookie(c), clock.now());
 }
 
 /** The admin's org: `?org=` (slug or id), else the org with the most people (the real one, not an empty default). */
