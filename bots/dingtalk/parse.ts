@@ -1,5 +1,6 @@
 // DingTalk payloads → BotEvents. Shared by the HTTP webhook (index.ts) and Stream mode
 // (stream.ts), so both produce identical events and deduplicate the same way.
+import { capText } from '../common/text-cap';
 import { z } from 'zod';
 import type { Address, CardActionEvent, MessageEvent } from '../types';
 import { sha256Hex } from '../common/bytes';
@@ -22,6 +23,14 @@ export const RobotMessageSchema = z.object({
   createAt: z.number().optional(),
 });
 export type RobotMessage = z.infer<typeof RobotMessageSchema>;
+
+/**
+ * DingTalk's receive-message page (https://open.dingtalk.com/document/orgapp/receive-message)
+ * states no maximum for `text.content`, and we found no other documented figure. 20,000
+ * characters is our own generous bound (ten times the longest command the core reads); it
+ * only bounds what is stored. Replace it with DingTalk's figure once one is confirmed.
+ */
+export const DINGTALK_MAX_TEXT_CHARS = 20_000;
 
 /** The card callback's data (HTTP events after decryption, or a Stream frame's `data`). */
 export const CardCallbackSchema = z.object({
@@ -72,7 +81,7 @@ export function parseRobotMessage(body: unknown): ParseResult<MessageEvent> {
       conversation: { id: m.conversationId, type: group ? 'group' : 'direct' },
       replyTo,
       // DingTalk strips the @robot mention from group text but leaves the space after it.
-      text: m.msgtype === 'text' ? (m.text?.content ?? '').trim() : '',
+      text: m.msgtype === 'text' ? capText((m.text?.content ?? '').trim(), DINGTALK_MAX_TEXT_CHARS) : '',
       // Groups only deliver messages that @-mention the robot.
       mentionedBot: m.isInAtList ?? group,
       raw: body,

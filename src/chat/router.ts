@@ -5,7 +5,7 @@ import { buildMyOkrsCard } from '../../cards/my-okrs';
 import { buildKrProgressCard } from '../../cards/kr-progress';
 import { helpText } from '../../cards/help';
 import { invalidReply, t } from '../i18n';
-import { parseCommand, type Command } from './parse';
+import { MAX_COMMAND_CHARS, parseCommand, type Command } from './parse';
 import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
 import { checkIn, krList, personView } from './flows/checkin';
@@ -50,6 +50,9 @@ async function checkInCommand(ctx: ChatContext, command: Extract<Command, { type
 }
 
 async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Effects> {
+  // Before any flow reads it: no command, KR line or note is this long (see MAX_COMMAND_CHARS).
+  if (event.text.length > MAX_COMMAND_CHARS)
+    return text(ctx, invalidReply(ctx.locale, { reason: 'too_long', hint: String(MAX_COMMAND_CHARS) }));
   const conversation = await activeConversation(ctx, event);
   if (conversation) return conversation;
   const command = parseCommand(event.text);

@@ -40,6 +40,7 @@ export const en: Record<MessageKey, string> = {
   'invalid.needs_kr': 'Targets, starts and weights belong to KRs; name a KR. For example: {hint}',
   'invalid.bad_kr_line': 'I could not read the new KR. Write "title start->target unit", for example: {hint}',
   'invalid.missing_delegate': 'Who should approve for you? For example: {hint}',
+  'invalid.too_long': 'That message is too long for a command (at most {hint} characters). Please send a shorter one.',
   'invalid.bad_days': 'Delegate for 1 to 365 days. For example: {hint}',
 
   'checkin.recorded': 'Recorded {kr} "{title}": {from} → {to}, progress {progress}',

@@ -41,6 +41,7 @@ export const zhCN = {
   'invalid.needs_kr': '目标值、起点和权重属于 KR，请写 KR 编号，例如：{hint}',
   'invalid.bad_kr_line': '新增的 KR 没看懂，请按“标题 起点→目标单位”写，例如：{hint}',
   'invalid.missing_delegate': '请写上要委托的同事，例如：{hint}',
+  'invalid.too_long': '这条消息太长了，命令最多 {hint} 个字，请精简后再发。',
   'invalid.bad_days': '委托天数请填 1 到 365 之间的整数，例如：{hint}',
 
   // -- check-ins
