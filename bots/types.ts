@@ -105,6 +105,12 @@ export interface WebhookContext {
   dispatch(event: BotEvent): Promise<EventResult>;
   /** Keep work going after the response (Workers waitUntil; plain promise on Node). */
   defer(work: Promise<unknown>): void;
+  /**
+   * Records a single-use value of a signed request (e.g. DingTalk's `timestamp`+`sign`) until
+   * `expiresAt`. False when it was already used: the request is a replay. Stored in the
+   * database, so it holds across processes and on Workers.
+   */
+  firstUse(key: string, expiresAt: Date): Promise<boolean>;
 }
 
 export interface DeliveryOptions {

@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   DINGTALK_CLIENT_ID: optional,
   DINGTALK_CLIENT_SECRET: optional,
   DINGTALK_ROBOT_CODE: optional,
+  DINGTALK_CORP_ID: optional,
   DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   DINGTALK_API_BASE: z.string().url().default('https://api.dingtalk.com'),
   DINGTALK_CALLBACK_TOKEN: optional,
@@ -47,6 +48,8 @@ export interface Config {
     clientId: string;
     clientSecret: string;
     robotCode: string;
+    /** The organisation (corpId) the app belongs to: robot messages from another corp are refused. */
+    corpId?: string;
     mode: 'http' | 'stream';
     apiBase: string;
     callbackToken?: string;
@@ -91,6 +94,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       clientId: env.DINGTALK_CLIENT_ID,
       clientSecret: env.DINGTALK_CLIENT_SECRET,
       robotCode: env.DINGTALK_ROBOT_CODE ?? env.DINGTALK_CLIENT_ID,
+      corpId: env.DINGTALK_CORP_ID,
       mode: env.DINGTALK_MODE,
       apiBase: env.DINGTALK_API_BASE.replace(/\/$/, ''),
       callbackToken: env.DINGTALK_CALLBACK_TOKEN,

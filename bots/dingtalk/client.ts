@@ -3,6 +3,7 @@
 import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
+import { isDingtalkSessionWebhook } from './parse';
 
 export interface DingtalkClientOptions {
   clientId: string;
@@ -167,6 +168,8 @@ export class DingtalkClient {
     const url = to.hint?.sessionWebhook;
     const expires = Number(to.hint?.sessionWebhookExpiredTime);
     if (typeof url !== 'string' || !Number.isFinite(expires)) return undefined;
+    // Only DingTalk's own sessionWebhook host (or the configured API base of an emulator).
+    if (!isDingtalkSessionWebhook(url, this.options.apiBase)) return undefined;
     return expires - SESSION_MARGIN_MS > this.now().getTime() ? url : undefined;
   }
 

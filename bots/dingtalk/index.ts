@@ -11,7 +11,7 @@ import { timingSafeEqual } from '../common/bytes';
 import { CallbackCryptoError, decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
-import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
+import { eventSignature, MAX_ROBOT_SKEW_MS, verifyEventSignature, verifyRobotRequest } from './verify';
 import { within } from '../common/within';
 
 export interface DingtalkAdapterOptions {
@@ -79,6 +79,7 @@ export function createDingtalkAdapter(
     cardCallbackRouteKey: options.cardCallbackRouteKey,
   });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  const robotCheck = { robotCode: config.robotCode, corpId: config.corpId, apiBase: config.apiBase };
 
   async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
     const text = await request.text();
@@ -97,10 +98,21 @@ export function createDingtalkAdapter(
       now: ctx.now(),
     });
     if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    // The sign covers only the timestamp, not the body: a (timestamp, sign) pair is good for one
+    // request. Remembered until it would be too old anyway (MAX_ROBOT_SKEW_MS after its time).
+    const timestamp = Number(request.headers.get('timestamp'));
+    const first = await ctx.firstUse(
+      `dingtalk:robot:${request.headers.get('timestamp')}:${request.headers.get('sign')}`,
+      new Date(Math.max(timestamp, ctx.now().getTime()) + MAX_ROBOT_SKEW_MS),
+    );
+    if (!first) return errorResponse(401, 'replayed', 'this timestamp and sign were already used');
     const read = await readJson(request);
     if (!read.ok) return read.response;
-    const parsed = parseRobotMessage(read.body);
-    if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
+    const parsed = parseRobotMessage(read.body, robotCheck);
+    if (!parsed.ok) {
+      const foreign = /^(robotCode|chatbotCorpId):/.test(parsed.error);
+      return errorResponse(foreign ? 403 : 400, foreign ? 'wrong_robot' : 'bad_request', parsed.error);
+    }
     if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
     // Replies go through the outbox; DingTalk accepts an empty JSON answer.
     return (await dispatchInTime(parsed.event, ctx, budget))

@@ -58,10 +58,51 @@ export function describeIssue(error: z.ZodError): string {
   return `${path}: ${issue?.message ?? 'invalid'}`;
 }
 
-export function parseRobotMessage(body: unknown): ParseResult<MessageEvent> {
+/** DingTalk's own host for sessionWebhook replies. */
+export const SESSION_WEBHOOK_BASE = 'https://oapi.dingtalk.com/robot/sendBySession';
+const DEFAULT_API_BASE = 'https://api.dingtalk.com';
+
+/**
+ * Whether a sessionWebhook is DingTalk's: `https://oapi.dingtalk.com/robot/sendBySession?…`, or,
+ * when DINGTALK_API_BASE points elsewhere (an emulator in tests and the playground), that base's
+ * `/robot/sendBySession?…`. Anything else (another host, `javascript:`, user info, a port)
+ * would make the server POST replies wherever the request said.
+ * https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
+ */
+export function isDingtalkSessionWebhook(url: string, apiBase: string = DEFAULT_API_BASE): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username || parsed.password || parsed.hash) return false;
+  const base = `${parsed.origin}${parsed.pathname}`;
+  if (parsed.protocol === 'https:' && base === SESSION_WEBHOOK_BASE) return true;
+  const api = apiBase.replace(/\/$/, '');
+  return api !== DEFAULT_API_BASE && base === `${api}/robot/sendBySession`;
+}
+
+export interface RobotCheck {
+  /** DINGTALK_ROBOT_CODE: a message for another robot is refused. */
+  robotCode: string;
+  /** DINGTALK_CORP_ID when set: a message from another organisation's robot is refused. */
+  corpId?: string;
+  /** DINGTALK_API_BASE, for the sessionWebhook check. */
+  apiBase?: string;
+}
+
+export function parseRobotMessage(body: unknown, check?: RobotCheck): ParseResult<MessageEvent> {
   const parsed = RobotMessageSchema.safeParse(body);
   if (!parsed.success) return { ok: false, error: describeIssue(parsed.error) };
   const m = parsed.data;
+  if (check) {
+    if (m.robotCode !== check.robotCode) return { ok: false, error: 'robotCode: not this robot' };
+    if (check.corpId && m.chatbotCorpId !== check.corpId)
+      return { ok: false, error: 'chatbotCorpId: not this organisation' };
+    if (m.sessionWebhook && !isDingtalkSessionWebhook(m.sessionWebhook, check.apiBase))
+      return { ok: false, error: 'sessionWebhook: not a DingTalk sessionWebhook URL' };
+  }
   const group = m.conversationType === '2';
   const hint: Record<string, string | number> = {};
   if (m.sessionWebhook) hint.sessionWebhook = m.sessionWebhook;

@@ -205,6 +205,7 @@ export class OutboxDeliverer {
     await this.options.store.db
       .update(outbox)
       .set({
+        ...withoutHint(row),
         status: 'sent',
         sentRef: ref as unknown as Record<string, unknown>,
         sentAt: this.options.clock.now().toISOString(),
@@ -231,10 +232,21 @@ export class OutboxDeliverer {
   private async fail(row: OutboxRow, reason: string): Promise<'failed'> {
     await this.options.store.db
       .update(outbox)
-      .set({ status: 'failed', lockedUntil: null, lastError: reason.slice(0, 2000) })
+      .set({ ...withoutHint(row), status: 'failed', lockedUntil: null, lastError: reason.slice(0, 2000) })
       .where(eq(outbox.id, row.id));
     return 'failed';
   }
+}
+
+/**
+ * A finished send row keeps its recipient but not the address `hint`: DingTalk's
+ * sessionWebhook there is a capability URL (anyone holding it can post into the chat until
+ * it expires), needed only until the message is out.
+ */
+function withoutHint(row: OutboxRow): { target?: Record<string, unknown> } {
+  if (row.operation !== 'send' || !('hint' in row.target)) return {};
+  const { hint: _hint, ...target } = row.target;
+  return { target };
 }
 
 /** 1 s, 2 s, 4 s … capped at 10 minutes, with ±20% jitter so retries do not stampede. */
