@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   LARK_APP_SECRET: optional,
   LARK_VERIFICATION_TOKEN: optional,
   LARK_ENCRYPT_KEY: optional,
+  LARK_TENANT_KEY: optional,
   LARK_DOMAIN: z.string().url().default('https://open.feishu.cn'),
   WECOM_CORP_ID: optional,
   WECOM_AGENT_ID: optional,
@@ -42,7 +43,15 @@ export interface Config {
   ingestToken?: string;
   defaultTimezone: string;
   publicUrl?: string;
-  lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
+  lark?: {
+    appId: string;
+    appSecret: string;
+    verificationToken?: string;
+    encryptKey?: string;
+    domain: string;
+    /** The tenant the app's credentials serve (needed once several orgs bind Lark tenants). */
+    tenantKey?: string;
+  };
   wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
   dingtalk?: {
     clientId: string;
@@ -76,6 +85,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       appSecret: env.LARK_APP_SECRET,
       verificationToken: env.LARK_VERIFICATION_TOKEN,
       encryptKey: env.LARK_ENCRYPT_KEY,
+      tenantKey: env.LARK_TENANT_KEY,
       domain: env.LARK_DOMAIN.replace(/\/$/, ''),
     };
   }

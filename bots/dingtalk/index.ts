@@ -176,6 +176,7 @@ export function createDingtalkAdapter(
 
   return {
     platform: 'dingtalk',
+    tenantKey: config.corpId,
     webhookPaths: ['', '/events'],
     inlineCardUpdates: false,
     limits: DINGTALK_LIMITS,

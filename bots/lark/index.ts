@@ -130,6 +130,7 @@ export function createLarkAdapter(
 
   return {
     platform: 'lark',
+    tenantKey: config.tenantKey,
     webhookPaths: [''],
     inlineCardUpdates: true,
     // https://open.feishu.cn/document/server-docs/im-v1/message/create (frequency limits)

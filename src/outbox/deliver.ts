@@ -6,10 +6,11 @@
 //   row sent leads to a retry the platform deduplicates.
 // - Messages to one recipient go out in order; different recipients in parallel.
 import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
-import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
+import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
+import { tenantOfOrg } from '../../storage/repos/tenants';
 import type { Clock } from '../clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { RateLimiter } from './rate-limit';
@@ -149,7 +150,9 @@ export class OutboxDeliverer {
     const message = row.payload as unknown as OutboundMessage;
     try {
       if (row.operation === 'send') {
-        const ref = await adapter.send(row.target as never, message, { idempotencyKey: row.idempotencyKey });
+        const to = await this.addressInTenant(adapter, row);
+        if (typeof to === 'string') return this.fail(row, to);
+        const ref = await adapter.send(to, message, { idempotencyKey: row.idempotencyKey });
         await this.markSent(row, ref);
       } else {
         const ref = await this.resolveRef(row.target as unknown as SentRef | OutboxRowRef);
@@ -172,6 +175,26 @@ export class OutboxDeliverer {
       this.options.log?.(`outbox ${row.id} failed: ${reason}`);
       return this.fail(row, reason);
     }
+  }
+
+  /**
+   * The row's address with its org's tenant, or why it must not be sent: an org's messages go
+   * only to its own tenant, through credentials of that tenant. Without this, two orgs that
+   * both list the same platform user id (or the same id reused across tenants) would send
+   * each other's data to one person.
+   */
+  private async addressInTenant(adapter: PlatformAdapter, row: OutboxRow): Promise<Address | string> {
+    const to = row.target as unknown as Address;
+    if (!row.orgId) return to; // a reply to an unidentified sender: it carries no org data
+    const tenant = await tenantOfOrg(this.options.store, row.orgId, row.platform);
+    if (!tenant)
+      return `organisation ${row.orgId} has no ${row.platform} tenant: bind it with PUT /api/v1/orgs/<org>/tenants/${row.platform}`;
+    if (tenant.kind === 'sole') return to;
+    if (adapter.tenantKey ? adapter.tenantKey !== tenant.tenantKey : tenant.tenantsOnPlatform > 1)
+      return adapter.tenantKey
+        ? `the ${row.platform} credentials serve tenant ${adapter.tenantKey}, not ${tenant.tenantKey} of organisation ${row.orgId}`
+        : `several ${row.platform} tenants are bound: set the tenant of the configured credentials (${TENANT_SETTING[row.platform]})`;
+    return { ...to, tenantKey: tenant.tenantKey };
   }
 
   /** A slot under the platform's limits: waits briefly in process, else asks to reschedule. */
@@ -237,6 +260,12 @@ export class OutboxDeliverer {
     return 'failed';
   }
 }
+
+const TENANT_SETTING: Record<string, string> = {
+  lark: 'LARK_TENANT_KEY',
+  wecom: 'WECOM_CORP_ID',
+  dingtalk: 'DINGTALK_CORP_ID',
+};
 
 /**
  * A finished send row keeps its recipient but not the address `hint`: DingTalk's

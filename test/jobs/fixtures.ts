@@ -166,18 +166,16 @@ export async function addCheckIn(
   to: number,
   at: string,
 ) {
-  await h.store.db
-    .insert(checkIns)
-    .values({
-      id: newId('ci'),
-      orgId,
-      keyResultId: krId,
-      authorId,
-      value: to,
-      previousValue: from,
-      source: 'chat',
-      createdAt: at,
-    });
+  await h.store.db.insert(checkIns).values({
+    id: newId('ci'),
+    orgId,
+    keyResultId: krId,
+    authorId,
+    value: to,
+    previousValue: from,
+    source: 'chat',
+    createdAt: at,
+  });
 }
 
 export async function addAdjustment(h: Harness, orgId: string, requesterId: string, reason: string) {
