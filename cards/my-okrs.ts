@@ -3,7 +3,7 @@
 import { t } from '../src/i18n';
 import { formatPercent, formatRelative, formatValue } from './format';
 import { checkinCommand, quickValues } from './kr-progress';
-import { statusColor, worstStatus, type Card, type CardBlock, type TrackStatus } from './model';
+import { userText, statusColor, worstStatus, type Card, type CardBlock, type TrackStatus } from './model';
 import { isManual, krPercent, type CycleView, type KrView, type ObjectiveView, type PersonView } from './view';
 
 export interface MyOkrsCardInput {
@@ -24,8 +24,8 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
   const lang = person.locale;
   const overall = objectives.length ? objectives.reduce((sum, o) => sum + o.progress, 0) / objectives.length : 0;
   const header = {
-    title: t(lang, 'card.myOkrs.title', { name: person.name }),
-    subtitle: t(lang, 'card.myOkrs.subtitle', { cycle: cycle.name, progress: formatPercent(overall) }),
+    title: t(lang, 'card.myOkrs.title', { name: userText(person.name) }),
+    subtitle: t(lang, 'card.myOkrs.subtitle', { cycle: userText(cycle.name), progress: formatPercent(overall) }),
     color: statusColor(worstStatus(objectives.map((o) => o.status))),
   };
 
@@ -35,7 +35,7 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
       blocks: [
         {
           type: 'markdown',
-          text: `${t(lang, 'card.myOkrs.empty', { cycle: cycle.name })}\n${t(lang, 'card.myOkrs.emptyHint')}`,
+          text: `${t(lang, 'card.myOkrs.empty', { cycle: userText(cycle.name) })}\n${t(lang, 'card.myOkrs.emptyHint')}`,
         },
         {
           type: 'actions',
@@ -57,15 +57,15 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
   objectives.forEach((objective, index) => {
     if (index > 0) blocks.push({ type: 'divider' });
     const lines = [
-      `**${t(lang, 'card.objective', { number: index + 1, title: objective.title })}**`,
+      `**${t(lang, 'card.objective', { number: index + 1, title: userText(objective.title) })}**`,
       `${t(lang, `status.${objective.status}`)} · ${formatPercent(objective.progress)}`,
     ];
-    if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: objective.parentTitle }));
+    if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: userText(objective.parentTitle) }));
     blocks.push({ type: 'markdown', text: lines.join('\n') });
     for (const kr of objective.keyResults) {
       blocks.push({
         type: 'progress',
-        label: t(lang, 'card.kr', { number: kr.number, title: kr.title }),
+        label: t(lang, 'card.kr', { number: kr.number, title: userText(kr.title) }),
         percent: krPercent(kr),
         status: kr.status,
         detail: krDetail(kr, lang, now),

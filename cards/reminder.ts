@@ -4,7 +4,7 @@
 // or rolled up from aligned objectives are not listed: nobody updates those by hand.
 import { jt, pct } from '../jobs/messages';
 import type { KrKind, Locale } from '../storage/schema';
-import type { Card, CardBlock, CardButton, TrackStatus } from './model';
+import { userText, type Card, type CardBlock, type CardButton, type TrackStatus } from './model';
 
 export interface ReminderKr {
   id: string;
@@ -33,11 +33,13 @@ export const MAX_REMINDER_KRS = 5;
 
 export function buildReminderCard(input: ReminderInput): Card {
   const { locale } = input;
-  const blocks: CardBlock[] = [{ type: 'markdown', text: jt(locale, 'reminder.intro', { name: input.name }) }];
+  const blocks: CardBlock[] = [
+    { type: 'markdown', text: jt(locale, 'reminder.intro', { name: userText(input.name) }) },
+  ];
   for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
     blocks.push({
       type: 'progress',
-      label: `KR${kr.number} ${kr.title}`,
+      label: `KR${kr.number} ${userText(kr.title)}`,
       percent: Math.round(kr.progress * 100),
       status: kr.status,
       detail: jt(locale, `status.${kr.status}`),
@@ -50,7 +52,7 @@ export function buildReminderCard(input: ReminderInput): Card {
   return {
     header: {
       title: jt(locale, 'reminder.title'),
-      subtitle: jt(locale, 'reminder.subtitle', { cycle: input.cycleName }),
+      subtitle: jt(locale, 'reminder.subtitle', { cycle: userText(input.cycleName) }),
       color: 'orange',
     },
     blocks,

@@ -3,7 +3,7 @@
 // Buttons become the command to type instead; buttons with no text equivalent
 // are left out, since a plain-text reader cannot click them.
 import { progressBar } from './format';
-import type { Card, CardBlock, TrackStatus } from './model';
+import { renderCardText, type Card, type CardBlock, type TrackStatus } from './model';
 
 const STATUS_MARK: Record<TrackStatus, string> = {
   on_track: '🟢',
@@ -13,14 +13,27 @@ const STATUS_MARK: Record<TrackStatus, string> = {
   not_started: '⚪',
 };
 
-export function cardToText(card: Card): string {
+/**
+ * Plain text shows user text as it is, except mention tags (`<at …>` on Lark, `<@userid>` in
+ * WeCom markdown), whose `<` becomes `＜` so a copied card cannot mention anyone.
+ */
+export function inertMentions(text: string): string {
+  return text.replace(/</g, '＜');
+}
+
+/**
+ * The card as plain text. User spans (userText) go through `options.userText`: inert mentions
+ * by default, or a platform's markdown escaping when the text is sent as markdown.
+ */
+export function cardToText(card: Card, options: { userText?: (text: string) => string } = {}): string {
   const head = [`【${card.header.title}】`];
   if (card.header.subtitle) head.push(card.header.subtitle);
   const parts = [head.join('\n'), ...card.blocks.map(blockToText).filter((s) => s !== '')];
-  return parts
+  const text = parts
     .join('\n\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  return renderCardText(text, options.userText ?? inertMentions);
 }
 
 function blockToText(block: CardBlock): string {

@@ -2,7 +2,7 @@
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
 //   jobs                      list the scheduled jobs
 import { parseArgs } from 'node:util';
-import type { Card } from '../cards/model';
+import { mapCardText, plainCardText, type Card } from '../cards/model';
 import { jobs, runJobNow } from '../jobs/registry';
 import type { JobMessage } from '../jobs/types';
 import { openSqlite } from '../storage/sqlite';
@@ -19,7 +19,8 @@ Jobs: ${jobs.map((j) => j.name).join(', ')}
   --no-send   enqueue into the outbox but leave delivery to the running server`;
 
 /** A card as plain text for the terminal. */
-export function cardAsText(card: Card): string {
+export function cardAsText(input: Card): string {
+  const card = mapCardText(input, plainCardText);
   const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
   for (const b of card.blocks) {
     switch (b.type) {
