@@ -11,7 +11,9 @@
 //   index.ts   createXxxAdapter(config): PlatformAdapter
 import type { Card } from '../cards/model';
 
-export type Platform = 'lark' | 'wecom' | 'dingtalk';
+import type { Platform } from '../core/types';
+
+export type { Platform };
 export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
 
 /** Who sent an event, in the platform's own terms. */
@@ -139,6 +141,12 @@ export interface PlatformAdapter {
    * false, the core enqueues an `update` of `CardActionEvent.message` instead.
    */
   readonly inlineCardUpdates: boolean;
+  /**
+   * Work the platform needs before it can deliver to us, run when the server starts (Node) and
+   * also lazily before it is needed (Workers have no start): DingTalk HTTP mode registers its
+   * card callback URL. Failures are logged and retried later, never fatal.
+   */
+  start?(): Promise<void>;
   /** Verify, parse, dispatch and answer one webhook request. Never throws. */
   handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
   send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;
@@ -156,9 +164,13 @@ export interface PlatformAdapter {
    * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId);
    * `tenantKey` is the person's tenant (Lark tenant_key, WeCom corpid, DingTalk corpId), which
    * decides the org they sign in to.
-   * Throws LoginCodeError for a bad, used or expired code (or a non-member).
+   * Throws LoginCodeError for a bad, used or expired code (or a non-member). `redirectUri` is the
+   * one `loginUrl` was given (OAuth 2 token endpoints such as Lark's v2 check it).
    */
-  exchangeLoginCode?(code: string): Promise<{ platformUserId: string; name?: string; tenantKey?: string }>;
+  exchangeLoginCode?(
+    code: string,
+    redirectUri?: string,
+  ): Promise<{ platformUserId: string; name?: string; tenantKey?: string }>;
   /** The platform's sign-in page that comes back to `redirectUri?code=…&state=…` (with exchangeLoginCode). */
   loginUrl?(redirectUri: string, state: string): string;
   /** What the platform's H5 JS-SDK needs to trust the page at `url` (WeCom: corpId and a wx.config signature). */

@@ -3,7 +3,9 @@
 // for platforms or situations where a card cannot be shown.
 
 export type CardColor = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'purple';
-export type TrackStatus = 'on_track' | 'at_risk' | 'off_track' | 'done' | 'not_started';
+import type { TrackStatus } from '../core/types';
+
+export type { TrackStatus };
 
 export interface CardButton {
   text: string;
@@ -89,7 +91,7 @@ export function userText(text: string | number | null | undefined): string {
  * Renders card text: trusted parts as they are, user spans through `escape`. An unclosed span
  * runs to the end (treated as user text), so a cut string never turns user text into markup.
  */
-export function renderCardText(text: string, escape: (user: string) => string): string {
+export function renderCardText(text: string, escapeUser: (user: string) => string): string {
   if (!text.includes(USER_OPEN) && !text.includes(USER_CLOSE)) return text;
   let out = '';
   let i = 0;
@@ -102,7 +104,7 @@ export function renderCardText(text: string, escape: (user: string) => string): 
     out += text.slice(i, open).replace(MARKERS, '');
     const close = text.indexOf(USER_CLOSE, open + 1);
     const end = close < 0 ? text.length : close;
-    out += escape(text.slice(open + 1, end).replace(MARKERS, ''));
+    out += escapeUser(text.slice(open + 1, end).replace(MARKERS, ''));
     i = end + 1;
   }
   return out;

@@ -2,8 +2,8 @@
 // 15 minutes by default), runs what is due and drains the outbox. The
 // decision of what is due lives in ./registry.ts, shared with Workers.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Services } from '../src/app';
-import { jobs, runDueJobs, tickExpressions, type RunResult } from './registry';
+import type { JobRegistry, RunResult } from './registry';
+import type { JobServices } from './types';
 
 export interface SchedulerOptions {
   /** Log lines (default: console.log with a [polaris] prefix; pass () => {} to silence). */
@@ -13,8 +13,9 @@ export interface SchedulerOptions {
   onResults?: (results: RunResult[]) => void;
 }
 
-export function startScheduler(
-  services: Services,
+export function startScheduler<S extends JobServices>(
+  services: S,
+  registry: JobRegistry<S>,
   options: SchedulerOptions = {},
 ): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
   const log = options.log ?? ((m: string) => console.log(`[polaris] ${m}`));
@@ -23,7 +24,7 @@ export function startScheduler(
   const tick = (expression?: string): Promise<RunResult[]> => {
     // Ticks queue behind each other in this process; other processes are kept out by job_runs.
     const next = running.then(async () => {
-      const results = await runDueJobs(services, services.clock.now(), { cron: expression, log });
+      const results = await registry.runDueJobs(services, services.clock.now(), { cron: expression, log });
       for (const r of results)
         if (r.outcome !== 'already_done')
           log(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
@@ -35,7 +36,7 @@ export function startScheduler(
     return next;
   };
 
-  const tasks: ScheduledTask[] = tickExpressions(jobs).map((expression) =>
+  const tasks: ScheduledTask[] = registry.tickExpressions().map((expression) =>
     cron.schedule(
       expression,
       () => {

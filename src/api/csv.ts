@@ -26,5 +26,5 @@ export function csvField(value: CsvValue): string {
 
 /** A CSV document (RFC 4180, CRLF line ends) with a header row. */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

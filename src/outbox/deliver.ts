@@ -11,7 +11,7 @@ import { DeliveryError } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
 import { tenantOfOrg } from '../../storage/repos/tenants';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { RateLimiter } from './rate-limit';
 

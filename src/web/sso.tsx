@@ -8,8 +8,8 @@
 //       home URL can be this one address
 import { Hono, type Context } from 'hono';
 import { LoginCodeError, PLATFORMS, type Platform, type PlatformAdapter } from '../../bots/types';
-import type { AppEnv } from '../app';
-import { toLocale, t } from '../i18n';
+import type { AppEnv } from '../services';
+import { toLocale, t } from '../../core/i18n';
 import { resolvePlatformUser } from '../inbound/identity';
 import { MessagePage } from './pages';
 import { startSession } from './session';
@@ -72,7 +72,10 @@ ssoRoutes.get('/:platform', async (c) => {
   }
   let who: { platformUserId: string; tenantKey?: string };
   try {
-    who = await found.adapter.exchangeLoginCode!(code);
+    who = await found.adapter.exchangeLoginCode!(
+      code,
+      ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform),
+    );
   } catch (err) {
     if (err instanceof LoginCodeError) return fail(c, t(locale, 'dash.sso.failed', { reason: err.message }), 401);
     console.error(`[polaris] ${found.platform} sign-in failed`, err);

@@ -3,7 +3,7 @@
 import { mapCardText, plainCardText } from '../../cards/model';
 import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { newId } from '../../storage/ids';
 import {

@@ -4,7 +4,7 @@
 import { plainCardText } from '../../cards/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeTeamDigests } from '../../jobs/digest-data';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { getTeam } from '../../storage/repos/people';
 import { resolveCycle } from '../../storage/repos/cycles';
 import {

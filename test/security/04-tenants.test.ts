@@ -8,7 +8,7 @@ import { serveOnNode } from '../../bots/common/emulator/serve';
 import { createLarkEmulator } from '../../bots/lark/emulator';
 import type { BotEvent } from '../../bots/types';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { prepareOutbound } from '../../src/outbox/enqueue';
 import { auditLog, identities, organizations, outbox, people, platformTenants } from '../../storage/schema';

@@ -10,7 +10,7 @@ import { cardToText } from '../../cards/text';
 import { renderLarkCard, renderLarkMessage } from '../../bots/lark/render';
 import { cardAsMarkdownMessage, renderCardParamMap } from '../../bots/dingtalk/render';
 import { cardToMarkdown } from '../../bots/wecom/render';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { teams } from '../../storage/schema';
 import { seedSmallOrg } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/e2e';
