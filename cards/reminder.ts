@@ -34,9 +34,7 @@ export const MAX_REMINDER_KRS = 5;
 
 export function buildReminderCard(input: ReminderInput): Card {
   const { locale } = input;
-  const blocks: CardBlock[] = [
-    { type: 'markdown', text: t(locale, 'reminder.intro', { name: userText(input.name) }) },
-  ];
+  const blocks: CardBlock[] = [{ type: 'markdown', text: t(locale, 'reminder.intro', { name: userText(input.name) }) }];
   for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
     blocks.push({
       type: 'progress',
