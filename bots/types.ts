@@ -10,6 +10,7 @@
 //   emulator.ts the platform's side, for tests and the playground
 //   index.ts   createXxxAdapter(config): PlatformAdapter
 import type { Card } from '../cards/model';
+import { ErrorCode, PolarisError } from '../core/errors';
 
 export type Platform = 'lark' | 'wecom' | 'dingtalk';
 export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
@@ -86,15 +87,21 @@ export interface EventResult {
   card?: Card;
 }
 
-/** Failure of an outbound call, classified for the outbox's retry policy. */
-export class DeliveryError extends Error {
+/**
+ * Failure of an outbound call, classified for the outbox's retry policy. `platformCode` is the
+ * platform's own (Lark `code`, WeCom `errcode`, DingTalk `code`, or the HTTP status); `code` is
+ * Polaris's stable one, e.g. `invalid_credentials` or `ip_not_allowed` with the fix in the message.
+ */
+export class DeliveryError extends PolarisError {
+  override readonly name = 'DeliveryError';
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
-    readonly code?: string | number,
+    readonly platformCode?: string | number,
+    code: ErrorCode = retryable ? ErrorCode.PlatformUnavailable : ErrorCode.DeliveryFailed,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -146,12 +153,13 @@ export interface PlatformAdapter {
 }
 
 /** The platform refused a login code: unknown, already used, expired, or not a member. */
-export class LoginCodeError extends Error {
+export class LoginCodeError extends PolarisError {
+  override readonly name = 'LoginCodeError';
   constructor(
     message: string,
-    readonly code?: string | number,
+    readonly platformCode?: string | number,
   ) {
-    super(message);
+    super(ErrorCode.LoginCodeRejected, message);
   }
 }
 

@@ -13,6 +13,8 @@ import { dueSlot, validateCron, type DueSlot } from './schedule';
 import { periodKey, pickTimezone } from './time';
 import type { JobDefinition, JobUnit } from './types';
 import { weeklyDigest } from './weekly-digest';
+import { log } from '../core/log';
+import { asCodedError } from '../core/errors';
 
 export const jobs: readonly JobDefinition[] = [weeklyDigest, checkinReminders, adjustmentSweep, rulesEvaluate];
 
@@ -145,7 +147,13 @@ async function safely(
   try {
     return await run();
   } catch (error) {
-    console.error(`[polaris] job ${job.name} for ${org.slug} (${due.period}) failed`, error);
+    log.error(`job ${job.name} for ${org.slug} (${due.period}) failed`, {
+      job: job.name,
+      org: org.slug,
+      period: due.period,
+      code: asCodedError(error).code,
+      err: error,
+    });
     return {
       job: job.name,
       orgId: org.id,

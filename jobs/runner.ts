@@ -15,6 +15,7 @@ import { jobRuns } from '../storage/schema';
 import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
 import type { DueSlot } from './schedule';
 import type { JobContext, JobDefinition, JobMessage, JobUnit } from './types';
+import { ErrorCode, PolarisError } from '../core/errors';
 
 /** A run whose heartbeat is older than this is presumed dead and taken over. */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -47,7 +48,12 @@ export interface RunResult {
   error?: string;
 }
 
-class LostLease extends Error {}
+class LostLease extends PolarisError {
+  override readonly name = 'LostLease';
+  constructor(message: string) {
+    super(ErrorCode.LeaseLost, message);
+  }
+}
 
 interface Claim {
   cursor: string | null;

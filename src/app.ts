@@ -17,6 +17,8 @@ import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';
+import { asCodedError, PolarisError } from '../core/errors';
+import { log } from '../core/log';
 
 export interface AppDeps {
   store: Store;
@@ -56,7 +58,7 @@ export function createPolaris(input: AppDeps) {
   const defer =
     input.defer ??
     ((work: Promise<unknown>) => {
-      work.catch((err) => console.error('[polaris] background task failed', err));
+      work.catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }));
     });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
   const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, limiters: input.rateLimiters });
@@ -68,7 +70,7 @@ export function createPolaris(input: AppDeps) {
     handlers: input.handlers ?? chatHandlers,
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
-  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => console.error(`[polaris] ${m}`, e) });
+  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => log.error(m, { err: e }) });
   const services: Services = {
     store: input.store,
     config: input.config,
@@ -103,8 +105,15 @@ export function createPolaris(input: AppDeps) {
   );
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
-    console.error('[polaris] unhandled error', err);
-    return c.json({ error: { code: 'internal', message: 'Internal error; nothing was half-applied.' } }, 500);
+    const coded = asCodedError(err);
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}`, { code: coded.code, err });
+    // A Polaris error's message is written for the reader (a known misconfiguration says its fix);
+    // anything else may hold internals and is not shown.
+    const message =
+      err instanceof PolarisError && err.code !== 'internal'
+        ? err.message
+        : 'Internal error; nothing was half-applied.';
+    return c.json({ error: { code: err instanceof PolarisError ? err.code : 'internal', message } }, 500);
   });
   return { app, services };
 }

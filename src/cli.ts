@@ -18,6 +18,11 @@ Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
   --no-send   enqueue into the outbox but leave delivery to the running server`;
 
+// The command's own output, not log lines: results and cards go to stdout, progress and
+// problems to stderr, whatever LOG_LEVEL says.
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const complain = (text: string) => process.stderr.write(`${text}\n`);
+
 /** A card as plain text for the terminal. */
 export function cardAsText(card: Card): string {
   const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
@@ -64,20 +69,20 @@ export async function main(argv: string[], env: Record<string, string | undefine
   });
   const [command, name] = positionals;
   if (values.help || !command) {
-    console.log(USAGE);
+    print(USAGE);
     return command ? 0 : 1;
   }
   if (command === 'jobs') {
     for (const j of jobs)
-      console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
+      print(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
   if (command !== 'run-job' || !name) {
-    console.error(USAGE);
+    complain(USAGE);
     return 1;
   }
   if (!jobs.some((j) => j.name === name)) {
-    console.error(`Unknown job "${name}".\n${USAGE}`);
+    complain(`Unknown job "${name}".\n${USAGE}`);
     return 1;
   }
 
@@ -88,8 +93,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     // A dry run on a server with no platform configured still shows every card, addressed as
     // if all three platforms were on; nothing can be sent through these stand-ins.
     const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
-    if (unconfigured)
-      console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    if (unconfigured) complain('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
     const { services } = createPolaris({
       store,
       config,
@@ -100,23 +104,23 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const results = await runJobNow(services, name, {
       orgIds: values.org,
       dryRun,
-      log: (m) => console.error(m),
+      log: complain,
       onMessage: (m) => {
         printed.push(m);
-        console.log(`\n→ ${m.to.platform} ${m.to.kind} ${m.to.id} (${m.subject})`);
-        console.log(m.message.card ? cardAsText(m.message.card) : m.message.text);
+        print(`\n→ ${m.to.platform} ${m.to.kind} ${m.to.id} (${m.subject})`);
+        print(m.message.card ? cardAsText(m.message.card) : m.message.text);
       },
     });
     for (const r of results)
-      console.error(
+      complain(
         `${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`,
       );
-    console.error(
+    complain(
       `${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`,
     );
     if (!dryRun && !values['no-send'] && services.adapters.size) {
       const report = await services.outbox.drain();
-      console.error(`delivered: ${JSON.stringify(report)}`);
+      complain(`delivered: ${JSON.stringify(report)}`);
     }
     return results.some((r) => r.outcome === 'failed') ? 2 : 0;
   } finally {

@@ -7,6 +7,8 @@ import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
 import { freePort } from './node/free-port';
+import { asCodedError } from '../core/errors';
+import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 
 const DRAIN_INTERVAL_MS = 1000;
 
@@ -25,6 +27,7 @@ export interface StartOptions {
 
 export async function startNode(options: StartOptions = {}) {
   const env = options.env ?? process.env;
+  configureLogging(logOptionsFromEnv(env));
   const loaded = { ...loadConfig(env), ...options.config };
   const store = openSqlite(loaded.databasePath);
   // No platform credentials: the playground (src/playground) emulates all three platforms in this process.
@@ -36,18 +39,18 @@ export async function startNode(options: StartOptions = {}) {
   const inflight = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
     const tracked = work
-      .catch((err) => console.error('[polaris] background task failed', err))
+      .catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }))
       .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
   const manual = options.outbox === 'manual';
   const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
-  const log = (msg: string) => {
-    if (!options.quiet) console.log(`[polaris] ${msg}`);
+  const say = (msg: string) => {
+    if (!options.quiet) log.info(msg);
   };
   if (playground) {
     playground.mount(app);
-    if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
+    if (await playground.seed(services.clock.now())) say('empty database: loaded the demo org (星火教育集团)');
   }
 
   // Events acknowledged before a crash or restart are handled now, and messages stored before
@@ -59,15 +62,15 @@ export async function startNode(options: StartOptions = {}) {
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
-      log(
+      say(
         `listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`,
       );
       if (playground)
-        log(
+        say(
           `playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`,
         );
       if (playground && !loaded.adminToken)
-        log(
+        say(
           `dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`,
         );
       resolve(s);
@@ -79,13 +82,13 @@ export async function startNode(options: StartOptions = {}) {
       ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({
           config: config.dingtalk,
           dispatch: services.dispatch,
-          onState: (s) => log(`dingtalk stream: ${s}`),
+          onState: (s) => say(`dingtalk stream: ${s}`),
         })
       : undefined;
 
   // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (jobs/registry.ts).
   const scheduler =
-    options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
+    options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : say });
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -9,6 +9,7 @@ import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from '../jobs/registry';
+import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -24,6 +25,7 @@ let isolate:
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
+    configureLogging(logOptionsFromEnv(env as Record<string, string | undefined>));
     const config = loadConfig(env);
     isolate = { env, config, adapters: createAdapters(config), rateLimiters: new Map() };
   }
@@ -41,11 +43,16 @@ export default {
     const work = (async () => {
       const results = await runDueJobs(services, new Date(controller.scheduledTime), {
         cron: controller.cron,
-        log: (m) => console.log(`[polaris] ${m}`),
+        log: (m) => log.info(m),
       });
       for (const r of results)
         if (r.outcome !== 'already_done')
-          console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);
+          log.info(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, {
+            job: r.job,
+            org: r.orgId,
+            period: r.period,
+            stats: r.stats,
+          });
       // Events whose handling was cut short, then messages of this run and retries that fell due;
       // what does not fit goes out on the next trigger.
       await services.inbox.drain();

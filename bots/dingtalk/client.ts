@@ -3,6 +3,8 @@
 import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
+import { ErrorCode } from '../../core/errors';
+import { dingtalkCodeFix } from './fixes';
 
 export interface DingtalkClientOptions {
   clientId: string;
@@ -85,11 +87,14 @@ export class DingtalkClient {
     const body = (await response.json().catch(() => ({}))) as { accessToken?: string; expireIn?: number } & ApiError;
     if (!response.ok || !body.accessToken) {
       const retryable = response.status >= 500 || isThrottle(response.status, body.code);
+      const known = dingtalkCodeFix(body.code);
+      const text = `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim();
       throw new DeliveryError(
-        `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(),
+        known ? `${text}: ${known.fix}` : text,
         retryable,
         retryable ? retryAfter(response) : undefined,
         body.code ?? response.status,
+        known?.code ?? (isThrottle(response.status, body.code) ? ErrorCode.RateLimited : undefined),
       );
     }
     this.token = { value: body.accessToken, expiresAt: this.now().getTime() + (body.expireIn ?? 7200) * 1000 };
@@ -111,7 +116,15 @@ export class DingtalkClient {
       const detail =
         `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
       if (isThrottle(response.status, json.code))
-        throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
+        throw new DeliveryError(
+          detail,
+          true,
+          retryAfter(response),
+          json.code ?? response.status,
+          ErrorCode.RateLimited,
+        );
+      const known = dingtalkCodeFix(json.code);
+      if (known) throw new DeliveryError(`${detail}: ${known.fix}`, false, undefined, json.code, known.code);
       throw new DeliveryError(
         detail,
         response.status >= 500,
@@ -216,9 +229,21 @@ export class DingtalkClient {
       msgParam,
     });
     if (result.invalidStaffIdList?.includes(to.id))
-      throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
+      throw new DeliveryError(
+        `DingTalk rejected staffId ${to.id} as invalid`,
+        false,
+        undefined,
+        'invalidStaffId',
+        ErrorCode.InvalidRecipient,
+      );
     if (result.flowControlledStaffIdList?.includes(to.id))
-      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
+      throw new DeliveryError(
+        `DingTalk flow-controlled staffId ${to.id}`,
+        true,
+        60_000,
+        'flowControlled',
+        ErrorCode.RateLimited,
+      );
     return result;
   }
 

@@ -13,6 +13,10 @@ import { randomNonce } from './crypto';
 import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
 import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
 import { within } from '../common/within';
+import { rejectJson } from '../common/reject';
+import { asCodedError, type ErrorCode } from '../../core/errors';
+import { log } from '../../core/log';
+import { DINGTALK_FIX } from './fixes';
 
 export interface DingtalkAdapterOptions {
   fetch?: typeof fetch;
@@ -36,18 +40,41 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
-function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+function errorResponse(status: number, code: ErrorCode, message: string, cause?: unknown): Response {
+  return rejectJson('dingtalk', { status, code, message, cause });
+}
+
+/** A failed signature check, with the setting to compare when the secrets disagree. */
+function signatureFailed(check: { reason: string; mismatch?: true }, fix: string): Response {
+  const hint = check.mismatch
+    ? `: if it came from DingTalk, ${fix}`
+    : check.reason.startsWith('timestamp')
+      ? `: ${DINGTALK_FIX.clock}`
+      : '';
+  return errorResponse(401, 'bad_signature', `${check.reason}${hint}`);
 }
 
 /** Dispatch, but answer the platform in time: slow work continues through ctx.defer. */
-async function dispatchInTime(event: BotEvent, ctx: WebhookContext, budgetMs: number): Promise<boolean> {
+async function dispatchInTime(
+  event: BotEvent,
+  ctx: WebhookContext,
+  budgetMs: number,
+): Promise<{ ok: true } | { ok: false; error: unknown }> {
   const work = ctx.dispatch(event);
   try {
-    if (!(await within(work, budgetMs)).done) ctx.defer(work.catch(() => undefined));
-    return true;
-  } catch {
-    return false;
+    if (!(await within(work, budgetMs)).done)
+      ctx.defer(
+        work.catch((error) =>
+          log.error('dingtalk event failed after the answer', {
+            platform: 'dingtalk',
+            code: asCodedError(error).code,
+            err: error,
+          }),
+        ),
+      );
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -96,16 +123,15 @@ export function createDingtalkAdapter(
       sign: request.headers.get('sign'),
       now: ctx.now(),
     });
-    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    if (!check.ok) return signatureFailed(check, DINGTALK_FIX.clientSecret);
     const read = await readJson(request);
     if (!read.ok) return read.response;
     const parsed = parseRobotMessage(read.body);
     if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
     if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
     // Replies go through the outbox; DingTalk accepts an empty JSON answer.
-    return (await dispatchInTime(parsed.event, ctx, budget))
-      ? json({})
-      : errorResponse(500, 'dispatch_failed', 'could not process the message');
+    const done = await dispatchInTime(parsed.event, ctx, budget);
+    return done.ok ? json({}) : errorResponse(500, 'dispatch_failed', 'could not process the message', done.error);
   }
 
   async function subscriptionEvent(request: Request, ctx: WebhookContext): Promise<Response> {
@@ -133,15 +159,17 @@ export function createDingtalkAdapter(
       nonce: query.get('nonce'),
       encrypt,
     });
-    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    if (!check.ok) return signatureFailed(check, DINGTALK_FIX.callbackToken);
     let plain: { message: string; ownerKey: string };
     try {
       plain = await decryptCallback(config.callbackAesKey, encrypt);
     } catch (error) {
-      return errorResponse(400, 'bad_request', error instanceof CallbackCryptoError ? error.message : 'cannot decrypt');
+      // The signature passed, so the sender knows our token: the AES key is what differs.
+      const why = error instanceof CallbackCryptoError ? error.message : 'decryption failed';
+      return errorResponse(400, 'decrypt_failed', `cannot decrypt the event (${why}): ${DINGTALK_FIX.callbackAesKey}`);
     }
     if (!timingSafeEqual(plain.ownerKey, config.clientId))
-      return errorResponse(401, 'bad_owner', 'message is addressed to another app');
+      return errorResponse(401, 'bad_owner', `message is addressed to another app: ${DINGTALK_FIX.clientId}`);
     let data: unknown;
     try {
       data = JSON.parse(plain.message);
@@ -154,9 +182,10 @@ export function createDingtalkAdapter(
     if (record.type === 'actionCallback') {
       const parsed: ParseResult<BotEvent> = await parseCardCallback(data);
       if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
-      return (await dispatchInTime(parsed.event, ctx, budget))
+      const done = await dispatchInTime(parsed.event, ctx, budget);
+      return done.ok
         ? success()
-        : errorResponse(500, 'dispatch_failed', 'could not process the card action');
+        : errorResponse(500, 'dispatch_failed', 'could not process the card action', done.error);
     }
     // Other subscribed events are acknowledged so DingTalk does not retry them.
     return success();
@@ -175,8 +204,8 @@ export function createDingtalkAdapter(
         if (subPath === '') return await robotMessage(request, ctx);
         if (subPath === '/events') return await subscriptionEvent(request, ctx);
         return errorResponse(404, 'not_found', `No DingTalk webhook at ${subPath}`);
-      } catch {
-        return errorResponse(400, 'bad_request', 'unreadable request');
+      } catch (error) {
+        return errorResponse(400, 'bad_request', 'unreadable request', error);
       }
     },
 

@@ -5,6 +5,8 @@ import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
 import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
 import { renderLarkMessage } from './render';
+import { ErrorCode, PolarisError } from '../../core/errors';
+import { LARK_CODE_FIXES } from './fixes';
 
 export interface LarkClientConfig {
   appId: string;
@@ -38,13 +40,14 @@ const DEFAULT_RETRY_AFTER_MS = 1000;
 const MAX_UUID_LENGTH = 50;
 
 /** A non-2xx HTTP answer, as the SDK would see an axios error. */
-export class LarkHttpError extends Error {
+export class LarkHttpError extends PolarisError {
+  override readonly name = 'LarkHttpError';
   constructor(
     readonly status: number,
     readonly body: unknown,
     readonly headers: Headers,
   ) {
-    super(`HTTP ${status}`);
+    super(ErrorCode.Upstream, `HTTP ${status}`);
   }
 }
 
@@ -152,6 +155,7 @@ export function toDeliveryError(error: unknown): DeliveryError {
       retryable,
       error.status === 429 ? retryAfterFrom(error.headers) : undefined,
       error.status,
+      error.status === 429 ? ErrorCode.RateLimited : undefined,
     );
   }
   // fetch rejections are network failures; anything else (e.g. the SDK's token error) says why.
@@ -163,13 +167,16 @@ export function toDeliveryError(error: unknown): DeliveryError {
 function codeError(body: LarkBody, status?: number, headers?: Headers): DeliveryError {
   const code = body.code ?? -1;
   const text = `Lark error ${code}: ${body.msg ?? 'unknown'}`;
-  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code);
+  if (RATE_LIMIT_CODES.has(code))
+    return new DeliveryError(text, true, retryAfterFrom(headers), code, ErrorCode.RateLimited);
+  const known = LARK_CODE_FIXES[code];
+  if (known) return new DeliveryError(`${text}: ${known.fix}`, false, undefined, code, known.code);
   if (status !== undefined && status >= 500) return new DeliveryError(text, true, undefined, code);
   return new DeliveryError(text, false, undefined, code);
 }
 
 function isTokenError(error: unknown): boolean {
-  if (error instanceof DeliveryError) return TOKEN_CODES.has(Number(error.code));
+  if (error instanceof DeliveryError) return TOKEN_CODES.has(Number(error.platformCode));
   return false;
 }
 

@@ -3,6 +3,7 @@
 // the OIDC user token, then user_info). Plain fetch: login is rare, so the app token
 // is not cached. Verified against the docs and the emulator, not a live tenant.
 import { LoginCodeError } from '../types';
+import { larkApiError } from './fixes';
 
 export interface LarkLoginConfig {
   appId: string;
@@ -24,11 +25,12 @@ const BAD_CODE = new Set([20003, 20004, 20007, 1007]);
 async function call(fetchFn: typeof fetch, what: string, url: string, init: RequestInit): Promise<LarkBody> {
   const response = await fetchFn(url, init);
   const body = (await response.json().catch(() => undefined)) as LarkBody | undefined;
-  if (!body || typeof body !== 'object') throw new Error(`Lark ${what}: HTTP ${response.status}, no JSON body`);
+  if (!body || typeof body !== 'object')
+    throw larkApiError(`Lark ${what}: HTTP ${response.status}, no JSON body`, undefined);
   if (body.code !== 0) {
     const text = `Lark ${what}: error ${String(body.code)} ${body.msg ?? body.message ?? ''}`.trim();
     if (BAD_CODE.has(Number(body.code))) throw new LoginCodeError(text, body.code);
-    throw new Error(text);
+    throw larkApiError(text, body.code);
   }
   return body;
 }
@@ -55,7 +57,8 @@ export async function exchangeLarkLoginCode(
     headers: json,
     body: JSON.stringify({ app_id: config.appId, app_secret: config.appSecret }),
   });
-  if (typeof app.app_access_token !== 'string') throw new Error('Lark app_access_token: none in the answer');
+  if (typeof app.app_access_token !== 'string')
+    throw larkApiError('Lark app_access_token: none in the answer', undefined);
   // https://open.feishu.cn/document/server-docs/authentication-management/access-token/create-2
   const token = await call(fetchFn, 'oidc/access_token', `${config.domain}/open-apis/authen/v1/oidc/access_token`, {
     method: 'POST',
@@ -63,7 +66,8 @@ export async function exchangeLarkLoginCode(
     body: JSON.stringify({ grant_type: 'authorization_code', code }),
   });
   const accessToken = token.data?.access_token;
-  if (typeof accessToken !== 'string') throw new Error('Lark oidc/access_token: no access_token in the answer');
+  if (typeof accessToken !== 'string')
+    throw larkApiError('Lark oidc/access_token: no access_token in the answer', undefined);
   // https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/get
   const info = await call(fetchFn, 'user_info', `${config.domain}/open-apis/authen/v1/user_info`, {
     headers: { authorization: `Bearer ${accessToken}` },

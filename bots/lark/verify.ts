@@ -50,12 +50,14 @@ export async function verifyLarkSignature(input: {
   const expected = await larkSignature(timestamp, nonce, input.encryptKey, input.rawBody);
   return timingSafeEqual(expected, signature.toLowerCase())
     ? { ok: true }
-    : { ok: false, reason: 'signature mismatch' };
+    : { ok: false, reason: 'signature mismatch', mismatch: true };
 }
 
 /** The Verification Token check; passes when no token is configured (Lark makes it optional). */
 export function verifyLarkToken(expected: string | undefined, received: unknown): VerifyResult {
   if (!expected) return { ok: true };
   if (typeof received !== 'string') return { ok: false, reason: 'missing verification token' };
-  return timingSafeEqual(expected, received) ? { ok: true } : { ok: false, reason: 'verification token mismatch' };
+  return timingSafeEqual(expected, received)
+    ? { ok: true }
+    : { ok: false, reason: 'verification token mismatch', mismatch: true };
 }

@@ -1,6 +1,8 @@
 // Outbound WeCom API calls: access token, message/send, update_template_card.
 // Errors are classified into DeliveryError for the outbox's retry policy.
 import { DeliveryError } from '../types';
+import { ErrorCode } from '../../core/errors';
+import { WECOM_ERRCODE_FIXES } from './fixes';
 
 export interface WecomClientOptions {
   corpId: string;
@@ -34,12 +36,12 @@ function classify(call: string, reply: ApiReply): DeliveryError {
   const detail = `${call}: WeCom errcode ${code} ${reply.errmsg ?? ''}`.trim();
   switch (code) {
     case -1:
-      return new DeliveryError(`${detail} (system busy)`, true, 2_000, code);
+      return new DeliveryError(`${detail} (system busy)`, true, 2_000, code, ErrorCode.PlatformUnavailable);
     // 45009: API call frequency over the limit (per minute); 45033: too many concurrent calls.
     case 45009:
-      return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code);
+      return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code, ErrorCode.RateLimited);
     case 45033:
-      return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code);
+      return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code, ErrorCode.RateLimited);
     case 40014:
     case 42001:
     case 40082:
@@ -50,17 +52,21 @@ function classify(call: string, reply: ApiReply): DeliveryError {
         false,
         undefined,
         code,
+        ErrorCode.CardNotUpdatable,
       );
     case 40001:
-      return new DeliveryError(`${detail}: check WECOM_SECRET`, false, undefined, code);
     case 40013:
-      return new DeliveryError(`${detail}: check WECOM_CORP_ID`, false, undefined, code);
+    case 60020: {
+      const known = WECOM_ERRCODE_FIXES[code];
+      return new DeliveryError(`${detail}: ${known.fix}`, false, undefined, code, known.code);
+    }
     case 81013:
       return new DeliveryError(
         `${detail}: no valid recipient (unknown userid or outside the app's visible range)`,
         false,
         undefined,
         code,
+        ErrorCode.InvalidRecipient,
       );
     default:
       return new DeliveryError(detail, false, undefined, code);
@@ -119,7 +125,13 @@ export class WecomClient {
       );
     }
     if (response.status >= 500 || response.status === 429)
-      throw new DeliveryError(`${call}: HTTP ${response.status}`, true, undefined, response.status);
+      throw new DeliveryError(
+        `${call}: HTTP ${response.status}`,
+        true,
+        undefined,
+        response.status,
+        response.status === 429 ? ErrorCode.RateLimited : ErrorCode.PlatformUnavailable,
+      );
     if (!response.ok) throw new DeliveryError(`${call}: HTTP ${response.status}`, false, undefined, response.status);
     try {
       return (await response.json()) as ApiReply;
@@ -172,6 +184,7 @@ export class WecomClient {
         false,
         undefined,
         'invaliduser',
+        ErrorCode.InvalidRecipient,
       );
     }
     return {

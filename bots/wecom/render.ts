@@ -7,6 +7,7 @@
 // cut without the reader seeing the whole text somewhere.
 import { cardButtons, type Card, type CardBlock, type CardButton, type TrackStatus } from '../../cards/model';
 import type { OutboundMessage } from '../types';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 export const LIMITS = {
   title: 26,
@@ -23,7 +24,12 @@ export const LIMITS = {
   contentBytes: 2048,
 } as const;
 
-export class WecomRenderError extends Error {}
+export class WecomRenderError extends PolarisError {
+  override readonly name = 'WecomRenderError';
+  constructor(message: string) {
+    super(ErrorCode.RenderFailed, message);
+  }
+}
 
 type Json = Record<string, unknown>;
 export type WecomMessageBody =

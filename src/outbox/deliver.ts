@@ -13,6 +13,8 @@ import { outbox } from '../../storage/schema';
 import type { Clock } from '../clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { RateLimiter } from './rate-limit';
+import { asCodedError } from '../../core/errors';
+import { log } from '../../core/log';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -164,12 +166,17 @@ export class OutboxDeliverer {
       const attempts = row.attempts + 1;
       const reason = error instanceof Error ? error.message : String(error);
       const retryable = !(error instanceof DeliveryError) || error.retryable;
+      const fields = { platform: adapter.platform, org: row.orgId ?? undefined, code: asCodedError(error).code };
       if (retryable && attempts < (this.options.maxAttempts ?? 8)) {
         const backoff = error instanceof DeliveryError && error.retryAfterMs ? error.retryAfterMs : backoffMs(attempts);
-        this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
+        const line = `outbox ${row.id} retry in ${backoff} ms: ${reason}`;
+        if (this.options.log) this.options.log(line);
+        else log.debug(line, fields);
         return this.reschedule(row, backoff, attempts, reason);
       }
-      this.options.log?.(`outbox ${row.id} failed: ${reason}`);
+      const line = `outbox ${row.id} failed: ${reason}`;
+      if (this.options.log) this.options.log(line);
+      else log.warn(line, fields);
       return this.fail(row, reason);
     }
   }

@@ -14,6 +14,7 @@ import {
 } from '../../storage/repos/tree';
 import { cumulativeShares, linkShare } from './contribution';
 import type { Scope } from './viewer';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 /** A tree node as the client draws it. */
 export interface NodeView
@@ -101,7 +102,12 @@ export class Visibility {
   }
 }
 
-export class HiddenError extends Error {}
+export class HiddenError extends PolarisError {
+  override readonly name = 'HiddenError';
+  constructor(message: string) {
+    super(ErrorCode.Hidden, message);
+  }
+}
 
 export interface TreePage {
   roots: string[];

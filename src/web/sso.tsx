@@ -16,6 +16,8 @@ import { MessagePage } from './pages';
 import { startSession } from './session';
 import { beginSsoState, checkSsoState, ssoCallbackUrl } from './sso-state';
 import { wecomH5Routes } from './sso-wecom-h5';
+import { log } from '../../core/log';
+import { asCodedError } from '../../core/errors';
 
 export const ssoRoutes = new Hono<AppEnv>();
 type Ctx = Context<AppEnv>;
@@ -76,7 +78,7 @@ ssoRoutes.get('/:platform', async (c) => {
     who = await found.adapter.exchangeLoginCode!(code);
   } catch (err) {
     if (err instanceof LoginCodeError) return fail(c, t(locale, 'dash.sso.failed', { reason: err.message }), 401);
-    console.error(`[polaris] ${found.platform} sign-in failed`, err);
+    log.error(`${found.platform} sign-in failed`, { platform: found.platform, code: asCodedError(err).code, err });
     return fail(c, t(locale, 'dash.sso.failed', { reason: err instanceof Error ? err.message : String(err) }), 502);
   }
   const [identity] = await store.db
