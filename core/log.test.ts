@@ -52,6 +52,7 @@ describe('logger', () => {
   it('reads LOG_LEVEL and LOG_FORMAT, falling back to info and pretty', () => {
     expect(logOptionsFromEnv({ LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'json' })).toEqual({ level: 'debug', format: 'json' });
     expect(logOptionsFromEnv({ LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' })).toEqual({ level: 'info', format: 'pretty' });
+    expect(logOptionsFromEnv({ LOG_LEVEL: 'constructor' }).level).toBe('info');
     expect(logOptionsFromEnv({ LOG_LEVEL: 'warning' })).toEqual({ level: 'warn', format: 'pretty' });
   });
 });

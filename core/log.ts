@@ -117,7 +117,7 @@ function errorFields(error: Error, depth: number, seen: WeakSet<object>): Record
 function parseLevel(value: string | undefined): LogLevel | undefined {
   const v = value?.trim().toLowerCase();
   if (v === 'warning') return 'warn';
-  return v && v in LEVELS ? (v as LogLevel) : undefined;
+  return v && Object.hasOwn(LEVELS, v) ? (v as LogLevel) : undefined;
 }
 
 function parseFormat(value: string | undefined): LogFormat | undefined {
