@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
 import { runJobNow } from '../jobs/registry';
 import { createPolaris } from '../src/app';
-import { fixedClock } from '../src/clock';
+import { fixedClock } from '../core/clock';
 import { loadConfig } from '../src/config';
 import { adjustments, checkIns, identities, keyResults, objectives, outbox, people, teams } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';

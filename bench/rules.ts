@@ -14,7 +14,7 @@ import { MAX_POINTS, validatePoints, type RawPoint } from '../src/metrics/points
 import { storePoints } from '../src/metrics/store';
 import { unknownSubjects } from '../src/metrics/subjects';
 import { evaluateOrg } from '../src/rules/engine';
-import type { MetricRule } from '../src/rules/definition';
+import type { MetricRule } from '../core/rules/definition';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 100_000);
 const WEEKS = 12;

@@ -12,7 +12,9 @@
 import type { Card } from '../cards/model';
 import { ErrorCode, PolarisError } from '../core/errors';
 
-export type Platform = 'lark' | 'wecom' | 'dingtalk';
+import type { Platform } from '../core/types';
+
+export type { Platform };
 export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
 
 /** Who sent an event, in the platform's own terms. */

@@ -1,7 +1,7 @@
 // The company-level weekly digest for admins: the org figures from the design
 // brief (alignment rate, check-in rate, adjustment requests per 100 people per
 // month) and the KR status distribution. Pure.
-import { jt, pct } from '../jobs/messages';
+import { jt, pct } from '../core/i18n/job-messages';
 import type { Locale } from '../storage/schema';
 import type { Card, TrackStatus } from './model';
 

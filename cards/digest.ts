@@ -2,7 +2,7 @@
 // change since last week and status; each member's progress; the biggest movers;
 // who has not checked in; open adjustment requests. Pure: the job computes the
 // numbers (jobs/digest-data.ts), this lays them out.
-import { jt, pct, signedPct } from '../jobs/messages';
+import { jt, pct, signedPct } from '../core/i18n/job-messages';
 import type { Locale } from '../storage/schema';
 import type { Card, CardBlock, TrackStatus } from './model';
 import { byUrgency, statusColor, worstStatus } from './model';

@@ -2,7 +2,7 @@
 // quick-update buttons (keep the value, one step forward, done). Buttons carry
 // the `kr.checkin` action the chat router already handles. KRs fed by metrics
 // or rolled up from aligned objectives are not listed: nobody updates those by hand.
-import { jt, pct } from '../jobs/messages';
+import { jt, pct } from '../core/i18n/job-messages';
 import type { KrKind, Locale } from '../storage/schema';
 import type { Card, CardBlock, CardButton, TrackStatus } from './model';
 

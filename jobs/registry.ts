@@ -10,7 +10,7 @@ import { checkinReminders } from './checkin-reminders';
 import { rulesEvaluate } from './rules-evaluate';
 import { runJobUnit, type RunOptions, type RunResult } from './runner';
 import { dueSlot, validateCron, type DueSlot } from './schedule';
-import { periodKey, pickTimezone } from './time';
+import { periodKey, pickTimezone } from '../core/time';
 import type { JobDefinition, JobUnit } from './types';
 import { weeklyDigest } from './weekly-digest';
 import { log } from '../core/log';

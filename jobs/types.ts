@@ -4,7 +4,7 @@
 import type { Address, OutboundMessage } from '../bots/types';
 import type { Services } from '../src/app';
 import type { Organization } from '../storage/repos/types';
-import type { PeriodUnit } from './time';
+import type { PeriodUnit } from '../core/time';
 
 /** One outbound message of a job run. `key` is unique within the run (per recipient and topic). */
 export interface JobMessage {

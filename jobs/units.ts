@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { Services } from '../src/app';
 import type { Organization, Person, Team } from '../storage/repos/types';
 import { people, teams } from '../storage/schema';
-import { isValidTimezone } from '../src/okr/pace';
+import { isValidTimezone } from '../core/okr/pace';
 import type { JobUnit } from './types';
 
 export function teamZone(team: Pick<Team, 'timezone'> | undefined, orgTimeZone: string): string {

@@ -8,7 +8,7 @@ import { createApi } from './api';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
 import type { ChatHandlers } from './chat/context';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../core/clock';
 import type { Config } from './config';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';

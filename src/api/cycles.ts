@@ -13,7 +13,7 @@ import { conflict, notFound } from './errors';
 import { resolveOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { presentCycle } from './present';
-import { localDate } from '../okr/pace';
+import { localDate } from '../../core/okr/pace';
 
 export const cyclesRoutes = new Hono<AppEnv>();
 

@@ -12,7 +12,7 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { getKeyResult, getObjective, keyResultsOf, objectivesAlignedTo } from '../../storage/repos/okrs';
 import { getPerson, getTeam } from '../../storage/repos/people';
 import type { KeyResult, NewKeyResult, Objective } from '../../storage/repos/types';
-import { objectiveProgress } from '../okr/progress';
+import { objectiveProgress } from '../../core/okr/progress';
 import { readJson, validate } from './body';
 import { badRequest, conflict, notFound, zodDetails } from './errors';
 import { orgToday } from './cycles';

@@ -4,7 +4,7 @@ import type { AppEnv } from '../app';
 import { resolveOrg } from './org';
 import { notFound } from './errors';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { localDate } from '../okr/pace';
+import { localDate } from '../../core/okr/pace';
 import type { RollupQuery } from '../../storage/repos/tree';
 
 export async function rollupQueryFor(c: Context<AppEnv>): Promise<RollupQuery> {

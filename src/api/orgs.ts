@@ -19,7 +19,7 @@ import { readBody } from './body';
 import { badRequest, conflict, notFound } from './errors';
 import { findOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
-import { isValidTimezone } from '../okr/pace';
+import { isValidTimezone } from '../../core/okr/pace';
 
 export const orgsRoutes = new Hono<AppEnv>();
 

@@ -12,7 +12,7 @@ import { allIdentities, allPeople, allTeams, setIdentityStatements, wouldLoop } 
 import type { Person } from '../../storage/repos/types';
 import { and, eq } from 'drizzle-orm';
 import { ApiError, badRequest, conflict } from './errors';
-import { isValidTimezone } from '../okr/pace';
+import { isValidTimezone } from '../../core/okr/pace';
 
 export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // Rows as the API shows them: snake_case keys, the same names the request
 // bodies and the import columns use.
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../../storage/repos/types';
-import { krProgress } from '../okr/progress';
+import { krProgress } from '../../core/okr/progress';
 
 export function presentPerson(p: Person) {
   return {

@@ -8,10 +8,10 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { keyResultsOf, objectivesAlignedTo, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
-import { localDate, expectedPace } from '../okr/pace';
-import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../okr/progress';
-import { trackStatus } from '../okr/status';
-import { rollupObjectives } from '../okr/rollup';
+import { localDate, expectedPace } from '../../core/okr/pace';
+import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import { rollupObjectives } from '../../core/okr/rollup';
 
 /** Alignment levels below a person's objective worth walking (org charts are far shallower). */
 const MAX_ROLLUP_DEPTH = 8;

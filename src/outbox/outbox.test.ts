@@ -10,7 +10,7 @@ import {
 import { outbox } from '../../storage/schema';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
-import { fixedClock } from '../clock';
+import { fixedClock } from '../../core/clock';
 import { OutboxDeliverer } from './deliver';
 import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
 

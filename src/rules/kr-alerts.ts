@@ -8,11 +8,11 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { checkIns, cycles, keyResults, objectives, ruleFirings } from '../../storage/schema';
 import { buildKrAlertCard, type AlertFacts, type AlertKr } from '../../cards/alert';
-import { localMidnight } from '../../jobs/time';
-import { expectedPace, localDate } from '../okr/pace';
-import { krProgress } from '../okr/progress';
-import { trackStatus } from '../okr/status';
-import type { BuiltinRule } from './definition';
+import { localMidnight } from '../../core/time';
+import { expectedPace, localDate } from '../../core/okr/pace';
+import { krProgress } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import type { BuiltinRule } from '../../core/rules/definition';
 import type { KrFiringData } from './firing-data';
 import type { EvalEnv, RuleOutcome } from './metric-firings';
 import { firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';

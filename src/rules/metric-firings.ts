@@ -9,7 +9,7 @@ import type { IdentityIndex } from '../../jobs/recipients';
 import { personFlags, ruleFirings } from '../../storage/schema';
 import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
-import { suggestionFor, type MetricRule } from './definition';
+import { suggestionFor, type MetricRule } from '../../core/rules/definition';
 import type { MetricFiringData } from './firing-data';
 import { metricRuleHits, type AggregateCache, type MetricHit } from './metric-eval';
 import { escalationSubject, firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';

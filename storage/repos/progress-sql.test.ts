@@ -3,9 +3,9 @@ import { sql } from 'drizzle-orm';
 import { openSqlite } from '../sqlite';
 import { tempDbPath } from '../../test/helpers/app';
 import { krProgressSql, trackStatusSql } from './progress-sql';
-import { krProgress } from '../../src/okr/progress';
-import { trackStatus } from '../../src/okr/status';
-import type { KrValues } from '../../src/okr/types';
+import { krProgress } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import type { KrValues } from '../../core/okr/types';
 
 const tmp = tempDbPath();
 const store = openSqlite(tmp.path);

@@ -4,7 +4,7 @@
 // only core SQLite functions (CASE, min/max with 2 args, CAST) are used.
 // progress-sql.test.ts checks that these agree with krProgress/trackStatus.
 import { sql, type SQL } from 'drizzle-orm';
-import { STATUS_THRESHOLDS } from '../../src/okr/status';
+import { STATUS_THRESHOLDS } from '../../core/okr/status';
 
 /** A table alias or name, inlined: only ever a constant from this codebase. `null`: the bare column. */
 function col(alias: string | null, column: string): SQL {

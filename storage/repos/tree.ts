@@ -28,7 +28,7 @@ import {
   type RollupObjectiveInput,
   type StatusCounts,
   type TrackStatus,
-} from '../../src/okr';
+} from '../../core/okr';
 import { trackStatusSql } from './progress-sql';
 import { ErrorCode, PolarisError } from '../../core/errors';
 

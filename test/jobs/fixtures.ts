@@ -2,7 +2,7 @@
 // recording Lark adapter registered through createPolaris, and small seeding helpers.
 import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { newId } from '../../storage/ids';
 import {
@@ -166,18 +166,16 @@ export async function addCheckIn(
   to: number,
   at: string,
 ) {
-  await h.store.db
-    .insert(checkIns)
-    .values({
-      id: newId('ci'),
-      orgId,
-      keyResultId: krId,
-      authorId,
-      value: to,
-      previousValue: from,
-      source: 'chat',
-      createdAt: at,
-    });
+  await h.store.db.insert(checkIns).values({
+    id: newId('ci'),
+    orgId,
+    keyResultId: krId,
+    authorId,
+    value: to,
+    previousValue: from,
+    source: 'chat',
+    createdAt: at,
+  });
 }
 
 export async function addAdjustment(h: Harness, orgId: string, requesterId: string, reason: string) {

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDueJobs } from '../../jobs/registry';
 import { cronMatches, dueSlot, latestSlot } from '../../jobs/schedule';
-import { isoWeekKey, weekStart } from '../../jobs/time';
+import { isoWeekKey, weekStart } from '../../core/time';
 import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
 
 describe('cron slots in local time', () => {

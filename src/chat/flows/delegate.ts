@@ -11,7 +11,7 @@ import { adjustments, delegations, people } from '../../../storage/schema';
 import { addressOf } from '../../approvals/addresses';
 import { approvalView, formatMoment, loadRequestContext } from '../../approvals/describe';
 import { adjustmentSubject } from '../../approvals/request';
-import { localeOf, t } from '../../i18n';
+import { localeOf, t } from '../../../core/i18n';
 import type { OutboundItem } from '../../outbox/enqueue';
 import type { ChatContext, CommandHandler } from '../context';
 import { noEffects, type Effects } from '../effects';

@@ -2,7 +2,7 @@
 // the reader's locale says so. Kept here (not in src/i18n) so the jobs do not
 // depend on the shared catalogue's keys while it is being written; same
 // `{placeholder}` convention.
-import type { Locale } from '../storage/schema';
+import type { Locale } from '../types';
 
 const zh = {
   'digest.title': '{team} · 周报',

@@ -1,7 +1,7 @@
 // Number, percent and date formatting for cards and replies, in zh-CN and en.
 // Pure: "now" is always passed in, never read from a clock.
-import type { KrKind } from '../storage/schema';
-import { t, toLocale, type Locale } from '../src/i18n';
+import type { KrKind } from './types';
+import { t, toLocale, type Locale } from './i18n';
 
 const ASCII_WORD = /^[A-Za-z]/;
 
