@@ -166,7 +166,9 @@ export function createDingtalkAdapter(
     } catch (error) {
       // The signature passed, so the sender knows our token: the AES key is what differs.
       const why = error instanceof CallbackCryptoError ? error.message : 'decryption failed';
-      return errorResponse(400, 'decrypt_failed', `cannot decrypt the event (${why}): ${DINGTALK_FIX.callbackAesKey}`);
+      // A ciphertext that is not even well-formed says nothing about the key.
+      const fix = /not base64|truncated/.test(why) ? '' : `: ${DINGTALK_FIX.callbackAesKey}`;
+      return errorResponse(400, 'decrypt_failed', `cannot decrypt the event (${why})${fix}`);
     }
     if (!timingSafeEqual(plain.ownerKey, config.clientId))
       return errorResponse(401, 'bad_owner', `message is addressed to another app: ${DINGTALK_FIX.clientId}`);

@@ -65,6 +65,8 @@ async function decryptSigned(config: WecomConfig, encrypt: string): Promise<stri
     return (await decryptWecom(config.encodingAesKey, encrypt, config.corpId)).message;
   } catch (error) {
     if (!(error instanceof WecomCryptoError)) throw error;
+    // A ciphertext that is not even well-formed says nothing about the key.
+    if (/not base64|truncated/.test(error.message)) throw error;
     const fix = /receiveid/.test(error.message) ? WECOM_FIX.corpId : WECOM_FIX.aesKey;
     throw new WecomCryptoError(`cannot decrypt the callback (${error.message}): ${fix}`);
   }
@@ -184,7 +186,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     if (to.kind !== 'user')
       throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
     const taskId = taskIdFor(delivery.idempotencyKey);
-    let rendered;
+    let rendered: ReturnType<typeof renderOutbound>;
     try {
       rendered = renderOutbound(message, taskId, { cardUrl: options.cardUrl });
     } catch (error) {
@@ -224,7 +226,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     }
     const taskId =
       typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
-    let templateCard;
+    let templateCard: ReturnType<typeof renderTemplateCard>;
     try {
       templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
     } catch (error) {
