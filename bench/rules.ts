@@ -49,7 +49,10 @@ try {
 
   // Ingest: the API's path (validate, check subjects, upsert), 10,000 points per request.
   let seed = 42;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const total = SUBJECTS * WEEKS;
   let ingestMs = 0;
   let batch: RawPoint[] = [];

@@ -40,7 +40,7 @@ metricsRoutes.post('/', async (c) => {
       `Send points as application/json or text/csv (got ${type ? `"${type}"` : 'no Content-Type'}).`,
     );
   const partial = c.req.query('partial') === 'true';
-  let raws;
+  let raws: ReturnType<typeof parseBatch>;
   try {
     raws = parseBatch(format, await readText(c, MAX_BYTES));
   } catch (err) {

@@ -184,7 +184,10 @@ export class OutboxDeliverer {
   /** A slot under the platform's limits: waits briefly in process, else asks to reschedule. */
   private async waitForSlot(adapter: PlatformAdapter, row: OutboxRow): Promise<number> {
     let limiter = this.limiters.get(adapter.platform);
-    if (!limiter) this.limiters.set(adapter.platform, (limiter = new RateLimiter(adapter.limits)));
+    if (!limiter) {
+      limiter = new RateLimiter(adapter.limits);
+      this.limiters.set(adapter.platform, limiter);
+    }
     const maxInline = this.options.maxInlineWaitMs ?? 2000;
     // A send may become several platform messages (WeCom: markdown + buttons card); each counts.
     const cost =

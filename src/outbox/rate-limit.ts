@@ -71,7 +71,10 @@ export class RateLimiter {
     if (wait > 0) return wait;
     this.app.take(nowMs, n);
     if (this.recipientWindows.length) {
-      if (!log || log.empty) this.sentTo.set(recipient, (log = new SlidingLog(this.recipientWindows)));
+      if (!log || log.empty) {
+        log = new SlidingLog(this.recipientWindows);
+        this.sentTo.set(recipient, log);
+      }
       log.take(nowMs, n);
     }
     return 0;

@@ -154,7 +154,7 @@ export function dashboardRoutes() {
     const locale = localeFor(c, viewer);
     const q = await queryFor(c, viewer);
     const admin = viewer.scope.kind === 'all';
-    let stats;
+    let stats: (Awaited<ReturnType<typeof loadStats>> & { scoreTenths: number[] }) | undefined;
     if (q && admin) {
       const rollup = await loadRollup(store, q, { krStatus: true });
       stats = { ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths };

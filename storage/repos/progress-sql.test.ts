@@ -16,7 +16,10 @@ afterAll(() => {
 
 function randomKrs(n: number, seed = 7) {
   let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const kinds: KrValues['kind'][] = ['number', 'percent', 'currency', 'boolean', 'milestone'];
   const out: (KrValues & { id: string; confidence: number | null; checked: boolean })[] = [];

@@ -385,7 +385,7 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
 
   // What we know of each objective's parent KR without another query.
   const parentKrOf = new Map<string, string | null>();
-  r.rollingIds.forEach((id, i) => parentKrOf.set(id, r.rollingParentKrIds[i]));
+  for (const [i, id] of r.rollingIds.entries()) parentKrOf.set(id, r.rollingParentKrIds[i]);
   for (const pk of r.parents.values()) parentKrOf.set(pk.objectiveId, pk.parentKrId);
   const parentObjectiveByKr = (kr: string | null | undefined) => {
     const pk = kr ? r.parents.get(kr) : undefined;
