@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
-import { runJobNow } from '../jobs/registry';
+import { runJobNow } from '../src/jobs';
 import { createPolaris } from '../src/app';
 import { fixedClock } from '../core/clock';
 import { loadConfig } from '../src/config';

@@ -3,7 +3,7 @@
 import { t } from '../core/i18n';
 import { formatPercent, formatRelative, formatValue } from '../core/format';
 import { checkinCommand, quickValues } from './kr-progress';
-import { statusColor, worstStatus, type Card, type CardBlock, type TrackStatus } from './model';
+import { statusColor, worstStatus, type Card, type CardBlock } from './model';
 import { isManual, krPercent, type CycleView, type KrView, type ObjectiveView, type PersonView } from './view';
 
 export interface MyOkrsCardInput {

@@ -126,3 +126,15 @@ export function progressBar(percent: number, width = 10): string {
   const filled = Math.floor((p / 100) * width + 1e-9);
   return '▓'.repeat(filled) + '░'.repeat(width - filled);
 }
+
+/** 0.456 → "46%". */
+export function pct(ratio: number): string {
+  return `${Math.round((Number.isFinite(ratio) ? ratio : 0) * 100)}%`;
+}
+
+/** A progress change in points: +12% · −3% · ±0%. */
+export function signedPct(delta: number): string {
+  const points = Math.round(delta * 100);
+  if (points === 0) return '±0%';
+  return points > 0 ? `+${points}%` : `−${Math.abs(points)}%`;
+}

@@ -2,8 +2,8 @@
 // 15 minutes by default), runs what is due and drains the outbox. The
 // decision of what is due lives in ./registry.ts, shared with Workers.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Services } from '../src/app';
-import { jobs, runDueJobs, tickExpressions, type RunResult } from './registry';
+import type { JobRegistry, RunResult } from './registry';
+import type { JobServices } from './types';
 import { log } from '../core/log';
 
 export interface SchedulerOptions {
@@ -14,8 +14,9 @@ export interface SchedulerOptions {
   onResults?: (results: RunResult[]) => void;
 }
 
-export function startScheduler(
-  services: Services,
+export function startScheduler<S extends JobServices>(
+  services: S,
+  registry: JobRegistry<S>,
   options: SchedulerOptions = {},
 ): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
   const say = options.log ?? ((m: string) => log.info(m));
@@ -24,7 +25,7 @@ export function startScheduler(
   const tick = (expression?: string): Promise<RunResult[]> => {
     // Ticks queue behind each other in this process; other processes are kept out by job_runs.
     const next = running.then(async () => {
-      const results = await runDueJobs(services, services.clock.now(), { cron: expression, log: say });
+      const results = await registry.runDueJobs(services, services.clock.now(), { cron: expression, log: say });
       for (const r of results)
         if (r.outcome !== 'already_done')
           say(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
@@ -36,7 +37,7 @@ export function startScheduler(
     return next;
   };
 
-  const tasks: ScheduledTask[] = tickExpressions(jobs).map((expression) =>
+  const tasks: ScheduledTask[] = registry.tickExpressions().map((expression) =>
     cron.schedule(
       expression,
       () => {

@@ -9,12 +9,11 @@
 //   a run resumed after a crash continues after the cursor and even a replayed
 //   batch inserts nothing twice.
 import { and, eq } from 'drizzle-orm';
-import type { Services } from '../src/app';
 import type { Organization } from '../storage/repos/types';
 import { jobRuns } from '../storage/schema';
 import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
 import type { DueSlot } from './schedule';
-import type { JobContext, JobDefinition, JobMessage, JobUnit } from './types';
+import type { JobContext, JobDefinition, JobMessage, JobUnit, JobServices } from './types';
 import { ErrorCode, PolarisError } from '../core/errors';
 
 /** A run whose heartbeat is older than this is presumed dead and taken over. */
@@ -65,7 +64,7 @@ const runKey = (job: string, orgId: string, period: string) =>
   and(eq(jobRuns.job, job), eq(jobRuns.orgId, orgId), eq(jobRuns.period, period));
 
 async function claimRun(
-  services: Services,
+  services: JobServices,
   job: string,
   orgId: string,
   period: string,
@@ -106,9 +105,9 @@ async function claimRun(
   return { cursor: row.cursor, heartbeat: nowIso, stats: (row.stats ?? {}) as Record<string, number> };
 }
 
-export async function runJobUnit(
-  services: Services,
-  job: JobDefinition,
+export async function runJobUnit<S extends JobServices>(
+  services: S,
+  job: JobDefinition<S>,
   org: Organization,
   unit: JobUnit,
   due: DueSlot,
@@ -132,7 +131,7 @@ export async function runJobUnit(
   const resumedFrom = claim.cursor;
   const stats: Record<string, number> = { ...claim.stats };
 
-  const ctx: JobContext = {
+  const ctx: JobContext<S> = {
     services,
     org,
     unit,

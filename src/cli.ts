@@ -3,7 +3,7 @@
 //   jobs                      list the scheduled jobs
 import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
-import { jobs, runJobNow } from '../jobs/registry';
+import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
 import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';

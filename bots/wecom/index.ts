@@ -1,7 +1,7 @@
 // The WeCom (企业微信) self-built app adapter: callback URL verification,
 // encrypted message/event callbacks, and app messages with template cards.
 // https://developer.work.weixin.qq.com/document/path/90238 (接收消息与事件)
-import type { Config } from '../../src/config';
+import type { WecomConfig } from './config';
 import {
   DeliveryError,
   type Address,
@@ -24,7 +24,7 @@ import { asCodedError, type ErrorCode } from '../../core/errors';
 import { log } from '../../core/log';
 import { WECOM_FIX } from './fixes';
 
-export type WecomConfig = NonNullable<Config['wecom']>;
+export type { WecomConfig };
 
 export interface WecomAdapterOptions {
   fetch?: typeof fetch;

@@ -1,5 +1,5 @@
 // Plain data the pure OKR functions work on. They mirror storage/schema.ts
-// columns but carry no storage types, so src/okr stays free of Drizzle.
+// columns but carry no storage types, so core/okr stays free of Drizzle.
 import type { KrDirection, KrKind, ProgressMode, TrackStatus } from '../types';
 
 export type { KrDirection, KrKind, ProgressMode };

@@ -10,7 +10,7 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { keyResults, metricPoints } from '../../storage/schema';
 import { BatchError, MAX_POINTS, parseBatch, validatePoints, type PointError } from '../metrics/points';
 import { storePoints } from '../metrics/store';

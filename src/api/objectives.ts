@@ -3,7 +3,7 @@
 import { and, asc, eq, ne, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { keyResults, objectives } from '../../storage/schema';

@@ -1,6 +1,6 @@
 // Shared by /tree and /stats: the org, its time zone and the cycle a request is about.
 import type { Context } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { resolveOrg } from './org';
 import { notFound } from './errors';
 import { resolveCycle } from '../../storage/repos/cycles';

@@ -73,7 +73,7 @@ export function presentKr(kr: KeyResult) {
     last_check_in_at: kr.lastCheckInAt,
     position: kr.position,
     status: kr.status,
-    /** 0–1 from the KR's own values (src/okr/progress.ts). */
+    /** 0–1 from the KR's own values (core/okr/progress.ts). */
     progress: Math.round(progress * 10000) / 10000,
     created_at: kr.createdAt,
     updated_at: kr.updatedAt,

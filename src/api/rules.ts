@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import type { Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { people, personFlags, ruleFirings, rules } from '../../storage/schema';

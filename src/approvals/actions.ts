@@ -14,7 +14,7 @@ export const approveAction: ActionHandler = (ctx, event) =>
   decideAdjustment(ctx, { id: event.value.adj, decision: 'approve', clicked: event.message });
 
 export const rejectAction: ActionHandler = async (ctx, event) => {
-  if (event.value.note !== undefined && event.value.note.trim()) {
+  if (event.value.note?.trim()) {
     return decideAdjustment(ctx, {
       id: event.value.adj,
       decision: 'reject',

@@ -1,6 +1,6 @@
 // Builds the card view models (cards/view.ts) for one person from storage:
 // their current cycle, objectives and KRs numbered in display order, each with
-// progress and status computed by the pure functions in src/okr.
+// progress and status computed by the pure functions in core/okr.
 import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
@@ -100,7 +100,7 @@ export async function loadPersonOkrView(
 
 /**
  * Progress of the person's 'children' KRs, rolled up through every level aligned
- * below them by the same roll-up the tree uses (src/okr/rollup.ts), so chat and
+ * below them by the same roll-up the tree uses (core/okr/rollup.ts), so chat and
  * the dashboard agree. Loads only that subtree, level by level.
  */
 async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWithKrs[]): Promise<Map<string, number>> {

@@ -10,7 +10,7 @@ import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
 import { checkIn, krList, personView } from './flows/checkin';
 import { teamStatus } from './flows/team';
-import { extraActions, extraCommands, activeConversation } from './extensions';
+import { extraActions, extraCommands, activeConversation } from '../chat-extensions';
 import { log } from '../../core/log';
 
 const text = (ctx: ChatContext, message: string): Effects => ({

@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { timingSafeEqualStrings } from '../api/auth';
 import { catalogues, toLocale, t, type Locale } from '../../core/i18n';
 import { localDate } from '../../core/okr/pace';

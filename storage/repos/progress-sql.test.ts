@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../seed/prng';
 import { sql } from 'drizzle-orm';
 import { openSqlite } from '../sqlite';
 import { tempDbPath } from '../../test/helpers/app';
@@ -15,11 +16,7 @@ afterAll(() => {
 });
 
 function randomKrs(n: number, seed = 7) {
-  let s = seed;
-  const rand = () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const kinds: KrValues['kind'][] = ['number', 'percent', 'currency', 'boolean', 'milestone'];
   const out: (KrValues & { id: string; confidence: number | null; checked: boolean })[] = [];

@@ -1,4 +1,4 @@
-// The KR progress and status formulas of src/okr (progress.ts, status.ts) as SQL
+// The KR progress and status formulas of core/okr (progress.ts, status.ts) as SQL
 // expressions, so that SQLite/D1 can aggregate 500k KRs without handing them to
 // JS one by one. Written with Drizzle's `sql` so the same text runs on both drivers;
 // only core SQLite functions (CASE, min/max with 2 args, CAST) are used.

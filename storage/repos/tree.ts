@@ -4,7 +4,7 @@
 //   statement, and sums the objectives that roll nothing up ("leaves", nearly all of them)
 //   per KR they align to. Only objectives that own a 'children' KR (company,
 //   departments, teams: a few thousand) come back as individual rows.
-// - JS rolls 'children' KRs up over those rows (src/okr/rollup.ts) and computes statuses.
+// - JS rolls 'children' KRs up over those rows (core/okr/rollup.ts) and computes statuses.
 // - A tree request then walks down level by level from the roots (or `rootId`), one query per
 //   level, and loads titles and KRs only for the nodes it returns, capped by `maxNodes`.
 import { sql, type SQL } from 'drizzle-orm';

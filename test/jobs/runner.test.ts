@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDueJobs, runJobNow } from '../../jobs/registry';
+import { runDueJobs, runJobNow } from '../../src/jobs';
 import { DEFAULT_LEASE_MS } from '../../jobs/runner';
 import { jobRuns, outbox } from '../../storage/schema';
 import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
