@@ -24,6 +24,8 @@ export const ErrorCode = {
   MethodNotAllowed: 'method_not_allowed',
   Conflict: 'conflict',
   NotConfigured: 'not_configured',
+  /** The environment does not make a configuration that can run safely. */
+  InvalidConfig: 'invalid_config',
   Upstream: 'upstream',
 
   // Inbound webhooks: requests a platform (or someone else) sent us.

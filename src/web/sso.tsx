@@ -75,7 +75,10 @@ ssoRoutes.get('/:platform', async (c) => {
   }
   let who: { platformUserId: string };
   try {
-    who = await found.adapter.exchangeLoginCode!(code);
+    who = await found.adapter.exchangeLoginCode!(
+      code,
+      ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform),
+    );
   } catch (err) {
     if (err instanceof LoginCodeError) return fail(c, t(locale, 'dash.sso.failed', { reason: err.message }), 401);
     log.error(`${found.platform} sign-in failed`, { platform: found.platform, code: asCodedError(err).code, err });
