@@ -134,13 +134,22 @@ ${system}  <dir>${fonts}</dir>
   return file;
 }
 
-/** Launches Chromium for a test file; close it in afterAll. */
+/**
+ * Launches Chromium for a test file; close it in afterAll. It paints Chinese once before
+ * returning, so fontconfig's first scan of the fonts happens here (in beforeAll) and not
+ * inside a test's wait for a page.
+ */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const { path } = await chromiumExecutable();
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: path,
     args: CHROMIUM_ARGS,
     ...options,
     env: { ...process.env, FONTCONFIG_FILE: fontconfigFile(), ...options.env },
   });
+  const warm = await browser.newPage();
+  await warm.setContent('<p style="font-weight:bold">目标 Objective</p><p>进度 progress</p>');
+  await warm.screenshot();
+  await warm.close();
+  return browser;
 }
