@@ -23,6 +23,7 @@ export const ErrorCode = {
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
   Conflict: 'conflict',
+  NotFailed: 'not_failed',
   NotConfigured: 'not_configured',
   /** The environment does not make a configuration that can run safely. */
   InvalidConfig: 'invalid_config',

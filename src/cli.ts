@@ -1,6 +1,8 @@
 // `npx polaris <command>`: operator commands on the Node/SQLite deployment.
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
 //   jobs                      list the scheduled jobs
+//   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
+//   outbox retry <id>         send a failed message again
 import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
@@ -9,10 +11,15 @@ import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
+import { listOutbox, OUTBOX_STATUSES, retryOutboxRow } from './outbox/admin';
+import { findOrg } from './api/org';
+import type { OutboxStatus } from '../storage/schema';
 
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
   polaris jobs
+  polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
+  polaris outbox retry <id>
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
@@ -64,6 +71,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       org: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +86,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       print(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
+  if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
   if (command !== 'run-job' || !name) {
     complain(USAGE);
     return 1;
@@ -144,4 +154,74 @@ function dryRunAdapter(platform: Platform): PlatformAdapter {
     send: refuse,
     update: refuse,
   };
+}
+
+/** `polaris outbox list|retry`: what could not be delivered, and sending it again. */
+async function outboxCommand(
+  sub: string | undefined,
+  id: string | undefined,
+  values: { org?: string[]; status?: string; limit?: string },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  if (sub !== 'list' && !(sub === 'retry' && id)) {
+    complain(USAGE);
+    return 1;
+  }
+  const status = (values.status ?? 'failed') as OutboxStatus;
+  if (!OUTBOX_STATUSES.includes(status)) {
+    complain(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
+    return 1;
+  }
+  const limit = Number(values.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1) {
+    complain('--limit must be a positive integer');
+    return 1;
+  }
+  const store = openSqlite(loadConfig(env).databasePath);
+  try {
+    let orgId: string | undefined;
+    if (values.org?.length) {
+      const org = await findOrg(store, values.org[0]);
+      if (!org) {
+        complain(`No organisation "${values.org[0]}".`);
+        return 1;
+      }
+      orgId = org.id;
+    }
+    if (sub === 'retry') {
+      const result = await retryOutboxRow(store, id!, new Date(), orgId);
+      if (!result.ok) {
+        complain(
+          result.reason === 'not_found'
+            ? `No outbox message ${id}.`
+            : `Outbox message ${id} is ${result.row?.status}, not failed: only failed messages can be sent again.`,
+        );
+        return 1;
+      }
+      print(`${id} is queued again; the running server sends it within a second.`);
+      return 0;
+    }
+    const rows = await listOutbox(store, { status, orgId, limit });
+    for (const r of rows.slice(0, limit)) {
+      const to = r.target as { kind?: string; id?: string };
+      print(
+        [
+          r.id,
+          r.platform,
+          r.operation === 'send' ? `${to.kind}:${to.id}` : 'update',
+          `attempts ${r.attempts}`,
+          r.failedAt ?? r.createdAt,
+          r.lastError ?? '',
+        ]
+          .join('  ')
+          .trim(),
+      );
+    }
+    complain(
+      `${Math.min(rows.length, limit)} ${status} message(s)${rows.length > limit ? ` (more: --limit ${limit * 2})` : ''}`,
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
 }

@@ -363,7 +363,6 @@ export function DashboardPage(p: DashboardProps) {
             <section class="card tree-card" aria-labelledby="tree-h">
               <h2 id="tree-h">{t(L, 'dash.tree.title')}</h2>
               <p class="muted">{t(L, `dash.scope.${viewer.scope.kind}`)}</p>
-              {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the in-app browsers of Lark, WeCom and DingTalk */}
               <form id="search" role="search" class="search">
                 <label for="search-input">{t(L, 'dash.tree.search')}</label>
                 <input

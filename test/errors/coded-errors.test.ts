@@ -12,7 +12,7 @@ describe('coded errors', () => {
       code: 'not_found',
       message: 'Objective obj_1 does not exist',
     });
-    const delivery = new DeliveryError('Lark error 230020: rate limited', true, 1000, 230020, ErrorCode.RateLimited);
+    const delivery = new DeliveryError('Lark error 230020: rate limited', true, 1000, 230020, 'app');
     expect(delivery).toMatchObject({ name: 'DeliveryError', code: 'rate_limited', platformCode: 230020 });
     expect(new LoginCodeError('expired', 20003)).toMatchObject({ name: 'LoginCodeError', code: 'login_code_rejected' });
   });
