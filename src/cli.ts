@@ -27,8 +27,10 @@ Jobs: ${jobs.map((j) => j.name).join(', ')}
 
 // The command's own output, not log lines: results and cards go to stdout, progress and
 // problems to stderr, whatever LOG_LEVEL says.
-const print = (text: string) => process.stdout.write(`${text}\n`);
-const complain = (text: string) => process.stderr.write(`${text}\n`);
+// biome-ignore lint/suspicious/noConsole: the command's own output
+const print = (text: string) => console.log(text);
+// biome-ignore lint/suspicious/noConsole: the command's own output
+const complain = (text: string) => console.error(text);
 
 /** A card as plain text for the terminal. */
 export function cardAsText(card: Card): string {
