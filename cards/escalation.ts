@@ -4,7 +4,7 @@
 // (the coach's, the manager's, on each platform) can be updated to match.
 import { formatRelative } from '../core/format';
 import { t, type Locale } from '../core/i18n';
-import { conditionText, valuesText, type ConditionFacts } from '../core/rules/describe';
+import { conditionText, localName, valuesText, type ConditionFacts } from '../core/rules/describe';
 import type { Card, CardBlock } from './model';
 
 export const ESCALATION_ACTIONS = { followUp: 'esc.follow', schedule: 'esc.coach' } as const;
@@ -18,6 +18,8 @@ export interface EscalationCardInput {
   ruleName: string;
   condition: ConditionFacts;
   trend: { period: string; value: number }[];
+  /** Consecutive periods, up to the latest, that met the condition (≥ the rule's `consecutive`). */
+  run?: number;
   /** Set once the coach's manager was brought in (days the coach had). */
   escalatedAfterDays?: number;
   acknowledged?: { byName: string; at: string; action: 'follow_up' | 'coaching' };
@@ -37,14 +39,18 @@ export function buildEscalationCard(input: EscalationCardInput): Card {
       value: input.personTitle ? `${input.personName}（${input.personTitle}）` : input.personName,
     },
     ...(input.coachName ? [{ label: t(locale, 'rules.escalation.coach'), value: input.coachName }] : []),
-    { label: t(locale, 'rules.escalation.rule'), value: input.ruleName },
+    { label: t(locale, 'rules.escalation.rule'), value: localName(locale, input.ruleName) },
   ];
   const blocks: CardBlock[] = [
     {
       type: 'markdown',
       text: t(locale, 'rules.escalation.body', {
         name: input.personName,
-        condition: conditionText(locale, input.condition),
+        // What the trend shows ("6 weeks below"), not only the rule's minimum.
+        condition: conditionText(locale, {
+          ...input.condition,
+          consecutive: Math.max(input.condition.consecutive, input.run ?? 0),
+        }),
       }),
     },
     { type: 'fields', fields },

@@ -1,5 +1,5 @@
 // `npx polaris <command>`: operator commands on the Node/SQLite deployment.
-//   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+//   run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
 //   jobs                      list the scheduled jobs
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
 //   outbox retry <id>         send a failed message again
@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
+import { count } from 'drizzle-orm';
 import { openSqlite } from '../storage/sqlite';
+import { outbox } from '../storage/schema';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
@@ -16,14 +18,19 @@ import { findOrg } from './api/org';
 import type { OutboxStatus } from '../storage/schema';
 
 const USAGE = `Usage:
-  polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+  polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
   polaris jobs
   polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
   polaris outbox retry <id>
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
-  --no-send   enqueue into the outbox but leave delivery to the running server`;
+  --no-send   enqueue into the outbox but leave delivery to the running server
+  --force     run a period that already finished again (messages already enqueued are not repeated)
+
+Without platform credentials in the environment, run-job enqueues every message
+addressed to each person's primary platform and leaves delivery to the running
+server (which has the credentials); nothing is lost or consumed.`;
 
 // The command's own output, not log lines: results and cards go to stdout, progress and
 // problems to stderr, whatever LOG_LEVEL says.
@@ -73,6 +80,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       org: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
+      force: { type: 'boolean' },
       status: { type: 'string' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -106,16 +114,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
     // if all three platforms were on; nothing can be sent through these stand-ins.
     const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
     if (unconfigured) complain('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    // Not a dry run and no credentials here: address every platform and let the server deliver.
+    const enqueueOnly = !dryRun && !config.lark && !config.wecom && !config.dingtalk;
     const { services } = createPolaris({
       store,
       config,
       adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined,
+      addressablePlatforms: enqueueOnly ? PLATFORMS : undefined,
     });
+    const [{ before }] = await store.db.select({ before: count() }).from(outbox);
     const started = Date.now();
     const printed: JobMessage[] = [];
     const results = await runJobNow(services, name, {
       orgIds: values.org,
       dryRun,
+      force: !!values.force,
       log: complain,
       onMessage: (m) => {
         printed.push(m);
@@ -127,9 +140,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
       complain(
         `${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`,
       );
+    const [{ after }] = await store.db.select({ after: count() }).from(outbox);
     complain(
-      `${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`,
+      dryRun
+        ? `dry run: ${printed.length} messages in ${Date.now() - started} ms`
+        : `${after - before} messages enqueued in ${Date.now() - started} ms`,
     );
+    for (const r of results)
+      if (r.outcome === 'already_done')
+        complain(`${r.job} ${r.period} already ran for ${r.orgId}; add --force to run it again`);
+    if (enqueueOnly && after > before)
+      complain(
+        'no platform credentials in this environment: the messages wait in the outbox for the running server to deliver them',
+      );
     if (!dryRun && !values['no-send'] && services.adapters.size) {
       const report = await services.outbox.drain();
       complain(`delivered: ${JSON.stringify(report)}`);

@@ -15,7 +15,7 @@ import { WecomClient } from './client';
 import { exchangeWecomLoginCode, wecomLoginUrl } from './login';
 import { wecomJsapiConfig } from './jsapi';
 import { decryptWecom, WecomCryptoError } from './crypto';
-import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './parse';
+import { extractEncrypt, MAX_BODY_BYTES, parseDecrypted, WecomXmlError } from './parse';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
@@ -150,15 +150,16 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
   async function receive(request: Request, url: URL, ctx: WebhookContext): Promise<Response> {
     const body = await readLimited(request, MAX_BODY_BYTES);
     if (body === undefined) return reject(413, 'payload_too_large', 'body too large');
-    const envelope = parseEnvelope(body);
+    // Verify first: only the signed <Encrypt> value is read from an unverified body, without an XML parser.
+    const encrypt = extractEncrypt(body);
     const verified = await verifyWecomSignature({
       token: config.token,
       query: signedQuery(url),
-      encrypt: envelope.encrypt,
+      encrypt,
       now: ctx.now(),
     });
     if (!verified.ok) return signatureFailed(verified);
-    const message = await decryptSigned(config, envelope.encrypt);
+    const message = await decryptSigned(config, encrypt);
     const inbound = parseDecrypted(message, config.corpId);
     if (inbound.kind === 'ignored') return plainResponse('');
 

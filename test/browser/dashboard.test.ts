@@ -11,7 +11,7 @@ import { tempDbPath } from '../helpers/app';
 import { SCREENSHOTS } from '../helpers/screenshots';
 import { launchChromium } from '../helpers/browser';
 
-const TOKEN = 'browser-test-token';
+const TOKEN = 'browser-test-token-0123456789abcdef';
 
 let server: Awaited<ReturnType<typeof startNode>>;
 let browser: Browser;

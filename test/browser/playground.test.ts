@@ -13,7 +13,7 @@ import { startPlayground, waitFor, type RunningPlayground } from '../playground/
 import { SCREENSHOTS } from '../helpers/screenshots';
 import { launchChromium } from '../helpers/browser';
 
-const ADMIN_TOKEN = 'browser-test-admin';
+const ADMIN_TOKEN = 'browser-test-admin-0123456789abcdef';
 
 interface Person {
   id: string;
