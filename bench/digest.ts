@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config';
 import { adjustments, checkIns, identities, keyResults, objectives, outbox, people, teams } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
 import { generateOrg } from './generate';
+import { progress } from './progress';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
 const TEAMS = Number(process.env.BENCH_TEAMS ?? 1_000);
@@ -74,14 +75,14 @@ try {
 
   // 2. Compute and enqueue every digest.
   t = performance.now();
+  const digests = progress('digests');
   const results = await runJobNow(services, 'weekly-digest', {
-    afterBatch: ({ done, total }) => {
-      if (done % 250 < 25 || done === total) process.stdout.write(`\r  digests ${done}/${total}`);
-    },
+    afterBatch: ({ done, total }) => digests.update(`${done}/${total}`),
   });
+  digests.done();
   const digestMs = performance.now() - t;
   const enqueued = (await store.db.select({ id: outbox.id }).from(outbox)).length;
-  console.log(`\ndigest: ${results.map((r) => `${r.outcome} ${JSON.stringify(r.stats)}`).join('; ')}`);
+  console.log(`digest: ${results.map((r) => `${r.outcome} ${JSON.stringify(r.stats)}`).join('; ')}`);
   console.log(
     `digest: computed and enqueued ${enqueued} messages in ${digestMs.toFixed(0)} ms (${(digestMs / baselineMs).toFixed(1)}× the baseline read)`,
   );
@@ -93,20 +94,22 @@ try {
   t = performance.now();
   const report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
   let burst: { sent: number; seconds: number } | undefined;
+  const sending = progress('sent');
   for (let round = 0; round < 200; round++) {
     const r = await services.outbox.drain();
     for (const k of Object.keys(report) as (keyof typeof report)[]) report[k] += r[k];
     // The first drain runs until a limit defers the rest: its rate is the per-second pace.
     burst ??= { sent: report.sent, seconds: (performance.now() - t) / 1000 };
-    process.stdout.write(`\r  sent ${report.sent}/${enqueued}`);
+    sending.update(`${report.sent}/${enqueued}`);
     if (report.sent + report.failed >= enqueued) break;
     await new Promise((r2) => setTimeout(r2, 200));
   }
+  sending.done();
   const drainS = (performance.now() - t) / 1000;
   const sends = emulator.calls.filter((c) => c.path === '/open-apis/im/v1/messages' && c.method === 'POST');
   const limited = sends.filter((c) => (c.response as { code?: number } | undefined)?.code === 230020).length;
   console.log(
-    `\ndrain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s; 230020 errors: ${limited}`,
+    `drain: ${report.sent} sent, ${report.failed} failed, ${report.retried} retried in ${drainS.toFixed(1)} s; 230020 errors: ${limited}`,
   );
   if (burst)
     console.log(

@@ -10,6 +10,7 @@
 //   emulator.ts the platform's side, for tests and the playground
 //   index.ts   createXxxAdapter(config): PlatformAdapter
 import type { Card } from '../cards/model';
+import { ErrorCode, PolarisError } from '../core/errors';
 
 import type { Platform } from '../core/types';
 
@@ -102,17 +103,26 @@ export interface EventResult {
  *   exponential backoff for the outbox's retry window (hours).
  * - neither: documented as permanent (invalid recipient, bot not in the chat, malformed card):
  *   the message fails at once, with this message as the reason.
+ * `platformCode` is the platform's own (Lark `code`, WeCom `errcode`, DingTalk `code`, or the
+ * HTTP status); `code` is Polaris's stable one, e.g. `invalid_credentials` or `ip_not_allowed`
+ * with the fix in the message.
  */
-export class DeliveryError extends Error {
+export class DeliveryError extends PolarisError {
+  override readonly name = 'DeliveryError';
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
-    readonly code?: string | number,
+    readonly platformCode?: string | number,
     /** 'app': the whole app is over a limit (pause the platform); 'recipient': only this recipient is. */
     readonly rateLimited: false | 'app' | 'recipient' = false,
+    code: ErrorCode = rateLimited
+      ? ErrorCode.RateLimited
+      : retryable
+        ? ErrorCode.PlatformUnavailable
+        : ErrorCode.DeliveryFailed,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -197,12 +207,13 @@ export interface PlatformAdapter {
 }
 
 /** The platform refused a login code: unknown, already used, expired, or not a member. */
-export class LoginCodeError extends Error {
+export class LoginCodeError extends PolarisError {
+  override readonly name = 'LoginCodeError';
   constructor(
     message: string,
-    readonly code?: string | number,
+    readonly platformCode?: string | number,
   ) {
-    super(message);
+    super(ErrorCode.LoginCodeRejected, message);
   }
 }
 

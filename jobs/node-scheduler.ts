@@ -4,9 +4,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { JobRegistry, RunResult } from './registry';
 import type { JobServices } from './types';
+import { log } from '../core/log';
 
 export interface SchedulerOptions {
-  /** Log lines (default: console.log with a [polaris] prefix; pass () => {} to silence). */
+  /** Log lines (default: the logger at info; pass () => {} to silence). */
   log?: (message: string) => void;
   /** Run a tick right away on start (catches up a slot missed while the process was down). Default true. */
   runOnStart?: boolean;
@@ -18,21 +19,21 @@ export function startScheduler<S extends JobServices>(
   registry: JobRegistry<S>,
   options: SchedulerOptions = {},
 ): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
-  const log = options.log ?? ((m: string) => console.log(`[polaris] ${m}`));
+  const say = options.log ?? ((m: string) => log.info(m));
   let running: Promise<unknown> = Promise.resolve();
 
   const tick = (expression?: string): Promise<RunResult[]> => {
     // Ticks queue behind each other in this process; other processes are kept out by job_runs.
     const next = running.then(async () => {
-      const results = await registry.runDueJobs(services, services.clock.now(), { cron: expression, log });
+      const results = await registry.runDueJobs(services, services.clock.now(), { cron: expression, log: say });
       for (const r of results)
         if (r.outcome !== 'already_done')
-          log(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
+          say(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}`);
       options.onResults?.(results);
       if (results.some((r) => r.outcome === 'done')) services.defer(services.outbox.drain());
       return results;
     });
-    running = next.catch((error) => log(`scheduler tick failed: ${error instanceof Error ? error.stack : error}`));
+    running = next.catch((error) => log.error('scheduler tick failed', { err: error }));
     return next;
   };
 

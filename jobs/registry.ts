@@ -10,6 +10,8 @@ import { runJobUnit, type RunOptions, type RunResult } from './runner';
 import { dueSlot, validateCron, type DueSlot } from './schedule';
 import { periodKey, pickTimezone } from '../core/time';
 import type { JobDefinition, JobServices, JobUnit } from './types';
+import { log } from '../core/log';
+import { asCodedError } from '../core/errors';
 
 /** The distinct tick expressions: what node-cron schedules and wrangler.toml declares. */
 export function tickExpressions(list: readonly { tick: string }[]): string[] {
@@ -154,7 +156,13 @@ async function safely(
   try {
     return await run();
   } catch (error) {
-    console.error(`[polaris] job ${job.name} for ${org.slug} (${due.period}) failed`, error);
+    log.error(`job ${job.name} for ${org.slug} (${due.period}) failed`, {
+      job: job.name,
+      org: org.slug,
+      period: due.period,
+      code: asCodedError(error).code,
+      err: error,
+    });
     return {
       job: job.name,
       orgId: org.id,

@@ -14,6 +14,7 @@ import { jobRuns } from '../storage/schema';
 import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
 import type { DueSlot } from './schedule';
 import type { JobContext, JobDefinition, JobMessage, JobUnit, JobServices } from './types';
+import { ErrorCode, PolarisError } from '../core/errors';
 
 /** A run whose heartbeat is older than this is presumed dead and taken over. */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -48,7 +49,12 @@ export interface RunResult {
   error?: string;
 }
 
-class LostLease extends Error {}
+class LostLease extends PolarisError {
+  override readonly name = 'LostLease';
+  constructor(message: string) {
+    super(ErrorCode.LeaseLost, message);
+  }
+}
 
 interface Claim {
   cursor: string | null;

@@ -15,6 +15,8 @@ import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';
+import { asCodedError, PolarisError } from '../core/errors';
+import { log } from '../core/log';
 import type { AppDeps, AppEnv, Services } from './services';
 
 export type { AppDeps, AppEnv, Services };
@@ -28,7 +30,7 @@ export function createPolaris(input: AppDeps) {
   const defer =
     input.defer ??
     ((work: Promise<unknown>) => {
-      work.catch((err) => console.error('[polaris] background task failed', err));
+      work.catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }));
     });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
   const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
@@ -40,7 +42,7 @@ export function createPolaris(input: AppDeps) {
     handlers: input.handlers ?? chatHandlers,
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
-  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => console.error(`[polaris] ${m}`, e) });
+  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => log.error(m, { err: e }) });
   const services: Services = {
     store: input.store,
     config: input.config,
@@ -83,8 +85,15 @@ export function createPolaris(input: AppDeps) {
     // The body cap (src/body-limit.ts) turns this into its 413; nothing to log.
     if (err instanceof BodyTooLargeError)
       return c.json({ error: { code: 'payload_too_large', message: err.message } }, 413);
-    console.error('[polaris] unhandled error', err);
-    return c.json({ error: { code: 'internal', message: 'Internal error; nothing was half-applied.' } }, 500);
+    const coded = asCodedError(err);
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}`, { code: coded.code, err });
+    // A Polaris error's message is written for the reader (a known misconfiguration says its fix);
+    // anything else may hold internals and is not shown.
+    const message =
+      err instanceof PolarisError && err.code !== 'internal'
+        ? err.message
+        : 'Internal error; nothing was half-applied.';
+    return c.json({ error: { code: err instanceof PolarisError ? err.code : 'internal', message } }, 500);
   });
   return { app, services };
 }

@@ -32,6 +32,13 @@ Without platform credentials in the environment, run-job enqueues every message
 addressed to each person's primary platform and leaves delivery to the running
 server (which has the credentials); nothing is lost or consumed.`;
 
+// The command's own output, not log lines: results and cards go to stdout, progress and
+// problems to stderr, whatever LOG_LEVEL says.
+// biome-ignore lint/suspicious/noConsole: the command's own output
+const print = (text: string) => console.log(text);
+// biome-ignore lint/suspicious/noConsole: the command's own output
+const complain = (text: string) => console.error(text);
+
 /** A card as plain text for the terminal. */
 export function cardAsText(input: Card): string {
   const card = mapCardText(input, plainCardText);
@@ -82,21 +89,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
   });
   const [command, name] = positionals;
   if (values.help || !command) {
-    console.log(USAGE);
+    print(USAGE);
     return command ? 0 : 1;
   }
   if (command === 'jobs') {
     for (const j of jobs)
-      console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
+      print(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
   if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
   if (command !== 'run-job' || !name) {
-    console.error(USAGE);
+    complain(USAGE);
     return 1;
   }
   if (!jobs.some((j) => j.name === name)) {
-    console.error(`Unknown job "${name}".\n${USAGE}`);
+    complain(`Unknown job "${name}".\n${USAGE}`);
     return 1;
   }
 
@@ -107,8 +114,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     // A dry run on a server with no platform configured still shows every card, addressed as
     // if all three platforms were on; nothing can be sent through these stand-ins.
     const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
-    if (unconfigured)
-      console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    if (unconfigured) complain('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
     // Not a dry run and no credentials here: address every platform and let the server deliver.
     const enqueueOnly = !dryRun && !config.lark && !config.wecom && !config.dingtalk;
     const { services } = createPolaris({
@@ -124,33 +130,33 @@ export async function main(argv: string[], env: Record<string, string | undefine
       orgIds: values.org,
       dryRun,
       force: !!values.force,
-      log: (m) => console.error(m),
+      log: complain,
       onMessage: (m) => {
         printed.push(m);
-        console.log(`\n→ ${m.to.platform} ${m.to.kind} ${m.to.id} (${m.subject})`);
-        console.log(m.message.card ? cardAsText(m.message.card) : m.message.text);
+        print(`\n→ ${m.to.platform} ${m.to.kind} ${m.to.id} (${m.subject})`);
+        print(m.message.card ? cardAsText(m.message.card) : m.message.text);
       },
     });
     for (const r of results)
-      console.error(
+      complain(
         `${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`,
       );
     const [{ after }] = await store.db.select({ after: count() }).from(outbox);
-    console.error(
+    complain(
       dryRun
         ? `dry run: ${printed.length} messages in ${Date.now() - started} ms`
         : `${after - before} messages enqueued in ${Date.now() - started} ms`,
     );
     for (const r of results)
       if (r.outcome === 'already_done')
-        console.error(`${r.job} ${r.period} already ran for ${r.orgId}; add --force to run it again`);
+        complain(`${r.job} ${r.period} already ran for ${r.orgId}; add --force to run it again`);
     if (enqueueOnly && after > before)
-      console.error(
+      complain(
         'no platform credentials in this environment: the messages wait in the outbox for the running server to deliver them',
       );
     if (!dryRun && !values['no-send'] && services.adapters.size) {
       const report = await services.outbox.drain();
-      console.error(`delivered: ${JSON.stringify(report)}`);
+      complain(`delivered: ${JSON.stringify(report)}`);
     }
     return results.some((r) => r.outcome === 'failed') ? 2 : 0;
   } finally {
@@ -184,17 +190,17 @@ async function outboxCommand(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   if (sub !== 'list' && !(sub === 'retry' && id)) {
-    console.error(USAGE);
+    complain(USAGE);
     return 1;
   }
   const status = (values.status ?? 'failed') as OutboxStatus;
   if (!OUTBOX_STATUSES.includes(status)) {
-    console.error(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
+    complain(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     return 1;
   }
   const limit = Number(values.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1) {
-    console.error('--limit must be a positive integer');
+    complain('--limit must be a positive integer');
     return 1;
   }
   const store = openSqlite(loadConfig(env).databasePath);
@@ -203,7 +209,7 @@ async function outboxCommand(
     if (values.org?.length) {
       const org = await findOrg(store, values.org[0]);
       if (!org) {
-        console.error(`No organisation "${values.org[0]}".`);
+        complain(`No organisation "${values.org[0]}".`);
         return 1;
       }
       orgId = org.id;
@@ -211,20 +217,20 @@ async function outboxCommand(
     if (sub === 'retry') {
       const result = await retryOutboxRow(store, id!, new Date(), orgId);
       if (!result.ok) {
-        console.error(
+        complain(
           result.reason === 'not_found'
             ? `No outbox message ${id}.`
             : `Outbox message ${id} is ${result.row?.status}, not failed: only failed messages can be sent again.`,
         );
         return 1;
       }
-      console.log(`${id} is queued again; the running server sends it within a second.`);
+      print(`${id} is queued again; the running server sends it within a second.`);
       return 0;
     }
     const rows = await listOutbox(store, { status, orgId, limit });
     for (const r of rows.slice(0, limit)) {
       const to = r.target as { kind?: string; id?: string };
-      console.log(
+      print(
         [
           r.id,
           r.platform,
@@ -237,7 +243,7 @@ async function outboxCommand(
           .trim(),
       );
     }
-    console.error(
+    complain(
       `${Math.min(rows.length, limit)} ${status} message(s)${rows.length > limit ? ` (more: --limit ${limit * 2})` : ''}`,
     );
     return 0;

@@ -10,6 +10,7 @@ import { defaultCardCallbackRouteKey } from '../bots/dingtalk/card-callback';
 import type { DingtalkConfig } from '../bots/dingtalk/config';
 import type { LarkConfig } from '../bots/lark/config';
 import type { WecomConfig } from '../bots/wecom/config';
+import { ErrorCode, PolarisError } from '../core/errors';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
 const flag = z
@@ -106,14 +107,15 @@ export interface Config {
 }
 
 /** A configuration the server must not run with; `problems` has one line per variable to fix. */
-export class ConfigError extends Error {
+export class ConfigError extends PolarisError {
+  override readonly name = 'ConfigError';
   readonly problems: string[];
   constructor(problem: string | string[]) {
     const problems = typeof problem === 'string' ? [problem] : problem;
     super(
+      ErrorCode.InvalidConfig,
       `Polaris refuses to start with this configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee SECURITY.md (deployment checklist) and the README's configuration table.`,
     );
-    this.name = 'ConfigError';
     this.problems = problems;
   }
 }

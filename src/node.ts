@@ -8,6 +8,8 @@ import { PLAYGROUND_DEFAULT_HOST, playgroundRefusals, preparePlayground, wantsPl
 import { startScheduler } from '../jobs/node-scheduler';
 import { jobRegistry } from './jobs';
 import { freePort } from './node/free-port';
+import { asCodedError } from '../core/errors';
+import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 
 const DRAIN_INTERVAL_MS = 1000;
 
@@ -26,6 +28,7 @@ export interface StartOptions {
 
 export async function startNode(options: StartOptions = {}) {
   const env = options.env ?? process.env;
+  configureLogging(logOptionsFromEnv(env));
   // A configuration that would accept unauthenticated input or guessable tokens stops here (ConfigError).
   const loaded = assertConfig({ ...loadConfig(env), ...options.config });
   const store = openSqlite(loaded.databasePath);
@@ -45,19 +48,19 @@ export async function startNode(options: StartOptions = {}) {
   const inflight = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
     const tracked = work
-      .catch((err) => console.error('[polaris] background task failed', err))
+      .catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }))
       .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
   const manual = options.outbox === 'manual';
   const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
-  const log = (msg: string) => {
-    if (!options.quiet) console.log(`[polaris] ${msg}`);
+  const say = (msg: string) => {
+    if (!options.quiet) log.info(msg);
   };
-  for (const warning of configWarnings(config)) console.warn(`[polaris] ${warning}`);
+  for (const warning of configWarnings(config)) log.warn(warning);
   if (playground) {
     playground.mount(app);
-    if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
+    if (await playground.seed(services.clock.now())) say('empty database: loaded the demo org (星火教育集团)');
   }
 
   // Events acknowledged before a crash or restart are handled now, and messages stored before
@@ -70,12 +73,12 @@ export async function startNode(options: StartOptions = {}) {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // HOST unset: every interface for a configured server (it receives webhooks), loopback for the playground.
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-      log(
+      say(
         `listening on ${config.host ?? 'all interfaces'} port ${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`,
       );
-      if (playground) for (const line of playground.exposure(`http://localhost:${info.port}`)) log(line);
+      if (playground) for (const line of playground.exposure(`http://localhost:${info.port}`)) say(line);
       if (playground && !loaded.adminToken)
-        log(
+        say(
           `dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`,
         );
       resolve(s);
@@ -86,8 +89,9 @@ export async function startNode(options: StartOptions = {}) {
     if (adapter.start)
       defer(
         adapter.start().catch((error: unknown) => {
-          console.error(
-            `[polaris] ${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+          log.error(
+            `${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+            { platform: adapter.platform, code: asCodedError(error).code },
           );
         }),
       );
@@ -97,7 +101,7 @@ export async function startNode(options: StartOptions = {}) {
       ? await (await import('../bots/dingtalk/stream')).startDingtalkStream({
           config: config.dingtalk,
           dispatch: services.dispatch,
-          onState: (s) => log(`dingtalk stream: ${s}`),
+          onState: (s) => say(`dingtalk stream: ${s}`),
         })
       : undefined;
 
@@ -105,7 +109,7 @@ export async function startNode(options: StartOptions = {}) {
   const scheduler =
     options.scheduler === false
       ? undefined
-      : startScheduler(services, jobRegistry, { log: options.quiet ? () => {} : log });
+      : startScheduler(services, jobRegistry, { log: options.quiet ? () => {} : say });
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -132,7 +136,7 @@ if (isMain) {
   const running = await startNode().catch((error: unknown) => {
     // A configuration that cannot run safely: say which variable to fix, without a stack trace.
     if (error instanceof ConfigError) {
-      console.error(`[polaris] cannot start: ${error.message}`);
+      log.error(`cannot start: ${error.message}`, { code: error.code });
       process.exit(1);
     }
     throw error;

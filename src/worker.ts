@@ -10,6 +10,7 @@ import { AuthThrottle } from './auth-throttle';
 import { systemClock } from '../core/clock';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from './jobs';
+import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -23,6 +24,7 @@ let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; auth
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
+    configureLogging(logOptionsFromEnv(env as Record<string, string | undefined>));
     const config = loadConfig(env);
     isolate = { env, config, adapters: createAdapters(config), authThrottle: new AuthThrottle(systemClock) };
   }
@@ -38,7 +40,7 @@ export default {
     } catch (error) {
       // A Worker cannot refuse to start: it refuses every request instead, and says why in the log only.
       if (!(error instanceof ConfigError)) throw error;
-      console.error(`[polaris] ${error.message}`);
+      log.error(error.message, { err: error });
       return Response.json(
         { error: { code: 'misconfigured', message: 'The server is not configured safely; see its log.' } },
         { status: 503 },
@@ -52,11 +54,16 @@ export default {
     const work = (async () => {
       const results = await runDueJobs(services, new Date(controller.scheduledTime), {
         cron: controller.cron,
-        log: (m) => console.log(`[polaris] ${m}`),
+        log: (m) => log.info(m),
       });
       for (const r of results)
         if (r.outcome !== 'already_done')
-          console.log(`[polaris] job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, r.stats);
+          log.info(`job ${r.job} ${r.orgId} ${r.period}: ${r.outcome}`, {
+            job: r.job,
+            org: r.orgId,
+            period: r.period,
+            stats: r.stats,
+          });
       // Events whose handling was cut short, then messages of this run and retries that fell due;
       // what does not fit goes out on the next trigger.
       await services.inbox.drain();

@@ -5,6 +5,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { log } from '../core/log';
 import { schema, type Db, type Statement, type Store } from './db';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -20,7 +21,7 @@ export interface SqliteStore extends Store {
  * -shm files the main file's permissions. An existing file with looser permissions is left
  * as the operator set it, with a warning.
  */
-export function prepareDatabaseFile(path: string, warn: (message: string) => void = console.warn): void {
+export function prepareDatabaseFile(path: string, warn: (message: string) => void = (m) => log.warn(m)): void {
   if (path === ':memory:' || path.startsWith('file:')) return;
   const file = resolve(path);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

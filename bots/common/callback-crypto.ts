@@ -25,12 +25,22 @@ import {
   sha1Hex,
   utf8,
 } from './bytes';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 const BLOCK = 16;
 /** The envelope pads to 32 bytes, not the AES block size. */
 const PAD_BLOCK = 32;
 
-export class CallbackCryptoError extends Error {}
+/**
+ * A callback that cannot be decrypted. With a well-formed request this means the AES key we
+ * hold is not the one the platform encrypts with; the adapters say which setting to compare.
+ */
+export class CallbackCryptoError extends PolarisError {
+  override readonly name = 'CallbackCryptoError';
+  constructor(message: string) {
+    super(ErrorCode.DecryptFailed, message);
+  }
+}
 
 /** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex: the callback's msg_signature. */
 export function callbackSignature(token: string, timestamp: string, nonce: string, encrypt: string): Promise<string> {

@@ -1,6 +1,7 @@
 // Request-check pieces the adapters share.
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+/** `mismatch`: the request was well-formed but signed or tokened with another secret than ours. */
+export type VerifyResult = { ok: true } | { ok: false; reason: string; mismatch?: true };
 
 /**
  * A Unix-seconds timestamp (Lark's X-Lark-Request-Timestamp, WeCom's `timestamp`) must be

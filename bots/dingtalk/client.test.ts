@@ -144,11 +144,11 @@ describe('DingtalkClient ↔ emulator', () => {
       .send({ platform: 'dingtalk', kind: 'user', id: 's' }, { text: 'x' }, { idempotencyKey: 'e1' })
       .catch((e) => e);
     expect(error).toBeInstanceOf(DeliveryError);
-    expect(error).toMatchObject({ retryable: false, code: 'invalidParameter.robotCode' });
+    expect(error).toMatchObject({ retryable: false, platformCode: 'invalidParameter.robotCode' });
     const missing = await client({ cardTemplateId: 't' })
       .update({ platform: 'dingtalk', messageId: 'nope' }, { card }, { idempotencyKey: 'e2' })
       .catch((e) => e);
-    expect(missing).toMatchObject({ retryable: false, code: 'param.cardNotExist' });
+    expect(missing).toMatchObject({ retryable: false, platformCode: 'param.cardNotExist' });
 
     const throttled = createDingtalkEmulator({ ...creds, now, qpsLimit: 1 });
     const s2 = await startEmulatorServer(throttled);
@@ -158,7 +158,7 @@ describe('DingtalkClient ↔ emulator', () => {
       const err = await c
         .send({ platform: 'dingtalk', kind: 'user', id: 's' }, { text: '2' }, { idempotencyKey: 't2' })
         .catch((e) => e);
-      expect(err).toMatchObject({ retryable: true, code: 'Forbidden.AccessDenied.QpsLimitForApi' });
+      expect(err).toMatchObject({ retryable: true, platformCode: 'Forbidden.AccessDenied.QpsLimitForApi' });
     } finally {
       await s2.close();
     }
@@ -166,6 +166,6 @@ describe('DingtalkClient ↔ emulator', () => {
     const wrongSecret = await client({ clientSecret: 'nope' })
       .accessToken()
       .catch((e) => e);
-    expect(wrongSecret).toMatchObject({ retryable: false, code: 'invalidClientIdOrSecret' });
+    expect(wrongSecret).toMatchObject({ retryable: false, platformCode: 'invalidClientIdOrSecret' });
   });
 });

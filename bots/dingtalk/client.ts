@@ -13,6 +13,8 @@ import { sha256Hex } from '../common/bytes';
 import { SingleFlightToken } from '../common/token';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
 import { isDingtalkSessionWebhook } from './parse';
+import { ErrorCode } from '../../core/errors';
+import { dingtalkCodeFix } from './fixes';
 
 export interface DingtalkClientOptions {
   clientId: string;
@@ -122,12 +124,15 @@ export class DingtalkClient {
     if (!response.ok || !body.accessToken) {
       const throttled = isThrottle(response.status, body.code);
       const retryable = response.status >= 500 || throttled;
+      const known = dingtalkCodeFix(body.code);
+      const text = `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim();
       throw new DeliveryError(
-        `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(),
+        known ? `${text}: ${known.fix}` : text,
         retryable,
         throttled ? throttleWait(response, body.code) : retryable ? retryAfter(response) : undefined,
         body.code ?? response.status,
         throttled ? 'app' : false,
+        known?.code,
       );
     }
     return { value: body.accessToken, expiresInSeconds: body.expireIn ?? 7200 };
@@ -152,6 +157,8 @@ export class DingtalkClient {
         `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
       if (isThrottle(response.status, json.code))
         throw new DeliveryError(detail, true, throttleWait(response, json.code), json.code ?? response.status, 'app');
+      const known = dingtalkCodeFix(json.code);
+      if (known) throw new DeliveryError(`${detail}: ${known.fix}`, false, undefined, json.code, false, known.code);
       throw new DeliveryError(
         detail,
         response.status >= 500,
@@ -274,7 +281,14 @@ export class DingtalkClient {
       msgParam,
     });
     if (result.invalidStaffIdList?.includes(to.id))
-      throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
+      throw new DeliveryError(
+        `DingTalk rejected staffId ${to.id} as invalid`,
+        false,
+        undefined,
+        'invalidStaffId',
+        false,
+        ErrorCode.InvalidRecipient,
+      );
     if (result.flowControlledStaffIdList?.includes(to.id))
       throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled', 'recipient');
     return result;

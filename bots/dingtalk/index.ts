@@ -24,6 +24,10 @@ import {
 } from './card-callback';
 import { eventSignature, MAX_ROBOT_SKEW_MS, verifyEventSignature, verifyRobotRequest } from './verify';
 import { within } from '../common/within';
+import { rejectJson } from '../common/reject';
+import { asCodedError, type ErrorCode } from '../../core/errors';
+import { log } from '../../core/log';
+import { DINGTALK_FIX } from './fixes';
 
 export interface DingtalkAdapterOptions {
   fetch?: typeof fetch;
@@ -47,18 +51,41 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
-function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+function errorResponse(status: number, code: ErrorCode, message: string, cause?: unknown): Response {
+  return rejectJson('dingtalk', { status, code, message, cause });
+}
+
+/** A failed signature check, with the setting to compare when the secrets disagree. */
+function signatureFailed(check: { reason: string; mismatch?: true }, fix: string): Response {
+  const hint = check.mismatch
+    ? `: if it came from DingTalk, ${fix}`
+    : check.reason.startsWith('timestamp')
+      ? `: ${DINGTALK_FIX.clock}`
+      : '';
+  return errorResponse(401, 'bad_signature', `${check.reason}${hint}`);
 }
 
 /** Dispatch, but answer the platform in time: slow work continues through ctx.defer. */
-async function dispatchInTime(event: BotEvent, ctx: WebhookContext, budgetMs: number): Promise<boolean> {
+async function dispatchInTime(
+  event: BotEvent,
+  ctx: WebhookContext,
+  budgetMs: number,
+): Promise<{ ok: true } | { ok: false; error: unknown }> {
   const work = ctx.dispatch(event);
   try {
-    if (!(await within(work, budgetMs)).done) ctx.defer(work.catch(() => undefined));
-    return true;
-  } catch {
-    return false;
+    if (!(await within(work, budgetMs)).done)
+      ctx.defer(
+        work.catch((error) =>
+          log.error('dingtalk event failed after the answer', {
+            platform: 'dingtalk',
+            code: asCodedError(error).code,
+            err: error,
+          }),
+        ),
+      );
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -162,7 +189,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       sign: request.headers.get('sign'),
       now: ctx.now(),
     });
-    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    if (!check.ok) return signatureFailed(check, DINGTALK_FIX.clientSecret);
     // The sign covers only the timestamp, not the body: a (timestamp, sign) pair is good for one
     // request. Remembered until it would be too old anyway (MAX_ROBOT_SKEW_MS after its time).
     const timestamp = Number(request.headers.get('timestamp'));
@@ -180,9 +207,8 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
     }
     if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
     // Replies go through the outbox; DingTalk accepts an empty JSON answer.
-    return (await dispatchInTime(parsed.event, ctx, budget))
-      ? json({})
-      : errorResponse(500, 'dispatch_failed', 'could not process the message');
+    const done = await dispatchInTime(parsed.event, ctx, budget);
+    return done.ok ? json({}) : errorResponse(500, 'dispatch_failed', 'could not process the message', done.error);
   }
 
   async function subscriptionEvent(request: Request, ctx: WebhookContext): Promise<Response> {
@@ -211,15 +237,19 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       encrypt,
       now: ctx.now(),
     });
-    if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    if (!check.ok) return signatureFailed(check, DINGTALK_FIX.callbackToken);
     let plain: { message: string; ownerKey: string };
     try {
       plain = await decryptCallback(config.callbackAesKey, encrypt);
     } catch (error) {
-      return errorResponse(400, 'bad_request', error instanceof CallbackCryptoError ? error.message : 'cannot decrypt');
+      // The signature passed, so the sender knows our token: the AES key is what differs.
+      const why = error instanceof CallbackCryptoError ? error.message : 'decryption failed';
+      // A ciphertext that is not even well-formed says nothing about the key.
+      const fix = /not base64|truncated/.test(why) ? '' : `: ${DINGTALK_FIX.callbackAesKey}`;
+      return errorResponse(400, 'decrypt_failed', `cannot decrypt the event (${why})${fix}`);
     }
     if (!timingSafeEqual(plain.ownerKey, config.clientId))
-      return errorResponse(401, 'bad_owner', 'message is addressed to another app');
+      return errorResponse(401, 'bad_owner', `message is addressed to another app: ${DINGTALK_FIX.clientId}`);
     let data: unknown;
     try {
       data = parseJsonBounded(plain.message);
@@ -249,8 +279,8 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
         if (subPath === '/events') return await subscriptionEvent(request, ctx);
         if (subPath === CARD_CALLBACK_SUBPATH) return await cardClick(request, ctx);
         return errorResponse(404, 'not_found', `No DingTalk webhook at ${subPath}`);
-      } catch {
-        return errorResponse(400, 'bad_request', 'unreadable request');
+      } catch (error) {
+        return errorResponse(400, 'bad_request', 'unreadable request', error);
       }
     },
 

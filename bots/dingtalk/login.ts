@@ -5,6 +5,7 @@
 // docs and the emulator, not a live tenant.
 import { LoginCodeError } from '../types';
 import type { DingtalkClient } from './client';
+import { dingtalkApiError } from './fixes';
 
 const PUBLIC_API = 'https://api.dingtalk.com';
 
@@ -38,7 +39,8 @@ export function dingtalkLoginUrl(
 
 async function readJson(response: Response, what: string): Promise<Record<string, unknown>> {
   const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!body || typeof body !== 'object') throw new Error(`DingTalk ${what}: HTTP ${response.status}, no JSON body`);
+  if (!body || typeof body !== 'object')
+    throw dingtalkApiError(`DingTalk ${what}: HTTP ${response.status}, no JSON body`, undefined);
   return body;
 }
 
@@ -66,7 +68,7 @@ export async function exchangeDingtalkLoginCode(
     // A 4xx about the code is the person's problem; bad app credentials or a 5xx are ours.
     throw tokenResponse.status < 500 && token.code !== 'invalidClientIdOrSecret'
       ? new LoginCodeError(text, String(token.code ?? ''))
-      : new Error(text);
+      : dingtalkApiError(text, token.code);
   }
   // https://open.dingtalk.com/document/orgapp/dingtalk-retrieve-user-information
   const meResponse = await fetchFn(`${config.apiBase}/v1.0/contact/users/me`, {
@@ -74,7 +76,7 @@ export async function exchangeDingtalkLoginCode(
   });
   const me = await readJson(meResponse, 'users/me');
   if (typeof me.unionId !== 'string' || !me.unionId)
-    throw new Error(`DingTalk users/me: ${String(me.message ?? 'no unionId')}`);
+    throw dingtalkApiError(`DingTalk users/me: ${String(me.message ?? 'no unionId')}`, me.code);
   const name = typeof me.nick === 'string' && me.nick ? me.nick : undefined;
   // https://open.dingtalk.com/document/orgapp/query-a-user-by-the-union-id
   const appToken = await client.accessToken();
@@ -95,5 +97,5 @@ export async function exchangeDingtalkLoginCode(
   if (lookup.errcode === 0 && typeof userid === 'string' && userid) return { platformUserId: userid, name, tenantKey };
   // 60121: no such user in this org (e.g. signed in with a personal account).
   const text = `DingTalk getbyunionid: errcode ${String(lookup.errcode)} ${String(lookup.errmsg ?? '')}`.trim();
-  throw lookup.errcode === 60121 ? new LoginCodeError(text, 60121) : new Error(text);
+  throw lookup.errcode === 60121 ? new LoginCodeError(text, 60121) : dingtalkApiError(text, lookup.errcode);
 }

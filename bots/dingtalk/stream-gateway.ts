@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { serveOnNode } from '../common/emulator/serve';
 import { createDingtalkEmulator, STREAM_PATH, type DingtalkEmulator, type DingtalkEmulatorOptions } from './emulator';
+import { log } from '../../core/log';
 
 /** Handles websocket upgrades at STREAM_PATH for `emulator`; other upgrades are refused. */
 export function attachStreamGateway(emulator: DingtalkEmulator, server: Server): { close(): void } {
@@ -86,7 +87,7 @@ export async function runStandalone(options: { port: number; host?: string } & P
     ...options,
   });
   const started = await startEmulatorServer(emulator, { port: options.port, host: options.host });
-  console.log(
+  log.info(
     `DingTalk emulator listening on ${started.url} (set DINGTALK_API_BASE=${started.url}; Stream gateway at ${started.url}/v1.0/gateway/connections/open)`,
   );
   return { ...started, emulator };

@@ -13,6 +13,7 @@ import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import type { DingtalkConfig } from './config';
 import type { BotEvent, EventResult } from '../types';
 import { parseCardCallback, parseRobotMessage } from './parse';
+import { dingtalkApiError } from './fixes';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
 export const TOPIC_CARD = '/v1.0/card/instances/callback';
@@ -79,8 +80,9 @@ class GatewayClient extends DWClient {
       message?: string;
     };
     if (!response.ok || !body.endpoint || !body.ticket) {
-      const error = new Error(
+      const error = dingtalkApiError(
         `DingTalk Stream gateway refused the connection: HTTP ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(),
+        body.code,
       );
       // Wrong credentials will not fix themselves: stop instead of retrying every second.
       if (response.status >= 400 && response.status < 500 && response.status !== 429) this.fatal = error;

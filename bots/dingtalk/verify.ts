@@ -33,7 +33,7 @@ export async function verifyRobotRequest(input: {
     return { ok: false, reason: 'timestamp more than 1 hour off' };
   }
   const expected = await robotSign(input.appSecret, timestamp);
-  return timingSafeEqual(expected, sign) ? { ok: true } : { ok: false, reason: 'sign mismatch' };
+  return timingSafeEqual(expected, sign) ? { ok: true } : { ok: false, reason: 'sign mismatch', mismatch: true };
 }
 
 // https://open.dingtalk.com/document/orgapp/configure-event-subcription
@@ -59,5 +59,5 @@ export async function verifyEventSignature(input: {
   const expected = await eventSignature(input.token, timestamp, nonce, input.encrypt);
   return timingSafeEqual(expected, signature.toLowerCase())
     ? { ok: true }
-    : { ok: false, reason: 'signature mismatch' };
+    : { ok: false, reason: 'signature mismatch', mismatch: true };
 }

@@ -131,7 +131,7 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
     const lark = adapter();
     for (let i = 0; i < 5; i++) await lark.send(user('ou_d'), { text: `m${i}` }, { idempotencyKey: `r${i}` });
     const error = await failure(lark.send(user('ou_d'), { text: 'm5' }, { idempotencyKey: 'r5' }));
-    expect(error).toMatchObject({ retryable: true, code: 230020, retryAfterMs: 1000 });
+    expect(error).toMatchObject({ retryable: true, platformCode: 230020, retryAfterMs: 1000 });
     expect(emulator.calls.at(-1)!.status).toBe(400);
     // Other recipients are not limited, and the user is again a second later.
     await lark.send(user('ou_e'), { text: 'other' }, { idempotencyKey: 'r6' });
@@ -157,7 +157,7 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
     const lark = adapter();
     const text = await lark.send(user('ou_g'), { text: 'plain' }, { idempotencyKey: 'p2' });
     const notCard = await failure(lark.update(text, { card }, { idempotencyKey: 'p3' }));
-    expect(notCard).toMatchObject({ retryable: false, code: 230001 });
+    expect(notCard).toMatchObject({ retryable: false, platformCode: 230001 });
     expect(notCard.message).toMatch(/Lark error 230001: .*NOT a card/);
     expect((await failure(lark.update(text, { text: 'x' }, { idempotencyKey: 'p4' }))).retryable).toBe(false);
   });
@@ -173,7 +173,7 @@ describe.each(['sdk', 'rest'] as const)('Lark client against the emulator (%s)',
       return fetch(input, init);
     };
     const busy = await failure(adapter({ fetch: flaky }).send(user('ou_h'), { text: 'x' }, { idempotencyKey: 'n2' }));
-    expect(busy).toMatchObject({ retryable: true, code: 503 });
+    expect(busy).toMatchObject({ retryable: true, platformCode: 503 });
   });
 
   it('declares Lark send limits', () => {

@@ -8,6 +8,8 @@ import { DeliveryError, isTimeout, PLATFORM_CALL_TIMEOUT_MS, type OutboundMessag
 import { sha256Hex } from '../common/bytes';
 import { SingleFlightToken } from '../common/token';
 import { renderLarkMessage } from './render';
+import { ErrorCode, PolarisError } from '../../core/errors';
+import { LARK_CODE_FIXES } from './fixes';
 
 export interface LarkClientConfig {
   appId: string;
@@ -68,13 +70,14 @@ const DEFAULT_RETRY_AFTER_MS = 1000;
 const MAX_UUID_LENGTH = 50;
 
 /** A non-2xx HTTP answer, as the SDK would see an axios error. */
-export class LarkHttpError extends Error {
+export class LarkHttpError extends PolarisError {
+  override readonly name = 'LarkHttpError';
   constructor(
     readonly status: number,
     readonly body: unknown,
     readonly headers: Headers,
   ) {
-    super(`HTTP ${status}`);
+    super(ErrorCode.Upstream, `HTTP ${status}`);
   }
 }
 
@@ -173,13 +176,15 @@ function codeError(body: LarkBody, status?: number, headers?: Headers): Delivery
   const code = body.code ?? -1;
   const text = `Lark error ${code}: ${body.msg ?? 'unknown'}`;
   if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code, 'app');
+  const known = LARK_CODE_FIXES[code];
+  if (known) return new DeliveryError(`${text}: ${known.fix}`, false, undefined, code, false, known.code);
   if (PERMANENT_CODES.has(code) && !(status !== undefined && status >= 500))
     return new DeliveryError(text, false, undefined, code);
   return new DeliveryError(text, true, undefined, code);
 }
 
 function isTokenError(error: unknown): boolean {
-  if (error instanceof DeliveryError) return TOKEN_CODES.has(Number(error.code));
+  if (error instanceof DeliveryError) return TOKEN_CODES.has(Number(error.platformCode));
   return false;
 }
 

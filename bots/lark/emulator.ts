@@ -10,6 +10,7 @@ import { encryptLarkPayload } from './crypto';
 import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
 import { mountLarkOAuth } from './emulator-oauth';
+import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
@@ -686,7 +687,7 @@ export async function runStandalone(options: {
     webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'lark'),
   };
   const running = await serveLarkEmulator(createLarkEmulator(config), options.port);
-  console.log(
+  log.info(
     `Lark emulator: base URL ${running.url} (set LARK_DOMAIN=${running.url}), app_id ${config.appId}, webhook ${config.webhookUrl ?? 'none'}`,
   );
   return running;

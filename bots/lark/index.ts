@@ -18,6 +18,10 @@ import {
 import { renderLarkCard } from './render';
 import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
 import { within } from '../common/within';
+import { rejectJson } from '../common/reject';
+import { asCodedError, type ErrorCode } from '../../core/errors';
+import { log } from '../../core/log';
+import { LARK_FIX } from './fixes';
 
 export interface LarkAdapterOptions {
   fetch?: typeof fetch;
@@ -39,8 +43,16 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
-function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+function errorResponse(status: number, code: ErrorCode, message: string, cause?: unknown): Response {
+  return rejectJson('lark', { status, code, message, cause });
+}
+
+/** A failed signature or token check, with the setting to compare when the secrets disagree. */
+function checkFailed(code: 'bad_signature' | 'bad_token', check: { reason: string; mismatch?: true }): Response {
+  const fix = code === 'bad_token' ? LARK_FIX.verificationToken : LARK_FIX.encryptKey;
+  const stale = check.reason.startsWith('timestamp') ? LARK_FIX.clock : undefined;
+  const hint = check.mismatch ? `: if it came from Lark, ${fix}` : stale ? `: ${stale}` : '';
+  return errorResponse(401, code, `${check.reason}${hint}`);
 }
 
 /** Lark's card-callback answer: a toast and/or the clicked card's new content. */
@@ -80,7 +92,7 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
         rawBody: raw,
         now: ctx.now(),
       });
-      if (!check.ok) return { ok: false, response: errorResponse(401, 'bad_signature', check.reason) };
+      if (!check.ok) return { ok: false, response: checkFailed('bad_signature', check) };
       signed = true;
     }
     let parsed: unknown;
@@ -94,13 +106,20 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
       return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
     const encrypted = (parsed as { encrypt?: unknown }).encrypt;
     if (encrypted === undefined) return { ok: true, body: parsed, signed };
-    if (!config.encryptKey || typeof encrypted !== 'string')
-      return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
+    if (typeof encrypted !== 'string')
+      return { ok: false, response: errorResponse(400, 'bad_request', 'encrypt: must be a string') };
+    if (!config.encryptKey)
+      return {
+        ok: false,
+        response: errorResponse(400, 'decrypt_failed', `encrypted body: ${LARK_FIX.missingEncryptKey}`),
+      };
     let plain: string;
     try {
       plain = await decryptLarkPayload(config.encryptKey, encrypted);
     } catch {
-      return { ok: false, response: errorResponse(400, 'bad_request', 'cannot decrypt the body') };
+      // A signed body was signed with our key, so it is the ciphertext that is broken, not the key.
+      const why = signed ? 'the ciphertext is malformed' : LARK_FIX.encryptKey;
+      return { ok: false, response: errorResponse(400, 'decrypt_failed', `cannot decrypt the body: ${why}`) };
     }
     try {
       return { ok: true, body: parseJsonBounded(plain), signed };
@@ -115,11 +134,20 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     const work = ctx.dispatch(outcome.event);
     try {
       const answer = await within(work, answerWithinMs);
-      if (!answer.done) ctx.defer(work.catch(() => undefined));
+      if (!answer.done)
+        ctx.defer(
+          work.catch((error) =>
+            log.error('lark event failed after the answer', {
+              platform: 'lark',
+              code: asCodedError(error).code,
+              err: error,
+            }),
+          ),
+        );
       return json({});
-    } catch {
+    } catch (error) {
       // Not HTTP 200: Lark pushes the same event_id again later.
-      return errorResponse(500, 'dispatch_failed', 'could not process the event');
+      return errorResponse(500, 'dispatch_failed', 'could not process the event', error);
     }
   }
 
@@ -138,10 +166,17 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
             if (result.card && typeof token === 'string')
               await client.updateWithToken(token, renderLarkCard(result.card));
           })
-          .catch(() => undefined),
+          .catch((error) =>
+            log.error('lark card action failed after the answer', {
+              platform: 'lark',
+              code: asCodedError(error).code,
+              err: error,
+            }),
+          ),
       );
       return json({});
-    } catch {
+    } catch (error) {
+      log.error('lark card action failed', { platform: 'lark', code: asCodedError(error).code, err: error });
       return json({ toast: { type: 'error', content: '操作失败，请稍后重试 / Something went wrong, please retry' } });
     }
   }
@@ -169,12 +204,13 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
         if (inbound.kind === 'url_verification') {
           // The challenge is checked by token (and decrypts with our key when encrypted).
           const token = verifyLarkToken(config.verificationToken, inbound.token);
-          if (!token.ok) return errorResponse(401, 'bad_token', token.reason);
+          if (!token.ok) return checkFailed('bad_token', token);
           return json({ challenge: inbound.challenge });
         }
-        if (config.encryptKey && !read.signed) return errorResponse(401, 'bad_signature', 'missing signature headers');
+        if (config.encryptKey && !read.signed)
+          return errorResponse(401, 'bad_signature', `missing signature headers: ${LARK_FIX.unsigned}`);
         const token = verifyLarkToken(config.verificationToken, inbound.envelope.header.token);
-        if (!token.ok) return errorResponse(401, 'bad_token', token.reason);
+        if (!token.ok) return checkFailed('bad_token', token);
         switch (inbound.envelope.header.event_type) {
           case 'im.message.receive_v1':
             return dispatchMessage(parseMessageEvent(inbound.envelope), ctx);
@@ -183,8 +219,8 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
           default:
             return json({});
         }
-      } catch {
-        return errorResponse(400, 'bad_request', 'unreadable request');
+      } catch (error) {
+        return errorResponse(400, 'bad_request', 'unreadable request', error);
       }
     },
 

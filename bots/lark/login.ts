@@ -4,6 +4,7 @@
 // authen/v1/oidc/access_token are marked 不推荐使用 by Lark and no longer used. Plain fetch:
 // login is rare. Verified against the docs and the emulator, not a live tenant.
 import { LoginCodeError } from '../types';
+import { larkApiError } from './fixes';
 
 export interface LarkLoginConfig {
   appId: string;
@@ -29,12 +30,13 @@ const BAD_CODE = new Set([20003, 20004, 20024, 20007, 1007]);
 async function call(fetchFn: typeof fetch, what: string, url: string, init: RequestInit): Promise<LarkBody> {
   const response = await fetchFn(url, init);
   const body = (await response.json().catch(() => undefined)) as LarkBody | undefined;
-  if (!body || typeof body !== 'object') throw new Error(`Lark ${what}: HTTP ${response.status}, no JSON body`);
+  if (!body || typeof body !== 'object')
+    throw larkApiError(`Lark ${what}: HTTP ${response.status}, no JSON body`, undefined);
   if (body.code !== 0) {
     const detail = body.msg ?? body.message ?? body.error_description ?? body.error ?? '';
     const text = `Lark ${what}: error ${String(body.code)} ${String(detail)}`.trim();
     if (BAD_CODE.has(Number(body.code))) throw new LoginCodeError(text, body.code);
-    throw new Error(text);
+    throw larkApiError(text, body.code);
   }
   return body;
 }
@@ -80,7 +82,7 @@ export async function exchangeLarkLoginCode(
     }),
   });
   const accessToken = token.access_token;
-  if (typeof accessToken !== 'string') throw new Error('Lark oauth/token: no access_token in the answer');
+  if (typeof accessToken !== 'string') throw larkApiError('Lark oauth/token: no access_token in the answer', undefined);
   // https://open.feishu.cn/document/server-docs/authentication-management/login-state-management/get
   const info = await call(fetchFn, 'user_info', `${config.domain}/open-apis/authen/v1/user_info`, {
     headers: { authorization: `Bearer ${accessToken}` },

@@ -58,12 +58,14 @@ export async function verifyLarkSignature(input: {
   const expected = await larkSignature(timestamp, nonce, input.encryptKey, input.rawBody);
   return timingSafeEqual(expected, signature.toLowerCase())
     ? { ok: true }
-    : { ok: false, reason: 'signature mismatch' };
+    : { ok: false, reason: 'signature mismatch', mismatch: true };
 }
 
 /** The Verification Token check. No configured token fails closed: nothing is accepted unauthenticated. */
 export function verifyLarkToken(expected: string | undefined, received: unknown): VerifyResult {
   if (!expected) return { ok: false, reason: 'no Verification Token configured on this server' };
   if (typeof received !== 'string') return { ok: false, reason: 'missing verification token' };
-  return timingSafeEqual(expected, received) ? { ok: true } : { ok: false, reason: 'verification token mismatch' };
+  return timingSafeEqual(expected, received)
+    ? { ok: true }
+    : { ok: false, reason: 'verification token mismatch', mismatch: true };
 }

@@ -1,6 +1,8 @@
 // Outbound WeCom API calls: access token, message/send, update_template_card.
 // Errors are classified into DeliveryError for the outbox's retry policy.
 import { DeliveryError, isTimeout, PLATFORM_CALL_TIMEOUT_MS } from '../types';
+import { ErrorCode } from '../../core/errors';
+import { WECOM_ERRCODE_FIXES } from './fixes';
 import { SingleFlightToken } from '../common/token';
 
 export interface WecomClientOptions {
@@ -77,21 +79,27 @@ function classify(call: string, reply: ApiReply): DeliveryError {
         false,
         undefined,
         code,
+        false,
+        ErrorCode.CardNotUpdatable,
       );
     // 42014 "taskid has existed or empty or exceed max len": Polaris's task_ids are valid and unique per
     // outbox row, so this means an earlier attempt of the same row was delivered (see sendMessage).
     case TASK_ID_EXISTS:
       return new DeliveryError(`${detail} (task_id already used)`, false, undefined, code);
     case 40001:
-      return new DeliveryError(`${detail}: check WECOM_SECRET`, false, undefined, code);
     case 40013:
-      return new DeliveryError(`${detail}: check WECOM_CORP_ID`, false, undefined, code);
+    case 60020: {
+      const known = WECOM_ERRCODE_FIXES[code];
+      return new DeliveryError(`${detail}: ${known.fix}`, false, undefined, code, false, known.code);
+    }
     case 81013:
       return new DeliveryError(
         `${detail}: no valid recipient (unknown userid or outside the app's visible range)`,
         false,
         undefined,
         code,
+        false,
+        ErrorCode.InvalidRecipient,
       );
     default:
       return new DeliveryError(detail, false, undefined, code);
@@ -202,7 +210,7 @@ export class WecomClient {
       reply = await this.post('message/send', '/cgi-bin/message/send', payload);
     } catch (error) {
       // The task_id is the outbox row's idempotency key: a 42014 on it means this very send got through before.
-      if (error instanceof DeliveryError && error.code === TASK_ID_EXISTS && body.msgtype === 'template_card')
+      if (error instanceof DeliveryError && error.platformCode === TASK_ID_EXISTS && body.msgtype === 'template_card')
         return { msgid: '', invalidUsers: [], alreadyDelivered: true };
       throw error;
     }
@@ -213,6 +221,8 @@ export class WecomClient {
         false,
         undefined,
         'invaliduser',
+        false,
+        ErrorCode.InvalidRecipient,
       );
     }
     return {

@@ -8,6 +8,7 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '
 import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
+import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
@@ -31,6 +32,13 @@ export interface WecomEmulatorOptions {
   retries?: number;
   /** Pause before each retry (the real platform's pause is the timeout itself). */
   retryDelayMs?: number;
+  /**
+   * The app's 企业可信IP list. When set and `callerIp` is not on it, every API call except
+   * gettoken answers errcode 60020, as WeCom does for apps created since 2022.
+   */
+  trustedIps?: string[];
+  /** The address WeCom sees the server call from (default 127.0.0.1). */
+  callerIp?: string;
   /** Who the OAuth authorize page may sign in (default: anyone); see common/emulator/oauth-codes.ts. */
   signInAllowed?: SignInAllowed;
 }
@@ -315,6 +323,13 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     let body: Json = {};
     let reply: RecordedCall['response'];
     try {
+      const from = options.callerIp ?? '127.0.0.1';
+      if (options.trustedIps && path !== '/cgi-bin/gettoken' && !options.trustedIps.includes(from))
+        // https://developer.work.weixin.qq.com/document/path/90313 (60020)
+        throw new ApiError(
+          60020,
+          `not allow to access from your ip, hint: [${Date.now()}], from ip: ${from}, more info at https://open.work.weixin.qq.com/devtool/query?e=60020`,
+        );
       if (c.req.method === 'POST') {
         try {
           body = (await c.req.json()) as Json;
@@ -546,7 +561,7 @@ export async function runStandalone(options: {
     webhookUrl: options.webhookUrl ?? defaultWebhookUrl(env, 'wecom'),
   };
   const running = await serveWecomEmulator(createWecomEmulator(config), options.port);
-  console.log(
+  log.info(
     `WeCom emulator: base URL ${running.url} (set WECOM_API_BASE=${running.url}), corpid ${config.corpId}, agentid ${config.agentId}, webhook ${config.webhookUrl ?? 'none'}`,
   );
   return running;

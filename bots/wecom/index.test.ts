@@ -287,7 +287,7 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
     const reuse = adapter.update(event.message!, { card: decided }, { idempotencyKey: 'ob_3' });
     await expect(reuse).rejects.toMatchObject({
       retryable: false,
-      code: 40058,
+      platformCode: 40058,
       message: expect.stringMatching(/response_code/),
     });
 
@@ -387,7 +387,7 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
       .send({ platform: 'wecom', kind: 'user', id: 'ghost' }, { text: 'hi' }, { idempotencyKey: 'i2' })
       .catch((e) => e);
     expect(failure).toBeInstanceOf(DeliveryError);
-    expect(failure).toMatchObject({ retryable: false, code: 'invaliduser' });
+    expect(failure).toMatchObject({ retryable: false, platformCode: 'invaliduser' });
   });
 
   it('classifies frequency limits and 5xx as retryable', async () => {
@@ -404,7 +404,7 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
     const to = { platform: 'wecom' as const, kind: 'user' as const, id: 'zhangsan' };
     await expect(fake.send(to, { text: 'x' }, { idempotencyKey: 'r1' })).rejects.toMatchObject({
       retryable: true,
-      code: 45009,
+      platformCode: 45009,
     });
     reply = () => new Response('bad gateway', { status: 502 });
     await expect(fake.send(to, { text: 'x' }, { idempotencyKey: 'r2' })).rejects.toMatchObject({ retryable: true });

@@ -19,6 +19,10 @@ import { extractEncrypt, MAX_BODY_BYTES, parseDecrypted, WecomXmlError } from '.
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
+import { rejectText } from '../common/reject';
+import { asCodedError, type ErrorCode } from '../../core/errors';
+import { log } from '../../core/log';
+import { WECOM_FIX } from './fixes';
 import { cardButtons, type Card } from '../../cards/model';
 
 export type { WecomConfig };
@@ -49,6 +53,36 @@ function outcomeLabel(card: Card): string {
 
 function plainResponse(body: string, status = 200): Response {
   return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+function reject(status: number, code: ErrorCode, message: string, cause?: unknown): Response {
+  return rejectText('wecom', { status, code, message, cause });
+}
+
+/** A failed msg_signature check, with the setting to compare when the tokens disagree. */
+function signatureFailed(check: { reason: string; mismatch?: true }): Response {
+  const hint = check.mismatch
+    ? `: if it came from WeCom, ${WECOM_FIX.token}`
+    : check.reason.startsWith('timestamp')
+      ? `: ${WECOM_FIX.clock}`
+      : '';
+  return reject(401, 'bad_signature', `${check.reason}${hint}`);
+}
+
+/**
+ * Decrypts a callback that passed the signature check. A signed callback that does not decrypt
+ * was encrypted with another EncodingAESKey, and one addressed to another receiveid is for another corp.
+ */
+async function decryptSigned(config: WecomConfig, encrypt: string): Promise<string> {
+  try {
+    return (await decryptWecom(config.encodingAesKey, encrypt, config.corpId)).message;
+  } catch (error) {
+    if (!(error instanceof WecomCryptoError)) throw error;
+    // A ciphertext that is not even well-formed says nothing about the key.
+    if (/not base64|truncated/.test(error.message)) throw error;
+    const fix = /receiveid/.test(error.message) ? WECOM_FIX.corpId : WECOM_FIX.aesKey;
+    throw new WecomCryptoError(`cannot decrypt the callback (${error.message}): ${fix}`);
+  }
 }
 
 function signedQuery(url: URL): SignedQuery {
@@ -102,21 +136,20 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
   async function verifyUrl(url: URL, ctx: WebhookContext): Promise<Response> {
     // URLSearchParams decodes `+` as a space; base64 never contains spaces, so they were `+`.
     const echostr = url.searchParams.get('echostr')?.replace(/ /g, '+');
-    if (!echostr) return plainResponse('missing echostr', 400);
+    if (!echostr) return reject(400, 'bad_request', 'missing echostr');
     const verified = await verifyWecomSignature({
       token: config.token,
       query: signedQuery(url),
       encrypt: echostr,
       now: ctx.now(),
     });
-    if (!verified.ok) return plainResponse(verified.reason, 401);
-    const { message } = await decryptWecom(config.encodingAesKey, echostr, config.corpId);
-    return plainResponse(message);
+    if (!verified.ok) return signatureFailed(verified);
+    return plainResponse(await decryptSigned(config, echostr));
   }
 
   async function receive(request: Request, url: URL, ctx: WebhookContext): Promise<Response> {
     const body = await readLimited(request, MAX_BODY_BYTES);
-    if (body === undefined) return plainResponse('body too large', 413);
+    if (body === undefined) return reject(413, 'payload_too_large', 'body too large');
     // Verify first: only the signed <Encrypt> value is read from an unverified body, without an XML parser.
     const encrypt = extractEncrypt(body);
     const verified = await verifyWecomSignature({
@@ -125,8 +158,8 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
       encrypt,
       now: ctx.now(),
     });
-    if (!verified.ok) return plainResponse(verified.reason, 401);
-    const { message } = await decryptWecom(config.encodingAesKey, encrypt, config.corpId);
+    if (!verified.ok) return signatureFailed(verified);
+    const message = await decryptSigned(config, encrypt);
     const inbound = parseDecrypted(message, config.corpId);
     if (inbound.kind === 'ignored') return plainResponse('');
 
@@ -135,10 +168,17 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     const processing = ctx.dispatch(inbound.event);
     try {
       if (!(await within(processing, ackBudgetMs)).done)
-        ctx.defer(processing.catch((error) => console.error('[polaris] wecom event failed after ack', error)));
+        ctx.defer(
+          processing.catch((error) =>
+            log.error('wecom event failed after the answer', {
+              platform: 'wecom',
+              code: asCodedError(error).code,
+              err: error,
+            }),
+          ),
+        );
     } catch (error) {
-      console.error('[polaris] wecom event failed', error);
-      return plainResponse('processing failed', 500);
+      return reject(500, 'dispatch_failed', 'processing failed', error);
     }
     // Empty body: no passive reply; card changes go out through update_template_card.
     return plainResponse('');
@@ -152,9 +192,8 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
       return new Response('method not allowed', { status: 405, headers: { allow: 'GET, POST' } });
     } catch (error) {
       if (error instanceof WecomCryptoError || error instanceof WecomXmlError)
-        return plainResponse(`bad request: ${error.message}`, 400);
-      console.error('[polaris] wecom webhook failed', error);
-      return plainResponse('internal error', 500);
+        return reject(400, error.code, error.message);
+      return reject(500, 'internal', 'internal error', error);
     }
   }
 

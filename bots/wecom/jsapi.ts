@@ -4,6 +4,7 @@
 // https://developer.work.weixin.qq.com/document/path/90506 (JS-SDK使用权限签名算法)
 import { bytesToHex } from '../common/bytes';
 import type { WecomClient } from './client';
+import { wecomApiError } from './fixes';
 
 const tickets = new WeakMap<WecomClient, { ticket: string; expiresAt: number }>();
 const TICKET_MARGIN_MS = 5 * 60 * 1000;
@@ -30,7 +31,10 @@ async function jsapiTicket(client: WecomClient, apiBase: string, now: Date, fetc
     expires_in?: unknown;
   };
   if ((body.errcode ?? 0) !== 0 || typeof body.ticket !== 'string')
-    throw new Error(`WeCom get_jsapi_ticket: errcode ${String(body.errcode)} ${body.errmsg ?? ''}`.trim());
+    throw wecomApiError(
+      `WeCom get_jsapi_ticket: errcode ${String(body.errcode)} ${body.errmsg ?? ''}`.trim(),
+      body.errcode,
+    );
   const ttl = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 7_200_000;
   tickets.set(client, { ticket: body.ticket, expiresAt: now.getTime() + Math.max(60_000, ttl - TICKET_MARGIN_MS) });
   return body.ticket;

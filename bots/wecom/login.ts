@@ -4,6 +4,7 @@
 // emulator, not a live corp.
 import { LoginCodeError } from '../types';
 import type { WecomClient } from './client';
+import { wecomApiError } from './fixes';
 
 /** WeCom's public API host; its OAuth pages live on open.weixin.qq.com. */
 const PUBLIC_API = 'https://qyapi.weixin.qq.com';
@@ -51,7 +52,7 @@ export async function exchangeWecomLoginCode(
     const body = (await response.json().catch(() => undefined)) as
       | { errcode?: number; errmsg?: string; userid?: unknown; openid?: unknown }
       | undefined;
-    if (!body) throw new Error(`WeCom getuserinfo: HTTP ${response.status}, no JSON body`);
+    if (!body) throw wecomApiError(`WeCom getuserinfo: HTTP ${response.status}, no JSON body`, undefined);
     const errcode = body.errcode ?? 0;
     if ((errcode === 40014 || errcode === 42001) && attempt === 0) {
       client.token.invalidate(token);
@@ -59,7 +60,7 @@ export async function exchangeWecomLoginCode(
     }
     if (errcode !== 0) {
       const text = `WeCom getuserinfo: errcode ${errcode} ${body.errmsg ?? ''}`.trim();
-      throw BAD_CODE.has(errcode) ? new LoginCodeError(text, errcode) : new Error(text);
+      throw BAD_CODE.has(errcode) ? new LoginCodeError(text, errcode) : wecomApiError(text, errcode);
     }
     if (typeof body.userid === 'string' && body.userid) return { platformUserId: body.userid };
     // An openid instead of a userid: the visitor is not a member of this corp.

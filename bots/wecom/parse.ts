@@ -5,11 +5,17 @@ import { capText } from '../common/text-cap';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { CardActionEvent, MessageEvent } from '../types';
 import { decodeButtonKey } from './render';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 /** Callbacks are a few hundred bytes; anything near this is not from WeCom. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export class WecomXmlError extends Error {}
+export class WecomXmlError extends PolarisError {
+  override readonly name = 'WecomXmlError';
+  constructor(message: string) {
+    super(ErrorCode.BadRequest, message);
+  }
+}
 
 // Values stay strings (`parseTagValue: false`: MsgId and CreateTime exceed safe
 // integers in places), attributes are ignored, and only XML's five predefined

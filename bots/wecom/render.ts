@@ -17,6 +17,7 @@ import {
 } from '../../cards/model';
 import { inertMarkup } from '../common/markdown';
 import type { OutboundMessage } from '../types';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 export const LIMITS = {
   title: 26,
@@ -33,7 +34,12 @@ export const LIMITS = {
   contentBytes: 2048,
 } as const;
 
-export class WecomRenderError extends Error {}
+export class WecomRenderError extends PolarisError {
+  override readonly name = 'WecomRenderError';
+  constructor(message: string) {
+    super(ErrorCode.RenderFailed, message);
+  }
+}
 
 type Json = Record<string, unknown>;
 export type WecomMessageBody =

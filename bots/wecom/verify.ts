@@ -30,5 +30,5 @@ export async function verifyWecomSignature(input: {
   const expected = await wecomSignature(input.token, timestamp, nonce, input.encrypt);
   return timingSafeEqual(expected, msgSignature.toLowerCase())
     ? { ok: true }
-    : { ok: false, reason: 'msg_signature mismatch' };
+    : { ok: false, reason: 'msg_signature mismatch', mismatch: true };
 }

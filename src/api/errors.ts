@@ -3,15 +3,17 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { type ErrorCode, PolarisError } from '../../core/errors';
 
-export class ApiError extends Error {
+export class ApiError extends PolarisError {
+  override readonly name = 'ApiError';
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

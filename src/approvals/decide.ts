@@ -22,6 +22,7 @@ import { applyStatements, discardStatements } from './apply';
 import { resolveCopies } from './copies';
 import { approvalView, changeText, formatMoment, loadRequestContext, type RequestContext } from './describe';
 import { eligibleDeciders, wasDelegateOf } from './routing';
+import { log } from '../../core/log';
 
 export type Decision = 'approve' | 'reject';
 
@@ -56,7 +57,10 @@ export async function outcomeOf(ctx: ChatContext, a: Adjustment): Promise<Approv
 
 /** A refusal that is logged: an action naming a request this person may not decide. */
 function refuse(ctx: ChatContext, id: string, reason: string, text: string): Effects {
-  console.warn(`[polaris] refused adjustment decision by ${ctx.person.id} on ${id}: ${reason}`);
+  log.warn(`refused adjustment decision by ${ctx.person.id} on ${id}: ${reason}`, {
+    org: ctx.org.slug,
+    platform: ctx.event.platform,
+  });
   const value = ctx.event.type === 'card_action' ? ctx.event.value : undefined;
   return {
     statements: [

@@ -13,6 +13,7 @@ import { askConfirmation, pendingConfirmation } from './flows/checkin-confirm';
 import { krByNumber } from './okr-view';
 import { teamStatus } from './flows/team';
 import { extraActions, extraCommands, activeConversation } from '../chat-extensions';
+import { log } from '../../core/log';
 
 const text = (ctx: ChatContext, message: string): Effects => ({
   ...noEffects(),
@@ -118,7 +119,11 @@ async function ownKr(ctx: ChatContext, event: CardActionEvent) {
 }
 
 function refuse(ctx: ChatContext, event: CardActionEvent, reason: string): Effects {
-  console.warn(`[polaris] refused card action ${event.actionId} from ${ctx.person.id}: ${reason}`, event.value);
+  log.warn(`refused card action ${event.actionId} from ${ctx.person.id}: ${reason}`, {
+    org: ctx.org.slug,
+    platform: event.platform,
+    value: event.value,
+  });
   return toast('error', t(ctx.locale, 'toast.notAllowed'));
 }
 

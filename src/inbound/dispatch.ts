@@ -13,6 +13,8 @@ import type { Config } from '../config';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import { resolveSender } from './identity';
 import { t } from '../../core/i18n';
+import { log } from '../../core/log';
+import { asCodedError } from '../../core/errors';
 
 export interface DispatcherDeps {
   store: Store;
@@ -114,7 +116,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     } catch (error) {
       // A bug must not turn into a retry storm or silence: claim the event and apologise.
       deps.log?.('handler failed', error);
-      console.error('[polaris] handler failed', error);
+      log.error('handler failed', { platform: event.platform, code: asCodedError(error).code, err: error });
       effects = {
         ...noEffects(),
         messages: [{ operation: 'send', to: event.replyTo, message: { text: t('zh-CN', 'error.generic') } }],

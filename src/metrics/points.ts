@@ -2,6 +2,7 @@
 // CSV batch and validating it point by point. Pure: no storage, so the API can
 // report every bad point with its reason before anything is written.
 import Papa from 'papaparse';
+import { ErrorCode, PolarisError } from '../../core/errors';
 import { localMidnight } from '../../core/time';
 
 export const MAX_POINTS = 10_000;
@@ -25,7 +26,12 @@ export interface PointError {
 
 export type RawPoint = Record<string, unknown>;
 
-export class BatchError extends Error {}
+export class BatchError extends PolarisError {
+  override readonly name = 'BatchError';
+  constructor(message: string) {
+    super(ErrorCode.InvalidMetricBatch, message);
+  }
+}
 
 /** A batch body: `[...]`, `{"points":[...]}` or CSV with the header `metric,subject,at,value`. */
 export function parseBatch(contentType: 'json' | 'csv', body: string): RawPoint[] {

@@ -23,6 +23,8 @@ import { tenantOfOrg } from '../../storage/repos/tenants';
 import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { SendLimiter } from './rate-limit';
+import { asCodedError } from '../../core/errors';
+import { log } from '../../core/log';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -246,6 +248,9 @@ export class OutboxDeliverer {
     const now = this.options.clock.now();
     const reason = error instanceof Error ? error.message : String(error);
     const classified = error instanceof DeliveryError ? error : undefined;
+    const fields = { platform: adapter.platform, org: row.orgId ?? undefined, code: asCodedError(error).code };
+    const say = (level: 'debug' | 'info' | 'warn', line: string) =>
+      this.options.log ? this.options.log(line) : log[level](line, fields);
     if (classified?.rateLimited === 'recipient') {
       // Not a failed attempt: only this recipient is over a limit; try it again after the platform's wait.
       const wait = classified.retryAfterMs ?? 60_000;
@@ -254,7 +259,7 @@ export class OutboxDeliverer {
     if (classified?.rateLimited) {
       // Not a failed attempt: pause the platform (for every process) and try again after it.
       const pauseMs = await this.limiter(adapter).pause(now.getTime(), classified.retryAfterMs, reason);
-      this.options.log?.(`outbox ${row.id}: ${adapter.platform} rate limited, pausing ${pauseMs} ms: ${reason}`);
+      say('info', `outbox ${row.id}: ${adapter.platform} rate limited, pausing ${pauseMs} ms: ${reason}`);
       const jitter = Math.round(Math.random() * Math.min(1000, pauseMs / 5));
       return { outcome: await this.reschedule(row, pauseMs + jitter, row.attempts, reason), halt: true };
     }
@@ -262,18 +267,18 @@ export class OutboxDeliverer {
     const retryable = !classified || classified.retryable;
     const attempts = row.attempts + 1;
     if (!retryable) {
-      this.options.log?.(`outbox ${row.id} failed: ${reason}`);
+      say('warn', `outbox ${row.id} failed: ${reason}`);
       return { outcome: await this.fail(row, reason) };
     }
     const firstErrorAt = row.firstErrorAt ?? now.toISOString();
     const window = this.options.retryWindowMs ?? RETRY_WINDOW_MS;
     if (now.getTime() - new Date(firstErrorAt).getTime() >= window) {
       const hours = Math.round((window / 3_600_000) * 10) / 10;
-      this.options.log?.(`outbox ${row.id} failed after ${hours} h of retries: ${reason}`);
+      say('warn', `outbox ${row.id} failed after ${hours} h of retries: ${reason}`);
       return { outcome: await this.fail(row, `${reason} (still failing after ${hours} h of retries)`) };
     }
     const backoff = Math.max(classified?.retryAfterMs ?? 0, backoffMs(attempts));
-    this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
+    say('debug', `outbox ${row.id} retry in ${backoff} ms: ${reason}`);
     const outcome = await this.reschedule(row, backoff, attempts, reason, firstErrorAt);
     // A transient failure is the platform's (5xx, timeout, unreachable, busy), not this message's:
     // leave the rest of the slice for the next drain instead of sending each row into the same failure.

@@ -15,6 +15,7 @@ import {
 } from '../../storage/repos/tree';
 import { cumulativeShares, linkShare } from './contribution';
 import type { Scope } from './viewer';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 /** A tree node as the client draws it. */
 export interface NodeView
@@ -102,7 +103,12 @@ export class Visibility {
   }
 }
 
-export class HiddenError extends Error {}
+export class HiddenError extends PolarisError {
+  override readonly name = 'HiddenError';
+  constructor(message: string) {
+    super(ErrorCode.Hidden, message);
+  }
+}
 
 export interface TreePage {
   roots: string[];

@@ -15,6 +15,8 @@ import { MessagePage } from './pages';
 import { startSession } from './session';
 import { beginSsoState, checkSsoState, ssoCallbackUrl } from './sso-state';
 import { wecomH5Routes } from './sso-wecom-h5';
+import { log } from '../../core/log';
+import { asCodedError } from '../../core/errors';
 
 export const ssoRoutes = new Hono<AppEnv>();
 type Ctx = Context<AppEnv>;
@@ -78,7 +80,7 @@ ssoRoutes.get('/:platform', async (c) => {
     );
   } catch (err) {
     if (err instanceof LoginCodeError) return fail(c, t(locale, 'dash.sso.failed', { reason: err.message }), 401);
-    console.error(`[polaris] ${found.platform} sign-in failed`, err);
+    log.error(`${found.platform} sign-in failed`, { platform: found.platform, code: asCodedError(err).code, err });
     return fail(c, t(locale, 'dash.sso.failed', { reason: err instanceof Error ? err.message : String(err) }), 502);
   }
   // The person is looked up in the org their tenant acts in (tenant bindings), never by the

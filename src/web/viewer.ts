@@ -13,6 +13,7 @@ import { organizations, people } from '../../storage/schema';
 import { timingSafeEqualStrings } from '../api/auth';
 import { findOrg, type Org } from '../api/org';
 import { sessionCookie, verifySession, type SessionClaims } from './session';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 export type Person = typeof people.$inferSelect;
 
@@ -29,7 +30,12 @@ export interface Viewer {
   scope: Scope;
 }
 
-export class NoOrgError extends Error {}
+export class NoOrgError extends PolarisError {
+  override readonly name = 'NoOrgError';
+  constructor(message: string) {
+    super(ErrorCode.NoOrganization, message);
+  }
+}
 
 function bearer(header: string | undefined): string | undefined {
   return /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '')?.[1]?.trim();

@@ -30,6 +30,7 @@ import {
   type TrackStatus,
 } from '../../core/okr';
 import { trackStatusSql } from './progress-sql';
+import { ErrorCode, PolarisError } from '../../core/errors';
 
 export interface RollupQuery {
   orgId: string;
@@ -367,9 +368,10 @@ export interface Tree {
   truncated: boolean;
 }
 
-export class UnknownObjectiveError extends Error {
+export class UnknownObjectiveError extends PolarisError {
+  override readonly name = 'UnknownObjectiveError';
   constructor(readonly objectiveId: string) {
-    super(`Objective ${objectiveId} is not an active objective of this cycle`);
+    super(ErrorCode.UnknownObjective, `Objective ${objectiveId} is not an active objective of this cycle`);
   }
 }
 

@@ -1,16 +1,16 @@
-// The dashboard in a real browser (Debian's Chromium through playwright-core) against a
+// The dashboard in a real browser (Chromium through playwright-core, see test/helpers/browser.ts) against a
 // real Node server on the demo org: log in, see the tree, search a teacher, open their
 // chain up to the north-star KR, see the ECharts canvases; saves docs/screenshots/dashboard.png.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../../src/node';
 import { loadDemo } from '../../storage/seed/demo';
 import { tempDbPath } from '../helpers/app';
 import { SCREENSHOTS } from '../helpers/screenshots';
+import { launchChromium } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-0123456789abcdef';
 
 let server: Awaited<ReturnType<typeof startNode>>;
@@ -18,26 +18,13 @@ let browser: Browser;
 const db = tempDbPath();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   server = await startNode({
     env: { ADMIN_TOKEN: TOKEN, DATABASE_PATH: db.path, PORT: '0' },
     quiet: true,
     scheduler: false,
   });
   await loadDemo(server.store, { now: new Date() });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,27 +1,18 @@
-// The playground in a real browser (Debian's Chromium through playwright-core):
+// The playground in a real browser (Chromium through playwright-core, test/helpers/browser.ts):
 // a teacher asks for their OKRs on each platform and gets that platform's card,
 // updates a KR from the card, requests a goal change, and the manager approves
 // it from the approval card. Screenshots go to docs/screenshots/ for the README.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../bots/types';
 import { adjustments, keyResults, objectives } from '../../storage/schema';
 import { startPlayground, waitFor, type RunningPlayground } from '../playground/helpers';
 import { SCREENSHOTS } from '../helpers/screenshots';
+import { launchChromium } from '../helpers/browser';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 const ADMIN_TOKEN = 'browser-test-admin-0123456789abcdef';
 
 interface Person {
@@ -96,7 +87,7 @@ beforeAll(async () => {
   teacher = picked.person;
   krId = picked.kr.id;
   manager = org.people.find((p) => p.id === teacher.managerId)!;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
 }, 30_000);
 

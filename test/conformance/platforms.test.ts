@@ -218,7 +218,7 @@ describe('platform-specific refusals: the emulator refuses as documented and the
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
     expect(refused).toHaveLength(1);
     expect(refused[0]).toBeInstanceOf(DeliveryError);
-    expect(refused[0]).toMatchObject({ code: 230020, retryable: true });
+    expect(refused[0]).toMatchObject({ platformCode: 230020, retryable: true });
   });
 
   it('Lark: a card over 30 KB is refused (230025); the adapter keeps its cards under the limit', async () => {
@@ -245,7 +245,7 @@ describe('platform-specific refusals: the emulator refuses as documented and the
     const again = await running.adapter
       .update(ref, { card: settled }, { idempotencyKey: 'rc_2' })
       .catch((e: unknown) => e);
-    expect(again).toMatchObject({ code: 40058, retryable: false });
+    expect(again).toMatchObject({ platformCode: 40058, retryable: false });
     expect(wecomEmulator!.calls.at(-1)?.response.errcode).toBe(40058);
   });
 
@@ -275,7 +275,7 @@ describe('platform-specific refusals: the emulator refuses as documented and the
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
     expect(refused.length).toBeGreaterThan(0);
     for (const error of refused)
-      expect(error).toMatchObject({ code: 'Forbidden.AccessDenied.QpsLimitForApi', retryable: true });
+      expect(error).toMatchObject({ platformCode: 'Forbidden.AccessDenied.QpsLimitForApi', retryable: true });
   });
 
   it('DingTalk: an HTTP card needs a registered route key; clicks on a card without one are lost', async () => {

@@ -154,7 +154,7 @@ describe('platform specifics', () => {
     const { code } = await signIn(adapters.lark.loginUrl!(CALLBACK, 's'), 'ou_emily');
     const error = await adapters.lark.exchangeLoginCode!(code, 'https://elsewhere.example/cb').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoginCodeError);
-    expect((error as LoginCodeError).code).toBe(20024);
+    expect((error as LoginCodeError).platformCode).toBe(20024);
   });
 
   it('WeCom: someone outside the corp (openid, no userid) is refused', async () => {

@@ -15,6 +15,7 @@ import { noEffects, type Effects } from '../effects';
 import { parseCommand, type Command } from '../parse';
 import { krByNumber } from '../okr-view';
 import { krList, personView } from './checkin';
+import { log } from '../../../core/log';
 
 type AdjustCommand = Extract<Command, { type: 'adjust' }>;
 
@@ -131,7 +132,11 @@ export const adjustAction: ActionHandler = async (ctx, event: CardActionEvent) =
   const view = await personView(ctx);
   const entry = view.krs.find((k) => k.id === event.value.kr);
   if (!entry) {
-    console.warn(`[polaris] refused kr.adjust from ${ctx.person.id}: not the owner`, event.value);
+    log.warn(`refused kr.adjust from ${ctx.person.id}: not the owner`, {
+      org: ctx.org.slug,
+      platform: event.platform,
+      value: event.value,
+    });
     return { ...noEffects(), result: { toast: { kind: 'error', text: t(ctx.locale, 'toast.forbidden') } } };
   }
   const form = event.value.change?.trim();

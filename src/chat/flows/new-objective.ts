@@ -38,6 +38,7 @@ import { noEffects, type Effects } from '../effects';
 import { parseKrLine, type KrLine } from '../kr-line';
 import { parseCommand } from '../parse';
 import { personView } from './checkin';
+import { log } from '../../../core/log';
 
 const FLOW = 'new_objective';
 const MAX_KRS = 5;
@@ -367,7 +368,11 @@ export const alignAction: ActionHandler = async (ctx, event) => {
   const { draft } = found;
   const choice = event.value.kr;
   if (choice !== 'none' && !(draft.options ?? []).some((o) => o.krId === choice)) {
-    console.warn(`[polaris] refused obj.align from ${ctx.person.id}: not an offered KR`, event.value);
+    log.warn(`refused obj.align from ${ctx.person.id}: not an offered KR`, {
+      org: ctx.org.slug,
+      platform: event.platform,
+      value: event.value,
+    });
     return { ...noEffects(), result: { toast: { kind: 'error', text: t(ctx.locale, 'toast.forbidden') } } };
   }
   const next = toConfirm(ctx, { ...draft, parentKrId: choice === 'none' ? null : choice });

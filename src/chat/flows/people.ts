@@ -8,6 +8,7 @@ import { auditStatement } from '../../../storage/repos/audit';
 import { getPerson, getTeam } from '../../../storage/repos/people';
 import type { Person } from '../../../storage/repos/types';
 import { claims } from '../../../storage/schema';
+import { log } from '../../../core/log';
 import { addressOf } from '../../approvals/addresses';
 import { localeOf, t } from '../../../core/i18n';
 import { localDate } from '../../../core/okr/pace';
@@ -50,7 +51,7 @@ export async function mayOversee(ctx: ChatContext, target: Person): Promise<bool
 }
 
 function refused(ctx: ChatContext, target: Person, action: string): Effects {
-  console.warn(`[polaris] refused ${action} of ${target.id} by ${ctx.person.id}: not their manager`);
+  log.warn('refused: not their manager', { action, target: target.id, by: ctx.person.id, org: ctx.org.id });
   return {
     statements: [
       auditStatement(ctx.store, {
