@@ -11,6 +11,9 @@ import { foreignWords } from '../../core/i18n/language';
 import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
 
+/** A message as JSON, with the userText() span markers (cards/model.ts) left out: what a person sees. */
+const visibleJson = (value: unknown) => JSON.stringify(value).replace(/[\uE000\uE001]/g, '');
+
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
@@ -25,7 +28,7 @@ const lastCard = (to: string) =>
     .sent(to)
     .filter((r) => r.message.card)
     .at(-1);
-const lastCardText = (to: string) => JSON.stringify(lastCard(to)?.message.card ?? null);
+const lastCardText = (to: string) => visibleJson(lastCard(to)?.message.card ?? null);
 const say = (user: string, text: string) => h.dispatch(message(user, text));
 
 /** Adds KR4 (yes/no) and KR5 (4 milestones) to Alice's objective. */
@@ -65,7 +68,7 @@ describe('check-ins that cannot corrupt data', () => {
     await say('ou_alice', 'KR2 完成');
     expect((await kr(IDS.aliceKr2)).currentValue).toBe(4.4);
     const card = lastCard('ou_alice')!.message.card!;
-    expect(JSON.stringify(card)).toContain('4.7分');
+    expect(visibleJson(card)).toContain('4.7分');
     const yes = cardButtons(card).find((b) => b.actionId === 'kr.checkin')!;
     expect(yes.value).toMatchObject({ kr: IDS.aliceKr2, value: '4.7', confirmed: '1' });
     expect(yes.command).toBe('确认');
@@ -211,7 +214,7 @@ describe('commands always win over a pending prompt', () => {
       const all = h
         .sent('ou_alice')
         .slice(-2)
-        .map((r) => JSON.stringify(r.message))
+        .map((r) => visibleJson(r.message))
         .join();
       expect(all).toContain(expected);
       expect(all).not.toContain('请说明要调整什么');
@@ -270,7 +273,7 @@ describe('the missing commands', () => {
     expect(h.lastText('ou_alice')).toContain('已撤回');
     const [first] = await h.store.db.select().from(adjustments).where(eq(adjustments.keyResultId, IDS.aliceKr1));
     expect(first).toMatchObject({ status: 'withdrawn', decidedBy: IDS.alice });
-    const updates = h.log.filter((r) => r.op === 'update' && JSON.stringify(r.message).includes('撤回'));
+    const updates = h.log.filter((r) => r.op === 'update' && visibleJson(r.message).includes('撤回'));
     expect(updates).toHaveLength(1);
     // The manager's click on the withdrawn card changes nothing.
     const result = await h.dispatch(click('ou_manager', 'adj.approve', { adj: first.id }));
@@ -373,7 +376,7 @@ describe('delegation that ends', () => {
     const late = await h.dispatch(click('ou_ceo', 'adj.approve', { adj: forDelegate.adj }, forDelegate.messageId));
     expect(late.toast?.kind).toBe('info');
     expect(late.toast?.text).toContain('王芳');
-    expect(JSON.stringify(late.card)).toContain('同意');
+    expect(visibleJson(late.card)).toContain('同意');
   });
 });
 
@@ -439,7 +442,7 @@ describe('team leads, and the new objective flow', () => {
     expect(draft).toContain('KR1 家访次数');
     expect(draft).toContain('KR2 续费率');
     const picker = lastCard('ou_alice')!.message.card!;
-    const text = JSON.stringify(picker);
+    const text = visibleJson(picker);
     expect(text).toContain('团队续费率（销售一部）');
     const team = cardButtons(picker).find((b) => b.value.kr === 'kr_team')!;
     await h.dispatch(click('ou_alice', 'obj.align', team.value));

@@ -15,7 +15,7 @@ import { auditLog, identities, organizations, outbox, people, platformTenants } 
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../helpers/app';
 
-const ADMIN = 'tenant-test-admin-token';
+const ADMIN = 'tenant-test-admin-token-0123456789';
 // The Lark emulator's OAuth answers every sign-in with this tenant_key.
 const EMULATOR_TENANT = 'tenant_emulator';
 
