@@ -4,7 +4,7 @@
 // nothing twice: `insert … on conflict do nothing` on the unique key.
 import type { Statement, Store } from '../storage/db';
 import { outbox } from '../storage/schema';
-import type { JobMessage } from './types';
+import type { Address, OutboundMessage } from '../bots/types';
 
 /** `j_` + 44 hex chars of SHA-256: 46 characters, under Lark's 50-character uuid limit. */
 export async function jobMessageKey(job: string, orgId: string, period: string, key: string): Promise<string> {
@@ -18,7 +18,7 @@ export async function jobMessageKey(job: string, orgId: string, period: string, 
 
 export function jobOutboxStatement(
   store: Store,
-  input: { id: string; orgId: string; message: JobMessage; now: Date },
+  input: { id: string; orgId: string; message: { to: Address; message: OutboundMessage; subject: string }; now: Date },
 ): Statement {
   const { id, orgId, message, now } = input;
   return store.db

@@ -41,7 +41,10 @@ export function latestSlot(expression: string, timeZone: string, now: Date): Dat
 
 export interface DueSlot {
   slot: Date;
+  /** The run's key in job_runs: the period, plus `@<zone>` for a unit outside the org's zone. */
   period: string;
+  /** The period job messages are keyed by (without the zone); defaults to `period`. */
+  messagePeriod?: string;
 }
 
 /**

@@ -6,10 +6,19 @@ import type { Services } from '../src/app';
 import type { Organization } from '../storage/repos/types';
 import type { PeriodUnit } from './time';
 
-/** One outbound message of a job run. `key` is unique within the run (per recipient and topic). */
+/**
+ * One outbound message of a job run. Its outbox id (and platform idempotency key) is derived by
+ * the runner from (job, org, period, recipient address, topic) and nothing else, so a job cannot
+ * enqueue the same message twice however often a period is run, resumed or replayed.
+ */
 export interface JobMessage {
-  key: string;
   to: Address;
+  /**
+   * Only when one job legitimately sends one recipient several messages in a period: which one
+   * it is (`team:<id>` for a team's digest, `company` for the company digest). Never a time,
+   * attempt or generated id.
+   */
+  topic?: string;
   message: OutboundMessage;
   subject: string;
 }

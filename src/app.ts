@@ -11,6 +11,7 @@ import type { ChatHandlers } from './chat/context';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
+import { randomInstance, type Instance } from './instance';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import type { RateLimiter } from './outbox/rate-limit';
@@ -31,6 +32,8 @@ export interface AppDeps {
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
+  /** This process, as job runs record it (src/node/instance.ts on Node; a random id by default). */
+  instance?: Instance;
 }
 
 export interface Services {
@@ -43,6 +46,7 @@ export interface Services {
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
   dispatch: Dispatch;
+  instance: Instance;
 }
 
 export interface AppEnv {
@@ -78,6 +82,7 @@ export function createPolaris(input: AppDeps) {
     outbox,
     inbox,
     dispatch,
+    instance: input.instance ?? randomInstance(),
   };
 
   const app = new Hono<AppEnv>();

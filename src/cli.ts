@@ -9,6 +9,7 @@ import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
+import { nodeInstance } from './node/instance';
 
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
@@ -94,6 +95,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       store,
       config,
       adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined,
+      instance: nodeInstance(),
     });
     const started = Date.now();
     const printed: JobMessage[] = [];

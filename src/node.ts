@@ -7,6 +7,7 @@ import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
 import { freePort } from './node/free-port';
+import { nodeInstance } from './node/instance';
 
 const DRAIN_INTERVAL_MS = 1000;
 
@@ -41,7 +42,13 @@ export async function startNode(options: StartOptions = {}) {
     inflight.add(tracked);
   };
   const manual = options.outbox === 'manual';
-  const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
+  const { app, services } = createPolaris({
+    store,
+    config,
+    defer,
+    deliverImmediately: !manual,
+    instance: nodeInstance(),
+  });
   const log = (msg: string) => {
     if (!options.quiet) console.log(`[polaris] ${msg}`);
   };

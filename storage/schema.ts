@@ -432,6 +432,12 @@ export const jobRuns = sqliteTable(
     stats: text('stats', { mode: 'json' }).$type<Record<string, unknown>>(),
     startedAt: text('started_at').notNull().default(now),
     heartbeatAt: text('heartbeat_at'),
+    /**
+     * The claim holding a running run: `<instance id>/<claim nonce>`. A process that finds a run
+     * owned by an instance it knows is gone (same host, dead pid) takes it over at once; null with
+     * a null heartbeat means released by a graceful shutdown, taken over at once too.
+     */
+    owner: text('owner'),
     finishedAt: text('finished_at'),
   },
   (t) => [primaryKey({ columns: [t.job, t.orgId, t.period] })],

@@ -4,6 +4,7 @@ import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../b
 import { createPolaris } from '../../src/app';
 import { fixedClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
+import { nodeInstance } from '../../src/node/instance';
 import { newId } from '../../storage/ids';
 import {
   adjustments,
@@ -57,6 +58,7 @@ export function jobsHarness(options: { now: string; path?: string } = { now: '20
     config: loadConfig({ TZ_DEFAULT: 'Asia/Shanghai' }),
     adapters: [recorder.adapter],
     deliverImmediately: false,
+    instance: nodeInstance(),
   });
   return {
     store,
@@ -166,18 +168,16 @@ export async function addCheckIn(
   to: number,
   at: string,
 ) {
-  await h.store.db
-    .insert(checkIns)
-    .values({
-      id: newId('ci'),
-      orgId,
-      keyResultId: krId,
-      authorId,
-      value: to,
-      previousValue: from,
-      source: 'chat',
-      createdAt: at,
-    });
+  await h.store.db.insert(checkIns).values({
+    id: newId('ci'),
+    orgId,
+    keyResultId: krId,
+    authorId,
+    value: to,
+    previousValue: from,
+    source: 'chat',
+    createdAt: at,
+  });
 }
 
 export async function addAdjustment(h: Harness, orgId: string, requesterId: string, reason: string) {
