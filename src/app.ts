@@ -10,6 +10,7 @@ import { chatHandlers } from './chat/router';
 import type { ChatHandlers } from './chat/context';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { healthReport } from './health';
 import { createDispatcher, type Dispatch } from './inbound/dispatch';
 import { randomInstance, type Instance } from './instance';
 import { Inbox } from './inbound/inbox';
@@ -90,15 +91,22 @@ export function createPolaris(input: AppDeps) {
     c.set('deps', services);
     await next();
   });
-  app.get('/healthz', (c) =>
-    c.json({
-      ok: true,
-      version: VERSION,
-      storage: input.store.kind,
-      platforms: [...adapters.keys()],
-      time: clock.now().toISOString(),
-    }),
-  );
+  // Liveness and backlog for monitoring (src/health.ts): 503 when the database is unusable.
+  app.get('/healthz', async (c) => {
+    const health = await healthReport(input.store, clock);
+    const ok = health.database === 'ok';
+    return c.json(
+      {
+        ok,
+        version: VERSION,
+        storage: input.store.kind,
+        platforms: [...adapters.keys()],
+        time: clock.now().toISOString(),
+        ...health,
+      },
+      ok ? 200 : 503,
+    );
+  });
   app.route('/webhooks', webhookRoutes(adapters, dispatch, inbox));
   app.route('/api/v1', createApi());
   app.route('/dashboard', dashboardRoutes());

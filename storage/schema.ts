@@ -415,6 +415,8 @@ export const outbox = sqliteTable(
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
+    // /healthz: the oldest pending message's age without a scan.
+    index('outbox_pending_age').on(t.status, t.createdAt),
     index('outbox_subject').on(t.subject),
     index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt),
   ],

@@ -5,7 +5,7 @@
 //   outTrackId, WeCom task id), so a crash after sending but before marking the
 //   row sent leads to a retry the platform deduplicates.
 // - Messages to one recipient go out in order; different recipients in parallel.
-import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError } from '../../bots/types';
 import type { Store } from '../../storage/db';
@@ -49,13 +49,41 @@ export class OutboxDeliverer {
   private readonly limiters: Map<string, RateLimiter>;
   private running: Promise<DrainReport> | undefined;
   private rerun = false;
+  private stopped = false;
+  /** Rows this deliverer has claimed and not yet finished with. */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: OutboxOptions) {
     this.limiters = options.limiters ?? new Map();
   }
 
+  /**
+   * Shutdown: claim no more rows. Resolves once the sends in flight have finished; a row claimed
+   * but still waiting for a rate-limit slot is released (unlocked, attempt not counted).
+   */
+  stop(): Promise<unknown> {
+    this.stopped = true;
+    return this.running ?? Promise.resolve();
+  }
+
+  /**
+   * Shutdown past its bound: unlock the rows whose sends are still in flight, so the next start
+   * retries them at once instead of after their lock. A send that did reach the platform is then
+   * repeated with the same idempotency key, which the platform deduplicates.
+   */
+  async releaseClaimed(): Promise<number> {
+    const ids = [...this.claimed];
+    if (!ids.length) return 0;
+    await this.options.store.db
+      .update(outbox)
+      .set({ lockedUntil: null })
+      .where(and(inArray(outbox.id, ids), eq(outbox.status, 'pending')));
+    return ids.length;
+  }
+
   /** Deliver everything that is due. Concurrent calls share one run. */
   drain(): Promise<DrainReport> {
+    if (this.stopped) return Promise.resolve({ sent: 0, retried: 0, failed: 0, deferred: 0 });
     if (this.running) {
       this.rerun = true;
       return this.running;
@@ -66,11 +94,12 @@ export class OutboxDeliverer {
         do {
           this.rerun = false;
           for (;;) {
+            if (this.stopped) break;
             const report = await this.drainOnce();
             for (const k of Object.keys(total) as (keyof DrainReport)[]) total[k] += report[k];
             if (report.sent + report.failed + report.retried === 0) break;
           }
-        } while (this.rerun);
+        } while (this.rerun && !this.stopped);
       } finally {
         this.running = undefined;
       }
@@ -110,6 +139,7 @@ export class OutboxDeliverer {
     const workers = Array.from({ length: Math.min(this.options.concurrency ?? 8, queues.length) }, async () => {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {
         for (const row of queue) {
+          if (this.stopped) return;
           const outcome = await this.deliverRow(row);
           report[outcome]++;
           // Keep a recipient's messages in order: stop at the first one that must wait.
@@ -142,9 +172,18 @@ export class OutboxDeliverer {
       )
       .returning({ id: outbox.id });
     if (!claimed.length) return 'deferred';
+    this.claimed.add(row.id);
+    try {
+      return await this.deliverClaimed(adapter, row);
+    } finally {
+      this.claimed.delete(row.id);
+    }
+  }
 
+  private async deliverClaimed(adapter: PlatformAdapter, row: OutboxRow): Promise<keyof DrainReport> {
     const wait = await this.waitForSlot(adapter, row);
     if (wait > 0) return this.reschedule(row, wait, row.attempts, 'rate limit');
+    if (this.stopped) return this.reschedule(row, 0, row.attempts, 'released at shutdown');
 
     const message = row.payload as unknown as OutboundMessage;
     try {
@@ -183,6 +222,7 @@ export class OutboxDeliverer {
     const cost =
       row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
     for (;;) {
+      if (this.stopped) return 0;
       const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now(), cost);
       if (wait === 0) return 0;
       if (wait > maxInline) return wait;
