@@ -2,7 +2,8 @@
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
 //   jobs                      list the scheduled jobs
 //   backup <file>             online, consistent copy of the SQLite database
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { Card } from '../cards/model';
@@ -154,6 +155,7 @@ export async function backup(target: string | undefined, databasePath: string): 
     return 1;
   }
   const started = Date.now();
+  mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.partial-${process.pid}`;
   // Read-write handle, used only to read: a read-only one cannot open a WAL database whose -shm is missing.
   const source = new Database(databasePath, { fileMustExist: true });
