@@ -171,7 +171,12 @@ export async function startNode(options: StartOptions = {}) {
       })();
       const finished = Promise.all([background, httpDone]).then(() => Promise.allSettled([...inflight]));
       const graceful = Math.max(ACCEPT_WINDOW_MS, bound - 1000);
-      const clean = await Promise.race([finished.then(() => true), sleep(graceful).then(() => false)]);
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const clean = await Promise.race([
+        finished.then(() => true),
+        new Promise<false>((resolve) => (deadline = setTimeout(() => resolve(false), graceful))),
+      ]);
+      clearTimeout(deadline);
       clearInterval(idleSweep);
       if (!clean) {
         http.closeAllConnections();
