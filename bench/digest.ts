@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
-import { runJobNow } from '../jobs/registry';
+import { runJobNow } from '../src/jobs';
 import { createPolaris } from '../src/app';
-import { fixedClock } from '../src/clock';
+import { fixedClock } from '../core/clock';
 import { loadConfig } from '../src/config';
 import { adjustments, checkIns, identities, keyResults, objectives, outbox, people, teams } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
@@ -85,7 +85,7 @@ try {
   const offset = clock.now().getTime() - Date.now();
   Object.assign(services.clock, { now: () => new Date(Date.now() + offset) });
   t = performance.now();
-  let report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  const report = { sent: 0, retried: 0, failed: 0, deferred: 0 };
   let burst: { sent: number; seconds: number } | undefined;
   for (let round = 0; round < 200; round++) {
     const r = await services.outbox.drain();

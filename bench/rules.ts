@@ -4,6 +4,7 @@
 // a pass reads each (metric, period) window once for all rules, so a second
 // pass (nothing new) should be ≤ 2× the baseline; the first adds the writes.
 //   BENCH_SUBJECTS=20000 npm run bench:rules   (a quicker run)
+import { mulberry32 } from '../storage/seed/prng';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { MAX_POINTS, validatePoints, type RawPoint } from '../src/metrics/points
 import { storePoints } from '../src/metrics/store';
 import { unknownSubjects } from '../src/metrics/subjects';
 import { evaluateOrg } from '../src/rules/engine';
-import type { MetricRule } from '../src/rules/definition';
+import type { MetricRule } from '../core/rules/definition';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 100_000);
 const WEEKS = 12;
@@ -48,8 +49,7 @@ try {
   }
 
   // Ingest: the API's path (validate, check subjects, upsert), 10,000 points per request.
-  let seed = 42;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rand = mulberry32(42);
   const total = SUBJECTS * WEEKS;
   let ingestMs = 0;
   let batch: RawPoint[] = [];

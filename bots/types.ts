@@ -11,7 +11,9 @@
 //   index.ts   createXxxAdapter(config): PlatformAdapter
 import type { Card } from '../cards/model';
 
-export type Platform = 'lark' | 'wecom' | 'dingtalk';
+import type { Platform } from '../core/types';
+
+export type { Platform };
 export const PLATFORMS: readonly Platform[] = ['lark', 'wecom', 'dingtalk'];
 
 /** Who sent an event, in the platform's own terms. */

@@ -2,8 +2,8 @@
 // its confidence dropped, or it has gone without a check-in. Each says why it
 // fired (the numbers); the owner's copy has quick-update buttons, the manager's
 // (off track only) says whose KR it is.
-import { t, type Locale } from '../src/i18n';
-import { formatDate, formatNumber, formatPercent, formatValue } from './format';
+import { t, type Locale } from '../core/i18n';
+import { formatDate, formatNumber, formatPercent, formatValue } from '../core/format';
 import type { Card, CardBlock, CardButton } from './model';
 
 export type KrAlertKind = 'at_risk' | 'off_track' | 'drop' | 'stale';

@@ -2,7 +2,7 @@
 // (one button per candidate, the manager's and team's first, then the
 // company's) and the final confirmation. Buttons carry the conversation's
 // token (`conv`) so a click on a card from an older conversation is recognised.
-import { t, type Locale } from '../src/i18n';
+import { t, type Locale } from '../core/i18n';
 import type { Card, CardButton } from './model';
 
 export interface AlignmentOption {

@@ -2,7 +2,7 @@
 // resolved. As in vercel/chat's approval example, the resolved card keeps the
 // whole request visible, loses its buttons and gains an outcome line (who
 // decided, when, and the note), so every copy of it tells the same story.
-import { t, type Locale } from '../src/i18n';
+import { t, type Locale } from '../core/i18n';
 import type { AdjustmentKind } from '../storage/schema';
 import type { Card, CardBlock, CardColor } from './model';
 

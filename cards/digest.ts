@@ -2,7 +2,8 @@
 // change since last week and status; each member's progress; the biggest movers;
 // who has not checked in; open adjustment requests. Pure: the job computes the
 // numbers (jobs/digest-data.ts), this lays them out.
-import { jt, pct, signedPct } from '../jobs/messages';
+import { pct, signedPct } from '../core/format';
+import { type MessageKey, t } from '../core/i18n';
 import type { Locale } from '../storage/schema';
 import type { Card, CardBlock, TrackStatus } from './model';
 import { byUrgency, statusColor, worstStatus } from './model';
@@ -58,8 +59,8 @@ const MAX_LISTED_ADJUSTMENTS = 5;
 
 export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   const blocks: CardBlock[] = [];
-  blocks.push({ type: 'markdown', text: jt(locale, 'digest.objectives') });
-  if (!digest.objectives.length) blocks.push({ type: 'note', text: jt(locale, 'digest.noObjectives') });
+  blocks.push({ type: 'markdown', text: t(locale, 'digest.objectives') });
+  if (!digest.objectives.length) blocks.push({ type: 'note', text: t(locale, 'digest.noObjectives') });
   for (const o of digest.objectives) {
     blocks.push({
       type: 'progress',
@@ -80,7 +81,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   }
   if (digest.members.length) {
     blocks.push({ type: 'divider' });
-    blocks.push({ type: 'markdown', text: jt(locale, 'digest.members') });
+    blocks.push({ type: 'markdown', text: t(locale, 'digest.members') });
     const sorted = [...digest.members].sort(byUrgency);
     for (const m of sorted) {
       blocks.push({
@@ -93,29 +94,29 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     }
   }
   blocks.push({ type: 'divider' });
-  blocks.push({ type: 'markdown', text: jt(locale, 'digest.movers') });
+  blocks.push({ type: 'markdown', text: t(locale, 'digest.movers') });
   blocks.push(
     digest.movers.length
       ? {
           type: 'markdown',
           text: digest.movers
             .map(
-              (m) => `• ${jt(locale, 'digest.moverLine', { name: m.name, title: m.title, delta: signedPct(m.delta) })}`,
+              (m) => `• ${t(locale, 'digest.moverLine', { name: m.name, title: m.title, delta: signedPct(m.delta) })}`,
             )
             .join('\n'),
         }
-      : { type: 'note', text: jt(locale, 'digest.noMovers') },
+      : { type: 'note', text: t(locale, 'digest.noMovers') },
   );
   blocks.push({
     type: 'markdown',
     text: digest.notCheckedIn.length
-      ? jt(locale, 'digest.notCheckedIn', { names: digest.notCheckedIn.join(jt(locale, 'list.separator')) })
-      : jt(locale, 'digest.allCheckedIn'),
+      ? t(locale, 'digest.notCheckedIn', { names: digest.notCheckedIn.join(t(locale, 'list.separator')) })
+      : t(locale, 'digest.allCheckedIn'),
   });
   if (digest.adjustments.length) {
     const lines = digest.adjustments.slice(0, MAX_LISTED_ADJUSTMENTS).map(
       (a) =>
-        `• ${jt(locale, 'digest.adjustmentLine', {
+        `• ${t(locale, 'digest.adjustmentLine', {
           name: a.requester,
           kind: kindLabel(locale, a.kind),
           reason: a.reason ? `（${a.reason}）` : '',
@@ -124,10 +125,10 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     if (digest.adjustments.length > MAX_LISTED_ADJUSTMENTS) lines.push('…');
     blocks.push({
       type: 'markdown',
-      text: `${jt(locale, 'digest.adjustments', { count: digest.adjustments.length })}\n${lines.join('\n')}`,
+      text: `${t(locale, 'digest.adjustments', { count: digest.adjustments.length })}\n${lines.join('\n')}`,
     });
   }
-  blocks.push({ type: 'note', text: jt(locale, 'digest.footer') });
+  blocks.push({ type: 'note', text: t(locale, 'digest.footer') });
 
   const all = [...digest.objectives.map((o) => o.status), ...digest.members.map((m) => m.status)];
   const progressSource = digest.objectives.length ? digest.objectives : digest.members;
@@ -136,8 +137,8 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     : 0;
   return {
     header: {
-      title: jt(locale, 'digest.title', { team: digest.teamName }),
-      subtitle: jt(locale, 'digest.subtitle', { cycle: digest.cycleName, week: digest.week, progress: pct(average) }),
+      title: t(locale, 'digest.title', { team: digest.teamName }),
+      subtitle: t(locale, 'digest.subtitle', { cycle: digest.cycleName, week: digest.week, progress: pct(average) }),
       color: statusColor(worstStatus(all)),
     },
     blocks,
@@ -145,12 +146,12 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
 }
 
 function detail(locale: Locale, x: { status: TrackStatus; delta: number }): string {
-  return jt(locale, 'digest.krDetail', { status: jt(locale, `status.${x.status}`), delta: signedPct(x.delta) });
+  return t(locale, 'digest.krDetail', { status: t(locale, `status.${x.status}`), delta: signedPct(x.delta) });
 }
 
 function kindLabel(locale: Locale, kind: string): string {
   const key = `adjustment.kind.${kind}` as const;
   return (['target', 'start', 'title', 'weight', 'drop', 'add', 'new_objective'] as string[]).includes(kind)
-    ? jt(locale, key as Parameters<typeof jt>[1])
+    ? t(locale, key as MessageKey)
     : kind;
 }

@@ -2,9 +2,9 @@
 // "我来跟进 / I'll follow up" and "安排辅导 / Schedule coaching". The same
 // builder draws the acknowledged and resolved states, so every copy of the card
 // (the coach's, the manager's, on each platform) can be updated to match.
-import { formatRelative } from './format';
-import { t, type Locale } from '../src/i18n';
-import { conditionText, valuesText, type ConditionFacts } from '../src/rules/describe';
+import { formatRelative } from '../core/format';
+import { t, type Locale } from '../core/i18n';
+import { conditionText, valuesText, type ConditionFacts } from '../core/rules/describe';
 import type { Card, CardBlock } from './model';
 
 export const ESCALATION_ACTIONS = { followUp: 'esc.follow', schedule: 'esc.coach' } as const;

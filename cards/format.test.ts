@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatNumber, formatPercent, formatRelative, formatValue, progressBar } from './format';
+import { formatDate, formatNumber, formatPercent, formatRelative, formatValue, progressBar } from '../core/format';
 
 describe('formatNumber', () => {
   it.each([

@@ -1,5 +1,5 @@
 // The help reply: every chat command with an example, as a card and as text.
-import { t, type Locale, type MessageKey } from '../src/i18n';
+import { t, type Locale, type MessageKey } from '../core/i18n';
 import type { Card } from './model';
 import { cardToText } from './text';
 

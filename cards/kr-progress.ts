@@ -1,8 +1,8 @@
 // The card for one KR: where it stands, and one-click updates (quick values,
 // confidence, a change request). Sent after "KR1 45", after a reminder, and
 // when someone opens a KR from the "my OKRs" card.
-import { t, type Locale } from '../src/i18n';
-import { formatNumber, formatRelative, formatValue } from './format';
+import { t, type Locale } from '../core/i18n';
+import { formatNumber, formatRelative, formatValue } from '../core/format';
 import { statusColor, type Card, type CardBlock, type CardButton } from './model';
 import { isManual, krPercent, type KrView, type PersonView } from './view';
 

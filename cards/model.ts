@@ -3,7 +3,9 @@
 // for platforms or situations where a card cannot be shown.
 
 export type CardColor = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'purple';
-export type TrackStatus = 'on_track' | 'at_risk' | 'off_track' | 'done' | 'not_started';
+import type { TrackStatus } from '../core/types';
+
+export type { TrackStatus };
 
 export interface CardButton {
   text: string;

@@ -1,9 +1,9 @@
 // The "my OKRs" card: every objective of the sender in the current cycle with
 // its KRs numbered KR1, KR2, … in display order (the numbers chat commands use).
-import { t } from '../src/i18n';
-import { formatPercent, formatRelative, formatValue } from './format';
+import { t } from '../core/i18n';
+import { formatPercent, formatRelative, formatValue } from '../core/format';
 import { checkinCommand, quickValues } from './kr-progress';
-import { statusColor, worstStatus, type Card, type CardBlock, type TrackStatus } from './model';
+import { statusColor, worstStatus, type Card, type CardBlock } from './model';
 import { isManual, krPercent, type CycleView, type KrView, type ObjectiveView, type PersonView } from './view';
 
 export interface MyOkrsCardInput {

@@ -2,7 +2,8 @@
 // quick-update buttons (keep the value, one step forward, done). Buttons carry
 // the `kr.checkin` action the chat router already handles. KRs fed by metrics
 // or rolled up from aligned objectives are not listed: nobody updates those by hand.
-import { jt, pct } from '../jobs/messages';
+import { pct } from '../core/format';
+import { t } from '../core/i18n';
 import type { KrKind, Locale } from '../storage/schema';
 import type { Card, CardBlock, CardButton, TrackStatus } from './model';
 
@@ -33,24 +34,24 @@ export const MAX_REMINDER_KRS = 5;
 
 export function buildReminderCard(input: ReminderInput): Card {
   const { locale } = input;
-  const blocks: CardBlock[] = [{ type: 'markdown', text: jt(locale, 'reminder.intro', { name: input.name }) }];
+  const blocks: CardBlock[] = [{ type: 'markdown', text: t(locale, 'reminder.intro', { name: input.name }) }];
   for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
     blocks.push({
       type: 'progress',
       label: `KR${kr.number} ${kr.title}`,
       percent: Math.round(kr.progress * 100),
       status: kr.status,
-      detail: jt(locale, `status.${kr.status}`),
+      detail: t(locale, `status.${kr.status}`),
     });
     blocks.push({ type: 'actions', buttons: quickButtons(kr, locale) });
   }
   if (input.krs.length > MAX_REMINDER_KRS)
-    blocks.push({ type: 'note', text: jt(locale, 'reminder.more', { count: input.krs.length - MAX_REMINDER_KRS }) });
-  blocks.push({ type: 'note', text: jt(locale, 'reminder.footer', { cap: input.cap }) });
+    blocks.push({ type: 'note', text: t(locale, 'reminder.more', { count: input.krs.length - MAX_REMINDER_KRS }) });
+  blocks.push({ type: 'note', text: t(locale, 'reminder.footer', { cap: input.cap }) });
   return {
     header: {
-      title: jt(locale, 'reminder.title'),
-      subtitle: jt(locale, 'reminder.subtitle', { cycle: input.cycleName }),
+      title: t(locale, 'reminder.title'),
+      subtitle: t(locale, 'reminder.subtitle', { cycle: input.cycleName }),
       color: 'orange',
     },
     blocks,
@@ -70,9 +71,9 @@ export function quickButtons(kr: ReminderKr, locale: Locale): CardButton[] {
     value: { kr: kr.id, value: String(value) },
     style,
   });
-  const buttons = [button(jt(locale, 'reminder.keep', { value: display(kr.current, kr.unit) }), kr.current)];
+  const buttons = [button(t(locale, 'reminder.keep', { value: display(kr.current, kr.unit) }), kr.current)];
   if (kr.kind === 'boolean') {
-    if (kr.current < 1) buttons.push(button(jt(locale, 'reminder.done'), 1, 'primary'));
+    if (kr.current < 1) buttons.push(button(t(locale, 'reminder.done'), 1, 'primary'));
     return buttons;
   }
   const range = kr.target - kr.start;
@@ -82,8 +83,8 @@ export function quickButtons(kr: ReminderKr, locale: Locale): CardButton[] {
     const rounded = Math.round(step * 100) / 100;
     const progress = (rounded - kr.start) / range;
     if (rounded !== kr.current && progress < 1)
-      buttons.push(button(jt(locale, 'reminder.step', { percent: pct(progress) }), rounded, 'primary'));
-    buttons.push(button(jt(locale, 'reminder.done'), kr.target));
+      buttons.push(button(t(locale, 'reminder.step', { percent: pct(progress) }), rounded, 'primary'));
+    buttons.push(button(t(locale, 'reminder.done'), kr.target));
   }
   return buttons;
 }

@@ -1,7 +1,7 @@
 // The card a rule's subject gets: what the numbers say, and the improvement
 // suggestion the admin wrote on the rule.
-import { t, type Locale } from '../src/i18n';
-import { conditionText, valuesText, type ConditionFacts } from '../src/rules/describe';
+import { t, type Locale } from '../core/i18n';
+import { conditionText, valuesText, type ConditionFacts } from '../core/rules/describe';
 import type { Card, CardBlock } from './model';
 
 export interface SuggestionCardInput {

@@ -4,7 +4,7 @@
 import type { Card, CardBlock } from './model';
 import { byUrgency, statusColor, type TrackStatus } from './model';
 import type { PersonView, CycleView } from './view';
-import { t } from '../src/i18n';
+import { t } from '../core/i18n';
 
 export interface TeamMemberView {
   name: string;

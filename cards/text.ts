@@ -2,7 +2,7 @@
 // carry a card (WeCom text replies, DingTalk without a card template, logs).
 // Buttons become the command to type instead; buttons with no text equivalent
 // are left out, since a plain-text reader cannot click them.
-import { progressBar } from './format';
+import { progressBar } from '../core/format';
 import type { Card, CardBlock, TrackStatus } from './model';
 
 const STATUS_MARK: Record<TrackStatus, string> = {

@@ -1,5 +1,5 @@
 // What the card builders need to know, already computed: numbering, progress
-// and status come from the core (src/okr), so builders only lay things out.
+// and status come from the core (core/okr), so builders only lay things out.
 import type { KrKind } from '../storage/schema';
 import type { TrackStatus } from './model';
 

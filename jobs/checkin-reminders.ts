@@ -12,11 +12,11 @@ import { allPeople, allTeams } from '../storage/repos/people';
 import { objectives, outbox } from '../storage/schema';
 import { resolveCycle } from '../storage/repos/cycles';
 import type { Objective } from '../storage/repos/types';
-import { expectedPace } from '../src/okr/pace';
-import { krProgress } from '../src/okr/progress';
-import { trackStatus } from '../src/okr/status';
+import { expectedPace } from '../core/okr/pace';
+import { krProgress } from '../core/okr/progress';
+import { trackStatus } from '../core/okr/status';
 import { loadIdentities, personAddress } from './recipients';
-import { isoWeekKey, localDate, weekStart } from './time';
+import { isoWeekKey, localDate, weekStart } from '../core/time';
 import type { JobContext, JobDefinition, JobMessage } from './types';
 import { personZone, personZoneUnits } from './units';
 

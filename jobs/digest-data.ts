@@ -13,10 +13,10 @@ import type { Store } from '../storage/db';
 import { keyResultsOf, objectivesAlignedTo } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
 import { adjustments, checkIns, objectives, people } from '../storage/schema';
-import { expectedPace } from '../src/okr/pace';
-import { krProgress, objectiveProgress } from '../src/okr/progress';
-import { trackStatus } from '../src/okr/status';
-import type { TrackStatus } from '../src/okr/types';
+import { expectedPace } from '../core/okr/pace';
+import { krProgress, objectiveProgress } from '../core/okr/progress';
+import { trackStatus } from '../core/okr/status';
+import type { TrackStatus } from '../core/okr/types';
 
 const CHUNK = 90;
 const MOVERS = 3;

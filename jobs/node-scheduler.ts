@@ -10,9 +10,9 @@
 // - stop() makes the current run stop before its next batch and release its
 //   claim, so shutdown does not wait for a whole fan-out.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Services } from '../src/app';
-import { jobs, runDueJobs, tickExpressions, type RunResult } from './registry';
+import type { JobRegistry, RunResult } from './registry';
 import { DEFAULT_LEASE_MS } from './runner';
+import type { JobServices } from './types';
 
 export interface SchedulerOptions {
   /** Log lines (default: console.log with a [polaris] prefix; pass () => {} to silence). */
@@ -26,8 +26,9 @@ export interface SchedulerOptions {
   retryBusyMs?: number;
 }
 
-export function startScheduler(
-  services: Services,
+export function startScheduler<S extends JobServices>(
+  services: S,
+  registry: JobRegistry<S>,
   options: SchedulerOptions = {},
 ): { stop(): Promise<void>; tick(expression?: string): Promise<RunResult[]> } {
   const log = options.log ?? ((m: string) => console.log(`[polaris] ${m}`));
@@ -40,7 +41,7 @@ export function startScheduler(
     // Ticks queue behind each other in this process; other processes are kept out by job_runs.
     const next = running.then(async () => {
       if (stopping.signal.aborted) return [];
-      const results = await runDueJobs(services, services.clock.now(), {
+      const results = await registry.runDueJobs(services, services.clock.now(), {
         cron: expression,
         log,
         leaseMs,
@@ -67,7 +68,7 @@ export function startScheduler(
     return next;
   };
 
-  const tasks: ScheduledTask[] = tickExpressions(jobs).map((expression) =>
+  const tasks: ScheduledTask[] = registry.tickExpressions().map((expression) =>
     cron.schedule(
       expression,
       () => {

@@ -3,8 +3,8 @@
 // after a crash, a double trigger or on a second Workers instance — inserts
 // nothing twice: `insert … on conflict do nothing` on the unique key.
 import type { Statement, Store } from '../storage/db';
-import { outbox } from '../storage/schema';
-import type { Address, OutboundMessage } from '../bots/types';
+import { addressRecipientKey, outboxRowInsert } from '../storage/outbox-rows';
+import type { JobMessage } from './types';
 
 /** `j_` + 44 hex chars of SHA-256: 46 characters, under Lark's 50-character uuid limit. */
 export async function jobMessageKey(job: string, orgId: string, period: string, key: string): Promise<string> {
@@ -18,25 +18,18 @@ export async function jobMessageKey(job: string, orgId: string, period: string, 
 
 export function jobOutboxStatement(
   store: Store,
-  input: { id: string; orgId: string; message: { to: Address; message: OutboundMessage; subject: string }; now: Date },
+  input: { id: string; orgId: string; message: JobMessage; now: Date },
 ): Statement {
   const { id, orgId, message, now } = input;
-  return store.db
-    .insert(outbox)
-    .values({
-      id,
-      orgId,
-      platform: message.to.platform,
-      operation: 'send',
-      target: message.to as unknown as Record<string, unknown>,
-      payload: message.message as unknown as Record<string, unknown>,
-      idempotencyKey: id,
-      subject: message.subject,
-      // Same shape as src/outbox/enqueue.ts, so per-recipient rate limits see job messages too.
-      recipientKey: `${message.to.kind}:${message.to.id}`,
-      status: 'pending',
-      nextAttemptAt: now.toISOString(),
-      createdAt: now.toISOString(),
-    })
-    .onConflictDoNothing();
+  return outboxRowInsert(store, {
+    id,
+    orgId,
+    platform: message.to.platform,
+    operation: 'send',
+    target: message.to,
+    payload: message.message,
+    subject: message.subject,
+    recipientKey: addressRecipientKey(message.to),
+    now,
+  }).onConflictDoNothing();
 }

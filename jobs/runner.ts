@@ -14,12 +14,11 @@
 //   batch inserts nothing twice.
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Address } from '../bots/types';
-import type { Services } from '../src/app';
 import type { Organization } from '../storage/repos/types';
 import { jobRuns } from '../storage/schema';
 import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
 import type { DueSlot } from './schedule';
-import type { JobContext, JobDefinition, JobMessage, JobUnit } from './types';
+import type { JobContext, JobDefinition, JobMessage, JobUnit, JobServices } from './types';
 
 /** A run whose heartbeat is older than this is presumed dead and taken over. */
 export const DEFAULT_LEASE_MS = 45_000;
@@ -85,7 +84,7 @@ const runKey = (job: string, orgId: string, period: string) =>
   and(eq(jobRuns.job, job), eq(jobRuns.orgId, orgId), eq(jobRuns.period, period));
 
 async function claimRun(
-  services: Services,
+  services: JobServices,
   job: string,
   orgId: string,
   period: string,
@@ -138,9 +137,9 @@ async function claimRun(
   };
 }
 
-export async function runJobUnit(
-  services: Services,
-  job: JobDefinition,
+export async function runJobUnit<S extends JobServices>(
+  services: S,
+  job: JobDefinition<S>,
   org: Organization,
   unit: JobUnit,
   due: DueSlot,
@@ -171,7 +170,7 @@ export async function runJobUnit(
   // moves to another zone mid-week cannot get the same week's digest twice.
   const messagePeriod = due.messagePeriod ?? period;
 
-  const ctx: JobContext = {
+  const ctx: JobContext<S> = {
     services,
     org,
     unit,

@@ -5,7 +5,7 @@
 // croner is pure JS with Intl time zones, so the same matching runs on Workers
 // and under a fake clock in tests.
 import { Cron } from 'croner';
-import { periodKey, type PeriodUnit } from './time';
+import { periodKey, type PeriodUnit } from '../core/time';
 
 const crons = new Map<string, Cron>();
 

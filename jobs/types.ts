@@ -1,10 +1,27 @@
 // The shape every scheduled job shares. A job is a name, a local-time schedule,
 // a period granularity and a `run(ctx)`; the runner (./runner.ts) gives `run`
 // an idempotent, resumable fan-out through the outbox.
-import type { Address, OutboundMessage } from '../bots/types';
-import type { Services } from '../src/app';
+import type { Address, OutboundMessage, PlatformAdapter } from '../bots/types';
+import type { Instance } from '../core/instance';
+import type { Clock } from '../core/types';
+import type { Store } from '../storage/db';
 import type { Organization } from '../storage/repos/types';
-import type { PeriodUnit } from './time';
+import type { PeriodUnit } from '../core/time';
+
+/**
+ * What jobs need from the running app. The app's own `Services` satisfies it
+ * structurally, so this layer never imports the app above it.
+ */
+export interface JobServices {
+  store: Store;
+  config: { defaultTimezone: string };
+  clock: Clock;
+  defer: (work: Promise<unknown>) => void;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+  outbox: { drain(): Promise<unknown> };
+  /** This process: recorded as the owner of the job runs it claims. */
+  instance: Instance;
+}
 
 /**
  * One outbound message of a job run. Its outbox id (and platform idempotency key) is derived by
@@ -35,8 +52,8 @@ export interface FanOutOptions {
   batchSize?: number;
 }
 
-export interface JobContext {
-  services: Services;
+export interface JobContext<S extends JobServices = JobServices> {
+  services: S;
   org: Organization;
   unit: JobUnit;
   /** The org's time zone (settings.timezone, else TZ_DEFAULT). */
@@ -57,7 +74,7 @@ export interface JobContext {
   fanOut(items: string[], process: (batch: string[]) => Promise<JobMessage[]>, options?: FanOutOptions): Promise<void>;
 }
 
-export interface JobDefinition {
+export interface JobDefinition<S extends JobServices = JobServices> {
   name: string;
   description: string;
   /** Cron expression read in the unit's local time zone (croner syntax). */
@@ -70,8 +87,8 @@ export interface JobDefinition {
   /** Runs once for the whole installation (org id `*`) instead of once per org. */
   global?: boolean;
   /** Time zones in use for this job in one org (default: the org's zone only). */
-  units?(services: Services, org: Organization, orgTimeZone: string): Promise<JobUnit[]>;
-  run(ctx: JobContext): Promise<void>;
+  units?(services: S, org: Organization, orgTimeZone: string): Promise<JobUnit[]>;
+  run(ctx: JobContext<S>): Promise<void>;
 }
 
 export type { PeriodUnit };

@@ -2,11 +2,10 @@
 // people) use, so a team in New York gets its Monday 09:00 digest at 09:00 New
 // York time while the rest of the org gets it at 09:00 Shanghai time.
 import { eq } from 'drizzle-orm';
-import type { Services } from '../src/app';
 import type { Organization, Person, Team } from '../storage/repos/types';
 import { people, teams } from '../storage/schema';
-import { isValidTimezone } from '../src/okr/pace';
-import type { JobUnit } from './types';
+import { isValidTimezone } from '../core/okr/pace';
+import type { JobUnit, JobServices } from './types';
 
 export function teamZone(team: Pick<Team, 'timezone'> | undefined, orgTimeZone: string): string {
   return team && isValidTimezone(team.timezone) ? team.timezone : orgTimeZone;
@@ -29,7 +28,7 @@ function unitsOf(zones: Iterable<string>, orgTimeZone: string): JobUnit[] {
   ];
 }
 
-export async function teamZoneUnits(services: Services, org: Organization, orgTimeZone: string): Promise<JobUnit[]> {
+export async function teamZoneUnits(services: JobServices, org: Organization, orgTimeZone: string): Promise<JobUnit[]> {
   const rows = await services.store.db
     .selectDistinct({ timezone: teams.timezone })
     .from(teams)
@@ -40,7 +39,11 @@ export async function teamZoneUnits(services: Services, org: Organization, orgTi
   );
 }
 
-export async function personZoneUnits(services: Services, org: Organization, orgTimeZone: string): Promise<JobUnit[]> {
+export async function personZoneUnits(
+  services: JobServices,
+  org: Organization,
+  orgTimeZone: string,
+): Promise<JobUnit[]> {
   const rows = await services.store.db
     .selectDistinct({ personZone: people.timezone, teamZone: teams.timezone })
     .from(people)

@@ -12,7 +12,7 @@ import { people, type Locale } from '../storage/schema';
 import { companyFigures } from './company-figures';
 import { computeTeamDigests } from './digest-data';
 import { loadIdentities, personAddress, teamChatAddress } from './recipients';
-import { isoWeekKey, localDate } from './time';
+import { isoWeekKey, localDate } from '../core/time';
 import type { JobContext, JobDefinition, JobMessage } from './types';
 import { teamZone, teamZoneUnits } from './units';
 

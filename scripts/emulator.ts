@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 const PLATFORMS = {
   lark: { port: 9000, load: () => import('../bots/lark/emulator') },
   wecom: { port: 9001, load: () => import('../bots/wecom/emulator') },
-  dingtalk: { port: 9002, load: () => import('../bots/dingtalk/emulator') },
+  dingtalk: { port: 9002, load: () => import('../bots/dingtalk/stream-gateway') },
 } as const;
 
 const { positionals, values } = parseArgs({

@@ -19,16 +19,15 @@ const USAGE = `usage: npm run metrics:feed -- [--org demo] [--weeks 8] [--url ht
   without --url: writes the points into DATABASE_PATH (default ./data/polaris.db)
   with --url:    POSTs them to <url>/api/v1/metrics with INGEST_TOKEN (or ADMIN_TOKEN);
                  the people are still read from DATABASE_PATH`;
-let parsed;
+const OPTIONS = {
+  url: { type: 'string' },
+  org: { type: 'string', default: 'demo' },
+  weeks: { type: 'string', default: '8' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>;
 try {
-  parsed = parseArgs({
-    options: {
-      url: { type: 'string' },
-      org: { type: 'string', default: 'demo' },
-      weeks: { type: 'string', default: '8' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  parsed = parseArgs({ options: OPTIONS });
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
   process.exit(2);

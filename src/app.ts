@@ -2,57 +2,21 @@
 // and the outbox — free of runtime imports, so the same code runs on Node
 // (src/node.ts) and on Workers (src/worker.ts).
 import { Hono } from 'hono';
-import type { PlatformAdapter } from '../bots/types';
-import type { Store } from '../storage/db';
 import { createApi } from './api';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
-import type { ChatHandlers } from './chat/context';
-import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import { systemClock } from '../core/clock';
+import { randomInstance } from '../core/instance';
 import { healthReport } from './health';
-import { createDispatcher, type Dispatch } from './inbound/dispatch';
-import { randomInstance, type Instance } from './instance';
+import { createDispatcher } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
-import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';
+import type { AppDeps, AppEnv, Services } from './services';
 
-export interface AppDeps {
-  store: Store;
-  config: Config;
-  clock?: Clock;
-  /** Keep work running after a response: Workers' waitUntil, or a tracked promise on Node. */
-  defer?: (work: Promise<unknown>) => void;
-  /** Defaults to the adapters for every platform configured in `config`. */
-  adapters?: PlatformAdapter[];
-  /** Rate-limit state to share with other app instances of this process (see src/worker.ts). */
-  rateLimiters?: Map<string, RateLimiter>;
-  handlers?: ChatHandlers;
-  /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
-  deliverImmediately?: boolean;
-  /** This process, as job runs record it (src/node/instance.ts on Node; a random id by default). */
-  instance?: Instance;
-}
-
-export interface Services {
-  store: Store;
-  config: Config;
-  clock: Clock;
-  defer: (work: Promise<unknown>) => void;
-  adapters: ReadonlyMap<string, PlatformAdapter>;
-  outbox: OutboxDeliverer;
-  /** Messages acknowledged to their platform, handled in the background. */
-  inbox: Inbox;
-  dispatch: Dispatch;
-  instance: Instance;
-}
-
-export interface AppEnv {
-  Variables: { deps: Services };
-}
+export type { AppDeps, AppEnv, Services };
 
 export const VERSION = '0.1.0';
 

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { Card } from '../cards/model';
-import { jobs, runJobNow } from '../jobs/registry';
+import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
 import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';

@@ -1,6 +1,9 @@
 // Configuration from environment variables (process.env on Node, bindings on
 // Workers). Everything is optional; a platform is enabled when its credentials are set.
 import { z } from 'zod';
+import type { DingtalkConfig } from '../bots/dingtalk/config';
+import type { LarkConfig } from '../bots/lark/config';
+import type { WecomConfig } from '../bots/wecom/config';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
 
@@ -34,6 +37,8 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+export type { DingtalkConfig, LarkConfig, WecomConfig };
+
 export interface Config {
   port: number;
   databasePath: string;
@@ -41,18 +46,9 @@ export interface Config {
   ingestToken?: string;
   defaultTimezone: string;
   publicUrl?: string;
-  lark?: { appId: string; appSecret: string; verificationToken?: string; encryptKey?: string; domain: string };
-  wecom?: { corpId: string; agentId: string; secret: string; token: string; encodingAesKey: string; apiBase: string };
-  dingtalk?: {
-    clientId: string;
-    clientSecret: string;
-    robotCode: string;
-    mode: 'http' | 'stream';
-    apiBase: string;
-    callbackToken?: string;
-    callbackAesKey?: string;
-    cardTemplateId?: string;
-  };
+  lark?: LarkConfig;
+  wecom?: WecomConfig;
+  dingtalk?: DingtalkConfig;
 }
 
 export function loadConfig(source: Record<string, unknown>): Config {

@@ -3,7 +3,7 @@
 // monitoring can poll it often; it reports counts and ages only, never org data.
 import { sql } from 'drizzle-orm';
 import type { Store } from '../storage/db';
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 
 export interface QueueHealth {
   /** Waiting to be handled (inbox) or delivered (outbox), including rows waiting for a retry. */

@@ -15,6 +15,7 @@ import { loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
+import { jobRegistry } from './jobs';
 import { freePort } from './node/free-port';
 import { nodeInstance } from './node/instance';
 
@@ -108,9 +109,11 @@ export async function startNode(options: StartOptions = {}) {
         })
       : undefined;
 
-  // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (jobs/registry.ts).
+  // Digests, reminders, the adjustment sweep and rule evaluation, on node-cron (src/jobs.ts).
   const scheduler =
-    options.scheduler === false ? undefined : startScheduler(services, { log: options.quiet ? () => {} : log });
+    options.scheduler === false
+      ? undefined
+      : startScheduler(services, jobRegistry, { log: options.quiet ? () => {} : log });
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -2,7 +2,7 @@
 // which verifies, parses and calls back into the dispatcher.
 import { Hono, type Context } from 'hono';
 import type { PlatformAdapter, WebhookContext } from '../bots/types';
-import type { AppEnv } from './app';
+import type { AppEnv } from './services';
 import type { Dispatch } from './inbound/dispatch';
 import type { Inbox } from './inbound/inbox';
 

@@ -1,6 +1,6 @@
 // Cloudflare Workers entry: the same app on D1. `scheduled()` serves the Cron
 // Triggers in wrangler.toml: it runs the jobs woken by the trigger that fired
-// (jobs/registry.ts, the same code node-cron runs on Node) and drains the inbox and the outbox.
+// (src/jobs.ts, the same code node-cron runs on Node) and drains the inbox and the outbox.
 import type { D1Database, ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import type { PlatformAdapter } from '../bots/types';
 import { createApp, createPolaris, type AppDeps } from './app';
@@ -8,7 +8,7 @@ import { loadConfig, type Config } from './config';
 import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { openD1 } from '../storage/d1';
-import { runDueJobs } from '../jobs/registry';
+import { runDueJobs } from './jobs';
 
 export interface WorkerEnv {
   DB: D1Database;

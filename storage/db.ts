@@ -9,7 +9,7 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: one Db type over better-sqlite3's and D1's different run results
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, Schema>;
 export type Statement = BatchItem<'sqlite'>;
 

@@ -7,25 +7,21 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { krProgressSql } from './repos/progress-sql';
 
+import type {
+  KrDirection,
+  KrKind,
+  Locale,
+  MetricAggregation,
+  OrgSettings,
+  Platform,
+  ProgressMode,
+} from '../core/types';
+
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 const createdAt = () => text('created_at').notNull().default(now);
 const updatedAt = () => text('updated_at').notNull().default(now);
 
-export type Platform = 'lark' | 'wecom' | 'dingtalk';
-export type Locale = 'zh-CN' | 'en';
-
-export interface OrgSettings {
-  /** New objectives of people who manage nobody wait for their manager's approval. */
-  approveNewObjectives?: boolean;
-  /** Days before a pending adjustment reminds its approver, and before it expires. */
-  adjustmentRemindDays?: number;
-  adjustmentExpireDays?: number;
-  /** Check-in reminders a person may receive in one week. */
-  reminderCapPerWeek?: number;
-  timezone?: string;
-  /** Per-job schedule overrides, read in the org's (or team's) time zone: `{ "weekly-digest": "0 9 * * 1" }`. */
-  schedules?: Record<string, string>;
-}
+export type { Locale, OrgSettings, Platform } from '../core/types';
 
 export const organizations = sqliteTable('organizations', {
   id: text('id').primaryKey(),
@@ -168,10 +164,7 @@ export const objectives = sqliteTable(
   ],
 );
 
-export type KrKind = 'number' | 'percent' | 'currency' | 'boolean' | 'milestone';
-export type KrDirection = 'up' | 'down';
-export type ProgressMode = 'manual' | 'metric' | 'children';
-export type MetricAggregation = 'last' | 'sum' | 'avg';
+export type { KrDirection, KrKind, MetricAggregation, ProgressMode } from '../core/types';
 
 export const keyResults = sqliteTable(
   'key_results',

@@ -1,4 +1,4 @@
-// Text pieces the markdown-rendering adapters (Lark, DingTalk) share. Unlike cards/format's
+// Text pieces the markdown-rendering adapters (Lark, DingTalk) share. Unlike core/format's
 // progressBar (which rounds down and has no label), this one rounds to the nearest cell and
 // appends the percentage, as chat cards show it.
 

@@ -729,9 +729,3 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 }
 
 export type DingtalkEmulator = ReturnType<typeof createDingtalkEmulator>;
-
-/** Serves the API and the Stream gateway on one port (Node only; loaded lazily). */
-export async function runStandalone(options: { port: number; host?: string } & Partial<DingtalkEmulatorOptions>) {
-  const { runStandaloneServer } = await import('./stream-gateway');
-  return runStandaloneServer(options);
-}

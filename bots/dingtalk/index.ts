@@ -3,7 +3,7 @@
 //   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url, card callbacks)
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
-import type { Config } from '../../src/config';
+import type { DingtalkConfig } from './config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
 import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
@@ -68,10 +68,7 @@ export async function encryptedReply(
   };
 }
 
-export function createDingtalkAdapter(
-  config: NonNullable<Config['dingtalk']>,
-  options: DingtalkAdapterOptions = {},
-): PlatformAdapter {
+export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkAdapterOptions = {}): PlatformAdapter {
   const client = new DingtalkClient({
     ...config,
     fetch: options.fetch,

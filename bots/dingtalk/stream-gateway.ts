@@ -71,7 +71,8 @@ export async function startEmulatorServer(emulator: DingtalkEmulator, options: {
 }
 
 /** `npm run emulator -- dingtalk --port 9002`: credentials from DINGTALK_* env or defaults. */
-export async function runStandaloneServer(options: { port: number; host?: string } & Partial<DingtalkEmulatorOptions>) {
+/** Serves the emulated API and the Stream gateway on one port (`npm run emulator -- dingtalk`). */
+export async function runStandalone(options: { port: number; host?: string } & Partial<DingtalkEmulatorOptions>) {
   const env = process.env;
   const emulator = createDingtalkEmulator({
     clientId: options.clientId ?? env.DINGTALK_CLIENT_ID ?? 'dingemulatorkey',

@@ -9,7 +9,7 @@
 // `_connect()` opens. No SDK file is patched; if a future SDK renames `dw_url`, the
 // "connects through the emulated gateway" test fails loudly.
 import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
-import type { Config } from '../../src/config';
+import type { DingtalkConfig } from './config';
 import type { BotEvent, EventResult } from '../types';
 import { parseCardCallback, parseRobotMessage } from './parse';
 
@@ -19,7 +19,7 @@ export const TOPIC_CARD = '/v1.0/card/instances/callback';
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed' | 'error';
 
 export interface DingtalkStreamOptions {
-  config: NonNullable<Config['dingtalk']>;
+  config: DingtalkConfig;
   dispatch: (event: BotEvent) => Promise<EventResult>;
   /** Default `${config.apiBase}/v1.0/gateway/connections/open`. */
   gatewayUrl?: string;

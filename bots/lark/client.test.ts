@@ -1,6 +1,6 @@
 // The adapter's outbound side against the emulator over real HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import type { Card } from '../../cards/model';
 import { DeliveryError } from '../types';
 import { createLarkEmulator, serveLarkEmulator } from './emulator';

@@ -109,15 +109,15 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
  */
 export function clockedTokenCache(now: () => Date) {
   const values = new Map<string, { value: unknown; expiresAt?: number }>();
-  const keyOf = (key: string | Symbol, namespace?: string) => `${namespace ?? ''}/${String(key)}`;
+  const keyOf = (key: string | symbol, namespace?: string) => `${namespace ?? ''}/${String(key)}`;
   return {
-    async get(key: string | Symbol, options?: { namespace?: string }) {
+    async get(key: string | symbol, options?: { namespace?: string }) {
       const entry = values.get(keyOf(key, options?.namespace));
       if (!entry) return undefined;
       if (entry.expiresAt !== undefined && entry.expiresAt <= now().getTime()) return undefined;
       return entry.value;
     },
-    async set(key: string | Symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }) {
+    async set(key: string | symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }) {
       const expiresAt = expiredTime === undefined ? undefined : now().getTime() + (expiredTime - Date.now());
       values.set(keyOf(key, options?.namespace), { value, expiresAt });
       return true;

@@ -1,6 +1,6 @@
 // The emulator's own API behaviour, through app.request (no network needed).
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { createLarkEmulator } from './emulator';
 
 function setup() {

@@ -1,7 +1,7 @@
 // handleWebhook driven by the emulator's signed, encrypted pushes. The emulator's
 // webhook fetch calls the adapter directly; the adapter's API fetch calls the emulator.
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import type { Card } from '../../cards/model';
 import type { BotEvent, CardActionEvent, EventResult, MessageEvent, WebhookContext } from '../types';
 import { encryptLarkPayload } from './crypto';

@@ -1,7 +1,7 @@
 // The Lark/Feishu adapter: one webhook URL for events and card callbacks
 // (verify -> decrypt -> parse -> dispatch -> answer), and outbound calls.
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case
-import type { Config } from '../../src/config';
+import type { LarkConfig } from './config';
 import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../types';
 import { DeliveryError } from '../types';
 import { decryptLarkPayload } from './crypto';
@@ -48,10 +48,7 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
   return body;
 }
 
-export function createLarkAdapter(
-  config: NonNullable<Config['lark']>,
-  options: LarkAdapterOptions = {},
-): PlatformAdapter {
+export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOptions = {}): PlatformAdapter {
   const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 

@@ -461,7 +461,8 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     /** Forget every issued access token (the next call gets 40014). */
     invalidateTokens: () => tokens.clear(),
     addUser: (userid: string) => {
-      (users ??= new Set()).add(userid);
+      users ??= new Set();
+      users.add(userid);
     },
     reset,
   };

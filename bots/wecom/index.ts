@@ -1,7 +1,7 @@
 // The WeCom (企业微信) self-built app adapter: callback URL verification,
 // encrypted message/event callbacks, and app messages with template cards.
 // https://developer.work.weixin.qq.com/document/path/90238 (接收消息与事件)
-import type { Config } from '../../src/config';
+import type { WecomConfig } from './config';
 import {
   DeliveryError,
   type Address,
@@ -20,7 +20,7 @@ import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError }
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
 
-export type WecomConfig = NonNullable<Config['wecom']>;
+export type { WecomConfig };
 
 export interface WecomAdapterOptions {
   fetch?: typeof fetch;
@@ -147,7 +147,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     if (to.kind !== 'user')
       throw new DeliveryError('WeCom app messages go to members (userid); group chats are not supported', false);
     const taskId = taskIdFor(delivery.idempotencyKey);
-    let rendered;
+    let rendered: ReturnType<typeof renderOutbound>;
     try {
       rendered = renderOutbound(message, taskId, { cardUrl: options.cardUrl });
     } catch (error) {
@@ -187,7 +187,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     }
     const taskId =
       typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
-    let templateCard;
+    let templateCard: ReturnType<typeof renderTemplateCard>;
     try {
       templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
     } catch (error) {

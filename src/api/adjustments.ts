@@ -1,7 +1,7 @@
 // /api/v1/adjustments: goal-change requests, newest first, optionally by status.
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { adjustments, type AdjustmentStatus } from '../../storage/schema';
 import { badRequest } from './errors';
 import { resolveOrg } from './org';

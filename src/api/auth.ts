@@ -1,7 +1,7 @@
 // Bearer-token auth for /api/v1. Constant-time compare so the token cannot be
 // guessed byte by byte from response times.
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { ApiError } from './errors';
 
 export function timingSafeEqualStrings(a: string, b: string): boolean {

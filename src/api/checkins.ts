@@ -3,7 +3,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { checkIns } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
 import { findPersonByExternalId } from '../../storage/repos/people';

@@ -2,7 +2,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { isUniqueViolation } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { cycles } from '../../storage/schema';
@@ -13,7 +13,7 @@ import { conflict, notFound } from './errors';
 import { resolveOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { presentCycle } from './present';
-import { localDate } from '../okr/pace';
+import { localDate } from '../../core/okr/pace';
 
 export const cyclesRoutes = new Hono<AppEnv>();
 

@@ -2,7 +2,7 @@
 // ApiError; the app's onError turns it (and anything unexpected) into JSON.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export class ApiError extends Error {
   constructor(

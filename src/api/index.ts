@@ -1,7 +1,7 @@
 // /api/v1: the admin and integration API. One file per resource; each exports
 // a Hono sub-app mounted here.
 import { Hono } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { requireToken } from './auth';
 import { peopleRoutes } from './people';
 import { teamsRoutes } from './teams';

@@ -10,7 +10,7 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { keyResults, metricPoints } from '../../storage/schema';
 import { BatchError, MAX_POINTS, parseBatch, validatePoints, type PointError } from '../metrics/points';
 import { storePoints } from '../metrics/store';
@@ -40,7 +40,7 @@ metricsRoutes.post('/', async (c) => {
       `Send points as application/json or text/csv (got ${type ? `"${type}"` : 'no Content-Type'}).`,
     );
   const partial = c.req.query('partial') === 'true';
-  let raws;
+  let raws: ReturnType<typeof parseBatch>;
   try {
     raws = parseBatch(format, await readText(c, MAX_BYTES));
   } catch (err) {

@@ -3,7 +3,7 @@
 import { and, asc, eq, ne, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { keyResults, objectives } from '../../storage/schema';
@@ -12,7 +12,7 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { getKeyResult, getObjective, keyResultsOf, objectivesAlignedTo } from '../../storage/repos/okrs';
 import { getPerson, getTeam } from '../../storage/repos/people';
 import type { KeyResult, NewKeyResult, Objective } from '../../storage/repos/types';
-import { objectiveProgress } from '../okr/progress';
+import { objectiveProgress } from '../../core/okr/progress';
 import { readJson, validate } from './body';
 import { badRequest, conflict, notFound, zodDetails } from './errors';
 import { orgToday } from './cycles';

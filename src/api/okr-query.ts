@@ -1,10 +1,10 @@
 // Shared by /tree and /stats: the org, its time zone and the cycle a request is about.
 import type { Context } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { resolveOrg } from './org';
 import { notFound } from './errors';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { localDate } from '../okr/pace';
+import { localDate } from '../../core/okr/pace';
 import type { RollupQuery } from '../../storage/repos/tree';
 
 export async function rollupQueryFor(c: Context<AppEnv>): Promise<RollupQuery> {

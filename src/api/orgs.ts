@@ -7,19 +7,19 @@ import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PLATFORMS, type Platform } from '../../bots/types';
-import { jobs, scheduleFor } from '../../jobs/registry';
+import { jobs, scheduleFor } from '../jobs';
 import { validateCron } from '../../jobs/schedule';
 import { isUniqueViolation, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditStatement } from '../../storage/repos/audit';
 import { effectiveSettings, ORG_SETTING_BOUNDS } from '../../storage/repos/org-settings';
 import { organizations, platformTenants, type OrgSettings } from '../../storage/schema';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { readBody } from './body';
 import { badRequest, conflict, notFound } from './errors';
 import { findOrg, type Org } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
-import { isValidTimezone } from '../okr/pace';
+import { isValidTimezone } from '../../core/okr/pace';
 
 export const orgsRoutes = new Hono<AppEnv>();
 

@@ -12,7 +12,7 @@ import { allIdentities, allPeople, allTeams, setIdentityStatements, wouldLoop } 
 import type { Person } from '../../storage/repos/types';
 import { and, eq } from 'drizzle-orm';
 import { ApiError, badRequest, conflict } from './errors';
-import { isValidTimezone } from '../okr/pace';
+import { isValidTimezone } from '../../core/okr/pace';
 
 export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -127,7 +127,7 @@ export function parseImportBody(type: string, body: string): { rows: Record<stri
       throw badRequest(
         `The CSV header lacks the column(s) ${missing.join(', ')}; expected ${IMPORT_COLUMNS.join(', ')}.`,
       );
-    header.forEach((h) => seenKeys.add(h));
+    for (const h of header) seenKeys.add(h);
     // In a CSV every listed column is given for every row: a missing trailing cell clears the field.
     rows = parsed.data.map((r) => Object.fromEntries(header.map((h) => [h, r[h] ?? ''])));
   } else {
@@ -140,7 +140,7 @@ export function parseImportBody(type: string, body: string): { rows: Record<stri
     if (!Array.isArray(parsed)) throw badRequest('Send a JSON array of people (one object per person).');
     rows = parsed as Record<string, unknown>[];
     for (const r of rows)
-      if (r && typeof r === 'object' && !Array.isArray(r)) Object.keys(r).forEach((k) => seenKeys.add(k));
+      if (r && typeof r === 'object' && !Array.isArray(r)) for (const k of Object.keys(r)) seenKeys.add(k);
   }
   if (rows.length > MAX_IMPORT_ROWS) {
     throw new ApiError(

@@ -1,7 +1,7 @@
 // Rows as the API shows them: snake_case keys, the same names the request
 // bodies and the import columns use.
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../../storage/repos/types';
-import { krProgress } from '../okr/progress';
+import { krProgress } from '../../core/okr/progress';
 
 export function presentPerson(p: Person) {
   return {
@@ -73,7 +73,7 @@ export function presentKr(kr: KeyResult) {
     last_check_in_at: kr.lastCheckInAt,
     position: kr.position,
     status: kr.status,
-    /** 0–1 from the KR's own values (src/okr/progress.ts). */
+    /** 0–1 from the KR's own values (core/okr/progress.ts). */
     progress: Math.round(progress * 10000) / 10000,
     created_at: kr.createdAt,
     updated_at: kr.updatedAt,

@@ -3,12 +3,12 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import type { Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { people, personFlags, ruleFirings, rules } from '../../storage/schema';
 import { auditStatement } from '../../storage/repos/audit';
-import { BuiltinRuleSchema, MetricRuleSchema, type MetricRule, type RuleDefinition } from '../rules/definition';
+import { BuiltinRuleSchema, MetricRuleSchema, type MetricRule, type RuleDefinition } from '../../core/rules/definition';
 import { previewRule } from '../rules/preview';
 import { ensureBuiltinRules, getRule, isKnownMetric, parseDefinition, type RuleRow } from '../rules/repo';
 import { loadDirectory, unmatchedScope } from '../rules/scope';

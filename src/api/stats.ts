@@ -1,7 +1,7 @@
 // GET /api/v1/stats?cycle= — alignment rate, check-in rate, adjustments per 100
 // people per month, counts by status and the score distribution (docs/okr-math.md).
 import { Hono } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { rollupQueryFor } from './okr-query';
 import { loadStats } from '../../storage/repos/stats';
 

@@ -2,7 +2,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { isUniqueViolation } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { teams } from '../../storage/schema';

@@ -3,7 +3,7 @@
 // every node lists its `downstream` ids, so a client expands a branch with `?root=<id>&depth=1`.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { badRequest, notFound, zodDetails } from './errors';
 import { rollupQueryFor } from './okr-query';
 import { loadTree, UnknownObjectiveError } from '../../storage/repos/tree';

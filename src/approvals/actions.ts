@@ -5,7 +5,7 @@ import type { ActionHandler } from '../chat/context';
 import { conversationStore, type FlowStep } from '../chat/conversations';
 import type { Effects } from '../chat/effects';
 import { parseCommand } from '../chat/parse';
-import { t } from '../i18n';
+import { t } from '../../core/i18n';
 import { checkDecidable, decideAdjustment } from './decide';
 
 const REJECT_NOTE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -14,7 +14,7 @@ export const approveAction: ActionHandler = (ctx, event) =>
   decideAdjustment(ctx, { id: event.value.adj, decision: 'approve', clicked: event.message });
 
 export const rejectAction: ActionHandler = async (ctx, event) => {
-  if (event.value.note !== undefined && event.value.note.trim()) {
+  if (event.value.note?.trim()) {
     return decideAdjustment(ctx, {
       id: event.value.adj,
       decision: 'reject',

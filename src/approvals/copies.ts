@@ -5,7 +5,7 @@
 import type { Platform } from '../../bots/types';
 import { buildResolvedApprovalCard, type ApprovalOutcome } from '../../cards/approval';
 import type { Store } from '../../storage/db';
-import { localeOf } from '../i18n';
+import { localeOf } from '../../core/i18n';
 import type { OutboundItem } from '../outbox/enqueue';
 import { isClickedCopy, sentCopies } from '../outbox/copies';
 import { personAt } from './addresses';

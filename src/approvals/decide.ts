@@ -14,7 +14,7 @@ import type { Adjustment } from '../../storage/repos/types';
 import { adjustments, claims, objectives } from '../../storage/schema';
 import type { ChatContext } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
-import { localeOf, t } from '../i18n';
+import { localeOf, t } from '../../core/i18n';
 import type { OutboundItem } from '../outbox/enqueue';
 import { addressOf } from './addresses';
 import { applyStatements, discardStatements } from './apply';

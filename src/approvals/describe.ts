@@ -2,7 +2,7 @@
 // 60% → 80%"), the approval card's view and the decision time. Everything is
 // read live, so a KR that changed after the request shows its current values.
 import type { ApprovalCardView } from '../../cards/approval';
-import { formatValue } from '../../cards/format';
+import { formatValue } from '../../core/format';
 import type { Store } from '../../storage/db';
 import { getKeyResult, getObjective, personOkrs } from '../../storage/repos/okrs';
 import { getPerson } from '../../storage/repos/people';
@@ -10,8 +10,8 @@ import type { Adjustment, KeyResult, Objective, Person } from '../../storage/rep
 import { cycles } from '../../storage/schema';
 import { eq } from 'drizzle-orm';
 import type { KrLine } from '../chat/kr-line';
-import { t, type Locale } from '../i18n';
-import { krProgress } from '../okr/progress';
+import { t, type Locale } from '../../core/i18n';
+import { krProgress } from '../../core/okr/progress';
 
 export interface RequestContext {
   adjustment: Adjustment;

@@ -12,7 +12,7 @@ import { adjustments, type AdjustmentKind } from '../../storage/schema';
 import { buildApprovalCard } from '../../cards/approval';
 import type { ChatContext } from '../chat/context';
 import type { Effects } from '../chat/effects';
-import { localeOf, t } from '../i18n';
+import { localeOf, t } from '../../core/i18n';
 import type { OutboundItem } from '../outbox/enqueue';
 import { addressOf } from './addresses';
 import { applyStatements } from './apply';

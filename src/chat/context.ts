@@ -2,7 +2,7 @@
 import type { BotEvent, CardActionEvent, MessageEvent, OutboundMessage } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import type { Locale, organizations, people } from '../../storage/schema';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { Config } from '../config';
 import type { OutboundItem } from '../outbox/enqueue';
 import type { Effects } from './effects';

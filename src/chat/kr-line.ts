@@ -207,6 +207,6 @@ function cleanTitle(raw: string): string {
   return raw
     .trim()
     .replace(/\s*(?:从|由|from)$/i, '')
-    .replace(/[\s:：,，=\-]+$/, '')
+    .replace(/[\s:：,，=-]+$/, '')
     .trim();
 }

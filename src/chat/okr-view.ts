@@ -1,6 +1,6 @@
 // Builds the card view models (cards/view.ts) for one person from storage:
 // their current cycle, objectives and KRs numbered in display order, each with
-// progress and status computed by the pure functions in src/okr.
+// progress and status computed by the pure functions in core/okr.
 import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
@@ -8,10 +8,10 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { keyResultsOf, objectivesAlignedTo, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
-import { localDate, expectedPace } from '../okr/pace';
-import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../okr/progress';
-import { trackStatus } from '../okr/status';
-import { rollupObjectives } from '../okr/rollup';
+import { localDate, expectedPace } from '../../core/okr/pace';
+import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import { rollupObjectives } from '../../core/okr/rollup';
 
 /** Alignment levels below a person's objective worth walking (org charts are far shallower). */
 const MAX_ROLLUP_DEPTH = 8;
@@ -100,7 +100,7 @@ export async function loadPersonOkrView(
 
 /**
  * Progress of the person's 'children' KRs, rolled up through every level aligned
- * below them by the same roll-up the tree uses (src/okr/rollup.ts), so chat and
+ * below them by the same roll-up the tree uses (core/okr/rollup.ts), so chat and
  * the dashboard agree. Loads only that subtree, level by level.
  */
 async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWithKrs[]): Promise<Map<string, number>> {

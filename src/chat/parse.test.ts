@@ -336,18 +336,18 @@ describe('never misread', () => {
       '\u0000',
       '🙂'.repeat(1000),
       'KR'.repeat(5000),
-      'KR1 ' + '9'.repeat(400),
+      `KR1 ${'9'.repeat(400)}`,
       '调整 '.repeat(500),
       '(((((',
       '\\',
       'KR1 1e309',
-      '委托 ' + 'x'.repeat(10000),
+      `委托 ${'x'.repeat(10000)}`,
     ];
     for (const input of nasty) expect(() => parseCommand(input)).not.toThrow();
   });
 
   it('rejects values too large to be a number', () => {
-    expect(parseCommand('KR1 ' + '9'.repeat(400))).toMatchObject({ type: 'invalid', reason: 'bad_value', kr: 1 });
-    expect(parseCommand('调整 KR1 目标 ' + '9'.repeat(400))).toMatchObject({ type: 'invalid', reason: 'bad_value' });
+    expect(parseCommand(`KR1 ${'9'.repeat(400)}`)).toMatchObject({ type: 'invalid', reason: 'bad_value', kr: 1 });
+    expect(parseCommand(`调整 KR1 目标 ${'9'.repeat(400)}`)).toMatchObject({ type: 'invalid', reason: 'bad_value' });
   });
 });

@@ -4,13 +4,13 @@ import type { CardActionEvent, MessageEvent } from '../../bots/types';
 import { buildMyOkrsCard } from '../../cards/my-okrs';
 import { buildKrProgressCard } from '../../cards/kr-progress';
 import { helpText } from '../../cards/help';
-import { invalidReply, t } from '../i18n';
+import { invalidReply, t } from '../../core/i18n';
 import { parseCommand, type Command } from './parse';
 import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
 import { checkIn, krList, personView } from './flows/checkin';
 import { teamStatus } from './flows/team';
-import { extraActions, extraCommands, activeConversation } from './extensions';
+import { extraActions, extraCommands, activeConversation } from '../chat-extensions';
 
 const text = (ctx: ChatContext, message: string): Effects => ({
   ...noEffects(),

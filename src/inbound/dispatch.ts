@@ -8,11 +8,11 @@ import { newId } from '../../storage/ids';
 import { auditLog, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { Config } from '../config';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import { resolveSender } from './identity';
-import { t } from '../i18n';
+import { t } from '../../core/i18n';
 
 export interface DispatcherDeps {
   store: Store;

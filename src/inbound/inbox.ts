@@ -13,7 +13,7 @@ import type { BotEvent } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { Dispatch } from './dispatch';
 
 const BATCH = 100;

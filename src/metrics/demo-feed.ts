@@ -47,13 +47,12 @@ export function demoFeed(people: FeedPerson[], now: Date, weeks = 8): MetricPoin
   const centres = [...new Set(people.map((p) => p.teamName).filter((n): n is string => !!n && n.endsWith('中心')))];
   const today = new Date(now.getTime() - 60_000).toISOString();
   out.push({ metric: 'renewal_rate', subject: 'org', at: today, value: 58.5 });
-  centres.forEach((name, i) =>
+  for (const [i, name] of centres.entries())
     out.push({
       metric: `renewal_rate:${name.slice(2, 4)}`,
       subject: 'org',
       at: today,
       value: round(55 + i * 1.5 + mulberry32(hash(name))() * 2, 1),
-    }),
-  );
+    });
   return out;
 }

@@ -16,7 +16,7 @@ import {
   teams,
   type MetricAggregation,
 } from '../../storage/schema';
-import { localMidnight } from '../../jobs/time';
+import { localMidnight } from '../../core/time';
 import { ORG_SUBJECT } from './subjects';
 
 const DAY_MS = 86_400_000;

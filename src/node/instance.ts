@@ -4,7 +4,7 @@
 // Across hosts nothing is known, and the run's heartbeat decides.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Instance } from '../instance';
+import type { Instance } from '../../core/instance';
 
 const PATTERN = /^node:(.+):(\d+):([0-9a-f]+)$/;
 

@@ -10,7 +10,7 @@ import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types
 import { DeliveryError } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { RateLimiter } from './rate-limit';
 

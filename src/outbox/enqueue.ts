@@ -4,7 +4,7 @@
 import type { Address, OutboundMessage, Platform, SentRef } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { outbox } from '../../storage/schema';
+import { addressRecipientKey, outboxRowInsert } from '../../storage/outbox-rows';
 
 /** Update a message that an earlier outbox row sent (resolved when delivering). */
 export interface OutboxRowRef {
@@ -36,7 +36,7 @@ export function isOutboxRowRef(ref: SentRef | OutboxRowRef): ref is OutboxRowRef
 
 /** Who receives the message, for per-recipient rate limits. */
 function recipientKey(item: OutboundItem): string {
-  if (item.operation === 'send') return `${item.to.kind}:${item.to.id}`;
+  if (item.operation === 'send') return addressRecipientKey(item.to);
   return isOutboxRowRef(item.ref) ? `row:${item.ref.outboxId}` : `msg:${item.ref.messageId}`;
 }
 
@@ -49,19 +49,16 @@ export interface PreparedOutbound {
 export function prepareOutbound(store: Store, item: OutboundItem, now: Date): PreparedOutbound {
   const id = item.idempotencyKey ?? newId('ob');
   const platform = item.operation === 'send' ? item.to.platform : item.ref.platform;
-  const statement = store.db.insert(outbox).values({
+  const statement = outboxRowInsert(store, {
     id,
     orgId: item.orgId ?? null,
     platform,
     operation: item.operation,
-    target: (item.operation === 'send' ? item.to : item.ref) as unknown as Record<string, unknown>,
-    payload: item.message as unknown as Record<string, unknown>,
-    idempotencyKey: id,
+    target: item.operation === 'send' ? item.to : item.ref,
+    payload: item.message,
     subject: item.subject ?? null,
     recipientKey: recipientKey(item),
-    status: 'pending',
-    nextAttemptAt: now.toISOString(),
-    createdAt: now.toISOString(),
+    now,
   });
   return { id, statement };
 }

@@ -10,7 +10,7 @@ import {
 import { outbox } from '../../storage/schema';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
-import { fixedClock } from '../clock';
+import { fixedClock } from '../../core/clock';
 import { OutboxDeliverer } from './deliver';
 import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
 
@@ -81,7 +81,7 @@ describe('outbox delivery', () => {
   });
 
   it('retries retryable failures with backoff and gives up on permanent ones', async () => {
-    const { adapter, calls } = recordingAdapter((target, message, n) => {
+    const { adapter, calls } = recordingAdapter((_target, message, n) => {
       const text = (message as { text: string }).text;
       if (text === 'flaky' && n === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
       if (text === 'doomed') throw new DeliveryError('bad receive_id', false, undefined, 230001);

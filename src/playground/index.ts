@@ -24,6 +24,7 @@ export interface Playground {
   emulators: PlaygroundEmulators;
   transcript: Transcript;
   /** Mounts /emulators/* and /playground on the app. Call before serving. */
+  // biome-ignore lint/suspicious/noExplicitAny: mounts on the app whatever its env type
   mount(app: Hono<any>): void;
   /** Loads the demo org when the database has no organization yet; true if it did. */
   seed(now: Date): Promise<boolean>;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { cardButtons } from '../../bots/lark/emulator-card';
 import { PLATFORMS, type Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { beginSsoState, ssoCallbackUrl } from '../web/sso-state';
 import { identities, people } from '../../storage/schema';
 import { CLIENT_JS } from './client';
@@ -188,7 +188,7 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     }
 
     const card = emulators.dingtalk.cards.get(input.message);
-    if (!card || !card.openSpaceId.endsWith(`.${user.userId}`))
+    if (!card?.openSpaceId.endsWith(`.${user.userId}`))
       return fail(c, 404, 'not_found', `no card ${input.message} in this chat`);
     let buttons: { action?: unknown; value?: unknown }[] = [];
     try {

@@ -1,4 +1,4 @@
-// The playground page's own words (the bot's words come from src/i18n).
+// The playground page's own words (the bot's words come from core/i18n).
 export type PageLang = 'zh' | 'en';
 
 const zh = {

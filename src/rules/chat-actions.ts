@@ -10,7 +10,7 @@ import { ESCALATION_ACTIONS } from '../../cards/escalation';
 import type { Card } from '../../cards/model';
 import type { ActionHandler, ChatContext } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
-import { t } from '../i18n';
+import { t } from '../../core/i18n';
 import { escalationCard, escalationUpdates } from './escalation';
 import type { MetricFiringData } from './firing-data';
 

@@ -1,5 +1,5 @@
 // Small shared facts for rule evaluation: an org's time zone and its UTC offset now.
-import { pickTimezone, tzOffsetMs } from '../../jobs/time';
+import { pickTimezone, tzOffsetMs } from '../../core/time';
 import type { Organization } from '../../storage/repos/types';
 import type { Config } from '../config';
 

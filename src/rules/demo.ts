@@ -4,7 +4,7 @@
 // Deterministic ids: loading twice changes nothing.
 import type { Store } from '../../storage/db';
 import { rules } from '../../storage/schema';
-import type { MetricRule } from './definition';
+import type { MetricRule } from '../../core/rules/definition';
 import { ensureBuiltinRules } from './repo';
 
 export const DEMO_RULES: { key: string; name: string; mode: 'observe' | 'enforce'; definition: MetricRule }[] = [

@@ -13,7 +13,7 @@ import { isClickedCopy, sentCopies } from '../outbox/copies';
 import type { SentRef } from '../../bots/types';
 import type { MetricFiringData } from './firing-data';
 import { escalationSubject, personAddresses, ruleMessageStatements } from './outbound';
-import type { EvalEnv } from './metric-firings';
+import type { EvalEnv } from './eval-env';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_ESCALATE_AFTER_DAYS = 3;

@@ -1,6 +1,6 @@
 // What a firing row remembers (rule_firings.data): enough to draw its cards
 // again later (acknowledgement, escalation, resolution) without re-reading the rule.
-import type { ConditionFacts } from './describe';
+import type { ConditionFacts } from '../../core/rules/describe';
 import type { PeriodValue } from './metric-eval';
 
 export interface MetricFiringData {

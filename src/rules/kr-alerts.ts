@@ -1,5 +1,5 @@
 // The built-in KR alerts, evaluated over the open cycles' person-owned KRs:
-//   kr_status           the KR is at risk / off track against its pace (src/okr/status)
+//   kr_status           the KR is at risk / off track against its pace (core/okr/status)
 //   kr_confidence_drop  the latest confidence is ≥ 3 below the one before
 //   kr_stale            no check-in for 14 days (counted from the cycle start when there is none)
 // Each alert fires once per state change: the firing's period names the state
@@ -8,13 +8,13 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { checkIns, cycles, keyResults, objectives, ruleFirings } from '../../storage/schema';
 import { buildKrAlertCard, type AlertFacts, type AlertKr } from '../../cards/alert';
-import { localMidnight } from '../../jobs/time';
-import { expectedPace, localDate } from '../okr/pace';
-import { krProgress } from '../okr/progress';
-import { trackStatus } from '../okr/status';
-import type { BuiltinRule } from './definition';
+import { localMidnight } from '../../core/time';
+import { expectedPace, localDate } from '../../core/okr/pace';
+import { krProgress } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import type { BuiltinRule } from '../../core/rules/definition';
 import type { KrFiringData } from './firing-data';
-import type { EvalEnv, RuleOutcome } from './metric-firings';
+import type { EvalEnv, RuleOutcome } from './eval-env';
 import { firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
 import type { RuleRow } from './repo';
 import type { WriteGroup } from './write-groups';

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
 import { metricPoints } from '../../storage/schema';
-import { compare, type Aggregation, type MetricRule, type Period } from './definition';
+import { compare, type Aggregation, type MetricRule, type Period } from '../../core/rules/definition';
 import { periodKeyOf, periodSql, periodStart, periodsEndingAt, shiftPeriod } from './periods';
 
 /** Periods shown as the trend on cards. */

@@ -3,40 +3,23 @@
 // with their flags, cards and escalations. Returns statement groups; each group
 // is one firing's complete effect and is safe to apply twice.
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { PlatformAdapter } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import type { IdentityIndex } from '../../jobs/recipients';
 import { personFlags, ruleFirings } from '../../storage/schema';
 import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
-import { suggestionFor, type MetricRule } from './definition';
+import { suggestionFor, type MetricRule } from '../../core/rules/definition';
 import type { MetricFiringData } from './firing-data';
-import { metricRuleHits, type AggregateCache, type MetricHit } from './metric-eval';
+import { metricRuleHits, type MetricHit } from './metric-eval';
 import { escalationSubject, firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
 import { periodKeyOf, shiftPeriod } from './periods';
 import type { RuleRow } from './repo';
-import { scopeFilter, type OrgDirectory, type ScopePerson } from './scope';
+import { scopeFilter, type ScopePerson } from './scope';
 import { escalationUpdates } from './escalation';
 import type { WriteGroup } from './write-groups';
+import type { EvalEnv, RuleOutcome } from './eval-env';
 
-export interface EvalEnv {
-  store: Store;
-  adapters: ReadonlyMap<string, PlatformAdapter>;
-  orgId: string;
-  now: Date;
-  offsetMs: number;
-  dir: OrgDirectory;
-  identities(personIds: string[]): Promise<IdentityIndex>;
-  /** Shared per pass: rules on the same metric and period read the points once. */
-  aggregates?: AggregateCache;
-}
-
-export interface RuleOutcome {
-  ruleId: string;
-  fired: { firingId: string; subject: string; period: string }[];
-  resolved: { firingId: string; subject: string }[];
-  groups: WriteGroup[];
-}
+export type { EvalEnv, RuleOutcome };
 
 export function conditionOf(rule: MetricRule) {
   return {

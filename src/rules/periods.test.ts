@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { openSqlite } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
 import { metricPoints } from '../../storage/schema';
-import { MetricRuleSchema } from './definition';
+import { MetricRuleSchema } from '../../core/rules/definition';
 import { periodKeyOf, periodSql, periodsEndingAt, shiftPeriod } from './periods';
 
 const SHANGHAI = 8 * 3_600_000;

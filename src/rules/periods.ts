@@ -8,7 +8,7 @@
 // neighbouring day; Polaris' default zone, Asia/Shanghai, has no DST.)
 import { sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Period } from './definition';
+import type { Period } from '../../core/rules/definition';
 
 const DAY_MS = 86_400_000;
 

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Organization } from '../../storage/repos/types';
 import { ruleFirings } from '../../storage/schema';
-import type { RuleDefinition } from './definition';
+import type { RuleDefinition } from '../../core/rules/definition';
 import { evaluationEnv, type EvaluationDeps } from './engine';
 import { desiredStates, openCycleKrs } from './kr-alerts';
 import { metricHitsInScope } from './metric-firings';

@@ -12,7 +12,7 @@ import {
   MetricRuleSchema,
   type BuiltinKind,
   type RuleDefinition,
-} from './definition';
+} from '../../core/rules/definition';
 
 export type RuleRow = typeof rules.$inferSelect;
 

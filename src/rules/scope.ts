@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
 import { people, teams } from '../../storage/schema';
-import type { Scope } from './definition';
+import type { Scope } from '../../core/rules/definition';
 
 export interface ScopePerson {
   id: string;

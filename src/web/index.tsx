@@ -4,10 +4,10 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { timingSafeEqualStrings } from '../api/auth';
-import { catalogues, toLocale, t, type Locale } from '../i18n';
-import { localDate } from '../okr/pace';
+import { catalogues, toLocale, t, type Locale } from '../../core/i18n';
+import { localDate } from '../../core/okr/pace';
 import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
 import { loadRollup, type RollupQuery, UnknownObjectiveError } from '../../storage/repos/tree';
 import { loadStats } from '../../storage/repos/stats';
@@ -154,7 +154,7 @@ export function dashboardRoutes() {
     const locale = localeFor(c, viewer);
     const q = await queryFor(c, viewer);
     const admin = viewer.scope.kind === 'all';
-    let stats;
+    let stats: (Awaited<ReturnType<typeof loadStats>> & { scoreTenths: number[] }) | undefined;
     if (q && admin) {
       const rollup = await loadRollup(store, q, { krStatus: true });
       stats = { ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths };

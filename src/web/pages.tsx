@@ -2,7 +2,7 @@
 // JavaScript (figures, approvals and rules are tables); the client script adds the
 // interactive tree, the side panel and the ECharts charts.
 import type { Child } from 'hono/jsx';
-import { t, type Locale, type MessageKey } from '../i18n';
+import { t, type Locale, type MessageKey } from '../../core/i18n';
 import type { OrgStats } from '../../storage/repos/stats';
 import type { PendingApproval, RuleHits } from './data';
 import type { Viewer } from './viewer';

@@ -8,7 +8,7 @@
 // On Workers there is no node_modules: set WECOM_JSSDK_URL (e.g. a CDN copy of
 // wecom.global.prod.js) or the share button simply does not appear.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import { claimsOf } from './viewer';
 import { assetUrl, packageFile } from './package-assets';
 

@@ -9,8 +9,8 @@
 import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { LoginCodeError, PLATFORMS, type Platform, type PlatformAdapter } from '../../bots/types';
-import type { AppEnv } from '../app';
-import { toLocale, t } from '../i18n';
+import type { AppEnv } from '../services';
+import { toLocale, t } from '../../core/i18n';
 import { identities } from '../../storage/schema';
 import { MessagePage } from './pages';
 import { startSession } from './session';

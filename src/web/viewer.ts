@@ -7,7 +7,7 @@
 // Ancestors of what one may see are shown as context (the chain to the north star).
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../services';
 import type { Store } from '../../storage/db';
 import { organizations, people } from '../../storage/schema';
 import { timingSafeEqualStrings } from '../api/auth';

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../seed/prng';
 import { sql } from 'drizzle-orm';
 import { openSqlite } from '../sqlite';
 import { tempDbPath } from '../../test/helpers/app';
 import { krProgressSql, trackStatusSql } from './progress-sql';
-import { krProgress } from '../../src/okr/progress';
-import { trackStatus } from '../../src/okr/status';
-import type { KrValues } from '../../src/okr/types';
+import { krProgress } from '../../core/okr/progress';
+import { trackStatus } from '../../core/okr/status';
+import type { KrValues } from '../../core/okr/types';
 
 const tmp = tempDbPath();
 const store = openSqlite(tmp.path);
@@ -15,8 +16,7 @@ afterAll(() => {
 });
 
 function randomKrs(n: number, seed = 7) {
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const kinds: KrValues['kind'][] = ['number', 'percent', 'currency', 'boolean', 'milestone'];
   const out: (KrValues & { id: string; confidence: number | null; checked: boolean })[] = [];

@@ -1,10 +1,10 @@
-// The KR progress and status formulas of src/okr (progress.ts, status.ts) as SQL
+// The KR progress and status formulas of core/okr (progress.ts, status.ts) as SQL
 // expressions, so that SQLite/D1 can aggregate 500k KRs without handing them to
 // JS one by one. Written with Drizzle's `sql` so the same text runs on both drivers;
 // only core SQLite functions (CASE, min/max with 2 args, CAST) are used.
 // progress-sql.test.ts checks that these agree with krProgress/trackStatus.
 import { sql, type SQL } from 'drizzle-orm';
-import { STATUS_THRESHOLDS } from '../../src/okr/status';
+import { STATUS_THRESHOLDS } from '../../core/okr/status';
 
 /** A table alias or name, inlined: only ever a constant from this codebase. `null`: the bare column. */
 function col(alias: string | null, column: string): SQL {

@@ -13,7 +13,7 @@ import {
   windowStart,
   type ScoreDistribution,
   type StatusCounts,
-} from '../../src/okr';
+} from '../../core/okr';
 import { loadRollup, type OrgRollup, type RollupQuery } from './tree';
 
 export interface OrgStats {

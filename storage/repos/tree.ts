@@ -4,7 +4,7 @@
 //   statement, and sums the objectives that roll nothing up ("leaves", nearly all of them)
 //   per KR they align to. Only objectives that own a 'children' KR (company,
 //   departments, teams: a few thousand) come back as individual rows.
-// - JS rolls 'children' KRs up over those rows (src/okr/rollup.ts) and computes statuses.
+// - JS rolls 'children' KRs up over those rows (core/okr/rollup.ts) and computes statuses.
 // - A tree request then walks down level by level from the roots (or `rootId`), one query per
 //   level, and loads titles and KRs only for the nodes it returns, capped by `maxNodes`.
 import { sql, type SQL } from 'drizzle-orm';
@@ -28,7 +28,7 @@ import {
   type RollupObjectiveInput,
   type StatusCounts,
   type TrackStatus,
-} from '../../src/okr';
+} from '../../core/okr';
 import { trackStatusSql } from './progress-sql';
 
 export interface RollupQuery {
@@ -383,7 +383,7 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
 
   // What we know of each objective's parent KR without another query.
   const parentKrOf = new Map<string, string | null>();
-  r.rollingIds.forEach((id, i) => parentKrOf.set(id, r.rollingParentKrIds[i]));
+  for (const [i, id] of r.rollingIds.entries()) parentKrOf.set(id, r.rollingParentKrIds[i]);
   for (const pk of r.parents.values()) parentKrOf.set(pk.objectiveId, pk.parentKrId);
   const parentObjectiveByKr = (kr: string | null | undefined) => {
     const pk = kr ? r.parents.get(kr) : undefined;

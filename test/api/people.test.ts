@@ -200,7 +200,7 @@ describe('people list, read and patch', () => {
     let pages = 0;
     do {
       const page = await listAll(`/api/v1/people?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
-      page.items.forEach((p) => seen.add(p.id as string));
+      for (const p of page.items) seen.add(p.id as string);
       cursor = page.next_cursor;
       pages++;
     } while (cursor);

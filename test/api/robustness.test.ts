@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { count } from 'drizzle-orm';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { openSqlite } from '../../storage/sqlite';
 import { ADMIN_TOKEN, createTestApp, tempDbPath } from '../helpers/app';
 import * as schema from '../../storage/schema';

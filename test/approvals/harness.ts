@@ -4,7 +4,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Address, BotEvent, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { adjustments, auditLog } from '../../storage/schema';

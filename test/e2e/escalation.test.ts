@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { organizations, ruleFirings } from '../../storage/schema';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { evaluateOrg } from '../../src/rules/engine';
 import { IDS } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/e2e';

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildSignedPushes } from '../../bench/webhook-events';
 import { seedWebhookDb } from '../../bench/webhook-seed';
 import { createLarkEmulator } from '../../bots/lark/emulator';
-import { runDueJobs } from '../../jobs/registry';
+import { runDueJobs } from '../../src/jobs';
 import { SHUTDOWN_BOUND_MS, startNode } from '../../src/node';
 import { freePort } from '../../src/node/free-port';
 import { inbox, outbox, processedEvents } from '../../storage/schema';

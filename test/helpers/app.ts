@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { openSqlite } from '../../storage/sqlite';
 
 export const ADMIN_TOKEN = 'test-admin-token';

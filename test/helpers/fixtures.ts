@@ -34,16 +34,14 @@ export async function seedSmallOrg(store: Store, options: { cycleStart?: string;
   const db = store.db;
   await store.atomic([
     db.insert(organizations).values({ id: IDS.org, name: 'Acme 教育', slug: 'acme', settings: {} }),
-    db
-      .insert(cycles)
-      .values({
-        id: IDS.cycle,
-        orgId: IDS.org,
-        name: '2026 Q4',
-        startsOn: options.cycleStart ?? '2026-10-01',
-        endsOn: options.cycleEnd ?? '2026-12-31',
-        status: 'active',
-      }),
+    db.insert(cycles).values({
+      id: IDS.cycle,
+      orgId: IDS.org,
+      name: '2026 Q4',
+      startsOn: options.cycleStart ?? '2026-10-01',
+      endsOn: options.cycleEnd ?? '2026-12-31',
+      status: 'active',
+    }),
     db.insert(teams).values({ id: IDS.team, orgId: IDS.org, name: '销售一部', managerId: IDS.manager }),
     db.insert(people).values([
       { id: IDS.ceo, orgId: IDS.org, externalId: 'E000', name: '李总', role: 'admin', locale: 'zh-CN' },
@@ -75,18 +73,16 @@ export async function seedSmallOrg(store: Store, options: { cycleStart?: string;
         locale: 'en',
       },
     ]),
-    db
-      .insert(identities)
-      .values(
-        Object.entries(PLATFORM_IDS).flatMap(([personId, ids]) =>
-          (['lark', 'wecom', 'dingtalk'] as const).map((platform) => ({
-            orgId: IDS.org,
-            personId,
-            platform,
-            platformUserId: ids[platform],
-          })),
-        ),
+    db.insert(identities).values(
+      Object.entries(PLATFORM_IDS).flatMap(([personId, ids]) =>
+        (['lark', 'wecom', 'dingtalk'] as const).map((platform) => ({
+          orgId: IDS.org,
+          personId,
+          platform,
+          platformUserId: ids[platform],
+        })),
       ),
+    ),
     db.insert(objectives).values([
       {
         id: IDS.companyObjective,

@@ -2,7 +2,7 @@
 // people on leave, never for metric-fed KRs, at most `reminderCapPerWeek` a week.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cardButtons } from '../../cards/model';
-import { runDueJobs, runJobNow } from '../../jobs/registry';
+import { runDueJobs, runJobNow } from '../../src/jobs';
 import { addKr, addObjective, addPerson, cardText, jobsHarness, seedOrg } from './fixtures';
 
 describe('check-in reminders', () => {

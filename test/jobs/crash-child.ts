@@ -1,6 +1,6 @@
 // Child process for the crash test: runs the weekly digest on a given SQLite
 // file and kills itself with SIGKILL right after its second committed batch.
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { jobsHarness } from './fixtures';
 
 const [path, now] = process.argv.slice(2);

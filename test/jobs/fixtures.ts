@@ -2,7 +2,7 @@
 // recording Lark adapter registered through createPolaris, and small seeding helpers.
 import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { createPolaris } from '../../src/app';
-import { fixedClock } from '../../src/clock';
+import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
 import { nodeInstance } from '../../src/node/instance';
 import { newId } from '../../storage/ids';

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDueJobs, runJobNow } from '../../jobs/registry';
 import { startScheduler } from '../../jobs/node-scheduler';
 import { DEFAULT_LEASE_MS, type RunResult } from '../../jobs/runner';
+import { jobRegistry, runDueJobs, runJobNow } from '../../src/jobs';
 import { jobRuns, outbox, teams } from '../../storage/schema';
 import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
 
@@ -131,7 +131,7 @@ describe('job runs are idempotent', () => {
     const seen: RunResult[][] = [];
     let resumed: (value: RunResult) => void;
     const done = new Promise<RunResult>((resolve) => (resumed = resolve));
-    const scheduler = startScheduler(h.services, {
+    const scheduler = startScheduler(h.services, jobRegistry, {
       log: () => {},
       retryBusyMs: 20,
       onResults(results) {
@@ -209,7 +209,7 @@ describe('job message keys', () => {
 async function startAndFirstTick(h: ReturnType<typeof jobsHarness>): Promise<RunResult[]> {
   let first: (results: RunResult[]) => void;
   const results = new Promise<RunResult[]>((resolve) => (first = resolve));
-  const scheduler = startScheduler(h.services, { log: () => {}, onResults: (r) => first(r) });
+  const scheduler = startScheduler(h.services, jobRegistry, { log: () => {}, onResults: (r) => first(r) });
   try {
     return await results;
   } finally {

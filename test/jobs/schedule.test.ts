@@ -1,8 +1,8 @@
 // Schedules fire at the right local time across time zones, under a fake clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDueJobs } from '../../jobs/registry';
+import { runDueJobs } from '../../src/jobs';
 import { cronMatches, dueSlot, latestSlot } from '../../jobs/schedule';
-import { isoWeekKey, weekStart } from '../../jobs/time';
+import { isoWeekKey, weekStart } from '../../core/time';
 import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
 
 describe('cron slots in local time', () => {

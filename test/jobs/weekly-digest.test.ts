@@ -3,7 +3,7 @@
 // group chat when the team has one; the company digest for admins.
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeTeamDigests } from '../../jobs/digest-data';
-import { runJobNow } from '../../jobs/registry';
+import { runJobNow } from '../../src/jobs';
 import { getTeam } from '../../storage/repos/people';
 import { resolveCycle } from '../../storage/repos/cycles';
 import {

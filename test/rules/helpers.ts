@@ -11,17 +11,15 @@ export const COACH = { id: 'per_coach', externalId: 'E010', lark: 'ou_coach' };
 export async function seedOrgWithCoach(store: Store) {
   await seedSmallOrg(store);
   await store.atomic([
-    store.db
-      .insert(people)
-      .values({
-        id: COACH.id,
-        orgId: IDS.org,
-        externalId: COACH.externalId,
-        name: '赵教研',
-        title: '教研主管',
-        managerId: IDS.manager,
-        locale: 'zh-CN',
-      }),
+    store.db.insert(people).values({
+      id: COACH.id,
+      orgId: IDS.org,
+      externalId: COACH.externalId,
+      name: '赵教研',
+      title: '教研主管',
+      managerId: IDS.manager,
+      locale: 'zh-CN',
+    }),
     store.db
       .insert(identities)
       .values({ orgId: IDS.org, personId: COACH.id, platform: 'lark', platformUserId: COACH.lark }),

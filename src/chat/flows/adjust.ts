@@ -7,7 +7,7 @@ import type { CardActionEvent } from '../../../bots/types';
 import { getObjective } from '../../../storage/repos/okrs';
 import { adjustments, type AdjustmentKind } from '../../../storage/schema';
 import { requestAdjustment, type AdjustmentInput } from '../../approvals/request';
-import { t } from '../../i18n';
+import { t } from '../../../core/i18n';
 import type { ActionHandler, ChatContext, CommandHandler } from '../context';
 import { conversationStore, type FlowStep } from '../conversations';
 import { noEffects, type Effects } from '../effects';

@@ -11,7 +11,7 @@ import { adjustments, delegations, people } from '../../../storage/schema';
 import { addressOf } from '../../approvals/addresses';
 import { approvalView, formatMoment, loadRequestContext } from '../../approvals/describe';
 import { adjustmentSubject } from '../../approvals/request';
-import { localeOf, t } from '../../i18n';
+import { localeOf, t } from '../../../core/i18n';
 import type { OutboundItem } from '../../outbox/enqueue';
 import type { ChatContext, CommandHandler } from '../context';
 import { noEffects, type Effects } from '../effects';
@@ -58,17 +58,15 @@ export const delegateCommand: CommandHandler = async (ctx, command) => {
   const endsAt = command.days ? new Date(now.getTime() + command.days * DAY_MS).toISOString() : OPEN_END;
   const timezone = ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
   const statements: Statement[] = [
-    ctx.store.db
-      .insert(delegations)
-      .values({
-        id: newId('dlg'),
-        orgId: ctx.org.id,
-        fromPersonId: ctx.person.id,
-        toPersonId: delegate.id,
-        startsAt: now.toISOString(),
-        endsAt,
-        createdAt: now.toISOString(),
-      }),
+    ctx.store.db.insert(delegations).values({
+      id: newId('dlg'),
+      orgId: ctx.org.id,
+      fromPersonId: ctx.person.id,
+      toPersonId: delegate.id,
+      startsAt: now.toISOString(),
+      endsAt,
+      createdAt: now.toISOString(),
+    }),
     auditStatement(ctx.store, {
       orgId: ctx.org.id,
       actorType: 'person',

@@ -13,7 +13,7 @@ import {
   buildObjectiveConfirmCard,
   type AlignmentOption,
 } from '../../../cards/alignment-picker';
-import { formatValue } from '../../../cards/format';
+import { formatValue } from '../../../core/format';
 import type { Card } from '../../../cards/model';
 import type { Statement } from '../../../storage/db';
 import { newId } from '../../../storage/ids';
@@ -25,7 +25,7 @@ import type { Objective } from '../../../storage/repos/types';
 import { keyResults, objectives } from '../../../storage/schema';
 import { krRow } from '../../approvals/apply';
 import { requestAdjustment } from '../../approvals/request';
-import { t } from '../../i18n';
+import { t } from '../../../core/i18n';
 import type { ActionHandler, ChatContext, CommandHandler } from '../context';
 import {
   conversationKey,

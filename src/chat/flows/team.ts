@@ -4,7 +4,7 @@ import { buildTeamCard } from '../../../cards/team';
 import { worstStatus, type TrackStatus } from '../../../cards/model';
 import { reportsOf } from '../../../storage/repos/people';
 import { adjustments } from '../../../storage/schema';
-import { t } from '../../i18n';
+import { t } from '../../../core/i18n';
 import type { ChatContext } from '../context';
 import { noEffects, type Effects } from '../effects';
 import { loadPersonOkrView } from '../okr-view';

@@ -1,6 +1,6 @@
 // Message catalogue for everything the bot says. t(locale, key, params) looks a
 // key up in the person's language (zh-CN by default) and fills `{name}` placeholders.
-import type { Locale } from '../../storage/schema';
+import type { Locale } from '../types';
 import { en } from './en';
 import { zhCN, type MessageKey } from './zh-CN';
 

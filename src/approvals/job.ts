@@ -1,10 +1,11 @@
 // Hourly: remind approvers of adjustment requests pending for 2 days and expire
 // those past 7 (src/approvals/sweep.ts does the work and its own claims; this
 // job only schedules it, once per hour for the whole installation).
-import { sweepAdjustments } from '../src/approvals/sweep';
-import type { JobDefinition } from './types';
+import { sweepAdjustments } from './sweep';
+import type { JobDefinition } from '../../jobs/types';
+import type { Services } from '../services';
 
-export const adjustmentSweep: JobDefinition = {
+export const adjustmentSweep: JobDefinition<Services> = {
   name: 'adjustment-sweep',
   description: 'Remind approvers of stale adjustment requests and expire old ones',
   schedule: '0 * * * *',

@@ -1,7 +1,7 @@
 // Number, percent and date formatting for cards and replies, in zh-CN and en.
 // Pure: "now" is always passed in, never read from a clock.
-import type { KrKind } from '../storage/schema';
-import { t, toLocale, type Locale } from '../src/i18n';
+import type { KrKind } from './types';
+import { t, toLocale, type Locale } from './i18n';
 
 const ASCII_WORD = /^[A-Za-z]/;
 
@@ -125,4 +125,16 @@ export function progressBar(percent: number, width = 10): string {
   const p = Number.isFinite(percent) ? Math.min(Math.max(percent, 0), 100) : 0;
   const filled = Math.floor((p / 100) * width + 1e-9);
   return '▓'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+/** 0.456 → "46%". */
+export function pct(ratio: number): string {
+  return `${Math.round((Number.isFinite(ratio) ? ratio : 0) * 100)}%`;
+}
+
+/** A progress change in points: +12% · −3% · ±0%. */
+export function signedPct(delta: number): string {
+  const points = Math.round(delta * 100);
+  if (points === 0) return '±0%';
+  return points > 0 ? `+${points}%` : `−${Math.abs(points)}%`;
 }

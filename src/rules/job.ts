@@ -3,10 +3,11 @@
 // runner's job_runs claim keeps one run per hour; the rule engine's own
 // deterministic firing and outbox ids keep a rule from firing twice per period
 // even if two passes overlap (src/rules/engine.ts).
-import { evaluateOrg } from '../src/rules/engine';
-import type { JobDefinition } from './types';
+import { evaluateOrg } from './engine';
+import type { JobDefinition } from '../../jobs/types';
+import type { Services } from '../services';
 
-export const rulesEvaluate: JobDefinition = {
+export const rulesEvaluate: JobDefinition<Services> = {
   name: 'rules-evaluate',
   description: 'Evaluate alert rules and built-in KR alerts; resolve and escalate',
   schedule: '5 * * * *',

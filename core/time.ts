@@ -1,7 +1,7 @@
 // Wall-clock arithmetic in IANA time zones with nothing but Intl, so it runs on
 // Node and on Workers alike: local parts of an instant, the instant of a local
 // midnight, and the period keys job runs are filed under.
-import { isValidTimezone, localDate } from '../src/okr/pace';
+import { isValidTimezone, localDate } from './okr/pace';
 
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -1,5 +1,5 @@
 // Rules in words, for cards: "课堂反馈评分 连续 2 周低于 4.5" and the values behind it.
-import { formatDate, formatNumber } from '../../cards/format';
+import { formatDate, formatNumber } from '../format';
 import { t, type Locale, type MessageKey } from '../i18n';
 import type { Operator, Period } from './definition';
 

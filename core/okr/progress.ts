@@ -3,7 +3,7 @@
 // (a test keeps the two in agreement).
 import type { KrProgress, KrValues, ProgressSums } from './types';
 
-const clamp01 = (x: number) => (x <= 0 ? 0 : x > 1 ? 1 : x); // `<=` also turns -0 into 0
+const clamp01 = (x: number) => (x <= 0 ? 0 : Math.min(x, 1)); // `<=` also turns -0 into 0
 const finite = (x: number) => (Number.isFinite(x) ? x + 0 : 0); // `+ 0` turns -0 into 0
 
 /**

@@ -1,9 +1,9 @@
 // Plain data the pure OKR functions work on. They mirror storage/schema.ts
-// columns but carry no storage types, so src/okr stays free of Drizzle.
-import type { KrDirection, KrKind, ProgressMode } from '../../storage/schema';
+// columns but carry no storage types, so core/okr stays free of Drizzle.
+import type { KrDirection, KrKind, ProgressMode, TrackStatus } from '../types';
 
 export type { KrDirection, KrKind, ProgressMode };
-export type TrackStatus = 'on_track' | 'at_risk' | 'off_track' | 'done' | 'not_started';
+export type { TrackStatus };
 
 export interface KrValues {
   kind: KrKind;

@@ -2,14 +2,14 @@
 // conversations (new objective, reject note), extra commands (adjust, delegate,
 // new objective) and card actions (approvals, escalations). Each feature
 // module registers here so the router stays small.
-import type { MessageEvent } from '../../bots/types';
-import type { ActionHandler, ChatContext, CommandHandler } from './context';
-import type { Effects } from './effects';
-import type { Command } from './parse';
-import { approveAction, rejectAction, rejectNoteStep } from '../approvals/actions';
-import { conversationHandler } from './conversations';
-import { adjustAction, adjustCommand, adjustStep } from './flows/adjust';
-import { delegateCommand } from './flows/delegate';
+import type { MessageEvent } from '../bots/types';
+import type { ActionHandler, ChatContext, CommandHandler } from './chat/context';
+import type { Effects } from './chat/effects';
+import type { Command } from './chat/parse';
+import { approveAction, rejectAction, rejectNoteStep } from './approvals/actions';
+import { conversationHandler } from './chat/conversations';
+import { adjustAction, adjustCommand, adjustStep } from './chat/flows/adjust';
+import { delegateCommand } from './chat/flows/delegate';
 import {
   alignAction,
   cancelAction,
@@ -17,8 +17,8 @@ import {
   newObjectiveCommand,
   newObjectiveExpired,
   newObjectiveStep,
-} from './flows/new-objective';
-import { escalationActions } from '../rules/chat-actions';
+} from './chat/flows/new-objective';
+import { escalationActions } from './rules/chat-actions';
 
 export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
   adjust: adjustCommand,

@@ -53,5 +53,5 @@ export function expectedPace(cycle: CycleWindow, now: Date, timeZone?: string): 
   if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return 0;
   const total = end - start + 1;
   const elapsed = (today - start) / total;
-  return elapsed < 0 ? 0 : elapsed > 1 ? 1 : elapsed;
+  return elapsed < 0 ? 0 : Math.min(elapsed, 1);
 }

@@ -1,0 +1,21 @@
+// The one list of scheduled jobs. Digests and reminders live in jobs/; rule
+// evaluation and the approval sweep are app logic (src/rules, src/approvals),
+// so the list is wired here, above both, and everything that runs jobs (node-cron,
+// the Worker's scheduled(), the CLI, the API) takes it from this file.
+import { checkinReminders } from '../jobs/checkin-reminders';
+import { createJobRegistry } from '../jobs/registry';
+import { weeklyDigest } from '../jobs/weekly-digest';
+import type { Services } from './services';
+import { adjustmentSweep } from './approvals/job';
+import { rulesEvaluate } from './rules/job';
+
+export const jobRegistry = createJobRegistry<Services>([
+  weeklyDigest,
+  checkinReminders,
+  adjustmentSweep,
+  rulesEvaluate,
+]);
+
+export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;
+export { scheduleFor } from '../jobs/registry';
+export type { RunResult, TickOptions } from '../jobs/registry';

@@ -1,0 +1,47 @@
+// The app's shared shapes: what createPolaris takes (AppDeps), what every route and
+// job is handed (Services), and Hono's env for them. Kept apart from app.ts so that
+// routes can name these types without importing the module that imports them.
+import type { PlatformAdapter } from '../bots/types';
+import type { Clock } from '../core/clock';
+import type { Instance } from '../core/instance';
+import type { Store } from '../storage/db';
+import type { ChatHandlers } from './chat/context';
+import type { Config } from './config';
+import type { Dispatch } from './inbound/dispatch';
+import type { Inbox } from './inbound/inbox';
+import type { OutboxDeliverer } from './outbox/deliver';
+import type { RateLimiter } from './outbox/rate-limit';
+
+export interface AppDeps {
+  store: Store;
+  config: Config;
+  clock?: Clock;
+  /** Keep work running after a response: Workers' waitUntil, or a tracked promise on Node. */
+  defer?: (work: Promise<unknown>) => void;
+  /** Defaults to the adapters for every platform configured in `config`. */
+  adapters?: PlatformAdapter[];
+  /** Rate-limit state to share with other app instances of this process (see src/worker.ts). */
+  rateLimiters?: Map<string, RateLimiter>;
+  handlers?: ChatHandlers;
+  /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
+  deliverImmediately?: boolean;
+  /** This process, as job runs record it (src/node/instance.ts on Node; a random id by default). */
+  instance?: Instance;
+}
+
+export interface Services {
+  store: Store;
+  config: Config;
+  clock: Clock;
+  defer: (work: Promise<unknown>) => void;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
+  outbox: OutboxDeliverer;
+  /** Messages acknowledged to their platform, handled in the background. */
+  inbox: Inbox;
+  dispatch: Dispatch;
+  instance: Instance;
+}
+
+export interface AppEnv {
+  Variables: { deps: Services };
+}
