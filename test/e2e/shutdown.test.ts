@@ -168,7 +168,7 @@ describe('SIGTERM under load', () => {
 
     // The server exits 1 from a hard timer at the bound, so 0 means stop() finished within it; the
     // wall-clock margin only covers process teardown on a busy machine.
-    expect(exit.code, stderr).toBe(0);
+    expect(exit.code, `${stdout}\n${stderr}`).toBe(0);
     const stoppedIn = Number(/stopped in (\d+) ms/.exec(stdout)?.[1]);
     expect(stoppedIn).toBeLessThanOrEqual(SHUTDOWN_BOUND_MS);
     expect(exit.at - signalAt).toBeLessThan(SHUTDOWN_BOUND_MS + 5000);
