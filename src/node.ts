@@ -22,9 +22,12 @@ import { nodeInstance } from './node/instance';
 const DRAIN_INTERVAL_MS = 1000;
 /** A SIGTERM/SIGINT exits within this bound, whatever is still running. */
 export const SHUTDOWN_BOUND_MS = 10_000;
-/** After the signal, connections are accepted until none came for ACCEPT_QUIET_MS, for at most ACCEPT_WINDOW_MS. */
+/**
+ * After the signal, connections are accepted until none came for ACCEPT_QUIET_MS (at once behind a
+ * load balancer that has stopped routing to us), for at most the bound minus two seconds (a
+ * platform still pushing, or a backlog an overloaded server has not accepted yet).
+ */
 const ACCEPT_QUIET_MS = 200;
-const ACCEPT_WINDOW_MS = 5000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const nextPoll = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -149,10 +152,11 @@ export async function startNode(options: StartOptions = {}) {
       const httpDone = (async () => {
         // Requests already on their way are still taken (each answered with `Connection: close`):
         // connections the kernel has queued are accepted until none came for ACCEPT_QUIET_MS (at
-        // most ACCEPT_WINDOW_MS), and requests written to open keep-alive connections are read.
+        // most until two seconds before the bound), and requests written to open keep-alive
+        // connections are read.
         // Each decision is taken after a poll phase (setImmediate), never from a timer callback
         // that runs before the poll phase when the event loop has been busy.
-        const windowEnd = Date.now() + ACCEPT_WINDOW_MS;
+        const windowEnd = started + Math.max(ACCEPT_QUIET_MS, bound - 2000);
         let seen = connections;
         let quietSince = Date.now();
         for (;;) {
@@ -166,14 +170,19 @@ export async function startNode(options: StartOptions = {}) {
         }
         // Stop listening without http.Server.close()'s closeIdleConnections(): an "idle"
         // connection may hold a request that has not been read yet.
+        log(
+          `shutdown: listener closed after ${Date.now() - started} ms (${connections} connections, ${open.size} requests open)`,
+        );
         const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
         const closeIdle = () => setImmediate(() => http.closeIdleConnections());
         closeIdle();
         idleSweep = setInterval(closeIdle, 50);
         await closed;
       })();
+      void background.then(() => log(`shutdown: background stopped after ${Date.now() - started} ms`));
+      void httpDone.then(() => log(`shutdown: connections closed after ${Date.now() - started} ms`));
       const finished = Promise.all([background, httpDone]).then(() => Promise.allSettled([...inflight]));
-      const graceful = Math.max(ACCEPT_WINDOW_MS, bound - 1000);
+      const graceful = Math.max(ACCEPT_QUIET_MS * 2, bound - 1000);
       let deadline: ReturnType<typeof setTimeout> | undefined;
       const clean = await Promise.race([
         finished.then(() => true),

@@ -164,7 +164,10 @@ describe('SIGTERM under load', () => {
       const key = `${p.writtenAt !== undefined && p.writtenAt < signalAt ? 'before' : 'after'}:${p.status ?? p.error}`;
       statuses[key] = (statuses[key] ?? 0) + 1;
     }
-    console.log(`SIGTERM → exit ${Math.round(exit.at - signalAt)} ms; pushes ${JSON.stringify(statuses)}`);
+    const said = stdout.split('\n').filter((l) => /SIGTERM|shutdown|stopped/.test(l));
+    console.log(
+      `SIGTERM → exit ${Math.round(exit.at - signalAt)} ms; pushes ${JSON.stringify(statuses)}; ${said.join(' | ')}`,
+    );
 
     // The server exits 1 from a hard timer at the bound, so 0 means stop() finished within it; the
     // wall-clock margin only covers process teardown on a busy machine.
