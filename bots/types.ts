@@ -123,6 +123,12 @@ export interface PlatformAdapter {
    * false, the core enqueues an `update` of `CardActionEvent.message` instead.
    */
   readonly inlineCardUpdates: boolean;
+  /**
+   * Work the platform needs before it can deliver to us, run when the server starts (Node) and
+   * also lazily before it is needed (Workers have no start): DingTalk HTTP mode registers its
+   * card callback URL. Failures are logged and retried later, never fatal.
+   */
+  start?(): Promise<void>;
   /** Verify, parse, dispatch and answer one webhook request. Never throws. */
   handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
   send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;
@@ -138,9 +144,10 @@ export interface PlatformAdapter {
    * Single sign-on from the platform's workbench (H5 app): turns the OAuth `code` the
    * platform appended to our URL into who the person is. `platformUserId` is what
    * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId).
-   * Throws LoginCodeError for a bad, used or expired code (or a non-member).
+   * Throws LoginCodeError for a bad, used or expired code (or a non-member). `redirectUri` is the
+   * one `loginUrl` was given (OAuth 2 token endpoints such as Lark's v2 check it).
    */
-  exchangeLoginCode?(code: string): Promise<{ platformUserId: string; name?: string }>;
+  exchangeLoginCode?(code: string, redirectUri?: string): Promise<{ platformUserId: string; name?: string }>;
   /** The platform's sign-in page that comes back to `redirectUri?code=…&state=…` (with exchangeLoginCode). */
   loginUrl?(redirectUri: string, state: string): string;
   /** What the platform's H5 JS-SDK needs to trust the page at `url` (WeCom: corpId and a wx.config signature). */

@@ -11,7 +11,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
@@ -102,6 +102,16 @@ export async function startNode(options: StartOptions = {}) {
       resolve(s);
     });
   });
+  // Platform set-up that must precede their pushes (DingTalk HTTP mode registers its card callback URL).
+  for (const adapter of services.adapters.values())
+    if (adapter.start)
+      defer(
+        adapter.start().catch((error: unknown) => {
+          console.error(
+            `[polaris] ${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+          );
+        }),
+      );
   // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
   const stream =
     config.dingtalk?.mode === 'stream'
@@ -208,7 +218,14 @@ export async function startNode(options: StartOptions = {}) {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
-  const running = await startNode();
+  const running = await startNode().catch((error: unknown) => {
+    // A configuration that cannot run safely: say which variable to fix, without a stack trace.
+    if (error instanceof ConfigError) {
+      console.error(`[polaris] cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  });
   let signals = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {

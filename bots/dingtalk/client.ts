@@ -2,6 +2,7 @@
 // proactive send), interactive cards (createAndDeliver / update). Web standards only.
 import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
+import { SingleFlightToken } from '../common/token';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
 
 export interface DingtalkClientOptions {
@@ -13,6 +14,11 @@ export interface DingtalkClientOptions {
   cardTemplateId?: string;
   /** Only for HTTP-mode cards: the route key registered with /v1.0/card/callbacks/register. */
   cardCallbackRouteKey?: string;
+  /**
+   * HTTP mode: registers the card callback route before the first card is created
+   * (memoized by the adapter; a failure leaves the send retryable).
+   */
+  ensureCardCallbackRoute?: () => Promise<void>;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -51,12 +57,13 @@ export function openSpaceId(to: Pick<Address, 'kind' | 'id'>): string {
 export class DingtalkClient {
   private readonly fetch: typeof fetch;
   private readonly now: () => Date;
-  private token?: { value: string; expiresAt: number };
-  private pendingToken?: Promise<string>;
+  /** One token for all concurrent callers, refreshed TOKEN_MARGIN_MS before it expires. */
+  readonly token: SingleFlightToken;
 
   constructor(private readonly options: DingtalkClientOptions) {
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? (() => new Date());
+    this.token = new SingleFlightToken(() => this.fetchToken(), this.now, TOKEN_MARGIN_MS);
   }
 
   private async call(input: string, init: RequestInit): Promise<Response> {
@@ -67,16 +74,12 @@ export class DingtalkClient {
     }
   }
 
-  // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
-  async accessToken(force = false): Promise<string> {
-    if (!force && this.token && this.token.expiresAt - TOKEN_MARGIN_MS > this.now().getTime()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
+  async accessToken(): Promise<string> {
+    return this.token.get();
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+    // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
     const response = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -92,14 +95,13 @@ export class DingtalkClient {
         body.code ?? response.status,
       );
     }
-    this.token = { value: body.accessToken, expiresAt: this.now().getTime() + (body.expireIn ?? 7200) * 1000 };
-    return body.accessToken;
+    return { value: body.accessToken, expiresInSeconds: body.expireIn ?? 7200 };
   }
 
   /** An OpenAPI call with the token header; a 401 refreshes the token and retries once. */
   async api<T>(method: string, path: string, body: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const token = await this.accessToken(attempt > 0);
+      const token = await this.token.get();
       const response = await this.call(`${this.options.apiBase}${path}`, {
         method,
         headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
@@ -107,7 +109,10 @@ export class DingtalkClient {
       });
       const json = (await response.json().catch(() => ({}))) as T & ApiError;
       if (response.ok) return json;
-      if (response.status === 401 && attempt === 0) continue;
+      if (response.status === 401 && attempt === 0) {
+        this.token.invalidate(token);
+        continue;
+      }
       const detail =
         `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
       if (isThrottle(response.status, json.code))
@@ -119,6 +124,21 @@ export class DingtalkClient {
         json.code ?? response.status,
       );
     }
+  }
+
+  /**
+   * Registers (or moves, with forceUpdate) the URL DingTalk posts HTTP-mode card clicks to.
+   * One route key maps to one URL; `apiSecret` is what the typings call "加密密钥用于校验来源".
+   */
+  async registerCardCallback(input: { routeKey: string; url: string; apiSecret: string }): Promise<void> {
+    // https://open.dingtalk.com/document/orgapp/event-callback-card (注册回调地址)
+    // POST /v1.0/card/callbacks/register, @alicloud/dingtalk card_1_0 RegisterCallbackRequest
+    await this.api('POST', '/v1.0/card/callbacks/register', {
+      callbackRouteKey: input.routeKey,
+      callbackUrl: input.url,
+      apiSecret: input.apiSecret,
+      forceUpdate: true,
+    });
   }
 
   async send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef> {
@@ -248,8 +268,19 @@ export class DingtalkClient {
             imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.options.robotCode },
           }),
     };
-    if (this.options.mode === 'http' && this.options.cardCallbackRouteKey)
+    if (this.options.mode === 'http') {
+      // HTTP-mode clicks go to the URL registered under this key; a card without it has its clicks dropped.
+      // https://open.dingtalk.com/document/orgapp/event-callback-card
+      if (!this.options.cardCallbackRouteKey)
+        throw new DeliveryError(
+          'DingTalk HTTP-mode cards need a callbackRouteKey (DINGTALK_CARD_CALLBACK_ROUTE_KEY)',
+          false,
+          undefined,
+          'noRouteKey',
+        );
+      await this.options.ensureCardCallbackRoute?.();
       body.callbackRouteKey = this.options.cardCallbackRouteKey;
+    }
     const result = await this.api<{
       success?: boolean;
       result?: { outTrackId?: string; deliverResults?: { success?: boolean; errorMsg?: string; spaceId?: string }[] };

@@ -1,9 +1,12 @@
 // Outbound Lark API calls through the official SDK (`@larksuiteoapi/node-sdk`),
 // with its HTTP layer replaced by `fetch` (injectable, Workers-friendly) and its
-// token cache replaced by one per client on an injectable clock.
+// token management replaced by one single-flight tenant_access_token per client on an
+// injectable clock: the SDK fetches a token per concurrent call on a cold cache (one
+// server fetched it six times at start), so it is given ours with withTenantToken.
 import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
 import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
+import { SingleFlightToken } from '../common/token';
 import { renderLarkMessage } from './render';
 
 export interface LarkClientConfig {
@@ -24,6 +27,8 @@ export interface LarkClientOptions {
 }
 
 export interface LarkClient {
+  /** The client's tenant_access_token (single flight, refreshed 3 min before expiry). */
+  readonly token: SingleFlightToken;
   send(to: { kind: 'user' | 'group'; id: string }, message: OutboundMessage, idempotencyKey: string): Promise<SentRef>;
   update(messageId: string, message: OutboundMessage): Promise<void>;
   /** Delayed card update with a callback's token (30 min, at most twice). */
@@ -103,31 +108,6 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
   };
 }
 
-/**
- * The SDK's cache interface, on our clock. The SDK computes expiry as
- * `Date.now() + expire - 3 min`; we keep that lifetime but measure it with `now()`.
- */
-export function clockedTokenCache(now: () => Date) {
-  const values = new Map<string, { value: unknown; expiresAt?: number }>();
-  const keyOf = (key: string | symbol, namespace?: string) => `${namespace ?? ''}/${String(key)}`;
-  return {
-    async get(key: string | symbol, options?: { namespace?: string }) {
-      const entry = values.get(keyOf(key, options?.namespace));
-      if (!entry) return undefined;
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now().getTime()) return undefined;
-      return entry.value;
-    },
-    async set(key: string | symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }) {
-      const expiresAt = expiredTime === undefined ? undefined : now().getTime() + (expiredTime - Date.now());
-      values.set(keyOf(key, options?.namespace), { value, expiresAt });
-      return true;
-    },
-    clear() {
-      values.clear();
-    },
-  };
-}
-
 interface LarkBody {
   code?: number;
   msg?: string;
@@ -183,23 +163,23 @@ const silentLogger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} 
 
 /** The three Lark calls Polaris makes, each answering Lark's `{code,msg,data}` body. */
 interface LarkTransport {
-  createMessage(receiveIdType: string, data: Record<string, unknown>): Promise<unknown>;
-  patchMessage(messageId: string, data: Record<string, unknown>): Promise<unknown>;
-  post(path: string, data: Record<string, unknown>): Promise<unknown>;
+  createMessage(receiveIdType: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
+  patchMessage(messageId: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
+  post(path: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
 }
 
 type HttpInstance = ReturnType<typeof fetchHttpInstance>;
-type TokenCache = ReturnType<typeof clockedTokenCache>;
 
 /** Through the official SDK (token management included). */
-async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): Promise<LarkTransport> {
+async function sdkTransport(config: LarkClientConfig, http: HttpInstance, token: TokenFor): Promise<LarkTransport> {
   const lark = await import('@larksuiteoapi/node-sdk');
   const sdk: LarkSdkClient = new lark.Client({
     appId: config.appId,
     appSecret: config.appSecret,
     domain: config.domain,
     appType: lark.AppType.SelfBuild,
-    cache: cache as never,
+    // Tokens come from our single-flight source (withTenantToken below), never from the SDK's own fetches.
+    disableTokenCache: true,
     httpInstance: http as never,
     // Failures come back as DeliveryErrors for the outbox to log; the SDK's own
     // logging would print them twice (and LoggerLevel.fatal is 0, which it treats as unset).
@@ -207,61 +187,81 @@ async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache:
     loggerLevel: lark.LoggerLevel.error,
   });
   return {
-    createMessage: (receiveIdType, data) =>
-      sdk.im.v1.message.create({ params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never }),
-    patchMessage: (messageId, data) =>
-      sdk.im.v1.message.patch({ path: { message_id: messageId }, data: data as never }),
-    post: (path, data) => sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }),
+    createMessage: async (receiveIdType, data, used) =>
+      sdk.im.v1.message.create(
+        { params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never },
+        lark.withTenantToken(await token(used)),
+      ),
+    patchMessage: async (messageId, data, used) =>
+      sdk.im.v1.message.patch(
+        { path: { message_id: messageId }, data: data as never },
+        lark.withTenantToken(await token(used)),
+      ),
+    post: async (path, data, used) =>
+      sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }, lark.withTenantToken(await token(used))),
   };
 }
 
 /**
  * The same calls with fetch only, for runtimes where the SDK cannot load (on
- * Cloudflare Workers it needs `__dirname` and Node's http). Same token policy as
- * the SDK: cached until 3 minutes before `expire`.
+ * Cloudflare Workers it needs `__dirname` and Node's http). Same single-flight token.
  */
-function restTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): LarkTransport {
-  async function token(): Promise<string> {
-    const cached = await cache.get(TOKEN_CACHE_KEY, { namespace: config.appId });
-    if (typeof cached === 'string') return cached;
-    // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
-    const body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, {
-      app_id: config.appId,
-      app_secret: config.appSecret,
-    })) as LarkBody & { tenant_access_token?: string; expire?: number };
-    if (!body.tenant_access_token)
-      throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
-    await cache.set(
-      TOKEN_CACHE_KEY,
-      body.tenant_access_token,
-      Date.now() + (body.expire ?? 7200) * 1000 - 3 * 60 * 1000,
-      { namespace: config.appId },
-    );
-    return body.tenant_access_token;
-  }
-  const authed = async (method: string, path: string, data: Record<string, unknown>, params?: Record<string, string>) =>
+function restTransport(config: LarkClientConfig, http: HttpInstance, token: TokenFor): LarkTransport {
+  const authed = async (
+    used: (t: string) => void,
+    method: string,
+    path: string,
+    data: Record<string, unknown>,
+    params?: Record<string, string>,
+  ) =>
     http.request({
       method,
       url: `${config.domain}${path}`,
       data,
       params,
-      headers: { Authorization: `Bearer ${await token()}` },
+      headers: { Authorization: `Bearer ${await token(used)}` },
     });
   return {
-    createMessage: (receiveIdType, data) =>
-      authed('POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
-    patchMessage: (messageId, data) =>
-      authed('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
-    post: (path, data) => authed('POST', path, data),
+    createMessage: (receiveIdType, data, used) =>
+      authed(used, 'POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
+    patchMessage: (messageId, data, used) =>
+      authed(used, 'PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
+    post: (path, data, used) => authed(used, 'POST', path, data),
   };
 }
 
-const TOKEN_CACHE_KEY = 'polaris-tenant-access-token';
+/** Hands out the current token and tells the caller which one it used (to invalidate exactly that one). */
+type TokenFor = (used: (token: string) => void) => Promise<string>;
+
+/** POST /open-apis/auth/v3/tenant_access_token/internal → {code, msg, tenant_access_token, expire}. */
+async function fetchTenantToken(config: LarkClientConfig, http: HttpInstance) {
+  // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+  let body: LarkBody & { tenant_access_token?: string; expire?: number };
+  try {
+    body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, {
+      app_id: config.appId,
+      app_secret: config.appSecret,
+    })) as typeof body;
+  } catch (error) {
+    throw toDeliveryError(error);
+  }
+  if (!body.tenant_access_token)
+    throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
+  return { value: body.tenant_access_token, expiresInSeconds: body.expire ?? 7200 };
+}
+
+/** Refresh this long before Lark's `expire` (the SDK's own margin). */
+const TOKEN_MARGIN_MS = 3 * 60 * 1000;
 
 export function createLarkClient(config: LarkClientConfig, options: LarkClientOptions = {}): LarkClient {
   const now = options.now ?? (() => new Date());
-  const cache = clockedTokenCache(now);
   const http = fetchHttpInstance(options.fetch ?? ((input, init) => fetch(input, init)));
+  const token = new SingleFlightToken(() => fetchTenantToken(config, http), now, TOKEN_MARGIN_MS);
+  const tokenFor: TokenFor = async (used) => {
+    const value = await token.get();
+    used(value);
+    return value;
+  };
   const mode = options.transport ?? 'auto';
   let transport: Promise<LarkTransport> | undefined;
 
@@ -269,20 +269,25 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
   function api(): Promise<LarkTransport> {
     transport ??=
       mode === 'rest'
-        ? Promise.resolve(restTransport(config, http, cache))
-        : sdkTransport(config, http, cache).catch((error: unknown) => {
+        ? Promise.resolve(restTransport(config, http, tokenFor))
+        : sdkTransport(config, http, tokenFor).catch((error: unknown) => {
             if (mode === 'sdk') throw error;
-            return restTransport(config, http, cache);
+            return restTransport(config, http, tokenFor);
           });
     return transport;
   }
 
   /** One API call: Lark's `{code,msg,data}` checked, errors classified, one token refresh on 99991663/4. */
-  async function call(run: (api: LarkTransport) => Promise<unknown>): Promise<Record<string, unknown>> {
+  async function call(
+    run: (api: LarkTransport, used: (token: string) => void) => Promise<unknown>,
+  ): Promise<Record<string, unknown>> {
+    let usedToken: string | undefined;
     const attempt = async () => {
       let body: LarkBody;
       try {
-        body = (await run(await api())) as LarkBody;
+        body = (await run(await api(), (t) => {
+          usedToken = t;
+        })) as LarkBody;
       } catch (error) {
         throw toDeliveryError(error);
       }
@@ -294,23 +299,24 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
       return await attempt();
     } catch (error) {
       if (!isTokenError(error)) throw error;
-      cache.clear();
+      // Drop only the token Lark refused: concurrent refusals of one stale token refresh it once.
+      if (usedToken) token.invalidate(usedToken);
       return attempt();
     }
   }
 
   return {
+    token,
     async send(to, message, idempotencyKey) {
       const body = renderLarkMessage(message);
       const uuid = await larkUuid(idempotencyKey);
       // https://open.feishu.cn/document/server-docs/im-v1/message/create
-      const data = await call((a) =>
-        a.createMessage(to.kind === 'group' ? 'chat_id' : 'open_id', {
-          receive_id: to.id,
-          msg_type: body.msg_type,
-          content: body.content,
-          uuid,
-        }),
+      const data = await call((a, used) =>
+        a.createMessage(
+          to.kind === 'group' ? 'chat_id' : 'open_id',
+          { receive_id: to.id, msg_type: body.msg_type, content: body.content, uuid },
+          used,
+        ),
       );
       const messageId = data.message_id;
       if (typeof messageId !== 'string') throw new DeliveryError('Lark did not return a message_id', false);
@@ -325,12 +331,12 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
       if (!message.card) throw new DeliveryError('Lark can only update card messages', false);
       const body = renderLarkMessage(message);
       // https://open.feishu.cn/document/server-docs/im-v1/message-card/patch
-      await call((a) => a.patchMessage(messageId, { content: body.content }));
+      await call((a, used) => a.patchMessage(messageId, { content: body.content }, used));
     },
 
     async updateWithToken(token, card) {
       // https://open.feishu.cn/document/feishu-cards/card-callback-communication (delayed update)
-      await call((a) => a.post('/open-apis/interactive/v1/card/update', { token, card }));
+      await call((a, used) => a.post('/open-apis/interactive/v1/card/update', { token, card }, used));
     },
   };
 }

@@ -75,7 +75,8 @@ const MSG_TYPES = [
   'share_chat',
   'share_user',
 ];
-const LARK_RETRY_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
+/** Re-push intervals after a failed delivery (bots/lark/verify.ts cites the docs). */
+export const LARK_RETRY_DELAYS_MS = [5_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
 
 function randomId(prefix: string): string {
   return `${prefix}${bytesToHex(crypto.getRandomValues(new Uint8Array(12)))}`;
@@ -359,9 +360,8 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     return c.json({ code: 0, msg: 'success', data: {} });
   });
 
-  /** POSTs one body to the webhook as Lark does: encrypted and signed when an Encrypt Key is set. */
-  async function push(payload: unknown): Promise<{ status: number; body: unknown }> {
-    if (!options.webhookUrl) throw new Error('the emulator has no webhookUrl to push to');
+  /** The signed request of one push: body and headers (a re-push may reuse them, see pushEvent). */
+  async function signedRequest(payload: unknown) {
     const body = options.encryptKey
       ? JSON.stringify({ encrypt: await encryptLarkPayload(options.encryptKey, JSON.stringify(payload)) })
       : JSON.stringify(payload);
@@ -375,6 +375,16 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     };
     if (options.encryptKey)
       headers['x-lark-signature'] = await larkSignature(timestamp, nonce, options.encryptKey, body);
+    return { body, headers };
+  }
+
+  /** POSTs one body to the webhook as Lark does: encrypted and signed when an Encrypt Key is set. */
+  async function push(
+    payload: unknown,
+    signed?: { body: string; headers: Record<string, string> },
+  ): Promise<{ status: number; body: unknown }> {
+    if (!options.webhookUrl) throw new Error('the emulator has no webhookUrl to push to');
+    const { body, headers } = signed ?? (await signedRequest(payload));
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ status: number; body: unknown }>((resolve) => {
@@ -405,13 +415,18 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     }
   }
 
-  /** Pushes an event until it is answered with HTTP 200 in time, re-pushing (same event_id) up to 4 times. */
+  /**
+   * Pushes an event until it is answered with HTTP 200 in time, re-pushing (same event_id) up to 4
+   * times. Whether Lark re-signs a re-push with a fresh timestamp is not documented, so the emulator
+   * takes the harder case: every re-push carries the first push's timestamp, nonce and signature.
+   */
   async function pushEvent(payload: unknown): Promise<Delivery> {
-    let result = await push(payload);
+    const signed = await signedRequest(payload);
+    let result = await push(payload, signed);
     let attempts = 1;
     while (result.status !== 200 && attempts <= retryDelaysMs.length) {
       await sleep(retryDelaysMs[attempts - 1]);
-      result = await push(payload);
+      result = await push(payload, signed);
       attempts++;
     }
     return { ...result, attempts };

@@ -177,6 +177,6 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     },
 
     loginUrl: (redirectUri, state) => larkLoginUrl(config, redirectUri, state),
-    exchangeLoginCode: (code) => exchangeLarkLoginCode(config, code, options.fetch),
+    exchangeLoginCode: (code, redirectUri) => exchangeLarkLoginCode(config, code, redirectUri, options.fetch),
   };
 }

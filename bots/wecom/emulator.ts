@@ -62,6 +62,14 @@ export interface DeliveryResult {
 }
 
 const TOKEN_TTL_S = 7200;
+/** "taskid has existed or empty or exceed max len" (docs/platform-facts.md). */
+export const TASK_ID_EXISTS = 42014;
+/**
+ * A spent, expired or unknown response_code on update_template_card. WeCom publishes no dedicated
+ * code (path/94888 only says the code is single-use and valid 72 h); 40058 "不合法的参数" is the
+ * global code for a bad parameter, and never 40008, which is "不合法的msgtype参数".
+ */
+export const SPENT_RESPONSE_CODE = 40058;
 const RESPONSE_CODE_TTL_MS = 72 * 3600 * 1000;
 const MEMBER_LIMITS = [
   { count: 30, windowMs: 60_000 },
@@ -136,7 +144,9 @@ export function validateTemplateCard(card: unknown): string | undefined {
   if (c.card_type === 'button_interaction') {
     if (!c.task_id) return 'button_interaction requires task_id';
     const list = c.button_list;
-    if (list === undefined && !c.replace_text) return 'button_interaction requires button_list (or replace_text)';
+    // The documented struct has no replace_text: a button_interaction card always has buttons.
+    // https://developer.work.weixin.qq.com/document/path/90236 (按钮交互型)
+    if (list === undefined) return 'button_interaction requires button_list';
     if (list !== undefined) {
       if (!Array.isArray(list) || list.length < 1 || list.length > 6) return 'button_list must have 1 to 6 buttons';
       const keys = new Set<string>();
@@ -163,6 +173,8 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   const messages = new Map<string, EmulatedWecomMessage>();
   const tokens = new Map<string, number>();
   const responseCodes = new Map<string, { msgid: string; userid?: string; expiresAt: number; used: boolean }>();
+  /** task_id → msgid: an app cannot use a task_id twice (errcode 42014). */
+  const taskIds = new Map<string, string>();
   const memberHistory = new Map<string, number[]>();
   const drops: { msgid: string; userid: string }[] = [];
   let users = options.users ? new Set(options.users) : undefined;
@@ -212,6 +224,10 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     if (msgtype === 'template_card') {
       const problem = validateTemplateCard(content);
       if (problem) throw new ApiError(40058, `invalid template_card: ${problem}`);
+      // https://developers.weixin.qq.com/community/enterprisewechat/doc/000e8a97798020098fdd7015a51800
+      const taskId = (content as Json).task_id;
+      if (typeof taskId === 'string' && taskIds.has(taskId))
+        throw new ApiError(TASK_ID_EXISTS, 'taskid has existed or empty or exceed max len');
     }
     const touser = typeof body.touser === 'string' ? body.touser.split('|').filter(Boolean) : [];
     const invalid = touser.filter((u) => !isMember(u));
@@ -228,6 +244,7 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       }
     }
     const card = msgtype === 'template_card' ? (content as Json) : undefined;
+    if (typeof card?.task_id === 'string') taskIds.set(card.task_id, msgid);
     messages.set(msgid, {
       msgid,
       msgtype,
@@ -252,9 +269,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     const code = typeof body.response_code === 'string' ? body.response_code : '';
     const entry = responseCodes.get(code);
     if (!entry || entry.used || entry.expiresAt <= now().getTime())
-      throw new ApiError(40008, 'invalid response_code (unknown, used or expired)');
+      throw new ApiError(SPENT_RESPONSE_CODE, 'invalid response_code (unknown, used or expired)');
     const message = messages.get(entry.msgid);
-    if (!message) throw new ApiError(40008, 'invalid response_code');
+    if (!message) throw new ApiError(SPENT_RESPONSE_CODE, 'invalid response_code');
     const userids = Array.isArray(body.userids)
       ? (body.userids as unknown[]).filter((u): u is string => typeof u === 'string')
       : [];
@@ -442,6 +459,7 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     messages.clear();
     tokens.clear();
     responseCodes.clear();
+    taskIds.clear();
     memberHistory.clear();
     drops.length = 0;
     users = options.users ? new Set(options.users) : undefined;
