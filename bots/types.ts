@@ -88,16 +88,35 @@ export interface EventResult {
   card?: Card;
 }
 
-/** Failure of an outbound call, classified for the outbox's retry policy. */
+/**
+ * Failure of an outbound call, classified for the outbox's retry policy:
+ * - `rateLimited`: the platform refused for its rate limits. Not a failed attempt: the outbox
+ *   pauses the platform for `retryAfterMs` (the platform's reset time) or longer, then tries again.
+ * - `retryable`: transient (5xx, timeout, connection error, "system busy"): retried with capped
+ *   exponential backoff for the outbox's retry window (hours).
+ * - neither: documented as permanent (invalid recipient, bot not in the chat, malformed card):
+ *   the message fails at once, with this message as the reason.
+ */
 export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
     readonly code?: string | number,
+    /** 'app': the whole app is over a limit (pause the platform); 'recipient': only this recipient is. */
+    readonly rateLimited: false | 'app' | 'recipient' = false,
   ) {
     super(message);
   }
+}
+
+/** Default bound on one platform HTTP call; a call that takes longer is abandoned as a transient failure. */
+export const PLATFORM_CALL_TIMEOUT_MS = 10_000;
+
+/** Is this error the abort of a call that ran past its timeout signal? */
+export function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 /** What the core gives an adapter while it handles one webhook request. */

@@ -8,12 +8,14 @@ import { weeklyDigest } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
 import { rulesEvaluate } from './rules/job';
+import { outboxFailures } from './outbox/job';
 
 export const jobRegistry = createJobRegistry<Services>([
   weeklyDigest,
   checkinReminders,
   adjustmentSweep,
   rulesEvaluate,
+  outboxFailures,
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

@@ -1,6 +1,14 @@
 // Outbound DingTalk API calls: access token, robot messages (sessionWebhook reply or
 // proactive send), interactive cards (createAndDeliver / update). Web standards only.
-import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
+import {
+  DeliveryError,
+  isTimeout,
+  PLATFORM_CALL_TIMEOUT_MS,
+  type Address,
+  type DeliveryOptions,
+  type OutboundMessage,
+  type SentRef,
+} from '../types';
 import { sha256Hex } from '../common/bytes';
 import { SingleFlightToken } from '../common/token';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
@@ -21,6 +29,8 @@ export interface DingtalkClientOptions {
   ensureCardCallbackRoute?: () => Promise<void>;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Bound on each HTTP call; a call that runs past it is abandoned as a transient failure. */
+  timeoutMs?: number;
 }
 
 /** Refresh this long before DingTalk's stated expiry, so a token never dies mid-request. */
@@ -35,8 +45,18 @@ interface ApiError {
   requestid?: string;
 }
 
+/**
+ * DingTalk's rate limits: new-style APIs answer HTTP 403 (or 429) with `Forbidden.AccessDenied.QpsLimitForApi`
+ * or `…QpsLimitForAppkeyAndApi` (per-app, per-API QPS; the window is one second), `…QpmLimit…` per minute.
+ * https://open.dingtalk.com/document/orgapp/invocation-frequency-limit
+ */
 function isThrottle(status: number, code: string | undefined): boolean {
-  return status === 429 || /throttl|qpslimit|flowcontrol|limit.?exceed/i.test(code ?? '');
+  return status === 429 || /throttl|qpslimit|qpmlimit|flowcontrol|limit.?exceed/i.test(code ?? '');
+}
+
+function throttleWait(response: Response, code: string | undefined): number {
+  // A per-minute quota resets within the minute; a QPS one within the second.
+  return /qpmlimit/i.test(code ?? '') ? Math.max(60_000, retryAfter(response)) : retryAfter(response);
 }
 
 function retryAfter(response: Response): number {
@@ -66,10 +86,22 @@ export class DingtalkClient {
     this.token = new SingleFlightToken(() => this.fetchToken(), this.now, TOKEN_MARGIN_MS);
   }
 
-  private async call(input: string, init: RequestInit): Promise<Response> {
+  /** One HTTP call with its reply read (JSON, or {} when it is not), within the call timeout. */
+  private async call(input: string, init: RequestInit): Promise<{ response: Response; json: unknown }> {
+    const timeoutMs = this.options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS;
     try {
-      return await this.fetch(input, init);
+      const response = await this.fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await response.text();
+      let json: unknown = {};
+      try {
+        json = text ? JSON.parse(text) : {};
+      } catch {
+        /* not JSON */
+      }
+      return { response, json };
     } catch (error) {
+      if (isTimeout(error))
+        throw new DeliveryError(`DingTalk call timed out after ${timeoutMs} ms`, true, undefined, 'timeout');
       throw new DeliveryError(`DingTalk unreachable: ${(error as Error).message}`, true, DEFAULT_RETRY_AFTER_MS);
     }
   }
@@ -80,19 +112,21 @@ export class DingtalkClient {
 
   private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
     // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
-    const response = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
+    const { response, json } = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ appKey: this.options.clientId, appSecret: this.options.clientSecret }),
     });
-    const body = (await response.json().catch(() => ({}))) as { accessToken?: string; expireIn?: number } & ApiError;
+    const body = json as { accessToken?: string; expireIn?: number } & ApiError;
     if (!response.ok || !body.accessToken) {
-      const retryable = response.status >= 500 || isThrottle(response.status, body.code);
+      const throttled = isThrottle(response.status, body.code);
+      const retryable = response.status >= 500 || throttled;
       throw new DeliveryError(
         `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(),
         retryable,
-        retryable ? retryAfter(response) : undefined,
+        throttled ? throttleWait(response, body.code) : retryable ? retryAfter(response) : undefined,
         body.code ?? response.status,
+        throttled ? 'app' : false,
       );
     }
     return { value: body.accessToken, expiresInSeconds: body.expireIn ?? 7200 };
@@ -102,12 +136,12 @@ export class DingtalkClient {
   async api<T>(method: string, path: string, body: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token.get();
-      const response = await this.call(`${this.options.apiBase}${path}`, {
+      const { response, json: reply } = await this.call(`${this.options.apiBase}${path}`, {
         method,
         headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
         body: JSON.stringify(body),
       });
-      const json = (await response.json().catch(() => ({}))) as T & ApiError;
+      const json = reply as T & ApiError;
       if (response.ok) return json;
       if (response.status === 401 && attempt === 0) {
         this.token.invalidate(token);
@@ -116,7 +150,7 @@ export class DingtalkClient {
       const detail =
         `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
       if (isThrottle(response.status, json.code))
-        throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
+        throw new DeliveryError(detail, true, throttleWait(response, json.code), json.code ?? response.status, 'app');
       throw new DeliveryError(
         detail,
         response.status >= 500,
@@ -193,12 +227,12 @@ export class DingtalkClient {
   /** true when delivered; false when the session is no longer usable (send proactively instead). */
   private async replyViaSession(url: string, message: OutboundMessage): Promise<boolean> {
     // https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
-    const response = await this.call(url, {
+    const { response, json } = await this.call(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(sessionWebhookBody(message)),
     });
-    const body = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    const body = json as { errcode?: number; errmsg?: string };
     if (response.ok && (body.errcode ?? 0) === 0) return true;
     // 130101: sending too fast. Anything else (expired or unknown session): fall back.
     if (body.errcode === 130101 || response.status === 429)
@@ -207,6 +241,7 @@ export class DingtalkClient {
         true,
         retryAfter(response),
         body.errcode,
+        'app',
       );
     if (response.status >= 500)
       throw new DeliveryError(`DingTalk sessionWebhook failed: HTTP ${response.status}`, true, DEFAULT_RETRY_AFTER_MS);
@@ -238,7 +273,7 @@ export class DingtalkClient {
     if (result.invalidStaffIdList?.includes(to.id))
       throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
     if (result.flowControlledStaffIdList?.includes(to.id))
-      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
+      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled', 'recipient');
     return result;
   }
 

@@ -19,6 +19,7 @@ import { Hono, type Context } from 'hono';
 import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 import { eventSignature, robotSign, verifyEventSignature } from './verify';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
@@ -316,6 +317,21 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   // ---- OpenAPI ----
   const app = new Hono();
+  const faults = createFaults(now);
+  // Outages on command (fault()): server errors and hangs on every API; the per-app QPS limit
+  // (HTTP 403 Forbidden.AccessDenied.QpsLimitForAppkeyAndApi) on the robot and card APIs.
+  // https://open.dingtalk.com/document/orgapp/invocation-frequency-limit
+  app.use('/v1.0/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Service Unavailable', 503);
+    }
+    if (fault?.mode === 'server_error') return c.text('Service Unavailable', 503);
+    if (fault?.mode === 'rate_limit' && /^\/v1\.0\/(robot|card)\//.test(c.req.path))
+      return apiError(c, 403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', '调用该接口超过限流值');
+    await next();
+  });
 
   app.use('*', async (c, next) => {
     let body: unknown;
@@ -697,6 +713,9 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   }
 
   return {
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault: (fault: Fault) => faults.set(fault),
+    clearFault: () => faults.clear(),
     app,
     calls,
     messages,
@@ -798,6 +817,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       return encryptedEventPost({ EventType: 'check_url' });
     },
     reset() {
+      faults.clear();
       calls.length = 0;
       messages.length = 0;
       lost.length = 0;

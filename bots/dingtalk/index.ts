@@ -29,6 +29,8 @@ export interface DingtalkAdapterOptions {
   now?: () => Date;
   /** Answer within this budget and let slower work finish in the background (event subscription: 1500 ms). */
   answerWithinMs?: number;
+  /** Bound on each DingTalk API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_ANSWER_WITHIN_MS = 1200;
@@ -113,6 +115,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
     now: options.now,
     cardCallbackRouteKey: routeKey,
     ensureCardCallbackRoute,
+    timeoutMs: options.callTimeoutMs,
   });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 

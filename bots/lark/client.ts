@@ -4,7 +4,7 @@
 // injectable clock: the SDK fetches a token per concurrent call on a cold cache (one
 // server fetched it six times at start), so it is given ours with withTenantToken.
 import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
-import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
+import { DeliveryError, isTimeout, PLATFORM_CALL_TIMEOUT_MS, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
 import { SingleFlightToken } from '../common/token';
 import { renderLarkMessage } from './render';
@@ -24,6 +24,8 @@ export interface LarkClientOptions {
    * it loads (Node), plain fetch where it cannot (Cloudflare Workers).
    */
   transport?: 'auto' | 'sdk' | 'rest';
+  /** Bound on each HTTP call; a call that runs past it is abandoned as a transient failure. */
+  timeoutMs?: number;
 }
 
 export interface LarkClient {
@@ -35,8 +37,31 @@ export interface LarkClient {
   updateWithToken(token: string, card: Record<string, unknown>): Promise<void>;
 }
 
-/** Lark codes worth retrying later. https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
+/**
+ * Rate-limit answers: 99991400 is the gateway's frequency control (HTTP 429, or 400 on older APIs, with
+ * `x-ogw-ratelimit-reset` in seconds), 230020 the message API's own frequency limit.
+ * https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+ * https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code
+ */
 const RATE_LIMIT_CODES = new Set([230020, 99991400]);
+/**
+ * Errors Lark documents as caused by the request itself, which a retry cannot fix: bad parameters,
+ * malformed or oversized content and cards, a recipient the bot cannot reach (not in the chat, outside
+ * the app's availability, unknown id), missing permissions, wrong credentials. Any other code is retried
+ * for the outbox's retry window.
+ * https://open.feishu.cn/document/server-docs/im-v1/message/create (error codes)
+ * https://open.feishu.cn/document/server-docs/im-v1/message-card/patch (error codes)
+ * https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code
+ */
+const PERMANENT_CODES = new Set([
+  // im/v1/messages: invalid parameter, bot not in chat / ability off, user outside availability,
+  // message withdrawn or not found, content too long, no permission, card content invalid.
+  230001, 230002, 230006, 230011, 230013, 230015, 230017, 230018, 230025, 230027, 230028, 230035, 230099,
+  // generic: field validation, invalid app id or secret, no scope permission.
+  99992402, 10003, 10014, 99991672, 99991661,
+  // interactive/v1/card/update: token invalid or expired.
+  200740,
+]);
 /** Invalid or expired tenant_access_token: refresh and retry once. */
 const TOKEN_CODES = new Set([99991663, 99991664]);
 const DEFAULT_RETRY_AFTER_MS = 1000;
@@ -63,7 +88,7 @@ interface RequestOptions {
 }
 
 /** The subset of axios the SDK calls (`request`, `post`), answering with the JSON body like its default instance. */
-export function fetchHttpInstance(fetchFn: typeof fetch) {
+export function fetchHttpInstance(fetchFn: typeof fetch, timeoutMs = PLATFORM_CALL_TIMEOUT_MS) {
   async function request(opts: RequestOptions): Promise<unknown> {
     const url = new URL(opts.url ?? '');
     if (opts.params && Object.keys(opts.params).length > 0) {
@@ -77,7 +102,13 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
     const method = (opts.method ?? 'GET').toUpperCase();
     const hasBody = opts.data !== undefined && method !== 'GET';
     if (hasBody) headers.set('content-type', 'application/json; charset=utf-8');
-    const response = await fetchFn(url, { method, headers, body: hasBody ? JSON.stringify(opts.data) : undefined });
+    // The timeout covers the answer's body too: a platform that hangs mid-answer is abandoned as well.
+    const response = await fetchFn(url, {
+      method,
+      headers,
+      body: hasBody ? JSON.stringify(opts.data) : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -126,26 +157,25 @@ export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof LarkHttpError) {
     const body = (error.body && typeof error.body === 'object' ? error.body : {}) as LarkBody;
     if (typeof body.code === 'number' && body.code !== 0) return codeError(body, error.status, error.headers);
-    const retryable = error.status >= 500 || error.status === 429;
-    return new DeliveryError(
-      `Lark HTTP ${error.status}`,
-      retryable,
-      error.status === 429 ? retryAfterFrom(error.headers) : undefined,
-      error.status,
-    );
+    if (error.status === 429)
+      return new DeliveryError(`Lark HTTP 429`, true, retryAfterFrom(error.headers), error.status, 'app');
+    // 5xx and anything Lark does not explain with a code: transient.
+    return new DeliveryError(`Lark HTTP ${error.status}`, true, undefined, error.status);
   }
-  // fetch rejections are network failures; anything else (e.g. the SDK's token error) says why.
+  if (isTimeout(error)) return new DeliveryError('Lark call timed out', true, undefined, 'timeout');
+  // fetch rejections are network failures, anything else (e.g. the SDK's token error) is not documented as
+  // permanent either: both are retried, with the reason.
   const message = error instanceof Error ? error.message : String(error);
-  const network = error instanceof TypeError;
-  return new DeliveryError(`Lark call failed: ${message}`, network);
+  return new DeliveryError(`Lark call failed: ${message}`, true);
 }
 
 function codeError(body: LarkBody, status?: number, headers?: Headers): DeliveryError {
   const code = body.code ?? -1;
   const text = `Lark error ${code}: ${body.msg ?? 'unknown'}`;
-  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code);
-  if (status !== undefined && status >= 500) return new DeliveryError(text, true, undefined, code);
-  return new DeliveryError(text, false, undefined, code);
+  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code, 'app');
+  if (PERMANENT_CODES.has(code) && !(status !== undefined && status >= 500))
+    return new DeliveryError(text, false, undefined, code);
+  return new DeliveryError(text, true, undefined, code);
 }
 
 function isTokenError(error: unknown): boolean {
@@ -255,7 +285,10 @@ const TOKEN_MARGIN_MS = 3 * 60 * 1000;
 
 export function createLarkClient(config: LarkClientConfig, options: LarkClientOptions = {}): LarkClient {
   const now = options.now ?? (() => new Date());
-  const http = fetchHttpInstance(options.fetch ?? ((input, init) => fetch(input, init)));
+  const http = fetchHttpInstance(
+    options.fetch ?? ((input, init) => fetch(input, init)),
+    options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS,
+  );
   const token = new SingleFlightToken(() => fetchTenantToken(config, http), now, TOKEN_MARGIN_MS);
   const tokenFor: TokenFor = async (used) => {
     const value = await token.get();

@@ -10,6 +10,7 @@ import { encryptLarkPayload } from './crypto';
 import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
 import { mountLarkOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface LarkEmulatorOptions {
   appId: string;
@@ -241,6 +242,25 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   }
 
   const app = new Hono();
+  const faults = createFaults(now);
+
+  // Outages on command (emulator.fault): server errors and hangs on every API; the gateway's
+  // frequency control on the message APIs: HTTP 429, code 99991400, the reset time in seconds.
+  // https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+  app.use('/open-apis/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Service Unavailable', 503);
+    }
+    if (fault?.mode === 'server_error') return c.json({ code: 1, msg: 'internal error' }, 503);
+    if (fault?.mode === 'rate_limit' && c.req.path.startsWith('/open-apis/im/')) {
+      c.header('x-ogw-ratelimit-limit', String(APP_PER_MINUTE));
+      c.header('x-ogw-ratelimit-reset', String(fault.resetSeconds ?? 1));
+      return c.json({ code: 99991400, msg: 'request trigger frequency limit' }, 429);
+    }
+    await next();
+  });
 
   // Record every call and turn LarkErrors into Lark's error bodies.
   app.use('/open-apis/*', async (c, next) => {
@@ -458,6 +478,22 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     messages,
     botOpenId,
 
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault(fault: Fault) {
+      faults.set(fault);
+    },
+    clearFault() {
+      faults.clear();
+    },
+    /** API calls held by a hang right now. */
+    get hanging() {
+      return faults.hanging;
+    },
+    /** API calls answered with a fault (error, rate limit, hang) so far. */
+    get faultAnswers() {
+      return faults.answered;
+    },
+
     /** Pushes any schema 2.0 event (e.g. one the bot does not subscribe to). */
     deliverEvent(
       eventType: string,
@@ -581,6 +617,7 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     },
 
     reset() {
+      faults.clear();
       calls.length = 0;
       messages.clear();
       tokens.clear();

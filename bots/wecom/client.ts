@@ -1,6 +1,6 @@
 // Outbound WeCom API calls: access token, message/send, update_template_card.
 // Errors are classified into DeliveryError for the outbox's retry policy.
-import { DeliveryError } from '../types';
+import { DeliveryError, isTimeout, PLATFORM_CALL_TIMEOUT_MS } from '../types';
 import { SingleFlightToken } from '../common/token';
 
 export interface WecomClientOptions {
@@ -10,6 +10,8 @@ export interface WecomClientOptions {
   apiBase: string;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Bound on each HTTP call; a call that runs past it is abandoned as a transient failure. */
+  timeoutMs?: number;
 }
 
 export interface WecomSendResult {
@@ -39,18 +41,24 @@ const TOKEN_ERRORS = new Set([40014, 42001, 40082]);
  */
 export const TASK_ID_EXISTS = 42014;
 
-/** errcode → how the outbox should treat it. */
+/**
+ * errcode → how the outbox should treat it. WeCom's global code table documents -1 (system busy) as
+ * "retry later" and 45009 / 45033 as the frequency and concurrency limits; every other code names a
+ * fault in the request, the credentials or the recipient, which a retry cannot fix.
+ * https://developer.work.weixin.qq.com/document/path/90313 (全局错误码)
+ * https://developer.work.weixin.qq.com/document/path/90312 (频率限制: per-minute and per-hour windows)
+ */
 function classify(call: string, reply: ApiReply): DeliveryError {
   const code = reply.errcode ?? -1;
   const detail = `${call}: WeCom errcode ${code} ${reply.errmsg ?? ''}`.trim();
   switch (code) {
     case -1:
       return new DeliveryError(`${detail} (system busy)`, true, 2_000, code);
-    // 45009: API call frequency over the limit (per minute); 45033: too many concurrent calls.
+    // 45009: API call frequency over the limit (per-minute window); 45033: too many concurrent calls.
     case 45009:
-      return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code);
+      return new DeliveryError(`${detail} (API frequency limit)`, true, 60_000, code, 'app');
     case 45033:
-      return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code);
+      return new DeliveryError(`${detail} (concurrency limit)`, true, 1_000, code, 'app');
     case 40014:
     case 42001:
     case 40082:
@@ -102,6 +110,10 @@ export class WecomClient {
     this.token = new SingleFlightToken(() => this.fetchToken(), this.now, TOKEN_MARGIN_MS);
   }
 
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS;
+  }
+
   /** A cached access token, fetched when missing or about to expire. */
   async accessToken(): Promise<string> {
     return this.token.get();
@@ -123,20 +135,27 @@ export class WecomClient {
 
   private async request(call: string, url: string, init: RequestInit): Promise<ApiReply> {
     let response: Response;
+    // The timeout covers the reply's body too.
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      response = await this.fetchImpl(url, init);
+      response = await this.fetchImpl(url, { ...init, signal });
     } catch (error) {
+      if (isTimeout(error))
+        throw new DeliveryError(`${call}: timed out after ${this.timeoutMs} ms`, true, undefined, 'timeout');
       throw new DeliveryError(
         `${call}: network error: ${error instanceof Error ? error.message : String(error)}`,
         true,
       );
     }
-    if (response.status >= 500 || response.status === 429)
+    if (response.status === 429) throw new DeliveryError(`${call}: HTTP 429`, true, 60_000, response.status, 'app');
+    if (response.status >= 500)
       throw new DeliveryError(`${call}: HTTP ${response.status}`, true, undefined, response.status);
     if (!response.ok) throw new DeliveryError(`${call}: HTTP ${response.status}`, false, undefined, response.status);
     try {
       return (await response.json()) as ApiReply;
-    } catch {
+    } catch (error) {
+      if (isTimeout(error))
+        throw new DeliveryError(`${call}: timed out after ${this.timeoutMs} ms`, true, undefined, 'timeout');
       throw new DeliveryError(`${call}: reply is not JSON`, true);
     }
   }

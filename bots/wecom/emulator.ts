@@ -8,6 +8,7 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '
 import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface WecomEmulatorOptions {
   corpId: string;
@@ -292,6 +293,20 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   }
 
   const app = new Hono();
+  const faults = createFaults(now);
+  // Outages on command (fault()): server errors and hangs on every API; errcode 45009 (frequency limit)
+  // on message sending. https://developer.work.weixin.qq.com/document/path/90313
+  app.use('/cgi-bin/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Bad Gateway', 502);
+    }
+    if (fault?.mode === 'server_error') return c.text('Bad Gateway', 502);
+    if (fault?.mode === 'rate_limit' && c.req.path.startsWith('/cgi-bin/message/'))
+      return c.json({ errcode: 45009, errmsg: 'api freq out of limit' });
+    await next();
+  });
   const api = (path: string, handler: (c: Context, body: Json) => Json | Promise<Json>) => async (c: Context) => {
     let body: Json = {};
     let reply: RecordedCall['response'];
@@ -455,6 +470,7 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   }
 
   function reset(): void {
+    faults.clear();
     calls.length = 0;
     messages.clear();
     tokens.clear();
@@ -483,6 +499,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       users.add(userid);
     },
     reset,
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault: (fault: Fault) => faults.set(fault),
+    clearFault: () => faults.clear(),
   };
 }
 

@@ -30,6 +30,8 @@ export interface WecomAdapterOptions {
   cardUrl?: string;
   /** How long the webhook waits for processing before acknowledging anyway (WeCom retries after 5 s). */
   ackBudgetMs?: number;
+  /** Bound on each WeCom API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 /** WeCom's replace_name for a clicked button ("已处理"-style outcome). */
@@ -92,6 +94,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     apiBase: config.apiBase,
     fetch: options.fetch,
     now: options.now,
+    timeoutMs: options.callTimeoutMs,
   });
   const ackBudgetMs = options.ackBudgetMs ?? 4_000;
 
