@@ -27,6 +27,8 @@ export const HEARTBEAT_MS = 10_000;
 
 export interface RunOptions {
   dryRun?: boolean;
+  /** Run a period that already finished again (`--force`); a running one is still left alone. */
+  force?: boolean;
   leaseMs?: number;
   /** Heartbeat interval while a run works (default HEARTBEAT_MS). */
   heartbeatMs?: number;
@@ -89,6 +91,7 @@ async function claimRun(
   orgId: string,
   period: string,
   leaseMs: number,
+  force = false,
 ): Promise<Claim | 'already_done' | 'busy'> {
   const { db } = services.store;
   const now = services.clock.now();
@@ -107,7 +110,7 @@ async function claimRun(
     .where(runKey(job, orgId, period))
     .limit(1);
   if (!row) return 'busy';
-  if (row.status === 'done') return 'already_done';
+  if (row.status === 'done' && !force) return 'already_done';
   if (row.status === 'running') {
     // Released by a graceful shutdown, or owned by a process known to be dead: no need to wait.
     const released = !row.owner && !row.heartbeatAt;
@@ -115,10 +118,15 @@ async function claimRun(
     const lastBeat = Date.parse(row.heartbeatAt ?? row.startedAt);
     if (!released && !ownerGone && now.getTime() - lastBeat < leaseMs) return 'busy';
   }
-  // Stale, abandoned or failed: take over, but only if nobody else did since we looked.
+  // Stale, abandoned, failed or (forced) done: take over, but only if nobody else did since we looked.
   const taken = await db
     .update(jobRuns)
-    .set({ status: 'running', heartbeatAt: nowIso, owner })
+    .set({
+      status: 'running',
+      heartbeatAt: nowIso,
+      owner,
+      ...(row.status === 'done' ? { cursor: null, finishedAt: null } : {}),
+    })
     .where(
       and(
         runKey(job, orgId, period),
@@ -129,6 +137,9 @@ async function claimRun(
     )
     .returning({ job: jobRuns.job });
   if (!taken.length) return 'busy';
+  // A forced re-run starts over; its messages keep their deterministic ids, so what the first
+  // run enqueued is not enqueued twice.
+  if (row.status === 'done') return { cursor: null, owner, stats: {} };
   return {
     cursor: row.cursor,
     owner,
@@ -156,7 +167,14 @@ export async function runJobUnit<S extends JobServices>(
     claim = { cursor: null, owner: '', stats: {} };
   } else {
     if (options.signal?.aborted) return { ...base, outcome: 'interrupted', stats: {} };
-    const claimed = await claimRun(services, job.name, org.id, period, options.leaseMs ?? DEFAULT_LEASE_MS);
+    const claimed = await claimRun(
+      services,
+      job.name,
+      org.id,
+      period,
+      options.leaseMs ?? DEFAULT_LEASE_MS,
+      options.force,
+    );
     if (claimed === 'already_done' || claimed === 'busy') return { ...base, outcome: claimed, stats: {} };
     claim = claimed;
     if (claim.tookOverFrom) log(`took over from ${claim.tookOverFrom}`);

@@ -44,6 +44,7 @@ export function createPolaris(input: AppDeps) {
     clock,
     defer,
     adapters,
+    addressable: new Set(input.addressablePlatforms ?? adapters.keys()),
     outbox,
     inbox,
     dispatch,

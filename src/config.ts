@@ -1,6 +1,7 @@
 // Configuration from environment variables (process.env on Node, bindings on
 // Workers). Everything is optional; a platform is enabled when its credentials are set.
 import { z } from 'zod';
+import { parseRetention } from '../jobs/retention';
 import { defaultCardCallbackRouteKey } from '../bots/dingtalk/card-callback';
 import type { DingtalkConfig } from '../bots/dingtalk/config';
 import type { LarkConfig } from '../bots/lark/config';
@@ -14,6 +15,8 @@ const EnvSchema = z.object({
   ADMIN_TOKEN: optional,
   INGEST_TOKEN: optional,
   TZ_DEFAULT: z.string().min(1).default('Asia/Shanghai'),
+  /** Retention overrides in days, `outbox=60,firings=365` (jobs/retention.ts). */
+  RETENTION_DAYS: z.string().optional(),
   PUBLIC_URL: optional,
   LARK_APP_ID: optional,
   LARK_APP_SECRET: optional,
@@ -48,6 +51,8 @@ export interface Config {
   adminToken?: string;
   ingestToken?: string;
   defaultTimezone: string;
+  /** RETENTION_DAYS as given (checked when config loads, applied by the retention job). */
+  retentionDays?: string;
   publicUrl?: string;
   lark?: LarkConfig;
   wecom?: WecomConfig;
@@ -72,8 +77,11 @@ export function loadConfig(source: Record<string, unknown>): Config {
     adminToken: env.ADMIN_TOKEN,
     ingestToken: env.INGEST_TOKEN ?? env.ADMIN_TOKEN,
     defaultTimezone: env.TZ_DEFAULT,
+    retentionDays: env.RETENTION_DAYS,
     publicUrl: env.PUBLIC_URL,
   };
+  // A typo in the retention settings must stop the server, not silently keep the defaults.
+  if (env.RETENTION_DAYS) parseRetention(env.RETENTION_DAYS);
   if (env.LARK_APP_ID && env.LARK_APP_SECRET) {
     config.lark = {
       appId: env.LARK_APP_ID,

@@ -1,7 +1,7 @@
 // The app's shared shapes: what createPolaris takes (AppDeps), what every route and
 // job is handed (Services), and Hono's env for them. Kept apart from app.ts so that
 // routes can name these types without importing the module that imports them.
-import type { PlatformAdapter } from '../bots/types';
+import type { Platform, PlatformAdapter } from '../bots/types';
 import type { Clock } from '../core/clock';
 import type { Instance } from '../core/instance';
 import type { Store } from '../storage/db';
@@ -24,6 +24,11 @@ export interface AppDeps {
   deliverImmediately?: boolean;
   /** This process, as job runs record it (src/node/instance.ts on Node; a random id by default). */
   instance?: Instance;
+  /**
+   * Platforms jobs and rules may address messages to (default: the configured adapters). The CLI
+   * without platform credentials names every platform: it enqueues, and the server delivers.
+   */
+  addressablePlatforms?: readonly Platform[];
 }
 
 export interface Services {
@@ -32,6 +37,8 @@ export interface Services {
   clock: Clock;
   defer: (work: Promise<unknown>) => void;
   adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Where jobs and rules may address messages (see AppDeps.addressablePlatforms). */
+  addressable: ReadonlySet<string>;
   outbox: OutboxDeliverer;
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;

@@ -59,6 +59,8 @@ export const en: Record<MessageKey, string> = {
   'adjust.reminder': "{requester}'s change request has been waiting for {days} days.",
   'adjust.askReason': 'Why? Reply with a short reason.',
   'adjust.pendingExists': 'KR{number} already has a change waiting for approval.',
+  'adjust.dropAligned':
+    '{count} objective(s) align to this KR ({titles}); dropping it would leave them unaligned. Have them align to another KR first, then drop it.',
   'adjust.noChange': 'That is the current value already; nothing to change.',
   'adjust.change.target': 'KR{number} target {from} → {to}',
   'adjust.change.start': 'KR{number} start {from} → {to}',
@@ -388,6 +390,11 @@ export const en: Record<MessageKey, string> = {
   'rules.alert.managerIntro': "{name}'s KR is off track and may need your support.",
   'rules.alert.quick': 'Quick update:',
   'rules.alert.hint': 'You can also reply "{command}".',
+  'rules.digest.title': "Today's OKR alerts · {name}",
+  'rules.digest.ownIntro': 'You have {count} new KR alert(s):',
+  'rules.digest.teamIntro': 'Your team has {count} new KR alert(s):',
+  'rules.digest.more': '{count} more: send "my okrs" or "team" to see everything.',
+  'rules.digest.metricFed': 'This KR is fed by business data and updates by itself.',
 
   // -- scheduled jobs: weekly digests and check-in reminders
   'digest.title': '{team} · weekly digest',

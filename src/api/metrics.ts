@@ -28,7 +28,7 @@ export const metricsRoutes = new Hono<AppEnv>();
 const MAX_BYTES = 4 * 1024 * 1024;
 
 metricsRoutes.post('/', async (c) => {
-  const { store, clock } = c.get('deps');
+  const { store, clock, config } = c.get('deps');
   const org = await resolveOrg(c, store);
   const type = mediaType(c);
   const format =
@@ -54,7 +54,7 @@ metricsRoutes.post('/', async (c) => {
       `At most ${MAX_POINTS} points per request (got ${raws.length}); split the batch.`,
     );
   const now = clock.now();
-  const checked = validatePoints(raws, now);
+  const checked = validatePoints(raws, now, orgTimeZoneOf(org, config));
   const errors: PointError[] = [...checked.errors];
   const unknown = await unknownSubjects(store, org.id, new Set(checked.points.map((p) => p.subject)));
   let points = checked.points;

@@ -92,6 +92,12 @@ describe('low-score escalation, end to end', () => {
     });
     expect(renewal.status).toBe(201);
 
+    // The admin turns alert sending on; the new rules' first (baseline) pass, here ten weeks back
+    // before the low scores, records without sending.
+    expect((await api('PATCH', '/api/v1/orgs/acme', { settings: { alerts: 'send' } })).status).toBe(200);
+    const [org0] = await stack.store.db.select().from(organizations).where(eq(organizations.id, IDS.org));
+    await evaluateOrg(stack.services, org0, new Date(now.getTime() - 70 * 86_400_000));
+
     const [run] = await runJobNow(stack.services, 'rules-evaluate', { orgIds: [IDS.org] });
     expect(run.outcome).toBe('done');
 
