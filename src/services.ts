@@ -1,7 +1,9 @@
 // The app's shared shapes: what createPolaris takes (AppDeps), what every route and
 // job is handed (Services), and Hono's env for them. Kept apart from app.ts so that
 // routes can name these types without importing the module that imports them.
+import type { Context } from 'hono';
 import type { Platform, PlatformAdapter } from '../bots/types';
+import type { AuthThrottle, PeerAddress } from './auth-throttle';
 import type { Clock } from '../core/clock';
 import type { Instance } from '../core/instance';
 import type { Store } from '../storage/db';
@@ -29,6 +31,10 @@ export interface AppDeps {
    * without platform credentials names every platform: it enqueues, and the server delivers.
    */
   addressablePlatforms?: readonly Platform[];
+  /** Wrong-credential counts to share with other app instances of this process (see src/worker.ts). */
+  authThrottle?: AuthThrottle;
+  /** The connecting peer's address (default: the Node socket, or Cloudflare's CF-Connecting-IP). */
+  peerAddress?: PeerAddress;
 }
 
 export interface Services {
@@ -44,6 +50,10 @@ export interface Services {
   inbox: Inbox;
   dispatch: Dispatch;
   instance: Instance;
+  /** Wrong admin/ingest tokens per client address (429 past the limit). */
+  authThrottle: AuthThrottle;
+  /** The client's address for throttling (X-Forwarded-For only from TRUSTED_PROXIES). */
+  clientOf(c: Context): string;
 }
 
 export interface AppEnv {

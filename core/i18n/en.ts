@@ -254,6 +254,7 @@ export const en: Record<MessageKey, string> = {
   'dash.login.hint':
     "Enter the server's ADMIN_TOKEN, or open the dashboard from the Lark, WeCom or DingTalk workbench.",
   'dash.login.invalid': 'That token is not correct. Please try again.',
+  'dash.login.throttled': 'Too many wrong tokens from this address. Please try again in a few minutes.',
   'dash.login.required': 'Please sign in first.',
   'dash.login.disabled': 'The dashboard is disabled: set ADMIN_TOKEN on the server.',
   'dash.logout': 'Sign out',

@@ -266,6 +266,7 @@ export const zhCN = {
   'dash.login.submit': '登录',
   'dash.login.hint': '输入服务器的 ADMIN_TOKEN；也可以在飞书、企业微信或钉钉工作台中直接打开看板。',
   'dash.login.invalid': '令牌不正确，请重试。',
+  'dash.login.throttled': '该地址输错令牌次数过多，请几分钟后再试。',
   'dash.login.required': '请先登录。',
   'dash.login.disabled': '看板未启用：请在服务器上设置 ADMIN_TOKEN。',
   'dash.logout': '退出登录',

@@ -77,7 +77,7 @@ describe('SIGTERM under load', () => {
         ...process.env,
         PORT: String(port),
         DATABASE_PATH: db.path,
-        ADMIN_TOKEN: 'shutdown-admin',
+        ADMIN_TOKEN: 'shutdown-admin-token-0123456789',
         PLAYGROUND: 'off',
         LARK_APP_ID: LARK.appId,
         LARK_APP_SECRET: LARK.appSecret,

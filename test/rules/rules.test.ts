@@ -11,7 +11,7 @@ import {
   ruleFirings,
 } from '../../storage/schema';
 import { evaluateOrg } from '../../src/rules/engine';
-import { createTestApp } from '../helpers/app';
+import { ADMIN_TOKEN, createTestApp } from '../helpers/app';
 import { IDS } from '../helpers/fixtures';
 import { COACH, recordingAdapter, seedOrgWithCoach, weeksAgo } from './helpers';
 
@@ -22,7 +22,7 @@ const NOW = new Date('2026-11-27T02:00:00Z'); // Friday 10:00 in Shanghai; the w
 const EARLIER = new Date(NOW.getTime() - 21 * 86_400_000);
 
 beforeEach(async () => {
-  h = createTestApp({ now: NOW.toISOString(), env: { INGEST_TOKEN: 'ingest-secret' } });
+  h = createTestApp({ now: NOW.toISOString(), env: { INGEST_TOKEN: 'ingest-secret-0123456789abcdef' } });
   await seedOrgWithCoach(h.store);
   // The admin has turned alert sending on (new orgs only observe).
   await h.store.db
@@ -32,7 +32,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const ingest = (body: unknown, query = '', token = 'ingest-secret', type = 'application/json') =>
+const ingest = (body: unknown, query = '', token = 'ingest-secret-0123456789abcdef', type = 'application/json') =>
   h.app.request(`/api/v1/metrics${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': type },
@@ -115,10 +115,15 @@ describe('POST /api/v1/metrics', () => {
 
   it('takes CSV, is idempotent on (metric, subject, at), and a resend with a new value corrects it', async () => {
     const csv = 'metric,subject,at,value\nrenewal_rate,E003,2026-11-01,55%\nrenewal_rate,org,2026-11-01,58.5\n';
-    expect((await ingest(csv, '', 'ingest-secret', 'text/csv')).status).toBe(200);
-    expect((await ingest(csv, '', 'ingest-secret', 'text/csv')).status).toBe(200);
+    expect((await ingest(csv, '', 'ingest-secret-0123456789abcdef', 'text/csv')).status).toBe(200);
+    expect((await ingest(csv, '', 'ingest-secret-0123456789abcdef', 'text/csv')).status).toBe(200);
     expect(await points()).toHaveLength(2);
-    await ingest('metric,subject,at,value\nrenewal_rate,E003,2026-11-01,57\n', '', 'ingest-secret', 'text/csv');
+    await ingest(
+      'metric,subject,at,value\nrenewal_rate,E003,2026-11-01,57\n',
+      '',
+      'ingest-secret-0123456789abcdef',
+      'text/csv',
+    );
     const rows = await points();
     expect(rows).toHaveLength(2);
     expect(rows.find((r) => r.subject === 'E003')!.value).toBe(57);
@@ -126,9 +131,11 @@ describe('POST /api/v1/metrics', () => {
 
   it('accepts INGEST_TOKEN or ADMIN_TOKEN; the ingest token opens nothing else', async () => {
     const one = [{ metric: 'm', subject: 'org', at: '2026-11-20', value: 1 }];
-    expect((await ingest(one, '', 'test-admin-token')).status).toBe(200);
+    expect((await ingest(one, '', ADMIN_TOKEN)).status).toBe(200);
     expect((await ingest(one, '', 'wrong')).status).toBe(401);
-    const other = await h.app.request('/api/v1/rules', { headers: { authorization: 'Bearer ingest-secret' } });
+    const other = await h.app.request('/api/v1/rules', {
+      headers: { authorization: 'Bearer ingest-secret-0123456789abcdef' },
+    });
     expect(other.status).toBe(401);
   });
 
