@@ -1,10 +1,9 @@
 // The company-level weekly digest for admins: the org figures from the design
 // brief (alignment rate, check-in rate, adjustment requests per 100 people per
 // month) and the KR status distribution. Pure.
-import { pct } from '../core/format';
 import { t } from '../core/i18n';
 import type { Locale } from '../storage/schema';
-import type { Card, TrackStatus } from './model';
+import { userText, type Card, type TrackStatus } from './model';
 
 export interface CompanyDigest {
   orgName: string;
@@ -23,10 +22,11 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
   const color = d.checkInRate >= 0.8 && d.alignmentRate >= 0.8 ? 'green' : d.checkInRate >= 0.5 ? 'orange' : 'red';
   return {
     header: {
-      title: t(locale, 'company.title', { org: d.orgName }),
-      subtitle: t(locale, 'company.subtitle', { cycle: d.cycleName, week: d.week }),
+      title: t(locale, 'company.title', { org: userText(d.orgName) }),
+      subtitle: t(locale, 'company.subtitle', { cycle: userText(d.cycleName), week: d.week }),
       color,
     },
+    // Each figure once: the check-in rate is the bar, not also a field (issue 18).
     blocks: [
       { type: 'progress', label: t(locale, 'company.alignment'), percent: Math.round(d.alignmentRate * 100) },
       { type: 'progress', label: t(locale, 'company.checkIn'), percent: Math.round(d.checkInRate * 100) },
@@ -36,7 +36,6 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
           { label: t(locale, 'company.adjustment'), value: String(d.adjustmentRatePer100) },
           { label: t(locale, 'company.people'), value: String(d.people) },
           { label: t(locale, 'company.objectives'), value: String(d.objectives) },
-          { label: t(locale, 'company.checkIn'), value: pct(d.checkInRate) },
         ],
       },
       { type: 'divider' },

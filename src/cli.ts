@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import type { Card } from '../cards/model';
+import { mapCardText, plainCardText, type Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
 import { count } from 'drizzle-orm';
@@ -39,7 +39,8 @@ addressed to each person's primary platform and leaves delivery to the running
 server (which has the credentials); nothing is lost or consumed.`;
 
 /** A card as plain text for the terminal. */
-export function cardAsText(card: Card): string {
+export function cardAsText(input: Card): string {
+  const card = mapCardText(input, plainCardText);
   const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
   for (const b of card.blocks) {
     switch (b.type) {

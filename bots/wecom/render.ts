@@ -5,7 +5,17 @@
 // sent as one template card; one that does not becomes its full content as
 // markdown plus, when it has buttons, a short card carrying them: nothing is
 // cut without the reader seeing the whole text somewhere.
-import { cardButtons, type Card, type CardBlock, type CardButton, type TrackStatus } from '../../cards/model';
+import {
+  cardButtons,
+  mapCardText,
+  plainCardText,
+  renderCardText,
+  type Card,
+  type CardBlock,
+  type CardButton,
+  type TrackStatus,
+} from '../../cards/model';
+import { inertMarkup } from '../common/markdown';
 import type { OutboundMessage } from '../types';
 
 export const LIMITS = {
@@ -116,8 +126,17 @@ function bar(percent: number, cells: number): string {
   return `${'■'.repeat(filled)}${'□'.repeat(cells - filled)} ${Math.round(safe)}%`;
 }
 
+/** The status word for a progress line, unless the block's detail already starts with it (no "落后 落后"). */
+function statusWord(block: Extract<CardBlock, { type: 'progress' }>, zh: boolean): string | undefined {
+  if (!block.status) return undefined;
+  const word = zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en;
+  const first = block.detail?.split(' · ')[0].toLowerCase() ?? '';
+  return first.includes(word.toLowerCase()) ? undefined : word;
+}
+
 function progressLine(block: Extract<CardBlock, { type: 'progress' }>, zh: boolean, cells: number): string {
-  const status = block.status ? ` ${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}` : '';
+  const word = statusWord(block, zh);
+  const status = word ? ` ${word}` : '';
   const detail = block.detail ? ` ${block.detail}` : '';
   return `${block.label} ${bar(block.percent, cells)}${status}${detail}`;
 }
@@ -126,7 +145,26 @@ function progressLine(block: Extract<CardBlock, { type: 'progress' }>, zh: boole
  * The whole card as WeCom markdown (local fallback until cards/text.ts exists):
  * WeCom markdown supports **bold**, > quotes and <font color="info|warning|comment">.
  */
+/**
+ * User text in WeCom markdown: links, emphasis, quotes, code, `<font>` and the `<@userid>`
+ * mention are made inert. The one place WeCom user text is escaped; template cards show
+ * text literally and only lose the span markers (plainCard).
+ * https://developer.work.weixin.qq.com/document/path/90236#markdown消息
+ */
+export function escapeWecomMarkdown(text: string): string {
+  return inertMarkup(text, '<>[]()!*_~`#&|\\@');
+}
+
+/** The card with user-span markers removed, for template cards (plain text, no markup). */
+function plainCard(card: Card): Card {
+  return mapCardText(card, plainCardText);
+}
+
 export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
+  return renderCardText(cardToMarkdownRaw(card, extraLines), escapeWecomMarkdown);
+}
+
+function cardToMarkdownRaw(card: Card, extraLines: string[]): string {
   const zh = isChinese(card);
   const lines = [`**${card.header.title}**`];
   if (card.header.subtitle) lines.push(`> ${card.header.subtitle}`);
@@ -139,9 +177,8 @@ export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
         for (const f of block.fields) lines.push(`${f.label}：${f.value}`);
         break;
       case 'progress': {
-        const status = block.status
-          ? ` <font color="${STATUS_WORD[block.status].color}">${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}</font>`
-          : '';
+        const word = statusWord(block, zh);
+        const status = word && block.status ? ` <font color="${STATUS_WORD[block.status].color}">${word}</font>` : '';
         lines.push(`${block.label} ${bar(block.percent, 10)}${status}${block.detail ? ` ${block.detail}` : ''}`);
         break;
       }
@@ -222,6 +259,8 @@ interface Layout {
   title: string;
   desc?: string;
   lines: string[];
+  /** Indexes into `lines` that must survive clipping: notes carry the card's news (✅ 已确认跟进). */
+  keep: Set<number>;
   fields: { keyname: string; value: string }[];
   buttons: CardButton[];
 }
@@ -229,6 +268,7 @@ interface Layout {
 function layout(card: Card): Layout {
   const zh = isChinese(card);
   const lines: string[] = [];
+  const keep = new Set<number>();
   const fields: Layout['fields'] = [];
   for (const block of card.blocks) {
     switch (block.type) {
@@ -247,6 +287,7 @@ function layout(card: Card): Layout {
         lines.push(progressLine(block, zh, 5));
         break;
       case 'note':
+        if (plain(block.text)) keep.add(lines.length);
         lines.push(plain(block.text));
         break;
       case 'divider':
@@ -254,10 +295,18 @@ function layout(card: Card): Layout {
         break;
     }
   }
+  const kept = new Set<number>();
+  const nonEmpty: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line) return;
+    if (keep.has(i)) kept.add(nonEmpty.length);
+    nonEmpty.push(line);
+  });
   return {
     title: card.header.title,
     desc: card.header.subtitle,
-    lines: lines.filter(Boolean),
+    lines: nonEmpty,
+    keep: kept,
     fields,
     buttons: cardButtons(card),
   };
@@ -286,12 +335,13 @@ export function fitsTemplateCard(card: Card): boolean {
  * one message use renderOutbound to avoid clipping.
  * https://developer.work.weixin.qq.com/document/path/90236 (模板卡片消息)
  */
-export function renderTemplateCard(card: Card, taskId: string, options: { cardUrl?: string } = {}): Json {
+export function renderTemplateCard(input: Card, taskId: string, options: { cardUrl?: string } = {}): Json {
+  const card = plainCard(input);
   const l = layout(card);
   const mainTitle: Json = { title: clip(l.title, LIMITS.title) };
   if (l.desc) mainTitle.desc = clip(l.desc, LIMITS.desc);
   const body: Json = { main_title: mainTitle };
-  if (l.lines.length) body.sub_title_text = clip(l.lines.join('\n'), LIMITS.subTitle);
+  if (l.lines.length) body.sub_title_text = fitLines(l.lines, l.keep, LIMITS.subTitle);
   if (l.fields.length)
     body.horizontal_content_list = l.fields
       .slice(0, LIMITS.fields)
@@ -336,10 +386,11 @@ export function renderOutbound(
     return { bodies, primary: bodies.length - 1 };
   }
   const card = message.card;
-  const buttons = cardButtons(card);
-  if (fitsTemplateCard(card) && (buttons.length > 0 || options.cardUrl)) {
+  const plain = plainCard(card);
+  const buttons = cardButtons(plain);
+  if (fitsTemplateCard(plain) && (buttons.length > 0 || options.cardUrl)) {
     return {
-      bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(card, taskId, options) }],
+      bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(plain, taskId, options) }],
       primary: 0,
     };
   }
@@ -357,6 +408,33 @@ export function renderOutbound(
     msgtype: 'markdown',
     markdown: { content },
   }));
-  if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(card, kept, taskId) });
+  if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(plain, kept, taskId) });
   return { bodies, primary: bodies.length - 1 };
+}
+
+/**
+ * Lines joined within `max` characters for a template card that cannot be split (an update):
+ * the `keep` lines (notes: the outcome a reader looks for) always stay; the others are taken in
+ * order while they fit whole, and the first that does not is cut at a separator (" · ", "，",
+ * a space) with "…", never inside a number ("4.…"). Order is preserved.
+ */
+export function fitLines(lines: string[], keep: Set<number>, max: number): string {
+  const all = lines.join('\n');
+  if (chars(all) <= max) return all;
+  let budget = max - [...keep].reduce((n, i) => n + chars(lines[i]) + 1, 0);
+  const out: (string | undefined)[] = lines.map((line, i) => (keep.has(i) ? line : undefined));
+  for (let i = 0; i < lines.length && budget > 1; i++) {
+    if (keep.has(i)) continue;
+    const need = chars(lines[i]) + 1;
+    if (need <= budget) {
+      out[i] = lines[i];
+      budget -= need;
+      continue;
+    }
+    const room = [...lines[i]].slice(0, budget - 2).join('');
+    const cut = Math.max(room.lastIndexOf(' · '), room.lastIndexOf('，'), room.lastIndexOf(' '));
+    if (cut > 0) out[i] = `${room.slice(0, cut).trimEnd()} …`;
+    break;
+  }
+  return clip(out.filter((x): x is string => x !== undefined).join('\n'), max);
 }

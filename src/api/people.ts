@@ -9,6 +9,7 @@ import { people, rules, type Platform } from '../../storage/schema';
 import { auditStatement } from '../../storage/repos/audit';
 import {
   getPerson,
+  hasControlCharacters,
   getTeam,
   identitiesOf,
   identityMap,
@@ -61,6 +62,10 @@ peopleRoutes.get('/', async (c) => {
   const page = readPage(c);
   const q = c.req.query('q')?.trim();
   const teamId = c.req.query('team')?.trim();
+  if (q && hasControlCharacters(q))
+    throw badRequest('The search text q must not contain control characters.', [
+      { path: 'q', message: 'control characters (such as %00) are not allowed' },
+    ]);
   const rows = await store.db
     .select()
     .from(people)

@@ -29,7 +29,10 @@ export type InvalidReason =
   | 'needs_kr' // `调整 O1 目标 80`: targets belong to KRs
   | 'bad_kr_line' // `调整 O1 新增KR` with an unreadable KR
   | 'missing_delegate' // `委托`
-  | 'bad_days'; // `委托 张三 0天`
+  | 'bad_days' // `委托 张三 0天`
+  | 'adjust_confidence' // `调整 KR1 目标 50 信心 3`: a request changes one thing; confidence is a check-in
+  | 'missing_name' // `查看` / `催一下` with nobody named
+  | 'too_long'; // longer than any command (MAX_COMMAND_CHARS)
 
 export type Command =
   | { type: 'help' }
@@ -37,12 +40,23 @@ export type Command =
   | { type: 'team' }
   | { type: 'new_objective' }
   | { type: 'cancel' }
+  | { type: 'approvals' }
+  | { type: 'end_delegation' }
+  | { type: 'delegation_status' }
+  /** `撤回`, `撤回 KR1`, `撤回 2` (the second of the pending requests). */
+  | { type: 'withdraw'; kr?: number; index?: number }
+  | { type: 'show'; name: string }
+  | { type: 'nudge'; name: string }
+  /** `KR1 信心 6`: confidence only, the value stays. */
+  | { type: 'confidence'; kr: number; confidence: number; note?: string }
   | {
       type: 'checkin';
       /** 1-based display number, as on the "my OKRs" card. */
       kr: number;
       value: number;
       percentSign: boolean;
+      /** `+2` / `-2`: a change to the current value, not the value itself. */
+      delta?: boolean;
       confidence?: number;
       note?: string;
       /** Set when the value was a word (完成 / done → true, 未完成 / not done → false; value 1 or 0). */
@@ -63,7 +77,8 @@ export type Command =
   | { type: 'unknown'; text: string };
 
 // Compared after lower-casing and removing all spaces, so `我的 OKR`, `My OKRs` and `my okr` match.
-const KEYWORDS: Record<string, 'help' | 'my_okrs' | 'team' | 'new_objective' | 'cancel'> = {};
+type Keyword = 'help' | 'my_okrs' | 'team' | 'new_objective' | 'cancel' | 'approvals' | 'end_delegation' | 'withdraw';
+const KEYWORDS: Record<string, Keyword> = {};
 function keywords(type: (typeof KEYWORDS)[string], words: string[]): void {
   for (const w of words) KEYWORDS[w] = type;
 }
@@ -128,25 +143,82 @@ keywords('new_objective', [
   'createokr',
 ]);
 keywords('cancel', ['取消', '退出', '算了', '不要了', 'cancel', 'quit', 'exit', 'abort', 'stop']);
+keywords('approvals', [
+  '待审批',
+  '审批',
+  '我的审批',
+  '待我审批',
+  '待办审批',
+  'approvals',
+  'pendingapprovals',
+  'myapprovals',
+  'toapprove',
+]);
+keywords('end_delegation', [
+  '结束委托',
+  '取消委托',
+  '停止委托',
+  '撤销委托',
+  '委托结束',
+  '委托取消',
+  'enddelegation',
+  'stopdelegation',
+  'canceldelegation',
+  'stopdelegating',
+  'delegateend',
+  'delegatecancel',
+  'delegatestop',
+  'delegatenone',
+]);
+keywords('withdraw', ['撤回', '撤回申请', '撤销申请', 'withdraw', 'withdrawrequest', 'retract']);
 
 const CJK = /[\u4e00-\u9fff]/;
 
-export function parseCommand(raw: string): Command {
+/**
+ * The longest message read as a command. Real commands, reasons and notes are far shorter;
+ * the cap keeps a pasted essay (or a hostile 100,000-digit message) from costing anything.
+ */
+export const MAX_COMMAND_CHARS = 2000;
+
+export interface ParseOptions {
+  /**
+   * The language of the reply the hints go into (the person's locale). Without it, hints
+   * follow the language the message was written in; `KR1` alone counts as Chinese, the default.
+   */
+  locale?: 'zh-CN' | 'en';
+  /** Longest text read as a command (default MAX_COMMAND_CHARS; tests lift it). */
+  maxLength?: number;
+}
+
+/**
+ * Every pattern below runs in time linear in the text: each is anchored at the start, or
+ * starts with a literal, or is replaced by a plain loop (trailing punctuation, separators,
+ * the delegation's day count). An unanchored pattern ending in `$` after a quantifier
+ * (`/\d+天$/`) retries from every position and is quadratic; test/security/07 checks the
+ * worst cases with the cap lifted.
+ */
+export function parseCommand(raw: string, options: ParseOptions = {}): Command {
+  const max = options.maxLength ?? MAX_COMMAND_CHARS;
+  if (raw.length > max * 2) return { type: 'invalid', reason: 'too_long', hint: String(max) };
   const normalized = normalizeText(raw);
-  // `/help`, `/okr`: slash-command habits from other bots.
-  const text = normalized
-    .replace(/^\/(?=\S)/, '')
-    .replace(/[.!,;]+$/, '')
-    .trim();
-  // Hints answer in the language the person wrote in; `KR1` alone counts as Chinese, the default.
-  const zh = CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
+  if (normalized.length > max) return { type: 'invalid', reason: 'too_long', hint: String(max) };
+  // `/help`, `/okr`: slash-command habits from other bots; a question mark (`我的OKR？`, `okr?`).
+  let text = trimEnd(normalized.replace(/^\/(?=\S)/, ''), '.!,;').trim();
+  if (text.length > 1) text = trimEnd(text, '?.!,;').trim();
+  const zh = options.locale
+    ? options.locale !== 'en'
+    : CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
   if (!text) return { type: 'unknown', text: normalized };
 
   const keyword = KEYWORDS[text.toLowerCase().replace(/\s+/g, '')];
   if (keyword) return { type: keyword };
 
   return (
-    parseCheckin(text, zh) ?? parseAdjust(text, zh) ?? parseDelegate(text, zh) ?? { type: 'unknown', text: normalized }
+    parseCheckin(text, zh) ??
+    parseAdjust(text, zh) ??
+    parseDelegate(text, zh) ??
+    parseNamed(text, zh) ??
+    parseWithdraw(text) ?? { type: 'unknown', text: normalized }
   );
 }
 
@@ -184,11 +256,15 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   else if (rest && !DONE_WORDS.test(rest))
     return prefixed ? { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) } : null;
   if (kr < 1) return { type: 'invalid', reason: 'bad_kr_number', hint: example(zh, 1) };
+  // `KR1 信心 6`: the confidence alone.
+  const confidenceFirst = CONFIDENCE_LEAD.exec(rest);
+  if (confidenceFirst) return parseConfidenceOnly(kr, rest.slice(confidenceFirst[0].length), zh);
   rest = rest.replace(VALUE_LEAD, '');
   if (!rest) return { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) };
 
   let value: number;
   let percentSign = false;
+  let delta = false;
   let done: boolean | undefined;
   const word = DONE_WORDS.exec(rest);
   const number = VALUE.exec(rest);
@@ -200,7 +276,10 @@ function parseCheckin(text: string, zh: boolean): Command | null {
     value = amountOf(number.groups);
     if (!Number.isFinite(value)) return { type: 'invalid', reason: 'bad_value', kr, hint: example(zh, kr) };
     percentSign = Boolean(number.groups.pct);
+    delta = /^[-+]/.test(number.groups.num!);
     rest = rest.slice(number[0].length);
+    // `1e3`, `4.5.1`: not a number we can read; never record part of it.
+    if (/^[eE][-+]?\d|^\.\d/.test(rest)) return { type: 'invalid', reason: 'bad_value', kr, hint: example(zh, kr) };
   } else {
     return {
       type: 'invalid',
@@ -220,6 +299,7 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   const extraNote = tail.extra && !SHORT_UNIT.test(tail.extra) ? tail.extra : undefined;
 
   const command: Extract<Command, { type: 'checkin' }> = { type: 'checkin', kr, value, percentSign };
+  if (delta) command.delta = true;
   if (done !== undefined) command.done = done;
   if (tail.confidence !== undefined) {
     const c = /^(-?\d+(?:\.\d+)?)(?:\s*\/\s*10)?\s*分?/.exec(tail.confidence);
@@ -239,6 +319,21 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   return command;
 }
 
+const CONFIDENCE_LEAD = /^(?:信心指数|信心值|信心|把握|confidence|conf)\s*[:=]?\s*/i;
+
+function parseConfidenceOnly(kr: number, rest: string, zh: boolean): Command {
+  const hint = zh ? `KR${kr} 信心 7` : `KR${kr} confidence 7`;
+  const c = /^(-?\d+(?:\.\d+)?)(?:\s*\/\s*10)?\s*分?/.exec(rest);
+  if (!c) return { type: 'invalid', reason: 'missing_confidence', kr, hint };
+  const confidence = Number(c[1]);
+  if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10)
+    return { type: 'invalid', reason: 'confidence_range', kr, hint };
+  const tail = trimSeparators(rest.slice(c[0].length));
+  const noteAt = indexOf(tail, NOTE_KEY);
+  const note = noteAt ? trimSeparators(tail.slice(noteAt.index + noteAt.length)) : tail;
+  return note ? { type: 'confidence', kr, confidence, note } : { type: 'confidence', kr, confidence };
+}
+
 /** Splits what follows the value into free text, the confidence part and the note (which runs to the end). */
 function splitTail(rest: string): { extra: string; confidence?: string; note?: string } {
   const noteAt = indexOf(rest, NOTE_KEY);
@@ -255,8 +350,15 @@ function indexOf(text: string, pattern: RegExp): { index: number; length: number
   return m ? { index: m.index, length: m[0].length } : null;
 }
 
+/** Removes trailing characters in `chars` with a loop (`/[…]+$/` would be quadratic on long runs). */
+function trimEnd(s: string, chars: string, alsoSpace = false): string {
+  let end = s.length;
+  while (end > 0 && (chars.includes(s[end - 1]) || (alsoSpace && /\s/.test(s[end - 1])))) end--;
+  return s.slice(0, end);
+}
+
 function trimSeparators(s: string): string {
-  return s.replace(/^[\s,;:=]+|[\s,;]+$/g, '');
+  return trimEnd(s.replace(/^[\s,;:=]+/, ''), ',;', true);
 }
 
 function example(zh: boolean, kr: number, value?: number): string {
@@ -337,7 +439,10 @@ function parseAdjust(text: string, zh: boolean): Command | null {
     if (kr === undefined) return { type: 'invalid', reason: 'needs_kr', hint };
     const value = VALUE.exec(rest.slice(m[0].length).trim());
     const leftover = value ? rest.slice(m[0].length).trim().slice(value[0].length).trim() : '';
-    if (!value?.groups || /^[\d.]/.test(leftover)) return { type: 'invalid', reason: 'bad_value', kr, hint };
+    if (CONFIDENCE_KEY.test(leftover))
+      return { type: 'invalid', reason: 'adjust_confidence', kr, hint: zh ? `KR${kr} 信心 3` : `KR${kr} confidence 3` };
+    if (!value?.groups || /^[\d.eE]/.test(leftover) || (leftover && !SHORT_UNIT.test(leftover)))
+      return { type: 'invalid', reason: 'bad_value', kr, hint };
     const amount = amountOf(value.groups);
     if (!Number.isFinite(amount) || (field === 'weight' && amount < 0))
       return { type: 'invalid', reason: 'bad_value', kr, hint };
@@ -356,7 +461,30 @@ function parseAdjust(text: string, zh: boolean): Command | null {
 // ---------------------------------------------------------------- delegate
 
 const DELEGATE_PREFIX = /^(?:委托审批|委托|代理审批|delegate(?:\s+approvals?)?)(?:\s+|$|(?=[\u4e00-\u9fff@]))/i;
-const DAYS = /\s*(?:for\s+)?(\d+(?:\.\d+)?)\s*(?:天|日|days?|d)$/i;
+// Read from the end by daysSuffix(): as an unanchored regex ending in `$`, this pattern
+// retried from every digit of `委托 张三 <100,000 digits>x` (11 s).
+const DAYS_UNIT = /(?:天|日|days?|d)$/i;
+const DAYS_NUMBER = /^\d+(?:\.\d+)?$/;
+
+/** `… 7天` / `… for 7 days` at the end of `text`: the number and where the suffix starts. */
+function daysSuffix(text: string): { days: string; index: number } | undefined {
+  const unit = DAYS_UNIT.exec(text.slice(-4)); // the longest unit, `days`, has 4 characters
+  if (!unit) return undefined;
+  let end = text.length - unit[0].length;
+  while (end > 0 && text[end - 1] === ' ') end--;
+  let start = end;
+  while (start > 0 && /[\d.]/.test(text[start - 1])) start--;
+  const days = text.slice(start, end);
+  if (!DAYS_NUMBER.test(days)) return undefined;
+  let index = start;
+  while (index > 0 && text[index - 1] === ' ') index--;
+  const lead = text.slice(Math.max(0, index - 4), index);
+  if (/(?:^|\s)for$/i.test(lead) && (index - 3 === 0 || /\s/.test(text[index - 4]))) {
+    index -= 3;
+    while (index > 0 && text[index - 1] === ' ') index--;
+  }
+  return { days, index };
+}
 
 function parseDelegate(text: string, zh: boolean): Command | null {
   const prefix = DELEGATE_PREFIX.exec(text);
@@ -364,17 +492,56 @@ function parseDelegate(text: string, zh: boolean): Command | null {
   let rest = text.slice(prefix[0].length).trim();
   const hint = zh ? '委托 张三 7天' : 'delegate to Zhang San for 7 days';
   let days: number | undefined;
-  const d = DAYS.exec(rest);
+  const d = daysSuffix(rest);
   if (d) {
-    days = Number(d[1]);
+    days = Number(d.days);
     rest = rest.slice(0, d.index).trim();
     if (!Number.isInteger(days) || days < 1 || days > 365) return { type: 'invalid', reason: 'bad_days', hint };
   }
   const to = rest
     .replace(/^(?:给|to)\s*/i, '')
-    .replace(/\s+for$/i, '')
+    .replace(/ for$/i, '')
     .replace(/^@/, '')
     .trim();
+  if (!to && days === undefined) return { type: 'delegation_status' };
   if (!to) return { type: 'invalid', reason: 'missing_delegate', hint };
+  if (/^(?:取消|结束|停止|撤销|无|cancel|end|stop|none|off)$/i.test(to)) return { type: 'end_delegation' };
   return days === undefined ? { type: 'delegate', to } : { type: 'delegate', to, days };
+}
+
+// ---------------------------------------------------------------- people by name
+
+const SHOW_PREFIX = /^(?:查看|看看|看一下|show|view)(?:\s+|(?=[\u4e00-\u9fff@]))/i;
+const NUDGE_PREFIX = /^(?:催一下|催催|催|提醒一下|nudge|remind|ping)(?:\s+|$|(?=[\u4e00-\u9fff@]))/i;
+
+/** `查看 李娜` / `show Li Na` (a report's OKRs) and `催一下 李娜` / `nudge Li Na`. */
+function parseNamed(text: string, zh: boolean): Command | null {
+  const show = SHOW_PREFIX.exec(text);
+  const nudge = show ? null : NUDGE_PREFIX.exec(text);
+  const prefix = show ?? nudge;
+  if (!prefix) return null;
+  const name = text
+    .slice(prefix[0].length)
+    .replace(/^@/, '')
+    .replace(/(?:的\s*(?:okrs?|目标|进度)|'s\s+okrs?)$/i, '')
+    .trim();
+  const keyword = KEYWORDS[name.toLowerCase().replace(/\s+/g, '')];
+  if (show && keyword) return { type: keyword }; // `查看 团队`, `show approvals`
+  if (!name) {
+    const hint = show ? (zh ? '查看 李娜' : 'show Li Na') : zh ? '催一下 李娜' : 'nudge Li Na';
+    return { type: 'invalid', reason: 'missing_name', hint };
+  }
+  return show ? { type: 'show', name } : { type: 'nudge', name };
+}
+
+// ---------------------------------------------------------------- withdraw
+
+const WITHDRAW = /^(?:撤回|撤销申请|withdraw|retract)\s*(?:kr\s*#?\s*(?<kr>\d+)|#?(?<index>\d+))$/i;
+
+/** `撤回 KR1` (the pending request on KR1) or `撤回 2` (the second in the list `撤回` shows). */
+function parseWithdraw(text: string): Command | null {
+  const m = WITHDRAW.exec(text);
+  if (!m?.groups) return null;
+  if (m.groups.kr) return { type: 'withdraw', kr: Number(m.groups.kr) };
+  return { type: 'withdraw', index: Number(m.groups.index) };
 }
