@@ -45,7 +45,14 @@ async function startPolaris(o: ServerOptions): Promise<Running> {
     scheduler: false,
     playground: false,
   });
-  return { port: node.port, path: '/webhooks/lark', server: node.server as Running['server'], close: node.stop };
+  return {
+    port: node.port,
+    path: '/webhooks/lark',
+    server: node.server as Running['server'],
+    close: async () => {
+      await node.stop();
+    },
+  };
 }
 
 /**

@@ -154,7 +154,7 @@ async function runReminders(ctx: JobContext): Promise<void> {
           krs: views,
           cap,
         });
-        messages.push({ key: `person:${person.id}`, to, message: { card }, subject });
+        messages.push({ to, message: { card }, subject });
         count('reminders');
       }
       return messages;

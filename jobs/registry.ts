@@ -44,7 +44,7 @@ export function scheduleFor(
 
 /** A unit outside the org's zone gets its own run: period `2026-W48@America/New_York`. */
 function unitPeriod(due: DueSlot, unit: JobUnit): DueSlot {
-  return unit.isOrgZone ? due : { ...due, period: `${due.period}@${unit.timeZone}` };
+  return unit.isOrgZone ? due : { ...due, period: `${due.period}@${unit.timeZone}`, messagePeriod: due.period };
 }
 
 export interface TickOptions extends RunOptions {

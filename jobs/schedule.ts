@@ -33,14 +33,18 @@ export function cronMatches(expression: string, at: Date, timeZone = 'UTC'): boo
 /** The latest slot of `expression` in `timeZone` at or before `now`, or undefined. */
 export function latestSlot(expression: string, timeZone: string, now: Date): Date | undefined {
   const cron = cronFor(expression, timeZone);
-  // previousRuns looks strictly before the reference; a slot at exactly `now` counts as passed.
-  const [slot] = cron.previousRuns(1, new Date(now.getTime() + 1000));
-  return slot && slot.getTime() <= now.getTime() ? slot : undefined;
+  // previousRuns looks strictly before the reference, so the reference is a second later for a
+  // slot at exactly `now` to count as passed. In the last second before a slot, that first
+  // answer is the coming slot; the one before it is the latest that has passed.
+  return cron.previousRuns(2, new Date(now.getTime() + 1000)).find((slot) => slot.getTime() <= now.getTime());
 }
 
 export interface DueSlot {
   slot: Date;
+  /** The run's key in job_runs: the period, plus `@<zone>` for a unit outside the org's zone. */
   period: string;
+  /** The period job messages are keyed by (without the zone); defaults to `period`. */
+  messagePeriod?: string;
 }
 
 /**

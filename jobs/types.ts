@@ -2,6 +2,7 @@
 // a period granularity and a `run(ctx)`; the runner (./runner.ts) gives `run`
 // an idempotent, resumable fan-out through the outbox.
 import type { Address, OutboundMessage, PlatformAdapter } from '../bots/types';
+import type { Instance } from '../core/instance';
 import type { Clock } from '../core/types';
 import type { Store } from '../storage/db';
 import type { Organization } from '../storage/repos/types';
@@ -21,12 +22,23 @@ export interface JobServices {
   /** RETENTION_DAYS as configured (jobs/retention.ts). */
   config: { defaultTimezone: string; retentionDays?: string };
   outbox: { drain(): Promise<unknown> };
+  /** This process: recorded as the owner of the job runs it claims. */
+  instance: Instance;
 }
 
-/** One outbound message of a job run. `key` is unique within the run (per recipient and topic). */
+/**
+ * One outbound message of a job run. Its outbox id (and platform idempotency key) is derived by
+ * the runner from (job, org, period, recipient address, topic) and nothing else, so a job cannot
+ * enqueue the same message twice however often a period is run, resumed or replayed.
+ */
 export interface JobMessage {
-  key: string;
   to: Address;
+  /**
+   * Only when one job legitimately sends one recipient several messages in a period: which one
+   * it is (`team:<id>` for a team's digest, `company` for the company digest). Never a time,
+   * attempt or generated id.
+   */
+  topic?: string;
   message: OutboundMessage;
   subject: string;
 }

@@ -78,7 +78,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
         const group = teamChatAddress(d.team, adapters);
         if (group) {
           messages.push({
-            key: `team:${d.team.id}:group`,
+            topic: `team:${d.team.id}`,
             to: group,
             message: { card: cardFor(d.manager?.locale ?? 'zh-CN') },
             subject,
@@ -95,7 +95,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
             continue;
           }
           messages.push({
-            key: `team:${d.team.id}:person:${person.id}`,
+            topic: `team:${d.team.id}`,
             to,
             message: { card: cardFor(person.locale) },
             subject,
@@ -122,7 +122,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
               continue;
             }
             messages.push({
-              key: `company:${admin.id}`,
+              topic: COMPANY,
               to,
               message: { card: buildCompanyDigestCard(figures, admin.locale) },
               subject: `company-digest:${org.id}:${week}`,

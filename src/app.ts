@@ -9,6 +9,8 @@ import { assertConfig } from './config';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
 import { systemClock } from '../core/clock';
+import { randomInstance } from '../core/instance';
+import { healthReport } from './health';
 import { createDispatcher } from './inbound/dispatch';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
@@ -53,6 +55,7 @@ export function createPolaris(input: AppDeps) {
     outbox,
     inbox,
     dispatch,
+    instance: input.instance ?? randomInstance(),
     authThrottle: input.authThrottle ?? new AuthThrottle(clock),
     clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
   };
@@ -64,15 +67,22 @@ export function createPolaris(input: AppDeps) {
   });
   // Every body, every route: capped while it streams (src/body-limit.ts).
   app.use('*', bodyLimit());
-  app.get('/healthz', (c) =>
-    c.json({
-      ok: true,
-      version: VERSION,
-      storage: input.store.kind,
-      platforms: [...adapters.keys()],
-      time: clock.now().toISOString(),
-    }),
-  );
+  // Liveness and backlog for monitoring (src/health.ts): 503 when the database is unusable.
+  app.get('/healthz', async (c) => {
+    const health = await healthReport(input.store, clock);
+    const ok = health.database === 'ok';
+    return c.json(
+      {
+        ok,
+        version: VERSION,
+        storage: input.store.kind,
+        platforms: [...adapters.keys()],
+        time: clock.now().toISOString(),
+        ...health,
+      },
+      ok ? 200 : 503,
+    );
+  });
   app.route('/webhooks', webhookRoutes(adapters, dispatch, inbox));
   app.route('/api/v1', createApi());
   app.route('/dashboard', dashboardRoutes());

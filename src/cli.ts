@@ -1,9 +1,13 @@
 // `npx polaris <command>`: operator commands on the Node/SQLite deployment.
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
 //   jobs                      list the scheduled jobs
+//   backup <file>             online, consistent copy of the SQLite database
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
 //   outbox retry <id>         send a failed message again
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { mapCardText, plainCardText, type Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
@@ -13,6 +17,7 @@ import { outbox } from '../storage/schema';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
+import { nodeInstance } from './node/instance';
 import { listOutbox, OUTBOX_STATUSES, retryOutboxRow } from './outbox/admin';
 import { findOrg } from './api/org';
 import type { OutboxStatus } from '../storage/schema';
@@ -20,6 +25,7 @@ import type { OutboxStatus } from '../storage/schema';
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
   polaris jobs
+  polaris backup <file>   copy DATABASE_PATH to <file> while the server runs (never overwrites)
   polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
   polaris outbox retry <id>
 
@@ -97,6 +103,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       print(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
+  if (command === 'backup') return backup(name, loadConfig(env).databasePath);
   if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
   if (command !== 'run-job' || !name) {
     complain(USAGE);
@@ -121,6 +128,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       store,
       config,
       adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined,
+      instance: nodeInstance(),
       addressablePlatforms: enqueueOnly ? PLATFORMS : undefined,
     });
     const [{ before }] = await store.db.select({ before: count() }).from(outbox);
@@ -166,6 +174,58 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) process.exitCode = await main(process.argv.slice(2));
+
+/**
+ * An online backup with SQLite's backup API (better-sqlite3 `db.backup()`): consistent as of one
+ * moment, safe beside the running server (WAL: the copy reads while the server writes). Written to
+ * a temporary name, checked with `PRAGMA integrity_check`, then renamed, so `<file>` is either a
+ * whole, checked backup or absent.
+ */
+export async function backup(target: string | undefined, databasePath: string): Promise<number> {
+  if (!target) {
+    complain(`backup: name the file to write, e.g. polaris backup backups/polaris-$(date +%F).db\n${USAGE}`);
+    return 1;
+  }
+  if (existsSync(target)) {
+    complain(`backup: ${target} already exists; backups never overwrite, choose a new name`);
+    return 1;
+  }
+  if (databasePath === ':memory:' || !existsSync(databasePath)) {
+    complain(`backup: no database at ${databasePath} (set DATABASE_PATH)`);
+    return 1;
+  }
+  const started = Date.now();
+  mkdirSync(dirname(target), { recursive: true });
+  const partial = `${target}.partial-${process.pid}`;
+  // Read-write handle, used only to read: a read-only one cannot open a WAL database whose -shm is missing.
+  const source = new Database(databasePath, { fileMustExist: true });
+  try {
+    source.pragma('busy_timeout = 5000');
+    // After the first step, copy all remaining pages in one step: a write by the server between
+    // steps would restart the copy, which under steady traffic might never finish.
+    await source.backup(partial, { progress: () => 1_000_000_000 });
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      const check = copy.pragma('integrity_check', { simple: true });
+      if (check !== 'ok') throw new Error(`integrity_check on the copy: ${check}`);
+      // A standalone file: no -wal/-shm needed next to it.
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    renameSync(partial, target);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    complain(`backup failed: ${error instanceof Error ? error.message : error}`);
+    return 2;
+  } finally {
+    source.close();
+  }
+  complain(
+    `backup: ${databasePath} → ${target} (${statSync(target).size} bytes, integrity ok) in ${Date.now() - started} ms`,
+  );
+  return 0;
+}
 
 function dryRunAdapter(platform: Platform): PlatformAdapter {
   const refuse = async (): Promise<never> => {

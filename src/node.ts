@@ -1,5 +1,14 @@
 // Node entry: embedded SQLite (migrated on open), the HTTP server, the outbox
-// loop, and graceful shutdown that finishes in-flight work before closing.
+// loop, and a graceful shutdown with a bound (SHUTDOWN_BOUND_MS):
+// - stop accepting connections, but answer every request already received,
+//   including those already written to open keep-alive connections (responses
+//   from then on say `Connection: close`);
+// - stop claiming: the inbox handles no further events, the outbox claims no
+//   further rows (sends in flight finish; rows waiting for a rate-limit slot are
+//   released), a job run stops before its next batch and releases its claim;
+// - everything left stays in the database for the next start.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
 import { assertConfig, ConfigError, configWarnings, loadConfig, type Config } from './config';
@@ -10,8 +19,19 @@ import { jobRegistry } from './jobs';
 import { freePort } from './node/free-port';
 import { asCodedError } from '../core/errors';
 import { configureLogging, log, logOptionsFromEnv } from '../core/log';
+import { nodeInstance } from './node/instance';
 
 const DRAIN_INTERVAL_MS = 1000;
+/** A SIGTERM/SIGINT exits within this bound, whatever is still running. */
+export const SHUTDOWN_BOUND_MS = 10_000;
+/**
+ * After the signal, connections are accepted until none came for ACCEPT_QUIET_MS (at once behind a
+ * load balancer that has stopped routing to us), for at most the bound minus two seconds (a
+ * platform still pushing, or a backlog an overloaded server has not accepted yet).
+ */
+const ACCEPT_QUIET_MS = 200;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const nextPoll = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -24,6 +44,8 @@ export interface StartOptions {
   scheduler?: boolean;
   /** false: never run as the playground, even when no platform is configured. */
   playground?: boolean;
+  /** Bound on stop() (default SHUTDOWN_BOUND_MS); the graceful part gets all but the last second. */
+  shutdownMs?: number;
 }
 
 export async function startNode(options: StartOptions = {}) {
@@ -53,7 +75,13 @@ export async function startNode(options: StartOptions = {}) {
     inflight.add(tracked);
   };
   const manual = options.outbox === 'manual';
-  const { app, services } = createPolaris({ store, config, defer, deliverImmediately: !manual });
+  const { app, services } = createPolaris({
+    store,
+    config,
+    defer,
+    deliverImmediately: !manual,
+    instance: nodeInstance(),
+  });
   const say = (msg: string) => {
     if (!options.quiet) log.info(msg);
   };
@@ -114,19 +142,87 @@ export async function startNode(options: StartOptions = {}) {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
-  let stopping: Promise<void> | undefined;
+  // Responses in progress, so that a shutdown can tell their clients not to reuse the connection.
+  const http = server as Server;
+  const open = new Set<ServerResponse>();
+  let draining = false;
+  let connections = 0;
+  http.on('connection', () => connections++);
+  http.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+    open.add(res);
+    res.on('close', () => open.delete(res));
+  });
+
+  const bound = options.shutdownMs ?? SHUTDOWN_BOUND_MS;
+  let stopping: Promise<{ clean: boolean; ms: number }> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      const started = Date.now();
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       clearInterval(drainTimer);
-      await stream?.close();
-      await scheduler?.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive clients would otherwise hold the server open; requests in flight still finish.
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      await closed;
-      await Promise.allSettled([...inflight]);
+      // Background work stops claiming now; what it holds finishes (or is released) below.
+      const background = Promise.allSettled([
+        stream?.close(),
+        scheduler?.stop(),
+        services.inbox.stop(),
+        services.outbox.stop(),
+      ]);
+      let idleSweep: ReturnType<typeof setInterval> | undefined;
+      const httpDone = (async () => {
+        // Requests already on their way are still taken (each answered with `Connection: close`):
+        // connections the kernel has queued are accepted until none came for ACCEPT_QUIET_MS (at
+        // most until two seconds before the bound), and requests written to open keep-alive
+        // connections are read.
+        // Each decision is taken after a poll phase (setImmediate), never from a timer callback
+        // that runs before the poll phase when the event loop has been busy.
+        const windowEnd = started + Math.max(ACCEPT_QUIET_MS, bound - 2000);
+        let seen = connections;
+        let quietSince = Date.now();
+        for (;;) {
+          await sleep(ACCEPT_QUIET_MS / 4);
+          await nextPoll();
+          if (connections !== seen) {
+            seen = connections;
+            quietSince = Date.now();
+          }
+          if (Date.now() - quietSince >= ACCEPT_QUIET_MS || Date.now() >= windowEnd) break;
+        }
+        // Stop listening without http.Server.close()'s closeIdleConnections(): an "idle"
+        // connection may hold a request that has not been read yet.
+        say(
+          `shutdown: listener closed after ${Date.now() - started} ms (${connections} connections, ${open.size} requests open)`,
+        );
+        const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
+        const closeIdle = () => setImmediate(() => http.closeIdleConnections());
+        closeIdle();
+        idleSweep = setInterval(closeIdle, 50);
+        await closed;
+      })();
+      void background.then(() => say(`shutdown: background stopped after ${Date.now() - started} ms`));
+      void httpDone.then(() => say(`shutdown: connections closed after ${Date.now() - started} ms`));
+      const finished = Promise.all([background, httpDone]).then(() => Promise.allSettled([...inflight]));
+      const graceful = Math.max(ACCEPT_QUIET_MS * 2, bound - 1000);
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const clean = await Promise.race([
+        finished.then(() => true),
+        new Promise<false>((resolve) => (deadline = setTimeout(() => resolve(false), graceful))),
+      ]);
+      clearTimeout(deadline);
+      clearInterval(idleSweep);
+      if (!clean) {
+        http.closeAllConnections();
+        const released = await services.outbox.releaseClaimed().catch(() => 0);
+        say(
+          `shutdown: still busy after ${graceful} ms; released ${released} outbox rows in flight, leaving the rest to the next start`,
+        );
+      }
       playground?.close();
       store.close();
+      const ms = Date.now() - started;
+      say(`stopped in ${ms} ms`);
+      return { clean, ms };
     })());
   return { app, services, store, config, server, port, playground, scheduler, url: `http://localhost:${port}`, stop };
 }
@@ -141,9 +237,26 @@ if (isMain) {
     }
     throw error;
   });
+  let signals = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
-      void running.stop().then(() => process.exit(0));
+      if (++signals > 1) {
+        log.error(`${sig} again: exiting now`);
+        process.exit(1);
+      }
+      log.info(`${sig}: shutting down (within ${SHUTDOWN_BOUND_MS / 1000} s)`);
+      // Whatever happens in stop(), the process is gone by the bound.
+      setTimeout(() => {
+        log.error('shutdown bound reached: exiting');
+        process.exit(1);
+      }, SHUTDOWN_BOUND_MS).unref();
+      void running.stop().then(
+        () => process.exit(0),
+        (error) => {
+          log.error('shutdown failed', { err: error });
+          process.exit(1);
+        },
+      );
     });
   }
 }

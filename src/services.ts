@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { Platform, PlatformAdapter } from '../bots/types';
 import type { AuthThrottle, PeerAddress } from './auth-throttle';
 import type { Clock } from '../core/clock';
+import type { Instance } from '../core/instance';
 import type { Store } from '../storage/db';
 import type { ChatHandlers } from './chat/context';
 import type { Config } from './config';
@@ -23,6 +24,8 @@ export interface AppDeps {
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
+  /** This process, as job runs record it (src/node/instance.ts on Node; a random id by default). */
+  instance?: Instance;
   /**
    * Platforms jobs and rules may address messages to (default: the configured adapters). The CLI
    * without platform credentials names every platform: it enqueues, and the server delivers.
@@ -46,6 +49,7 @@ export interface Services {
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
   dispatch: Dispatch;
+  instance: Instance;
   /** Wrong admin/ingest tokens per client address (429 past the limit). */
   authThrottle: AuthThrottle;
   /** The client's address for throttling (X-Forwarded-For only from TRUSTED_PROXIES). */

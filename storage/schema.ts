@@ -414,6 +414,8 @@ export const outbox = sqliteTable(
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
+    // /healthz: the oldest pending message's age without a scan.
+    index('outbox_pending_age').on(t.status, t.createdAt),
     // What each platform's drain walks: its due rows in next_attempt_at order, no sort.
     index('outbox_platform_due').on(t.platform, t.status, t.nextAttemptAt),
     index('outbox_subject').on(t.subject),
@@ -463,6 +465,12 @@ export const jobRuns = sqliteTable(
     stats: text('stats', { mode: 'json' }).$type<Record<string, unknown>>(),
     startedAt: text('started_at').notNull().default(now),
     heartbeatAt: text('heartbeat_at'),
+    /**
+     * The claim holding a running run: `<instance id>/<claim nonce>`. A process that finds a run
+     * owned by an instance it knows is gone (same host, dead pid) takes it over at once; null with
+     * a null heartbeat means released by a graceful shutdown, taken over at once too.
+     */
+    owner: text('owner'),
     finishedAt: text('finished_at'),
   },
   (t) => [primaryKey({ columns: [t.job, t.orgId, t.period] })],

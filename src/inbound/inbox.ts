@@ -30,6 +30,7 @@ export interface InboxOptions {
 export class Inbox {
   private running: Promise<number> | undefined;
   private rerun = false;
+  private stopped = false;
 
   constructor(private readonly options: InboxOptions) {}
 
@@ -48,8 +49,18 @@ export class Inbox {
       .onConflictDoNothing();
   }
 
+  /**
+   * Shutdown: handle no more events. Resolves once the event being handled is committed; the
+   * rest stay stored and are handled at the next start. Accepting (storing) still works.
+   */
+  stop(): Promise<unknown> {
+    this.stopped = true;
+    return this.running ?? Promise.resolve();
+  }
+
   /** Handles every pending event, oldest first. Concurrent calls share one run. */
   drain(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
     if (this.running) {
       this.rerun = true;
       return this.running;
@@ -59,8 +70,8 @@ export class Inbox {
       try {
         do {
           this.rerun = false;
-          for (let n = await this.drainBatch(); n > 0; n = await this.drainBatch()) handled += n;
-        } while (this.rerun);
+          for (let n = await this.drainBatch(); n > 0; n = this.stopped ? 0 : await this.drainBatch()) handled += n;
+        } while (this.rerun && !this.stopped);
       } finally {
         this.running = undefined;
       }
@@ -80,6 +91,7 @@ export class Inbox {
       .limit(BATCH);
     let handled = 0;
     for (const row of rows) {
+      if (this.stopped) break;
       if (await this.handle(row.id, row.attempts)) handled++;
       // better-sqlite3 never yields: give waiting HTTP requests (acknowledgements) their turn.
       await new Promise((resolve) => setTimeout(resolve, 0));

@@ -14,7 +14,10 @@
 // - Retry policy (docs/ARCHITECTURE.md "Outbox"): a rate-limit answer never counts
 //   as a failed attempt; transient errors retry with capped exponential backoff
 //   and jitter for `retryWindowMs` (24 h); documented-permanent errors fail at once.
-import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
+// - Shutdown (src/node.ts): `stop()` claims no more rows and lets the sends in flight finish;
+//   past the shutdown bound, `releaseClaimed()` unlocks the rows still claimed so the next start
+//   resends them at once with the same idempotency key.
+import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Address, OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Store } from '../../storage/db';
@@ -70,8 +73,35 @@ export class OutboxDeliverer {
   private readonly limiters = new Map<string, SendLimiter>();
   private readonly running = new Map<string, Promise<DrainReport>>();
   private readonly rerun = new Set<string>();
+  private stopped = false;
+  /** Rows this deliverer has claimed and not yet finished with. */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: OutboxOptions) {}
+
+  /**
+   * Shutdown: claim no more rows. Resolves once the sends in flight have finished; a row claimed
+   * but still waiting for a rate-limit slot is released (unlocked, attempt not counted).
+   */
+  stop(): Promise<unknown> {
+    this.stopped = true;
+    return Promise.all([...this.running.values()]);
+  }
+
+  /**
+   * Shutdown past its bound: unlock the rows whose sends are still in flight, so the next start
+   * retries them at once instead of after their lock. A send that did reach the platform is then
+   * repeated with the same idempotency key, which the platform deduplicates.
+   */
+  async releaseClaimed(): Promise<number> {
+    const ids = [...this.claimed];
+    if (!ids.length) return 0;
+    await this.options.store.db
+      .update(outbox)
+      .set({ lockedUntil: null })
+      .where(and(inArray(outbox.id, ids), eq(outbox.status, 'pending')));
+    return ids.length;
+  }
 
   /**
    * Deliver everything that is due, every platform on its own. Concurrent calls share the runs.
@@ -79,6 +109,7 @@ export class OutboxDeliverer {
    * the CLI run without credentials enqueues for the server (docs/jobs.md).
    */
   async drain(): Promise<DrainReport> {
+    if (this.stopped) return emptyReport();
     const reports = await Promise.all(
       PLATFORMS.filter((p) => this.options.adapters.has(p)).map((p) => this.drainPlatform(p)),
     );
@@ -89,6 +120,7 @@ export class OutboxDeliverer {
 
   /** Deliver what is due on one platform. Concurrent calls for the same platform share one run. */
   drainPlatform(platform: Platform): Promise<DrainReport> {
+    if (this.stopped) return Promise.resolve(emptyReport());
     const current = this.running.get(platform);
     if (current) {
       this.rerun.add(platform);
@@ -100,13 +132,14 @@ export class OutboxDeliverer {
         do {
           this.rerun.delete(platform);
           for (;;) {
+            if (this.stopped) break;
             const { report, halted } = await this.drainSlice(platform);
             add(total, report);
             // Halted: the platform is rate limiting or failing; the next drain (1 s tick) tries again.
             if (halted || report.sent + report.failed + report.retried === 0) break;
             await yieldToLoop();
           }
-        } while (this.rerun.has(platform));
+        } while (this.rerun.has(platform) && !this.stopped);
       } finally {
         this.running.delete(platform);
       }
@@ -137,6 +170,7 @@ export class OutboxDeliverer {
         // here if it is short; a later drain (the 1 s tick) picks them up otherwise.
         if (wait > (this.options.maxInlineWaitMs ?? 2000)) return { report };
         await sleepOn(clock, wait);
+        if (this.stopped) return { report };
         return this.drainSlice(platform);
       }
       limit = Math.min(limit, capacity);
@@ -161,7 +195,7 @@ export class OutboxDeliverer {
     const workers = Array.from({ length: Math.min(this.options.concurrency ?? 8, queues.length) }, async () => {
       for (let queue = queues.shift(); queue && !halted; queue = queues.shift()) {
         for (const row of queue) {
-          if (halted) break;
+          if (halted || this.stopped) break;
           const { outcome, halt } = await this.deliverRow(adapter, row);
           report[outcome]++;
           if (halt) halted = true;
@@ -193,9 +227,22 @@ export class OutboxDeliverer {
       )
       .returning({ id: outbox.id });
     if (!claimed.length) return { outcome: 'deferred' };
+    this.claimed.add(row.id);
+    try {
+      return await this.deliverClaimed(adapter, row);
+    } finally {
+      this.claimed.delete(row.id);
+    }
+  }
 
+  private async deliverClaimed(
+    adapter: PlatformAdapter,
+    row: OutboxRow,
+  ): Promise<{ outcome: Outcome; halt?: boolean }> {
     const wait = await this.waitForSlot(adapter, row);
     if (wait > 0) return { outcome: await this.reschedule(row, wait, row.attempts, 'rate limit') };
+    // Stopped while waiting for a slot: release the row (attempt not counted) instead of sending.
+    if (this.stopped) return { outcome: await this.reschedule(row, 0, row.attempts, 'released at shutdown') };
 
     const message = row.payload as unknown as OutboundMessage;
     try {
@@ -293,6 +340,7 @@ export class OutboxDeliverer {
     const cost =
       row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
     for (;;) {
+      if (this.stopped) return 0;
       const wait = await this.limiter(adapter).reserve(row.recipientKey ?? row.id, clock.now().getTime(), cost);
       if (wait === 0) return 0;
       if (wait > maxInline) return wait;

@@ -76,7 +76,6 @@ export const outboxFailures: JobDefinition<Services> = {
             continue;
           }
           messages.push({
-            key: `outbox-failures:${id}`,
             to,
             message: { card: buildFailureNoticeCard(summary, locales.get(id)) },
             subject: `outbox-failures:${ctx.org.id}:${ctx.period}`,

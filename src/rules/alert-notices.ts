@@ -125,7 +125,7 @@ export async function deliverKrAlerts(env: EvalEnv, timeZone: string, krs: OpenK
           id,
           orgId,
           now,
-          message: { key: `person:${personId}`, to, message: { card }, subject: `kr-alerts:${personId}:${today}` },
+          message: { to, message: { card }, subject: `kr-alerts:${personId}:${today}` },
         }),
       );
       cards++;

@@ -44,7 +44,7 @@ export async function ruleMessageStatements(
       id: ids[i],
       orgId,
       now,
-      message: { key: m.purpose, to: m.to, message: m.message, subject: m.subject },
+      message: { to: m.to, message: m.message, subject: m.subject },
     }),
   );
 }

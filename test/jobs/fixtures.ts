@@ -5,6 +5,7 @@ import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../b
 import { createPolaris } from '../../src/app';
 import { fixedClock } from '../../core/clock';
 import { loadConfig } from '../../src/config';
+import { nodeInstance } from '../../src/node/instance';
 import { newId } from '../../storage/ids';
 import {
   adjustments,
@@ -58,6 +59,7 @@ export function jobsHarness(options: { now: string; path?: string } = { now: '20
     config: loadConfig({ TZ_DEFAULT: 'Asia/Shanghai' }),
     adapters: [recorder.adapter],
     deliverImmediately: false,
+    instance: nodeInstance(),
   });
   return {
     store,

@@ -1,13 +1,16 @@
 // Idempotency of job runs: a double trigger, a run frozen mid-fan-out and
-// taken over, and a process killed mid-fan-out and restarted all end with
-// every recipient getting exactly one digest.
+// taken over, a process killed mid-fan-out and restarted, a run held by a
+// process on another host, and a run stopped by shutdown all end with every
+// recipient getting exactly one digest; a killed run resumes at the restart.
+// Timing here is the injected clock, never real seconds.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDueJobs, runJobNow } from '../../src/jobs';
-import { DEFAULT_LEASE_MS } from '../../jobs/runner';
-import { jobRuns, outbox } from '../../storage/schema';
+import { startScheduler } from '../../jobs/node-scheduler';
+import { DEFAULT_LEASE_MS, type RunResult } from '../../jobs/runner';
+import { jobRegistry, runDueJobs, runJobNow } from '../../src/jobs';
+import { jobRuns, outbox, teams } from '../../storage/schema';
 import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
 
 const MONDAY_9 = '2026-11-30T01:00:00Z';
@@ -27,7 +30,9 @@ async function seedTeams(h: ReturnType<typeof jobsHarness>) {
 
 function expectExactlyOnce(h: ReturnType<typeof jobsHarness>, recipients: number) {
   const counts = new Map<string, number>();
-  for (const s of h.sent) counts.set(s.to.id, (counts.get(s.to.id) ?? 0) + 1);
+  // Digests only: a start-up tick also runs rules-evaluate, whose KR alerts go to the same people.
+  const digests = h.sent.filter((s) => s.message.card?.header.title.endsWith('周报'));
+  for (const s of digests) counts.set(s.to.id, (counts.get(s.to.id) ?? 0) + 1);
   expect(counts.size).toBe(recipients);
   expect([...counts.values()].every((c) => c === 1)).toBe(true);
 }
@@ -68,7 +73,7 @@ describe('job runs are idempotent', () => {
     expect(pendingBefore).toBeLessThan(recipients);
 
     // Within the lease another tick leaves it alone.
-    h.clock.advance(60_000);
+    h.clock.advance(DEFAULT_LEASE_MS / 2);
     expect((await runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'] }))[0].outcome).toBe('busy');
     h.clock.advance(DEFAULT_LEASE_MS);
     const [resumed] = await runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'] });
@@ -78,7 +83,7 @@ describe('job runs are idempotent', () => {
     expect((await h.store.db.select().from(jobRuns).where(eq(jobRuns.job, 'weekly-digest')))[0].status).toBe('done');
   });
 
-  it('a process killed mid-fan-out (SIGKILL) is resumed by the next run without duplicates', async () => {
+  it('a process killed mid-fan-out (SIGKILL) is taken over by the start-up tick at once, without duplicates', async () => {
     h = jobsHarness({ now: MONDAY_9 });
     const { recipients } = await seedTeams(h);
     const child = spawnSync(
@@ -90,16 +95,124 @@ describe('job runs are idempotent', () => {
     expect(child.stdout).not.toContain('finished');
     const [row] = await h.store.db.select().from(jobRuns);
     expect(row).toMatchObject({ status: 'running', cursor: expect.stringMatching(/^team:/) });
+    expect(row.owner).toContain(`:${child.pid}:`);
     const committed = (await h.store.db.select().from(outbox)).length;
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(recipients);
 
-    h.clock.advance(DEFAULT_LEASE_MS + 1000);
-    const [resumed] = await runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'] });
-    expect(resumed.outcome).toBe('done');
+    // The restart, at the same instant (its heartbeat is fresh): the dead pid's run is taken over by the first tick.
+    const results = await startAndFirstTick(h);
+    const digest = results.find((r) => r.job === 'weekly-digest')!;
+    expect(digest).toMatchObject({ outcome: 'done', resumedFrom: row.cursor, tookOverFrom: row.owner });
     // Re-running the same period afterwards (a restart, a manual run) adds nothing.
     expect((await runJobNow(h.services, 'weekly-digest'))[0].outcome).toBe('already_done');
     await h.services.outbox.drain();
     expectExactlyOnce(h, recipients);
   });
+
+  it('a run held by a process on another host is resumed once its lease lapses, well within a minute', async () => {
+    h = jobsHarness({ now: MONDAY_9 });
+    const { recipients } = await seedTeams(h);
+    // What a process on another host leaves behind when it dies 10 s after its last heartbeat: a
+    // running row, a cursor after team 20 (whose messages it committed), an owner we cannot check.
+    await runDueJobs(h.services, h.clock.now(), {
+      jobNames: ['weekly-digest'],
+      afterBatch: ({ done }) => {
+        if (done === 25) throw new Error('stand-in crash');
+      },
+    });
+    const [crashed] = await h.store.db.select().from(jobRuns);
+    const foreign = 'node:another-host:4242:abcdef/12345678';
+    await h.store.db
+      .update(jobRuns)
+      .set({ status: 'running', owner: foreign, heartbeatAt: h.clock.now().toISOString(), stats: {} });
+    h.clock.advance(10_000);
+
+    const seen: RunResult[][] = [];
+    let resumed: (value: RunResult) => void;
+    const done = new Promise<RunResult>((resolve) => (resumed = resolve));
+    const scheduler = startScheduler(h.services, jobRegistry, {
+      log: () => {},
+      retryBusyMs: 20,
+      onResults(results) {
+        seen.push(results);
+        const digest = results.find((r) => r.job === 'weekly-digest');
+        if (digest?.outcome === 'busy') h.clock.advance(DEFAULT_LEASE_MS); // time passes until the retry
+        if (digest?.outcome === 'done') resumed(digest);
+      },
+    });
+    try {
+      const result = await done;
+      expect(seen[0].find((r) => r.job === 'weekly-digest')?.outcome).toBe('busy');
+      expect(result).toMatchObject({ resumedFrom: crashed.cursor, tookOverFrom: foreign });
+      // Restart at +10 s, resumed at +10 s + the lease: within a minute of the restart.
+      expect(DEFAULT_LEASE_MS).toBeLessThanOrEqual(50_000);
+    } finally {
+      await scheduler.stop();
+    }
+    await h.services.outbox.drain();
+    expectExactlyOnce(h, recipients);
+  });
+
+  it('a shutdown stops a run before its next batch and releases it; the next start resumes it at once', async () => {
+    h = jobsHarness({ now: MONDAY_9 });
+    const { recipients } = await seedTeams(h);
+    const shutdown = new AbortController();
+    const [first] = await runDueJobs(h.services, h.clock.now(), {
+      jobNames: ['weekly-digest'],
+      signal: shutdown.signal,
+      afterBatch: () => shutdown.abort(),
+    });
+    expect(first.outcome).toBe('interrupted');
+    const [row] = await h.store.db.select().from(jobRuns);
+    expect(row).toMatchObject({ status: 'running', owner: null, heartbeatAt: null });
+    expect(row.cursor).toMatch(/^team:/);
+    // Same instant, fresh process: no lease to wait for.
+    const digest = (await startAndFirstTick(h)).find((r) => r.job === 'weekly-digest')!;
+    expect(digest).toMatchObject({ outcome: 'done', resumedFrom: row.cursor, tookOverFrom: 'released' });
+    await h.services.outbox.drain();
+    expectExactlyOnce(h, recipients);
+  });
 });
+
+describe('job message keys', () => {
+  let h: ReturnType<typeof jobsHarness>;
+  afterEach(() => h?.close());
+
+  it('depend on (job, org, period, recipient, topic) only: a team moved to another zone mid-week gets no second digest', async () => {
+    h = jobsHarness({ now: MONDAY_9 });
+    const { orgId, cycleId } = await seedOrg(h);
+    const team = await addTeam(h, orgId, 'Sales');
+    const ana = await addPerson(h, orgId, 'ana', { teamId: team });
+    await addKr(h, orgId, cycleId, await addObjective(h, orgId, cycleId, 'grow', { personId: ana }), 'visits');
+    const admin = await addPerson(h, orgId, 'boss', { teamId: team, role: 'admin' });
+    expect(admin).toBeTruthy();
+    const tick = () => runDueJobs(h.services, h.clock.now(), { jobNames: ['weekly-digest'] });
+    expect((await tick()).map((r) => r.outcome)).toEqual(['done']);
+    // The admin gets the team digest and the company digest: two topics, two messages.
+    const rows = await h.store.db.select().from(outbox);
+    expect(rows.map((r) => r.subject?.split(':')[0]).sort()).toEqual(['company-digest', 'digest', 'digest']);
+
+    // Monday 09:00 in New York is still ISO week 49: the moved team's unit runs, but enqueues nothing new.
+    await h.store.db.update(teams).set({ timezone: 'America/New_York' });
+    h.clock.set('2026-11-30T14:00:00Z');
+    const ny = await tick();
+    expect(ny.map((r) => [r.period, r.outcome])).toEqual([
+      ['2026-W49', 'already_done'],
+      ['2026-W49@America/New_York', 'done'],
+    ]);
+    expect(await h.store.db.select().from(outbox)).toHaveLength(rows.length);
+  });
+});
+
+/** What a restart does: start the scheduler and wait for its start-up tick. */
+async function startAndFirstTick(h: ReturnType<typeof jobsHarness>): Promise<RunResult[]> {
+  let first: (results: RunResult[]) => void;
+  const results = new Promise<RunResult[]>((resolve) => (first = resolve));
+  const scheduler = startScheduler(h.services, jobRegistry, { log: () => {}, onResults: (r) => first(r) });
+  try {
+    return await results;
+  } finally {
+    await scheduler.stop();
+  }
+}

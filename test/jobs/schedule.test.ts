@@ -37,6 +37,22 @@ describe('cron slots in local time', () => {
     expect(weekStart(new Date('2026-11-27T08:00:00Z'), 'Asia/Shanghai').toISOString()).toBe('2026-11-22T16:00:00.000Z');
   });
 
+  it('in the last second before a slot, the previous slot is still due within its catch-up window', () => {
+    const hourly = { cron: '5 * * * *', period: 'hour' as const, catchUpMs: 3_600_000 };
+    // 01:04:59.5: the 00:05 slot passed 59 min 59.5 s ago, inside the hour's catch-up window.
+    expect(latestSlot(hourly.cron, 'UTC', new Date('2026-11-27T01:04:59.500Z'))?.toISOString()).toBe(
+      '2026-11-27T00:05:00.000Z',
+    );
+    expect(dueSlot(hourly, 'UTC', new Date('2026-11-27T01:04:59.500Z'))).toMatchObject({ period: '2026-11-27T00' });
+    expect(dueSlot(hourly, 'UTC', new Date('2026-11-27T01:04:59.999Z'))?.period).toBe('2026-11-27T00');
+    expect(dueSlot(hourly, 'UTC', new Date('2026-11-27T01:05:00.000Z'))?.period).toBe('2026-11-27T01');
+    // Every job's slot in a time zone, a moment before the next slot.
+    const monday = { cron: '0 9 * * 1', period: 'week' as const, catchUpMs: 8 * 86_400_000 };
+    expect(dueSlot(monday, 'Asia/Shanghai', new Date('2026-11-30T00:59:59.900Z'))?.slot.toISOString()).toBe(
+      '2026-11-23T01:00:00.000Z',
+    );
+  });
+
   it('routes a Cron Trigger by its expression', () => {
     expect(cronMatches('*/15 * * * *', new Date('2026-11-30T01:15:00Z'))).toBe(true);
     expect(cronMatches('*/15 * * * *', new Date('2026-11-30T01:16:00Z'))).toBe(false);
