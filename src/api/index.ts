@@ -14,6 +14,7 @@ import { adjustmentsRoutes } from './adjustments';
 import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics';
 import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
+import { directoryRoutes } from './directory';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
@@ -32,5 +33,6 @@ export function createApi() {
   api.route('/rules', rulesRoutes);
   api.route('/flags', flagsRoutes);
   api.route('/orgs', orgsRoutes);
+  api.route('/directory', directoryRoutes);
   return api;
 }

@@ -1,0 +1,159 @@
+// Directory sync from the Lark emulator over real HTTP: contact v3 paging, the
+// API endpoint, a synced person chatting at once, leavers, permission errors
+// and rate limits.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fetchLarkDirectory } from '../../bots/lark/directory';
+import type { LarkDirectoryUser } from '../../bots/lark/emulator-directory';
+import { allPeople, allTeams } from '../../storage/repos/people';
+import { LARK, startStack, type Stack } from '../helpers/e2e';
+import { stackWaitFor } from '../helpers/wait';
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack();
+});
+afterEach(async () => {
+  await stack?.stop();
+});
+const waitFor = stackWaitFor(() => stack);
+const lark = () => stack.lark!;
+
+function seedDirectory(extraUsers = 0) {
+  const dir = lark().directory;
+  dir.departments = [
+    { open_department_id: 'od-sales', name: '销售部', parent_department_id: '0', leader_user_id: 'ou_boss' },
+    { open_department_id: 'od-east', name: '华东', parent_department_id: 'od-sales', leader_user_id: 'ou_lead' },
+  ];
+  const u = (open_id: string, over: Partial<LarkDirectoryUser> = {}): LarkDirectoryUser => ({
+    open_id,
+    union_id: `on_${open_id}`,
+    name: open_id.slice(3),
+    email: `${open_id.slice(3)}@acme.test`,
+    employee_no: `E${open_id.slice(3)}`,
+    department_ids: ['od-east'],
+    status: { is_activated: true },
+    ...over,
+  });
+  dir.users = [u('ou_boss', { department_ids: ['od-sales'] }), u('ou_lead'), u('ou_amy'), u('ou_ben')];
+  for (let i = 0; i < extraUsers; i++) dir.users.push(u(`ou_x${String(i).padStart(3, '0')}`));
+}
+
+async function post(body: unknown) {
+  const res = await fetch(`${stack.base}/api/v1/directory/sync`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer e2e-admin', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('Lark directory sync', () => {
+  it('one sync builds teams, people, managers and identities; the person chats at once; a re-sync is all zeros', async () => {
+    seedDirectory(120); // 122 people in 华东: three pages of 50
+    const dry = await post({ platform: 'lark', dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dry_run: true, people_created: 124, teams_created: 3 });
+    const res = await post({ platform: 'lark' });
+    expect(res.body).toMatchObject({
+      teams_created: 3,
+      people_created: 124,
+      identities_bound: 124,
+      conflicts: [],
+    });
+    // token + one page of departments + root (1) + 销售部 (1) + 华东 (3 pages)
+    expect(res.body.api_calls).toBe(7);
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    const people = new Map((await allPeople(stack.store, orgId)).map((p) => [p.name, p]));
+    expect(people.get('amy')!.managerId).toBe(people.get('lead')!.id);
+    expect(people.get('lead')!.managerId).toBe(people.get('boss')!.id);
+    const teams = new Map((await allTeams(stack.store, orgId)).map((t) => [t.name, t]));
+    expect(teams.get('华东')!.parentId).toBe(teams.get('销售部')!.id);
+
+    await lark().deliverMessage({ openId: 'ou_amy', text: '帮助' });
+    const [reply] = await waitFor(
+      () =>
+        [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy').length &&
+        [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy'),
+      'the reply',
+    );
+    expect(JSON.stringify(reply.content)).not.toContain('你还没有被添加到 Polaris');
+
+    const again = await post({ platform: 'lark' });
+    expect(again.body).toMatchObject({
+      teams_created: 0,
+      teams_updated: 0,
+      people_created: 0,
+      people_updated: 0,
+      people_deactivated: 0,
+      people_reactivated: 0,
+      identities_bound: 0,
+      conflicts: [],
+      writes: 0,
+    });
+  });
+
+  it('removing a person from the directory deactivates them; moving one moves them', async () => {
+    seedDirectory();
+    await post({ platform: 'lark' });
+    const dir = lark().directory;
+    dir.users = dir.users.filter((u) => u.open_id !== 'ou_ben');
+    dir.users.find((u) => u.open_id === 'ou_amy')!.department_ids = ['od-sales'];
+    const res = await post({ platform: 'lark' });
+    expect(res.body).toMatchObject({ people_deactivated: 1, people_updated: 1 });
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    const people = new Map((await allPeople(stack.store, orgId)).map((p) => [p.name, p]));
+    expect(people.get('ben')!.status).toBe('inactive');
+    expect(people.get('amy')!.managerId).toBe(people.get('boss')!.id);
+    const inactive = await fetch(`${stack.base}/api/v1/people?status=inactive`, {
+      headers: { authorization: 'Bearer e2e-admin' },
+    });
+    const list = (await inactive.json()) as { items: { name: string }[] };
+    expect(list.items.map((p) => p.name)).toEqual(['ben']);
+  });
+
+  it('without the contacts scope the sync fails with a clear message and writes nothing', async () => {
+    seedDirectory();
+    lark().directory.granted = false;
+    const res = await post({ platform: 'lark' });
+    expect(res.status).toBe(502);
+    expect(JSON.stringify(res.body)).toContain('contact:contact.base:readonly');
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    expect(await allPeople(stack.store, orgId)).toHaveLength(0);
+  });
+
+  it('rate limits and 5xx halfway are retried with backoff, then the listing resumes', async () => {
+    seedDirectory(200);
+    lark().directory.ratePerSecond = 2;
+    let failures = 0;
+    const waits: number[] = [];
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).includes('find_by_department') && failures < 2 && Math.random() < 2) {
+        failures++;
+        return new Response('upstream', { status: 503 });
+      }
+      return fetch(input, init);
+    };
+    const snapshot = await fetchLarkDirectory(
+      { ...LARK, domain: lark().url },
+      {
+        fetch: flaky,
+        // Each wait lets the emulator's one-second window pass without sleeping: move the clock instead.
+        sleep: async (ms) => {
+          waits.push(ms);
+          await new Promise((r) => setTimeout(r, 0));
+          lark().directory.ratePerSecond = 1000;
+        },
+      },
+    );
+    expect(snapshot.users).toHaveLength(204);
+    expect(snapshot.retries).toBeGreaterThanOrEqual(2);
+    expect(waits.length).toBe(snapshot.retries);
+  });
+
+  it('rejects a platform without a directory fetcher or not configured, with a clear error', async () => {
+    const res = await post({ platform: 'wecom' });
+    expect(res.status).toBe(400);
+    const bad = await post({ platform: 'slack' });
+    expect(bad.status).toBe(400);
+  });
+});
