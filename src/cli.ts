@@ -1,6 +1,7 @@
 // `npx polaris <command>`: operator commands on the Node/SQLite deployment.
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
 //   jobs                      list the scheduled jobs
+//   sync-directory --platform <p> [--org <slug|id>] [--dry-run]   sync the org chart from a platform directory
 import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
@@ -9,10 +10,14 @@ import { openSqlite } from '../storage/sqlite';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
+import { systemClock } from '../core/clock';
+import { ensureDefaultOrg, findOrg } from './api/org';
+import { runDirectorySync } from './directory/run';
 
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
   polaris jobs
+  polaris sync-directory --platform lark [--org <slug|id>] [--dry-run]
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
@@ -59,6 +64,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       org: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
+      platform: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +78,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       console.log(`${j.name.padEnd(20)} ${j.schedule.padEnd(14)} per ${j.period.padEnd(5)} ${j.description}`);
     return 0;
   }
+  if (command === 'sync-directory') return syncDirectoryCommand(values, env);
   if (command !== 'run-job' || !name) {
     console.error(USAGE);
     return 1;
@@ -119,6 +126,52 @@ export async function main(argv: string[], env: Record<string, string | undefine
       console.error(`delivered: ${JSON.stringify(report)}`);
     }
     return results.some((r) => r.outcome === 'failed') ? 2 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** `polaris sync-directory`: one sync on the SQLite file, with progress lines on stderr and the summary on stdout. */
+async function syncDirectoryCommand(
+  values: { platform?: string; org?: string[]; 'dry-run'?: boolean },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const platform = values.platform as Platform | undefined;
+  if (!platform || !PLATFORMS.includes(platform)) {
+    console.error(`--platform must be one of ${PLATFORMS.join(', ')}\n${USAGE}`);
+    return 1;
+  }
+  const config = loadConfig(env);
+  const store = openSqlite(config.databasePath);
+  try {
+    const wanted = values.org?.[0];
+    const org = wanted ? await findOrg(store, wanted) : await ensureDefaultOrg(store);
+    if (!org) {
+      console.error(`No organisation "${wanted}".`);
+      return 1;
+    }
+    const started = Date.now();
+    let last = '';
+    const summary = await runDirectorySync(store, config, org, platform, {
+      dryRun: !!values['dry-run'],
+      clock: systemClock,
+      onProgress: (p) => {
+        const line = p.phase === 'departments' ? `departments ${p.done}` : `people: departments ${p.done}/${p.total}`;
+        // One line per 10% (and the last) keeps large directories readable.
+        const step = p.phase === 'people' ? Math.floor((p.done * 10) / Math.max(1, p.total)) : p.done;
+        const key = `${p.phase}:${step}`;
+        if (key !== last || p.done === p.total) console.error(line);
+        last = key;
+      },
+    });
+    console.log(JSON.stringify(summary, null, 2));
+    console.error(
+      `${summary.dry_run ? 'dry run: ' : ''}synced ${platform} into ${org.slug} in ${Date.now() - started} ms`,
+    );
+    return 0;
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 2;
   } finally {
     store.close();
   }

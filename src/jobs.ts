@@ -7,6 +7,7 @@ import { createJobRegistry } from '../jobs/registry';
 import { weeklyDigest } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
+import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
 
 export const jobRegistry = createJobRegistry<Services>([
@@ -14,6 +15,7 @@ export const jobRegistry = createJobRegistry<Services>([
   checkinReminders,
   adjustmentSweep,
   rulesEvaluate,
+  directorySync,
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

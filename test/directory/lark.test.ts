@@ -1,8 +1,10 @@
 // Directory sync from the Lark emulator over real HTTP: contact v3 paging, the
 // API endpoint, a synced person chatting at once, leavers, permission errors
 // and rate limits.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchLarkDirectory } from '../../bots/lark/directory';
+import { main } from '../../src/cli';
+import { runJobNow } from '../../src/jobs';
 import type { LarkDirectoryUser } from '../../bots/lark/emulator-directory';
 import { allPeople, allTeams } from '../../storage/repos/people';
 import { LARK, startStack, type Stack } from '../helpers/e2e';
@@ -148,6 +150,37 @@ describe('Lark directory sync', () => {
     expect(snapshot.users).toHaveLength(204);
     expect(snapshot.retries).toBeGreaterThanOrEqual(2);
     expect(waits.length).toBe(snapshot.retries);
+  });
+
+  it('`polaris sync-directory` prints progress and the summary; the directory-sync job heals a missed change', async () => {
+    seedDirectory(60);
+    const err: string[] = [];
+    const out: string[] = [];
+    const spies = [
+      vi.spyOn(console, 'error').mockImplementation((m) => void err.push(String(m))),
+      vi.spyOn(console, 'log').mockImplementation((m) => void out.push(String(m))),
+    ];
+    const env = {
+      DATABASE_PATH: stack.dbPath,
+      LARK_APP_ID: LARK.appId,
+      LARK_APP_SECRET: LARK.appSecret,
+      LARK_DOMAIN: lark().url,
+    };
+    try {
+      expect(await main(['sync-directory', '--platform', 'lark', '--dry-run'], env)).toBe(0);
+      expect(err.some((l) => /people: departments 3\/3/.test(l))).toBe(true);
+      expect(JSON.parse(out.join('\n'))).toMatchObject({ dry_run: true, people_created: 64 });
+      expect(await main(['sync-directory', '--platform', 'nope'], env)).toBe(1);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    expect(await allPeople(stack.store, orgId)).toHaveLength(0);
+    const [run] = await runJobNow(stack.services, 'directory-sync');
+    expect(run.stats).toMatchObject({ platforms: 1, people_created: 64, teams_created: 3 });
+    lark().directory.users.pop();
+    const [again] = await runJobNow(stack.services, 'directory-sync', { now: new Date(Date.now() + 86_400_000) });
+    expect(again.stats).toMatchObject({ people_created: 0, people_deactivated: 1 });
   });
 
   it('rejects a platform without a directory fetcher or not configured, with a clear error', async () => {
