@@ -7,6 +7,7 @@ import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
 import { systemClock } from '../core/clock';
 import { createDispatcher } from './inbound/dispatch';
+import { createSelfBinder } from './directory/self-bind';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
@@ -33,6 +34,7 @@ export function createPolaris(input: AppDeps) {
     config: input.config,
     adapters,
     handlers: input.handlers ?? chatHandlers,
+    selfBind: createSelfBinder({ store: input.store, config: input.config, clock }),
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
   const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => console.error(`[polaris] ${m}`, e) });

@@ -53,23 +53,20 @@ const PERMISSION_CODES = new Set([99991672, 99991679, 40004, 40014]);
 interface LarkBody {
   code?: number;
   msg?: string;
-  data?: { has_more?: boolean; page_token?: string; items?: unknown[] };
+  data?: { has_more?: boolean; page_token?: string; items?: unknown[]; user?: unknown };
   tenant_access_token?: string;
 }
 
-export async function fetchLarkDirectory(
-  config: LarkClientConfig,
-  options: LarkDirectoryOptions = {},
-): Promise<FetchedDirectory> {
+/** An authenticated contact-API session: token once, then GETs with retry and backoff. */
+function larkContactSession(config: LarkClientConfig, options: LarkDirectoryOptions) {
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxRetries = options.maxRetries ?? 6;
-  let apiCalls = 0;
-  let retries = 0;
+  const stats = { apiCalls: 0, retries: 0 };
 
   async function request(method: string, path: string, body?: unknown, token?: string): Promise<LarkBody> {
     for (let attempt = 0; ; attempt++) {
-      apiCalls++;
+      stats.apiCalls++;
       let res: Response | undefined;
       let parsed: LarkBody | undefined;
       try {
@@ -101,20 +98,70 @@ export async function fetchLarkDirectory(
           code ?? res?.status ?? 'network',
         );
       }
-      retries++;
+      stats.retries++;
       // x-ogw-ratelimit-reset: seconds until the window reopens; else exponential backoff.
       const reset = Number(res?.headers.get('x-ogw-ratelimit-reset'));
       await sleep(reset > 0 ? reset * 1000 : Math.min(30_000, 500 * 2 ** attempt));
     }
   }
 
-  // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
-  const auth = await request('POST', '/open-apis/auth/v3/tenant_access_token/internal', {
-    app_id: config.appId,
-    app_secret: config.appSecret,
-  });
-  const token = auth.tenant_access_token;
-  if (!token) throw new DirectoryFetchError(`Lark gave no tenant_access_token: ${auth.msg ?? ''}`, auth.code ?? -1);
+  let token: Promise<string> | undefined;
+  async function getToken(): Promise<string> {
+    // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+    token ??= request('POST', '/open-apis/auth/v3/tenant_access_token/internal', {
+      app_id: config.appId,
+      app_secret: config.appSecret,
+    }).then((auth) => {
+      if (!auth.tenant_access_token)
+        throw new DirectoryFetchError(`Lark gave no tenant_access_token: ${auth.msg ?? ''}`, auth.code ?? -1);
+      return auth.tenant_access_token;
+    });
+    return token;
+  }
+  return { stats, get: async (path: string) => request('GET', path, undefined, await getToken()) };
+}
+
+function toDirectoryUser(raw: Record<string, unknown>, fallbackDept: string): DirectoryUser {
+  const status = (raw.status ?? {}) as { is_frozen?: boolean; is_resigned?: boolean; is_exited?: boolean };
+  const depts = Array.isArray(raw.department_ids) ? (raw.department_ids as string[]).map(String) : [];
+  return {
+    userId: String(raw.open_id ?? ''),
+    name: String(raw.name ?? ''),
+    email: (raw.enterprise_email as string) || (raw.email as string) || null,
+    mobile: (raw.mobile as string) || null,
+    employeeNo: (raw.employee_no as string) || null,
+    title: (raw.job_title as string) || null,
+    departmentIds: depts.length ? depts : [fallbackDept],
+    leaderUserId: (raw.leader_user_id as string) || null,
+    active: !status.is_resigned && !status.is_frozen && !status.is_exited,
+  };
+}
+
+/** One user by open_id (self-service binding of an unknown sender); undefined when Lark does not know them. */
+export async function fetchLarkUser(
+  config: LarkClientConfig,
+  openId: string,
+  options: LarkDirectoryOptions = {},
+): Promise<DirectoryUser | undefined> {
+  const session = larkContactSession(config, { maxRetries: 2, ...options });
+  try {
+    // https://open.feishu.cn/document/server-docs/contact-v3/user/get
+    const body = await session.get(
+      `/open-apis/contact/v3/users/${encodeURIComponent(openId)}?user_id_type=open_id&department_id_type=open_department_id`,
+    );
+    const user = (body.data as { user?: Record<string, unknown> } | undefined)?.user;
+    return user ? toDirectoryUser(user, ROOT) : undefined;
+  } catch (err) {
+    if (err instanceof DirectoryFetchError && (err.code === 41050 || err.code === 40013)) return undefined;
+    throw err;
+  }
+}
+
+export async function fetchLarkDirectory(
+  config: LarkClientConfig,
+  options: LarkDirectoryOptions = {},
+): Promise<FetchedDirectory> {
+  const session = larkContactSession(config, options);
 
   async function* pages(path: string, params: Record<string, string>) {
     let pageToken: string | undefined;
@@ -124,7 +171,7 @@ export async function fetchLarkDirectory(
         page_size: String(PAGE_SIZE),
         ...(pageToken ? { page_token: pageToken } : {}),
       });
-      const body = await request('GET', `${path}?${q}`, undefined, token);
+      const body = await session.get(`${path}?${q}`);
       yield body.data?.items ?? [];
       pageToken = body.data?.has_more ? body.data.page_token : undefined;
     } while (pageToken);
@@ -169,25 +216,13 @@ export async function fetchLarkDirectory(
       user_id_type: 'open_id',
     })) {
       for (const raw of items as Record<string, unknown>[]) {
-        const openId = String(raw.open_id ?? '');
-        if (!openId || users.has(openId)) continue;
-        const status = (raw.status ?? {}) as { is_frozen?: boolean; is_resigned?: boolean; is_exited?: boolean };
-        const depts = Array.isArray(raw.department_ids) ? (raw.department_ids as string[]).map(String) : [d.id];
-        users.set(openId, {
-          userId: openId,
-          name: String(raw.name ?? ''),
-          email: (raw.enterprise_email as string) || (raw.email as string) || null,
-          mobile: (raw.mobile as string) || null,
-          employeeNo: (raw.employee_no as string) || null,
-          title: (raw.job_title as string) || null,
-          departmentIds: depts.length ? depts : [d.id],
-          leaderUserId: (raw.leader_user_id as string) || null,
-          active: !status.is_resigned && !status.is_frozen && !status.is_exited,
-        });
+        const user = toDirectoryUser(raw, d.id);
+        if (!user.userId || users.has(user.userId)) continue;
+        users.set(user.userId, user);
       }
     }
     done++;
     options.onProgress?.({ phase: 'people', done, total: departments.length });
   }
-  return { platform: 'lark', departments, users: [...users.values()], apiCalls, retries };
+  return { platform: 'lark', departments, users: [...users.values()], ...session.stats };
 }

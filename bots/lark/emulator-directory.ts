@@ -135,4 +135,15 @@ export function mountLarkDirectory(
     if (p.error) return p.error;
     return c.json({ code: 0, msg: 'success', data: p.data });
   });
+
+  // https://open.feishu.cn/document/server-docs/contact-v3/user/get
+  app.get('/open-apis/contact/v3/users/:id', (c) => {
+    if (c.req.param('id') === 'find_by_department') return c.notFound();
+    const denied = guard(c, 'user');
+    if (denied) return denied;
+    state.calls.users++;
+    const user = state.users.find((u) => u.open_id === c.req.param('id'));
+    if (!user) return fail(c, 41050, 'no user authority error');
+    return c.json({ code: 0, msg: 'success', data: { user } });
+  });
 }

@@ -183,6 +183,42 @@ describe('Lark directory sync', () => {
     expect(again.stats).toMatchObject({ people_created: 0, people_deactivated: 1 });
   });
 
+  it('an unbound sender found in the directory is bound on their first message and answered; others are listed', async () => {
+    seedDirectory();
+    lark().directory.users.push({
+      open_id: 'ou_zed',
+      name: '赵六',
+      email: 'zed@acme.test',
+      department_ids: ['od-east'],
+    });
+    await fetch(`${stack.base}/api/v1/people`, { headers: { authorization: 'Bearer e2e-admin' } }); // creates the default org
+    const org = (await stack.store.db.query.organizations.findFirst())!;
+    // Imported by CSV: employee number and e-mail, no platform id.
+    stack.store.sqlite
+      .prepare(`INSERT INTO people (id, org_id, external_id, name, email) VALUES ('p_amy', ?, 'Eamy', 'Amy', null)`)
+      .run(org.id);
+    const toAmy = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy');
+    await lark().deliverMessage({ openId: 'ou_amy', text: '帮助' });
+    const [reply] = await waitFor(() => toAmy().length && toAmy(), 'the answer');
+    expect(JSON.stringify(reply.content)).not.toContain('你还没有被添加到 Polaris');
+    const bound = stack.store.sqlite
+      .prepare(`SELECT person_id FROM identities WHERE platform = 'lark' AND platform_user_id = 'ou_amy'`)
+      .get() as { person_id: string };
+    expect(bound.person_id).toBe('p_amy');
+
+    const toZed = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_zed');
+    await lark().deliverMessage({ openId: 'ou_zed', text: '帮助' });
+    const [refusal] = await waitFor(() => toZed().length && toZed(), 'the refusal');
+    expect(JSON.stringify(refusal.content)).toContain('你还没有被添加到 Polaris');
+    const res = await fetch(`${stack.base}/api/v1/directory/unmatched`, {
+      headers: { authorization: 'Bearer e2e-admin' },
+    });
+    const list = (await res.json()) as { items: { platform_user_id: string; name: string; in_directory: boolean }[] };
+    expect(list.items).toEqual([
+      expect.objectContaining({ platform_user_id: 'ou_zed', name: '赵六', in_directory: true }),
+    ]);
+  });
+
   it('rejects a platform without a directory fetcher or not configured, with a clear error', async () => {
     const res = await post({ platform: 'wecom' });
     expect(res.status).toBe(400);
