@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseApprovers } from '../../src/approvals/routing';
 import { runDueJobs, runJobNow } from '../../src/jobs';
 import { getPerson } from '../../storage/repos/people';
-import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from '../jobs/fixtures';
+import { addKr, addObjective, addPerson, addTeam, cardText, jobsHarness, seedOrg } from '../jobs/fixtures';
 
 describe('inactive people', () => {
   let h: ReturnType<typeof jobsHarness>;
@@ -42,6 +42,8 @@ describe('inactive people', () => {
     const to = h.sent.map((s) => s.to.id);
     expect(to).toContain('ou_stay');
     expect(to).not.toContain('ou_gone');
+    // The leaver drops out of the team card too (no "not updated this week: gone").
+    for (const s of h.sent) expect(cardText(s.message)).not.toContain('gone');
   });
 
   it('are routed around for approvals: the next active manager up, else the active admins', async () => {
