@@ -88,16 +88,35 @@ export interface EventResult {
   card?: Card;
 }
 
-/** Failure of an outbound call, classified for the outbox's retry policy. */
+/**
+ * Failure of an outbound call, classified for the outbox's retry policy:
+ * - `rateLimited`: the platform refused for its rate limits. Not a failed attempt: the outbox
+ *   pauses the platform for `retryAfterMs` (the platform's reset time) or longer, then tries again.
+ * - `retryable`: transient (5xx, timeout, connection error, "system busy"): retried with capped
+ *   exponential backoff for the outbox's retry window (hours).
+ * - neither: documented as permanent (invalid recipient, bot not in the chat, malformed card):
+ *   the message fails at once, with this message as the reason.
+ */
 export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
     readonly code?: string | number,
+    /** 'app': the whole app is over a limit (pause the platform); 'recipient': only this recipient is. */
+    readonly rateLimited: false | 'app' | 'recipient' = false,
   ) {
     super(message);
   }
+}
+
+/** Default bound on one platform HTTP call; a call that takes longer is abandoned as a transient failure. */
+export const PLATFORM_CALL_TIMEOUT_MS = 10_000;
+
+/** Is this error the abort of a call that ran past its timeout signal? */
+export function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 /** What the core gives an adapter while it handles one webhook request. */
@@ -123,6 +142,12 @@ export interface PlatformAdapter {
    * false, the core enqueues an `update` of `CardActionEvent.message` instead.
    */
   readonly inlineCardUpdates: boolean;
+  /**
+   * Work the platform needs before it can deliver to us, run when the server starts (Node) and
+   * also lazily before it is needed (Workers have no start): DingTalk HTTP mode registers its
+   * card callback URL. Failures are logged and retried later, never fatal.
+   */
+  start?(): Promise<void>;
   /** Verify, parse, dispatch and answer one webhook request. Never throws. */
   handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
   send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;
@@ -138,9 +163,10 @@ export interface PlatformAdapter {
    * Single sign-on from the platform's workbench (H5 app): turns the OAuth `code` the
    * platform appended to our URL into who the person is. `platformUserId` is what
    * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId).
-   * Throws LoginCodeError for a bad, used or expired code (or a non-member).
+   * Throws LoginCodeError for a bad, used or expired code (or a non-member). `redirectUri` is the
+   * one `loginUrl` was given (OAuth 2 token endpoints such as Lark's v2 check it).
    */
-  exchangeLoginCode?(code: string): Promise<{ platformUserId: string; name?: string }>;
+  exchangeLoginCode?(code: string, redirectUri?: string): Promise<{ platformUserId: string; name?: string }>;
   /** The platform's sign-in page that comes back to `redirectUri?code=…&state=…` (with exchangeLoginCode). */
   loginUrl?(redirectUri: string, state: string): string;
   /** What the platform's H5 JS-SDK needs to trust the page at `url` (WeCom: corpId and a wx.config signature). */

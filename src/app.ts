@@ -27,7 +27,7 @@ export function createPolaris(input: AppDeps) {
       work.catch((err) => console.error('[polaris] background task failed', err));
     });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
-  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, limiters: input.rateLimiters });
+  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
   const dispatch = createDispatcher({
     store: input.store,
     clock,

@@ -2,6 +2,8 @@
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
 //   jobs                      list the scheduled jobs
 //   sync-directory --platform <p> [--org <slug|id>] [--dry-run]   sync the org chart from a platform directory
+//   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
+//   outbox retry <id>         send a failed message again
 import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
@@ -11,13 +13,18 @@ import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
 import { systemClock } from '../core/clock';
-import { ensureDefaultOrg, findOrg } from './api/org';
+import { ensureDefaultOrg } from './api/org';
 import { runDirectorySync } from './directory/run';
+import { listOutbox, OUTBOX_STATUSES, retryOutboxRow } from './outbox/admin';
+import { findOrg } from './api/org';
+import type { OutboxStatus } from '../storage/schema';
 
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
   polaris jobs
   polaris sync-directory --platform lark [--org <slug|id>] [--dry-run]
+  polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
+  polaris outbox retry <id>
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
@@ -65,6 +72,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
       platform: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +88,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0;
   }
   if (command === 'sync-directory') return syncDirectoryCommand(values, env);
+  if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
   if (command !== 'run-job' || !name) {
     console.error(USAGE);
     return 1;
@@ -193,4 +203,74 @@ function dryRunAdapter(platform: Platform): PlatformAdapter {
     send: refuse,
     update: refuse,
   };
+}
+
+/** `polaris outbox list|retry`: what could not be delivered, and sending it again. */
+async function outboxCommand(
+  sub: string | undefined,
+  id: string | undefined,
+  values: { org?: string[]; status?: string; limit?: string },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  if (sub !== 'list' && !(sub === 'retry' && id)) {
+    console.error(USAGE);
+    return 1;
+  }
+  const status = (values.status ?? 'failed') as OutboxStatus;
+  if (!OUTBOX_STATUSES.includes(status)) {
+    console.error(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
+    return 1;
+  }
+  const limit = Number(values.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1) {
+    console.error('--limit must be a positive integer');
+    return 1;
+  }
+  const store = openSqlite(loadConfig(env).databasePath);
+  try {
+    let orgId: string | undefined;
+    if (values.org?.length) {
+      const org = await findOrg(store, values.org[0]);
+      if (!org) {
+        console.error(`No organisation "${values.org[0]}".`);
+        return 1;
+      }
+      orgId = org.id;
+    }
+    if (sub === 'retry') {
+      const result = await retryOutboxRow(store, id!, new Date(), orgId);
+      if (!result.ok) {
+        console.error(
+          result.reason === 'not_found'
+            ? `No outbox message ${id}.`
+            : `Outbox message ${id} is ${result.row?.status}, not failed: only failed messages can be sent again.`,
+        );
+        return 1;
+      }
+      console.log(`${id} is queued again; the running server sends it within a second.`);
+      return 0;
+    }
+    const rows = await listOutbox(store, { status, orgId, limit });
+    for (const r of rows.slice(0, limit)) {
+      const to = r.target as { kind?: string; id?: string };
+      console.log(
+        [
+          r.id,
+          r.platform,
+          r.operation === 'send' ? `${to.kind}:${to.id}` : 'update',
+          `attempts ${r.attempts}`,
+          r.failedAt ?? r.createdAt,
+          r.lastError ?? '',
+        ]
+          .join('  ')
+          .trim(),
+      );
+    }
+    console.error(
+      `${Math.min(rows.length, limit)} ${status} message(s)${rows.length > limit ? ` (more: --limit ${limit * 2})` : ''}`,
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
 }

@@ -9,6 +9,7 @@ import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
 import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
+import { outboxFailures } from './outbox/job';
 
 export const jobRegistry = createJobRegistry<Services>([
   weeklyDigest,
@@ -16,6 +17,7 @@ export const jobRegistry = createJobRegistry<Services>([
   adjustmentSweep,
   rulesEvaluate,
   directorySync,
+  outboxFailures,
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

@@ -2,7 +2,7 @@
 // loop, and graceful shutdown that finishes in-flight work before closing.
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
 import { preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
@@ -74,6 +74,16 @@ export async function startNode(options: StartOptions = {}) {
       resolve(s);
     });
   });
+  // Platform set-up that must precede their pushes (DingTalk HTTP mode registers its card callback URL).
+  for (const adapter of services.adapters.values())
+    if (adapter.start)
+      defer(
+        adapter.start().catch((error: unknown) => {
+          console.error(
+            `[polaris] ${adapter.platform}: start-up registration failed, will retry before the first card: ${(error as Error).message}`,
+          );
+        }),
+      );
   // DingTalk Stream mode: a long-lived websocket instead of webhooks (Node only).
   const stream =
     config.dingtalk?.mode === 'stream'
@@ -112,7 +122,14 @@ export async function startNode(options: StartOptions = {}) {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
-  const running = await startNode();
+  const running = await startNode().catch((error: unknown) => {
+    // A configuration that cannot run safely: say which variable to fix, without a stack trace.
+    if (error instanceof ConfigError) {
+      console.error(`[polaris] cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
       void running.stop().then(() => process.exit(0));

@@ -9,7 +9,6 @@ import type { Config } from './config';
 import type { Dispatch } from './inbound/dispatch';
 import type { Inbox } from './inbound/inbox';
 import type { OutboxDeliverer } from './outbox/deliver';
-import type { RateLimiter } from './outbox/rate-limit';
 
 export interface AppDeps {
   store: Store;
@@ -19,8 +18,6 @@ export interface AppDeps {
   defer?: (work: Promise<unknown>) => void;
   /** Defaults to the adapters for every platform configured in `config`. */
   adapters?: PlatformAdapter[];
-  /** Rate-limit state to share with other app instances of this process (see src/worker.ts). */
-  rateLimiters?: Map<string, RateLimiter>;
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;

@@ -5,7 +5,6 @@ import type { D1Database, ExecutionContext, ScheduledController } from '@cloudfl
 import type { PlatformAdapter } from '../bots/types';
 import { createApp, createPolaris, type AppDeps } from './app';
 import { loadConfig, type Config } from './config';
-import type { RateLimiter } from './outbox/rate-limit';
 import { createAdapters } from './platforms';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from './jobs';
@@ -17,18 +16,16 @@ export interface WorkerEnv {
 
 // The app is built per request (its background work must go to that request's
 // waitUntil), but what is worth keeping lives as long as the isolate: the
-// adapters, whose clients cache platform access tokens, and the send rate limits.
-let isolate:
-  | { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; rateLimiters: Map<string, RateLimiter> }
-  | undefined;
+// adapters, whose clients cache platform access tokens. (Send rate limits live in the database.)
+let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[] } | undefined;
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
     const config = loadConfig(env);
-    isolate = { env, config, adapters: createAdapters(config), rateLimiters: new Map() };
+    isolate = { env, config, adapters: createAdapters(config) };
   }
-  const { config, adapters, rateLimiters } = isolate;
-  return { store: openD1(env.DB), config, adapters, rateLimiters, defer: (p) => ctx.waitUntil(p) };
+  const { config, adapters } = isolate;
+  return { store: openD1(env.DB), config, adapters, defer: (p) => ctx.waitUntil(p) };
 }
 
 export default {

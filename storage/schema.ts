@@ -423,13 +423,49 @@ export const outbox = sqliteTable(
     sentRef: text('sent_ref', { mode: 'json' }).$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     sentAt: text('sent_at'),
+    /** When the current run of transient failures began: retries stop a retry window after it. */
+    firstErrorAt: text('first_error_at'),
+    /** When the row was given up (status 'failed'), for the daily notice to admins. */
+    failedAt: text('failed_at'),
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
+    // What each platform's drain walks: its due rows in next_attempt_at order, no sort.
+    index('outbox_platform_due').on(t.platform, t.status, t.nextAttemptAt),
     index('outbox_subject').on(t.subject),
     index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt),
+    index('outbox_failed').on(t.status, t.failedAt),
   ],
 );
+
+/**
+ * Recent platform sends, the shared memory of the send rate limits: a slot is
+ * taken by inserting a row here under a condition on the rows already here, in
+ * one statement, so every process and isolate on this database sees the same
+ * windows, and a restart keeps them. Rows older than the longest window are pruned.
+ */
+export const sendLog = sqliteTable(
+  'send_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    platform: text('platform').$type<Platform>().notNull(),
+    recipient: text('recipient').notNull(),
+    /** Epoch milliseconds of the reservation. */
+    at: integer('at').notNull(),
+    /** Platform messages this send counts as (WeCom markdown + buttons card: 2). */
+    cost: integer('cost').notNull().default(1),
+  },
+  (t) => [index('send_log_app').on(t.platform, t.at), index('send_log_recipient').on(t.platform, t.recipient, t.at)],
+);
+
+/** A platform that answered "rate limited": nothing is sent to it until `until` (epoch ms). */
+export const sendPauses = sqliteTable('send_pauses', {
+  platform: text('platform').$type<Platform>().primaryKey(),
+  until: integer('until').notNull(),
+  /** Rate-limit answers in a row; each one lengthens the next pause. */
+  strikes: integer('strikes').notNull().default(1),
+  reason: text('reason'),
+});
 
 /** Job runs keyed by (job, org, period): the guard against double digests. */
 export const jobRuns = sqliteTable(

@@ -16,10 +16,14 @@ const config = {
   callbackToken: 'mryue',
   callbackAesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',
   cardTemplateId: 'tpl.schema',
+  cardCallbackRouteKey: 'polaris_route_01',
+  publicUrl: 'http://bot.local',
 };
 
 function setup(nowFn: () => Date = () => NOW) {
-  const adapter = createDingtalkAdapter(config, { now: nowFn });
+  // The adapter's API calls (token, register, cards) reach the emulator's app in-process.
+  const api = (input: RequestInfo | URL, init?: RequestInit) => emulator.app.fetch(new Request(input, init));
+  const adapter = createDingtalkAdapter(config, { now: nowFn, fetch: api as typeof fetch });
   const events: BotEvent[] = [];
   const ctx: WebhookContext = {
     now: () => NOW,
@@ -31,7 +35,8 @@ function setup(nowFn: () => Date = () => NOW) {
   };
   const route = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
-    return adapter.handleWebhook(new Request(url, init), ctx, url.pathname.endsWith('/events') ? '/events' : '');
+    const sub = url.pathname.replace(/^\/webhooks\/dingtalk/, '');
+    return adapter.handleWebhook(new Request(url, init), ctx, sub);
   };
   const emulator = createDingtalkEmulator({
     clientId: config.clientId,
@@ -167,8 +172,57 @@ describe('POST /webhooks/dingtalk/events (encrypted HTTP events)', () => {
     );
     expect(res.status).toBe(401);
   });
+});
 
-  it('an HTTP-callback card click → CardActionEvent; a STREAM card click with no stream client is lost', async () => {
+describe('POST /webhooks/dingtalk/card (HTTP-mode card clicks)', () => {
+  it('start() registers the route; the card carries the key; a plain-JSON click dispatches and answers with card data', async () => {
+    const { adapter, emulator, events } = setup();
+    await adapter.start!();
+    const route = emulator.cardRoutes.get('polaris_route_01');
+    expect(route?.callbackUrl).toMatch(/^http:\/\/bot\.local\/webhooks\/dingtalk\/card\?token=[0-9a-f]{48}$/);
+    expect(route?.apiSecret).toMatch(/^[0-9a-f]{48}$/);
+    const ref = await adapter.send(
+      { platform: 'dingtalk', kind: 'user', id: 'staff1' },
+      { card: { header: { title: 'KR1', color: 'blue' }, blocks: [{ type: 'text', text: '45%' }] } } as never,
+      { idempotencyKey: 'ob_card_1' },
+    );
+    const card = emulator.cards.get(ref.messageId)!;
+    expect(card).toMatchObject({ callbackType: 'HTTP', callbackRouteKey: 'polaris_route_01' });
+    const click = await emulator.clickCard({
+      outTrackId: ref.messageId,
+      userId: 'staff1',
+      actionId: 'polaris_action',
+      params: { action: 'adj.approve', value: '{"adjustmentId":"adj1"}' },
+    });
+    expect(click).toMatchObject({ delivered: true, via: 'http', status: 200 });
+    expect(events[0]).toMatchObject({
+      type: 'card_action',
+      actionId: 'adj.approve',
+      value: { adjustmentId: 'adj1' },
+      message: { messageId: ref.messageId },
+    });
+    expect(emulator.lost).toEqual([]);
+  });
+
+  it('refuses a click without the URL token, or with a wrong one, and dispatches nothing', async () => {
+    const { adapter, ctx, events } = setup();
+    const body = JSON.stringify({
+      outTrackId: 'track1',
+      userId: 'staff1',
+      corpId: 'dingcorp0001',
+      content: JSON.stringify({ cardPrivateData: { actionIds: ['polaris_action'], params: { action: 'kr.checkin' } } }),
+    });
+    for (const url of [
+      'http://bot.local/webhooks/dingtalk/card',
+      `http://bot.local/webhooks/dingtalk/card?token=${'a'.repeat(48)}`,
+    ]) {
+      const res = await adapter.handleWebhook(new Request(url, { method: 'POST', body }), ctx, '/card');
+      expect(res.status).toBe(401);
+    }
+    expect(events).toHaveLength(0);
+  });
+
+  it('the emulator records a click on an HTTP card without a route key as lost, and nothing reaches the bot', async () => {
     const { events, emulator } = setup();
     emulator.cards.set('track-http', {
       outTrackId: 'track-http',
@@ -178,6 +232,19 @@ describe('POST /webhooks/dingtalk/events (encrypted HTTP events)', () => {
       cardParamMap: {},
       updates: 0,
     });
+    const click = await emulator.clickCard({ outTrackId: 'track-http', userId: 'staff1', actionId: 'x', params: {} });
+    expect(click.delivered).toBe(false);
+    expect(emulator.lost).toEqual([
+      expect.objectContaining({
+        outTrackId: 'track-http',
+        reason: 'HTTP callback card created without callbackRouteKey',
+      }),
+    ]);
+    expect(events).toHaveLength(0);
+  });
+
+  it('a STREAM card click with no stream client is lost', async () => {
+    const { events, emulator } = setup();
     emulator.cards.set('track-stream', {
       outTrackId: 'track-stream',
       cardTemplateId: 'tpl',
@@ -186,22 +253,9 @@ describe('POST /webhooks/dingtalk/events (encrypted HTTP events)', () => {
       cardParamMap: {},
       updates: 0,
     });
-    const click = await emulator.clickCard({
-      outTrackId: 'track-http',
-      userId: 'staff1',
-      actionId: 'polaris_action',
-      params: { action: 'adj.approve', value: '{"adjustmentId":"adj1"}' },
-    });
-    expect(click.delivered && click.via === 'http' && click.ok).toBe(true);
-    expect(events[0]).toMatchObject({
-      type: 'card_action',
-      actionId: 'adj.approve',
-      value: { adjustmentId: 'adj1' },
-      message: { messageId: 'track-http' },
-    });
     const lost = await emulator.clickCard({ outTrackId: 'track-stream', userId: 'staff1', actionId: 'x', params: {} });
     expect(lost.delivered).toBe(false);
     expect(emulator.lost).toEqual([expect.objectContaining({ outTrackId: 'track-stream' })]);
-    expect(events).toHaveLength(1);
+    expect(events).toHaveLength(0);
   });
 });

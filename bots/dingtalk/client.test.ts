@@ -101,7 +101,7 @@ describe('DingtalkClient ↔ emulator', () => {
 
   it('createAndDeliver uses the callbackType of the mode, outTrackId = idempotency key, then updates', async () => {
     emulator.reset();
-    const http = client({ cardTemplateId: 'tpl.schema' });
+    const http = client({ cardTemplateId: 'tpl.schema', cardCallbackRouteKey: 'polaris_dingappkey01' });
     const ref = await http.send(
       { platform: 'dingtalk', kind: 'user', id: 'staff1' },
       { card },
@@ -110,6 +110,7 @@ describe('DingtalkClient ↔ emulator', () => {
     expect(ref).toMatchObject({ platform: 'dingtalk', messageId: 'outbox_1' });
     expect(emulator.cards.get('outbox_1')).toMatchObject({
       callbackType: 'HTTP',
+      callbackRouteKey: 'polaris_dingappkey01',
       openSpaceId: 'dtv1.card//IM_ROBOT.staff1',
       cardTemplateId: 'tpl.schema',
     });
@@ -121,6 +122,7 @@ describe('DingtalkClient ↔ emulator', () => {
     await stream.send({ platform: 'dingtalk', kind: 'group', id: 'cidG==' }, { card }, { idempotencyKey: 'outbox_2' });
     expect(emulator.cards.get('outbox_2')).toMatchObject({
       callbackType: 'STREAM',
+      callbackRouteKey: undefined,
       openSpaceId: 'dtv1.card//IM_GROUP.cidG==',
     });
 

@@ -1,7 +1,16 @@
 // Outbound DingTalk API calls: access token, robot messages (sessionWebhook reply or
 // proactive send), interactive cards (createAndDeliver / update). Web standards only.
-import { DeliveryError, type Address, type DeliveryOptions, type OutboundMessage, type SentRef } from '../types';
+import {
+  DeliveryError,
+  isTimeout,
+  PLATFORM_CALL_TIMEOUT_MS,
+  type Address,
+  type DeliveryOptions,
+  type OutboundMessage,
+  type SentRef,
+} from '../types';
 import { sha256Hex } from '../common/bytes';
+import { SingleFlightToken } from '../common/token';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
 
 export interface DingtalkClientOptions {
@@ -13,8 +22,15 @@ export interface DingtalkClientOptions {
   cardTemplateId?: string;
   /** Only for HTTP-mode cards: the route key registered with /v1.0/card/callbacks/register. */
   cardCallbackRouteKey?: string;
+  /**
+   * HTTP mode: registers the card callback route before the first card is created
+   * (memoized by the adapter; a failure leaves the send retryable).
+   */
+  ensureCardCallbackRoute?: () => Promise<void>;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Bound on each HTTP call; a call that runs past it is abandoned as a transient failure. */
+  timeoutMs?: number;
 }
 
 /** Refresh this long before DingTalk's stated expiry, so a token never dies mid-request. */
@@ -29,8 +45,18 @@ interface ApiError {
   requestid?: string;
 }
 
+/**
+ * DingTalk's rate limits: new-style APIs answer HTTP 403 (or 429) with `Forbidden.AccessDenied.QpsLimitForApi`
+ * or `…QpsLimitForAppkeyAndApi` (per-app, per-API QPS; the window is one second), `…QpmLimit…` per minute.
+ * https://open.dingtalk.com/document/orgapp/invocation-frequency-limit
+ */
 function isThrottle(status: number, code: string | undefined): boolean {
-  return status === 429 || /throttl|qpslimit|flowcontrol|limit.?exceed/i.test(code ?? '');
+  return status === 429 || /throttl|qpslimit|qpmlimit|flowcontrol|limit.?exceed/i.test(code ?? '');
+}
+
+function throttleWait(response: Response, code: string | undefined): number {
+  // A per-minute quota resets within the minute; a QPS one within the second.
+  return /qpmlimit/i.test(code ?? '') ? Math.max(60_000, retryAfter(response)) : retryAfter(response);
 }
 
 function retryAfter(response: Response): number {
@@ -51,67 +77,80 @@ export function openSpaceId(to: Pick<Address, 'kind' | 'id'>): string {
 export class DingtalkClient {
   private readonly fetch: typeof fetch;
   private readonly now: () => Date;
-  private token?: { value: string; expiresAt: number };
-  private pendingToken?: Promise<string>;
+  /** One token for all concurrent callers, refreshed TOKEN_MARGIN_MS before it expires. */
+  readonly token: SingleFlightToken;
 
   constructor(private readonly options: DingtalkClientOptions) {
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? (() => new Date());
+    this.token = new SingleFlightToken(() => this.fetchToken(), this.now, TOKEN_MARGIN_MS);
   }
 
-  private async call(input: string, init: RequestInit): Promise<Response> {
+  /** One HTTP call with its reply read (JSON, or {} when it is not), within the call timeout. */
+  private async call(input: string, init: RequestInit): Promise<{ response: Response; json: unknown }> {
+    const timeoutMs = this.options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS;
     try {
-      return await this.fetch(input, init);
+      const response = await this.fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await response.text();
+      let json: unknown = {};
+      try {
+        json = text ? JSON.parse(text) : {};
+      } catch {
+        /* not JSON */
+      }
+      return { response, json };
     } catch (error) {
+      if (isTimeout(error))
+        throw new DeliveryError(`DingTalk call timed out after ${timeoutMs} ms`, true, undefined, 'timeout');
       throw new DeliveryError(`DingTalk unreachable: ${(error as Error).message}`, true, DEFAULT_RETRY_AFTER_MS);
     }
   }
 
-  // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
-  async accessToken(force = false): Promise<string> {
-    if (!force && this.token && this.token.expiresAt - TOKEN_MARGIN_MS > this.now().getTime()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
+  async accessToken(): Promise<string> {
+    return this.token.get();
   }
 
-  private async fetchToken(): Promise<string> {
-    const response = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
+  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+    // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
+    const { response, json } = await this.call(`${this.options.apiBase}/v1.0/oauth2/accessToken`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ appKey: this.options.clientId, appSecret: this.options.clientSecret }),
     });
-    const body = (await response.json().catch(() => ({}))) as { accessToken?: string; expireIn?: number } & ApiError;
+    const body = json as { accessToken?: string; expireIn?: number } & ApiError;
     if (!response.ok || !body.accessToken) {
-      const retryable = response.status >= 500 || isThrottle(response.status, body.code);
+      const throttled = isThrottle(response.status, body.code);
+      const retryable = response.status >= 500 || throttled;
       throw new DeliveryError(
         `DingTalk access token refused: ${body.code ?? response.status} ${body.message ?? ''}`.trim(),
         retryable,
-        retryable ? retryAfter(response) : undefined,
+        throttled ? throttleWait(response, body.code) : retryable ? retryAfter(response) : undefined,
         body.code ?? response.status,
+        throttled ? 'app' : false,
       );
     }
-    this.token = { value: body.accessToken, expiresAt: this.now().getTime() + (body.expireIn ?? 7200) * 1000 };
-    return body.accessToken;
+    return { value: body.accessToken, expiresInSeconds: body.expireIn ?? 7200 };
   }
 
   /** An OpenAPI call with the token header; a 401 refreshes the token and retries once. */
   async api<T>(method: string, path: string, body: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const token = await this.accessToken(attempt > 0);
-      const response = await this.call(`${this.options.apiBase}${path}`, {
+      const token = await this.token.get();
+      const { response, json: reply } = await this.call(`${this.options.apiBase}${path}`, {
         method,
         headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
         body: JSON.stringify(body),
       });
-      const json = (await response.json().catch(() => ({}))) as T & ApiError;
+      const json = reply as T & ApiError;
       if (response.ok) return json;
-      if (response.status === 401 && attempt === 0) continue;
+      if (response.status === 401 && attempt === 0) {
+        this.token.invalidate(token);
+        continue;
+      }
       const detail =
         `DingTalk ${method} ${path} failed: HTTP ${response.status} ${json.code ?? ''} ${json.message ?? ''}`.trim();
       if (isThrottle(response.status, json.code))
-        throw new DeliveryError(detail, true, retryAfter(response), json.code ?? response.status);
+        throw new DeliveryError(detail, true, throttleWait(response, json.code), json.code ?? response.status, 'app');
       throw new DeliveryError(
         detail,
         response.status >= 500,
@@ -119,6 +158,21 @@ export class DingtalkClient {
         json.code ?? response.status,
       );
     }
+  }
+
+  /**
+   * Registers (or moves, with forceUpdate) the URL DingTalk posts HTTP-mode card clicks to.
+   * One route key maps to one URL; `apiSecret` is what the typings call "加密密钥用于校验来源".
+   */
+  async registerCardCallback(input: { routeKey: string; url: string; apiSecret: string }): Promise<void> {
+    // https://open.dingtalk.com/document/orgapp/event-callback-card (注册回调地址)
+    // POST /v1.0/card/callbacks/register, @alicloud/dingtalk card_1_0 RegisterCallbackRequest
+    await this.api('POST', '/v1.0/card/callbacks/register', {
+      callbackRouteKey: input.routeKey,
+      callbackUrl: input.url,
+      apiSecret: input.apiSecret,
+      forceUpdate: true,
+    });
   }
 
   async send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef> {
@@ -173,12 +227,12 @@ export class DingtalkClient {
   /** true when delivered; false when the session is no longer usable (send proactively instead). */
   private async replyViaSession(url: string, message: OutboundMessage): Promise<boolean> {
     // https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
-    const response = await this.call(url, {
+    const { response, json } = await this.call(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(sessionWebhookBody(message)),
     });
-    const body = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    const body = json as { errcode?: number; errmsg?: string };
     if (response.ok && (body.errcode ?? 0) === 0) return true;
     // 130101: sending too fast. Anything else (expired or unknown session): fall back.
     if (body.errcode === 130101 || response.status === 429)
@@ -187,6 +241,7 @@ export class DingtalkClient {
         true,
         retryAfter(response),
         body.errcode,
+        'app',
       );
     if (response.status >= 500)
       throw new DeliveryError(`DingTalk sessionWebhook failed: HTTP ${response.status}`, true, DEFAULT_RETRY_AFTER_MS);
@@ -218,7 +273,7 @@ export class DingtalkClient {
     if (result.invalidStaffIdList?.includes(to.id))
       throw new DeliveryError(`DingTalk rejected staffId ${to.id} as invalid`, false, undefined, 'invalidStaffId');
     if (result.flowControlledStaffIdList?.includes(to.id))
-      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled');
+      throw new DeliveryError(`DingTalk flow-controlled staffId ${to.id}`, true, 60_000, 'flowControlled', 'recipient');
     return result;
   }
 
@@ -248,8 +303,19 @@ export class DingtalkClient {
             imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.options.robotCode },
           }),
     };
-    if (this.options.mode === 'http' && this.options.cardCallbackRouteKey)
+    if (this.options.mode === 'http') {
+      // HTTP-mode clicks go to the URL registered under this key; a card without it has its clicks dropped.
+      // https://open.dingtalk.com/document/orgapp/event-callback-card
+      if (!this.options.cardCallbackRouteKey)
+        throw new DeliveryError(
+          'DingTalk HTTP-mode cards need a callbackRouteKey (DINGTALK_CARD_CALLBACK_ROUTE_KEY)',
+          false,
+          undefined,
+          'noRouteKey',
+        );
+      await this.options.ensureCardCallbackRoute?.();
       body.callbackRouteKey = this.options.cardCallbackRouteKey;
+    }
     const result = await this.api<{
       success?: boolean;
       result?: { outTrackId?: string; deliverResults?: { success?: boolean; errorMsg?: string; spaceId?: string }[] };

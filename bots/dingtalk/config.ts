@@ -8,4 +8,13 @@ export interface DingtalkConfig {
   callbackToken?: string;
   callbackAesKey?: string;
   cardTemplateId?: string;
+  /** HTTP mode: the callbackRouteKey cards carry and Polaris registers its card callback URL under. */
+  cardCallbackRouteKey?: string;
+  /**
+   * HTTP mode: the secret in the registered card callback URL (`/webhooks/dingtalk/card?token=`).
+   * Unset: derived from the client secret (HMAC), so it is unguessable without configuration.
+   */
+  cardCallbackToken?: string;
+  /** The server's public base URL (PUBLIC_URL): where DingTalk posts card clicks in HTTP mode. */
+  publicUrl?: string;
 }

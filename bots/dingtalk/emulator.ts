@@ -9,11 +9,17 @@
 //   again (idempotent), so an outbox retry never shows two cards;
 // - an expired/unknown sessionWebhook answers HTTP 200 {errcode: 300001, errmsg};
 // - an unacknowledged CALLBACK frame is re-pushed (same messageId) every repushAfterMs,
-//   at most maxPushAttempts times, then recorded as lost.
+//   at most maxPushAttempts times, then recorded as lost;
+// - /v1.0/card/callbacks/register answers {success, result: {callbackUrl, apiSecret}} and refuses to
+//   move an existing route key to another URL without forceUpdate (invalidParameter.callbackRouteKey);
+// - an HTTP card click is POSTed once (no re-push is documented) to the URL registered under the
+//   card's callbackRouteKey, as plain JSON; `apiSecret` is stored but not presented on the request,
+//   since DingTalk does not document how it is.
 import { Hono, type Context } from 'hono';
 import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 import { eventSignature, robotSign, verifyEventSignature } from './verify';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
@@ -29,7 +35,7 @@ export interface DingtalkEmulatorOptions {
   callbackAesKey?: string;
   /** The bot's HTTP-mode robot URL (POST /webhooks/dingtalk). */
   webhookUrl?: string;
-  /** The bot's HTTP event-subscription URL (POST /webhooks/dingtalk/events). */
+  /** The bot's HTTP event-subscription URL (POST /webhooks/dingtalk/events): check_url only, never card clicks. */
   eventsUrl?: string;
   now?: () => Date;
   fetch?: typeof fetch;
@@ -51,6 +57,8 @@ export interface ApiCall {
   path: string;
   body: unknown;
   at: string;
+  /** The HTTP status the emulator answered with. */
+  status?: number;
 }
 export interface SentMessage {
   via: 'session' | 'oToMessages' | 'groupMessages';
@@ -64,6 +72,8 @@ export interface EmulatedCard {
   outTrackId: string;
   cardTemplateId: string;
   callbackType?: 'STREAM' | 'HTTP';
+  /** The route key HTTP clicks are delivered by (createAndDeliver's callbackRouteKey). */
+  callbackRouteKey?: string;
   openSpaceId: string;
   cardParamMap: Record<string, string>;
   updates: number;
@@ -126,6 +136,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   const messages: SentMessage[] = [];
   const cards = new Map<string, EmulatedCard>();
   const lost: LostCallback[] = [];
+  /** callbackRouteKey → where HTTP card clicks go (POST /v1.0/card/callbacks/register). */
+  const cardRoutes = new Map<string, { callbackUrl: string; apiSecret?: string; registeredAt: string }>();
   const tokens = new Map<string, number>();
   const sessions = new Map<string, { expiresAt: number; conversationId: string; to: string; group: boolean }>();
   const recentCalls: number[] = [];
@@ -305,6 +317,21 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
 
   // ---- OpenAPI ----
   const app = new Hono();
+  const faults = createFaults(now);
+  // Outages on command (fault()): server errors and hangs on every API; the per-app QPS limit
+  // (HTTP 403 Forbidden.AccessDenied.QpsLimitForAppkeyAndApi) on the robot and card APIs.
+  // https://open.dingtalk.com/document/orgapp/invocation-frequency-limit
+  app.use('/v1.0/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Service Unavailable', 503);
+    }
+    if (fault?.mode === 'server_error') return c.text('Service Unavailable', 503);
+    if (fault?.mode === 'rate_limit' && /^\/v1\.0\/(robot|card)\//.test(c.req.path))
+      return apiError(c, 403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', '调用该接口超过限流值');
+    await next();
+  });
 
   app.use('*', async (c, next) => {
     let body: unknown;
@@ -313,8 +340,10 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         .clone()
         .json()
         .catch(() => undefined);
-    calls.push({ method: c.req.method, path: c.req.path, body, at: now().toISOString() });
+    const call: ApiCall = { method: c.req.method, path: c.req.path, body, at: now().toISOString() };
+    calls.push(call);
     await next();
+    call.status = c.res.status;
   });
 
   // https://open.dingtalk.com/document/orgapp/obtain-the-access_token-of-an-internal-app
@@ -468,10 +497,29 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     return c.json({ processQueryKey: nextId('pqk_') });
   });
 
+  // https://open.dingtalk.com/document/orgapp/event-callback-card (注册回调地址)
+  app.post('/v1.0/card/callbacks/register', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const { callbackRouteKey, callbackUrl, apiSecret, forceUpdate } = body;
+    if (typeof callbackRouteKey !== 'string' || !callbackRouteKey)
+      return apiError(c, 400, 'invalidParameter.callbackRouteKey', 'callbackRouteKey不能为空');
+    if (typeof callbackUrl !== 'string' || !/^https?:\/\//.test(callbackUrl))
+      return apiError(c, 400, 'invalidParameter.callbackUrl', 'callbackUrl不合法');
+    const existing = cardRoutes.get(callbackRouteKey);
+    if (existing && existing.callbackUrl !== callbackUrl && forceUpdate !== true)
+      return apiError(c, 400, 'invalidParameter.callbackRouteKey', 'callbackRouteKey已注册其他地址，需要forceUpdate');
+    cardRoutes.set(callbackRouteKey, {
+      callbackUrl,
+      apiSecret: typeof apiSecret === 'string' ? apiSecret : undefined,
+      registeredAt: now().toISOString(),
+    });
+    return c.json({ success: true, result: { callbackUrl, apiSecret } });
+  });
+
   // https://open.dingtalk.com/document/orgapp/create-and-deliver-cards
   app.post('/v1.0/card/instances/createAndDeliver', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-    const { cardTemplateId, outTrackId, callbackType, openSpaceId } = body;
+    const { cardTemplateId, outTrackId, callbackType, openSpaceId, callbackRouteKey } = body;
     const cardData = body.cardData as { cardParamMap?: unknown } | undefined;
     if (typeof cardTemplateId !== 'string' || !cardTemplateId)
       return apiError(c, 400, 'invalidParameter.cardTemplateId', 'cardTemplateId不能为空');
@@ -479,6 +527,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       return apiError(c, 400, 'invalidParameter.outTrackId', 'outTrackId不能为空');
     if (callbackType !== undefined && callbackType !== 'STREAM' && callbackType !== 'HTTP')
       return apiError(c, 400, 'invalidParameter.callbackType', 'callbackType只能是STREAM或HTTP');
+    if (callbackRouteKey !== undefined && (typeof callbackRouteKey !== 'string' || !callbackRouteKey))
+      return apiError(c, 400, 'invalidParameter.callbackRouteKey', 'callbackRouteKey必须是非空字符串');
     if (!isStringMap(cardData?.cardParamMap))
       return apiError(c, 400, 'invalidParameter.cardData', 'cardParamMap的值必须都是字符串');
     const space =
@@ -506,6 +556,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         outTrackId,
         cardTemplateId,
         callbackType: callbackType as EmulatedCard['callbackType'],
+        callbackRouteKey: callbackRouteKey as string | undefined,
         openSpaceId: openSpaceId as string,
         cardParamMap: { ...(cardData!.cardParamMap as Record<string, string>) },
         updates: 0,
@@ -596,6 +647,36 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     return { status: response.status, body, reply, ok: replyValid, elapsedMs };
   }
 
+  /** POSTs a click as plain JSON; an answer with cardData replaces the card's data, as DingTalk does. */
+  async function httpCardPost(url: string, card: EmulatedCard, data: Record<string, unknown>) {
+    const started = Date.now();
+    const response = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...data,
+        spaceType: card.openSpaceId.includes('IM_GROUP') ? 'IM_GROUP' : 'IM_ROBOT',
+        spaceId: card.openSpaceId.replace(/^dtv1\.card\/\/IM_(ROBOT|GROUP)\./, ''),
+        userIdType: 1,
+        value: typeof data.content === 'string' ? data.content : '',
+      }),
+    });
+    const elapsedMs = Date.now() - started;
+    const body = (await response.json().catch(() => undefined)) as
+      | { cardData?: { cardParamMap?: unknown }; cardUpdateOptions?: { updateCardDataByKey?: boolean } }
+      | undefined;
+    let updated = false;
+    if (response.ok && body?.cardData !== undefined) {
+      if (!isStringMap(body.cardData.cardParamMap))
+        return { status: response.status, body, elapsedMs, updated, ok: false };
+      const next = body.cardData.cardParamMap;
+      card.cardParamMap = body.cardUpdateOptions?.updateCardDataByKey ? { ...card.cardParamMap, ...next } : { ...next };
+      card.updates++;
+      updated = true;
+    }
+    return { status: response.status, body, elapsedMs, updated, ok: response.ok };
+  }
+
   function robotPayload(input: {
     staffId: string;
     text: string;
@@ -632,10 +713,14 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   }
 
   return {
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault: (fault: Fault) => faults.set(fault),
+    clearFault: () => faults.clear(),
     app,
     calls,
     messages,
     cards,
+    cardRoutes,
     lost,
     stream,
     setBaseUrl(url: string) {
@@ -643,6 +728,10 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     },
     get baseUrl() {
       return baseUrl;
+    },
+    /** Invalidates every issued access token, as when DingTalk rotates them early (calls then get 401). */
+    revokeTokens() {
+      tokens.clear();
     },
     /** Makes every current sessionWebhook expire (as 90 minutes passing would). */
     expireSessions() {
@@ -684,15 +773,30 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         content: JSON.stringify({ cardPrivateData: { actionIds: [input.actionId], params: input.params } }),
       };
       if (card.callbackType === 'HTTP') {
-        if (!options.eventsUrl || !options.callbackToken || !options.callbackAesKey) {
+        // https://open.dingtalk.com/document/orgapp/event-callback-card: HTTP clicks go to the URL
+        // registered under the card's callbackRouteKey; the event subscription plays no part.
+        if (!card.callbackRouteKey) {
           lost.push({
             outTrackId: input.outTrackId,
-            reason: 'HTTP callback card but the app has no HTTP event subscription',
+            reason: 'HTTP callback card created without callbackRouteKey',
             at,
           });
           return { delivered: false as const };
         }
-        return { delivered: true as const, via: 'http' as const, ...(await encryptedEventPost(data)) };
+        const route = cardRoutes.get(card.callbackRouteKey);
+        if (!route) {
+          lost.push({
+            outTrackId: input.outTrackId,
+            reason: `no callback URL registered for callbackRouteKey ${card.callbackRouteKey}`,
+            at,
+          });
+          return { delivered: false as const };
+        }
+        return {
+          delivered: true as const,
+          via: 'http' as const,
+          ...(await httpCardPost(route.callbackUrl, card, data)),
+        };
       }
       if (card.callbackType === 'STREAM') {
         if (!everSubscribed.has(TOPIC_CARD)) {
@@ -713,6 +817,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       return encryptedEventPost({ EventType: 'check_url' });
     },
     reset() {
+      faults.clear();
       calls.length = 0;
       messages.length = 0;
       lost.length = 0;
@@ -720,6 +825,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       pongs.length = 0;
       connectionLog.length = 0;
       cards.clear();
+      cardRoutes.clear();
       sessions.clear();
       tokens.clear();
       recentCalls.length = 0;

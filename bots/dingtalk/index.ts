@@ -1,6 +1,8 @@
 // The DingTalk adapter (HTTP mode):
 //   POST /webhooks/dingtalk         robot messages, signed with the app secret (`timestamp`, `sign`)
-//   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url, card callbacks)
+//   POST /webhooks/dingtalk/card    card clicks, plain JSON, at the URL registered under the card
+//                                   callbackRouteKey; authenticated by the secret token in that URL
+//   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url; cards never come here)
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
 import type { DingtalkConfig } from './config';
@@ -10,17 +12,25 @@ import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
 import { timingSafeEqual } from '../common/bytes';
 import { CallbackCryptoError, decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
-import { parseCardCallback, parseRobotMessage, type ParseResult } from './parse';
+import { describeIssue, parseCardCallback, parseRobotMessage } from './parse';
+import {
+  CARD_CALLBACK_SUBPATH,
+  cardCallbackAnswer,
+  cardCallbackUrl,
+  defaultCardCallbackRouteKey,
+  deriveCallbackSecret,
+  HttpCardCallbackSchema,
+} from './card-callback';
 import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
 import { within } from '../common/within';
 
 export interface DingtalkAdapterOptions {
   fetch?: typeof fetch;
   now?: () => Date;
-  /** HTTP-mode cards: the callbackRouteKey registered for /webhooks/dingtalk/events. */
-  cardCallbackRouteKey?: string;
   /** Answer within this budget and let slower work finish in the background (event subscription: 1500 ms). */
   answerWithinMs?: number;
+  /** Bound on each DingTalk API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_ANSWER_WITHIN_MS = 1200;
@@ -69,13 +79,70 @@ export async function encryptedReply(
 }
 
 export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkAdapterOptions = {}): PlatformAdapter {
+  const routeKey = config.cardCallbackRouteKey ?? defaultCardCallbackRouteKey(config.clientId);
+  // The card callback URL's token and the apiSecret registered with it: configured, else derived
+  // from the client secret (so an unconfigured server is never guessable).
+  const secrets = (async () => ({
+    token: config.cardCallbackToken ?? (await deriveCallbackSecret(config.clientSecret, 'polaris/dingtalk/card-token')),
+    apiSecret: await deriveCallbackSecret(config.clientSecret, 'polaris/dingtalk/card-api-secret'),
+  }))();
+  let registered: Promise<void> | undefined;
+  /** Registers the card callback route once per process (forceUpdate: a changed PUBLIC_URL moves it). */
+  function ensureCardCallbackRoute(): Promise<void> {
+    registered ??= (async () => {
+      if (!config.publicUrl)
+        throw new DeliveryError(
+          'DingTalk HTTP-mode cards need PUBLIC_URL to register their callback URL',
+          false,
+          undefined,
+          'noPublicUrl',
+        );
+      const { token, apiSecret } = await secrets;
+      await client.registerCardCallback({
+        routeKey,
+        url: cardCallbackUrl(config.publicUrl, token),
+        apiSecret,
+      });
+    })().catch((error: unknown) => {
+      registered = undefined;
+      throw error;
+    });
+    return registered;
+  }
   const client = new DingtalkClient({
     ...config,
     fetch: options.fetch,
     now: options.now,
-    cardCallbackRouteKey: options.cardCallbackRouteKey,
+    cardCallbackRouteKey: routeKey,
+    ensureCardCallbackRoute,
+    timeoutMs: options.callTimeoutMs,
   });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+
+  async function cardClick(request: Request, ctx: WebhookContext): Promise<Response> {
+    const given = new URL(request.url).searchParams.get('token') ?? '';
+    const { token } = await secrets;
+    if (!given || !timingSafeEqual(given, token))
+      return errorResponse(401, 'bad_token', 'card callback token missing or wrong');
+    const read = await readJson(request);
+    if (!read.ok) return read.response;
+    const body = HttpCardCallbackSchema.safeParse(read.body);
+    if (!body.success) return errorResponse(400, 'bad_request', describeIssue(body.error));
+    const parsed = await parseCardCallback({ ...body.data, type: 'actionCallback' });
+    if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
+    // Answer with the card's new data when it is ready in time; the outbox's update covers the rest.
+    const work = ctx.dispatch({ ...parsed.event, raw: read.body });
+    try {
+      const answered = await within(work, budget);
+      if (!answered.done) {
+        ctx.defer(work.catch(() => undefined));
+        return json({});
+      }
+      return json(cardCallbackAnswer(answered.value.card));
+    } catch {
+      return errorResponse(500, 'dispatch_failed', 'could not process the card action');
+    }
+  }
 
   async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
     const text = await request.text();
@@ -146,22 +213,16 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       return errorResponse(400, 'bad_request', 'decrypted message is not JSON');
     }
     const success = async () => json(await encryptedReply(crypto, 'success', ctx.now()));
-    const record = (data ?? {}) as { EventType?: unknown; type?: unknown };
+    const record = (data ?? {}) as { EventType?: unknown };
     if (record.EventType === 'check_url') return success();
-    if (record.type === 'actionCallback') {
-      const parsed: ParseResult<BotEvent> = await parseCardCallback(data);
-      if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
-      return (await dispatchInTime(parsed.event, ctx, budget))
-        ? success()
-        : errorResponse(500, 'dispatch_failed', 'could not process the card action');
-    }
-    // Other subscribed events are acknowledged so DingTalk does not retry them.
+    // Other subscribed events are acknowledged so DingTalk does not retry them. Card clicks never
+    // come through the event subscription: they go to the URL registered for the card's route key.
     return success();
   }
 
   return {
     platform: 'dingtalk',
-    webhookPaths: ['', '/events'],
+    webhookPaths: ['', '/events', CARD_CALLBACK_SUBPATH],
     inlineCardUpdates: false,
     limits: DINGTALK_LIMITS,
 
@@ -171,10 +232,16 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
           return errorResponse(405, 'method_not_allowed', `POST /webhooks/dingtalk${subPath} only`);
         if (subPath === '') return await robotMessage(request, ctx);
         if (subPath === '/events') return await subscriptionEvent(request, ctx);
+        if (subPath === CARD_CALLBACK_SUBPATH) return await cardClick(request, ctx);
         return errorResponse(404, 'not_found', `No DingTalk webhook at ${subPath}`);
       } catch {
         return errorResponse(400, 'bad_request', 'unreadable request');
       }
+    },
+
+    async start() {
+      // https://open.dingtalk.com/document/orgapp/event-callback-card: register before any HTTP card.
+      if (config.mode === 'http' && config.cardTemplateId) await ensureCardCallbackRoute();
     },
 
     async send(to, message, options) {

@@ -1,9 +1,12 @@
 // Outbound Lark API calls through the official SDK (`@larksuiteoapi/node-sdk`),
 // with its HTTP layer replaced by `fetch` (injectable, Workers-friendly) and its
-// token cache replaced by one per client on an injectable clock.
+// token management replaced by one single-flight tenant_access_token per client on an
+// injectable clock: the SDK fetches a token per concurrent call on a cold cache (one
+// server fetched it six times at start), so it is given ours with withTenantToken.
 import type { Client as LarkSdkClient } from '@larksuiteoapi/node-sdk';
-import { DeliveryError, type OutboundMessage, type SentRef } from '../types';
+import { DeliveryError, isTimeout, PLATFORM_CALL_TIMEOUT_MS, type OutboundMessage, type SentRef } from '../types';
 import { sha256Hex } from '../common/bytes';
+import { SingleFlightToken } from '../common/token';
 import { renderLarkMessage } from './render';
 
 export interface LarkClientConfig {
@@ -21,17 +24,44 @@ export interface LarkClientOptions {
    * it loads (Node), plain fetch where it cannot (Cloudflare Workers).
    */
   transport?: 'auto' | 'sdk' | 'rest';
+  /** Bound on each HTTP call; a call that runs past it is abandoned as a transient failure. */
+  timeoutMs?: number;
 }
 
 export interface LarkClient {
+  /** The client's tenant_access_token (single flight, refreshed 3 min before expiry). */
+  readonly token: SingleFlightToken;
   send(to: { kind: 'user' | 'group'; id: string }, message: OutboundMessage, idempotencyKey: string): Promise<SentRef>;
   update(messageId: string, message: OutboundMessage): Promise<void>;
   /** Delayed card update with a callback's token (30 min, at most twice). */
   updateWithToken(token: string, card: Record<string, unknown>): Promise<void>;
 }
 
-/** Lark codes worth retrying later. https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
+/**
+ * Rate-limit answers: 99991400 is the gateway's frequency control (HTTP 429, or 400 on older APIs, with
+ * `x-ogw-ratelimit-reset` in seconds), 230020 the message API's own frequency limit.
+ * https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+ * https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code
+ */
 const RATE_LIMIT_CODES = new Set([230020, 99991400]);
+/**
+ * Errors Lark documents as caused by the request itself, which a retry cannot fix: bad parameters,
+ * malformed or oversized content and cards, a recipient the bot cannot reach (not in the chat, outside
+ * the app's availability, unknown id), missing permissions, wrong credentials. Any other code is retried
+ * for the outbox's retry window.
+ * https://open.feishu.cn/document/server-docs/im-v1/message/create (error codes)
+ * https://open.feishu.cn/document/server-docs/im-v1/message-card/patch (error codes)
+ * https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code
+ */
+const PERMANENT_CODES = new Set([
+  // im/v1/messages: invalid parameter, bot not in chat / ability off, user outside availability,
+  // message withdrawn or not found, content too long, no permission, card content invalid.
+  230001, 230002, 230006, 230011, 230013, 230015, 230017, 230018, 230025, 230027, 230028, 230035, 230099,
+  // generic: field validation, invalid app id or secret, no scope permission.
+  99992402, 10003, 10014, 99991672, 99991661,
+  // interactive/v1/card/update: token invalid or expired.
+  200740,
+]);
 /** Invalid or expired tenant_access_token: refresh and retry once. */
 const TOKEN_CODES = new Set([99991663, 99991664]);
 const DEFAULT_RETRY_AFTER_MS = 1000;
@@ -58,7 +88,7 @@ interface RequestOptions {
 }
 
 /** The subset of axios the SDK calls (`request`, `post`), answering with the JSON body like its default instance. */
-export function fetchHttpInstance(fetchFn: typeof fetch) {
+export function fetchHttpInstance(fetchFn: typeof fetch, timeoutMs = PLATFORM_CALL_TIMEOUT_MS) {
   async function request(opts: RequestOptions): Promise<unknown> {
     const url = new URL(opts.url ?? '');
     if (opts.params && Object.keys(opts.params).length > 0) {
@@ -72,7 +102,13 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
     const method = (opts.method ?? 'GET').toUpperCase();
     const hasBody = opts.data !== undefined && method !== 'GET';
     if (hasBody) headers.set('content-type', 'application/json; charset=utf-8');
-    const response = await fetchFn(url, { method, headers, body: hasBody ? JSON.stringify(opts.data) : undefined });
+    // The timeout covers the answer's body too: a platform that hangs mid-answer is abandoned as well.
+    const response = await fetchFn(url, {
+      method,
+      headers,
+      body: hasBody ? JSON.stringify(opts.data) : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -103,31 +139,6 @@ export function fetchHttpInstance(fetchFn: typeof fetch) {
   };
 }
 
-/**
- * The SDK's cache interface, on our clock. The SDK computes expiry as
- * `Date.now() + expire - 3 min`; we keep that lifetime but measure it with `now()`.
- */
-export function clockedTokenCache(now: () => Date) {
-  const values = new Map<string, { value: unknown; expiresAt?: number }>();
-  const keyOf = (key: string | symbol, namespace?: string) => `${namespace ?? ''}/${String(key)}`;
-  return {
-    async get(key: string | symbol, options?: { namespace?: string }) {
-      const entry = values.get(keyOf(key, options?.namespace));
-      if (!entry) return undefined;
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now().getTime()) return undefined;
-      return entry.value;
-    },
-    async set(key: string | symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }) {
-      const expiresAt = expiredTime === undefined ? undefined : now().getTime() + (expiredTime - Date.now());
-      values.set(keyOf(key, options?.namespace), { value, expiresAt });
-      return true;
-    },
-    clear() {
-      values.clear();
-    },
-  };
-}
-
 interface LarkBody {
   code?: number;
   msg?: string;
@@ -146,26 +157,25 @@ export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof LarkHttpError) {
     const body = (error.body && typeof error.body === 'object' ? error.body : {}) as LarkBody;
     if (typeof body.code === 'number' && body.code !== 0) return codeError(body, error.status, error.headers);
-    const retryable = error.status >= 500 || error.status === 429;
-    return new DeliveryError(
-      `Lark HTTP ${error.status}`,
-      retryable,
-      error.status === 429 ? retryAfterFrom(error.headers) : undefined,
-      error.status,
-    );
+    if (error.status === 429)
+      return new DeliveryError(`Lark HTTP 429`, true, retryAfterFrom(error.headers), error.status, 'app');
+    // 5xx and anything Lark does not explain with a code: transient.
+    return new DeliveryError(`Lark HTTP ${error.status}`, true, undefined, error.status);
   }
-  // fetch rejections are network failures; anything else (e.g. the SDK's token error) says why.
+  if (isTimeout(error)) return new DeliveryError('Lark call timed out', true, undefined, 'timeout');
+  // fetch rejections are network failures, anything else (e.g. the SDK's token error) is not documented as
+  // permanent either: both are retried, with the reason.
   const message = error instanceof Error ? error.message : String(error);
-  const network = error instanceof TypeError;
-  return new DeliveryError(`Lark call failed: ${message}`, network);
+  return new DeliveryError(`Lark call failed: ${message}`, true);
 }
 
 function codeError(body: LarkBody, status?: number, headers?: Headers): DeliveryError {
   const code = body.code ?? -1;
   const text = `Lark error ${code}: ${body.msg ?? 'unknown'}`;
-  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code);
-  if (status !== undefined && status >= 500) return new DeliveryError(text, true, undefined, code);
-  return new DeliveryError(text, false, undefined, code);
+  if (RATE_LIMIT_CODES.has(code)) return new DeliveryError(text, true, retryAfterFrom(headers), code, 'app');
+  if (PERMANENT_CODES.has(code) && !(status !== undefined && status >= 500))
+    return new DeliveryError(text, false, undefined, code);
+  return new DeliveryError(text, true, undefined, code);
 }
 
 function isTokenError(error: unknown): boolean {
@@ -183,23 +193,23 @@ const silentLogger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} 
 
 /** The three Lark calls Polaris makes, each answering Lark's `{code,msg,data}` body. */
 interface LarkTransport {
-  createMessage(receiveIdType: string, data: Record<string, unknown>): Promise<unknown>;
-  patchMessage(messageId: string, data: Record<string, unknown>): Promise<unknown>;
-  post(path: string, data: Record<string, unknown>): Promise<unknown>;
+  createMessage(receiveIdType: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
+  patchMessage(messageId: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
+  post(path: string, data: Record<string, unknown>, used: (token: string) => void): Promise<unknown>;
 }
 
 type HttpInstance = ReturnType<typeof fetchHttpInstance>;
-type TokenCache = ReturnType<typeof clockedTokenCache>;
 
 /** Through the official SDK (token management included). */
-async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): Promise<LarkTransport> {
+async function sdkTransport(config: LarkClientConfig, http: HttpInstance, token: TokenFor): Promise<LarkTransport> {
   const lark = await import('@larksuiteoapi/node-sdk');
   const sdk: LarkSdkClient = new lark.Client({
     appId: config.appId,
     appSecret: config.appSecret,
     domain: config.domain,
     appType: lark.AppType.SelfBuild,
-    cache: cache as never,
+    // Tokens come from our single-flight source (withTenantToken below), never from the SDK's own fetches.
+    disableTokenCache: true,
     httpInstance: http as never,
     // Failures come back as DeliveryErrors for the outbox to log; the SDK's own
     // logging would print them twice (and LoggerLevel.fatal is 0, which it treats as unset).
@@ -207,61 +217,84 @@ async function sdkTransport(config: LarkClientConfig, http: HttpInstance, cache:
     loggerLevel: lark.LoggerLevel.error,
   });
   return {
-    createMessage: (receiveIdType, data) =>
-      sdk.im.v1.message.create({ params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never }),
-    patchMessage: (messageId, data) =>
-      sdk.im.v1.message.patch({ path: { message_id: messageId }, data: data as never }),
-    post: (path, data) => sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }),
+    createMessage: async (receiveIdType, data, used) =>
+      sdk.im.v1.message.create(
+        { params: { receive_id_type: receiveIdType as 'open_id' }, data: data as never },
+        lark.withTenantToken(await token(used)),
+      ),
+    patchMessage: async (messageId, data, used) =>
+      sdk.im.v1.message.patch(
+        { path: { message_id: messageId }, data: data as never },
+        lark.withTenantToken(await token(used)),
+      ),
+    post: async (path, data, used) =>
+      sdk.request({ method: 'POST', url: `${config.domain}${path}`, data }, lark.withTenantToken(await token(used))),
   };
 }
 
 /**
  * The same calls with fetch only, for runtimes where the SDK cannot load (on
- * Cloudflare Workers it needs `__dirname` and Node's http). Same token policy as
- * the SDK: cached until 3 minutes before `expire`.
+ * Cloudflare Workers it needs `__dirname` and Node's http). Same single-flight token.
  */
-function restTransport(config: LarkClientConfig, http: HttpInstance, cache: TokenCache): LarkTransport {
-  async function token(): Promise<string> {
-    const cached = await cache.get(TOKEN_CACHE_KEY, { namespace: config.appId });
-    if (typeof cached === 'string') return cached;
-    // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
-    const body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, {
-      app_id: config.appId,
-      app_secret: config.appSecret,
-    })) as LarkBody & { tenant_access_token?: string; expire?: number };
-    if (!body.tenant_access_token)
-      throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
-    await cache.set(
-      TOKEN_CACHE_KEY,
-      body.tenant_access_token,
-      Date.now() + (body.expire ?? 7200) * 1000 - 3 * 60 * 1000,
-      { namespace: config.appId },
-    );
-    return body.tenant_access_token;
-  }
-  const authed = async (method: string, path: string, data: Record<string, unknown>, params?: Record<string, string>) =>
+function restTransport(config: LarkClientConfig, http: HttpInstance, token: TokenFor): LarkTransport {
+  const authed = async (
+    used: (t: string) => void,
+    method: string,
+    path: string,
+    data: Record<string, unknown>,
+    params?: Record<string, string>,
+  ) =>
     http.request({
       method,
       url: `${config.domain}${path}`,
       data,
       params,
-      headers: { Authorization: `Bearer ${await token()}` },
+      headers: { Authorization: `Bearer ${await token(used)}` },
     });
   return {
-    createMessage: (receiveIdType, data) =>
-      authed('POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
-    patchMessage: (messageId, data) =>
-      authed('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
-    post: (path, data) => authed('POST', path, data),
+    createMessage: (receiveIdType, data, used) =>
+      authed(used, 'POST', '/open-apis/im/v1/messages', data, { receive_id_type: receiveIdType }),
+    patchMessage: (messageId, data, used) =>
+      authed(used, 'PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}`, data),
+    post: (path, data, used) => authed(used, 'POST', path, data),
   };
 }
 
-const TOKEN_CACHE_KEY = 'polaris-tenant-access-token';
+/** Hands out the current token and tells the caller which one it used (to invalidate exactly that one). */
+type TokenFor = (used: (token: string) => void) => Promise<string>;
+
+/** POST /open-apis/auth/v3/tenant_access_token/internal → {code, msg, tenant_access_token, expire}. */
+async function fetchTenantToken(config: LarkClientConfig, http: HttpInstance) {
+  // https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+  let body: LarkBody & { tenant_access_token?: string; expire?: number };
+  try {
+    body = (await http.post(`${config.domain}/open-apis/auth/v3/tenant_access_token/internal`, {
+      app_id: config.appId,
+      app_secret: config.appSecret,
+    })) as typeof body;
+  } catch (error) {
+    throw toDeliveryError(error);
+  }
+  if (!body.tenant_access_token)
+    throw codeError({ code: body.code ?? -1, msg: `failed to get tenant_access_token: ${body.msg ?? 'no message'}` });
+  return { value: body.tenant_access_token, expiresInSeconds: body.expire ?? 7200 };
+}
+
+/** Refresh this long before Lark's `expire` (the SDK's own margin). */
+const TOKEN_MARGIN_MS = 3 * 60 * 1000;
 
 export function createLarkClient(config: LarkClientConfig, options: LarkClientOptions = {}): LarkClient {
   const now = options.now ?? (() => new Date());
-  const cache = clockedTokenCache(now);
-  const http = fetchHttpInstance(options.fetch ?? ((input, init) => fetch(input, init)));
+  const http = fetchHttpInstance(
+    options.fetch ?? ((input, init) => fetch(input, init)),
+    options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS,
+  );
+  const token = new SingleFlightToken(() => fetchTenantToken(config, http), now, TOKEN_MARGIN_MS);
+  const tokenFor: TokenFor = async (used) => {
+    const value = await token.get();
+    used(value);
+    return value;
+  };
   const mode = options.transport ?? 'auto';
   let transport: Promise<LarkTransport> | undefined;
 
@@ -269,20 +302,25 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
   function api(): Promise<LarkTransport> {
     transport ??=
       mode === 'rest'
-        ? Promise.resolve(restTransport(config, http, cache))
-        : sdkTransport(config, http, cache).catch((error: unknown) => {
+        ? Promise.resolve(restTransport(config, http, tokenFor))
+        : sdkTransport(config, http, tokenFor).catch((error: unknown) => {
             if (mode === 'sdk') throw error;
-            return restTransport(config, http, cache);
+            return restTransport(config, http, tokenFor);
           });
     return transport;
   }
 
   /** One API call: Lark's `{code,msg,data}` checked, errors classified, one token refresh on 99991663/4. */
-  async function call(run: (api: LarkTransport) => Promise<unknown>): Promise<Record<string, unknown>> {
+  async function call(
+    run: (api: LarkTransport, used: (token: string) => void) => Promise<unknown>,
+  ): Promise<Record<string, unknown>> {
+    let usedToken: string | undefined;
     const attempt = async () => {
       let body: LarkBody;
       try {
-        body = (await run(await api())) as LarkBody;
+        body = (await run(await api(), (t) => {
+          usedToken = t;
+        })) as LarkBody;
       } catch (error) {
         throw toDeliveryError(error);
       }
@@ -294,23 +332,24 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
       return await attempt();
     } catch (error) {
       if (!isTokenError(error)) throw error;
-      cache.clear();
+      // Drop only the token Lark refused: concurrent refusals of one stale token refresh it once.
+      if (usedToken) token.invalidate(usedToken);
       return attempt();
     }
   }
 
   return {
+    token,
     async send(to, message, idempotencyKey) {
       const body = renderLarkMessage(message);
       const uuid = await larkUuid(idempotencyKey);
       // https://open.feishu.cn/document/server-docs/im-v1/message/create
-      const data = await call((a) =>
-        a.createMessage(to.kind === 'group' ? 'chat_id' : 'open_id', {
-          receive_id: to.id,
-          msg_type: body.msg_type,
-          content: body.content,
-          uuid,
-        }),
+      const data = await call((a, used) =>
+        a.createMessage(
+          to.kind === 'group' ? 'chat_id' : 'open_id',
+          { receive_id: to.id, msg_type: body.msg_type, content: body.content, uuid },
+          used,
+        ),
       );
       const messageId = data.message_id;
       if (typeof messageId !== 'string') throw new DeliveryError('Lark did not return a message_id', false);
@@ -325,12 +364,12 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
       if (!message.card) throw new DeliveryError('Lark can only update card messages', false);
       const body = renderLarkMessage(message);
       // https://open.feishu.cn/document/server-docs/im-v1/message-card/patch
-      await call((a) => a.patchMessage(messageId, { content: body.content }));
+      await call((a, used) => a.patchMessage(messageId, { content: body.content }, used));
     },
 
     async updateWithToken(token, card) {
       // https://open.feishu.cn/document/feishu-cards/card-callback-communication (delayed update)
-      await call((a) => a.post('/open-apis/interactive/v1/card/update', { token, card }));
+      await call((a, used) => a.post('/open-apis/interactive/v1/card/update', { token, card }, used));
     },
   };
 }

@@ -11,6 +11,7 @@ import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
 import { createLarkDirectory, mountLarkDirectory } from './emulator-directory';
 import { mountLarkOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface LarkEmulatorOptions {
   appId: string;
@@ -76,7 +77,8 @@ const MSG_TYPES = [
   'share_chat',
   'share_user',
 ];
-const LARK_RETRY_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
+/** Re-push intervals after a failed delivery (bots/lark/verify.ts cites the docs). */
+export const LARK_RETRY_DELAYS_MS = [5_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
 
 function randomId(prefix: string): string {
   return `${prefix}${bytesToHex(crypto.getRandomValues(new Uint8Array(12)))}`;
@@ -241,6 +243,25 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   }
 
   const app = new Hono();
+  const faults = createFaults(now);
+
+  // Outages on command (emulator.fault): server errors and hangs on every API; the gateway's
+  // frequency control on the message APIs: HTTP 429, code 99991400, the reset time in seconds.
+  // https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+  app.use('/open-apis/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Service Unavailable', 503);
+    }
+    if (fault?.mode === 'server_error') return c.json({ code: 1, msg: 'internal error' }, 503);
+    if (fault?.mode === 'rate_limit' && c.req.path.startsWith('/open-apis/im/')) {
+      c.header('x-ogw-ratelimit-limit', String(APP_PER_MINUTE));
+      c.header('x-ogw-ratelimit-reset', String(fault.resetSeconds ?? 1));
+      return c.json({ code: 99991400, msg: 'request trigger frequency limit' }, 429);
+    }
+    await next();
+  });
 
   // Record every call and turn LarkErrors into Lark's error bodies.
   app.use('/open-apis/*', async (c, next) => {
@@ -362,9 +383,8 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     return c.json({ code: 0, msg: 'success', data: {} });
   });
 
-  /** POSTs one body to the webhook as Lark does: encrypted and signed when an Encrypt Key is set. */
-  async function push(payload: unknown): Promise<{ status: number; body: unknown }> {
-    if (!options.webhookUrl) throw new Error('the emulator has no webhookUrl to push to');
+  /** The signed request of one push: body and headers (a re-push may reuse them, see pushEvent). */
+  async function signedRequest(payload: unknown) {
     const body = options.encryptKey
       ? JSON.stringify({ encrypt: await encryptLarkPayload(options.encryptKey, JSON.stringify(payload)) })
       : JSON.stringify(payload);
@@ -378,6 +398,16 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     };
     if (options.encryptKey)
       headers['x-lark-signature'] = await larkSignature(timestamp, nonce, options.encryptKey, body);
+    return { body, headers };
+  }
+
+  /** POSTs one body to the webhook as Lark does: encrypted and signed when an Encrypt Key is set. */
+  async function push(
+    payload: unknown,
+    signed?: { body: string; headers: Record<string, string> },
+  ): Promise<{ status: number; body: unknown }> {
+    if (!options.webhookUrl) throw new Error('the emulator has no webhookUrl to push to');
+    const { body, headers } = signed ?? (await signedRequest(payload));
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ status: number; body: unknown }>((resolve) => {
@@ -408,13 +438,18 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     }
   }
 
-  /** Pushes an event until it is answered with HTTP 200 in time, re-pushing (same event_id) up to 4 times. */
+  /**
+   * Pushes an event until it is answered with HTTP 200 in time, re-pushing (same event_id) up to 4
+   * times. Whether Lark re-signs a re-push with a fresh timestamp is not documented, so the emulator
+   * takes the harder case: every re-push carries the first push's timestamp, nonce and signature.
+   */
   async function pushEvent(payload: unknown): Promise<Delivery> {
-    let result = await push(payload);
+    const signed = await signedRequest(payload);
+    let result = await push(payload, signed);
     let attempts = 1;
     while (result.status !== 200 && attempts <= retryDelaysMs.length) {
       await sleep(retryDelaysMs[attempts - 1]);
-      result = await push(payload);
+      result = await push(payload, signed);
       attempts++;
     }
     return { ...result, attempts };
@@ -445,6 +480,22 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     calls,
     messages,
     botOpenId,
+
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault(fault: Fault) {
+      faults.set(fault);
+    },
+    clearFault() {
+      faults.clear();
+    },
+    /** API calls held by a hang right now. */
+    get hanging() {
+      return faults.hanging;
+    },
+    /** API calls answered with a fault (error, rate limit, hang) so far. */
+    get faultAnswers() {
+      return faults.answered;
+    },
 
     /** Pushes any schema 2.0 event (e.g. one the bot does not subscribe to). */
     deliverEvent(
@@ -572,6 +623,7 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     },
 
     reset() {
+      faults.clear();
       calls.length = 0;
       messages.clear();
       tokens.clear();

@@ -169,8 +169,8 @@ describe('rejections', () => {
     expect(events).toHaveLength(0);
   });
 
-  it('refuses a stale timestamp', async () => {
-    const stale = () => new Date(Date.parse('2026-11-27T02:00:00Z') - 10 * 60_000);
+  it('refuses a timestamp older than the 7.5 h re-push window', async () => {
+    const stale = () => new Date(Date.parse('2026-11-27T02:00:00Z') - 8 * 3600_000);
     const { emulator, events } = setup({ emulatorNow: stale });
     expect((await emulator.deliverMessage({ openId: 'ou_eve', text: 'x' })).status).toBe(401);
     expect(events).toHaveLength(0);

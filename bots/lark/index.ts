@@ -28,6 +28,8 @@ export interface LarkAdapterOptions {
   answerWithinMs?: number;
   /** See LarkClientOptions.transport. */
   transport?: 'auto' | 'sdk' | 'rest';
+  /** Bound on each Lark API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_ANSWER_WITHIN_MS = 2500;
@@ -49,7 +51,12 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
 }
 
 export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOptions = {}): PlatformAdapter {
-  const client = createLarkClient(config, { fetch: options.fetch, now: options.now, transport: options.transport });
+  const client = createLarkClient(config, {
+    fetch: options.fetch,
+    now: options.now,
+    transport: options.transport,
+    timeoutMs: options.callTimeoutMs,
+  });
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
 
   /** Raw body -> decrypted JSON, or the HTTP answer explaining why not. */
@@ -177,6 +184,6 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     },
 
     loginUrl: (redirectUri, state) => larkLoginUrl(config, redirectUri, state),
-    exchangeLoginCode: (code) => exchangeLarkLoginCode(config, code, options.fetch),
+    exchangeLoginCode: (code, redirectUri) => exchangeLarkLoginCode(config, code, redirectUri, options.fetch),
   };
 }

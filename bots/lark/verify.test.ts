@@ -33,9 +33,14 @@ describe('Lark signature', () => {
     ).toEqual({ ok: false, reason: 'missing signature headers' });
   });
 
-  it('rejects stale and future timestamps outside 5 minutes', async () => {
-    const late = new Date(1700000000 * 1000 + 5 * 60_000 + 1000);
-    const early = new Date(1700000000 * 1000 - 5 * 60_000 - 1000);
+  it("accepts Lark's last re-push carrying the first push's timestamp, and nothing older than 7.5 h", async () => {
+    // Re-pushes come 5 s, 5 min, 1 h and 6 h apart; a re-push may carry the original timestamp.
+    const lastRetry = new Date(1700000000 * 1000 + (5 + 5 * 60 + 3600 + 6 * 3600) * 1000 + 4 * 3000);
+    expect(await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: body, now: lastRetry })).toEqual({
+      ok: true,
+    });
+    const late = new Date(1700000000 * 1000 + 7.5 * 3600_000 + 1000);
+    const early = new Date(1700000000 * 1000 - 7.5 * 3600_000 - 1000);
     expect(await verifyLarkSignature({ encryptKey: 'test key', headers, rawBody: body, now: late })).toEqual({
       ok: false,
       reason: 'timestamp outside the allowed window',

@@ -4,12 +4,20 @@ import { concatBytes, sha256Hex, timingSafeEqual, utf8 } from '../common/bytes';
 import { checkSecondsTimestamp, type VerifyResult } from '../common/verify';
 
 /**
- * How far a request timestamp may be from our clock. Lark signs every push
- * (retries included) with the time it is sent, so a short window only costs
- * clock skew; 5 minutes matches common webhook practice and bounds replays
- * (event ids are deduplicated by the core anyway).
+ * Lark re-pushes an event it could not deliver after 5 s, 5 min, 1 h and 6 h (at most 4
+ * retries; 配置请求网址 / event subscription docs:
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case).
+ * Whether a re-push carries a fresh X-Lark-Request-Timestamp is not documented, and the
+ * official SDK (@larksuiteoapi/node-sdk EventDispatcher.checkIsEventValidated) applies no
+ * time window at all. So the window must not reject the last retry if it carries the first
+ * push's timestamp: 5 s + 5 min + 1 h + 6 h ≈ 7 h 5 min after the first push, plus four 3 s
+ * answer timeouts and clock skew, rounded up to 7.5 h.
+ *
+ * Replays inside the window cannot do harm: the signature covers the body, so a captured
+ * request can only replay its own event, and the core deduplicates on `event_id`
+ * (`processed_events` rows are never pruned, so they outlive the window).
  */
-export const MAX_TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
+export const MAX_TIMESTAMP_SKEW_MS = 7.5 * 60 * 60 * 1000;
 
 export interface SignatureHeaders {
   timestamp: string | null;

@@ -6,4 +6,6 @@ export interface WecomConfig {
   token: string;
   encodingAesKey: string;
   apiBase: string;
+  /** PUBLIC_URL: a settled (buttonless) card opens the dashboard there. */
+  publicUrl?: string;
 }

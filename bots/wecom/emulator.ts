@@ -8,6 +8,7 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '
 import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
+import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface WecomEmulatorOptions {
   corpId: string;
@@ -62,6 +63,14 @@ export interface DeliveryResult {
 }
 
 const TOKEN_TTL_S = 7200;
+/** "taskid has existed or empty or exceed max len" (docs/platform-facts.md). */
+export const TASK_ID_EXISTS = 42014;
+/**
+ * A spent, expired or unknown response_code on update_template_card. WeCom publishes no dedicated
+ * code (path/94888 only says the code is single-use and valid 72 h); 40058 "不合法的参数" is the
+ * global code for a bad parameter, and never 40008, which is "不合法的msgtype参数".
+ */
+export const SPENT_RESPONSE_CODE = 40058;
 const RESPONSE_CODE_TTL_MS = 72 * 3600 * 1000;
 const MEMBER_LIMITS = [
   { count: 30, windowMs: 60_000 },
@@ -136,7 +145,9 @@ export function validateTemplateCard(card: unknown): string | undefined {
   if (c.card_type === 'button_interaction') {
     if (!c.task_id) return 'button_interaction requires task_id';
     const list = c.button_list;
-    if (list === undefined && !c.replace_text) return 'button_interaction requires button_list (or replace_text)';
+    // The documented struct has no replace_text: a button_interaction card always has buttons.
+    // https://developer.work.weixin.qq.com/document/path/90236 (按钮交互型)
+    if (list === undefined) return 'button_interaction requires button_list';
     if (list !== undefined) {
       if (!Array.isArray(list) || list.length < 1 || list.length > 6) return 'button_list must have 1 to 6 buttons';
       const keys = new Set<string>();
@@ -163,6 +174,8 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   const messages = new Map<string, EmulatedWecomMessage>();
   const tokens = new Map<string, number>();
   const responseCodes = new Map<string, { msgid: string; userid?: string; expiresAt: number; used: boolean }>();
+  /** task_id → msgid: an app cannot use a task_id twice (errcode 42014). */
+  const taskIds = new Map<string, string>();
   const memberHistory = new Map<string, number[]>();
   const drops: { msgid: string; userid: string }[] = [];
   let users = options.users ? new Set(options.users) : undefined;
@@ -212,6 +225,10 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     if (msgtype === 'template_card') {
       const problem = validateTemplateCard(content);
       if (problem) throw new ApiError(40058, `invalid template_card: ${problem}`);
+      // https://developers.weixin.qq.com/community/enterprisewechat/doc/000e8a97798020098fdd7015a51800
+      const taskId = (content as Json).task_id;
+      if (typeof taskId === 'string' && taskIds.has(taskId))
+        throw new ApiError(TASK_ID_EXISTS, 'taskid has existed or empty or exceed max len');
     }
     const touser = typeof body.touser === 'string' ? body.touser.split('|').filter(Boolean) : [];
     const invalid = touser.filter((u) => !isMember(u));
@@ -228,6 +245,7 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       }
     }
     const card = msgtype === 'template_card' ? (content as Json) : undefined;
+    if (typeof card?.task_id === 'string') taskIds.set(card.task_id, msgid);
     messages.set(msgid, {
       msgid,
       msgtype,
@@ -252,9 +270,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     const code = typeof body.response_code === 'string' ? body.response_code : '';
     const entry = responseCodes.get(code);
     if (!entry || entry.used || entry.expiresAt <= now().getTime())
-      throw new ApiError(40008, 'invalid response_code (unknown, used or expired)');
+      throw new ApiError(SPENT_RESPONSE_CODE, 'invalid response_code (unknown, used or expired)');
     const message = messages.get(entry.msgid);
-    if (!message) throw new ApiError(40008, 'invalid response_code');
+    if (!message) throw new ApiError(SPENT_RESPONSE_CODE, 'invalid response_code');
     const userids = Array.isArray(body.userids)
       ? (body.userids as unknown[]).filter((u): u is string => typeof u === 'string')
       : [];
@@ -275,6 +293,20 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   }
 
   const app = new Hono();
+  const faults = createFaults(now);
+  // Outages on command (fault()): server errors and hangs on every API; errcode 45009 (frequency limit)
+  // on message sending. https://developer.work.weixin.qq.com/document/path/90313
+  app.use('/cgi-bin/*', async (c, next) => {
+    const fault = faults.active();
+    if (fault?.mode === 'hang') {
+      await faults.hang(c.req.raw.signal);
+      return c.text('Bad Gateway', 502);
+    }
+    if (fault?.mode === 'server_error') return c.text('Bad Gateway', 502);
+    if (fault?.mode === 'rate_limit' && c.req.path.startsWith('/cgi-bin/message/'))
+      return c.json({ errcode: 45009, errmsg: 'api freq out of limit' });
+    await next();
+  });
   const api = (path: string, handler: (c: Context, body: Json) => Json | Promise<Json>) => async (c: Context) => {
     let body: Json = {};
     let reply: RecordedCall['response'];
@@ -438,10 +470,12 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   }
 
   function reset(): void {
+    faults.clear();
     calls.length = 0;
     messages.clear();
     tokens.clear();
     responseCodes.clear();
+    taskIds.clear();
     memberHistory.clear();
     drops.length = 0;
     users = options.users ? new Set(options.users) : undefined;
@@ -465,6 +499,9 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       users.add(userid);
     },
     reset,
+    /** Starts an outage (see bots/common/emulator/faults.ts); `clearFault` ends it. */
+    fault: (fault: Fault) => faults.set(fault),
+    clearFault: () => faults.clear(),
   };
 }
 

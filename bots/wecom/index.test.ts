@@ -246,7 +246,7 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
     ],
   };
 
-  it('sends a card, receives the click, updates the card once, and gets 40008 on reuse', async () => {
+  it('sends a card, receives the click, settles it by renaming the button, and gets 40058 on reuse', async () => {
     const ref = await adapter.send(
       { platform: 'wecom', kind: 'user', id: 'lisi' },
       { card },
@@ -277,19 +277,68 @@ describe('WeCom adapter ↔ emulator over HTTP', () => {
       header: { title: '目标调整申请', color: 'green' as const },
       blocks: [{ type: 'note' as const, text: '已同意' }],
     };
+    // No PUBLIC_URL, so no text_notice to open: the documented replace_name settles the card.
     await adapter.update(event.message!, { card: decided }, { idempotencyKey: 'ob_2' });
-    expect(sent.templateCard).toMatchObject({ task_id: 'polaris_ob_1', replace_text: '已同意' });
+    expect(sent.replacedButton).toEqual({ lisi: '已同意' });
+    expect(sent.templateCard).not.toHaveProperty('replace_text');
 
     const reuse = adapter.update(event.message!, { card: decided }, { idempotencyKey: 'ob_3' });
     await expect(reuse).rejects.toMatchObject({
       retryable: false,
-      code: 40008,
+      code: 40058,
       message: expect.stringMatching(/response_code/),
     });
 
     // The send's own response_code is separate and still works once, as a button rename.
     await adapter.update(ref, { text: '已处理' }, { idempotencyKey: 'ob_4' });
     expect(sent.replacedButton).toEqual({ lisi: '已处理' });
+  });
+
+  it('a retried card send whose first answer was lost (42014 on the same task_id) counts as delivered', async () => {
+    const to = { platform: 'wecom' as const, kind: 'user' as const, id: 'lisi' };
+    const first = await adapter.send(to, { card }, { idempotencyKey: 'ob_lost_answer' });
+    const cardsBefore = [...emulator.messages.values()].filter((m) => m.taskId === 'polaris_ob_lost_answer');
+    expect(cardsBefore).toHaveLength(1);
+    // The outbox retries the same row (same task_id) because it never saw the answer.
+    const retried = await adapter.send(to, { card }, { idempotencyKey: 'ob_lost_answer' });
+    expect(retried).toMatchObject({
+      messageId: 'polaris_ob_lost_answer',
+      extra: { userid: 'lisi', taskId: 'polaris_ob_lost_answer', alreadyDelivered: 1 },
+    });
+    const refused = emulator.calls.filter((c) => c.path === '/cgi-bin/message/send').at(-1)!;
+    expect(refused.response.errcode).toBe(42014);
+    expect([...emulator.messages.values()].filter((m) => m.taskId === 'polaris_ob_lost_answer')).toHaveLength(1);
+    // Without the lost response_code the card cannot be edited: the new content goes out as a new message.
+    const decided = {
+      header: { title: '目标调整申请', color: 'green' as const },
+      blocks: [{ type: 'note' as const, text: '已同意' }],
+    };
+    await adapter.update(retried, { card: decided }, { idempotencyKey: 'ob_lost_answer_update' });
+    const latest = [...emulator.messages.values()].at(-1)!;
+    expect(latest.touser).toEqual(['lisi']);
+    expect(JSON.stringify(latest.body)).toContain('已同意');
+    expect(first.extra?.responseCode).toBeTypeOf('string');
+  });
+
+  it('the emulator refuses a button_interaction card without button_list, as WeCom documents it', async () => {
+    const token = (await (
+      await fetch(`${server.url}/cgi-bin/gettoken?corpid=${config.corpId}&corpsecret=${config.secret}`)
+    ).json()) as { access_token: string };
+    const res = await fetch(`${server.url}/cgi-bin/message/send?access_token=${token.access_token}`, {
+      method: 'POST',
+      body: JSON.stringify({
+        touser: 'lisi',
+        agentid: Number(config.agentId),
+        msgtype: 'template_card',
+        template_card: {
+          card_type: 'button_interaction',
+          task_id: 'no_buttons_1',
+          main_title: { title: '已处理' },
+          replace_text: '已同意',
+        },
+      }),
+    });
+    expect(await res.json()).toMatchObject({ errcode: 40058, errmsg: expect.stringContaining('button_list') });
   });
 
   it('caches the token and refreshes it on 42001 (expired) and 40014 (invalid)', async () => {

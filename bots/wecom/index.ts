@@ -19,6 +19,7 @@ import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
+import { cardButtons, type Card } from '../../cards/model';
 
 export type { WecomConfig };
 
@@ -29,10 +30,22 @@ export interface WecomAdapterOptions {
   cardUrl?: string;
   /** How long the webhook waits for processing before acknowledging anyway (WeCom retries after 5 s). */
   ackBudgetMs?: number;
+  /** Bound on each WeCom API call (default PLATFORM_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 /** WeCom's replace_name for a clicked button ("已处理"-style outcome). */
 const REPLACE_NAME_MAX = 20;
+
+/** What a settled card's button says: its note ("已同意 · 张三"), else 已处理 / Done. */
+function outcomeLabel(card: Card): string {
+  const note = card.blocks.find((b) => b.type === 'note');
+  const zh = /[\u4e00-\u9fff]/.test(card.header.title);
+  return clip(
+    note && note.type === 'note' ? note.text.replace(/[*_`]/g, '') : zh ? '已处理' : 'Done',
+    REPLACE_NAME_MAX,
+  );
+}
 
 function plainResponse(body: string, status = 200): Response {
   return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -81,6 +94,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     apiBase: config.apiBase,
     fetch: options.fetch,
     now: options.now,
+    timeoutMs: options.callTimeoutMs,
   });
   const ackBudgetMs = options.ackBudgetMs ?? 4_000;
 
@@ -163,7 +177,9 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
       if (body.msgtype === 'template_card') extra.taskId = taskId;
       if (result.responseCode) extra.responseCode = result.responseCode;
       if (result.invalidUsers.length) extra.invaliduser = result.invalidUsers;
-      ref = { platform: 'wecom', messageId: result.msgid, extra };
+      // Delivered by an earlier attempt whose answer was lost: no msgid or response_code to keep.
+      if (result.alreadyDelivered) extra.alreadyDelivered = 1;
+      ref = { platform: 'wecom', messageId: result.msgid || taskId, extra };
     }
     return ref!;
   }
@@ -171,6 +187,16 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
   async function update(ref: SentRef, message: OutboundMessage, delivery: DeliveryOptions): Promise<void> {
     const responseCode = ref.extra?.responseCode;
     const userid = ref.extra?.userid;
+    if (
+      (typeof responseCode !== 'string' || !responseCode) &&
+      ref.extra?.alreadyDelivered &&
+      typeof userid === 'string'
+    ) {
+      // The card went out on an earlier attempt whose answer (and response_code) was lost, so it cannot
+      // be edited until the person clicks it: the new content goes out as a new message instead.
+      await send({ platform: 'wecom', kind: 'user', id: userid }, message, delivery);
+      return;
+    }
     if (typeof responseCode !== 'string' || !responseCode || typeof userid !== 'string') {
       throw new DeliveryError(
         'WeCom can only update a template card with the response_code from its send or click (none recorded for this message)',
@@ -185,11 +211,20 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
       });
       return;
     }
+    // A card without buttons has no documented button_interaction form (button_list is required), and a
+    // text_notice must open a URL when tapped: with PUBLIC_URL it opens the dashboard; without one the
+    // documented way to settle the card is to rename the clicked button (`button.replace_name`).
+    // https://developer.work.weixin.qq.com/document/path/94888 (更新模版卡片消息)
+    const cardUrl = options.cardUrl ?? (config.publicUrl ? `${config.publicUrl}/dashboard/sso/wecom/start` : undefined);
+    if (!cardButtons(message.card).length && !cardUrl) {
+      await client.updateTemplateCard({ userids: [userid], responseCode, replaceName: outcomeLabel(message.card) });
+      return;
+    }
     const taskId =
       typeof ref.extra?.taskId === 'string' && ref.extra.taskId ? ref.extra.taskId : taskIdFor(delivery.idempotencyKey);
     let templateCard: ReturnType<typeof renderTemplateCard>;
     try {
-      templateCard = renderTemplateCard(message.card, taskId, { cardUrl: options.cardUrl });
+      templateCard = renderTemplateCard(message.card, taskId, { cardUrl });
     } catch (error) {
       if (error instanceof WecomRenderError) throw new DeliveryError(error.message, false);
       throw error;

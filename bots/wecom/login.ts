@@ -54,7 +54,7 @@ export async function exchangeWecomLoginCode(
     if (!body) throw new Error(`WeCom getuserinfo: HTTP ${response.status}, no JSON body`);
     const errcode = body.errcode ?? 0;
     if ((errcode === 40014 || errcode === 42001) && attempt === 0) {
-      client.invalidateToken();
+      client.token.invalidate(token);
       continue;
     }
     if (errcode !== 0) {

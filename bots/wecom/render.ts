@@ -279,9 +279,12 @@ export function fitsTemplateCard(card: Card): boolean {
 /**
  * The card as a `template_card`: `button_interaction` when it has buttons,
  * otherwise `text_notice` (which WeCom requires to open a URL when tapped, so it
- * needs `cardUrl`; without one, the buttonless card keeps a greyed-out
- * `replace_text` state). Over-long parts are clipped with a visible "…"; callers
- * that can send more than one message use renderOutbound to avoid clipping.
+ * needs `cardUrl`). A buttonless card without a URL has no documented template
+ * card form (button_interaction requires button_list): sending goes as markdown
+ * (renderOutbound) and updating renames the clicked button (index.ts).
+ * Over-long parts are clipped with a visible "…"; callers that can send more than
+ * one message use renderOutbound to avoid clipping.
+ * https://developer.work.weixin.qq.com/document/path/90236 (模板卡片消息)
  */
 export function renderTemplateCard(card: Card, taskId: string, options: { cardUrl?: string } = {}): Json {
   const l = layout(card);
@@ -297,13 +300,7 @@ export function renderTemplateCard(card: Card, taskId: string, options: { cardUr
   if (kept.length) return { card_type: 'button_interaction', task_id: taskId, ...body, button_list: buttonList(kept) };
   if (options.cardUrl)
     return { card_type: 'text_notice', task_id: taskId, ...body, card_action: { type: 1, url: options.cardUrl } };
-  const note = card.blocks.find((b) => b.type === 'note');
-  return {
-    card_type: 'button_interaction',
-    task_id: taskId,
-    ...body,
-    replace_text: clip(note ? plain(note.text) : isChinese(card) ? '已处理' : 'Done', LIMITS.buttonText),
-  };
+  throw new WecomRenderError('a template card without buttons needs a URL to open (text_notice card_action)');
 }
 
 /** A short card that only carries the buttons of a card whose content went out as markdown. */

@@ -431,4 +431,14 @@ export const en: Record<MessageKey, string> = {
   'adjustment.kind.add': 'add KR',
   'adjustment.kind.new_objective': 'new objective',
   'list.separator': ', ',
+  'failures.title': 'Undelivered messages: {count}',
+  'failures.subtitle': 'Last 24 hours · needs an admin',
+  'failures.intro':
+    "The platform refused these messages, or they still failed after retrying. Common causes: the recipient is outside the app's visible range, the bot is not in the chat, the account is not bound.",
+  'failures.line': '{platform}: {recent} in the last 24 hours, {total} waiting in all',
+  'failures.howto':
+    'See why: `npx polaris outbox list` or GET /api/v1/outbox?status=failed. Send again once fixed: `npx polaris outbox retry <id>` or POST /api/v1/outbox/<id>/retry.',
+  'platform.lark': 'Lark',
+  'platform.wecom': 'WeCom',
+  'platform.dingtalk': 'DingTalk',
 };

@@ -441,6 +441,17 @@ export const zhCN = {
   'adjustment.kind.add': '新增 KR',
   'adjustment.kind.new_objective': '新目标',
   'list.separator': '、',
+  // -- undelivered messages (daily notice to admins)
+  'failures.title': '未能送达的消息：{count} 条',
+  'failures.subtitle': '过去 24 小时 · 需要管理员处理',
+  'failures.intro':
+    '这些消息被平台明确拒绝，或多次重试后仍未送达。常见原因：接收人不在应用可见范围内、机器人不在群里、账号未绑定。',
+  'failures.line': '{platform}：过去 24 小时 {recent} 条，待处理共 {total} 条',
+  'failures.howto':
+    '查看原因：`npx polaris outbox list` 或 GET /api/v1/outbox?status=failed。处理后重发：`npx polaris outbox retry <id>` 或 POST /api/v1/outbox/<id>/retry。',
+  'platform.lark': '飞书',
+  'platform.wecom': '企业微信',
+  'platform.dingtalk': '钉钉',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

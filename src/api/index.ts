@@ -15,6 +15,7 @@ import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics'
 import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
 import { directoryRoutes } from './directory';
+import { outboxRoutes } from './outbox';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
@@ -34,5 +35,6 @@ export function createApi() {
   api.route('/flags', flagsRoutes);
   api.route('/orgs', orgsRoutes);
   api.route('/directory', directoryRoutes);
+  api.route('/outbox', outboxRoutes);
   return api;
 }

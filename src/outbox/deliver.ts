@@ -4,15 +4,24 @@
 // - The row id is the platform idempotency key (Lark `uuid`, DingTalk
 //   outTrackId, WeCom task id), so a crash after sending but before marking the
 //   row sent leads to a retry the platform deduplicates.
-// - Messages to one recipient go out in order; different recipients in parallel.
+// - Each platform drains on its own, so a slow or hung platform holds back only
+//   its own messages; within a platform, recipients are served in parallel and
+//   messages to one recipient in order.
+// - Rate limits come from the database (rate-limit.ts), so they hold across
+//   restarts and processes. While a platform's app-wide windows are full, its due
+//   rows are left alone (not rescheduled), and the drain takes only as many rows
+//   as the windows have room for, in small slices that yield to the event loop.
+// - Retry policy (docs/ARCHITECTURE.md "Outbox"): a rate-limit answer never counts
+//   as a failed attempt; transient errors retry with capped exponential backoff
+//   and jitter for `retryWindowMs` (24 h); documented-permanent errors fail at once.
 import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
-import type { OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
-import { DeliveryError } from '../../bots/types';
+import type { OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
+import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
-import type { Clock } from '../../core/clock';
+import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
-import { RateLimiter } from './rate-limit';
+import { SendLimiter } from './rate-limit';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -27,105 +36,141 @@ export interface OutboxOptions {
   store: Store;
   adapters: ReadonlyMap<string, PlatformAdapter>;
   clock: Clock;
-  /** Attempts before a retryable failure becomes permanent. */
-  maxAttempts?: number;
-  /** Recipients served in parallel. */
+  /** How long transient failures are retried before the message is given up (default 24 h). */
+  retryWindowMs?: number;
+  /** Recipients served in parallel, per platform. */
   concurrency?: number;
   /** How long a claimed row stays locked if its sender dies. */
   lockMs?: number;
   /** Longest in-process wait for a rate-limit slot before rescheduling instead. */
   maxInlineWaitMs?: number;
+  /** Rows taken per slice; the drain yields to the event loop between slices. */
+  sliceSize?: number;
   log?: (message: string, data?: unknown) => void;
-  /**
-   * Rate-limit state per platform. Pass one map to deliverers that share a process
-   * (Workers builds the app per request) so limits hold across them.
-   */
-  limiters?: Map<string, RateLimiter>;
 }
 
-const BATCH = 200;
+/** Transient failures are retried for this long (measured from the first failure in a row). */
+export const RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Longest gap between two retries of a transient failure. */
+export const MAX_BACKOFF_MS = 10 * 60 * 1000;
+const SLICE = 50;
+
+type Outcome = keyof DrainReport;
+const emptyReport = (): DrainReport => ({ sent: 0, retried: 0, failed: 0, deferred: 0 });
+const add = (total: DrainReport, r: DrainReport) => {
+  for (const k of Object.keys(total) as Outcome[]) total[k] += r[k];
+};
+/** Let waiting HTTP requests (webhook acknowledgements) run: better-sqlite3 never yields by itself. */
+const yieldToLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class OutboxDeliverer {
-  private readonly limiters: Map<string, RateLimiter>;
-  private running: Promise<DrainReport> | undefined;
-  private rerun = false;
+  private readonly limiters = new Map<string, SendLimiter>();
+  private readonly running = new Map<string, Promise<DrainReport>>();
+  private readonly rerun = new Set<string>();
 
-  constructor(private readonly options: OutboxOptions) {
-    this.limiters = options.limiters ?? new Map();
+  constructor(private readonly options: OutboxOptions) {}
+
+  /** Deliver everything that is due, every platform on its own. Concurrent calls share the runs. */
+  async drain(): Promise<DrainReport> {
+    const reports = await Promise.all(PLATFORMS.map((p) => this.drainPlatform(p)));
+    const total = emptyReport();
+    for (const r of reports) add(total, r);
+    return total;
   }
 
-  /** Deliver everything that is due. Concurrent calls share one run. */
-  drain(): Promise<DrainReport> {
-    if (this.running) {
-      this.rerun = true;
-      return this.running;
+  /** Deliver what is due on one platform. Concurrent calls for the same platform share one run. */
+  drainPlatform(platform: Platform): Promise<DrainReport> {
+    const current = this.running.get(platform);
+    if (current) {
+      this.rerun.add(platform);
+      return current;
     }
-    this.running = (async () => {
-      const total: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    const run = (async () => {
+      const total = emptyReport();
       try {
         do {
-          this.rerun = false;
+          this.rerun.delete(platform);
           for (;;) {
-            const report = await this.drainOnce();
-            for (const k of Object.keys(total) as (keyof DrainReport)[]) total[k] += report[k];
-            if (report.sent + report.failed + report.retried === 0) break;
+            const { report, halted } = await this.drainSlice(platform);
+            add(total, report);
+            // Halted: the platform is rate limiting or failing; the next drain (1 s tick) tries again.
+            if (halted || report.sent + report.failed + report.retried === 0) break;
+            await yieldToLoop();
           }
-        } while (this.rerun);
+        } while (this.rerun.has(platform));
       } finally {
-        this.running = undefined;
+        this.running.delete(platform);
       }
       return total;
     })();
-    return this.running;
+    this.running.set(platform, run);
+    return run;
   }
 
-  private async drainOnce(): Promise<DrainReport> {
-    const { store, clock } = this.options;
-    const nowIso = clock.now().toISOString();
-    const rows = await store.db
-      .select()
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.status, 'pending'),
-          lte(outbox.nextAttemptAt, nowIso),
-          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
-        ),
-      )
-      .orderBy(asc(outbox.createdAt), asc(outbox.id))
-      .limit(BATCH);
-    const report: DrainReport = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-    if (!rows.length) return report;
+  private limiter(adapter: PlatformAdapter): SendLimiter {
+    const existing = this.limiters.get(adapter.platform);
+    if (existing) return existing;
+    const limiter = new SendLimiter(this.options.store, adapter.platform, adapter.limits);
+    this.limiters.set(adapter.platform, limiter);
+    return limiter;
+  }
 
-    // Queue per recipient; an update of a row in this batch queues behind that row.
+  /** One small slice of due rows: as many as the platform's app-wide windows have room for. */
+  private async drainSlice(platform: Platform): Promise<{ report: DrainReport; halted?: boolean }> {
+    const { store, clock } = this.options;
+    const report = emptyReport();
+    const adapter = this.options.adapters.get(platform);
+    let limit = this.options.sliceSize ?? SLICE;
+    if (adapter) {
+      const { wait, capacity } = await this.limiter(adapter).capacity(clock.now().getTime());
+      if (wait > 0) {
+        // Full windows or a pause: leave the rows as they are (no mass rescheduling) and wait
+        // here if it is short; a later drain (the 1 s tick) picks them up otherwise.
+        if (wait > (this.options.maxInlineWaitMs ?? 2000)) return { report };
+        await sleepOn(clock, wait);
+        return this.drainSlice(platform);
+      }
+      limit = Math.min(limit, capacity);
+    }
+    const rows = await dueRowsQuery(store, platform, clock.now().toISOString(), limit);
+    if (!rows.length) return { report };
+    if (!adapter) {
+      for (const row of rows) report[await this.fail(row, `platform ${row.platform} is not configured`)]++;
+      return { report };
+    }
+
+    // Queue per recipient, oldest first; an update of a row in this slice queues behind that row.
+    rows.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
     const queueOf = new Map<string, string>();
     const byRecipient = new Map<string, OutboxRow[]>();
     for (const row of rows) {
       const original = row.recipientKey?.startsWith('row:') ? queueOf.get(row.recipientKey.slice(4)) : undefined;
-      const key = original ?? `${row.platform}|${row.recipientKey ?? row.id}`;
+      const key = original ?? `${row.recipientKey ?? row.id}`;
       queueOf.set(row.id, key);
       byRecipient.set(key, [...(byRecipient.get(key) ?? []), row]);
     }
     const queues = [...byRecipient.values()];
+    // A rate-limit answer or a platform-wide failure (5xx, timeout): stop starting new sends in this slice.
+    let halted = false;
     const workers = Array.from({ length: Math.min(this.options.concurrency ?? 8, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (let queue = queues.shift(); queue && !halted; queue = queues.shift()) {
         for (const row of queue) {
-          const outcome = await this.deliverRow(row);
+          if (halted) break;
+          const { outcome, halt } = await this.deliverRow(adapter, row);
           report[outcome]++;
+          if (halt) halted = true;
           // Keep a recipient's messages in order: stop at the first one that must wait.
           if (outcome === 'deferred' || outcome === 'retried') break;
+          await yieldToLoop();
         }
       }
     });
     await Promise.all(workers);
-    return report;
+    return { report, halted };
   }
 
-  private async deliverRow(row: OutboxRow): Promise<keyof DrainReport> {
+  private async deliverRow(adapter: PlatformAdapter, row: OutboxRow): Promise<{ outcome: Outcome; halt?: boolean }> {
     const { store, clock } = this.options;
-    const adapter = this.options.adapters.get(row.platform);
-    if (!adapter) return this.fail(row, `platform ${row.platform} is not configured`);
-
     const now = clock.now();
     const claimed = await store.db
       .update(outbox)
@@ -141,10 +186,10 @@ export class OutboxDeliverer {
         ),
       )
       .returning({ id: outbox.id });
-    if (!claimed.length) return 'deferred';
+    if (!claimed.length) return { outcome: 'deferred' };
 
     const wait = await this.waitForSlot(adapter, row);
-    if (wait > 0) return this.reschedule(row, wait, row.attempts, 'rate limit');
+    if (wait > 0) return { outcome: await this.reschedule(row, wait, row.attempts, 'rate limit') };
 
     const message = row.payload as unknown as OutboundMessage;
     try {
@@ -154,39 +199,73 @@ export class OutboxDeliverer {
       } else {
         const ref = await this.resolveRef(row.target as unknown as SentRef | OutboxRowRef);
         if (ref === 'pending')
-          return this.reschedule(row, 1000, row.attempts, 'waiting for the original message to be sent');
-        if (ref === 'failed') return this.fail(row, 'the message to update was never delivered');
+          return {
+            outcome: await this.reschedule(row, 1000, row.attempts, 'waiting for the original message to be sent'),
+          };
+        if (ref === 'failed') return { outcome: await this.fail(row, 'the message to update was never delivered') };
         await adapter.update(ref, message, { idempotencyKey: row.idempotencyKey });
         await this.markSent(row, ref);
       }
-      return 'sent';
+      return { outcome: 'sent' };
     } catch (error) {
-      const attempts = row.attempts + 1;
-      const reason = error instanceof Error ? error.message : String(error);
-      const retryable = !(error instanceof DeliveryError) || error.retryable;
-      if (retryable && attempts < (this.options.maxAttempts ?? 8)) {
-        const backoff = error instanceof DeliveryError && error.retryAfterMs ? error.retryAfterMs : backoffMs(attempts);
-        this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
-        return this.reschedule(row, backoff, attempts, reason);
-      }
-      this.options.log?.(`outbox ${row.id} failed: ${reason}`);
-      return this.fail(row, reason);
+      return this.failedAttempt(adapter, row, error);
     }
+  }
+
+  private async failedAttempt(
+    adapter: PlatformAdapter,
+    row: OutboxRow,
+    error: unknown,
+  ): Promise<{ outcome: Outcome; halt?: boolean }> {
+    const now = this.options.clock.now();
+    const reason = error instanceof Error ? error.message : String(error);
+    const classified = error instanceof DeliveryError ? error : undefined;
+    if (classified?.rateLimited === 'recipient') {
+      // Not a failed attempt: only this recipient is over a limit; try it again after the platform's wait.
+      const wait = classified.retryAfterMs ?? 60_000;
+      return { outcome: await this.reschedule(row, wait + Math.round(Math.random() * 1000), row.attempts, reason) };
+    }
+    if (classified?.rateLimited) {
+      // Not a failed attempt: pause the platform (for every process) and try again after it.
+      const pauseMs = await this.limiter(adapter).pause(now.getTime(), classified.retryAfterMs, reason);
+      this.options.log?.(`outbox ${row.id}: ${adapter.platform} rate limited, pausing ${pauseMs} ms: ${reason}`);
+      const jitter = Math.round(Math.random() * Math.min(1000, pauseMs / 5));
+      return { outcome: await this.reschedule(row, pauseMs + jitter, row.attempts, reason), halt: true };
+    }
+    // Anything not classified (a bug in an adapter, an unexpected exception) is treated as transient.
+    const retryable = !classified || classified.retryable;
+    const attempts = row.attempts + 1;
+    if (!retryable) {
+      this.options.log?.(`outbox ${row.id} failed: ${reason}`);
+      return { outcome: await this.fail(row, reason) };
+    }
+    const firstErrorAt = row.firstErrorAt ?? now.toISOString();
+    const window = this.options.retryWindowMs ?? RETRY_WINDOW_MS;
+    if (now.getTime() - new Date(firstErrorAt).getTime() >= window) {
+      const hours = Math.round((window / 3_600_000) * 10) / 10;
+      this.options.log?.(`outbox ${row.id} failed after ${hours} h of retries: ${reason}`);
+      return { outcome: await this.fail(row, `${reason} (still failing after ${hours} h of retries)`) };
+    }
+    const backoff = Math.max(classified?.retryAfterMs ?? 0, backoffMs(attempts));
+    this.options.log?.(`outbox ${row.id} retry in ${backoff} ms: ${reason}`);
+    const outcome = await this.reschedule(row, backoff, attempts, reason, firstErrorAt);
+    // A transient failure is the platform's (5xx, timeout, unreachable, busy), not this message's:
+    // leave the rest of the slice for the next drain instead of sending each row into the same failure.
+    return { outcome, halt: true };
   }
 
   /** A slot under the platform's limits: waits briefly in process, else asks to reschedule. */
   private async waitForSlot(adapter: PlatformAdapter, row: OutboxRow): Promise<number> {
-    let limiter = this.limiters.get(adapter.platform);
-    if (!limiter) this.limiters.set(adapter.platform, (limiter = new RateLimiter(adapter.limits)));
+    const { clock } = this.options;
     const maxInline = this.options.maxInlineWaitMs ?? 2000;
     // A send may become several platform messages (WeCom: markdown + buttons card); each counts.
     const cost =
       row.operation === 'send' ? (adapter.messagesPerSend?.(row.payload as unknown as OutboundMessage) ?? 1) : 1;
     for (;;) {
-      const wait = limiter.reserve(row.recipientKey ?? row.id, Date.now(), cost);
+      const wait = await this.limiter(adapter).reserve(row.recipientKey ?? row.id, clock.now().getTime(), cost);
       if (wait === 0) return 0;
       if (wait > maxInline) return wait;
-      await new Promise((r) => setTimeout(r, wait));
+      await sleepOn(clock, wait);
     }
   }
 
@@ -210,6 +289,7 @@ export class OutboxDeliverer {
         sentAt: this.options.clock.now().toISOString(),
         lockedUntil: null,
         lastError: null,
+        firstErrorAt: null,
       })
       .where(eq(outbox.id, row.id));
   }
@@ -219,11 +299,18 @@ export class OutboxDeliverer {
     delayMs: number,
     attempts: number,
     reason: string,
+    firstErrorAt?: string,
   ): Promise<'retried' | 'deferred'> {
     const next = new Date(this.options.clock.now().getTime() + delayMs).toISOString();
     await this.options.store.db
       .update(outbox)
-      .set({ nextAttemptAt: next, lockedUntil: null, attempts, lastError: reason })
+      .set({
+        nextAttemptAt: next,
+        lockedUntil: null,
+        attempts,
+        lastError: reason.slice(0, 2000),
+        ...(firstErrorAt ? { firstErrorAt } : {}),
+      })
       .where(eq(outbox.id, row.id));
     return attempts > row.attempts ? 'retried' : 'deferred';
   }
@@ -231,14 +318,39 @@ export class OutboxDeliverer {
   private async fail(row: OutboxRow, reason: string): Promise<'failed'> {
     await this.options.store.db
       .update(outbox)
-      .set({ status: 'failed', lockedUntil: null, lastError: reason.slice(0, 2000) })
+      .set({
+        status: 'failed',
+        lockedUntil: null,
+        lastError: reason.slice(0, 2000),
+        failedAt: this.options.clock.now().toISOString(),
+      })
       .where(eq(outbox.id, row.id));
     return 'failed';
   }
 }
 
+/**
+ * A platform's due rows, oldest due first: an index walk on outbox_platform_due (platform, status,
+ * next_attempt_at) that stops after `limit` rows, whatever the backlog (no sort of all due rows).
+ */
+export function dueRowsQuery(store: Store, platform: Platform, nowIso: string, limit: number) {
+  return store.db
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.platform, platform),
+        eq(outbox.status, 'pending'),
+        lte(outbox.nextAttemptAt, nowIso),
+        or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
+      ),
+    )
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(limit);
+}
+
 /** 1 s, 2 s, 4 s … capped at 10 minutes, with ±20% jitter so retries do not stampede. */
 export function backoffMs(attempt: number): number {
-  const base = Math.min(600_000, 1000 * 2 ** Math.max(0, attempt - 1));
+  const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -11,7 +11,7 @@ import { outbox } from '../../storage/schema';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../../test/helpers/app';
 import { fixedClock } from '../../core/clock';
-import { OutboxDeliverer } from './deliver';
+import { dueRowsQuery, OutboxDeliverer } from './deliver';
 import { outboxStatements, prepareOutbound, type OutboundItem } from './enqueue';
 
 /** A recording adapter whose behaviour each test scripts. */
@@ -23,7 +23,7 @@ function recordingAdapter(
     platform: 'lark',
     webhookPaths: [''],
     inlineCardUpdates: true,
-    limits: { perSecond: 1000 },
+    limits: { perSecond: 100_000 },
     async handleWebhook() {
       return new Response(null);
     },
@@ -81,9 +81,10 @@ describe('outbox delivery', () => {
   });
 
   it('retries retryable failures with backoff and gives up on permanent ones', async () => {
-    const { adapter, calls } = recordingAdapter((_target, message, n) => {
+    let flakyCalls = 0;
+    const { adapter, calls } = recordingAdapter((_target, message) => {
       const text = (message as { text: string }).text;
-      if (text === 'flaky' && n === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
+      if (text === 'flaky' && ++flakyCalls === 1) throw new DeliveryError('rate limited (230020)', true, 5000, 230020);
       if (text === 'doomed') throw new DeliveryError('bad receive_id', false, undefined, 230001);
     });
     const { deliverer, clock } = setup(adapter);
@@ -103,18 +104,31 @@ describe('outbox delivery', () => {
     expect(calls.filter((c) => (c.message as { text: string }).text === 'flaky')).toHaveLength(2);
   });
 
-  it('stops after maxAttempts retryable failures', async () => {
-    const { adapter } = recordingAdapter(() => {
+  it('retries transient failures with capped backoff for the retry window, then fails with the reason', async () => {
+    const { adapter, calls } = recordingAdapter(() => {
       throw new Error('socket hang up');
     });
-    const { deliverer, clock } = setup(adapter, { maxAttempts: 3 });
+    const { deliverer, clock } = setup(adapter, { retryWindowMs: 3 * 3_600_000 });
     await store.atomic(outboxStatements(store, [send('u1', 'x')], clock.now()));
-    for (let i = 0; i < 3; i++) {
+    const gaps: number[] = [];
+    for (let i = 0; i < 200; i++) {
       await deliverer.drain();
-      clock.advance(3_600_000);
+      const [row] = await rows();
+      if (row.status !== 'pending') break;
+      const gap = new Date(row.nextAttemptAt).getTime() - clock.now().getTime();
+      gaps.push(gap);
+      clock.advance(gap);
     }
     const [row] = await rows();
-    expect(row).toMatchObject({ status: 'failed', attempts: 3, lastError: 'socket hang up' });
+    expect(row.status).toBe('failed');
+    expect(row.lastError).toBe('socket hang up (still failing after 3 h of retries)');
+    expect(row.failedAt).toBe(clock.now().toISOString());
+    // 1 s, 2 s, 4 s … (±20%), never more than 10 minutes (+20% jitter) apart, for the whole window.
+    expect(gaps[0]).toBeLessThanOrEqual(1200);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(720_000);
+    expect(Math.max(...gaps)).toBeGreaterThan(400_000);
+    expect(gaps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3 * 3_600_000);
+    expect(calls.length).toBe(gaps.length + 1);
   });
 
   it('never sends a row twice when two deliverers drain the same database at once', async () => {
@@ -183,5 +197,46 @@ describe('outbox delivery', () => {
     await deliverer.drain();
     const [row] = await rows();
     expect(row).toMatchObject({ status: 'failed', lastError: 'platform wecom is not configured' });
+  });
+
+  it('takes due rows by an index walk, never sorting the backlog', async () => {
+    const { adapter } = recordingAdapter();
+    setup(adapter);
+    const { sql: text, params } = dueRowsQuery(store, 'lark', '2026-11-27T02:00:00.000Z', 50).toSQL();
+    const plan = store.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${text}`)
+      .all(...(params as unknown[]))
+      .map((r) => (r as { detail: string }).detail)
+      .join('\n');
+    expect(plan).toMatch(
+      /SEARCH outbox USING INDEX outbox_platform_due \(platform=\? AND status=\? AND next_attempt_at<\?\)/,
+    );
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('leaves a backlog alone while the app-wide window is full instead of rescheduling it to one moment', async () => {
+    const { adapter, calls } = recordingAdapter();
+    adapter.limits.appWindows = [{ count: 50, windowMs: 60_000 }];
+    const { deliverer, clock } = setup(adapter);
+    const created = clock.now().toISOString();
+    await store.atomic(
+      outboxStatements(
+        store,
+        Array.from({ length: 300 }, (_, i) => send(`u${i}`, `m${i}`)),
+        clock.now(),
+      ),
+    );
+    await deliverer.drain();
+    expect(calls).toHaveLength(50);
+    const pending = await store.db.select().from(outbox).where(eq(outbox.status, 'pending'));
+    expect(pending).toHaveLength(250);
+    // Untouched: still due from when they were stored, no attempt counted, nothing to re-sort later.
+    expect(pending.every((r) => r.nextAttemptAt === created && r.attempts === 0 && r.lockedUntil === null)).toBe(true);
+    // A minute later the next 50 go, oldest first.
+    clock.advance(63_001);
+    await deliverer.drain();
+    expect(calls).toHaveLength(100);
+    const texts = calls.slice(50).map((c) => Number((c.message as { text: string }).text.slice(1)));
+    expect(texts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 50));
   });
 });

@@ -1,79 +1,180 @@
-// Per-platform sending limits, in memory, as sliding windows: app-wide (Lark:
-// 50 per second and 1000 per minute) and per recipient (WeCom: 30 per minute
-// and 1000 per hour per member). Sliding windows never allow more than `count`
-// in ANY span of `windowMs`, whichever way the platform aligns its own windows;
-// a small margin absorbs network jitter between our clock and the platform's.
-// Per-second windows are also paced (one send every 1/count of the window).
+// Per-platform sending limits as sliding windows: app-wide (Lark: 50 per second
+// and 1000 per minute) and per recipient (WeCom: 30 per minute and 1000 per hour
+// per member). Sliding windows never allow more than `count` in ANY span of
+// `windowMs`, whichever way the platform aligns its own windows; a small margin
+// absorbs network jitter between our clock and the platform's. Per-second
+// windows are also paced (one send every 1/count of the window).
+//
+// The windows live in the database (`send_log`), not in memory: a slot is taken
+// by one conditional INSERT that counts the recent rows and inserts only if the
+// new send fits every window. SQLite (and D1) run a write statement under the
+// database's write lock, so two processes or isolates cannot both take the last
+// slot, and a restarted process sees every send made before it started.
+// A platform's "rate limited" answer pauses the whole platform (`send_pauses`),
+// again for every process, for the platform's reset time or longer when the
+// answers keep coming.
+//
 // `reserve` never waits; it tells the caller when to try again, so one slow
 // recipient does not hold up the rest.
-import type { RateWindow, SendLimits } from '../../bots/types';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Platform, RateWindow, SendLimits } from '../../bots/types';
+import type { Store } from '../../storage/db';
 
 // Sends leave at our pace but reach the platform after varying network and event-loop delays;
 // a window counts arrivals. Short windows get a wider margin because the same delay is a larger
 // share of them (measured: 5% let 4 of 1,000 digests over Lark's per-second count under load).
 const margin = (windowMs: number) => (windowMs <= 1000 ? 0.15 : 0.05);
+const span = (w: RateWindow) => Math.round(w.windowMs * (1 + margin(w.windowMs)));
+/** Per-second windows are paced: at most one send every span/count ms. */
+const paceOf = (w: RateWindow) => (w.windowMs <= 1000 ? Math.floor(span(w) / w.count) : 0);
 
-class SlidingLog {
-  private times: number[] = [];
+/** Longest pause after repeated rate-limit answers. */
+export const MAX_PAUSE_MS = 60_000;
+/** A rate-limit answer within this long after the last pause ended counts as "still limited". */
+const STRIKE_MEMORY_MS = 60_000;
+/** Prune the send log at most this often. */
+const PRUNE_EVERY_MS = 30_000;
 
-  constructor(private readonly windows: RateWindow[]) {}
-
-  /** Ms until `cost` more sends fit every window (0: now). A cost above a window's capacity goes once that window is empty. */
-  wait(nowMs: number, cost: number): number {
-    const longest = Math.max(...this.windows.map((w) => w.windowMs * (1 + margin(w.windowMs))));
-    this.times = this.times.filter((t) => t > nowMs - longest);
-    let wait = 0;
-    for (const w of this.windows) {
-      const span = w.windowMs * (1 + margin(w.windowMs));
-      const recent = this.times.filter((t) => t > nowMs - span);
-      if (recent.length === 0 || recent.length + cost <= w.count) continue;
-      // Enough of the oldest sends must leave the window to make room for `cost` more.
-      const mustExpire = Math.min(recent.length, recent.length + cost - w.count);
-      wait = Math.max(wait, Math.ceil(recent[mustExpire - 1] + span - nowMs) + 1);
-    }
-    // Short windows (per second) are also paced evenly: a burst of 50 sent at once reaches the
-    // platform spread by network jitter, and some would land inside the next second's count.
-    const last = this.times.at(-1);
-    if (last !== undefined) {
-      for (const w of this.windows) {
-        if (w.windowMs <= 1000)
-          wait = Math.max(wait, Math.floor(last + (w.windowMs * (1 + margin(w.windowMs))) / w.count - nowMs));
-      }
-    }
-    return wait;
-  }
-
-  take(nowMs: number, cost: number) {
-    for (let i = 0; i < cost; i++) this.times.push(nowMs);
-  }
-
-  get empty() {
-    return this.times.length === 0;
-  }
+/** A send in the log: when (epoch ms) and how many platform messages. */
+interface Sent {
+  at: number;
+  cost: number;
 }
 
-export class RateLimiter {
-  private readonly app: SlidingLog;
-  private readonly recipientWindows: RateWindow[];
-  private readonly sentTo = new Map<string, SlidingLog>();
+/** Ms until `cost` more sends fit `windows`, given the recent sends (oldest first). 0: now. */
+export function waitFor(windows: RateWindow[], sent: Sent[], nowMs: number, cost: number): number {
+  let wait = 0;
+  for (const w of windows) {
+    const s = span(w);
+    const recent = sent.filter((x) => x.at > nowMs - s);
+    const used = recent.reduce((n, x) => n + x.cost, 0);
+    // A cost above a window's capacity goes once that window is empty.
+    if (used === 0 || used + cost <= w.count) continue;
+    // Enough of the oldest sends must leave the window to make room for `cost` more.
+    let freed = 0;
+    for (const x of recent) {
+      freed += x.cost;
+      if (used - freed === 0 || used - freed + cost <= w.count) {
+        wait = Math.max(wait, x.at + s - nowMs);
+        break;
+      }
+    }
+  }
+  const last = sent.at(-1);
+  if (last) for (const w of windows) if (paceOf(w)) wait = Math.max(wait, last.at + paceOf(w) - nowMs);
+  return Math.max(0, wait);
+}
 
-  constructor(limits: SendLimits) {
-    this.app = new SlidingLog([{ count: Math.max(1, limits.perSecond), windowMs: 1000 }, ...(limits.appWindows ?? [])]);
+export interface Capacity {
+  /** Ms until the platform may send again (0: now). */
+  wait: number;
+  /** Sends the app-wide windows have room for right now. */
+  capacity: number;
+}
+
+export class SendLimiter {
+  private readonly appWindows: RateWindow[];
+  private readonly recipientWindows: RateWindow[];
+  private readonly longestMs: number;
+  private prunedAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    readonly platform: Platform,
+    limits: SendLimits,
+  ) {
+    this.appWindows = [{ count: Math.max(1, limits.perSecond), windowMs: 1000 }, ...(limits.appWindows ?? [])];
     this.recipientWindows = limits.perRecipient ? [limits.perRecipient].flat() : [];
+    this.longestMs = Math.max(...[...this.appWindows, ...this.recipientWindows].map(span));
   }
 
   /** Returns 0 and takes `cost` slots (platform messages) when a message may go now, else ms to wait. */
-  reserve(recipient: string, nowMs: number, cost = 1): number {
+  async reserve(recipient: string, nowMs: number, cost = 1): Promise<number> {
     const n = Math.max(1, Math.ceil(cost));
-    let log = this.sentTo.get(recipient);
-    const wait = Math.max(this.app.wait(nowMs, n), log ? log.wait(nowMs, n) : 0);
-    if (log?.empty) this.sentTo.delete(recipient);
-    if (wait > 0) return wait;
-    this.app.take(nowMs, n);
-    if (this.recipientWindows.length) {
-      if (!log || log.empty) this.sentTo.set(recipient, (log = new SlidingLog(this.recipientWindows)));
-      log.take(nowMs, n);
+    const p = this.platform;
+    const conditions: SQL[] = [sql`NOT EXISTS (SELECT 1 FROM send_pauses WHERE platform = ${p} AND until > ${nowMs})`];
+    const fits = (w: RateWindow, scope: SQL) =>
+      sql`(SELECT coalesce(sum(cost), 0) = 0 OR coalesce(sum(cost), 0) + ${n} <= ${w.count} FROM send_log WHERE platform = ${p}${scope} AND at > ${nowMs - span(w)}) = 1`;
+    const paced = (w: RateWindow, scope: SQL) =>
+      sql`NOT EXISTS (SELECT 1 FROM send_log WHERE platform = ${p}${scope} AND at > ${nowMs - paceOf(w)})`;
+    const app = sql``;
+    const mine = sql` AND recipient = ${recipient}`;
+    for (const w of this.appWindows) {
+      conditions.push(fits(w, app));
+      if (paceOf(w)) conditions.push(paced(w, app));
     }
-    return 0;
+    for (const w of this.recipientWindows) {
+      conditions.push(fits(w, mine));
+      if (paceOf(w)) conditions.push(paced(w, mine));
+    }
+    const taken = await this.store.db.all<{ id: number }>(
+      sql`INSERT INTO send_log (platform, recipient, at, cost) SELECT ${p}, ${recipient}, ${nowMs}, ${n} WHERE ${sql.join(conditions, sql` AND `)} RETURNING id`,
+    );
+    await this.prune(nowMs);
+    if (taken.length) return 0;
+    // Refused: work out how long for. (Another process may free or take slots meanwhile; the
+    // answer is a hint for when to ask again, never a promise.)
+    const pause = await this.pausedFor(nowMs);
+    const appWait = waitFor(this.appWindows, await this.recent(nowMs, this.appWindows), nowMs, n);
+    const recipientWait = this.recipientWindows.length
+      ? waitFor(this.recipientWindows, await this.recent(nowMs, this.recipientWindows, recipient), nowMs, n)
+      : 0;
+    return Math.max(1, pause, appWait, recipientWait);
+  }
+
+  /** How many sends the app-wide windows have room for now, or how long until they have some. */
+  async capacity(nowMs: number): Promise<Capacity> {
+    const pause = await this.pausedFor(nowMs);
+    if (pause > 0) return { wait: pause, capacity: 0 };
+    const sent = await this.recent(nowMs, this.appWindows);
+    let capacity = Number.POSITIVE_INFINITY;
+    for (const w of this.appWindows) {
+      const used = sent.filter((x) => x.at > nowMs - span(w)).reduce((n, x) => n + x.cost, 0);
+      capacity = Math.min(capacity, used === 0 ? w.count : w.count - used);
+    }
+    if (capacity > 0) return { wait: 0, capacity };
+    return { wait: Math.max(1, waitFor(this.appWindows, sent, nowMs, 1)), capacity: 0 };
+  }
+
+  /**
+   * The platform answered "rate limited": pause it for everyone, for at least `retryAfterMs`,
+   * and longer (doubling, up to a minute) while such answers keep coming. Returns the pause in ms.
+   */
+  async pause(nowMs: number, retryAfterMs: number | undefined, reason: string): Promise<number> {
+    const p = this.platform;
+    const [last] = await this.store.db.all<{ until: number; strikes: number }>(
+      sql`SELECT until, strikes FROM send_pauses WHERE platform = ${p}`,
+    );
+    const strikes = last && last.until > nowMs - STRIKE_MEMORY_MS ? last.strikes + 1 : 1;
+    const pauseMs = Math.max(retryAfterMs ?? 1000, Math.min(MAX_PAUSE_MS, 1000 * 2 ** (strikes - 1)));
+    const until = Math.max(last?.until ?? 0, nowMs + pauseMs);
+    await this.store.db.run(
+      sql`INSERT INTO send_pauses (platform, until, strikes, reason) VALUES (${p}, ${until}, ${strikes}, ${reason.slice(0, 500)})
+          ON CONFLICT (platform) DO UPDATE SET until = max(send_pauses.until, excluded.until), strikes = excluded.strikes, reason = excluded.reason`,
+    );
+    return until - nowMs;
+  }
+
+  private async pausedFor(nowMs: number): Promise<number> {
+    const [row] = await this.store.db.all<{ until: number }>(
+      sql`SELECT until FROM send_pauses WHERE platform = ${this.platform} AND until > ${nowMs}`,
+    );
+    return row ? row.until - nowMs : 0;
+  }
+
+  private recent(nowMs: number, windows: RateWindow[], recipient?: string): Promise<Sent[]> {
+    const since = nowMs - Math.max(...windows.map(span));
+    const scope = recipient === undefined ? sql`` : sql` AND recipient = ${recipient}`;
+    return this.store.db.all<Sent>(
+      sql`SELECT at, cost FROM send_log WHERE platform = ${this.platform}${scope} AND at > ${since} ORDER BY at`,
+    ) as Promise<Sent[]>;
+  }
+
+  private async prune(nowMs: number) {
+    if (nowMs - this.prunedAt < PRUNE_EVERY_MS && nowMs >= this.prunedAt) return;
+    this.prunedAt = nowMs;
+    await this.store.db.run(
+      sql`DELETE FROM send_log WHERE platform = ${this.platform} AND at < ${nowMs - this.longestMs - 60_000}`,
+    );
   }
 }

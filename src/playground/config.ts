@@ -54,6 +54,8 @@ export function playgroundSecrets(origin: string): PlaygroundSecrets {
       token: randomHex(8),
       encodingAesKey: randomAesKey(),
       apiBase: emulatorBase(origin, 'wecom'),
+      // A settled (buttonless) card becomes a text_notice that opens the dashboard here.
+      publicUrl: origin,
     },
     dingtalk: {
       clientId: dingtalkClientId,
@@ -64,6 +66,8 @@ export function playgroundSecrets(origin: string): PlaygroundSecrets {
       callbackToken: randomHex(8),
       callbackAesKey: randomAesKey(),
       cardTemplateId: 'polaris-playground-generic.schema',
+      // DingTalk posts card clicks to the URL registered under the route key: this server.
+      publicUrl: origin,
     },
   };
 }

@@ -73,7 +73,10 @@ ssoRoutes.get('/:platform', async (c) => {
   }
   let who: { platformUserId: string };
   try {
-    who = await found.adapter.exchangeLoginCode!(code);
+    who = await found.adapter.exchangeLoginCode!(
+      code,
+      ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform),
+    );
   } catch (err) {
     if (err instanceof LoginCodeError) return fail(c, t(locale, 'dash.sso.failed', { reason: err.message }), 401);
     console.error(`[polaris] ${found.platform} sign-in failed`, err);

@@ -69,12 +69,27 @@ describe('DingTalk HTTP mode with a card template', () => {
     expect(result).toMatchObject({ status: 200, reply: 'success', ok: true });
   });
 
+  it('registers the card callback route at startup, before any card is sent', async () => {
+    await start({ dingtalk: 'http' });
+    const route = await waitFor(() => ding().cardRoutes.get(`polaris_${DINGTALK.clientId}`), 'the route registration');
+    expect(route.callbackUrl).toMatch(new RegExp(`^${stack!.base}/webhooks/dingtalk/card\\?token=[0-9a-f]{48}$`));
+    expect(ding().calls.find((c) => c.path === '/v1.0/card/callbacks/register')?.body).toMatchObject({
+      callbackRouteKey: `polaris_${DINGTALK.clientId}`,
+      forceUpdate: true,
+    });
+    expect(ding().cards.size).toBe(0);
+  });
+
   it('`我的OKR` delivers an interactive card with HTTP callbacks', async () => {
     await start({ dingtalk: 'http' });
     const delivery = await ding().deliverText({ staffId: 'staff_alice', text: '我的OKR' });
     expect(delivery).toMatchObject({ delivered: true, status: 200 });
     const [card] = await waitFor(() => cardsTo('staff_alice').length && cardsTo('staff_alice'), 'the OKR card');
-    expect(card).toMatchObject({ cardTemplateId: DINGTALK.cardTemplateId, callbackType: 'HTTP' });
+    expect(card).toMatchObject({
+      cardTemplateId: DINGTALK.cardTemplateId,
+      callbackType: 'HTTP',
+      callbackRouteKey: `polaris_${DINGTALK.clientId}`,
+    });
     expect(card.cardParamMap.markdown).toContain('提升课程满意度');
     expect(card.cardParamMap.markdown).toContain('KR3');
     expect(card.cardParamMap.hasButtons).toBe('true');
@@ -94,20 +109,25 @@ describe('DingTalk HTTP mode with a card template', () => {
     expect(card.cardParamMap.markdown).toContain('45');
   });
 
-  it('a card click arrives encrypted at /webhooks/dingtalk/events, records a check-in and updates the card', async () => {
+  it('a card click arrives as plain JSON at the registered /webhooks/dingtalk/card, records a check-in and updates the card', async () => {
     await start({ dingtalk: 'http' });
     await ding().deliverText({ staffId: 'staff_alice', text: 'KR1 40' });
     const [card] = await waitFor(() => cardsTo('staff_alice').length && cardsTo('staff_alice'), 'the KR card');
     const button = buttonsOf(card).find((b) => b.action === 'kr.checkin')!;
     expect(button).toBeDefined();
     const clicked = await click(card, 'staff_alice', button);
-    expect(clicked).toMatchObject({ delivered: true, via: 'http', status: 200, reply: 'success', ok: true });
+    expect(clicked).toMatchObject({ delivered: true, via: 'http', status: 200, ok: true });
     const rows = await checkInsOf(IDS.aliceKr1);
     expect(rows).toHaveLength(2);
     const value = (JSON.parse(button.value) as { value: string }).value;
     expect(rows.find((r) => r.source === 'card')).toMatchObject({ value: Number(value), authorId: IDS.alice });
-    await waitFor(() => card.updates === 1, 'the card update');
-    expect(ding().calls.filter((c) => c.method === 'PUT' && c.path === '/v1.0/card/instances')).toHaveLength(1);
+    // The answer carried the card's new data (DingTalk applies it), and the outbox's PUT follows.
+    expect(clicked.delivered && clicked.via === 'http' && clicked.updated).toBe(true);
+    expect(card.cardParamMap.markdown).toContain(value);
+    await waitFor(
+      () => ding().calls.filter((c) => c.method === 'PUT' && c.path === '/v1.0/card/instances').length === 1,
+      'the card update',
+    );
     expect(card.cardParamMap.markdown).toContain(value);
     expect(cardsTo('staff_alice')).toHaveLength(1);
     expect(ding().lost).toEqual([]);
@@ -148,27 +168,32 @@ describe('DingTalk HTTP mode with a card template', () => {
     expect((await postRobot(payload, stale, await robotSign(DINGTALK.clientSecret, stale))).status).toBe(401);
     expect((await postRobot(payload, now, '')).status).toBe(401);
 
-    const encrypt = await encryptCallback(
-      DINGTALK.callbackAesKey,
-      JSON.stringify({
-        type: 'actionCallback',
-        outTrackId: 'ob_x',
-        userId: 'staff_alice',
-        content: JSON.stringify({
-          cardPrivateData: {
-            actionIds: ['polaris_action'],
-            params: { action: 'kr.checkin', value: '{"kr":"kr_alice_1","value":"99"}' },
-          },
-        }),
+    const click = JSON.stringify({
+      type: 'actionCallback',
+      outTrackId: 'ob_x',
+      userId: 'staff_alice',
+      corpId: 'dingcorp0001',
+      content: JSON.stringify({
+        cardPrivateData: {
+          actionIds: ['polaris_action'],
+          params: { action: 'kr.checkin', value: '{"kr":"kr_alice_1","value":"99"}' },
+        },
       }),
-      DINGTALK.clientId,
-    );
+    });
+    // No token, a wrong token, and the old (invented) events path: all refused, nothing stored.
+    for (const url of [
+      `${stack!.base}/webhooks/dingtalk/card`,
+      `${stack!.base}/webhooks/dingtalk/card?token=${'0'.repeat(48)}`,
+    ]) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: click });
+      expect(res.status).toBe(401);
+    }
     const forged = await fetch(
       `${stack!.base}/webhooks/dingtalk/events?msg_signature=${'0'.repeat(40)}&timestamp=${now}&nonce=abc`,
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ encrypt }),
+        body: JSON.stringify({ encrypt: await encryptCallback(DINGTALK.callbackAesKey, click, DINGTALK.clientId) }),
       },
     );
     expect(forged.status).toBe(401);

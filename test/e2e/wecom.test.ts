@@ -147,7 +147,8 @@ describe('WeCom end to end', () => {
         }),
       },
     );
-    expect(((await again.json()) as { errcode: number }).errcode).toBe(40008);
+    // A spent response_code is a bad parameter (40058), never 40008 (invalid message type).
+    expect(((await again.json()) as { errcode: number }).errcode).toBe(40058);
     const [sentRow] = await stack.store.db.select().from(outbox).where(eq(outbox.operation, 'update'));
     expect(sentRow.status).toBe('sent');
   });

@@ -93,6 +93,8 @@ export async function startStack(options: StackOptions = {}) {
       WECOM_TOKEN: WECOM.token,
       WECOM_ENCODING_AES_KEY: WECOM.encodingAesKey,
       WECOM_API_BASE: served.url,
+      // Settled (buttonless) cards become text_notice cards opening the dashboard here.
+      PUBLIC_URL: base,
     });
   }
 
@@ -117,6 +119,8 @@ export async function startStack(options: StackOptions = {}) {
       DINGTALK_API_BASE: served.url,
       DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken,
       DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
+      // HTTP mode registers <PUBLIC_URL>/webhooks/dingtalk/card as the card callback URL.
+      PUBLIC_URL: base,
       ...(options.dingtalkCardTemplate === false ? {} : { DINGTALK_CARD_TEMPLATE_ID: DINGTALK.cardTemplateId }),
     });
   }

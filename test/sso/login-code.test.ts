@@ -80,7 +80,7 @@ afterAll(async () => {
 });
 
 const cases = [
-  { platform: 'lark', user: 'ou_emily', codeParam: 'code', authorizePath: '/open-apis/authen/v1/index' },
+  { platform: 'lark', user: 'ou_emily', codeParam: 'code', authorizePath: '/open-apis/authen/v1/authorize' },
   { platform: 'wecom', user: 'zhangsan', codeParam: 'code', authorizePath: '/connect/oauth2/authorize' },
   { platform: 'dingtalk', user: '0123456', codeParam: 'authCode', authorizePath: '/oauth2/auth' },
 ] as const;
@@ -98,13 +98,15 @@ describe.each(cases)('$platform exchangeLoginCode', ({ platform, user, codeParam
     expect(`${back.origin}${back.pathname}`).toBe(CALLBACK);
     expect(state).toBe('st4te');
     expect(code).toMatch(/^[0-9a-f]{32}$/);
-    expect((await adapters[platform].exchangeLoginCode!(code)).platformUserId).toBe(user);
+    expect((await adapters[platform].exchangeLoginCode!(code, CALLBACK)).platformUserId).toBe(user);
     // Codes are single use.
-    await expect(adapters[platform].exchangeLoginCode!(code)).rejects.toBeInstanceOf(LoginCodeError);
+    await expect(adapters[platform].exchangeLoginCode!(code, CALLBACK)).rejects.toBeInstanceOf(LoginCodeError);
   });
 
   it('refuses an unknown code', async () => {
-    await expect(adapters[platform].exchangeLoginCode!('0'.repeat(32))).rejects.toBeInstanceOf(LoginCodeError);
+    await expect(adapters[platform].exchangeLoginCode!('0'.repeat(32), CALLBACK)).rejects.toBeInstanceOf(
+      LoginCodeError,
+    );
   });
 
   it('refuses a code older than 5 minutes', async () => {
@@ -114,14 +116,28 @@ describe.each(cases)('$platform exchangeLoginCode', ({ platform, user, codeParam
       codeParam,
     );
     clock += 5 * 60_000 + 1;
-    await expect(adapters[platform].exchangeLoginCode!(code)).rejects.toBeInstanceOf(LoginCodeError);
+    await expect(adapters[platform].exchangeLoginCode!(code, CALLBACK)).rejects.toBeInstanceOf(LoginCodeError);
   });
 });
 
 describe('platform specifics', () => {
+  it('Lark: signs in through accounts.<domain>/open-apis/authen/v1/authorize and authen/v2/oauth/token', async () => {
+    const feishu = createLarkAdapter({ appId: 'cli_x', appSecret: 's', domain: 'https://open.feishu.cn' });
+    const url = new URL(feishu.loginUrl!(CALLBACK, 'st'));
+    expect(`${url.origin}${url.pathname}`).toBe('https://accounts.feishu.cn/open-apis/authen/v1/authorize');
+    expect(url.searchParams.get('client_id')).toBe('cli_x');
+    const lark = createLarkAdapter({ appId: 'cli_x', appSecret: 's', domain: 'https://open.larksuite.com' });
+    expect(new URL(lark.loginUrl!(CALLBACK, 'st')).host).toBe('accounts.larksuite.com');
+    // The code is redeemed at the v2 token endpoint, and only for the redirect_uri it was issued for.
+    const { code } = await signIn(adapters.lark.loginUrl!(CALLBACK, 's'), 'ou_emily');
+    const error = await adapters.lark.exchangeLoginCode!(code, 'https://elsewhere.example/cb').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoginCodeError);
+    expect((error as LoginCodeError).code).toBe(20024);
+  });
+
   it('WeCom: someone outside the corp (openid, no userid) is refused', async () => {
     const { code } = await signIn(adapters.wecom.loginUrl!(CALLBACK, 's'), 'outsider');
-    const error = await adapters.wecom.exchangeLoginCode!(code).catch((e: unknown) => e);
+    const error = await adapters.wecom.exchangeLoginCode!(code, CALLBACK).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoginCodeError);
     expect((error as LoginCodeError).message).toContain('not a member');
   });

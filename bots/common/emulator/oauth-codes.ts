@@ -10,14 +10,17 @@ import { bytesToHex } from '../bytes';
 
 export const LOGIN_CODE_TTL_MS = 5 * 60 * 1000;
 
-export type Redeemed = { ok: true; user: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type Redeemed =
+  | { ok: true; user: string; redirect?: string }
+  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 export function createLoginCodes(now: () => Date, ttlMs = LOGIN_CODE_TTL_MS) {
-  const codes = new Map<string, { user: string; expiresAt: number; used: boolean }>();
+  const codes = new Map<string, { user: string; expiresAt: number; used: boolean; redirect?: string }>();
   return {
-    issue(user: string): string {
+    /** `redirect`: the redirect_uri the code was issued for (OAuth 2 token endpoints check it). */
+    issue(user: string, redirect?: string): string {
       const code = bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
-      codes.set(code, { user, expiresAt: now().getTime() + ttlMs, used: false });
+      codes.set(code, { user, expiresAt: now().getTime() + ttlMs, used: false, redirect });
       return code;
     },
     /** Consumes a code: the first redemption wins, every later one is `used`. */
@@ -27,7 +30,7 @@ export function createLoginCodes(now: () => Date, ttlMs = LOGIN_CODE_TTL_MS) {
       if (entry.used) return { ok: false, reason: 'used' };
       if (entry.expiresAt <= now().getTime()) return { ok: false, reason: 'expired' };
       entry.used = true;
-      return { ok: true, user: entry.user };
+      return { ok: true, user: entry.user, redirect: entry.redirect };
     },
     clear() {
       codes.clear();
@@ -73,7 +76,7 @@ export function authorizeHandler(
       );
     }
     if (!USER.test(user)) return c.text('user: not a platform user id', 400);
-    target.searchParams.set(codeParam, codes.issue(user));
+    target.searchParams.set(codeParam, codes.issue(user, redirect));
     const state = c.req.query('state');
     if (state !== undefined) target.searchParams.set('state', state);
     return c.redirect(target.toString(), 302);
