@@ -33,3 +33,26 @@ export interface DirectorySnapshot {
   departments: DirectoryDepartment[];
   users: DirectoryUser[];
 }
+
+export interface DirectoryProgress {
+  phase: 'departments' | 'people';
+  done: number;
+  total: number;
+}
+
+export class DirectoryFetchError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | string,
+    /** True when the app lacks a permission the admin must grant. */
+    readonly permission = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface FetchedDirectory extends DirectorySnapshot {
+  /** HTTP requests made, retries included. */
+  apiCalls: number;
+  retries: number;
+}

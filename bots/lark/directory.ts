@@ -7,14 +7,14 @@
 // app's 通讯录权限范围 decides which departments it sees. Rate limits (HTTP 429 /
 // code 99991400) and 5xx answers are retried with backoff, then the listing resumes
 // from the same page.
-import type { DirectoryDepartment, DirectorySnapshot, DirectoryUser } from '../../core/directory';
+import {
+  DirectoryFetchError,
+  type DirectoryDepartment,
+  type DirectoryProgress,
+  type DirectoryUser,
+  type FetchedDirectory,
+} from '../../core/directory';
 import type { LarkClientConfig } from './client';
-
-export interface DirectoryProgress {
-  phase: 'departments' | 'people';
-  done: number;
-  total: number;
-}
 
 export interface LarkDirectoryOptions {
   fetch?: typeof fetch;
@@ -24,23 +24,6 @@ export interface LarkDirectoryOptions {
   /** Name of the root department (the company), which the API does not list. */
   rootName?: string;
   maxRetries?: number;
-}
-
-export class DirectoryFetchError extends Error {
-  constructor(
-    message: string,
-    readonly code: number | string,
-    /** True when the app lacks a permission the admin must grant. */
-    readonly permission = false,
-  ) {
-    super(message);
-  }
-}
-
-export interface FetchedDirectory extends DirectorySnapshot {
-  /** HTTP requests made, retries included. */
-  apiCalls: number;
-  retries: number;
 }
 
 const PAGE_SIZE = 50;

@@ -3,7 +3,7 @@
 import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DirectoryFetchError } from '../../bots/lark/directory';
+import { DirectoryFetchError } from '../../core/directory';
 import { DirectoryUnavailable, runDirectorySync } from '../directory/run';
 import type { AppEnv } from '../services';
 import { readBody } from './body';

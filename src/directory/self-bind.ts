@@ -5,7 +5,6 @@
 // the original message. No match leaves today's "ask your admin" answer and its
 // audit entry, which GET /api/v1/directory/unmatched lists.
 import { and, eq } from 'drizzle-orm';
-import { fetchLarkUser } from '../../bots/lark/directory';
 import type { BotEvent } from '../../bots/types';
 import type { Clock } from '../../core/clock';
 import type { DirectoryUser } from '../../core/directory';
@@ -15,6 +14,7 @@ import { setIdentityStatements } from '../../storage/repos/people';
 import { identities, organizations, people, platformTenants } from '../../storage/schema';
 import type { OrgRow, PersonRow } from '../chat/context';
 import type { Config } from '../config';
+import { fetchPlatformUser } from '../platforms-directory';
 
 export interface SelfBindDeps {
   store: Store;
@@ -44,9 +44,11 @@ async function eventOrg(store: Store, event: BotEvent): Promise<OrgRow | undefin
 }
 
 async function lookUp(deps: SelfBindDeps, event: BotEvent): Promise<DirectoryUser | undefined> {
-  if (event.platform === 'lark' && deps.config.lark)
-    return fetchLarkUser(deps.config.lark, event.sender.platformUserId, { fetch: deps.fetch });
-  return undefined;
+  return fetchPlatformUser(deps.config, event.platform, event.sender.platformUserId, {
+    fetch: deps.fetch,
+    // An unknown sender is waiting for an answer: one quick retry at most.
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 500))),
+  });
 }
 
 export function createSelfBinder(deps: SelfBindDeps) {
