@@ -77,6 +77,7 @@ describe('Lark directory sync', () => {
         [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy').length &&
         [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy'),
       'the reply',
+      20_000, // generous: the machine running the suite may be loaded
     );
     expect(JSON.stringify(reply.content)).not.toContain('你还没有被添加到 Polaris');
 
@@ -199,7 +200,7 @@ describe('Lark directory sync', () => {
       .run(org.id);
     const toAmy = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_amy');
     await lark().deliverMessage({ openId: 'ou_amy', text: '帮助' });
-    const [reply] = await waitFor(() => toAmy().length && toAmy(), 'the answer');
+    const [reply] = await waitFor(() => toAmy().length && toAmy(), 'the answer', 20_000);
     expect(JSON.stringify(reply.content)).not.toContain('你还没有被添加到 Polaris');
     const bound = stack.store.sqlite
       .prepare(`SELECT person_id FROM identities WHERE platform = 'lark' AND platform_user_id = 'ou_amy'`)
@@ -208,7 +209,7 @@ describe('Lark directory sync', () => {
 
     const toZed = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_zed');
     await lark().deliverMessage({ openId: 'ou_zed', text: '帮助' });
-    const [refusal] = await waitFor(() => toZed().length && toZed(), 'the refusal');
+    const [refusal] = await waitFor(() => toZed().length && toZed(), 'the refusal', 20_000);
     expect(JSON.stringify(refusal.content)).toContain('你还没有被添加到 Polaris');
     const res = await fetch(`${stack.base}/api/v1/directory/unmatched`, {
       headers: { authorization: 'Bearer e2e-admin' },
