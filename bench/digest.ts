@@ -42,7 +42,13 @@ try {
   const store = openSqlite(path);
   // Monday 09:00 Shanghai of the generated data's week.
   const clock = fixedClock(new Date(org.now.getTime() + 3 * 86_400_000 - 3_600_000));
-  const config = loadConfig({ LARK_APP_ID: 'cli_bench', LARK_APP_SECRET: 'bench-secret', LARK_DOMAIN: server.url });
+  const config = loadConfig({
+    LARK_APP_ID: 'cli_bench',
+    LARK_APP_SECRET: 'bench-secret',
+    LARK_VERIFICATION_TOKEN: 'bench-verification-token',
+    LARK_ENCRYPT_KEY: 'bench-encrypt-key',
+    LARK_DOMAIN: server.url,
+  });
   const { services } = createPolaris({ store, config, clock, deliverImmediately: false });
 
   // 1. Baseline: the same rows, read and nothing else.

@@ -12,6 +12,8 @@ export interface AlertKr {
   id: string;
   /** Display number in the owner's "my OKRs" list (KR1, KR2…), when known. */
   number?: number;
+  /** A manual KR takes check-ins from chat and buttons; metric-fed and roll-up KRs do not. */
+  manual?: boolean;
   title: string;
   kind: 'number' | 'percent' | 'currency' | 'boolean' | 'milestone';
   unit?: string | null;
@@ -24,7 +26,7 @@ export interface AlertKr {
 export type AlertFacts =
   | { kind: 'at_risk' | 'off_track'; progress: number; expected: number; confidence?: number | null }
   | { kind: 'drop'; from: number; to: number }
-  | { kind: 'stale'; days: number; lastCheckInAt: string | null };
+  | { kind: 'stale'; days: number; lastCheckInAt: string | null; since?: string };
 
 export interface KrAlertCardInput {
   locale: Locale;
@@ -91,7 +93,7 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
       target: value(kr.target),
     }),
   });
-  if (input.audience === 'owner') {
+  if (input.audience === 'owner' && kr.manual !== false) {
     const en = locale === 'en';
     const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
     const buttons: CardButton[] = quickValues(kr).map((v) => ({
@@ -112,4 +114,104 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
   }
   const color = facts.kind === 'off_track' ? 'red' : 'orange';
   return { header: { title, color }, blocks };
+}
+
+/** One line of a daily alert card: a KR and why it is on the card. */
+export interface AlertItem {
+  kr: AlertKr;
+  facts: AlertFacts;
+  /** The KR owner's name (team items). */
+  ownerName?: string;
+}
+
+export interface AlertDigestInput {
+  locale: Locale;
+  personName: string;
+  /** Alerts about the reader's own KRs, and about their direct reports' KRs. */
+  own: AlertItem[];
+  team: AlertItem[];
+  now?: string;
+}
+
+/** Items shown in full per section; the rest are counted. Keeps the card inside every platform's limits. */
+export const ALERT_DIGEST_MAX_ITEMS = 8;
+
+function itemTitle(locale: Locale, item: AlertItem): string {
+  const { kr, facts } = item;
+  const name = kr.number ? `KR${kr.number} ${kr.title}` : kr.title;
+  return facts.kind === 'stale'
+    ? t(locale, 'rules.alert.stale', { kr: name, days: facts.days })
+    : t(locale, `rules.alert.${facts.kind}`, { kr: name });
+}
+
+/**
+ * The one alert card a person gets on a day: every new alert about their own KRs (why, the
+ * numbers, quick updates for manual KRs) and, for managers, one line per alert of their team.
+ */
+export function buildAlertDigestCard(input: AlertDigestInput): Card {
+  const { locale, own, team } = input;
+  const blocks: CardBlock[] = [];
+  const en = locale === 'en';
+  const shownOwn = own.slice(0, ALERT_DIGEST_MAX_ITEMS);
+  if (own.length) blocks.push({ type: 'markdown', text: t(locale, 'rules.digest.ownIntro', { count: own.length }) });
+  for (const item of shownOwn) {
+    const { kr, facts } = item;
+    const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
+    blocks.push({ type: 'markdown', text: `**${itemTitle(locale, item)}**\n${why(locale, facts, input.now)}` });
+    blocks.push({
+      type: 'progress',
+      label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title,
+      percent: Math.round(kr.progress * 100),
+      status: facts.kind === 'off_track' ? 'off_track' : 'at_risk',
+      detail: t(locale, 'card.kr.range', {
+        start: value(kr.start),
+        current: value(kr.current),
+        target: value(kr.target),
+      }),
+    });
+    // Only what the KR accepts: a metric-fed or roll-up KR takes no check-in, and a KR without
+    // the number chat gives it (another cycle) gets buttons but no "reply KRn" hint.
+    if (kr.manual === false) {
+      blocks.push({ type: 'note', text: t(locale, 'rules.digest.metricFed') });
+      continue;
+    }
+    const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
+    const buttons: CardButton[] = quickValues(kr).map((v) => ({
+      text: value(v),
+      actionId: 'kr.checkin',
+      value: { kr: kr.id, value: String(v) },
+      command: command(v),
+    }));
+    if (buttons.length) blocks.push({ type: 'actions', buttons });
+    if (kr.number)
+      blocks.push({
+        type: 'note',
+        text: t(locale, 'rules.alert.hint', {
+          command: `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(kr.current)}`,
+        }),
+      });
+  }
+  if (own.length > shownOwn.length)
+    blocks.push({ type: 'note', text: t(locale, 'rules.digest.more', { count: own.length - shownOwn.length }) });
+  if (team.length) {
+    if (own.length) blocks.push({ type: 'divider' });
+    blocks.push({ type: 'markdown', text: t(locale, 'rules.digest.teamIntro', { count: team.length }) });
+    const shown = team.slice(0, ALERT_DIGEST_MAX_ITEMS);
+    blocks.push({
+      type: 'markdown',
+      text: shown
+        .map(
+          (item) =>
+            `- ${item.ownerName ?? ''}${en ? ': ' : '：'}${itemTitle(locale, { ...item, kr: { ...item.kr, number: undefined } })}`,
+        )
+        .join('\n'),
+    });
+    if (team.length > shown.length)
+      blocks.push({ type: 'note', text: t(locale, 'rules.digest.more', { count: team.length - shown.length }) });
+  }
+  const worst = [...own, ...team].some((i) => i.facts.kind === 'off_track') ? 'red' : 'orange';
+  return {
+    header: { title: t(locale, 'rules.digest.title', { name: input.personName }), color: worst },
+    blocks,
+  };
 }

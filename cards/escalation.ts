@@ -18,6 +18,8 @@ export interface EscalationCardInput {
   ruleName: string;
   condition: ConditionFacts;
   trend: { period: string; value: number }[];
+  /** Consecutive periods, up to the latest, that met the condition (≥ the rule's `consecutive`). */
+  run?: number;
   /** Set once the coach's manager was brought in (days the coach had). */
   escalatedAfterDays?: number;
   acknowledged?: { byName: string; at: string; action: 'follow_up' | 'coaching' };
@@ -44,7 +46,11 @@ export function buildEscalationCard(input: EscalationCardInput): Card {
       type: 'markdown',
       text: t(locale, 'rules.escalation.body', {
         name: input.personName,
-        condition: conditionText(locale, input.condition),
+        // What the trend shows ("6 weeks below"), not only the rule's minimum.
+        condition: conditionText(locale, {
+          ...input.condition,
+          consecutive: Math.max(input.condition.consecutive, input.run ?? 0),
+        }),
       }),
     },
     { type: 'fields', fields },

@@ -25,4 +25,11 @@ export interface OrgSettings {
   timezone?: string;
   /** Per-job schedule overrides, read in the org's (or team's) time zone: `{ "weekly-digest": "0 9 * * 1" }`. */
   schedules?: Record<string, string>;
+  /**
+   * Alert sending: `observe` (the default) records every firing and sends nothing; `send` sends
+   * what fires from then on. Set by an admin (docs/rules.md).
+   */
+  alerts?: 'observe' | 'send';
+  /** Where people who have never written to the bot get alerts, reminders and digests. */
+  defaultPlatform?: Platform;
 }

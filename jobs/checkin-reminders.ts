@@ -16,6 +16,7 @@ import { expectedPace } from '../core/okr/pace';
 import { krProgress } from '../core/okr/progress';
 import { trackStatus } from '../core/okr/status';
 import { loadIdentities, personAddress } from './recipients';
+import { checkedInSince } from '../core/okr/checked-in';
 import { isoWeekKey, localDate, weekStart } from '../core/time';
 import type { JobContext, JobDefinition, JobMessage } from './types';
 import { personZone, personZoneUnits } from './units';
@@ -36,7 +37,8 @@ export const checkinReminders: JobDefinition = {
 export const reminderSubject = (personId: string, week: string) => `reminder:${personId}:${week}`;
 
 async function runReminders(ctx: JobContext): Promise<void> {
-  const { store, adapters } = ctx.services;
+  const { store, addressable: adapters } = ctx.services;
+  const orgDefault = ctx.org.settings?.defaultPlatform;
   const { org, unit } = ctx;
   const today = localDate(ctx.now, unit.timeZone);
   const cycle = await resolveCycle(store, org.id, undefined, today);
@@ -115,7 +117,12 @@ async function runReminders(ctx: JobContext): Promise<void> {
           count('noManualKrs');
           continue;
         }
-        if (manual.some(({ kr }) => kr.lastCheckInAt && kr.lastCheckInAt >= since)) {
+        if (
+          checkedInSince(
+            manual.map(({ kr }) => kr),
+            since,
+          )
+        ) {
           count('checkedIn');
           continue;
         }
@@ -124,7 +131,7 @@ async function runReminders(ctx: JobContext): Promise<void> {
           count('capped');
           continue;
         }
-        const to = personAddress(identities, person.id, adapters);
+        const to = personAddress(identities, person.id, adapters, orgDefault);
         if (!to) {
           count('unreachable');
           continue;

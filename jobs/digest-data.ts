@@ -5,14 +5,17 @@
 // "Change since last week": a KR's value at the window start is the
 // previous_value of its first check-in inside the window (= its value just
 // before), else the latest check-in value before the window, else its start
-// value; a KR without check-ins in the window did not move. 'children' KRs move
-// with the mean of the objectives aligned to them.
+// value; a KR without check-ins in the window did not move. 'children' KRs are
+// rolled up through every level aligned below them, now and at the window start,
+// by the roll-up the tree and chat use (storage/repos/children-rollup.ts).
 import { and, asc, desc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { DigestMover, TeamDigest } from '../cards/digest';
 import type { Store } from '../storage/db';
-import { keyResultsOf, objectivesAlignedTo } from '../storage/repos/okrs';
+import { alignedSubtree, rollUpChildren } from '../storage/repos/children-rollup';
+import { keyResultsOf, type ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
 import { adjustments, checkIns, objectives, people } from '../storage/schema';
+import { checkedInSince, expectedToCheckIn } from '../core/okr/checked-in';
 import { expectedPace } from '../core/okr/pace';
 import { krProgress, objectiveProgress } from '../core/okr/progress';
 import { trackStatus } from '../core/okr/status';
@@ -97,19 +100,25 @@ export async function computeTeamDigests(
     { activeOnly: true },
   );
 
-  // One level of roll-up for 'children' KRs, as the chat views do.
+  // Every level aligned below the 'children' KRs, as the tree and chat roll them up.
   const childParents = [...krsByObjective.values()]
     .flat()
     .filter((k) => k.progressMode === 'children')
     .map((k) => k.id);
-  const childObjectives = (await objectivesAlignedTo(store, orgId, childParents)).filter((o) => o.status === 'active');
-  const childKrs = await keyResultsOf(
-    store,
-    childObjectives.map((o) => o.id),
-    { activeOnly: true },
-  );
+  const owned: ObjectiveWithKrs[] = [...personObjectives, ...teamObjectives].map((objective) => ({
+    objective,
+    keyResults: krsByObjective.get(objective.id) ?? [],
+  }));
+  const below = childParents.length
+    ? await alignedSubtree(
+        store,
+        orgId,
+        childParents,
+        owned.map((o) => o.objective.id),
+      )
+    : [];
 
-  const allKrs = [...krsByObjective.values(), ...childKrs.values()].flat();
+  const allKrs = [...owned, ...below].flatMap((o) => o.keyResults);
   const windowIso = window.start.toISOString();
   const windowCheckIns = await chunked(
     allKrs.map((k) => k.id),
@@ -121,10 +130,8 @@ export async function computeTeamDigests(
         .orderBy(asc(checkIns.createdAt)),
   );
   const firstInWindow = new Map<string, CheckIn>();
-  const authorsInWindow = new Set<string>();
   for (const ci of windowCheckIns) {
     if (!firstInWindow.has(ci.keyResultId)) firstInWindow.set(ci.keyResultId, ci);
-    if (ci.authorId) authorsInWindow.add(ci.authorId);
   }
   const valueAtStart = new Map<string, number>();
   for (const [krId, first] of firstInWindow) {
@@ -141,9 +148,6 @@ export async function computeTeamDigests(
     if (before) valueAtStart.set(krId, before.value);
   }
 
-  const childrenByParent = new Map<string, Objective[]>();
-  for (const o of childObjectives)
-    childrenByParent.set(o.parentKrId!, [...(childrenByParent.get(o.parentKrId!) ?? []), o]);
   const expected = expectedPace(cycle, window.now, window.timeZone);
   const pairs = new Map<string, Pair>();
 
@@ -160,16 +164,18 @@ export async function computeTeamDigests(
       start: objectiveProgress(krPairs.map(({ kr, p }) => ({ progress: p.start, weight: kr.weight }))),
     };
   };
+  const tree = [...owned, ...below];
+  const rolledNow = childParents.length ? rollUpChildren(tree, (kr) => plainPair(kr).now) : new Map<string, number>();
+  const rolledStart = childParents.length
+    ? rollUpChildren(tree, (kr) => plainPair(kr).start)
+    : new Map<string, number>();
   const krPair = (kr: KeyResult): Pair => {
     let p = pairs.get(kr.id);
     if (p) return p;
-    const children = kr.progressMode === 'children' ? childrenByParent.get(kr.id) : undefined;
-    if (children?.length) {
-      const childPairs = children.map((o) => objectivePair(childKrs.get(o.id) ?? [], plainPair));
-      p = { now: mean(childPairs.map((c) => c.now)), start: mean(childPairs.map((c) => c.start)) };
-    } else {
-      p = plainPair(kr);
-    }
+    p =
+      kr.progressMode === 'children' && rolledNow.has(kr.id)
+        ? { now: rolledNow.get(kr.id)!, start: rolledStart.get(kr.id) ?? rolledNow.get(kr.id)! }
+        : plainPair(kr);
     pairs.set(kr.id, p);
     return p;
   };
@@ -238,11 +244,9 @@ export async function computeTeamDigests(
       addMovers(m.name, ownKrs);
       const objectivePairs = owned.map((o) => objectivePair(krsByObjective.get(o.id) ?? [], krPair));
       const progress = mean(objectivePairs.map((p) => p.now));
-      const expectedToCheckIn = ownKrs.some((k) => k.progressMode === 'manual');
       const onLeave = !!m.pausedUntil && m.pausedUntil >= window.today;
-      const checkedIn =
-        authorsInWindow.has(m.id) || ownKrs.some((k) => !!k.lastCheckInAt && k.lastCheckInAt >= windowIso);
-      if (expectedToCheckIn && !onLeave && !checkedIn) notCheckedIn.push(m.name);
+      // One definition with `团队` and reminders (core/okr/checked-in.ts): manual KRs only.
+      if (expectedToCheckIn(ownKrs) && !onLeave && !checkedInSince(ownKrs, windowIso)) notCheckedIn.push(m.name);
       return {
         name: m.name,
         progress,

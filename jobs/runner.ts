@@ -20,6 +20,8 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
 
 export interface RunOptions {
   dryRun?: boolean;
+  /** Run a period that already finished again (`--force`); a running one is still left alone. */
+  force?: boolean;
   leaseMs?: number;
   log?: (message: string) => void;
   /** Dry runs hand every message here instead of writing it. */
@@ -63,6 +65,7 @@ async function claimRun(
   orgId: string,
   period: string,
   leaseMs: number,
+  force = false,
 ): Promise<Claim | 'already_done' | 'busy'> {
   const { db } = services.store;
   const now = services.clock.now();
@@ -80,13 +83,17 @@ async function claimRun(
     .where(runKey(job, orgId, period))
     .limit(1);
   if (!row) return 'busy';
-  if (row.status === 'done') return 'already_done';
+  if (row.status === 'done' && !force) return 'already_done';
   const lastBeat = Date.parse(row.heartbeatAt ?? row.startedAt);
   if (row.status === 'running' && now.getTime() - lastBeat < leaseMs) return 'busy';
-  // Stale or failed: take over, but only if nobody else did since we looked.
+  // Stale, failed or (forced) done: take over, but only if nobody else did since we looked.
   const taken = await db
     .update(jobRuns)
-    .set({ status: 'running', heartbeatAt: nowIso })
+    .set({
+      status: 'running',
+      heartbeatAt: nowIso,
+      ...(row.status === 'done' ? { cursor: null, finishedAt: null } : {}),
+    })
     .where(
       and(
         runKey(job, orgId, period),
@@ -96,6 +103,9 @@ async function claimRun(
     )
     .returning({ job: jobRuns.job });
   if (!taken.length) return 'busy';
+  // A forced re-run starts over; its messages keep their deterministic ids, so what the first
+  // run enqueued is not enqueued twice.
+  if (row.status === 'done') return { cursor: null, heartbeat: nowIso, stats: {} };
   return { cursor: row.cursor, heartbeat: nowIso, stats: (row.stats ?? {}) as Record<string, number> };
 }
 
@@ -117,7 +127,14 @@ export async function runJobUnit<S extends JobServices>(
   if (options.dryRun) {
     claim = { cursor: null, heartbeat: '', stats: {} };
   } else {
-    const claimed = await claimRun(services, job.name, org.id, period, options.leaseMs ?? DEFAULT_LEASE_MS);
+    const claimed = await claimRun(
+      services,
+      job.name,
+      org.id,
+      period,
+      options.leaseMs ?? DEFAULT_LEASE_MS,
+      options.force,
+    );
     if (claimed === 'already_done' || claimed === 'busy') return { ...base, outcome: claimed, stats: {} };
     claim = claimed;
     if (claim.cursor) log(`resuming after ${claim.cursor}`);

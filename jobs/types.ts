@@ -13,10 +13,13 @@ import type { PeriodUnit } from '../core/time';
  */
 export interface JobServices {
   store: Store;
-  config: { defaultTimezone: string };
   clock: Clock;
   defer: (work: Promise<unknown>) => void;
   adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Platforms messages may be addressed to: the adapters, or every platform when the CLI enqueues for the server. */
+  addressable: ReadonlySet<string>;
+  /** RETENTION_DAYS as configured (jobs/retention.ts). */
+  config: { defaultTimezone: string; retentionDays?: string };
   outbox: { drain(): Promise<unknown> };
 }
 

@@ -31,7 +31,8 @@ export const weeklyDigest: JobDefinition = {
 };
 
 async function runWeeklyDigest(ctx: JobContext): Promise<void> {
-  const { store, adapters } = ctx.services;
+  const { store, addressable: adapters } = ctx.services;
+  const orgDefault = ctx.org.settings?.defaultPlatform;
   const { org, unit } = ctx;
   const today = localDate(ctx.now, unit.timeZone);
   const cycle = await resolveCycle(store, org.id, undefined, today);
@@ -88,7 +89,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
         const recipients = new Map<string, Person>(d.members.map((m) => [m.id, m]));
         if (d.manager) recipients.set(d.manager.id, d.manager);
         for (const person of recipients.values()) {
-          const to = personAddress(identities, person.id, adapters);
+          const to = personAddress(identities, person.id, adapters, orgDefault);
           if (!to) {
             count('unreachable');
             continue;
@@ -115,7 +116,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
             admins.map((a) => a.id),
           );
           for (const admin of admins) {
-            const to = personAddress(adminIdentities, admin.id, adapters);
+            const to = personAddress(adminIdentities, admin.id, adapters, orgDefault);
             if (!to) {
               count('unreachable');
               continue;

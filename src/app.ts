@@ -3,6 +3,9 @@
 // (src/node.ts) and on Workers (src/worker.ts).
 import { Hono } from 'hono';
 import { createApi } from './api';
+import { AuthThrottle, clientAddress, defaultPeerAddress } from './auth-throttle';
+import { BodyTooLargeError, bodyLimit } from './body-limit';
+import { assertConfig } from './config';
 import { ApiError, errorResponse } from './api/errors';
 import { chatHandlers } from './chat/router';
 import { systemClock } from '../core/clock';
@@ -20,6 +23,8 @@ export type { AppDeps, AppEnv, Services };
 export const VERSION = '0.1.0';
 
 export function createPolaris(input: AppDeps) {
+  // Whatever built the config (env, tests, the playground), the app never runs fail-open.
+  assertConfig(input.config);
   const clock = input.clock ?? systemClock;
   const defer =
     input.defer ??
@@ -44,9 +49,12 @@ export function createPolaris(input: AppDeps) {
     clock,
     defer,
     adapters,
+    addressable: new Set(input.addressablePlatforms ?? adapters.keys()),
     outbox,
     inbox,
     dispatch,
+    authThrottle: input.authThrottle ?? new AuthThrottle(clock),
+    clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
   };
 
   const app = new Hono<AppEnv>();
@@ -54,6 +62,8 @@ export function createPolaris(input: AppDeps) {
     c.set('deps', services);
     await next();
   });
+  // Every body, every route: capped while it streams (src/body-limit.ts).
+  app.use('*', bodyLimit());
   app.get('/healthz', (c) =>
     c.json({
       ok: true,
@@ -72,6 +82,9 @@ export function createPolaris(input: AppDeps) {
   );
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
+    // The body cap (src/body-limit.ts) turns this into its 413; nothing to log.
+    if (err instanceof BodyTooLargeError)
+      return c.json({ error: { code: 'payload_too_large', message: err.message } }, 413);
     console.error('[polaris] unhandled error', err);
     return c.json({ error: { code: 'internal', message: 'Internal error; nothing was half-applied.' } }, 500);
   });

@@ -1,5 +1,5 @@
 // `npx polaris <command>`: operator commands on the Node/SQLite deployment.
-//   run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+//   run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
 //   jobs                      list the scheduled jobs
 //   sync-directory --platform <p> [--org <slug|id>] [--dry-run]   sync the org chart from a platform directory
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import type { Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
+import { count } from 'drizzle-orm';
 import { openSqlite } from '../storage/sqlite';
+import { outbox } from '../storage/schema';
 import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
@@ -20,7 +22,7 @@ import { findOrg } from './api/org';
 import type { OutboxStatus } from '../storage/schema';
 
 const USAGE = `Usage:
-  polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send]
+  polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
   polaris jobs
   polaris sync-directory --platform lark [--org <slug|id>] [--dry-run]
   polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
@@ -28,7 +30,12 @@ const USAGE = `Usage:
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
-  --no-send   enqueue into the outbox but leave delivery to the running server`;
+  --no-send   enqueue into the outbox but leave delivery to the running server
+  --force     run a period that already finished again (messages already enqueued are not repeated)
+
+Without platform credentials in the environment, run-job enqueues every message
+addressed to each person's primary platform and leaves delivery to the running
+server (which has the credentials); nothing is lost or consumed.`;
 
 /** A card as plain text for the terminal. */
 export function cardAsText(card: Card): string {
@@ -72,6 +79,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
       platform: { type: 'string' },
+      force: { type: 'boolean' },
       status: { type: 'string' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -107,16 +115,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const unconfigured = dryRun && !config.lark && !config.wecom && !config.dingtalk;
     if (unconfigured)
       console.error('no platform is configured: showing the cards as if Lark, WeCom and DingTalk all were');
+    // Not a dry run and no credentials here: address every platform and let the server deliver.
+    const enqueueOnly = !dryRun && !config.lark && !config.wecom && !config.dingtalk;
     const { services } = createPolaris({
       store,
       config,
       adapters: unconfigured ? PLATFORMS.map(dryRunAdapter) : undefined,
+      addressablePlatforms: enqueueOnly ? PLATFORMS : undefined,
     });
+    const [{ before }] = await store.db.select({ before: count() }).from(outbox);
     const started = Date.now();
     const printed: JobMessage[] = [];
     const results = await runJobNow(services, name, {
       orgIds: values.org,
       dryRun,
+      force: !!values.force,
       log: (m) => console.error(m),
       onMessage: (m) => {
         printed.push(m);
@@ -128,9 +141,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
       console.error(
         `${r.job} ${r.orgId} ${r.period}: ${r.outcome} ${JSON.stringify(r.stats)}${r.error ? ` — ${r.error}` : ''}`,
       );
+    const [{ after }] = await store.db.select({ after: count() }).from(outbox);
     console.error(
-      `${dryRun ? 'dry run: ' : ''}${dryRun ? printed.length : results.reduce((s, r) => s + (r.stats.messages ?? 0), 0)} messages in ${Date.now() - started} ms`,
+      dryRun
+        ? `dry run: ${printed.length} messages in ${Date.now() - started} ms`
+        : `${after - before} messages enqueued in ${Date.now() - started} ms`,
     );
+    for (const r of results)
+      if (r.outcome === 'already_done')
+        console.error(`${r.job} ${r.period} already ran for ${r.orgId}; add --force to run it again`);
+    if (enqueueOnly && after > before)
+      console.error(
+        'no platform credentials in this environment: the messages wait in the outbox for the running server to deliver them',
+      );
     if (!dryRun && !values['no-send'] && services.adapters.size) {
       const report = await services.outbox.drain();
       console.error(`delivered: ${JSON.stringify(report)}`);

@@ -4,6 +4,7 @@
 // the Worker's scheduled(), the CLI, the API) takes it from this file.
 import { checkinReminders } from '../jobs/checkin-reminders';
 import { createJobRegistry } from '../jobs/registry';
+import { retention } from '../jobs/retention';
 import { weeklyDigest } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
@@ -17,6 +18,7 @@ export const jobRegistry = createJobRegistry<Services>([
   adjustmentSweep,
   rulesEvaluate,
   directorySync,
+  retention,
   outboxFailures,
 ]);
 

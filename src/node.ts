@@ -2,9 +2,9 @@
 // loop, and graceful shutdown that finishes in-flight work before closing.
 import { serve } from '@hono/node-server';
 import { createPolaris } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
+import { assertConfig, ConfigError, configWarnings, loadConfig, type Config } from './config';
 import { openSqlite } from '../storage/sqlite';
-import { preparePlayground, wantsPlayground } from './playground';
+import { PLAYGROUND_DEFAULT_HOST, playgroundRefusals, preparePlayground, wantsPlayground } from './playground';
 import { startScheduler } from '../jobs/node-scheduler';
 import { jobRegistry } from './jobs';
 import { freePort } from './node/free-port';
@@ -26,13 +26,21 @@ export interface StartOptions {
 
 export async function startNode(options: StartOptions = {}) {
   const env = options.env ?? process.env;
-  const loaded = { ...loadConfig(env), ...options.config };
+  // A configuration that would accept unauthenticated input or guessable tokens stops here (ConfigError).
+  const loaded = assertConfig({ ...loadConfig(env), ...options.config });
   const store = openSqlite(loaded.databasePath);
   // No platform credentials: the playground (src/playground) emulates all three platforms in this process.
-  const playground =
-    options.playground !== false && wantsPlayground(loaded, env)
-      ? preparePlayground({ config: { ...loaded, port: loaded.port || (await freePort()) }, store, env })
-      : undefined;
+  const wanted = options.playground !== false && wantsPlayground(loaded, env);
+  if (wanted) {
+    const refusals = await playgroundRefusals({ store, host: loaded.host ?? PLAYGROUND_DEFAULT_HOST, env });
+    if (refusals.length) {
+      store.close();
+      throw new ConfigError(refusals);
+    }
+  }
+  const playground = wanted
+    ? preparePlayground({ config: { ...loaded, port: loaded.port || (await freePort()) }, store, env })
+    : undefined;
   const config = playground?.config ?? loaded;
   const inflight = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
@@ -46,6 +54,7 @@ export async function startNode(options: StartOptions = {}) {
   const log = (msg: string) => {
     if (!options.quiet) console.log(`[polaris] ${msg}`);
   };
+  for (const warning of configWarnings(config)) console.warn(`[polaris] ${warning}`);
   if (playground) {
     playground.mount(app);
     if (await playground.seed(services.clock.now())) log('empty database: loaded the demo org (星火教育集团)');
@@ -59,14 +68,12 @@ export async function startNode(options: StartOptions = {}) {
   drainTimer.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    // HOST unset: every interface for a configured server (it receives webhooks), loopback for the playground.
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       log(
-        `listening on http://localhost:${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`,
+        `listening on ${config.host ?? 'all interfaces'} port ${info.port} (SQLite at ${config.databasePath}; platforms: ${[...services.adapters.keys()].join(', ') || 'none configured'})`,
       );
-      if (playground)
-        log(
-          `playground: open http://localhost:${info.port}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`,
-        );
+      if (playground) for (const line of playground.exposure(`http://localhost:${info.port}`)) log(line);
       if (playground && !loaded.adminToken)
         log(
           `dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`,

@@ -1,7 +1,9 @@
 // The app's shared shapes: what createPolaris takes (AppDeps), what every route and
 // job is handed (Services), and Hono's env for them. Kept apart from app.ts so that
 // routes can name these types without importing the module that imports them.
-import type { PlatformAdapter } from '../bots/types';
+import type { Context } from 'hono';
+import type { Platform, PlatformAdapter } from '../bots/types';
+import type { AuthThrottle, PeerAddress } from './auth-throttle';
 import type { Clock } from '../core/clock';
 import type { Store } from '../storage/db';
 import type { ChatHandlers } from './chat/context';
@@ -21,6 +23,15 @@ export interface AppDeps {
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;
+  /**
+   * Platforms jobs and rules may address messages to (default: the configured adapters). The CLI
+   * without platform credentials names every platform: it enqueues, and the server delivers.
+   */
+  addressablePlatforms?: readonly Platform[];
+  /** Wrong-credential counts to share with other app instances of this process (see src/worker.ts). */
+  authThrottle?: AuthThrottle;
+  /** The connecting peer's address (default: the Node socket, or Cloudflare's CF-Connecting-IP). */
+  peerAddress?: PeerAddress;
 }
 
 export interface Services {
@@ -29,10 +40,16 @@ export interface Services {
   clock: Clock;
   defer: (work: Promise<unknown>) => void;
   adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Where jobs and rules may address messages (see AppDeps.addressablePlatforms). */
+  addressable: ReadonlySet<string>;
   outbox: OutboxDeliverer;
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
   dispatch: Dispatch;
+  /** Wrong admin/ingest tokens per client address (429 past the limit). */
+  authThrottle: AuthThrottle;
+  /** The client's address for throttling (X-Forwarded-For only from TRUSTED_PROXIES). */
+  clientOf(c: Context): string;
 }
 
 export interface AppEnv {

@@ -7,8 +7,8 @@ import type { Dispatch } from './inbound/dispatch';
 import type { Inbox } from './inbound/inbox';
 
 const SETUP_HINT: Record<string, string> = {
-  lark: 'LARK_APP_ID and LARK_APP_SECRET',
-  wecom: 'WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY',
+  lark: 'LARK_APP_ID, LARK_APP_SECRET, LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY',
+  wecom: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY',
   dingtalk: 'DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET',
 };
 

@@ -100,6 +100,8 @@ export const people = sqliteTable(
      */
     managerSetByHand: integer('manager_set_by_hand', { mode: 'boolean' }).notNull().default(false),
     teamSetByHand: integer('team_set_by_hand', { mode: 'boolean' }).notNull().default(false),
+    /** The platform this person last wrote from: where alerts, reminders and digests go (jobs/recipients.ts). */
+    lastPlatform: text('last_platform').$type<Platform>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -508,6 +510,11 @@ export const rules = sqliteTable('rules', {
   mode: text('mode').$type<'observe' | 'enforce'>().notNull().default('observe'),
   builtin: text('builtin'),
   definition: text('definition', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  /**
+   * When the rule's baseline pass ran. Null: the next evaluation records its firings without
+   * sending them (after the rule is created, and after every import into the org).
+   */
+  baselineAt: text('baseline_at'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -527,10 +534,37 @@ export const ruleFirings = sqliteTable(
     acknowledgedBy: text('acknowledged_by'),
     acknowledgedAt: text('acknowledged_at'),
     escalatedAt: text('escalated_at'),
+    /**
+     * Built-in KR alerts: `pending` until every recipient's daily alert card has named it,
+     * then `sent`; `held` when recorded without sending (observe mode, a baseline pass).
+     */
+    notice: text('notice').$type<'pending' | 'sent' | 'held'>(),
   },
   (t) => [
     uniqueIndex('rule_firings_once').on(t.ruleId, t.subject, t.period),
     index('rule_firings_state').on(t.orgId, t.state),
+    index('rule_firings_notice').on(t.orgId, t.notice),
+  ],
+);
+
+/**
+ * Which daily alert card named which firing for whom. At most one card per person and local
+ * day: the card's outbox row id is a hash of (org, person, day).
+ */
+export const alertNotices = sqliteTable(
+  'alert_notices',
+  {
+    personId: text('person_id').notNull(),
+    firingId: text('firing_id').notNull(),
+    orgId: text('org_id').notNull(),
+    /** The recipient's local date of the card. */
+    day: text('day').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.personId, t.firingId] }),
+    index('alert_notices_day').on(t.personId, t.day),
+    index('alert_notices_firing').on(t.firingId),
   ],
 );
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWranglerDev, type WranglerDev } from './helpers/wrangler';
 
-const TOKEN = 'workers-test-token';
+const TOKEN = 'workers-test-token-0123456789abcdef';
 let dev: WranglerDev | undefined;
 let base = '';
 

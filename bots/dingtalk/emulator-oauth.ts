@@ -6,7 +6,7 @@
 // an unknown unionid is `{errcode:60121}` ("找不到该用户", as DingTalk's oapi answers).
 import type { Context, Hono } from 'hono';
 import { bytesToHex } from '../common/bytes';
-import { authorizeHandler, createLoginCodes } from '../common/emulator/oauth-codes';
+import { authorizeHandler, createLoginCodes, type SignInAllowed } from '../common/emulator/oauth-codes';
 
 export interface DingtalkOAuthOptions {
   clientId: string;
@@ -15,6 +15,7 @@ export interface DingtalkOAuthOptions {
   now: () => Date;
   /** Is this an unexpired app access token (from /v1.0/oauth2/accessToken)? */
   appTokenValid(token: string): boolean;
+  signInAllowed?: SignInAllowed;
 }
 
 const USER_TOKEN_TTL_S = 7200;
@@ -29,8 +30,8 @@ export function mountDingtalkOAuth(app: Hono, options: DingtalkOAuthOptions) {
   const apiError = (c: Context, status: 400 | 401, code: string, message: string) =>
     c.json({ code, message, requestid: crypto.randomUUID().toUpperCase() }, status);
 
-  const authorize = authorizeHandler(codes, 'DingTalk', { code: 'authCode' });
-  const checkedAuthorize = (c: Context) => {
+  const authorize = authorizeHandler(codes, 'DingTalk', { code: 'authCode' }, options.signInAllowed);
+  const checkedAuthorize = async (c: Context): Promise<Response> => {
     const clientId = c.req.query('client_id');
     if (clientId !== undefined && clientId !== options.clientId) return c.text('client_id: unknown app', 400);
     return authorize(c);

@@ -19,6 +19,8 @@ import { Hono, type Context } from 'hono';
 import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
+import type { SignInAllowed } from '../common/emulator/oauth-codes';
+import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
 import { eventSignature, robotSign, verifyEventSignature } from './verify';
 
@@ -50,6 +52,8 @@ export interface DingtalkEmulatorOptions {
   /** Re-push delay of unacknowledged Stream callbacks: 60 s on DingTalk, short in tests. */
   repushAfterMs?: number;
   maxPushAttempts?: number;
+  /** Who the OAuth authorize page may sign in (default: anyone); see common/emulator/oauth-codes.ts. */
+  signInAllowed?: SignInAllowed;
 }
 
 export interface ApiCall {
@@ -340,7 +344,12 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         .clone()
         .json()
         .catch(() => undefined);
-    const call: ApiCall = { method: c.req.method, path: c.req.path, body, at: now().toISOString() };
+    const call: ApiCall = {
+      method: c.req.method,
+      path: c.req.path,
+      body: redactSecrets(body),
+      at: now().toISOString(),
+    };
     calls.push(call);
     await next();
     call.status = c.res.status;
@@ -639,6 +648,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
         timestamp: body.timeStamp ?? null,
         nonce: body.nonce ?? null,
         encrypt: body.encrypt,
+        now: now(),
       });
       const plain = await decryptCallback(options.callbackAesKey, body.encrypt).catch(() => undefined);
       reply = plain?.message;

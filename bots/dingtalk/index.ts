@@ -5,6 +5,7 @@
 //   POST /webhooks/dingtalk/events  the encrypted HTTP event subscription (check_url; cards never come here)
 // Stream mode receives the same payloads over a websocket (stream.ts); sending is shared.
 // https://open.dingtalk.com/document/orgapp/receive-message
+import { parseJsonBounded } from '../common/json';
 import type { DingtalkConfig } from './config';
 import { DeliveryError, type BotEvent, type PlatformAdapter, type WebhookContext } from '../types';
 import { DingtalkClient } from './client';
@@ -147,7 +148,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
   async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
     const text = await request.text();
     try {
-      return { ok: true, body: JSON.parse(text) };
+      return { ok: true, body: parseJsonBounded(text) };
     } catch {
       return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
     }
@@ -196,6 +197,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       timestamp: query.get('timestamp'),
       nonce: query.get('nonce'),
       encrypt,
+      now: ctx.now(),
     });
     if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
     let plain: { message: string; ownerKey: string };
@@ -208,7 +210,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       return errorResponse(401, 'bad_owner', 'message is addressed to another app');
     let data: unknown;
     try {
-      data = JSON.parse(plain.message);
+      data = parseJsonBounded(plain.message);
     } catch {
       return errorResponse(400, 'bad_request', 'decrypted message is not JSON');
     }

@@ -1,5 +1,6 @@
 // DingTalk payloads → BotEvents. Shared by the HTTP webhook (index.ts) and Stream mode
 // (stream.ts), so both produce identical events and deduplicate the same way.
+import { parseJsonBounded } from '../common/json';
 import { z } from 'zod';
 import type { Address, CardActionEvent, MessageEvent } from '../types';
 import { sha256Hex } from '../common/bytes';
@@ -103,7 +104,7 @@ export async function parseCardCallback(data: unknown): Promise<ParseResult<Card
   const cb = parsed.data;
   let content: z.infer<typeof CardContentSchema>;
   try {
-    const c = CardContentSchema.safeParse(JSON.parse(cb.content));
+    const c = CardContentSchema.safeParse(parseJsonBounded(cb.content));
     if (!c.success) return { ok: false, error: `content.${describeIssue(c.error)}` };
     content = c.data;
   } catch {
@@ -119,7 +120,7 @@ export async function parseCardCallback(data: unknown): Promise<ParseResult<Card
     delete value[TEMPLATE_ACTION_PARAM];
     if (typeof value.value === 'string') {
       try {
-        const inner: unknown = JSON.parse(value.value);
+        const inner: unknown = parseJsonBounded(value.value);
         if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
           delete value.value;
           value = { ...value, ...stringValues(inner as Record<string, unknown>) };

@@ -8,6 +8,7 @@
 // to `${apiBase}/v1.0/gateway/connections/open` (or `gatewayUrl`), then set `dw_url`, the field
 // `_connect()` opens. No SDK file is patched; if a future SDK renames `dw_url`, the
 // "connects through the emulated gateway" test fails loudly.
+import { parseJsonBounded } from '../common/json';
 import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import type { DingtalkConfig } from './config';
 import type { BotEvent, EventResult } from '../types';
@@ -155,7 +156,7 @@ export async function startDingtalkStream(
     const messageId = frame.headers.messageId;
     let data: unknown;
     try {
-      data = JSON.parse(frame.data);
+      data = parseJsonBounded(frame.data);
     } catch {
       data = undefined;
     }

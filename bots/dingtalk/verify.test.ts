@@ -48,6 +48,7 @@ describe('HTTP event subscription crypto', () => {
         timestamp: EVENT.timestamp,
         nonce: EVENT.nonce,
         encrypt: EVENT.encrypt,
+        now: new Date(Number(EVENT.timestamp)),
       }),
     ).toEqual({ ok: true });
     expect(
@@ -58,6 +59,7 @@ describe('HTTP event subscription crypto', () => {
           timestamp: EVENT.timestamp,
           nonce: 'other',
           encrypt: EVENT.encrypt,
+          now: new Date(Number(EVENT.timestamp)),
         })
       ).ok,
     ).toBe(false);

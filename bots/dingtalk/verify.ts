@@ -2,7 +2,7 @@
 // HTTP event subscription's SHA-1 signature. Inputs only (secret, headers/query, body, now).
 import { timingSafeEqual } from '../common/bytes';
 import { callbackSignature } from '../common/callback-crypto';
-import type { VerifyResult } from '../common/verify';
+import { CALLBACK_MAX_SKEW_MS, checkMillisTimestamp, type VerifyResult } from '../common/verify';
 import { hmacSha256Base64 } from './crypto';
 
 /** DingTalk rejects robot callbacks whose timestamp is more than one hour off; so do we. */
@@ -35,15 +35,22 @@ export async function verifyRobotRequest(input: {
 /** sha1(sorted([token, timestamp, nonce, encrypt]).join("")), lowercase hex: WeCom's msg_signature. */
 export const eventSignature = callbackSignature;
 
+/** How far an event-subscription timestamp (milliseconds) may be from our clock (why: CALLBACK_MAX_SKEW_MS). */
+export const MAX_EVENT_SKEW_MS = CALLBACK_MAX_SKEW_MS;
+
 export async function verifyEventSignature(input: {
   token: string;
   signature: string | null;
   timestamp: string | null;
   nonce: string | null;
   encrypt: string;
+  now: Date;
+  maxSkewMs?: number;
 }): Promise<VerifyResult> {
   const { signature, timestamp, nonce } = input;
   if (!signature || !timestamp || !nonce) return { ok: false, reason: 'missing signature, timestamp or nonce' };
+  const fresh = checkMillisTimestamp(timestamp, input.now, input.maxSkewMs ?? MAX_EVENT_SKEW_MS);
+  if (!fresh.ok) return fresh;
   const expected = await eventSignature(input.token, timestamp, nonce, input.encrypt);
   return timingSafeEqual(expected, signature.toLowerCase())
     ? { ok: true }

@@ -23,7 +23,13 @@ let transport: 'sdk' | 'rest' = 'sdk';
 
 function adapter(overrides: { appSecret?: string; domain?: string; fetch?: typeof fetch } = {}) {
   return createLarkAdapter(
-    { appId: creds.appId, appSecret: overrides.appSecret ?? creds.appSecret, domain: overrides.domain ?? server.url },
+    {
+      appId: creds.appId,
+      appSecret: overrides.appSecret ?? creds.appSecret,
+      verificationToken: creds.verificationToken,
+      encryptKey: 'client-test-encrypt-key',
+      domain: overrides.domain ?? server.url,
+    },
     { now: clock.now, fetch: overrides.fetch, transport },
   );
 }

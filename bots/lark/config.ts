@@ -2,8 +2,11 @@
 export interface LarkConfig {
   appId: string;
   appSecret: string;
-  verificationToken?: string;
+  /** Required: without it nobody's events could be told from a forger's. */
+  verificationToken: string;
+  /** Required unless `allowUnencrypted` (LARK_ALLOW_UNENCRYPTED=1): without it events arrive unsigned. */
   encryptKey?: string;
+  allowUnencrypted?: boolean;
   /** https://open.feishu.cn or https://open.larksuite.com (or an emulator's base URL). */
   domain: string;
 }

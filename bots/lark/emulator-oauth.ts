@@ -8,11 +8,14 @@
 // mismatch) are taken from Lark's v2 token error table as we read it; not checked live.
 import type { Context, Hono } from 'hono';
 import { bytesToHex } from '../common/bytes';
-import { authorizeHandler, createLoginCodes } from '../common/emulator/oauth-codes';
+import { authorizeHandler, createLoginCodes, type SignInAllowed } from '../common/emulator/oauth-codes';
 
 const USER_TOKEN_TTL_S = 6900;
 
-export function mountLarkOAuth(app: Hono, options: { appId: string; appSecret: string; now: () => Date }) {
+export function mountLarkOAuth(
+  app: Hono,
+  options: { appId: string; appSecret: string; now: () => Date; signInAllowed?: SignInAllowed },
+) {
   const { now } = options;
   const codes = createLoginCodes(now);
   const userTokens = new Map<string, { openId: string; expiresAt: number }>();
@@ -21,8 +24,8 @@ export function mountLarkOAuth(app: Hono, options: { appId: string; appSecret: s
   const bearer = (c: Context) => /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
 
   // https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code (获取授权码)
-  const authorize = authorizeHandler(codes, 'Lark');
-  const checkedAuthorize = (c: Context) => {
+  const authorize = authorizeHandler(codes, 'Lark', {}, options.signInAllowed);
+  const checkedAuthorize = async (c: Context): Promise<Response> => {
     if (c.req.query('client_id') !== options.appId) return c.text('client_id: unknown app', 400);
     return authorize(c);
   };

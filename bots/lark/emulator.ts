@@ -11,6 +11,8 @@ import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
 import { createLarkDirectory, mountLarkDirectory } from './emulator-directory';
 import { mountLarkOAuth } from './emulator-oauth';
+import type { SignInAllowed } from '../common/emulator/oauth-codes';
+import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface LarkEmulatorOptions {
@@ -26,6 +28,8 @@ export interface LarkEmulatorOptions {
   deliveryTimeoutMs?: number;
   /** Waits before each re-push; Lark uses 15 s, 5 min, 1 h, 6 h. */
   retryDelaysMs?: number[];
+  /** Who the OAuth authorize page may sign in (default: anyone); see common/emulator/oauth-codes.ts. */
+  signInAllowed?: SignInAllowed;
 }
 
 export interface RecordedCall {
@@ -277,14 +281,26 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
       .clone()
       .json()
       .catch(() => undefined);
-    calls.push({ method: c.req.method, path: c.req.path, query: c.req.query(), body, status: c.res.status, response });
+    calls.push({
+      method: c.req.method,
+      path: c.req.path,
+      query: redactSecrets(c.req.query()),
+      body: redactSecrets(body),
+      status: c.res.status,
+      response: redactSecrets(response),
+    });
   });
   app.onError((error, c) => {
     if (error instanceof LarkError) return c.json({ code: error.code, msg: error.msg, error: {} }, error.status as 400);
     return c.json({ code: 1, msg: `emulator: ${error.message}` }, 500);
   });
 
-  mountLarkOAuth(app, { appId: options.appId, appSecret: options.appSecret, now });
+  mountLarkOAuth(app, {
+    appId: options.appId,
+    appSecret: options.appSecret,
+    now,
+    signInAllowed: options.signInAllowed,
+  });
   const directory = createLarkDirectory();
   mountLarkDirectory(app, directory, { requireToken, now });
 

@@ -61,7 +61,8 @@ function setup(
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 1000,
   });
   const lark = createLarkAdapter(
-    { ...creds, encryptKey: adapterKey || undefined, domain: 'http://lark.test' },
+    // No key on the adapter side is the deliberate plaintext mode (LARK_ALLOW_UNENCRYPTED=1).
+    { ...creds, encryptKey: adapterKey || undefined, allowUnencrypted: !adapterKey, domain: 'http://lark.test' },
     {
       now: clock.now,
       fetch: async (input, init) => emulator.app.fetch(new Request(input, init)),

@@ -1,6 +1,7 @@
 // The Lark/Feishu adapter: one webhook URL for events and card callbacks
 // (verify -> decrypt -> parse -> dispatch -> answer), and outbound calls.
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/request-url-configuration-case
+import { JsonDepthError, parseJsonBounded } from '../common/json';
 import type { LarkConfig } from './config';
 import type { BotEvent, EventResult, PlatformAdapter, WebhookContext } from '../types';
 import { DeliveryError } from '../types';
@@ -51,6 +52,11 @@ export function cardCallbackResponse(result: EventResult): Record<string, unknow
 }
 
 export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOptions = {}): PlatformAdapter {
+  // Fail closed: without a Verification Token anyone could post events, and without an
+  // Encrypt Key (unless deliberately waived) they arrive unsigned. src/config.ts says which variable.
+  if (!config.verificationToken) throw new Error('Lark adapter: a Verification Token is required');
+  if (!config.encryptKey && !config.allowUnencrypted)
+    throw new Error('Lark adapter: an Encrypt Key is required (or allowUnencrypted, LARK_ALLOW_UNENCRYPTED=1)');
   const client = createLarkClient(config, {
     fetch: options.fetch,
     now: options.now,
@@ -79,9 +85,10 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder().decode(raw));
-    } catch {
-      return { ok: false, response: errorResponse(400, 'bad_request', 'body is not JSON') };
+      parsed = parseJsonBounded(new TextDecoder().decode(raw));
+    } catch (error) {
+      const why = error instanceof JsonDepthError ? `body is ${error.message}` : 'body is not JSON';
+      return { ok: false, response: errorResponse(400, 'bad_request', why) };
     }
     if (!parsed || typeof parsed !== 'object')
       return { ok: false, response: errorResponse(400, 'bad_request', 'body is not a JSON object') };
@@ -89,10 +96,17 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     if (encrypted === undefined) return { ok: true, body: parsed, signed };
     if (!config.encryptKey || typeof encrypted !== 'string')
       return { ok: false, response: errorResponse(400, 'bad_request', 'encrypted body but no Encrypt Key configured') };
+    let plain: string;
     try {
-      return { ok: true, body: JSON.parse(await decryptLarkPayload(config.encryptKey, encrypted)), signed };
+      plain = await decryptLarkPayload(config.encryptKey, encrypted);
     } catch {
       return { ok: false, response: errorResponse(400, 'bad_request', 'cannot decrypt the body') };
+    }
+    try {
+      return { ok: true, body: parseJsonBounded(plain), signed };
+    } catch (error) {
+      const why = error instanceof JsonDepthError ? `event is ${error.message}` : 'decrypted event is not JSON';
+      return { ok: false, response: errorResponse(400, 'bad_request', why) };
     }
   }
 

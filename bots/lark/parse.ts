@@ -1,6 +1,7 @@
 // Lark callback payloads (already decrypted) -> normalized BotEvents.
 // https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
 // https://open.feishu.cn/document/feishu-cards/card-callback-communication
+import { parseJsonBounded } from '../common/json';
 import { z } from 'zod';
 import type { CardActionEvent, MessageEvent } from '../types';
 
@@ -70,7 +71,7 @@ export type ParseOutcome<T> = { ok: true; event: T } | { ok: false; ignored: str
 export function messageText(messageType: string, content: string): string {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(content);
+    parsed = parseJsonBounded(content);
   } catch {
     return '';
   }

@@ -64,6 +64,7 @@ describe('Lark verification token', () => {
     expect(verifyLarkToken('tok', 'tok')).toEqual({ ok: true });
     expect(verifyLarkToken('tok', 'tok2').ok).toBe(false);
     expect(verifyLarkToken('tok', undefined).ok).toBe(false);
-    expect(verifyLarkToken(undefined, 'anything')).toEqual({ ok: true });
+    // No configured token fails closed (issue 21: Lark used to accept anything without one).
+    expect(verifyLarkToken(undefined, 'anything').ok).toBe(false);
   });
 });

@@ -61,9 +61,9 @@ export async function verifyLarkSignature(input: {
     : { ok: false, reason: 'signature mismatch' };
 }
 
-/** The Verification Token check; passes when no token is configured (Lark makes it optional). */
+/** The Verification Token check. No configured token fails closed: nothing is accepted unauthenticated. */
 export function verifyLarkToken(expected: string | undefined, received: unknown): VerifyResult {
-  if (!expected) return { ok: true };
+  if (!expected) return { ok: false, reason: 'no Verification Token configured on this server' };
   if (typeof received !== 'string') return { ok: false, reason: 'missing verification token' };
   return timingSafeEqual(expected, received) ? { ok: true } : { ok: false, reason: 'verification token mismatch' };
 }

@@ -4,7 +4,7 @@
 // outside the corp gets `openid` (what WeCom answers for non-members). 40029 "invalid
 // code" is WeCom's global code for a bad oauth code; 41001/40014/42001 for the token.
 import type { Context, Hono } from 'hono';
-import { authorizeHandler, createLoginCodes } from '../common/emulator/oauth-codes';
+import { authorizeHandler, createLoginCodes, type SignInAllowed } from '../common/emulator/oauth-codes';
 
 export interface WecomOAuthOptions {
   corpId: string;
@@ -13,14 +13,15 @@ export interface WecomOAuthOptions {
   tokenExpiry(token: string): number | undefined;
   /** Is this userid a member of the corp? */
   isMember(userid: string): boolean;
+  signInAllowed?: SignInAllowed;
 }
 
 export function mountWecomOAuth(app: Hono, options: WecomOAuthOptions): { jsapiTicket: string } {
   const codes = createLoginCodes(options.now);
   /** One ticket per emulator run, so a test can recompute a page's signature. */
   const jsapiTicket = `emu_ticket_${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-  const authorize = authorizeHandler(codes, 'WeCom');
-  const checkedAuthorize = (c: Context) => {
+  const authorize = authorizeHandler(codes, 'WeCom', {}, options.signInAllowed);
+  const checkedAuthorize = async (c: Context): Promise<Response> => {
     const appid = c.req.query('appid');
     if (appid !== undefined && appid !== options.corpId) return c.text('appid: not this corp', 400);
     return authorize(c);

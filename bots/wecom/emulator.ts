@@ -8,6 +8,8 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '
 import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
+import type { SignInAllowed } from '../common/emulator/oauth-codes';
+import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
 
 export interface WecomEmulatorOptions {
@@ -29,6 +31,8 @@ export interface WecomEmulatorOptions {
   retries?: number;
   /** Pause before each retry (the real platform's pause is the timeout itself). */
   retryDelayMs?: number;
+  /** Who the OAuth authorize page may sign in (default: anyone); see common/emulator/oauth-codes.ts. */
+  signInAllowed?: SignInAllowed;
 }
 
 export interface RecordedCall {
@@ -323,7 +327,13 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       if (!(error instanceof ApiError)) throw error;
       reply = { errcode: error.errcode, errmsg: error.message };
     }
-    calls.push({ method: c.req.method, path, query: c.req.query(), body, response: reply });
+    calls.push({
+      method: c.req.method,
+      path,
+      query: redactSecrets(c.req.query()),
+      body: redactSecrets(body),
+      response: redactSecrets(reply),
+    });
     return c.json(reply);
   };
 
@@ -355,7 +365,13 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     }),
   );
 
-  mountWecomOAuth(app, { corpId: options.corpId, now, tokenExpiry: (t) => tokens.get(t), isMember });
+  mountWecomOAuth(app, {
+    corpId: options.corpId,
+    now,
+    tokenExpiry: (t) => tokens.get(t),
+    isMember,
+    signInAllowed: options.signInAllowed,
+  });
 
   // Playground controls (not part of WeCom).
   app.get('/_emulator/messages', (c) => c.json([...messages.values()]));

@@ -15,7 +15,7 @@ import { WecomClient } from './client';
 import { exchangeWecomLoginCode, wecomLoginUrl } from './login';
 import { wecomJsapiConfig } from './jsapi';
 import { decryptWecom, WecomCryptoError } from './crypto';
-import { MAX_BODY_BYTES, parseDecrypted, parseEnvelope, WecomXmlError } from './parse';
+import { extractEncrypt, MAX_BODY_BYTES, parseDecrypted, WecomXmlError } from './parse';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
@@ -117,15 +117,16 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
   async function receive(request: Request, url: URL, ctx: WebhookContext): Promise<Response> {
     const body = await readLimited(request, MAX_BODY_BYTES);
     if (body === undefined) return plainResponse('body too large', 413);
-    const envelope = parseEnvelope(body);
+    // Verify first: only the signed <Encrypt> value is read from an unverified body, without an XML parser.
+    const encrypt = extractEncrypt(body);
     const verified = await verifyWecomSignature({
       token: config.token,
       query: signedQuery(url),
-      encrypt: envelope.encrypt,
+      encrypt,
       now: ctx.now(),
     });
     if (!verified.ok) return plainResponse(verified.reason, 401);
-    const { message } = await decryptWecom(config.encodingAesKey, envelope.encrypt, config.corpId);
+    const { message } = await decryptWecom(config.encodingAesKey, encrypt, config.corpId);
     const inbound = parseDecrypted(message, config.corpId);
     if (inbound.kind === 'ignored') return plainResponse('');
 

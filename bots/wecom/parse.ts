@@ -24,15 +24,72 @@ const parser = new XMLParser({
   ignorePiTags: true,
 });
 
-/** Parses one small XML document, refusing DTDs, entities and malformed input. */
+/** WeCom callbacks nest a few levels (`<xml><SendPicsInfo><PicList><item>…`); deeper is not from WeCom. */
+export const MAX_XML_DEPTH = 16;
+
+/** The deepest element nesting in `xml`, CDATA skipped; one linear pass, stopping past `limit`. */
+export function xmlDepth(xml: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let i = xml.indexOf('<');
+  while (i !== -1) {
+    if (xml.startsWith('<![CDATA[', i)) {
+      const end = xml.indexOf(']]>', i + 9);
+      if (end === -1) return deepest;
+      i = xml.indexOf('<', end + 3);
+      continue;
+    }
+    const close = xml.indexOf('>', i + 1);
+    if (close === -1) return deepest;
+    const next = xml.charCodeAt(i + 1);
+    if (next === 47 /* / */) depth--;
+    else if (next !== 63 /* ? */ && next !== 33 /* ! */ && xml.charCodeAt(close - 1) !== 47) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    }
+    i = xml.indexOf('<', close + 1);
+  }
+  return deepest;
+}
+
+/**
+ * The `<Encrypt>` value of a callback body, found without parsing the XML (so nothing about an
+ * unverified body is parsed: the signature covers exactly this value). Linear; exactly one
+ * `<Encrypt>` element of base64, optionally in CDATA, or WecomXmlError.
+ */
+export function extractEncrypt(xml: string): string {
+  const open = xml.indexOf('<Encrypt>');
+  if (open === -1) throw new WecomXmlError('missing <Encrypt>');
+  if (xml.indexOf('<Encrypt>', open + 1) !== -1) throw new WecomXmlError('more than one <Encrypt>');
+  const close = xml.indexOf('</Encrypt>', open);
+  if (close === -1) throw new WecomXmlError('unterminated <Encrypt>');
+  let value = xml.slice(open + '<Encrypt>'.length, close).trim();
+  if (value.startsWith('<![CDATA[') && value.endsWith(']]>')) value = value.slice(9, -3).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new WecomXmlError('<Encrypt> is not base64');
+  return value;
+}
+
+/** Parses one small XML document, refusing DTDs, entities, deep nesting and malformed input. */
 export function parseXmlSafely(xml: string): Record<string, unknown> {
   if (xml.length > MAX_BODY_BYTES) throw new WecomXmlError('XML too large');
   // `<!` may only open CDATA: no DOCTYPE, ENTITY or comments-with-surprises.
   if (/<!(?!\[CDATA\[)/.test(xml))
     throw new WecomXmlError('DOCTYPE, entity declarations and comments are not accepted');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new WecomXmlError(`malformed XML: ${valid.err.msg}`);
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  if (xmlDepth(xml, MAX_XML_DEPTH) > MAX_XML_DEPTH)
+    throw new WecomXmlError(`XML nested deeper than ${MAX_XML_DEPTH} levels`);
+  let doc: Record<string, unknown>;
+  try {
+    const valid = XMLValidator.validate(xml);
+    if (valid !== true) throw new WecomXmlError(`malformed XML: ${valid.err.msg}`);
+    doc = parser.parse(xml) as Record<string, unknown>;
+  } catch (error) {
+    // Whatever the parser throws is bad input (400), never a 500 with a stack trace.
+    if (error instanceof WecomXmlError) throw error;
+    throw new WecomXmlError('malformed XML');
+  }
   const root = doc.xml;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new WecomXmlError('missing <xml> root');
   return root as Record<string, unknown>;

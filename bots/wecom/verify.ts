@@ -2,15 +2,10 @@
 // https://developer.work.weixin.qq.com/document/path/90930 (回调配置: msg_signature)
 import { timingSafeEqual } from '../common/bytes';
 import { callbackSignature } from '../common/callback-crypto';
-import { checkSecondsTimestamp, type VerifyResult } from '../common/verify';
+import { CALLBACK_MAX_SKEW_MS, checkSecondsTimestamp, type VerifyResult } from '../common/verify';
 
-/**
- * How far a callback timestamp may be from our clock. WeCom retries a
- * delivery within seconds, so the window only has to absorb clock skew; it
- * bounds how long a captured request can be replayed (the core also
- * deduplicates on event ids). An hour tolerates badly synced servers.
- */
-export const MAX_TIMESTAMP_SKEW_MS = 60 * 60 * 1000;
+/** How far a callback timestamp may be from our clock: 5 minutes (why: CALLBACK_MAX_SKEW_MS). */
+export const MAX_TIMESTAMP_SKEW_MS = CALLBACK_MAX_SKEW_MS;
 
 export interface SignedQuery {
   msgSignature: string | null;

@@ -59,6 +59,8 @@ export const en: Record<MessageKey, string> = {
   'adjust.reminder': "{requester}'s change request has been waiting for {days} days.",
   'adjust.askReason': 'Why? Reply with a short reason.',
   'adjust.pendingExists': 'KR{number} already has a change waiting for approval.',
+  'adjust.dropAligned':
+    '{count} objective(s) align to this KR ({titles}); dropping it would leave them unaligned. Have them align to another KR first, then drop it.',
   'adjust.noChange': 'That is the current value already; nothing to change.',
   'adjust.change.target': 'KR{number} target {from} → {to}',
   'adjust.change.start': 'KR{number} start {from} → {to}',
@@ -252,6 +254,7 @@ export const en: Record<MessageKey, string> = {
   'dash.login.hint':
     "Enter the server's ADMIN_TOKEN, or open the dashboard from the Lark, WeCom or DingTalk workbench.",
   'dash.login.invalid': 'That token is not correct. Please try again.',
+  'dash.login.throttled': 'Too many wrong tokens from this address. Please try again in a few minutes.',
   'dash.login.required': 'Please sign in first.',
   'dash.login.disabled': 'The dashboard is disabled: set ADMIN_TOKEN on the server.',
   'dash.logout': 'Sign out',
@@ -388,6 +391,11 @@ export const en: Record<MessageKey, string> = {
   'rules.alert.managerIntro': "{name}'s KR is off track and may need your support.",
   'rules.alert.quick': 'Quick update:',
   'rules.alert.hint': 'You can also reply "{command}".',
+  'rules.digest.title': "Today's OKR alerts · {name}",
+  'rules.digest.ownIntro': 'You have {count} new KR alert(s):',
+  'rules.digest.teamIntro': 'Your team has {count} new KR alert(s):',
+  'rules.digest.more': '{count} more: send "my okrs" or "team" to see everything.',
+  'rules.digest.metricFed': 'This KR is fed by business data and updates by itself.',
 
   // -- scheduled jobs: weekly digests and check-in reminders
   'digest.title': '{team} · weekly digest',

@@ -62,6 +62,8 @@ export const zhCN = {
   'adjust.reminder': '{requester} 的调整申请已等待 {days} 天，请尽快处理。',
   'adjust.askReason': '请补充调整原因，直接回复即可。',
   'adjust.pendingExists': 'KR{number} 已有一个待审批的调整，请等审批后再提交。',
+  'adjust.dropAligned':
+    '还有 {count} 个目标对齐到这个 KR（{titles}），删除后它们会失去对齐。请先让它们改为对齐其他 KR，再删除。',
   'adjust.noChange': '新值和现在一样，无需调整。',
   'adjust.change.target': 'KR{number} 目标值 {from} → {to}',
   'adjust.change.start': 'KR{number} 起点 {from} → {to}',
@@ -264,6 +266,7 @@ export const zhCN = {
   'dash.login.submit': '登录',
   'dash.login.hint': '输入服务器的 ADMIN_TOKEN；也可以在飞书、企业微信或钉钉工作台中直接打开看板。',
   'dash.login.invalid': '令牌不正确，请重试。',
+  'dash.login.throttled': '该地址输错令牌次数过多，请几分钟后再试。',
   'dash.login.required': '请先登录。',
   'dash.login.disabled': '看板未启用：请在服务器上设置 ADMIN_TOKEN。',
   'dash.logout': '退出登录',
@@ -399,6 +402,11 @@ export const zhCN = {
   'rules.alert.managerIntro': '{name} 的 KR 落后了，可能需要你的支持。',
   'rules.alert.quick': '快速更新：',
   'rules.alert.hint': '也可以回复「{command}」更新。',
+  'rules.digest.title': '今日 OKR 提醒 · {name}',
+  'rules.digest.ownIntro': '你有 {count} 条新的 KR 提醒：',
+  'rules.digest.teamIntro': '团队有 {count} 条新的 KR 提醒：',
+  'rules.digest.more': '另有 {count} 条，发送「我的OKR」或「团队」查看全部。',
+  'rules.digest.metricFed': '这个 KR 的进度来自业务数据，会自动更新。',
 
   // -- scheduled jobs: weekly digests and check-in reminders
   'digest.title': '{team} · 周报',

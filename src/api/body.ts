@@ -1,6 +1,7 @@
 // Request bodies: content type checked (415), size capped (413), JSON parsed
 // (400 on malformed input) and validated with zod (400 naming each field).
 // Every failure is an ApiError, so no body can reach a handler half-understood.
+import { parseJsonBounded } from '../../bots/common/json';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, badRequest, zodDetails } from './errors';
@@ -34,7 +35,7 @@ export function parseJsonText(text: string): unknown {
   const trimmed = text.replace(/^\uFEFF/, '');
   if (!trimmed.trim()) throw badRequest('Request body is empty; send a JSON document.');
   try {
-    return JSON.parse(trimmed);
+    return parseJsonBounded(trimmed);
   } catch (err) {
     throw new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
   }

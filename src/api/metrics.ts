@@ -17,7 +17,7 @@ import { storePoints } from '../metrics/store';
 import { unknownSubjects } from '../metrics/subjects';
 import { syncMetricKrs } from '../metrics/kr-sync';
 import { orgTimeZoneOf } from '../rules/context';
-import { timingSafeEqualStrings } from './auth';
+import { recordWrongToken, refuseIfThrottled, timingSafeEqualStrings } from './auth';
 import { mediaType, readText } from './body';
 import { ApiError, badRequest } from './errors';
 import { resolveOrg } from './org';
@@ -28,7 +28,7 @@ export const metricsRoutes = new Hono<AppEnv>();
 const MAX_BYTES = 4 * 1024 * 1024;
 
 metricsRoutes.post('/', async (c) => {
-  const { store, clock } = c.get('deps');
+  const { store, clock, config } = c.get('deps');
   const org = await resolveOrg(c, store);
   const type = mediaType(c);
   const format =
@@ -54,7 +54,7 @@ metricsRoutes.post('/', async (c) => {
       `At most ${MAX_POINTS} points per request (got ${raws.length}); split the batch.`,
     );
   const now = clock.now();
-  const checked = validatePoints(raws, now);
+  const checked = validatePoints(raws, now, orgTimeZoneOf(org, config));
   const errors: PointError[] = [...checked.errors];
   const unknown = await unknownSubjects(store, org.id, new Set(checked.points.map((p) => p.subject)));
   let points = checked.points;
@@ -161,6 +161,7 @@ export const requireIngestOrAdmin = createMiddleware<AppEnv>(async (c, next) => 
       'unauthorized',
       'Metrics ingestion is disabled: set INGEST_TOKEN (or ADMIN_TOKEN) on the server, then send "Authorization: Bearer <token>".',
     );
+  refuseIfThrottled(c);
   const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization')?.trim() ?? '');
   const given = m?.[1]?.trim();
   if (!given)
@@ -172,11 +173,13 @@ export const requireIngestOrAdmin = createMiddleware<AppEnv>(async (c, next) => 
   // Compare with every accepted token (no early exit), each in constant time.
   let ok = false;
   for (const token of accepted) ok = timingSafeEqualStrings(given, token) || ok;
-  if (!ok)
+  if (!ok) {
+    recordWrongToken(c);
     throw new ApiError(
       401,
       'unauthorized',
       "Invalid token in the Authorization header (expected the server's INGEST_TOKEN or ADMIN_TOKEN).",
     );
+  }
   await next();
 });

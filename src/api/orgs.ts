@@ -3,7 +3,7 @@
 // corpId) whose events belong to each org. Settings travel in snake_case and
 // are stored as OrgSettings (camelCase); every change is audited in the same
 // atomic batch as the change.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PLATFORMS, type Platform } from '../../bots/types';
@@ -13,7 +13,17 @@ import { isUniqueViolation, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditStatement } from '../../storage/repos/audit';
 import { effectiveSettings, ORG_SETTING_BOUNDS } from '../../storage/repos/org-settings';
-import { organizations, platformTenants, type OrgSettings } from '../../storage/schema';
+import {
+  alertNotices,
+  inbox,
+  jobRuns,
+  organizations,
+  outbox,
+  platformTenants,
+  processedEvents,
+  ruleFirings,
+  type OrgSettings,
+} from '../../storage/schema';
 import type { AppEnv } from '../services';
 import { readBody } from './body';
 import { badRequest, conflict, notFound } from './errors';
@@ -32,6 +42,8 @@ const SCALAR_SETTINGS = {
   adjustment_expire_days: 'adjustmentExpireDays',
   reminder_cap_per_week: 'reminderCapPerWeek',
   timezone: 'timezone',
+  alerts: 'alerts',
+  default_platform: 'defaultPlatform',
 } as const satisfies Record<string, keyof OrgSettings>;
 
 type ScalarApiName = keyof typeof SCALAR_SETTINGS;
@@ -90,6 +102,12 @@ const SettingsSchema = z
       .nullable()
       .optional(),
     schedules: SchedulesSchema.nullable().optional(),
+    /** `observe` records alert firings and sends nothing; `send` sends what fires from then on (docs/rules.md). */
+    alerts: z.enum(['observe', 'send']).nullable().optional(),
+    default_platform: z
+      .enum(PLATFORMS as unknown as [Platform, ...Platform[]])
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -144,6 +162,8 @@ function presentEffective(org: Org, defaultTimezone: string) {
     adjustment_expire_days: e.adjustmentExpireDays,
     reminder_cap_per_week: e.reminderCapPerWeek,
     timezone: e.timezone,
+    alerts: e.alerts,
+    default_platform: e.defaultPlatform,
     /** Every per-org job with the schedule it runs on: the override, else its own. */
     schedules: Object.fromEntries(perOrgJobs().map((j) => [j.name, scheduleFor(j, org)])),
   };
@@ -229,12 +249,37 @@ orgsRoutes.post('/', async (c) => {
   return c.json(presentOrg(org, config.defaultTimezone), 201);
 });
 
+/** Rows in the tables that grow with use (jobs/retention.ts prunes them): the org's, and the installation's. */
+async function tableSizes(store: Store, orgId: string) {
+  const n = async (q: Promise<{ n: number }[]>) => (await q)[0]?.n ?? 0;
+  const { db } = store;
+  return {
+    outbox: await n(db.select({ n: count() }).from(outbox).where(eq(outbox.orgId, orgId))),
+    outbox_pending: await n(
+      db
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(eq(outbox.orgId, orgId), eq(outbox.status, 'pending'))),
+    ),
+    rule_firings: await n(db.select({ n: count() }).from(ruleFirings).where(eq(ruleFirings.orgId, orgId))),
+    alert_notices: await n(db.select({ n: count() }).from(alertNotices).where(eq(alertNotices.orgId, orgId))),
+    job_runs: await n(db.select({ n: count() }).from(jobRuns).where(eq(jobRuns.orgId, orgId))),
+    /** Installation-wide: events are deduplicated before their org is known. */
+    installation: {
+      processed_events: await n(db.select({ n: count() }).from(processedEvents)),
+      inbox: await n(db.select({ n: count() }).from(inbox)),
+      job_runs: await n(db.select({ n: count() }).from(jobRuns).where(eq(jobRuns.orgId, '*'))),
+    },
+  };
+}
+
 orgsRoutes.get('/:idOrSlug', async (c) => {
   const { store, config } = c.get('deps');
   const org = await orgOr404(store, c.req.param('idOrSlug'));
   return c.json({
     ...presentOrg(org, config.defaultTimezone),
     tenants: (await tenantsOf(store, org.id)).map(presentTenant),
+    table_sizes: await tableSizes(store, org.id),
   });
 });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../services';
 import type { Statement } from '../../storage/db';
 import { isUniqueViolation } from '../../storage/db';
-import { people, type Platform } from '../../storage/schema';
+import { people, rules, type Platform } from '../../storage/schema';
 import { auditStatement } from '../../storage/repos/audit';
 import {
   getPerson,
@@ -41,6 +41,9 @@ peopleRoutes.post('/import', async (c) => {
   const body = await readText(c, MAX_IMPORT_BYTES);
   const { rows, ignored } = parseImportBody(type, body);
   const { statements, result } = await planImport(store, org.id, rows, clock.now());
+  // An import changes who owns and manages what: the next evaluation of every rule is a baseline
+  // that records its firings without sending them (docs/rules.md, "Sending").
+  statements.push(store.db.update(rules).set({ baselineAt: null }).where(eq(rules.orgId, org.id)));
   try {
     await store.atomic(statements);
   } catch (err) {

@@ -28,6 +28,8 @@ export function presentRule(r: RuleRow) {
     mode: r.mode,
     builtin: r.builtin,
     definition: r.definition,
+    /** When the first (silent) evaluation ran; null until then. */
+    baseline_at: r.baselineAt,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };
@@ -46,6 +48,8 @@ function presentFiring(f: typeof ruleFirings.$inferSelect) {
     acknowledged_by: f.acknowledgedBy,
     acknowledged_at: f.acknowledgedAt,
     escalated_at: f.escalatedAt,
+    /** Built-in KR alerts: pending (not yet on a daily card), sent, or held (recorded without sending). */
+    notice: f.notice,
   };
 }
 
@@ -138,6 +142,8 @@ rulesRoutes.post('/', async (c) => {
     mode: body.mode,
     builtin: null,
     definition: definition as unknown as Record<string, unknown>,
+    // Its first evaluation records firings without sending them (docs/rules.md, "Sending").
+    baselineAt: null,
     createdAt: now,
     updatedAt: now,
   };

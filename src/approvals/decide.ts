@@ -17,6 +17,7 @@ import { noEffects, type Effects } from '../chat/effects';
 import { localeOf, t } from '../../core/i18n';
 import type { OutboundItem } from '../outbox/enqueue';
 import { addressOf } from './addresses';
+import { alignedToKr, quoteTitles } from './aligned';
 import { applyStatements, discardStatements } from './apply';
 import { resolveCopies } from './copies';
 import { approvalView, changeText, formatMoment, loadRequestContext, type RequestContext } from './describe';
@@ -129,6 +130,17 @@ export async function decideAdjustment(
   const status = input.decision === 'approve' ? 'approved' : 'rejected';
   const note = input.note?.trim() ? input.note.trim().slice(0, 500) : null;
   const rc = await loadRequestContext(store, a);
+  // A drop approved after someone aligned an objective to the KR would orphan it: refuse, as the API does (409).
+  if (status === 'approved' && a.kind === 'drop' && a.keyResultId) {
+    const aligned = await alignedToKr(store, a.orgId, a.keyResultId);
+    if (aligned.length)
+      return refuse(
+        ctx,
+        a.id,
+        'objectives align to the KR to drop',
+        t(ctx.locale, 'adjust.dropAligned', { count: aligned.length, titles: quoteTitles(ctx.locale, aligned) }),
+      );
+  }
 
   const statements: Statement[] = [
     store.db.insert(claims).values({ key: decisionClaim(a.id), createdAt: at }),

@@ -5,10 +5,16 @@
 // - `<title> <start><arrow><target>`: arrows →, ->, -->, =>, ~, 到, 至, to, and
 //   verbs like 提升到 / 降至. A unit or multiplier on one side applies to the other
 //   (100→120万 means 1,000,000 → 1,200,000). Target below start means direction down.
-// - `<title> ≥ X` / `>= X` / 至少 X: direction up, start 0; `≤ X` / `<= X` / 不超过 X:
-//   direction down, start = X. Both set `baselineMissing` so the flow can ask for
-//   the current value and use it as the start.
-// - `<title> X<unit>` (one number at the end): start 0, target X, direction up.
+// - `<title> ≥ X` / `>= X` / 至少 X / 提升到 X / 提升至 X: direction up, start 0;
+//   `≤ X` / `<= X` / 不超过 X / 降到 X / 降低至 X: direction down, start = X. All set
+//   `baselineMissing` so the flow can ask for the current value and use it as the start
+//   (学员续费率提升至68% is a target of 68% from a start nobody wrote down).
+// - Magnitudes: 千 / 万 / 十万 / 百万 / 千万 / 亿, k / w, and M / B (million, billion;
+//   upper case, or mn / bn, so that 5m stays five metres). Units: %, ‰, ‱, ¥ / 元 / $,
+//   and any short word (次, 人, 分, visits).
+// - `<title> X<unit>` (one number at the end): start 0, target X, direction up. When
+//   the title is only a verb (完成3个项目, 新签20家客户) the whole line is the title and
+//   the measure word (个, 家) the unit.
 // - No number at the end at all (上线新版官网, 是否完成ISO认证): a boolean KR
 //   (start 0, target 1); a leading 是否 is dropped from the title.
 import type { KrKind } from '../../storage/schema';
@@ -30,8 +36,8 @@ const MAX_TITLE = 200;
 
 /** A number with thousands separators or decimals: 12,000 · 3.5 · -2 · .5 */
 export const NUMBER_SOURCE = String.raw`[-+]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|[-+]?\.\d+`;
-const MULTIPLIER_SOURCE = String.raw`万元|万|亿|千|[kKwW](?![a-zA-Z])`;
-const UNIT_SOURCE = String.raw`%|[\u4e00-\u9fff]{1,4}|[a-zA-Z][a-zA-Z.]{0,14}(?: [a-zA-Z]{1,15})?`;
+const MULTIPLIER_SOURCE = String.raw`万元|十万|百万|千万|万|亿|千|[kKwW](?![a-zA-Z])|[MB](?![a-zA-Z])|mn\b|bn\b`;
+const UNIT_SOURCE = String.raw`%|‰|‱|[\u4e00-\u9fff]{1,4}|[a-zA-Z][a-zA-Z.]{0,14}(?: [a-zA-Z]{1,15})?`;
 const AMOUNT_SOURCE = String.raw`(?<cur>[¥$])?\s*(?<num>${NUMBER_SOURCE})\s*(?<mult>${MULTIPLIER_SOURCE})?\s*(?<unit>${UNIT_SOURCE})?`;
 
 const AMOUNT_ONLY = new RegExp(String.raw`^${AMOUNT_SOURCE}$`);
@@ -41,9 +47,11 @@ const AMOUNT_AT_END = new RegExp(String.raw`${AMOUNT_SOURCE}\s*$`);
 const ARROWS =
   /-->|->|=>|→|⟶|➝|~|提升到|提升至|提高到|提高至|增长到|增长至|增加到|增加至|上升到|上升至|降低到|降低至|下降到|下降至|减少到|减少至|降到|降至|到|至|\bto\b/gi;
 const AT_LEAST =
-  /^(?<title>.*?)\s*(?<op>≥|>=|>|不低于|不少于|至少|达到|at least|reach(?:es)?|no less than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
+  /^(?<title>.*?)\s*(?<op>≥|>=|>|不低于|不少于|至少|达到|(?:提升|提高|增长|增加|上升|升)(?:到|至)|at least|reach(?:es)?|no less than|(?:increase|grow|raise|improve)d? to)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
 const AT_MOST =
-  /^(?<title>.*?)\s*(?<op>≤|<=|<|不超过|不高于|不多于|低于|至多|控制在|at most|below|under|no more than)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
+  /^(?<title>.*?)\s*(?<op>≤|<=|<|不超过|不高于|不多于|低于|至多|控制在|(?:降低|下降|减少|压缩|降)(?:到|至)|at most|below|under|no more than|(?:reduce|decrease|cut|lower)d? to)\s*(?<amount>[¥$]?\s*[-+.\d].*)$/i;
+/** Measure words after a number: 完成3个项目 → unit 个. */
+const MEASURE = /^[个次场家名位份篇项门节件本条单套款批所间台辆]/;
 const EXPLICIT_RANGE_SIGN = /-->|->|=>|→|⟶|≥|≤|>=|<=/;
 
 interface Amount {
@@ -134,12 +142,18 @@ function parseSingleNumber(text: string): KrLine | null {
   // or a CJK character right before the number.
   if (!/^\s/.test(m[0]) && !/(\s|[\u4e00-\u9fff])$/.test(before)) return null;
   let title = cleanTitle(before);
-  if (!title) return null;
+  // Only arrows or punctuation before the number (`→ 68%`): no title, and no range either.
+  if (!title || /^[\p{P}\p{S}\s]*$/u.test(title)) return null;
   const target = scaled(amount);
   if (target === 0) return null;
-  const typed = kindAndUnit(amount.kind, amount.unit);
+  let typed = kindAndUnit(amount.kind, amount.unit);
   // `完成3个里程碑` reads better whole than as title `完成` plus unit `个里程碑`.
   if (typed.kind === 'milestone') title = text;
+  // `完成3个项目`, `新签20家客户`: a bare verb is no title; the whole line is, and the measure word the unit.
+  else if (typed.unit && typed.unit.length > 1 && MEASURE.test(typed.unit) && /^[\u4e00-\u9fff]{1,2}$/.test(title)) {
+    title = text;
+    typed = { kind: 'number', unit: typed.unit[0] };
+  }
   return { title, ...typed, start: 0, target, direction: target < 0 ? 'down' : 'up' };
 }
 
@@ -152,6 +166,7 @@ function readAmount(m: RegExpMatchArray | null): Amount | null {
   const multiplier = multiplierOf(mult);
   if (multiplier !== 1) amount.multiplier = multiplier;
   if (unit === '%') amount.kind = 'percent';
+  else if (unit === '‰' || unit === '‱') amount.unit = unit;
   else if (cur || unit === '元' || unit === '块' || mult === '万元') {
     amount.kind = 'currency';
     amount.unit = cur === '$' ? '$' : '元';
@@ -171,6 +186,17 @@ function multiplierOf(mult: string | undefined): number {
     case '千':
     case 'k':
       return 1_000;
+    case '十万':
+      return 100_000;
+    case '百万':
+    case 'm':
+    case 'mn':
+      return 1_000_000;
+    case '千万':
+      return 10_000_000;
+    case 'b':
+    case 'bn':
+      return 1_000_000_000;
     default:
       return 1;
   }

@@ -5,16 +5,13 @@ import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
 import { resolveCycle } from '../../storage/repos/cycles';
-import { keyResultsOf, objectivesAlignedTo, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
+import { personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
 import { localDate, expectedPace } from '../../core/okr/pace';
 import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../../core/okr/progress';
 import { trackStatus } from '../../core/okr/status';
-import { rollupObjectives } from '../../core/okr/rollup';
-
-/** Alignment levels below a person's objective worth walking (org charts are far shallower). */
-const MAX_ROLLUP_DEPTH = 8;
+import { alignedSubtree, rollUpChildren } from '../../storage/repos/children-rollup';
 
 export interface PersonOkrView {
   cycle: (CycleView & { row: Cycle }) | undefined;
@@ -100,50 +97,21 @@ export async function loadPersonOkrView(
 
 /**
  * Progress of the person's 'children' KRs, rolled up through every level aligned
- * below them by the same roll-up the tree uses (core/okr/rollup.ts), so chat and
- * the dashboard agree. Loads only that subtree, level by level.
+ * below them by the same roll-up the tree and the digest use (storage/repos/children-rollup.ts).
  */
 async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWithKrs[]): Promise<Map<string, number>> {
-  const loaded: ObjectiveWithKrs[] = [...owned];
-  const seen = new Set(owned.map((o) => o.objective.id));
-  let frontier = owned
+  const roots = owned
     .flatMap((o) => o.keyResults)
     .filter((k) => k.progressMode === 'children')
     .map((k) => k.id);
-  if (!frontier.length) return new Map();
-  for (let depth = 0; frontier.length && depth < MAX_ROLLUP_DEPTH; depth++) {
-    const children = (await objectivesAlignedTo(store, orgId, frontier)).filter(
-      (o) => o.status === 'active' && !seen.has(o.id),
-    );
-    const krs = await keyResultsOf(
-      store,
-      children.map((o) => o.id),
-      { activeOnly: true },
-    );
-    for (const objective of children) {
-      seen.add(objective.id);
-      loaded.push({ objective, keyResults: krs.get(objective.id) ?? [] });
-    }
-    frontier = children
-      .flatMap((o) => krs.get(o.id) ?? [])
-      .filter((k) => k.progressMode === 'children')
-      .map((k) => k.id);
-  }
-  const rolled = rollupObjectives(
-    loaded.map(({ objective, keyResults: list }) => ({
-      id: objective.id,
-      parentKrId: objective.parentKrId,
-      keyResults: list.map((kr) => ({
-        id: kr.id,
-        progressMode: kr.progressMode,
-        weight: kr.weight,
-        progress: krProgress(kr).progress,
-        confidence: kr.confidence,
-        hasCheckIn: !!kr.lastCheckInAt,
-      })),
-    })),
+  if (!roots.length) return new Map();
+  const below = await alignedSubtree(
+    store,
+    orgId,
+    roots,
+    owned.map((o) => o.objective.id),
   );
-  return new Map([...rolled.krs].map(([id, kr]) => [id, kr.progress]));
+  return rollUpChildren([...owned, ...below], (kr) => krProgress(kr).progress);
 }
 
 async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {

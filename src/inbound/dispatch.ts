@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { auditLog, processedEvents } from '../../storage/schema';
+import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
 import type { Clock } from '../../core/clock';
@@ -71,6 +71,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     };
     const effects =
       event.type === 'message' ? await deps.handlers.message(ctx, event) : await deps.handlers.cardAction(ctx, event);
+    // The platform a person last wrote from is their primary one: alerts, reminders and digests go there.
+    if (event.type === 'message' && person.lastPlatform !== event.platform)
+      effects.statements.push(
+        store.db.update(people).set({ lastPlatform: event.platform }).where(eq(people.id, person.id)),
+      );
     const adapter = deps.adapters.get(event.platform);
     // Platforms that cannot take the updated card in the callback response get it as an update call.
     if (

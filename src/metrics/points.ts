@@ -2,6 +2,7 @@
 // CSV batch and validating it point by point. Pure: no storage, so the API can
 // report every bad point with its reason before anything is written.
 import Papa from 'papaparse';
+import { localMidnight } from '../../core/time';
 
 export const MAX_POINTS = 10_000;
 export const METRIC_PATTERN = /^\S{1,100}$/;
@@ -60,8 +61,11 @@ export function parseBatch(contentType: 'json' | 'csv', body: string): RawPoint[
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-/** A point's time as ISO UTC: a date (`2026-11-23` = midnight UTC) or a date-time with a zone. */
-export function normaliseAt(raw: unknown, now: Date): { at?: string; error?: string } {
+/**
+ * A point's time as ISO UTC: a date (`2026-11-01` = midnight in the org's time zone, so a
+ * monthly point lands in its month for an org east or west of UTC) or a date-time with a zone.
+ */
+export function normaliseAt(raw: unknown, now: Date, timeZone = 'UTC'): { at?: string; error?: string } {
   if (typeof raw === 'number' && Number.isFinite(raw)) {
     // Epoch seconds or milliseconds.
     const ms = raw < 1e11 ? raw * 1000 : raw;
@@ -70,7 +74,12 @@ export function normaliseAt(raw: unknown, now: Date): { at?: string; error?: str
   if (typeof raw !== 'string' || !raw.trim())
     return { error: 'required: an ISO date (2026-11-23) or date-time with a zone (2026-11-23T09:00:00+08:00)' };
   const s = raw.trim();
-  if (ISO_DATE.test(s)) return checkRange(new Date(`${s}T00:00:00Z`), now, s);
+  if (ISO_DATE.test(s)) {
+    const utc = new Date(`${s}T00:00:00Z`);
+    if (Number.isNaN(utc.getTime()) || utc.toISOString().slice(0, 10) !== s)
+      return { error: `"${s}" is not a real date` };
+    return checkRange(localMidnight(s, timeZone), now, s);
+  }
   if (ISO_DATETIME.test(s)) return checkRange(new Date(s.replace(' ', 'T')), now, s);
   return { error: `"${s.slice(0, 40)}" is not an ISO date or a date-time with a time zone` };
 }
@@ -110,6 +119,8 @@ function asNumber(raw: unknown): number | undefined {
 export function validatePoints(
   raws: RawPoint[],
   now: Date,
+  /** The org's zone: plain dates are read as its local midnight. */
+  timeZone = 'UTC',
 ): { points: MetricPoint[]; indexes: number[]; errors: PointError[] } {
   const points: MetricPoint[] = [];
   const indexes: number[] = [];
@@ -129,7 +140,7 @@ export function validatePoints(
     if (!subject)
       errors.push({ index, field: 'subject', message: 'required: a person\'s external id, a team, or "org"' });
     else if (subject.length > 200) errors.push({ index, field: 'subject', message: 'at most 200 characters' });
-    const at = normaliseAt(raw.at, now);
+    const at = normaliseAt(raw.at, now, timeZone);
     if (at.error) errors.push({ index, field: 'at', message: at.error });
     const value = asNumber(raw.value);
     if (value === undefined)

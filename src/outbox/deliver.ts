@@ -70,9 +70,15 @@ export class OutboxDeliverer {
 
   constructor(private readonly options: OutboxOptions) {}
 
-  /** Deliver everything that is due, every platform on its own. Concurrent calls share the runs. */
+  /**
+   * Deliver everything that is due, every platform on its own. Concurrent calls share the runs.
+   * Rows for a platform this process has no adapter for stay pending for a process that has one:
+   * the CLI run without credentials enqueues for the server (docs/jobs.md).
+   */
   async drain(): Promise<DrainReport> {
-    const reports = await Promise.all(PLATFORMS.map((p) => this.drainPlatform(p)));
+    const reports = await Promise.all(
+      PLATFORMS.filter((p) => this.options.adapters.has(p)).map((p) => this.drainPlatform(p)),
+    );
     const total = emptyReport();
     for (const r of reports) add(total, r);
     return total;
@@ -132,12 +138,9 @@ export class OutboxDeliverer {
       }
       limit = Math.min(limit, capacity);
     }
+    if (!adapter) return { report };
     const rows = await dueRowsQuery(store, platform, clock.now().toISOString(), limit);
     if (!rows.length) return { report };
-    if (!adapter) {
-      for (const row of rows) report[await this.fail(row, `platform ${row.platform} is not configured`)]++;
-      return { report };
-    }
 
     // Queue per recipient, oldest first; an update of a row in this slice queues behind that row.
     rows.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));

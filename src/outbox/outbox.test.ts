@@ -184,7 +184,7 @@ describe('outbox delivery', () => {
     expect(new Date(c.nextAttemptAt).getTime()).toBeGreaterThan(clock.now().getTime() + 50_000);
   });
 
-  it('keeps a message whose platform is not configured as failed, with the reason', async () => {
+  it('leaves a message whose platform this process has no adapter for pending, for one that has (the CLI enqueues for the server)', async () => {
     const { adapter } = recordingAdapter();
     const { deliverer, clock } = setup(adapter);
     await store.atomic(
@@ -194,9 +194,17 @@ describe('outbox delivery', () => {
         clock.now(),
       ),
     );
-    await deliverer.drain();
+    expect(await deliverer.drain()).toMatchObject({ sent: 0, failed: 0 });
     const [row] = await rows();
-    expect(row).toMatchObject({ status: 'failed', lastError: 'platform wecom is not configured' });
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    const wecom = recordingAdapter();
+    const server = new OutboxDeliverer({
+      store,
+      adapters: new Map([['wecom', { ...wecom.adapter, platform: 'wecom' as const }]]),
+      clock,
+    });
+    expect((await server.drain()).sent).toBe(1);
+    expect(wecom.calls).toHaveLength(1);
   });
 
   it('takes due rows by an index walk, never sorting the backlog', async () => {

@@ -15,19 +15,45 @@ export interface PlaygroundEmulators {
   dingtalk: DingtalkEmulator;
 }
 
-export function createPlaygroundEmulators(secrets: PlaygroundSecrets, origin: string): PlaygroundEmulators {
+/** May the emulated sign-in page of `platform` sign in this platform user id? */
+export type PlaygroundSignIn = (platform: Platform, userId: string) => Promise<boolean>;
+
+export function createPlaygroundEmulators(
+  secrets: PlaygroundSecrets,
+  origin: string,
+  signInAllowed: PlaygroundSignIn,
+): PlaygroundEmulators {
   const webhook = (platform: Platform) => `${origin}/webhooks/${platform}`;
   // A person in the browser is waiting: retry quickly instead of the platforms' minutes.
-  const lark = createLarkEmulator({ ...secrets.lark, webhookUrl: webhook('lark'), retryDelaysMs: [200, 1000] });
-  const wecom = createWecomEmulator({ ...secrets.wecom, webhookUrl: webhook('wecom'), retries: 1, retryDelayMs: 200 });
+  const lark = createLarkEmulator({
+    ...secrets.lark,
+    webhookUrl: webhook('lark'),
+    retryDelaysMs: [200, 1000],
+    signInAllowed: (user) => signInAllowed('lark', user),
+  });
+  const wecom = createWecomEmulator({
+    ...secrets.wecom,
+    webhookUrl: webhook('wecom'),
+    retries: 1,
+    retryDelayMs: 200,
+    signInAllowed: (user) => signInAllowed('wecom', user),
+  });
   const dingtalk = createDingtalkEmulator({
     ...secrets.dingtalk,
+    signInAllowed: (user) => signInAllowed('dingtalk', user),
     webhookUrl: webhook('dingtalk'),
     eventsUrl: `${webhook('dingtalk')}/events`,
     baseUrl: emulatorBase(origin, 'dingtalk'),
   });
   return { lark, wecom, dingtalk };
 }
+
+/**
+ * The emulators' own controls (`/_emulator/deliver`, `/click`, `/messages`, `/calls`, …) push
+ * signed events as anyone and show everything; the playground drives the emulators in-process,
+ * so over HTTP only the sign-in page is left (restricted to the demo org's people).
+ */
+const OPEN_CONTROLS = new Set(['/_emulator/oauth/authorize']);
 
 /**
  * Routes /emulators/<platform>/* to that emulator's own app with the prefix
@@ -44,6 +70,8 @@ export function emulatorRoutes(emulators: PlaygroundEmulators, after: (platform:
     const url = new URL(c.req.url);
     const prefix = `/emulators/${platform}`;
     url.pathname = url.pathname.slice(url.pathname.indexOf(prefix) + prefix.length) || '/';
+    if (url.pathname.startsWith('/_emulator/') && !OPEN_CONTROLS.has(url.pathname))
+      return c.json({ error: { code: 'not_found', message: `No emulator route ${url.pathname}` } }, 404);
     const method = c.req.method;
     const body = method === 'GET' || method === 'HEAD' ? undefined : await c.req.raw.arrayBuffer();
     const request = new Request(url, { method, headers: c.req.raw.headers, body });

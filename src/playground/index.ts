@@ -3,8 +3,13 @@
 // freshly generated secrets, loads the demo org into an empty database and
 // serves /playground. Node-only (the WeCom emulator uses Node crypto); never
 // active when any real platform credentials are set.
+//
+// Closed by default (SECURITY.md): anyone who reaches it can chat as any demo person,
+// so it listens on loopback only unless HOST says otherwise *and* PLAYGROUND=on; its
+// emulated sign-in and every view reach the demo org only; and once a real org exists
+// beside the demo it refuses to start, and closes if one appears, unless PLAYGROUND=on.
 import { count } from 'drizzle-orm';
-import type { Hono } from 'hono';
+import type { Context, Hono, Next } from 'hono';
 import type { Config } from '../config';
 import type { Store } from '../../storage/db';
 import { loadDemo } from '../../storage/seed/demo';
@@ -12,10 +17,51 @@ import { loadDemoRules } from '../rules/demo';
 import { organizations } from '../../storage/schema';
 import { playgroundConfig, playgroundSecrets, wantsPlayground, type PlaygroundSecrets } from './config';
 import { createPlaygroundEmulators, emulatorRoutes, type PlaygroundEmulators } from './emulators';
+import { isDemoUser, realOrgCount } from './people';
 import { playgroundRoutes } from './routes';
 import { Transcript } from './transcript';
 
 export { wantsPlayground } from './config';
+
+/** PLAYGROUND=on: the operator asked for the playground on purpose (beside real orgs, or off loopback). */
+export function playgroundForced(env: Record<string, string | undefined> = {}): boolean {
+  return /^(1|on|true|yes)$/i.test(env.PLAYGROUND?.trim() ?? '');
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The playground listens here unless HOST says otherwise. */
+export const PLAYGROUND_DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * Why the playground must not start, one line each (empty: it may): listening beyond loopback,
+ * or real orgs in the database, without PLAYGROUND=on.
+ */
+export async function playgroundRefusals(input: {
+  store: Store;
+  host: string;
+  env?: Record<string, string | undefined>;
+}): Promise<string[]> {
+  if (playgroundForced(input.env)) return [];
+  const problems: string[] = [];
+  if (!isLoopback(input.host))
+    problems.push(
+      `HOST=${input.host} would open the playground to the network: anyone reaching it could chat as any demo person. Set PLAYGROUND=on to do that on purpose, or leave HOST unset (127.0.0.1).`,
+    );
+  const real = await realOrgCount(input.store);
+  if (real > 0)
+    problems.push(
+      `The database holds ${real} organisation(s) besides the demo, and no platform credentials are set, so this would start the playground next to real data. Set the platform credentials (README, Configuration), or PLAYGROUND=off to run without the playground, or PLAYGROUND=on to run it anyway (it only ever shows the demo org).`,
+    );
+  return problems;
+}
+
+const CLOSED = {
+  zh: '演练场已关闭：数据库中已有演示组织以外的真实组织。请配置平台凭据，或设置 PLAYGROUND=on 后重启。',
+  en: 'The playground is closed: the database now holds an organisation besides the demo. Configure the platform credentials, or restart with PLAYGROUND=on.',
+};
 
 export interface Playground {
   /** The server's config with the emulated platforms filled in. */
@@ -28,6 +74,8 @@ export interface Playground {
   mount(app: Hono<any>): void;
   /** Loads the demo org when the database has no organization yet; true if it did. */
   seed(now: Date): Promise<boolean>;
+  /** What the playground makes reachable, for the startup log. */
+  exposure(url: string): string[];
   close(): void;
 }
 
@@ -41,17 +89,35 @@ export function preparePlayground(input: {
   env?: Record<string, string | undefined>;
 }): Playground | undefined {
   if (!wantsPlayground(input.config, input.env) || !input.config.port) return undefined;
-  const origin = `http://127.0.0.1:${input.config.port}`;
+  const host = input.config.host ?? PLAYGROUND_DEFAULT_HOST;
+  // The emulators push to this same server: through loopback unless it listens on one address only.
+  const wildcard = host === '0.0.0.0' || host === '::' || isLoopback(host);
+  const origin = `http://${wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${input.config.port}`;
   const secrets = playgroundSecrets(origin);
-  const emulators = createPlaygroundEmulators(secrets, origin);
+  const forced = playgroundForced(input.env);
+  const emulators = createPlaygroundEmulators(secrets, origin, (platform, user) =>
+    isDemoUser(input.store, platform, user),
+  );
   const transcript = new Transcript(emulators);
-  const config = playgroundConfig(input.config, secrets);
+  const config = { ...playgroundConfig(input.config, secrets), host };
   return {
     config,
     secrets,
     emulators,
     transcript,
     mount(app) {
+      // A real org appearing while the playground runs (through the API) closes it at once.
+      const gate = async (c: Context, next: Next) => {
+        if (!forced && (await realOrgCount(input.store)) > 0)
+          return c.json(
+            { error: { code: 'playground_closed', message: c.req.query('lang') === 'en' ? CLOSED.en : CLOSED.zh } },
+            403,
+          );
+        await next();
+      };
+      app.use('/playground', gate);
+      app.use('/playground/*', gate);
+      app.use('/emulators/*', gate);
       app.route(
         '/emulators',
         emulatorRoutes(emulators, (platform) => transcript.sync(platform)),
@@ -69,6 +135,18 @@ export function preparePlayground(input: {
       // The same demo as `npm run seed:demo`: the org and its two example alert rules.
       if (summary.created) await loadDemoRules(input.store, summary.orgId, now);
       return summary.created;
+    },
+    exposure(url) {
+      const where = isLoopback(host)
+        ? `only to this machine (${host}); HOST and PLAYGROUND=on would open it to the network`
+        : `to everyone who can reach ${host} (HOST with PLAYGROUND=on)`;
+      return [
+        `playground: open ${url}/playground (no platform credentials set, so Lark, WeCom and DingTalk are emulated in this process)`,
+        `playground: exposed ${where}: chatting as any person of the demo org, their bot messages, dashboard sign-in as any of them, and the emulated platform APIs under /emulators/* (secrets made for this run, never shown)`,
+        forced
+          ? 'playground: PLAYGROUND=on: it runs even beside real orgs, but only ever shows and signs in to the demo org'
+          : 'playground: closes as soon as an org other than the demo exists (set the platform credentials, or PLAYGROUND=on)',
+      ];
     },
     close() {
       emulators.dingtalk.stream.stop();

@@ -1,7 +1,7 @@
-// Who you can be in the playground: everyone in the org (the demo org when it
-// exists), with the platform ids the emulators use for them, grouped the way a
+// Who you can be in the playground: everyone in the demo org, and nobody else, with the platform ids the emulators use for them, grouped the way a
 // visitor thinks of them: managers, coaches, teachers.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, ne } from 'drizzle-orm';
+import { DEMO_SLUG } from '../../storage/seed/demo';
 import type { Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { identities, objectives, organizations, people, teams } from '../../storage/schema';
@@ -26,9 +26,45 @@ export interface PlaygroundOrg {
   people: PlaygroundPerson[];
 }
 
+/** The demo org (`npm run seed:demo`, slug `demo`): the only org the playground shows or signs in to. */
+export async function demoOrg(store: Store): Promise<typeof organizations.$inferSelect | undefined> {
+  const [org] = await store.db.select().from(organizations).where(eq(organizations.slug, DEMO_SLUG)).limit(1);
+  return org;
+}
+
+/** Orgs other than the demo: real people's data, which the playground must never expose. */
+export async function realOrgCount(store: Store): Promise<number> {
+  const [{ n }] = await store.db.select({ n: count() }).from(organizations).where(ne(organizations.slug, DEMO_SLUG));
+  return n;
+}
+
+/** The person with this id in the demo org and their id on `platform`, if they have one. */
+export async function demoPlatformUser(store: Store, personId: string, platform: Platform) {
+  const org = await demoOrg(store);
+  if (!org) return undefined;
+  const [row] = await store.db
+    .select({ userId: identities.platformUserId, name: people.name })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .where(and(eq(identities.personId, personId), eq(identities.platform, platform), eq(identities.orgId, org.id)))
+    .limit(1);
+  return row;
+}
+
+/** Is this platform user id someone in the demo org (whom the emulated sign-in may sign in)? */
+export async function isDemoUser(store: Store, platform: Platform, userId: string): Promise<boolean> {
+  const org = await demoOrg(store);
+  if (!org) return false;
+  const [row] = await store.db
+    .select({ id: identities.personId })
+    .from(identities)
+    .where(and(eq(identities.orgId, org.id), eq(identities.platform, platform), eq(identities.platformUserId, userId)))
+    .limit(1);
+  return Boolean(row);
+}
+
 export async function playgroundOrg(store: Store): Promise<PlaygroundOrg | undefined> {
-  const orgs = await store.db.select().from(organizations).orderBy(asc(organizations.createdAt));
-  const org = orgs.find((o) => o.slug === 'demo') ?? orgs[0];
+  const org = await demoOrg(store);
   if (!org) return undefined;
   const [rows, ids, teamRows, owners] = await Promise.all([
     store.db.select().from(people).where(eq(people.orgId, org.id)).orderBy(asc(people.externalId)),

@@ -2,7 +2,6 @@
 // messages). The API never talks to the bot directly: it asks an emulator to
 // do what the platform does when a person types or taps, so every message
 // reaches /webhooks/<platform> signed and encrypted.
-import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { cardButtons } from '../../bots/lark/emulator-card';
@@ -10,11 +9,10 @@ import { PLATFORMS, type Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import type { AppEnv } from '../services';
 import { beginSsoState, ssoCallbackUrl } from '../web/sso-state';
-import { identities, people } from '../../storage/schema';
 import { CLIENT_JS } from './client';
 import type { PlaygroundEmulators } from './emulators';
 import { PlaygroundPage } from './page';
-import { defaultPerson, playgroundOrg } from './people';
+import { defaultPerson, demoPlatformUser, playgroundOrg } from './people';
 import type { PageLang } from './strings';
 import type { Transcript } from './transcript';
 
@@ -67,16 +65,8 @@ async function readBody<T>(
   return { ok: true, data: parsed.data };
 }
 
-/** The person's id on a platform (Lark open_id, WeCom userid, DingTalk staffId). */
-async function platformUser(store: Store, personId: string, platform: Platform) {
-  const [row] = await store.db
-    .select({ userId: identities.platformUserId, name: people.name })
-    .from(identities)
-    .innerJoin(people, eq(people.id, identities.personId))
-    .where(and(eq(identities.personId, personId), eq(identities.platform, platform)))
-    .limit(1);
-  return row;
-}
+/** The person's id on a platform (Lark open_id, WeCom userid, DingTalk staffId); demo org only. */
+const platformUser = demoPlatformUser;
 
 function toastText(body: unknown): string | undefined {
   const toast = (body as { toast?: { content?: unknown; i18n?: Record<string, unknown> } } | undefined)?.toast;

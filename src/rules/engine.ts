@@ -3,10 +3,13 @@
 // groups (one firing or resolution with its flags and messages per group),
 // committed in atomic batches; every group is idempotent, so a pass that runs
 // twice, or on two instances at once, fires nothing twice.
+import { and, eq, isNull } from 'drizzle-orm';
 import type { PlatformAdapter } from '../../bots/types';
 import type { Store } from '../../storage/db';
+import { rules as rulesTable } from '../../storage/schema';
 import type { Organization } from '../../storage/repos/types';
-import { loadIdentities } from '../../jobs/recipients';
+import { loadIdentities, type Addressable } from '../../jobs/recipients';
+import { deliverKrAlerts } from './alert-notices';
 import type { Config } from '../config';
 import { syncMetricKrs } from '../metrics/kr-sync';
 import { orgOffsetMs, orgTimeZoneOf } from './context';
@@ -21,6 +24,13 @@ export interface EvaluationDeps {
   store: Store;
   config: Pick<Config, 'defaultTimezone'>;
   adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Where messages may be addressed (default: the adapters); see Services.addressable. */
+  addressable?: Addressable & { size: number };
+}
+
+/** The org's alert sending switch (settings.alerts): off (`observe`) unless an admin turned it on. */
+export function alertsSending(org: Organization): boolean {
+  return org.settings?.alerts === 'send';
 }
 
 export interface EvaluationSummary {
@@ -29,6 +39,9 @@ export interface EvaluationSummary {
   resolved: number;
   escalated: number;
   krsUpdated: number;
+  /** Daily alert cards written this pass, and the KR alerts named on them. */
+  alertCards: number;
+  alertsNamed: number;
   broken: { id: string; error: string }[];
   perRule: { ruleId: string; fired: number; resolved: number }[];
 }
@@ -39,16 +52,20 @@ export async function evaluationEnv(
   now: Date,
 ): Promise<EvalEnv & { timeZone: string }> {
   const timeZone = orgTimeZoneOf(org, deps.config);
+  const addressable = deps.addressable ?? deps.adapters;
+  const sending = alertsSending(org);
   return {
     store: deps.store,
-    adapters: deps.adapters,
+    addressable,
+    orgDefault: org.settings?.defaultPlatform ?? null,
+    quiet: (row) => !sending || row.mode === 'observe' || !row.baselineAt,
     orgId: org.id,
     now,
     timeZone,
     offsetMs: orgOffsetMs(timeZone, now),
     dir: await loadDirectory(deps.store, org.id),
     // Without a configured platform nobody is reachable: skip the look-ups (N/90 queries).
-    identities: (ids) => (deps.adapters.size ? loadIdentities(deps.store, ids) : Promise.resolve(new Map())),
+    identities: (ids) => (addressable.size ? loadIdentities(deps.store, ids) : Promise.resolve(new Map())),
     aggregates: new Map(),
   };
 }
@@ -71,6 +88,8 @@ export async function evaluateOrg(
     resolved: 0,
     escalated: 0,
     krsUpdated: sync.updated.length,
+    alertCards: 0,
+    alertsNamed: 0,
     broken,
     perRule: [],
   };
@@ -84,10 +103,21 @@ export async function evaluateOrg(
       outcome = await evaluateMetricRule(env, row, definition);
     }
     await commitGroups(store, outcome.groups);
+    // The rule's first pass was its baseline: from the next one on, what fires is sent.
+    if (!row.baselineAt)
+      await store.db
+        .update(rulesTable)
+        .set({ baselineAt: now.toISOString() })
+        .where(and(eq(rulesTable.id, row.id), isNull(rulesTable.baselineAt)));
     summary.fired += outcome.fired.length;
     summary.resolved += outcome.resolved.length;
     summary.perRule.push({ ruleId: row.id, fired: outcome.fired.length, resolved: outcome.resolved.length });
     options.log?.(`rule ${row.id} (${row.name}): ${outcome.fired.length} fired, ${outcome.resolved.length} resolved`);
+  }
+  if (krs) {
+    const notices = await deliverKrAlerts(env, env.timeZone, krs);
+    summary.alertCards = notices.cards;
+    summary.alertsNamed = notices.named;
   }
   const overdue = await escalateOverdue(env);
   await commitGroups(

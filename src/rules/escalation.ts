@@ -33,6 +33,7 @@ export function escalationCard(
     ruleName: data.ruleName,
     condition: data.condition,
     trend: data.trend,
+    run: data.run,
     observe: data.observe,
     escalatedAfterDays: data.escalatedToId ? (data.escalateAfterDays ?? DEFAULT_ESCALATE_AFTER_DAYS) : undefined,
     acknowledged: data.acknowledgement
@@ -117,7 +118,7 @@ export async function escalateOverdue(env: EvalEnv): Promise<{ escalated: string
     );
   const due = rows.filter((r) => {
     const data = r.data as unknown as MetricFiringData | null;
-    if (data?.kind !== 'metric' || !data.coachId || data.observe) return false;
+    if (data?.kind !== 'metric' || !data.coachId || data.observe || data.held) return false;
     const days = data.escalateAfterDays ?? DEFAULT_ESCALATE_AFTER_DAYS;
     return Date.parse(r.firedAt) <= now.getTime() - days * DAY_MS;
   });
@@ -144,7 +145,7 @@ export async function escalateOverdue(env: EvalEnv): Promise<{ escalated: string
         coachName: env.dir.byId.get(data.coachId!)?.name,
         now,
       });
-      const messages = personAddresses(index, managerId, env.adapters).map((to) => ({
+      const messages = personAddresses(index, managerId, env.addressable, env.orgDefault).map((to) => ({
         to,
         message: { card },
         subject: escalationSubject(firing.id),

@@ -1,8 +1,9 @@
 // What one evaluation pass hands every rule evaluator (metric rules, KR alerts,
 // escalations), and what each returns: kept in its own file so evaluators can share
 // it without importing each other.
-import type { PlatformAdapter } from '../../bots/types';
-import type { IdentityIndex } from '../../jobs/recipients';
+import type { Platform } from '../../bots/types';
+import type { Addressable, IdentityIndex } from '../../jobs/recipients';
+import type { RuleRow } from './repo';
 import type { Store } from '../../storage/db';
 import type { AggregateCache } from './metric-eval';
 import type { OrgDirectory } from './scope';
@@ -10,7 +11,15 @@ import type { WriteGroup } from './write-groups';
 
 export interface EvalEnv {
   store: Store;
-  adapters: ReadonlyMap<string, PlatformAdapter>;
+  /** Platforms messages may be addressed to (each person gets them on their primary one). */
+  addressable: Addressable;
+  /** The org's default platform for people who never wrote to the bot. */
+  orgDefault?: Platform | null;
+  /**
+   * True when a rule's new firings must be recorded without sending anything: the org's alert
+   * sending is off (observe), the rule is in observe mode, or this is the rule's baseline pass.
+   */
+  quiet(row: RuleRow): boolean;
   orgId: string;
   now: Date;
   offsetMs: number;

@@ -9,11 +9,15 @@ export interface MetricFiringData {
   condition: ConditionFacts;
   values: PeriodValue[];
   trend: PeriodValue[];
+  /** Consecutive periods up to the latest that met the condition, as the trend shows them. */
+  run?: number;
   personId: string;
   externalId: string;
   personName: string;
   personTitle: string | null;
   observe: boolean;
+  /** Recorded without sending (observe org, baseline pass): never escalated later either. */
+  held?: boolean;
   /** Who got the escalation card (coach, or manager when there is no coach). */
   coachId?: string | null;
   /** Days before an unacknowledged escalation goes to the coach's manager. */

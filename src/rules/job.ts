@@ -26,6 +26,8 @@ export const rulesEvaluate: JobDefinition<Services> = {
       resolved: s.resolved,
       escalated: s.escalated,
       krsUpdated: s.krsUpdated,
+      alertCards: s.alertCards,
+      alertsNamed: s.alertsNamed,
     });
     // Outbox rows were written; deliver them now rather than at the next outbox tick.
     ctx.services.defer(ctx.services.outbox.drain());

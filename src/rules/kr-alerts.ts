@@ -1,21 +1,25 @@
 // The built-in KR alerts, evaluated over the open cycles' person-owned KRs:
 //   kr_status           the KR is at risk / off track against its pace (core/okr/status)
 //   kr_confidence_drop  the latest confidence is ≥ 3 below the one before
-//   kr_stale            no check-in for 14 days (counted from the cycle start when there is none)
+//   kr_stale            no check-in for 14 days (counted from the later of the KR's creation and
+//                       the cycle start when there is none)
 // Each alert fires once per state change: the firing's period names the state
-// (`off_track@2026-11-27`, the check-in id of the drop, `stale@<last check-in>`),
-// and an open firing whose state no longer holds is resolved.
+// (`off_track@<day it turned>`, `drop@<check-in id>`, `stale@<last check-in>`). While a firing
+// for the same state is open nothing new is recorded; an open firing whose state no longer
+// holds is resolved. Firings send nothing themselves: src/rules/alert-notices.ts names every
+// pending one on each recipient's one daily alert card.
 import { and, asc, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { checkIns, cycles, keyResults, objectives, ruleFirings } from '../../storage/schema';
-import { buildKrAlertCard, type AlertFacts, type AlertKr } from '../../cards/alert';
+import type { AlertFacts, AlertKr } from '../../cards/alert';
 import { localMidnight } from '../../core/time';
+import { resolveCycle } from '../../storage/repos/cycles';
 import { expectedPace, localDate } from '../../core/okr/pace';
 import { krProgress } from '../../core/okr/progress';
 import { trackStatus } from '../../core/okr/status';
 import type { BuiltinRule } from '../../core/rules/definition';
 import type { KrFiringData } from './firing-data';
 import type { EvalEnv, RuleOutcome } from './eval-env';
-import { firingId, personAddresses, ruleMessageStatements, type RuleMessage } from './outbound';
+import { firingId } from './outbound';
 import type { RuleRow } from './repo';
 import type { WriteGroup } from './write-groups';
 
@@ -37,12 +41,17 @@ interface KrRow {
   objectiveId: string;
 }
 
-/** Person-owned active KRs of the cycles running today, numbered as in each owner's "my OKRs" card. */
-export async function openCycleKrs(
-  env: EvalEnv,
-  timeZone: string,
-): Promise<(KrRow & { number: number; progress: number; expected: number })[]> {
+export type OpenKr = KrRow & { number?: number; progress: number; expected: number };
+
+/**
+ * Person-owned active KRs of the cycles running today. KRs of the cycle chat works on
+ * (resolveCycle, as `我的OKR` and `KR1 45` use it) get the number chat gives them; KRs of
+ * another open cycle (an annual cycle overlapping Q4) get none, so no alert tells anyone to
+ * reply a number that chat would apply to a different KR.
+ */
+export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<OpenKr[]> {
   const today = localDate(env.now, timeZone);
+  const chatCycle = await resolveCycle(env.store, env.orgId, undefined, today);
   const rows = await env.store.db
     .select({
       kr: keyResults,
@@ -75,21 +84,24 @@ export async function openCycleKrs(
       asc(keyResults.id),
     );
   const numbers = new Map<string, number>();
-  const out = [];
+  const out: OpenKr[] = [];
   for (const r of rows as KrRow[]) {
     if (r.cycle.startsOn > today || r.cycle.endsOn < today) continue;
-    const key = `${r.ownerId}|${r.cycle.id}`;
-    const number = (numbers.get(key) ?? 0) + 1;
-    numbers.set(key, number);
+    let number: number | undefined;
+    if (r.cycle.id === chatCycle?.id) {
+      number = (numbers.get(r.ownerId) ?? 0) + 1;
+      numbers.set(r.ownerId, number);
+    }
     out.push({ ...r, number, progress: krProgress(r.kr).progress, expected: expectedPace(r.cycle, env.now, timeZone) });
   }
   return out;
 }
 
-function alertKr(r: { kr: KrRow['kr']; number: number; progress: number }): AlertKr {
+export function alertKr(r: { kr: KrRow['kr']; number?: number; progress: number }): AlertKr {
   return {
     id: r.kr.id,
     number: r.number,
+    manual: r.kr.progressMode === 'manual',
     title: r.kr.title,
     kind: r.kr.kind,
     unit: r.kr.unit,
@@ -103,7 +115,7 @@ function alertKr(r: { kr: KrRow['kr']; number: number; progress: number }): Aler
 export async function desiredStates(
   env: EvalEnv,
   rule: BuiltinRule,
-  krs: Awaited<ReturnType<typeof openCycleKrs>>,
+  krs: OpenKr[],
   timeZone: string,
 ): Promise<Map<string, KrState>> {
   const out = new Map<string, KrState>();
@@ -116,6 +128,8 @@ export async function desiredStates(
   if (rule.builtin === 'kr_status') {
     const wanted = new Set(rule.statuses ?? ['at_risk', 'off_track']);
     for (const r of live) {
+      // A yes/no KR is done or not: there is no pace to be behind.
+      if (r.kr.kind === 'boolean') continue;
       const status = trackStatus({
         progress: r.progress,
         expected: r.expected,
@@ -127,6 +141,7 @@ export async function desiredStates(
       out.set(r.kr.id, {
         kr: alertKr(r),
         ownerId: r.ownerId,
+        // The day the state began: kept while a firing for this status is open (see below).
         period: `${status}@${today}`,
         facts: { kind: status, progress: r.progress, expected: r.expected, confidence: r.kr.confidence },
       });
@@ -134,16 +149,22 @@ export async function desiredStates(
   } else if (rule.builtin === 'kr_stale') {
     const days = rule.days ?? 14;
     for (const r of live) {
+      // Without a check-in, count from the later of the cycle start and the KR's creation.
       const since = r.kr.lastCheckInAt
         ? Date.parse(r.kr.lastCheckInAt)
-        : localMidnight(r.cycle.startsOn, timeZone).getTime();
+        : Math.max(localMidnight(r.cycle.startsOn, timeZone).getTime(), Date.parse(r.kr.createdAt));
       const elapsed = Math.floor((env.now.getTime() - since) / DAY_MS);
       if (elapsed < days) continue;
       out.set(r.kr.id, {
         kr: alertKr(r),
         ownerId: r.ownerId,
         period: `stale@${r.kr.lastCheckInAt ?? 'never'}`,
-        facts: { kind: 'stale', days: elapsed, lastCheckInAt: r.kr.lastCheckInAt },
+        facts: {
+          kind: 'stale',
+          days: elapsed,
+          lastCheckInAt: r.kr.lastCheckInAt,
+          since: new Date(since).toISOString(),
+        },
       });
     }
   } else {
@@ -183,12 +204,19 @@ export async function desiredStates(
   return out;
 }
 
+/** The state an alert period names: `off_track@2026-11-27` → `off_track`; drop and stale periods are their own state. */
+export function periodState(period: string): string {
+  const at = period.indexOf('@');
+  const head = at < 0 ? period : period.slice(0, at);
+  return head === 'at_risk' || head === 'off_track' ? head : period;
+}
+
 export async function evaluateKrAlertRule(
   env: EvalEnv,
   row: RuleRow,
   rule: BuiltinRule,
   timeZone: string,
-  krs: Awaited<ReturnType<typeof openCycleKrs>>,
+  krs: OpenKr[],
 ): Promise<RuleOutcome> {
   const { store, orgId, now } = env;
   const outcome: RuleOutcome = { ruleId: row.id, fired: [], resolved: [], groups: [] };
@@ -197,10 +225,13 @@ export async function evaluateKrAlertRule(
     .select({ id: ruleFirings.id, subject: ruleFirings.subject, period: ruleFirings.period })
     .from(ruleFirings)
     .where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing')));
+  // Same state as an open firing (off track yesterday and still off track today): nothing new.
+  const sameState = (f: { period: string } | undefined, state: KrState | undefined) =>
+    !!f && !!state && periodState(f.period) === periodState(state.period);
   const openBySubject = new Map(open.map((f) => [f.subject, f]));
 
   for (const f of open) {
-    if (desired.get(f.subject)?.period === f.period) continue;
+    if (sameState(f, desired.get(f.subject))) continue;
     outcome.groups.push({
       statements: [
         store.db
@@ -213,9 +244,10 @@ export async function evaluateKrAlertRule(
   }
   const fresh: (KrState & { id: string })[] = [];
   for (const [krId, state] of desired) {
-    if (openBySubject.get(krId)?.period === state.period) continue;
+    if (sameState(openBySubject.get(krId), state)) continue;
     fresh.push({ ...state, id: await firingId(row.id, krId, state.period) });
   }
+  // A state that cleared and came back on the same day has the same id: it does not fire twice.
   const known = new Set<string>();
   for (let i = 0; i < fresh.length; i += 90) {
     const rows = await store.db
@@ -229,20 +261,18 @@ export async function evaluateKrAlertRule(
       );
     for (const r of rows) known.add(r.id);
   }
-  const todo = fresh.filter((f) => !known.has(f.id));
-  const observe = row.mode === 'observe';
-  const recipients = todo.flatMap((f) => [f.ownerId, env.dir.byId.get(f.ownerId)?.managerId ?? '']).filter(Boolean);
-  const index = observe || !todo.length ? new Map() : await env.identities(recipients);
-  for (const f of todo) {
+  const quiet = env.quiet(row);
+  for (const f of fresh) {
+    if (known.has(f.id)) continue;
     const data: KrFiringData = {
       kind: 'kr',
       builtin: rule.builtin,
       krId: f.kr.id,
       ownerId: f.ownerId,
       facts: f.facts as unknown as Record<string, unknown>,
-      observe,
+      observe: quiet,
     };
-    const group: WriteGroup = {
+    outcome.groups.push({
       firing: {
         id: f.id,
         orgId,
@@ -252,38 +282,11 @@ export async function evaluateKrAlertRule(
         state: 'firing',
         data: data as unknown as Record<string, unknown>,
         firedAt: now.toISOString(),
+        // Cards are drawn by the daily alert card (src/rules/alert-notices.ts), not here.
+        notice: quiet ? 'held' : 'pending',
       },
       statements: [],
-    };
-    if (!observe) {
-      const owner = env.dir.byId.get(f.ownerId)!;
-      const messages: RuleMessage[] = [];
-      const ownerCard = buildKrAlertCard({
-        locale: owner.locale,
-        audience: 'owner',
-        ownerName: owner.name,
-        kr: f.kr,
-        facts: f.facts,
-        now: now.toISOString(),
-      });
-      for (const to of personAddresses(index, owner.id, env.adapters))
-        messages.push({ to, message: { card: ownerCard }, subject: `kr:${f.kr.id}`, purpose: 'owner' });
-      const manager = f.facts.kind === 'off_track' && owner.managerId ? env.dir.byId.get(owner.managerId) : undefined;
-      if (manager) {
-        const card = buildKrAlertCard({
-          locale: manager.locale,
-          audience: 'manager',
-          ownerName: owner.name,
-          kr: { ...f.kr, number: undefined },
-          facts: f.facts,
-          now: now.toISOString(),
-        });
-        for (const to of personAddresses(index, manager.id, env.adapters))
-          messages.push({ to, message: { card }, subject: `kr-alert:${f.id}`, purpose: `manager:${manager.id}` });
-      }
-      group.statements.push(...(await ruleMessageStatements(store, orgId, f.id, messages, now)));
-    }
-    outcome.groups.push(group);
+    } satisfies WriteGroup);
     outcome.fired.push({ firingId: f.id, subject: f.kr.id, period: f.period });
   }
   return outcome;

@@ -21,6 +21,26 @@ import type { EvalEnv, RuleOutcome } from './eval-env';
 
 export type { EvalEnv, RuleOutcome };
 
+const HOLDS: Record<MetricRule['condition']['op'], (v: number, t: number) => boolean> = {
+  '<': (v, t) => v < t,
+  '<=': (v, t) => v <= t,
+  '>': (v, t) => v > t,
+  '>=': (v, t) => v >= t,
+  '==': (v, t) => v === t,
+  '!=': (v, t) => v !== t,
+};
+
+/** Consecutive periods of the trend, back from its latest, that meet the condition (a missing period breaks the run). */
+export function observedRun(rule: MetricRule, trend: { period: string; value: number }[]): number {
+  let run = 0;
+  for (let i = trend.length - 1; i >= 0; i--) {
+    if (!HOLDS[rule.condition.op](trend[i].value, rule.condition.threshold)) break;
+    if (i < trend.length - 1 && shiftPeriod(rule.period, trend[i + 1].period, -1) !== trend[i].period) break;
+    run++;
+  }
+  return run;
+}
+
 export function conditionOf(rule: MetricRule) {
   return {
     metric: rule.metric,
@@ -92,6 +112,8 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
   // Fired and resolved within this same period: never twice.
   const fresh = candidates.map((c, i) => ({ ...c, id: ids[i] })).filter((f) => !known.has(f.id));
   const observe = row.mode === 'observe';
+  // Quiet (observe org, baseline pass): flags as the rule's mode says, but no message and no escalation.
+  const quiet = env.quiet(row);
   const escalate = rule.actions.find((a) => a.type === 'escalate_coach');
   const recipients = new Set<string>();
   for (const { person } of fresh) {
@@ -100,7 +122,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
     if (coach) recipients.add(coach);
     if (person.managerId) recipients.add(person.managerId);
   }
-  const index = observe || !fresh.length ? new Map() : await env.identities([...recipients]);
+  const index = quiet || !fresh.length ? new Map() : await env.identities([...recipients]);
   const firedAt = now.toISOString();
   const condition = conditionOf(rule);
   const flags = rule.actions.flatMap((a) => (a.type === 'set_flag' ? [a.flag] : []));
@@ -113,11 +135,13 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
       condition,
       values: hit.values,
       trend: hit.trend,
+      run: Math.max(rule.consecutive, observedRun(rule, hit.trend)),
       personId: person.id,
       externalId: person.externalId,
       personName: person.name,
       personTitle: person.title,
       observe,
+      ...(quiet && !observe ? { held: true } : {}),
       coachId,
       escalateAfterDays: escalate?.afterDays,
     };
@@ -140,7 +164,7 @@ export async function evaluateMetricRule(env: EvalEnv, row: RuleRow, rule: Metri
         observeOnly: observe,
         setAt: firedAt,
       })),
-      statements: observe
+      statements: quiet
         ? []
         : await ruleMessageStatements(store, orgId, id, planMessages(env, index, rule, data, id), now),
     };
@@ -180,7 +204,7 @@ function planMessages(
 ): RuleMessage[] {
   const out: RuleMessage[] = [];
   const person = env.dir.byId.get(data.personId)!;
-  const to = (personId: string) => personAddresses(index, personId, env.adapters);
+  const to = (personId: string) => personAddresses(index, personId, env.addressable, env.orgDefault);
   // Cards are drawn only for someone reachable: most of a large org may have no bound platform account.
   for (const action of rule.actions) {
     if (action.type === 'notify_subject') {
@@ -229,6 +253,7 @@ function planMessages(
         ruleName: data.ruleName,
         condition: data.condition,
         trend: data.trend,
+        run: data.run,
       });
       for (const address of addresses)
         out.push({

@@ -1,24 +1,21 @@
-// Messages rules send: to every configured platform a person is bound on, as
+// Messages rules send: to a person's primary platform (jobs/recipients.ts), as
 // outbox rows with deterministic ids (a hash of firing, purpose and platform)
 // inserted with `on conflict do nothing`, so a pass that runs twice — or on two
 // instances at once — never sends anything twice.
-import type { Address, OutboundMessage, PlatformAdapter } from '../../bots/types';
+import type { Address, OutboundMessage, Platform } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import { jobMessageKey, jobOutboxStatement } from '../../jobs/outbox-rows';
-import type { IdentityIndex } from '../../jobs/recipients';
-import { PLATFORMS } from '../../bots/types';
+import { personAddress, type Addressable, type IdentityIndex } from '../../jobs/recipients';
 
+/** The person's primary platform address (jobs/recipients.ts), as a list: empty when unreachable. */
 export function personAddresses(
   index: IdentityIndex,
   personId: string,
-  adapters: ReadonlyMap<string, PlatformAdapter>,
+  addressable: Addressable,
+  orgDefault?: Platform | null,
 ): Address[] {
-  const bound = index.get(personId) ?? {};
-  return PLATFORMS.filter((p) => adapters.has(p) && bound[p]).map((platform) => ({
-    platform,
-    kind: 'user' as const,
-    id: bound[platform]!,
-  }));
+  const to = personAddress(index, personId, addressable, orgDefault);
+  return to ? [to] : [];
 }
 
 export interface RuleMessage {

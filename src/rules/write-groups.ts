@@ -23,7 +23,7 @@ const BATCH_UNITS = 1000;
 const D1_MAX_PARAMS = 100;
 const SQLITE_ROWS_PER_INSERT = 500;
 // Every column is given on every row (multi-row VALUES needs the same shape).
-const FIRING_COLUMNS = 12;
+const FIRING_COLUMNS = 13;
 const FLAG_COLUMNS = 6;
 
 function rowsPerInsert(store: Store, columns: number): number {
@@ -44,6 +44,7 @@ function fullFiring(r: FiringRow): FiringRow {
     acknowledgedBy: r.acknowledgedBy ?? null,
     acknowledgedAt: r.acknowledgedAt ?? null,
     escalatedAt: r.escalatedAt ?? null,
+    notice: r.notice ?? null,
   };
 }
 

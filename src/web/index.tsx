@@ -60,6 +60,16 @@ async function queryFor(c: Ctx, viewer: Viewer): Promise<(RollupQuery & { cycle:
 /** The viewer, or a 401 (login page for pages, JSON for data). */
 async function viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Response> {
   const { config } = c.get('deps');
+  // A wrong `Authorization: Bearer` counts against the address like a wrong login (claimsOf records it); a blocked
+  // address is refused before its token is even looked at.
+  const { authThrottle, clientOf } = c.get('deps');
+  const wait = c.req.header('authorization') ? authThrottle.retryAfterSeconds(clientOf(c)) : 0;
+  if (wait) {
+    c.header('Retry-After', String(wait));
+    if (kind === 'data')
+      return c.json({ error: { code: 'too_many_attempts', message: t('en', 'dash.login.throttled') } }, 429);
+    return c.html(<LoginPage locale={localeFor(c)} message="dash.login.throttled" />, 429);
+  }
   const claims = await claimsOf(c);
   let viewer: Viewer | undefined;
   try {
@@ -133,10 +143,18 @@ export function dashboardRoutes() {
     const { config, clock } = c.get('deps');
     const locale = localeFor(c);
     if (!config.adminToken) return c.html(<LoginPage locale={locale} message="dash.login.disabled" disabled />, 401);
+    const { authThrottle, clientOf } = c.get('deps');
+    const wait = authThrottle.retryAfterSeconds(clientOf(c));
+    if (wait) {
+      c.header('Retry-After', String(wait));
+      return c.html(<LoginPage locale={locale} message="dash.login.throttled" />, 429);
+    }
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === 'string' ? form.token.trim() : '';
-    if (!token || !timingSafeEqualStrings(token, config.adminToken))
+    if (!token || !timingSafeEqualStrings(token, config.adminToken)) {
+      if (token) authThrottle.fail(clientOf(c));
       return c.html(<LoginPage locale={locale} message="dash.login.invalid" />, 401);
+    }
     await startSession(c, config.adminToken, { sub: 'admin', via: 'token' }, clock.now());
     return c.redirect('/dashboard', 303);
   });

@@ -37,11 +37,17 @@ function bearer(header: string | undefined): string | undefined {
 
 /** The session's claims, from the cookie or an `Authorization: Bearer <ADMIN_TOKEN>` header. */
 export async function claimsOf(c: Context<AppEnv>): Promise<SessionClaims | undefined> {
-  const { config, clock } = c.get('deps');
+  const { config, clock, authThrottle, clientOf } = c.get('deps');
   const token = config.adminToken;
   if (!token) return undefined;
   const given = bearer(c.req.header('authorization'));
-  if (given) return timingSafeEqualStrings(given, token) ? { sub: 'admin', via: 'bearer', exp: Infinity } : undefined;
+  if (given) {
+    // A blocked address gets nothing, even with the right token (src/auth-throttle.ts).
+    if (authThrottle.retryAfterSeconds(clientOf(c))) return undefined;
+    if (timingSafeEqualStrings(given, token)) return { sub: 'admin', via: 'bearer', exp: Infinity };
+    authThrottle.fail(clientOf(c));
+    return undefined;
+  }
   return verifySession(token, sessionCookie(c), clock.now());
 }
 

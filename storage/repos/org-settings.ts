@@ -1,7 +1,7 @@
 // An organisation's settings as they apply: what the org stored, with the
 // defaults filled in. The defaults live here and nowhere else, so the approval
 // flows, the jobs and the admin API (which shows `effective_settings`) agree.
-import type { OrgSettings } from '../schema';
+import type { OrgSettings, Platform } from '../schema';
 
 export const ORG_SETTING_DEFAULTS = {
   /** People who manage nobody wait for their manager's approval of a new objective. */
@@ -9,6 +9,8 @@ export const ORG_SETTING_DEFAULTS = {
   adjustmentRemindDays: 2,
   adjustmentExpireDays: 7,
   reminderCapPerWeek: 2,
+  /** Alerts are recorded, not sent, until an admin turns sending on. */
+  alerts: 'observe',
 } as const;
 
 /** Accepted ranges, checked by the admin API before anything is stored. */
@@ -23,6 +25,9 @@ export interface EffectiveOrgSettings {
   adjustmentRemindDays: number;
   adjustmentExpireDays: number;
   reminderCapPerWeek: number;
+  alerts: 'observe' | 'send';
+  /** Where people who never wrote to the bot get messages; null: the first platform they are bound to. */
+  defaultPlatform: Platform | null;
   /** The org's zone, else the fallback given (TZ_DEFAULT), else null. */
   timezone: string | null;
   /** Only the org's overrides; each job's own schedule applies to the others. */
@@ -39,6 +44,8 @@ export function effectiveSettings(
     adjustmentRemindDays: s.adjustmentRemindDays ?? ORG_SETTING_DEFAULTS.adjustmentRemindDays,
     adjustmentExpireDays: s.adjustmentExpireDays ?? ORG_SETTING_DEFAULTS.adjustmentExpireDays,
     reminderCapPerWeek: s.reminderCapPerWeek ?? ORG_SETTING_DEFAULTS.reminderCapPerWeek,
+    alerts: s.alerts ?? ORG_SETTING_DEFAULTS.alerts,
+    defaultPlatform: s.defaultPlatform ?? null,
     timezone: s.timezone ?? fallbackTimezone ?? null,
     schedules: { ...(s.schedules ?? {}) },
   };

@@ -107,6 +107,30 @@ describe('requesting an adjustment', () => {
   });
 });
 
+describe('dropping a KR others align to', () => {
+  it('is refused when requested, and an approval is refused if an objective aligned to it meanwhile (as the API answers 409)', async () => {
+    // Bob's objective aligns to Alice's KR3: her request to drop it is refused, nothing pending.
+    await h.store.db.update(objectives).set({ parentKrId: IDS.aliceKr3 }).where(eq(objectives.id, IDS.bobObjective));
+    await h.dispatch(message('ou_alice', '调整 KR3 删除 原因 不再考核'));
+    expect(h.lastText('ou_alice')).toContain('对齐到这个 KR');
+    expect(await h.store.db.select().from(adjustments)).toHaveLength(0);
+
+    // Not aligned when asked, aligned before the manager approves: the approval is refused, the KR stays.
+    await h.store.db.update(objectives).set({ parentKrId: null }).where(eq(objectives.id, IDS.bobObjective));
+    await h.dispatch(message('ou_alice', '调整 KR3 删除 原因 不再考核'));
+    const a = await h.adjustment();
+    await h.store.db.update(objectives).set({ parentKrId: IDS.aliceKr3 }).where(eq(objectives.id, IDS.bobObjective));
+    const { card } = approvalCard(h, 'ou_manager');
+    const sent = h.sent('ou_manager').find((x) => JSON.stringify(x.message.card ?? '').includes(a.id))!;
+    const result = await h.dispatch(click('ou_manager', 'adj.approve', { adj: a.id }, sent.messageId));
+    expect(card).toBeTruthy();
+    expect(result.toast?.kind).toBe('error');
+    expect(result.toast?.text).toContain('对齐到这个 KR');
+    expect((await kr(IDS.aliceKr3)).status).toBe('active');
+    expect((await h.adjustment()).status).toBe('pending');
+  });
+});
+
 describe('deciding', () => {
   it('approve from the card applies the change with an audit entry, resolves the card and tells the requester', async () => {
     await h.dispatch(message('ou_alice', '调整 KR1 目标 120 原因 新增两个班'));

@@ -11,7 +11,7 @@ import { tempDbPath } from '../helpers/app';
 import { SCREENSHOTS } from '../helpers/screenshots';
 
 const CHROMIUM = '/usr/bin/chromium';
-const TOKEN = 'browser-test-token';
+const TOKEN = 'browser-test-token-0123456789abcdef';
 
 let server: Awaited<ReturnType<typeof startNode>>;
 let browser: Browser;

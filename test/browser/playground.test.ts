@@ -22,7 +22,7 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
   '--no-first-run',
 ];
-const ADMIN_TOKEN = 'browser-test-admin';
+const ADMIN_TOKEN = 'browser-test-admin-0123456789abcdef';
 
 interface Person {
   id: string;

@@ -57,7 +57,16 @@ const lark: Driver = {
       now,
     });
     const served = await serveLarkEmulator(emulator, 0);
-    const adapter = createLarkAdapter({ appId: 'cli_conf', appSecret: 'conf-secret', domain: served.url }, { now });
+    const adapter = createLarkAdapter(
+      {
+        appId: 'cli_conf',
+        appSecret: 'conf-secret',
+        verificationToken: 'conf-verify',
+        encryptKey: 'conf-encrypt-key',
+        domain: served.url,
+      },
+      { now },
+    );
     const calls = (path: string) => emulator.calls.filter((c) => c.path === path);
     return {
       adapter,

@@ -62,6 +62,7 @@ beforeAll(async () => {
       LARK_APP_ID: 'cli_dash',
       LARK_APP_SECRET: 'ls',
       LARK_VERIFICATION_TOKEN: 'v',
+      LARK_ENCRYPT_KEY: 'dashboard-encrypt-key',
       LARK_DOMAIN: lark,
       DINGTALK_CLIENT_ID: 'dingdash',
       DINGTALK_CLIENT_SECRET: 'ds',

@@ -13,10 +13,10 @@ import { stackWaitFor } from '../helpers/wait';
 import { COACH, seedOrgWithCoach, weeksAgo } from '../rules/helpers';
 
 let stack: Stack;
-const ADMIN = { authorization: 'Bearer e2e-admin', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer e2e-admin-token-0123456789abcdef', 'content-type': 'application/json' };
 
 beforeEach(async () => {
-  stack = await startStack({ env: { INGEST_TOKEN: 'e2e-ingest' } });
+  stack = await startStack({ env: { INGEST_TOKEN: 'e2e-ingest-token-0123456789abcdef' } });
   await seedOrgWithCoach(stack.store);
 });
 afterEach(async () => {
@@ -52,7 +52,7 @@ describe('low-score escalation, end to end', () => {
         { metric: 'feedback_score', subject: 'E003', at: weeksAgo(now, 0), value: 4.9 },
         { metric: 'renewal_rate', subject: 'E003', at: weeksAgo(now, 0), value: 51 },
       ],
-      { authorization: 'Bearer e2e-ingest', 'content-type': 'application/json' },
+      { authorization: 'Bearer e2e-ingest-token-0123456789abcdef', 'content-type': 'application/json' },
     );
     expect(ingest.status).toBe(200);
     expect(ingest.body.stored).toBe(5);
@@ -91,6 +91,12 @@ describe('low-score escalation, end to end', () => {
       },
     });
     expect(renewal.status).toBe(201);
+
+    // The admin turns alert sending on; the new rules' first (baseline) pass, here ten weeks back
+    // before the low scores, records without sending.
+    expect((await api('PATCH', '/api/v1/orgs/acme', { settings: { alerts: 'send' } })).status).toBe(200);
+    const [org0] = await stack.store.db.select().from(organizations).where(eq(organizations.id, IDS.org));
+    await evaluateOrg(stack.services, org0, new Date(now.getTime() - 70 * 86_400_000));
 
     const [run] = await runJobNow(stack.services, 'rules-evaluate', { orgIds: [IDS.org] });
     expect(run.outcome).toBe('done');

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { fixedClock } from '../../core/clock';
 import { openSqlite } from '../../storage/sqlite';
 
-export const ADMIN_TOKEN = 'test-admin-token';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export function tempDbPath(): { path: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'polaris-test-'));

@@ -73,7 +73,7 @@ export async function startStack(options: StackOptions = {}) {
   }
 
   // WeCom and DingTalk are configured through env vars, as a deployment would be (config.ts parses them).
-  const env: Record<string, string> = { ADMIN_TOKEN: 'e2e-admin' };
+  const env: Record<string, string> = { ADMIN_TOKEN: 'e2e-admin-token-0123456789abcdef' };
   let wecom: (WecomEmulator & { url: string }) | undefined;
   if (options.wecom) {
     const emulator = createWecomEmulator({

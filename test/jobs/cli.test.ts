@@ -25,6 +25,8 @@ describe('polaris run-job', () => {
       DATABASE_PATH: h.path,
       LARK_APP_ID: 'cli_test',
       LARK_APP_SECRET: 'secret',
+      LARK_VERIFICATION_TOKEN: 'cli-verification-token',
+      LARK_ENCRYPT_KEY: 'cli-encrypt-key',
       LARK_DOMAIN: 'http://127.0.0.1:9',
     };
 

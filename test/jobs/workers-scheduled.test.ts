@@ -30,7 +30,13 @@ describe('Workers scheduled() on local D1', () => {
     dev = await startWranglerDev({
       seedSql: SEED,
       extraArgs: ['--test-scheduled'],
-      vars: { LARK_APP_ID: 'cli_workers', LARK_APP_SECRET: 'workers-secret', LARK_DOMAIN: lark.url },
+      vars: {
+        LARK_APP_ID: 'cli_workers',
+        LARK_APP_SECRET: 'workers-secret',
+        LARK_VERIFICATION_TOKEN: 'v',
+        LARK_ENCRYPT_KEY: 'workers-encrypt-key',
+        LARK_DOMAIN: lark.url,
+      },
     });
     base = dev.base;
   }, 180_000);

@@ -11,20 +11,28 @@ import {
   ruleFirings,
 } from '../../storage/schema';
 import { evaluateOrg } from '../../src/rules/engine';
-import { createTestApp } from '../helpers/app';
+import { ADMIN_TOKEN, createTestApp } from '../helpers/app';
 import { IDS } from '../helpers/fixtures';
 import { COACH, recordingAdapter, seedOrgWithCoach, weeksAgo } from './helpers';
 
 let h: ReturnType<typeof createTestApp>;
 const NOW = new Date('2026-11-27T02:00:00Z'); // Friday 10:00 in Shanghai; the week began Monday 2026-11-23
 
+/** Three weeks earlier: a pass then is each rule's baseline (records, sends nothing) before the data turns bad. */
+const EARLIER = new Date(NOW.getTime() - 21 * 86_400_000);
+
 beforeEach(async () => {
-  h = createTestApp({ now: NOW.toISOString(), env: { INGEST_TOKEN: 'ingest-secret' } });
+  h = createTestApp({ now: NOW.toISOString(), env: { INGEST_TOKEN: 'ingest-secret-0123456789abcdef' } });
   await seedOrgWithCoach(h.store);
+  // The admin has turned alert sending on (new orgs only observe).
+  await h.store.db
+    .update(organizations)
+    .set({ settings: { alerts: 'send' } })
+    .where(eq(organizations.id, IDS.org));
 });
 afterEach(() => h.close());
 
-const ingest = (body: unknown, query = '', token = 'ingest-secret', type = 'application/json') =>
+const ingest = (body: unknown, query = '', token = 'ingest-secret-0123456789abcdef', type = 'application/json') =>
   h.app.request(`/api/v1/metrics${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': type },
@@ -107,10 +115,15 @@ describe('POST /api/v1/metrics', () => {
 
   it('takes CSV, is idempotent on (metric, subject, at), and a resend with a new value corrects it', async () => {
     const csv = 'metric,subject,at,value\nrenewal_rate,E003,2026-11-01,55%\nrenewal_rate,org,2026-11-01,58.5\n';
-    expect((await ingest(csv, '', 'ingest-secret', 'text/csv')).status).toBe(200);
-    expect((await ingest(csv, '', 'ingest-secret', 'text/csv')).status).toBe(200);
+    expect((await ingest(csv, '', 'ingest-secret-0123456789abcdef', 'text/csv')).status).toBe(200);
+    expect((await ingest(csv, '', 'ingest-secret-0123456789abcdef', 'text/csv')).status).toBe(200);
     expect(await points()).toHaveLength(2);
-    await ingest('metric,subject,at,value\nrenewal_rate,E003,2026-11-01,57\n', '', 'ingest-secret', 'text/csv');
+    await ingest(
+      'metric,subject,at,value\nrenewal_rate,E003,2026-11-01,57\n',
+      '',
+      'ingest-secret-0123456789abcdef',
+      'text/csv',
+    );
     const rows = await points();
     expect(rows).toHaveLength(2);
     expect(rows.find((r) => r.subject === 'E003')!.value).toBe(57);
@@ -118,10 +131,25 @@ describe('POST /api/v1/metrics', () => {
 
   it('accepts INGEST_TOKEN or ADMIN_TOKEN; the ingest token opens nothing else', async () => {
     const one = [{ metric: 'm', subject: 'org', at: '2026-11-20', value: 1 }];
-    expect((await ingest(one, '', 'test-admin-token')).status).toBe(200);
+    expect((await ingest(one, '', ADMIN_TOKEN)).status).toBe(200);
     expect((await ingest(one, '', 'wrong')).status).toBe(401);
-    const other = await h.app.request('/api/v1/rules', { headers: { authorization: 'Bearer ingest-secret' } });
+    const other = await h.app.request('/api/v1/rules', {
+      headers: { authorization: 'Bearer ingest-secret-0123456789abcdef' },
+    });
     expect(other.status).toBe(401);
+  });
+
+  it("reads a plain date in the org's time zone, so a monthly point west of UTC stays in its month", async () => {
+    await h.store.db
+      .update(organizations)
+      .set({ settings: { alerts: 'send', timezone: 'America/Los_Angeles' } })
+      .where(eq(organizations.id, IDS.org));
+    expect((await ingest([{ metric: 'renewal_rate', subject: 'E002', at: '2026-11-01', value: 57 }])).status).toBe(200);
+    const [p] = await points();
+    // Midnight of 1 November in Los Angeles (still daylight time), not 31 October 17:00 there.
+    expect(p.at).toBe('2026-11-01T07:00:00.000Z');
+    const bad = await ingest([{ metric: 'renewal_rate', subject: 'E002', at: '2026-02-30', value: 57 }]);
+    expect(bad.status).toBe(400);
   });
 
   it('refuses more than 10,000 points', async () => {
@@ -206,6 +234,7 @@ describe('evaluation', () => {
   it('fires once per (rule, subject, period), even when passes run twice or concurrently, and resolves when it clears', async () => {
     await lowScores();
     const rule = (await (await h.api('POST', '/api/v1/rules', FEEDBACK_RULE)).json()) as { id: string };
+    await evaluate(EARLIER);
     const first = await evaluate();
     expect(first.perRule.find((r) => r.ruleId === rule.id)).toMatchObject({ fired: 1, resolved: 0 });
     await Promise.all([evaluate(), evaluate()]);
@@ -268,9 +297,26 @@ describe('evaluation', () => {
     ).toHaveLength(0);
   });
 
+  it('the escalation card says how many weeks in a row the trend shows below, not only the rule minimum', async () => {
+    await ingest(
+      [0, 1, 2, 3, 4, 5].map((w) => ({ metric: 'feedback_score', subject: 'E002', at: weeksAgo(NOW, w), value: 4.0 })),
+    );
+    await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
+    await evaluate(new Date(NOW.getTime() - 10 * 7 * 86_400_000));
+    await evaluate();
+    const [card] = await h.store.db
+      .select()
+      .from(outbox)
+      .where(and(like(outbox.subject, 'escalation:%'), eq(outbox.platform, 'lark')));
+    const text = JSON.stringify(card.payload);
+    expect(text).toContain('连续 6 周');
+    expect(text).not.toContain('连续 2 周');
+  });
+
   it("escalates to the coach's manager when nobody acknowledges within 3 days, once", async () => {
     await lowScores();
     await h.api('POST', '/api/v1/rules', FEEDBACK_RULE);
+    await evaluate(EARLIER);
     await evaluate();
     const later = new Date(NOW.getTime() + 3 * 86_400_000 + 3_600_000);
     // The scores have to stay low in the new week as well.
@@ -284,6 +330,7 @@ describe('evaluation', () => {
   });
 
   it('built-in KR alerts fire once per state change, naming the numbers', async () => {
+    await evaluate(EARLIER);
     await evaluate();
     const firstCount = (await h.store.db.select().from(ruleFirings)).length;
     await evaluate();
@@ -291,7 +338,7 @@ describe('evaluation', () => {
     const stale = await h.store.db
       .select()
       .from(outbox)
-      .where(eq(outbox.subject, `kr:${IDS.aliceKr1}`));
+      .where(eq(outbox.subject, `kr-alerts:${IDS.alice}:2026-11-27`));
     expect(stale.length).toBeGreaterThan(0);
     expect(JSON.stringify(stale.map((r) => r.payload))).toMatch(/天未更新|落后|有风险/);
   });

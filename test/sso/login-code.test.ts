@@ -10,6 +10,9 @@ import { createDingtalkEmulator } from '../../bots/dingtalk/emulator';
 import { createLarkAdapter } from '../../bots/lark/index';
 import { createWecomAdapter } from '../../bots/wecom/index';
 import { createDingtalkAdapter } from '../../bots/dingtalk/index';
+
+/** The webhook secrets every Lark adapter needs (unused by sign-in, required so nothing fails open). */
+const LARK_KEYS = { verificationToken: 'v', encryptKey: 'sso-encrypt-key' };
 import { wecomJsapiSignature } from '../../bots/wecom/jsapi';
 
 const CALLBACK = 'https://polaris.example/dashboard/sso/x';
@@ -39,7 +42,16 @@ async function signIn(authorizeUrl: string, user: string, codeParam = 'code') {
 beforeAll(async () => {
   const lark = createLarkEmulator({ appId: 'cli_sso', appSecret: 'lark-secret', verificationToken: 'v', now });
   const larkBase = await serve('lark', lark.app.fetch);
-  adapters.lark = createLarkAdapter({ appId: 'cli_sso', appSecret: 'lark-secret', domain: larkBase }, { now });
+  adapters.lark = createLarkAdapter(
+    {
+      appId: 'cli_sso',
+      appSecret: 'lark-secret',
+      verificationToken: 'v',
+      encryptKey: 'sso-encrypt-key',
+      domain: larkBase,
+    },
+    { now },
+  );
 
   const wecom = createWecomEmulator({
     corpId: 'wwsso',
@@ -122,11 +134,21 @@ describe.each(cases)('$platform exchangeLoginCode', ({ platform, user, codeParam
 
 describe('platform specifics', () => {
   it('Lark: signs in through accounts.<domain>/open-apis/authen/v1/authorize and authen/v2/oauth/token', async () => {
-    const feishu = createLarkAdapter({ appId: 'cli_x', appSecret: 's', domain: 'https://open.feishu.cn' });
+    const feishu = createLarkAdapter({
+      ...LARK_KEYS,
+      appId: 'cli_x',
+      appSecret: 's',
+      domain: 'https://open.feishu.cn',
+    });
     const url = new URL(feishu.loginUrl!(CALLBACK, 'st'));
     expect(`${url.origin}${url.pathname}`).toBe('https://accounts.feishu.cn/open-apis/authen/v1/authorize');
     expect(url.searchParams.get('client_id')).toBe('cli_x');
-    const lark = createLarkAdapter({ appId: 'cli_x', appSecret: 's', domain: 'https://open.larksuite.com' });
+    const lark = createLarkAdapter({
+      ...LARK_KEYS,
+      appId: 'cli_x',
+      appSecret: 's',
+      domain: 'https://open.larksuite.com',
+    });
     expect(new URL(lark.loginUrl!(CALLBACK, 'st')).host).toBe('accounts.larksuite.com');
     // The code is redeemed at the v2 token endpoint, and only for the redirect_uri it was issued for.
     const { code } = await signIn(adapters.lark.loginUrl!(CALLBACK, 's'), 'ou_emily');

@@ -5,6 +5,8 @@
 // A real platform knows who is signed in to its client; an emulator does not, so the
 // authorize endpoints take the person as `?user=<platform user id>` and, without it,
 // show a one-field form asking for it (for people driving an emulator by hand).
+// Anyone who can reach such a page can be anyone, so an emulator serving people (the
+// playground) passes `allowed`: the users it may sign in (the playground: the demo org's).
 import type { Context } from 'hono';
 import { bytesToHex } from '../bytes';
 
@@ -40,6 +42,9 @@ export function createLoginCodes(now: () => Date, ttlMs = LOGIN_CODE_TTL_MS) {
 
 export type LoginCodes = ReturnType<typeof createLoginCodes>;
 
+/** Which platform user ids an emulator's authorize page may sign in (all when absent). */
+export type SignInAllowed = (user: string) => boolean | Promise<boolean>;
+
 const USER = /^[A-Za-z0-9_.@:$=+-]{1,128}$/;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -52,10 +57,11 @@ export function authorizeHandler(
   codes: LoginCodes,
   platformName: string,
   names: { redirect?: string; code?: string } = {},
+  allowed?: SignInAllowed,
 ) {
   const redirectParam = names.redirect ?? 'redirect_uri';
   const codeParam = names.code ?? 'code';
-  return (c: Context) => {
+  return async (c: Context) => {
     const redirect = c.req.query(redirectParam) ?? '';
     let target: URL;
     try {
@@ -76,6 +82,7 @@ export function authorizeHandler(
       );
     }
     if (!USER.test(user)) return c.text('user: not a platform user id', 400);
+    if (allowed && !(await allowed(user))) return c.text('user: this emulator does not sign in that user', 403);
     target.searchParams.set(codeParam, codes.issue(user, redirect));
     const state = c.req.query('state');
     if (state !== undefined) target.searchParams.set('state', state);

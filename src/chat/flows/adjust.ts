@@ -5,6 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { CardActionEvent } from '../../../bots/types';
 import { getObjective } from '../../../storage/repos/okrs';
+import { alignedToKr, quoteTitles } from '../../approvals/aligned';
 import { adjustments, type AdjustmentKind } from '../../../storage/schema';
 import { requestAdjustment, type AdjustmentInput } from '../../approvals/request';
 import { t } from '../../../core/i18n';
@@ -95,9 +96,17 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
       if (change.value === kr.title) return say(ctx, t(ctx.locale, 'adjust.noChange'));
       input = { kind, kr, current: { title: kr.title }, proposed: { title: change.value }, reason };
       break;
-    case 'drop':
+    case 'drop': {
+      // The API's rule (409 while objectives align to the KR): refuse, and say who must realign first.
+      const aligned = await alignedToKr(ctx.store, ctx.org.id, kr.id);
+      if (aligned.length)
+        return say(
+          ctx,
+          t(ctx.locale, 'adjust.dropAligned', { count: aligned.length, titles: quoteTitles(ctx.locale, aligned) }),
+        );
       input = { kind, kr, current: { title: kr.title, status: kr.status }, proposed: { status: 'dropped' }, reason };
       break;
+    }
   }
   return requestAdjustment(ctx, input);
 }

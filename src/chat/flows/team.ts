@@ -4,13 +4,13 @@ import { buildTeamCard } from '../../../cards/team';
 import { worstStatus, type TrackStatus } from '../../../cards/model';
 import { reportsOf } from '../../../storage/repos/people';
 import { adjustments } from '../../../storage/schema';
+import { weekStart } from '../../../core/time';
 import { t } from '../../../core/i18n';
+import { checkedInSince } from '../../../core/okr/checked-in';
 import type { ChatContext } from '../context';
 import { noEffects, type Effects } from '../effects';
 import { loadPersonOkrView } from '../okr-view';
 import { personView } from './checkin';
-
-const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 export async function teamStatus(ctx: ChatContext): Promise<Effects> {
   const reply = (message: string): Effects => ({ ...noEffects(), messages: [ctx.reply({ text: message })] });
@@ -40,7 +40,11 @@ export async function teamStatus(ctx: ChatContext): Promise<Effects> {
         status,
         objectives: view.objectives.length,
         lastCheckInAt: last,
-        checkedInThisWeek: !!last && now.getTime() - Date.parse(last) < WEEK_MS,
+        // One definition with the digest and reminders (core/okr/checked-in.ts): manual KRs, since Monday 00:00.
+        checkedInThisWeek: checkedInSince(
+          view.krs.map((k) => k.row),
+          weekStart(now, person.timezone ?? tz).toISOString(),
+        ),
       };
     }),
   );

@@ -1,0 +1,101 @@
+// Built-in KR alerts that are right: staleness of new KRs, yes/no KRs, metric-fed
+// KRs, and KR numbers with an annual cycle overlapping Q4 (real SQLite, the real
+// evaluation pass, an injected time).
+import { and, eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Card } from '../../cards/model';
+import { PLATFORMS } from '../../bots/types';
+import { evaluateOrg } from '../../src/rules/engine';
+import { ensureBuiltinRules } from '../../src/rules/repo';
+import { cycles, keyResults, organizations, outbox, ruleFirings, rules } from '../../storage/schema';
+import { createTestApp } from '../helpers/app';
+import { addKr, addObjective, addPerson, seedOrg } from '../jobs/fixtures';
+
+let h: ReturnType<typeof createTestApp>;
+afterEach(() => h?.close());
+
+const NOW = new Date('2026-11-27T02:00:00Z'); // Friday 10:00 in Shanghai
+
+function cardText(card: Card): string {
+  return [
+    card.header.title,
+    ...card.blocks.map((b) =>
+      b.type === 'markdown' || b.type === 'note'
+        ? b.text
+        : b.type === 'progress'
+          ? b.label
+          : b.type === 'actions'
+            ? b.buttons.map((x) => `[${x.text}|${x.value.kr}|${x.command ?? ''}]`).join(' ')
+            : '',
+    ),
+  ].join('\n');
+}
+
+describe('built-in KR alerts', () => {
+  it('count staleness from creation, skip pace for yes/no KRs, offer metric-fed KRs no update, and number KRs as chat does', async () => {
+    h = createTestApp({ now: NOW.toISOString() });
+    const f = h as unknown as Parameters<typeof seedOrg>[0];
+    const { orgId, cycleId } = await seedOrg(f, { alerts: 'send', timezone: 'Asia/Shanghai' });
+    const annualId = 'cyc_annual';
+    await h.store.db
+      .insert(cycles)
+      .values({ id: annualId, orgId, name: '2026', startsOn: '2026-01-01', endsOn: '2026-12-31' });
+    const owner = await addPerson(f, orgId, 'ana');
+    const q4 = await addObjective(f, orgId, cycleId, 'Q4 目标', { personId: owner });
+    const manual = await addKr(f, orgId, cycleId, q4, '家访次数', { target: 20, position: 0 });
+    const yesNo = await addKr(f, orgId, cycleId, q4, '上线新课程', { target: 1, position: 1 });
+    const metric = await addKr(f, orgId, cycleId, q4, '续费率', { start: 50, target: 68, current: 50, position: 2 });
+    const fresh = await addKr(f, orgId, cycleId, q4, '新增KR', { target: 10, position: 3 });
+    const annual = await addObjective(f, orgId, annualId, '年度目标', { personId: owner });
+    const annualKr = await addKr(f, orgId, annualId, annual, '年度教研成果', { target: 12 });
+    await h.store.db.update(keyResults).set({ kind: 'boolean' }).where(eq(keyResults.id, yesNo));
+    await h.store.db
+      .update(keyResults)
+      .set({ progressMode: 'metric', metricKey: 'renewal_rate' })
+      .where(eq(keyResults.id, metric));
+    await h.store.db.update(keyResults).set({ createdAt: '2026-01-01T00:00:00.000Z' });
+    // Created three minutes ago, 57 days into the cycle.
+    await h.store.db
+      .update(keyResults)
+      .set({ createdAt: new Date(NOW.getTime() - 180_000).toISOString() })
+      .where(eq(keyResults.id, fresh));
+    // The rules are past their baseline pass, so what fires now is sent.
+    await ensureBuiltinRules(h.store, orgId, NOW);
+    await h.store.db.update(rules).set({ baselineAt: '2026-10-01T00:00:00.000Z' }).where(eq(rules.orgId, orgId));
+
+    const [org] = await h.store.db.select().from(organizations).where(eq(organizations.id, orgId));
+    await evaluateOrg(
+      { store: h.store, config: h.config, adapters: new Map(), addressable: new Set(PLATFORMS) },
+      org,
+      NOW,
+    );
+
+    const firings = await h.store.db.select().from(ruleFirings).where(eq(ruleFirings.orgId, orgId));
+    const of = (builtin: string) =>
+      new Set(firings.filter((x) => x.ruleId.startsWith(`rule_${builtin}_`)).map((x) => x.subject));
+    expect(of('kr_stale').has(fresh)).toBe(false);
+    expect(of('kr_stale').has(manual)).toBe(true);
+    expect(of('kr_status').has(yesNo)).toBe(false);
+    expect(of('kr_status').has(manual)).toBe(true);
+    expect(of('kr_status').has(annualKr)).toBe(true);
+
+    const rows = await h.store.db.select().from(outbox).where(eq(outbox.orgId, orgId));
+    expect(rows).toHaveLength(1);
+    const text = cardText((rows[0].payload as { card: Card }).card);
+    // The Q4 KRs carry chat's numbers; the annual KR none (chat's KR1 is the Q4 one).
+    expect(text).toContain('KR1 家访次数');
+    expect(text).toContain('回复「KR1 0」');
+    expect(text).not.toMatch(/KR\d 年度教研成果/);
+    expect(text).toContain('年度教研成果');
+    // The metric-fed KR: no buttons, no "reply KR3 …"; the manual one has buttons.
+    expect(text).not.toContain(`|${metric}|`);
+    expect(text).not.toMatch(/回复「KR3/);
+    expect(text).toContain('进度来自业务数据');
+    expect(text).toContain(`|${manual}|`);
+    const [still] = await h.store.db
+      .select({ notice: ruleFirings.notice })
+      .from(ruleFirings)
+      .where(and(eq(ruleFirings.orgId, orgId), eq(ruleFirings.subject, manual)));
+    expect(still.notice).toBe('sent');
+  });
+});
