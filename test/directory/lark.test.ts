@@ -43,7 +43,7 @@ function seedDirectory(extraUsers = 0) {
 async function post(body: unknown) {
   const res = await fetch(`${stack.base}/api/v1/directory/sync`, {
     method: 'POST',
-    headers: { authorization: 'Bearer e2e-admin', 'content-type': 'application/json' },
+    headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef', 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -108,7 +108,7 @@ describe('Lark directory sync', () => {
     expect(people.get('ben')!.status).toBe('inactive');
     expect(people.get('amy')!.managerId).toBe(people.get('boss')!.id);
     const inactive = await fetch(`${stack.base}/api/v1/people?status=inactive`, {
-      headers: { authorization: 'Bearer e2e-admin' },
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef' },
     });
     const list = (await inactive.json()) as { items: { name: string }[] };
     expect(list.items.map((p) => p.name)).toEqual(['ben']);
@@ -165,6 +165,8 @@ describe('Lark directory sync', () => {
       DATABASE_PATH: stack.dbPath,
       LARK_APP_ID: LARK.appId,
       LARK_APP_SECRET: LARK.appSecret,
+      LARK_VERIFICATION_TOKEN: LARK.verificationToken,
+      LARK_ENCRYPT_KEY: LARK.encryptKey,
       LARK_DOMAIN: lark().url,
     };
     try {
@@ -192,7 +194,7 @@ describe('Lark directory sync', () => {
       email: 'zed@acme.test',
       department_ids: ['od-east'],
     });
-    await fetch(`${stack.base}/api/v1/people`, { headers: { authorization: 'Bearer e2e-admin' } }); // creates the default org
+    await fetch(`${stack.base}/api/v1/people`, { headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef' } }); // creates the default org
     const org = (await stack.store.db.query.organizations.findFirst())!;
     // Imported by CSV: employee number and e-mail, no platform id.
     stack.store.sqlite
@@ -212,7 +214,7 @@ describe('Lark directory sync', () => {
     const [refusal] = await waitFor(() => toZed().length && toZed(), 'the refusal', 20_000);
     expect(JSON.stringify(refusal.content)).toContain('你还没有被添加到 Polaris');
     const res = await fetch(`${stack.base}/api/v1/directory/unmatched`, {
-      headers: { authorization: 'Bearer e2e-admin' },
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef' },
     });
     const list = (await res.json()) as { items: { platform_user_id: string; name: string; in_directory: boolean }[] };
     expect(list.items).toEqual([
