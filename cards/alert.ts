@@ -3,8 +3,9 @@
 // fired (the numbers); the owner's copy has quick-update buttons, the manager's
 // (off track only) says whose KR it is.
 import { t, type Locale } from '../core/i18n';
-import { formatDate, formatNumber, formatPercent, formatValue } from '../core/format';
+import { formatDate, formatPercent, formatValue } from '../core/format';
 import type { Card, CardBlock, CardButton } from './model';
+import { checkinCommand } from './kr-progress';
 
 export type KrAlertKind = 'at_risk' | 'off_track' | 'drop' | 'stale';
 
@@ -95,7 +96,9 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
   });
   if (input.audience === 'owner' && kr.manual !== false) {
     const en = locale === 'en';
-    const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
+    // `KR4 完成` / `KR4 done` on a yes/no KR, never `KR4 0` (issue 18).
+    const command = (v: number) =>
+      kr.number ? `${en ? 'update ' : ''}${checkinCommand(kr.number, v, kr.kind, locale)}` : undefined;
     const buttons: CardButton[] = quickValues(kr).map((v) => ({
       text: value(v),
       actionId: 'kr.checkin',
@@ -109,7 +112,9 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
     if (kr.number)
       blocks.push({
         type: 'note',
-        text: t(locale, 'rules.alert.hint', { command: `KR${kr.number} ${formatNumber(kr.current)}` }),
+        text: t(locale, 'rules.alert.hint', {
+          command: checkinCommand(kr.number, kr.kind === 'boolean' ? 1 : kr.current, kr.kind, locale),
+        }),
       });
   }
   const color = facts.kind === 'off_track' ? 'red' : 'orange';

@@ -29,7 +29,7 @@ export interface ApprovalCardView {
 }
 
 export interface ApprovalOutcome {
-  status: 'approved' | 'rejected' | 'expired' | 'withdrawn';
+  status: 'approved' | 'rejected' | 'expired' | 'withdrawn' | 'handed_back';
   /** Who decided (absent for expiry). */
   by?: string | null;
   /** Already formatted for the reader. */
@@ -76,6 +76,10 @@ export function outcomeLine(locale: Locale, outcome: ApprovalOutcome): string {
       return `✅ ${t(locale, 'approval.decidedApproved', { name, time: outcome.at })}`;
     case 'rejected':
       return `❌ ${t(locale, 'approval.decidedRejected', { name, time: outcome.at })}`;
+    case 'withdrawn':
+      return `↩️ ${t(locale, 'approval.withdrawn', { name, time: outcome.at })}`;
+    case 'handed_back':
+      return `↪️ ${t(locale, 'approval.handedBack', { name })}`;
     default:
       return `⌛ ${t(locale, 'approval.expired', { time: outcome.at })}`;
   }

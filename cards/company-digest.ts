@@ -1,7 +1,6 @@
 // The company-level weekly digest for admins: the org figures from the design
 // brief (alignment rate, check-in rate, adjustment requests per 100 people per
 // month) and the KR status distribution. Pure.
-import { pct } from '../core/format';
 import { t } from '../core/i18n';
 import type { Locale } from '../storage/schema';
 import type { Card, TrackStatus } from './model';
@@ -27,6 +26,7 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
       subtitle: t(locale, 'company.subtitle', { cycle: d.cycleName, week: d.week }),
       color,
     },
+    // Each figure once: the check-in rate is the bar, not also a field (issue 18).
     blocks: [
       { type: 'progress', label: t(locale, 'company.alignment'), percent: Math.round(d.alignmentRate * 100) },
       { type: 'progress', label: t(locale, 'company.checkIn'), percent: Math.round(d.checkInRate * 100) },
@@ -36,7 +36,6 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
           { label: t(locale, 'company.adjustment'), value: String(d.adjustmentRatePer100) },
           { label: t(locale, 'company.people'), value: String(d.people) },
           { label: t(locale, 'company.objectives'), value: String(d.objectives) },
-          { label: t(locale, 'company.checkIn'), value: pct(d.checkInRate) },
         ],
       },
       { type: 'divider' },

@@ -4,7 +4,7 @@
 // (the coach's, the manager's, on each platform) can be updated to match.
 import { formatRelative } from '../core/format';
 import { t, type Locale } from '../core/i18n';
-import { conditionText, valuesText, type ConditionFacts } from '../core/rules/describe';
+import { conditionText, localName, valuesText, type ConditionFacts } from '../core/rules/describe';
 import type { Card, CardBlock } from './model';
 
 export const ESCALATION_ACTIONS = { followUp: 'esc.follow', schedule: 'esc.coach' } as const;
@@ -39,7 +39,7 @@ export function buildEscalationCard(input: EscalationCardInput): Card {
       value: input.personTitle ? `${input.personName}（${input.personTitle}）` : input.personName,
     },
     ...(input.coachName ? [{ label: t(locale, 'rules.escalation.coach'), value: input.coachName }] : []),
-    { label: t(locale, 'rules.escalation.rule'), value: input.ruleName },
+    { label: t(locale, 'rules.escalation.rule'), value: localName(locale, input.ruleName) },
   ];
   const blocks: CardBlock[] = [
     {

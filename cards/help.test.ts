@@ -6,7 +6,7 @@ import { cardButtons } from './model';
 describe('help', () => {
   it.each(['zh-CN', 'en'] as const)('every example in the %s help parses as a real command', (locale) => {
     const entries = helpEntries(locale);
-    expect(entries).toHaveLength(9);
+    expect(entries).toHaveLength(16);
     for (const entry of entries) {
       expect(parseCommand(entry.example).type).not.toMatch(/unknown|invalid/);
       expect(entry.description.length).toBeGreaterThan(0);
@@ -42,6 +42,6 @@ describe('help', () => {
 
   it('starts the text with the title', () => {
     expect(helpText('zh-CN').startsWith('【Polaris 使用帮助】')).toBe(true);
-    expect(helpText('en').startsWith('【Polaris help】')).toBe(true);
+    expect(helpText('en').startsWith('Polaris help\n')).toBe(true);
   });
 });

@@ -26,9 +26,16 @@ const COMMANDS: { zh: string; en: string; key: MessageKey }[] = [
     en: 'adjust O1 add KR home visits 0->20 because …',
     key: 'help.cmd.adjustMore',
   },
+  { zh: 'KR1 +2', en: 'KR1 +2', key: 'help.cmd.increment' },
+  { zh: 'KR1 信心 6', en: 'KR1 confidence 6', key: 'help.cmd.confidence' },
+  { zh: '撤回', en: 'withdraw', key: 'help.cmd.withdraw' },
   { zh: '新目标', en: 'new objective', key: 'help.cmd.newObjective' },
   { zh: '团队', en: 'team', key: 'help.cmd.team' },
+  { zh: '待审批', en: 'approvals', key: 'help.cmd.approvals' },
+  { zh: '查看 李娜', en: 'show Li Na', key: 'help.cmd.show' },
+  { zh: '催一下 李娜', en: 'nudge Li Na', key: 'help.cmd.nudge' },
   { zh: '委托 张三 7天', en: 'delegate to Zhang San for 7 days', key: 'help.cmd.delegate' },
+  { zh: '结束委托', en: 'end delegation', key: 'help.cmd.endDelegation' },
   { zh: '取消', en: 'cancel', key: 'help.cmd.cancel' },
   { zh: '帮助', en: 'help', key: 'help.cmd.help' },
 ];
@@ -74,5 +81,5 @@ export function buildHelpCard(locale: Locale): Card {
 
 /** The help as plain text, for platforms or moments without cards. */
 export function helpText(locale: Locale): string {
-  return cardToText(buildHelpCard(locale));
+  return cardToText(buildHelpCard(locale), locale);
 }

@@ -12,6 +12,8 @@ export interface MyOkrsCardInput {
   objectives: ObjectiveView[];
   /** ISO timestamp for "3 天前"; without it dates are shown. */
   now?: string;
+  /** Someone else's OKRs (a manager's `查看 <name>`): no update buttons or reply hints. */
+  readOnly?: boolean;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface MyOkrsCardInput {
  */
 export const MAX_KR_BUTTONS = 5;
 
-export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardInput): Card {
+export function buildMyOkrsCard({ person, cycle, objectives, now, readOnly }: MyOkrsCardInput): Card {
   const lang = person.locale;
   const overall = objectives.length ? objectives.reduce((sum, o) => sum + o.progress, 0) / objectives.length : 0;
   const header = {
@@ -29,6 +31,12 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
     color: statusColor(worstStatus(objectives.map((o) => o.status))),
   };
 
+  if (!objectives.length && readOnly) {
+    return {
+      header: { ...header, color: 'blue' },
+      blocks: [{ type: 'markdown', text: t(lang, 'card.myOkrs.emptyOther', { cycle: cycle.name, name: person.name }) }],
+    };
+  }
   if (!objectives.length) {
     return {
       header: { ...header, color: 'blue' },
@@ -58,7 +66,9 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
     if (index > 0) blocks.push({ type: 'divider' });
     const lines = [
       `**${t(lang, 'card.objective', { number: index + 1, title: objective.title })}**`,
-      `${t(lang, `status.${objective.status}`)} · ${formatPercent(objective.progress)}`,
+      objective.pending
+        ? t(lang, 'card.myOkrs.pending')
+        : `${t(lang, `status.${objective.status}`)} · ${formatPercent(objective.progress)}`,
     ];
     if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: objective.parentTitle }));
     blocks.push({ type: 'markdown', text: lines.join('\n') });
@@ -73,6 +83,7 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
     }
   });
 
+  if (readOnly) return { header, blocks };
   const krs = objectives.flatMap((o) => o.keyResults);
   if (krs.length > 0 && krs.length <= MAX_KR_BUTTONS) {
     blocks.push({
@@ -84,7 +95,8 @@ export function buildMyOkrsCard({ person, cycle, objectives, now }: MyOkrsCardIn
       })),
     });
   }
-  const sample = krs.find(isManual) ?? krs[0];
+  // Only a KR that takes check-ins makes an example: a roll-up or metric KR would refuse it.
+  const sample = krs.find(isManual);
   if (sample) {
     const confidence = lang === 'en' ? 'confidence' : '信心';
     const example = `${checkinCommand(sample.number, quickValues(sample)[0] ?? sample.current, sample.kind, lang)} ${confidence} 7`;

@@ -1,7 +1,7 @@
 // The card a rule's subject gets: what the numbers say, and the improvement
 // suggestion the admin wrote on the rule.
 import { t, type Locale } from '../core/i18n';
-import { conditionText, valuesText, type ConditionFacts } from '../core/rules/describe';
+import { conditionText, localName, valuesText, type ConditionFacts } from '../core/rules/describe';
 import type { Card, CardBlock } from './model';
 
 export interface SuggestionCardInput {
@@ -31,7 +31,13 @@ export function buildSuggestionCard(input: SuggestionCardInput): Card {
     },
     { type: 'note', text: t(locale, 'rules.suggestion.footer') },
   ];
-  return { header: { title: t(locale, 'rules.suggestion.title', { rule: input.ruleName }), color: 'orange' }, blocks };
+  return {
+    header: {
+      title: t(locale, 'rules.suggestion.title', { rule: localName(locale, input.ruleName) }),
+      color: 'orange',
+    },
+    blocks,
+  };
 }
 
 export interface CheckInTaskCardInput {
@@ -52,7 +58,7 @@ export function buildCheckInTaskCard(input: CheckInTaskCardInput): Card {
         type: 'markdown',
         text: t(locale, 'rules.checkin.body', {
           name: input.personName,
-          rule: input.ruleName,
+          rule: localName(locale, input.ruleName),
           condition: conditionText(locale, input.condition),
         }),
       },

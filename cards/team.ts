@@ -38,7 +38,13 @@ export function buildTeamCard({ manager, cycle, members, pendingApprovals }: Tea
         label: m.name,
         percent: Math.round(m.progress * 100),
         status: m.status,
-        detail: t(locale, `status.${m.status}`),
+        detail: [
+          t(locale, `status.${m.status}`),
+          m.objectives === 0 ? t(locale, 'team.noObjectives') : undefined,
+          m.objectives > 0 && !m.checkedInThisWeek ? t(locale, 'team.noCheckInThisWeek') : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · '),
       });
     }
     const missing = members.filter((m) => !m.checkedInThisWeek).map((m) => m.name);

@@ -13,8 +13,11 @@ const STATUS_MARK: Record<TrackStatus, string> = {
   not_started: '⚪',
 };
 
-export function cardToText(card: Card): string {
-  const head = [`【${card.header.title}】`];
+export function cardToText(card: Card, locale?: 'zh-CN' | 'en'): string {
+  // 【title】 reads as a heading in Chinese; English gets a plain one (no full-width marks in English).
+  // Without the reader's locale, the title's own script decides.
+  const zh = locale ? locale !== 'en' : /[\u4e00-\u9fff]/.test(card.header.title);
+  const head = [zh ? `【${card.header.title}】` : card.header.title];
   if (card.header.subtitle) head.push(card.header.subtitle);
   const parts = [head.join('\n'), ...card.blocks.map(blockToText).filter((s) => s !== '')];
   return parts

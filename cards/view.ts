@@ -32,6 +32,8 @@ export interface ObjectiveView {
   /** The title of the parent KR this objective aligns to. */
   parentTitle?: string | null;
   keyResults: KrView[];
+  /** Waiting for the manager's approval (a new objective): shown as 待审批. */
+  pending?: boolean;
 }
 
 export interface PersonView {

@@ -59,10 +59,13 @@ function blockMarkdown(block: CardBlock): string {
   }
 }
 
-/** The card body as DingTalk markdown, without its buttons. */
+/**
+ * The card body as DingTalk markdown, without its buttons and without the header: the
+ * template shows `title` and `subtitle` in its own header, so repeating the subtitle as the
+ * body's first line would show it twice (issue 18).
+ */
 export function cardMarkdown(card: Card): string {
   const parts = card.blocks.map(blockMarkdown).filter((p) => p !== '');
-  if (card.header.subtitle) parts.unshift(`<font color=${COLOR_HEX.grey}>${card.header.subtitle}</font>`);
   return clip(parts.join('\n\n'), MAX_MARKDOWN_CHARS);
 }
 

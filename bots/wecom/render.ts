@@ -116,8 +116,17 @@ function bar(percent: number, cells: number): string {
   return `${'■'.repeat(filled)}${'□'.repeat(cells - filled)} ${Math.round(safe)}%`;
 }
 
+/** The status word for a progress line, unless the block's detail already starts with it (no "落后 落后"). */
+function statusWord(block: Extract<CardBlock, { type: 'progress' }>, zh: boolean): string | undefined {
+  if (!block.status) return undefined;
+  const word = zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en;
+  const first = block.detail?.split(' · ')[0].toLowerCase() ?? '';
+  return first.includes(word.toLowerCase()) ? undefined : word;
+}
+
 function progressLine(block: Extract<CardBlock, { type: 'progress' }>, zh: boolean, cells: number): string {
-  const status = block.status ? ` ${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}` : '';
+  const word = statusWord(block, zh);
+  const status = word ? ` ${word}` : '';
   const detail = block.detail ? ` ${block.detail}` : '';
   return `${block.label} ${bar(block.percent, cells)}${status}${detail}`;
 }
@@ -139,9 +148,8 @@ export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
         for (const f of block.fields) lines.push(`${f.label}：${f.value}`);
         break;
       case 'progress': {
-        const status = block.status
-          ? ` <font color="${STATUS_WORD[block.status].color}">${zh ? STATUS_WORD[block.status].zh : STATUS_WORD[block.status].en}</font>`
-          : '';
+        const word = statusWord(block, zh);
+        const status = word && block.status ? ` <font color="${STATUS_WORD[block.status].color}">${word}</font>` : '';
         lines.push(`${block.label} ${bar(block.percent, 10)}${status}${block.detail ? ` ${block.detail}` : ''}`);
         break;
       }
@@ -222,6 +230,8 @@ interface Layout {
   title: string;
   desc?: string;
   lines: string[];
+  /** Indexes into `lines` that must survive clipping: notes carry the card's news (✅ 已确认跟进). */
+  keep: Set<number>;
   fields: { keyname: string; value: string }[];
   buttons: CardButton[];
 }
@@ -229,6 +239,7 @@ interface Layout {
 function layout(card: Card): Layout {
   const zh = isChinese(card);
   const lines: string[] = [];
+  const keep = new Set<number>();
   const fields: Layout['fields'] = [];
   for (const block of card.blocks) {
     switch (block.type) {
@@ -247,6 +258,7 @@ function layout(card: Card): Layout {
         lines.push(progressLine(block, zh, 5));
         break;
       case 'note':
+        if (plain(block.text)) keep.add(lines.length);
         lines.push(plain(block.text));
         break;
       case 'divider':
@@ -254,10 +266,18 @@ function layout(card: Card): Layout {
         break;
     }
   }
+  const kept = new Set<number>();
+  const nonEmpty: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line) return;
+    if (keep.has(i)) kept.add(nonEmpty.length);
+    nonEmpty.push(line);
+  });
   return {
     title: card.header.title,
     desc: card.header.subtitle,
-    lines: lines.filter(Boolean),
+    lines: nonEmpty,
+    keep: kept,
     fields,
     buttons: cardButtons(card),
   };
@@ -291,7 +311,7 @@ export function renderTemplateCard(card: Card, taskId: string, options: { cardUr
   const mainTitle: Json = { title: clip(l.title, LIMITS.title) };
   if (l.desc) mainTitle.desc = clip(l.desc, LIMITS.desc);
   const body: Json = { main_title: mainTitle };
-  if (l.lines.length) body.sub_title_text = clip(l.lines.join('\n'), LIMITS.subTitle);
+  if (l.lines.length) body.sub_title_text = fitLines(l.lines, l.keep, LIMITS.subTitle);
   if (l.fields.length)
     body.horizontal_content_list = l.fields
       .slice(0, LIMITS.fields)
@@ -359,4 +379,31 @@ export function renderOutbound(
   }));
   if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(card, kept, taskId) });
   return { bodies, primary: bodies.length - 1 };
+}
+
+/**
+ * Lines joined within `max` characters for a template card that cannot be split (an update):
+ * the `keep` lines (notes: the outcome a reader looks for) always stay; the others are taken in
+ * order while they fit whole, and the first that does not is cut at a separator (" · ", "，",
+ * a space) with "…", never inside a number ("4.…"). Order is preserved.
+ */
+export function fitLines(lines: string[], keep: Set<number>, max: number): string {
+  const all = lines.join('\n');
+  if (chars(all) <= max) return all;
+  let budget = max - [...keep].reduce((n, i) => n + chars(lines[i]) + 1, 0);
+  const out: (string | undefined)[] = lines.map((line, i) => (keep.has(i) ? line : undefined));
+  for (let i = 0; i < lines.length && budget > 1; i++) {
+    if (keep.has(i)) continue;
+    const need = chars(lines[i]) + 1;
+    if (need <= budget) {
+      out[i] = lines[i];
+      budget -= need;
+      continue;
+    }
+    const room = [...lines[i]].slice(0, budget - 2).join('');
+    const cut = Math.max(room.lastIndexOf(' · '), room.lastIndexOf('，'), room.lastIndexOf(' '));
+    if (cut > 0) out[i] = `${room.slice(0, cut).trimEnd()} …`;
+    break;
+  }
+  return clip(out.filter((x): x is string => x !== undefined).join('\n'), max);
 }

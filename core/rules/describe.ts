@@ -20,9 +20,40 @@ export interface ConditionFacts {
   threshold: number;
 }
 
+/**
+ * Display names of well-known metric keys. A key not listed is shown with its underscores as
+ * spaces (`home_visits` → "home visits"); a name the admin writes into a rule is never rewritten.
+ */
+export const METRIC_NAMES: Record<string, { 'zh-CN': string; en: string }> = {
+  feedback_score: { 'zh-CN': '课堂反馈评分', en: 'feedback score' },
+  renewal_rate: { 'zh-CN': '续费率', en: 'renewal rate' },
+  attendance_rate: { 'zh-CN': '出勤率', en: 'attendance rate' },
+  homework_rate: { 'zh-CN': '作业提交率', en: 'homework submission rate' },
+  satisfaction: { 'zh-CN': '满意度', en: 'satisfaction' },
+  nps: { 'zh-CN': '净推荐值', en: 'NPS' },
+  complaints: { 'zh-CN': '投诉次数', en: 'complaints' },
+};
+
+export function metricName(locale: Locale, key: string): string {
+  return METRIC_NAMES[key]?.[locale] ?? key.replace(/_/g, ' ');
+}
+
+/**
+ * One name per reader: a rule named "中文名 / English name" (as the built-in and demo rules are)
+ * shows the side in the reader's language; any other name is shown as written.
+ */
+export function localName(locale: Locale, name: string): string {
+  const parts = name.split(' / ');
+  if (parts.length !== 2) return name;
+  const cjk = /[\u4e00-\u9fff]/;
+  const [zh, en] = cjk.test(parts[0]) && !cjk.test(parts[1]) ? parts : cjk.test(parts[1]) ? [parts[1], parts[0]] : [];
+  if (!zh || !en) return name;
+  return (locale === 'en' ? en : zh).trim();
+}
+
 export function conditionText(locale: Locale, c: ConditionFacts): string {
   return t(locale, 'rules.condition', {
-    metric: c.metric,
+    metric: metricName(locale, c.metric),
     count: c.consecutive,
     unit: t(locale, `rules.unit.${c.period}` as MessageKey),
     op: t(locale, OP_KEYS[c.op]),

@@ -8,16 +8,27 @@ import { checkIns } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
-import { badRequest, conflict, notFound } from './errors';
+import { checkInValue, type CheckInError } from '../../core/okr/checkin';
+import { ApiError, badRequest, conflict, notFound } from './errors';
 import { resolveOrg } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { presentCheckIn, presentKr } from './present';
 
 export const checkinsRoutes = new Hono<AppEnv>();
 
+const CHECK_IN_ERRORS: Record<CheckInError, (kr: { targetValue: number }) => string> = {
+  bad_value: () => 'value must be a finite number.',
+  boolean_value: () => 'This key result is yes/no: value must be 1 (done) or 0 (not done).',
+  milestone_value: (kr) =>
+    `This key result counts milestones: value must be a whole number from 0 to ${kr.targetValue}.`,
+  not_done_on_number: () => 'value must be a number.',
+};
+
 const CheckInBody = z
   .object({
     value: z.number().min(-1e12).max(1e12),
+    /** Record a value far outside the KR's range (src/okr/checkin.ts) anyway. */
+    confirm: z.boolean().optional(),
     confidence: z.number().int().min(0).max(10).nullable().optional(),
     note: z.string().trim().max(2000).nullable().optional(),
     author_external_id: z.string().trim().min(1).max(200).nullable().optional(),
@@ -38,6 +49,17 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     throw conflict(
       'This key result rolls up from the objectives aligned to it (progress_mode children); check in on those instead.',
     );
+  // The same validation as chat and card buttons: the value must fit the KR's kind, and a
+  // value far outside its range needs `confirm: true` (docs/api.md, "Check-ins").
+  const check = checkInValue(kr, { value: body.value });
+  if (!check.ok) throw badRequest(CHECK_IN_ERRORS[check.error](kr), [{ path: 'value', message: check.error }]);
+  if (check.confirm && !body.confirm)
+    throw new ApiError(
+      422,
+      'out_of_range',
+      `${body.value} is far outside this key result's range (start ${kr.startValue}, target ${kr.targetValue}: ${check.confirm}). Send "confirm": true to record it anyway.`,
+      [{ path: 'value', message: check.confirm }],
+    );
   let authorId: string | null = null;
   if (body.author_external_id) {
     const author = await findPersonByExternalId(store, org.id, body.author_external_id);
@@ -52,7 +74,7 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     orgId: org.id,
     kr,
     authorId,
-    value: body.value,
+    value: check.value,
     confidence: body.confidence ?? null,
     note: body.note || null,
     source: 'api',

@@ -68,3 +68,9 @@ export const rejectNoteStep: FlowStep = async (ctx, event, conversation, convers
   if (onConflict) out.onConflict = async () => withClear(await onConflict());
   return out;
 };
+
+/** A message after the reject-note prompt went quiet: the request stays pending, and the text is not a note. */
+export const rejectNoteExpired: FlowStep = async (ctx, _event, conversation, conversations) => ({
+  statements: [conversations.clear(conversation.key)],
+  messages: [ctx.reply({ text: t(ctx.locale, 'approval.rejectExpired') })],
+});

@@ -12,7 +12,7 @@ export function applyStatements(
   store: Store,
   a: Adjustment,
   now: Date,
-  context: { objectiveCycleId?: string; nextPosition?: number } = {},
+  context: { objectiveCycleId?: string; nextPosition?: number; kr?: KeyResult } = {},
 ): Statement[] {
   const at = now.toISOString();
   const krWhere = a.keyResultId ? and(eq(keyResults.orgId, a.orgId), eq(keyResults.id, a.keyResultId)) : undefined;
@@ -27,8 +27,11 @@ export function applyStatements(
         ]
       : [];
   switch (a.kind) {
-    case 'target':
-      return krUpdate({ targetValue: Number(p.target) });
+    case 'target': {
+      // A title that states the target ("课程满意度 ≥ 4.8") says the new one after the change.
+      const title = context.kr ? retitle(context.kr.title, context.kr.targetValue, Number(p.target)) : undefined;
+      return krUpdate({ targetValue: Number(p.target), ...(title ? { title } : {}) });
+    }
     case 'start':
       return krUpdate({ startValue: Number(p.start) });
     case 'weight':
@@ -118,4 +121,26 @@ export function discardStatements(store: Store, a: Adjustment, now: Date): State
         and(eq(objectives.orgId, a.orgId), eq(objectives.id, a.objectiveId), eq(objectives.status, 'pending_approval')),
       ),
   ];
+}
+
+/** Plain spellings of a number as people write it in a title: `4.8`, `1000`, `1,000`. */
+function spellings(n: number): string[] {
+  const plain = String(Math.round(n * 1e6) / 1e6);
+  const grouped = plain.replace(/^(-?\d+)/, (int) => int.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+  return [...new Set([plain, grouped])];
+}
+
+/**
+ * The title with its old target replaced by the new one, when the old target appears in it
+ * exactly once as a whole number (not inside a longer one: 4.8 is not in 14.85); else undefined.
+ */
+export function retitle(title: string, oldTarget: number, newTarget: number): string | undefined {
+  if (oldTarget === newTarget) return undefined;
+  for (const spelled of spellings(oldTarget)) {
+    const escaped = spelled.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`(?<![\\d.,])${escaped}(?![\\d]|[.,]\\d)`, 'g');
+    const hits = title.match(pattern);
+    if (hits?.length === 1) return title.replace(pattern, String(Math.round(newTarget * 1e6) / 1e6));
+  }
+  return undefined;
 }

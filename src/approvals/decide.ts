@@ -21,7 +21,7 @@ import { alignedToKr, quoteTitles } from './aligned';
 import { applyStatements, discardStatements } from './apply';
 import { resolveCopies } from './copies';
 import { approvalView, changeText, formatMoment, loadRequestContext, type RequestContext } from './describe';
-import { eligibleDeciders } from './routing';
+import { eligibleDeciders, wasDelegateOf } from './routing';
 
 export type Decision = 'approve' | 'reject';
 
@@ -88,6 +88,23 @@ export async function alreadyDecided(ctx: ChatContext, a: Adjustment): Promise<E
   };
 }
 
+/** A pending request whose delegation has ended: back with the approver; the old card says so and loses its buttons. */
+async function handedBack(ctx: ChatContext, a: Adjustment): Promise<Effects> {
+  const approver = a.approverId ? await getPerson(ctx.store, a.orgId, a.approverId) : undefined;
+  const rc = await loadRequestContext(ctx.store, a);
+  const text = t(ctx.locale, 'approval.handedBack', { name: approver?.name ?? '—' });
+  const card = buildResolvedApprovalCard(approvalView(ctx.locale, rc), {
+    status: 'handed_back',
+    by: approver?.name ?? '—',
+    at: formatMoment(ctx.clock.now(), tz(ctx)),
+  });
+  return {
+    ...noEffects(),
+    messages: ctx.event.type === 'message' ? [ctx.reply({ text })] : [],
+    result: { toast: { kind: 'info', text }, card },
+  };
+}
+
 export type Decidable = { ok: true; adjustment: Adjustment } | { ok: false; effects: Effects };
 
 /** May this person decide request `id` now? Refusals are logged; decided requests answer with their outcome. */
@@ -101,6 +118,13 @@ export async function checkDecidable(ctx: ChatContext, id: string | undefined): 
   if (!a)
     return { ok: false, effects: refuse(ctx, id, 'no such request in this org', t(ctx.locale, 'approval.notFound')) };
   const eligible = await eligibleDeciders(ctx.store, a, ctx.clock.now());
+  if (!eligible.has(ctx.person.id) && a.approverId) {
+    // A delegate whose delegation has ended, clicking an old card: tell them who handles it.
+    if (await wasDelegateOf(ctx.store, a.orgId, ctx.person.id, [a.approverId])) {
+      if (a.status !== 'pending') return { ok: false, effects: await alreadyDecided(ctx, a) };
+      return { ok: false, effects: await handedBack(ctx, a) };
+    }
+  }
   if (!eligible.has(ctx.person.id)) {
     const approver = a.approverId ? await getPerson(ctx.store, a.orgId, a.approverId) : undefined;
     return {
@@ -154,7 +178,9 @@ export async function decideAdjustment(
       a.kind === 'add' && a.objectiveId
         ? ((await keyResultsOf(store, [a.objectiveId])).get(a.objectiveId)?.length ?? 0)
         : 0;
-    statements.push(...applyStatements(store, a, now, { nextPosition, objectiveCycleId: rc.objective?.cycleId }));
+    statements.push(
+      ...applyStatements(store, a, now, { nextPosition, objectiveCycleId: rc.objective?.cycleId, kr: rc.kr }),
+    );
   } else {
     statements.push(...discardStatements(store, a, now));
   }

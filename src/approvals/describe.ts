@@ -39,11 +39,9 @@ export async function loadRequestContext(store: Store, adjustment: Adjustment): 
   let krNumber: number | undefined;
   let objectiveNumber: number | undefined;
   if (requester && cycleId) {
-    const owned = await personOkrs(store, { orgId, personId: requester.id, cycleId });
-    const krIds = owned.flatMap((o) => o.keyResults.map((k) => k.id));
-    const at = kr ? krIds.indexOf(kr.id) : -1;
-    if (at >= 0) krNumber = at + 1;
-    const o = objective ? owned.findIndex((x) => x.objective.id === objective.id) : -1;
+    const numbered = await personOkrs(store, { orgId, personId: requester.id, cycleId });
+    if (kr) krNumber = numbered.numbers.get(kr.id);
+    const o = objective ? numbered.objectives.findIndex((x) => x.objective.id === objective.id) : -1;
     if (o >= 0) objectiveNumber = o + 1;
   }
   return { adjustment, requester, kr, objective, parentKr, cycleName: cycle?.name, krNumber, objectiveNumber };
@@ -128,7 +126,8 @@ export function approvalView(locale: Locale, rc: RequestContext, delegatedFrom?:
     krLabel: kr ? `KR${num(rc.krNumber)} ${kr.title}` : null,
     change: changeText(locale, rc),
     reason: a.reason,
-    progressPercent: kr ? Math.round(krProgress(kr).raw * 100) : null,
+    // Never below 0: a KR behind its start shows 0%, not -20% (issue 18); overshoot stays visible.
+    progressPercent: kr ? Math.max(0, Math.round(krProgress(kr).raw * 100)) : null,
     parentTitle: rc.parentKr?.title ?? null,
     changedMeanwhile: changedMeanwhile(locale, rc),
     delegatedFrom: delegatedFrom ?? null,

@@ -90,12 +90,19 @@ export async function requestAdjustment(ctx: ChatContext, input: AdjustmentInput
     };
     statements.push(
       store.db.insert(adjustments).values(applied),
-      ...applyStatements(store, applied, now, { nextPosition: input.nextPosition }),
+      ...applyStatements(store, applied, now, { nextPosition: input.nextPosition, kr: input.kr }),
     );
     statements.push(
       audit('adjustment.self_approved', { kind: row.kind, current: row.current, proposed: row.proposed }),
     );
-    return { statements, messages: [ctx.reply({ text: t(ctx.locale, 'adjust.appliedNoApprover') })] };
+    const text =
+      input.kind === 'new_objective'
+        ? t(ctx.locale, 'newObjective.created', {
+            title: String(input.proposed.title ?? ''),
+            count: Array.isArray(input.proposed.krs) ? input.proposed.krs.length : 0,
+          })
+        : t(ctx.locale, 'adjust.appliedNoApprover');
+    return { statements, messages: [ctx.reply({ text })] };
   }
 
   statements.push(store.db.insert(adjustments).values(row));

@@ -1,7 +1,7 @@
 // Who decides a request: the requester's manager; when the requester has no
 // manager, the org's admins. An approver away on leave can delegate
-// (`委托 张三 7天`): while the delegation runs, cards go to the delegate, and
-// both of them may decide.
+// (`委托 张三 7天`): while the delegation runs, cards go to the delegate and to
+// the approver, and both of them may decide.
 import { and, eq, gt, lte, ne } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
 import { getPerson } from '../../storage/repos/people';
@@ -71,12 +71,11 @@ export async function routeRequest(
   if (!approvers.length) return undefined;
   const recipients: Route['recipients'] = [];
   for (const approver of approvers) {
+    // The approver always gets the card (informed, and still able to decide); a delegate gets one too.
     const delegate = await activeDelegate(store, orgId, approver.id, now);
-    const entry =
-      delegate && delegate !== requester.id
-        ? { personId: delegate, onBehalfOf: approver.id }
-        : { personId: approver.id };
-    if (!recipients.some((r) => r.personId === entry.personId)) recipients.push(entry);
+    const entries: Route['recipients'] = [{ personId: approver.id }];
+    if (delegate && delegate !== requester.id) entries.push({ personId: delegate, onBehalfOf: approver.id });
+    for (const entry of entries) if (!recipients.some((r) => r.personId === entry.personId)) recipients.push(entry);
   }
   return { approverId: approvers[0].id, recipients };
 }
@@ -98,4 +97,14 @@ export async function eligibleDeciders(store: Store, adjustment: Adjustment, now
   }
   out.delete(adjustment.requesterId);
   return out;
+}
+
+/** Whether `personId` ever stood in for one of `approverIds` (an ended delegation's old card). */
+export async function wasDelegateOf(store: Store, orgId: string, personId: string, approverIds: string[]) {
+  if (!approverIds.length) return false;
+  const rows = await store.db
+    .select({ from: delegations.fromPersonId })
+    .from(delegations)
+    .where(and(eq(delegations.orgId, orgId), eq(delegations.toPersonId, personId)));
+  return rows.some((r) => approverIds.includes(r.from));
 }

@@ -10,6 +10,7 @@ import { conversations } from '../../storage/schema';
 import type { MessageEvent } from '../../bots/types';
 import type { ChatContext } from './context';
 import type { Effects } from './effects';
+import type { Command } from './parse';
 
 /** How long a conversation waits for the next message before it is forgotten. */
 export const CONVERSATION_TTL_MS = 30 * 60 * 1000;
@@ -107,17 +108,60 @@ export type FlowStep = (
   conversations: ConversationStore,
 ) => Promise<Effects | undefined>;
 
+export interface FlowDefinition {
+  step: FlowStep;
+  /** A reply after the conversation went quiet (only called for text that is not a command of its own). */
+  onExpired?: FlowStep;
+  /** Commands the flow reads itself (e.g. `取消`); any other recognised command wins over the flow. */
+  claims?: (command: Command) => boolean;
+  /**
+   * What a command that wins does to the flow: `leave` ends it, `setAside` keeps it for later
+   * (a draft worth keeping). Either way the person gets `note`, one clear line.
+   */
+  interrupt: 'leave' | 'setAside';
+  note: (ctx: ChatContext, conversation: Conversation) => string;
+}
+
+/** What the person's live (or just expired) conversation makes of a message. */
+export type ConversationOutcome =
+  /** The flow handled the message. */
+  | { handled: Effects }
+  /** A command wins over the flow: handle it, and add these effects (the note, the flow's end). */
+  | { interrupted: Effects; noteFirst: boolean }
+  | undefined;
+
+/** Recognised commands (not free text, not a command with bad arguments) always win over a pending prompt. */
+export function isCommand(command: Command): boolean {
+  return command.type !== 'unknown' && command.type !== 'invalid';
+}
+
 /**
  * One conversation handler for the router (see ./extensions.ts): finds the
- * person's live conversation and hands the message to its flow. `onExpired`
- * lets a flow say that a conversation timed out instead of misreading the reply.
+ * person's live conversation and hands the message to its flow, unless the
+ * message is a command of its own (issue 18: "commands always win"). An
+ * expired conversation lets `onExpired` say it timed out instead of misreading
+ * the reply; the clock is the injected one, so tests move it.
  */
-export function conversationHandler(flows: Record<string, { step: FlowStep; onExpired?: FlowStep }>) {
-  return async (ctx: ChatContext, event: MessageEvent): Promise<Effects | undefined> => {
+export function conversationHandler(flows: Record<string, FlowDefinition>) {
+  return async (ctx: ChatContext, event: MessageEvent, command: Command): Promise<ConversationOutcome> => {
     const conversations = conversationStore(ctx.store, () => ctx.clock.now());
     const { live, expired } = await conversations.lookup(conversationKey(ctx.org.id, ctx.person.id));
-    if (live) return flows[live.flow]?.step(ctx, event, live, conversations);
-    if (expired) return flows[expired.flow]?.onExpired?.(ctx, event, expired, conversations);
+    if (live) {
+      const flow = flows[live.flow];
+      if (!flow) return undefined;
+      if (isCommand(command) && !flow.claims?.(command)) {
+        const note = ctx.reply({ text: flow.note(ctx, live) });
+        return flow.interrupt === 'leave'
+          ? { interrupted: { statements: [conversations.clear(live.key)], messages: [note] }, noteFirst: true }
+          : { interrupted: { statements: [], messages: [note] }, noteFirst: false };
+      }
+      const effects = await flow.step(ctx, event, live, conversations);
+      return effects ? { handled: effects } : undefined;
+    }
+    if (expired && !isCommand(command)) {
+      const effects = await flows[expired.flow]?.onExpired?.(ctx, event, expired, conversations);
+      return effects ? { handled: effects } : undefined;
+    }
     return undefined;
   };
 }

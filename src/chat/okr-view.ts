@@ -16,8 +16,15 @@ import { alignedSubtree, rollUpChildren } from '../../storage/repos/children-rol
 export interface PersonOkrView {
   cycle: (CycleView & { row: Cycle }) | undefined;
   objectives: ObjectiveView[];
-  /** Every KR in display order: krs[n - 1] is "KRn". */
-  krs: (KrView & { objectiveTitle: string; row: KeyResult })[];
+  /** Every shown KR in display order; find "KRn" with krByNumber (numbers skip dropped KRs). */
+  krs: (KrView & { objectiveTitle: string; row: KeyResult; pending: boolean })[];
+  /** Numbers of KRs dropped this cycle (they keep their number, so the others never shift). */
+  dropped: Map<number, KeyResult>;
+}
+
+/** "KRn" in the person's view, or undefined. */
+export function krByNumber(view: PersonOkrView, n: number): PersonOkrView['krs'][number] | undefined {
+  return view.krs.find((k) => k.number === n);
 }
 
 export async function loadPersonOkrView(
@@ -29,10 +36,11 @@ export async function loadPersonOkrView(
 ): Promise<PersonOkrView> {
   const tz = person.timezone ?? timezone;
   const row = await resolveCycle(store, orgId, undefined, localDate(now, tz));
-  if (!row) return { cycle: undefined, objectives: [], krs: [] };
+  if (!row) return { cycle: undefined, objectives: [], krs: [], dropped: new Map() };
   const expected = expectedPace(row, now, tz);
   const cycle = { id: row.id, name: row.name, startsOn: row.startsOn, endsOn: row.endsOn, expectedPace: expected, row };
-  const owned = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
+  const numbered = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
+  const owned = numbered.objectives;
 
   const childProgress = await childrenProgress(store, orgId, owned);
   const parentTitles = await krTitles(
@@ -50,7 +58,8 @@ export async function loadPersonOkrView(
           : krProgress(kr);
       addToSums(sums, p.progress, kr.weight);
       const view: PersonOkrView['krs'][number] = {
-        number: krs.length + 1,
+        number: numbered.numbers.get(kr.id) ?? krs.length + 1,
+        pending: objective.status === 'pending_approval',
         id: kr.id,
         title: kr.title,
         kind: kr.kind,
@@ -90,9 +99,10 @@ export async function loadPersonOkrView(
       }),
       parentTitle: objective.parentKrId ? (parentTitles.get(objective.parentKrId) ?? null) : null,
       keyResults: views,
+      pending: objective.status === 'pending_approval',
     };
   });
-  return { cycle, objectives, krs };
+  return { cycle, objectives, krs, dropped: numbered.dropped };
 }
 
 /**

@@ -286,9 +286,13 @@ describe('delegation', () => {
     ['delegate to Zhang San', { type: 'delegate', to: 'Zhang San' }],
     ['delegate lisi 1 day', { type: 'delegate', to: 'lisi', days: 1 }],
     ['delegate @lisi 5d', { type: 'delegate', to: 'lisi', days: 5 }],
-    ['委托', { type: 'invalid', reason: 'missing_delegate', hint: '委托 张三 7天' }],
-    ['delegate', { type: 'invalid', reason: 'missing_delegate', hint: 'delegate to Zhang San for 7 days' }],
-    ['delegate to', { type: 'invalid', reason: 'missing_delegate', hint: 'delegate to Zhang San for 7 days' }],
+    // `委托` alone shows the running delegation and how to end it (issue 18).
+    ['委托', { type: 'delegation_status' }],
+    ['delegate', { type: 'delegation_status' }],
+    ['delegate to', { type: 'delegation_status' }],
+    ['委托 取消', { type: 'end_delegation' }],
+    ['委托 结束', { type: 'end_delegation' }],
+    ['delegate none', { type: 'end_delegation' }],
     ['委托 张三 0天', { type: 'invalid', reason: 'bad_days', hint: '委托 张三 7天' }],
     ['委托 张三 400天', { type: 'invalid', reason: 'bad_days', hint: '委托 张三 7天' }],
   ])('%j', (input, expected) => {
@@ -349,5 +353,67 @@ describe('never misread', () => {
   it('rejects values too large to be a number', () => {
     expect(parseCommand(`KR1 ${'9'.repeat(400)}`)).toMatchObject({ type: 'invalid', reason: 'bad_value', kr: 1 });
     expect(parseCommand(`调整 KR1 目标 ${'9'.repeat(400)}`)).toMatchObject({ type: 'invalid', reason: 'bad_value' });
+  });
+});
+
+// Issue 18: parser gaps and the new commands.
+describe('issue 18: gaps and new commands', () => {
+  expectEach([
+    ['我的OKR？', { type: 'my_okrs' }],
+    ['okr?', { type: 'my_okrs' }],
+    ['帮助?', { type: 'help' }],
+    ['KR1 +2', { type: 'checkin', kr: 1, value: 2, delta: true }],
+    ['KR1 -2', { type: 'checkin', kr: 1, value: -2, delta: true }],
+    ['KR1 信心 6', { type: 'confidence', kr: 1, confidence: 6 }],
+    ['KR2 confidence 3', { type: 'confidence', kr: 2, confidence: 3 }],
+    ['撤回', { type: 'withdraw' }],
+    ['withdraw', { type: 'withdraw' }],
+    ['撤回 KR2', { type: 'withdraw', kr: 2 }],
+    ['withdraw 2', { type: 'withdraw', index: 2 }],
+    ['待审批', { type: 'approvals' }],
+    ['approvals', { type: 'approvals' }],
+    ['结束委托', { type: 'end_delegation' }],
+    ['取消委托', { type: 'end_delegation' }],
+    ['end delegation', { type: 'end_delegation' }],
+    ['查看 李娜', { type: 'show', name: '李娜' }],
+    ['查看李娜的OKR', { type: 'show', name: '李娜' }],
+    ['催一下 李娜', { type: 'nudge', name: '李娜' }],
+    ['nudge 李娜', { type: 'nudge', name: '李娜' }],
+  ]);
+
+  it('reads a note after a confidence-only update', () => {
+    expect(parseCommand('KR2 confidence 3 note tough week')).toEqual({
+      type: 'confidence',
+      kr: 2,
+      confidence: 3,
+      note: 'tough week',
+    });
+    expect(parseCommand('nudge Li Na')).toEqual({ type: 'nudge', name: 'Li Na' });
+  });
+
+  it('keeps case in names (matched case-insensitively later)', () => {
+    expect(parseCommand('show Li Na')).toEqual({ type: 'show', name: 'Li Na' });
+    expect(parseCommand('委托 emily carter')).toEqual({ type: 'delegate', to: 'emily carter' });
+  });
+
+  it('never reads part of a number: 1e3 is refused, not recorded as 1 with a note', () => {
+    expect(parseCommand('KR1 1e3')).toMatchObject({ type: 'invalid', reason: 'bad_value', kr: 1 });
+    expect(parseCommand('KR1 4.5.1')).toMatchObject({ type: 'invalid', reason: 'bad_value', kr: 1 });
+  });
+
+  it('does not drop a confidence given with an adjustment', () => {
+    expect(parseCommand('调整 KR1 目标 50 信心 3')).toMatchObject({
+      type: 'invalid',
+      reason: 'adjust_confidence',
+      hint: 'KR1 信心 3',
+    });
+    expect(parseCommand('调整 KR1 目标 50 随便写点')).toMatchObject({ type: 'invalid', reason: 'bad_value' });
+    expect(parseCommand('调整 KR1 目标 50 次')).toMatchObject({ type: 'adjust', change: { value: 50 } });
+  });
+
+  it('gives hints in the reply language when told it', () => {
+    expect(parseCommand('KR3 abc')).toMatchObject({ hint: 'KR3 45 confidence 7' });
+    expect(parseCommand('KR3 abc', { locale: 'zh-CN' })).toMatchObject({ hint: 'KR3 45 信心 7' });
+    expect(parseCommand('KR3 差不多', { locale: 'en' })).toMatchObject({ hint: 'KR3 45 confidence 7' });
   });
 });

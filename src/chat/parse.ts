@@ -29,7 +29,9 @@ export type InvalidReason =
   | 'needs_kr' // `调整 O1 目标 80`: targets belong to KRs
   | 'bad_kr_line' // `调整 O1 新增KR` with an unreadable KR
   | 'missing_delegate' // `委托`
-  | 'bad_days'; // `委托 张三 0天`
+  | 'bad_days' // `委托 张三 0天`
+  | 'adjust_confidence' // `调整 KR1 目标 50 信心 3`: a request changes one thing; confidence is a check-in
+  | 'missing_name'; // `查看` / `催一下` with nobody named
 
 export type Command =
   | { type: 'help' }
@@ -37,12 +39,23 @@ export type Command =
   | { type: 'team' }
   | { type: 'new_objective' }
   | { type: 'cancel' }
+  | { type: 'approvals' }
+  | { type: 'end_delegation' }
+  | { type: 'delegation_status' }
+  /** `撤回`, `撤回 KR1`, `撤回 2` (the second of the pending requests). */
+  | { type: 'withdraw'; kr?: number; index?: number }
+  | { type: 'show'; name: string }
+  | { type: 'nudge'; name: string }
+  /** `KR1 信心 6`: confidence only, the value stays. */
+  | { type: 'confidence'; kr: number; confidence: number; note?: string }
   | {
       type: 'checkin';
       /** 1-based display number, as on the "my OKRs" card. */
       kr: number;
       value: number;
       percentSign: boolean;
+      /** `+2` / `-2`: a change to the current value, not the value itself. */
+      delta?: boolean;
       confidence?: number;
       note?: string;
       /** Set when the value was a word (完成 / done → true, 未完成 / not done → false; value 1 or 0). */
@@ -63,7 +76,8 @@ export type Command =
   | { type: 'unknown'; text: string };
 
 // Compared after lower-casing and removing all spaces, so `我的 OKR`, `My OKRs` and `my okr` match.
-const KEYWORDS: Record<string, 'help' | 'my_okrs' | 'team' | 'new_objective' | 'cancel'> = {};
+type Keyword = 'help' | 'my_okrs' | 'team' | 'new_objective' | 'cancel' | 'approvals' | 'end_delegation' | 'withdraw';
+const KEYWORDS: Record<string, Keyword> = {};
 function keywords(type: (typeof KEYWORDS)[string], words: string[]): void {
   for (const w of words) KEYWORDS[w] = type;
 }
@@ -128,25 +142,67 @@ keywords('new_objective', [
   'createokr',
 ]);
 keywords('cancel', ['取消', '退出', '算了', '不要了', 'cancel', 'quit', 'exit', 'abort', 'stop']);
+keywords('approvals', [
+  '待审批',
+  '审批',
+  '我的审批',
+  '待我审批',
+  '待办审批',
+  'approvals',
+  'pendingapprovals',
+  'myapprovals',
+  'toapprove',
+]);
+keywords('end_delegation', [
+  '结束委托',
+  '取消委托',
+  '停止委托',
+  '撤销委托',
+  '委托结束',
+  '委托取消',
+  'enddelegation',
+  'stopdelegation',
+  'canceldelegation',
+  'stopdelegating',
+  'delegateend',
+  'delegatecancel',
+  'delegatestop',
+  'delegatenone',
+]);
+keywords('withdraw', ['撤回', '撤回申请', '撤销申请', 'withdraw', 'withdrawrequest', 'retract']);
 
 const CJK = /[\u4e00-\u9fff]/;
 
-export function parseCommand(raw: string): Command {
+export interface ParseOptions {
+  /**
+   * The language of the reply the hints go into (the person's locale). Without it, hints
+   * follow the language the message was written in; `KR1` alone counts as Chinese, the default.
+   */
+  locale?: 'zh-CN' | 'en';
+}
+
+export function parseCommand(raw: string, options: ParseOptions = {}): Command {
   const normalized = normalizeText(raw);
-  // `/help`, `/okr`: slash-command habits from other bots.
-  const text = normalized
+  // `/help`, `/okr`: slash-command habits from other bots; a question mark (`我的OKR？`, `okr?`).
+  let text = normalized
     .replace(/^\/(?=\S)/, '')
     .replace(/[.!,;]+$/, '')
     .trim();
-  // Hints answer in the language the person wrote in; `KR1` alone counts as Chinese, the default.
-  const zh = CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
+  if (text.length > 1) text = text.replace(/[?.!,;]+$/, '').trim();
+  const zh = options.locale
+    ? options.locale !== 'en'
+    : CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
   if (!text) return { type: 'unknown', text: normalized };
 
   const keyword = KEYWORDS[text.toLowerCase().replace(/\s+/g, '')];
   if (keyword) return { type: keyword };
 
   return (
-    parseCheckin(text, zh) ?? parseAdjust(text, zh) ?? parseDelegate(text, zh) ?? { type: 'unknown', text: normalized }
+    parseCheckin(text, zh) ??
+    parseAdjust(text, zh) ??
+    parseDelegate(text, zh) ??
+    parseNamed(text, zh) ??
+    parseWithdraw(text) ?? { type: 'unknown', text: normalized }
   );
 }
 
@@ -184,11 +240,15 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   else if (rest && !DONE_WORDS.test(rest))
     return prefixed ? { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) } : null;
   if (kr < 1) return { type: 'invalid', reason: 'bad_kr_number', hint: example(zh, 1) };
+  // `KR1 信心 6`: the confidence alone.
+  const confidenceFirst = CONFIDENCE_LEAD.exec(rest);
+  if (confidenceFirst) return parseConfidenceOnly(kr, rest.slice(confidenceFirst[0].length), zh);
   rest = rest.replace(VALUE_LEAD, '');
   if (!rest) return { type: 'invalid', reason: 'missing_value', kr, hint: example(zh, kr) };
 
   let value: number;
   let percentSign = false;
+  let delta = false;
   let done: boolean | undefined;
   const word = DONE_WORDS.exec(rest);
   const number = VALUE.exec(rest);
@@ -200,7 +260,10 @@ function parseCheckin(text: string, zh: boolean): Command | null {
     value = amountOf(number.groups);
     if (!Number.isFinite(value)) return { type: 'invalid', reason: 'bad_value', kr, hint: example(zh, kr) };
     percentSign = Boolean(number.groups.pct);
+    delta = /^[-+]/.test(number.groups.num!);
     rest = rest.slice(number[0].length);
+    // `1e3`, `4.5.1`: not a number we can read; never record part of it.
+    if (/^[eE][-+]?\d|^\.\d/.test(rest)) return { type: 'invalid', reason: 'bad_value', kr, hint: example(zh, kr) };
   } else {
     return {
       type: 'invalid',
@@ -220,6 +283,7 @@ function parseCheckin(text: string, zh: boolean): Command | null {
   const extraNote = tail.extra && !SHORT_UNIT.test(tail.extra) ? tail.extra : undefined;
 
   const command: Extract<Command, { type: 'checkin' }> = { type: 'checkin', kr, value, percentSign };
+  if (delta) command.delta = true;
   if (done !== undefined) command.done = done;
   if (tail.confidence !== undefined) {
     const c = /^(-?\d+(?:\.\d+)?)(?:\s*\/\s*10)?\s*分?/.exec(tail.confidence);
@@ -237,6 +301,21 @@ function parseCheckin(text: string, zh: boolean): Command | null {
     if (note) command.note = note;
   }
   return command;
+}
+
+const CONFIDENCE_LEAD = /^(?:信心指数|信心值|信心|把握|confidence|conf)\s*[:=]?\s*/i;
+
+function parseConfidenceOnly(kr: number, rest: string, zh: boolean): Command {
+  const hint = zh ? `KR${kr} 信心 7` : `KR${kr} confidence 7`;
+  const c = /^(-?\d+(?:\.\d+)?)(?:\s*\/\s*10)?\s*分?/.exec(rest);
+  if (!c) return { type: 'invalid', reason: 'missing_confidence', kr, hint };
+  const confidence = Number(c[1]);
+  if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10)
+    return { type: 'invalid', reason: 'confidence_range', kr, hint };
+  const tail = trimSeparators(rest.slice(c[0].length));
+  const noteAt = indexOf(tail, NOTE_KEY);
+  const note = noteAt ? trimSeparators(tail.slice(noteAt.index + noteAt.length)) : tail;
+  return note ? { type: 'confidence', kr, confidence, note } : { type: 'confidence', kr, confidence };
 }
 
 /** Splits what follows the value into free text, the confidence part and the note (which runs to the end). */
@@ -337,7 +416,10 @@ function parseAdjust(text: string, zh: boolean): Command | null {
     if (kr === undefined) return { type: 'invalid', reason: 'needs_kr', hint };
     const value = VALUE.exec(rest.slice(m[0].length).trim());
     const leftover = value ? rest.slice(m[0].length).trim().slice(value[0].length).trim() : '';
-    if (!value?.groups || /^[\d.]/.test(leftover)) return { type: 'invalid', reason: 'bad_value', kr, hint };
+    if (CONFIDENCE_KEY.test(leftover))
+      return { type: 'invalid', reason: 'adjust_confidence', kr, hint: zh ? `KR${kr} 信心 3` : `KR${kr} confidence 3` };
+    if (!value?.groups || /^[\d.eE]/.test(leftover) || (leftover && !SHORT_UNIT.test(leftover)))
+      return { type: 'invalid', reason: 'bad_value', kr, hint };
     const amount = amountOf(value.groups);
     if (!Number.isFinite(amount) || (field === 'weight' && amount < 0))
       return { type: 'invalid', reason: 'bad_value', kr, hint };
@@ -375,6 +457,45 @@ function parseDelegate(text: string, zh: boolean): Command | null {
     .replace(/\s+for$/i, '')
     .replace(/^@/, '')
     .trim();
+  if (!to && days === undefined) return { type: 'delegation_status' };
   if (!to) return { type: 'invalid', reason: 'missing_delegate', hint };
+  if (/^(?:取消|结束|停止|撤销|无|cancel|end|stop|none|off)$/i.test(to)) return { type: 'end_delegation' };
   return days === undefined ? { type: 'delegate', to } : { type: 'delegate', to, days };
+}
+
+// ---------------------------------------------------------------- people by name
+
+const SHOW_PREFIX = /^(?:查看|看看|看一下|show|view)(?:\s+|(?=[\u4e00-\u9fff@]))/i;
+const NUDGE_PREFIX = /^(?:催一下|催催|催|提醒一下|nudge|remind|ping)(?:\s+|$|(?=[\u4e00-\u9fff@]))/i;
+
+/** `查看 李娜` / `show Li Na` (a report's OKRs) and `催一下 李娜` / `nudge Li Na`. */
+function parseNamed(text: string, zh: boolean): Command | null {
+  const show = SHOW_PREFIX.exec(text);
+  const nudge = show ? null : NUDGE_PREFIX.exec(text);
+  const prefix = show ?? nudge;
+  if (!prefix) return null;
+  const name = text
+    .slice(prefix[0].length)
+    .replace(/^@/, '')
+    .replace(/(?:的\s*(?:okrs?|目标|进度)|'s\s+okrs?)$/i, '')
+    .trim();
+  const keyword = KEYWORDS[name.toLowerCase().replace(/\s+/g, '')];
+  if (show && keyword) return { type: keyword }; // `查看 团队`, `show approvals`
+  if (!name) {
+    const hint = show ? (zh ? '查看 李娜' : 'show Li Na') : zh ? '催一下 李娜' : 'nudge Li Na';
+    return { type: 'invalid', reason: 'missing_name', hint };
+  }
+  return show ? { type: 'show', name } : { type: 'nudge', name };
+}
+
+// ---------------------------------------------------------------- withdraw
+
+const WITHDRAW = /^(?:撤回|撤销申请|withdraw|retract)\s*(?:kr\s*#?\s*(?<kr>\d+)|#?(?<index>\d+))$/i;
+
+/** `撤回 KR1` (the pending request on KR1) or `撤回 2` (the second in the list `撤回` shows). */
+function parseWithdraw(text: string): Command | null {
+  const m = WITHDRAW.exec(text);
+  if (!m?.groups) return null;
+  if (m.groups.kr) return { type: 'withdraw', kr: Number(m.groups.kr) };
+  return { type: 'withdraw', index: Number(m.groups.index) };
 }

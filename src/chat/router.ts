@@ -8,7 +8,9 @@ import { invalidReply, t } from '../../core/i18n';
 import { parseCommand, type Command } from './parse';
 import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
-import { checkIn, krList, personView } from './flows/checkin';
+import { checkIn, krList, personView, type CheckInRequest } from './flows/checkin';
+import { askConfirmation, pendingConfirmation } from './flows/checkin-confirm';
+import { krByNumber } from './okr-view';
 import { teamStatus } from './flows/team';
 import { extraActions, extraCommands, activeConversation } from '../chat-extensions';
 
@@ -32,27 +34,55 @@ async function myOkrs(ctx: ChatContext): Promise<Effects> {
   return { ...noEffects(), messages: [ctx.reply({ card }, `person:${ctx.person.id}:okrs`)] };
 }
 
-async function checkInCommand(ctx: ChatContext, command: Extract<Command, { type: 'checkin' }>): Promise<Effects> {
+async function checkInCommand(
+  ctx: ChatContext,
+  command: Extract<Command, { type: 'checkin' } | { type: 'confidence' }>,
+): Promise<Effects> {
   const view = await personView(ctx);
   if (!view.cycle) return text(ctx, t(ctx.locale, 'chat.noCycle'));
   if (!view.krs.length) return text(ctx, t(ctx.locale, 'chat.noObjectives'));
-  const kr = view.krs[command.kr - 1];
-  if (!kr) return text(ctx, t(ctx.locale, 'chat.krNotFound', { kr: `KR${command.kr}`, list: krList(view) }));
-  const outcome = checkIn(ctx, view, kr, {
-    value: command.value,
-    percentSign: command.percentSign,
-    confidence: command.confidence,
-    note: command.note,
-    source: 'chat',
-  });
-  if (!outcome.ok) return text(ctx, outcome.message);
+  const kr = krByNumber(view, command.kr);
+  if (!kr) {
+    const dropped = view.dropped.get(command.kr);
+    if (dropped) return text(ctx, t(ctx.locale, 'checkin.dropped', { number: command.kr, title: dropped.title }));
+    return text(ctx, t(ctx.locale, 'chat.krNotFound', { kr: `KR${command.kr}`, list: krList(view) }));
+  }
+  const request: CheckInRequest =
+    command.type === 'confidence'
+      ? { value: kr.current, keepValue: true, confidence: command.confidence, note: command.note, source: 'chat' }
+      : {
+          value: command.value,
+          percentSign: command.percentSign,
+          delta: command.delta,
+          done: command.done,
+          confidence: command.confidence,
+          note: command.note,
+          source: 'chat',
+        };
+  const outcome = checkIn(ctx, view, kr, request);
+  if (outcome.ok === false) return text(ctx, outcome.message);
+  if (outcome.ok === 'confirm') return askConfirmation(ctx, kr, outcome, request);
   return { ...outcome.effects, messages: [ctx.reply({ card: outcome.card }, `kr:${kr.id}`)] };
 }
 
 async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Effects> {
-  const conversation = await activeConversation(ctx, event);
-  if (conversation) return conversation;
-  const command = parseCommand(event.text);
+  const command = parseCommand(event.text, { locale: ctx.locale });
+  const conversation = await activeConversation(ctx, event, command);
+  if (conversation && 'handled' in conversation) return conversation.handled;
+  const effects = await handleCommand(ctx, command, event);
+  if (!conversation) return effects;
+  // A command won over a pending prompt: the flow's note, and its end (or nothing, when set aside).
+  const { interrupted, noteFirst } = conversation;
+  return {
+    ...effects,
+    statements: [...interrupted.statements, ...effects.statements],
+    messages: noteFirst
+      ? [...interrupted.messages, ...effects.messages]
+      : [...effects.messages, ...interrupted.messages],
+  };
+}
+
+async function handleCommand(ctx: ChatContext, command: Command, event: MessageEvent): Promise<Effects> {
   const extra = extraCommands[command.type];
   if (extra) {
     const handled = await extra(ctx, command, event);
@@ -64,13 +94,17 @@ async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Eff
     case 'my_okrs':
       return myOkrs(ctx);
     case 'checkin':
+    case 'confidence':
       return checkInCommand(ctx, command);
     case 'team':
       return teamStatus(ctx);
+    case 'cancel':
+      return text(ctx, t(ctx.locale, 'chat.nothingToCancel'));
     case 'invalid':
       return text(ctx, invalidReply(ctx.locale, command));
     default:
-      return text(ctx, t(ctx.locale, 'chat.unknown', { help: helpText(ctx.locale) }));
+      // Small talk (`谢谢`, `hi`) and anything else: one line, not the whole help.
+      return text(ctx, t(ctx.locale, 'chat.unknown'));
   }
 }
 
@@ -106,9 +140,26 @@ const krActions: Record<string, ActionHandler> = {
     if (!kr) return refuse(ctx, event, 'not the owner of this KR');
     const value = Number(event.value.value);
     if (!Number.isFinite(value)) return toast('error', t(ctx.locale, 'checkin.badValue', { kr: `KR${kr.number}` }));
-    const outcome = checkIn(ctx, view, kr, { value, source: 'card' });
-    if (!outcome.ok) return toast('error', outcome.message);
-    return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };
+    const confirmed = event.value.confirmed === '1';
+    // A confirmation button carries the value; the confidence and note wait in the conversation.
+    const pending = confirmed ? await pendingConfirmation(ctx, kr.id, value) : undefined;
+    const outcome = checkIn(ctx, view, kr, {
+      value,
+      confirmed,
+      confidence: pending?.confidence ?? null,
+      note: pending?.note ?? null,
+      source: 'card',
+    });
+    if (outcome.ok === false) return toast('error', outcome.message);
+    if (outcome.ok === 'confirm') {
+      const effects = await askConfirmation(ctx, kr, outcome, { value, source: 'card' });
+      return { ...effects, result: { toast: { kind: 'warning', text: outcome.message } } };
+    }
+    return {
+      ...outcome.effects,
+      statements: [...(pending ? [pending.clear] : []), ...outcome.effects.statements],
+      result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card },
+    };
   },
   async 'kr.confidence'(ctx, event) {
     const { view, kr } = await ownKr(ctx, event);
@@ -116,8 +167,8 @@ const krActions: Record<string, ActionHandler> = {
     const confidence = Number(event.value.confidence);
     if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10)
       return toast('error', t(ctx.locale, 'checkin.badConfidence'));
-    const outcome = checkIn(ctx, view, kr, { value: kr.current, confidence, source: 'card' });
-    if (!outcome.ok) return toast('error', outcome.message);
+    const outcome = checkIn(ctx, view, kr, { value: kr.current, keepValue: true, confidence, source: 'card' });
+    if (outcome.ok !== true) return toast('error', outcome.message);
     return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };
   },
 };

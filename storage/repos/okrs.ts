@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Statement, Store } from '../db';
 import { newId } from '../ids';
-import { checkIns, keyResults, objectives, type CheckInSource } from '../schema';
+import { checkIns, keyResults, objectives, teams, type CheckInSource } from '../schema';
 import { auditStatement } from './audit';
 import type { CheckIn, KeyResult, Objective } from './types';
 
@@ -12,16 +12,34 @@ export interface ObjectiveWithKrs {
   keyResults: KeyResult[];
 }
 
+export interface NumberedObjective extends ObjectiveWithKrs {
+  /** Owned by a team the person leads, not by the person. */
+  teamOwned: boolean;
+}
+
+export interface PersonOkrs {
+  /** Display order; each objective with its active KRs in display order. */
+  objectives: NumberedObjective[];
+  /** KR id → its number (`KR3`), stable within the cycle: dropped KRs keep theirs, so later KRs never shift. */
+  numbers: Map<string, number>;
+  /** Numbers that belonged to KRs since dropped, with the KR (to say "KR2 was dropped"). */
+  dropped: Map<number, KeyResult>;
+}
+
 /**
- * A person's active objectives in a cycle, in display order (position, then
- * created_at, then id), each with its active KRs in display order. Chat numbers
- * the KRs KR1, KR2, … continuously across objectives in exactly this order.
+ * What chat shows as a person's OKRs in a cycle, in display order (position,
+ * then created_at, then id): their own active objectives and those waiting
+ * for approval, then the active objectives of the teams they lead. KRs are
+ * numbered KR1, KR2, … continuously across objectives in exactly this order,
+ * counting dropped KRs (which are not shown), so deleting a KR never
+ * renumbers the others (issue 18).
  */
 export async function personOkrs(
   store: Store,
   input: { orgId: string; personId: string; cycleId: string },
-): Promise<ObjectiveWithKrs[]> {
-  const objs = await store.db
+): Promise<PersonOkrs> {
+  const order = [asc(objectives.position), asc(objectives.createdAt), asc(objectives.id)] as const;
+  const own = await store.db
     .select()
     .from(objectives)
     .where(
@@ -30,16 +48,54 @@ export async function personOkrs(
         eq(objectives.cycleId, input.cycleId),
         eq(objectives.ownerType, 'person'),
         eq(objectives.ownerPersonId, input.personId),
-        eq(objectives.status, 'active'),
+        inArray(objectives.status, ['active', 'pending_approval']),
       ),
     )
-    .orderBy(asc(objectives.position), asc(objectives.createdAt), asc(objectives.id));
+    .orderBy(...order);
+  const led = await store.db
+    .select({ id: teams.id })
+    .from(teams)
+    .where(and(eq(teams.orgId, input.orgId), eq(teams.managerId, input.personId)));
+  const teamObjectives = led.length
+    ? await store.db
+        .select()
+        .from(objectives)
+        .where(
+          and(
+            eq(objectives.orgId, input.orgId),
+            eq(objectives.cycleId, input.cycleId),
+            eq(objectives.ownerType, 'team'),
+            inArray(
+              objectives.ownerTeamId,
+              led.map((t) => t.id),
+            ),
+            eq(objectives.status, 'active'),
+          ),
+        )
+        .orderBy(...order)
+    : [];
+  const all = [...own, ...teamObjectives];
   const krs = await keyResultsOf(
     store,
-    objs.map((o) => o.id),
-    { activeOnly: true },
+    all.map((o) => o.id),
   );
-  return objs.map((objective) => ({ objective, keyResults: krs.get(objective.id) ?? [] }));
+  const numbers = new Map<string, number>();
+  const dropped = new Map<number, KeyResult>();
+  let n = 0;
+  const out = all.map((objective, i) => {
+    const list = krs.get(objective.id) ?? [];
+    for (const kr of list) {
+      n += 1;
+      numbers.set(kr.id, n);
+      if (kr.status !== 'active') dropped.set(n, kr);
+    }
+    return {
+      objective,
+      keyResults: list.filter((kr) => kr.status === 'active'),
+      teamOwned: i >= own.length,
+    };
+  });
+  return { objectives: out, numbers, dropped };
 }
 
 /** KRs of the given objectives in display order, grouped by objective id. */

@@ -557,8 +557,16 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
     }
   });
 
-  // One pending goal change, so approvals have something to show.
-  const firstTeacherKr = krRows.find((k) => objectiveRows.find((o) => o.id === k.objectiveId)?.ownerType === 'person');
+  // One pending goal change, so approvals have something to show: a teacher asks to raise a
+  // count KR by a fifth. Values use the shape chat requests use (`{ target }`).
+  // Not a KR1: the playground's walkthrough adjusts a teacher's KR1 and must not find it pending.
+  const countKr = (k: (typeof krRows)[number]) =>
+    k.kind === 'number' &&
+    Number.isInteger(k.targetValue) &&
+    k.targetValue >= 10 &&
+    k.targetValue > (k.startValue ?? 0) &&
+    objectiveRows.find((o) => o.id === k.objectiveId)?.ownerType === 'person';
+  const firstTeacherKr = krRows.find((k) => countKr(k) && (k.position ?? 0) > 0) ?? krRows.find(countKr);
   const requester = objectiveRows.find((o) => o.id === firstTeacherKr?.objectiveId)?.ownerPersonId;
   const requesterRow = personRows.find((p) => p.id === requester);
   const adjustmentRows =
@@ -573,9 +581,9 @@ export async function loadDemo(store: Store, options: { now: Date; timezone?: st
             requesterId: requesterRow.id,
             approverId: requesterRow.managerId ?? null,
             kind: 'target' as const,
-            current: { targetValue: firstTeacherKr.targetValue },
-            proposed: { targetValue: Number(firstTeacherKr.targetValue) + 5 },
-            reason: '本月新增两个班，反馈量可以更多',
+            current: { target: firstTeacherKr.targetValue },
+            proposed: { target: Math.round(Number(firstTeacherKr.targetValue) * 1.2) },
+            reason: '本月新增两个班，可以多做一些',
             status: 'pending' as const,
             createdAt: daysAgo(1),
             expiresAt: new Date(now.getTime() + 7 * 86_400_000).toISOString(),

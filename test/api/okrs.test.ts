@@ -122,7 +122,7 @@ describe('objectives', () => {
     expect(filtered.items.map((o: { id: string }) => o.id)).toEqual([mine.body.id]);
     // The shared repository returns them in display order for chat.
     const okrs = await personOkrs(t.store, { orgId: await orgId(), personId, cycleId });
-    expect(okrs[0].keyResults.map((k) => k.title)).toEqual(['反馈 25 份', '投诉降为 0', '公开课']);
+    expect(okrs.objectives[0].keyResults.map((k) => k.title)).toEqual(['反馈 25 份', '投诉降为 0', '公开课']);
   });
 
   it('refuses bad owners, unknown parent KRs and parents from another cycle', async () => {
@@ -292,6 +292,36 @@ describe('check-ins', () => {
       (await post(`/api/v1/key-results/${krId}/check-ins`, { value: 1, author_external_id: 'NOBODY' })).status,
     ).toBe(400);
     expect((await post(`/api/v1/key-results/${krId}/check-ins`, { value: 1, confidence: 11 })).status).toBe(400);
+  });
+
+  it('applies the same validation as chat: kind fit, and out-of-range values need confirm (issue 18)', async () => {
+    const obj = await post('/api/v1/objectives', {
+      title: 'o',
+      owner_type: 'person',
+      owner_id: personId,
+      key_results: [
+        { title: '公开课', kind: 'boolean', target_value: 1 },
+        { title: '改版', kind: 'milestone', target_value: 4 },
+        { title: '满意度', start_value: 4.2, target_value: 4.8 },
+      ],
+    });
+    const [yesNo, milestones, score] = obj.body.key_results.map((k: { id: string }) => k.id);
+    const checkIn = (id: string, body: Record<string, unknown>) => post(`/api/v1/key-results/${id}/check-ins`, body);
+    for (const value of [0.5, 7, -1]) {
+      const res = await checkIn(yesNo, { value });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('yes/no');
+    }
+    for (const value of [2.7, 99, -1]) expect((await checkIn(milestones, { value })).status).toBe(400);
+    expect((await checkIn(yesNo, { value: 1 })).status).toBe(201);
+    expect((await checkIn(milestones, { value: 3 })).status).toBe(201);
+    const far = await checkIn(score, { value: 8 });
+    expect(far.status).toBe(422);
+    expect(far.body.error.code).toBe('out_of_range');
+    expect((await checkIn(score, { value: 4.5 })).status).toBe(201);
+    const confirmed = await checkIn(score, { value: 8, confirm: true });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.body.key_result.current_value).toBe(8);
   });
 
   it('checkInStatements composes with other writes and findPersonByIdentity finds the author', async () => {

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { createTestApp } from '../helpers/app';
 import { loadDemo } from '../../storage/seed/demo';
-import { identities, keyResults, objectives, people } from '../../storage/schema';
+import { readFileSync } from 'node:fs';
+import { adjustments, identities, keyResults, objectives, people } from '../../storage/schema';
+import { applyStatements } from '../../src/approvals/apply';
+import { changeText, loadRequestContext } from '../../src/approvals/describe';
 import { personOkrs } from '../../storage/repos/okrs';
 
 let t: ReturnType<typeof createTestApp>;
@@ -57,8 +60,8 @@ describe('demo seed', () => {
     expect(english.length).toBe(2);
     const teacher = aligned[0].ownerPersonId!;
     const okrs = await personOkrs(t.store, { orgId: first.orgId, personId: teacher, cycleId: first.cycleId });
-    expect(okrs[0].keyResults.length).toBeGreaterThanOrEqual(2);
-    expect(okrs[0].keyResults.length).toBeLessThanOrEqual(4);
+    expect(okrs.objectives[0].keyResults.length).toBeGreaterThanOrEqual(2);
+    expect(okrs.objectives[0].keyResults.length).toBeLessThanOrEqual(4);
     expect(first.counts.checkIns).toBeGreaterThan(50);
   });
 });
@@ -75,5 +78,40 @@ describe('adjustments list', () => {
       (await (await t.api('GET', '/api/v1/adjustments?status=approved', undefined, demo)).json()).items,
     ).toHaveLength(0);
     expect((await t.api('GET', '/api/v1/adjustments?status=maybe', undefined, demo)).status).toBe(400);
+  });
+});
+
+describe('the demo pending request (issue 18)', () => {
+  it('stores the change as chat does, reads as a real change, and approves without a NOT NULL failure', async () => {
+    t = createTestApp();
+    await loadDemo(t.store, { now: t.clock.now() });
+    const [a] = await t.store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'));
+    expect(Object.keys(a.proposed)).toEqual(['target']);
+    const rc = await loadRequestContext(t.store, a);
+    const change = changeText('zh-CN', rc);
+    expect(change).not.toContain('—');
+    expect(change).toMatch(/目标值 \d+\S+ → \d+\S+/);
+    await t.store.atomic(applyStatements(t.store, a, t.clock.now(), { kr: rc.kr }));
+    const [kr] = await t.store.db.select().from(keyResults).where(eq(keyResults.id, a.keyResultId!));
+    expect(kr.targetValue).toBe(a.proposed.target);
+    // The title states the target, so it follows the change.
+    expect(kr.title).toContain(String(a.proposed.target));
+  });
+
+  it('migration 0006 rewrites rows stored in the old shape', async () => {
+    t = createTestApp();
+    await loadDemo(t.store, { now: t.clock.now() });
+    const [a] = await t.store.db.select().from(adjustments).where(eq(adjustments.status, 'pending'));
+    await t.store.db
+      .update(adjustments)
+      .set({ current: { targetValue: 25 }, proposed: { targetValue: 30 } })
+      .where(eq(adjustments.id, a.id));
+    const sql = readFileSync(
+      new URL('../../storage/migrations/0006_adjustment_change_shape.sql', import.meta.url),
+      'utf8',
+    );
+    for (const statement of sql.split('--> statement-breakpoint')) t.store.sqlite.exec(statement);
+    const [after] = await t.store.db.select().from(adjustments).where(eq(adjustments.id, a.id));
+    expect(after).toMatchObject({ current: { target: 25 }, proposed: { target: 30 } });
   });
 });

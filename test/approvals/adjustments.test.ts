@@ -289,7 +289,10 @@ describe('routing', () => {
     await h.dispatch(message('ou_alice', '调整 KR3 目标 1'));
     const later = await h.adjustment();
     expect(approvalCard(h, 'ou_manager').adj).toBe(later.id);
-    expect((await h.dispatch(click('ou_ceo', 'adj.approve', { adj: later.id }))).toast?.kind).toBe('error');
+    // The former delegate's click no longer decides: it says who handles the request now (issue 18).
+    const stale = await h.dispatch(click('ou_ceo', 'adj.approve', { adj: later.id }));
+    expect(stale.toast).toMatchObject({ kind: 'info', text: expect.stringContaining('王芳 处理') });
+    expect((await h.adjustment(later.id)).status).toBe('pending');
   });
 
   it('without a manager the request goes to the admins; at the top it applies at once', async () => {

@@ -194,7 +194,9 @@ describe('Lark directory sync', () => {
       email: 'zed@acme.test',
       department_ids: ['od-east'],
     });
-    await fetch(`${stack.base}/api/v1/people`, { headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef' } }); // creates the default org
+    await fetch(`${stack.base}/api/v1/people`, {
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef' },
+    }); // creates the default org
     const org = (await stack.store.db.query.organizations.findFirst())!;
     // Imported by CSV: employee number and e-mail, no platform id.
     stack.store.sqlite

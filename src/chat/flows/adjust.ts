@@ -8,11 +8,12 @@ import { getObjective } from '../../../storage/repos/okrs';
 import { alignedToKr, quoteTitles } from '../../approvals/aligned';
 import { adjustments, type AdjustmentKind } from '../../../storage/schema';
 import { requestAdjustment, type AdjustmentInput } from '../../approvals/request';
-import { t } from '../../../core/i18n';
+import { invalidReply, t, type MessageKey } from '../../../core/i18n';
 import type { ActionHandler, ChatContext, CommandHandler } from '../context';
 import { conversationStore, type FlowStep } from '../conversations';
 import { noEffects, type Effects } from '../effects';
 import { parseCommand, type Command } from '../parse';
+import { krByNumber } from '../okr-view';
 import { krList, personView } from './checkin';
 
 type AdjustCommand = Extract<Command, { type: 'adjust' }>;
@@ -57,7 +58,9 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
   }
 
   const number = command.kr ?? 0;
-  const entry = view.krs[number - 1];
+  const entry = krByNumber(view, number);
+  const dropped = view.dropped.get(number);
+  if (!entry && dropped) return say(ctx, t(ctx.locale, 'checkin.dropped', { number, title: dropped.title }));
   if (!entry) {
     return say(
       ctx,
@@ -87,6 +90,8 @@ export async function requestFromCommand(ctx: ChatContext, command: AdjustComman
     case 'target':
     case 'start':
     case 'weight': {
+      const misfit = adjustmentMisfit(kr, change.field, change.value);
+      if (misfit) return say(ctx, t(ctx.locale, misfit, { number, title: kr.title }));
       const now = { target: kr.targetValue, start: kr.startValue, weight: kr.weight }[change.field];
       if (now === change.value) return say(ctx, t(ctx.locale, 'adjust.noChange'));
       input = { kind, kr, current: { [change.field]: now }, proposed: { [change.field]: change.value }, reason };
@@ -115,10 +120,10 @@ export const adjustCommand: CommandHandler = async (ctx, command) =>
   command.type === 'adjust' ? requestFromCommand(ctx, command) : undefined;
 
 /** Reads `目标 80 原因 …` as the rest of `调整 KR<n> …`; a full `调整 …` command is taken as is. */
-function asAdjustCommand(text: string, krNumber: number): Command {
-  const direct = parseCommand(text);
+function asAdjustCommand(text: string, krNumber: number, locale: 'zh-CN' | 'en'): Command {
+  const direct = parseCommand(text, { locale });
   if (direct.type === 'adjust' || direct.type === 'cancel') return direct;
-  return parseCommand(`调整 KR${krNumber} ${text}`);
+  return parseCommand(`调整 KR${krNumber} ${text}`, { locale });
 }
 
 /** The KR card's "申请调整" button: a form value (`change`) is used at once; otherwise ask. */
@@ -131,7 +136,7 @@ export const adjustAction: ActionHandler = async (ctx, event: CardActionEvent) =
   }
   const form = event.value.change?.trim();
   if (form) {
-    const command = asAdjustCommand(form, entry.number);
+    const command = asAdjustCommand(form, entry.number, ctx.locale);
     if (command.type === 'adjust') {
       const effects = await requestFromCommand(ctx, command);
       return { ...effects, result: { toast: { kind: 'success', text: t(ctx.locale, 'toast.recorded') } } };
@@ -160,7 +165,7 @@ export const adjustStep: FlowStep = async (ctx, event, conversation, conversatio
   const view = await personView(ctx);
   const entry = view.krs.find((k) => k.id === conversation.data.kr);
   if (!entry) return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
-  const command = asAdjustCommand(event.text, entry.number);
+  const command = asAdjustCommand(event.text, entry.number, ctx.locale);
   if (command.type === 'cancel') return say(ctx, t(ctx.locale, 'adjust.cancelled'), { statements: [clear] });
   if (command.type !== 'adjust') {
     // Not understood: explain and keep waiting (the conversation is still live).
@@ -168,8 +173,30 @@ export const adjustStep: FlowStep = async (ctx, event, conversation, conversatio
       command.type === 'invalid' && command.hint
         ? command.hint
         : t(ctx.locale, 'adjust.askChange', { number: entry.number, title: entry.title });
-    return say(ctx, command.type === 'invalid' ? t(ctx.locale, `invalid.${command.reason}`, { hint }) : hint);
+    return say(ctx, command.type === 'invalid' ? invalidReply(ctx.locale, { ...command, hint }) : hint);
   }
   const effects = await requestFromCommand(ctx, command);
   return { ...effects, statements: [clear, ...effects.statements] };
 };
+
+/** A reply after the "what should change?" prompt went quiet: say so rather than misread it. */
+export const adjustExpired: FlowStep = async (ctx, _event, conversation, conversations) =>
+  say(ctx, t(ctx.locale, 'adjust.expired.prompt'), { statements: [conversations.clear(conversation.key)] });
+
+/**
+ * Why a numeric change does not fit the KR's kind, as a message key: a yes/no KR has no
+ * target or start to move (done is done); a milestone KR counts whole milestones from 0.
+ */
+function adjustmentMisfit(
+  kr: { kind: string; startValue: number },
+  field: 'target' | 'start' | 'weight',
+  value: number,
+): MessageKey | undefined {
+  if (field === 'weight') return undefined;
+  if (kr.kind === 'boolean') return 'adjust.misfit.boolean';
+  if (kr.kind === 'milestone') {
+    if (field === 'start') return 'adjust.misfit.milestoneStart';
+    if (!Number.isInteger(value) || value < 1) return 'adjust.misfit.milestoneTarget';
+  }
+  return undefined;
+}

@@ -1,7 +1,10 @@
 // `委托 张三 7天` / `delegate to Zhang San for 7 days`: while the delegation
-// runs, new approval cards go to the delegate, who may decide them; requests
-// already waiting for the delegator are forwarded to the delegate too.
-import { and, eq, or } from 'drizzle-orm';
+// runs, new approval cards go to the delegate as well as to the delegator (who
+// stays informed and may still decide); requests already waiting for the
+// delegator are forwarded to the delegate too. A delegation always has an end:
+// the days given, else DEFAULT_DELEGATION_DAYS. A new delegation ends the
+// running one, and `结束委托` / `end delegation` ends it early.
+import { and, eq, gt, or, sql } from 'drizzle-orm';
 import { buildApprovalCard } from '../../../cards/approval';
 import type { Statement } from '../../../storage/db';
 import { newId } from '../../../storage/ids';
@@ -17,13 +20,19 @@ import type { ChatContext, CommandHandler } from '../context';
 import { noEffects, type Effects } from '../effects';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** "Until further notice": a delegation without a period ends when a new one replaces it. */
-const OPEN_END = '9999-12-31T00:00:00.000Z';
+/** `委托 李勇` with no period: a week, the usual leave; never "until further notice". */
+export const DEFAULT_DELEGATION_DAYS = 7;
 
 const say = (ctx: ChatContext, text: string): Effects => ({ ...noEffects(), messages: [ctx.reply({ text })] });
 
 async function findColleague(ctx: ChatContext, name: string): Promise<Person[]> {
-  const wanted = name.trim();
+  return findPeopleByName(ctx, name);
+}
+
+/** People in the org called `name` (any case: `emily carter` finds Emily Carter), or with that email or external id. */
+export async function findPeopleByName(ctx: ChatContext, name: string): Promise<Person[]> {
+  const wanted = name.trim().toLowerCase();
+  if (!wanted) return [];
   return ctx.store.db
     .select()
     .from(people)
@@ -31,15 +40,38 @@ async function findColleague(ctx: ChatContext, name: string): Promise<Person[]> 
       and(
         eq(people.orgId, ctx.org.id),
         or(
-          eq(people.name, wanted),
-          eq(people.email, wanted.toLowerCase()),
-          eq(people.email, wanted),
-          eq(people.externalId, wanted),
+          sql`lower(${people.name}) = ${wanted}`,
+          sql`lower(${people.email}) = ${wanted}`,
+          sql`lower(${people.externalId}) = ${wanted}`,
         ),
       ),
     )
     .limit(5);
 }
+
+/** The person's delegations running at `now` (normally one), newest first. */
+async function runningDelegations(ctx: ChatContext, now: Date) {
+  const at = now.toISOString();
+  const rows = await ctx.store.db
+    .select()
+    .from(delegations)
+    .where(
+      and(eq(delegations.orgId, ctx.org.id), eq(delegations.fromPersonId, ctx.person.id), gt(delegations.endsAt, at)),
+    );
+  return rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+}
+
+function endRunning(ctx: ChatContext, now: Date): Statement {
+  const at = now.toISOString();
+  return ctx.store.db
+    .update(delegations)
+    .set({ endsAt: at })
+    .where(
+      and(eq(delegations.orgId, ctx.org.id), eq(delegations.fromPersonId, ctx.person.id), gt(delegations.endsAt, at)),
+    );
+}
+
+const tzOf = (ctx: ChatContext) => ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
 
 export const delegateCommand: CommandHandler = async (ctx, command) => {
   if (command.type !== 'delegate') return undefined;
@@ -55,9 +87,12 @@ export const delegateCommand: CommandHandler = async (ctx, command) => {
     return say(ctx, t(ctx.locale, 'delegate.badDays'));
 
   const now = ctx.clock.now();
-  const endsAt = command.days ? new Date(now.getTime() + command.days * DAY_MS).toISOString() : OPEN_END;
-  const timezone = ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
+  const days = command.days ?? DEFAULT_DELEGATION_DAYS;
+  const endsAt = new Date(now.getTime() + days * DAY_MS).toISOString();
+  const timezone = tzOf(ctx);
   const statements: Statement[] = [
+    // One delegation at a time: the new one replaces any that is running, so none comes back later.
+    endRunning(ctx, now),
     ctx.store.db.insert(delegations).values({
       id: newId('dlg'),
       orgId: ctx.org.id,
@@ -74,21 +109,23 @@ export const delegateCommand: CommandHandler = async (ctx, command) => {
       action: 'delegation.created',
       entityType: 'person',
       entityId: delegate.id,
-      data: { endsAt },
+      data: { endsAt, days, defaulted: command.days === undefined },
       now,
     }),
   ];
   const delegateLocale = localeOf(delegate);
   const messages: OutboundItem[] = [
     ctx.reply({
-      text: command.days
-        ? t(ctx.locale, 'delegate.set', { name: delegate.name, until: formatMoment(endsAt, timezone) })
-        : t(ctx.locale, 'delegate.setNoEnd', { name: delegate.name }),
+      text: t(ctx.locale, command.days ? 'delegate.set' : 'delegate.setDefault', {
+        name: delegate.name,
+        until: formatMoment(endsAt, timezone),
+        days,
+      }),
     }),
   ];
   const to = await addressOf(ctx.store, delegate.id, ctx.event.platform);
   if (to) {
-    const until = command.days ? formatMoment(endsAt, delegate.timezone ?? timezone) : '—';
+    const until = formatMoment(endsAt, delegate.timezone ?? timezone);
     messages.push({
       operation: 'send',
       to,
@@ -115,4 +152,58 @@ export const delegateCommand: CommandHandler = async (ctx, command) => {
     }
   }
   return { statements, messages };
+};
+
+/** `结束委托` / `end delegation`: approvals come back to the person at once. */
+export const endDelegationCommand: CommandHandler = async (ctx, command) => {
+  if (command.type !== 'end_delegation') return undefined;
+  const now = ctx.clock.now();
+  const running = await runningDelegations(ctx, now);
+  if (!running.length) return say(ctx, t(ctx.locale, 'delegate.noneRunning'));
+  const delegates = await ctx.store.db
+    .select()
+    .from(people)
+    .where(and(eq(people.orgId, ctx.org.id), or(...running.map((d) => eq(people.id, d.toPersonId)))));
+  const names = delegates.map((p) => p.name).join(', ');
+  const statements: Statement[] = [
+    endRunning(ctx, now),
+    auditStatement(ctx.store, {
+      orgId: ctx.org.id,
+      actorType: 'person',
+      actorId: ctx.person.id,
+      action: 'delegation.ended',
+      entityType: 'person',
+      entityId: running[0].toPersonId,
+      data: { endedAt: now.toISOString(), wasUntil: running[0].endsAt },
+      now,
+    }),
+  ];
+  const messages: OutboundItem[] = [
+    ctx.reply({ text: t(ctx.locale, 'delegate.ended', { name: names, time: formatMoment(now, tzOf(ctx)) }) }),
+  ];
+  for (const delegate of delegates) {
+    const to = await addressOf(ctx.store, delegate.id, ctx.event.platform);
+    if (!to) continue;
+    const text = t(localeOf(delegate), 'delegate.endedNotify', {
+      name: ctx.person.name,
+      time: formatMoment(now, delegate.timezone ?? tzOf(ctx)),
+    });
+    messages.push({ operation: 'send', to, message: { text }, orgId: ctx.org.id });
+  }
+  return { statements, messages };
+};
+
+/** `委托` alone: the running delegation with its end date, and how to change or end it. */
+export const delegationStatusCommand: CommandHandler = async (ctx, command) => {
+  if (command.type !== 'delegation_status') return undefined;
+  const [running] = await runningDelegations(ctx, ctx.clock.now());
+  if (!running) return say(ctx, t(ctx.locale, 'delegate.status.none', { days: DEFAULT_DELEGATION_DAYS }));
+  const [delegate] = await ctx.store.db.select().from(people).where(eq(people.id, running.toPersonId)).limit(1);
+  return say(
+    ctx,
+    t(ctx.locale, 'delegate.status.running', {
+      name: delegate?.name ?? '—',
+      until: formatMoment(running.endsAt, tzOf(ctx)),
+    }),
+  );
 };

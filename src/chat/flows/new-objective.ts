@@ -6,7 +6,7 @@
 // People who manage nobody need their manager's approval before the objective
 // counts (org setting `approveNewObjectives`, on by default): it is stored as
 // `pending_approval` with a `new_objective` request.
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import type { CardActionEvent, MessageEvent } from '../../../bots/types';
 import {
   buildAlignmentPickerCard,
@@ -96,12 +96,16 @@ async function alignmentOptions(ctx: ChatContext, cycleId: string): Promise<Alig
   }
   if (person.teamId) {
     const team = await getTeam(s, org.id, person.teamId);
-    const teamIds = [person.teamId, ...(team?.parentId ? [team.parentId] : [])];
-    const rows = await s.db
-      .select()
-      .from(objectives)
-      .where(and(base, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, teamIds)));
-    groups.push({ objectives: rows, owner: team?.name ?? t(ctx.locale, 'newObjective.ownerTeam') });
+    const parent = team?.parentId ? await getTeam(s, org.id, team.parentId) : undefined;
+    // Each team's KRs under that team's own name: the parent team's are not the person's team's.
+    for (const t0 of [team, parent]) {
+      if (!t0) continue;
+      const rows = await s.db
+        .select()
+        .from(objectives)
+        .where(and(base, eq(objectives.ownerType, 'team'), eq(objectives.ownerTeamId, t0.id)));
+      groups.push({ objectives: rows, owner: t0.name });
+    }
   }
   const company = await s.db
     .select()
@@ -141,7 +145,15 @@ async function toAlignment(ctx: ChatContext, draft: Draft): Promise<Effects> {
     objectiveTitle: draft.title ?? '',
     options,
   });
-  return { statements: [save(ctx, 'align', { ...draft, options })], messages: [ctx.reply({ card })] };
+  // The draft so far, so the person sees how their KRs were read before choosing the alignment.
+  const echo = t(ctx.locale, 'newObjective.draft', {
+    title: draft.title ?? '',
+    krs: krLines(ctx, draft.krs ?? []).join('\n'),
+  });
+  return {
+    statements: [save(ctx, 'align', { ...draft, options })],
+    messages: [ctx.reply({ text: echo }), ctx.reply({ card })],
+  };
 }
 
 function toConfirm(ctx: ChatContext, draft: Draft): Effects {
@@ -154,6 +166,23 @@ function toConfirm(ctx: ChatContext, draft: Draft): Effects {
     alignment: parent ? `${parent.title}（${parent.owner}）` : t(ctx.locale, 'newObjective.noAlignment'),
   });
   return { statements: [save(ctx, 'confirm', draft)], messages: [ctx.reply({ card })] };
+}
+
+/**
+ * The KR lines of a message: one per line, or several on one line separated by `；` `;` `、` `|`
+ * or a full-width comma `，` (not an ASCII comma, which groups digits: 1,000). A leading `KR1`
+ * or `1.` that people copy from a list is dropped.
+ */
+export function splitKrLines(text: string): string[] {
+  return text
+    .split(/\n|；|;|、|\||，/)
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^(?:kr\s*\d+|\d+[.)、])\s*[.:：)]?\s*/i, '')
+        .trim(),
+    )
+    .filter(Boolean);
 }
 
 /** Next KR given only as a bound, whose current value we still need. */
@@ -255,10 +284,7 @@ export const newObjectiveStep: FlowStep = async (ctx, event: MessageEvent, conve
       );
     }
     case 'krs': {
-      const lines = text
-        .split(/\n|；|;/)
-        .map((l) => l.trim())
-        .filter(Boolean);
+      const lines = splitKrLines(text);
       if (!lines.length) return say(ctx, t(ctx.locale, 'newObjective.noKrs'));
       if (lines.length > MAX_KRS) return say(ctx, t(ctx.locale, 'newObjective.tooManyKrs', { max: MAX_KRS }));
       const parsed = lines.map((line) => ({ line, result: parseKrLine(line) }));
