@@ -180,7 +180,8 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
       blocks.push({ type: 'note', text: t(locale, 'rules.digest.metricFed') });
       continue;
     }
-    const command = (v: number) => (kr.number ? `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(v)}` : undefined);
+    const command = (v: number) =>
+      kr.number ? `${en ? 'update ' : ''}${checkinCommand(kr.number, v, kr.kind, locale)}` : undefined;
     const buttons: CardButton[] = quickValues(kr).map((v) => ({
       text: value(v),
       actionId: 'kr.checkin',
@@ -192,7 +193,7 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
       blocks.push({
         type: 'note',
         text: t(locale, 'rules.alert.hint', {
-          command: `${en ? 'update ' : ''}KR${kr.number} ${formatNumber(kr.current)}`,
+          command: checkinCommand(kr.number, kr.kind === 'boolean' ? 1 : kr.current, kr.kind, locale),
         }),
       });
   }
