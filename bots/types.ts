@@ -68,6 +68,12 @@ export interface Address {
   id: string;
   /** Platform-specific extras, e.g. DingTalk's sessionWebhook and its expiry. */
   hint?: Record<string, string | number>;
+  /**
+   * The tenant the recipient belongs to: the sending org's bound tenant, filled in by the
+   * outbox when it delivers (storage/repos/tenants.ts). Absent for the sole org of an
+   * unbound platform.
+   */
+  tenantKey?: string;
 }
 
 /** The platform's handle on a delivered message, enough to update it later. */
@@ -126,6 +132,12 @@ export interface WebhookContext {
   dispatch(event: BotEvent): Promise<EventResult>;
   /** Keep work going after the response (Workers waitUntil; plain promise on Node). */
   defer(work: Promise<unknown>): void;
+  /**
+   * Records a single-use value of a signed request (e.g. DingTalk's `timestamp`+`sign`) until
+   * `expiresAt`. False when it was already used: the request is a replay. Stored in the
+   * database, so it holds across processes and on Workers.
+   */
+  firstUse(key: string, expiresAt: Date): Promise<boolean>;
 }
 
 export interface DeliveryOptions {
@@ -135,6 +147,12 @@ export interface DeliveryOptions {
 
 export interface PlatformAdapter {
   readonly platform: Platform;
+  /**
+   * The tenant whose credentials this adapter holds (WeCom corpid; Lark LARK_TENANT_KEY;
+   * DingTalk DINGTALK_CORP_ID), when known. The outbox sends an org's messages only through
+   * the adapter of that org's tenant.
+   */
+  readonly tenantKey?: string;
   /** Sub-paths under /webhooks/<platform> this adapter serves ('' is the base path). */
   readonly webhookPaths: readonly string[];
   /**
@@ -162,11 +180,16 @@ export interface PlatformAdapter {
   /**
    * Single sign-on from the platform's workbench (H5 app): turns the OAuth `code` the
    * platform appended to our URL into who the person is. `platformUserId` is what
-   * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId).
+   * `identities.platform_user_id` stores (Lark open_id, WeCom userid, DingTalk staffId);
+   * `tenantKey` is the person's tenant (Lark tenant_key, WeCom corpid, DingTalk corpId), which
+   * decides the org they sign in to.
    * Throws LoginCodeError for a bad, used or expired code (or a non-member). `redirectUri` is the
    * one `loginUrl` was given (OAuth 2 token endpoints such as Lark's v2 check it).
    */
-  exchangeLoginCode?(code: string, redirectUri?: string): Promise<{ platformUserId: string; name?: string }>;
+  exchangeLoginCode?(
+    code: string,
+    redirectUri?: string,
+  ): Promise<{ platformUserId: string; name?: string; tenantKey?: string }>;
   /** The platform's sign-in page that comes back to `redirectUri?code=…&state=…` (with exchangeLoginCode). */
   loginUrl?(redirectUri: string, state: string): string;
   /** What the platform's H5 JS-SDK needs to trust the page at `url` (WeCom: corpId and a wx.config signature). */

@@ -4,7 +4,7 @@
 // decided, when, and the note), so every copy of it tells the same story.
 import { t, type Locale } from '../core/i18n';
 import type { AdjustmentKind } from '../storage/schema';
-import type { Card, CardBlock, CardColor } from './model';
+import { userText, type Card, type CardBlock, type CardColor } from './model';
 
 export interface ApprovalCardView {
   locale: Locale;
@@ -64,13 +64,14 @@ export function buildResolvedApprovalCard(view: ApprovalCardView, outcome: Appro
     { type: 'divider' },
     { type: 'markdown', text: `**${outcomeLine(locale, outcome)}**` },
   ];
-  if (outcome.note) blocks.push({ type: 'note', text: t(locale, 'approval.decisionNote', { note: outcome.note }) });
+  if (outcome.note)
+    blocks.push({ type: 'note', text: t(locale, 'approval.decisionNote', { note: userText(outcome.note) }) });
   return { header: header(view, color), blocks };
 }
 
 /** "✅ 王经理 已于 11-27 10:00 同意": the outcome as one line, for cards and toasts. */
 export function outcomeLine(locale: Locale, outcome: ApprovalOutcome): string {
-  const name = outcome.by ?? '';
+  const name = outcome.by ? userText(outcome.by) : '';
   switch (outcome.status) {
     case 'approved':
       return `✅ ${t(locale, 'approval.decidedApproved', { name, time: outcome.at })}`;
@@ -88,25 +89,32 @@ export function outcomeLine(locale: Locale, outcome: ApprovalOutcome): string {
 function header(view: ApprovalCardView, color: CardColor): Card['header'] {
   const title = t(view.locale, view.kind === 'new_objective' ? 'approval.titleNewObjective' : 'approval.title');
   const subtitle = view.cycleName
-    ? t(view.locale, 'approval.subtitle', { requester: view.requesterName, cycle: view.cycleName })
-    : view.requesterName;
+    ? t(view.locale, 'approval.subtitle', { requester: userText(view.requesterName), cycle: userText(view.cycleName) })
+    : userText(view.requesterName);
   return { title, subtitle, color };
 }
 
 function body(view: ApprovalCardView): CardBlock[] {
   const { locale } = view;
   const fields: { label: string; value: string }[] = [];
-  if (view.objectiveTitle) fields.push({ label: t(locale, 'approval.objective'), value: view.objectiveTitle });
-  if (view.krLabel) fields.push({ label: t(locale, 'approval.kr'), value: view.krLabel });
-  fields.push({ label: t(locale, 'approval.change'), value: view.change });
-  fields.push({ label: t(locale, 'approval.reason'), value: view.reason || t(locale, 'approval.noReason') });
-  if (view.parentTitle) fields.push({ label: t(locale, 'approval.parent'), value: view.parentTitle });
+  if (view.objectiveTitle)
+    fields.push({ label: t(locale, 'approval.objective'), value: userText(view.objectiveTitle) });
+  if (view.krLabel) fields.push({ label: t(locale, 'approval.kr'), value: userText(view.krLabel) });
+  fields.push({ label: t(locale, 'approval.change'), value: userText(view.change) });
+  fields.push({
+    label: t(locale, 'approval.reason'),
+    value: view.reason ? userText(view.reason) : t(locale, 'approval.noReason'),
+  });
+  if (view.parentTitle) fields.push({ label: t(locale, 'approval.parent'), value: userText(view.parentTitle) });
   const blocks: CardBlock[] = [{ type: 'fields', fields }];
   if (view.progressPercent != null)
     blocks.push({ type: 'progress', label: t(locale, 'approval.progress'), percent: view.progressPercent });
   if (view.changedMeanwhile)
-    blocks.push({ type: 'note', text: t(locale, 'approval.changedMeanwhile', { values: view.changedMeanwhile }) });
+    blocks.push({
+      type: 'note',
+      text: t(locale, 'approval.changedMeanwhile', { values: userText(view.changedMeanwhile) }),
+    });
   if (view.delegatedFrom)
-    blocks.push({ type: 'note', text: t(locale, 'approval.delegatedFrom', { name: view.delegatedFrom }) });
+    blocks.push({ type: 'note', text: t(locale, 'approval.delegatedFrom', { name: userText(view.delegatedFrom) }) });
   return blocks;
 }

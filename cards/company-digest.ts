@@ -3,7 +3,7 @@
 // month) and the KR status distribution. Pure.
 import { t } from '../core/i18n';
 import type { Locale } from '../storage/schema';
-import type { Card, TrackStatus } from './model';
+import { userText, type Card, type TrackStatus } from './model';
 
 export interface CompanyDigest {
   orgName: string;
@@ -22,8 +22,8 @@ export function buildCompanyDigestCard(d: CompanyDigest, locale: Locale): Card {
   const color = d.checkInRate >= 0.8 && d.alignmentRate >= 0.8 ? 'green' : d.checkInRate >= 0.5 ? 'orange' : 'red';
   return {
     header: {
-      title: t(locale, 'company.title', { org: d.orgName }),
-      subtitle: t(locale, 'company.subtitle', { cycle: d.cycleName, week: d.week }),
+      title: t(locale, 'company.title', { org: userText(d.orgName) }),
+      subtitle: t(locale, 'company.subtitle', { cycle: userText(d.cycleName), week: d.week }),
       color,
     },
     // Each figure once: the check-in rate is the bar, not also a field (issue 18).

@@ -6,7 +6,7 @@ import { pct, signedPct } from '../core/format';
 import { type MessageKey, t } from '../core/i18n';
 import type { Locale } from '../storage/schema';
 import type { Card, CardBlock, TrackStatus } from './model';
-import { byUrgency, statusColor, worstStatus } from './model';
+import { byUrgency, statusColor, userText, worstStatus } from './model';
 
 export interface DigestKr {
   title: string;
@@ -64,7 +64,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   for (const o of digest.objectives) {
     blocks.push({
       type: 'progress',
-      label: `**${o.title}**`,
+      label: `**${userText(o.title)}**`,
       percent: Math.round(o.progress * 100),
       status: o.status,
       detail: detail(locale, o),
@@ -72,7 +72,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     for (const kr of o.keyResults) {
       blocks.push({
         type: 'progress',
-        label: kr.title,
+        label: userText(kr.title),
         percent: Math.round(kr.progress * 100),
         status: kr.status,
         detail: detail(locale, kr),
@@ -86,7 +86,7 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     for (const m of sorted) {
       blocks.push({
         type: 'progress',
-        label: m.name,
+        label: userText(m.name),
         percent: Math.round(m.progress * 100),
         status: m.status,
         detail: detail(locale, m),
@@ -101,7 +101,12 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
           type: 'markdown',
           text: digest.movers
             .map(
-              (m) => `• ${t(locale, 'digest.moverLine', { name: m.name, title: m.title, delta: signedPct(m.delta) })}`,
+              (m) =>
+                `• ${t(locale, 'digest.moverLine', {
+                  name: userText(m.name),
+                  title: userText(m.title),
+                  delta: signedPct(m.delta),
+                })}`,
             )
             .join('\n'),
         }
@@ -110,16 +115,18 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
   blocks.push({
     type: 'markdown',
     text: digest.notCheckedIn.length
-      ? t(locale, 'digest.notCheckedIn', { names: digest.notCheckedIn.join(t(locale, 'list.separator')) })
+      ? t(locale, 'digest.notCheckedIn', {
+          names: digest.notCheckedIn.map((n) => userText(n)).join(t(locale, 'list.separator')),
+        })
       : t(locale, 'digest.allCheckedIn'),
   });
   if (digest.adjustments.length) {
     const lines = digest.adjustments.slice(0, MAX_LISTED_ADJUSTMENTS).map(
       (a) =>
         `• ${t(locale, 'digest.adjustmentLine', {
-          name: a.requester,
+          name: userText(a.requester),
           kind: kindLabel(locale, a.kind),
-          reason: a.reason ? `（${a.reason}）` : '',
+          reason: a.reason ? `（${userText(a.reason)}）` : '',
         }).trim()}`,
     );
     if (digest.adjustments.length > MAX_LISTED_ADJUSTMENTS) lines.push('…');
@@ -137,8 +144,12 @@ export function buildDigestCard(digest: TeamDigest, locale: Locale): Card {
     : 0;
   return {
     header: {
-      title: t(locale, 'digest.title', { team: digest.teamName }),
-      subtitle: t(locale, 'digest.subtitle', { cycle: digest.cycleName, week: digest.week, progress: pct(average) }),
+      title: t(locale, 'digest.title', { team: userText(digest.teamName) }),
+      subtitle: t(locale, 'digest.subtitle', {
+        cycle: userText(digest.cycleName),
+        week: digest.week,
+        progress: pct(average),
+      }),
       color: statusColor(worstStatus(all)),
     },
     blocks,

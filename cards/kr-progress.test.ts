@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/chat/parse';
-import { buildKrProgressCard, quickValues } from './kr-progress';
+import { buildKrProgressCard as buildRaw, quickValues } from './kr-progress';
 import { cardButtons, type Card } from './model';
+import { mapCardText, plainCardText } from './model';
 import type { KrView, PersonView } from './view';
+
+/** The card with user-span markers removed, as a reader sees its text. */
+const buildKrProgressCard = (...args: Parameters<typeof buildRaw>) => mapCardText(buildRaw(...args), plainCardText);
 
 const zh: PersonView = { id: 'p1', name: '张三', locale: 'zh-CN' };
 const en: PersonView = { id: 'p1', name: 'Zhang San', locale: 'en' };

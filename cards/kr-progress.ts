@@ -3,7 +3,7 @@
 // when someone opens a KR from the "my OKRs" card.
 import { t, type Locale } from '../core/i18n';
 import { formatNumber, formatRelative, formatValue } from '../core/format';
-import { statusColor, type Card, type CardBlock, type CardButton } from './model';
+import { statusColor, userText, type Card, type CardBlock, type CardButton } from './model';
 import { isManual, krPercent, type KrView, type PersonView } from './view';
 
 export interface JustCheckedIn {
@@ -37,13 +37,13 @@ export function buildKrProgressCard(input: KrProgressCardInput): Card {
     });
     if (justCheckedIn.confidence != null)
       text += ` · ${t(lang, 'checkin.confidence', { confidence: justCheckedIn.confidence })}`;
-    if (justCheckedIn.note) text += `\n${t(lang, 'checkin.note', { note: justCheckedIn.note })}`;
+    if (justCheckedIn.note) text += `\n${t(lang, 'checkin.note', { note: userText(justCheckedIn.note) })}`;
     blocks.push({ type: 'markdown', text });
   }
 
   blocks.push({
     type: 'progress',
-    label: t(lang, 'card.kr', { number: kr.number, title: kr.title }),
+    label: t(lang, 'card.kr', { number: kr.number, title: userText(kr.title) }),
     percent: krPercent(kr),
     status: kr.status,
     detail:
@@ -121,8 +121,8 @@ export function buildKrProgressCard(input: KrProgressCardInput): Card {
 
   return {
     header: {
-      title: t(lang, 'card.kr', { number: kr.number, title: kr.title }),
-      subtitle: objectiveTitle,
+      title: t(lang, 'card.kr', { number: kr.number, title: userText(kr.title) }),
+      subtitle: objectiveTitle === undefined ? undefined : userText(objectiveTitle),
       color: statusColor(kr.status),
     },
     blocks,

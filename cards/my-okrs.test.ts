@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/chat/parse';
 import { cardButtons, type CardBlock } from './model';
-import { buildMyOkrsCard, MAX_KR_BUTTONS } from './my-okrs';
+import { mapCardText, plainCardText } from './model';
+import { buildMyOkrsCard as buildRaw, MAX_KR_BUTTONS } from './my-okrs';
 import { worstStatus } from './model';
 import type { CycleView, KrView, ObjectiveView, PersonView } from './view';
+
+/** The card with user-span markers removed, as a reader sees its text. */
+const buildMyOkrsCard = (...args: Parameters<typeof buildRaw>) => mapCardText(buildRaw(...args), plainCardText);
 
 const zh: PersonView = { id: 'p1', name: '张三', locale: 'zh-CN' };
 const en: PersonView = { id: 'p1', name: 'Zhang San', locale: 'en' };

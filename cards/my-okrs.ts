@@ -3,7 +3,7 @@
 import { t } from '../core/i18n';
 import { formatPercent, formatRelative, formatValue } from '../core/format';
 import { checkinCommand, quickValues } from './kr-progress';
-import { statusColor, worstStatus, type Card, type CardBlock } from './model';
+import { statusColor, userText, worstStatus, type Card, type CardBlock } from './model';
 import { isManual, krPercent, type CycleView, type KrView, type ObjectiveView, type PersonView } from './view';
 
 export interface MyOkrsCardInput {
@@ -26,8 +26,8 @@ export function buildMyOkrsCard({ person, cycle, objectives, now, readOnly }: My
   const lang = person.locale;
   const overall = objectives.length ? objectives.reduce((sum, o) => sum + o.progress, 0) / objectives.length : 0;
   const header = {
-    title: t(lang, 'card.myOkrs.title', { name: person.name }),
-    subtitle: t(lang, 'card.myOkrs.subtitle', { cycle: cycle.name, progress: formatPercent(overall) }),
+    title: t(lang, 'card.myOkrs.title', { name: userText(person.name) }),
+    subtitle: t(lang, 'card.myOkrs.subtitle', { cycle: userText(cycle.name), progress: formatPercent(overall) }),
     color: statusColor(worstStatus(objectives.map((o) => o.status))),
   };
 
@@ -43,7 +43,7 @@ export function buildMyOkrsCard({ person, cycle, objectives, now, readOnly }: My
       blocks: [
         {
           type: 'markdown',
-          text: `${t(lang, 'card.myOkrs.empty', { cycle: cycle.name })}\n${t(lang, 'card.myOkrs.emptyHint')}`,
+          text: `${t(lang, 'card.myOkrs.empty', { cycle: userText(cycle.name) })}\n${t(lang, 'card.myOkrs.emptyHint')}`,
         },
         {
           type: 'actions',
@@ -65,17 +65,17 @@ export function buildMyOkrsCard({ person, cycle, objectives, now, readOnly }: My
   objectives.forEach((objective, index) => {
     if (index > 0) blocks.push({ type: 'divider' });
     const lines = [
-      `**${t(lang, 'card.objective', { number: index + 1, title: objective.title })}**`,
+      `**${t(lang, 'card.objective', { number: index + 1, title: userText(objective.title) })}**`,
       objective.pending
         ? t(lang, 'card.myOkrs.pending')
         : `${t(lang, `status.${objective.status}`)} · ${formatPercent(objective.progress)}`,
     ];
-    if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: objective.parentTitle }));
+    if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: userText(objective.parentTitle) }));
     blocks.push({ type: 'markdown', text: lines.join('\n') });
     for (const kr of objective.keyResults) {
       blocks.push({
         type: 'progress',
-        label: t(lang, 'card.kr', { number: kr.number, title: kr.title }),
+        label: t(lang, 'card.kr', { number: kr.number, title: userText(kr.title) }),
         percent: krPercent(kr),
         status: kr.status,
         detail: krDetail(kr, lang, now),

@@ -5,7 +5,7 @@
 import { pct } from '../core/format';
 import { t } from '../core/i18n';
 import type { KrKind, Locale } from '../storage/schema';
-import type { Card, CardBlock, CardButton, TrackStatus } from './model';
+import { userText, type Card, type CardBlock, type CardButton, type TrackStatus } from './model';
 
 export interface ReminderKr {
   id: string;
@@ -34,11 +34,11 @@ export const MAX_REMINDER_KRS = 5;
 
 export function buildReminderCard(input: ReminderInput): Card {
   const { locale } = input;
-  const blocks: CardBlock[] = [{ type: 'markdown', text: t(locale, 'reminder.intro', { name: input.name }) }];
+  const blocks: CardBlock[] = [{ type: 'markdown', text: t(locale, 'reminder.intro', { name: userText(input.name) }) }];
   for (const kr of input.krs.slice(0, MAX_REMINDER_KRS)) {
     blocks.push({
       type: 'progress',
-      label: `KR${kr.number} ${kr.title}`,
+      label: `KR${kr.number} ${userText(kr.title)}`,
       percent: Math.round(kr.progress * 100),
       status: kr.status,
       detail: t(locale, `status.${kr.status}`),
@@ -51,7 +51,7 @@ export function buildReminderCard(input: ReminderInput): Card {
   return {
     header: {
       title: t(locale, 'reminder.title'),
-      subtitle: t(locale, 'reminder.subtitle', { cycle: input.cycleName }),
+      subtitle: t(locale, 'reminder.subtitle', { cycle: userText(input.cycleName) }),
       color: 'orange',
     },
     blocks,

@@ -1,7 +1,7 @@
 // The team status card a manager gets for `团队` / `team`: each direct report's
 // overall progress and status, who has not checked in this week, and how many
 // adjustment requests wait for the manager.
-import type { Card, CardBlock } from './model';
+import { userText, type Card, type CardBlock } from './model';
 import { byUrgency, statusColor, type TrackStatus } from './model';
 import type { PersonView, CycleView } from './view';
 import { t } from '../core/i18n';
@@ -35,7 +35,7 @@ export function buildTeamCard({ manager, cycle, members, pendingApprovals }: Tea
     for (const m of sorted) {
       blocks.push({
         type: 'progress',
-        label: m.name,
+        label: userText(m.name),
         percent: Math.round(m.progress * 100),
         status: m.status,
         detail: [
@@ -47,7 +47,7 @@ export function buildTeamCard({ manager, cycle, members, pendingApprovals }: Tea
           .join(' · '),
       });
     }
-    const missing = members.filter((m) => !m.checkedInThisWeek).map((m) => m.name);
+    const missing = members.filter((m) => !m.checkedInThisWeek).map((m) => userText(m.name));
     blocks.push({ type: 'divider' });
     blocks.push({
       type: 'markdown',
@@ -60,7 +60,7 @@ export function buildTeamCard({ manager, cycle, members, pendingApprovals }: Tea
     blocks.push({ type: 'note', text: t(locale, 'team.pendingApprovals', { count: pendingApprovals }) });
   return {
     header: {
-      title: t(locale, 'team.title', { cycle: cycle.name }),
+      title: t(locale, 'team.title', { cycle: userText(cycle.name) }),
       subtitle: t(locale, 'team.subtitle', { count: members.length }),
       color: statusColor(worst),
     },

@@ -3,7 +3,7 @@
 // Buttons become the command to type instead; buttons with no text equivalent
 // are left out, since a plain-text reader cannot click them.
 import { progressBar } from '../core/format';
-import type { Card, CardBlock, TrackStatus } from './model';
+import { renderCardText, type Card, type CardBlock, type TrackStatus } from './model';
 
 const STATUS_MARK: Record<TrackStatus, string> = {
   on_track: '🟢',
@@ -13,17 +13,35 @@ const STATUS_MARK: Record<TrackStatus, string> = {
   not_started: '⚪',
 };
 
-export function cardToText(card: Card, locale?: 'zh-CN' | 'en'): string {
+/**
+ * Plain text shows user text as it is, except mention tags (`<at …>` on Lark, `<@userid>` in
+ * WeCom markdown), whose `<` becomes `＜` so a copied card cannot mention anyone.
+ */
+export function inertMentions(text: string): string {
+  return text.replace(/</g, '＜');
+}
+
+export interface CardTextOptions {
+  /** How user spans (userText) are shown: inert mentions by default, or a platform's markdown escaping. */
+  userText?: (text: string) => string;
+  /** The reader's language; without it, the title's own script decides. */
+  locale?: 'zh-CN' | 'en';
+}
+
+/** The card as plain text (a locale alone may be given instead of options). */
+export function cardToText(card: Card, input: CardTextOptions | 'zh-CN' | 'en' = {}): string {
+  const options: CardTextOptions = typeof input === 'string' ? { locale: input } : input;
+  const locale = options.locale;
   // 【title】 reads as a heading in Chinese; English gets a plain one (no full-width marks in English).
-  // Without the reader's locale, the title's own script decides.
   const zh = locale ? locale !== 'en' : /[\u4e00-\u9fff]/.test(card.header.title);
   const head = [zh ? `【${card.header.title}】` : card.header.title];
   if (card.header.subtitle) head.push(card.header.subtitle);
   const parts = [head.join('\n'), ...card.blocks.map(blockToText).filter((s) => s !== '')];
-  return parts
+  const text = parts
     .join('\n\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  return renderCardText(text, options.userText ?? inertMentions);
 }
 
 function blockToText(block: CardBlock): string {

@@ -5,7 +5,7 @@
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
 //   outbox retry <id>         send a failed message again
 import { parseArgs } from 'node:util';
-import type { Card } from '../cards/model';
+import { mapCardText, plainCardText, type Card } from '../cards/model';
 import { jobs, runJobNow } from './jobs';
 import type { JobMessage } from '../jobs/types';
 import { count } from 'drizzle-orm';
@@ -38,7 +38,8 @@ addressed to each person's primary platform and leaves delivery to the running
 server (which has the credentials); nothing is lost or consumed.`;
 
 /** A card as plain text for the terminal. */
-export function cardAsText(card: Card): string {
+export function cardAsText(input: Card): string {
+  const card = mapCardText(input, plainCardText);
   const lines = [`┌ ${card.header.title}${card.header.subtitle ? ` — ${card.header.subtitle}` : ''}`];
   for (const b of card.blocks) {
     switch (b.type) {

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   LARK_VERIFICATION_TOKEN: optional,
   LARK_ENCRYPT_KEY: optional,
   LARK_ALLOW_UNENCRYPTED: flag,
+  LARK_TENANT_KEY: optional,
   LARK_DOMAIN: z.string().url().default('https://open.feishu.cn'),
   WECOM_CORP_ID: optional,
   WECOM_AGENT_ID: optional,
@@ -72,6 +73,7 @@ const EnvSchema = z.object({
   DINGTALK_CLIENT_ID: optional,
   DINGTALK_CLIENT_SECRET: optional,
   DINGTALK_ROBOT_CODE: optional,
+  DINGTALK_CORP_ID: optional,
   DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   DINGTALK_API_BASE: z.string().url().default('https://api.dingtalk.com'),
   DINGTALK_CALLBACK_TOKEN: optional,
@@ -219,6 +221,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       verificationToken: env.LARK_VERIFICATION_TOKEN!,
       encryptKey: env.LARK_ENCRYPT_KEY,
       allowUnencrypted: env.LARK_ALLOW_UNENCRYPTED,
+      tenantKey: env.LARK_TENANT_KEY,
       domain: env.LARK_DOMAIN.replace(/\/$/, ''),
     };
   }
@@ -246,6 +249,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       clientId: env.DINGTALK_CLIENT_ID!,
       clientSecret: env.DINGTALK_CLIENT_SECRET!,
       robotCode: env.DINGTALK_ROBOT_CODE ?? env.DINGTALK_CLIENT_ID!,
+      corpId: env.DINGTALK_CORP_ID,
       mode: env.DINGTALK_MODE,
       apiBase: env.DINGTALK_API_BASE.replace(/\/$/, ''),
       callbackToken: env.DINGTALK_CALLBACK_TOKEN,

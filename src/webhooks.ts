@@ -5,6 +5,7 @@ import type { PlatformAdapter, WebhookContext } from '../bots/types';
 import type { AppEnv } from './services';
 import type { Dispatch } from './inbound/dispatch';
 import type { Inbox } from './inbound/inbox';
+import { firstUse } from '../storage/repos/nonces';
 
 const SETUP_HINT: Record<string, string> = {
   lark: 'LARK_APP_ID, LARK_APP_SECRET, LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY',
@@ -33,7 +34,7 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
     }
     if (!adapter.webhookPaths.includes(subPath))
       return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
-    const { clock, defer } = c.get('deps');
+    const { clock, defer, store } = c.get('deps');
     const ctx: WebhookContext = {
       now: () => clock.now(),
       // Messages are acknowledged once stored and handled in the background; a card
@@ -45,6 +46,7 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
         return {};
       },
       defer,
+      firstUse: (key, expiresAt) => firstUse(store, key, expiresAt, clock.now()),
     };
     return adapter.handleWebhook(c.req.raw, ctx, subPath);
   };

@@ -580,3 +580,37 @@ export const personFlags = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.personId, t.flag] })],
 );
+
+/**
+ * Dashboard sign-in sessions. The cookie holds a random id; only its SHA-256 is stored,
+ * so a copy of the database opens no session. Logging out deletes the row, which makes
+ * every copy of that cookie worthless at once.
+ */
+export const dashboardSessions = sqliteTable(
+  'dashboard_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    /** 'admin' for the admin token; else the signed-in person's id. */
+    sub: text('sub').notNull(),
+    orgId: text('org_id'),
+    /** How the session was opened: 'token' or a platform name. */
+    via: text('via').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('dashboard_sessions_expiry').on(t.expiresAt)],
+);
+
+/**
+ * Single-use values seen in signed requests (DingTalk's robot `timestamp`+`sign`), kept
+ * until the signature would be rejected as too old anyway: a replay inside the window hits
+ * the primary key. Lives in the database so it holds across processes and on D1.
+ */
+export const usedNonces = sqliteTable(
+  'used_nonces',
+  {
+    key: text('key').primaryKey(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('used_nonces_expiry').on(t.expiresAt)],
+);

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { schema, type Db, type Statement, type Store } from './db';
@@ -14,8 +14,30 @@ export interface SqliteStore extends Store {
   close(): void;
 }
 
+/**
+ * Creates the database file readable by its owner only (0600; a new directory 0700) before
+ * SQLite opens it: it holds every person's OKRs and platform ids. SQLite gives its -wal and
+ * -shm files the main file's permissions. An existing file with looser permissions is left
+ * as the operator set it, with a warning.
+ */
+export function prepareDatabaseFile(path: string, warn: (message: string) => void = console.warn): void {
+  if (path === ':memory:' || path.startsWith('file:')) return;
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600); // openSync's mode is filtered by the umask; chmod is not
+    return;
+  }
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o077)
+    warn(
+      `[polaris] ${file} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it and its -wal/-shm files.`,
+    );
+}
+
 export function openSqlite(path: string, options: { migrate?: boolean } = {}): SqliteStore {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  prepareDatabaseFile(path);
   const sqlite = new Database(path);
   // WAL lets readers run beside the writer; the busy timeout makes a second
   // process (CLI job, seed script) wait for the lock instead of failing.

@@ -15,3 +15,35 @@ export function percentBar(percent: number): string {
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+const LOOKALIKE: Record<string, string> = {
+  '<': '＜',
+  '>': '＞',
+  '[': '［',
+  ']': '］',
+  '(': '（',
+  ')': '）',
+  '!': '！',
+  '*': '＊',
+  _: '＿',
+  '~': '～',
+  '`': '｀',
+  '#': '＃',
+  '&': '＆',
+  '|': '｜',
+  '\\': '＼',
+  '@': '＠',
+};
+
+/**
+ * User text made inert for a markdown dialect: each character of `chars` that the platform
+ * reads as markup becomes its full-width look-alike (＜ ［ ］ （ ） ！ ＊ …). Look-alikes rather
+ * than backslashes or entities, because not every platform honours those (DingTalk documents
+ * neither) while every one shows a full-width character as itself; in Chinese text they are
+ * the usual forms anyway.
+ */
+export function inertMarkup(text: string, chars: string): string {
+  let out = '';
+  for (const ch of text) out += chars.includes(ch) ? (LOOKALIKE[ch] ?? ch) : ch;
+  return out;
+}

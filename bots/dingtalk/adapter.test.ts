@@ -1,5 +1,6 @@
 // The adapter's webhooks, driven by the emulator's real pushes (signed robot callbacks,
 // encrypted HTTP events) routed straight into handleWebhook.
+import { inMemoryFirstUse } from '../common/first-use';
 import { describe, expect, it } from 'vitest';
 import type { BotEvent, EventResult, WebhookContext } from '../types';
 import { createDingtalkEmulator } from './emulator';
@@ -28,6 +29,7 @@ function setup(nowFn: () => Date = () => NOW) {
   const ctx: WebhookContext = {
     now: () => NOW,
     defer: () => {},
+    firstUse: inMemoryFirstUse(),
     dispatch: async (e): Promise<EventResult> => {
       events.push(e);
       return {};
@@ -48,6 +50,8 @@ function setup(nowFn: () => Date = () => NOW) {
     eventsUrl: 'http://bot.local/webhooks/dingtalk/events',
     now: nowFn,
     fetch: route as typeof fetch,
+    // sessionWebhooks must point at DingTalk, or at the configured API base (here: the emulator).
+    baseUrl: config.apiBase,
   });
   return { adapter, events, ctx, emulator };
 }

@@ -12,6 +12,7 @@ import {
 import { sha256Hex } from '../common/bytes';
 import { SingleFlightToken } from '../common/token';
 import { renderCardParamMap, robotMessage, sessionWebhookBody } from './render';
+import { isDingtalkSessionWebhook } from './parse';
 
 export interface DingtalkClientOptions {
   clientId: string;
@@ -221,6 +222,8 @@ export class DingtalkClient {
     const url = to.hint?.sessionWebhook;
     const expires = Number(to.hint?.sessionWebhookExpiredTime);
     if (typeof url !== 'string' || !Number.isFinite(expires)) return undefined;
+    // Only DingTalk's own sessionWebhook host (or the configured API base of an emulator).
+    if (!isDingtalkSessionWebhook(url, this.options.apiBase)) return undefined;
     return expires - SESSION_MARGIN_MS > this.now().getTime() ? url : undefined;
   }
 

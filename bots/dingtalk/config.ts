@@ -3,6 +3,8 @@ export interface DingtalkConfig {
   clientId: string;
   clientSecret: string;
   robotCode: string;
+  /** The organisation (DINGTALK_CORP_ID) the app belongs to: robot messages from another corp are refused. */
+  corpId?: string;
   mode: 'http' | 'stream';
   apiBase: string;
   callbackToken?: string;

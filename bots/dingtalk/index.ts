@@ -22,7 +22,7 @@ import {
   deriveCallbackSecret,
   HttpCardCallbackSchema,
 } from './card-callback';
-import { eventSignature, verifyEventSignature, verifyRobotRequest } from './verify';
+import { eventSignature, MAX_ROBOT_SKEW_MS, verifyEventSignature, verifyRobotRequest } from './verify';
 import { within } from '../common/within';
 
 export interface DingtalkAdapterOptions {
@@ -119,6 +119,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
     timeoutMs: options.callTimeoutMs,
   });
   const budget = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  const robotCheck = { robotCode: config.robotCode, corpId: config.corpId, apiBase: config.apiBase };
 
   async function cardClick(request: Request, ctx: WebhookContext): Promise<Response> {
     const given = new URL(request.url).searchParams.get('token') ?? '';
@@ -162,10 +163,21 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       now: ctx.now(),
     });
     if (!check.ok) return errorResponse(401, 'bad_signature', check.reason);
+    // The sign covers only the timestamp, not the body: a (timestamp, sign) pair is good for one
+    // request. Remembered until it would be too old anyway (MAX_ROBOT_SKEW_MS after its time).
+    const timestamp = Number(request.headers.get('timestamp'));
+    const first = await ctx.firstUse(
+      `dingtalk:robot:${request.headers.get('timestamp')}:${request.headers.get('sign')}`,
+      new Date(Math.max(timestamp, ctx.now().getTime()) + MAX_ROBOT_SKEW_MS),
+    );
+    if (!first) return errorResponse(401, 'replayed', 'this timestamp and sign were already used');
     const read = await readJson(request);
     if (!read.ok) return read.response;
-    const parsed = parseRobotMessage(read.body);
-    if (!parsed.ok) return errorResponse(400, 'bad_request', parsed.error);
+    const parsed = parseRobotMessage(read.body, robotCheck);
+    if (!parsed.ok) {
+      const foreign = /^(robotCode|chatbotCorpId):/.test(parsed.error);
+      return errorResponse(foreign ? 403 : 400, foreign ? 'wrong_robot' : 'bad_request', parsed.error);
+    }
     if (parsed.event.conversation.type === 'group' && !parsed.event.mentionedBot) return json({});
     // Replies go through the outbox; DingTalk accepts an empty JSON answer.
     return (await dispatchInTime(parsed.event, ctx, budget))
@@ -224,6 +236,7 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
 
   return {
     platform: 'dingtalk',
+    tenantKey: config.corpId,
     webhookPaths: ['', '/events', CARD_CALLBACK_SUBPATH],
     inlineCardUpdates: false,
     limits: DINGTALK_LIMITS,

@@ -44,7 +44,7 @@ async function readJson(response: Response, what: string): Promise<Record<string
 
 export async function exchangeDingtalkLoginCode(
   client: DingtalkClient,
-  config: { clientId: string; clientSecret: string; apiBase: string },
+  config: { clientId: string; clientSecret: string; apiBase: string; corpId?: string },
   code: string,
   fetchFn: typeof fetch = (i, init) => fetch(i, init),
 ) {
@@ -90,7 +90,9 @@ export async function exchangeDingtalkLoginCode(
     'getbyunionid',
   );
   const userid = (lookup.result as { userid?: unknown } | undefined)?.userid;
-  if (lookup.errcode === 0 && typeof userid === 'string' && userid) return { platformUserId: userid, name };
+  // getbyunionid answers with the app's own corp token: the staff id is one of that corp's.
+  const tenantKey = config.corpId ?? (typeof token.corpId === 'string' && token.corpId ? token.corpId : undefined);
+  if (lookup.errcode === 0 && typeof userid === 'string' && userid) return { platformUserId: userid, name, tenantKey };
   // 60121: no such user in this org (e.g. signed in with a personal account).
   const text = `DingTalk getbyunionid: errcode ${String(lookup.errcode)} ${String(lookup.errmsg ?? '')}`.trim();
   throw lookup.errcode === 60121 ? new LoginCodeError(text, 60121) : new Error(text);

@@ -1,6 +1,7 @@
 // DingTalk payloads → BotEvents. Shared by the HTTP webhook (index.ts) and Stream mode
 // (stream.ts), so both produce identical events and deduplicate the same way.
 import { parseJsonBounded } from '../common/json';
+import { capText } from '../common/text-cap';
 import { z } from 'zod';
 import type { Address, CardActionEvent, MessageEvent } from '../types';
 import { sha256Hex } from '../common/bytes';
@@ -23,6 +24,14 @@ export const RobotMessageSchema = z.object({
   createAt: z.number().optional(),
 });
 export type RobotMessage = z.infer<typeof RobotMessageSchema>;
+
+/**
+ * DingTalk's receive-message page (https://open.dingtalk.com/document/orgapp/receive-message)
+ * states no maximum for `text.content`, and we found no other documented figure. 20,000
+ * characters is our own generous bound (ten times the longest command the core reads); it
+ * only bounds what is stored. Replace it with DingTalk's figure once one is confirmed.
+ */
+export const DINGTALK_MAX_TEXT_CHARS = 20_000;
 
 /** The card callback's data (HTTP events after decryption, or a Stream frame's `data`). */
 export const CardCallbackSchema = z.object({
@@ -50,10 +59,51 @@ export function describeIssue(error: z.ZodError): string {
   return `${path}: ${issue?.message ?? 'invalid'}`;
 }
 
-export function parseRobotMessage(body: unknown): ParseResult<MessageEvent> {
+/** DingTalk's own host for sessionWebhook replies. */
+export const SESSION_WEBHOOK_BASE = 'https://oapi.dingtalk.com/robot/sendBySession';
+const DEFAULT_API_BASE = 'https://api.dingtalk.com';
+
+/**
+ * Whether a sessionWebhook is DingTalk's: `https://oapi.dingtalk.com/robot/sendBySession?…`, or,
+ * when DINGTALK_API_BASE points elsewhere (an emulator in tests and the playground), that base's
+ * `/robot/sendBySession?…`. Anything else (another host, `javascript:`, user info, a port)
+ * would make the server POST replies wherever the request said.
+ * https://open.dingtalk.com/document/orgapp/robot-reply-and-send-messages
+ */
+export function isDingtalkSessionWebhook(url: string, apiBase: string = DEFAULT_API_BASE): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username || parsed.password || parsed.hash) return false;
+  const base = `${parsed.origin}${parsed.pathname}`;
+  if (parsed.protocol === 'https:' && base === SESSION_WEBHOOK_BASE) return true;
+  const api = apiBase.replace(/\/$/, '');
+  return api !== DEFAULT_API_BASE && base === `${api}/robot/sendBySession`;
+}
+
+export interface RobotCheck {
+  /** DINGTALK_ROBOT_CODE: a message for another robot is refused. */
+  robotCode: string;
+  /** DINGTALK_CORP_ID when set: a message from another organisation's robot is refused. */
+  corpId?: string;
+  /** DINGTALK_API_BASE, for the sessionWebhook check. */
+  apiBase?: string;
+}
+
+export function parseRobotMessage(body: unknown, check?: RobotCheck): ParseResult<MessageEvent> {
   const parsed = RobotMessageSchema.safeParse(body);
   if (!parsed.success) return { ok: false, error: describeIssue(parsed.error) };
   const m = parsed.data;
+  if (check) {
+    if (m.robotCode !== check.robotCode) return { ok: false, error: 'robotCode: not this robot' };
+    if (check.corpId && m.chatbotCorpId !== check.corpId)
+      return { ok: false, error: 'chatbotCorpId: not this organisation' };
+    if (m.sessionWebhook && !isDingtalkSessionWebhook(m.sessionWebhook, check.apiBase))
+      return { ok: false, error: 'sessionWebhook: not a DingTalk sessionWebhook URL' };
+  }
   const group = m.conversationType === '2';
   const hint: Record<string, string | number> = {};
   if (m.sessionWebhook) hint.sessionWebhook = m.sessionWebhook;
@@ -73,7 +123,7 @@ export function parseRobotMessage(body: unknown): ParseResult<MessageEvent> {
       conversation: { id: m.conversationId, type: group ? 'group' : 'direct' },
       replyTo,
       // DingTalk strips the @robot mention from group text but leaves the space after it.
-      text: m.msgtype === 'text' ? (m.text?.content ?? '').trim() : '',
+      text: m.msgtype === 'text' ? capText((m.text?.content ?? '').trim(), DINGTALK_MAX_TEXT_CHARS) : '',
       // Groups only deliver messages that @-mention the robot.
       mentionedBot: m.isInAtList ?? group,
       raw: body,

@@ -3,9 +3,17 @@
 //   documented in docs/dingtalk-card-template.md. All values are strings (DingTalk's rule).
 // - Without one: a robot `sampleMarkdown` message; buttons become text the person can type.
 // https://open.dingtalk.com/document/orgapp/robot-message-types-and-data-format
-import type { Card, CardBlock, CardButton, CardColor, TrackStatus } from '../../cards/model';
+import {
+  plainCardText,
+  renderCardText,
+  type Card,
+  type CardBlock,
+  type CardButton,
+  type CardColor,
+  type TrackStatus,
+} from '../../cards/model';
 import { cardToText } from '../../cards/text';
-import { clip, percentBar } from '../common/markdown';
+import { clip, inertMarkup, percentBar } from '../common/markdown';
 import type { OutboundMessage } from '../types';
 import { TEMPLATE_ACTION_PARAM } from './parse';
 
@@ -39,6 +47,17 @@ export interface TemplateButton {
 
 export type CardParamMap = Record<string, string>;
 
+/**
+ * User text in DingTalk markdown: links, images, emphasis, headings, quotes, `<font>` and other
+ * tags, and `@` (mentions) are made inert. The one place DingTalk user text is escaped.
+ * https://open.dingtalk.com/document/orgapp/robot-message-types-and-data-format
+ */
+export function escapeDingtalkMarkdown(text: string): string {
+  return inertMarkup(text, '<>[]()!*_~`#&|\\@');
+}
+
+const md = (text: string) => renderCardText(text, escapeDingtalkMarkdown);
+
 function blockMarkdown(block: CardBlock): string {
   switch (block.type) {
     case 'markdown':
@@ -66,12 +85,12 @@ function blockMarkdown(block: CardBlock): string {
  */
 export function cardMarkdown(card: Card): string {
   const parts = card.blocks.map(blockMarkdown).filter((p) => p !== '');
-  return clip(parts.join('\n\n'), MAX_MARKDOWN_CHARS);
+  return clip(md(parts.join('\n\n')), MAX_MARKDOWN_CHARS);
 }
 
 export function templateButton(button: CardButton): TemplateButton {
   return {
-    text: button.text,
+    text: plainCardText(button.text),
     style: button.style ?? 'default',
     [TEMPLATE_ACTION_PARAM]: button.actionId,
     value: JSON.stringify(button.value),
@@ -82,8 +101,8 @@ export function templateButton(button: CardButton): TemplateButton {
 export function renderCardParamMap(card: Card): CardParamMap {
   const buttons = card.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons.map(templateButton) : []));
   return {
-    title: card.header.title,
-    subtitle: card.header.subtitle ?? '',
+    title: md(card.header.title),
+    subtitle: md(card.header.subtitle ?? ''),
     color: card.header.color,
     colorHex: COLOR_HEX[card.header.color],
     markdown: cardMarkdown(card),
@@ -98,7 +117,10 @@ export function renderCardParamMap(card: Card): CardParamMap {
  * a line break, and the text is already free of markdown markers.
  */
 export function cardAsMarkdownMessage(card: Card): { title: string; text: string } {
-  return { title: card.header.title, text: clip(cardToText(card).replace(/\n/g, '  \n'), MAX_MARKDOWN_CHARS) };
+  return {
+    title: plainCardText(card.header.title),
+    text: clip(cardToText(card, { userText: escapeDingtalkMarkdown }).replace(/\n/g, '  \n'), MAX_MARKDOWN_CHARS),
+  };
 }
 
 /** Robot message (msgKey + msgParam) for the proactive-send APIs. */

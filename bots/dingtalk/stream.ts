@@ -184,7 +184,13 @@ export async function startDingtalkStream(
   }
 
   client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
-    void handle(frame, async (d) => parseRobotMessage(d));
+    void handle(frame, async (d) =>
+      parseRobotMessage(d, {
+        robotCode: options.config.robotCode,
+        corpId: options.config.corpId,
+        apiBase: options.config.apiBase,
+      }),
+    );
   });
   client.registerCallbackListener(TOPIC_CARD, (frame) => {
     void handle(frame, parseCardCallback);

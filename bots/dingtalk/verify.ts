@@ -5,7 +5,12 @@ import { callbackSignature } from '../common/callback-crypto';
 import { CALLBACK_MAX_SKEW_MS, checkMillisTimestamp, type VerifyResult } from '../common/verify';
 import { hmacSha256Base64 } from './crypto';
 
-/** DingTalk rejects robot callbacks whose timestamp is more than one hour off; so do we. */
+/**
+ * DingTalk's window for the robot's `timestamp` header: "timestamp 与系统当前时间戳如果相差1小时以上，
+ * 则认为是非法的请求" (https://open.dingtalk.com/document/orgapp/receive-message). The sign
+ * covers only the timestamp, so inside this window each (timestamp, sign) is accepted once
+ * (WebhookContext.firstUse in the adapter).
+ */
 export const MAX_ROBOT_SKEW_MS = 60 * 60 * 1000;
 
 // https://open.dingtalk.com/document/orgapp/receive-message

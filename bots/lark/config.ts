@@ -9,4 +9,6 @@ export interface LarkConfig {
   allowUnencrypted?: boolean;
   /** https://open.feishu.cn or https://open.larksuite.com (or an emulator's base URL). */
   domain: string;
+  /** The tenant the app's credentials serve (LARK_TENANT_KEY; needed once several orgs bind Lark tenants). */
+  tenantKey?: string;
 }

@@ -1,5 +1,6 @@
 // handleWebhook driven by the emulator's signed, encrypted pushes. The emulator's
 // webhook fetch calls the adapter directly; the adapter's API fetch calls the emulator.
+import { inMemoryFirstUse } from '../common/first-use';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../core/clock';
 import type { Card } from '../../cards/model';
@@ -41,6 +42,7 @@ function setup(
   const deferred: Promise<unknown>[] = [];
   const ctx: WebhookContext = {
     now: clock.now,
+    firstUse: inMemoryFirstUse(),
     dispatch: (event) => {
       events.push(event);
       return options.respond?.(event, events.length) ?? Promise.resolve({});

@@ -148,6 +148,7 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
 
   return {
     platform: 'lark',
+    tenantKey: config.tenantKey,
     webhookPaths: [''],
     inlineCardUpdates: true,
     // https://open.feishu.cn/document/server-docs/im-v1/message/create (frequency limits)

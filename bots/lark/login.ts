@@ -88,5 +88,10 @@ export async function exchangeLarkLoginCode(
   const openId = info.data?.open_id;
   if (typeof openId !== 'string' || !openId) throw new LoginCodeError('Lark user_info: no open_id for this user');
   const name = info.data?.name;
-  return { platformUserId: openId, name: typeof name === 'string' && name ? name : undefined };
+  const tenantKey = info.data?.tenant_key;
+  return {
+    platformUserId: openId,
+    name: typeof name === 'string' && name ? name : undefined,
+    tenantKey: typeof tenantKey === 'string' && tenantKey ? tenantKey : undefined,
+  };
 }

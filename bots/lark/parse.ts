@@ -2,6 +2,7 @@
 // https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
 // https://open.feishu.cn/document/feishu-cards/card-callback-communication
 import { parseJsonBounded } from '../common/json';
+import { capText } from '../common/text-cap';
 import { z } from 'zod';
 import type { CardActionEvent, MessageEvent } from '../types';
 
@@ -95,6 +96,12 @@ export function messageText(messageType: string, content: string): string {
   return '';
 }
 
+/**
+ * A Lark text message is at most 150 KB ("文本消息请求体最大不能超过150KB"):
+ * https://open.feishu.cn/document/server-docs/im-v1/message/create
+ */
+export const LARK_MAX_TEXT_CHARS = 150 * 1024;
+
 /** Removes every `@_user_N` mention key Lark puts in the text, then tidies whitespace. */
 export function stripMentionKeys(text: string, keys: string[]): string {
   let out = text;
@@ -136,9 +143,12 @@ export function parseMessageEvent(envelope: LarkEnvelope): ParseOutcome<MessageE
       replyTo: isGroup
         ? { platform: 'lark', kind: 'group', id: message.chat_id }
         : { platform: 'lark', kind: 'user', id: openId },
-      text: stripMentionKeys(
-        messageText(message.message_type, message.content),
-        mentions.map((m) => m.key),
+      text: capText(
+        stripMentionKeys(
+          messageText(message.message_type, message.content),
+          mentions.map((m) => m.key),
+        ),
+        LARK_MAX_TEXT_CHARS,
       ),
       mentionedBot,
       raw: envelope,

@@ -3,8 +3,15 @@
 // Only properties Lark's 2.0 schema accepts (Lark rejects unknown ones); buttons
 // fire `card.action.trigger` through `behaviors` callbacks (2.0 has no `action` wrapper).
 import type { OutboundMessage } from '../types';
-import type { Card, CardBlock, CardButton, TrackStatus } from '../../cards/model';
-import { clip, percentBar } from '../common/markdown';
+import {
+  plainCardText,
+  renderCardText,
+  type Card,
+  type CardBlock,
+  type CardButton,
+  type TrackStatus,
+} from '../../cards/model';
+import { clip, inertMarkup, percentBar } from '../common/markdown';
 
 /** Lark rejects cards over 30 KB; stay a little below to leave room for the envelope. */
 export const MAX_CARD_BYTES = 30 * 1024;
@@ -34,12 +41,24 @@ const STATUS_TEXT_COLOR: Record<TrackStatus, string> = {
 /** `▓▓▓▓▓░░░░░ 52%`: Lark has no progress element, so progress is text. */
 export const progressBar = percentBar;
 
+/**
+ * User text in a Lark markdown component: mentions (`<at id=all>`), tags (`<font>`, `<link>`),
+ * links and images (`[t](url)`, `![t](img_key)`), emphasis, code, headings and HTML entities
+ * (which Lark decodes, so `&#60;at` would be a mention again) are made inert.
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/rich-text
+ */
+export function escapeLarkMarkdown(text: string): string {
+  return inertMarkup(text, '<>[]()!*_~`#&|\\');
+}
+
+// Every string of a card goes through exactly one of these two: markdown (user spans escaped)
+// or plain_text (Lark shows it literally; only the span markers are removed).
 function markdown(content: string, extra: Json = {}): Json {
-  return { tag: 'markdown', content: clip(content, MAX_MARKDOWN_CHARS), ...extra };
+  return { tag: 'markdown', content: clip(renderCardText(content, escapeLarkMarkdown), MAX_MARKDOWN_CHARS), ...extra };
 }
 
 function plainText(content: string): Json {
-  return { tag: 'plain_text', content: clip(content, 200) };
+  return { tag: 'plain_text', content: clip(plainCardText(content), 200) };
 }
 
 function button(b: CardButton): Json {
@@ -132,5 +151,8 @@ export function renderLarkCard(card: Card): Json {
 /** Body fields for `im.v1.message.create` / `patch`. */
 export function renderLarkMessage(message: OutboundMessage): { msg_type: 'text' | 'interactive'; content: string } {
   if (message.card) return { msg_type: 'interactive', content: JSON.stringify(renderLarkCard(message.card)) };
-  return { msg_type: 'text', content: JSON.stringify({ text: message.text }) };
+  // A text message reads `<at user_id="all"></at>` as a mention; Polaris never sends one on
+  // purpose, so any in a reply (an echoed note, a name) is made inert.
+  // https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json
+  return { msg_type: 'text', content: JSON.stringify({ text: message.text.replace(/<(?=\s*at\b)/gi, '＜') }) };
 }

@@ -1,4 +1,5 @@
 import { createCipheriv } from 'node:crypto';
+import { inMemoryFirstUse } from '../common/first-use';
 import { encrypt as sdkEncrypt, getSignature } from '@wecom/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BotEvent, EventResult, WebhookContext } from '../types';
@@ -16,6 +17,7 @@ function stubContext(now: () => Date, fail = 0) {
   let failures = fail;
   const ctx: WebhookContext = {
     now,
+    firstUse: inMemoryFirstUse(),
     async dispatch(event): Promise<EventResult> {
       events.push(event);
       if (failures-- > 0) throw new Error('database unavailable');

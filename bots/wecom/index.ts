@@ -235,13 +235,18 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
 
   return {
     platform: 'wecom',
+    tenantKey: config.corpId,
     webhookPaths: [''],
     inlineCardUpdates: false,
     handleWebhook: (request, ctx) => handleWebhook(request, ctx),
     send,
     update,
     loginUrl: (redirectUri, state) => wecomLoginUrl(config, redirectUri, state),
-    exchangeLoginCode: (code) => exchangeWecomLoginCode(client, config.apiBase, code, options.fetch),
+    // The access token is the corp's own, so whoever it resolves is a member of config.corpId.
+    exchangeLoginCode: async (code) => ({
+      ...(await exchangeWecomLoginCode(client, config.apiBase, code, options.fetch)),
+      tenantKey: config.corpId,
+    }),
     jsapiConfig: async (url) => ({
       ...(await wecomJsapiConfig(client, config, url, (options.now ?? (() => new Date()))(), options.fetch)),
     }),

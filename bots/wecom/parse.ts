@@ -1,6 +1,7 @@
 // WeCom callback XML -> normalized BotEvents.
 // https://developer.work.weixin.qq.com/document/path/90239 (接收消息格式)
 // https://developer.work.weixin.qq.com/document/path/90240 (模板卡片事件 template_card_event)
+import { capText } from '../common/text-cap';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { CardActionEvent, MessageEvent } from '../types';
 import { decodeButtonKey } from './render';
@@ -119,6 +120,12 @@ export type WecomInbound =
   | { kind: 'card_action'; event: CardActionEvent }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * A WeCom text message holds at most 2048 bytes ("消息内容，最长不超过2048个字节"), so at most
+ * 2048 characters: https://developer.work.weixin.qq.com/document/path/90236
+ */
+export const WECOM_MAX_TEXT_CHARS = 2048;
+
 /** Message types that carry no text: answered like unknown input (help), never silence. */
 const NON_TEXT_MESSAGES = new Set(['image', 'voice', 'video', 'file', 'location', 'link']);
 
@@ -142,7 +149,7 @@ export function parseDecrypted(xml: string, corpId: string): WecomInbound {
   if (msgType === 'text' || NON_TEXT_MESSAGES.has(msgType)) {
     const msgId = text(root, 'MsgId');
     if (!msgId) throw new WecomXmlError('message without MsgId');
-    const content = msgType === 'text' ? (text(root, 'Content') ?? '') : '';
+    const content = msgType === 'text' ? capText(text(root, 'Content') ?? '', WECOM_MAX_TEXT_CHARS) : '';
     // App messages are one-to-one with the app, so every message is addressed to the bot.
     return {
       kind: 'message',

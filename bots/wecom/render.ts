@@ -5,7 +5,17 @@
 // sent as one template card; one that does not becomes its full content as
 // markdown plus, when it has buttons, a short card carrying them: nothing is
 // cut without the reader seeing the whole text somewhere.
-import { cardButtons, type Card, type CardBlock, type CardButton, type TrackStatus } from '../../cards/model';
+import {
+  cardButtons,
+  mapCardText,
+  plainCardText,
+  renderCardText,
+  type Card,
+  type CardBlock,
+  type CardButton,
+  type TrackStatus,
+} from '../../cards/model';
+import { inertMarkup } from '../common/markdown';
 import type { OutboundMessage } from '../types';
 
 export const LIMITS = {
@@ -135,7 +145,26 @@ function progressLine(block: Extract<CardBlock, { type: 'progress' }>, zh: boole
  * The whole card as WeCom markdown (local fallback until cards/text.ts exists):
  * WeCom markdown supports **bold**, > quotes and <font color="info|warning|comment">.
  */
+/**
+ * User text in WeCom markdown: links, emphasis, quotes, code, `<font>` and the `<@userid>`
+ * mention are made inert. The one place WeCom user text is escaped; template cards show
+ * text literally and only lose the span markers (plainCard).
+ * https://developer.work.weixin.qq.com/document/path/90236#markdown消息
+ */
+export function escapeWecomMarkdown(text: string): string {
+  return inertMarkup(text, '<>[]()!*_~`#&|\\@');
+}
+
+/** The card with user-span markers removed, for template cards (plain text, no markup). */
+function plainCard(card: Card): Card {
+  return mapCardText(card, plainCardText);
+}
+
 export function cardToMarkdown(card: Card, extraLines: string[] = []): string {
+  return renderCardText(cardToMarkdownRaw(card, extraLines), escapeWecomMarkdown);
+}
+
+function cardToMarkdownRaw(card: Card, extraLines: string[]): string {
   const zh = isChinese(card);
   const lines = [`**${card.header.title}**`];
   if (card.header.subtitle) lines.push(`> ${card.header.subtitle}`);
@@ -306,7 +335,8 @@ export function fitsTemplateCard(card: Card): boolean {
  * one message use renderOutbound to avoid clipping.
  * https://developer.work.weixin.qq.com/document/path/90236 (模板卡片消息)
  */
-export function renderTemplateCard(card: Card, taskId: string, options: { cardUrl?: string } = {}): Json {
+export function renderTemplateCard(input: Card, taskId: string, options: { cardUrl?: string } = {}): Json {
+  const card = plainCard(input);
   const l = layout(card);
   const mainTitle: Json = { title: clip(l.title, LIMITS.title) };
   if (l.desc) mainTitle.desc = clip(l.desc, LIMITS.desc);
@@ -356,10 +386,11 @@ export function renderOutbound(
     return { bodies, primary: bodies.length - 1 };
   }
   const card = message.card;
-  const buttons = cardButtons(card);
-  if (fitsTemplateCard(card) && (buttons.length > 0 || options.cardUrl)) {
+  const plain = plainCard(card);
+  const buttons = cardButtons(plain);
+  if (fitsTemplateCard(plain) && (buttons.length > 0 || options.cardUrl)) {
     return {
-      bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(card, taskId, options) }],
+      bodies: [{ msgtype: 'template_card', template_card: renderTemplateCard(plain, taskId, options) }],
       primary: 0,
     };
   }
@@ -377,7 +408,7 @@ export function renderOutbound(
     msgtype: 'markdown',
     markdown: { content },
   }));
-  if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(card, kept, taskId) });
+  if (kept.length) bodies.push({ msgtype: 'template_card', template_card: buttonsCard(plain, kept, taskId) });
   return { bodies, primary: bodies.length - 1 };
 }
 

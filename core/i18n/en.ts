@@ -37,6 +37,7 @@ export const en: Record<MessageKey, string> = {
   'invalid.needs_kr': 'Targets, starts and weights belong to KRs; name a KR. For example: {hint}',
   'invalid.bad_kr_line': 'I could not read the new KR. Write "title start->target unit", for example: {hint}',
   'invalid.missing_delegate': 'Who should approve for you? For example: {hint}',
+  'invalid.too_long': 'That message is too long for a command (at most {hint} characters). Please send a shorter one.',
   'invalid.bad_days': 'Delegate for 1 to 365 days. For example: {hint}',
 
   'checkin.recorded': 'Recorded {kr} "{title}": {from} → {to}, progress {progress}',
@@ -237,6 +238,8 @@ export const en: Record<MessageKey, string> = {
   'dash.login.submit': 'Sign in',
   'dash.login.hint':
     "Enter the server's ADMIN_TOKEN, or open the dashboard from the Lark, WeCom or DingTalk workbench.",
+  'dash.crossOrigin':
+    'This request did not come from a Polaris page, so nothing was changed. Open the dashboard and try again.',
   'dash.login.invalid': 'That token is not correct. Please try again.',
   'dash.login.throttled': 'Too many wrong tokens from this address. Please try again in a few minutes.',
   'dash.login.required': 'Please sign in first.',

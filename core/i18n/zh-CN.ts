@@ -38,6 +38,7 @@ export const zhCN = {
   'invalid.needs_kr': '目标值、起点和权重属于 KR，请写 KR 编号，例如：{hint}',
   'invalid.bad_kr_line': '新增的 KR 没看懂，请按“标题 起点→目标单位”写，例如：{hint}',
   'invalid.missing_delegate': '请写上要委托的同事，例如：{hint}',
+  'invalid.too_long': '这条消息太长了，命令最多 {hint} 个字，请精简后再发。',
   'invalid.bad_days': '委托天数请填 1 到 365 之间的整数，例如：{hint}',
 
   // -- check-ins
@@ -248,6 +249,7 @@ export const zhCN = {
   'dash.login.token': '管理员令牌',
   'dash.login.submit': '登录',
   'dash.login.hint': '输入服务器的 ADMIN_TOKEN；也可以在飞书、企业微信或钉钉工作台中直接打开看板。',
+  'dash.crossOrigin': '此请求不是从 Polaris 页面发出的，未做任何更改。请打开目标全景后重试。',
   'dash.login.invalid': '令牌不正确，请重试。',
   'dash.login.throttled': '该地址输错令牌次数过多，请几分钟后再试。',
   'dash.login.required': '请先登录。',

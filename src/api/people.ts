@@ -9,6 +9,7 @@ import { people, rules, type Platform } from '../../storage/schema';
 import { auditStatement } from '../../storage/repos/audit';
 import {
   getPerson,
+  hasControlCharacters,
   getTeam,
   identitiesOf,
   identityMap,
@@ -61,11 +62,15 @@ peopleRoutes.get('/', async (c) => {
   const page = readPage(c);
   const q = c.req.query('q')?.trim();
   const teamId = c.req.query('team')?.trim();
+  if (q && hasControlCharacters(q))
+    throw badRequest('The search text q must not contain control characters.', [
+      { path: 'q', message: 'control characters (such as %00) are not allowed' },
+    ]);
   // Leavers stay in the database (their history matters) but are hidden unless asked for.
   const status = c.req.query('status')?.trim() || 'active';
   if (status !== 'active' && status !== 'inactive' && status !== 'all')
     throw badRequest('status must be active, inactive or all', [
-      { field: 'status', message: 'one of active, inactive, all' },
+      { path: 'status', message: 'one of active, inactive, all' },
     ]);
   const rows = await store.db
     .select()

@@ -31,7 +31,8 @@ export type InvalidReason =
   | 'missing_delegate' // `委托`
   | 'bad_days' // `委托 张三 0天`
   | 'adjust_confidence' // `调整 KR1 目标 50 信心 3`: a request changes one thing; confidence is a check-in
-  | 'missing_name'; // `查看` / `催一下` with nobody named
+  | 'missing_name' // `查看` / `催一下` with nobody named
+  | 'too_long'; // longer than any command (MAX_COMMAND_CHARS)
 
 export type Command =
   | { type: 'help' }
@@ -173,22 +174,37 @@ keywords('withdraw', ['撤回', '撤回申请', '撤销申请', 'withdraw', 'wit
 
 const CJK = /[\u4e00-\u9fff]/;
 
+/**
+ * The longest message read as a command. Real commands, reasons and notes are far shorter;
+ * the cap keeps a pasted essay (or a hostile 100,000-digit message) from costing anything.
+ */
+export const MAX_COMMAND_CHARS = 2000;
+
 export interface ParseOptions {
   /**
    * The language of the reply the hints go into (the person's locale). Without it, hints
    * follow the language the message was written in; `KR1` alone counts as Chinese, the default.
    */
   locale?: 'zh-CN' | 'en';
+  /** Longest text read as a command (default MAX_COMMAND_CHARS; tests lift it). */
+  maxLength?: number;
 }
 
+/**
+ * Every pattern below runs in time linear in the text: each is anchored at the start, or
+ * starts with a literal, or is replaced by a plain loop (trailing punctuation, separators,
+ * the delegation's day count). An unanchored pattern ending in `$` after a quantifier
+ * (`/\d+天$/`) retries from every position and is quadratic; test/security/07 checks the
+ * worst cases with the cap lifted.
+ */
 export function parseCommand(raw: string, options: ParseOptions = {}): Command {
+  const max = options.maxLength ?? MAX_COMMAND_CHARS;
+  if (raw.length > max * 2) return { type: 'invalid', reason: 'too_long', hint: String(max) };
   const normalized = normalizeText(raw);
+  if (normalized.length > max) return { type: 'invalid', reason: 'too_long', hint: String(max) };
   // `/help`, `/okr`: slash-command habits from other bots; a question mark (`我的OKR？`, `okr?`).
-  let text = normalized
-    .replace(/^\/(?=\S)/, '')
-    .replace(/[.!,;]+$/, '')
-    .trim();
-  if (text.length > 1) text = text.replace(/[?.!,;]+$/, '').trim();
+  let text = trimEnd(normalized.replace(/^\/(?=\S)/, ''), '.!,;').trim();
+  if (text.length > 1) text = trimEnd(text, '?.!,;').trim();
   const zh = options.locale
     ? options.locale !== 'en'
     : CJK.test(text) || !/[a-z]{3,}/i.test(text.replace(/kr\s*\d+/gi, ''));
@@ -334,8 +350,15 @@ function indexOf(text: string, pattern: RegExp): { index: number; length: number
   return m ? { index: m.index, length: m[0].length } : null;
 }
 
+/** Removes trailing characters in `chars` with a loop (`/[…]+$/` would be quadratic on long runs). */
+function trimEnd(s: string, chars: string, alsoSpace = false): string {
+  let end = s.length;
+  while (end > 0 && (chars.includes(s[end - 1]) || (alsoSpace && /\s/.test(s[end - 1])))) end--;
+  return s.slice(0, end);
+}
+
 function trimSeparators(s: string): string {
-  return s.replace(/^[\s,;:=]+|[\s,;]+$/g, '');
+  return trimEnd(s.replace(/^[\s,;:=]+/, ''), ',;', true);
 }
 
 function example(zh: boolean, kr: number, value?: number): string {
@@ -438,7 +461,30 @@ function parseAdjust(text: string, zh: boolean): Command | null {
 // ---------------------------------------------------------------- delegate
 
 const DELEGATE_PREFIX = /^(?:委托审批|委托|代理审批|delegate(?:\s+approvals?)?)(?:\s+|$|(?=[\u4e00-\u9fff@]))/i;
-const DAYS = /\s*(?:for\s+)?(\d+(?:\.\d+)?)\s*(?:天|日|days?|d)$/i;
+// Read from the end by daysSuffix(): as an unanchored regex ending in `$`, this pattern
+// retried from every digit of `委托 张三 <100,000 digits>x` (11 s).
+const DAYS_UNIT = /(?:天|日|days?|d)$/i;
+const DAYS_NUMBER = /^\d+(?:\.\d+)?$/;
+
+/** `… 7天` / `… for 7 days` at the end of `text`: the number and where the suffix starts. */
+function daysSuffix(text: string): { days: string; index: number } | undefined {
+  const unit = DAYS_UNIT.exec(text.slice(-4)); // the longest unit, `days`, has 4 characters
+  if (!unit) return undefined;
+  let end = text.length - unit[0].length;
+  while (end > 0 && text[end - 1] === ' ') end--;
+  let start = end;
+  while (start > 0 && /[\d.]/.test(text[start - 1])) start--;
+  const days = text.slice(start, end);
+  if (!DAYS_NUMBER.test(days)) return undefined;
+  let index = start;
+  while (index > 0 && text[index - 1] === ' ') index--;
+  const lead = text.slice(Math.max(0, index - 4), index);
+  if (/(?:^|\s)for$/i.test(lead) && (index - 3 === 0 || /\s/.test(text[index - 4]))) {
+    index -= 3;
+    while (index > 0 && text[index - 1] === ' ') index--;
+  }
+  return { days, index };
+}
 
 function parseDelegate(text: string, zh: boolean): Command | null {
   const prefix = DELEGATE_PREFIX.exec(text);
@@ -446,15 +492,15 @@ function parseDelegate(text: string, zh: boolean): Command | null {
   let rest = text.slice(prefix[0].length).trim();
   const hint = zh ? '委托 张三 7天' : 'delegate to Zhang San for 7 days';
   let days: number | undefined;
-  const d = DAYS.exec(rest);
+  const d = daysSuffix(rest);
   if (d) {
-    days = Number(d[1]);
+    days = Number(d.days);
     rest = rest.slice(0, d.index).trim();
     if (!Number.isInteger(days) || days < 1 || days > 365) return { type: 'invalid', reason: 'bad_days', hint };
   }
   const to = rest
     .replace(/^(?:给|to)\s*/i, '')
-    .replace(/\s+for$/i, '')
+    .replace(/ for$/i, '')
     .replace(/^@/, '')
     .trim();
   if (!to && days === undefined) return { type: 'delegation_status' };

@@ -5,7 +5,7 @@ import { buildMyOkrsCard } from '../../cards/my-okrs';
 import { buildKrProgressCard } from '../../cards/kr-progress';
 import { helpText } from '../../cards/help';
 import { invalidReply, t } from '../../core/i18n';
-import { parseCommand, type Command } from './parse';
+import { MAX_COMMAND_CHARS, parseCommand, type Command } from './parse';
 import type { ActionHandler, ChatContext, ChatHandlers } from './context';
 import { noEffects, type Effects } from './effects';
 import { checkIn, krList, personView, type CheckInRequest } from './flows/checkin';
@@ -66,6 +66,9 @@ async function checkInCommand(
 }
 
 async function handleMessage(ctx: ChatContext, event: MessageEvent): Promise<Effects> {
+  // Before any flow reads it: no command, KR line or note is this long (see MAX_COMMAND_CHARS).
+  if (event.text.length > MAX_COMMAND_CHARS)
+    return text(ctx, invalidReply(ctx.locale, { reason: 'too_long', hint: String(MAX_COMMAND_CHARS) }));
   const command = parseCommand(event.text, { locale: ctx.locale });
   const conversation = await activeConversation(ctx, event, command);
   if (conversation && 'handled' in conversation) return conversation.handled;

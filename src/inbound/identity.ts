@@ -1,36 +1,41 @@
-// Who sent a platform event: the org (from the platform tenant, or the identity
-// itself) and the person bound to the platform user id.
+// Who sent a platform event: the org its tenant acts in (storage/repos/tenants.ts), and the
+// person bound to the platform user id in that org. An event from a tenant that is bound to
+// no org acts in none, even when its user id exists somewhere.
 import { and, eq } from 'drizzle-orm';
 import type { BotEvent } from '../../bots/types';
 import type { Store } from '../../storage/db';
-import { identities, organizations, people, platformTenants } from '../../storage/schema';
+import { orgOfTenant } from '../../storage/repos/tenants';
+import { identities, organizations, people, type Platform } from '../../storage/schema';
 import type { OrgRow, PersonRow } from '../chat/context';
+
+/** The person with `platformUserId` on `platform` in the org `tenantKey` acts in. */
+export async function resolvePlatformUser(
+  store: Store,
+  platform: Platform,
+  tenantKey: string | undefined,
+  platformUserId: string,
+): Promise<{ org: OrgRow; person: PersonRow } | undefined> {
+  const orgId = await orgOfTenant(store, platform, tenantKey);
+  if (!orgId) return undefined;
+  const [match] = await store.db
+    .select({ person: people, org: organizations })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .innerJoin(organizations, eq(organizations.id, identities.orgId))
+    .where(
+      and(
+        eq(identities.orgId, orgId),
+        eq(identities.platform, platform),
+        eq(identities.platformUserId, platformUserId),
+      ),
+    )
+    .limit(1);
+  return match;
+}
 
 export async function resolveSender(
   store: Store,
   event: BotEvent,
 ): Promise<{ org: OrgRow; person: PersonRow } | undefined> {
-  let orgId: string | undefined;
-  if (event.tenantKey) {
-    const [tenant] = await store.db
-      .select({ orgId: platformTenants.orgId })
-      .from(platformTenants)
-      .where(and(eq(platformTenants.platform, event.platform), eq(platformTenants.tenantKey, event.tenantKey)));
-    orgId = tenant?.orgId;
-  }
-  const conditions = [
-    eq(identities.platform, event.platform),
-    eq(identities.platformUserId, event.sender.platformUserId),
-  ];
-  if (orgId) conditions.push(eq(identities.orgId, orgId));
-  const matches = await store.db
-    .select({ person: people, org: organizations })
-    .from(identities)
-    .innerJoin(people, eq(people.id, identities.personId))
-    .innerJoin(organizations, eq(organizations.id, identities.orgId))
-    .where(and(...conditions))
-    .limit(2);
-  // The same platform id in two orgs without a tenant mapping is ambiguous: refuse rather than guess.
-  if (matches.length !== 1) return undefined;
-  return matches[0];
+  return resolvePlatformUser(store, event.platform, event.tenantKey, event.sender.platformUserId);
 }

@@ -15,10 +15,11 @@
 //   as a failed attempt; transient errors retry with capped exponential backoff
 //   and jitter for `retryWindowMs` (24 h); documented-permanent errors fail at once.
 import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
-import type { OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
+import type { Address, OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
+import { tenantOfOrg } from '../../storage/repos/tenants';
 import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { SendLimiter } from './rate-limit';
@@ -197,7 +198,9 @@ export class OutboxDeliverer {
     const message = row.payload as unknown as OutboundMessage;
     try {
       if (row.operation === 'send') {
-        const ref = await adapter.send(row.target as never, message, { idempotencyKey: row.idempotencyKey });
+        const to = await this.addressInTenant(adapter, row);
+        if (typeof to === 'string') return { outcome: await this.fail(row, to) };
+        const ref = await adapter.send(to, message, { idempotencyKey: row.idempotencyKey });
         await this.markSent(row, ref);
       } else {
         const ref = await this.resolveRef(row.target as unknown as SentRef | OutboxRowRef);
@@ -213,6 +216,26 @@ export class OutboxDeliverer {
     } catch (error) {
       return this.failedAttempt(adapter, row, error);
     }
+  }
+
+  /**
+   * The row's address with its org's tenant, or why it must not be sent: an org's messages go
+   * only to its own tenant, through credentials of that tenant. Without this, two orgs that
+   * both list the same platform user id (or the same id reused across tenants) would send
+   * each other's data to one person.
+   */
+  private async addressInTenant(adapter: PlatformAdapter, row: OutboxRow): Promise<Address | string> {
+    const to = row.target as unknown as Address;
+    if (!row.orgId) return to; // a reply to an unidentified sender: it carries no org data
+    const tenant = await tenantOfOrg(this.options.store, row.orgId, row.platform);
+    if (!tenant)
+      return `organisation ${row.orgId} has no ${row.platform} tenant: bind it with PUT /api/v1/orgs/<org>/tenants/${row.platform}`;
+    if (tenant.kind === 'sole') return to;
+    if (adapter.tenantKey ? adapter.tenantKey !== tenant.tenantKey : tenant.tenantsOnPlatform > 1)
+      return adapter.tenantKey
+        ? `the ${row.platform} credentials serve tenant ${adapter.tenantKey}, not ${tenant.tenantKey} of organisation ${row.orgId}`
+        : `several ${row.platform} tenants are bound: set the tenant of the configured credentials (${TENANT_SETTING[row.platform]})`;
+    return { ...to, tenantKey: tenant.tenantKey };
   }
 
   private async failedAttempt(
@@ -287,6 +310,7 @@ export class OutboxDeliverer {
     await this.options.store.db
       .update(outbox)
       .set({
+        ...withoutHint(row),
         status: 'sent',
         sentRef: ref as unknown as Record<string, unknown>,
         sentAt: this.options.clock.now().toISOString(),
@@ -322,6 +346,7 @@ export class OutboxDeliverer {
     await this.options.store.db
       .update(outbox)
       .set({
+        ...withoutHint(row),
         status: 'failed',
         lockedUntil: null,
         lastError: reason.slice(0, 2000),
@@ -330,6 +355,23 @@ export class OutboxDeliverer {
       .where(eq(outbox.id, row.id));
     return 'failed';
   }
+}
+
+const TENANT_SETTING: Record<string, string> = {
+  lark: 'LARK_TENANT_KEY',
+  wecom: 'WECOM_CORP_ID',
+  dingtalk: 'DINGTALK_CORP_ID',
+};
+
+/**
+ * A finished send row keeps its recipient but not the address `hint`: DingTalk's
+ * sessionWebhook there is a capability URL (anyone holding it can post into the chat until
+ * it expires), needed only until the message is out.
+ */
+function withoutHint(row: OutboxRow): { target?: Record<string, unknown> } {
+  if (row.operation !== 'send' || !('hint' in row.target)) return {};
+  const { hint: _hint, ...target } = row.target;
+  return { target };
 }
 
 /**

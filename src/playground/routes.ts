@@ -100,7 +100,7 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     const authorize = new URL(`/emulators/${platform}/_emulator/oauth/authorize`, c.req.url);
     authorize.searchParams.set('user', user.userId);
     authorize.searchParams.set('redirect_uri', ssoCallbackUrl(c, c.get('deps').config.publicUrl, platform));
-    authorize.searchParams.set('state', beginSsoState(c));
+    authorize.searchParams.set('state', beginSsoState(c, c.get('deps').config.publicUrl));
     return c.redirect(`${authorize.pathname}${authorize.search}`, 303);
   });
 

@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
 import { adjustments, cycles, keyResults, people, ruleFirings, rules } from '../../storage/schema';
+import { containsPattern } from '../../storage/repos/people';
 import {
   loadRollup,
   loadTree,
@@ -284,7 +285,8 @@ export async function searchPeople(
   text: string,
   limit = 20,
 ): Promise<PersonHit[]> {
-  const needle = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const needle = containsPattern(text);
+  if (!needle) return []; // control characters (%00 would match everyone): nobody
   const scoped =
     scope.kind === 'all'
       ? sql``

@@ -25,6 +25,7 @@ import {
 import { echartsSource, echartsUrl } from './package-assets';
 import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { endSession, startSession } from './session';
+import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
 import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
@@ -102,13 +103,24 @@ const TreeParams = z.object({
 export function dashboardRoutes() {
   const web = new Hono<AppEnv>();
 
-  // Security headers for every dashboard response: no framing except by the platforms'
-  // workbenches (they open the page as a top-level H5 view, not a frame), no sniffing.
+  // Security headers for every dashboard response: a CSP that runs only our own scripts (and
+  // the operator's ECHARTS_URL / WECOM_JSSDK_URL), no framing (the platforms' workbenches open
+  // the page as a top-level H5 view, not a frame), no sniffing.
   web.use('*', async (c, next) => {
     await next();
+    c.header('Content-Security-Policy', contentSecurityPolicy(c.env));
+    c.header('X-Frame-Options', 'DENY');
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'same-origin');
     if (!c.res.headers.get('cache-control')) c.header('Cache-Control', 'no-store');
+  });
+  // State-changing requests must come from our own pages (login CSRF, forced logout).
+  web.use('*', async (c, next) => {
+    if (!sameOriginRequest(c, c.get('deps').config.publicUrl)) {
+      const locale = localeFor(c);
+      return c.html(<MessagePage locale={locale} text={t(locale, 'dash.crossOrigin')} />, 403);
+    }
+    await next();
   });
 
   web.get('/assets/dashboard.js', (c) =>
@@ -155,11 +167,17 @@ export function dashboardRoutes() {
       if (token) authThrottle.fail(clientOf(c));
       return c.html(<LoginPage locale={locale} message="dash.login.invalid" />, 401);
     }
-    await startSession(c, config.adminToken, { sub: 'admin', via: 'token' }, clock.now());
+    await startSession(
+      c,
+      { store: c.get('deps').store, adminToken: config.adminToken, publicUrl: config.publicUrl },
+      { sub: 'admin', via: 'token' },
+      clock.now(),
+    );
     return c.redirect('/dashboard', 303);
   });
-  web.post('/logout', (c) => {
-    endSession(c);
+  web.post('/logout', async (c) => {
+    const { store, config } = c.get('deps');
+    await endSession(c, { store, adminToken: config.adminToken });
     return c.redirect('/dashboard/login', 303);
   });
   web.route('/sso', ssoRoutes);

@@ -1,9 +1,14 @@
-// Dashboard sessions: a cookie holding `base64url(json).base64url(hmac)`, signed with
-// HMAC-SHA-256 (WebCrypto, so it works on Workers) under a key derived from
-// ADMIN_TOKEN. Rotating ADMIN_TOKEN therefore logs everybody out, which is the point.
-// HttpOnly + SameSite=Strict: page scripts cannot read it and other sites cannot send it.
+// Dashboard sessions: revocable, stored in `dashboard_sessions` (SQLite or D1). The cookie
+// holds `<random id>.<HMAC-SHA-256(id)>` (WebCrypto, so it works on Workers) under a key
+// derived from ADMIN_TOKEN: rotating ADMIN_TOKEN logs everybody out, and logging out deletes
+// the row so an old copy of the cookie no longer works. The table stores SHA-256(id) only.
+// HttpOnly + SameSite=Strict: page scripts cannot read it and other sites cannot send it;
+// Secure whenever the browser came over TLS (also behind a proxy, see isSecureRequest).
+import { eq, lt } from 'drizzle-orm';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { Context } from 'hono';
+import type { Store } from '../../storage/db';
+import { dashboardSessions } from '../../storage/schema';
 
 export const SESSION_COOKIE = 'polaris_dash';
 export const SESSION_TTL_SECONDS = 12 * 60 * 60;
@@ -59,21 +64,51 @@ function sessionKey(adminToken: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function signSession(adminToken: string, claims: SessionClaims): Promise<string> {
-  const body = b64url(enc.encode(JSON.stringify(claims)));
-  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await sessionKey(adminToken), enc.encode(body)));
-  return `${body}.${b64url(sig)}`;
+function randomId(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** The claims when the value is authentic and unexpired; undefined otherwise. */
-export async function verifySession(
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function mac(adminToken: string, id: string): Promise<string> {
+  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', await sessionKey(adminToken), enc.encode(id))));
+}
+
+/**
+ * Stores a new session and returns the cookie value `<random id>.<HMAC(id)>`. The database keeps
+ * only SHA-256(id); the HMAC under the ADMIN_TOKEN-derived key means rotating the token still
+ * logs everybody out, and garbage cookies are refused without a database read.
+ */
+export async function createSession(
+  store: Store,
   adminToken: string,
-  value: string | undefined,
+  claims: SessionClaims,
   now: Date,
-): Promise<SessionClaims | undefined> {
-  if (!value || value.length > 4096) return undefined;
-  const [body, sig, extra] = value.split('.');
-  if (!body || !sig || extra !== undefined) return undefined;
+): Promise<string> {
+  const id = randomId();
+  await store.atomic([
+    // Expired rows go whenever someone signs in, so the table stays as small as the live sessions.
+    store.db.delete(dashboardSessions).where(lt(dashboardSessions.expiresAt, now.toISOString())),
+    store.db.insert(dashboardSessions).values({
+      idHash: await sha256Hex(id),
+      sub: claims.sub,
+      orgId: claims.org ?? null,
+      via: claims.via,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(claims.exp * 1000).toISOString(),
+    }),
+  ]);
+  return `${id}.${await mac(adminToken, id)}`;
+}
+
+/** The session id of an authentic cookie value (HMAC checked in constant time), else undefined. */
+async function authenticId(adminToken: string, value: string | undefined): Promise<string | undefined> {
+  if (!value || value.length > 512) return undefined;
+  const [id, sig, extra] = value.split('.');
+  if (!id || !sig || extra !== undefined) return undefined;
   const sigBytes = fromB64url(sig);
   if (!sigBytes) return undefined;
   // crypto.subtle.verify compares in constant time.
@@ -81,33 +116,72 @@ export async function verifySession(
     'HMAC',
     await sessionKey(adminToken),
     sigBytes as Uint8Array<ArrayBuffer>,
-    enc.encode(body),
+    enc.encode(id),
   );
-  if (!ok) return undefined;
-  const json = fromB64url(body);
-  if (!json) return undefined;
-  try {
-    const claims = JSON.parse(new TextDecoder().decode(json)) as SessionClaims;
-    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 <= now.getTime())
-      return undefined;
-    return claims;
-  } catch {
-    return undefined;
-  }
+  return ok ? id : undefined;
 }
 
-export async function startSession(c: Context, adminToken: string, claims: Omit<SessionClaims, 'exp'>, now: Date) {
+/** The claims when the cookie value is authentic, its session is stored and unexpired; undefined otherwise. */
+export async function verifySession(
+  store: Store,
+  adminToken: string,
+  value: string | undefined,
+  now: Date,
+): Promise<SessionClaims | undefined> {
+  const id = await authenticId(adminToken, value);
+  if (!id) return undefined;
+  const [row] = await store.db
+    .select()
+    .from(dashboardSessions)
+    .where(eq(dashboardSessions.idHash, await sha256Hex(id)))
+    .limit(1);
+  if (!row || row.expiresAt <= now.toISOString()) return undefined;
+  return {
+    sub: row.sub,
+    org: row.orgId ?? undefined,
+    via: row.via,
+    exp: Math.floor(Date.parse(row.expiresAt) / 1000),
+  };
+}
+
+/** Deletes the cookie's session: every copy of the cookie stops working at once. */
+export async function revokeSession(store: Store, adminToken: string, value: string | undefined): Promise<void> {
+  const id = await authenticId(adminToken, value);
+  if (!id) return;
+  await store.db.delete(dashboardSessions).where(eq(dashboardSessions.idHash, await sha256Hex(id)));
+}
+
+/**
+ * Whether the browser reached us over TLS, so cookies get `Secure`. Behind a TLS-terminating
+ * proxy the request Node sees is plain http, so an `https://` PUBLIC_URL or the proxy's
+ * `X-Forwarded-Proto: https` count too. Trusting the header cannot weaken anything: a forged
+ * one only makes the forger's own cookie stricter.
+ */
+export function isSecureRequest(c: Context, publicUrl: string | undefined): boolean {
+  if (publicUrl?.toLowerCase().startsWith('https://')) return true;
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  return forwarded === 'https';
+}
+
+export async function startSession(
+  c: Context,
+  deps: { store: Store; adminToken: string; publicUrl?: string },
+  claims: Omit<SessionClaims, 'exp'>,
+  now: Date,
+) {
   const exp = Math.floor(now.getTime() / 1000) + SESSION_TTL_SECONDS;
-  setCookie(c, SESSION_COOKIE, await signSession(adminToken, { ...claims, exp }), {
+  setCookie(c, SESSION_COOKIE, await createSession(deps.store, deps.adminToken, { ...claims, exp }, now), {
     path: '/dashboard',
     httpOnly: true,
     sameSite: 'Strict',
     maxAge: SESSION_TTL_SECONDS,
-    secure: new URL(c.req.url).protocol === 'https:',
+    secure: isSecureRequest(c, deps.publicUrl),
   });
 }
 
-export function endSession(c: Context) {
+export async function endSession(c: Context, deps: { store: Store; adminToken?: string }) {
+  if (deps.adminToken) await revokeSession(deps.store, deps.adminToken, sessionCookie(c));
   deleteCookie(c, SESSION_COOKIE, { path: '/dashboard' });
 }
 

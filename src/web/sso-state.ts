@@ -5,19 +5,20 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqualStrings } from '../api/auth';
+import { isSecureRequest } from './session';
 
 export const SSO_STATE_COOKIE = 'polaris_sso_state';
 const STATE_TTL_SECONDS = 10 * 60;
 
 /** A fresh state, remembered in the browser for the callback under /dashboard/sso. */
-export function beginSsoState(c: Context): string {
+export function beginSsoState(c: Context, publicUrl: string | undefined): string {
   const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   setCookie(c, SSO_STATE_COOKIE, state, {
     path: '/dashboard/sso',
     httpOnly: true,
     sameSite: 'Lax',
     maxAge: STATE_TTL_SECONDS,
-    secure: new URL(c.req.url).protocol === 'https:',
+    secure: isSecureRequest(c, publicUrl),
   });
   return state;
 }

@@ -6,12 +6,11 @@
 //       open a session (scope decided per request by viewer.ts: own chain, team, everything)
 //   GET /dashboard/sso/:platform        → (no code yet) same as /start, so the workbench's
 //       home URL can be this one address
-import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { LoginCodeError, PLATFORMS, type Platform, type PlatformAdapter } from '../../bots/types';
 import type { AppEnv } from '../services';
 import { toLocale, t } from '../../core/i18n';
-import { identities } from '../../storage/schema';
+import { resolvePlatformUser } from '../inbound/identity';
 import { MessagePage } from './pages';
 import { startSession } from './session';
 import { beginSsoState, checkSsoState, ssoCallbackUrl } from './sso-state';
@@ -44,7 +43,7 @@ function start(c: Ctx): Response | Promise<Response> {
   const found = loginAdapter(c);
   if ('response' in found) return found.response;
   if (!c.get('deps').config.adminToken) return fail(c, t(toLocale(c.req.query('lang')), 'dash.login.disabled'), 401);
-  const state = beginSsoState(c);
+  const state = beginSsoState(c, c.get('deps').config.publicUrl);
   return c.redirect(
     found.adapter.loginUrl!(ssoCallbackUrl(c, c.get('deps').config.publicUrl, found.platform), state),
     302,
@@ -71,7 +70,7 @@ ssoRoutes.get('/:platform', async (c) => {
       400,
     );
   }
-  let who: { platformUserId: string };
+  let who: { platformUserId: string; tenantKey?: string };
   try {
     who = await found.adapter.exchangeLoginCode!(
       code,
@@ -82,16 +81,14 @@ ssoRoutes.get('/:platform', async (c) => {
     console.error(`[polaris] ${found.platform} sign-in failed`, err);
     return fail(c, t(locale, 'dash.sso.failed', { reason: err instanceof Error ? err.message : String(err) }), 502);
   }
-  const [identity] = await store.db
-    .select()
-    .from(identities)
-    .where(and(eq(identities.platform, found.platform), eq(identities.platformUserId, who.platformUserId)))
-    .limit(1);
+  // The person is looked up in the org their tenant acts in (tenant bindings), never by the
+  // platform user id alone: the same id in another org must not sign in there.
+  const identity = await resolvePlatformUser(store, found.platform, who.tenantKey, who.platformUserId);
   if (!identity) return fail(c, t(locale, 'dash.sso.unknown'), 403);
   await startSession(
     c,
-    config.adminToken,
-    { sub: identity.personId, org: identity.orgId, via: found.platform },
+    { store, adminToken: config.adminToken, publicUrl: config.publicUrl },
+    { sub: identity.person.id, org: identity.org.id, via: found.platform },
     clock.now(),
   );
   // Not a 302: a redirect inside a navigation that started on the platform's site is still

@@ -48,7 +48,7 @@ export async function claimsOf(c: Context<AppEnv>): Promise<SessionClaims | unde
     authThrottle.fail(clientOf(c));
     return undefined;
   }
-  return verifySession(token, sessionCookie(c), clock.now());
+  return verifySession(c.get('deps').store, token, sessionCookie(c), clock.now());
 }
 
 /** The admin's org: `?org=` (slug or id), else the org with the most people (the real one, not an empty default). */

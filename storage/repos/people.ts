@@ -98,11 +98,28 @@ export async function reportsOf(store: Store, orgId: string, managerId: string):
     .where(and(eq(people.orgId, orgId), eq(people.managerId, managerId)));
 }
 
+/**
+ * A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` escaped (use with ESCAPE '\\'),
+ * or undefined when the text holds control characters: SQLite reads a pattern as a C string,
+ * so `%00` would cut it to a bare `%` that matches everyone.
+ */
+export function containsPattern(text: string): string | undefined {
+  if (!text || hasControlCharacters(text)) return undefined;
+  return `%${text.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`;
+}
+
+export function hasControlCharacters(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  return /[\u0000-\u001f\u007f]/.test(text);
+}
+
 export function personSearch(orgId: string, filter: { teamId?: string; q?: string }): SQL {
   const conds: (SQL | undefined)[] = [eq(people.orgId, orgId)];
   if (filter.teamId) conds.push(eq(people.teamId, filter.teamId));
   if (filter.q) {
-    const pattern = `%${filter.q.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`;
+    const pattern = containsPattern(filter.q);
+    // Callers reject such text first; never fall back to "everyone".
+    if (!pattern) return sql`0`;
     // Drizzle's like() has no ESCAPE clause; without one SQLite would look for the backslashes.
     const matches = (column: typeof people.name | typeof people.externalId | typeof people.email) =>
       sql`${column} LIKE ${pattern} ESCAPE '\\'`;

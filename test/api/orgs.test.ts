@@ -27,14 +27,15 @@ async function call(method: string, path: string, body?: unknown, headers?: Reco
 const audits = (action: string) => t.store.db.select().from(auditLog).where(eq(auditLog.action, action));
 
 /** A Polaris over the test app's database, with a recording Lark adapter, for driving chat. */
-function chat() {
+/** A server whose Lark credentials serve `tenantKey` (LARK_TENANT_KEY), when given. */
+function chat(tenantKey?: string) {
   const recorder = recordingAdapter('lark');
   const pending: Promise<unknown>[] = [];
   const { services } = createPolaris({
     store: t.store,
     config: t.config,
     clock: t.clock,
-    adapters: [recorder.adapter],
+    adapters: [{ ...recorder.adapter, tenantKey }],
     defer: (p) => {
       pending.push(p);
     },
@@ -308,14 +309,16 @@ describe('platform tenants', () => {
       );
       expect(obj.status).toBe(201);
     }
-    const myOkrs = async (tenantKey?: string) => {
-      const before = bot.log.length;
-      await bot.dispatch({ ...message('ou_same', '我的OKR'), tenantKey });
-      return JSON.stringify(bot.log.slice(before).map((r) => r.message));
+    // One app per tenant, as a Lark store app installed in both would be served.
+    const apps = { tk_acme: chat('tk_acme'), tk_beta: chat('tk_beta') };
+    const myOkrs = async (tenantKey: 'tk_acme' | 'tk_beta', via: ReturnType<typeof chat> = apps[tenantKey]) => {
+      const before = via.log.length;
+      await via.dispatch({ ...message('ou_same', '我的OKR'), tenantKey });
+      return JSON.stringify(via.log.slice(before).map((r) => r.message));
     };
 
     // The same open_id in two orgs and no tenant mapping: ambiguous, so nobody's OKRs are shown.
-    const ambiguous = await myOkrs('tk_beta');
+    const ambiguous = await myOkrs('tk_beta', bot);
     expect(ambiguous).not.toContain('的目标');
 
     await call('PUT', '/api/v1/orgs/acme/tenants/lark', { tenant_key: 'tk_acme' });
@@ -326,6 +329,8 @@ describe('platform tenants', () => {
     const forAcme = await myOkrs('tk_acme');
     expect(forAcme).toContain('Acme 的目标');
     expect(forAcme).not.toContain('Beta 的目标');
+    // Credentials of no declared tenant cannot carry either org's messages once two are bound.
+    expect(await myOkrs('tk_acme', bot)).not.toContain('的目标');
 
     // Unbinding puts the ambiguity back.
     await call('DELETE', '/api/v1/orgs/acme/tenants/lark');

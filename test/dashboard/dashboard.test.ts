@@ -9,7 +9,7 @@ import { createWecomEmulator } from '../../bots/wecom/emulator';
 import { createDingtalkEmulator } from '../../bots/dingtalk/emulator';
 import { loadDemo, type DemoSummary } from '../../storage/seed/demo';
 import { identities, people } from '../../storage/schema';
-import { signSession, SESSION_COOKIE } from '../../src/web/session';
+import { createSession, SESSION_COOKIE } from '../../src/web/session';
 
 type H = ReturnType<typeof createTestApp>;
 let h: H;
@@ -20,7 +20,7 @@ const get = (path: string, cookie?: string, headers: Record<string, string> = {}
   h.app.request(path, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
 async function personCookie(personId: string, orgId = demo.orgId) {
   const exp = Math.floor(h.clock.now().getTime() / 1000) + 3600;
-  return `${SESSION_COOKIE}=${await signSession(ADMIN_TOKEN, { sub: personId, org: orgId, via: 'test', exp })}`;
+  return `${SESSION_COOKIE}=${await createSession(h.store, ADMIN_TOKEN, { sub: personId, org: orgId, via: 'test', exp }, h.clock.now())}`;
 }
 async function personNamed(name: string) {
   const [p] = await h.store.db.select().from(people).where(eq(people.name, name));
@@ -148,10 +148,18 @@ describe('dashboard login', () => {
     }
   });
 
-  it('logs out by clearing the cookie', async () => {
-    const res = await h.app.request('/dashboard/logout', { method: 'POST', headers: { cookie: adminCookie } });
+  it('logs out by clearing the cookie and revoking its session', async () => {
+    const login = await h.app.request('/dashboard/login', {
+      method: 'POST',
+      body: new URLSearchParams({ token: ADMIN_TOKEN }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    expect((await get('/dashboard/data/cycles', cookie)).status).toBe(200);
+    const res = await h.app.request('/dashboard/logout', { method: 'POST', headers: { cookie } });
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(/polaris_dash=;.*Max-Age=0/);
+    expect((await get('/dashboard/data/cycles', cookie)).status).toBe(401);
+    expect((await get('/dashboard/data/cycles', adminCookie)).status).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
 // Shared set-up for the job tests: a real SQLite file, a fixed clock, a
 // recording Lark adapter registered through createPolaris, and small seeding helpers.
+import { mapCardText, plainCardText } from '../../cards/model';
 import type { Address, OutboundMessage, PlatformAdapter, SentRef } from '../../bots/types';
 import { createPolaris } from '../../src/app';
 import { fixedClock } from '../../core/clock';
@@ -187,7 +188,7 @@ export async function addAdjustment(h: Harness, orgId: string, requesterId: stri
 /** Plain text of a sent card, for content assertions. */
 export function cardText(message: OutboundMessage): string {
   if (!message.card) return message.text ?? '';
-  const { header, blocks } = message.card;
+  const { header, blocks } = mapCardText(message.card, plainCardText);
   return [
     header.title,
     header.subtitle ?? '',

@@ -178,7 +178,7 @@ describe('outbox rate limits across restarts and processes', () => {
       },
       async update() {},
     };
-    const config = loadConfig({ ADMIN_TOKEN: 'x' });
+    const config = loadConfig({ ADMIN_TOKEN: 'delivery-faults-admin-token-0123456789' });
     const first = openStore(path);
     await first.atomic(
       outboxStatements(

@@ -14,7 +14,7 @@ import { identities, organizations, outbox, people } from '../../storage/schema'
 import { openSqlite } from '../../storage/sqlite';
 import { tempDbPath } from '../helpers/app';
 
-const TOKEN = 'outbox-admin-token';
+const TOKEN = 'failed-messages-admin-token-0123456789';
 
 function harness() {
   const db = tempDbPath();
