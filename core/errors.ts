@@ -59,6 +59,10 @@ export const ErrorCode = {
   Hidden: 'hidden',
   UnknownObjective: 'unknown_objective',
   LeaseLost: 'lease_lost',
+  /** The platform refused a directory listing: the app lacks a contacts permission. */
+  DirectoryPermission: 'directory_permission',
+  /** The platform's directory could not be read (after retries), or is not supported yet. */
+  DirectoryUnavailable: 'directory_unavailable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

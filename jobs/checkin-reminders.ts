@@ -65,6 +65,10 @@ async function runReminders(ctx: JobContext): Promise<void> {
       const candidates = batch
         .map((id) => byId.get(id)!)
         .filter((p) => {
+          if (p.status === 'inactive') {
+            count('inactive');
+            return false;
+          }
           if (p.pausedUntil && p.pausedUntil >= today) {
             count('onLeave');
             return false;

@@ -65,7 +65,8 @@ export async function computeTeamDigests(
     store.db
       .select()
       .from(people)
-      .where(and(eq(people.orgId, orgId), inArray(people.teamId, c))),
+      // Leavers drop out of team cards; their history stays in the data.
+      .where(and(eq(people.orgId, orgId), inArray(people.teamId, c), eq(people.status, 'active'))),
   );
   const memberIds = members.map((m) => m.id);
   const knownPeople = new Map(members.map((p) => [p.id, p]));

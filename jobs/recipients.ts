@@ -35,11 +35,14 @@ export async function loadIdentities(store: Store, personIds: string[]): Promise
     const chunk = ids.slice(i, i + 90);
     const rows = await store.db.select().from(identities).where(inArray(identities.personId, chunk));
     const lasts = await store.db
-      .select({ id: people.id, last: people.lastPlatform })
+      .select({ id: people.id, last: people.lastPlatform, status: people.status })
       .from(people)
       .where(inArray(people.id, chunk));
     const lastOf = new Map(lasts.map((r) => [r.id, r.last]));
+    // Inactive people (leavers) have no address: no job or rule ever messages them.
+    const inactive = new Set(lasts.filter((r) => r.status === 'inactive').map((r) => r.id));
     for (const r of rows) {
+      if (inactive.has(r.personId)) continue;
       const entry = out.get(r.personId) ?? { ids: {}, last: lastOf.get(r.personId) ?? null };
       entry.ids[r.platform] = r.platformUserId;
       out.set(r.personId, entry);

@@ -12,6 +12,7 @@ import { systemClock } from '../core/clock';
 import { randomInstance } from '../core/instance';
 import { healthReport } from './health';
 import { createDispatcher } from './inbound/dispatch';
+import { createSelfBinder } from './directory/self-bind';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
@@ -42,6 +43,7 @@ export function createPolaris(input: AppDeps) {
     config: input.config,
     adapters,
     handlers: input.handlers ?? chatHandlers,
+    selfBind: createSelfBinder({ store: input.store, config: input.config, clock }),
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
   const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => log.error(m, { err: e }) });

@@ -2,6 +2,7 @@
 //   run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
 //   jobs                      list the scheduled jobs
 //   backup <file>             online, consistent copy of the SQLite database
+//   sync-directory --platform <p> [--org <slug|id>] [--dry-run]   sync the org chart from a platform directory
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
 //   outbox retry <id>         send a failed message again
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -18,6 +19,9 @@ import { createPolaris } from './app';
 import { PLATFORMS, type Platform, type PlatformAdapter } from '../bots/types';
 import { loadConfig } from './config';
 import { nodeInstance } from './node/instance';
+import { systemClock } from '../core/clock';
+import { ensureDefaultOrg } from './api/org';
+import { runDirectorySync } from './directory/run';
 import { listOutbox, OUTBOX_STATUSES, retryOutboxRow } from './outbox/admin';
 import { findOrg } from './api/org';
 import type { OutboxStatus } from '../storage/schema';
@@ -26,6 +30,7 @@ const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
   polaris jobs
   polaris backup <file>   copy DATABASE_PATH to <file> while the server runs (never overwrites)
+  polaris sync-directory --platform lark [--org <slug|id>] [--dry-run]
   polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
   polaris outbox retry <id>
 
@@ -87,6 +92,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       org: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
       'no-send': { type: 'boolean' },
+      platform: { type: 'string' },
       force: { type: 'boolean' },
       status: { type: 'string' },
       limit: { type: 'string' },
@@ -104,6 +110,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0;
   }
   if (command === 'backup') return backup(name, loadConfig(env).databasePath);
+  if (command === 'sync-directory') return syncDirectoryCommand(values, env);
   if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
   if (command !== 'run-job' || !name) {
     complain(USAGE);
@@ -167,6 +174,50 @@ export async function main(argv: string[], env: Record<string, string | undefine
       complain(`delivered: ${JSON.stringify(report)}`);
     }
     return results.some((r) => r.outcome === 'failed') ? 2 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** `polaris sync-directory`: one sync on the SQLite file, with progress lines on stderr and the summary on stdout. */
+async function syncDirectoryCommand(
+  values: { platform?: string; org?: string[]; 'dry-run'?: boolean },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const platform = values.platform as Platform | undefined;
+  if (!platform || !PLATFORMS.includes(platform)) {
+    complain(`--platform must be one of ${PLATFORMS.join(', ')}\n${USAGE}`);
+    return 1;
+  }
+  const config = loadConfig(env);
+  const store = openSqlite(config.databasePath);
+  try {
+    const wanted = values.org?.[0];
+    const org = wanted ? await findOrg(store, wanted) : await ensureDefaultOrg(store);
+    if (!org) {
+      complain(`No organisation "${wanted}".`);
+      return 1;
+    }
+    const started = Date.now();
+    let last = '';
+    const summary = await runDirectorySync(store, config, org, platform, {
+      dryRun: !!values['dry-run'],
+      clock: systemClock,
+      onProgress: (p) => {
+        const line = p.phase === 'departments' ? `departments ${p.done}` : `people: departments ${p.done}/${p.total}`;
+        // One line per 10% (and the last) keeps large directories readable.
+        const step = p.phase === 'people' ? Math.floor((p.done * 10) / Math.max(1, p.total)) : p.done;
+        const key = `${p.phase}:${step}`;
+        if (key !== last || p.done === p.total) complain(line);
+        last = key;
+      },
+    });
+    print(JSON.stringify(summary, null, 2));
+    complain(`${summary.dry_run ? 'dry run: ' : ''}synced ${platform} into ${org.slug} in ${Date.now() - started} ms`);
+    return 0;
+  } catch (err) {
+    complain(err instanceof Error ? err.message : String(err));
+    return 2;
   } finally {
     store.close();
   }

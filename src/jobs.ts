@@ -8,6 +8,7 @@ import { retention } from '../jobs/retention';
 import { weeklyDigest } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
+import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
 
@@ -16,6 +17,7 @@ export const jobRegistry = createJobRegistry<Services>([
   checkinReminders,
   adjustmentSweep,
   rulesEvaluate,
+  directorySync,
   retention,
   outboxFailures,
 ]);

@@ -58,9 +58,18 @@ export const teams = sqliteTable(
     larkChatId: text('lark_chat_id'),
     wecomChatId: text('wecom_chat_id'),
     dingtalkConversationId: text('dingtalk_conversation_id'),
+    /**
+     * The directory department this team mirrors, as `<platform>:<department id>`
+     * (see src/directory/sync.ts); null for teams created by hand or by CSV.
+     */
+    externalKey: text('external_key'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('teams_org_name').on(t.orgId, t.name), index('teams_parent').on(t.parentId)],
+  (t) => [
+    uniqueIndex('teams_org_name').on(t.orgId, t.name),
+    uniqueIndex('teams_org_external_key').on(t.orgId, t.externalKey),
+    index('teams_parent').on(t.parentId),
+  ],
 );
 
 export const people = sqliteTable(
@@ -73,7 +82,10 @@ export const people = sqliteTable(
     externalId: text('external_id').notNull(),
     name: text('name').notNull(),
     email: text('email'),
+    mobile: text('mobile'),
     title: text('title'),
+    /** Leavers become inactive, never deleted: their history stays, nothing is sent to them. */
+    status: text('status').$type<'active' | 'inactive'>().notNull().default('active'),
     teamId: text('team_id'),
     managerId: text('manager_id'),
     coachId: text('coach_id'),
@@ -82,6 +94,12 @@ export const people = sqliteTable(
     timezone: text('timezone'),
     /** On leave: no reminders until this ISO date. */
     pausedUntil: text('paused_until'),
+    /**
+     * Fields an admin set by hand through the API: the directory sync leaves
+     * them alone (and reports where it disagrees) until the admin clears them.
+     */
+    managerSetByHand: integer('manager_set_by_hand', { mode: 'boolean' }).notNull().default(false),
+    teamSetByHand: integer('team_set_by_hand', { mode: 'boolean' }).notNull().default(false),
     /** The platform this person last wrote from: where alerts, reminders and digests go (jobs/recipients.ts). */
     lastPlatform: text('last_platform').$type<Platform>(),
     createdAt: createdAt(),

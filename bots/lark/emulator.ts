@@ -9,6 +9,7 @@ import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulato
 import { encryptLarkPayload } from './crypto';
 import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
+import { createLarkDirectory, mountLarkDirectory } from './emulator-directory';
 import { mountLarkOAuth } from './emulator-oauth';
 import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
@@ -301,6 +302,8 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
     now,
     signInAllowed: options.signInAllowed,
   });
+  const directory = createLarkDirectory();
+  mountLarkDirectory(app, directory, { requireToken, now });
 
   async function jsonBody(c: Context): Promise<Record<string, unknown>> {
     try {
@@ -627,6 +630,9 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
 
     /** Callback tokens handed out with card clicks (for delayed-update tests). */
     callbackTokens,
+
+    /** The tenant's contact directory (departments, users, scope, rate limit) served by contact v3. */
+    directory,
 
     /** Invalidates every issued tenant_access_token, as when Lark rotates them early. */
     revokeTokens() {

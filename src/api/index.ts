@@ -14,6 +14,7 @@ import { adjustmentsRoutes } from './adjustments';
 import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics';
 import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
+import { directoryRoutes } from './directory';
 import { outboxRoutes } from './outbox';
 
 export function createApi() {
@@ -33,6 +34,7 @@ export function createApi() {
   api.route('/rules', rulesRoutes);
   api.route('/flags', flagsRoutes);
   api.route('/orgs', orgsRoutes);
+  api.route('/directory', directoryRoutes);
   api.route('/outbox', outboxRoutes);
   return api;
 }

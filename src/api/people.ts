@@ -66,12 +66,19 @@ peopleRoutes.get('/', async (c) => {
     throw badRequest('The search text q must not contain control characters.', [
       { path: 'q', message: 'control characters (such as %00) are not allowed' },
     ]);
+  // Leavers stay in the database (their history matters) but are hidden unless asked for.
+  const status = c.req.query('status')?.trim() || 'active';
+  if (status !== 'active' && status !== 'inactive' && status !== 'all')
+    throw badRequest('status must be active, inactive or all', [
+      { path: 'status', message: 'one of active, inactive, all' },
+    ]);
   const rows = await store.db
     .select()
     .from(people)
     .where(
       and(
         personSearch(org.id, { teamId: teamId || undefined, q: q || undefined }),
+        status === 'all' ? undefined : eq(people.status, status),
         afterCursor([people.id], page.after),
       ),
     )
@@ -121,6 +128,7 @@ const PatchSchema = z
     locale: LocaleSchema,
     timezone: TimezoneSchema.nullable().optional(),
     paused_until: z.iso.date('a date as YYYY-MM-DD').nullable().optional(),
+    status: z.enum(['active', 'inactive']).optional(),
     lark_open_id: nullableText(200),
     wecom_userid: nullableText(200),
     dingtalk_staff_id: nullableText(200),
@@ -149,10 +157,13 @@ peopleRoutes.patch('/:id', async (c) => {
   if (body.locale !== undefined) set.locale = body.locale ?? 'zh-CN';
   if (body.timezone !== undefined) set.timezone = body.timezone;
   if (body.paused_until !== undefined) set.pausedUntil = body.paused_until;
+  if (body.status !== undefined) set.status = body.status;
   if (body.team_id !== undefined) {
     if (body.team_id && !(await getTeam(store, org.id, body.team_id)))
       throw badRequest(`team_id ${body.team_id} does not exist`, [{ field: 'team_id', message: 'no such team' }]);
     set.teamId = body.team_id;
+    // Set by hand: the directory sync leaves it until the admin clears it (null).
+    set.teamSetByHand = body.team_id !== null;
   }
   for (const field of ['manager_id', 'coach_id'] as const) {
     const ref = body[field];
@@ -163,8 +174,10 @@ peopleRoutes.patch('/:id', async (c) => {
       ]);
     if (ref && !(await getPerson(store, org.id, ref)))
       throw badRequest(`${field} ${ref} does not exist`, [{ field, message: 'no such person' }]);
-    if (field === 'manager_id') set.managerId = ref;
-    else set.coachId = ref;
+    if (field === 'manager_id') {
+      set.managerId = ref;
+      set.managerSetByHand = ref !== null;
+    } else set.coachId = ref;
   }
   if (set.managerId) {
     const chain = new Map<string, string | null>();

@@ -9,10 +9,14 @@ export function presentPerson(p: Person) {
     external_id: p.externalId,
     name: p.name,
     email: p.email,
+    mobile: p.mobile,
     title: p.title,
+    status: p.status,
     team_id: p.teamId,
     manager_id: p.managerId,
     coach_id: p.coachId,
+    manager_set_by_hand: p.managerSetByHand,
+    team_set_by_hand: p.teamSetByHand,
     role: p.role,
     locale: p.locale,
     timezone: p.timezone,
@@ -36,6 +40,7 @@ export function presentTeam(t: Team) {
     lark_chat_id: t.larkChatId,
     wecom_chat_id: t.wecomChatId,
     dingtalk_conversation_id: t.dingtalkConversationId,
+    external_key: t.externalKey,
     created_at: t.createdAt,
   };
 }

@@ -74,6 +74,7 @@ teamsRoutes.post('/', async (c) => {
     larkChatId: body.lark_chat_id ?? null,
     wecomChatId: body.wecom_chat_id ?? null,
     dingtalkConversationId: body.dingtalk_conversation_id ?? null,
+    externalKey: null,
     createdAt: now.toISOString(),
   };
   try {

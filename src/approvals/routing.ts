@@ -15,16 +15,26 @@ export interface Route {
   recipients: { personId: string; onBehalfOf?: string }[];
 }
 
-/** The people whose decision the request needs, before delegation. */
+/**
+ * The people whose decision the request needs, before delegation. A manager
+ * who left (status inactive) is routed around: their own manager decides, up
+ * the line, and the admins when nobody active is left on it.
+ */
 export async function baseApprovers(store: Store, orgId: string, requester: Person): Promise<Person[]> {
-  if (requester.managerId && requester.managerId !== requester.id) {
-    const manager = await getPerson(store, orgId, requester.managerId);
-    if (manager) return [manager];
+  const seen = new Set<string>([requester.id]);
+  for (let id = requester.managerId; id && !seen.has(id); ) {
+    seen.add(id);
+    const manager = await getPerson(store, orgId, id);
+    if (!manager) break;
+    if (manager.status === 'active') return [manager];
+    id = manager.managerId;
   }
   return store.db
     .select()
     .from(people)
-    .where(and(eq(people.orgId, orgId), eq(people.role, 'admin'), ne(people.id, requester.id)))
+    .where(
+      and(eq(people.orgId, orgId), eq(people.role, 'admin'), eq(people.status, 'active'), ne(people.id, requester.id)),
+    )
     .orderBy(people.createdAt, people.id);
 }
 

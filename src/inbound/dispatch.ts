@@ -22,6 +22,8 @@ export interface DispatcherDeps {
   config: Config;
   adapters: ReadonlyMap<string, PlatformAdapter>;
   handlers: ChatHandlers;
+  /** Binds an unknown sender found in the platform directory (src/directory/self-bind.ts). */
+  selfBind?: (event: BotEvent) => Promise<Awaited<ReturnType<typeof resolveSender>>>;
   /** Called after effects are committed with outbound messages in them. */
   onOutbound?: () => void;
   log?: (message: string, data?: unknown) => void;
@@ -50,7 +52,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
     event.type === 'card_action' ? { toast: { kind: 'info', text: t('zh-CN', 'toast.alreadyHandled') } } : {};
 
   async function handle(event: BotEvent): Promise<Effects> {
-    const sender = await resolveSender(store, event);
+    const sender = (await resolveSender(store, event)) ?? (await deps.selfBind?.(event));
     if (!sender) return unknownSender(store, event, clock.now());
     const { org, person } = sender;
     const ctx: ChatContext = {
