@@ -72,18 +72,10 @@ function why(locale: Locale, facts: AlertFacts, now?: string): string {
   }
 }
 
-export function buildKrAlertCard(input: KrAlertCardInput): Card {
-  const { locale, kr, facts } = input;
-  const title =
-    facts.kind === 'stale'
-      ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
-      : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
+/** The KR's bar with its start, current value and target, as every alert card shows it. */
+function progressBlock(kr: AlertKr, facts: AlertFacts, locale: Locale): CardBlock {
   const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
-  const blocks: CardBlock[] = [];
-  if (input.audience === 'manager')
-    blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
-  blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
-  blocks.push({
+  return {
     type: 'progress',
     label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title,
     percent: Math.round(kr.progress * 100),
@@ -93,18 +85,36 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
       current: value(kr.current),
       target: value(kr.target),
     }),
-  });
+  };
+}
+
+/** One-click check-ins for the values the KR takes, each with the command to type instead. */
+function quickButtons(kr: AlertKr, locale: Locale): CardButton[] {
+  const en = locale === 'en';
+  // `KR4 完成` / `KR4 done` on a yes/no KR, never `KR4 0` (issue 18).
+  const command = (v: number) =>
+    kr.number ? `${en ? 'update ' : ''}${checkinCommand(kr.number, v, kr.kind, locale)}` : undefined;
+  return quickValues(kr).map((v) => ({
+    text: formatValue(v, { kind: kr.kind, unit: kr.unit }, locale),
+    actionId: 'kr.checkin',
+    value: { kr: kr.id, value: String(v) },
+    command: command(v),
+  }));
+}
+
+export function buildKrAlertCard(input: KrAlertCardInput): Card {
+  const { locale, kr, facts } = input;
+  const title =
+    facts.kind === 'stale'
+      ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
+      : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
+  const blocks: CardBlock[] = [];
+  if (input.audience === 'manager')
+    blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
+  blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
+  blocks.push(progressBlock(kr, facts, locale));
   if (input.audience === 'owner' && kr.manual !== false) {
-    const en = locale === 'en';
-    // `KR4 完成` / `KR4 done` on a yes/no KR, never `KR4 0` (issue 18).
-    const command = (v: number) =>
-      kr.number ? `${en ? 'update ' : ''}${checkinCommand(kr.number, v, kr.kind, locale)}` : undefined;
-    const buttons: CardButton[] = quickValues(kr).map((v) => ({
-      text: value(v),
-      actionId: 'kr.checkin',
-      value: { kr: kr.id, value: String(v) },
-      command: command(v),
-    }));
+    const buttons = quickButtons(kr, locale);
     if (buttons.length) {
       blocks.push({ type: 'note', text: t(locale, 'rules.alert.quick') });
       blocks.push({ type: 'actions', buttons });
@@ -161,33 +171,15 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
   if (own.length) blocks.push({ type: 'markdown', text: t(locale, 'rules.digest.ownIntro', { count: own.length }) });
   for (const item of shownOwn) {
     const { kr, facts } = item;
-    const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
     blocks.push({ type: 'markdown', text: `**${itemTitle(locale, item)}**\n${why(locale, facts, input.now)}` });
-    blocks.push({
-      type: 'progress',
-      label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title,
-      percent: Math.round(kr.progress * 100),
-      status: facts.kind === 'off_track' ? 'off_track' : 'at_risk',
-      detail: t(locale, 'card.kr.range', {
-        start: value(kr.start),
-        current: value(kr.current),
-        target: value(kr.target),
-      }),
-    });
+    blocks.push(progressBlock(kr, facts, locale));
     // Only what the KR accepts: a metric-fed or roll-up KR takes no check-in, and a KR without
     // the number chat gives it (another cycle) gets buttons but no "reply KRn" hint.
     if (kr.manual === false) {
       blocks.push({ type: 'note', text: t(locale, 'rules.digest.metricFed') });
       continue;
     }
-    const command = (v: number) =>
-      kr.number ? `${en ? 'update ' : ''}${checkinCommand(kr.number, v, kr.kind, locale)}` : undefined;
-    const buttons: CardButton[] = quickValues(kr).map((v) => ({
-      text: value(v),
-      actionId: 'kr.checkin',
-      value: { kr: kr.id, value: String(v) },
-      command: command(v),
-    }));
+    const buttons = quickButtons(kr, locale);
     if (buttons.length) blocks.push({ type: 'actions', buttons });
     if (kr.number)
       blocks.push({
