@@ -98,7 +98,7 @@ export async function startNode(options: StartOptions = {}) {
   const drainTimer = setInterval(tick, DRAIN_INTERVAL_MS);
   drainTimer.unref();
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     // HOST unset: every interface for a configured server (it receives webhooks), loopback for the playground.
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       say(
@@ -110,6 +110,15 @@ export async function startNode(options: StartOptions = {}) {
           `dashboard: http://localhost:${info.port}/dashboard/login with the admin token generated for this run: ${config.adminToken} (set ADMIN_TOKEN to choose your own)`,
         );
       resolve(s);
+    });
+    // A taken port is a start-up failure the caller sees (and the CLI prints), not an uncaught exception.
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      clearInterval(drainTimer);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${config.port} is already in use: stop the other server or set PORT to a free port`)
+          : error,
+      );
     });
   });
   // Platform set-up that must precede their pushes (DingTalk HTTP mode registers its card callback URL).
