@@ -531,6 +531,10 @@ export const zhCN = {
   'platform.lark': '飞书',
   'platform.wecom': '企业微信',
   'platform.dingtalk': '钉钉',
+  'platform.webhook': '外发 Webhook',
+  // -- outbound webhooks (notice to admins when a subscriber is paused)
+  'webhooks.paused':
+    '外发 Webhook 已暂停：{url} 连续 {failures} 次投递失败（最近一次：{reason}）。暂停期间的事件会保留，恢复后按顺序补发。修复接收端后恢复：PATCH /api/v1/webhooks/{id}，正文 {"status":"active"}；投递记录：GET /api/v1/webhooks/{id}/deliveries。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
