@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { WebhookEvent } from '../core/webhooks';
 import type { Statement, Store } from './db';
 import { newId } from './ids';
-import { outbox, webhookSubscriptions } from './schema';
+import { outbox, ruleFirings, rules, webhookSubscriptions } from './schema';
 
 /** Next attempt of a delivery held for a paused subscription: never, until it is resumed. */
 export const HELD_UNTIL = '9999-12-31T00:00:00.000Z';
@@ -61,4 +61,80 @@ export function webhookEventStatement(store: Store, input: WebhookEventInput): S
     where ${s.orgId} = ${input.orgId}
       and exists (select 1 from json_each(${s.events}) where json_each.value = ${input.type})`;
   return store.db.insert(outbox).select(select).onConflictDoNothing();
+}
+
+/**
+ * `rule.fired` for the firings a rule's evaluation pass inserted (those with this pass's
+ * `fired_at`), one delivery per firing and subscription. Row ids derive from the firing and the
+ * subscription, so running it in every batch of the pass, or again after a crash, adds nothing
+ * twice; firings that already existed keep their earlier `fired_at` and are not news.
+ */
+export function ruleFiredStatement(store: Store, input: { orgId: string; ruleId: string; firedAt: string }): Statement {
+  const s = webhookSubscriptions;
+  const f = ruleFirings;
+  const r = rules;
+  const envelope = sql`json_object(
+      'id', ${f.id},
+      'type', 'rule.fired',
+      'created_at', ${f.firedAt},
+      'data', json_object(
+        'firing', json_object('id', ${f.id}, 'subject', ${f.subject}, 'period', ${f.period}, 'fired_at', ${f.firedAt}, 'data', json(${f.data})),
+        'rule', json_object('id', ${r.id}, 'name', ${r.name}, 'mode', ${r.mode}, 'builtin', ${r.builtin})))`;
+  const select = sql`select
+      ${f.id} || '~' || ${s.id},
+      ${s.orgId},
+      'webhook',
+      'send',
+      json_object('kind', 'webhook', 'id', ${s.id}, 'event', 'rule.fired'),
+      ${envelope},
+      ${f.id} || '~' || ${s.id},
+      'webhook:rule.fired',
+      'webhook:' || ${s.id},
+      'pending',
+      0,
+      case when ${s.status} = 'active' then ${input.firedAt} else ${HELD_UNTIL} end,
+      null, null, null,
+      ${input.firedAt},
+      null, null, null
+    from ${f}
+    join ${r} on ${r.id} = ${f.ruleId}
+    join ${s} on ${s.orgId} = ${f.orgId}
+    where ${f.orgId} = ${input.orgId} and ${f.ruleId} = ${input.ruleId} and ${f.firedAt} = ${input.firedAt}
+      and ${f.state} = 'firing'
+      and exists (select 1 from json_each(${s.events}) where json_each.value = 'rule.fired')`;
+  return store.db.insert(outbox).select(select).onConflictDoNothing();
+}
+
+/** The `data` of an `adjustment.decided` event (approved, rejected, or expired undecided). */
+export function adjustmentDecidedData(a: {
+  id: string;
+  kind: string;
+  status: string;
+  cycleId?: string | null;
+  objectiveId: string | null;
+  keyResultId: string | null;
+  requesterId: string;
+  current: unknown;
+  proposed: unknown;
+  reason: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+}) {
+  return {
+    adjustment: {
+      id: a.id,
+      kind: a.kind,
+      status: a.status,
+      objective_id: a.objectiveId,
+      key_result_id: a.keyResultId,
+      requester_id: a.requesterId,
+      current: a.current,
+      proposed: a.proposed,
+      reason: a.reason,
+      decided_by: a.decidedBy,
+      decided_at: a.decidedAt,
+      note: a.decisionNote,
+    },
+  };
 }

@@ -535,5 +535,5 @@ export const en: Record<MessageKey, string> = {
   'platform.dingtalk': 'DingTalk',
   'platform.webhook': 'Outbound webhooks',
   'webhooks.paused':
-    'Outbound webhook paused: {url} failed {failures} deliveries in a row (last: {reason}). Events are kept while it is paused and sent in order once it is resumed. Fix the receiver, then resume it: PATCH /api/v1/webhooks/{id} with {"status":"active"}; delivery log: GET /api/v1/webhooks/{id}/deliveries.',
+    'Outbound webhook paused: {url} failed {failures} deliveries in a row (last: {reason}). Events are kept while it is paused and sent in order once it is resumed. Fix the receiver, then resume it: `PATCH /api/v1/webhooks/{id}` with `{"status":"active"}`; delivery log: `GET /api/v1/webhooks/{id}/deliveries`.',
 };

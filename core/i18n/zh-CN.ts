@@ -534,7 +534,7 @@ export const zhCN = {
   'platform.webhook': '外发 Webhook',
   // -- outbound webhooks (notice to admins when a subscriber is paused)
   'webhooks.paused':
-    '外发 Webhook 已暂停：{url} 连续 {failures} 次投递失败（最近一次：{reason}）。暂停期间的事件会保留，恢复后按顺序补发。修复接收端后恢复：PATCH /api/v1/webhooks/{id}，正文 {"status":"active"}；投递记录：GET /api/v1/webhooks/{id}/deliveries。',
+    '外发 Webhook 已暂停：{url} 连续 {failures} 次投递失败（最近一次：{reason}）。暂停期间的事件会保留，恢复后按顺序补发。修复接收端后恢复：`PATCH /api/v1/webhooks/{id}`，正文 `{"status":"active"}`；投递记录：`GET /api/v1/webhooks/{id}/deliveries`。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
