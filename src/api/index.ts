@@ -6,6 +6,7 @@ import { requireToken } from './auth';
 import { peopleRoutes } from './people';
 import { teamsRoutes } from './teams';
 import { cyclesRoutes } from './cycles';
+import { exportRoutes } from './export';
 import { objectivesRoutes } from './objectives';
 import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
@@ -26,6 +27,7 @@ export function createApi() {
   api.route('/people', peopleRoutes);
   api.route('/teams', teamsRoutes);
   api.route('/cycles', cyclesRoutes);
+  api.route('/cycles', exportRoutes);
   api.route('/objectives', objectivesRoutes);
   api.route('/key-results', checkinsRoutes);
   api.route('/tree', treeRoutes);
