@@ -178,6 +178,24 @@ describe('delivery', () => {
     expect(values(stuck)).toEqual([45]);
   });
 
+  it('keeps the order across processes: a second deliverer sends nothing newer while the first is mid-request', async () => {
+    const s = server();
+    const stuck = await subscriber('hang');
+    await s.subscribe(stuck.url);
+    await s.checkIn(52);
+    await s.checkIn(53);
+    const first = new WebhookDeliverer({ store, clock, adapters: new Map() });
+    const second = new WebhookDeliverer({ store, clock, adapters: new Map() });
+    const running = first.drain();
+    await pollUntil(() => stuck.hanging.length === 1, 'the first request');
+    expect(await second.drain()).toMatchObject({ sent: 0, retried: 0 });
+    expect(stuck.attempts).toBe(1);
+    stuck.set('up');
+    for (const res of stuck.hanging) res.writeHead(204).end();
+    await running;
+    expect(values(stuck)).toEqual([53]);
+  });
+
   it('a subscriber that does not answer in time counts as a failed attempt, retried later', async () => {
     const s = server();
     const stuck = await subscriber('hang');
