@@ -589,6 +589,8 @@ export const ruleFirings = sqliteTable(
     uniqueIndex('rule_firings_once').on(t.ruleId, t.subject, t.period),
     index('rule_firings_state').on(t.orgId, t.state),
     index('rule_firings_notice').on(t.orgId, t.notice),
+    // Outbound webhooks: the firings one evaluation pass of a rule inserted (storage/webhook-events.ts).
+    index('rule_firings_pass').on(t.ruleId, t.firedAt),
   ],
 );
 

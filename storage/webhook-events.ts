@@ -67,7 +67,9 @@ export function webhookEventStatement(store: Store, input: WebhookEventInput): S
  * `rule.fired` for the firings a rule's evaluation pass inserted (those with this pass's
  * `fired_at`), one delivery per firing and subscription. Row ids derive from the firing and the
  * subscription, so running it in every batch of the pass, or again after a crash, adds nothing
- * twice; firings that already existed keep their earlier `fired_at` and are not news.
+ * twice; firings that already existed keep their earlier `fired_at` and are not news. The
+ * subscriptions are the outer loop (`cross join` fixes SQLite's join order), so an org without a
+ * rule.fired subscriber scans no firing; with one, `rule_firings_pass` finds the pass's firings.
  */
 export function ruleFiredStatement(store: Store, input: { orgId: string; ruleId: string; firedAt: string }): Statement {
   const s = webhookSubscriptions;
@@ -96,10 +98,11 @@ export function ruleFiredStatement(store: Store, input: { orgId: string; ruleId:
       null, null, null,
       ${input.firedAt},
       null, null, null
-    from ${f}
+    from ${s}
+    cross join ${f}
     join ${r} on ${r.id} = ${f.ruleId}
-    join ${s} on ${s.orgId} = ${f.orgId}
-    where ${f.orgId} = ${input.orgId} and ${f.ruleId} = ${input.ruleId} and ${f.firedAt} = ${input.firedAt}
+    where ${s.orgId} = ${input.orgId} and ${f.orgId} = ${s.orgId}
+      and ${f.orgId} = ${input.orgId} and ${f.ruleId} = ${input.ruleId} and ${f.firedAt} = ${input.firedAt}
       and ${f.state} = 'firing'
       and exists (select 1 from json_each(${s.events}) where json_each.value = 'rule.fired')`;
   return store.db.insert(outbox).select(select).onConflictDoNothing();

@@ -16,4 +16,5 @@ CREATE TABLE `webhook_subscriptions` (
 );
 --> statement-breakpoint
 CREATE INDEX `webhook_subscriptions_org` ON `webhook_subscriptions` (`org_id`);--> statement-breakpoint
-CREATE INDEX `outbox_recipient_order` ON `outbox` (`platform`,`recipient_key`,`status`,`created_at`);
+CREATE INDEX `outbox_recipient_order` ON `outbox` (`platform`,`recipient_key`,`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `rule_firings_pass` ON `rule_firings` (`rule_id`,`fired_at`);

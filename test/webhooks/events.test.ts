@@ -4,7 +4,7 @@
 // subscriptions are paused so the rows stay in the outbox for the test to read (held, not sent).
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HELD_UNTIL } from '../../storage/webhook-events';
+import { HELD_UNTIL, ruleFiredStatement } from '../../storage/webhook-events';
 import { evaluateOrg } from '../../src/rules/engine';
 import type { Store } from '../../storage/db';
 import { organizations, outbox, webhookSubscriptions } from '../../storage/schema';
@@ -109,5 +109,24 @@ describe('events', () => {
         rule: { id: ruleId, name: '课堂反馈低于 4.5 连续两周', mode: 'observe' },
       },
     });
+  });
+
+  it('rule.fired costs an org without subscribers no firing scan, and finds a pass by index otherwise', async () => {
+    const h = createTestApp();
+    closers.push(() => h.close());
+    await seedOrgWithCoach(h.store);
+    const statement = ruleFiredStatement(h.store, {
+      orgId: IDS.org,
+      ruleId: 'rule_x',
+      firedAt: '2026-11-27T02:00:00.000Z',
+    });
+    const { sql: text, params } = (statement as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+    const plan = h.store.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${text}`)
+      .all(...(params as unknown[]))
+      .map((r) => (r as { detail: string }).detail);
+    // Subscriptions first (by org), then the pass's firings by (rule_id, fired_at).
+    expect(plan[0]).toMatch(/webhook_subscriptions USING INDEX webhook_subscriptions_org/);
+    expect(plan.join('\n')).toMatch(/rule_firings USING INDEX rule_firings_pass \(rule_id=\? AND fired_at=\?\)/);
   });
 });
