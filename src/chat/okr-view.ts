@@ -5,7 +5,7 @@ import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
 import { chatCycles } from '../../storage/repos/cycles';
-import { chatKrNumbers, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
+import { personOkrsAcross, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
 import { localDate, expectedPace } from '../../core/okr/pace';
@@ -54,22 +54,17 @@ export async function loadPersonOkrView(
     expectedPace: expectedPace(row, now, tz),
     row,
   };
-  const numbers =
-    (await chatKrNumbers(store, { orgId, personIds: [person.id], cycleIds: open.map((c) => c.id) })).get(person.id) ??
-    new Map<string, number>();
+  const perCycle = await personOkrsAcross(store, { orgId, personId: person.id, cycleIds: open.map((c) => c.id) });
   const krs: PersonOkrView['krs'] = [];
   const objectives: ObjectiveView[] = [];
   const dropped = new Map<number, KeyResult>();
-  for (const c of open) {
-    const numbered = await personOkrs(store, { orgId, personId: person.id, cycleId: c.id });
-    for (const kr of numbered.dropped.values()) {
-      const n = numbers.get(kr.id);
-      if (n !== undefined) dropped.set(n, kr);
-    }
+  for (const [i, c] of open.entries()) {
+    const numbered = perCycle[i];
+    for (const [n, kr] of numbered.dropped) dropped.set(n, kr);
     objectives.push(
       ...(await cycleObjectives(store, orgId, numbered.objectives, {
         expected: expectedPace(c, now, tz),
-        numbers,
+        numbers: numbered.numbers,
         krs,
         cycleName: c.id === row.id ? undefined : c.name,
       })),

@@ -50,12 +50,17 @@ export async function resolveCycle(
  * alerts, reminders and chat all agree on it (issue 20).
  */
 export async function chatCycles(store: Store, orgId: string, today: string): Promise<Cycle[]> {
-  const primary = await resolveCycle(store, orgId, undefined, today);
-  if (!primary) return [];
   const covering = await store.db
     .select()
     .from(cycles)
     .where(and(eq(cycles.orgId, orgId), lte(cycles.startsOn, today), gte(cycles.endsOn, today)))
     .orderBy(desc(cycles.startsOn), cycles.id);
+  // resolveCycle's choice among the covering cycles, without asking the database again.
+  const primary =
+    covering.find((c) => c.status === 'active') ??
+    covering.find((c) => c.status !== 'closed') ??
+    covering[0] ??
+    (await resolveCycle(store, orgId, undefined, today));
+  if (!primary) return [];
   return [primary, ...covering.filter((c) => c.id !== primary.id && c.status !== 'closed')];
 }

@@ -39,23 +39,40 @@ export async function personOkrs(
   store: Store,
   input: { orgId: string; personId: string; cycleId: string },
 ): Promise<PersonOkrs> {
+  const [only] = await personOkrsAcross(store, { ...input, cycleIds: [input.cycleId] });
+  return only;
+}
+
+/**
+ * personOkrs for several cycles at once (chatCycles' order), numbered on from one cycle to the
+ * next exactly as chatKrNumbers numbers them: one entry per cycle, from one set of queries.
+ */
+export async function personOkrsAcross(
+  store: Store,
+  input: { orgId: string; personId: string; cycleIds: string[] },
+): Promise<PersonOkrs[]> {
   const numbered = await numberedObjectives(store, {
     orgId: input.orgId,
     personIds: [input.personId],
-    cycleIds: [input.cycleId],
+    cycleIds: input.cycleIds,
   });
   const all = numbered.get(input.personId) ?? [];
-  const numbers = new Map<string, number>();
-  const dropped = new Map<number, KeyResult>();
-  const out = all.map(({ objective, keyResults: list, teamOwned }) => {
-    for (const kr of list) {
-      const n = numbers.size + 1;
-      numbers.set(kr.id, n);
-      if (kr.status !== 'active') dropped.set(n, kr);
-    }
-    return { objective, keyResults: list.filter((kr) => kr.status === 'active'), teamOwned };
+  let n = 0;
+  return input.cycleIds.map((cycleId) => {
+    const numbers = new Map<string, number>();
+    const dropped = new Map<number, KeyResult>();
+    const objectivesOfCycle = all
+      .filter(({ objective }) => objective.cycleId === cycleId)
+      .map(({ objective, keyResults: list, teamOwned }) => {
+        for (const kr of list) {
+          n += 1;
+          numbers.set(kr.id, n);
+          if (kr.status !== 'active') dropped.set(n, kr);
+        }
+        return { objective, keyResults: list.filter((kr) => kr.status === 'active'), teamOwned };
+      });
+    return { objectives: objectivesOfCycle, numbers, dropped };
   });
-  return { objectives: out, numbers, dropped };
 }
 
 /**
