@@ -12,6 +12,7 @@ import { chatHandlers } from './chat/router';
 import { systemClock } from '../core/clock';
 import { randomInstance } from '../core/instance';
 import { healthReport } from './health';
+import { mountFavicon } from './favicon';
 import { createDispatcher } from './inbound/dispatch';
 import { createSelfBinder } from './directory/self-bind';
 import { Inbox } from './inbound/inbox';
@@ -71,6 +72,7 @@ export function createPolaris(input: AppDeps) {
   // Every body, every route: capped while it streams (src/body-limit.ts).
   app.use('*', bodyLimit());
   // Liveness and backlog for monitoring (src/health.ts): 503 when the database is unusable.
+  mountFavicon(app);
   app.get('/healthz', async (c) => {
     const health = await healthReport(input.store, clock);
     const ok = health.database === 'ok';
