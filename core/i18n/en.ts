@@ -561,6 +561,19 @@ export const en: Record<MessageKey, string> = {
   'apiError.import.otherEncoding':
     'The file looks like {encoding}; only UTF-8 and GBK/GB18030 are supported. Save it as "CSV UTF-8" and import again; nothing was changed.',
   'apiError.import.notUtf8Json': 'A JSON import must be UTF-8; nothing was changed.',
+  'apiError.team.notFound': 'Team {id} does not exist',
+  'apiError.team.unknownRef': '{field} {id} names no team.',
+  'apiError.team.unknownPerson': 'manager_id {id} names no person.',
+  'apiError.team.nameTaken': 'A team named "{name}" already exists; pick another name, or merge the two teams.',
+  'apiError.team.loop':
+    'Cannot move "{team}" under "{parent}": "{parent}" is the team itself or one of its sub-teams, which would make a loop.',
+  'apiError.team.mergeSelf': 'A team cannot be merged into itself.',
+  'apiError.team.hasPeople':
+    'Team "{name}" still holds {count} people ({leavers} of them leavers), so it cannot be deleted. Merge it into another team, or move them first.',
+  'apiError.team.hasObjectives':
+    'Team "{name}" owns {count} objectives, so it cannot be deleted. Merge it into another team, which takes them over.',
+  'apiError.team.inRules':
+    'Team "{name}" is named by alert rules ({rules}), so it cannot be deleted. Change those rules first, or merge it into another team.',
   'apiError.thing.team': 'Team',
   'apiError.thing.person': 'Person',
   'apiError.thing.organisation': 'Organisation',

@@ -560,6 +560,18 @@ export const zhCN = {
   'apiError.import.otherEncoding':
     '文件看起来是 {encoding} 编码，目前只支持 UTF-8 和 GBK/GB18030。请另存为“CSV UTF-8”后重新导入；未做任何修改。',
   'apiError.import.notUtf8Json': 'JSON 导入必须是 UTF-8 编码；未做任何修改。',
+  'apiError.team.notFound': '团队 {id} 不存在。',
+  'apiError.team.unknownRef': '{field} 指向的团队 {id} 不存在。',
+  'apiError.team.unknownPerson': '负责人 {id} 不存在。',
+  'apiError.team.nameTaken': '已有名为“{name}”的团队，请换一个名字，或把两个团队合并。',
+  'apiError.team.loop': '不能把“{team}”移到“{parent}”下面：“{parent}”是它自己或它的下级团队，会形成循环。',
+  'apiError.team.mergeSelf': '不能把团队合并到它自己。',
+  'apiError.team.hasPeople':
+    '团队“{name}”还有 {count} 人（其中已离职 {leavers} 人），不能删除。请先把它合并到另一个团队，或把这些人调到其他团队。',
+  'apiError.team.hasObjectives':
+    '团队“{name}”拥有 {count} 个目标，不能删除。请把它合并到另一个团队，目标会一并转过去。',
+  'apiError.team.inRules':
+    '团队“{name}”被提醒规则使用（{rules}），不能删除。请先修改这些规则，或把它合并到另一个团队。',
   'apiError.thing.team': '团队',
   'apiError.thing.person': '人员',
   'apiError.thing.organisation': '组织',
