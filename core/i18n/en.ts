@@ -530,6 +530,31 @@ export const en: Record<MessageKey, string> = {
   'failures.line': '{platform}: {recent} in the last 24 hours, {total} waiting in all',
   'failures.howto':
     'See why: `npx polaris outbox list` or GET /api/v1/outbox?status=failed. Send again once fixed: `npx polaris outbox retry <id>` or POST /api/v1/outbox/<id>/retry.',
+  // -- dashboard: teams page (src/web/teams.tsx)
+  'teamsPage.title': 'Teams',
+  'teamsPage.back': 'Back to the dashboard',
+  'teamsPage.nav': 'Teams',
+  'teamsPage.adminsOnly': 'Only administrators can manage teams.',
+  'teamsPage.intro':
+    'Rename, move, merge or delete teams. A team with members cannot be deleted: merge it into another team or move its members first. Every change is written to the audit log.',
+  'teamsPage.none': 'No teams yet. Import people (the team column of people.csv) or create teams through the API.',
+  'teamsPage.counts': '{people} people · team objectives: {objectives}',
+  'teamsPage.manage': 'Manage "{name}"',
+  'teamsPage.rename': 'New name',
+  'teamsPage.renameButton': 'Rename',
+  'teamsPage.move': 'Parent team',
+  'teamsPage.topLevel': '(top level, no parent)',
+  'teamsPage.moveButton': 'Move',
+  'teamsPage.merge': 'Merge into',
+  'teamsPage.mergeButton': 'Merge',
+  'teamsPage.deleteHint': 'Its sub-teams move up to its parent.',
+  'teamsPage.deleteBlocked': 'The team has members: merge it or move them first.',
+  'teamsPage.deleteButton': 'Delete "{name}"',
+  'teamsPage.badForm': 'The form is incomplete; nothing was changed.',
+  'teamsPage.done.renamed': 'Renamed to "{name}".',
+  'teamsPage.done.moved': 'Moved "{name}".',
+  'teamsPage.done.merged': 'Merged: {name}.',
+  'teamsPage.done.deleted': 'Deleted "{name}".',
   // -- API errors (src/api/errors.ts)
   'apiError.generic': 'The request could not be completed.',
   'apiError.internal': 'Internal error; nothing was half-applied.',
@@ -570,6 +595,8 @@ export const en: Record<MessageKey, string> = {
   'apiError.team.mergeSelf': 'A team cannot be merged into itself.',
   'apiError.team.hasPeople':
     'Team "{name}" still holds {count} people ({leavers} of them leavers), so it cannot be deleted. Merge it into another team, or move them first.',
+  'apiError.team.hasPeopleNoLeavers':
+    'Team "{name}" still holds {count} people, so it cannot be deleted. Merge it into another team, or move them first.',
   'apiError.team.hasObjectives':
     'Team "{name}" owns {count} objectives, so it cannot be deleted. Merge it into another team, which takes them over.',
   'apiError.team.inRules':

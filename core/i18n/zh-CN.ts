@@ -528,17 +528,42 @@ export const zhCN = {
   'failures.line': '{platform}：过去 24 小时 {recent} 条，待处理共 {total} 条',
   'failures.howto':
     '查看原因：`npx polaris outbox list` 或 GET /api/v1/outbox?status=failed。处理后重发：`npx polaris outbox retry <id>` 或 POST /api/v1/outbox/<id>/retry。',
+  // -- dashboard: teams page (src/web/teams.tsx)
+  'teamsPage.title': '团队管理',
+  'teamsPage.back': '返回看板',
+  'teamsPage.nav': '团队管理',
+  'teamsPage.adminsOnly': '只有管理员可以管理团队。',
+  'teamsPage.intro':
+    '重命名、调整上级、合并或删除团队。有成员的团队不能直接删除：请先合并到另一个团队，或把成员调走。每次操作都会记入审计日志。',
+  'teamsPage.none': '还没有团队。导入人员名单（“部门”列）或通过接口创建团队。',
+  'teamsPage.counts': '{people} 人 · {objectives} 个团队目标',
+  'teamsPage.manage': '管理“{name}”',
+  'teamsPage.rename': '新名称',
+  'teamsPage.renameButton': '重命名',
+  'teamsPage.move': '上级团队',
+  'teamsPage.topLevel': '（顶层，无上级）',
+  'teamsPage.moveButton': '移动',
+  'teamsPage.merge': '合并到',
+  'teamsPage.mergeButton': '合并',
+  'teamsPage.deleteHint': '删除后，它的下级团队移到它的上级下面。',
+  'teamsPage.deleteBlocked': '团队还有成员：请先合并或把成员调走。',
+  'teamsPage.deleteButton': '删除“{name}”',
+  'teamsPage.badForm': '表单内容不完整，未做任何修改。',
+  'teamsPage.done.renamed': '已重命名为“{name}”。',
+  'teamsPage.done.moved': '已移动“{name}”。',
+  'teamsPage.done.merged': '已合并：{name}。',
+  'teamsPage.done.deleted': '已删除“{name}”。',
   // -- API errors: `message_zh` of every /api/v1 error answer (src/api/errors.ts). A code's
   // sentence is the fallback when the error has no specific Chinese text of its own.
-  'apiError.generic': '请求未能完成，详见 message 字段。',
+  'apiError.generic': '请求未能完成。',
   'apiError.internal': '服务器内部错误，没有任何数据被部分修改。',
   'apiError.bad_request': '请求内容有误，未做任何修改。',
-  'apiError.invalid_json': '请求体不是有效的 JSON。',
-  'apiError.invalid_cursor': '分页游标无效，请去掉 cursor 参数从头查询。',
+  'apiError.invalid_json': '请求体不是有效的 `JSON`。',
+  'apiError.invalid_cursor': '分页游标无效，请去掉 `cursor` 参数从头查询。',
   'apiError.payload_too_large': '请求体太大，请拆分后再发送。',
-  'apiError.unsupported_media_type': '不支持的 Content-Type，请按接口说明发送。',
-  'apiError.org_required': '存在多个组织，请用 X-Polaris-Org 请求头或 ?org= 指定组织。',
-  'apiError.unauthorized': '缺少或错误的访问令牌，请在 Authorization 请求头中发送 Bearer 令牌。',
+  'apiError.unsupported_media_type': '不支持该内容类型（`Content-Type`），请按接口说明发送。',
+  'apiError.org_required': '存在多个组织，请用 `X-Polaris-Org` 请求头或 `?org=` 参数指定组织。',
+  'apiError.unauthorized': '缺少访问令牌或令牌错误，请发送请求头 `Authorization: Bearer <令牌>`。',
   'apiError.too_many_attempts': '错误令牌尝试次数过多，请稍后再试。',
   'apiError.forbidden': '没有权限执行此操作。',
   'apiError.not_found': '请求的对象不存在。',
@@ -556,10 +581,10 @@ export const zhCN = {
   'apiError.noRoute': '没有 {method} {path} 这个接口。',
   'apiError.notFoundThing': '{what} {id} 不存在。',
   'apiError.import.garbled':
-    '文件无法正确读取：按 {encoding} 解码后出现乱码（�），位置：{rows}。请在 Excel 中“另存为 CSV UTF-8”或 GBK 格式后重新导入；未做任何修改。',
+    '文件无法正确读取：按 {encoding} 解码后出现乱码（�），位置：{rows}。请在表格软件中另存为 `CSV UTF-8` 或 `GBK` 编码后重新导入；未做任何修改。',
   'apiError.import.otherEncoding':
-    '文件看起来是 {encoding} 编码，目前只支持 UTF-8 和 GBK/GB18030。请另存为“CSV UTF-8”后重新导入；未做任何修改。',
-  'apiError.import.notUtf8Json': 'JSON 导入必须是 UTF-8 编码；未做任何修改。',
+    '文件看起来是 {encoding} 编码，目前只支持 `UTF-8` 和 `GBK/GB18030`。请另存为 `CSV UTF-8` 后重新导入；未做任何修改。',
+  'apiError.import.notUtf8Json': '`JSON` 导入必须使用 `UTF-8` 编码；未做任何修改。',
   'apiError.team.notFound': '团队 {id} 不存在。',
   'apiError.team.unknownRef': '{field} 指向的团队 {id} 不存在。',
   'apiError.team.unknownPerson': '负责人 {id} 不存在。',
@@ -568,6 +593,8 @@ export const zhCN = {
   'apiError.team.mergeSelf': '不能把团队合并到它自己。',
   'apiError.team.hasPeople':
     '团队“{name}”还有 {count} 人（其中已离职 {leavers} 人），不能删除。请先把它合并到另一个团队，或把这些人调到其他团队。',
+  'apiError.team.hasPeopleNoLeavers':
+    '团队“{name}”还有 {count} 人，不能删除。请先把它合并到另一个团队，或把这些人调到其他团队。',
   'apiError.team.hasObjectives':
     '团队“{name}”拥有 {count} 个目标，不能删除。请把它合并到另一个团队，目标会一并转过去。',
   'apiError.team.inRules':

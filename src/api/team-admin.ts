@@ -315,7 +315,11 @@ export async function planTeamDelete(
     throw new ApiError(
       409,
       'conflict',
-      bilingual('apiError.team.hasPeople', { name: team.name, count: members.length, leavers }),
+      bilingual(leavers ? 'apiError.team.hasPeople' : 'apiError.team.hasPeopleNoLeavers', {
+        name: team.name,
+        count: members.length,
+        leavers,
+      }),
       { people: members.length, inactive: leavers },
     );
   }
