@@ -120,12 +120,24 @@ describe('people.csv in GBK with HR headers', () => {
     expect(body.error.details).toHaveLength(4);
     expect(await snapshot()).toEqual(before);
 
+    // The case: English headers, GBK names read as UTF-8 (the old import answered 200 with "����").
+    const english = new TextEncoder().encode(
+      new TextDecoder().decode(iconv.encode('external_id,name,team\r\nE001,陈志远,总部\r\n', 'gbk')),
+    );
+    const res1 = await csv(english);
+    expect(res1.status).toBe(400);
+    expect((await res1.json()).error.message).toMatch(/at 1\./);
+
     // Bytes that are neither UTF-8 nor GBK (0x80 and 0xFF are not GBK lead bytes).
     const broken = new Uint8Array([...iconv.encode('工号,姓名\r\nE009,', 'gbk'), 0xff, 0x80, 0x0d, 0x0a]);
     const res2 = await csv(broken);
     expect(res2.status).toBe(400);
     expect((await res2.json()).error.message).toMatch(/GB18030 .* at 1/);
     expect(await snapshot()).toEqual(before);
+    // Raw GBK bytes with English headers are read, not garbled.
+    const raw = await csv(new Uint8Array(iconv.encode('external_id,name,team\r\nE001,陈志远,总部\r\n', 'gbk')));
+    expect(await raw.json()).toMatchObject({ updated: 1, encoding: 'GB18030' });
+    expect((await snapshot()).names).toEqual(before.names);
   });
 
   it('refuses a Big5 file by name instead of reading it as GBK', async () => {
