@@ -7,7 +7,8 @@ import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from '.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'polaris.mjs');
 
-describe('polaris run-job', () => {
+// Each case spawns tsx twice; on a loaded 2-core machine that alone can take longer than the default 20 s.
+describe('polaris run-job', { timeout: 120_000 }, () => {
   let h: ReturnType<typeof jobsHarness>;
   afterEach(() => h?.close());
 

@@ -3,7 +3,7 @@
 // evaluation pass, an injected time).
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Card } from '../../cards/model';
+import { plainCardText, type Card } from '../../cards/model';
 import { PLATFORMS } from '../../bots/types';
 import { evaluateOrg } from '../../src/rules/engine';
 import { ensureBuiltinRules } from '../../src/rules/repo';
@@ -16,19 +16,22 @@ afterEach(() => h?.close());
 
 const NOW = new Date('2026-11-27T02:00:00Z'); // Friday 10:00 in Shanghai
 
+/** The card's words as a person reads them (user-text span markers removed). */
 function cardText(card: Card): string {
-  return [
-    card.header.title,
-    ...card.blocks.map((b) =>
-      b.type === 'markdown' || b.type === 'note'
-        ? b.text
-        : b.type === 'progress'
-          ? b.label
-          : b.type === 'actions'
-            ? b.buttons.map((x) => `[${x.text}|${x.value.kr}|${x.command ?? ''}]`).join(' ')
-            : '',
-    ),
-  ].join('\n');
+  return plainCardText(
+    [
+      card.header.title,
+      ...card.blocks.map((b) =>
+        b.type === 'markdown' || b.type === 'note'
+          ? b.text
+          : b.type === 'progress'
+            ? b.label
+            : b.type === 'actions'
+              ? b.buttons.map((x) => `[${x.text}|${x.value.kr}|${x.command ?? ''}]`).join(' ')
+              : '',
+      ),
+    ].join('\n'),
+  );
 }
 
 describe('built-in KR alerts', () => {
