@@ -546,6 +546,8 @@ export const en: Record<MessageKey, string> = {
   'teamsPage.topLevel': '(top level, no parent)',
   'teamsPage.moveButton': 'Move',
   'teamsPage.merge': 'Merge into',
+  'teamsPage.mergeConfirm':
+    'Yes, merge: "{name}" is deleted; its members, objectives and sub-teams move to the chosen team',
   'teamsPage.mergeButton': 'Merge',
   'teamsPage.deleteHint': 'Its sub-teams move up to its parent.',
   'teamsPage.deleteBlocked': 'The team has members: merge it or move them first.',

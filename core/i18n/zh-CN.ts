@@ -544,6 +544,7 @@ export const zhCN = {
   'teamsPage.topLevel': '（顶层，无上级）',
   'teamsPage.moveButton': '移动',
   'teamsPage.merge': '合并到',
+  'teamsPage.mergeConfirm': '确认合并：“{name}”将被删除，成员、目标和下级团队转入所选团队',
   'teamsPage.mergeButton': '合并',
   'teamsPage.deleteHint': '删除后，它的下级团队移到它的上级下面。',
   'teamsPage.deleteBlocked': '团队还有成员：请先合并或把成员调走。',

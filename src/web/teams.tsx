@@ -153,7 +153,10 @@ input,select,button{font:inherit;min-height:36px;border:1px solid #d0d7de;border
 input,select{flex:1 1 160px;min-width:0;max-width:100%}
 button{cursor:pointer;background:#0969da;border-color:#0969da;color:#fff;white-space:nowrap}
 button.danger{background:#fff;color:#cf222e;border-color:#cf222e}
-@media (min-width:720px){form.op label{flex:0 0 7em}}
+form.op label.confirm{display:flex;align-items:center;gap:6px;color:#1f2328;order:1}
+form.op label.confirm input{flex:0 0 auto;min-height:0;width:18px;height:18px}
+form.op button{order:2}
+@media (min-width:720px){form.op label:not(.confirm){flex:0 0 7em}}
 `;
 
 function TeamsLayout(props: { locale: Locale; children: unknown; org?: string }) {
@@ -251,6 +254,10 @@ function TeamsPage(props: {
                           <option value={x.team.id}>{x.path ? `${x.path} / ${x.team.name}` : x.team.name}</option>
                         ))}
                       </select>
+                      <label class="confirm" for={field('confirm')}>
+                        <input id={field('confirm')} type="checkbox" name="confirm" value="yes" required />
+                        {t(L, 'teamsPage.mergeConfirm', { name: r.team.name })}
+                      </label>
                       <button type="submit">{t(L, 'teamsPage.mergeButton')}</button>
                     </form>
                   )}
@@ -293,6 +300,7 @@ const Form = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   parent_id: z.string().trim().max(200).optional(),
   into: z.string().trim().min(1).max(200).optional(),
+  confirm: z.string().max(10).optional(),
 });
 
 export const teamsPageRoutes = new Hono<AppEnv>();
@@ -340,7 +348,8 @@ teamsPageRoutes.post('/:id/:op', async (c) => {
       await commitTeamPlan(store, plan.statements);
       done = 'moved';
     } else if (op === 'merge') {
-      if (!form.data.into) return fail(t(L, 'teamsPage.badForm'), 400);
+      // Merging deletes this team: the form asks for a tick, and a post without it changes nothing.
+      if (!form.data.into || form.data.confirm !== 'yes') return fail(t(L, 'teamsPage.badForm'), 400);
       const plan = await planTeamMerge(store, viewer.org.id, id, form.data.into, actor, now);
       await commitTeamPlan(store, plan.statements);
       done = 'merged';

@@ -142,6 +142,10 @@ describe('teams page in Chromium', () => {
     item = teamItem(page, '朝阳中心（导入重复）');
     await item.getByText('管理“朝阳中心（导入重复）”').click();
     await item.getByLabel('合并到').selectOption({ label: '集团总部 / 教学部 / 北京朝阳中心' });
+    // The merge deletes the team: the browser does not submit without the tick.
+    await item.getByRole('button', { name: '合并' }).click();
+    expect(await teamNamed('朝阳中心（导入重复）')).toBeDefined();
+    await item.getByLabel(/确认合并/).check();
     await item.getByRole('button', { name: '合并' }).click();
     await expect
       .poll(() => page.getByRole('status').textContent())

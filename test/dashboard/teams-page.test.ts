@@ -68,6 +68,11 @@ describe('/dashboard/teams access', () => {
     expect(await taken.text()).toContain('已有名为“教学部”的团队');
     expect(await team('人力资源部')).toEqual(hr);
 
+    const teaching = await team('教学部');
+    const unticked = await post(`/dashboard/teams/${hr.id}/merge`, cookie, { into: teaching.id });
+    expect(unticked.status).toBe(400);
+    expect(await team('人力资源部')).toEqual(hr);
+
     const res = await post(`/dashboard/teams/${hr.id}/rename`, cookie, { name: '人力资源中心' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(
