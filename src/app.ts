@@ -6,11 +6,13 @@ import { createApi } from './api';
 import { AuthThrottle, clientAddress, defaultPeerAddress } from './auth-throttle';
 import { BodyTooLargeError, bodyLimit } from './body-limit';
 import { assertConfig } from './config';
-import { ApiError, errorResponse } from './api/errors';
+import { ApiError, errorJson, errorResponse } from './api/errors';
+import { t } from '../core/i18n';
 import { chatHandlers } from './chat/router';
 import { systemClock } from '../core/clock';
 import { randomInstance } from '../core/instance';
 import { healthReport } from './health';
+import { mountFavicon } from './favicon';
 import { createDispatcher } from './inbound/dispatch';
 import { createSelfBinder } from './directory/self-bind';
 import { Inbox } from './inbound/inbox';
@@ -74,6 +76,7 @@ export function createPolaris(input: AppDeps) {
   // Every body, every route: capped while it streams (src/body-limit.ts).
   app.use('*', bodyLimit());
   // Liveness and backlog for monitoring (src/health.ts): 503 when the database is unusable.
+  mountFavicon(app);
   app.get('/healthz', async (c) => {
     const health = await healthReport(input.store, clock);
     const ok = health.database === 'ok';
@@ -93,14 +96,18 @@ export function createPolaris(input: AppDeps) {
   app.route('/api/v1', createApi());
   app.route('/dashboard', dashboardRoutes());
 
-  app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
-  );
+  app.notFound((c) => {
+    const params = { method: c.req.method, path: c.req.path };
+    return errorJson(c, 404, {
+      code: 'not_found',
+      message: t('en', 'apiError.noRoute', params),
+      zh: t('zh-CN', 'apiError.noRoute', params),
+    });
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     // The body cap (src/body-limit.ts) turns this into its 413; nothing to log.
-    if (err instanceof BodyTooLargeError)
-      return c.json({ error: { code: 'payload_too_large', message: err.message } }, 413);
+    if (err instanceof BodyTooLargeError) return errorJson(c, 413, { code: 'payload_too_large', message: err.message });
     const coded = asCodedError(err);
     log.error(`unhandled error on ${c.req.method} ${c.req.path}`, { code: coded.code, err });
     // A Polaris error's message is written for the reader (a known misconfiguration says its fix);
@@ -109,7 +116,7 @@ export function createPolaris(input: AppDeps) {
       err instanceof PolarisError && err.code !== 'internal'
         ? err.message
         : 'Internal error; nothing was half-applied.';
-    return c.json({ error: { code: err instanceof PolarisError ? err.code : 'internal', message } }, 500);
+    return errorJson(c, 500, { code: err instanceof PolarisError ? err.code : 'internal', message });
   });
   return { app, services };
 }

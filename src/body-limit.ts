@@ -49,6 +49,7 @@ function tooLarge(maxBytes: number): Response {
   const error = {
     code: 'payload_too_large',
     message: `Request body is larger than ${formatBytes(maxBytes)}; nothing was stored.`,
+    message_zh: `请求体超过 ${formatBytes(maxBytes)}，未保存任何内容。`,
   };
   return new Response(JSON.stringify({ error }), {
     status: 413,

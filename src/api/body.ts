@@ -30,6 +30,15 @@ export async function readText(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promis
   return text;
 }
 
+/** The raw body as bytes, refusing bodies over `maxBytes` (by header and by actual size). */
+export async function readBytes(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+  return bytes;
+}
+
 /** Parses a JSON body; a byte-order mark is tolerated. */
 export function parseJsonText(text: string): unknown {
   const trimmed = text.replace(/^\uFEFF/, '');

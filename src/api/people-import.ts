@@ -31,7 +31,60 @@ export const IMPORT_COLUMNS = [
   'wecom_userid',
   'dingtalk_staff_id',
   'role',
+  'mobile',
 ] as const;
+
+type ImportColumn = (typeof IMPORT_COLUMNS)[number];
+
+/**
+ * Header names HR exports use, in Chinese and English, for each import column. A header is
+ * matched after `headerKey` (case, spaces, `_`, `-`, `.` and full-width forms ignored), so
+ * `Employee ID`, `employee_id` and `工号` all name external_id.
+ */
+export const HEADER_ALIASES: Record<ImportColumn, readonly string[]> = {
+  external_id: ['工号', '员工工号', '员工编号', '人员编号', 'employee id', 'employee number', 'emp id', 'staff id'],
+  name: ['姓名', '名字', '员工姓名', 'full name', 'employee name'],
+  email: ['邮箱', '电子邮箱', '邮件', '邮箱地址', '工作邮箱', 'e-mail', 'mail', 'email address', 'work email'],
+  title: ['职位', '岗位', '职务', 'job title', 'position'],
+  team: ['部门', '团队', '所属部门', '中心', 'department', 'dept'],
+  manager_external_id: [
+    '直属上级工号',
+    '上级工号',
+    '直属领导工号',
+    '汇报对象工号',
+    'manager id',
+    'manager employee id',
+    'manager external id',
+    'reports to',
+  ],
+  coach_external_id: ['教练工号', '教研主管工号', 'coach id', 'coach employee id'],
+  locale: ['语言', 'language'],
+  timezone: ['时区', 'time zone'],
+  lark_open_id: ['飞书openid', '飞书 open id', 'lark open id', 'feishu open id'],
+  wecom_userid: ['企业微信userid', '企业微信账号', 'wecom user id'],
+  dingtalk_staff_id: ['钉钉userid', '钉钉员工id', 'dingtalk user id', 'dingtalk staff id'],
+  role: ['角色'],
+  mobile: ['手机', '手机号', '手机号码', '移动电话', 'mobile phone', 'mobile number', 'phone', 'cell phone'],
+};
+
+/** A header compared loosely: NFKC (full-width → ASCII), lower case, no spaces, `_`, `-`, `.`. */
+export function headerKey(header: string): string {
+  return header
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_\-.]+/g, '');
+}
+
+const COLUMN_BY_HEADER = new Map<string, ImportColumn>();
+for (const column of IMPORT_COLUMNS) {
+  COLUMN_BY_HEADER.set(headerKey(column), column);
+  for (const alias of HEADER_ALIASES[column]) COLUMN_BY_HEADER.set(headerKey(alias), column);
+}
+
+/** The import column a CSV header names, if any. */
+export function columnOfHeader(header: string): ImportColumn | undefined {
+  return COLUMN_BY_HEADER.get(headerKey(header));
+}
 
 const PLATFORM_COLUMNS: Record<Platform, 'lark_open_id' | 'wecom_userid' | 'dingtalk_staff_id'> = {
   lark: 'lark_open_id',
@@ -89,6 +142,13 @@ const RowSchema = z.object({
   wecom_userid: cell(text(200)),
   dingtalk_staff_id: cell(text(200)),
   role: cell(z.enum(['member', 'admin'], { message: 'role must be member or admin' })),
+  // Digits with an optional + and the separators people type; Excel's 1.38E+10 is refused here.
+  mobile: cell(
+    z
+      .string()
+      .max(32, 'at most 32 characters')
+      .regex(/^\+?[0-9][0-9 ()-]{3,30}$/, 'not a phone number (digits, optional +, spaces or dashes)'),
+  ),
 });
 
 type Row = z.infer<typeof RowSchema> & { external_id: string; name: string };
@@ -98,59 +158,111 @@ export interface ImportResult {
   created: number;
   updated: number;
   teams_created: number;
+  /** CSV: how the file was read (`UTF-8`, `UTF-8 BOM`, `GB18030`, …). */
+  encoding?: string;
+  /** CSV: each header of the file that was read, and the import column it filled. */
+  mapped_columns?: Record<string, string>;
+  /** Headers (CSV) or keys (JSON) that name no import column and were ignored. */
   ignored_columns: string[];
 }
 
+export interface ParsedImport {
+  rows: Record<string, unknown>[];
+  ignored: string[];
+  mapped?: Record<string, string>;
+}
+
 /** Turns the request body into raw row objects (JSON array or CSV with a header row). */
-export function parseImportBody(type: string, body: string): { rows: Record<string, unknown>[]; ignored: string[] } {
+export function parseImportBody(type: string, body: string): ParsedImport {
   const textBody = body.replace(/^\uFEFF/, '');
   if (!textBody.trim())
-    throw badRequest('The import is empty: send a JSON array of people or a CSV with a header row.');
-  let rows: Record<string, unknown>[];
-  const seenKeys = new Set<string>();
-  if (type === 'text/csv' || type === 'application/csv') {
-    const parsed = Papa.parse<Record<string, string>>(textBody, {
-      header: true,
-      skipEmptyLines: 'greedy',
-      transformHeader: (h) => h.trim().toLowerCase(),
+    throw badRequest({
+      en: 'The import is empty: send a JSON array of people or a CSV with a header row.',
+      zh: '导入内容为空：请发送人员的 JSON 数组，或带表头行的 CSV。',
     });
-    const fatal = parsed.errors.filter((e) => e.type === 'Quotes' || e.code === 'TooManyFields');
-    if (fatal.length) {
-      throw badRequest(
-        'The CSV could not be read.',
-        fatal.slice(0, 50).map((e) => ({ row: (e.row ?? 0) + 1, field: '(row)', message: e.message })),
-      );
-    }
-    const header = parsed.meta.fields ?? [];
-    const missing = ['external_id', 'name'].filter((c) => !header.includes(c));
-    if (missing.length)
-      throw badRequest(
-        `The CSV header lacks the column(s) ${missing.join(', ')}; expected ${IMPORT_COLUMNS.join(', ')}.`,
-      );
-    for (const h of header) seenKeys.add(h);
-    // In a CSV every listed column is given for every row: a missing trailing cell clears the field.
-    rows = parsed.data.map((r) => Object.fromEntries(header.map((h) => [h, r[h] ?? ''])));
-  } else {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(textBody);
-    } catch (err) {
-      throw new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!Array.isArray(parsed)) throw badRequest('Send a JSON array of people (one object per person).');
-    rows = parsed as Record<string, unknown>[];
-    for (const r of rows)
-      if (r && typeof r === 'object' && !Array.isArray(r)) for (const k of Object.keys(r)) seenKeys.add(k);
+  if (type === 'text/csv' || type === 'application/csv') return parseCsv(textBody);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(textBody);
+  } catch (err) {
+    throw new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
   }
-  if (rows.length > MAX_IMPORT_ROWS) {
-    throw new ApiError(
-      413,
-      'payload_too_large',
-      `The import has ${rows.length} rows; the limit is ${MAX_IMPORT_ROWS} per request. Split the file.`,
-    );
-  }
+  if (!Array.isArray(parsed)) throw badRequest('Send a JSON array of people (one object per person).');
+  const rows = parsed as Record<string, unknown>[];
+  const seenKeys = new Set<string>();
+  for (const r of rows)
+    if (r && typeof r === 'object' && !Array.isArray(r)) for (const k of Object.keys(r)) seenKeys.add(k);
+  refuseTooMany(rows.length);
   const known = new Set<string>(IMPORT_COLUMNS);
   return { rows, ignored: [...seenKeys].filter((k) => !known.has(k)).sort() };
+}
+
+function refuseTooMany(count: number): void {
+  if (count > MAX_IMPORT_ROWS) {
+    throw new ApiError(413, 'payload_too_large', {
+      en: `The import has ${count} rows; the limit is ${MAX_IMPORT_ROWS} per request. Split the file.`,
+      zh: `导入共 ${count} 行，每次最多 ${MAX_IMPORT_ROWS} 行，请拆分文件。`,
+    });
+  }
+}
+
+/** A CSV with a header row; headers are mapped to columns through HEADER_ALIASES. */
+function parseCsv(textBody: string): ParsedImport {
+  const parsed = Papa.parse<string[]>(textBody, { header: false, skipEmptyLines: 'greedy' });
+  const fatal = parsed.errors.filter((e) => e.type === 'Quotes');
+  if (fatal.length) {
+    throw badRequest(
+      { en: 'The CSV could not be read.', zh: 'CSV 文件无法解析（引号不成对）。' },
+      fatal.slice(0, 50).map((e) => ({ row: e.row ?? 0, field: '(row)', message: e.message })),
+    );
+  }
+  const [header = [], ...data] = parsed.data;
+  const mapped: Record<string, string> = {};
+  const ignored: string[] = [];
+  const indexOf = new Map<ImportColumn, number>();
+  const twice: string[] = [];
+  header.forEach((raw, i) => {
+    const h = raw.trim();
+    if (!h) return;
+    const column = columnOfHeader(h);
+    if (!column) {
+      ignored.push(h);
+      return;
+    }
+    if (indexOf.has(column)) {
+      twice.push(`${header[indexOf.get(column)!].trim()} / ${h} → ${column}`);
+      return;
+    }
+    indexOf.set(column, i);
+    mapped[h] = column;
+  });
+  if (twice.length)
+    throw badRequest({
+      en: `Two headers name the same column: ${twice.join('; ')}. Keep one of them.`,
+      zh: `有两个表头对应同一列：${twice.join('；')}。请只保留其中一个。`,
+    });
+  const missing = (['external_id', 'name'] as const).filter((c) => !indexOf.has(c));
+  if (missing.length) {
+    const zhNames = missing.map((c) => (c === 'external_id' ? '工号（external_id）' : '姓名（name）'));
+    throw badRequest({
+      en: `The CSV header lacks the column(s) ${missing.join(', ')} (or 工号 / 姓名); expected ${IMPORT_COLUMNS.join(', ')} or HR's usual headers (工号, 姓名, 邮箱, 职位, 部门, 直属上级工号, 教练工号, 手机).`,
+      zh: `CSV 表头缺少 ${zhNames.join('、')} 列。可用的表头：工号、姓名、邮箱、职位、部门、直属上级工号、教练工号、手机，或英文列名 ${IMPORT_COLUMNS.join(', ')}。`,
+    });
+  }
+  const width = header.length;
+  const tooWide = data.findIndex((r) => r.length > width && r.slice(width).some((v) => v.trim() !== ''));
+  if (tooWide >= 0)
+    throw badRequest(
+      {
+        en: `Row ${tooWide + 1} has more cells than the header; nothing was imported.`,
+        zh: `第 ${tooWide + 1} 行的单元格比表头多；未做任何修改。`,
+      },
+      [{ row: tooWide + 1, field: '(row)', message: 'more cells than the header' }],
+    );
+  refuseTooMany(data.length);
+  // In a CSV every listed column is given for every row: a missing trailing cell clears the field.
+  const rows = data.map((r) => Object.fromEntries([...indexOf].map(([column, i]) => [column, r[i] ?? ''])));
+  return { rows, ignored: ignored.sort(), mapped };
 }
 
 const MAX_DETAILS = 200;
@@ -350,6 +462,7 @@ export async function planImport(
       if (r.locale !== undefined) set.locale = r.locale ?? 'zh-CN';
       if (r.timezone !== undefined) set.timezone = r.timezone;
       if (r.role !== undefined) set.role = r.role ?? 'member';
+      if (r.mobile !== undefined) set.mobile = r.mobile;
       statements.push(
         store.db
           .update(people)
@@ -366,6 +479,7 @@ export async function planImport(
           name: r.name,
           email: email ?? null,
           title: r.title ?? null,
+          mobile: r.mobile ?? null,
           teamId,
           managerId,
           coachId,

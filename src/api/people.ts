@@ -19,8 +19,9 @@ import {
   wouldLoop,
 } from '../../storage/repos/people';
 import type { Person } from '../../storage/repos/types';
-import { mediaType, readJson, readText, validate } from './body';
-import { ApiError, badRequest, conflict, notFound } from './errors';
+import { mediaType, readBytes, readJson, validate } from './body';
+import { ApiError, badRequest, bilingual, conflict, notFound } from './errors';
+import { decodeImportCsv } from './import-decode';
 import { resolveOrg } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { MAX_IMPORT_BYTES, LocaleSchema, TimezoneSchema, parseImportBody, planImport } from './people-import';
@@ -39,8 +40,12 @@ peopleRoutes.post('/import', async (c) => {
       `Send the import as application/json (an array of people) or text/csv (got ${type ? `"${type}"` : 'no Content-Type'}).`,
     );
   }
-  const body = await readText(c, MAX_IMPORT_BYTES);
-  const { rows, ignored } = parseImportBody(type, body);
+  const bytes = await readBytes(c, MAX_IMPORT_BYTES);
+  // CSV from Excel may be GBK; JSON is UTF-8 by definition (RFC 8259), and bytes that are not
+  // UTF-8 are refused rather than read with replacement characters.
+  const decoded =
+    type === 'application/json' ? { text: decodeUtf8Json(bytes), encoding: undefined } : decodeImportCsv(bytes);
+  const { rows, ignored, mapped } = parseImportBody(type, decoded.text);
   const { statements, result } = await planImport(store, org.id, rows, clock.now());
   // An import changes who owns and manages what: the next evaluation of every rule is a baseline
   // that records its firings without sending them (docs/rules.md, "Sending").
@@ -53,8 +58,21 @@ peopleRoutes.post('/import', async (c) => {
       throw conflict('A concurrent change took one of these emails or platform ids; nothing was imported. Retry.');
     throw err;
   }
-  return c.json({ ...result, ignored_columns: ignored });
+  return c.json({
+    ...result,
+    ...(decoded.encoding ? { encoding: decoded.encoding } : {}),
+    ...(mapped ? { mapped_columns: mapped } : {}),
+    ignored_columns: ignored,
+  });
 });
+
+function decodeUtf8Json(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError(400, 'invalid_json', bilingual('apiError.import.notUtf8Json'));
+  }
+}
 
 peopleRoutes.get('/', async (c) => {
   const { store } = c.get('deps');

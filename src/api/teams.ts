@@ -1,4 +1,5 @@
-// /api/v1/teams: list and create teams (centres, departments) and read one.
+// /api/v1/teams: list and create teams (centres, departments), read one, and rename, move, merge
+// and delete them (the rules of each operation are in team-admin.ts).
 import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { resolveOrg } from './org';
 import { afterCursor, readPage, toPage } from './pagination';
 import { TimezoneSchema } from './people-import';
 import { presentTeam } from './present';
+import { commitTeamPlan, planTeamDelete, planTeamMerge, planTeamUpdate } from './team-admin';
 
 export const teamsRoutes = new Hono<AppEnv>();
 
@@ -95,4 +97,61 @@ teamsRoutes.post('/', async (c) => {
     throw err;
   }
   return c.json(presentTeam(row), 201);
+});
+
+const PatchTeam = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    parent_id: optionalId,
+    manager_id: optionalId,
+    timezone: TimezoneSchema.nullable().optional(),
+    lark_chat_id: optionalId,
+    wecom_chat_id: optionalId,
+    dingtalk_conversation_id: optionalId,
+  })
+  .strict();
+
+// Rename, move (parent_id; null: top level), or edit a team's settings. Admin only, like all of /api/v1.
+teamsRoutes.patch('/:id', async (c) => {
+  const { store, clock } = c.get('deps');
+  const org = await resolveOrg(c, store);
+  const body = await readBody(c, PatchTeam);
+  const { statements, result } = await planTeamUpdate(
+    store,
+    org.id,
+    c.req.param('id'),
+    body,
+    { type: 'admin' },
+    clock.now(),
+  );
+  await commitTeamPlan(store, statements, body.name);
+  return c.json(presentTeam(result));
+});
+
+const MergeTeam = z.object({ into: z.string().trim().min(1).max(200) }).strict();
+
+// Merge this team into another: its people, objectives, sub-teams and rule references move; it is deleted.
+teamsRoutes.post('/:id/merge', async (c) => {
+  const { store, clock } = c.get('deps');
+  const org = await resolveOrg(c, store);
+  const body = await readBody(c, MergeTeam);
+  const { statements, result } = await planTeamMerge(
+    store,
+    org.id,
+    c.req.param('id'),
+    body.into,
+    { type: 'admin' },
+    clock.now(),
+  );
+  await commitTeamPlan(store, statements);
+  return c.json({ ...result, into: presentTeam(result.into) });
+});
+
+// Delete an empty team (no people, objectives or rules naming it); its sub-teams move up.
+teamsRoutes.delete('/:id', async (c) => {
+  const { store, clock } = c.get('deps');
+  const org = await resolveOrg(c, store);
+  const { statements, result } = await planTeamDelete(store, org.id, c.req.param('id'), { type: 'admin' }, clock.now());
+  await commitTeamPlan(store, statements);
+  return c.json({ deleted: c.req.param('id'), ...result });
 });

@@ -17,6 +17,8 @@ export interface PageInput {
   platform: Platform;
   org: PlaygroundOrg | undefined;
   person: PlaygroundPerson | undefined;
+  /** A `person=` id that names nobody in the demo org: shown, and nobody is selected. */
+  unknownPerson?: string;
 }
 
 function href(params: { platform: Platform; person?: string; lang?: PageLang }): string {
@@ -32,7 +34,7 @@ function suggestions(lang: PageLang): string[] {
     : ['我的OKR', 'KR1 3', '调整 KR1 目标 30 原因 本月新增两个班', '团队', '帮助'];
 }
 
-export function PlaygroundPage({ lang, langChosen, platform, org, person }: PageInput) {
+export function PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson }: PageInput) {
   const s = pageStrings(lang);
   const keepLang = langChosen ? lang : undefined;
   const manager = person?.managerId ? org?.people.find((p) => p.id === person.managerId) : undefined;
@@ -44,6 +46,8 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{s.title}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="icon" href="/favicon.ico" sizes="32x32" />
         <style dangerouslySetInnerHTML={{ __html: PAGE_CSS }} />
       </head>
       <body class={`pf-${platform}`}>
@@ -73,6 +77,11 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person }: Page
             </a>
           </nav>
         </header>
+        {unknownPerson ? (
+          <p class="unknown-person" role="alert">
+            {s.unknownPerson.replace('{id}', unknownPerson)}
+          </p>
+        ) : null}
         <div class="layout" id="playground" data-config={JSON.stringify(config)}>
           <aside class="side">
             <nav aria-label={s.platform}>

@@ -79,11 +79,18 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
   const page = async (c: Context) => {
     const org = await playgroundOrg(store);
     const platform = PlatformSchema.safeParse(c.req.query('platform')).data ?? 'lark';
-    const person = org?.people.find((p) => p.id === c.req.query('person')) ?? (org ? defaultPerson(org) : undefined);
-    const asked = c.req.query('lang');
-    const lang: PageLang = asked === 'en' || asked === 'zh' ? asked : person?.locale === 'en' ? 'en' : 'zh';
+    // An id that names no demo person is refused visibly (404, a notice, nobody selected), never
+    // replaced by someone else: chatting as the wrong person would look like a bot bug (issue 19).
+    const asked = c.req.query('person');
+    const found = asked ? org?.people.find((p) => p.id === asked) : undefined;
+    const unknownPerson = asked && !found ? asked.slice(0, 64) : undefined;
+    const person = found ?? (unknownPerson || !org ? undefined : defaultPerson(org));
+    const askedLang = c.req.query('lang');
+    const lang: PageLang = askedLang === 'en' || askedLang === 'zh' ? askedLang : person?.locale === 'en' ? 'en' : 'zh';
+    const langChosen = askedLang === 'en' || askedLang === 'zh';
     return c.html(
-      `<!doctype html>${PlaygroundPage({ lang, langChosen: asked === 'en' || asked === 'zh', platform, org, person })}`,
+      `<!doctype html>${PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson })}`,
+      unknownPerson ? 404 : 200,
     );
   };
   routes.get('/', page);

@@ -31,6 +31,7 @@ const zh = {
   failed: '投递失败：',
   details: '查看详情',
   org: '组织',
+  unknownPerson: '体验场里没有 ID 为“{id}”的员工，所以没有以任何人的身份登录。请在下方“我是”中选择一位员工。',
 } as const;
 
 export type PageStrings = { [K in keyof typeof zh]: string };
@@ -67,6 +68,8 @@ const en: PageStrings = {
   failed: 'Delivery failed: ',
   details: 'Details',
   org: 'Organization',
+  unknownPerson:
+    'The playground has no employee with the id "{id}", so you are not chatting as anyone. Pick an employee under "I am" below.',
 };
 
 export function pageStrings(lang: PageLang): PageStrings {

@@ -112,5 +112,6 @@ hr{border:0;border-top:1px solid #dee0e3;margin:8px 0}
 .dt-btn{border-radius:16px;padding:4px 14px}
 .dt-primary{background:#0067c0;border-color:#0067c0;color:#fff}
 .dt-danger{color:#c0262d;border-color:#c0262d}
+.unknown-person{margin:0 16px 12px;padding:10px 14px;border:1px solid #c0262d;border-radius:8px;background:#fdecec;color:#8a1c21}
 @media (max-width:800px){.layout{grid-template-columns:1fr}.chat{height:70vh}.top{flex-direction:column}}
 `;

@@ -30,6 +30,7 @@ import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
 import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
+import { teamsPageRoutes } from './teams';
 
 type Ctx = Context<AppEnv>;
 const LANG_COOKIE = 'polaris_lang';
@@ -182,6 +183,7 @@ export function dashboardRoutes() {
     return c.redirect('/dashboard/login', 303);
   });
   web.route('/sso', ssoRoutes);
+  web.route('/teams', teamsPageRoutes);
 
   web.use('/', wecomH5Page);
   web.get('/', async (c) => {

@@ -346,6 +346,9 @@ export function DashboardPage(p: DashboardProps) {
         <div class="who">
           <span>{t(L, 'dash.signedInAs', { name: viewer.person?.name ?? t(L, 'dash.admin') })}</span>
           <LangToggle locale={L} href={(lang) => `/dashboard?lang=${lang}${orgParam}${cycleParam}`} />
+          {(viewer.claims.sub === 'admin' || viewer.person?.role === 'admin') && (
+            <a href={`/dashboard/teams${orgParam.replace('&', '?')}`}>{t(L, 'teamsPage.nav')}</a>
+          )}
           <form method="post" action="/dashboard/logout">
             <button type="submit" class="link">
               {t(L, 'dash.logout')}

@@ -43,7 +43,7 @@ export function createTestApp(options: { env?: Record<string, string>; now?: str
     api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const init: RequestInit = { method, headers: { ...auth, ...headers } };
       if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
         if (!headers['content-type']) (init.headers as Record<string, string>)['content-type'] = 'application/json';
       }
       return app.request(path, init);

@@ -95,6 +95,35 @@ describe('playground mode', () => {
     expect((await pg.get('/')).url).toContain('/playground');
   });
 
+  it('refuses an unknown person= id visibly instead of chatting as someone else, and serves a favicon', async () => {
+    const res = await pg.get(`/playground?platform=lark&person=p_nobody%3Cb%3E&lang=en`);
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('no employee with the id &quot;p_nobody&lt;b&gt;&quot;');
+    // Nobody is selected and the composer is off: the page does not pose as the default person.
+    expect(html).not.toMatch(/<option[^>]*selected/);
+    expect(html).toContain('&quot;person&quot;:&quot;&quot;');
+    expect(html).not.toContain('class="who-name"');
+    const zh = await (await pg.get('/playground?person=p_nobody')).text();
+    expect(zh).toContain('没有 ID 为“p_nobody”的员工');
+    // A known id still selects that person.
+    const known = await pg.get(`/playground?person=${teacher.id}`);
+    expect(known.status).toBe(200);
+    expect(await known.text()).toContain(`<p class="who-name">${teacher.name}</p>`);
+
+    expect(html).toContain('<link rel="icon" href="/favicon.svg"');
+    const ico = await pg.get('/favicon.ico');
+    expect(ico.status).toBe(200);
+    expect(ico.headers.get('content-type')).toBe('image/x-icon');
+    const bytes = new Uint8Array(await ico.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]); // ICONDIR: reserved 0, type 1 (icon)
+    expect([...bytes.slice(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // its image is a PNG
+    const svg = await pg.get('/favicon.svg');
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await svg.text()).toMatch(/^<svg /);
+  });
+
   for (const platform of ['lark', 'wecom', 'dingtalk'] as const) {
     it(`${platform}: 我的OKR goes through /webhooks/${platform} and comes back as that platform's card; a click updates it`, async () => {
       const before = await eventCount(platform);
