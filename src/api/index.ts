@@ -16,6 +16,7 @@ import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
 import { directoryRoutes } from './directory';
 import { outboxRoutes } from './outbox';
+import { connectorsRoutes } from './connectors';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
@@ -36,5 +37,6 @@ export function createApi() {
   api.route('/orgs', orgsRoutes);
   api.route('/directory', directoryRoutes);
   api.route('/outbox', outboxRoutes);
+  api.route('/connectors', connectorsRoutes);
   return api;
 }
