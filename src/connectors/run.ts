@@ -52,6 +52,8 @@ export interface RunReport {
   /** The first reasons (at most MAX_REASONS). */
   reasons: RejectedRow[];
   metrics: string[];
+  /** Attendance: bound people the platform returned nothing for (not in an attendance group, or outside the app's range), by external id. */
+  skipped: string[];
   requests: number;
   error?: string;
   started_at: string;
@@ -134,8 +136,8 @@ interface Collected {
   rowOf: number[];
   read: number;
   requests: number;
-  /** Rejections found before validation (people the platform skipped). */
-  rejected: RejectedRow[];
+  /** External ids of bound people the platform returned no attendance for. */
+  skipped: string[];
   /** Subjects given as a platform id, translated to external ids. */
   platform?: Platform;
 }
@@ -154,7 +156,7 @@ async function collect(
     // The window ends yesterday: today's punches are not complete yet.
     const to = addDays(today, -1);
     const from = addDays(today, -(source.days ?? 3));
-    if (!bound.size) return { raws: [], rowOf: [], read: 0, requests: 0, rejected: [], platform: source.platform };
+    if (!bound.size) return { raws: [], rowOf: [], read: 0, requests: 0, skipped: [], platform: source.platform };
     const fetched = await fetchAttendance(
       services.config,
       source.platform,
@@ -178,9 +180,7 @@ async function collect(
       rowOf,
       read: fetched.days.length,
       requests: fetched.requests,
-      rejected: fetched.skippedUsers.map((u) => ({
-        reason: `${source.platform} user ${u} (${bound.get(u) ?? '?'}): the platform returned no attendance for them (not in the app's range, or no attendance group)`,
-      })),
+      skipped: [...new Set(fetched.skippedUsers.map((u) => bound.get(u) ?? u))].sort(),
       platform: source.platform,
     };
   }
@@ -192,7 +192,7 @@ async function collect(
     rowOf: raws.map((_, i) => i),
     read: rows.rows.length,
     requests: rows.requests,
-    rejected: [],
+    skipped: [],
     platform: spec.kind === 'bitable' ? 'lark' : undefined,
   };
 }
@@ -204,9 +204,9 @@ export async function preparePoints(
   spec: ConnectorSpec,
   timeZone: string,
   now: Date,
-): Promise<{ points: MetricPoint[]; read: number; requests: number; rejected: RejectedRow[] }> {
+): Promise<{ points: MetricPoint[]; read: number; requests: number; rejected: RejectedRow[]; skipped: string[] }> {
   const collected = await collect(services, org.id, spec, timeZone, now);
-  const rejected = [...collected.rejected];
+  const rejected: RejectedRow[] = [];
   const checked = validatePoints(collected.raws, now, timeZone);
   const seenRows = new Set<string>();
   for (const e of checked.errors) {
@@ -247,7 +247,7 @@ export async function preparePoints(
         reason: `two rows give ${p.metric} of ${p.subject} at ${p.at} different values`,
       });
   }
-  return { points: unique, read: collected.read, requests: collected.requests, rejected };
+  return { points: unique, read: collected.read, requests: collected.requests, rejected, skipped: collected.skipped };
 }
 
 /** The points whose stored value differs (or that are not stored yet). */
@@ -308,7 +308,7 @@ export async function runConnector(
 ): Promise<RunReport> {
   const { store, clock } = services;
   const started = clock.now();
-  const base = { read: 0, stored: 0, unchanged: 0, rejected: 0, reasons: [], metrics: [], requests: 0 };
+  const base = { read: 0, stored: 0, unchanged: 0, rejected: 0, reasons: [], metrics: [], skipped: [], requests: 0 };
   let report: RunReport;
   let statements: ReturnType<typeof pointStatements> = [];
   let stored: MetricPoint[] = [];
@@ -324,6 +324,7 @@ export async function runConnector(
       rejected: prepared.rejected.length,
       reasons: prepared.rejected.slice(0, MAX_REASONS),
       metrics: [...new Set(prepared.points.map((p) => p.metric))].sort(),
+      skipped: prepared.skipped.slice(0, MAX_REASONS),
       requests: prepared.requests,
       started_at: started.toISOString(),
       finished_at: clock.now().toISOString(),

@@ -228,6 +228,18 @@ describe('HTTP(S) connectors', () => {
     expect(row.secret).toBe(SECRET);
   });
 
+  it('refuses attendance and Bitable connectors while their platform is not configured', async () => {
+    for (const body of [
+      { name: 'a', kind: 'attendance', source: { platform: 'wecom' } },
+      { name: 'b', kind: 'bitable', source: { app_token: 'bascn1', table_id: 'tbl1' }, mapping: MAPPING },
+    ]) {
+      const res = await t.api('POST', '/api/v1/connectors', body);
+      expect(res.status).toBe(422);
+      expect((await res.json()).error.code).toBe('not_configured');
+    }
+    expect(await t.store.db.select().from(connectors)).toHaveLength(0);
+  });
+
   it('is admin only', async () => {
     const res = await t.app.request('/api/v1/connectors', {
       headers: { authorization: 'Bearer wrong-token-0123456789abcdef' },
