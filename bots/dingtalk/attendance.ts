@@ -2,7 +2,7 @@
 // through the classic oapi (DINGTALK_OAPI_BASE), with the app's access token (the token of
 // /v1.0/oauth2/accessToken is accepted there too). The app needs the attendance read permission
 // that covers 获取打卡结果 (see the README); without it DingTalk answers errcode 88 / sub_code 60011.
-import { localDate } from '../../core/okr/pace';
+import { localDate } from '../../core/time';
 import {
   SourceError,
   type AttendanceDay,

@@ -1,8 +1,7 @@
 // WeCom (企业微信) attendance for connectors: the daily check-in report (打卡日报) of the org's
 // people. The app must be listed under 打卡 → API → 可调用接口的应用 (self-built apps), else
 // WeCom answers 48002 "api forbidden"; the people must be in the app's visible range.
-import { localMidnight } from '../../core/time';
-import { localDate } from '../../core/okr/pace';
+import { localDate, localMidnight } from '../../core/time';
 import {
   SourceError,
   type AttendanceDay,
