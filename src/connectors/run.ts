@@ -56,11 +56,49 @@ export interface RunReport {
   skipped: string[];
   requests: number;
   error?: string;
+  /** What kind of failure `error` is, for a reader's own language (the dashboard). */
+  error_kind?: ErrorKind;
   started_at: string;
   finished_at: string;
 }
 
 export const MAX_REASONS = 50;
+
+export const ERROR_KINDS = [
+  'permission',
+  'not_configured',
+  'url',
+  'mapping',
+  'timeout',
+  'unreachable',
+  'unavailable',
+  'garbage',
+  'redirect',
+  'refused',
+  'other',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** A failure's kind, from its class and the readers' wording (bots/common/source-fetch.ts and the readers). */
+export function errorKind(err: unknown): ErrorKind {
+  if (err instanceof MappingError) return 'mapping';
+  if (asCodedError(err).code === ErrorCode.ConnectorUrl) return 'url';
+  if (!(err instanceof SourceError)) return 'other';
+  if (err.permission) return 'permission';
+  const m = err.message;
+  if (/is not configured on this server/.test(m)) return 'not_configured';
+  if (/no answer within/.test(m)) return 'timeout';
+  if (/cannot connect|broke off/.test(m)) return 'unreachable';
+  if (/redirect/.test(m)) return 'redirect';
+  if (/HTTP 5\d\d|HTTP 429|rate limited/.test(m)) return 'unavailable';
+  if (
+    /not JSON|did not answer JSON|did not answer CSV|malformed|no header row|not JSON objects|no array|not an array|empty body|larger than/.test(
+      m,
+    )
+  )
+    return 'garbage';
+  return 'refused';
+}
 
 export class MappingError extends PolarisError {
   override readonly name = 'MappingError';
@@ -338,6 +376,7 @@ export async function runConnector(
       ...base,
       status: 'failed',
       error: err instanceof Error ? err.message : String(err),
+      error_kind: errorKind(err),
       started_at: started.toISOString(),
       finished_at: clock.now().toISOString(),
     };

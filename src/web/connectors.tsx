@@ -2,12 +2,13 @@
 // first rejection reasons), its next run and its last error, for administrators. Read-only:
 // connectors are configured through /api/v1/connectors (docs/connectors.md). Times are shown
 // in the org's zone. Names, errors and reasons come from admins and sources: JSX escapes them.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { t, type Locale } from '../../core/i18n';
 import { connectors } from '../../storage/schema';
 import { presentConnector } from '../api/connectors';
-import type { RunReport } from '../connectors/run';
+import { runConnector, type RunReport } from '../connectors/run';
+import { auditStatement } from '../../storage/repos/audit';
 import { orgTimeZoneOf } from '../rules/context';
 import type { AppEnv } from '../services';
 import { LangToggle, Layout, MessagePage } from './pages';
@@ -66,7 +67,7 @@ function Result({ L, report }: { L: Locale; report: RunReport | null }) {
       {report.reasons?.length ? (
         <details>
           <summary>{t(L, 'dash.connectors.reasons')}</summary>
-          <ul class="reasons">
+          <ul class="reasons" lang="en">
             {report.reasons.map((r) => (
               <li>
                 {r.row !== undefined ? `${t(L, 'dash.connectors.row', { row: r.row + 1 })} · ` : ''}
@@ -81,7 +82,14 @@ function Result({ L, report }: { L: Locale; report: RunReport | null }) {
   );
 }
 
-export function ConnectorsPage(p: { locale: Locale; viewer: Viewer; items: Presented[]; timeZone: string }) {
+export function ConnectorsPage(p: {
+  locale: Locale;
+  viewer: Viewer;
+  items: Presented[];
+  timeZone: string;
+  orgQuery: string;
+  notice?: string;
+}) {
   const L = p.locale;
   const orgParam = p.viewer.orgs.length > 1 ? `&org=${encodeURIComponent(p.viewer.org.slug)}` : '';
   return (
@@ -101,6 +109,11 @@ export function ConnectorsPage(p: { locale: Locale; viewer: Viewer; items: Prese
         <section class="card" aria-labelledby="connectors-h">
           <h2 id="connectors-h">{t(L, 'dash.connectors.title')}</h2>
           <p class="muted">{t(L, 'dash.connectors.intro')}</p>
+          {p.notice ? (
+            <p class="notice" role="status">
+              {p.notice}
+            </p>
+          ) : null}
           {p.items.length === 0 ? (
             <p class="empty">{t(L, 'dash.connectors.empty')}</p>
           ) : (
@@ -120,7 +133,17 @@ export function ConnectorsPage(p: { locale: Locale; viewer: Viewer; items: Prese
                 <tbody>
                   {p.items.map((c) => (
                     <tr data-connector={c.id}>
-                      <th scope="row">{c.name}</th>
+                      <th scope="row">
+                        <span class="name">{c.name}</span>
+                        <form
+                          method="post"
+                          action={`/dashboard/connectors/${encodeURIComponent(c.id)}/run${p.orgQuery}`}
+                        >
+                          <button type="submit" class="link">
+                            {t(L, 'dash.connectors.run')}
+                          </button>
+                        </form>
+                      </th>
                       <td>{kindLabel(L, c)}</td>
                       <td>
                         <code>{c.schedule}</code>
@@ -141,7 +164,18 @@ export function ConnectorsPage(p: { locale: Locale; viewer: Viewer; items: Prese
                       <td class="last-error">
                         {c.last_error ? (
                           <>
-                            <span class="error-text">{c.last_error}</span>
+                            <span class="error-text">
+                              {t(
+                                L,
+                                `dash.connectors.error.${(c.last_result as RunReport | null)?.error_kind ?? 'other'}`,
+                              )}
+                            </span>
+                            <details>
+                              <summary>{t(L, 'dash.connectors.details')}</summary>
+                              <p class="reasons" lang="en">
+                                {c.last_error}
+                              </p>
+                            </details>
                             {c.retry_at ? (
                               <p class="muted">
                                 {t(L, 'dash.connectors.retry', {
@@ -168,7 +202,7 @@ export function ConnectorsPage(p: { locale: Locale; viewer: Viewer; items: Prese
 }
 
 /** The page for a resolved viewer (index.tsx checks the session first). */
-export async function renderConnectorsPage(c: Context<AppEnv>, viewer: Viewer, locale: Locale) {
+export async function renderConnectorsPage(c: Context<AppEnv>, viewer: Viewer, locale: Locale, notice?: string) {
   if (viewer.scope.kind !== 'all')
     return c.html(<MessagePage locale={locale} text={t(locale, 'dash.connectors.adminOnly')} />, 403);
   const { store, config, clock } = c.get('deps');
@@ -185,6 +219,45 @@ export async function renderConnectorsPage(c: Context<AppEnv>, viewer: Viewer, l
       viewer={viewer}
       items={rows.map((r) => presentConnector(r, tz, now))}
       timeZone={tz}
+      orgQuery={viewer.orgs.length > 1 ? `?org=${encodeURIComponent(viewer.org.slug)}` : ''}
+      notice={notice}
     />,
   );
+}
+
+/** "Run now" from the page: an admin's POST (same-origin checked by index.tsx), audited like the API's. */
+export async function runFromPage(c: Context<AppEnv>, viewer: Viewer, locale: Locale) {
+  if (viewer.scope.kind !== 'all')
+    return c.html(<MessagePage locale={locale} text={t(locale, 'dash.connectors.adminOnly')} />, 403);
+  const services = c.get('deps');
+  const id = c.req.param('id') ?? '';
+  const [row] = await services.store.db
+    .select()
+    .from(connectors)
+    .where(and(eq(connectors.orgId, viewer.org.id), eq(connectors.id, id)));
+  if (!row) return c.html(<MessagePage locale={locale} text={t(locale, 'dash.connectors.empty')} />, 404);
+  const report = await runConnector(services, viewer.org, row, orgTimeZoneOf(viewer.org, services.config));
+  await services.store.atomic([
+    auditStatement(services.store, {
+      orgId: viewer.org.id,
+      actorType: viewer.person ? 'person' : 'admin',
+      actorId: viewer.person?.id ?? null,
+      action: 'connector.run',
+      entityType: 'connector',
+      entityId: row.id,
+      data: {
+        status: report.status,
+        read: report.read,
+        stored: report.stored,
+        rejected: report.rejected,
+        via: 'dashboard',
+      },
+      now: services.clock.now(),
+    }),
+  ]);
+  const notice = t(locale, 'dash.connectors.ran', {
+    name: row.name,
+    status: t(locale, `dash.connectors.status.${report.status}`),
+  });
+  return renderConnectorsPage(c, viewer, locale, notice);
 }

@@ -86,7 +86,7 @@ describe('connectors page in Chromium', () => {
 
     const crm = page.getByRole('row', { name: /CRM 续费率/ });
     // The admin's text is shown as text, never as markup.
-    expect(await crm.getByRole('rowheader').textContent()).toBe('CRM 续费率 <b>导出</b>');
+    expect(await crm.locator('.name').textContent()).toBe('CRM 续费率 <b>导出</b>');
     expect(await crm.locator('.last-run .status').textContent()).toBe('部分拒收');
     expect(await crm.locator('.result .counts').textContent()).toBe('读取 3 · 写入 2 · 未变 0 · 拒收 1');
     await crm.getByText('拒收原因').click();
@@ -96,16 +96,33 @@ describe('connectors page in Chromium', () => {
 
     const lms = page.getByRole('row', { name: /LMS 授课时长/ });
     expect(await lms.locator('.last-run .status').textContent()).toBe('失败');
-    expect(await lms.locator('.last-error .error-text').textContent()).toMatch(/cannot connect/);
+    // The failure in the reader's language; the technical detail folded away.
+    expect(await lms.locator('.last-error .error-text').textContent()).toBe('无法连接数据源');
+    await lms.getByText('技术细节（英文）').click();
+    expect(await lms.locator('.last-error details p').textContent()).toMatch(/cannot connect/);
     expect(await lms.locator('.last-error .muted').textContent()).toMatch(
       /第 1 次失败，将于 \d{4}-\d\d-\d\d \d\d:\d\d 重试/,
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'connectors.png'), fullPage: true });
 
+    // Run now, from the page: still failing, and it says so; the failure count goes up.
+    await lms.getByRole('button', { name: '立即运行' }).click();
+    await page.locator('.notice').waitFor();
+    expect(await page.locator('.notice').textContent()).toBe('已运行“LMS 授课时长”：失败');
+    expect(
+      await page
+        .getByRole('row', { name: /LMS 授课时长/ })
+        .locator('.last-error .muted')
+        .textContent(),
+    ).toMatch(/第 2 次失败/);
+
     // English, from the toggle.
     await page.locator('a.lang').click();
     await page.waitForURL(/lang=en/);
     expect(await page.getByRole('row', { name: /LMS/ }).locator('.last-run .status').textContent()).toBe('Failed');
+    expect(await page.getByRole('row', { name: /LMS/ }).locator('.last-error .error-text').textContent()).toBe(
+      'Cannot connect to the source',
+    );
     expect(await page.locator('#connectors thead').textContent()).toContain('Next run');
     expect(errors).toEqual([]);
     await page.close();

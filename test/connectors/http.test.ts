@@ -185,12 +185,12 @@ describe('HTTP(S) connectors', () => {
     expect(body.error.message).not.toContain('wrong');
   });
 
-  for (const [path, expected, retried] of [
-    ['/garbage', /did not answer JSON/, false],
-    ['/broken-json', /did not answer JSON/, false],
-    ['/500', /HTTP 500.*after 3 attempts/, true],
-    ['/hang', /no answer within 0\.3 s.*after 3 attempts/, true],
-    ['/redirect', /redirect \(HTTP 302\), which is not followed/, false],
+  for (const [path, expected, retried, kind] of [
+    ['/garbage', /did not answer JSON/, false, 'garbage'],
+    ['/broken-json', /did not answer JSON/, false, 'garbage'],
+    ['/500', /HTTP 500.*after 3 attempts/, true, 'unavailable'],
+    ['/hang', /no answer within 0\.3 s.*after 3 attempts/, true, 'timeout'],
+    ['/redirect', /redirect \(HTTP 302\), which is not followed/, false, 'redirect'],
   ] as const) {
     it(`a source answering ${path.slice(1)} stores nothing and says why, then retries with backoff`, async () => {
       const created = await (await create({})).json();
@@ -202,6 +202,7 @@ describe('HTTP(S) connectors', () => {
       const report = await (await t.api('POST', `/api/v1/connectors/${created.id}/run`)).json();
       expect(report.status).toBe('failed');
       expect(report.error).toMatch(expected);
+      expect(report.error_kind).toBe(kind);
       expect(report.stored).toBe(0);
       expect(await points()).toHaveLength(0);
       expect(sleeps).toEqual(retried ? [1000, 2000] : []);
