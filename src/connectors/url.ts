@@ -24,7 +24,17 @@ function ipv4(host: string): number[] | undefined {
 
 function classify(hostname: string): 'link-local' | 'unspecified' | 'private' | 'public' {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const v4 = ipv4(host) ?? ipv4(host.replace(/^::ffff:/, ''));
+  // An IPv4-mapped IPv6 address: URL() writes [::ffff:169.254.169.254] as [::ffff:a9fe:a9fe].
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  const v4 =
+    ipv4(host) ??
+    ipv4(host.replace(/^::ffff:/, '')) ??
+    (mapped
+      ? [...mapped.slice(1)].flatMap((h) => {
+          const n = Number.parseInt(h, 16);
+          return [n >> 8, n & 255];
+        })
+      : undefined);
   if (v4) {
     const [a, b] = v4;
     if (a === 169 && b === 254) return 'link-local';

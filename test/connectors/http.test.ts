@@ -7,6 +7,7 @@ import { createTestApp } from '../helpers/app';
 import { seedSmallOrg } from '../helpers/fixtures';
 import { auditLog, connectors, metricPoints } from '../../storage/schema';
 import { json, startSourceServer, text } from './source-server';
+import { configureLogging, consoleSink, logOptionsFromEnv } from '../../core/log';
 
 const SECRET = 'Bearer crm-export-secret-0123456789';
 
@@ -239,6 +240,32 @@ describe('HTTP(S) connectors', () => {
       expect((await res.json()).error.code).toBe('not_configured');
     }
     expect(await t.store.db.select().from(connectors)).toHaveLength(0);
+  });
+
+  it('never logs the secret or the URL query, even when the source fails', async () => {
+    const lines: string[] = [];
+    configureLogging({ level: 'debug', sink: (_level, line) => lines.push(line) });
+    try {
+      const created = await (
+        await create({
+          source: { url: `${source.url}/report.json?key=url-query-secret`, format: 'json', items_path: 'data.items' },
+        })
+      ).json();
+      await t.api('POST', `/api/v1/connectors/${created.id}/run`);
+      await t.store.db
+        .update(connectors)
+        .set({ source: { url: `${source.url}/500?key=url-query-secret`, format: 'json' } })
+        .where(eq(connectors.id, created.id));
+      const failed = await (await t.api('POST', `/api/v1/connectors/${created.id}/run`)).json();
+      expect(failed.error).toContain('/500?…');
+      expect(lines.length).toBeGreaterThan(1);
+      const all = lines.join('\n');
+      expect(all).not.toContain('crm-export-secret');
+      expect(all).not.toContain('url-query-secret');
+      expect(JSON.stringify(failed)).not.toContain('url-query-secret');
+    } finally {
+      configureLogging({ level: logOptionsFromEnv(process.env).level, sink: consoleSink });
+    }
   });
 
   it('is admin only', async () => {
