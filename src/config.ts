@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: optional,
   /** `off`: HTTP(S) connectors may not fetch loopback or private addresses (docs/connectors.md#ssrf). */
   CONNECTORS_PRIVATE_NETWORKS: z.enum(['on', 'off']).default('on'),
+  /** `1`: outbound webhooks may target loopback, private and link-local hosts and plain http (docs/webhooks.md). */
+  WEBHOOK_ALLOW_PRIVATE: flag,
   LARK_APP_ID: optional,
   LARK_APP_SECRET: optional,
   LARK_VERIFICATION_TOKEN: optional,
@@ -106,6 +108,8 @@ export interface Config {
   trustedProxies?: string[];
   /** HTTP(S) connectors may fetch loopback and private addresses (CONNECTORS_PRIVATE_NETWORKS, default on). */
   connectorsPrivateNetworks?: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE: outbound webhook URLs may name intranet hosts and use plain http. */
+  webhookAllowPrivate?: boolean;
   lark?: LarkConfig;
   wecom?: WecomConfig;
   dingtalk?: DingtalkConfig;
@@ -219,6 +223,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     connectorsPrivateNetworks: env.CONNECTORS_PRIVATE_NETWORKS === 'on',
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
   };
   // A typo in the retention settings must stop the server, not silently keep the defaults.
   if (env.RETENTION_DAYS) parseRetention(env.RETENTION_DAYS);
