@@ -65,6 +65,12 @@ export const ErrorCode = {
   DirectoryPermission: 'directory_permission',
   /** The platform's directory could not be read (after retries), or is not supported yet. */
   DirectoryUnavailable: 'directory_unavailable',
+  /** A connector's source could not be read (unreachable, refused, garbage, timeout) after retries. */
+  ConnectorSource: 'connector_source',
+  /** A connector's mapping names a field the source does not have. */
+  ConnectorMapping: 'connector_mapping',
+  /** A connector's URL is refused (scheme, credentials, a private or link-local address). */
+  ConnectorUrl: 'connector_url',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

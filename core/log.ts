@@ -132,7 +132,7 @@ export function logOptionsFromEnv(env: Record<string, string | undefined>): { le
   return { level: parseLevel(env.LOG_LEVEL) ?? 'info', format: parseFormat(env.LOG_FORMAT) ?? 'pretty' };
 }
 
-function consoleSink(level: LogLevel, line: string): void {
+export function consoleSink(level: LogLevel, line: string): void {
   // biome-ignore lint/suspicious/noConsole: the logger's output, the one place that writes to the console
   console[level](line);
 }

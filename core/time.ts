@@ -55,7 +55,7 @@ function isoWeekday(isoDate: string): number {
   return day === 0 ? 7 : day;
 }
 
-function addDays(isoDate: string, days: number): string {
+export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
@@ -75,18 +75,18 @@ export function weekStart(at: Date, timeZone: string): Date {
   return localMidnight(addDays(date, 1 - isoWeekday(date)), timeZone);
 }
 
-export type PeriodUnit = 'week' | 'day' | 'hour';
+export type PeriodUnit = 'week' | 'day' | 'hour' | 'quarter-hour';
 
-/** The period a scheduled slot belongs to: `2026-W48`, `2026-11-27` or `2026-11-27T16`. */
+/** The period a scheduled slot belongs to: `2026-W48`, `2026-11-27`, `2026-11-27T16` or `2026-11-27T16:45`. */
 export function periodKey(unit: PeriodUnit, slot: Date, timeZone: string): string {
   if (unit === 'week') return isoWeekKey(slot, timeZone);
   const date = localDate(slot, timeZone);
   if (unit === 'day') return date;
-  const hour = String(Math.floor(((slot.getTime() + tzOffsetMs(slot, timeZone)) % DAY_MS) / 3_600_000)).padStart(
-    2,
-    '0',
-  );
-  return `${date}T${hour}`;
+  const msOfDay = (slot.getTime() + tzOffsetMs(slot, timeZone)) % DAY_MS;
+  const hour = String(Math.floor(msOfDay / 3_600_000)).padStart(2, '0');
+  if (unit === 'hour') return `${date}T${hour}`;
+  const quarter = String(Math.floor((msOfDay % 3_600_000) / 900_000) * 15).padStart(2, '0');
+  return `${date}T${hour}:${quarter}`;
 }
 
 export { localDate };

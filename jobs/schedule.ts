@@ -39,6 +39,11 @@ export function latestSlot(expression: string, timeZone: string, now: Date): Dat
   return cron.previousRuns(2, new Date(now.getTime() + 1000)).find((slot) => slot.getTime() <= now.getTime());
 }
 
+/** The first slot of `expression` in `timeZone` strictly after `after`, or undefined. */
+export function nextSlot(expression: string, timeZone: string, after: Date): Date | undefined {
+  return cronFor(expression, timeZone).nextRun(after) ?? undefined;
+}
+
 export interface DueSlot {
   slot: Date;
   /** The run's key in job_runs: the period, plus `@<zone>` for a unit outside the org's zone. */

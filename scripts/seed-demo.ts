@@ -3,12 +3,18 @@ import { loadConfig } from '../src/config';
 import { openSqlite } from '../storage/sqlite';
 import { DEMO_ORG_NAME, DEMO_SLUG, loadDemo } from '../storage/seed/demo';
 import { loadDemoRules } from '../src/rules/demo';
+import { loadDemoConnectors } from '../src/connectors/demo';
 
 const config = loadConfig(process.env);
 const store = openSqlite(config.databasePath);
 try {
   const summary = await loadDemo(store, { now: new Date(), timezone: config.defaultTimezone });
   const ruleIds = await loadDemoRules(store, summary.orgId, new Date());
+  // One connector of each kind, disabled: edit their sources (PATCH /api/v1/connectors/:id), then enable them.
+  const connectorIds = await loadDemoConnectors(store, summary.orgId, new Date(), {
+    enabled: false,
+    crmUrl: 'https://crm.example.com/exports/renewal-rates.csv',
+  });
   const c = summary.counts;
   console.log(
     summary.created
@@ -21,6 +27,7 @@ try {
   console.log(
     `  teams ${c.teams}, people ${c.people}, objectives ${c.objectives}, key results ${c.keyResults}, check-ins ${c.checkIns}`,
   );
+  console.log(`  connectors: ${connectorIds.join(', ')} (disabled; see docs/connectors.md)`);
   console.log(`  north-star KR 学员续费率提升至68%: ${summary.northStarKrId}`);
   console.log(`  department KR 课程满意度 ≥ 4.7:    ${summary.departmentKrId}`);
   console.log(

@@ -66,6 +66,7 @@ export function createPolaris(input: AppDeps) {
     instance: input.instance ?? randomInstance(),
     authThrottle: input.authThrottle ?? new AuthThrottle(clock),
     clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
+    source: input.connectorSource,
   };
 
   const app = new Hono<AppEnv>();

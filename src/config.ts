@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   RETENTION_DAYS: z.string().optional(),
   PUBLIC_URL: optional,
   TRUSTED_PROXIES: optional,
+  /** `off`: HTTP(S) connectors may not fetch loopback or private addresses (docs/connectors.md#ssrf). */
+  CONNECTORS_PRIVATE_NETWORKS: z.enum(['on', 'off']).default('on'),
   /** `1`: outbound webhooks may target loopback, private and link-local hosts and plain http (docs/webhooks.md). */
   WEBHOOK_ALLOW_PRIVATE: flag,
   LARK_APP_ID: optional,
@@ -79,6 +81,7 @@ const EnvSchema = z.object({
   DINGTALK_CORP_ID: optional,
   DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   DINGTALK_API_BASE: z.string().url().default('https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: z.string().url().default('https://oapi.dingtalk.com'),
   DINGTALK_CALLBACK_TOKEN: optional,
   DINGTALK_CALLBACK_AES_KEY: optional,
   DINGTALK_CARD_TEMPLATE_ID: optional,
@@ -103,6 +106,8 @@ export interface Config {
   publicUrl?: string;
   /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES): a TLS proxy in front of the server. */
   trustedProxies?: string[];
+  /** HTTP(S) connectors may fetch loopback and private addresses (CONNECTORS_PRIVATE_NETWORKS, default on). */
+  connectorsPrivateNetworks?: boolean;
   /** WEBHOOK_ALLOW_PRIVATE: outbound webhook URLs may name intranet hosts and use plain http. */
   webhookAllowPrivate?: boolean;
   lark?: LarkConfig;
@@ -217,6 +222,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
     trustedProxies: env.TRUSTED_PROXIES?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    connectorsPrivateNetworks: env.CONNECTORS_PRIVATE_NETWORKS === 'on',
     webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
   };
   // A typo in the retention settings must stop the server, not silently keep the defaults.
@@ -259,6 +265,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
       corpId: env.DINGTALK_CORP_ID,
       mode: env.DINGTALK_MODE,
       apiBase: env.DINGTALK_API_BASE.replace(/\/$/, ''),
+      oapiBase: env.DINGTALK_OAPI_BASE.replace(/\/$/, ''),
       callbackToken: env.DINGTALK_CALLBACK_TOKEN,
       callbackAesKey: env.DINGTALK_CALLBACK_AES_KEY,
       cardTemplateId: env.DINGTALK_CARD_TEMPLATE_ID,

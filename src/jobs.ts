@@ -11,6 +11,7 @@ import { adjustmentSweep } from './approvals/job';
 import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
+import { connectorsRun } from './connectors/job';
 
 export const jobRegistry = createJobRegistry<Services>([
   weeklyDigest,
@@ -20,6 +21,7 @@ export const jobRegistry = createJobRegistry<Services>([
   directorySync,
   retention,
   outboxFailures,
+  connectorsRun,
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

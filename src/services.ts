@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { Platform, PlatformAdapter } from '../bots/types';
 import type { AuthThrottle, PeerAddress } from './auth-throttle';
 import type { Clock } from '../core/clock';
+import type { SourceFetchOptions } from '../core/connectors';
 import type { Instance } from '../core/instance';
 import type { Store } from '../storage/db';
 import type { ChatHandlers } from './chat/context';
@@ -36,6 +37,8 @@ export interface AppDeps {
   authThrottle?: AuthThrottle;
   /** The connecting peer's address (default: the Node socket, or Cloudflare's CF-Connecting-IP). */
   peerAddress?: PeerAddress;
+  /** Connector source I/O: fetch, the wait between retries, attempts, timeout (tests shorten them). */
+  connectorSource?: SourceFetchOptions;
 }
 
 export interface Services {
@@ -57,6 +60,8 @@ export interface Services {
   authThrottle: AuthThrottle;
   /** The client's address for throttling (X-Forwarded-For only from TRUSTED_PROXIES). */
   clientOf(c: Context): string;
+  /** Connector source I/O overrides (src/connectors/run.ts). */
+  source?: SourceFetchOptions;
 }
 
 export interface AppEnv {

@@ -661,3 +661,41 @@ export const usedNonces = sqliteTable(
   },
   (t) => [index('used_nonces_expiry').on(t.expiresAt)],
 );
+
+/**
+ * Scheduled pulls of metric points from a source (docs/connectors.md): a platform's attendance
+ * API, a Lark Bitable table, or any HTTP(S) JSON/CSV URL. `source` holds the kind's settings,
+ * `mapping` which source fields give metric, subject, time and value. `secret` (an HTTP source's
+ * auth header value) is never returned by the API or logged.
+ */
+export const connectors = sqliteTable(
+  'connectors',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    kind: text('kind').$type<'attendance' | 'bitable' | 'http'>().notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    /** Cron expression in the org's time zone. */
+    schedule: text('schedule').notNull(),
+    source: text('source', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    mapping: text('mapping', { mode: 'json' }).$type<Record<string, unknown>>(),
+    secret: text('secret'),
+    /** The scheduled slot the last run served (ISO); a later slot of `schedule` makes it due. */
+    lastSlotAt: text('last_slot_at'),
+    lastRunAt: text('last_run_at'),
+    lastStatus: text('last_status').$type<'ok' | 'partial' | 'failed'>(),
+    lastError: text('last_error'),
+    /** The last run's report: read, stored, unchanged, rejected (with reasons, capped). */
+    lastResult: text('last_result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Failed runs in a row; the retry backs off with it. */
+    failures: integer('failures').notNull().default(0),
+    /** When a failed run is retried (before the next slot), else null. */
+    retryAt: text('retry_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('connectors_org_name').on(t.orgId, t.name)],
+);

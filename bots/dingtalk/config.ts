@@ -7,6 +7,8 @@ export interface DingtalkConfig {
   corpId?: string;
   mode: 'http' | 'stream';
   apiBase: string;
+  /** The classic oapi base (attendance): DINGTALK_OAPI_BASE, default https://oapi.dingtalk.com. */
+  oapiBase?: string;
   callbackToken?: string;
   callbackAesKey?: string;
   cardTemplateId?: string;

@@ -10,6 +10,7 @@ import { encryptLarkPayload } from './crypto';
 import { larkSignature } from './verify';
 import { cardButtons, validateCard } from './emulator-card';
 import { createLarkDirectory, mountLarkDirectory } from './emulator-directory';
+import { createLarkConnectorSources, mountLarkConnectorSources } from './emulator-connectors';
 import { mountLarkOAuth } from './emulator-oauth';
 import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
@@ -304,6 +305,8 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
   });
   const directory = createLarkDirectory();
   mountLarkDirectory(app, directory, { requireToken, now });
+  const sources = createLarkConnectorSources();
+  mountLarkConnectorSources(app, sources, { requireToken });
 
   async function jsonBody(c: Context): Promise<Record<string, unknown>> {
     try {
@@ -633,6 +636,9 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
 
     /** The tenant's contact directory (departments, users, scope, rate limit) served by contact v3. */
     directory,
+
+    /** Bitable bases and attendance results, read by connectors. */
+    sources,
 
     /** Invalidates every issued tenant_access_token, as when Lark rotates them early. */
     revokeTokens() {

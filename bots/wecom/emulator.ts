@@ -8,6 +8,7 @@ import { decrypt as wecomDecrypt, encrypt as wecomEncrypt, getSignature } from '
 import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
+import { checkinDayData, createWecomCheckin } from './emulator-checkin';
 import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
@@ -363,6 +364,15 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
       return { access_token: token, expires_in: TOKEN_TTL_S };
     }),
   );
+  const checkin = createWecomCheckin();
+  // https://developer.work.weixin.qq.com/document/path/93374
+  app.post(
+    '/cgi-bin/checkin/getcheckin_daydata',
+    api('/cgi-bin/checkin/getcheckin_daydata', (c, body) => {
+      checkToken(c);
+      return checkinDayData(checkin, body, (u) => isMember(u) || checkin.reports.some((r) => r.userid === u));
+    }),
+  );
   // https://developer.work.weixin.qq.com/document/path/90236
   app.post(
     '/cgi-bin/message/send',
@@ -516,6 +526,8 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     app,
     calls,
     messages,
+    /** 打卡日报 served to attendance connectors. */
+    checkin,
     /** Messages WeCom silently dropped for exceeding a member's limits. */
     dropped: drops,
     verifyUrl,

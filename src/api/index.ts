@@ -17,6 +17,7 @@ import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
 import { directoryRoutes } from './directory';
 import { outboxRoutes } from './outbox';
+import { connectorsRoutes } from './connectors';
 import { webhooksRoutes } from './webhooks';
 
 export function createApi() {
@@ -39,6 +40,7 @@ export function createApi() {
   api.route('/orgs', orgsRoutes);
   api.route('/directory', directoryRoutes);
   api.route('/outbox', outboxRoutes);
+  api.route('/connectors', connectorsRoutes);
   api.route('/webhooks', webhooksRoutes);
   return api;
 }

@@ -8,12 +8,14 @@
 // so it listens on loopback only unless HOST says otherwise *and* PLAYGROUND=on; its
 // emulated sign-in and every view reach the demo org only; and once a real org exists
 // beside the demo it refuses to start, and closes if one appears, unless PLAYGROUND=on.
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import type { Context, Hono, Next } from 'hono';
 import type { Config } from '../config';
 import type { Store } from '../../storage/db';
-import { loadDemo } from '../../storage/seed/demo';
+import { DEMO_SLUG, loadDemo } from '../../storage/seed/demo';
 import { loadDemoRules } from '../rules/demo';
+import { DEMO_CRM_PATH, loadDemoConnectors } from '../connectors/demo';
+import { populateDemoSources } from './demo-sources';
 import { organizations } from '../../storage/schema';
 import { playgroundConfig, playgroundSecrets, wantsPlayground, type PlaygroundSecrets } from './config';
 import { createPlaygroundEmulators, emulatorRoutes, type PlaygroundEmulators } from './emulators';
@@ -99,6 +101,7 @@ export function preparePlayground(input: {
     isDemoUser(input.store, platform, user),
   );
   const transcript = new Transcript(emulators);
+  let crmCsv: string | undefined;
   const config = { ...playgroundConfig(input.config, secrets), host };
   return {
     config,
@@ -122,6 +125,10 @@ export function preparePlayground(input: {
         '/emulators',
         emulatorRoutes(emulators, (platform) => transcript.sync(platform)),
       );
+      // The demo CRM export the demo's HTTP connector reads (src/playground/demo-sources.ts).
+      app.get(DEMO_CRM_PATH, (c) =>
+        crmCsv ? c.body(crmCsv, 200, { 'content-type': 'text/csv; charset=utf-8' }) : c.notFound(),
+      );
       app.route(
         '/playground',
         playgroundRoutes({ store: input.store, adminToken: config.adminToken!, emulators, transcript }),
@@ -130,11 +137,34 @@ export function preparePlayground(input: {
     },
     async seed(now) {
       const [{ n }] = await input.store.db.select({ n: count() }).from(organizations);
-      if (n > 0) return false;
-      const summary = await loadDemo(input.store, { now, timezone: input.config.defaultTimezone });
-      // The same demo as `npm run seed:demo`: the org and its two example alert rules.
-      if (summary.created) await loadDemoRules(input.store, summary.orgId, now);
-      return summary.created;
+      let created = false;
+      if (n === 0) {
+        const summary = await loadDemo(input.store, { now, timezone: input.config.defaultTimezone });
+        // The same demo as `npm run seed:demo`: the org, its two example alert rules, and one
+        // connector of each kind, enabled here because the playground serves their sources.
+        if (summary.created) {
+          await loadDemoRules(input.store, summary.orgId, now);
+          await loadDemoConnectors(input.store, summary.orgId, now, {
+            enabled: true,
+            crmUrl: `${origin}${DEMO_CRM_PATH}`,
+          });
+        }
+        created = summary.created;
+      }
+      const [demo] = await input.store.db
+        .select()
+        .from(organizations)
+        .where(eq(organizations.slug, DEMO_SLUG))
+        .limit(1);
+      if (demo)
+        crmCsv = await populateDemoSources(
+          input.store,
+          emulators,
+          demo.id,
+          demo.settings?.timezone ?? input.config.defaultTimezone,
+          now,
+        );
+      return created;
     },
     exposure(url) {
       const where = isLoopback(host)

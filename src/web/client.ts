@@ -405,6 +405,12 @@ table.data { font-size: 12px; margin-top: 4px; }
 .count { background: var(--bg); border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; font-size: 12px; }
 .hits.firing { color: #cf222e; font-weight: 700; }
 .empty { color: var(--muted); }
+.scroll { overflow-x: auto; }
+.status { display: inline-block; padding: 0 6px; border-radius: 8px; background: #e6f4ea; color: #1e6b34; font-size: 12px; }
+.status-partial { background: #fff4e5; color: #8a5300; }
+.status-failed { background: #fdecea; color: #b3261e; }
+.error-text { color: #b3261e; overflow-wrap: anywhere; }
+.reasons { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
 main.login { max-width: 420px; margin: 60px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 24px; }
 main.login form { display: grid; gap: 8px; margin: 16px 0; }
 .lang { float: right; }

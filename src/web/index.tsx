@@ -25,6 +25,7 @@ import {
 } from './data';
 import { echartsSource, echartsUrl } from './package-assets';
 import { DashboardPage, LoginPage, MessagePage } from './pages';
+import { renderConnectorsPage, runFromPage } from './connectors';
 import { endSession, startSession } from './session';
 import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
@@ -216,6 +217,17 @@ export function dashboardRoutes() {
         messages={dashMessages(locale)}
       />,
     );
+  });
+
+  web.get('/connectors', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    return renderConnectorsPage(c, viewer, localeFor(c, viewer));
+  });
+  web.post('/connectors/:id/run', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    return runFromPage(c, viewer, localeFor(c, viewer));
   });
 
   // JSON for the page's script.

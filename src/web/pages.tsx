@@ -14,7 +14,7 @@ const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
-function Layout(props: { locale: Locale; title: string; children: Child; scripts?: Child }) {
+export function Layout(props: { locale: Locale; title: string; children: Child; scripts?: Child }) {
   return (
     <html lang={props.locale}>
       <head>
@@ -34,7 +34,7 @@ function Layout(props: { locale: Locale; title: string; children: Child; scripts
   );
 }
 
-function LangToggle(props: { locale: Locale; href: (lang: Locale) => string }) {
+export function LangToggle(props: { locale: Locale; href: (lang: Locale) => string }) {
   const other: Locale = props.locale === 'en' ? 'zh-CN' : 'en';
   return (
     <a
@@ -343,6 +343,13 @@ export function DashboardPage(p: DashboardProps) {
           </select>
           <button type="submit">{t(L, 'dash.apply')}</button>
         </form>
+        {viewer.scope.kind === 'all' && (
+          <nav class="pickers" aria-label={t(L, 'dash.title')}>
+            <a href={`/dashboard/connectors${orgParam ? `?${orgParam.slice(1)}` : ''}`}>
+              {t(L, 'dash.nav.connectors')}
+            </a>
+          </nav>
+        )}
         <div class="who">
           <span>{t(L, 'dash.signedInAs', { name: viewer.person?.name ?? t(L, 'dash.admin') })}</span>
           <LangToggle locale={L} href={(lang) => `/dashboard?lang=${lang}${orgParam}${cycleParam}`} />

@@ -120,6 +120,7 @@ export async function startStack(options: StackOptions = {}) {
       DINGTALK_ROBOT_CODE: DINGTALK.robotCode,
       DINGTALK_MODE: options.dingtalk,
       DINGTALK_API_BASE: served.url,
+      DINGTALK_OAPI_BASE: served.url,
       DINGTALK_CALLBACK_TOKEN: DINGTALK.callbackToken,
       DINGTALK_CALLBACK_AES_KEY: DINGTALK.callbackAesKey,
       // HTTP mode registers <PUBLIC_URL>/webhooks/dingtalk/card as the card callback URL.
