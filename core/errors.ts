@@ -63,6 +63,8 @@ export const ErrorCode = {
   DirectoryPermission: 'directory_permission',
   /** The platform's directory could not be read (after retries), or is not supported yet. */
   DirectoryUnavailable: 'directory_unavailable',
+  /** The server's credentials for a platform serve another org's tenant (or none bound to this org). */
+  DirectoryWrongTenant: 'directory_wrong_tenant',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

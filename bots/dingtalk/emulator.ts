@@ -19,6 +19,7 @@ import { Hono, type Context } from 'hono';
 import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
+import { createDingtalkDirectory, mountDingtalkDirectory } from './emulator-directory';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
@@ -421,6 +422,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   });
 
   mountDingtalkOAuth(app, { ...options, corpId, now, appTokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
+  const directory = createDingtalkDirectory();
+  mountDingtalkDirectory(app, directory, { now, appTokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
 
   // Everything else under /v1.0 needs a valid token and is throttled app-wide.
   app.use('/v1.0/*', async (c, next) => {
@@ -733,6 +736,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     cardRoutes,
     lost,
     stream,
+    /** The organisation's 通讯录 as the oapi directory APIs serve it (departments, users, permissions, QPS). */
+    directory,
     setBaseUrl(url: string) {
       baseUrl = url.replace(/\/$/, '');
     },
