@@ -224,9 +224,40 @@ describe('Lark directory sync', () => {
     ]);
   });
 
+  it("an org whose tenant the server's credentials do not serve is refused and gets nothing written", async () => {
+    seedDirectory();
+    const admin = { authorization: 'Bearer e2e-admin-token-0123456789abcdef', 'content-type': 'application/json' };
+    for (const slug of ['alpha', 'beta'])
+      await fetch(`${stack.base}/api/v1/orgs`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: slug, slug }),
+      });
+    await fetch(`${stack.base}/api/v1/orgs/beta/tenants/lark`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ tenant_key: 'tenant_emulator' }),
+    });
+    const sync = (org: string) =>
+      fetch(`${stack.base}/api/v1/directory/sync`, {
+        method: 'POST',
+        headers: { ...admin, 'x-polaris-org': org },
+        body: JSON.stringify({ platform: 'lark' }),
+      });
+    const refused = await sync('alpha');
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('no lark tenant');
+    const orgs = new Map((await stack.store.db.query.organizations.findMany()).map((o) => [o.slug, o.id]));
+    expect(await allPeople(stack.store, orgs.get('alpha')!)).toHaveLength(0);
+    expect((await sync('beta')).status).toBe(200);
+    expect(await allPeople(stack.store, orgs.get('beta')!)).toHaveLength(4);
+  });
+
   it('rejects a platform without a directory fetcher or not configured, with a clear error', async () => {
+    // WeCom has a fetcher but is not configured on this server.
     const res = await post({ platform: 'wecom' });
     expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('WECOM_CORP_ID');
     const bad = await post({ platform: 'slack' });
     expect(bad.status).toBe(400);
   });
