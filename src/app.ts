@@ -13,6 +13,7 @@ import { randomInstance } from '../core/instance';
 import { healthReport } from './health';
 import { createDispatcher } from './inbound/dispatch';
 import { createSelfBinder } from './directory/self-bind';
+import { createDirectoryChanges } from './directory/changes';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import { createAdapters } from './platforms';
@@ -61,6 +62,13 @@ export function createPolaris(input: AppDeps) {
     authThrottle: input.authThrottle ?? new AuthThrottle(clock),
     clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
   };
+  services.directoryChanges = createDirectoryChanges({
+    store: input.store,
+    config: input.config,
+    clock,
+    defer,
+    kick: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
+  });
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

@@ -64,6 +64,7 @@ export interface RunSyncOptions {
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (p: DirectoryProgress) => void;
   now?: () => number;
+  created?: { personId: string; platformUserId: string }[];
 }
 
 export async function runDirectorySync(
@@ -75,6 +76,10 @@ export async function runDirectorySync(
 ): Promise<SyncSummary & { api_calls?: number }> {
   await checkDirectoryTenant(store, config, org, platform);
   const snapshot = await fetchPlatformDirectory(config, platform, org, options);
-  const summary = await syncDirectory(store, org.id, snapshot, { dryRun: options.dryRun, clock: options.clock });
+  const summary = await syncDirectory(store, org.id, snapshot, {
+    dryRun: options.dryRun,
+    clock: options.clock,
+    created: options.created,
+  });
   return { ...summary, api_calls: snapshot.apiCalls };
 }

@@ -103,6 +103,42 @@ describe('WeCom directory sync', () => {
     });
   });
 
+  it('change_contact events apply within seconds: a new hire appears and is welcomed, a leaver is deactivated, a move moves', async () => {
+    seedDirectory();
+    await post({ platform: 'wecom' });
+    const people = async () => new Map((await allPeople(stack.store, await orgId())).map((p) => [p.name, p]));
+    const dir = wecom().directory;
+
+    dir.users.push(member('dan', { name: '新同事', department: [3] }));
+    const ack = await wecom().deliverChangeContact({ changeType: 'create_user', userId: 'dan' });
+    expect(ack).toMatchObject({ status: 200, body: '', attempts: 1 });
+    const dan = await waitFor(async () => (await people()).get('新同事'), 'the new hire', 10_000);
+    expect(dan.managerId).toBe((await people()).get('lead')!.id);
+    const [card] = await waitFor(() => toUser('dan').length && toUser('dan'), 'the welcome card', 10_000);
+    expect(JSON.stringify(card.body)).toContain('欢迎加入');
+
+    dir.users = dir.users.filter((u) => u.userid !== 'ben');
+    await wecom().deliverChangeContact({ changeType: 'delete_user', userId: 'ben' });
+    await waitFor(async () => (await people()).get('ben')!.status === 'inactive', 'ben deactivated', 10_000);
+
+    dir.users.find((u) => u.userid === 'amy')!.department = [2];
+    await wecom().deliverChangeContact({ changeType: 'update_user', userId: 'amy' });
+    const teams = new Map((await allTeams(stack.store, await orgId())).map((t) => [t.name, t]));
+    await waitFor(async () => (await people()).get('amy')!.teamId === teams.get('销售部')!.id, 'amy moved', 10_000);
+
+    dir.departments.push({ id: 4, name: '华南', parentid: 2 });
+    await wecom().deliverChangeContact({ changeType: 'create_party', departmentId: 4 });
+    await waitFor(
+      async () => (await allTeams(stack.store, await orgId())).some((t) => t.name === '华南'),
+      'the new department',
+      10_000,
+    );
+    await stack.services.directoryChanges!.idle();
+    // Only the new hire was welcomed; everyone else got nothing.
+    const welcomed = [...wecom().messages.values()].filter((m) => JSON.stringify(m.body).includes('欢迎加入'));
+    expect(welcomed.map((m) => m.touser)).toEqual([['dan']]);
+  });
+
   it('an app allowed the sensitive fields fills in e-mail and mobile', async () => {
     seedDirectory();
     wecom().directory.sensitiveFields = true;
