@@ -114,7 +114,7 @@ export function createDirectoryChanges(deps: DirectoryChangesDeps): DirectoryCha
     const now = deps.clock.now();
     const statements = created.flatMap(({ personId, platformUserId }) => {
       const person = rows.find((r) => r.id === personId);
-      if (!person || person.status !== 'active') return [];
+      if (person?.status !== 'active') return [];
       const to = { platform, kind: 'user' as const, id: platformUserId };
       const card = buildWelcomeCard({
         name: person.name,

@@ -114,6 +114,42 @@ describe('Lark directory sync', () => {
     expect(list.items.map((p) => p.name)).toEqual(['ben']);
   });
 
+  it('contact change events apply within seconds: a new hire is welcomed, a deleted user deactivated, a move moves', async () => {
+    seedDirectory();
+    await post({ platform: 'lark' });
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    const people = async () => new Map((await allPeople(stack.store, orgId)).map((p) => [p.name, p]));
+    const dir = lark().directory;
+    dir.users.push({ open_id: 'ou_new', name: 'newbie', department_ids: ['od-east'], status: { is_activated: true } });
+    const ack = await lark().deliverContactChange('contact.user.created_v3', 'ou_new');
+    expect(ack.status).toBe(200);
+    const newbie = await waitFor(async () => (await people()).get('newbie'), 'the new hire', 10_000);
+    expect(newbie.managerId).toBe((await people()).get('lead')!.id);
+    const toNew = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_new');
+    const [card] = await waitFor(() => toNew().length && toNew(), 'the welcome card', 10_000);
+    expect(JSON.stringify(card.content)).toContain('欢迎加入');
+
+    const ben = dir.users.find((u) => u.open_id === 'ou_ben')!;
+    dir.users = dir.users.filter((u) => u !== ben);
+    await lark().deliverContactChange('contact.user.deleted_v3', 'ou_ben');
+    await waitFor(async () => (await people()).get('ben')!.status === 'inactive', 'ben deactivated', 10_000);
+
+    dir.departments.push({ open_department_id: 'od-west', name: '华西', parent_department_id: 'od-sales' });
+    dir.users.find((u) => u.open_id === 'ou_amy')!.department_ids = ['od-west'];
+    await lark().deliverContactChange('contact.department.created_v3', 'od-west');
+    await lark().deliverContactChange('contact.user.updated_v3', 'ou_amy');
+    await waitFor(
+      async () => {
+        const west = (await allTeams(stack.store, orgId)).find((t) => t.name === '华西');
+        return !!west && (await people()).get('amy')!.teamId === west.id;
+      },
+      'amy moved to the new department',
+      10_000,
+    );
+    await stack.services.directoryChanges!.idle();
+    expect((await people()).get('amy')!.managerId).toBe((await people()).get('boss')!.id);
+  });
+
   it('without the contacts scope the sync fails with a clear message and writes nothing', async () => {
     seedDirectory();
     lark().directory.granted = false;
