@@ -248,7 +248,12 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       acks.push({ messageId, data, at: now().toISOString(), attempts: entry.attempts });
     },
     /** Pushes a CALLBACK (or EVENT) frame; returns its messageId. */
-    push(topic: string, data: unknown, type: 'CALLBACK' | 'EVENT' = 'CALLBACK'): string {
+    push(
+      topic: string,
+      data: unknown,
+      type: 'CALLBACK' | 'EVENT' = 'CALLBACK',
+      extraHeaders: Record<string, string> = {},
+    ): string {
       const messageId = nextId('msg_');
       const frame: StreamFrame = {
         specVersion: '1.0',
@@ -259,6 +264,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
           messageId,
           time: String(now().getTime()),
           topic,
+          ...extraHeaders,
         },
         data: JSON.stringify(data),
       };
@@ -826,6 +832,44 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       }
       lost.push({ outTrackId: input.outTrackId, reason: 'card created without callbackType', at });
       return { delivered: false as const };
+    },
+    /**
+     * A 通讯录事件 (user_add_org, user_modify_org, user_leave_org, org_dept_create, org_dept_modify,
+     * org_dept_remove): over the HTTP event subscription (encrypted, `EventType` + `UserId` / `DeptId`)
+     * when an eventsUrl is set, else as a Stream EVENT frame (`eventType` header, `userId` / `deptId`).
+     * https://open.dingtalk.com/document/orgapp/address-book-events
+     */
+    async deliverContactEvent(
+      eventType:
+        | 'user_add_org'
+        | 'user_modify_org'
+        | 'user_leave_org'
+        | 'org_dept_create'
+        | 'org_dept_modify'
+        | 'org_dept_remove',
+      ids: { userIds?: string[]; deptIds?: number[] },
+      via: 'http' | 'stream' = options.eventsUrl ? 'http' : 'stream',
+    ) {
+      if (via === 'http')
+        return encryptedEventPost({
+          EventType: eventType,
+          TimeStamp: String(now().getTime()),
+          CorpId: corpId,
+          ...(ids.userIds ? { UserId: ids.userIds } : {}),
+          ...(ids.deptIds ? { DeptId: ids.deptIds } : {}),
+        });
+      const messageId = stream.push(
+        '*',
+        {
+          eventId: nextId('evt_'),
+          timeStamp: now().getTime(),
+          ...(ids.userIds ? { userId: ids.userIds } : {}),
+          ...(ids.deptIds ? { deptId: ids.deptIds } : {}),
+        },
+        'EVENT',
+        { eventType, eventCorpId: corpId, eventId: nextId('evt_'), eventBornTime: String(now().getTime()) },
+      );
+      return { messageId };
     },
     /** The console's "save" of the event-subscription URL: an encrypted check_url. */
     checkUrl() {

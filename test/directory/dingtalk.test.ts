@@ -111,6 +111,12 @@ describe('DingTalk directory sync', () => {
     expect(people.get('amy')!.managerId).toBe(people.get('boss')!.id);
   });
 
+  it('通讯录事件 over HTTP apply within seconds: a new hire is welcomed, a leaver deactivated, a move moves', async () => {
+    seedDirectory();
+    await post({ platform: 'dingtalk' });
+    await contactEventsApply();
+  });
+
   it('without the contacts permission (88 / 60011) the sync names what to grant and writes nothing', async () => {
     seedDirectory();
     dingtalk().directory.scopes.delete('member');
@@ -156,6 +162,55 @@ describe('DingTalk directory sync', () => {
     expect(list.items).toEqual([
       expect.objectContaining({ platform_user_id: 'zed', name: '赵六', in_directory: true }),
     ]);
+  });
+});
+
+/** Shared by the HTTP and Stream runs: the emulator's directory changes, then the event is sent. */
+async function contactEventsApply() {
+  const org = await orgId();
+  const people = async () => new Map((await allPeople(stack.store, org)).map((p) => [p.name, p]));
+  const dir = dingtalk().directory;
+  dir.users.push(member('dan', { name: '新老师' }));
+  await dingtalk().deliverContactEvent('user_add_org', { userIds: ['dan'] });
+  const dan = await waitFor(async () => (await people()).get('新老师'), 'the new hire', 10_000);
+  expect(dan).toMatchObject({ externalId: 'J-dan', managerId: (await people()).get('lead')!.id });
+  // With a card template configured the welcome goes out as an interactive card to the person's robot chat.
+  const cardsTo = (userid: string) =>
+    [...dingtalk().cards.values()].filter((c) => c.openSpaceId === `dtv1.card//IM_ROBOT.${userid}`);
+  const [card] = await waitFor(() => cardsTo('dan').length && cardsTo('dan'), 'the welcome card', 10_000);
+  expect(JSON.stringify(card.cardParamMap)).toContain('欢迎加入');
+
+  dir.users = dir.users.filter((u) => u.userid !== 'ben');
+  await dingtalk().deliverContactEvent('user_leave_org', { userIds: ['ben'] });
+  await waitFor(async () => (await people()).get('ben')!.status === 'inactive', 'ben deactivated', 10_000);
+
+  dir.departments.push({ dept_id: 4, name: '二分校', parent_id: 2 });
+  dir.users.find((u) => u.userid === 'amy')!.dept_id_list = [4];
+  await dingtalk().deliverContactEvent('org_dept_create', { deptIds: [4] });
+  await dingtalk().deliverContactEvent('user_modify_org', { userIds: ['amy'] });
+  await waitFor(
+    async () => {
+      const team = (await allTeams(stack.store, org)).find((t) => t.name === '二分校');
+      return !!team && (await people()).get('amy')!.teamId === team.id;
+    },
+    'amy moved to the new department',
+    10_000,
+  );
+  await stack.services.directoryChanges!.idle();
+  // Nobody but the new hire was welcomed.
+  const welcomed = [...dingtalk().cards.values()].filter((c) => JSON.stringify(c.cardParamMap).includes('欢迎加入'));
+  expect(welcomed.map((c) => c.openSpaceId)).toEqual(['dtv1.card//IM_ROBOT.dan']);
+}
+
+describe('DingTalk directory events over Stream', () => {
+  it('EVENT frames of 通讯录事件 apply within seconds and are acknowledged', async () => {
+    await stack.stop();
+    stack = await startStack({ lark: false, dingtalk: 'stream' });
+    seedDirectory();
+    await post({ platform: 'dingtalk' });
+    await contactEventsApply();
+    const acked = dingtalk().stream.acks.length;
+    expect(acked).toBeGreaterThanOrEqual(4);
   });
 });
 
