@@ -18,6 +18,7 @@ import { organizations } from '../../storage/schema';
 import { playgroundConfig, playgroundSecrets, wantsPlayground, type PlaygroundSecrets } from './config';
 import { createPlaygroundEmulators, emulatorRoutes, type PlaygroundEmulators } from './emulators';
 import { isDemoUser, realOrgCount } from './people';
+import { fillEmulatorDirectories } from './directory';
 import { playgroundRoutes } from './routes';
 import { Transcript } from './transcript';
 
@@ -130,11 +131,16 @@ export function preparePlayground(input: {
     },
     async seed(now) {
       const [{ n }] = await input.store.db.select({ n: count() }).from(organizations);
-      if (n > 0) return false;
-      const summary = await loadDemo(input.store, { now, timezone: input.config.defaultTimezone });
-      // The same demo as `npm run seed:demo`: the org and its two example alert rules.
-      if (summary.created) await loadDemoRules(input.store, summary.orgId, now);
-      return summary.created;
+      let created = false;
+      if (n === 0) {
+        const summary = await loadDemo(input.store, { now, timezone: input.config.defaultTimezone });
+        // The same demo as `npm run seed:demo`: the org and its two example alert rules.
+        if (summary.created) await loadDemoRules(input.store, summary.orgId, now);
+        created = summary.created;
+      }
+      // The demo org lives in the emulated directories too, so a directory sync finds it there.
+      await fillEmulatorDirectories(input.store, emulators);
+      return created;
     },
     exposure(url) {
       const where = isLoopback(host)

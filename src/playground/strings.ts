@@ -31,6 +31,9 @@ const zh = {
   failed: '投递失败：',
   details: '查看详情',
   org: '组织',
+  newHire: '模拟新员工入职',
+  newHireNote:
+    '在{platform}通讯录里加入一位新老师（与当前身份同一团队），并推送平台的通讯录变更事件：Polaris 几秒内完成同步，新同事出现在名单里并收到欢迎卡片。',
 } as const;
 
 export type PageStrings = { [K in keyof typeof zh]: string };
@@ -67,6 +70,9 @@ const en: PageStrings = {
   failed: 'Delivery failed: ',
   details: 'Details',
   org: 'Organization',
+  newHire: 'Simulate a new hire',
+  newHireNote:
+    "Adds a new teacher to the {platform} directory (in this person's team) and sends the platform's directory change event: Polaris syncs within seconds, the new colleague appears in the list and gets a welcome card.",
 };
 
 export function pageStrings(lang: PageLang): PageStrings {
