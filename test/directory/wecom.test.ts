@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fetchWecomDirectory, fetchWecomUser } from '../../bots/wecom/directory';
 import { createWecomEmulator, serveWecomEmulator } from '../../bots/wecom/emulator';
 import type { WecomDirectoryUser } from '../../bots/wecom/emulator-directory';
+import { runDirectorySync } from '../../src/directory/run';
 import { runJobNow } from '../../src/jobs';
 import { allPeople, allTeams } from '../../storage/repos/people';
 import { startStack, WECOM, type Stack } from '../helpers/e2e';
@@ -168,6 +169,30 @@ describe('WeCom directory sync', () => {
     dir.users.find((u) => u.userid === 'lead')!.status = 1;
     const [run] = await runJobNow(stack.services, 'directory-sync');
     expect(run.stats).toMatchObject({ platforms: 1, people_reactivated: 1 });
+  });
+
+  it('a read that keeps failing halfway (retries exhausted) leaves the org exactly as it was', async () => {
+    seedDirectory();
+    await post({ platform: 'wecom' });
+    const org = await stack.store.db.query.organizations.findFirst();
+    const before = JSON.stringify(await allPeople(stack.store, org!.id));
+    const dir = wecom().directory;
+    dir.users = dir.users.filter((u) => u.userid !== 'ben'); // would deactivate ben
+    dir.users.find((u) => u.userid === 'amy')!.department = [2]; // would move amy
+    let waited = 0;
+    const sync = runDirectorySync(stack.store, stack.services.config, org!, 'wecom', {
+      clock: stack.services.clock,
+      // 华东's member list never comes back: every retry gets a 502, then the sync gives up.
+      fetch: async (input, init) =>
+        String(input).includes('department_id=3') ? new Response('bad gateway', { status: 502 }) : fetch(input, init),
+      sleep: async (ms) => {
+        waited += ms;
+      },
+    });
+    await expect(sync).rejects.toThrow(/gave up after 7 attempts/);
+    // Six backoffs (0.5 s doubling), plus the pacing between calls.
+    expect(waited).toBeGreaterThanOrEqual(500 + 1000 + 2000 + 4000 + 8000 + 16_000);
+    expect(JSON.stringify(await allPeople(stack.store, org!.id))).toBe(before);
   });
 
   it('without access to the contacts API (48009) the sync says what to grant and writes nothing', async () => {
