@@ -6,6 +6,7 @@ import { fetchLarkDirectory } from '../../bots/lark/directory';
 import { main } from '../../src/cli';
 import { runJobNow } from '../../src/jobs';
 import type { LarkDirectoryUser } from '../../bots/lark/emulator-directory';
+import { createLarkEmulator, serveLarkEmulator } from '../../bots/lark/emulator';
 import { allPeople, allTeams } from '../../storage/repos/people';
 import { LARK, startStack, type Stack } from '../helpers/e2e';
 import { stackWaitFor } from '../helpers/wait';
@@ -175,6 +176,7 @@ describe('Lark directory sync', () => {
     const snapshot = await fetchLarkDirectory(
       { ...LARK, domain: lark().url },
       {
+        minIntervalMs: 0, // retries only: pacing is tested on its own
         fetch: flaky,
         // Each wait lets the emulator's one-second window pass without sleeping: move the clock instead.
         sleep: async (ms) => {
@@ -187,6 +189,47 @@ describe('Lark directory sync', () => {
     expect(snapshot.users).toHaveLength(204);
     expect(snapshot.retries).toBeGreaterThanOrEqual(2);
     expect(waits.length).toBe(snapshot.retries);
+  });
+
+  it("paces to the contact APIs' documented rate; unpaced, the limit answers 429 and is waited out", async () => {
+    let t = Date.parse('2026-11-27T02:00:00.000Z');
+    const emulator = createLarkEmulator({ ...LARK, now: () => new Date(t) });
+    const served = await serveLarkEmulator(emulator, 0);
+    try {
+      emulator.directory.departments = Array.from({ length: 30 }, (_, i) => ({
+        open_department_id: `od-${i}`,
+        name: `部门${i}`,
+        parent_department_id: '0',
+      }));
+      emulator.directory.users = emulator.directory.departments.map((d) => ({
+        open_id: `ou_${d.open_department_id}`,
+        name: d.name,
+        department_ids: [d.open_department_id],
+      }));
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+        t += ms;
+      };
+      const config = { ...LARK, domain: served.url };
+      const paced = await fetchLarkDirectory(config, { now: () => t, sleep });
+      expect(paced.users).toHaveLength(30);
+      expect(paced.retries).toBe(0);
+      expect(emulator.directory.calls.rateLimited).toBe(0);
+      // token + children + 31 member lists, 60 ms apart: the documented 1000 a minute.
+      expect(paced.apiCalls).toBe(33);
+      expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(32 * 60 - 60);
+
+      emulator.directory.ratePerSecond = 10;
+      waits.length = 0;
+      const burst = await fetchLarkDirectory(config, { now: () => t, sleep, minIntervalMs: 0 });
+      expect(burst.users).toHaveLength(30);
+      expect(emulator.directory.calls.rateLimited).toBeGreaterThan(0);
+      expect(burst.retries).toBe(emulator.directory.calls.rateLimited);
+      expect(waits.every((w) => w === 1000)).toBe(true); // x-ogw-ratelimit-reset: 1 s
+    } finally {
+      await served.close();
+    }
   });
 
   it('`polaris sync-directory` prints progress and the summary; the directory-sync job heals a missed change', async () => {
