@@ -118,7 +118,7 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     if (!hired) return fail(c, 404, 'not_found', `no person ${colleague} in a team of the demo org`);
     const org = await demoOrg(store);
     let personId: string | undefined;
-    for (let i = 0; i < 100 && !personId && org; i++) {
+    for (let i = 0; i < 200 && !personId && org; i++) {
       await c.get('deps').directoryChanges?.idle();
       const [row] = await store.db
         .select({ personId: identities.personId })

@@ -66,12 +66,17 @@ describe('playground directory', () => {
       };
       const hire = people.people.find((p) => p.id === personId)!;
       expect(hire.team).toBe(teacher.team);
-      const messages = await waitFor(async () => {
-        const r = await pg.get(`/playground/api/messages?platform=${platform}&person=${personId}`);
-        const body = (await r.json()) as { messages: unknown[] };
-        return body.messages.length > 0 && body.messages;
-      }, 'the welcome card');
+      const messages = await waitFor(
+        async () => {
+          const r = await pg.get(`/playground/api/messages?platform=${platform}&person=${personId}`);
+          const body = (await r.json()) as { messages: unknown[] };
+          return body.messages.length > 0 && body.messages;
+        },
+        'the welcome card',
+        20_000,
+      ); // generous: the machine running the suite may be loaded
       expect(JSON.stringify(messages)).toContain('欢迎加入');
     },
+    60_000,
   );
 });
