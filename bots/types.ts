@@ -9,6 +9,7 @@
 //   client.ts  outbound API calls (send, update, tokens)
 //   emulator.ts the platform's side, for tests and the playground
 //   index.ts   createXxxAdapter(config): PlatformAdapter
+import type { DirectoryChange } from '../core/directory';
 import type { Card } from '../cards/model';
 import { ErrorCode, PolarisError } from '../core/errors';
 
@@ -148,6 +149,11 @@ export interface WebhookContext {
    * database, so it holds across processes and on Workers.
    */
   firstUse(key: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * A directory change event (members or departments added, changed, removed) arrived: the core
+   * re-syncs the tenant's org from the platform in the background. Absent where nothing listens.
+   */
+  directoryChanged?(change: DirectoryChange): void;
 }
 
 export interface DeliveryOptions {

@@ -56,3 +56,21 @@ export interface FetchedDirectory extends DirectorySnapshot {
   apiCalls: number;
   retries: number;
 }
+
+/** What a platform's directory change event says changed (the ids are the platform's own). */
+export type DirectoryChangeKind =
+  | 'user_created'
+  | 'user_updated'
+  | 'user_deleted'
+  | 'department_created'
+  | 'department_updated'
+  | 'department_deleted';
+
+export interface DirectoryChange {
+  platform: Platform;
+  /** The tenant the event came from (Lark tenant_key, WeCom corp id, DingTalk corpId). */
+  tenantKey?: string;
+  kind: DirectoryChangeKind;
+  userIds: string[];
+  departmentIds: string[];
+}

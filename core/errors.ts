@@ -71,6 +71,8 @@ export const ErrorCode = {
   ConnectorMapping: 'connector_mapping',
   /** A connector's URL is refused (scheme, credentials, a private or link-local address). */
   ConnectorUrl: 'connector_url',
+  /** The server's credentials for a platform serve another org's tenant (or none bound to this org). */
+  DirectoryWrongTenant: 'directory_wrong_tenant',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

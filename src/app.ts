@@ -15,6 +15,7 @@ import { healthReport } from './health';
 import { mountFavicon } from './favicon';
 import { createDispatcher } from './inbound/dispatch';
 import { createSelfBinder } from './directory/self-bind';
+import { createDirectoryChanges } from './directory/changes';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
 import { WebhookDeliverer } from './outbound-webhooks/deliver';
@@ -68,6 +69,13 @@ export function createPolaris(input: AppDeps) {
     clientOf: (c) => clientAddress(c, input.peerAddress ?? defaultPeerAddress, input.config.trustedProxies),
     source: input.connectorSource,
   };
+  services.directoryChanges = createDirectoryChanges({
+    store: input.store,
+    config: input.config,
+    clock,
+    defer,
+    kick: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
+  });
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

@@ -143,6 +143,7 @@ export async function startNode(options: StartOptions = {}) {
           config: config.dingtalk,
           dispatch: services.dispatch,
           onState: (s) => say(`dingtalk stream: ${s}`),
+          onDirectoryChange: (change) => services.directoryChanges?.changed(change),
         })
       : undefined;
 

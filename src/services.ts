@@ -1,6 +1,7 @@
 // The app's shared shapes: what createPolaris takes (AppDeps), what every route and
 // job is handed (Services), and Hono's env for them. Kept apart from app.ts so that
 // routes can name these types without importing the module that imports them.
+import type { DirectoryChanges } from './directory/changes';
 import type { Context } from 'hono';
 import type { Platform, PlatformAdapter } from '../bots/types';
 import type { AuthThrottle, PeerAddress } from './auth-throttle';
@@ -62,6 +63,8 @@ export interface Services {
   clientOf(c: Context): string;
   /** Connector source I/O overrides (src/connectors/run.ts). */
   source?: SourceFetchOptions;
+  /** Directory change events → background re-syncs of the org (src/directory/changes.ts). */
+  directoryChanges?: DirectoryChanges;
 }
 
 export interface AppEnv {

@@ -34,7 +34,7 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
     }
     if (!adapter.webhookPaths.includes(subPath))
       return c.json({ error: { code: 'not_found', message: `No webhook at ${c.req.path}` } }, 404);
-    const { clock, defer, store } = c.get('deps');
+    const { clock, defer, store, directoryChanges } = c.get('deps');
     const ctx: WebhookContext = {
       now: () => clock.now(),
       // Messages are acknowledged once stored and handled in the background; a card
@@ -47,6 +47,7 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
       },
       defer,
       firstUse: (key, expiresAt) => firstUse(store, key, expiresAt, clock.now()),
+      directoryChanged: directoryChanges ? (change) => directoryChanges.changed(change) : undefined,
     };
     return adapter.handleWebhook(c.req.raw, ctx, subPath);
   };

@@ -20,6 +20,7 @@ import { decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
 import { mountDingtalkOAuth } from './emulator-oauth';
 import { createDingtalkAttendance, mountDingtalkAttendance } from './emulator-attendance';
+import { createDingtalkDirectory, mountDingtalkDirectory } from './emulator-directory';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
 import { createFaults, type Fault } from '../common/emulator/faults';
@@ -248,7 +249,12 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       acks.push({ messageId, data, at: now().toISOString(), attempts: entry.attempts });
     },
     /** Pushes a CALLBACK (or EVENT) frame; returns its messageId. */
-    push(topic: string, data: unknown, type: 'CALLBACK' | 'EVENT' = 'CALLBACK'): string {
+    push(
+      topic: string,
+      data: unknown,
+      type: 'CALLBACK' | 'EVENT' = 'CALLBACK',
+      extraHeaders: Record<string, string> = {},
+    ): string {
       const messageId = nextId('msg_');
       const frame: StreamFrame = {
         specVersion: '1.0',
@@ -259,6 +265,7 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
           messageId,
           time: String(now().getTime()),
           topic,
+          ...extraHeaders,
         },
         data: JSON.stringify(data),
       };
@@ -424,6 +431,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
   mountDingtalkOAuth(app, { ...options, corpId, now, appTokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
   const attendance = createDingtalkAttendance();
   mountDingtalkAttendance(app, attendance, { tokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
+  const directory = createDingtalkDirectory();
+  mountDingtalkDirectory(app, directory, { now, appTokenValid: (t) => (tokens.get(t) ?? 0) > now().getTime() });
 
   // Everything else under /v1.0 needs a valid token and is throttled app-wide.
   app.use('/v1.0/*', async (c, next) => {
@@ -738,6 +747,8 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
     stream,
     /** Punch results served to attendance connectors (classic oapi /attendance/list). */
     attendance,
+    /** The organisation's 通讯录 as the oapi directory APIs serve it (departments, users, permissions, QPS). */
+    directory,
     setBaseUrl(url: string) {
       baseUrl = url.replace(/\/$/, '');
     },
@@ -826,6 +837,44 @@ export function createDingtalkEmulator(options: DingtalkEmulatorOptions) {
       }
       lost.push({ outTrackId: input.outTrackId, reason: 'card created without callbackType', at });
       return { delivered: false as const };
+    },
+    /**
+     * A 通讯录事件 (user_add_org, user_modify_org, user_leave_org, org_dept_create, org_dept_modify,
+     * org_dept_remove): over the HTTP event subscription (encrypted, `EventType` + `UserId` / `DeptId`)
+     * when an eventsUrl is set, else as a Stream EVENT frame (`eventType` header, `userId` / `deptId`).
+     * https://open.dingtalk.com/document/orgapp/address-book-events
+     */
+    async deliverContactEvent(
+      eventType:
+        | 'user_add_org'
+        | 'user_modify_org'
+        | 'user_leave_org'
+        | 'org_dept_create'
+        | 'org_dept_modify'
+        | 'org_dept_remove',
+      ids: { userIds?: string[]; deptIds?: number[] },
+      via: 'http' | 'stream' = options.eventsUrl ? 'http' : 'stream',
+    ) {
+      if (via === 'http')
+        return encryptedEventPost({
+          EventType: eventType,
+          TimeStamp: String(now().getTime()),
+          CorpId: corpId,
+          ...(ids.userIds ? { UserId: ids.userIds } : {}),
+          ...(ids.deptIds ? { DeptId: ids.deptIds } : {}),
+        });
+      const messageId = stream.push(
+        '*',
+        {
+          eventId: nextId('evt_'),
+          timeStamp: now().getTime(),
+          ...(ids.userIds ? { userId: ids.userIds } : {}),
+          ...(ids.deptIds ? { deptId: ids.deptIds } : {}),
+        },
+        'EVENT',
+        { eventType, eventCorpId: corpId, eventId: nextId('evt_'), eventBornTime: String(now().getTime()) },
+      );
+      return { messageId };
     },
     /** The console's "save" of the event-subscription URL: an encrypted check_url. */
     checkUrl() {

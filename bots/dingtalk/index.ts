@@ -13,7 +13,7 @@ import { dingtalkLoginUrl, exchangeDingtalkLoginCode } from './login';
 import { timingSafeEqual } from '../common/bytes';
 import { CallbackCryptoError, decryptCallback, encryptCallback } from '../common/callback-crypto';
 import { randomNonce } from './crypto';
-import { describeIssue, parseCardCallback, parseRobotMessage } from './parse';
+import { describeIssue, parseCardCallback, parseContactEvent, parseRobotMessage } from './parse';
 import {
   CARD_CALLBACK_SUBPATH,
   cardCallbackAnswer,
@@ -259,6 +259,9 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
     const success = async () => json(await encryptedReply(crypto, 'success', ctx.now()));
     const record = (data ?? {}) as { EventType?: unknown };
     if (record.EventType === 'check_url') return success();
+    // 通讯录事件: acknowledged at once; the corp's org is re-synced in the background (src/directory/changes.ts).
+    const change = parseContactEvent(record.EventType, data, config.corpId);
+    if (change) ctx.directoryChanged?.(change);
     // Other subscribed events are acknowledged so DingTalk does not retry them. Card clicks never
     // come through the event subscription: they go to the URL registered for the card's route key.
     return success();

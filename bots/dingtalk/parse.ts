@@ -5,6 +5,7 @@ import { capText } from '../common/text-cap';
 import { z } from 'zod';
 import type { Address, CardActionEvent, MessageEvent } from '../types';
 import { sha256Hex } from '../common/bytes';
+import type { DirectoryChange, DirectoryChangeKind } from '../../core/directory';
 
 // https://open.dingtalk.com/document/orgapp/receive-message
 export const RobotMessageSchema = z.object({
@@ -201,5 +202,44 @@ export async function parseCardCallback(data: unknown): Promise<ParseResult<Card
       message: { platform: 'dingtalk', messageId: cb.outTrackId },
       raw: data,
     },
+  };
+}
+
+/**
+ * 通讯录事件 as DingTalk delivers them (HTTP event subscription: `EventType`, `UserId` / `DeptId`;
+ * Stream: the `eventType` header and `userId` / `deptId` in the data): user_add_org,
+ * user_modify_org, user_leave_org, org_dept_create, org_dept_modify, org_dept_remove.
+ * https://open.dingtalk.com/document/orgapp/address-book-events
+ */
+const CONTACT_EVENTS: Record<string, DirectoryChangeKind> = {
+  user_add_org: 'user_created',
+  user_modify_org: 'user_updated',
+  user_leave_org: 'user_deleted',
+  org_dept_create: 'department_created',
+  org_dept_modify: 'department_updated',
+  org_dept_remove: 'department_deleted',
+};
+
+export function parseContactEvent(
+  eventType: unknown,
+  data: unknown,
+  corpId: string | undefined,
+): DirectoryChange | undefined {
+  const kind = typeof eventType === 'string' ? CONTACT_EVENTS[eventType] : undefined;
+  if (!kind) return undefined;
+  const record = (data ?? {}) as Record<string, unknown>;
+  const ids = (...values: unknown[]) =>
+    values
+      .flatMap((v) => (Array.isArray(v) ? v : []))
+      .map(String)
+      .filter((v) => v.length > 0 && v.length <= 64)
+      .slice(0, 1000);
+  const corp = record.CorpId ?? record.corpId;
+  return {
+    platform: 'dingtalk',
+    tenantKey: typeof corp === 'string' && corp ? corp : corpId,
+    kind,
+    userIds: kind.startsWith('user_') ? ids(record.UserId, record.userId) : [],
+    departmentIds: kind.startsWith('department_') ? ids(record.DeptId, record.deptId) : [],
   };
 }

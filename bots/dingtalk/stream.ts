@@ -9,10 +9,11 @@
 // `_connect()` opens. No SDK file is patched; if a future SDK renames `dw_url`, the
 // "connects through the emulated gateway" test fails loudly.
 import { parseJsonBounded } from '../common/json';
-import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
+import { DWClient, EventAck, type DWClientDownStream } from 'dingtalk-stream';
+import type { DirectoryChange } from '../../core/directory';
 import type { DingtalkConfig } from './config';
 import type { BotEvent, EventResult } from '../types';
-import { parseCardCallback, parseRobotMessage } from './parse';
+import { parseCardCallback, parseContactEvent, parseRobotMessage } from './parse';
 import { dingtalkApiError } from './fixes';
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
@@ -29,6 +30,8 @@ export interface DingtalkStreamOptions {
   /** websocket-level ping every 8 s; a missing pong terminates and reconnects. Default true. */
   keepAlive?: boolean;
   fetch?: typeof fetch;
+  /** 通讯录事件 (EVENT frames): subscribes to events when set. */
+  onDirectoryChange?: (change: DirectoryChange) => void;
 }
 
 /** Private SDK fields this subclass touches (see the header comment). */
@@ -197,6 +200,25 @@ export async function startDingtalkStream(
   client.registerCallbackListener(TOPIC_CARD, (frame) => {
     void handle(frame, parseCardCallback);
   });
+
+  if (options.onDirectoryChange) {
+    const onChange = options.onDirectoryChange;
+    // Events are subscribed as topic '*'; the SDK ACKs each with the status the listener returns.
+    // https://open.dingtalk.com/document/direction/stream-mode-protocol-access-description
+    client.config.subscriptions.push({ type: 'EVENT', topic: '*' });
+    client.registerAllEventListener((frame) => {
+      let data: unknown;
+      try {
+        data = parseJsonBounded(frame.data);
+      } catch {
+        data = undefined;
+      }
+      const headers = frame.headers as Record<string, string | undefined>;
+      const change = parseContactEvent(headers.eventType, data, headers.eventCorpId ?? options.config.corpId);
+      if (change) onChange(change);
+      return { status: EventAck.SUCCESS };
+    });
+  }
 
   await client.connect();
   if (client.fatal) {

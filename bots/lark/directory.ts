@@ -24,7 +24,17 @@ export interface LarkDirectoryOptions {
   /** Name of the root department (the company), which the API does not list. */
   rootName?: string;
   maxRetries?: number;
+  /** Gap between calls; default paces to the contact APIs' documented 1000 a minute. */
+  minIntervalMs?: number;
+  /** The pacer's clock (tests advance it in `sleep`). */
+  now?: () => number;
 }
+
+/**
+ * The contact v3 APIs allow 1000 calls a minute and 50 a second per app (频率限制 on each page, e.g.
+ * https://open.feishu.cn/document/server-docs/contact-v3/user/find_by_department): one call every 60 ms.
+ */
+export const LARK_CONTACT_INTERVAL_MS = 60;
 
 const PAGE_SIZE = 50;
 const ROOT = '0';
@@ -43,12 +53,25 @@ interface LarkBody {
 /** An authenticated contact-API session: token once, then GETs with retry and backoff. */
 function larkContactSession(config: LarkClientConfig, options: LarkDirectoryOptions) {
   const send = options.fetch ?? ((input, init) => fetch(input, init));
-  const sleep = options.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
+  const realSleep = options.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxRetries = options.maxRetries ?? 6;
   const stats = { apiCalls: 0, retries: 0 };
+  // Paced on a clock that counts what was slept, so an injected sleep still spaces the calls.
+  const clock = options.now ?? (() => Date.now());
+  const minInterval = options.minIntervalMs ?? LARK_CONTACT_INTERVAL_MS;
+  let virtualNow = Number.NEGATIVE_INFINITY;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  const now = () => Math.max(clock(), virtualNow);
+  const sleep = async (ms: number) => {
+    virtualNow = now() + ms;
+    await realSleep(ms);
+  };
 
   async function request(method: string, path: string, body?: unknown, token?: string): Promise<LarkBody> {
     for (let attempt = 0; ; attempt++) {
+      const pace = lastStart + minInterval - now();
+      if (pace > 0) await sleep(pace);
+      lastStart = now();
       stats.apiCalls++;
       let res: Response | undefined;
       let parsed: LarkBody | undefined;

@@ -526,6 +526,28 @@ export function createLarkEmulator(options: LarkEmulatorOptions) {
       return pushEvent(envelope(eventType, event, input));
     },
 
+    /**
+     * A 通讯录 change as Lark pushes it to apps subscribed to contact events: the user (or department)
+     * record as it now stands in `event.object` (for a deletion, as it was).
+     * https://open.feishu.cn/document/server-docs/contact-v3/user/events/created (updated, deleted)
+     * https://open.feishu.cn/document/server-docs/contact-v3/department/events/created (updated, deleted)
+     */
+    deliverContactChange(
+      eventType:
+        | 'contact.user.created_v3'
+        | 'contact.user.updated_v3'
+        | 'contact.user.deleted_v3'
+        | 'contact.department.created_v3'
+        | 'contact.department.updated_v3'
+        | 'contact.department.deleted_v3',
+      id: string,
+    ): Promise<Delivery> {
+      const object = eventType.startsWith('contact.user.')
+        ? (directory.users.find((u) => u.open_id === id) ?? { open_id: id })
+        : (directory.departments.find((d) => d.open_department_id === id) ?? { open_department_id: id });
+      return pushEvent(envelope(eventType, { object }, {}));
+    },
+
     /** A person sends the bot a message (`im.message.receive_v1`). */
     async deliverMessage(input: {
       openId: string;

@@ -10,6 +10,7 @@ import { createLarkClient } from './client';
 import { exchangeLarkLoginCode, larkLoginUrl } from './login';
 import {
   parseCardActionEvent,
+  parseContactChange,
   parseLarkInbound,
   parseMessageEvent,
   type LarkEnvelope,
@@ -216,6 +217,17 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
             return dispatchMessage(parseMessageEvent(inbound.envelope), ctx);
           case 'card.action.trigger':
             return dispatchCardAction(inbound.envelope, ctx);
+          case 'contact.user.created_v3':
+          case 'contact.user.updated_v3':
+          case 'contact.user.deleted_v3':
+          case 'contact.department.created_v3':
+          case 'contact.department.updated_v3':
+          case 'contact.department.deleted_v3': {
+            // Acknowledged at once; the tenant's org is re-synced in the background (src/directory/changes.ts).
+            const change = parseContactChange(inbound.envelope);
+            if (change) ctx.directoryChanged?.(change);
+            return json({});
+          }
           default:
             return json({});
         }

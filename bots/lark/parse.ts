@@ -5,6 +5,7 @@ import { parseJsonBounded } from '../common/json';
 import { capText } from '../common/text-cap';
 import { z } from 'zod';
 import type { CardActionEvent, MessageEvent } from '../types';
+import type { DirectoryChange } from '../../core/directory';
 
 const UrlVerificationSchema = z.object({
   type: z.literal('url_verification'),
@@ -237,5 +238,26 @@ export function parseCardActionEvent(envelope: LarkEnvelope): ParseOutcome<CardA
       message: messageId ? { platform: 'lark', messageId, extra } : undefined,
       raw: envelope,
     },
+  };
+}
+
+/**
+ * A contact change event: which user (open_id) or department (open_department_id) changed.
+ * https://open.feishu.cn/document/server-docs/contact-v3/user/events/created
+ * https://open.feishu.cn/document/server-docs/contact-v3/department/events/created
+ */
+export function parseContactChange(envelope: LarkEnvelope): DirectoryChange | undefined {
+  const type = envelope.header.event_type;
+  const match = /^contact\.(user|department)\.(created|updated|deleted)_v3$/.exec(type);
+  if (!match) return undefined;
+  const object = ((envelope.event ?? {}) as { object?: Record<string, unknown> }).object ?? {};
+  const id = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 128 ? [v] : []);
+  const kind = `${match[1] as 'user' | 'department'}_${match[2] as 'created' | 'updated' | 'deleted'}` as const;
+  return {
+    platform: 'lark',
+    tenantKey: envelope.header.tenant_key,
+    kind,
+    userIds: match[1] === 'user' ? id(object.open_id) : [],
+    departmentIds: match[1] === 'department' ? id(object.open_department_id) : [],
   };
 }

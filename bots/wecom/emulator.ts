@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono';
 import { defaultWebhookUrl, serveOnNode, standaloneEnv } from '../common/emulator/serve';
 import { mountWecomOAuth } from './emulator-oauth';
 import { checkinDayData, createWecomCheckin } from './emulator-checkin';
+import { createWecomDirectory, mountWecomDirectory } from './emulator-directory';
 import { log } from '../../core/log';
 import type { SignInAllowed } from '../common/emulator/oauth-codes';
 import { redactSecrets } from '../common/emulator/redact';
@@ -195,7 +196,10 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
   let msgSeq = 0;
   let msgIdSeq = 7_000_000_000_000_000_000n;
 
-  const isMember = (userid: string) => USERID.test(userid) && (!users || users.has(userid));
+  /** The corp's 通讯录 (departments, members, the app's visible range), served by the directory APIs. */
+  const directory = createWecomDirectory();
+  const isMember = (userid: string) =>
+    USERID.test(userid) && (!users || users.has(userid) || directory.users.some((u) => u.userid === userid));
 
   function issueResponseCode(msgid: string, userid?: string): string {
     const code = randomBytes(32).toString('base64url');
@@ -390,6 +394,19 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     }),
   );
 
+  mountWecomDirectory(directory, {
+    now,
+    get: (path, handler) =>
+      app.get(
+        path,
+        api(path, (c) => handler(c)),
+      ),
+    fail: (errcode, errmsg) => {
+      throw new ApiError(errcode, errmsg);
+    },
+    checkToken,
+  });
+
   mountWecomOAuth(app, {
     corpId: options.corpId,
     now,
@@ -505,6 +522,28 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     return { ...(await deliverXml(xml)), responseCode, xml };
   }
 
+  /**
+   * A 通讯录 change pushed to the app's callback URL, as WeCom does for members and departments
+   * changed in the admin console: `change_contact` with ChangeType create_user, update_user,
+   * delete_user, create_party, update_party or delete_party and the changed ids.
+   * https://developer.work.weixin.qq.com/document/path/90970 (成员变更通知)
+   * https://developer.work.weixin.qq.com/document/path/90971 (部门变更通知)
+   */
+  async function deliverChangeContact(input: {
+    changeType: 'create_user' | 'update_user' | 'delete_user' | 'create_party' | 'update_party' | 'delete_party';
+    userId?: string;
+    departmentId?: number;
+  }): Promise<DeliveryResult> {
+    const fields = input.changeType.endsWith('_user')
+      ? `<UserID>${cdata(input.userId ?? '')}</UserID>`
+      : `<Id>${input.departmentId ?? 0}</Id>`;
+    const xml =
+      `<xml><ToUserName>${cdata(options.corpId)}</ToUserName><FromUserName>${cdata('sys')}</FromUserName>` +
+      `<CreateTime>${Math.floor(now().getTime() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType>` +
+      `<Event>${cdata('change_contact')}</Event><ChangeType>${cdata(input.changeType)}</ChangeType>${fields}</xml>`;
+    return deliverXml(xml);
+  }
+
   /** Decrypts what a server sent back (passive replies) or any WeCom ciphertext, for assertions. */
   function decryptForTest(encrypt: string) {
     return wecomDecrypt(options.encodingAesKey, encrypt);
@@ -534,7 +573,10 @@ export function createWecomEmulator(options: WecomEmulatorOptions) {
     deliverText,
     deliverXml,
     clickButton,
+    deliverChangeContact,
     decryptForTest,
+    /** The corp's 通讯录 as the directory APIs serve it (departments, users, visible range, limits). */
+    directory,
     /** Forget every issued access token (the next call gets 40014). */
     invalidateTokens: () => tokens.clear(),
     addUser: (userid: string) => {

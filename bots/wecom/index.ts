@@ -162,6 +162,11 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     const message = await decryptSigned(config, encrypt);
     const inbound = parseDecrypted(message, config.corpId);
     if (inbound.kind === 'ignored') return plainResponse('');
+    if (inbound.kind === 'directory_change') {
+      // Acknowledged at once; the org is re-synced in the background (src/directory/changes.ts).
+      ctx.directoryChanged?.(inbound.change);
+      return plainResponse('');
+    }
 
     // Acknowledge within WeCom's 5 s: wait for processing up to the budget, then let it finish in the background.
     // A failure seen within the budget answers 500 so WeCom retries (the core deduplicates on eventId).

@@ -4,6 +4,7 @@
 import { capText } from '../common/text-cap';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { CardActionEvent, MessageEvent } from '../types';
+import type { DirectoryChange, DirectoryChangeKind } from '../../core/directory';
 import { decodeButtonKey } from './render';
 import { ErrorCode, PolarisError } from '../../core/errors';
 
@@ -124,7 +125,23 @@ export function parseEnvelope(xml: string): WecomEnvelope {
 export type WecomInbound =
   | { kind: 'message'; event: MessageEvent }
   | { kind: 'card_action'; event: CardActionEvent }
+  | { kind: 'directory_change'; change: DirectoryChange }
   | { kind: 'ignored'; reason: string };
+
+/**
+ * 通讯录变更: change_contact with ChangeType create_user / update_user / delete_user (UserID; NewUserID
+ * when the userid itself changed) and create_party / update_party / delete_party (Id).
+ * https://developer.work.weixin.qq.com/document/path/90970 (成员变更通知)
+ * https://developer.work.weixin.qq.com/document/path/90971 (部门变更通知)
+ */
+const CHANGE_KINDS: Record<string, DirectoryChangeKind> = {
+  create_user: 'user_created',
+  update_user: 'user_updated',
+  delete_user: 'user_deleted',
+  create_party: 'department_created',
+  update_party: 'department_updated',
+  delete_party: 'department_deleted',
+};
 
 /**
  * A WeCom text message holds at most 2048 bytes ("消息内容，最长不超过2048个字节"), so at most
@@ -165,6 +182,22 @@ export function parseDecrypted(xml: string, corpId: string): WecomInbound {
 
   if (msgType === 'event') {
     const event = text(root, 'Event');
+    if (event === 'change_contact') {
+      const kind = CHANGE_KINDS[text(root, 'ChangeType') ?? ''];
+      if (!kind) return { kind: 'ignored', reason: `change_contact ${text(root, 'ChangeType') ?? '(none)'}` };
+      const ids = (...names: string[]) =>
+        names.map((n) => text(root, n)).filter((v): v is string => !!v && v.length <= 64);
+      return {
+        kind: 'directory_change',
+        change: {
+          platform: 'wecom',
+          tenantKey: corpId,
+          kind,
+          userIds: kind.startsWith('user_') ? ids('UserID', 'NewUserID') : [],
+          departmentIds: kind.startsWith('department_') ? ids('Id') : [],
+        },
+      };
+    }
     if (event !== 'template_card_event') return { kind: 'ignored', reason: `event ${event ?? '(none)'}` };
     const eventKey = text(root, 'EventKey') ?? '';
     const createTime = text(root, 'CreateTime') ?? '';

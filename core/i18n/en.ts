@@ -552,6 +552,12 @@ export const en: Record<MessageKey, string> = {
   'company.statusLine':
     'on track {on_track} · at risk {at_risk} · off track {off_track} · done {done} · not started {not_started}',
   'company.pending': 'Pending adjustment requests: {count}',
+  'welcome.title': 'Welcome to {org}',
+  'welcome.intro':
+    "Hi {name}! I am Polaris, your team's OKR assistant. You are in the directory, so you can chat with me right away.",
+  'welcome.try':
+    'Send "my okrs" to see your objectives, "new objective" to set your first one, "help" for every command.',
+  'welcome.manager': 'Your manager: {manager}',
   'reminder.title': 'Your OKRs have no update this week',
   'reminder.subtitle': '{cycle} · it takes a minute',
   'reminder.intro': '{name}, your KRs have not been updated this week. Tap a button below, or reply "KR1 45".',

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { DirectoryFetchError } from '../../core/directory';
-import { DirectoryUnavailable, runDirectorySync } from '../directory/run';
+import { DirectoryUnavailable, DirectoryWrongTenant, runDirectorySync } from '../directory/run';
 import type { AppEnv } from '../services';
 import { readBody } from './body';
 import { ApiError, badRequest } from './errors';
@@ -31,6 +31,7 @@ directoryRoutes.post('/sync', async (c) => {
   } catch (err) {
     if (err instanceof DirectoryUnavailable)
       throw badRequest(err.message, [{ field: 'platform', message: err.message }]);
+    if (err instanceof DirectoryWrongTenant) throw new ApiError(409, 'directory_wrong_tenant', err.message);
     if (err instanceof DirectoryFetchError)
       throw new ApiError(502, err.permission ? 'directory_permission' : 'directory_unavailable', err.message);
     throw err;

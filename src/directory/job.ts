@@ -4,29 +4,31 @@
 // platform's tenants is bound to it, or when it is the installation's only org
 // and no org is bound (a single-company install), so an org never receives
 // another company's directory.
-import { eq } from 'drizzle-orm';
 import type { JobDefinition } from '../../jobs/types';
-import { organizations, platformTenants } from '../../storage/schema';
+import type { Config } from '../config';
 import type { Services } from '../services';
-import { DIRECTORY_PLATFORMS, runDirectorySync } from './run';
+import { checkDirectoryTenant, DIRECTORY_PLATFORMS, DirectoryWrongTenant, runDirectorySync } from './run';
 import type { Platform } from '../../core/types';
 import type { Store } from '../../storage/db';
 
+/**
+ * The platforms whose directory this org reads: configured, and whose credentials serve the org's
+ * tenant (checkDirectoryTenant), so an org never receives another company's directory.
+ */
 export async function directoryPlatformsFor(
   store: Store,
-  configured: (p: Platform) => boolean,
-  orgId: string,
+  config: Config,
+  org: { id: string; name: string },
 ): Promise<Platform[]> {
   const out: Platform[] = [];
   for (const platform of DIRECTORY_PLATFORMS) {
-    if (!configured(platform)) continue;
-    const bound = await store.db.select().from(platformTenants).where(eq(platformTenants.platform, platform));
-    if (bound.some((b) => b.orgId === orgId)) out.push(platform);
-    else if (
-      !bound.length &&
-      (await store.db.select({ id: organizations.id }).from(organizations).limit(2)).length === 1
-    )
+    if (!config[platform]) continue;
+    try {
+      await checkDirectoryTenant(store, config, org, platform);
       out.push(platform);
+    } catch (err) {
+      if (!(err instanceof DirectoryWrongTenant)) throw err;
+    }
   }
   return out;
 }
@@ -40,7 +42,7 @@ export const directorySync: JobDefinition<Services> = {
   catchUpMs: 12 * 3_600_000,
   async run(ctx) {
     const { services, org } = ctx;
-    const platforms = await directoryPlatformsFor(services.store, (p) => !!services.config[p], org.id);
+    const platforms = await directoryPlatformsFor(services.store, services.config, org);
     for (const platform of platforms) {
       const summary = await runDirectorySync(services.store, services.config, org, platform, {
         dryRun: ctx.dryRun,

@@ -58,6 +58,8 @@ export interface SyncSummary {
 export interface SyncOptions {
   dryRun?: boolean;
   clock: Clock;
+  /** Filled with the people this sync created (id and platform user id), once written. */
+  created?: { personId: string; platformUserId: string }[];
 }
 
 const teamKey = (platform: Platform, departmentId: string) => `${platform}:${departmentId}`;
@@ -537,6 +539,8 @@ export async function syncDirectory(
     );
     await store.atomic(statements);
     summary.writes = statements.length;
+    for (const plan of plans)
+      if (!plan.existing) options.created?.push({ personId: plan.id, platformUserId: plan.user.userId });
   }
   return summary;
 }

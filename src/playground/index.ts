@@ -20,6 +20,7 @@ import { organizations } from '../../storage/schema';
 import { playgroundConfig, playgroundSecrets, wantsPlayground, type PlaygroundSecrets } from './config';
 import { createPlaygroundEmulators, emulatorRoutes, type PlaygroundEmulators } from './emulators';
 import { isDemoUser, realOrgCount } from './people';
+import { fillEmulatorDirectories } from './directory';
 import { playgroundRoutes } from './routes';
 import { Transcript } from './transcript';
 
@@ -164,6 +165,8 @@ export function preparePlayground(input: {
           demo.settings?.timezone ?? input.config.defaultTimezone,
           now,
         );
+      // The demo org lives in the emulated directories too, so a directory sync finds it there.
+      await fillEmulatorDirectories(input.store, emulators);
       return created;
     },
     exposure(url) {

@@ -164,6 +164,17 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person, unknow
               </ul>
             </section>
             <p class="note">{fill(s.realPath, { path: `/webhooks/${platform}` })}</p>
+            {person ? (
+              <form method="post" action="/playground/new-hire" class="new-hire">
+                <input type="hidden" name="person" value={person.id} />
+                <input type="hidden" name="platform" value={platform} />
+                {keepLang ? <input type="hidden" name="lang" value={keepLang} /> : null}
+                <button type="submit" class="btn" id="new-hire">
+                  {s.newHire}
+                </button>
+                <p class="note">{fill(s.newHireNote, { platform: s[platform] })}</p>
+              </form>
+            ) : null}
           </aside>
           <main class="chat" aria-labelledby="chat-title">
             <div class="chat-head">

@@ -12,7 +12,10 @@ import { beginSsoState, ssoCallbackUrl } from '../web/sso-state';
 import { CLIENT_JS } from './client';
 import type { PlaygroundEmulators } from './emulators';
 import { PlaygroundPage } from './page';
-import { defaultPerson, demoPlatformUser, playgroundOrg } from './people';
+import { defaultPerson, demoOrg, demoPlatformUser, playgroundOrg } from './people';
+import { hireInEmulator } from './directory';
+import { and, eq } from 'drizzle-orm';
+import { identities } from '../../storage/schema';
 import type { PageLang } from './strings';
 import type { Transcript } from './transcript';
 
@@ -43,7 +46,7 @@ export interface PlaygroundDeps {
   transcript: Transcript;
 }
 
-function fail(c: Context, status: 400 | 404 | 502, code: string, message: string) {
+function fail(c: Context, status: 400 | 404 | 502 | 504, code: string, message: string) {
   return c.json({ error: { code, message } }, status);
 }
 
@@ -109,6 +112,37 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     authorize.searchParams.set('redirect_uri', ssoCallbackUrl(c, c.get('deps').config.publicUrl, platform));
     authorize.searchParams.set('state', beginSsoState(c, c.get('deps').config.publicUrl));
     return c.redirect(`${authorize.pathname}${authorize.search}`, 303);
+  });
+
+  // A new hire in the selected platform's directory, announced by its change event (src/directory/changes.ts):
+  // once the sync has brought them in, the page switches to them, where the welcome card arrives.
+  routes.post('/new-hire', async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const platform = PlatformSchema.safeParse(form.platform).data ?? 'lark';
+    const colleague = typeof form.person === 'string' ? form.person : '';
+    const lang = form.lang === 'en' || form.lang === 'zh' ? form.lang : undefined;
+    const hired = await hireInEmulator(store, emulators, platform, colleague);
+    if (!hired) return fail(c, 404, 'not_found', `no person ${colleague} in a team of the demo org`);
+    const org = await demoOrg(store);
+    let personId: string | undefined;
+    for (let i = 0; i < 200 && !personId && org; i++) {
+      await c.get('deps').directoryChanges?.idle();
+      const [row] = await store.db
+        .select({ personId: identities.personId })
+        .from(identities)
+        .where(
+          and(
+            eq(identities.orgId, org.id),
+            eq(identities.platform, platform),
+            eq(identities.platformUserId, hired.userId),
+          ),
+        );
+      personId = row?.personId;
+      if (!personId) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!personId) return fail(c, 504, 'sync_pending', `${hired.name} was added; the sync has not finished yet`);
+    const target = new URLSearchParams({ platform, person: personId, ...(lang ? { lang } : {}) });
+    return c.redirect(`/playground?${target}`, 303);
   });
 
   routes.get('/app.js', (c) =>

@@ -32,6 +32,9 @@ const zh = {
   details: '查看详情',
   org: '组织',
   unknownPerson: '体验场里没有 ID 为“{id}”的员工，所以没有以任何人的身份登录。请在下方“我是”中选择一位员工。',
+  newHire: '模拟新员工入职',
+  newHireNote:
+    '在{platform}通讯录里加入一位新老师（与当前身份同一团队），并推送平台的通讯录变更事件：Polaris 几秒内完成同步，新同事出现在名单里并收到欢迎卡片。',
 } as const;
 
 export type PageStrings = { [K in keyof typeof zh]: string };
@@ -70,6 +73,9 @@ const en: PageStrings = {
   org: 'Organization',
   unknownPerson:
     'The playground has no employee with the id "{id}", so you are not chatting as anyone. Pick an employee under "I am" below.',
+  newHire: 'Simulate a new hire',
+  newHireNote:
+    "Adds a new teacher to the {platform} directory (in this person's team) and sends the platform's directory change event: Polaris syncs within seconds, the new colleague appears in the list and gets a welcome card.",
 };
 
 export function pageStrings(lang: PageLang): PageStrings {

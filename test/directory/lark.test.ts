@@ -6,6 +6,7 @@ import { fetchLarkDirectory } from '../../bots/lark/directory';
 import { main } from '../../src/cli';
 import { runJobNow } from '../../src/jobs';
 import type { LarkDirectoryUser } from '../../bots/lark/emulator-directory';
+import { createLarkEmulator, serveLarkEmulator } from '../../bots/lark/emulator';
 import { allPeople, allTeams } from '../../storage/repos/people';
 import { LARK, startStack, type Stack } from '../helpers/e2e';
 import { stackWaitFor } from '../helpers/wait';
@@ -114,6 +115,42 @@ describe('Lark directory sync', () => {
     expect(list.items.map((p) => p.name)).toEqual(['ben']);
   });
 
+  it('contact change events apply within seconds: a new hire is welcomed, a deleted user deactivated, a move moves', async () => {
+    seedDirectory();
+    await post({ platform: 'lark' });
+    const orgId = (await stack.store.db.query.organizations.findFirst())!.id;
+    const people = async () => new Map((await allPeople(stack.store, orgId)).map((p) => [p.name, p]));
+    const dir = lark().directory;
+    dir.users.push({ open_id: 'ou_new', name: 'newbie', department_ids: ['od-east'], status: { is_activated: true } });
+    const ack = await lark().deliverContactChange('contact.user.created_v3', 'ou_new');
+    expect(ack.status).toBe(200);
+    const newbie = await waitFor(async () => (await people()).get('newbie'), 'the new hire', 10_000);
+    expect(newbie.managerId).toBe((await people()).get('lead')!.id);
+    const toNew = () => [...lark().messages.values()].filter((m) => m.receiveId === 'ou_new');
+    const [card] = await waitFor(() => toNew().length && toNew(), 'the welcome card', 10_000);
+    expect(JSON.stringify(card.content)).toContain('欢迎加入');
+
+    const ben = dir.users.find((u) => u.open_id === 'ou_ben')!;
+    dir.users = dir.users.filter((u) => u !== ben);
+    await lark().deliverContactChange('contact.user.deleted_v3', 'ou_ben');
+    await waitFor(async () => (await people()).get('ben')!.status === 'inactive', 'ben deactivated', 10_000);
+
+    dir.departments.push({ open_department_id: 'od-west', name: '华西', parent_department_id: 'od-sales' });
+    dir.users.find((u) => u.open_id === 'ou_amy')!.department_ids = ['od-west'];
+    await lark().deliverContactChange('contact.department.created_v3', 'od-west');
+    await lark().deliverContactChange('contact.user.updated_v3', 'ou_amy');
+    await waitFor(
+      async () => {
+        const west = (await allTeams(stack.store, orgId)).find((t) => t.name === '华西');
+        return !!west && (await people()).get('amy')!.teamId === west.id;
+      },
+      'amy moved to the new department',
+      10_000,
+    );
+    await stack.services.directoryChanges!.idle();
+    expect((await people()).get('amy')!.managerId).toBe((await people()).get('boss')!.id);
+  });
+
   it('without the contacts scope the sync fails with a clear message and writes nothing', async () => {
     seedDirectory();
     lark().directory.granted = false;
@@ -139,6 +176,7 @@ describe('Lark directory sync', () => {
     const snapshot = await fetchLarkDirectory(
       { ...LARK, domain: lark().url },
       {
+        minIntervalMs: 0, // retries only: pacing is tested on its own
         fetch: flaky,
         // Each wait lets the emulator's one-second window pass without sleeping: move the clock instead.
         sleep: async (ms) => {
@@ -151,6 +189,47 @@ describe('Lark directory sync', () => {
     expect(snapshot.users).toHaveLength(204);
     expect(snapshot.retries).toBeGreaterThanOrEqual(2);
     expect(waits.length).toBe(snapshot.retries);
+  });
+
+  it("paces to the contact APIs' documented rate; unpaced, the limit answers 429 and is waited out", async () => {
+    let t = Date.parse('2026-11-27T02:00:00.000Z');
+    const emulator = createLarkEmulator({ ...LARK, now: () => new Date(t) });
+    const served = await serveLarkEmulator(emulator, 0);
+    try {
+      emulator.directory.departments = Array.from({ length: 30 }, (_, i) => ({
+        open_department_id: `od-${i}`,
+        name: `部门${i}`,
+        parent_department_id: '0',
+      }));
+      emulator.directory.users = emulator.directory.departments.map((d) => ({
+        open_id: `ou_${d.open_department_id}`,
+        name: d.name,
+        department_ids: [d.open_department_id],
+      }));
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+        t += ms;
+      };
+      const config = { ...LARK, domain: served.url };
+      const paced = await fetchLarkDirectory(config, { now: () => t, sleep });
+      expect(paced.users).toHaveLength(30);
+      expect(paced.retries).toBe(0);
+      expect(emulator.directory.calls.rateLimited).toBe(0);
+      // token + children + 31 member lists, 60 ms apart: the documented 1000 a minute.
+      expect(paced.apiCalls).toBe(33);
+      expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(32 * 60 - 60);
+
+      emulator.directory.ratePerSecond = 10;
+      waits.length = 0;
+      const burst = await fetchLarkDirectory(config, { now: () => t, sleep, minIntervalMs: 0 });
+      expect(burst.users).toHaveLength(30);
+      expect(emulator.directory.calls.rateLimited).toBeGreaterThan(0);
+      expect(burst.retries).toBe(emulator.directory.calls.rateLimited);
+      expect(waits.every((w) => w === 1000)).toBe(true); // x-ogw-ratelimit-reset: 1 s
+    } finally {
+      await served.close();
+    }
   });
 
   it('`polaris sync-directory` prints progress and the summary; the directory-sync job heals a missed change', async () => {
@@ -224,9 +303,40 @@ describe('Lark directory sync', () => {
     ]);
   });
 
+  it("an org whose tenant the server's credentials do not serve is refused and gets nothing written", async () => {
+    seedDirectory();
+    const admin = { authorization: 'Bearer e2e-admin-token-0123456789abcdef', 'content-type': 'application/json' };
+    for (const slug of ['alpha', 'beta'])
+      await fetch(`${stack.base}/api/v1/orgs`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: slug, slug }),
+      });
+    await fetch(`${stack.base}/api/v1/orgs/beta/tenants/lark`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ tenant_key: 'tenant_emulator' }),
+    });
+    const sync = (org: string) =>
+      fetch(`${stack.base}/api/v1/directory/sync`, {
+        method: 'POST',
+        headers: { ...admin, 'x-polaris-org': org },
+        body: JSON.stringify({ platform: 'lark' }),
+      });
+    const refused = await sync('alpha');
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('no lark tenant');
+    const orgs = new Map((await stack.store.db.query.organizations.findMany()).map((o) => [o.slug, o.id]));
+    expect(await allPeople(stack.store, orgs.get('alpha')!)).toHaveLength(0);
+    expect((await sync('beta')).status).toBe(200);
+    expect(await allPeople(stack.store, orgs.get('beta')!)).toHaveLength(4);
+  });
+
   it('rejects a platform without a directory fetcher or not configured, with a clear error', async () => {
+    // WeCom has a fetcher but is not configured on this server.
     const res = await post({ platform: 'wecom' });
     expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('WECOM_CORP_ID');
     const bad = await post({ platform: 'slack' });
     expect(bad.status).toBe(400);
   });
