@@ -32,7 +32,8 @@ const LANG_COOKIE = 'polaris_lang';
 const FLASH_COOKIE = 'polaris_flash';
 
 function setFlash(c: Ctx, flash: WebDecision) {
-  const value = encodeURIComponent(JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, 300) }));
+  // setCookie percent-encodes the value and getCookie decodes it.
+  const value = JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, 300) });
   setCookie(c, FLASH_COOKIE, value, { path: '/dashboard', sameSite: 'Strict', httpOnly: true, maxAge: 60 });
 }
 
@@ -41,7 +42,7 @@ function takeFlash(c: Ctx): WebDecision | undefined {
   if (!raw) return undefined;
   deleteCookie(c, FLASH_COOKIE, { path: '/dashboard' });
   try {
-    const v = JSON.parse(decodeURIComponent(raw)) as Partial<WebDecision>;
+    const v = JSON.parse(raw) as Partial<WebDecision>;
     const kinds = ['success', 'info', 'warning', 'error'];
     if (typeof v.text !== 'string' || !kinds.includes(String(v.kind))) return undefined;
     return { kind: v.kind as WebDecision['kind'], text: v.text.slice(0, 300) };
@@ -317,7 +318,13 @@ export function dashboardRoutes() {
     if (viewer.scope.kind !== 'all')
       return c.html(<MessagePage locale={locale} text={t(locale, 'dash.rules.forWhole')} back />, 403);
     const timeZone = timeZoneOf(c, viewer);
-    const list = await ruleHitList(c.get('deps').store, { orgId: viewer.org.id, ruleId: c.req.param('id'), timeZone });
+    const list = await ruleHitList(c.get('deps').store, {
+      orgId: viewer.org.id,
+      ruleId: c.req.param('id'),
+      timeZone,
+      locale,
+      now: c.get('deps').clock.now(),
+    });
     if (!list) return c.html(<MessagePage locale={locale} text={t(locale, 'dash.rules.notFound')} back />, 404);
     return c.html(<RuleHitsPage locale={locale} viewer={viewer} list={list} timeZone={timeZone} />);
   });

@@ -7,6 +7,7 @@ import { getKeyResult, getObjective } from '../../storage/repos/okrs';
 import { loadTree, type RollupQuery } from '../../storage/repos/tree';
 import { adjustments, checkIns, people, ruleFirings, rules, teams } from '../../storage/schema';
 import type { KeyResult } from '../../storage/repos/types';
+import { alertWhy, type AlertFacts } from '../../cards/alert';
 import { formatValue } from '../../core/format';
 import type { Locale } from '../../core/i18n';
 import { krProgress } from '../../core/okr/progress';
@@ -125,7 +126,7 @@ export async function krDetail(
   const alerts = firing.map((f) => ({
     rule: f.rule,
     sinceLocal: formatMoment(f.firedAt, timeZone),
-    facts: factsText((f.data as FiringData | null) ?? null),
+    facts: factsText(locale, (f.data as FiringData | null) ?? null, input.now),
   }));
 
   return {
@@ -143,14 +144,11 @@ export async function krDetail(
   };
 }
 
-/** A firing's facts as short "name value" pairs (numbers and words only, never JSON). */
-function factsText(data: FiringData | null): string {
+/** A firing's facts in words: a KR alert as its card says it, a metric rule's values by period (never JSON). */
+function factsText(locale: Locale, data: FiringData | null, now: Date): string {
   if (!data) return '';
   if (data.kind === 'metric') return data.values.map((v) => `${v.period} ${v.value}`).join(' · ');
-  return Object.entries(data.facts)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? Math.round(v * 100) / 100 : v}`)
-    .join(' · ');
+  return alertWhy(locale, data.facts as unknown as AlertFacts, now.toISOString());
 }
 
 export interface RuleHit {
@@ -165,7 +163,7 @@ export interface RuleHit {
 /** Who a rule hits now, with their values: metric rules name a person, KR rules a KR and its owner. */
 export async function ruleHitList(
   store: Store,
-  input: { orgId: string; ruleId: string; timeZone: string; limit?: number },
+  input: { orgId: string; ruleId: string; timeZone: string; locale: Locale; now: Date; limit?: number },
 ): Promise<{ rule: { id: string; name: string }; hits: RuleHit[]; total: number } | undefined> {
   if (input.ruleId.length > 64) return undefined;
   const [rule] = await store.db
@@ -196,7 +194,7 @@ export async function ruleHitList(
       name: person?.name ?? (data?.kind === 'metric' ? data.personName : '—'),
       title: person?.title ?? null,
       team: person?.team ?? null,
-      values: factsText(data),
+      values: factsText(input.locale, data, input.now),
       sinceLocal: formatMoment(f.firedAt, input.timeZone),
       krId: data?.kind === 'kr' ? data.krId : null,
     });
