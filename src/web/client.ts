@@ -114,6 +114,10 @@ export const DASHBOARD_JS = String.raw`(function () {
   var GROUP_MIN = 8;
   function groupsOf(ids) {
     if (ids.length < GROUP_MIN) return null;
+    // Only lists of mostly identical objectives: distinct titles at most half the rows.
+    var titles = {};
+    ids.forEach(function (c) { titles[nodes[c].title] = true; });
+    if (Object.keys(titles).length * 2 > ids.length) return null;
     var order = [];
     var by = {};
     ids.forEach(function (c) {
@@ -159,7 +163,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     var level = Number(li.getAttribute('aria-level')) + 1;
     var ul = el('ul', { role: 'group' });
     var groups = groupsOf(kids[id] || []);
-    if (groups) groups.forEach(function (g) { ul.appendChild(renderGroup(id, g, level)); });
+    if (groups) groups.forEach(function (g) { ul.appendChild(g.ids.length > 1 ? renderGroup(id, g, level) : renderItem(g.ids[0], level)); });
     else (kids[id] || []).forEach(function (c) { ul.appendChild(renderItem(c, level)); });
     var missing = nodes[id].childCount - (kids[id] || []).length;
     if (missing > 0 && loaded[id]) ul.appendChild(el('li', { class: 'muted small', role: 'none', text: t('dash.panel.hidden', { n: missing }) }));
