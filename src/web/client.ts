@@ -509,6 +509,8 @@ form.decide button.reject { background: #fff; color: #cf222e; border-color: #cf2
 .flash.f-success { background: #dafbe1; border-color: #4ac26b; }
 .flash.f-error { background: #ffebe9; border-color: #ff8182; }
 a.hits.firing { color: #cf222e; font-weight: 700; }
+.stack { display: flex; height: 12px; border-radius: 6px; overflow: hidden; background: #eaeef2; margin: 4px 0 8px; }
+.stack .seg { display: block; height: 100%; }
 a.kr-link { color: var(--fg); text-decoration: underline dotted; }
 .moves { font-weight: 600; }
 li.group > .row .title { font-weight: 600; }

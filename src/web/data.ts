@@ -16,6 +16,7 @@ import {
 import { cumulativeShares, krMoves, linkShare, type KrMove } from './contribution';
 import type { Scope } from './viewer';
 import { ErrorCode, PolarisError } from '../../core/errors';
+import { CHECK_IN_WINDOW_DAYS, windowStart } from '../../core/okr/stats';
 
 /** A tree node as the client draws it. */
 export interface NodeView
@@ -91,6 +92,7 @@ export class Visibility {
     private readonly own: ReadonlySet<string>,
     private readonly company: ReadonlySet<string>,
     readonly ownRoots: string[],
+    private readonly tops: string[] = [],
   ) {}
 
   static async load(store: Store, q: RollupQuery, scope: Scope): Promise<Visibility> {
@@ -104,11 +106,17 @@ export class Visibility {
       own,
       company,
       rows.filter((r) => !r.parentId || !shown.has(r.parentId)).map((r) => r.id),
+      rows.filter((r) => !r.company && (!r.parentId || !own.has(r.parentId))).map((r) => r.id),
     );
   }
 
   get all() {
     return this.scope.kind === 'all';
+  }
+
+  /** The viewer's own top objectives: owned, and not below another owned one (company objectives aside). */
+  get ownTops(): string[] {
+    return this.tops;
   }
 
   /** The company's, own, or below something own. */
@@ -389,4 +397,58 @@ export async function rulesWithHits(store: Store, orgId: string): Promise<RuleHi
   return list
     .map((r) => ({ ...r, firing: byRule.get(r.id) ?? 0 }))
     .sort((a, b) => b.firing - a.firing || a.name.localeCompare(b.name));
+}
+
+export interface TeamFigures {
+  people: number;
+  checkedIn: number;
+  objectives: number;
+  averageProgress: number;
+  byStatus: Record<'done' | 'on_track' | 'at_risk' | 'off_track' | 'not_started', number>;
+}
+
+/**
+ * A team lead's figures: the people under them (reports, recursively, and their teams' members), who of them
+ * checked in over the last 7 days, and the objectives of their subtree by status (the same windows and statuses
+ * as the org figures, docs/okr-math.md).
+ */
+export async function teamFigures(
+  store: Store,
+  q: RollupQuery,
+  scope: Exclude<Scope, { kind: 'all' }>,
+  maxNodes = 2000,
+): Promise<TeamFigures> {
+  const personIds = JSON.stringify([...scope.personIds]);
+  const teamIds = JSON.stringify([...scope.teamIds]);
+  const since = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
+  const [row] = (await store.db.all(sql`
+    SELECT count(*) AS people,
+      sum(EXISTS (SELECT 1 FROM check_ins c WHERE c.author_id = p.id AND c.created_at >= ${since})) AS checkedIn
+    FROM people p
+    WHERE p.org_id = ${q.orgId} AND p.status = 'active'
+      AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`)) as {
+    people: number;
+    checkedIn: number | null;
+  }[];
+  const rollup = await loadRollup(store, q);
+  const vis = await Visibility.load(store, q, scope);
+  const seen = new Set<string>();
+  const byStatus = { done: 0, on_track: 0, at_risk: 0, off_track: 0, not_started: 0 };
+  let progress = 0;
+  for (const root of vis.ownTops) {
+    const tree = await loadTree(store, { ...q, rootId: root, depth: 10, maxNodes }, rollup);
+    for (const n of tree.nodes) {
+      if (n.ownerType === 'company' || seen.has(n.id) || !vis.sees(n)) continue;
+      seen.add(n.id);
+      byStatus[n.status] += 1;
+      progress += n.progress;
+    }
+  }
+  return {
+    people: row?.people ?? 0,
+    checkedIn: row?.checkedIn ?? 0,
+    objectives: seen.size,
+    averageProgress: seen.size ? Math.round((progress / seen.size) * 1000) / 1000 : 0,
+    byStatus,
+  };
 }

@@ -12,7 +12,16 @@ import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
 import { loadRollup, type RollupQuery, UnknownObjectiveError } from '../../storage/repos/tree';
 import { loadStats } from '../../storage/repos/stats';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './client';
-import { HiddenError, listCycles, nodeDetail, pathTo, rulesWithHits, searchPeople, treePage } from './data';
+import {
+  HiddenError,
+  listCycles,
+  nodeDetail,
+  pathTo,
+  rulesWithHits,
+  searchPeople,
+  teamFigures,
+  treePage,
+} from './data';
 import { echartsSource, echartsUrl } from './package-assets';
 import { DashboardPage, KrPage, LoginPage, MessagePage, RuleHitsPage } from './pages';
 import { decideOnDashboard, MAX_NOTE_CHARS, noteOf, pendingApprovals, type WebDecision } from './approvals';
@@ -216,6 +225,7 @@ export function dashboardRoutes() {
       stats = { ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths };
     }
     const { clock } = c.get('deps');
+    const team = q && viewer.scope.kind === 'team' ? await teamFigures(store, q, viewer.scope) : undefined;
     const [cycleList, approvals, rules] = await Promise.all([
       listCycles(store, viewer.org.id),
       pendingApprovals(store, {
@@ -235,6 +245,7 @@ export function dashboardRoutes() {
         cycles={cycleList}
         cycleId={q?.cycle.id}
         stats={stats}
+        team={team}
         approvals={approvals}
         rules={rules}
         flash={takeFlash(c)}

@@ -4,7 +4,7 @@
 import type { Child } from 'hono/jsx';
 import { t, type Locale, type MessageKey } from '../../core/i18n';
 import type { OrgStats } from '../../storage/repos/stats';
-import type { RuleHits } from './data';
+import type { RuleHits, TeamFigures } from './data';
 import type { PendingApproval, WebDecision } from './approvals';
 import type { KrDetail, RuleHit } from './kr-detail';
 import type { Viewer } from './viewer';
@@ -102,6 +102,8 @@ export interface DashboardProps {
   cycles: { id: string; name: string }[];
   cycleId?: string;
   stats?: OrgStats & { scoreTenths: number[] };
+  /** A team lead's own figures (their people and subtree). */
+  team?: TeamFigures;
   approvals: PendingApproval[];
   rules?: RuleHits[];
   /** The outcome of the last form post (an approval decided here). */
@@ -195,6 +197,48 @@ function FiguresSection({ L, stats }: { L: Locale; stats: NonNullable<DashboardP
       <p class="muted nocharts" hidden>
         {t(L, 'dash.figures.noCharts')}
       </p>
+    </section>
+  );
+}
+
+function TeamFiguresSection({ L, team }: { L: Locale; team: TeamFigures }) {
+  const total = Math.max(1, team.objectives);
+  return (
+    <section class="card figures" aria-labelledby="team-figures-h" id="team-figures">
+      <h2 id="team-figures-h">{t(L, 'dash.figures.teamTitle')}</h2>
+      <p class="muted">
+        {t(L, 'dash.figures.teamSummary', {
+          people: team.people,
+          checkedIn: team.checkedIn,
+          objectives: team.objectives,
+          average: pct(team.averageProgress),
+        })}
+      </p>
+      <div
+        class="stack"
+        role="img"
+        aria-label={STATUSES.map((s) => `${t(L, `dash.status.${s}`)} ${team.byStatus[s]}`).join(', ')}
+      >
+        {STATUSES.filter((s) => team.byStatus[s] > 0).map((s) => (
+          <span class={`seg s-${s}`} style={`width:${(team.byStatus[s] / total) * 100}%`}></span>
+        ))}
+      </div>
+      <table class="data">
+        <thead>
+          <tr>
+            {STATUSES.map((s) => (
+              <th scope="col">{t(L, `dash.status.${s}`)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            {STATUSES.map((s) => (
+              <td>{team.byStatus[s]}</td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
     </section>
   );
 }
@@ -416,6 +460,7 @@ export function DashboardPage(p: DashboardProps) {
           </div>
         )}
         {p.stats ? <FiguresSection L={L} stats={p.stats} /> : null}
+        {p.team ? <TeamFiguresSection L={L} team={p.team} /> : null}
         <div class="two">
           <ApprovalsSection L={L} approvals={p.approvals} cycleId={p.cycleId} />
           {p.rules && <RulesSection L={L} rules={p.rules} />}

@@ -142,7 +142,9 @@ describe.each(SIZES)('the dashboard at $width×$height', (size) => {
       .first()
       .waitFor();
     await page.locator('#tree .owner', { hasText: teacher.name }).first().waitFor();
-    // Figures are the whole org's: a team lead has none of them, and no other centre's objectives.
+    // Their team's figures, not the org's.
+    await page.locator('#team-figures').waitFor();
+    expect(await page.locator('#team-figures').innerText()).toMatch(/\d+ 人，近 7 天 \d+ 人更新过/);
     expect(await page.locator('#status-chart').count()).toBe(0);
     const owners = await page.locator('#tree .owner').allInnerTexts();
     expect(owners.some((o) => o.includes(teacher.name))).toBe(true);

@@ -145,6 +145,18 @@ describe('who sees what (issue 19, scope)', () => {
     expect(tree.nodes.some((n) => n.ownerId === emily.id)).toBe(true);
     const teamsShown = new Set(tree.nodes.filter((n) => n.ownerType === 'person').map((n) => n.ownerTeam));
     expect([...teamsShown]).toEqual([emily.teamId ? expect.any(String) : null]);
+    // Their team's figures: their people (reports and team members), check-ins, the subtree's objectives.
+    const html = await (await get('/dashboard', cookie)).text();
+    expect(html).toContain('id="team-figures"');
+    expect(html).not.toContain('id="status-chart"'); // the org's figures are not theirs
+    const reports = await h.store.db.select().from(people).where(eq(people.managerId, lead.id));
+    const summary = /(\d+) 人，近 7 天 (\d+) 人更新过，(\d+) 个目标/.exec(html)!;
+    expect(Number(summary[1])).toBeGreaterThanOrEqual(reports.filter((r) => r.status === 'active').length + 1);
+    expect(Number(summary[2])).toBeLessThanOrEqual(Number(summary[1]));
+    const own = tree.nodes.filter((n) => n.ownerType !== 'company').length;
+    expect(Number(summary[3])).toBeGreaterThanOrEqual(own);
+    // A teacher has no team figures.
+    expect(await (await get('/dashboard', await cookieOf(emily.id))).text()).not.toContain('id="team-figures"');
   });
 });
 
