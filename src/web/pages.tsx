@@ -264,7 +264,7 @@ function ApprovalsSection({ L, approvals, cycleId }: { L: Locale; approvals: Pen
               </div>
               {a.objectiveTitle && (
                 <div class="muted small">
-                  {t(L, 'dash.approvals.objective')}：{a.objectiveTitle}
+                  {t(L, 'dash.approvals.objective', { title: a.objectiveTitle })}
                   {a.krLabel ? ` · ${a.krLabel}` : ''}
                 </div>
               )}
@@ -561,7 +561,7 @@ export function KrPage({
         <section class="card" aria-labelledby="kr-h">
           <h2 id="kr-h">{d.kr.title}</h2>
           <p class="muted">
-            {t(L, 'dash.kr.objective')}：{d.objective.title} · {d.objective.owner}
+            {t(L, 'dash.kr.objective', { title: d.objective.title })} · {d.objective.owner}
           </p>
           <p>
             <span class={`status s-${d.status}`}>{t(L, `dash.status.${d.status}` as MessageKey)}</span>{' '}
