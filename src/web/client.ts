@@ -516,6 +516,7 @@ a.kr-link { color: var(--fg); text-decoration: underline dotted; }
 li.group > .row .title { font-weight: 600; }
 li.group > .row .owner { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
 .nowrap { white-space: nowrap; }
+th { white-space: nowrap; }
 a.back { margin-left: auto; }
 .kr-values { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: 8px; margin: 8px 0; }
 .kr-values div { background: var(--bg); border-radius: 6px; padding: 6px 8px; }

@@ -625,7 +625,7 @@ export function KrPage({
                       <td>{h.confidence ?? '—'}</td>
                       <td>
                         {h.note ?? ''}
-                        {h.by ? <span class="muted small"> · {h.by}</span> : null}
+                        {h.by ? <span class="muted small">{h.note ? ` · ${h.by}` : h.by}</span> : null}
                       </td>
                     </tr>
                   ))}
