@@ -3,10 +3,10 @@
 // uses (src/approvals/decide.ts): the same eligibility rules (routed approver or active delegate), the same
 // one-shot claim, audit entry, change applied, requester notice, and every copy of the approval card turned
 // into its outcome through the outbox.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
 import { isUniqueViolation, type Store } from '../../storage/db';
 import { getPerson } from '../../storage/repos/people';
-import { adjustments } from '../../storage/schema';
+import { adjustments, delegations } from '../../storage/schema';
 import type { Locale } from '../../core/i18n';
 import { t } from '../../core/i18n';
 import type { Effects } from '../chat/effects';
@@ -49,9 +49,29 @@ export async function pendingApprovals(
     .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending')))
     .orderBy(asc(adjustments.createdAt))
     .limit(scope.kind === 'all' ? limit : 1000);
+  // Eligibility takes a few queries per request: a scoped viewer who stands in for nobody only needs it for
+  // requests routed to them or coming from their people (their reports are the requesters they approve).
+  const at = input.now.toISOString();
+  const standsIn =
+    !!viewerId &&
+    (
+      await store.db
+        .select({ id: delegations.id })
+        .from(delegations)
+        .where(
+          and(
+            eq(delegations.orgId, orgId),
+            eq(delegations.toPersonId, viewerId),
+            lte(delegations.startsAt, at),
+            gt(delegations.endsAt, at),
+          ),
+        )
+        .limit(1)
+    ).length > 0;
   const out: PendingApproval[] = [];
   for (const a of rows) {
     if (out.length >= limit) break;
+    if (scope.kind !== 'all' && !standsIn && a.approverId !== viewerId && !scope.personIds.has(a.requesterId)) continue;
     const eligible = await eligibleDeciders(store, a, input.now);
     const canDecide = !!viewerId && eligible.has(viewerId);
     if (scope.kind !== 'all' && !canDecide && a.approverId !== viewerId && !scope.personIds.has(a.requesterId))
