@@ -27,6 +27,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   NotFailed: 'not_failed',
   NotConfigured: 'not_configured',
+  /** An export would hold more rows than one file may (src/api/export.ts). */
+  ExportTooLarge: 'export_too_large',
   /** The environment does not make a configuration that can run safely. */
   InvalidConfig: 'invalid_config',
   Upstream: 'upstream',

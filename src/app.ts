@@ -15,6 +15,7 @@ import { createDispatcher } from './inbound/dispatch';
 import { createSelfBinder } from './directory/self-bind';
 import { Inbox } from './inbound/inbox';
 import { OutboxDeliverer } from './outbox/deliver';
+import { WebhookDeliverer } from './outbound-webhooks/deliver';
 import { createAdapters } from './platforms';
 import { webhookRoutes } from './webhooks';
 import { dashboardRoutes } from './web';
@@ -36,7 +37,9 @@ export function createPolaris(input: AppDeps) {
       work.catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }));
     });
   const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
-  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
+  // Outbound webhooks are the outbox's 'webhook' channel; a pause notice to admins kicks the chat outbox.
+  const webhooks = new WebhookDeliverer({ store: input.store, clock, adapters, onNotice: () => defer(outbox.drain()) });
+  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, webhooks });
   const dispatch = createDispatcher({
     store: input.store,
     clock,
@@ -55,6 +58,7 @@ export function createPolaris(input: AppDeps) {
     adapters,
     addressable: new Set(input.addressablePlatforms ?? adapters.keys()),
     outbox,
+    webhooks,
     inbox,
     dispatch,
     instance: input.instance ?? randomInstance(),

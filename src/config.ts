@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   RETENTION_DAYS: z.string().optional(),
   PUBLIC_URL: optional,
   TRUSTED_PROXIES: optional,
+  /** `1`: outbound webhooks may target loopback, private and link-local hosts and plain http (docs/webhooks.md). */
+  WEBHOOK_ALLOW_PRIVATE: flag,
   LARK_APP_ID: optional,
   LARK_APP_SECRET: optional,
   LARK_VERIFICATION_TOKEN: optional,
@@ -101,6 +103,8 @@ export interface Config {
   publicUrl?: string;
   /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES): a TLS proxy in front of the server. */
   trustedProxies?: string[];
+  /** WEBHOOK_ALLOW_PRIVATE: outbound webhook URLs may name intranet hosts and use plain http. */
+  webhookAllowPrivate?: boolean;
   lark?: LarkConfig;
   wecom?: WecomConfig;
   dingtalk?: DingtalkConfig;
@@ -213,6 +217,7 @@ export function loadConfig(source: Record<string, unknown>): Config {
     trustedProxies: env.TRUSTED_PROXIES?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
   };
   // A typo in the retention settings must stop the server, not silently keep the defaults.
   if (env.RETENTION_DAYS) parseRetention(env.RETENTION_DAYS);

@@ -20,6 +20,7 @@ import { freePort } from './node/free-port';
 import { asCodedError } from '../core/errors';
 import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 import { nodeInstance } from './node/instance';
+import type { Clock } from '../core/clock';
 
 const DRAIN_INTERVAL_MS = 1000;
 /** A SIGTERM/SIGINT exits within this bound, whatever is still running. */
@@ -46,6 +47,8 @@ export interface StartOptions {
   playground?: boolean;
   /** Bound on stop() (default SHUTDOWN_BOUND_MS); the graceful part gets all but the last second. */
   shutdownMs?: number;
+  /** The app's clock (tests move it to make retries due; default the system clock). */
+  clock?: Clock;
 }
 
 export async function startNode(options: StartOptions = {}) {
@@ -81,6 +84,7 @@ export async function startNode(options: StartOptions = {}) {
     defer,
     deliverImmediately: !manual,
     instance: nodeInstance(),
+    clock: options.clock,
   });
   const say = (msg: string) => {
     if (!options.quiet) log.info(msg);

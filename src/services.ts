@@ -12,6 +12,7 @@ import type { Config } from './config';
 import type { Dispatch } from './inbound/dispatch';
 import type { Inbox } from './inbound/inbox';
 import type { OutboxDeliverer } from './outbox/deliver';
+import type { WebhookDeliverer } from './outbound-webhooks/deliver';
 
 export interface AppDeps {
   store: Store;
@@ -46,6 +47,8 @@ export interface Services {
   /** Where jobs and rules may address messages (see AppDeps.addressablePlatforms). */
   addressable: ReadonlySet<string>;
   outbox: OutboxDeliverer;
+  /** Outbound webhook deliveries (also drained by `outbox.drain()`). */
+  webhooks: WebhookDeliverer;
   /** Messages acknowledged to their platform, handled in the background. */
   inbox: Inbox;
   dispatch: Dispatch;

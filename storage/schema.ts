@@ -395,6 +395,8 @@ export const claims = sqliteTable('claims', {
 });
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed';
+/** Where an outbox row goes: a chat platform, or an outbound webhook subscriber (docs/webhooks.md). */
+export type OutboxChannel = Platform | 'webhook';
 
 /**
  * Every outbound platform call is written here in the same atomic batch as the
@@ -405,7 +407,8 @@ export const outbox = sqliteTable(
   {
     id: text('id').primaryKey(),
     orgId: text('org_id'),
-    platform: text('platform').$type<Platform>().notNull(),
+    /** The chat platform, or 'webhook' for a delivery to an outbound webhook subscriber. */
+    platform: text('platform').$type<OutboxChannel>().notNull(),
     /** 'send' a new message, or 'update' a message sent earlier (see `target`). */
     operation: text('operation').$type<'send' | 'update'>().notNull(),
     /** Where to: an Address for 'send', a SentRef for 'update' (JSON). */
@@ -441,7 +444,41 @@ export const outbox = sqliteTable(
     index('outbox_subject').on(t.subject),
     index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt),
     index('outbox_failed').on(t.status, t.failedAt),
+    // Outbound webhooks: a subscriber's pending deliveries in order (per-subscriber ordering).
+    index('outbox_recipient_order').on(t.platform, t.recipientKey, t.status, t.createdAt),
   ],
+);
+
+export type WebhookSubscriptionStatus = 'active' | 'paused';
+
+/**
+ * Outbound webhook subscriptions (docs/webhooks.md): events of the org are POSTed to `url`,
+ * signed with `secret`. Deliveries are outbox rows (platform 'webhook', recipient_key
+ * `webhook:<id>`), written in the same batch as the event's cause.
+ */
+export const webhookSubscriptions = sqliteTable(
+  'webhook_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    url: text('url').notNull(),
+    /** JSON array of event types, e.g. ["checkin.created"]. */
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    /** The HMAC-SHA256 key; needed in clear to sign, never returned by the API. */
+    secret: text('secret').notNull(),
+    status: text('status').$type<WebhookSubscriptionStatus>().notNull().default('active'),
+    /** Failed attempts in a row (any delivery); reset by a success. Paused at PAUSE_AFTER_FAILURES. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    pausedAt: text('paused_at'),
+    pausedReason: text('paused_reason'),
+    lastSuccessAt: text('last_success_at'),
+    lastFailureAt: text('last_failure_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_subscriptions_org').on(t.orgId)],
 );
 
 /**
@@ -554,6 +591,8 @@ export const ruleFirings = sqliteTable(
     uniqueIndex('rule_firings_once').on(t.ruleId, t.subject, t.period),
     index('rule_firings_state').on(t.orgId, t.state),
     index('rule_firings_notice').on(t.orgId, t.notice),
+    // Outbound webhooks: the firings one evaluation pass of a rule inserted (storage/webhook-events.ts).
+    index('rule_firings_pass').on(t.ruleId, t.firedAt),
   ],
 );
 

@@ -6,9 +6,10 @@ import type { Locale } from '../types';
 /**
  * Latin words a Chinese reply may contain: KR and O numbers, OKR, the product's name,
  * the technical names an admin types (ADMIN_TOKEN, npm run seed:demo, /api/v1/rules) and
- * the card's emoji-free unit marks.
+ * the card's emoji-free unit marks, and Webhook, CSV and Excel (the names Chinese software uses too).
  */
-const ZH_ALLOWED = /^(?:KR\d*|OKRs?|O\d*|Polaris|ADMIN_TOKEN|npm|run|seed:demo|api\/v1\/rules|Q[1-4]|H[12])$/;
+const ZH_ALLOWED =
+  /^(?:KR\d*|OKRs?|O\d*|Polaris|ADMIN_TOKEN|npm|run|seed:demo|api\/v1\/rules|Q[1-4]|H[12]|Webhook|CSV|Excel)$/;
 const HAN = /[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]/;
 
 /** Words in `text` that do not belong in a reply in `locale` (after removing `data`: names, titles people wrote). */

@@ -569,6 +569,36 @@ export const zhCN = {
   'platform.lark': '飞书',
   'platform.wecom': '企业微信',
   'platform.dingtalk': '钉钉',
+  'platform.webhook': '外发 Webhook',
+  // -- outbound webhooks (notice to admins when a subscriber is paused)
+  'webhooks.paused':
+    '外发 Webhook 已暂停：{url} 连续 {failures} 次投递失败（最近一次：{reason}）。暂停期间的事件会保留，恢复后按顺序补发。修复接收端后恢复：`PATCH /api/v1/webhooks/{id}`，正文 `{"status":"active"}`；投递记录：`GET /api/v1/webhooks/{id}/deliveries`。',
+  // -- export of a cycle (src/api/export.ts)
+  'export.sheet': '目标与关键结果',
+  'export.col.objectiveId': '目标编号',
+  'export.col.objective': '目标',
+  'export.col.ownerType': '负责类型',
+  'export.col.owner': '负责人',
+  'export.col.objectiveProgress': '目标进度(%)',
+  'export.col.objectiveStatus': '目标状态',
+  'export.col.alignedObjective': '对齐的上级目标',
+  'export.col.alignedKr': '对齐的上级关键结果',
+  'export.col.krId': '关键结果编号',
+  'export.col.kr': '关键结果',
+  'export.col.start': '起点',
+  'export.col.target': '目标值',
+  'export.col.current': '当前值',
+  'export.col.unit': '单位',
+  'export.col.weight': '权重',
+  'export.col.krProgress': '关键结果进度(%)',
+  'export.col.krStatus': '关键结果状态',
+  'export.col.confidence': '信心',
+  'export.owner.person': '个人',
+  'export.owner.team': '团队',
+  'export.owner.company': '公司',
+  'dash.export.title': '导出',
+  'dash.export.csv': '下载 CSV',
+  'dash.export.xlsx': '下载 Excel',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -6,6 +6,7 @@ import { requireToken } from './auth';
 import { peopleRoutes } from './people';
 import { teamsRoutes } from './teams';
 import { cyclesRoutes } from './cycles';
+import { exportRoutes } from './export';
 import { objectivesRoutes } from './objectives';
 import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
@@ -16,6 +17,7 @@ import { flagsRoutes, rulesRoutes } from './rules';
 import { orgsRoutes } from './orgs';
 import { directoryRoutes } from './directory';
 import { outboxRoutes } from './outbox';
+import { webhooksRoutes } from './webhooks';
 
 export function createApi() {
   const api = new Hono<AppEnv>();
@@ -25,6 +27,7 @@ export function createApi() {
   api.route('/people', peopleRoutes);
   api.route('/teams', teamsRoutes);
   api.route('/cycles', cyclesRoutes);
+  api.route('/cycles', exportRoutes);
   api.route('/objectives', objectivesRoutes);
   api.route('/key-results', checkinsRoutes);
   api.route('/tree', treeRoutes);
@@ -36,5 +39,6 @@ export function createApi() {
   api.route('/orgs', orgsRoutes);
   api.route('/directory', directoryRoutes);
   api.route('/outbox', outboxRoutes);
+  api.route('/webhooks', webhooksRoutes);
   return api;
 }

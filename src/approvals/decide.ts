@@ -12,6 +12,7 @@ import { keyResultsOf } from '../../storage/repos/okrs';
 import { getPerson, getTeam } from '../../storage/repos/people';
 import type { Adjustment } from '../../storage/repos/types';
 import { adjustments, claims, objectives } from '../../storage/schema';
+import { adjustmentDecidedData, webhookEventStatement } from '../../storage/webhook-events';
 import type { ChatContext } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
 import { localeOf, t } from '../../core/i18n';
@@ -227,6 +228,14 @@ export async function decideAdjustment(
   );
 
   const decided: Adjustment = { ...a, status, decidedBy: ctx.person.id, decidedAt: at, decisionNote: note };
+  statements.push(
+    webhookEventStatement(store, {
+      orgId: a.orgId,
+      type: 'adjustment.decided',
+      data: adjustmentDecidedData(decided),
+      now,
+    }),
+  );
   const outcome = (): ApprovalOutcome => ({ status, by: ctx.person.name, at: formatMoment(at, tz(ctx)), note });
   const messages: OutboundItem[] = [
     ...(await resolveCopies(store, { ...rc, adjustment: decided }, outcome, input.clicked)),

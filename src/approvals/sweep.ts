@@ -12,6 +12,7 @@ import { auditStatement } from '../../storage/repos/audit';
 import { effectiveSettings } from '../../storage/repos/org-settings';
 import type { Adjustment, Organization } from '../../storage/repos/types';
 import { adjustments, claims, organizations } from '../../storage/schema';
+import { adjustmentDecidedData, webhookEventStatement } from '../../storage/webhook-events';
 import type { Clock } from '../../core/clock';
 import type { Config } from '../config';
 import { localeOf, t } from '../../core/i18n';
@@ -93,6 +94,12 @@ async function expire(store: Store, a: Adjustment, now: Date, timezone: string) 
     store.db.insert(claims).values({ key: decisionClaim(a.id), createdAt: at }),
     store.db.update(adjustments).set({ status: 'expired', decidedAt: at }).where(eq(adjustments.id, a.id)),
     ...discardStatements(store, a, now),
+    webhookEventStatement(store, {
+      orgId: a.orgId,
+      type: 'adjustment.decided',
+      data: adjustmentDecidedData({ ...a, status: 'expired', decidedAt: at }),
+      now,
+    }),
     auditStatement(store, {
       orgId: a.orgId,
       actorType: 'system',

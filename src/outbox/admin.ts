@@ -1,7 +1,8 @@
 // What operators see of the outbox and what they can do about it: list messages
 // by status (failed ones with their reason) and send a failed one again. Shared
 // by the admin API (src/api/outbox.ts) and the CLI (`npx polaris outbox`).
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox, type OutboxStatus } from '../../storage/schema';
 
@@ -94,7 +95,8 @@ export async function failureSummary(store: Store, orgId: string, since: Date) {
       recent: sql<number>`sum(case when ${outbox.failedAt} > ${since.toISOString()} then 1 else 0 end)`,
     })
     .from(outbox)
-    .where(and(eq(outbox.status, 'failed'), eq(outbox.orgId, orgId)))
+    .where(and(eq(outbox.status, 'failed'), eq(outbox.orgId, orgId), ne(outbox.platform, 'webhook')))
     .groupBy(outbox.platform);
-  return rows.map((r) => ({ platform: r.platform, total: Number(r.total), recent: Number(r.recent ?? 0) }));
+  // Chat messages only: a failing webhook subscriber is paused and its admins told (src/outbound-webhooks).
+  return rows.map((r) => ({ platform: r.platform as Platform, total: Number(r.total), recent: Number(r.recent ?? 0) }));
 }

@@ -4,7 +4,7 @@
 // everywhere it was sent" is one outbox `update` per copy, addressed by the
 // outbox row that sent it; the clicked copy is skipped because the click's own
 // answer replaces it.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Address, Platform, SentRef } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { outbox } from '../../storage/schema';
@@ -22,12 +22,12 @@ export async function sentCopies(store: Store, subject: string): Promise<SentCop
   const rows = await store.db
     .select({ id: outbox.id, platform: outbox.platform, target: outbox.target, sentRef: outbox.sentRef })
     .from(outbox)
-    .where(and(eq(outbox.subject, subject), eq(outbox.operation, 'send')));
+    .where(and(eq(outbox.subject, subject), eq(outbox.operation, 'send'), ne(outbox.platform, 'webhook')));
   return rows.map((r) => {
     const sent = r.sentRef as { messageId?: string; extra?: { taskId?: unknown } } | null;
     return {
       outboxId: r.id,
-      platform: r.platform,
+      platform: r.platform as Platform,
       to: r.target as unknown as Address,
       messageId: sent?.messageId,
       taskId: typeof sent?.extra?.taskId === 'string' ? sent.extra.taskId : undefined,

@@ -21,7 +21,7 @@ import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Address, OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Store } from '../../storage/db';
-import { outbox } from '../../storage/schema';
+import { outbox, type OutboxChannel } from '../../storage/schema';
 import { tenantOfOrg } from '../../storage/repos/tenants';
 import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
@@ -53,6 +53,15 @@ export interface OutboxOptions {
   /** Rows taken per slice; the drain yields to the event loop between slices. */
   sliceSize?: number;
   log?: (message: string, data?: unknown) => void;
+  /**
+   * The 'webhook' channel: outbound webhook deliveries (src/outbound-webhooks/deliver.ts), drained
+   * with the platforms, stopped and released with them.
+   */
+  webhooks?: {
+    drain(): Promise<DrainReport>;
+    stop(): Promise<unknown>;
+    releaseClaimed(): Promise<number>;
+  };
 }
 
 /** Transient failures are retried for this long (measured from the first failure in a row). */
@@ -85,7 +94,7 @@ export class OutboxDeliverer {
    */
   stop(): Promise<unknown> {
     this.stopped = true;
-    return Promise.all([...this.running.values()]);
+    return Promise.all([...this.running.values(), this.options.webhooks?.stop()]);
   }
 
   /**
@@ -94,13 +103,14 @@ export class OutboxDeliverer {
    * repeated with the same idempotency key, which the platform deduplicates.
    */
   async releaseClaimed(): Promise<number> {
+    const hooks = (await this.options.webhooks?.releaseClaimed()) ?? 0;
     const ids = [...this.claimed];
-    if (!ids.length) return 0;
+    if (!ids.length) return hooks;
     await this.options.store.db
       .update(outbox)
       .set({ lockedUntil: null })
       .where(and(inArray(outbox.id, ids), eq(outbox.status, 'pending')));
-    return ids.length;
+    return ids.length + hooks;
   }
 
   /**
@@ -110,17 +120,19 @@ export class OutboxDeliverer {
    */
   async drain(): Promise<DrainReport> {
     if (this.stopped) return emptyReport();
-    const reports = await Promise.all(
-      PLATFORMS.filter((p) => this.options.adapters.has(p)).map((p) => this.drainPlatform(p)),
-    );
+    const reports = await Promise.all([
+      ...PLATFORMS.filter((p) => this.options.adapters.has(p)).map((p) => this.drainPlatform(p)),
+      ...(this.options.webhooks ? [this.options.webhooks.drain()] : []),
+    ]);
     const total = emptyReport();
     for (const r of reports) add(total, r);
     return total;
   }
 
   /** Deliver what is due on one platform. Concurrent calls for the same platform share one run. */
-  drainPlatform(platform: Platform): Promise<DrainReport> {
+  drainPlatform(platform: OutboxChannel): Promise<DrainReport> {
     if (this.stopped) return Promise.resolve(emptyReport());
+    if (platform === 'webhook') return this.options.webhooks?.drain() ?? Promise.resolve(emptyReport());
     const current = this.running.get(platform);
     if (current) {
       this.rerun.add(platform);
@@ -276,7 +288,7 @@ export class OutboxDeliverer {
   private async addressInTenant(adapter: PlatformAdapter, row: OutboxRow): Promise<Address | string> {
     const to = row.target as unknown as Address;
     if (!row.orgId) return to; // a reply to an unidentified sender: it carries no org data
-    const tenant = await tenantOfOrg(this.options.store, row.orgId, row.platform);
+    const tenant = await tenantOfOrg(this.options.store, row.orgId, adapter.platform);
     if (!tenant)
       return `organisation ${row.orgId} has no ${row.platform} tenant: bind it with PUT /api/v1/orgs/<org>/tenants/${row.platform}`;
     if (tenant.kind === 'sole') return to;

@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { CardActionEvent } from '../../bots/types';
 import { claims, people, ruleFirings } from '../../storage/schema';
+import { webhookEventStatement } from '../../storage/webhook-events';
 import { ESCALATION_ACTIONS } from '../../cards/escalation';
 import type { Card } from '../../cards/model';
 import type { ActionHandler, ChatContext } from '../chat/context';
@@ -79,6 +80,22 @@ function acknowledge(action: AckAction): ActionHandler {
           data: next as unknown as Record<string, unknown>,
         })
         .where(eq(ruleFirings.id, row.id)),
+      webhookEventStatement(ctx.store, {
+        orgId: ctx.org.id,
+        type: 'escalation.claimed',
+        data: {
+          escalation: {
+            firing_id: row.id,
+            rule_id: row.ruleId,
+            subject: row.subject,
+            period: row.period,
+            action,
+            by: ctx.person.id,
+            at: now.toISOString(),
+          },
+        },
+        now,
+      }),
     ];
     const updates = await escalationUpdates({ store: ctx.store, orgId: ctx.org.id, now }, row.id, next, {
       resolved: row.state === 'resolved',

@@ -18,6 +18,7 @@ import { evaluateKrAlertRule, openCycleKrs } from './kr-alerts';
 import { evaluateMetricRule, type EvalEnv, type RuleOutcome } from './metric-firings';
 import { enabledRules, ensureBuiltinRules } from './repo';
 import { loadDirectory } from './scope';
+import { ruleFiredStatement } from '../../storage/webhook-events';
 import { commitGroups } from './write-groups';
 
 export interface EvaluationDeps {
@@ -102,7 +103,13 @@ export async function evaluateOrg(
     } else {
       outcome = await evaluateMetricRule(env, row, definition);
     }
-    await commitGroups(store, outcome.groups);
+    // Outbound webhooks: rule.fired for what this pass fired, except on the rule's silent baseline pass.
+    const firedAt = now.toISOString();
+    await commitGroups(
+      store,
+      outcome.groups,
+      row.baselineAt ? () => [ruleFiredStatement(store, { orgId: org.id, ruleId: row.id, firedAt })] : undefined,
+    );
     // The rule's first pass was its baseline: from the next one on, what fires is sent.
     if (!row.baselineAt)
       await store.db

@@ -86,18 +86,24 @@ export function batchStatements(store: Store, groups: WriteGroup[]): Statement[]
 
 const unitsOf = (g: WriteGroup) => g.statements.length + (g.firing ? 1 : 0) + (g.flags?.length ?? 0);
 
-export async function commitGroups(store: Store, groups: WriteGroup[]): Promise<void> {
+/**
+ * Commits the groups in batches. `perBatch` statements end every batch (outbound webhook events
+ * of the firings inserted so far: storage/webhook-events.ts#ruleFiredStatement), so an event is
+ * stored in the batch of its firing and a crash between batches loses none.
+ */
+export async function commitGroups(store: Store, groups: WriteGroup[], perBatch?: () => Statement[]): Promise<void> {
   let batch: WriteGroup[] = [];
   let units = 0;
+  const commit = () => store.atomic([...batchStatements(store, batch), ...(perBatch?.() ?? [])]);
   for (const group of groups) {
     const n = unitsOf(group);
     if (batch.length && units + n > BATCH_UNITS) {
-      await store.atomic(batchStatements(store, batch));
+      await commit();
       batch = [];
       units = 0;
     }
     batch.push(group);
     units += n;
   }
-  if (batch.length) await store.atomic(batchStatements(store, batch));
+  if (batch.length) await commit();
 }

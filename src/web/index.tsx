@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { timingSafeEqualStrings } from '../api/auth';
+import { type ExportFormat, exportResponse, okrExport, parseExportFormat } from '../api/export';
 import { catalogues, toLocale, t, type Locale } from '../../core/i18n';
 import { localDate } from '../../core/okr/pace';
 import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
@@ -342,7 +343,7 @@ export function dashboardRoutes() {
 
   // JSON for the page's script.
   const data = new Hono<AppEnv>();
-  const withQuery = async (c: Ctx, run: (viewer: Viewer, q: RollupQuery) => Promise<Response>) => {
+  const withQuery = async (c: Ctx, run: (viewer: Viewer, q: RollupQuery & { cycle: Cycle }) => Promise<Response>) => {
     const viewer = await viewerOr401(c, 'data');
     if (viewer instanceof Response) return viewer;
     const q = await queryFor(c, viewer);
@@ -425,6 +426,28 @@ export function dashboardRoutes() {
       return c.json({ error: { code: 'forbidden', message: 'Rules are for administrators.' } }, 403);
     return c.json({ rules: await rulesWithHits(c.get('deps').store, viewer.org.id) });
   });
+  // The cycle's objectives and KRs as a file (src/api/export.ts), for administrators as the API is.
+  data.get('/export', (c) =>
+    withQuery(c, async (viewer, q) => {
+      if (viewer.scope.kind !== 'all')
+        return c.json({ error: { code: 'forbidden', message: 'Exports are for administrators.' } }, 403);
+      let format: ExportFormat;
+      try {
+        format = parseExportFormat(c.req.query('format'));
+      } catch (err) {
+        return c.json({ error: { code: 'bad_request', message: (err as Error).message } }, 400);
+      }
+      const locale = localeFor(c, viewer);
+      const data = await okrExport(c.get('deps').store, {
+        org: viewer.org,
+        cycle: q.cycle,
+        now: q.now,
+        timeZone: q.timeZone ?? c.get('deps').config.defaultTimezone,
+        locale,
+      });
+      return exportResponse(c, format, q.cycle, data, locale);
+    }),
+  );
   web.route('/data', data);
   return web;
 }

@@ -461,6 +461,26 @@ export function DashboardPage(p: DashboardProps) {
         )}
         {p.stats ? <FiguresSection L={L} stats={p.stats} /> : null}
         {p.team ? <TeamFiguresSection L={L} team={p.team} /> : null}
+        {p.stats && p.cycleId ? (
+          <section class="card export" aria-labelledby="export-h">
+            <h2 id="export-h">{t(L, 'dash.export.title')}</h2>
+            <p>
+              <a
+                id="export-csv"
+                href={`/dashboard/data/export?format=csv&cycle=${encodeURIComponent(p.cycleId)}${orgParam}`}
+              >
+                {t(L, 'dash.export.csv')}
+              </a>
+              {' · '}
+              <a
+                id="export-xlsx"
+                href={`/dashboard/data/export?format=xlsx&cycle=${encodeURIComponent(p.cycleId)}${orgParam}`}
+              >
+                {t(L, 'dash.export.xlsx')}
+              </a>
+            </p>
+          </section>
+        ) : null}
         <div class="two">
           <ApprovalsSection L={L} approvals={p.approvals} cycleId={p.cycleId} />
           {p.rules && <RulesSection L={L} rules={p.rules} />}

@@ -4,6 +4,7 @@ import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Statement, Store } from '../db';
 import { newId } from '../ids';
 import { checkIns, keyResults, objectives, teams, type CheckInSource } from '../schema';
+import { webhookEventStatement } from '../webhook-events';
 import { auditStatement } from './audit';
 import type { CheckIn, KeyResult, Objective } from './types';
 
@@ -285,6 +286,34 @@ export function checkInStatements(store: Store, input: CheckInInput): { checkIn:
         previousValue: input.kr.currentValue,
         confidence,
         source: input.source,
+      },
+      now: input.now,
+    }),
+    // Outbound webhooks (docs/webhooks.md): stored with the check-in, delivered by the outbox.
+    webhookEventStatement(store, {
+      orgId: input.orgId,
+      type: 'checkin.created',
+      data: {
+        check_in: {
+          id: checkIn.id,
+          value: checkIn.value,
+          previous_value: checkIn.previousValue,
+          confidence,
+          note: checkIn.note,
+          source: checkIn.source,
+          author_id: checkIn.authorId,
+          created_at: at,
+        },
+        key_result: {
+          id: input.kr.id,
+          objective_id: input.kr.objectiveId,
+          cycle_id: input.kr.cycleId,
+          title: input.kr.title,
+          kind: input.kr.kind,
+          start_value: input.kr.startValue,
+          target_value: input.kr.targetValue,
+          unit: input.kr.unit,
+        },
       },
       now: input.now,
     }),

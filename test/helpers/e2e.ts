@@ -9,6 +9,7 @@ import { startNode } from '../../src/node';
 import { freePort } from '../../src/node/free-port';
 import type { Config } from '../../src/config';
 import { tempDbPath } from './app';
+import type { Clock } from '../../core/clock';
 
 export { freePort };
 
@@ -50,6 +51,8 @@ export interface StackOptions {
   /** Leave the outbox alone after events (crash-between-store-and-send scenarios). */
   deliverImmediately?: boolean;
   env?: Record<string, string>;
+  /** The server's clock (default: the system clock). */
+  clock?: Clock;
 }
 
 export async function startStack(options: StackOptions = {}) {
@@ -132,6 +135,7 @@ export async function startStack(options: StackOptions = {}) {
     // Jobs fire by the wall clock; tests that want them drive them by hand.
     scheduler: false,
     outbox: options.deliverImmediately === false ? 'manual' : 'auto',
+    clock: options.clock,
   });
   return {
     base,

@@ -4,7 +4,7 @@
 // CLI run without credentials that enqueues instead of consuming firings.
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../bots/types';
+import { type Platform, PLATFORMS } from '../../bots/types';
 import { runJobNow } from '../../src/jobs';
 import { createPolaris } from '../../src/app';
 import { main as cli } from '../../src/cli';
@@ -265,7 +265,7 @@ describe('alert volume', () => {
       const rows = await store.db.select().from(outbox);
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((r) => r.status === 'pending')).toBe(true);
-      const platforms = new Set(rows.map((r) => r.platform));
+      const platforms = new Set(rows.map((r) => r.platform as Platform));
       const adapters = [...platforms].map((p) => ({ ...recordingAdapter().adapter, platform: p }));
       const server = createPolaris({ store, config: loadConfig({ ADMIN_TOKEN }), adapters });
       const report = await server.services.outbox.drain();
