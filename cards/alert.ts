@@ -52,7 +52,8 @@ export function quickValues(kr: AlertKr): number[] {
   return out.slice(-3);
 }
 
-function why(locale: Locale, facts: AlertFacts, now?: string): string {
+/** Why a KR alert fired, in words (the card's line; the dashboard's rule-hit list and KR page reuse it). */
+export function alertWhy(locale: Locale, facts: AlertFacts, now?: string): string {
   switch (facts.kind) {
     case 'at_risk':
     case 'off_track':
@@ -111,7 +112,7 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
   const blocks: CardBlock[] = [];
   if (input.audience === 'manager')
     blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: userText(input.ownerName) }) });
-  blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
+  blocks.push({ type: 'markdown', text: alertWhy(locale, facts, input.now) });
   blocks.push(progressBlock(kr, facts, locale));
   if (input.audience === 'owner' && kr.manual !== false) {
     const buttons = quickButtons(kr, locale);
@@ -171,7 +172,7 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
   if (own.length) blocks.push({ type: 'markdown', text: t(locale, 'rules.digest.ownIntro', { count: own.length }) });
   for (const item of shownOwn) {
     const { kr, facts } = item;
-    blocks.push({ type: 'markdown', text: `**${itemTitle(locale, item)}**\n${why(locale, facts, input.now)}` });
+    blocks.push({ type: 'markdown', text: `**${itemTitle(locale, item)}**\n${alertWhy(locale, facts, input.now)}` });
     blocks.push(progressBlock(kr, facts, locale));
     // Only what the KR accepts: a metric-fed or roll-up KR takes no check-in, and a KR without
     // the number chat gives it (another cycle) gets buttons but no "reply KRn" hint.

@@ -90,6 +90,8 @@ export const people = sqliteTable(
     managerId: text('manager_id'),
     coachId: text('coach_id'),
     role: text('role').$type<'member' | 'admin'>().notNull().default('member'),
+    /** Marked by an admin as a leader: sees the whole org on the dashboard (src/web/viewer.ts), without admin rights. */
+    leader: integer('leader', { mode: 'boolean' }).notNull().default(false),
     locale: text('locale').$type<Locale>().notNull().default('zh-CN'),
     timezone: text('timezone'),
     /** On leave: no reminders until this ISO date. */

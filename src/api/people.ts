@@ -143,6 +143,7 @@ const PatchSchema = z
     manager_id: nullableText(100),
     coach_id: nullableText(100),
     role: z.enum(['member', 'admin']).optional(),
+    leader: z.boolean().optional(),
     locale: LocaleSchema,
     timezone: TimezoneSchema.nullable().optional(),
     paused_until: z.iso.date('a date as YYYY-MM-DD').nullable().optional(),
@@ -172,6 +173,7 @@ peopleRoutes.patch('/:id', async (c) => {
   if (body.email !== undefined) set.email = body.email?.toLowerCase() ?? null;
   if (body.title !== undefined) set.title = body.title;
   if (body.role !== undefined) set.role = body.role;
+  if (body.leader !== undefined) set.leader = body.leader;
   if (body.locale !== undefined) set.locale = body.locale ?? 'zh-CN';
   if (body.timezone !== undefined) set.timezone = body.timezone;
   if (body.paused_until !== undefined) set.pausedUntil = body.paused_until;

@@ -18,6 +18,7 @@ export function presentPerson(p: Person) {
     manager_set_by_hand: p.managerSetByHand,
     team_set_by_hand: p.teamSetByHand,
     role: p.role,
+    leader: p.leader,
     locale: p.locale,
     timezone: p.timezone,
     paused_until: p.pausedUntil,

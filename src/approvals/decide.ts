@@ -27,6 +27,19 @@ import { log } from '../../core/log';
 
 export type Decision = 'approve' | 'reject';
 
+/**
+ * Who decides and where: a chat event (card click, reject note) or the dashboard, which has no event and no
+ * conversation to reply in (`event` and `reply` absent). Everything else (rules, claims, audit, card updates,
+ * notices) is the same for both.
+ */
+export type DecideContext = Omit<ChatContext, 'event' | 'reply'> & Partial<Pick<ChatContext, 'event' | 'reply'>>;
+
+/** Where the decision came from, for the audit trail. */
+const via = (ctx: DecideContext) => ctx.event?.platform ?? 'web';
+/** A reply in the conversation, for decisions taken by a chat message. */
+const replies = (ctx: DecideContext, text: string): OutboundItem[] =>
+  ctx.event?.type === 'message' && ctx.reply ? [ctx.reply({ text })] : [];
+
 export const decisionClaim = (id: string) => `adjustment:${id}:decision`;
 
 export async function getAdjustment(
@@ -42,10 +55,10 @@ export async function getAdjustment(
   return row;
 }
 
-const tz = (ctx: ChatContext) => ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
+const tz = (ctx: DecideContext) => ctx.person.timezone ?? ctx.org.settings.timezone ?? ctx.config.defaultTimezone;
 
 /** The outcome of a decided or expired request, for cards and toasts. */
-export async function outcomeOf(ctx: ChatContext, a: Adjustment): Promise<ApprovalOutcome> {
+export async function outcomeOf(ctx: DecideContext, a: Adjustment): Promise<ApprovalOutcome> {
   const decider = a.decidedBy ? await getPerson(ctx.store, a.orgId, a.decidedBy) : undefined;
   const status = a.status === 'pending' ? 'expired' : a.status;
   return {
@@ -57,12 +70,12 @@ export async function outcomeOf(ctx: ChatContext, a: Adjustment): Promise<Approv
 }
 
 /** A refusal that is logged: an action naming a request this person may not decide. */
-function refuse(ctx: ChatContext, id: string, reason: string, text: string): Effects {
+function refuse(ctx: DecideContext, id: string, reason: string, text: string): Effects {
   log.warn(`refused adjustment decision by ${ctx.person.id} on ${id}: ${reason}`, {
     org: ctx.org.slug,
-    platform: ctx.event.platform,
+    platform: via(ctx),
   });
-  const value = ctx.event.type === 'card_action' ? ctx.event.value : undefined;
+  const value = ctx.event?.type === 'card_action' ? ctx.event.value : undefined;
   return {
     statements: [
       auditStatement(ctx.store, {
@@ -72,29 +85,29 @@ function refuse(ctx: ChatContext, id: string, reason: string, text: string): Eff
         action: 'adjustment.refused',
         entityType: 'adjustment',
         entityId: id.slice(0, 80),
-        data: { reason, platform: ctx.event.platform, value: value ?? null },
+        data: { reason, platform: via(ctx), value: value ?? null },
         now: ctx.clock.now(),
       }),
     ],
-    messages: ctx.event.type === 'message' ? [ctx.reply({ text })] : [],
+    messages: replies(ctx, text),
     result: { toast: { kind: 'error', text } },
   };
 }
 
 /** "Already decided": the outcome as a toast, and the resolved card in place of a stale one. */
-export async function alreadyDecided(ctx: ChatContext, a: Adjustment): Promise<Effects> {
+export async function alreadyDecided(ctx: DecideContext, a: Adjustment): Promise<Effects> {
   const outcome = await outcomeOf(ctx, a);
   const rc = await loadRequestContext(ctx.store, a);
   const text = t(ctx.locale, 'approval.alreadyDecided', { outcome: outcomeLine(ctx.locale, outcome) });
   return {
     ...noEffects(),
-    messages: ctx.event.type === 'message' ? [ctx.reply({ text })] : [],
+    messages: replies(ctx, text),
     result: { toast: { kind: 'info', text }, card: buildResolvedApprovalCard(approvalView(ctx.locale, rc), outcome) },
   };
 }
 
 /** A pending request whose delegation has ended: back with the approver; the old card says so and loses its buttons. */
-async function handedBack(ctx: ChatContext, a: Adjustment): Promise<Effects> {
+async function handedBack(ctx: DecideContext, a: Adjustment): Promise<Effects> {
   const approver = a.approverId ? await getPerson(ctx.store, a.orgId, a.approverId) : undefined;
   const rc = await loadRequestContext(ctx.store, a);
   const text = t(ctx.locale, 'approval.handedBack', { name: approver?.name ?? '—' });
@@ -105,7 +118,7 @@ async function handedBack(ctx: ChatContext, a: Adjustment): Promise<Effects> {
   });
   return {
     ...noEffects(),
-    messages: ctx.event.type === 'message' ? [ctx.reply({ text })] : [],
+    messages: replies(ctx, text),
     result: { toast: { kind: 'info', text }, card },
   };
 }
@@ -113,7 +126,7 @@ async function handedBack(ctx: ChatContext, a: Adjustment): Promise<Effects> {
 export type Decidable = { ok: true; adjustment: Adjustment } | { ok: false; effects: Effects };
 
 /** May this person decide request `id` now? Refusals are logged; decided requests answer with their outcome. */
-export async function checkDecidable(ctx: ChatContext, id: string | undefined): Promise<Decidable> {
+export async function checkDecidable(ctx: DecideContext, id: string | undefined): Promise<Decidable> {
   if (!id || id.length > 64)
     return {
       ok: false,
@@ -147,7 +160,7 @@ export async function checkDecidable(ctx: ChatContext, id: string | undefined): 
 }
 
 export async function decideAdjustment(
-  ctx: ChatContext,
+  ctx: DecideContext,
   input: { id: string | undefined; decision: Decision; note?: string | null; clicked?: SentRef },
 ): Promise<Effects> {
   const check = await checkDecidable(ctx, input.id);
@@ -208,7 +221,7 @@ export async function decideAdjustment(
           ? { target: rc.kr.targetValue, start: rc.kr.startValue, weight: rc.kr.weight, title: rc.kr.title }
           : null,
         onBehalfOf: a.approverId && a.approverId !== ctx.person.id ? a.approverId : null,
-        platform: ctx.event.platform,
+        platform: via(ctx),
       },
       now,
     }),
@@ -246,14 +259,14 @@ export async function decideAdjustment(
 }
 
 async function notifyRequester(
-  ctx: ChatContext,
+  ctx: DecideContext,
   rc: RequestContext,
   status: 'approved' | 'rejected',
   note: string | null,
 ): Promise<OutboundItem[]> {
   const requester = rc.requester;
   if (!requester) return [];
-  const to = await addressOf(ctx.store, requester.id, ctx.event.platform);
+  const to = await addressOf(ctx.store, requester.id, ctx.event?.platform ?? requester.lastPlatform ?? undefined);
   if (!to) return [];
   const locale = localeOf(requester);
   const change = changeText(locale, rc);
@@ -267,7 +280,7 @@ async function notifyRequester(
 }
 
 /** A child's target moved: the owner of the KR it aligns to should know (unless they just decided it). */
-async function notifyParentOwner(ctx: ChatContext, rc: RequestContext): Promise<OutboundItem[]> {
+async function notifyParentOwner(ctx: DecideContext, rc: RequestContext): Promise<OutboundItem[]> {
   if (rc.adjustment.kind !== 'target' || !rc.parentKr) return [];
   const [parentObjective] = await ctx.store.db
     .select()
@@ -279,7 +292,9 @@ async function notifyParentOwner(ctx: ChatContext, rc: RequestContext): Promise<
     ownerId = (await getTeam(ctx.store, ctx.org.id, parentObjective.ownerTeamId))?.managerId ?? null;
   if (!ownerId || ownerId === rc.adjustment.requesterId || ownerId === ctx.person.id) return [];
   const owner = await getPerson(ctx.store, ctx.org.id, ownerId);
-  const to = owner ? await addressOf(ctx.store, owner.id, ctx.event.platform) : undefined;
+  const to = owner
+    ? await addressOf(ctx.store, owner.id, ctx.event?.platform ?? owner.lastPlatform ?? undefined)
+    : undefined;
   if (!owner || !to) return [];
   const ownerLocale = localeOf(owner);
   const text = t(ownerLocale, 'approval.parentNotice', {

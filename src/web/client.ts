@@ -27,6 +27,15 @@ export const DASHBOARD_JS = String.raw`(function () {
     return e;
   }
   function pct(x) { var v = x * 100; return (v > 0 && v < 1 ? v.toFixed(2) : v.toFixed(v < 10 ? 1 : 0)) + '%'; }
+  // A change in a KR's own units, signed and short: +0.02, +1.5%, +3 次 (the exact figure is on hover).
+  function signed(v, unit) {
+    var a = Math.abs(v);
+    var digits = a >= 10 ? 0 : a >= 1 ? 1 : a >= 0.01 ? 2 : 3;
+    var text = a > 0 && a < 0.001 ? '<0.001' : a.toFixed(digits);
+    var u = unit ? (unit === '%' ? '%' : ' ' + unit) : '';
+    return (v < 0 ? '\u2212' : '+') + text + u;
+  }
+  function krHref(id) { return '/dashboard/kr/' + encodeURIComponent(id) + qs(); }
   function qs(extra) {
     var p = new URLSearchParams();
     if (cfg.cycle) p.set('cycle', cfg.cycle);
@@ -101,13 +110,61 @@ export const DASHBOARD_JS = String.raw`(function () {
     return li;
   }
 
+  // Long lists of children (41 teachers with the same objective) are grouped by team or centre, with the count.
+  var GROUP_MIN = 8;
+  function groupsOf(ids) {
+    if (ids.length < GROUP_MIN) return null;
+    // Only lists of mostly identical objectives: distinct titles at most half the rows.
+    var titles = {};
+    ids.forEach(function (c) { titles[nodes[c].title] = true; });
+    if (Object.keys(titles).length * 2 > ids.length) return null;
+    var order = [];
+    var by = {};
+    ids.forEach(function (c) {
+      var n = nodes[c];
+      var key = n.ownerTeam || n.ownerName || '';
+      if (!by[key]) { by[key] = []; order.push(key); }
+      by[key].push(c);
+    });
+    if (order.length < 2 && ids.length < GROUP_MIN * 2) return null;
+    return order.map(function (key) { return { key: key, ids: by[key] }; });
+  }
+  function renderGroup(parentId, g, level) {
+    var first = nodes[g.ids[0]];
+    var same = g.ids.every(function (c) { return nodes[c].title === first.title; });
+    var avg = g.ids.reduce(function (s, c) { return s + nodes[c].progress; }, 0) / g.ids.length;
+    var label = same ? t('dash.tree.group', { team: g.key || '\u2014', n: g.ids.length }) : (g.key || '\u2014') + ' \u00B7 ' + t('dash.tree.children', { n: g.ids.length });
+    var li = el('li', { role: 'treeitem', 'aria-level': String(level), 'aria-expanded': 'false', 'aria-selected': 'false', tabindex: '-1', class: 'node group', 'data-group': g.key });
+    var caret = el('span', { class: 'caret', 'aria-hidden': 'true', text: '\u25B8' });
+    var row = el('div', { class: 'row' }, [
+      caret,
+      el('span', { class: 'title', text: label }),
+      same ? el('span', { class: 'owner', text: first.title }) : null,
+      progressBar(avg, t('dash.progress'))
+    ]);
+    function open() {
+      var ul = li.querySelector(':scope > ul');
+      if (ul) { ul.remove(); li.setAttribute('aria-expanded', 'false'); caret.textContent = '\u25B8'; return; }
+      ul = el('ul', { role: 'group' });
+      g.ids.forEach(function (c) { ul.appendChild(renderItem(c, level + 1)); });
+      li.appendChild(ul);
+      li.setAttribute('aria-expanded', 'true');
+      caret.textContent = '\u25BE';
+    }
+    row.addEventListener('click', open);
+    li.appendChild(row);
+    li._toggle = open;
+    return li;
+  }
   function renderChildren(id) {
     var li = items[id];
     var old = li.querySelector(':scope > ul');
     if (old) old.remove();
     var level = Number(li.getAttribute('aria-level')) + 1;
     var ul = el('ul', { role: 'group' });
-    (kids[id] || []).forEach(function (c) { ul.appendChild(renderItem(c, level)); });
+    var groups = groupsOf(kids[id] || []);
+    if (groups) groups.forEach(function (g) { ul.appendChild(g.ids.length > 1 ? renderGroup(id, g, level) : renderItem(g.ids[0], level)); });
+    else (kids[id] || []).forEach(function (c) { ul.appendChild(renderItem(c, level)); });
     var missing = nodes[id].childCount - (kids[id] || []).length;
     if (missing > 0 && loaded[id]) ul.appendChild(el('li', { class: 'muted small', role: 'none', text: t('dash.panel.hidden', { n: missing }) }));
     li.appendChild(ul);
@@ -153,6 +210,13 @@ export const DASHBOARD_JS = String.raw`(function () {
     if (!li) return;
     var id = li.getAttribute('data-id');
     var list = visibleItems();
+    if (!id && li._toggle) {
+      // A group row: Enter/Space toggle it; Right opens it, Left closes it; the rest moves as usual.
+      var open = li.getAttribute('aria-expanded') === 'true';
+      if (e.key === 'Enter' || e.key === ' ' || (e.key === 'ArrowRight' && !open) || (e.key === 'ArrowLeft' && open)) {
+        li._toggle(); e.preventDefault(); return;
+      }
+    }
     var i = list.indexOf(li);
     var handled = true;
     if (e.key === 'ArrowDown') focusItem(list[i + 1]);
@@ -178,9 +242,11 @@ export const DASHBOARD_JS = String.raw`(function () {
       focusItem(items[id]);
       items[id].scrollIntoView({ block: 'nearest' });
     }
-    showPanel(id);
+    showPanel(id, fromClick);
     if (fromClick && nodes[id] && nodes[id].childCount && items[id].getAttribute('aria-expanded') === 'false') expand(id);
   }
+  // One column (phones): the details are below the tree, so a tap brings them into view.
+  var narrow = window.matchMedia ? window.matchMedia('(max-width: 900px)') : { matches: false };
 
   function loadTop() {
     treeEl.setAttribute('aria-busy', 'true');
@@ -210,7 +276,18 @@ export const DASHBOARD_JS = String.raw`(function () {
     if (start >= path.length) return Promise.resolve(false);
     var chain = Promise.resolve();
     path.slice(start, -1).forEach(function (id) { chain = chain.then(function () { return items[id] ? expand(id) : null; }); });
-    return chain.then(function () { var target = path[path.length - 1]; if (items[target]) { select(target, false); return true; } return false; });
+    return chain.then(function () {
+      var target = path[path.length - 1];
+      var parent = path[path.length - 2];
+      if ((!items[target] || !items[target].isConnected) && parent && items[parent] && nodes[target]) {
+        // Inside a group of the parent's children: open that group.
+        var key = nodes[target].ownerTeam || nodes[target].ownerName || '';
+        var group = Array.prototype.filter.call(items[parent].querySelectorAll(':scope > ul > li.group'), function (g) { return g.getAttribute('data-group') === key; })[0];
+        if (group && group.getAttribute('aria-expanded') === 'false') group._toggle();
+      }
+      if (items[target] && items[target].isConnected) { select(target, false); return true; }
+      return false;
+    });
   }
   function goTo(id) {
     return getJson('path/' + encodeURIComponent(id)).then(function (r) { return reveal(r.path); }).then(function (ok) { if (!ok) showPanel(id); });
@@ -251,7 +328,7 @@ export const DASHBOARD_JS = String.raw`(function () {
       extra
     ]);
   }
-  function showPanel(id) {
+  function showPanel(id, reveal) {
     body.setAttribute('aria-busy', 'true');
     getJson('node/' + encodeURIComponent(id)).then(function (d) {
       body.textContent = '';
@@ -261,7 +338,7 @@ export const DASHBOARD_JS = String.raw`(function () {
       if (n.keyResults.length) {
         body.appendChild(el('h4', { text: t('dash.panel.krs') }));
         body.appendChild(el('ul', { class: 'krs' }, n.keyResults.map(function (k) {
-          return el('li', null, [el('span', { text: k.title }), ' ', progressBar(k.progress, k.title), ' ', statusChip(k.status)]);
+          return el('li', null, [el('a', { href: krHref(k.id), class: 'kr-link', text: k.title }), ' ', progressBar(k.progress, k.title), ' ', statusChip(k.status)]);
         })));
       }
       body.appendChild(el('h4', { text: t('dash.panel.upstream') }));
@@ -269,25 +346,31 @@ export const DASHBOARD_JS = String.raw`(function () {
       else {
         var top = d.upstream[d.upstream.length - 1];
         if (top.viaKr) body.appendChild(el('p', { class: 'northstar', id: 'north-star', text: '\u2605 ' + t('dash.panel.northStar', { kr: top.viaKr.title }) }));
+        var done = n.progress >= 1;
         body.appendChild(el('ol', { class: 'chain', id: 'upstream' }, d.upstream.map(function (l) {
-          var share = l.rollsUp ? t('dash.panel.share', { share: pct(l.share) }) : t('dash.panel.notRolled', { share: pct(l.share) });
+          var exact = t('dash.panel.exact', { share: pct(l.share), cumulative: pct(l.cumulative) });
+          var words = !l.viaKr ? null
+            : l.move ? t(done ? 'dash.panel.moved' : 'dash.panel.moves', { kr: l.viaKr.title, delta: signed(l.move.value, l.viaKr.unit) })
+            : t('dash.panel.alignedOnly', { kr: l.viaKr.title });
           return el('li', null, [objectiveLine(l.objective, el('div', { class: 'small' }, [
-            l.viaKr ? el('div', { text: t('dash.panel.via', { kr: l.viaKr.title }) }) : null,
-            el('div', { text: share, title: t('dash.panel.footnote') }),
-            el('div', { class: 'muted', text: t('dash.panel.cumulative', { share: pct(l.cumulative) }) })
+            words ? el('div', { class: 'moves', text: words, title: exact }) : null
           ]))]);
         })));
       }
       body.appendChild(el('h4', { text: t('dash.panel.downstream') }));
       if (!d.downstream.length) body.appendChild(el('p', { class: 'muted', text: t('dash.panel.none') }));
       else body.appendChild(el('ul', { class: 'contributors', id: 'downstream' }, d.downstream.map(function (c) {
-        var share = c.rollsUp ? t('dash.panel.share', { share: pct(c.share) }) : t('dash.panel.notRolled', { share: pct(c.share) });
-        return el('li', null, [objectiveLine(c.objective, el('div', { class: 'small', title: t('dash.panel.footnote'), text: (c.viaKr ? c.viaKr.title + ' \u00B7 ' : '') + share }))]);
+        var words = c.rollsUp ? t('dash.panel.contributes', { delta: signed(c.gain * 100, '%') }) : (c.viaKr ? t('dash.panel.alignedOnly', { kr: c.viaKr.title }) : '');
+        return el('li', null, [objectiveLine(c.objective, el('div', { class: 'small', title: t('dash.panel.exact', { share: pct(c.share), cumulative: pct(c.share) }), text: (c.viaKr && c.rollsUp ? c.viaKr.title + ' \u00B7 ' : '') + words }))]);
       })));
       if (d.hiddenContributors > 0) body.appendChild(el('p', { class: 'muted small', text: t('dash.panel.hidden', { n: d.hiddenContributors }) }));
     }).catch(function (err) {
       body.textContent = String(err && err.message).indexOf('403') >= 0 ? t('dash.forbidden') : t('dash.tree.error');
-    }).finally(function () { body.removeAttribute('aria-busy'); panel.setAttribute('data-id', id); });
+    }).finally(function () {
+      body.removeAttribute('aria-busy');
+      panel.setAttribute('data-id', id);
+      if (reveal && narrow.matches) panel.scrollIntoView({ block: 'start' });
+    });
   }
 
   // ---- charts ---------------------------------------------------------
@@ -357,8 +440,8 @@ main { padding: 16px 20px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-bottom: 16px; }
 .card h2 { font-size: 16px; margin: 0 0 8px; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr); gap: 16px; align-items: start; }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
-@media (max-width: 900px) { .layout, .two { grid-template-columns: 1fr; } .who { margin-left: 0; } }
+.two { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+@media (max-width: 900px) { .layout, .two { grid-template-columns: minmax(0, 1fr); } .who { margin-left: 0; } .panel { position: static; max-height: none; } }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
 .notice { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; }
@@ -392,10 +475,10 @@ button.hit { background: #ddf4ff; border-color: #54aeff; color: var(--fg); margi
 .northstar { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 6px 8px; font-weight: 600; }
 button.linkish { background: none; border: none; padding: 0; color: var(--accent); text-align: left; font-weight: 600; min-height: 0; }
 .footnote { font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
-.kpis { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }
+.kpis { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
 .kpi { margin: 0; text-align: center; }
 .kpi-value { font-size: 22px; font-weight: 700; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 .charts figure { margin: 0; }
 .chart { height: 220px; }
 .chart.gauge { height: 150px; }
@@ -414,4 +497,61 @@ table.data { font-size: 12px; margin-top: 4px; }
 main.login { max-width: 420px; margin: 60px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 24px; }
 main.login form { display: grid; gap: 8px; margin: 16px 0; }
 .lang { float: right; }
+/* Approvals: one card per request; names never break per character. */
+ul.approvals { list-style: none; margin: 0; padding: 0; }
+li.approval { border-top: 1px solid var(--line); padding: 8px 0; display: grid; gap: 4px; }
+li.approval:first-child { border-top: none; }
+.approval-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 8px; }
+.name { white-space: nowrap; font-weight: 600; }
+.kind { font-size: 12px; background: var(--bg); border: 1px solid var(--line); border-radius: 10px; padding: 0 6px; white-space: nowrap; }
+.approval-head time { margin-left: auto; white-space: nowrap; }
+.change { font-weight: 600; overflow-wrap: anywhere; }
+.reason { color: var(--muted); overflow-wrap: anywhere; }
+form.decide { display: grid; gap: 4px; }
+form.decide textarea { font: inherit; width: 100%; min-height: 32px; border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; resize: vertical; }
+form.decide .buttons { display: flex; gap: 8px; }
+form.decide button { min-height: 36px; min-width: 88px; }
+form.decide button.reject { background: #fff; color: #cf222e; border-color: #cf222e; }
+.flash.f-success { background: #dafbe1; border-color: #4ac26b; }
+.flash.f-error { background: #ffebe9; border-color: #ff8182; }
+a.hits.firing { color: #cf222e; font-weight: 700; }
+.stack { display: flex; height: 12px; border-radius: 6px; overflow: hidden; background: #eaeef2; margin: 4px 0 8px; }
+.stack .seg { display: block; height: 100%; }
+a.kr-link { color: var(--fg); text-decoration: underline dotted; }
+.moves { font-weight: 600; }
+li.group > .row .title { font-weight: 600; }
+li.group > .row .owner { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
+.nowrap { white-space: nowrap; }
+th { white-space: nowrap; }
+a.back { margin-left: auto; }
+.kr-values { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: 8px; margin: 8px 0; }
+.kr-values div { background: var(--bg); border-radius: 6px; padding: 6px 8px; }
+.kr-values dt { font-size: 12px; color: var(--muted); }
+.kr-values dd { margin: 0; font-size: 18px; font-weight: 700; }
+.kr-chart { margin: 0 0 8px; }
+.kr-chart svg { width: 100%; height: 160px; display: block; background: #fff; }
+.kr-chart .value { fill: none; stroke: var(--accent); stroke-width: 2; vector-effect: non-scaling-stroke; }
+.kr-chart .confidence { fill: none; stroke: #9a6700; stroke-width: 1.5; stroke-dasharray: 4 3; vector-effect: non-scaling-stroke; }
+.kr-chart .target { stroke: #1a7f37; stroke-dasharray: 2 2; vector-effect: non-scaling-stroke; }
+.kr-chart .start { stroke: var(--line); vector-effect: non-scaling-stroke; }
+.kr-chart .point { fill: var(--accent); }
+.kr-chart .axis { font-size: 9px; fill: var(--muted); }
+/* Phones first: nothing wider than the screen (charts and tables shrink or scroll inside their card). */
+.chart, .charts figure, .kpi, .layout > *, .two > * { min-width: 0; }
+table.data { display: block; overflow-x: auto; }
+.search input { min-width: 0; }
+@media (max-width: 600px) {
+  main { padding: 10px; }
+  header.top { padding: 8px 10px; gap: 8px 12px; }
+  .pickers { flex-wrap: wrap; }
+  .kpis { grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 4px; }
+  .chart.gauge { height: 110px; }
+  .kpi-value { font-size: 18px; }
+  .charts { grid-template-columns: minmax(0, 1fr); }
+  .panel { position: static; max-height: none; }
+  #tree ul { padding-left: 10px; }
+  #tree ul.root { max-height: none; }
+  .bar { width: 56px; }
+  table.list { display: block; overflow-x: auto; }
+}
 `;

@@ -41,3 +41,44 @@ export function cumulativeShares(linkShares: readonly number[]): number[] {
   }
   return out;
 }
+
+/** One link of the chain as `krMoves` needs it, nearest first. */
+export interface ChainStep {
+  /** The objective below's share of the objective above (linkShare). */
+  share: number;
+  /** The KR it aligns to rolls its aligned objectives up ('children'). */
+  rollsUp: boolean;
+  /** Active objectives aligned to that KR. */
+  alignedCount: number;
+  startValue: number;
+  targetValue: number;
+}
+
+/** How far one KR up the chain moves: in progress (0..1) and in the KR's own units. */
+export interface KrMove {
+  progress: number;
+  value: number;
+}
+
+/**
+ * What finishing an objective does to each KR up its chain (docs/okr-math.md, "Roll-up"): a 'children' KR is
+ * the plain mean of its aligned objectives, so an objective going from `progress` to done moves it by
+ * (1 − progress) / alignedCount of its range (target − start); the objective owning that KR moves by the same
+ * amount times the KR's weight share, and so on up. A link whose KR does not roll up (manual or metric) stops
+ * the chain: that KR and everything above it get `null`. When the objective is already done, the moves are
+ * what it brought (from 0 to done).
+ */
+export function krMoves(progress: number, chain: readonly ChainStep[]): (KrMove | null)[] {
+  const p = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0;
+  let delta = p >= 1 ? 1 : 1 - p; // progress still to come (or, when done, what it brought)
+  let moving = true;
+  return chain.map((step) => {
+    if (!moving || !step.rollsUp || step.alignedCount <= 0) {
+      moving = false;
+      return null;
+    }
+    const krProgress = delta / step.alignedCount;
+    delta *= step.share;
+    return { progress: krProgress, value: krProgress * (step.targetValue - step.startValue) };
+  });
+}

@@ -1,9 +1,9 @@
 // What the dashboard shows, scoped to the viewer: the tree (lazily, a level at a time),
 // one objective's chain up to the north star and its contributors, people search,
-// pending approvals and rules with their current hits. Built on storage/repos/tree.ts.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+// rules with their current hits (approvals: approvals.ts). Built on storage/repos/tree.ts.
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
-import { adjustments, cycles, keyResults, people, ruleFirings, rules } from '../../storage/schema';
+import { cycles, ruleFirings, rules } from '../../storage/schema';
 import { containsPattern } from '../../storage/repos/people';
 import {
   loadRollup,
@@ -13,13 +13,17 @@ import {
   type TreeKeyResult,
   type TreeNode,
 } from '../../storage/repos/tree';
-import { cumulativeShares, linkShare } from './contribution';
+import { cumulativeShares, krMoves, linkShare, type KrMove } from './contribution';
 import type { Scope } from './viewer';
 import { ErrorCode, PolarisError } from '../../core/errors';
+import { CHECK_IN_WINDOW_DAYS, windowStart } from '../../core/okr/stats';
 
 /** A tree node as the client draws it. */
 export interface NodeView
-  extends Pick<TreeNode, 'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'progress' | 'parentObjectiveId'> {
+  extends Pick<
+    TreeNode,
+    'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'ownerTeam' | 'progress' | 'parentObjectiveId'
+  > {
   status: string;
   childCount: number;
   keyResults: {
@@ -41,6 +45,7 @@ const view = (n: TreeNode, context = false): NodeView => ({
   ownerType: n.ownerType,
   ownerId: n.ownerId,
   ownerName: n.ownerName,
+  ownerTeam: n.ownerTeam,
   progress: n.progress,
   status: n.status,
   parentObjectiveId: n.parentObjectiveId,
@@ -57,39 +62,51 @@ const view = (n: TreeNode, context = false): NodeView => ({
   ...(context ? { context: true } : {}),
 });
 
-/** The objectives a scoped viewer owns (directly, via reports or teams) in the cycle. */
+/** The objectives a scoped viewer owns (directly, via reports or teams) in the cycle, and the company's. */
 async function ownedIds(
   store: Store,
   q: RollupQuery,
   scope: Exclude<Scope, { kind: 'all' }>,
-): Promise<{ id: string; parentId: string | null }[]> {
+): Promise<{ id: string; parentId: string | null; company: number }[]> {
   return (await store.db.all(sql`
-    SELECT o.id AS id, k.objective_id AS parentId FROM objectives o LEFT JOIN key_results k ON k.id = o.parent_kr_id
+    SELECT o.id AS id, k.objective_id AS parentId, o.owner_type = 'company' AS company
+    FROM objectives o LEFT JOIN key_results k ON k.id = o.parent_kr_id
     WHERE o.org_id = ${q.orgId} AND o.cycle_id = ${q.cycle.id} AND o.status = 'active'
-      AND (o.owner_person_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))
+      AND (o.owner_type = 'company'
+        OR o.owner_person_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))
         OR o.owner_team_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.teamIds])})))
     ORDER BY CASE o.owner_type WHEN 'company' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, o.position, o.id`)) as {
     id: string;
     parentId: string | null;
+    company: number;
   }[];
 }
 
-/** Decides visibility of loaded nodes for one request. */
+/**
+ * Decides visibility of loaded nodes for one request. Everyone sees the company's objectives (and, through them,
+ * the north-star KRs); a scoped viewer also sees what they own and everything below it.
+ */
 export class Visibility {
   private constructor(
     private readonly scope: Scope,
     private readonly own: ReadonlySet<string>,
+    private readonly company: ReadonlySet<string>,
     readonly ownRoots: string[],
+    private readonly tops: string[] = [],
   ) {}
 
   static async load(store: Store, q: RollupQuery, scope: Scope): Promise<Visibility> {
-    if (scope.kind === 'all') return new Visibility(scope, new Set(), []);
+    if (scope.kind === 'all') return new Visibility(scope, new Set(), new Set(), []);
     const rows = await ownedIds(store, q, scope);
-    const own = new Set(rows.map((r) => r.id));
+    const company = new Set(rows.filter((r) => r.company).map((r) => r.id));
+    const own = new Set(rows.filter((r) => !r.company).map((r) => r.id));
+    const shown = new Set([...own, ...company]);
     return new Visibility(
       scope,
       own,
-      rows.filter((r) => !r.parentId || !own.has(r.parentId)).map((r) => r.id),
+      company,
+      rows.filter((r) => !r.parentId || !shown.has(r.parentId)).map((r) => r.id),
+      rows.filter((r) => !r.company && (!r.parentId || !own.has(r.parentId))).map((r) => r.id),
     );
   }
 
@@ -97,9 +114,14 @@ export class Visibility {
     return this.scope.kind === 'all';
   }
 
-  /** Own, or below something own. */
+  /** The viewer's own top objectives: owned, and not below another owned one (company objectives aside). */
+  get ownTops(): string[] {
+    return this.tops;
+  }
+
+  /** The company's, own, or below something own. */
   sees(node: Pick<TreeNode, 'id' | 'upstream'>): boolean {
-    return this.all || this.own.has(node.id) || node.upstream.some((u) => this.own.has(u));
+    return this.all || this.company.has(node.id) || this.own.has(node.id) || node.upstream.some((u) => this.own.has(u));
   }
 }
 
@@ -159,7 +181,7 @@ export async function treePage(
       rollup,
     );
     truncated ||= tree.truncated;
-    nodes.push(...tree.nodes.map((n) => view(n)));
+    nodes.push(...tree.nodes.filter((n) => vis.sees(n) && !nodes.some((x) => x.id === n.id)).map((n) => view(n)));
   }
   return { roots: vis.ownRoots, nodes, total: nodes.length, truncated, expected: rollup.expected };
 }
@@ -175,7 +197,13 @@ export interface ChainLink {
     progressMode: string;
     progress: number;
     alignedCount: number;
+    startValue: number;
+    targetValue: number;
+    kind: string;
+    unit: string | null;
   } | null;
+  /** What finishing the starting objective moves viaKr by (null: viaKr, or one below, does not roll up). */
+  move: KrMove | null;
   /** The objective below's share of this objective's progress (see contribution.ts). */
   share: number;
   /** The starting objective's share of this objective's progress. */
@@ -189,6 +217,8 @@ export interface Contributor {
   viaKr: { id: string; title: string } | null;
   share: number;
   rollsUp: boolean;
+  /** Progress (0..1) finishing this contributor brings the objective (from 0 when it is done); 0 unless rolled up. */
+  gain: number;
 }
 
 export interface NodeDetail {
@@ -236,6 +266,16 @@ export async function nodeDetail(
   }
   const links = ancestors.map((parent, i) => ({ parent, ...link(i === 0 ? self : ancestors[i - 1], parent) }));
   const cumulative = cumulativeShares(links.map((l) => l.share));
+  const moves = krMoves(
+    self.progress,
+    links.map((l) => ({
+      share: l.share,
+      rollsUp: l.rollsUp,
+      alignedCount: l.kr?.childObjectiveIds.length ?? 0,
+      startValue: l.kr?.startValue ?? 0,
+      targetValue: l.kr?.targetValue ?? 0,
+    })),
+  );
   const upstream: ChainLink[] = links.map((l, i) => ({
     objective: view(l.parent, !vis.sees(l.parent)),
     viaKr: l.kr
@@ -246,8 +286,13 @@ export async function nodeDetail(
           progressMode: l.kr.progressMode,
           progress: l.kr.progress,
           alignedCount: l.kr.childObjectiveIds.length,
+          startValue: l.kr.startValue,
+          targetValue: l.kr.targetValue,
+          kind: l.kr.kind,
+          unit: l.kr.unit,
         }
       : null,
+    move: moves[i],
     share: l.share,
     cumulative: cumulative[i],
     rollsUp: l.rollsUp,
@@ -262,6 +307,7 @@ export async function nodeDetail(
       viaKr: l.kr ? { id: l.kr.id, title: l.kr.title } : null,
       share: l.share,
       rollsUp: l.rollsUp,
+      gain: l.rollsUp ? (n.progress >= 1 ? 1 : 1 - Math.max(0, n.progress)) * l.share : 0,
     };
   });
   return { node: view(self), upstream, downstream, hiddenContributors: self.downstream.length - shown.length };
@@ -327,65 +373,6 @@ export async function listCycles(store: Store, orgId: string) {
     .orderBy(desc(cycles.startsOn));
 }
 
-export interface PendingApproval {
-  id: string;
-  kind: string;
-  requester: string;
-  approver: string | null;
-  krTitle: string | null;
-  current: Record<string, unknown> | null;
-  proposed: Record<string, unknown>;
-  reason: string | null;
-  createdAt: string;
-}
-
-/** Pending adjustments: all of them for admins, else those the viewer approves or that come from their scope. */
-export async function pendingApprovals(
-  store: Store,
-  orgId: string,
-  scope: Scope,
-  viewerId?: string,
-  limit = 50,
-): Promise<PendingApproval[]> {
-  const rows = await store.db
-    .select()
-    .from(adjustments)
-    .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending')))
-    .orderBy(asc(adjustments.createdAt))
-    .limit(scope.kind === 'all' ? limit : 1000);
-  const mine =
-    scope.kind === 'all' ? rows : rows.filter((a) => a.approverId === viewerId || scope.personIds.has(a.requesterId));
-  const picked = mine.slice(0, limit);
-  const personIds = [...new Set(picked.flatMap((a) => [a.requesterId, a.approverId].filter((x): x is string => !!x)))];
-  const krIds = [...new Set(picked.map((a) => a.keyResultId).filter((x): x is string => !!x))];
-  const names = new Map(
-    (personIds.length
-      ? await store.db.select({ id: people.id, name: people.name }).from(people).where(inArray(people.id, personIds))
-      : []
-    ).map((p) => [p.id, p.name]),
-  );
-  const krs = new Map(
-    (krIds.length
-      ? await store.db
-          .select({ id: keyResults.id, title: keyResults.title })
-          .from(keyResults)
-          .where(inArray(keyResults.id, krIds))
-      : []
-    ).map((k) => [k.id, k.title]),
-  );
-  return picked.map((a) => ({
-    id: a.id,
-    kind: a.kind,
-    requester: names.get(a.requesterId) ?? a.requesterId,
-    approver: a.approverId ? (names.get(a.approverId) ?? a.approverId) : null,
-    krTitle: a.keyResultId ? (krs.get(a.keyResultId) ?? null) : null,
-    current: a.current ?? null,
-    proposed: a.proposed,
-    reason: a.reason,
-    createdAt: a.createdAt,
-  }));
-}
-
 export interface RuleHits {
   id: string;
   name: string;
@@ -410,4 +397,58 @@ export async function rulesWithHits(store: Store, orgId: string): Promise<RuleHi
   return list
     .map((r) => ({ ...r, firing: byRule.get(r.id) ?? 0 }))
     .sort((a, b) => b.firing - a.firing || a.name.localeCompare(b.name));
+}
+
+export interface TeamFigures {
+  people: number;
+  checkedIn: number;
+  objectives: number;
+  averageProgress: number;
+  byStatus: Record<'done' | 'on_track' | 'at_risk' | 'off_track' | 'not_started', number>;
+}
+
+/**
+ * A team lead's figures: the people under them (reports, recursively, and their teams' members), who of them
+ * checked in over the last 7 days, and the objectives of their subtree by status (the same windows and statuses
+ * as the org figures, docs/okr-math.md).
+ */
+export async function teamFigures(
+  store: Store,
+  q: RollupQuery,
+  scope: Exclude<Scope, { kind: 'all' }>,
+  maxNodes = 2000,
+): Promise<TeamFigures> {
+  const personIds = JSON.stringify([...scope.personIds]);
+  const teamIds = JSON.stringify([...scope.teamIds]);
+  const since = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
+  const [row] = (await store.db.all(sql`
+    SELECT count(*) AS people,
+      sum(EXISTS (SELECT 1 FROM check_ins c WHERE c.author_id = p.id AND c.created_at >= ${since})) AS checkedIn
+    FROM people p
+    WHERE p.org_id = ${q.orgId} AND p.status = 'active'
+      AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`)) as {
+    people: number;
+    checkedIn: number | null;
+  }[];
+  const rollup = await loadRollup(store, q);
+  const vis = await Visibility.load(store, q, scope);
+  const seen = new Set<string>();
+  const byStatus = { done: 0, on_track: 0, at_risk: 0, off_track: 0, not_started: 0 };
+  let progress = 0;
+  for (const root of vis.ownTops) {
+    const tree = await loadTree(store, { ...q, rootId: root, depth: 10, maxNodes }, rollup);
+    for (const n of tree.nodes) {
+      if (n.ownerType === 'company' || seen.has(n.id) || !vis.sees(n)) continue;
+      seen.add(n.id);
+      byStatus[n.status] += 1;
+      progress += n.progress;
+    }
+  }
+  return {
+    people: row?.people ?? 0,
+    checkedIn: row?.checkedIn ?? 0,
+    objectives: seen.size,
+    averageProgress: seen.size ? Math.round((progress / seen.size) * 1000) / 1000 : 0,
+    byStatus,
+  };
 }

@@ -2,7 +2,7 @@
 // script (client.ts) calls the JSON endpoints under /dashboard/data/*, which take the
 // same session cookie or `Authorization: Bearer <ADMIN_TOKEN>`.
 import { Hono, type Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { timingSafeEqualStrings } from '../api/auth';
@@ -18,14 +18,19 @@ import {
   listCycles,
   nodeDetail,
   pathTo,
-  pendingApprovals,
   rulesWithHits,
   searchPeople,
+  teamFigures,
   treePage,
 } from './data';
 import { echartsSource, echartsUrl } from './package-assets';
-import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { renderConnectorsPage, runFromPage } from './connectors';
+import { DashboardPage, KrPage, LoginPage, MessagePage, RuleHitsPage } from './pages';
+import { decideOnDashboard, MAX_NOTE_CHARS, noteOf, pendingApprovals, type WebDecision } from './approvals';
+import { KrNotFoundError, krDetail, ruleHitList } from './kr-detail';
+import { getKeyResult } from '../../storage/repos/okrs';
+import { cycles as cyclesTable } from '../../storage/schema';
+import { and, eq } from 'drizzle-orm';
 import { endSession, startSession } from './session';
 import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
@@ -35,6 +40,30 @@ import { teamsPageRoutes } from './teams';
 
 type Ctx = Context<AppEnv>;
 const LANG_COOKIE = 'polaris_lang';
+/** The outcome of a form post (an approval decided on the page), shown once on the next page view. */
+const FLASH_COOKIE = 'polaris_flash';
+
+function setFlash(c: Ctx, flash: WebDecision) {
+  // setCookie percent-encodes the value and getCookie decodes it.
+  const value = JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, 300) });
+  setCookie(c, FLASH_COOKIE, value, { path: '/dashboard', sameSite: 'Strict', httpOnly: true, maxAge: 60 });
+}
+
+function takeFlash(c: Ctx): WebDecision | undefined {
+  const raw = getCookie(c, FLASH_COOKIE);
+  if (!raw) return undefined;
+  deleteCookie(c, FLASH_COOKIE, { path: '/dashboard' });
+  try {
+    const v = JSON.parse(raw) as Partial<WebDecision>;
+    const kinds = ['success', 'info', 'warning', 'error'];
+    if (typeof v.text !== 'string' || !kinds.includes(String(v.kind))) return undefined;
+    return { kind: v.kind as WebDecision['kind'], text: v.text.slice(0, 300) };
+  } catch {
+    return undefined;
+  }
+}
+
+const timeZoneOf = (c: Ctx, viewer: Viewer) => viewer.org.settings?.timezone ?? c.get('deps').config.defaultTimezone;
 
 /** ?lang= (remembered in a cookie) → the cookie → the signed-in person's locale → Chinese. */
 function localeFor(c: Ctx, viewer?: Viewer): Locale {
@@ -199,9 +228,18 @@ export function dashboardRoutes() {
       const rollup = await loadRollup(store, q, { krStatus: true });
       stats = { ...(await loadStats(store, q, rollup)), scoreTenths: rollup.scoreTenths };
     }
+    const { clock } = c.get('deps');
+    const team = q && viewer.scope.kind === 'team' ? await teamFigures(store, q, viewer.scope) : undefined;
     const [cycleList, approvals, rules] = await Promise.all([
       listCycles(store, viewer.org.id),
-      pendingApprovals(store, viewer.org.id, viewer.scope, viewer.person?.id),
+      pendingApprovals(store, {
+        orgId: viewer.org.id,
+        scope: viewer.scope,
+        viewerId: viewer.person?.id,
+        locale,
+        timeZone: timeZoneOf(c, viewer),
+        now: clock.now(),
+      }),
       admin ? rulesWithHits(store, viewer.org.id) : Promise.resolve(undefined),
     ]);
     return c.html(
@@ -211,8 +249,10 @@ export function dashboardRoutes() {
         cycles={cycleList}
         cycleId={q?.cycle.id}
         stats={stats}
+        team={team}
         approvals={approvals}
         rules={rules}
+        flash={takeFlash(c)}
         echartsUrl={echartsUrl(c.env)}
         messages={dashMessages(locale)}
       />,
@@ -228,6 +268,91 @@ export function dashboardRoutes() {
     const viewer = await viewerOr401(c, 'page');
     if (viewer instanceof Response) return viewer;
     return runFromPage(c, viewer, localeFor(c, viewer));
+  });
+
+  // Approve or reject from the dashboard: a plain form post (works without JavaScript), same-origin checked
+  // above, then back to the page with the outcome. The decision is the card's (src/web/approvals.ts).
+  web.post('/approvals/:id', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    const locale = localeFor(c, viewer);
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const decision = form.decision;
+    const note = noteOf(form.note);
+    let outcome: WebDecision;
+    if (decision !== 'approve' && decision !== 'reject')
+      outcome = { kind: 'error', text: t(locale, 'dash.approvals.badDecision') };
+    else if (note === undefined)
+      outcome = { kind: 'error', text: t(locale, 'dash.approvals.noteTooLong', { max: MAX_NOTE_CHARS }) };
+    else
+      outcome = await decideOnDashboard(c.get('deps'), viewer, locale, {
+        id: c.req.param('id'),
+        decision,
+        note: decision === 'reject' ? note : null,
+      });
+    setFlash(c, outcome);
+    const back = new URLSearchParams();
+    const cycle = typeof form.cycle === 'string' ? form.cycle.slice(0, 64) : '';
+    if (cycle) back.set('cycle', cycle);
+    if (viewer.orgs.length > 1) back.set('org', viewer.org.slug);
+    const query = back.toString();
+    return c.redirect(`/dashboard${query ? `?${query}` : ''}#approvals-h`, 303);
+  });
+
+  // A KR's page: values, history and chart, pending adjustment, alerts. Its cycle is the KR's own.
+  web.get('/kr/:id', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    const locale = localeFor(c, viewer);
+    const { store, clock } = c.get('deps');
+    const id = c.req.param('id');
+    const kr = id.length <= 64 ? await getKeyResult(store, viewer.org.id, id) : undefined;
+    const [cycle] = kr
+      ? await store.db
+          .select()
+          .from(cyclesTable)
+          .where(and(eq(cyclesTable.orgId, viewer.org.id), eq(cyclesTable.id, kr.cycleId)))
+          .limit(1)
+      : [];
+    if (!kr || !cycle) return c.html(<MessagePage locale={locale} text={t(locale, 'dash.kr.notFound')} back />, 404);
+    try {
+      const timeZone = timeZoneOf(c, viewer);
+      const detail = await krDetail(store, {
+        orgId: viewer.org.id,
+        scope: viewer.scope,
+        id,
+        locale,
+        timeZone,
+        now: clock.now(),
+        cycle,
+      });
+      return c.html(<KrPage locale={locale} viewer={viewer} detail={detail} timeZone={timeZone} />);
+    } catch (err) {
+      if (err instanceof HiddenError)
+        return c.html(<MessagePage locale={locale} text={t(locale, 'dash.forbidden')} back />, 403);
+      if (err instanceof KrNotFoundError)
+        return c.html(<MessagePage locale={locale} text={t(locale, 'dash.kr.notFound')} back />, 404);
+      throw err;
+    }
+  });
+
+  // Who a rule hits, with their values: for whole-org viewers, like the rule counts.
+  web.get('/rules/:id', async (c) => {
+    const viewer = await viewerOr401(c, 'page');
+    if (viewer instanceof Response) return viewer;
+    const locale = localeFor(c, viewer);
+    if (viewer.scope.kind !== 'all')
+      return c.html(<MessagePage locale={locale} text={t(locale, 'dash.rules.forWhole')} back />, 403);
+    const timeZone = timeZoneOf(c, viewer);
+    const list = await ruleHitList(c.get('deps').store, {
+      orgId: viewer.org.id,
+      ruleId: c.req.param('id'),
+      timeZone,
+      locale,
+      now: c.get('deps').clock.now(),
+    });
+    if (!list) return c.html(<MessagePage locale={locale} text={t(locale, 'dash.rules.notFound')} back />, 404);
+    return c.html(<RuleHitsPage locale={locale} viewer={viewer} list={list} timeZone={timeZone} />);
   });
 
   // JSON for the page's script.
@@ -298,7 +423,14 @@ export function dashboardRoutes() {
     const viewer = await viewerOr401(c, 'data');
     if (viewer instanceof Response) return viewer;
     return c.json({
-      approvals: await pendingApprovals(c.get('deps').store, viewer.org.id, viewer.scope, viewer.person?.id),
+      approvals: await pendingApprovals(c.get('deps').store, {
+        orgId: viewer.org.id,
+        scope: viewer.scope,
+        viewerId: viewer.person?.id,
+        locale: localeFor(c, viewer),
+        timeZone: timeZoneOf(c, viewer),
+        now: c.get('deps').clock.now(),
+      }),
     });
   });
   data.get('/rules', async (c) => {

@@ -4,7 +4,9 @@
 import type { Child } from 'hono/jsx';
 import { t, type Locale, type MessageKey } from '../../core/i18n';
 import type { OrgStats } from '../../storage/repos/stats';
-import type { PendingApproval, RuleHits } from './data';
+import type { RuleHits, TeamFigures } from './data';
+import type { PendingApproval, WebDecision } from './approvals';
+import type { KrDetail, RuleHit } from './kr-detail';
 import type { Viewer } from './viewer';
 
 const STATUSES = ['done', 'on_track', 'at_risk', 'off_track', 'not_started'] as const;
@@ -74,7 +76,7 @@ export function LoginPage(props: { locale: Locale; message?: MessageKey; disable
   );
 }
 
-export function MessagePage(props: { locale: Locale; text: string }) {
+export function MessagePage(props: { locale: Locale; text: string; back?: boolean }) {
   return (
     <Layout locale={props.locale} title={t(props.locale, 'dash.title')}>
       <main id="main" class="login">
@@ -83,7 +85,11 @@ export function MessagePage(props: { locale: Locale; text: string }) {
           {props.text}
         </p>
         <p>
-          <a href="/dashboard/login">{t(props.locale, 'dash.login.submit')}</a>
+          {props.back ? (
+            <a href="/dashboard">{t(props.locale, 'dash.kr.back')}</a>
+          ) : (
+            <a href="/dashboard/login">{t(props.locale, 'dash.login.submit')}</a>
+          )}
         </p>
       </main>
     </Layout>
@@ -96,8 +102,12 @@ export interface DashboardProps {
   cycles: { id: string; name: string }[];
   cycleId?: string;
   stats?: OrgStats & { scoreTenths: number[] };
+  /** A team lead's own figures (their people and subtree). */
+  team?: TeamFigures;
   approvals: PendingApproval[];
   rules?: RuleHits[];
+  /** The outcome of the last form post (an approval decided here). */
+  flash?: WebDecision;
   echartsUrl: string;
   /** Client messages: every dash.* key in the page's language. */
   messages: Record<string, string>;
@@ -191,19 +201,49 @@ function FiguresSection({ L, stats }: { L: Locale; stats: NonNullable<DashboardP
   );
 }
 
-function change(a: PendingApproval): string {
-  const fmt = (o: Record<string, unknown> | null) =>
-    o
-      ? Object.values(o)
-          .map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)))
-          .join(', ')
-      : '';
-  const from = fmt(a.current);
-  const to = fmt(a.proposed);
-  return from ? `${from} → ${to}` : to;
+function TeamFiguresSection({ L, team }: { L: Locale; team: TeamFigures }) {
+  const total = Math.max(1, team.objectives);
+  return (
+    <section class="card figures" aria-labelledby="team-figures-h" id="team-figures">
+      <h2 id="team-figures-h">{t(L, 'dash.figures.teamTitle')}</h2>
+      <p class="muted">
+        {t(L, 'dash.figures.teamSummary', {
+          people: team.people,
+          checkedIn: team.checkedIn,
+          objectives: team.objectives,
+          average: pct(team.averageProgress),
+        })}
+      </p>
+      <div
+        class="stack"
+        role="img"
+        aria-label={STATUSES.map((s) => `${t(L, `dash.status.${s}`)} ${team.byStatus[s]}`).join(', ')}
+      >
+        {STATUSES.filter((s) => team.byStatus[s] > 0).map((s) => (
+          <span class={`seg s-${s}`} style={`width:${(team.byStatus[s] / total) * 100}%`}></span>
+        ))}
+      </div>
+      <table class="data">
+        <thead>
+          <tr>
+            {STATUSES.map((s) => (
+              <th scope="col">{t(L, `dash.status.${s}`)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            {STATUSES.map((s) => (
+              <td>{team.byStatus[s]}</td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
+    </section>
+  );
 }
 
-function ApprovalsSection({ L, approvals }: { L: Locale; approvals: PendingApproval[] }) {
+function ApprovalsSection({ L, approvals, cycleId }: { L: Locale; approvals: PendingApproval[]; cycleId?: string }) {
   return (
     <section class="card" aria-labelledby="approvals-h">
       <h2 id="approvals-h">
@@ -212,36 +252,49 @@ function ApprovalsSection({ L, approvals }: { L: Locale; approvals: PendingAppro
       {approvals.length === 0 ? (
         <p class="empty">{t(L, 'dash.approvals.empty')}</p>
       ) : (
-        <table class="list" id="approvals">
-          <thead>
-            <tr>
-              <th scope="col">{t(L, 'dash.approvals.requester')}</th>
-              <th scope="col">{t(L, 'dash.approvals.change')}</th>
-              <th scope="col">{t(L, 'dash.approvals.approver')}</th>
-              <th scope="col">{t(L, 'dash.approvals.since')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {approvals.map((a) => (
-              <tr>
-                <td>{a.requester}</td>
-                <td>
-                  <strong>{t(L, `dash.kind.${a.kind}` as MessageKey)}</strong>
-                  {a.krTitle ? ` · ${a.krTitle}` : ''}
-                  <br />
-                  <span class="muted">
-                    {change(a)}
-                    {a.reason ? ` — ${a.reason}` : ''}
-                  </span>
-                </td>
-                <td>{a.approver ?? '—'}</td>
-                <td>
-                  <time datetime={a.createdAt}>{a.createdAt.slice(0, 16).replace('T', ' ')}</time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul class="approvals" id="approvals">
+          {approvals.map((a) => (
+            <li class="approval" data-id={a.id}>
+              <div class="approval-head">
+                <span class="name">{a.requester}</span>
+                <span class="kind">{t(L, `dash.kind.${a.kind}` as MessageKey)}</span>
+                <time class="muted small" datetime={a.createdAt}>
+                  {a.createdLocal}
+                </time>
+              </div>
+              {a.objectiveTitle && (
+                <div class="muted small">
+                  {t(L, 'dash.approvals.objective', { title: a.objectiveTitle })}
+                  {a.krLabel ? ` · ${a.krLabel}` : ''}
+                </div>
+              )}
+              <div class="change">{a.change}</div>
+              {a.changedMeanwhile && (
+                <div class="muted small">{t(L, 'dash.approvals.changedMeanwhile', { value: a.changedMeanwhile })}</div>
+              )}
+              {a.reason && <div class="reason">“{a.reason}”</div>}
+              {a.canDecide ? (
+                <form method="post" action={`/dashboard/approvals/${encodeURIComponent(a.id)}`} class="decide">
+                  {cycleId && <input type="hidden" name="cycle" value={cycleId} />}
+                  <label for={`note-${a.id}`} class="small muted">
+                    {t(L, 'approval.rejectReasonPrompt')}
+                  </label>
+                  <textarea id={`note-${a.id}`} name="note" rows={1} maxlength={500}></textarea>
+                  <div class="buttons">
+                    <button type="submit" name="decision" value="approve" class="approve">
+                      {t(L, 'approval.approve')}
+                    </button>
+                    <button type="submit" name="decision" value="reject" class="reject">
+                      {t(L, 'approval.reject')}
+                    </button>
+                  </div>
+                </form>
+              ) : (
+                <div class="muted small">{t(L, 'dash.approvals.notYours', { name: a.approver ?? '—' })}</div>
+              )}
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -272,7 +325,17 @@ function RulesSection({ L, rules }: { L: Locale; rules: RuleHits[] }) {
                     : t(L, 'dash.rules.disabled')}
                 </td>
                 <td>
-                  <span class={r.firing ? 'hits firing' : 'hits'}>{r.firing}</span>
+                  {r.firing ? (
+                    <a
+                      class="hits firing"
+                      href={`/dashboard/rules/${encodeURIComponent(r.id)}`}
+                      aria-label={t(L, 'dash.rules.open', { n: r.firing })}
+                    >
+                      {r.firing}
+                    </a>
+                  ) : (
+                    <span class="hits">0</span>
+                  )}
                 </td>
               </tr>
             ))}
@@ -364,6 +427,11 @@ export function DashboardPage(p: DashboardProps) {
         </div>
       </header>
       <main id="main">
+        {p.flash && (
+          <p class={`notice flash f-${p.flash.kind}`} role="status" id="flash">
+            {p.flash.text}
+          </p>
+        )}
         {!p.cycleId ? (
           <p class="notice" role="alert">
             {t(L, 'dash.noCycle')}
@@ -402,6 +470,7 @@ export function DashboardPage(p: DashboardProps) {
           </div>
         )}
         {p.stats ? <FiguresSection L={L} stats={p.stats} /> : null}
+        {p.team ? <TeamFiguresSection L={L} team={p.team} /> : null}
         {p.stats && p.cycleId ? (
           <section class="card export" aria-labelledby="export-h">
             <h2 id="export-h">{t(L, 'dash.export.title')}</h2>
@@ -423,9 +492,266 @@ export function DashboardPage(p: DashboardProps) {
           </section>
         ) : null}
         <div class="two">
-          <ApprovalsSection L={L} approvals={p.approvals} />
+          <ApprovalsSection L={L} approvals={p.approvals} cycleId={p.cycleId} />
           {p.rules && <RulesSection L={L} rules={p.rules} />}
         </div>
+      </main>
+    </Layout>
+  );
+}
+
+/** A small inline SVG of a KR's check-ins: value (solid, against start and target) and confidence (dashed, 0–10). */
+function HistoryChart({ L, d }: { L: Locale; d: KrDetail }) {
+  const points = d.history;
+  if (points.length === 0) return null;
+  const W = 320;
+  const H = 140;
+  const pad = { l: 8, r: 8, t: 10, b: 18 };
+  const times = points.map((p) => new Date(p.at).getTime());
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times);
+  const values = [d.kr.startValue, d.kr.targetValue, ...points.map((p) => p.value)];
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  if (hi === lo) {
+    hi += 1;
+    lo -= 1;
+  }
+  const x = (ms: number) =>
+    pad.l + (t1 === t0 ? (W - pad.l - pad.r) / 2 : ((ms - t0) / (t1 - t0)) * (W - pad.l - pad.r));
+  const y = (v: number) => pad.t + (1 - (v - lo) / (hi - lo)) * (H - pad.t - pad.b);
+  const yc = (c: number) => pad.t + (1 - c / 10) * (H - pad.t - pad.b);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  const valueLine = points.map((p, i) => `${r(x(times[i]))},${r(y(p.value))}`).join(' ');
+  const conf = points.map((p, i) => (p.confidence == null ? null : `${r(x(times[i]))},${r(yc(p.confidence))}`));
+  const confLine = conf.filter((c): c is string => c !== null).join(' ');
+  const label = t(L, 'dash.kr.chart', {
+    points: points.length,
+    from: points[0].valueText,
+    to: points[points.length - 1].valueText,
+  });
+  return (
+    <figure class="kr-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} id="kr-chart" preserveAspectRatio="none">
+        <title>{label}</title>
+        <line x1={pad.l} x2={W - pad.r} y1={r(y(d.kr.targetValue))} y2={r(y(d.kr.targetValue))} class="target" />
+        <line x1={pad.l} x2={W - pad.r} y1={r(y(d.kr.startValue))} y2={r(y(d.kr.startValue))} class="start" />
+        {confLine && <polyline points={confLine} class="confidence" />}
+        <polyline points={valueLine} class="value" />
+        {points.map((p, i) => (
+          <circle cx={r(x(times[i]))} cy={r(y(p.value))} r="3" class="point">
+            <title>
+              {`${p.atLocal} · ${p.valueText}${p.confidence == null ? '' : ` · ${t(L, 'dash.kr.confidence')} ${p.confidence}`}${p.note ? ` · ${p.note}` : ''}`}
+            </title>
+          </circle>
+        ))}
+        <text x={W - pad.r} y={Math.max(9, r(y(d.kr.targetValue)) - 2)} text-anchor="end" class="axis">
+          {d.targetText}
+        </text>
+        <text x={pad.l} y={H - 4} class="axis">
+          {points[0].atLocal.slice(5, 10)}
+        </text>
+        <text x={W - pad.r} y={H - 4} text-anchor="end" class="axis">
+          {points[points.length - 1].atLocal.slice(5, 10)}
+        </text>
+      </svg>
+      <figcaption class="muted small">{t(L, 'dash.kr.chartLegend')}</figcaption>
+    </figure>
+  );
+}
+
+function PageHeader({ L, viewer, title }: { L: Locale; viewer: Viewer; title: string }) {
+  return (
+    <header class="top">
+      <h1>
+        {title} <span class="org">{viewer.org.name}</span>
+      </h1>
+      <a href="/dashboard" class="back">
+        ← {t(L, 'dash.kr.back')}
+      </a>
+    </header>
+  );
+}
+
+export function KrPage({
+  locale: L,
+  viewer,
+  detail: d,
+  timeZone,
+}: {
+  locale: Locale;
+  viewer: Viewer;
+  detail: KrDetail;
+  timeZone: string;
+}) {
+  return (
+    <Layout locale={L} title={`${d.kr.title} · ${t(L, 'dash.kr.title')}`}>
+      <PageHeader L={L} viewer={viewer} title={t(L, 'dash.kr.title')} />
+      <main id="main" class="kr-page">
+        <section class="card" aria-labelledby="kr-h">
+          <h2 id="kr-h">{d.kr.title}</h2>
+          <p class="muted">
+            {t(L, 'dash.kr.objective', { title: d.objective.title })} · {d.objective.owner}
+          </p>
+          <p>
+            <span class={`status s-${d.status}`}>{t(L, `dash.status.${d.status}` as MessageKey)}</span>{' '}
+            <span
+              class="progress"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(d.progress * 100)}
+              aria-label={t(L, 'dash.progress')}
+            >
+              <span class="bar">
+                <span class="fill" style={`width:${Math.min(100, Math.round(d.progress * 100))}%`}></span>
+              </span>
+              <span class="pct">{Math.round(d.progress * 100)}%</span>
+            </span>
+          </p>
+          <dl class="kr-values" id="kr-values">
+            <div>
+              <dt>{t(L, 'dash.kr.start')}</dt>
+              <dd>{d.startText}</dd>
+            </div>
+            <div>
+              <dt>{t(L, 'dash.kr.current')}</dt>
+              <dd>{d.currentText}</dd>
+            </div>
+            <div>
+              <dt>{t(L, 'dash.kr.target')}</dt>
+              <dd>{d.targetText}</dd>
+            </div>
+            <div>
+              <dt>{t(L, 'dash.kr.confidence')}</dt>
+              <dd>{d.kr.confidence == null ? t(L, 'dash.kr.noConfidence') : `${d.kr.confidence}/10`}</dd>
+            </div>
+          </dl>
+          {d.rolledCount > 0 && <p class="muted small">{t(L, 'dash.kr.rolled', { n: d.rolledCount })}</p>}
+        </section>
+        <section class="card" aria-labelledby="history-h">
+          <h2 id="history-h">{t(L, 'dash.kr.history')}</h2>
+          {d.history.length === 0 ? (
+            <p class="empty">{t(L, 'dash.kr.noHistory')}</p>
+          ) : (
+            <>
+              <HistoryChart L={L} d={d} />
+              <table class="list" id="kr-history">
+                <thead>
+                  <tr>
+                    <th scope="col">{t(L, 'dash.kr.when')}</th>
+                    <th scope="col">{t(L, 'dash.kr.value')}</th>
+                    <th scope="col">{t(L, 'dash.kr.confidence')}</th>
+                    <th scope="col">{t(L, 'dash.kr.note')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...d.history].reverse().map((h) => (
+                    <tr>
+                      <td class="nowrap">
+                        <time datetime={h.at}>{h.atLocal}</time>
+                      </td>
+                      <td class="nowrap">{h.valueText}</td>
+                      <td>{h.confidence ?? '—'}</td>
+                      <td>
+                        {h.note ?? ''}
+                        {h.by ? <span class="muted small">{h.note ? ` · ${h.by}` : h.by}</span> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <p class="muted small">{t(L, 'dash.kr.timeZone', { tz: timeZone })}</p>
+            </>
+          )}
+        </section>
+        <section class="card" aria-labelledby="pending-h">
+          <h2 id="pending-h">{t(L, 'dash.kr.pending')}</h2>
+          {d.pending.length === 0 ? (
+            <p class="empty">{t(L, 'dash.kr.noPending')}</p>
+          ) : (
+            <ul id="kr-pending">
+              {d.pending.map((a) => (
+                <li>
+                  <strong>{a.change}</strong> · {a.requester} · <span class="muted small">{a.atLocal}</span>
+                  {a.reason ? <div class="reason">“{a.reason}”</div> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section class="card" aria-labelledby="alerts-h">
+          <h2 id="alerts-h">{t(L, 'dash.kr.alerts')}</h2>
+          {d.alerts.length === 0 ? (
+            <p class="empty">{t(L, 'dash.kr.noAlerts')}</p>
+          ) : (
+            <ul id="kr-alerts">
+              {d.alerts.map((a) => (
+                <li>
+                  <strong>{a.rule}</strong> · <span class="muted small">{a.sinceLocal}</span>
+                  {a.facts ? <div class="small">{a.facts}</div> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </main>
+    </Layout>
+  );
+}
+
+export function RuleHitsPage({
+  locale: L,
+  viewer,
+  list,
+  timeZone,
+}: {
+  locale: Locale;
+  viewer: Viewer;
+  list: { rule: { name: string }; hits: RuleHit[]; total: number };
+  timeZone: string;
+}) {
+  return (
+    <Layout locale={L} title={t(L, 'dash.rules.hitsTitle', { rule: list.rule.name })}>
+      <PageHeader L={L} viewer={viewer} title={t(L, 'dash.rules.title')} />
+      <main id="main">
+        <section class="card" aria-labelledby="hits-h">
+          <h2 id="hits-h">
+            {t(L, 'dash.rules.hitsTitle', { rule: list.rule.name })} <span class="count">{list.total}</span>
+          </h2>
+          {list.hits.length === 0 ? (
+            <p class="empty">{t(L, 'dash.rules.hitsEmpty')}</p>
+          ) : (
+            <table class="list" id="rule-hits">
+              <thead>
+                <tr>
+                  <th scope="col">{t(L, 'dash.rules.person')}</th>
+                  <th scope="col">{t(L, 'dash.rules.values')}</th>
+                  <th scope="col">{t(L, 'dash.rules.since')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.hits.map((h) => (
+                  <tr>
+                    <td>
+                      <span class="name">{h.name}</span>
+                      <div class="muted small">{[h.title, h.team].filter(Boolean).join(' · ')}</div>
+                    </td>
+                    <td>
+                      {h.krId ? (
+                        <a href={`/dashboard/kr/${encodeURIComponent(h.krId)}`}>{h.values || '—'}</a>
+                      ) : (
+                        h.values
+                      )}
+                    </td>
+                    <td class="nowrap">{h.sinceLocal}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p class="muted small">{t(L, 'dash.kr.timeZone', { tz: timeZone })}</p>
+        </section>
       </main>
     </Layout>
   );

@@ -1,10 +1,12 @@
 // Who is looking at the dashboard and what they may see:
 // - the admin token (session or bearer) → everything, in any org;
-// - a person with role 'admin' → everything in their org;
+// - a person with role 'admin', marked as a leader (`people.leader`, set through the API), or at the top of
+//   the org tree (no manager, and reports or a top-level team) → everything in their org;
 // - a manager (has reports or manages a team) → their own objectives, their reports'
 //   (recursively) and their teams' (recursively), plus what hangs below those;
 // - anyone else → their own objectives and what hangs below them.
-// Ancestors of what one may see are shown as context (the chain to the north star).
+// Everyone sees the company's objectives and their (north-star) KRs, with progress: every person should know
+// what their work is for. Ancestors of what one may see are shown as context (the chain to the north star).
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../services';
@@ -85,17 +87,19 @@ export async function resolveViewer(c: Context<AppEnv>, claims: SessionClaims): 
 }
 
 export async function scopeOf(store: Store, person: Person): Promise<Scope> {
-  if (person.role === 'admin') return { kind: 'all' };
+  if (person.role === 'admin' || person.leader) return { kind: 'all' };
   const reports = (await store.db.all(sql`
     WITH RECURSIVE r(id) AS (
       SELECT id FROM people WHERE manager_id = ${person.id} AND org_id = ${person.orgId}
       UNION SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ${person.orgId}
     ) SELECT id FROM r`)) as { id: string }[];
   const teams = (await store.db.all(sql`
-    WITH RECURSIVE t(id) AS (
-      SELECT id FROM teams WHERE manager_id = ${person.id} AND org_id = ${person.orgId}
-      UNION SELECT x.id FROM teams x JOIN t ON x.parent_id = t.id WHERE x.org_id = ${person.orgId}
-    ) SELECT id FROM t`)) as { id: string }[];
+    WITH RECURSIVE t(id, root) AS (
+      SELECT id, parent_id IS NULL FROM teams WHERE manager_id = ${person.id} AND org_id = ${person.orgId}
+      UNION SELECT x.id, 0 FROM teams x JOIN t ON x.parent_id = t.id WHERE x.org_id = ${person.orgId}
+    ) SELECT id, root FROM t`)) as { id: string; root: number }[];
+  // The top of the org tree (no manager of their own, and people or a top-level team under them) sees it all.
+  if (!person.managerId && (reports.length > 0 || teams.some((t) => t.root))) return { kind: 'all' };
   const personIds = new Set([person.id, ...reports.map((r) => r.id)]);
   const teamIds = new Set(teams.map((t) => t.id));
   return { kind: personIds.size > 1 || teamIds.size > 0 ? 'team' : 'self', personIds, teamIds };

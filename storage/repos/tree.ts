@@ -335,6 +335,8 @@ export interface TreeNode {
   ownerType: string;
   ownerId: string | null;
   ownerName: string | null;
+  /** The owning person's team, or the owning team: what the dashboard groups a long list of children by. */
+  ownerTeam: string | null;
   progress: number;
   status: TrackStatus;
   parentKrId: string | null;
@@ -503,6 +505,7 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
       ownerType: d.ownerType,
       ownerId: d.ownerId,
       ownerName: d.ownerName,
+      ownerTeam: d.ownerTeam ?? null,
       progress,
       status,
       parentKrId: d.parentKrId,
@@ -546,7 +549,10 @@ async function fillChildIdsOutsideSelection(
   }
 }
 
-type DetailObjective = Pick<TreeNode, 'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'parentKrId'>;
+type DetailObjective = Pick<
+  TreeNode,
+  'id' | 'title' | 'ownerType' | 'ownerId' | 'ownerName' | 'ownerTeam' | 'parentKrId'
+>;
 
 interface DetailKr extends KrColumns {
   objectiveId: string;
@@ -561,9 +567,11 @@ async function loadDetails(store: Store, orgId: string, ids: string[]) {
       sql`
     SELECT o.id AS id, o.title AS title, o.owner_type AS ownerType, o.parent_kr_id AS parentKrId,
       coalesce(o.owner_person_id, o.owner_team_id) AS ownerId,
-      CASE o.owner_type WHEN 'person' THEN p.name WHEN 'team' THEN t.name ELSE g.name END AS ownerName
+      CASE o.owner_type WHEN 'person' THEN p.name WHEN 'team' THEN t.name ELSE g.name END AS ownerName,
+      CASE o.owner_type WHEN 'person' THEN pt.name WHEN 'team' THEN t.name END AS ownerTeam
     FROM objectives o
     LEFT JOIN people p ON p.id = o.owner_person_id
+    LEFT JOIN teams pt ON pt.id = p.team_id
     LEFT JOIN teams t ON t.id = o.owner_team_id
     LEFT JOIN organizations g ON g.id = o.org_id
     WHERE o.id IN (SELECT value FROM json_each(${json})) AND o.org_id = ${orgId}`,

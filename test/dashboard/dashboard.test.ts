@@ -259,10 +259,12 @@ describe('dashboard scoping', () => {
     const cookie = await personCookie(emily.id);
     const tree = (await (await get('/dashboard/data/tree?depth=1', cookie)).json()) as {
       scope: string;
-      nodes: { ownerId: string }[];
+      nodes: { ownerId: string; ownerType: string; title: string }[];
     };
     expect(tree.scope).toBe('self');
-    expect(tree.nodes.map((n) => n.ownerId)).toEqual([emily.id]);
+    // Her own objective, and the company's (everyone sees what their work is for), nothing else.
+    expect(tree.nodes.filter((n) => n.ownerType !== 'company').map((n) => n.ownerId)).toEqual([emily.id]);
+    expect(tree.nodes.some((n) => n.ownerType === 'company' && n.title.startsWith('续费驱动增长'))).toBe(true);
     // Someone else's objective: forbidden. Their own: with the full chain as context.
     const james = await personNamed('James Miller');
     const other = (await (await get('/dashboard/data/search?q=James', adminCookie)).json()) as {
@@ -290,7 +292,8 @@ describe('dashboard scoping', () => {
     };
     expect(tree.scope).toBe('team');
     expect(tree.nodes.some((n) => n.ownerId === emily.id)).toBe(true);
-    expect(tree.nodes.some((n) => n.title.startsWith('续费驱动增长'))).toBe(false);
+    // The company objective is shown to everyone; the other centres' objectives are not.
+    expect(tree.nodes.some((n) => n.title.startsWith('续费驱动增长'))).toBe(true);
     const approvals = (await (await get('/dashboard/data/approvals', cookie)).json()) as { approvals: unknown[] };
     expect(approvals.approvals.length).toBeLessThanOrEqual(1);
   });
@@ -339,10 +342,10 @@ describe('dashboard SSO (against the emulated platforms over HTTP)', () => {
     const cookie = sessionFrom(res);
     const tree = (await (await get('/dashboard/data/tree', cookie)).json()) as {
       scope: string;
-      nodes: { ownerId: string }[];
+      nodes: { ownerId: string; ownerType: string }[];
     };
     expect(tree.scope).toBe('self');
-    expect(tree.nodes.map((n) => n.ownerId)).toEqual([emily.id]);
+    expect(tree.nodes.filter((n) => n.ownerType !== 'company').map((n) => n.ownerId)).toEqual([emily.id]);
     // The code was spent: the same callback again is refused and opens nothing.
     const again = await get(callback, stateCookie);
     expect(again.status).toBe(401);

@@ -200,11 +200,14 @@ describe('playground mode', () => {
         .split(';')[0];
       const tree = (await (await fetch(`${pg.base}/dashboard/data/tree`, { headers: { cookie: session } })).json()) as {
         scope: string;
-        nodes: { ownerId: string }[];
+        nodes: { ownerId: string; ownerType: string }[];
       };
       expect(tree.scope).toBe('self');
-      expect(tree.nodes.length).toBeGreaterThan(0);
-      expect(tree.nodes.every((n) => n.ownerId === teacher.id)).toBe(true);
+      // Their own objectives, and the company's (everyone sees the company goal, issue 19).
+      const own = tree.nodes.filter((n) => n.ownerType !== 'company');
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.every((n) => n.ownerId === teacher.id)).toBe(true);
+      expect(tree.nodes.some((n) => n.ownerType === 'company')).toBe(true);
     });
   }
 

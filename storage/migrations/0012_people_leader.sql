@@ -1,0 +1,1 @@
+ALTER TABLE `people` ADD `leader` integer DEFAULT false NOT NULL;
