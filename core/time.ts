@@ -55,7 +55,7 @@ function isoWeekday(isoDate: string): number {
   return day === 0 ? 7 : day;
 }
 
-function addDays(isoDate: string, days: number): string {
+export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 

@@ -6,6 +6,7 @@ import { requireToken } from './auth';
 import { peopleRoutes } from './people';
 import { teamsRoutes } from './teams';
 import { cyclesRoutes } from './cycles';
+import { reviewRoutes } from './review';
 import { objectivesRoutes } from './objectives';
 import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
@@ -25,6 +26,7 @@ export function createApi() {
   api.route('/people', peopleRoutes);
   api.route('/teams', teamsRoutes);
   api.route('/cycles', cyclesRoutes);
+  api.route('/cycles', reviewRoutes);
   api.route('/objectives', objectivesRoutes);
   api.route('/key-results', checkinsRoutes);
   api.route('/tree', treeRoutes);

@@ -49,6 +49,9 @@ const ERROR_KEYS: Record<CheckInError, MessageKey> = {
 export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, request: CheckInRequest): CheckInOutcome {
   const { locale } = ctx;
   const label = { kr: `KR${kr.number}`, title: kr.title };
+  // A closed cycle is locked (docs/review.md): its scores are what the performance sheet pays from.
+  if (view.cycle?.row.status === 'closed')
+    return { ok: false, message: t(locale, 'review.closedCycle', { cycle: view.cycle.name }) };
   if (kr.row.progressMode !== 'manual') {
     return {
       ok: false,
