@@ -11,6 +11,8 @@ import { adjustmentSweep } from './approvals/job';
 import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
+import { reviewSweep } from '../jobs/review-sweep';
+import { autoStartReviews, dueCalibrationCards } from './review/sweep';
 
 export const jobRegistry = createJobRegistry<Services>([
   weeklyDigest,
@@ -20,6 +22,7 @@ export const jobRegistry = createJobRegistry<Services>([
   directorySync,
   retention,
   outboxFailures,
+  reviewSweep<Services>({ autoStart: autoStartReviews, calibrationCards: dueCalibrationCards }),
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

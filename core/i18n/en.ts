@@ -597,6 +597,7 @@ export const en: Record<MessageKey, string> = {
   'review.appeal.noticeUpheld': 'Your appeal for "{cycle}" was decided by {by}: the calibrated score {score} stays.',
   'review.appeal.noticeGranted': 'Your appeal for "{cycle}" was granted by {by}: your self-score {score} counts.',
   'review.appeal.decided': 'Appeal decided.',
+  "review.remind": "Reminder: please finish your self-assessment for \"{cycle}\" by {due}. Reply \"review\" for the card.",
   'review.forged': 'This card is not yours; nothing was done.',
   'invalid.self_score_format': 'Name the objective and the score, e.g. {hint}',
   'invalid.calibrate_format': 'Name the person, the score and the reason, e.g. {hint}',

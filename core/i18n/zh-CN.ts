@@ -595,6 +595,7 @@ export const zhCN = {
   'review.appeal.noticeUpheld': '你在“{cycle}”的申诉已由 {by} 处理：维持校准得分 {score}。',
   'review.appeal.noticeGranted': '你在“{cycle}”的申诉已由 {by} 处理：采纳申诉，按自评得分 {score}。',
   'review.appeal.decided': '已处理申诉。',
+  "review.remind": "绩效自评提醒：“{cycle}”的自评请在 {due} 前完成。回复“复盘”查看自评卡片。",
   'review.forged': '这张卡片不属于你，操作未执行。',
   'invalid.self_score_format': '自评请写目标编号和分数，例如：{hint}',
   'invalid.calibrate_format': '校准请写同事姓名、分数和原因，例如：{hint}',

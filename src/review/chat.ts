@@ -35,7 +35,7 @@ import { countsForAppraisal, flagsOf, reviewFinal, type Review, type ReviewObjec
 const MAX_NOTE = 500;
 const MAX_RETRO = 1000;
 
-const scaleOf = (ctx: ChatContext) => effectiveSettings(ctx.org.settings).reviewScale;
+const scaleOf = (ctx: Pick<ChatContext, 'org'>) => effectiveSettings(ctx.org.settings).reviewScale;
 
 const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effects => ({
   ...noEffects(),
@@ -363,8 +363,9 @@ async function calibratingFor(ctx: ChatContext): Promise<string[]> {
   return [ctx.person.id, ...new Set(rows.map((r) => r.from))];
 }
 
-async function teamCardFor(
-  ctx: ChatContext,
+/** The manager's team calibration card (also sent by the review-sweep job at `self_due`). */
+export async function teamCardFor(
+  ctx: Pick<ChatContext, 'store' | 'org'>,
   managerId: string,
   cycle: Cycle,
   locale: Locale,
