@@ -27,6 +27,7 @@ import { DashboardPage, LoginPage, MessagePage } from './pages';
 import { endSession, startSession } from './session';
 import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
+import { reviewPageRoutes } from './review';
 import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
 
@@ -181,6 +182,14 @@ export function dashboardRoutes() {
     return c.redirect('/dashboard/login', 303);
   });
   web.route('/sso', ssoRoutes);
+  web.route(
+    '/review',
+    reviewPageRoutes({
+      viewerOr401,
+      localeFor,
+      message: (c, locale, text, status) => c.html(<MessagePage locale={locale} text={text} />, status),
+    }),
+  );
 
   web.use('/', wecomH5Page);
   web.get('/', async (c) => {

@@ -344,6 +344,11 @@ export function DashboardPage(p: DashboardProps) {
           <button type="submit">{t(L, 'dash.apply')}</button>
         </form>
         <div class="who">
+          {viewer.scope.kind === 'all' && (
+            <a href={`/dashboard/review?org=${encodeURIComponent(viewer.org.slug)}${cycleParam}`} id="review-link">
+              {t(L, 'dash.review.link')}
+            </a>
+          )}
           <span>{t(L, 'dash.signedInAs', { name: viewer.person?.name ?? t(L, 'dash.admin') })}</span>
           <LangToggle locale={L} href={(lang) => `/dashboard?lang=${lang}${orgParam}${cycleParam}`} />
           <form method="post" action="/dashboard/logout">

@@ -12,7 +12,7 @@ import { click, message, recordingAdapter } from '../approvals/harness';
 import type { BotEvent } from '../../bots/types';
 import { eq } from 'drizzle-orm';
 
-export { click, message };
+export { ADMIN_TOKEN, click, message };
 
 export async function startReviewHarness(options: { now?: string } = {}) {
   const db = tempDbPath();
@@ -46,6 +46,12 @@ export async function startReviewHarness(options: { now?: string } = {}) {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] = 'application/json';
       }
+      const res = await app.request(path, init);
+      await settle();
+      return res;
+    },
+    /** A raw request to the app (the dashboard), settled afterwards. */
+    async request(path: string, init: RequestInit = {}) {
       const res = await app.request(path, init);
       await settle();
       return res;
