@@ -250,6 +250,46 @@ describe('close', () => {
     expect(await h.audits('cycle.close')).toHaveLength(1);
   });
 
+  it('most improved: people and teams whose final score rose against the previous reviewed cycle', async () => {
+    await h.store.atomic([
+      h.store.db.insert(cycles).values({
+        id: 'cyc_q3',
+        orgId: IDS.org,
+        name: '2026 Q3',
+        startsOn: '2026-07-01',
+        endsOn: '2026-09-30',
+        status: 'closed',
+      }),
+      h.store.db.insert(reviews).values([
+        {
+          id: 'rv_q3_a',
+          orgId: IDS.org,
+          cycleId: 'cyc_q3',
+          personId: IDS.alice,
+          teamId: IDS.team,
+          computedScore: 0.3,
+          finalScore: 0.3,
+        },
+        {
+          id: 'rv_q3_b',
+          orgId: IDS.org,
+          cycleId: 'cyc_q3',
+          personId: IDS.bob,
+          teamId: IDS.team,
+          computedScore: 0.5,
+          finalScore: 0.5,
+        },
+      ]),
+    ]);
+    const body = (await (await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`)).json()) as any;
+    // Alice 0.3 → 0.6 (calibrated); Bob 0.5 → 0.3 fell and is not named; the team's mean 0.4 → 0.45.
+    expect(body.most_improved).toEqual({
+      previous_cycle: { id: 'cyc_q3', name: '2026 Q3' },
+      people: [{ id: IDS.alice, name: '张伟', previous: 0.3, current: 0.6, delta: 0.3 }],
+      teams: [{ id: IDS.team, name: '销售一部', previous: 0.4, current: 0.45, delta: 0.05 }],
+    });
+  });
+
   it('after close, check-ins, adjustments and self-scores are refused naming the cycle, and nothing changes', async () => {
     const selfButtons = selfCard('ou_bob');
     await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`);
