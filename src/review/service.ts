@@ -431,3 +431,31 @@ export async function flagsOf(store: Store, orgId: string, personIds: string[]):
   }
   return out;
 }
+
+/** The seed's figures for GET /api/v1/stats: hours from review start to close, and appeals (null before a review). */
+export async function reviewFigures(store: Store, orgId: string, cycle: Cycle) {
+  if (!cycle.reviewStartedAt) return null;
+  const [row] = await store.db
+    .select({
+      people: sql<number>`count(*)`,
+      selfAssessed: sql<number>`count(${reviews.selfScore})`,
+      calibrated: sql<number>`count(${reviews.calibratedScore})`,
+      appeals: sql<number>`count(${reviews.appealAt})`,
+      openAppeals: sql<number>`coalesce(sum(case when ${reviews.appealStatus} = 'open' then 1 else 0 end), 0)`,
+    })
+    .from(reviews)
+    .where(and(eq(reviews.orgId, orgId), eq(reviews.cycleId, cycle.id)));
+  return {
+    status: cycle.status,
+    startedAt: cycle.reviewStartedAt,
+    closedAt: cycle.closedAt,
+    hoursToClose: cycle.closedAt
+      ? Math.round(((Date.parse(cycle.closedAt) - Date.parse(cycle.reviewStartedAt)) / 3_600_000) * 100) / 100
+      : null,
+    people: Number(row?.people ?? 0),
+    selfAssessed: Number(row?.selfAssessed ?? 0),
+    calibrated: Number(row?.calibrated ?? 0),
+    appeals: Number(row?.appeals ?? 0),
+    openAppeals: Number(row?.openAppeals ?? 0),
+  };
+}

@@ -244,6 +244,8 @@ describe('close', () => {
     // Alice: calibrated 0.6; Bob: no self score, no calibration → computed 0.3.
     expect((await h.review(IDS.alice)).finalScore).toBe(0.6);
     expect((await h.review(IDS.bob)).finalScore).toBe(0.3);
+    const stats = (await (await h.api('GET', `/api/v1/stats?cycle=${IDS.cycle}`)).json()) as any;
+    expect(stats.review).toMatchObject({ status: 'closed', hoursToClose: 2, people: 2, selfAssessed: 1, appeals: 0 });
     h.clock.advance(3_600_000);
     const again = (await (await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`)).json()) as any;
     expect(again).toMatchObject({ changed: false, review_hours: 2 });
