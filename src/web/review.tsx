@@ -5,12 +5,12 @@
 // The dashboard hands in its session helpers (src/web/index.tsx), so nothing here imports it.
 import { and, eq, inArray } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { t, type Locale } from '../../core/i18n';
+import { t, type Locale, type MessageKey } from '../../core/i18n';
 import { localDate } from '../../core/okr/pace';
 import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
 import { people, reviews } from '../../storage/schema';
 import { remindOverdue } from '../review/remind';
-import { reviewProgress } from '../review/service';
+import { closeCycle, ReviewStateError, reviewProgress, startReview } from '../review/service';
 import { performanceCsv, performanceRows, performanceXlsx } from '../review/sheet';
 import type { AppEnv } from '../services';
 import type { Viewer } from './viewer';
@@ -20,7 +20,7 @@ type Ctx = Context<AppEnv>;
 export interface ReviewPageHelpers {
   viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Response>;
   localeFor(c: Ctx, viewer?: Viewer): Locale;
-  message(c: Ctx, locale: Locale, text: string, status: 403 | 404): Response | Promise<Response>;
+  message(c: Ctx, locale: Locale, text: string, status: 403 | 404 | 409): Response | Promise<Response>;
 }
 
 async function cycleFor(c: Ctx, viewer: Viewer): Promise<Cycle | undefined> {
@@ -68,7 +68,16 @@ function ReviewPage(props: {
             </p>
           )}
           {!props.cycle.reviewStartedAt ? (
-            <p class="notice">{t(L, 'dash.review.notStarted')}</p>
+            <>
+              <p class="notice">{t(L, 'dash.review.notStarted')}</p>
+              {props.cycle.status !== 'closed' && (
+                <form method="post" action={`/dashboard/review/start${q}`}>
+                  <button type="submit" id="start-review">
+                    {t(L, 'dash.review.start')}
+                  </button>
+                </form>
+              )}
+            </>
           ) : (
             <>
               <section class="card" aria-labelledby="review-summary-h">
@@ -87,7 +96,7 @@ function ReviewPage(props: {
                   {t(L, 'dash.review.dues', {
                     self: p.self_due ?? '—',
                     calibration: p.calibration_due ?? '—',
-                    status: p.status,
+                    status: t(L, `dash.review.status.${p.status}` as MessageKey),
                   })}
                 </p>
                 {props.hours != null && <p class="muted">{t(L, 'dash.review.hours', { hours: props.hours })}</p>}
@@ -104,6 +113,14 @@ function ReviewPage(props: {
                   <form method="post" action={`/dashboard/review/remind${q}`}>
                     <button type="submit" id="remind-overdue" disabled={p.overdue === 0}>
                       {t(L, 'dash.review.remind')} ({p.overdue})
+                    </button>
+                  </form>
+                )}
+                {p.status === 'reviewing' && (
+                  <form method="post" action={`/dashboard/review/close${q}`}>
+                    <p class="muted">{t(L, 'dash.review.closeHint')}</p>
+                    <button type="submit" id="close-cycle">
+                      {t(L, 'dash.review.close')}
                     </button>
                   </form>
                 )}
@@ -195,6 +212,9 @@ function ReviewPage(props: {
   );
 }
 
+const backQuery = (a: { viewer: Viewer; cycle: Cycle }) =>
+  `org=${encodeURIComponent(a.viewer.org.slug)}&cycle=${encodeURIComponent(a.cycle.id)}`;
+
 export function reviewPageRoutes(helpers: ReviewPageHelpers) {
   const web = new Hono<AppEnv>();
 
@@ -266,8 +286,31 @@ export function reviewPageRoutes(helpers: ReviewPageHelpers) {
       type: a.viewer.person ? 'person' : 'admin',
       id: a.viewer.person?.id ?? null,
     });
-    const q = `org=${encodeURIComponent(a.viewer.org.slug)}&cycle=${encodeURIComponent(a.cycle.id)}`;
-    return c.redirect(`/dashboard/review?${q}&reminded=${result.reminded}&capped=${result.capped}`, 303);
+    return c.redirect(`/dashboard/review?${backQuery(a)}&reminded=${result.reminded}&capped=${result.capped}`, 303);
+  });
+
+  // HR starts and closes from the page as the API does (docs/review.md); both are idempotent.
+  web.post('/start', async (c) => {
+    const a = await admit(c, 'page');
+    if (a instanceof Response) return a;
+    const deps = c.get('deps');
+    const actor = { type: a.viewer.person ? ('person' as const) : ('admin' as const), id: a.viewer.person?.id ?? null };
+    try {
+      const result = await startReview(deps, a.viewer.org, a.cycle, {}, actor);
+      if (result.cards) deps.defer(deps.outbox.drain());
+    } catch (err) {
+      if (err instanceof ReviewStateError) return helpers.message(c, a.locale, err.message, 409);
+      throw err;
+    }
+    return c.redirect(`/dashboard/review?${backQuery(a)}`, 303);
+  });
+
+  web.post('/close', async (c) => {
+    const a = await admit(c, 'page');
+    if (a instanceof Response) return a;
+    const actor = { type: a.viewer.person ? ('person' as const) : ('admin' as const), id: a.viewer.person?.id ?? null };
+    await closeCycle(c.get('deps'), a.viewer.org, a.cycle, actor);
+    return c.redirect(`/dashboard/review?${backQuery(a)}`, 303);
   });
 
   web.get('/performance.csv', async (c) => {

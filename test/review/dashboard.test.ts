@@ -69,3 +69,34 @@ describe('dashboard review page', () => {
     expect((await h.request('http://localhost/dashboard/review?org=acme')).status).toBe(401);
   });
 });
+
+describe('dashboard review page: start and close', () => {
+  it('HR starts a review from the page and closes it; both need our origin and are idempotent', async () => {
+    const other = await startReviewHarness({ now: '2026-12-20T02:00:00Z' });
+    try {
+      const post = (path: string, origin = 'http://localhost') =>
+        other.request(`http://localhost/dashboard/review/${path}?org=acme`, {
+          method: 'POST',
+          headers: { ...auth, origin },
+        });
+      const before = await (
+        await other.request('http://localhost/dashboard/review?org=acme', { headers: auth })
+      ).text();
+      expect(before).toContain('id="start-review"');
+      expect((await post('start', 'https://evil.example')).status).toBe(403);
+      expect((await post('start')).status).toBe(303);
+      expect((await post('start')).status).toBe(303);
+      expect(
+        other.sent('ou_alice').filter((r) => JSON.stringify(r.message.card ?? '').includes('rv.self')),
+      ).toHaveLength(1);
+      expect((await post('close')).status).toBe(303);
+      expect((await post('close')).status).toBe(303);
+      expect(await other.audits('cycle.close')).toHaveLength(1);
+      const after = await (await other.request('http://localhost/dashboard/review?org=acme', { headers: auth })).text();
+      expect(after).not.toContain('id="close-cycle"');
+      expect(after).toContain('状态 已关闭');
+    } finally {
+      await other.close();
+    }
+  });
+});
