@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unzipSync, strFromU8 } from 'fflate';
 import { checkIns, cycles, keyResults, organizations, reviews } from '../../storage/schema';
 import { IDS } from '../helpers/fixtures';
-import { cardText, click, message, startReviewHarness, type ReviewHarness } from './harness';
+import { ADMIN_TOKEN, cardText, click, message, startReviewHarness, type ReviewHarness } from './harness';
 
 let h: ReviewHarness;
 beforeEach(async () => {
@@ -56,6 +56,29 @@ describe('starting the review', () => {
     expect(progress.teams).toEqual([
       expect.objectContaining({ team: '销售一部', people: 2, self_assessed: 0, overdue: 0 }),
     ]);
+  });
+
+  it('bad input is refused clearly and changes nothing', async () => {
+    expect((await start({ self_due: '2026-12-25', extra: 1 })).status).toBe(400);
+    expect((await start({ self_due: 'tomorrow' })).status).toBe(400);
+    expect((await start({ self_due: '2026-12-01' })).body.error.message).toContain('in the past');
+    const plain = await h.request(`http://localhost/api/v1/cycles/${IDS.cycle}/review`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' },
+      body: 'self_due=2026-12-25',
+    });
+    expect(plain.status).toBe(415);
+    const big = await h.request(`http://localhost/api/v1/cycles/${IDS.cycle}/review`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ self_due: '2026-12-25', pad: 'x'.repeat(10_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect((await h.api('POST', '/api/v1/cycles/nope/close')).status).toBe(404);
+    expect((await h.request(`http://localhost/api/v1/cycles/${IDS.cycle}/close`, { method: 'POST' })).status).toBe(401);
+    const [cycle] = await h.store.db.select().from(cycles).where(eq(cycles.id, IDS.cycle));
+    expect(cycle.status).toBe('active');
+    expect(await h.store.db.select().from(reviews)).toHaveLength(0);
   });
 
   it('dates come from the org settings when the body is empty; bad dates change nothing', async () => {
