@@ -50,8 +50,7 @@ export function checkIn(ctx: ChatContext, kr: KrEntry, request: CheckInRequest):
   const { locale } = ctx;
   const label = { kr: `KR${kr.number}`, title: kr.title };
   // A closed cycle is locked (docs/review.md): its scores are what the performance sheet pays from.
-  if (view.cycle?.row.status === 'closed')
-    return { ok: false, message: t(locale, 'review.closedCycle', { cycle: view.cycle.name }) };
+  if (kr.closedCycle) return { ok: false, message: t(locale, 'review.closedCycle', { cycle: kr.closedCycle }) };
   if (kr.row.progressMode !== 'manual') {
     return {
       ok: false,
