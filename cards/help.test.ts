@@ -6,7 +6,7 @@ import { cardButtons } from './model';
 describe('help', () => {
   it.each(['zh-CN', 'en'] as const)('every example in the %s help parses as a real command', (locale) => {
     const entries = helpEntries(locale);
-    expect(entries).toHaveLength(16);
+    expect(entries).toHaveLength(20);
     for (const entry of entries) {
       expect(parseCommand(entry.example).type).not.toMatch(/unknown|invalid/);
       expect(entry.description.length).toBeGreaterThan(0);

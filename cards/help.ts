@@ -36,6 +36,10 @@ const COMMANDS: { zh: string; en: string; key: MessageKey }[] = [
   { zh: '催一下 李娜', en: 'nudge Li Na', key: 'help.cmd.nudge' },
   { zh: '委托 张三 7天', en: 'delegate to Zhang San for 7 days', key: 'help.cmd.delegate' },
   { zh: '结束委托', en: 'end delegation', key: 'help.cmd.endDelegation' },
+  { zh: '复盘', en: 'review', key: 'help.cmd.review' },
+  { zh: '自评 O1 0.7 备注 …', en: 'self-score O1 0.7 note …', key: 'help.cmd.selfScore' },
+  { zh: '校准 张三 0.6 原因 …', en: 'calibrate Zhang San 0.6 because …', key: 'help.cmd.calibrate' },
+  { zh: '申诉 原因 …', en: 'appeal because …', key: 'help.cmd.appeal' },
   { zh: '取消', en: 'cancel', key: 'help.cmd.cancel' },
   { zh: '帮助', en: 'help', key: 'help.cmd.help' },
 ];

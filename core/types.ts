@@ -32,4 +32,15 @@ export interface OrgSettings {
   alerts?: 'observe' | 'send';
   /** Where people who have never written to the bot get alerts, reminders and digests. */
   defaultPlatform?: Platform;
+  /** Performance review (docs/review.md): the scale people score on, 0.0–1.0 in 0.1 steps or 0–100. */
+  reviewScale?: ReviewScale;
+  /** Days from the review's start to the self-assessment due date, and from that to the calibration due date. */
+  reviewSelfDays?: number;
+  reviewCalibrationDays?: number;
+  /** The review starts on its own this many days before a cycle's `ends_on` (0: never). */
+  reviewAutoStartDays?: number;
+  /** ISO date: cycles ending before it show data but do not count for appraisal. */
+  observationUntil?: string;
 }
+
+export type ReviewScale = '0-1' | '0-100';

@@ -23,6 +23,7 @@ import {
 import { nudgeCommand, showCommand } from './chat/flows/people';
 import { approvalsCommand, withdrawCommand } from './chat/flows/requests';
 import { escalationActions } from './rules/chat-actions';
+import { reviewActions, reviewCommands } from './review/chat';
 
 export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
   adjust: adjustCommand,
@@ -34,6 +35,7 @@ export const extraCommands: Partial<Record<Command['type'], CommandHandler>> = {
   approvals: approvalsCommand,
   show: showCommand,
   nudge: nudgeCommand,
+  ...reviewCommands,
 };
 
 export const extraActions: Record<string, ActionHandler> = {
@@ -45,6 +47,7 @@ export const extraActions: Record<string, ActionHandler> = {
   'obj.confirm': confirmAction,
   'obj.cancel': cancelAction,
   ...escalationActions,
+  ...reviewActions,
 };
 
 const claimsCancel = (c: Command) => c.type === 'cancel';

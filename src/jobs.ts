@@ -12,6 +12,8 @@ import { directorySync } from './directory/job';
 import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
 import { connectorsRun } from './connectors/job';
+import { reviewSweep } from '../jobs/review-sweep';
+import { autoStartReviews, dueCalibrationCards } from './review/sweep';
 
 export const jobRegistry = createJobRegistry<Services>([
   weeklyDigest,
@@ -22,6 +24,7 @@ export const jobRegistry = createJobRegistry<Services>([
   retention,
   outboxFailures,
   connectorsRun,
+  reviewSweep<Services>({ autoStart: autoStartReviews, calibrationCards: dueCalibrationCards }),
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

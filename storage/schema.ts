@@ -145,12 +145,19 @@ export const cycles = sqliteTable(
     /** Inclusive ISO dates (YYYY-MM-DD). */
     startsOn: text('starts_on').notNull(),
     endsOn: text('ends_on').notNull(),
-    status: text('status').$type<'planning' | 'active' | 'closed'>().notNull().default('active'),
+    status: text('status').$type<CycleStatus>().notNull().default('active'),
     scoredAt: text('scored_at'),
     createdAt: createdAt(),
+    /** The performance review (src/review): when it started, its due dates (org-local ISO dates), when it closed. */
+    reviewStartedAt: text('review_started_at'),
+    selfDue: text('self_due'),
+    calibrationDue: text('calibration_due'),
+    closedAt: text('closed_at'),
   },
   (t) => [uniqueIndex('cycles_org_name').on(t.orgId, t.name)],
 );
+
+export type CycleStatus = 'planning' | 'active' | 'reviewing' | 'closed';
 
 export type OwnerType = 'company' | 'team' | 'person';
 export type ObjectiveStatus = 'draft' | 'pending_approval' | 'active' | 'archived';
@@ -700,4 +707,74 @@ export const connectors = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('connectors_org_name').on(t.orgId, t.name)],
+);
+
+export type AppealStatus = 'open' | 'upheld' | 'granted';
+
+/**
+ * One person's review in one cycle (src/review): created when the review starts, for every
+ * active person owning an active objective in the cycle. Scores are 0..1 whatever scale the
+ * org shows. `version` is bumped by every change, and each change claims `review:<id>:v<version>`
+ * in its batch, so a double click or a repeated delivery applies once.
+ */
+export const reviews = sqliteTable(
+  'reviews',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    cycleId: text('cycle_id').notNull(),
+    personId: text('person_id').notNull(),
+    /** The manager and team when the review started: who calibrates, and the sheet's team column. */
+    managerId: text('manager_id'),
+    teamId: text('team_id'),
+    computedScore: real('computed_score').notNull(),
+    /** Weighted mean of the objective self scores, once every objective has one. */
+    selfScore: real('self_score'),
+    selfAt: text('self_at'),
+    retrospective: text('retrospective'),
+    calibratedScore: real('calibrated_score'),
+    calibratedBy: text('calibrated_by'),
+    calibrationReason: text('calibration_reason'),
+    calibratedAt: text('calibrated_at'),
+    appealReason: text('appeal_reason'),
+    appealAt: text('appeal_at'),
+    appealDeciderId: text('appeal_decider_id'),
+    appealStatus: text('appeal_status').$type<AppealStatus>(),
+    appealDecidedBy: text('appeal_decided_by'),
+    appealDecidedAt: text('appeal_decided_at'),
+    appealNote: text('appeal_note'),
+    /** Set at close: the score the sheet pays from. */
+    finalScore: real('final_score'),
+    remindedAt: text('reminded_at'),
+    /** When the manager's team card went out (once). */
+    calibrationSentAt: text('calibration_sent_at'),
+    version: integer('version').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('reviews_cycle_person').on(t.cycleId, t.personId),
+    index('reviews_cycle_manager').on(t.cycleId, t.managerId),
+    index('reviews_person').on(t.personId),
+  ],
+);
+
+/** A reviewed person's objective: its number on the card (O1, O2, …), weight, computed and self score. */
+export const reviewObjectives = sqliteTable(
+  'review_objectives',
+  {
+    reviewId: text('review_id').notNull(),
+    objectiveId: text('objective_id').notNull(),
+    orgId: text('org_id').notNull(),
+    number: integer('number').notNull(),
+    title: text('title').notNull(),
+    /** The sum of the objective's active KR weights (1 when it has none): its weight in the final score. */
+    weight: real('weight').notNull(),
+    /** Mean KR progress at review start, as a 0..1 score in steps of 0.1. */
+    progress: real('progress').notNull(),
+    computedScore: real('computed_score').notNull(),
+    selfScore: real('self_score'),
+    note: text('note'),
+    selfAt: text('self_at'),
+  },
+  (t) => [primaryKey({ columns: [t.reviewId, t.objectiveId] })],
 );

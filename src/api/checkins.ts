@@ -4,7 +4,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../services';
-import { checkIns } from '../../storage/schema';
+import { checkIns, cycles } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
@@ -42,6 +42,12 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
   if (!kr) throw notFound('Key result', c.req.param('id'));
   const body = await readBody(c, CheckInBody);
   if (kr.status !== 'active') throw conflict('This key result is dropped; it takes no check-ins.');
+  const [cycle] = await store.db
+    .select({ name: cycles.name, status: cycles.status })
+    .from(cycles)
+    .where(eq(cycles.id, kr.cycleId));
+  if (cycle?.status === 'closed')
+    throw conflict(`Cycle "${cycle.name}" is closed; its key results take no check-ins (docs/review.md).`);
   const objective = await getObjective(store, org.id, kr.objectiveId);
   if (objective?.status === 'archived')
     throw conflict("This key result's objective is archived; it takes no check-ins.");

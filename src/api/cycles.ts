@@ -75,6 +75,10 @@ cyclesRoutes.post('/', async (c) => {
     status: body.status ?? ('active' as const),
     scoredAt: null,
     createdAt: now.toISOString(),
+    reviewStartedAt: null,
+    selfDue: null,
+    calibrationDue: null,
+    closedAt: null,
   };
   try {
     await store.atomic([

@@ -7,6 +7,7 @@ import { peopleRoutes } from './people';
 import { teamsRoutes } from './teams';
 import { cyclesRoutes } from './cycles';
 import { exportRoutes } from './export';
+import { reviewRoutes } from './review';
 import { objectivesRoutes } from './objectives';
 import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
@@ -29,6 +30,7 @@ export function createApi() {
   api.route('/teams', teamsRoutes);
   api.route('/cycles', cyclesRoutes);
   api.route('/cycles', exportRoutes);
+  api.route('/cycles', reviewRoutes);
   api.route('/objectives', objectivesRoutes);
   api.route('/key-results', checkinsRoutes);
   api.route('/tree', treeRoutes);

@@ -44,6 +44,11 @@ const SCALAR_SETTINGS = {
   timezone: 'timezone',
   alerts: 'alerts',
   default_platform: 'defaultPlatform',
+  review_scale: 'reviewScale',
+  review_self_days: 'reviewSelfDays',
+  review_calibration_days: 'reviewCalibrationDays',
+  review_auto_start_days: 'reviewAutoStartDays',
+  observation_until: 'observationUntil',
 } as const satisfies Record<string, keyof OrgSettings>;
 
 type ScalarApiName = keyof typeof SCALAR_SETTINGS;
@@ -108,6 +113,11 @@ const SettingsSchema = z
       .enum(PLATFORMS as unknown as [Platform, ...Platform[]])
       .nullable()
       .optional(),
+    review_scale: z.enum(['0-1', '0-100']).nullable().optional(),
+    review_self_days: days(ORG_SETTING_BOUNDS.reviewSelfDays, 'days').nullable().optional(),
+    review_calibration_days: days(ORG_SETTING_BOUNDS.reviewCalibrationDays, 'days').nullable().optional(),
+    review_auto_start_days: days(ORG_SETTING_BOUNDS.reviewAutoStartDays, 'days').nullable().optional(),
+    observation_until: z.iso.date('a date as YYYY-MM-DD').nullable().optional(),
   })
   .strict();
 
@@ -164,6 +174,11 @@ function presentEffective(org: Org, defaultTimezone: string) {
     timezone: e.timezone,
     alerts: e.alerts,
     default_platform: e.defaultPlatform,
+    review_scale: e.reviewScale,
+    review_self_days: e.reviewSelfDays,
+    review_calibration_days: e.reviewCalibrationDays,
+    review_auto_start_days: e.reviewAutoStartDays,
+    observation_until: e.observationUntil,
     /** Every per-org job with the schedule it runs on: the override, else its own. */
     schedules: Object.fromEntries(perOrgJobs().map((j) => [j.name, scheduleFor(j, org)])),
   };

@@ -55,6 +55,10 @@ export function presentCycle(c: Cycle) {
     status: c.status,
     scored_at: c.scoredAt,
     created_at: c.createdAt,
+    review_started_at: c.reviewStartedAt,
+    self_due: c.selfDue,
+    calibration_due: c.calibrationDue,
+    closed_at: c.closedAt,
   };
 }
 

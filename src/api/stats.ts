@@ -4,6 +4,8 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../services';
 import { rollupQueryFor } from './okr-query';
 import { loadStats } from '../../storage/repos/stats';
+import { reviewFigures } from '../review/service';
+import type { Cycle } from '../../storage/repos/types';
 
 export const statsRoutes = new Hono<AppEnv>();
 
@@ -18,5 +20,7 @@ statsRoutes.get('/', async (c) => {
       endsOn: q.cycle.endsOn,
     },
     ...stats,
+    // The performance review's figures (docs/review.md): null until a review starts.
+    review: await reviewFigures(c.get('deps').store, q.orgId, q.cycle as Cycle),
   });
 });

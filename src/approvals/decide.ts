@@ -11,7 +11,7 @@ import { auditStatement } from '../../storage/repos/audit';
 import { keyResultsOf } from '../../storage/repos/okrs';
 import { getPerson, getTeam } from '../../storage/repos/people';
 import type { Adjustment } from '../../storage/repos/types';
-import { adjustments, claims, objectives } from '../../storage/schema';
+import { adjustments, claims, cycles, objectives } from '../../storage/schema';
 import { adjustmentDecidedData, webhookEventStatement } from '../../storage/webhook-events';
 import type { ChatContext } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
@@ -172,6 +172,16 @@ export async function decideAdjustment(
   const status = input.decision === 'approve' ? 'approved' : 'rejected';
   const note = input.note?.trim() ? input.note.trim().slice(0, 500) : null;
   const rc = await loadRequestContext(store, a);
+  // A closed cycle is locked (docs/review.md): a request still pending on it cannot change it any more.
+  const cycleId = a.cycleId ?? rc.objective?.cycleId;
+  if (status === 'approved' && cycleId) {
+    const [cycle] = await store.db
+      .select({ name: cycles.name, status: cycles.status })
+      .from(cycles)
+      .where(eq(cycles.id, cycleId));
+    if (cycle?.status === 'closed')
+      return refuse(ctx, a.id, 'the cycle is closed', t(ctx.locale, 'review.closedCycle', { cycle: cycle.name }));
+  }
   // A drop approved after someone aligned an objective to the KR would orphan it: refuse, as the API does (409).
   if (status === 'approved' && a.kind === 'drop' && a.keyResultId) {
     const aligned = await alignedToKr(store, a.orgId, a.keyResultId);

@@ -23,6 +23,8 @@ export interface PersonOkrView {
     pending: boolean;
     /** The expected pace of the KR's own cycle (an annual KR's is not the quarter's). */
     expected: number;
+    /** The name of the KR's cycle when it is closed: locked, nothing may change (docs/review.md). */
+    closedCycle: string | null;
   })[];
   /** Numbers of KRs dropped this cycle (they keep their number, so the others never shift). */
   dropped: Map<number, KeyResult>;
@@ -67,6 +69,7 @@ export async function loadPersonOkrView(
         numbers: numbered.numbers,
         krs,
         cycleName: c.id === row.id ? undefined : c.name,
+        closedCycle: c.status === 'closed' ? c.name : null,
       })),
     );
   }
@@ -78,9 +81,15 @@ async function cycleObjectives(
   store: Store,
   orgId: string,
   owned: ObjectiveWithKrs[],
-  out: { expected: number; numbers: Map<string, number>; krs: PersonOkrView['krs']; cycleName?: string },
+  out: {
+    expected: number;
+    numbers: Map<string, number>;
+    krs: PersonOkrView['krs'];
+    cycleName?: string;
+    closedCycle: string | null;
+  },
 ): Promise<ObjectiveView[]> {
-  const { expected, numbers, krs, cycleName } = out;
+  const { expected, numbers, krs, cycleName, closedCycle } = out;
   const childProgress = await childrenProgress(store, orgId, owned);
   const parentTitles = await krTitles(
     store,
@@ -98,6 +107,7 @@ async function cycleObjectives(
         number: numbers.get(kr.id) ?? krs.length + 1,
         pending: objective.status === 'pending_approval',
         expected,
+        closedCycle,
         id: kr.id,
         title: kr.title,
         kind: kr.kind,

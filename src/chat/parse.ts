@@ -7,6 +7,7 @@
 // `invalid` with a reason and an example the bot can show.
 import { NUMBER_SOURCE, parseKrLine, roundValue, type KrLine } from './kr-line';
 import { normalizeText } from './normalize';
+import { parseReviewCommand, type ReviewCommand, type ReviewInvalid } from '../review/parse';
 
 export type { KrLine };
 
@@ -32,6 +33,7 @@ export type InvalidReason =
   | 'bad_days' // `委托 张三 0天`
   | 'adjust_confidence' // `调整 KR1 目标 50 信心 3`: a request changes one thing; confidence is a check-in
   | 'missing_name' // `查看` / `催一下` with nobody named
+  | ReviewInvalid['reason'] // `自评`, `校准`, `申诉` without what they need (src/review/parse.ts)
   | 'too_long'; // longer than any command (MAX_COMMAND_CHARS)
 
 export type Command =
@@ -74,6 +76,7 @@ export type Command =
       /** Extra machine-readable detail, e.g. the KrLineError of a bad `新增KR`. */
       detail?: string;
     }
+  | ReviewCommand
   | { type: 'unknown'; text: string };
 
 // Compared after lower-casing and removing all spaces, so `我的 OKR`, `My OKRs` and `my okr` match.
@@ -214,6 +217,7 @@ export function parseCommand(raw: string, options: ParseOptions = {}): Command {
   if (keyword) return { type: keyword };
 
   return (
+    parseReviewCommand(text, zh) ??
     parseCheckin(text, zh) ??
     parseAdjust(text, zh) ??
     parseDelegate(text, zh) ??

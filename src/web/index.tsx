@@ -34,6 +34,7 @@ import { and, eq } from 'drizzle-orm';
 import { endSession, startSession } from './session';
 import { contentSecurityPolicy, sameOriginRequest } from './headers';
 import { ssoRoutes } from './sso';
+import { reviewPageRoutes } from './review';
 import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
 import { teamsPageRoutes } from './teams';
@@ -214,6 +215,14 @@ export function dashboardRoutes() {
   });
   web.route('/sso', ssoRoutes);
   web.route('/teams', teamsPageRoutes);
+  web.route(
+    '/review',
+    reviewPageRoutes({
+      viewerOr401,
+      localeFor,
+      message: (c, locale, text, status) => c.html(<MessagePage locale={locale} text={text} />, status),
+    }),
+  );
 
   web.use('/', wecomH5Page);
   web.get('/', async (c) => {

@@ -414,6 +414,11 @@ export function DashboardPage(p: DashboardProps) {
           </nav>
         )}
         <div class="who">
+          {viewer.scope.kind === 'all' && (
+            <a href={`/dashboard/review?org=${encodeURIComponent(viewer.org.slug)}${cycleParam}`} id="review-link">
+              {t(L, 'dash.review.link')}
+            </a>
+          )}
           <span>{t(L, 'dash.signedInAs', { name: viewer.person?.name ?? t(L, 'dash.admin') })}</span>
           <LangToggle locale={L} href={(lang) => `/dashboard?lang=${lang}${orgParam}${cycleParam}`} />
           {(viewer.claims.sub === 'admin' || viewer.person?.role === 'admin') && (

@@ -54,6 +54,12 @@ const WORST_CASES: [string, (n: number) => string][] = [
   ['thousands separators', (n) => `KR1 ${'1,000'.repeat(n / 5)}x`],
   ['keywords', (n) => `${'信心'.repeat(n / 2)}x`],
   ['notes', (n) => `KR1 45 ${'note '.repeat(n / 5)}x`],
+  ['calibration score digits', (n) => `校准 ${'1'.repeat(n)}x`],
+  ['calibration name spaces', (n) => `校准 张三${' '.repeat(n)}0.6`],
+  ['calibration reasons', (n) => `calibrate Zhang San 0.6 ${'because '.repeat(n / 8)}x`],
+  ['self-score digits', (n) => `自评 O1 ${'1'.repeat(n)}x`],
+  ['self-score notes', (n) => `自评 O1 0.7 ${'备注 '.repeat(n / 3)}x`],
+  ['appeal separators', (n) => `申诉 ${':'.repeat(n)}x`],
 ];
 
 describe('chat parsing is linear in the text', () => {

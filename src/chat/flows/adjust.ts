@@ -28,6 +28,8 @@ const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effe
 export async function requestFromCommand(ctx: ChatContext, command: AdjustCommand): Promise<Effects> {
   const view = await personView(ctx);
   if (!view.cycle) return say(ctx, t(ctx.locale, 'cycle.none'));
+  if (view.cycle.row.status === 'closed')
+    return say(ctx, t(ctx.locale, 'review.closedCycle', { cycle: view.cycle.name }));
   const { change } = command;
   const reason = command.reason ?? null;
 

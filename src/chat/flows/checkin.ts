@@ -49,6 +49,8 @@ const ERROR_KEYS: Record<CheckInError, MessageKey> = {
 export function checkIn(ctx: ChatContext, kr: KrEntry, request: CheckInRequest): CheckInOutcome {
   const { locale } = ctx;
   const label = { kr: `KR${kr.number}`, title: kr.title };
+  // A closed cycle is locked (docs/review.md): its scores are what the performance sheet pays from.
+  if (kr.closedCycle) return { ok: false, message: t(locale, 'review.closedCycle', { cycle: kr.closedCycle }) };
   if (kr.row.progressMode !== 'manual') {
     return {
       ok: false,
