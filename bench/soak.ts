@@ -5,7 +5,7 @@
 // `im.message.receive_v1` pushes at a fixed rate, each timed from when it was due).
 // The goal (issue 22): ack p99 < 100 ms and max < 1 s; Lark re-pushes anything not
 // acknowledged within 3 s.
-// Knobs: BENCH_SOAK_SECONDS (45), BENCH_SOAK_RATE (150 pushes/s), BENCH_SOAK_PEOPLE (3000, the
+// Knobs: BENCH_SOAK_SECONDS (180, as in the issue), BENCH_SOAK_RATE (200 pushes/s, as in the issue), BENCH_SOAK_PEOPLE (3000, the
 // digest's org), BENCH_SOAK_BACKLOG (20000 pending outbox rows at the start), BENCH_SOAK_JOB_AT (5 s after
 // the warm-up), BENCH_SOAK_WARMUP (5 s of load before measuring, for the JIT).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -21,8 +21,8 @@ import type { SoakLoadJob, SoakLoadResult } from './soak-load';
 import type { SoakServerOptions } from './soak-server';
 import { seedWebhookDb } from './webhook-seed';
 
-const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 45);
-const RATE = Number(process.env.BENCH_SOAK_RATE ?? 150);
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
+const RATE = Number(process.env.BENCH_SOAK_RATE ?? 200);
 const PEOPLE = Number(process.env.BENCH_SOAK_PEOPLE ?? 3000);
 const BACKLOG = Number(process.env.BENCH_SOAK_BACKLOG ?? 20_000);
 const JOB_AT_S = Number(process.env.BENCH_SOAK_JOB_AT ?? 5);
@@ -144,10 +144,12 @@ try {
     `  digest: ${d ? `${d.messages} messages enqueued in ${(d.ms / 1000).toFixed(1)} s` : 'still running at the end'}; Lark sends ${sends.length} (230020: ${limited})`,
   );
   console.log(
-    `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed`,
+    `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed; server peak RSS ${backlog.peakRssMb.toFixed(0)} MB`,
   );
   const met = r.latencyMs.p99 < 100 && r.latencyMs.max < 1000;
-  console.log(`  goal (p99 < 100 ms, max < 1 s): ${met ? 'met' : 'NOT met'}`);
+  console.log(
+    `  goal (issue 22.3, soak + job): ack p99 < 100 ms and max < 1 s: p99 ${r.latencyMs.p99.toFixed(0)} ms, max ${r.latencyMs.max.toFixed(0)} ms — ${met ? 'met' : 'NOT met'}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
