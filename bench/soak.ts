@@ -19,7 +19,7 @@ import { openSqlite } from '../storage/sqlite';
 import { generateOrg } from './generate';
 import type { SoakLoadJob, SoakLoadResult } from './soak-load';
 import type { SoakServerOptions } from './soak-server';
-import { seedWebhookDb } from './webhook-seed';
+import { messageSpecs } from './webhook-seed';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
 const RATE = Number(process.env.BENCH_SOAK_RATE ?? 200);
@@ -66,6 +66,11 @@ try {
     .run(org.orgId);
   // A backlog like the one the review found (34,202 pending rows): replies and job messages waiting
   // for Lark's per-minute window.
+  // One org on the Lark app, as a deployment has: its tenant bound, the pushes from its people.
+  // (Two orgs behind one Lark app's credentials cannot both be served; their messages would fail.)
+  raw
+    .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
+    .run(APP.tenantKey, org.orgId);
   const now = new Date().toISOString();
   const insert = raw.prepare(
     `INSERT INTO outbox (id, org_id, platform, operation, target, payload, idempotency_key, recipient_key, status, next_attempt_at, created_at)
@@ -88,7 +93,9 @@ try {
     }
   })();
   raw.close();
-  const { specs } = await seedWebhookDb(path, APP.tenantKey);
+  const store = openSqlite(path);
+  const { specs } = await messageSpecs(store, org.orgId, new Date(), 500);
+  store.close();
 
   const emulator = createLarkEmulator({ ...APP });
   const lark = await serveLarkEmulator(emulator, 0);
