@@ -35,7 +35,11 @@ export function createPolaris(input: AppDeps) {
     ((work: Promise<unknown>) => {
       work.catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }));
     });
-  const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
+  const adapters = new Map(
+    (input.adapters ?? createAdapters(input.config, { fetch: input.platformFetch })).map(
+      (a) => [a.platform, a] as const,
+    ),
+  );
   const outbox = new OutboxDeliverer({ store: input.store, adapters, clock });
   const dispatch = createDispatcher({
     store: input.store,

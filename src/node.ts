@@ -21,6 +21,7 @@ import { asCodedError } from '../core/errors';
 import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 import { nodeInstance } from './node/instance';
 import { nodeCryptoProvider } from './node/crypto';
+import { nodeFetch } from './node/http-fetch';
 import { useCryptoProvider } from '../bots/common/crypto-provider';
 
 const DRAIN_INTERVAL_MS = 1000;
@@ -85,6 +86,8 @@ export async function startNode(options: StartOptions = {}) {
     defer,
     deliverImmediately: !manual,
     instance: nodeInstance(),
+    // node:http for platform calls: a fraction of the built-in fetch's CPU per delivered message.
+    platformFetch: nodeFetch,
   });
   const say = (msg: string) => {
     if (!options.quiet) log.info(msg);
