@@ -17,6 +17,8 @@ export interface LoadJob {
   specs: MessageSpec[];
   /** A fixed number of pushes instead of a duration (warm-up, measured run). */
   amounts?: { warmup: number; measured: number };
+  /** Requests per second over all connections (open pacing, as a platform pushes); unset: as fast as answered. */
+  overallRate?: number;
   /** Distinct pushes to build; the load cycles through them. */
   events: number;
   runId: string;
@@ -53,6 +55,7 @@ type Autocannon = (options: {
   connections: number;
   duration?: number;
   amount?: number;
+  overallRate?: number;
   pipelining: number;
   timeout: number;
   requests: { method: string; path: string; setupRequest(req: RequestParams): RequestParams }[];
@@ -92,12 +95,13 @@ const run = (duration: number, amount?: number) =>
     url: job.url,
     connections: job.connections,
     ...(amount ? { amount } : { duration }),
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     pipelining: 1,
     timeout: 10,
     requests,
   });
 
-await run(job.warmupSeconds, job.amounts?.warmup);
+if (job.amounts?.warmup !== 0) await run(job.warmupSeconds, job.amounts?.warmup);
 process.send!({ type: 'measure' });
 await nextMessage('go');
 const result = await run(job.durationSeconds, job.amounts?.measured);
