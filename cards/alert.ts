@@ -4,7 +4,7 @@
 // (off track only) says whose KR it is.
 import { t, type Locale } from '../core/i18n';
 import { formatDate, formatPercent, formatValue } from '../core/format';
-import type { Card, CardBlock, CardButton } from './model';
+import { userText, type Card, type CardBlock, type CardButton } from './model';
 import { checkinCommand } from './kr-progress';
 
 export type KrAlertKind = 'at_risk' | 'off_track' | 'drop' | 'stale';
@@ -77,7 +77,7 @@ function progressBlock(kr: AlertKr, facts: AlertFacts, locale: Locale): CardBloc
   const value = (n: number) => formatValue(n, { kind: kr.kind, unit: kr.unit }, locale);
   return {
     type: 'progress',
-    label: kr.number ? `KR${kr.number} ${kr.title}` : kr.title,
+    label: kr.number ? `KR${kr.number} ${userText(kr.title)}` : userText(kr.title),
     percent: Math.round(kr.progress * 100),
     status: facts.kind === 'off_track' ? 'off_track' : 'at_risk',
     detail: t(locale, 'card.kr.range', {
@@ -106,11 +106,11 @@ export function buildKrAlertCard(input: KrAlertCardInput): Card {
   const { locale, kr, facts } = input;
   const title =
     facts.kind === 'stale'
-      ? t(locale, 'rules.alert.stale', { kr: kr.title, days: facts.days })
-      : t(locale, `rules.alert.${facts.kind}`, { kr: kr.title });
+      ? t(locale, 'rules.alert.stale', { kr: userText(kr.title), days: facts.days })
+      : t(locale, `rules.alert.${facts.kind}`, { kr: userText(kr.title) });
   const blocks: CardBlock[] = [];
   if (input.audience === 'manager')
-    blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: input.ownerName }) });
+    blocks.push({ type: 'markdown', text: t(locale, 'rules.alert.managerIntro', { name: userText(input.ownerName) }) });
   blocks.push({ type: 'markdown', text: why(locale, facts, input.now) });
   blocks.push(progressBlock(kr, facts, locale));
   if (input.audience === 'owner' && kr.manual !== false) {
@@ -153,7 +153,7 @@ export const ALERT_DIGEST_MAX_ITEMS = 8;
 
 function itemTitle(locale: Locale, item: AlertItem): string {
   const { kr, facts } = item;
-  const name = kr.number ? `KR${kr.number} ${kr.title}` : kr.title;
+  const name = kr.number ? `KR${kr.number} ${userText(kr.title)}` : userText(kr.title);
   return facts.kind === 'stale'
     ? t(locale, 'rules.alert.stale', { kr: name, days: facts.days })
     : t(locale, `rules.alert.${facts.kind}`, { kr: name });
@@ -200,7 +200,7 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
       text: shown
         .map(
           (item) =>
-            `- ${item.ownerName ?? ''}${en ? ': ' : '：'}${itemTitle(locale, { ...item, kr: { ...item.kr, number: undefined } })}`,
+            `- ${userText(item.ownerName ?? '')}${en ? ': ' : '：'}${itemTitle(locale, { ...item, kr: { ...item.kr, number: undefined } })}`,
         )
         .join('\n'),
     });
@@ -209,7 +209,7 @@ export function buildAlertDigestCard(input: AlertDigestInput): Card {
   }
   const worst = [...own, ...team].some((i) => i.facts.kind === 'off_track') ? 'red' : 'orange';
   return {
-    header: { title: t(locale, 'rules.digest.title', { name: input.personName }), color: worst },
+    header: { title: t(locale, 'rules.digest.title', { name: userText(input.personName) }), color: worst },
     blocks,
   };
 }

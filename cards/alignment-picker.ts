@@ -3,7 +3,7 @@
 // company's) and the final confirmation. Buttons carry the conversation's
 // token (`conv`) so a click on a card from an older conversation is recognised.
 import { t, type Locale } from '../core/i18n';
-import type { Card, CardButton } from './model';
+import { userText, type Card, type CardButton } from './model';
 
 export interface AlignmentOption {
   krId: string;
@@ -20,10 +20,10 @@ export function buildAlignmentPickerCard(input: {
 }): Card {
   const { locale, conv } = input;
   const lines = input.options.map((o, i) =>
-    t(locale, 'newObjective.alignmentOption', { index: i + 1, title: o.title, owner: o.owner }),
+    t(locale, 'newObjective.alignmentOption', { index: i + 1, title: userText(o.title), owner: userText(o.owner) }),
   );
   const buttons: CardButton[] = input.options.map((o, i) => ({
-    text: `${i + 1}. ${shorten(o.title, 24)}`,
+    text: `${i + 1}. ${userText(shorten(o.title, 24))}`,
     actionId: 'obj.align',
     value: { conv, kr: o.krId },
   }));
@@ -33,7 +33,7 @@ export function buildAlignmentPickerCard(input: {
     value: { conv, kr: 'none' },
   });
   return {
-    header: { title: t(locale, 'newObjective.alignTitle'), subtitle: input.objectiveTitle, color: 'blue' },
+    header: { title: t(locale, 'newObjective.alignTitle'), subtitle: userText(input.objectiveTitle), color: 'blue' },
     blocks: [
       { type: 'markdown', text: t(locale, 'newObjective.askAlignment', { options: lines.join('\n') }) },
       { type: 'actions', buttons },
@@ -45,18 +45,20 @@ export function buildObjectiveConfirmCard(input: {
   locale: Locale;
   conv: string;
   title: string;
+  /** One line per KR, as the person typed it (shown literally). */
   krs: string[];
+  /** Trusted text: the caller wraps the parent KR's title and owner in userText(). */
   alignment: string;
 }): Card {
   const { locale, conv } = input;
   return {
-    header: { title: t(locale, 'newObjective.confirmTitle'), subtitle: input.title, color: 'blue' },
+    header: { title: t(locale, 'newObjective.confirmTitle'), subtitle: userText(input.title), color: 'blue' },
     blocks: [
       {
         type: 'markdown',
         text: t(locale, 'newObjective.confirm', {
-          title: input.title,
-          krs: input.krs.join('\n'),
+          title: userText(input.title),
+          krs: input.krs.map((kr) => userText(kr)).join('\n'),
           alignment: input.alignment,
         }),
       },

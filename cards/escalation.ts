@@ -5,7 +5,7 @@
 import { formatRelative } from '../core/format';
 import { t, type Locale } from '../core/i18n';
 import { conditionText, localName, valuesText, type ConditionFacts } from '../core/rules/describe';
-import type { Card, CardBlock } from './model';
+import { userText, type Card, type CardBlock } from './model';
 
 export const ESCALATION_ACTIONS = { followUp: 'esc.follow', schedule: 'esc.coach' } as const;
 
@@ -30,22 +30,23 @@ export interface EscalationCardInput {
 
 export function buildEscalationCard(input: EscalationCardInput): Card {
   const { locale } = input;
+  const personName = userText(input.personName);
   const title = input.escalatedAfterDays
-    ? t(locale, 'rules.escalation.titleEscalated', { name: input.personName, days: input.escalatedAfterDays })
-    : t(locale, 'rules.escalation.title', { name: input.personName });
+    ? t(locale, 'rules.escalation.titleEscalated', { name: personName, days: input.escalatedAfterDays })
+    : t(locale, 'rules.escalation.title', { name: personName });
   const fields = [
     {
       label: t(locale, 'rules.escalation.person'),
-      value: input.personTitle ? `${input.personName}（${input.personTitle}）` : input.personName,
+      value: input.personTitle ? `${personName}（${userText(input.personTitle)}）` : personName,
     },
-    ...(input.coachName ? [{ label: t(locale, 'rules.escalation.coach'), value: input.coachName }] : []),
-    { label: t(locale, 'rules.escalation.rule'), value: localName(locale, input.ruleName) },
+    ...(input.coachName ? [{ label: t(locale, 'rules.escalation.coach'), value: userText(input.coachName) }] : []),
+    { label: t(locale, 'rules.escalation.rule'), value: userText(localName(locale, input.ruleName)) },
   ];
   const blocks: CardBlock[] = [
     {
       type: 'markdown',
       text: t(locale, 'rules.escalation.body', {
-        name: input.personName,
+        name: personName,
         // What the trend shows ("6 weeks below"), not only the rule's minimum.
         condition: conditionText(locale, {
           ...input.condition,
@@ -65,7 +66,7 @@ export function buildEscalationCard(input: EscalationCardInput): Card {
     const key = ack.action === 'coaching' ? 'rules.escalation.scheduled' : 'rules.escalation.followedUp';
     blocks.push({
       type: 'note',
-      text: t(locale, key, { name: ack.byName, time: formatRelative(ack.at, input.now, locale) }),
+      text: t(locale, key, { name: userText(ack.byName), time: formatRelative(ack.at, input.now, locale) }),
     });
   }
   if (input.resolved) blocks.push({ type: 'note', text: t(locale, 'rules.escalation.resolved') });

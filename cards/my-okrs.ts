@@ -70,6 +70,7 @@ export function buildMyOkrsCard({ person, cycle, objectives, now, readOnly }: My
         ? t(lang, 'card.myOkrs.pending')
         : `${t(lang, `status.${objective.status}`)} · ${formatPercent(objective.progress)}`,
     ];
+    if (objective.cycleName) lines.push(t(lang, 'card.objectiveCycle', { cycle: userText(objective.cycleName) }));
     if (objective.parentTitle) lines.push(t(lang, 'card.aligned', { title: userText(objective.parentTitle) }));
     blocks.push({ type: 'markdown', text: lines.join('\n') });
     for (const kr of objective.keyResults) {

@@ -2,7 +2,7 @@
 // suggestion the admin wrote on the rule.
 import { t, type Locale } from '../core/i18n';
 import { conditionText, localName, valuesText, type ConditionFacts } from '../core/rules/describe';
-import type { Card, CardBlock } from './model';
+import { userText, type Card, type CardBlock } from './model';
 
 export interface SuggestionCardInput {
   locale: Locale;
@@ -20,20 +20,20 @@ export function buildSuggestionCard(input: SuggestionCardInput): Card {
     {
       type: 'markdown',
       text: t(locale, 'rules.suggestion.intro', {
-        name: input.personName,
+        name: userText(input.personName),
         condition: conditionText(locale, input.condition),
         values: valuesText(locale, input.condition.period, input.values),
       }),
     },
     {
       type: 'markdown',
-      text: `${t(locale, 'rules.suggestion.heading')}\n${input.suggestion ?? t(locale, 'rules.suggestion.default')}`,
+      text: `${t(locale, 'rules.suggestion.heading')}\n${input.suggestion ? userText(input.suggestion) : t(locale, 'rules.suggestion.default')}`,
     },
     { type: 'note', text: t(locale, 'rules.suggestion.footer') },
   ];
   return {
     header: {
-      title: t(locale, 'rules.suggestion.title', { rule: localName(locale, input.ruleName) }),
+      title: t(locale, 'rules.suggestion.title', { rule: userText(localName(locale, input.ruleName)) }),
       color: 'orange',
     },
     blocks,
@@ -57,8 +57,8 @@ export function buildCheckInTaskCard(input: CheckInTaskCardInput): Card {
       {
         type: 'markdown',
         text: t(locale, 'rules.checkin.body', {
-          name: input.personName,
-          rule: localName(locale, input.ruleName),
+          name: userText(input.personName),
+          rule: userText(localName(locale, input.ruleName)),
           condition: conditionText(locale, input.condition),
         }),
       },

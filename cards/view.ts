@@ -34,6 +34,8 @@ export interface ObjectiveView {
   keyResults: KrView[];
   /** Waiting for the manager's approval (a new objective): shown as 待审批. */
   pending?: boolean;
+  /** Set when the objective belongs to another open cycle than the card's (an annual one beside Q4). */
+  cycleName?: string;
 }
 
 export interface PersonView {

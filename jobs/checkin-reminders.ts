@@ -6,7 +6,7 @@
 // `reminder:<personId>:<week>` — so extra schedule slots or manual runs cannot nag.
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { buildReminderCard, type ReminderKr } from '../cards/reminder';
-import { keyResultsOf } from '../storage/repos/okrs';
+import { chatKrNumbers, keyResultsOf } from '../storage/repos/okrs';
 import { effectiveSettings, ORG_SETTING_DEFAULTS } from '../storage/repos/org-settings';
 import { allPeople, allTeams } from '../storage/repos/people';
 import { objectives, outbox } from '../storage/schema';
@@ -105,13 +105,17 @@ async function runReminders(ctx: JobContext): Promise<void> {
       const sentCount = new Map<string, number>();
       for (const r of sent) sentCount.set(r.subject!, (sentCount.get(r.subject!) ?? 0) + 1);
       const identities = await loadIdentities(store, ids);
+      // The numbers chat gives these KRs (counting dropped KRs and objectives awaiting approval,
+      // as `KR3 45` does), not their position on this card.
+      const chatNumbers = await chatKrNumbers(store, { orgId: org.id, personIds: ids, cycleIds: [cycle.id] });
 
       const messages: JobMessage[] = [];
       for (const person of candidates) {
-        // Numbered like the person's "my OKRs" card; only manual KRs are shown.
+        // Numbered as chat numbers them; only manual KRs are shown.
+        const numbers = chatNumbers.get(person.id);
         const all = (objectivesOf.get(person.id) ?? [])
           .flatMap((o) => krs.get(o.id) ?? [])
-          .map((kr, i) => ({ kr, number: i + 1 }));
+          .map((kr, i) => ({ kr, number: numbers?.get(kr.id) ?? i + 1 }));
         const manual = all.filter(({ kr }) => kr.progressMode === 'manual');
         if (!manual.length) {
           count('noManualKrs');

@@ -29,7 +29,8 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-describe('polaris backup', () => {
+// Spawns the CLI (tsx) several times, which can exceed the default 20 s on a loaded machine.
+describe('polaris backup', { timeout: 120_000 }, () => {
   it('copies the database consistently while it is written, and the copy restores', async () => {
     const db = tempDbPath();
     cleanups.push(db.cleanup);

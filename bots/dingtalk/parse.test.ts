@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCardCallback, parseRobotMessage } from './parse';
+import { DINGTALK_MAX_TEXT_CHARS, parseCardCallback, parseRobotMessage } from './parse';
 
 const base = {
   conversationId: 'cidP2Pstaff1==',
@@ -17,6 +17,12 @@ const base = {
 };
 
 describe('parseRobotMessage', () => {
+  it('keeps at most the documented 15,000 (bytes, so characters) of a text message', () => {
+    expect(DINGTALK_MAX_TEXT_CHARS).toBe(15_000);
+    const parsed = parseRobotMessage({ ...base, text: { content: '目'.repeat(40_000) } });
+    expect(parsed.ok && parsed.event.type === 'message' && parsed.event.text.length).toBe(15_000);
+  });
+
   it('one-to-one → a direct MessageEvent replying to the staffId with the sessionWebhook hint', () => {
     const parsed = parseRobotMessage(base);
     expect(parsed.ok).toBe(true);

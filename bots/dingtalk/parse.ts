@@ -26,12 +26,14 @@ export const RobotMessageSchema = z.object({
 export type RobotMessage = z.infer<typeof RobotMessageSchema>;
 
 /**
- * DingTalk's receive-message page (https://open.dingtalk.com/document/orgapp/receive-message)
- * states no maximum for `text.content`, and we found no other documented figure. 20,000
- * characters is our own generous bound (ten times the longest command the core reads); it
- * only bounds what is stored. Replace it with DingTalk's figure once one is confirmed.
+ * The longest robot text Polaris keeps. DingTalk's receive-message page
+ * (https://open.dingtalk.com/document/orgapp/receive-message) states no maximum for an incoming
+ * `text.content`; the documented bound on a robot's text is the send side's: `msgParam` "must
+ * not exceed 15,000 bytes" (https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message).
+ * Every character is at least one UTF-8 byte, so 15,000 characters keeps any text that fits that
+ * bound and cuts only what DingTalk itself would not carry for a robot.
  */
-export const DINGTALK_MAX_TEXT_CHARS = 20_000;
+export const DINGTALK_MAX_TEXT_CHARS = 15_000;
 
 /** The card callback's data (HTTP events after decryption, or a Stream frame's `data`). */
 export const CardCallbackSchema = z.object({

@@ -140,6 +140,7 @@ export const en: Record<MessageKey, string> = {
   'card.myOkrs.moreKrs': '{count} KRs: use the buttons or reply to update.',
   'card.aligned': '↑ Aligned to: {title}',
   'card.objective': 'O{number} {title}',
+  'card.objectiveCycle': 'Cycle: {cycle}',
   'card.kr': 'KR{number} {title}',
   'card.krDetail': '{current} / {target}',
   'card.confidence': 'confidence {confidence}',

@@ -146,6 +146,7 @@ export const zhCN = {
   'card.myOkrs.moreKrs': '共 {count} 个 KR，点击下方按钮或直接回复更新。',
   'card.aligned': '↑ 对齐：{title}',
   'card.objective': 'O{number} {title}',
+  'card.objectiveCycle': '所属周期：{cycle}',
   'card.kr': 'KR{number} {title}',
   'card.krDetail': '{current} / {target}',
   'card.confidence': '信心 {confidence}',

@@ -4,8 +4,8 @@
 import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
-import { resolveCycle } from '../../storage/repos/cycles';
-import { personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
+import { chatCycles } from '../../storage/repos/cycles';
+import { chatKrNumbers, personOkrs, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
 import { localDate, expectedPace } from '../../core/okr/pace';
@@ -17,7 +17,13 @@ export interface PersonOkrView {
   cycle: (CycleView & { row: Cycle }) | undefined;
   objectives: ObjectiveView[];
   /** Every shown KR in display order; find "KRn" with krByNumber (numbers skip dropped KRs). */
-  krs: (KrView & { objectiveTitle: string; row: KeyResult; pending: boolean })[];
+  krs: (KrView & {
+    objectiveTitle: string;
+    row: KeyResult;
+    pending: boolean;
+    /** The expected pace of the KR's own cycle (an annual KR's is not the quarter's). */
+    expected: number;
+  })[];
   /** Numbers of KRs dropped this cycle (they keep their number, so the others never shift). */
   dropped: Map<number, KeyResult>;
 }
@@ -35,21 +41,57 @@ export async function loadPersonOkrView(
   timezone?: string,
 ): Promise<PersonOkrView> {
   const tz = person.timezone ?? timezone;
-  const row = await resolveCycle(store, orgId, undefined, localDate(now, tz));
+  // The cycle chat works on, then any other open cycle covering today (an annual one beside Q4),
+  // numbered on from where the first ends, exactly as alerts and reminders number them.
+  const open = await chatCycles(store, orgId, localDate(now, tz));
+  const row = open[0];
   if (!row) return { cycle: undefined, objectives: [], krs: [], dropped: new Map() };
-  const expected = expectedPace(row, now, tz);
-  const cycle = { id: row.id, name: row.name, startsOn: row.startsOn, endsOn: row.endsOn, expectedPace: expected, row };
-  const numbered = await personOkrs(store, { orgId, personId: person.id, cycleId: row.id });
-  const owned = numbered.objectives;
+  const cycle = {
+    id: row.id,
+    name: row.name,
+    startsOn: row.startsOn,
+    endsOn: row.endsOn,
+    expectedPace: expectedPace(row, now, tz),
+    row,
+  };
+  const numbers =
+    (await chatKrNumbers(store, { orgId, personIds: [person.id], cycleIds: open.map((c) => c.id) })).get(person.id) ??
+    new Map<string, number>();
+  const krs: PersonOkrView['krs'] = [];
+  const objectives: ObjectiveView[] = [];
+  const dropped = new Map<number, KeyResult>();
+  for (const c of open) {
+    const numbered = await personOkrs(store, { orgId, personId: person.id, cycleId: c.id });
+    for (const kr of numbered.dropped.values()) {
+      const n = numbers.get(kr.id);
+      if (n !== undefined) dropped.set(n, kr);
+    }
+    objectives.push(
+      ...(await cycleObjectives(store, orgId, numbered.objectives, {
+        expected: expectedPace(c, now, tz),
+        numbers,
+        krs,
+        cycleName: c.id === row.id ? undefined : c.name,
+      })),
+    );
+  }
+  return { cycle, objectives, krs, dropped };
+}
 
+/** One cycle's objective views, each KR with its chat number, appended to `out.krs` in display order. */
+async function cycleObjectives(
+  store: Store,
+  orgId: string,
+  owned: ObjectiveWithKrs[],
+  out: { expected: number; numbers: Map<string, number>; krs: PersonOkrView['krs']; cycleName?: string },
+): Promise<ObjectiveView[]> {
+  const { expected, numbers, krs, cycleName } = out;
   const childProgress = await childrenProgress(store, orgId, owned);
   const parentTitles = await krTitles(
     store,
     owned.map((o) => o.objective.parentKrId).filter((id): id is string => !!id),
   );
-
-  const krs: PersonOkrView['krs'] = [];
-  const objectives: ObjectiveView[] = owned.map(({ objective, keyResults: list }) => {
+  return owned.map(({ objective, keyResults: list }) => {
     const sums = emptySums();
     const views = list.map((kr) => {
       const p =
@@ -58,8 +100,9 @@ export async function loadPersonOkrView(
           : krProgress(kr);
       addToSums(sums, p.progress, kr.weight);
       const view: PersonOkrView['krs'][number] = {
-        number: numbered.numbers.get(kr.id) ?? krs.length + 1,
+        number: numbers.get(kr.id) ?? krs.length + 1,
         pending: objective.status === 'pending_approval',
+        expected,
         id: kr.id,
         title: kr.title,
         kind: kr.kind,
@@ -100,9 +143,9 @@ export async function loadPersonOkrView(
       parentTitle: objective.parentKrId ? (parentTitles.get(objective.parentKrId) ?? null) : null,
       keyResults: views,
       pending: objective.status === 'pending_approval',
+      ...(cycleName ? { cycleName } : {}),
     };
   });
-  return { cycle, objectives, krs, dropped: numbered.dropped };
 }
 
 /**

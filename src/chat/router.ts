@@ -60,7 +60,7 @@ async function checkInCommand(
           note: command.note,
           source: 'chat',
         };
-  const outcome = checkIn(ctx, view, kr, request);
+  const outcome = checkIn(ctx, kr, request);
   if (outcome.ok === false) return text(ctx, outcome.message);
   if (outcome.ok === 'confirm') return askConfirmation(ctx, kr, outcome, request);
   return { ...outcome.effects, messages: [ctx.reply({ card: outcome.card }, `kr:${kr.id}`)] };
@@ -144,14 +144,14 @@ const krActions: Record<string, ActionHandler> = {
     };
   },
   async 'kr.checkin'(ctx, event) {
-    const { view, kr } = await ownKr(ctx, event);
+    const { kr } = await ownKr(ctx, event);
     if (!kr) return refuse(ctx, event, 'not the owner of this KR');
     const value = Number(event.value.value);
     if (!Number.isFinite(value)) return toast('error', t(ctx.locale, 'checkin.badValue', { kr: `KR${kr.number}` }));
     const confirmed = event.value.confirmed === '1';
     // A confirmation button carries the value; the confidence and note wait in the conversation.
     const pending = confirmed ? await pendingConfirmation(ctx, kr.id, value) : undefined;
-    const outcome = checkIn(ctx, view, kr, {
+    const outcome = checkIn(ctx, kr, {
       value,
       confirmed,
       confidence: pending?.confidence ?? null,
@@ -170,12 +170,12 @@ const krActions: Record<string, ActionHandler> = {
     };
   },
   async 'kr.confidence'(ctx, event) {
-    const { view, kr } = await ownKr(ctx, event);
+    const { kr } = await ownKr(ctx, event);
     if (!kr) return refuse(ctx, event, 'not the owner of this KR');
     const confidence = Number(event.value.confidence);
     if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10)
       return toast('error', t(ctx.locale, 'checkin.badConfidence'));
-    const outcome = checkIn(ctx, view, kr, { value: kr.current, keepValue: true, confidence, source: 'card' });
+    const outcome = checkIn(ctx, kr, { value: kr.current, keepValue: true, confidence, source: 'card' });
     if (outcome.ok !== true) return toast('error', outcome.message);
     return { ...outcome.effects, result: { toast: { kind: 'success', text: outcome.summary }, card: outcome.card } };
   },

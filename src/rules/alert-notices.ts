@@ -17,6 +17,8 @@ import { buildAlertDigestCard, type AlertFacts, type AlertItem } from '../../car
 import { jobMessageKey, jobOutboxStatement } from '../../jobs/outbox-rows';
 import { personAddress } from '../../jobs/recipients';
 import { localDate } from '../../core/okr/pace';
+import { chatCycles } from '../../storage/repos/cycles';
+import { chatKrNumbers } from '../../storage/repos/okrs';
 import type { KrFiringData } from './firing-data';
 import { alertKr, type OpenKr } from './kr-alerts';
 import type { EvalEnv } from './metric-firings';
@@ -92,6 +94,13 @@ export async function deliverKrAlerts(env: EvalEnv, timeZone: string, krs: OpenK
     }
   }
   const index = due.size ? await env.identities([...due.keys()]) : new Map();
+  // The numbers chat gives the owners' KRs today (annual KRs included, after the quarter's), read
+  // for the recipients with alerts of their own only.
+  const owners = [...due].filter(([, d]) => d.own.length).map(([personId]) => personId);
+  const open = owners.length ? await chatCycles(store, orgId, localDate(now, timeZone)) : [];
+  const chatNumbers = owners.length
+    ? await chatKrNumbers(store, { orgId, personIds: owners, cycleIds: open.map((c) => c.id) })
+    : new Map<string, Map<string, number>>();
   const nowIso = now.toISOString();
   const statements: Statement[] = [];
   const namedNow = new Set<string>();
@@ -102,7 +111,8 @@ export async function deliverKrAlerts(env: EvalEnv, timeZone: string, krs: OpenK
       const open = krById.get(f.data.krId);
       if (!open) return undefined;
       const facts = currentFacts(f.data.facts as unknown as AlertFacts, now);
-      return { kr: alertKr(open), facts, ownerName: env.dir.byId.get(f.data.ownerId)?.name };
+      const number = chatNumbers.get(f.data.ownerId)?.get(open.kr.id);
+      return { kr: alertKr({ ...open, number }), facts, ownerName: env.dir.byId.get(f.data.ownerId)?.name };
     };
     const order = (a: AlertItem, b: AlertItem) =>
       KIND_ORDER.indexOf(a.facts.kind) - KIND_ORDER.indexOf(b.facts.kind) ||

@@ -12,7 +12,6 @@ import { and, asc, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { checkIns, cycles, keyResults, objectives, ruleFirings } from '../../storage/schema';
 import type { AlertFacts, AlertKr } from '../../cards/alert';
 import { localMidnight } from '../../core/time';
-import { resolveCycle } from '../../storage/repos/cycles';
 import { expectedPace, localDate } from '../../core/okr/pace';
 import { krProgress } from '../../core/okr/progress';
 import { trackStatus } from '../../core/okr/status';
@@ -44,14 +43,12 @@ interface KrRow {
 export type OpenKr = KrRow & { number?: number; progress: number; expected: number };
 
 /**
- * Person-owned active KRs of the cycles running today. KRs of the cycle chat works on
- * (resolveCycle, as `我的OKR` and `KR1 45` use it) get the number chat gives them; KRs of
- * another open cycle (an annual cycle overlapping Q4) get none, so no alert tells anyone to
- * reply a number that chat would apply to a different KR.
+ * Person-owned active KRs of the cycles running today. They carry no chat number: the daily
+ * alert card asks chat's numbering (chatKrNumbers) for its recipients when it is written, so a
+ * card never tells anyone to reply a number that chat would apply to a different KR.
  */
 export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<OpenKr[]> {
   const today = localDate(env.now, timeZone);
-  const chatCycle = await resolveCycle(env.store, env.orgId, undefined, today);
   const rows = await env.store.db
     .select({
       kr: keyResults,
@@ -83,16 +80,10 @@ export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<Open
       asc(keyResults.createdAt),
       asc(keyResults.id),
     );
-  const numbers = new Map<string, number>();
   const out: OpenKr[] = [];
   for (const r of rows as KrRow[]) {
     if (r.cycle.startsOn > today || r.cycle.endsOn < today) continue;
-    let number: number | undefined;
-    if (r.cycle.id === chatCycle?.id) {
-      number = (numbers.get(r.ownerId) ?? 0) + 1;
-      numbers.set(r.ownerId, number);
-    }
-    out.push({ ...r, number, progress: krProgress(r.kr).progress, expected: expectedPace(r.cycle, env.now, timeZone) });
+    out.push({ ...r, progress: krProgress(r.kr).progress, expected: expectedPace(r.cycle, env.now, timeZone) });
   }
   return out;
 }

@@ -42,3 +42,20 @@ export async function resolveCycle(
   const [next] = await store.db.select().from(cycles).where(eq(cycles.orgId, orgId)).orderBy(cycles.startsOn).limit(1);
   return next;
 }
+
+/**
+ * The cycles chat works on today, in the order their KRs are numbered: the one resolveCycle
+ * picks (`我的OKR`, `KR1 45`), then every other open cycle covering today, latest start first
+ * (an annual cycle beside Q4). So an annual KR has a number too, after the quarter's KRs, and
+ * alerts, reminders and chat all agree on it (issue 20).
+ */
+export async function chatCycles(store: Store, orgId: string, today: string): Promise<Cycle[]> {
+  const primary = await resolveCycle(store, orgId, undefined, today);
+  if (!primary) return [];
+  const covering = await store.db
+    .select()
+    .from(cycles)
+    .where(and(eq(cycles.orgId, orgId), lte(cycles.startsOn, today), gte(cycles.endsOn, today)))
+    .orderBy(desc(cycles.startsOn), cycles.id);
+  return [primary, ...covering.filter((c) => c.id !== primary.id && c.status !== 'closed')];
+}

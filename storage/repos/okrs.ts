@@ -38,64 +38,133 @@ export async function personOkrs(
   store: Store,
   input: { orgId: string; personId: string; cycleId: string },
 ): Promise<PersonOkrs> {
+  const numbered = await numberedObjectives(store, {
+    orgId: input.orgId,
+    personIds: [input.personId],
+    cycleIds: [input.cycleId],
+  });
+  const all = numbered.get(input.personId) ?? [];
+  const numbers = new Map<string, number>();
+  const dropped = new Map<number, KeyResult>();
+  const out = all.map(({ objective, keyResults: list, teamOwned }) => {
+    for (const kr of list) {
+      const n = numbers.size + 1;
+      numbers.set(kr.id, n);
+      if (kr.status !== 'active') dropped.set(n, kr);
+    }
+    return { objective, keyResults: list.filter((kr) => kr.status === 'active'), teamOwned };
+  });
+  return { objectives: out, numbers, dropped };
+}
+
+/**
+ * Chat's KR numbers of many people at once, across the given cycles in order (chatCycles):
+ * each cycle's KRs numbered as personOkrs does, the next cycle continuing where the previous
+ * ended. One set of queries for everyone, so alerts and reminders name the numbers chat
+ * applies without a query per person.
+ */
+export async function chatKrNumbers(
+  store: Store,
+  input: { orgId: string; personIds: string[]; cycleIds: string[] },
+): Promise<Map<string, Map<string, number>>> {
+  const numbered = await numberedObjectives(store, input);
+  const out = new Map<string, Map<string, number>>();
+  for (const [personId, list] of numbered) {
+    const numbers = new Map<string, number>();
+    for (const { keyResults: krs } of list) for (const kr of krs) numbers.set(kr.id, numbers.size + 1);
+    out.set(personId, numbers);
+  }
+  return out;
+}
+
+/**
+ * Per person, the objectives chat numbers in display order with all their KRs (dropped ones
+ * too, which keep their number): per cycle in the given order, their own active objectives and
+ * those waiting for approval, then the active objectives of the teams they lead; within each,
+ * by position, then created_at, then id.
+ */
+async function numberedObjectives(
+  store: Store,
+  input: { orgId: string; personIds: string[]; cycleIds: string[] },
+): Promise<Map<string, (ObjectiveWithKrs & { teamOwned: boolean })[]>> {
+  const out = new Map<string, (ObjectiveWithKrs & { teamOwned: boolean })[]>();
+  if (!input.personIds.length || !input.cycleIds.length) return out;
   const order = [asc(objectives.position), asc(objectives.createdAt), asc(objectives.id)] as const;
-  const own = await store.db
-    .select()
-    .from(objectives)
-    .where(
-      and(
-        eq(objectives.orgId, input.orgId),
-        eq(objectives.cycleId, input.cycleId),
-        eq(objectives.ownerType, 'person'),
-        eq(objectives.ownerPersonId, input.personId),
-        inArray(objectives.status, ['active', 'pending_approval']),
-      ),
-    )
-    .orderBy(...order);
-  const led = await store.db
-    .select({ id: teams.id })
-    .from(teams)
-    .where(and(eq(teams.orgId, input.orgId), eq(teams.managerId, input.personId)));
-  const teamObjectives = led.length
-    ? await store.db
+  const own: Objective[] = [];
+  const led: { id: string; managerId: string | null }[] = [];
+  for (let i = 0; i < input.personIds.length; i += 90) {
+    const chunk = input.personIds.slice(i, i + 90);
+    own.push(
+      ...(await store.db
         .select()
         .from(objectives)
         .where(
           and(
             eq(objectives.orgId, input.orgId),
-            eq(objectives.cycleId, input.cycleId),
+            inArray(objectives.cycleId, input.cycleIds),
+            eq(objectives.ownerType, 'person'),
+            inArray(objectives.ownerPersonId, chunk),
+            inArray(objectives.status, ['active', 'pending_approval']),
+          ),
+        )
+        .orderBy(...order)),
+    );
+    led.push(
+      ...(await store.db
+        .select({ id: teams.id, managerId: teams.managerId })
+        .from(teams)
+        .where(and(eq(teams.orgId, input.orgId), inArray(teams.managerId, chunk)))),
+    );
+  }
+  const teamObjectives: Objective[] = [];
+  const ledIds = [...new Set(led.map((t) => t.id))];
+  for (let i = 0; i < ledIds.length; i += 90)
+    teamObjectives.push(
+      ...(await store.db
+        .select()
+        .from(objectives)
+        .where(
+          and(
+            eq(objectives.orgId, input.orgId),
+            inArray(objectives.cycleId, input.cycleIds),
             eq(objectives.ownerType, 'team'),
-            inArray(
-              objectives.ownerTeamId,
-              led.map((t) => t.id),
-            ),
+            inArray(objectives.ownerTeamId, ledIds.slice(i, i + 90)),
             eq(objectives.status, 'active'),
           ),
         )
-        .orderBy(...order)
-    : [];
-  const all = [...own, ...teamObjectives];
+        .orderBy(...order)),
+    );
   const krs = await keyResultsOf(
     store,
-    all.map((o) => o.id),
+    [...own, ...teamObjectives].map((o) => o.id),
   );
-  const numbers = new Map<string, number>();
-  const dropped = new Map<number, KeyResult>();
-  let n = 0;
-  const out = all.map((objective, i) => {
-    const list = krs.get(objective.id) ?? [];
-    for (const kr of list) {
-      n += 1;
-      numbers.set(kr.id, n);
-      if (kr.status !== 'active') dropped.set(n, kr);
+  // Grouped once, so the loop below costs the number of objectives, not people × objectives.
+  const teamsOf = new Map<string, string[]>();
+  for (const t of led) if (t.managerId) teamsOf.set(t.managerId, [...(teamsOf.get(t.managerId) ?? []), t.id]);
+  const ownOf = new Map<string, Objective[]>();
+  for (const o of own) ownOf.set(o.ownerPersonId!, [...(ownOf.get(o.ownerPersonId!) ?? []), o]);
+  const teamObjectivesOf = new Map<string, Objective[]>();
+  for (const o of teamObjectives)
+    teamObjectivesOf.set(o.ownerTeamId!, [...(teamObjectivesOf.get(o.ownerTeamId!) ?? []), o]);
+  for (const personId of input.personIds) {
+    const list: (ObjectiveWithKrs & { teamOwned: boolean })[] = [];
+    const mine = ownOf.get(personId) ?? [];
+    const ledObjectives = (teamsOf.get(personId) ?? []).flatMap((id) => teamObjectivesOf.get(id) ?? []);
+    // Objectives of several led teams interleave by the same display order they were read in.
+    // (String order as SQLite compares them: by code unit, not by locale.)
+    const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    ledObjectives.sort((a, b) => a.position - b.position || byCode(a.createdAt, b.createdAt) || byCode(a.id, b.id));
+    for (const cycleId of input.cycleIds) {
+      for (const objective of mine)
+        if (objective.cycleId === cycleId)
+          list.push({ objective, keyResults: krs.get(objective.id) ?? [], teamOwned: false });
+      for (const objective of ledObjectives)
+        if (objective.cycleId === cycleId)
+          list.push({ objective, keyResults: krs.get(objective.id) ?? [], teamOwned: true });
     }
-    return {
-      objective,
-      keyResults: list.filter((kr) => kr.status === 'active'),
-      teamOwned: i >= own.length,
-    };
-  });
-  return { objectives: out, numbers, dropped };
+    out.set(personId, list);
+  }
+  return out;
 }
 
 /** KRs of the given objectives in display order, grouped by objective id. */

@@ -6,7 +6,16 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardButtons } from '../../cards/model';
-import { adjustments, conversations, delegations, keyResults, objectives, outbox, people } from '../../storage/schema';
+import {
+  adjustments,
+  conversations,
+  cycles,
+  delegations,
+  keyResults,
+  objectives,
+  outbox,
+  people,
+} from '../../storage/schema';
 import { foreignWords } from '../../core/i18n/language';
 import { IDS } from '../helpers/fixtures';
 import { approvalCard, click, message, startHarness, type Harness } from './harness';
@@ -565,5 +574,48 @@ describe('one language per reply', () => {
     expect(check('ou_bob', 'en')).toEqual([]);
     expect(h.sent('ou_alice').length).toBeGreaterThan(25);
     expect(h.sent('ou_bob').length).toBeGreaterThan(20);
+  });
+});
+
+describe('an annual cycle beside the quarter (issue 20)', () => {
+  it('lists annual objectives after the quarter’s and addresses their KRs by the next numbers', async () => {
+    await h.store.atomic([
+      h.store.db.insert(cycles).values({
+        id: 'cyc_2026',
+        orgId: IDS.org,
+        name: '2026 年度',
+        startsOn: '2026-01-01',
+        endsOn: '2026-12-31',
+        status: 'active',
+      }),
+      h.store.db.insert(objectives).values({
+        id: 'obj_alice_annual',
+        orgId: IDS.org,
+        cycleId: 'cyc_2026',
+        ownerType: 'person',
+        ownerPersonId: IDS.alice,
+        title: '年度教研成果',
+        status: 'active',
+      }),
+      h.store.db.insert(keyResults).values({
+        id: 'kr_alice_annual',
+        orgId: IDS.org,
+        cycleId: 'cyc_2026',
+        objectiveId: 'obj_alice_annual',
+        title: '发表教研论文',
+        startValue: 0,
+        targetValue: 12,
+        currentValue: 0,
+      }),
+    ]);
+    await say('ou_alice', '我的OKR');
+    const list = lastCardText('ou_alice');
+    expect(list).toContain('KR4 发表教研论文');
+    expect(list).toContain('所属周期：2026 年度');
+    const quarter = (await kr(IDS.aliceKr1)).currentValue;
+    await say('ou_alice', 'KR4 6');
+    expect((await kr('kr_alice_annual')).currentValue).toBe(6);
+    // The quarter's KR1 is untouched.
+    expect((await kr(IDS.aliceKr1)).currentValue).toBe(quarter);
   });
 });

@@ -1,6 +1,8 @@
 // Check-in reminders: only people who have not checked in this week, never
 // people on leave, never for metric-fed KRs, at most `reminderCapPerWeek` a week.
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { keyResults } from '../../storage/schema';
 import { cardButtons } from '../../cards/model';
 import { runDueJobs, runJobNow } from '../../src/jobs';
 import { addKr, addObjective, addPerson, cardText, jobsHarness, seedOrg } from './fixtures';
@@ -41,6 +43,20 @@ describe('check-in reminders', () => {
     expect(buttons.every((b) => b.actionId === 'kr.checkin' && b.value.kr === manualKr)).toBe(true);
     expect(JSON.stringify(card)).not.toContain(metricKr);
     expect(cardText(h.sent[0].message)).toContain('KR1 visits');
+  });
+
+  it('names each KR by the number chat gives it, counting a dropped KR (issue 20)', async () => {
+    h = jobsHarness({ now: '2026-11-27T08:00:00Z' });
+    const { orgId, cycleId } = await seedOrg(h);
+    const idle = await addPerson(h, orgId, 'idle', { locale: 'en' });
+    const o = await addObjective(h, orgId, cycleId, 'grow', { personId: idle });
+    const gone = await addKr(h, orgId, cycleId, o, 'old', { position: 0 });
+    await addKr(h, orgId, cycleId, o, 'visits', { position: 1 });
+    await h.store.db.update(keyResults).set({ status: 'dropped' }).where(eq(keyResults.id, gone));
+    await runDueJobs(h.services, h.clock.now(), { jobNames: ['checkin-reminders'] });
+    await h.services.outbox.drain();
+    // Chat keeps KR1 for the dropped KR, so `KR2 …` is the one that updates "visits".
+    expect(cardText(h.sent[0].message)).toContain('KR2 visits');
   });
 
   it('caps nudges per person per week (default 2, configurable)', async () => {

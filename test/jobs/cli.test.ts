@@ -1,5 +1,6 @@
 // `npx polaris run-job` end to end: the bin script, tsx, a real SQLite file.
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outbox } from '../../storage/schema';
@@ -7,7 +8,8 @@ import { addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from '.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'polaris.mjs');
 
-describe('polaris run-job', () => {
+// Each case spawns tsx twice; on a loaded 2-core machine that alone can take longer than the default 20 s.
+describe('polaris run-job', { timeout: 120_000 }, () => {
   let h: ReturnType<typeof jobsHarness>;
   afterEach(() => h?.close());
 
@@ -43,5 +45,11 @@ describe('polaris run-job', () => {
     const bad = spawnSync(process.execPath, [BIN, 'run-job', 'nope'], { encoding: 'utf8', env, timeout: 60_000 });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('Unknown job "nope"');
+  });
+
+  it('runs from any working directory (it used to look for tsx in the current one)', () => {
+    const run = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', cwd: tmpdir(), timeout: 60_000 });
+    expect(run.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
+    expect(run.stdout).toContain('polaris run-job');
   });
 });

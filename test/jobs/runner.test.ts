@@ -37,7 +37,8 @@ function expectExactlyOnce(h: ReturnType<typeof jobsHarness>, recipients: number
   expect([...counts.values()].every((c) => c === 1)).toBe(true);
 }
 
-describe('job runs are idempotent', () => {
+// One case spawns a child process (tsx), which can exceed the default 20 s on a loaded machine.
+describe('job runs are idempotent', { timeout: 120_000 }, () => {
   let h: ReturnType<typeof jobsHarness>;
   afterEach(() => h?.close());
 

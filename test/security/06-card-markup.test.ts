@@ -6,6 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderCardText, userText } from '../../cards/model';
 import { buildDigestCard } from '../../cards/digest';
+import { buildAlertDigestCard, buildKrAlertCard } from '../../cards/alert';
+import { buildAlignmentPickerCard, buildObjectiveConfirmCard } from '../../cards/alignment-picker';
+import { buildEscalationCard } from '../../cards/escalation';
+import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
 import { cardToText } from '../../cards/text';
 import { renderLarkCard, renderLarkMessage } from '../../bots/lark/render';
 import { cardAsMarkdownMessage, renderCardParamMap } from '../../bots/dingtalk/render';
@@ -125,6 +129,92 @@ describe('the team group-chat digest', () => {
     expectInert(cardToMarkdown(card));
     expect(cardToText(card)).not.toMatch(/<at\b/i);
   });
+});
+
+describe('every card that carries text from a person or an admin', () => {
+  const condition = {
+    metric: 'renewal_rate',
+    period: 'month' as const,
+    consecutive: 1,
+    op: '<' as const,
+    threshold: 0.6,
+  };
+  const kr = {
+    id: 'kr_1',
+    number: 1,
+    title: PAYLOAD,
+    kind: 'number' as const,
+    start: 0,
+    target: 10,
+    current: 2,
+    progress: 0.2,
+  };
+  const facts = { kind: 'off_track' as const, progress: 0.2, expected: 0.6 };
+  const cards = {
+    'KR alert (manager copy)': buildKrAlertCard({
+      locale: 'zh-CN',
+      audience: 'manager',
+      ownerName: PAYLOAD,
+      kr,
+      facts,
+    }),
+    'daily alert card': buildAlertDigestCard({
+      locale: 'zh-CN',
+      personName: PAYLOAD,
+      own: [{ kr, facts }],
+      team: [{ kr, facts, ownerName: PAYLOAD }],
+    }),
+    'low-score escalation': buildEscalationCard({
+      locale: 'zh-CN',
+      firingId: 'f1',
+      personName: PAYLOAD,
+      personTitle: PAYLOAD,
+      coachName: PAYLOAD,
+      ruleName: PAYLOAD,
+      condition,
+      trend: [{ period: '2026-11', value: 0.5 }],
+    }),
+    'rule suggestion': buildSuggestionCard({
+      locale: 'zh-CN',
+      personName: PAYLOAD,
+      ruleName: PAYLOAD,
+      condition,
+      values: [{ period: '2026-11', value: 0.5 }],
+      suggestion: PAYLOAD,
+    }),
+    'check-in task': buildCheckInTaskCard({ locale: 'zh-CN', personName: PAYLOAD, ruleName: PAYLOAD, condition }),
+    'alignment picker': buildAlignmentPickerCard({
+      locale: 'zh-CN',
+      conv: 'c1',
+      objectiveTitle: PAYLOAD,
+      options: [{ krId: 'kr_2', title: PAYLOAD, owner: PAYLOAD }],
+    }),
+    'new objective confirmation': buildObjectiveConfirmCard({
+      locale: 'zh-CN',
+      conv: 'c1',
+      title: PAYLOAD,
+      krs: [PAYLOAD],
+      alignment: userText(PAYLOAD),
+    }),
+  };
+  /** The Lark card without its plain_text slots, which Lark shows literally (the header title). */
+  const larkMarkup = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(larkMarkup);
+    if (!node || typeof node !== 'object') return node;
+    const record = node as Record<string, unknown>;
+    if (record.tag === 'plain_text') return { tag: 'plain_text', content: '请重新登录飞书 evil.example/login' };
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, larkMarkup(v)]));
+  };
+  for (const [name, card] of Object.entries(cards))
+    it(`${name}: inert on every renderer`, () => {
+      expectInert(JSON.stringify(larkMarkup(renderLarkCard(card))));
+      // DingTalk: the template's markdown and the markdown message's text render markup; titles
+      // and button labels are plain text.
+      expectInert(renderCardParamMap(card).markdown);
+      expectInert(`${renderCardParamMap(card).title} 请重新登录飞书 evil.example/login`);
+      expectInert(cardAsMarkdownMessage(card).text);
+      expectInert(cardToMarkdown(card));
+    });
 });
 
 describe('the card model', () => {

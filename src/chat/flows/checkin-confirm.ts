@@ -92,7 +92,7 @@ export const confirmCheckInStep: FlowStep = async (ctx, event, conversation, con
   const view = await personView(ctx);
   const kr = view.krs.find((k) => k.id === data.kr);
   if (!kr) return say(ctx, t(ctx.locale, 'checkin.confirm.cancelled'), [clear]);
-  const outcome = checkIn(ctx, view, kr, {
+  const outcome = checkIn(ctx, kr, {
     value: data.value,
     confirmed: true,
     confidence: data.confidence,

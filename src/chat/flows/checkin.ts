@@ -46,7 +46,7 @@ const ERROR_KEYS: Record<CheckInError, MessageKey> = {
   not_done_on_number: 'checkin.notDoneOnNumber',
 };
 
-export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, request: CheckInRequest): CheckInOutcome {
+export function checkIn(ctx: ChatContext, kr: KrEntry, request: CheckInRequest): CheckInOutcome {
   const { locale } = ctx;
   const label = { kr: `KR${kr.number}`, title: kr.title };
   if (kr.row.progressMode !== 'manual') {
@@ -105,7 +105,7 @@ export function checkIn(ctx: ChatContext, view: PersonOkrView, kr: KrEntry, requ
     lastCheckInAt: updated.lastCheckInAt,
     status: trackStatus({
       progress: p.progress,
-      expected: view.cycle?.expectedPace ?? 0,
+      expected: kr.expected,
       confidence: updated.confidence,
       hasCheckIn: true,
     }),

@@ -14,7 +14,7 @@ import {
   type AlignmentOption,
 } from '../../../cards/alignment-picker';
 import { formatValue } from '../../../core/format';
-import type { Card } from '../../../cards/model';
+import { userText, type Card } from '../../../cards/model';
 import type { Statement } from '../../../storage/db';
 import { newId } from '../../../storage/ids';
 import { auditStatement } from '../../../storage/repos/audit';
@@ -164,7 +164,9 @@ function toConfirm(ctx: ChatContext, draft: Draft): Effects {
     conv: draft.token,
     title: draft.title ?? '',
     krs: krLines(ctx, draft.krs ?? []),
-    alignment: parent ? `${parent.title}（${parent.owner}）` : t(ctx.locale, 'newObjective.noAlignment'),
+    alignment: parent
+      ? `${userText(parent.title)}（${userText(parent.owner)}）`
+      : t(ctx.locale, 'newObjective.noAlignment'),
   });
   return { statements: [save(ctx, 'confirm', draft)], messages: [ctx.reply({ card })] };
 }
