@@ -70,7 +70,8 @@ process.on('message', async (message: { type: string }) => {
       messages: results.reduce((n, r) => n + (r.stats.messages ?? 0), 0),
     });
   }
-  if (message.type === 'stats') process.send!({ type: 'stats', ...backlog() });
+  if (message.type === 'stats')
+    process.send!({ type: 'stats', ...backlog(), peakRssMb: process.resourceUsage().maxRSS / 1024 });
   if (message.type === 'stop') {
     await node.stop();
     process.disconnect();

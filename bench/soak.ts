@@ -5,7 +5,7 @@
 // `im.message.receive_v1` pushes at a fixed rate, each timed from when it was due).
 // The goal (issue 22): ack p99 < 100 ms and max < 1 s; Lark re-pushes anything not
 // acknowledged within 3 s.
-// Knobs: BENCH_SOAK_SECONDS (45), BENCH_SOAK_RATE (150 pushes/s), BENCH_SOAK_PEOPLE (3000, the
+// Knobs: BENCH_SOAK_SECONDS (180, as in the issue), BENCH_SOAK_RATE (200 pushes/s, as in the issue), BENCH_SOAK_PEOPLE (3000, the
 // digest's org), BENCH_SOAK_BACKLOG (20000 pending outbox rows at the start), BENCH_SOAK_JOB_AT (5 s after
 // the warm-up), BENCH_SOAK_WARMUP (5 s of load before measuring, for the JIT).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -19,10 +19,10 @@ import { openSqlite } from '../storage/sqlite';
 import { generateOrg } from './generate';
 import type { SoakLoadJob, SoakLoadResult } from './soak-load';
 import type { SoakServerOptions } from './soak-server';
-import { seedWebhookDb } from './webhook-seed';
+import { messageSpecs } from './webhook-seed';
 
-const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 45);
-const RATE = Number(process.env.BENCH_SOAK_RATE ?? 150);
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
+const RATE = Number(process.env.BENCH_SOAK_RATE ?? 200);
 const PEOPLE = Number(process.env.BENCH_SOAK_PEOPLE ?? 3000);
 const BACKLOG = Number(process.env.BENCH_SOAK_BACKLOG ?? 20_000);
 const JOB_AT_S = Number(process.env.BENCH_SOAK_JOB_AT ?? 5);
@@ -66,6 +66,11 @@ try {
     .run(org.orgId);
   // A backlog like the one the review found (34,202 pending rows): replies and job messages waiting
   // for Lark's per-minute window.
+  // One org on the Lark app, as a deployment has: its tenant bound, the pushes from its people.
+  // (Two orgs behind one Lark app's credentials cannot both be served; their messages would fail.)
+  raw
+    .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
+    .run(APP.tenantKey, org.orgId);
   const now = new Date().toISOString();
   const insert = raw.prepare(
     `INSERT INTO outbox (id, org_id, platform, operation, target, payload, idempotency_key, recipient_key, status, next_attempt_at, created_at)
@@ -88,7 +93,9 @@ try {
     }
   })();
   raw.close();
-  const { specs } = await seedWebhookDb(path, APP.tenantKey);
+  const store = openSqlite(path);
+  const { specs } = await messageSpecs(store, org.orgId, new Date(), 500);
+  store.close();
 
   const emulator = createLarkEmulator({ ...APP });
   const lark = await serveLarkEmulator(emulator, 0);
@@ -144,10 +151,12 @@ try {
     `  digest: ${d ? `${d.messages} messages enqueued in ${(d.ms / 1000).toFixed(1)} s` : 'still running at the end'}; Lark sends ${sends.length} (230020: ${limited})`,
   );
   console.log(
-    `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed`,
+    `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed; server peak RSS ${backlog.peakRssMb.toFixed(0)} MB`,
   );
   const met = r.latencyMs.p99 < 100 && r.latencyMs.max < 1000;
-  console.log(`  goal (p99 < 100 ms, max < 1 s): ${met ? 'met' : 'NOT met'}`);
+  console.log(
+    `  goal (issue 22.3, soak + job): ack p99 < 100 ms and max < 1 s: p99 ${r.latencyMs.p99.toFixed(0)} ms, max ${r.latencyMs.max.toFixed(0)} ms — ${met ? 'met' : 'NOT met'}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,10 @@ export interface LoadJob {
   durationSeconds: number;
   app: LarkApp;
   specs: MessageSpec[];
+  /** A fixed number of pushes instead of a duration (warm-up, measured run). */
+  amounts?: { warmup: number; measured: number };
+  /** Requests per second over all connections (open pacing, as a platform pushes); unset: as fast as answered. */
+  overallRate?: number;
   /** Distinct pushes to build; the load cycles through them. */
   events: number;
   runId: string;
@@ -49,7 +53,9 @@ interface RequestParams {
 type Autocannon = (options: {
   url: string;
   connections: number;
-  duration: number;
+  duration?: number;
+  amount?: number;
+  overallRate?: number;
   pipelining: number;
   timeout: number;
   requests: { method: string; path: string; setupRequest(req: RequestParams): RequestParams }[];
@@ -84,13 +90,21 @@ const requests = [
     },
   },
 ];
-const run = (duration: number) =>
-  autocannon({ url: job.url, connections: job.connections, duration, pipelining: 1, timeout: 10, requests });
+const run = (duration: number, amount?: number) =>
+  autocannon({
+    url: job.url,
+    connections: job.connections,
+    ...(amount ? { amount } : { duration }),
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+    pipelining: 1,
+    timeout: 10,
+    requests,
+  });
 
-await run(job.warmupSeconds);
+if (job.amounts?.warmup !== 0) await run(job.warmupSeconds, job.amounts?.warmup);
 process.send!({ type: 'measure' });
 await nextMessage('go');
-const result = await run(job.durationSeconds);
+const result = await run(job.durationSeconds, job.amounts?.measured);
 const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
 const summary: LoadResult = {
   durationSeconds: result.duration,

@@ -7,6 +7,7 @@ import { loadPersonOkrView } from '../src/chat/okr-view';
 import { loadDemo } from '../storage/seed/demo';
 import { identities, people, platformTenants } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
+import type { Store } from '../storage/db';
 import type { MessageSpec } from './webhook-events';
 import { mulberry32 } from '../storage/seed/prng';
 
@@ -20,32 +21,48 @@ export async function seedWebhookDb(
     const now = new Date();
     const demo = await loadDemo(store, { now });
     await store.db.insert(platformTenants).values({ platform: 'lark', tenantKey, orgId: demo.orgId });
-    const rows = await store.db
-      .select({ person: people, openId: identities.platformUserId })
-      .from(identities)
-      .innerJoin(people, eq(people.id, identities.personId))
-      .where(and(eq(identities.orgId, demo.orgId), eq(identities.platform, 'lark')));
-    const random = mulberry32(42);
-    const specs: MessageSpec[] = [];
-    for (const { person, openId } of rows) {
-      const view = await loadPersonOkrView(store, demo.orgId, person, now);
-      const krs = view.krs.filter((k) => k.progressMode === 'manual' && (k.kind === 'number' || k.kind === 'percent'));
-      for (const kr of krs) {
-        for (let i = 0; i < 3; i++) {
-          const value = Math.round((kr.start + (kr.target - kr.start) * random()) * 10) / 10;
-          specs.push({ openId, text: `KR${kr.number} ${value} 信心 ${1 + Math.floor(random() * 10)}` });
-        }
-      }
-      if (view.krs.length)
-        specs.push(...Array.from({ length: Math.max(1, Math.round(krs.length)) }, () => ({ openId, text: '我的OKR' })));
-    }
-    for (let i = specs.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [specs[i], specs[j]] = [specs[j], specs[i]];
-    }
-    return { specs, people: rows.length };
+    const specs = await messageSpecs(store, demo.orgId, now);
+    return { specs: specs.specs, people: specs.people };
   } finally {
     // Closing checkpoints the WAL, so the file alone can be copied for each run.
     store.close();
   }
+}
+
+/**
+ * The messages an org's people on Lark would send (up to `limit` people): `KRn <value> 信心 <c>`
+ * check-ins on their own manual KRs (values between start and target) and `我的OKR`, shuffled.
+ */
+export async function messageSpecs(
+  store: Store,
+  orgId: string,
+  now: Date,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<{ specs: MessageSpec[]; people: number }> {
+  const rows = (
+    await store.db
+      .select({ person: people, openId: identities.platformUserId })
+      .from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(and(eq(identities.orgId, orgId), eq(identities.platform, 'lark')))
+  ).slice(0, limit);
+  const random = mulberry32(42);
+  const specs: MessageSpec[] = [];
+  for (const { person, openId } of rows) {
+    const view = await loadPersonOkrView(store, orgId, person, now);
+    const krs = view.krs.filter((k) => k.progressMode === 'manual' && (k.kind === 'number' || k.kind === 'percent'));
+    for (const kr of krs) {
+      for (let i = 0; i < 3; i++) {
+        const value = Math.round((kr.start + (kr.target - kr.start) * random()) * 10) / 10;
+        specs.push({ openId, text: `KR${kr.number} ${value} 信心 ${1 + Math.floor(random() * 10)}` });
+      }
+    }
+    if (view.krs.length)
+      specs.push(...Array.from({ length: Math.max(1, Math.round(krs.length)) }, () => ({ openId, text: '我的OKR' })));
+  }
+  for (let i = specs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [specs[i], specs[j]] = [specs[j], specs[i]];
+  }
+  return { specs, people: rows.length };
 }

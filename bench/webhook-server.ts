@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 // Each kind imports only what it runs, so no process carries another server's modules.
 
-export type ServerKind = 'polaris' | 'sdk' | 'bare';
+export type ServerKind = 'polaris' | 'delivered' | 'sdk' | 'bare';
 
 export interface ServerOptions {
   databasePath: string;
@@ -14,6 +14,8 @@ export interface ServerOptions {
   appSecret: string;
   verificationToken: string;
   encryptKey: string;
+  /** 'delivered': the Lark API (an emulator) the outbox delivers the replies to. */
+  larkDomain?: string;
 }
 
 interface Running {
@@ -23,12 +25,17 @@ interface Running {
   close(): Promise<void>;
 }
 
-/** Polaris as deployed on Node: verify, decrypt, parse, dedupe, handle, one transaction, answer. */
-async function startPolaris(o: ServerOptions): Promise<Running> {
+/**
+ * Polaris as deployed on Node: verify, decrypt, parse, dedupe, handle, one transaction, answer.
+ * `deliver`: the outbox is on and sends each reply to `larkDomain` (the Lark emulator); otherwise
+ * it is manual and replies stay queued in SQLite.
+ */
+async function startPolaris(o: ServerOptions, deliver = false): Promise<Running> {
+  // A long-running server loaded the Lark SDK long ago (its first import blocks the loop for seconds).
+  if (deliver) await import('@larksuiteoapi/node-sdk');
   const { startNode } = await import('../src/node');
   const node = await startNode({
     env: {},
-    // The Lark API domain is never called: the outbox is manual, so replies stay queued in SQLite.
     config: {
       port: 0,
       databasePath: o.databasePath,
@@ -37,11 +44,11 @@ async function startPolaris(o: ServerOptions): Promise<Running> {
         appSecret: o.appSecret,
         verificationToken: o.verificationToken,
         encryptKey: o.encryptKey,
-        domain: 'http://127.0.0.1:9',
+        domain: deliver && o.larkDomain ? o.larkDomain : 'http://127.0.0.1:9',
       },
     },
     quiet: true,
-    outbox: 'manual',
+    outbox: deliver ? 'auto' : 'manual',
     scheduler: false,
     playground: false,
   });
@@ -98,7 +105,11 @@ async function startBare(): Promise<Running> {
 const [kind, json] = process.argv.slice(2) as [ServerKind, string];
 const options = JSON.parse(json) as ServerOptions;
 const running =
-  kind === 'polaris' ? await startPolaris(options) : kind === 'sdk' ? await startSdk(options) : await startBare();
+  kind === 'polaris' || kind === 'delivered'
+    ? await startPolaris(options, kind === 'delivered')
+    : kind === 'sdk'
+      ? await startSdk(options)
+      : await startBare();
 
 // Answers counted where they are sent. Requests the load generator abandons at the end
 // of a run are still worked on; they count as 'aborted' (closed before an answer went out).
@@ -111,6 +122,7 @@ running.server.on('request', (_req, res) => {
 });
 
 process.on('message', async (message: { type: string }) => {
+  if (message.type === 'rss') process.send!({ type: 'rss', peakRssMb: process.resourceUsage().maxRSS / 1024 });
   if (message.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage(), answered: { ...answered } });
   if (message.type === 'stop') {
     await running.close();

@@ -9,6 +9,10 @@
 // Knobs: BENCH_WEBHOOK_SECONDS (8), BENCH_WEBHOOK_WARMUP (2), BENCH_WEBHOOK_EVENTS (40000 distinct
 // event_ids per run), BENCH_WEBHOOK_CONNECTIONS (50,200), BENCH_WEBHOOK_SCENARIOS (bare,sdk,polaris);
 // BENCH_WEBHOOK_PROFILE=<dir> writes a --cpu-prof of each Polaris server process there.
+// Delivery included (issue 16 goal 1): BENCH_WEBHOOK_DELIVERED (600) pushes from BENCH_WEBHOOK_DELIVERED_CONNECTIONS
+// (20) connections to Polaris with its outbox on, sending every reply to a Lark emulator at Lark's pace (50/s,
+// 1000/min); the server's CPU is counted from before the first push until the last reply is delivered and the
+// server is idle, and compared with the SDK dispatcher's CPU for the same pushes.
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { decryptLarkPayload } from '../bots/lark/crypto';
+import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
 import { verifyLarkSignature } from '../bots/lark/verify';
 import { buildSignedPushes, type LarkApp } from './webhook-events';
 import type { LoadJob, LoadResult } from './webhook-load';
@@ -28,6 +33,10 @@ const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 40_000);
 const CONNECTIONS = (process.env.BENCH_WEBHOOK_CONNECTIONS ?? '50,200').split(',').map(Number);
 const PROFILE_DIR = process.env.BENCH_WEBHOOK_PROFILE;
 const ONLY = process.env.BENCH_WEBHOOK_SCENARIOS?.split(',');
+const DELIVERED = Number(process.env.BENCH_WEBHOOK_DELIVERED ?? 600);
+const DELIVERED_CONNECTIONS = Number(process.env.BENCH_WEBHOOK_DELIVERED_CONNECTIONS ?? 20);
+/** Pushes (and their replies) before the delivered run's CPU mark, for the JIT. */
+const DELIVERED_WARMUP = Number(process.env.BENCH_WEBHOOK_DELIVERED_WARMUP ?? 200);
 
 const APP: LarkApp & { appSecret: string } = {
   appId: 'cli_bench_app',
@@ -208,6 +217,137 @@ async function runScenario(
   }
 }
 
+interface DeliveredRow {
+  kind: 'delivered' | 'sdk';
+  events: number;
+  cpuUsPerEvent: number;
+  wallSeconds: number;
+  ackP99: number;
+  delivered?: number;
+  pending?: number;
+  failed?: number;
+  peakRssMb: number;
+}
+
+function outboxCounts(path: string) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[];
+    const inbox = (db.prepare(`SELECT count(*) AS n FROM inbox`).get() as { n: number }).n;
+    const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    return { sent: by.sent ?? 0, pending: by.pending ?? 0, failed: by.failed ?? 0, inbox };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Issue 16 goal 1: the server's CPU per fully handled push, reply delivered to the platform (the Lark
+ * emulator, which enforces Lark's 50/s and 1000/min) at the platform's pace, against the SDK
+ * dispatcher's CPU for the same pushes. Polaris's CPU is counted from a quiet mark before the first
+ * measured push until every reply is sent and the server is idle again.
+ */
+async function runDelivered(
+  kind: 'delivered' | 'sdk',
+  ctx: { dir: string; template: string; specs: LoadJob['specs'] },
+): Promise<DeliveredRow> {
+  const databasePath = join(ctx.dir, `${kind}-delivered.db`);
+  copyFileSync(ctx.template, databasePath);
+  const emulator = kind === 'delivered' ? createLarkEmulator({ ...APP }) : undefined;
+  const lark = emulator ? await serveLarkEmulator(emulator, 0) : undefined;
+  const options: ServerOptions = {
+    databasePath,
+    appId: APP.appId,
+    appSecret: APP.appSecret,
+    verificationToken: APP.verificationToken,
+    encryptKey: APP.encryptKey,
+    larkDomain: lark?.url,
+  };
+  const profile = kind === 'delivered' && PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const server = fork(here('./webhook-server.ts'), [kind, JSON.stringify(options)], {
+    execArgv: [...process.execArgv, ...profile],
+  });
+  const load = fork(here('./webhook-load.ts'), [], { execArgv: process.execArgv });
+  const allDelivered = async (expected: number) => {
+    for (;;) {
+      const c = outboxCounts(databasePath);
+      if (c.inbox === 0 && c.pending === 0 && c.sent + c.failed >= expected) return c;
+      await sleep(200);
+    }
+  };
+  try {
+    const { port, path } = await nextMessage<{ port: number; path: string }>(server, 'ready');
+    const job: LoadJob = {
+      url: `http://127.0.0.1:${port}`,
+      path,
+      connections: DELIVERED_CONNECTIONS,
+      warmupSeconds: 0,
+      durationSeconds: 0,
+      amounts: { warmup: DELIVERED_WARMUP, measured: DELIVERED },
+      app: APP,
+      specs: ctx.specs,
+      events: DELIVERED_WARMUP + DELIVERED,
+      runId: `${kind}-delivered`,
+    };
+    const measuring = nextMessage(load, 'measure');
+    load.send({ type: 'job', ...job });
+    await measuring;
+    if (kind === 'delivered') await allDelivered(DELIVERED_WARMUP);
+    const start = await quietServerMark(server);
+    const began = performance.now();
+    const finished = nextMessage<LoadResult>(load, 'result');
+    load.send({ type: 'go' });
+    const result = await finished;
+    const counts = kind === 'delivered' ? await allDelivered(DELIVERED_WARMUP + DELIVERED) : undefined;
+    const wallSeconds = (performance.now() - began) / 1000;
+    const end = await quietServerMark(server);
+    const rss = nextMessage<{ peakRssMb: number }>(server, 'rss');
+    server.send({ type: 'rss' });
+    const { peakRssMb } = await rss;
+    const stopped = new Promise((resolve) => server.once('exit', resolve));
+    server.send({ type: 'stop' });
+    await stopped;
+    const cpuUs = cpuOf(end) - cpuOf(start);
+    return {
+      kind,
+      events: result.ok,
+      cpuUsPerEvent: cpuUs / DELIVERED,
+      wallSeconds,
+      ackP99: result.latencyMs.p99,
+      delivered: counts ? counts.sent - DELIVERED_WARMUP : undefined,
+      pending: counts?.pending,
+      failed: counts?.failed,
+      peakRssMb,
+    };
+  } finally {
+    if (server.exitCode === null) server.kill();
+    if (load.exitCode === null) load.kill();
+    await lark?.close();
+  }
+}
+
+function printDelivered(rows: DeliveredRow[]) {
+  const polaris = rows.find((r) => r.kind === 'delivered');
+  const sdk = rows.find((r) => r.kind === 'sdk');
+  if (!polaris || !sdk) return;
+  console.log(
+    `\nfully handled, reply delivered (${DELIVERED} pushes from ${DELIVERED_CONNECTIONS} connections after ${DELIVERED_WARMUP} warm-up pushes; replies to the Lark emulator at Lark's pace):`,
+  );
+  console.log(
+    `  Polaris: ${polaris.cpuUsPerEvent.toFixed(0)} µs CPU per event incl. delivery; ${polaris.events} acknowledged (ack p99 ${ms(polaris.ackP99)}), ${polaris.delivered} replies delivered in ${polaris.wallSeconds.toFixed(1)} s, ${polaris.failed} failed; peak RSS ${polaris.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  Lark SDK dispatcher: ${sdk.cpuUsPerEvent.toFixed(0)} µs CPU per event (verify + decrypt, no storage, no reply); peak RSS ${sdk.peakRssMb.toFixed(0)} MB`,
+  );
+  const ratio = polaris.cpuUsPerEvent / sdk.cpuUsPerEvent;
+  console.log(
+    `  goal (issue 16.1): CPU per fully handled event incl. delivery ≤ 2× the SDK's: ${ratio.toFixed(1)}× — ${ratio <= 2 ? 'met' : 'NOT met'}`,
+  );
+}
+
 const pad = (value: string, width: number, left = false) => (left ? value.padEnd(width) : value.padStart(width));
 /** autocannon's latency histogram counts whole milliseconds. */
 const ms = (n: number) => (n < 1 ? '<1 ms' : `${n} ms`);
@@ -338,12 +478,17 @@ export async function benchWebhook() {
         rows.push(await runScenario(scenario, connections, { dir, template, specs, before }));
       }
     }
+    const delivered: DeliveredRow[] = [];
+    if (!ONLY || ONLY.includes('delivered'))
+      for (const kind of ['sdk', 'delivered'] as const)
+        delivered.push(await runDelivered(kind, { dir, template, specs }));
     console.log(
       'throughput = HTTP 200s / s seen by the client; latency = acknowledgement time of 200s; CPU = server process user+system time / events it handled (200s sent, plus the few requests the client abandoned when the run ended)\n',
     );
     printTable(rows);
     printVerdicts(rows);
     printPolarisChecks(rows);
+    printDelivered(delivered);
     console.log(
       `\nload average after the runs: ${load()} (other work on this machine skews req/s and latency; CPU µs/event is the steadier figure)`,
     );

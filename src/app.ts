@@ -39,7 +39,11 @@ export function createPolaris(input: AppDeps) {
     ((work: Promise<unknown>) => {
       work.catch((err) => log.error('background task failed', { code: asCodedError(err).code, err }));
     });
-  const adapters = new Map((input.adapters ?? createAdapters(input.config)).map((a) => [a.platform, a] as const));
+  const adapters = new Map(
+    (input.adapters ?? createAdapters(input.config, { fetch: input.platformFetch })).map(
+      (a) => [a.platform, a] as const,
+    ),
+  );
   // Outbound webhooks are the outbox's 'webhook' channel; a pause notice to admins kicks the chat outbox.
   const webhooks = new WebhookDeliverer({ store: input.store, clock, adapters, onNotice: () => defer(outbox.drain()) });
   const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, webhooks });

@@ -21,6 +21,9 @@ import { asCodedError } from '../core/errors';
 import { configureLogging, log, logOptionsFromEnv } from '../core/log';
 import { nodeInstance } from './node/instance';
 import type { Clock } from '../core/clock';
+import { nodeCryptoProvider } from './node/crypto';
+import { nodeFetch } from './node/http-fetch';
+import { useCryptoProvider } from '../bots/common/crypto-provider';
 
 const DRAIN_INTERVAL_MS = 1000;
 /** A SIGTERM/SIGINT exits within this bound, whatever is still running. */
@@ -52,6 +55,8 @@ export interface StartOptions {
 }
 
 export async function startNode(options: StartOptions = {}) {
+  // node:crypto for signatures and decryption: a fraction of WebCrypto's CPU per push on Node.
+  useCryptoProvider(nodeCryptoProvider);
   const env = options.env ?? process.env;
   configureLogging(logOptionsFromEnv(env));
   // A configuration that would accept unauthenticated input or guessable tokens stops here (ConfigError).
@@ -85,6 +90,8 @@ export async function startNode(options: StartOptions = {}) {
     deliverImmediately: !manual,
     instance: nodeInstance(),
     clock: options.clock,
+    // node:http for platform calls: a fraction of the built-in fetch's CPU per delivered message.
+    platformFetch: nodeFetch,
   });
   const say = (msg: string) => {
     if (!options.quiet) log.info(msg);

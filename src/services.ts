@@ -24,6 +24,8 @@ export interface AppDeps {
   defer?: (work: Promise<unknown>) => void;
   /** Defaults to the adapters for every platform configured in `config`. */
   adapters?: PlatformAdapter[];
+  /** The HTTP client those default adapters call the platforms with (Node: node:http; default fetch). */
+  platformFetch?: typeof fetch;
   handlers?: ChatHandlers;
   /** Deliver the outbox right after each event (default true; tests of crash recovery turn it off). */
   deliverImmediately?: boolean;

@@ -1,6 +1,7 @@
 // Byte helpers the platform adapters share: text and base64/hex encodings, hashing and a
-// constant-time compare. Web standards only (TextEncoder, atob/btoa, WebCrypto), so they run
-// on Node and Workers alike.
+// constant-time compare. Web standards only (TextEncoder, atob/btoa), so they run on Node and
+// Workers alike; digests go through the runtime's CryptoProvider (crypto-provider.ts).
+import { cryptoProvider } from './crypto-provider';
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -55,7 +56,7 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 }
 
 export async function sha256(data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', typeof data === 'string' ? utf8(data) : data));
+  return cryptoProvider().digest('SHA-256', typeof data === 'string' ? utf8(data) : data);
 }
 
 export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise<string> {
@@ -63,7 +64,7 @@ export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise
 }
 
 export async function sha1Hex(text: string): Promise<string> {
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-1', utf8(text))));
+  return bytesToHex(await cryptoProvider().digest('SHA-1', utf8(text)));
 }
 
 /** Compares two secrets without an early exit on the first difference (their length is not secret). */

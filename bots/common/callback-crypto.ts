@@ -1,20 +1,14 @@
 // The encrypted-callback envelope WeCom defined and DingTalk's HTTP event subscription reuses
-// ("same signature and AES layout"), with WebCrypto only so it runs on Node and Workers.
+// ("same signature and AES layout"), through the runtime's CryptoProvider (Node and Workers).
 // https://developer.work.weixin.qq.com/document/path/90968 (加解密方案说明)
 // https://open.dingtalk.com/document/orgapp/configure-event-subcription
 // AESKey = base64(EncodingAESKey + "="), IV = AESKey[0..16], AES-256-CBC;
 // plaintext = random16 ‖ uint32BE(len) ‖ msg ‖ ownerKey, PKCS#7-padded to a 32-byte block.
 // The owner key is WeCom's receiveid (the corp id) or DingTalk's appKey/corpId/suiteKey.
 //
-// WebCrypto's AES-CBC always applies PKCS#7 to 16-byte blocks, which does not
-// match the 32-byte padding, so we run it as "CBC without padding":
-// - encrypt: we pad to 32 bytes ourselves (always a multiple of 16), WebCrypto
-//   appends one extra all-0x10 block, and we drop those last 16 bytes. CBC output
-//   for the earlier blocks does not depend on what follows, so the rest is exact.
-// - decrypt: we append a forged block F = E_K(0x10×16 ⊕ C_last) (computed as the
-//   first block of a WebCrypto CBC encryption of 0x10×16 with IV = C_last). The
-//   forged block then decrypts to exactly 0x10×16, which WebCrypto strips as
-//   valid padding, leaving the raw plaintext for us to unpad with the 32-byte rules.
+// The 32-byte padding is not AES's 16-byte PKCS#7, so the cipher runs as "CBC without
+// padding" (CryptoProvider padding 'none'; on WebCrypto, which always pads, through a
+// forged last block, see crypto-provider.ts) and we pad and unpad with the 32-byte rules.
 import {
   base64ToBytes,
   bytesToBase64,
@@ -25,6 +19,7 @@ import {
   sha1Hex,
   utf8,
 } from './bytes';
+import { cryptoProvider } from './crypto-provider';
 import { ErrorCode, PolarisError } from '../../core/errors';
 
 const BLOCK = 16;
@@ -48,50 +43,38 @@ export function callbackSignature(token: string, timestamp: string, nonce: strin
 }
 
 interface AesMaterial {
-  key: CryptoKey;
+  key: Uint8Array<ArrayBuffer>;
   iv: Uint8Array<ArrayBuffer>;
 }
 
-const materialCache = new Map<string, Promise<AesMaterial>>();
+const materialCache = new Map<string, AesMaterial>();
 
 /** The AES key and IV an EncodingAESKey (43 base64 characters) stands for. */
-function aesMaterial(encodingAesKey: string): Promise<AesMaterial> {
+async function aesMaterial(encodingAesKey: string): Promise<AesMaterial> {
   let material = materialCache.get(encodingAesKey);
   if (!material) {
-    material = (async () => {
-      if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey))
-        throw new CallbackCryptoError('EncodingAESKey must be 43 base64 characters');
-      const raw = base64ToBytes(`${encodingAesKey}=`);
-      const key = await crypto.subtle.importKey('raw', raw, { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']);
-      return { key, iv: raw.slice(0, BLOCK) };
-    })();
-    material.catch(() => materialCache.delete(encodingAesKey));
+    if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey))
+      throw new CallbackCryptoError('EncodingAESKey must be 43 base64 characters');
+    const raw = base64ToBytes(`${encodingAesKey}=`);
+    material = { key: raw, iv: raw.slice(0, BLOCK) };
+    if (materialCache.size > 16) materialCache.clear();
     materialCache.set(encodingAesKey, material);
   }
   return material;
 }
 
 /** AES-256-CBC over input whose length is a multiple of 16, with no padding added. */
-async function cbcEncryptNoPadding(
+function cbcEncryptNoPadding(
   m: AesMaterial,
   iv: Uint8Array<ArrayBuffer>,
   data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const out = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv }, m.key, data));
-  return out.slice(0, data.length);
+  return cryptoProvider().aesCbc('encrypt', m.key, iv, data, 'none');
 }
 
 /** AES-256-CBC decryption of whole blocks, returning the raw (still padded) plaintext. */
-async function cbcDecryptNoPadding(
-  m: AesMaterial,
-  ciphertext: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const last = ciphertext.slice(ciphertext.length - BLOCK);
-  const fullPadBlock = new Uint8Array(BLOCK).fill(BLOCK);
-  const forged = (await cbcEncryptNoPadding(m, last, fullPadBlock)).slice(0, BLOCK);
-  return new Uint8Array(
-    await crypto.subtle.decrypt({ name: 'AES-CBC', iv: m.iv }, m.key, concatBytes(ciphertext, forged)),
-  );
+function cbcDecryptNoPadding(m: AesMaterial, ciphertext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return cryptoProvider().aesCbc('decrypt', m.key, m.iv, ciphertext, 'none');
 }
 
 export function pkcs7Pad(data: Uint8Array, block = PAD_BLOCK): Uint8Array<ArrayBuffer> {

@@ -20,6 +20,7 @@
 //   PUT /v1.0/card/instances by the outbox as well.
 import { z } from 'zod';
 import { bytesToHex, utf8 } from '../common/bytes';
+import { cryptoProvider } from '../common/crypto-provider';
 import type { Card } from '../../cards/model';
 import { renderCardParamMap } from './render';
 
@@ -32,10 +33,7 @@ export function defaultCardCallbackRouteKey(clientId: string): string {
 
 /** hex(HMAC-SHA256(clientSecret, purpose)): a per-app secret nobody can guess without the client secret. */
 export async function deriveCallbackSecret(clientSecret: string, purpose: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', utf8(clientSecret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  return bytesToHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8(purpose)))).slice(0, 48);
+  return bytesToHex(await cryptoProvider().hmacSha256(utf8(clientSecret), utf8(purpose))).slice(0, 48);
 }
 
 export function cardCallbackUrl(publicUrl: string, token: string): string {

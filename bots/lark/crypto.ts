@@ -1,19 +1,19 @@
-// Lark event encryption, with WebCrypto only so it runs on Node and Workers.
+// Lark event encryption through the runtime's CryptoProvider (WebCrypto on Workers, node:crypto on Node).
 // https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
 // key = sha256(utf8(encryptKey)); payload = base64(iv16 ‖ AES-256-CBC/PKCS#7 ciphertext).
 import { base64ToBytes, bytesToBase64, concatBytes, fromUtf8, sha256, utf8 } from '../common/bytes';
+import { cryptoProvider } from '../common/crypto-provider';
 
-// Deriving and importing the key costs about as much as the decryption itself: keep one per
-// (Encrypt Key, usage). An app has one Encrypt Key, so this stays tiny.
-const keys = new Map<string, Promise<CryptoKey>>();
+// Deriving the key is a digest per push otherwise: keep one per Encrypt Key. An app has one
+// Encrypt Key, so this stays tiny.
+const keys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
 
-function aesKey(encryptKey: string, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
-  const id = `${usage}:${encryptKey}`;
-  let key = keys.get(id);
+function aesKey(encryptKey: string): Promise<Uint8Array<ArrayBuffer>> {
+  let key = keys.get(encryptKey);
   if (!key) {
-    key = sha256(encryptKey).then((raw) => crypto.subtle.importKey('raw', raw, { name: 'AES-CBC' }, false, [usage]));
+    key = sha256(encryptKey);
     if (keys.size > 16) keys.clear();
-    keys.set(id, key);
+    keys.set(encryptKey, key);
   }
   return key;
 }
@@ -23,12 +23,14 @@ export async function decryptLarkPayload(encryptKey: string, encrypted: string):
   const bytes = base64ToBytes(encrypted);
   // At least the IV and one cipher block, and whole blocks only.
   if (bytes.length < 32 || bytes.length % 16 !== 0) throw new Error('encrypted payload has an invalid length');
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-CBC', iv: bytes.slice(0, 16) },
-    await aesKey(encryptKey, 'decrypt'),
+  const plain = await cryptoProvider().aesCbc(
+    'decrypt',
+    await aesKey(encryptKey),
+    bytes.slice(0, 16),
     bytes.slice(16),
+    'pkcs7',
   );
-  return fromUtf8(new Uint8Array(plain));
+  return fromUtf8(plain);
 }
 
 /** What Lark does before pushing: used by the emulator and tests. */
@@ -38,10 +40,6 @@ export async function encryptLarkPayload(
   iv?: Uint8Array<ArrayBuffer>,
 ): Promise<string> {
   const vector = iv ?? crypto.getRandomValues(new Uint8Array(16));
-  const cipher = await crypto.subtle.encrypt(
-    { name: 'AES-CBC', iv: vector },
-    await aesKey(encryptKey, 'encrypt'),
-    utf8(plaintext),
-  );
-  return bytesToBase64(concatBytes(vector, new Uint8Array(cipher)));
+  const cipher = await cryptoProvider().aesCbc('encrypt', await aesKey(encryptKey), vector, utf8(plaintext), 'pkcs7');
+  return bytesToBase64(concatBytes(vector, cipher));
 }

@@ -2,7 +2,7 @@
 // which @wecom/jssdk's `register` asks for through getConfigSignature): sha1 over the
 // corp's jsapi_ticket, a nonce, a timestamp and the page URL without its #fragment.
 // https://developer.work.weixin.qq.com/document/path/90506 (JS-SDK使用权限签名算法)
-import { bytesToHex } from '../common/bytes';
+import { bytesToHex, sha1Hex } from '../common/bytes';
 import type { WecomClient } from './client';
 import { wecomApiError } from './fixes';
 
@@ -47,7 +47,7 @@ export async function wecomJsapiSignature(
   url: string,
 ): Promise<string> {
   const plain = `jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url.split('#')[0]}`;
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(plain))));
+  return sha1Hex(plain);
 }
 
 export async function wecomJsapiConfig(

@@ -96,4 +96,57 @@ describe('inbox', () => {
     t.clock.advance(3_600_000);
     expect(await broken.drain()).toBe(0);
   });
+
+  // Issue 16: each push committed on its own; a burst now pays one commit per turn of the loop.
+  it('stores the pushes of one turn of the event loop in one transaction, each answered after it commits', async () => {
+    const services = await setup();
+    const atomic = t.store.atomic.bind(t.store);
+    const groups: number[] = [];
+    t.store.atomic = async (statements) => {
+      groups.push(statements.length);
+      return atomic(statements);
+    };
+    let stored = -1;
+    const accepted = Array.from({ length: 30 }, (_, i) => services.inbox.accept(message(`ev_g${i % 25}`, 'KR1 5')));
+    void accepted[0].then(async () => {
+      stored = (await t.store.db.select().from(inbox)).length;
+    });
+    await Promise.all(accepted);
+    expect(groups).toEqual([30]);
+    // Duplicates inside a group are ignored like any redelivery.
+    expect(await t.store.db.select().from(inbox)).toHaveLength(25);
+    expect(stored).toBe(25);
+  });
+
+  it('refuses every push of a group whose commit fails, and stores none of them', async () => {
+    const services = await setup();
+    t.store.atomic = async () => {
+      throw new Error('disk I/O error');
+    };
+    const results = await Promise.allSettled([1, 2, 3].map((i) => services.inbox.accept(message(`ev_x${i}`, 'KR1 5'))));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await t.store.db.select().from(inbox)).toHaveLength(0);
+  });
+
+  it('claims a batch in one statement and gives back what it did not handle when stopped', async () => {
+    await setup();
+    let handled = 0;
+    let stop: () => Promise<unknown> = async () => {};
+    const inboxOf = new Inbox({
+      store: t.store,
+      clock: t.clock,
+      dispatch: async (_event, options) => {
+        await t.store.atomic(options?.alsoCommit ?? []);
+        if (++handled === 3) void stop();
+        return {};
+      },
+    });
+    stop = () => inboxOf.stop();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => inboxOf.accept(message(`ev_s${i}`, 'KR1 5'))));
+    expect(await inboxOf.drain()).toBe(3);
+    const left = await t.store.db.select().from(inbox);
+    expect(left).toHaveLength(7);
+    // Released at once, the attempt not counted: the next start handles them without waiting for the lock.
+    expect(left.every((r) => r.lockedUntil === null && r.attempts === 0 && r.status === 'pending')).toBe(true);
+  });
 });

@@ -8,15 +8,24 @@
 // work; a burst of pushes queued behind that work would miss the platforms'
 // acknowledgement limits and be pushed again. Storing the event is cheap,
 // durable and deduplicated by (platform, event_id).
-import { and, asc, eq, isNull, lt, or } from 'drizzle-orm';
+//
+// Group commit: pushes that arrive in the same turn of the event loop are stored in one
+// transaction (each answered only after it commits), so a burst pays one commit per turn instead
+// of one per push. Handling claims a batch of rows in one statement and yields to the event loop
+// between events (core/loop.ts), so acknowledgements never queue behind more than one event.
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BotEvent } from '../../bots/types';
 import type { Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
+import { nextTurn } from '../../core/loop';
 import type { Dispatch } from './dispatch';
 
-const BATCH = 100;
+/** Events claimed per statement; a crash leaves them locked for LOCK_MS, then another drain takes them. */
+const BATCH = 50;
+/** Pushes stored per transaction at most. */
+const GROUP = 200;
 const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 5;
 
@@ -31,22 +40,49 @@ export class Inbox {
   private running: Promise<number> | undefined;
   private rerun = false;
   private stopped = false;
+  private waiting: { event: BotEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Rows claimed by the running drain and not yet handled (released at shutdown). */
+  private claimed = new Set<string>();
 
   constructor(private readonly options: InboxOptions) {}
 
-  /** Stores the event; a second delivery of the same event id is ignored. */
-  async accept(event: BotEvent): Promise<void> {
+  /**
+   * Stores the event; a second delivery of the same event id is ignored. Resolves once the row is
+   * committed, together with the other pushes of this turn of the event loop.
+   */
+  accept(event: BotEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      if (this.waiting.length === 1) void nextTurn().then(() => this.commitWaiting());
+    });
+  }
+
+  private async commitWaiting(): Promise<void> {
     const { store, clock } = this.options;
-    await store.db
-      .insert(inbox)
-      .values({
-        id: newId('in'),
-        platform: event.platform,
-        eventId: event.eventId,
-        event: event as unknown as Record<string, unknown>,
-        receivedAt: clock.now().toISOString(),
-      })
-      .onConflictDoNothing();
+    while (this.waiting.length) {
+      const group = this.waiting.splice(0, GROUP);
+      const receivedAt = clock.now().toISOString();
+      try {
+        await store.atomic(
+          group.map(({ event }) =>
+            store.db
+              .insert(inbox)
+              .values({
+                id: newId('in'),
+                platform: event.platform,
+                eventId: event.eventId,
+                event: event as unknown as Record<string, unknown>,
+                receivedAt,
+              })
+              .onConflictDoNothing(),
+          ),
+        );
+        for (const w of group) w.resolve();
+      } catch (error) {
+        // Nothing of the group is stored: each push is refused and the platform sends it again.
+        for (const w of group) w.reject(error);
+      }
+    }
   }
 
   /**
@@ -56,6 +92,14 @@ export class Inbox {
   stop(): Promise<unknown> {
     this.stopped = true;
     return this.running ?? Promise.resolve();
+  }
+
+  private async release(ids: string[]) {
+    if (!ids.length) return;
+    await this.options.store.db
+      .update(inbox)
+      .set({ lockedUntil: null, attempts: sql`${inbox.attempts} - 1` })
+      .where(and(inArray(inbox.id, ids), eq(inbox.status, 'pending')));
   }
 
   /** Handles every pending event, oldest first. Concurrent calls share one run. */
@@ -80,54 +124,66 @@ export class Inbox {
     return this.running;
   }
 
+  /** Claims up to BATCH due events in one statement and handles them one by one, oldest first. */
   private async drainBatch(): Promise<number> {
     const { store, clock } = this.options;
-    const nowIso = clock.now().toISOString();
-    const rows = await store.db
-      .select({ id: inbox.id, attempts: inbox.attempts })
+    const now = clock.now();
+    const nowIso = now.toISOString();
+    const due = store.db
+      .select({ id: inbox.id })
       .from(inbox)
       .where(and(eq(inbox.status, 'pending'), or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, nowIso))))
       .orderBy(asc(inbox.id))
       .limit(BATCH);
+    const rows = await store.db
+      .update(inbox)
+      .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString(), attempts: sql`${inbox.attempts} + 1` })
+      .where(
+        and(
+          inArray(inbox.id, due),
+          eq(inbox.status, 'pending'),
+          or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, nowIso)),
+        ),
+      )
+      .returning({ id: inbox.id, attempts: inbox.attempts, event: inbox.event });
+    rows.sort((x, y) => (x.id < y.id ? -1 : 1));
+    for (const row of rows) this.claimed.add(row.id);
     let handled = 0;
-    for (const row of rows) {
-      if (this.stopped) break;
-      if (await this.handle(row.id, row.attempts)) handled++;
-      // better-sqlite3 never yields: give waiting HTTP requests (acknowledgements) their turn.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      for (const row of rows) {
+        if (this.stopped) break;
+        if (await this.handle(row.id, row.attempts, row.event as unknown as BotEvent)) handled++;
+        this.claimed.delete(row.id);
+        // better-sqlite3 never yields: give waiting HTTP requests (acknowledgements) their turn.
+        await nextTurn();
+      }
+    } finally {
+      // Stopped (or failed) part-way: the rest go back, their attempt not counted.
+      const left = [...this.claimed];
+      this.claimed.clear();
+      await this.release(left);
     }
     return handled;
   }
 
-  private async handle(id: string, attempts: number): Promise<boolean> {
+  /** Handles one claimed event; `attempts` already counts this one. */
+  private async handle(id: string, attempts: number, event: BotEvent): Promise<boolean> {
     const { store, clock } = this.options;
     const now = clock.now();
-    const [claimed] = await store.db
-      .update(inbox)
-      .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString(), attempts: attempts + 1 })
-      .where(
-        and(
-          eq(inbox.id, id),
-          eq(inbox.status, 'pending'),
-          or(isNull(inbox.lockedUntil), lt(inbox.lockedUntil, now.toISOString())),
-        ),
-      )
-      .returning({ event: inbox.event });
-    if (!claimed) return false;
     try {
-      await this.options.dispatch(claimed.event as unknown as BotEvent, {
+      await this.options.dispatch(event, {
         alsoCommit: [store.db.delete(inbox).where(eq(inbox.id, id))],
       });
       return true;
     } catch (error) {
-      const failed = attempts + 1 >= MAX_ATTEMPTS;
+      const failed = attempts >= MAX_ATTEMPTS;
       this.options.log?.(`inbox ${id} ${failed ? 'failed' : 'will retry'}`, error);
       await store.db
         .update(inbox)
         .set({
           status: failed ? 'failed' : 'pending',
           // Back off: 1 s, 4 s, 9 s, 16 s.
-          lockedUntil: new Date(now.getTime() + 1000 * (attempts + 1) ** 2).toISOString(),
+          lockedUntil: new Date(now.getTime() + 1000 * attempts ** 2).toISOString(),
           lastError: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
         })
         .where(eq(inbox.id, id));

@@ -28,6 +28,7 @@ import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
 import { SendLimiter } from './rate-limit';
 import { asCodedError } from '../../core/errors';
 import { log } from '../../core/log';
+import { nextTurn } from '../../core/loop';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -76,7 +77,7 @@ const add = (total: DrainReport, r: DrainReport) => {
   for (const k of Object.keys(total) as Outcome[]) total[k] += r[k];
 };
 /** Let waiting HTTP requests (webhook acknowledgements) run: better-sqlite3 never yields by itself. */
-const yieldToLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
+const yieldToLoop = nextTurn;
 
 export class OutboxDeliverer {
   private readonly limiters = new Map<string, SendLimiter>();

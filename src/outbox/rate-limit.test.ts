@@ -24,6 +24,19 @@ function limiterOn(limits: SendLimits) {
   return { limiter: connect(), again: connect };
 }
 
+/** Counts the statements a store runs through `db.all` (every limiter query) and the rows they return. */
+function countQueries(store: SqliteStore) {
+  const seen = { statements: 0, rows: 0 };
+  const all = store.db.all.bind(store.db);
+  (store.db as { all: unknown }).all = async (...args: Parameters<typeof all>) => {
+    const rows = (await all(...args)) as unknown[];
+    seen.statements++;
+    seen.rows += rows.length;
+    return rows;
+  };
+  return seen;
+}
+
 describe('SendLimiter', () => {
   it('counts every platform message of a multi-part send against the per-recipient window', async () => {
     const { limiter } = limiterOn({ perSecond: 10_000, perRecipient: { count: 5, windowMs: 60_000 } });
@@ -112,5 +125,57 @@ describe('SendLimiter', () => {
     expect(await limiter.pause(8_000, 1_000, 'again')).toBe(4_000);
     // A minute after the last pause the count starts over.
     expect(await limiter.pause(200_000, 1_000, 'later')).toBe(1_000);
+  });
+
+  // Issue 16 / 22.3: 600 replies took 13.6 ms of CPU each, most of it here: every refused sender
+  // re-read the whole minute window (up to 1000 rows) and eight senders waiting for the same paced
+  // slot each asked the database again.
+  it('answers a refusal from aggregates and the oldest sends, never the rows of a full window', async () => {
+    const db = tempDbPath();
+    cleanup = db.cleanup;
+    const store = openSqlite(db.path);
+    open.push(store);
+    const limiter = new SendLimiter(store, 'lark', { perSecond: 1000, appWindows: [{ count: 500, windowMs: 60_000 }] });
+    for (let i = 0; i < 500; i++) expect(await limiter.reserve(`u${i}`, i * 10)).toBe(0);
+    const seen = countQueries(store);
+    // A new limiter (another process) has no cached knowledge: it must ask the database.
+    const fresh = new SendLimiter(store, 'lark', { perSecond: 1000, appWindows: [{ count: 500, windowMs: 60_000 }] });
+    expect(await fresh.reserve('x', 5_000)).toBe(63_000 - 5_000);
+    expect(await fresh.capacity(5_000)).toEqual({ wait: 63_000 - 5_000, capacity: 0 });
+    expect(seen.rows).toBeLessThan(20);
+  });
+
+  it('lets concurrent senders waiting for one paced slot learn the wait without asking the database', async () => {
+    const { limiter } = limiterOn({ perSecond: 50 });
+    const store = open[0];
+    const seen = countQueries(store);
+    expect(await limiter.reserve('a', 1_000)).toBe(0);
+    const before = seen.statements;
+    // Seven more senders wake at the same moment: the slot is taken for 23 ms (1150 ms / 50).
+    const waits = await Promise.all(Array.from({ length: 7 }, (_, i) => limiter.reserve(`b${i}`, 1_000)));
+    expect(waits).toEqual(Array(7).fill(23));
+    expect(seen.statements).toBe(before);
+    // Another process's limiter still sees the send in the database and keeps the pace.
+    expect(await new SendLimiter(store, 'lark', { perSecond: 50 }).reserve('c', 1_010)).toBe(13);
+    expect(await limiter.reserve('c', 1_023)).toBe(0);
+  });
+
+  it('sums every window on a covering index', () => {
+    const db = tempDbPath();
+    cleanup = db.cleanup;
+    const store = openSqlite(db.path);
+    open.push(store);
+    const plan = (text: string) =>
+      store.sqlite
+        .prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .all()
+        .map((r) => (r as { detail: string }).detail)
+        .join('\n');
+    expect(plan(`SELECT sum(cost) FROM send_log WHERE platform = 'lark' AND at > 5`)).toMatch(
+      /USING COVERING INDEX send_log_app/,
+    );
+    expect(plan(`SELECT sum(cost) FROM send_log WHERE platform = 'lark' AND recipient = 'u' AND at > 5`)).toMatch(
+      /USING COVERING INDEX send_log_recipient/,
+    );
   });
 });

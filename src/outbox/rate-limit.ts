@@ -45,24 +45,37 @@ interface Sent {
 export function waitFor(windows: RateWindow[], sent: Sent[], nowMs: number, cost: number): number {
   let wait = 0;
   for (const w of windows) {
-    const s = span(w);
-    const recent = sent.filter((x) => x.at > nowMs - s);
-    const used = recent.reduce((n, x) => n + x.cost, 0);
-    // A cost above a window's capacity goes once that window is empty.
-    if (used === 0 || used + cost <= w.count) continue;
-    // Enough of the oldest sends must leave the window to make room for `cost` more.
-    let freed = 0;
-    for (const x of recent) {
-      freed += x.cost;
-      if (used - freed === 0 || used - freed + cost <= w.count) {
-        wait = Math.max(wait, x.at + s - nowMs);
-        break;
-      }
-    }
+    const recent = sent.filter((x) => x.at > nowMs - span(w));
+    wait = Math.max(
+      wait,
+      windowWait(
+        w,
+        recent.reduce((n, x) => n + x.cost, 0),
+        recent,
+        nowMs,
+        cost,
+      ),
+    );
   }
   const last = sent.at(-1);
   if (last) for (const w of windows) if (paceOf(w)) wait = Math.max(wait, last.at + paceOf(w) - nowMs);
   return Math.max(0, wait);
+}
+
+/**
+ * Ms until `cost` more sends fit window `w`, which holds `used` now; `oldest` are the window's
+ * oldest sends, oldest first: at least `used + cost - count` of them (each costs at least 1).
+ */
+function windowWait(w: RateWindow, used: number, oldest: Sent[], nowMs: number, cost: number): number {
+  // A cost above a window's capacity goes once that window is empty.
+  if (used === 0 || used + cost <= w.count) return 0;
+  // Enough of the oldest sends must leave the window to make room for `cost` more.
+  let freed = 0;
+  for (const x of oldest) {
+    freed += x.cost;
+    if (used - freed === 0 || used - freed + cost <= w.count) return Math.max(0, x.at + span(w) - nowMs);
+  }
+  return 0;
 }
 
 export interface Capacity {
@@ -77,6 +90,13 @@ export class SendLimiter {
   private readonly recipientWindows: RateWindow[];
   private readonly longestMs: number;
   private prunedAt = 0;
+  /**
+   * Before this moment (epoch ms) the app-wide windows cannot take a send: learnt from this
+   * process's own last send (the pace) and from the last refusal. Sends already logged never
+   * leave a window early and pauses only grow, so the answer stays true whatever other processes
+   * do; it only spares the database the question while concurrent senders wait for the same slot.
+   */
+  private appBlockedUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
@@ -92,6 +112,9 @@ export class SendLimiter {
   async reserve(recipient: string, nowMs: number, cost = 1): Promise<number> {
     const n = Math.max(1, Math.ceil(cost));
     const p = this.platform;
+    // (A wait longer than any window or pause means the clock went back: ask the database.)
+    const known = this.appBlockedUntil - nowMs;
+    if (known > 0 && known <= Math.max(this.longestMs, MAX_PAUSE_MS)) return Math.ceil(known);
     const conditions: SQL[] = [sql`NOT EXISTS (SELECT 1 FROM send_pauses WHERE platform = ${p} AND until > ${nowMs})`];
     const fits = (w: RateWindow, scope: SQL) =>
       sql`(SELECT coalesce(sum(cost), 0) = 0 OR coalesce(sum(cost), 0) + ${n} <= ${w.count} FROM send_log WHERE platform = ${p}${scope} AND at > ${nowMs - span(w)}) = 1`;
@@ -111,29 +134,70 @@ export class SendLimiter {
       sql`INSERT INTO send_log (platform, recipient, at, cost) SELECT ${p}, ${recipient}, ${nowMs}, ${n} WHERE ${sql.join(conditions, sql` AND `)} RETURNING id`,
     );
     await this.prune(nowMs);
-    if (taken.length) return 0;
-    // Refused: work out how long for. (Another process may free or take slots meanwhile; the
-    // answer is a hint for when to ask again, never a promise.)
+    if (taken.length) {
+      const pace = Math.max(0, ...this.appWindows.map(paceOf));
+      this.appBlockedUntil = nowMs + pace;
+      return 0;
+    }
+    // Refused: work out how long for, with aggregates and the few oldest sends that must leave a
+    // window (never the window's rows). Another process may take slots meanwhile; the answer is
+    // when to ask again, never a promise.
     const pause = await this.pausedFor(nowMs);
-    const appWait = waitFor(this.appWindows, await this.recent(nowMs, this.appWindows), nowMs, n);
+    const appWait = await this.waitOn(this.appWindows, sql``, nowMs, n);
+    this.appBlockedUntil = nowMs + Math.max(pause, appWait);
     const recipientWait = this.recipientWindows.length
-      ? waitFor(this.recipientWindows, await this.recent(nowMs, this.recipientWindows, recipient), nowMs, n)
+      ? await this.waitOn(this.recipientWindows, sql` AND recipient = ${recipient}`, nowMs, n)
       : 0;
     return Math.max(1, pause, appWait, recipientWait);
+  }
+
+  /** Ms until `cost` more sends fit every one of `windows` (in `scope`), pace included. */
+  private async waitOn(windows: RateWindow[], scope: SQL, nowMs: number, cost: number): Promise<number> {
+    const p = this.platform;
+    let wait = 0;
+    for (const w of windows) {
+      const since = nowMs - span(w);
+      const [{ used }] = await this.store.db.all<{ used: number }>(
+        sql`SELECT coalesce(sum(cost), 0) AS used FROM send_log WHERE platform = ${p}${scope} AND at > ${since}`,
+      );
+      if (used === 0 || used + cost <= w.count) continue;
+      const oldest = await this.store.db.all<Sent>(
+        sql`SELECT at, cost FROM send_log WHERE platform = ${p}${scope} AND at > ${since} ORDER BY at LIMIT ${used + cost - w.count}`,
+      );
+      wait = Math.max(wait, windowWait(w, used, oldest, nowMs, cost));
+    }
+    const pace = Math.max(0, ...windows.map(paceOf));
+    if (pace) {
+      const [{ last }] = await this.store.db.all<{ last: number | null }>(
+        sql`SELECT max(at) AS last FROM send_log WHERE platform = ${p}${scope}`,
+      );
+      if (last !== null) wait = Math.max(wait, last + pace - nowMs);
+    }
+    return Math.max(0, wait);
   }
 
   /** How many sends the app-wide windows have room for now, or how long until they have some. */
   async capacity(nowMs: number): Promise<Capacity> {
     const pause = await this.pausedFor(nowMs);
     if (pause > 0) return { wait: pause, capacity: 0 };
-    const sent = await this.recent(nowMs, this.appWindows);
+    // One aggregate per window (a covering index range), not the window's rows.
+    const p = this.platform;
+    const [used] = await this.store.db.all<Record<string, number>>(
+      sql`SELECT ${sql.join(
+        this.appWindows.map(
+          (w, i) =>
+            sql`(SELECT coalesce(sum(cost), 0) FROM send_log WHERE platform = ${p} AND at > ${nowMs - span(w)}) AS ${sql.raw(`w${i}`)}`,
+        ),
+        sql`, `,
+      )}`,
+    );
     let capacity = Number.POSITIVE_INFINITY;
-    for (const w of this.appWindows) {
-      const used = sent.filter((x) => x.at > nowMs - span(w)).reduce((n, x) => n + x.cost, 0);
-      capacity = Math.min(capacity, used === 0 ? w.count : w.count - used);
-    }
+    this.appWindows.forEach((w, i) => {
+      const u = used[`w${i}`];
+      capacity = Math.min(capacity, u === 0 ? w.count : w.count - u);
+    });
     if (capacity > 0) return { wait: 0, capacity };
-    return { wait: Math.max(1, waitFor(this.appWindows, sent, nowMs, 1)), capacity: 0 };
+    return { wait: Math.max(1, await this.waitOn(this.appWindows, sql``, nowMs, 1)), capacity: 0 };
   }
 
   /**
@@ -160,14 +224,6 @@ export class SendLimiter {
       sql`SELECT until FROM send_pauses WHERE platform = ${this.platform} AND until > ${nowMs}`,
     );
     return row ? row.until - nowMs : 0;
-  }
-
-  private recent(nowMs: number, windows: RateWindow[], recipient?: string): Promise<Sent[]> {
-    const since = nowMs - Math.max(...windows.map(span));
-    const scope = recipient === undefined ? sql`` : sql` AND recipient = ${recipient}`;
-    return this.store.db.all<Sent>(
-      sql`SELECT at, cost FROM send_log WHERE platform = ${this.platform}${scope} AND at > ${since} ORDER BY at`,
-    ) as Promise<Sent[]>;
   }
 
   private async prune(nowMs: number) {

@@ -1,0 +1,215 @@
+// npm run bench:burst — issue 16 goal 2, the Monday-morning burst: 20,000 signed, encrypted
+// `im.message.receive_v1` pushes from the people of a 5,000-person org within 10 s (2,000/s over
+// 50 keep-alive connections), against Polaris on Node (SQLite file, outbox manual: replies are
+// queued, delivery at Lark's pace would take 20 minutes and is bench:webhook's business) and, in the
+// same run with the same load, the Lark SDK's EventDispatcher (verify + decrypt, no storage).
+// Goals: every push acknowledged 200, ack p99 < 1 s, acknowledgement throughput at least the SDK's;
+// every event handled within 30 s of the first push, none lost and none twice (one dedupe claim and
+// one queued reply per event); the backlog (stored, not yet handled) each second is printed.
+// Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000).
+import { fork, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openSqlite } from '../storage/sqlite';
+import { generateOrg } from './generate';
+import type { LoadJob, LoadResult } from './webhook-load';
+import { messageSpecs } from './webhook-seed';
+import type { ServerKind, ServerOptions } from './webhook-server';
+
+const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 20_000);
+const SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_BURST_CONNECTIONS ?? 50);
+const PEOPLE = Number(process.env.BENCH_BURST_PEOPLE ?? 5000);
+const HANDLED_WITHIN_S = 30;
+
+const APP = {
+  appId: 'cli_bench_app',
+  appSecret: 'bench-secret',
+  verificationToken: 'bench-verification-token',
+  encryptKey: 'bench-encrypt-key',
+  tenantKey: 'tenant_bench',
+};
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+function counts(path: string) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    return {
+      inbox: n(`SELECT count(*) AS n FROM inbox WHERE status = 'pending'`),
+      inboxFailed: n(`SELECT count(*) AS n FROM inbox WHERE status = 'failed'`),
+      processed: n('SELECT count(*) AS n FROM processed_events'),
+      outbox: n('SELECT count(*) AS n FROM outbox'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+interface Run {
+  kind: ServerKind;
+  load: LoadResult;
+  ackPerSec: number;
+  curve: { s: number; stored: number; handled: number; backlog: number }[];
+  handledAtS?: number;
+  final?: ReturnType<typeof counts>;
+  peakRssMb: number;
+}
+
+async function run(kind: ServerKind, template: string, dir: string, specs: LoadJob['specs']): Promise<Run> {
+  const databasePath = join(dir, `${kind}.db`);
+  copyFileSync(template, databasePath);
+  const before = counts(databasePath);
+  const options: ServerOptions = { databasePath, ...APP };
+  const server = fork(here('./webhook-server.ts'), [kind, JSON.stringify(options)], { execArgv: process.execArgv });
+  const load = fork(here('./webhook-load.ts'), [], { execArgv: process.execArgv });
+  try {
+    const { port, path } = await nextMessage<{ port: number; path: string }>(server, 'ready');
+    const job: LoadJob = {
+      url: `http://127.0.0.1:${port}`,
+      path,
+      connections: CONNECTIONS,
+      warmupSeconds: 0,
+      durationSeconds: 0,
+      amounts: { warmup: 0, measured: EVENTS },
+      overallRate: Math.ceil(EVENTS / SECONDS),
+      app: APP,
+      specs,
+      events: EVENTS,
+      runId: `burst-${kind}`,
+    };
+    const measuring = nextMessage(load, 'measure');
+    load.send({ type: 'job', ...job });
+    await measuring;
+    const started = performance.now();
+    const finished = nextMessage<LoadResult>(load, 'result');
+    load.send({ type: 'go' });
+    const curve: Run['curve'] = [];
+    let handledAtS: number | undefined;
+    let done = false;
+    void finished.then(() => {
+      done = true;
+    });
+    // The backlog each second, until every event is handled (Polaris) or the load ends (SDK).
+    for (let s = 1; s <= 120; s++) {
+      await sleep(Math.max(0, started + s * 1000 - performance.now()));
+      if (kind !== 'polaris') {
+        if (done) break;
+        continue;
+      }
+      const c = counts(databasePath);
+      const handled = c.processed - before.processed;
+      curve.push({ s, stored: handled + c.inbox, handled, backlog: c.inbox });
+      if (handled >= EVENTS && c.inbox === 0) {
+        handledAtS = s;
+        break;
+      }
+      if (done && c.inbox === 0 && s > SECONDS + 5) break; // nothing left to handle: some pushes were lost
+    }
+    const load_ = await finished;
+    const rss = nextMessage<{ peakRssMb: number }>(server, 'rss');
+    server.send({ type: 'rss' });
+    const { peakRssMb } = await rss;
+    const stopped = new Promise((resolve) => server.once('exit', resolve));
+    server.send({ type: 'stop' });
+    await stopped;
+    const final = kind === 'polaris' ? counts(databasePath) : undefined;
+    return {
+      kind,
+      load: load_,
+      ackPerSec: load_.ok / load_.durationSeconds,
+      curve,
+      handledAtS,
+      final: final && {
+        ...final,
+        processed: final.processed - before.processed,
+        outbox: final.outbox - before.outbox,
+      },
+      peakRssMb,
+    };
+  } finally {
+    if (server.exitCode === null) server.kill();
+    if (load.exitCode === null) load.kill();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'polaris-bench-burst-'));
+try {
+  const template = join(dir, 'template.db');
+  openSqlite(template).close(); // migrate
+  const raw = new Database(template);
+  const org = generateOrg(raw, { people: PEOPLE, teams: Math.max(1, Math.round(PEOPLE / 10)) });
+  raw
+    .prepare(
+      `INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`,
+    )
+    .run(org.orgId);
+  raw
+    .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
+    .run(APP.tenantKey, org.orgId);
+  raw.close();
+  const store = openSqlite(template);
+  const all = await messageSpecs(store, org.orgId, new Date());
+  store.close();
+  // One message per person in turn, so the burst comes from every person.
+  const byPerson = new Map<string, LoadJob['specs']>();
+  for (const spec of all.specs) byPerson.set(spec.openId, [...(byPerson.get(spec.openId) ?? []), spec]);
+  const queues = [...byPerson.values()];
+  const specs: LoadJob['specs'] = [];
+  for (let round = 0; specs.length < EVENTS && queues.some((q) => q.length > round); round++)
+    for (const q of queues) if (q[round] && specs.length < EVENTS) specs.push(q[round]);
+  const senders = new Set(specs.map((s) => s.openId)).size;
+
+  const sdk = await run('sdk', template, dir, specs);
+  const polaris = await run('polaris', template, dir, specs);
+
+  console.log(
+    `burst: ${EVENTS} pushes from ${senders} people of a ${PEOPLE}-person org within ${SECONDS} s (${Math.ceil(EVENTS / SECONDS)}/s) over ${CONNECTIONS} connections`,
+  );
+  for (const r of [sdk, polaris])
+    console.log(
+      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.durationSeconds.toFixed(1)} s (${r.ackPerSec.toFixed(0)}/s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+    );
+  console.log(
+    `  Polaris backlog (stored, not yet handled) per second: ${polaris.curve.map((c) => `${c.s}s ${c.backlog}`).join(' · ')}`,
+  );
+  const f = polaris.final!;
+  const acked = polaris.load.ok === EVENTS;
+  const p99 = polaris.load.latencyMs.p99 < 1000;
+  const pace = polaris.ackPerSec >= sdk.ackPerSec;
+  const inTime = polaris.handledAtS !== undefined && polaris.handledAtS <= HANDLED_WITHIN_S;
+  const exact = f.processed === EVENTS && f.outbox === EVENTS && f.inbox === 0 && f.inboxFailed === 0;
+  const say = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(`  goal: every push acknowledged 200: ${polaris.load.ok}/${EVENTS} — ${say(acked)}`);
+  console.log(`  goal: ack p99 < 1 s: ${polaris.load.latencyMs.p99} ms — ${say(p99)}`);
+  console.log(
+    `  goal: ack throughput ≥ the SDK dispatcher's: ${polaris.ackPerSec.toFixed(0)}/s vs ${sdk.ackPerSec.toFixed(0)}/s — ${say(pace)}`,
+  );
+  console.log(
+    `  goal: all handled within ${HANDLED_WITHIN_S} s: ${polaris.handledAtS !== undefined ? `${polaris.handledAtS} s` : 'not all handled'} — ${say(inTime)}`,
+  );
+  console.log(
+    `  goal: none lost, none twice: ${f.processed} events claimed once, ${f.outbox} replies queued, ${f.inbox} left, ${f.inboxFailed} failed — ${say(exact)}`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
