@@ -6,7 +6,20 @@
 // the same page. Time is virtual as far as the pacer is concerned: it adds what
 // it slept to the clock it reads, so an injected `sleep` that returns at once
 // (tests) still yields a paced, correctly spaced sequence.
-import { DirectoryFetchError } from '../../core/directory';
+import { DirectoryFetchError, type DirectoryProgress } from '../../core/directory';
+
+/** What every platform's directory fetcher takes besides its credentials (all injectable for tests). */
+export interface DirectoryFetchOptions {
+  fetch?: typeof fetch;
+  /** Waits between calls and retries (tests pass one that returns at once). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The pacer's clock (tests advance it in `sleep`). */
+  now?: () => number;
+  onProgress?: (p: DirectoryProgress) => void;
+  maxRetries?: number;
+  /** Gap between calls; each platform defaults to its documented rate limit. */
+  minIntervalMs?: number;
+}
 
 export interface DirectoryRequesterOptions {
   fetch?: typeof fetch;

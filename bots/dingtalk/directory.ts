@@ -12,11 +12,10 @@
 import {
   DirectoryFetchError,
   type DirectoryDepartment,
-  type DirectoryProgress,
   type DirectoryUser,
   type FetchedDirectory,
 } from '../../core/directory';
-import { createDirectoryRequester, type Verdict } from '../common/directory-requester';
+import { createDirectoryRequester, type DirectoryFetchOptions, type Verdict } from '../common/directory-requester';
 import { dingtalkHosts } from './login';
 
 export interface DingtalkDirectoryConfig {
@@ -25,14 +24,8 @@ export interface DingtalkDirectoryConfig {
   apiBase: string;
 }
 
-export interface DingtalkDirectoryOptions {
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  onProgress?: (p: DirectoryProgress) => void;
-  maxRetries?: number;
-  /** Gap between calls; default paces to 20 QPS. */
-  minIntervalMs?: number;
+export interface DingtalkDirectoryOptions extends DirectoryFetchOptions {
+  /** Name of the root department (the company). */
   rootName?: string;
 }
 

@@ -10,24 +10,15 @@
 import {
   DirectoryFetchError,
   type DirectoryDepartment,
-  type DirectoryProgress,
   type DirectoryUser,
   type FetchedDirectory,
 } from '../../core/directory';
 import type { LarkClientConfig } from './client';
+import type { DirectoryFetchOptions } from '../common/directory-requester';
 
-export interface LarkDirectoryOptions {
-  fetch?: typeof fetch;
-  /** Waits between retries (injectable so tests need no real sleeps). */
-  sleep?: (ms: number) => Promise<void>;
-  onProgress?: (p: DirectoryProgress) => void;
+export interface LarkDirectoryOptions extends DirectoryFetchOptions {
   /** Name of the root department (the company), which the API does not list. */
   rootName?: string;
-  maxRetries?: number;
-  /** Gap between calls; default paces to the contact APIs' documented 1000 a minute. */
-  minIntervalMs?: number;
-  /** The pacer's clock (tests advance it in `sleep`). */
-  now?: () => number;
 }
 
 /**

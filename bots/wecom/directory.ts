@@ -17,8 +17,7 @@ import {
   type DirectoryUser,
   type FetchedDirectory,
 } from '../../core/directory';
-import type { DirectoryProgress } from '../../core/directory';
-import { createDirectoryRequester, type Verdict } from '../common/directory-requester';
+import { createDirectoryRequester, type DirectoryFetchOptions, type Verdict } from '../common/directory-requester';
 
 export interface WecomDirectoryConfig {
   corpId: string;
@@ -26,15 +25,7 @@ export interface WecomDirectoryConfig {
   apiBase: string;
 }
 
-export interface WecomDirectoryOptions {
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  onProgress?: (p: DirectoryProgress) => void;
-  maxRetries?: number;
-  /** Gap between calls; default paces to WeCom's documented 10,000 calls a minute per API with room to spare. */
-  minIntervalMs?: number;
-}
+export type WecomDirectoryOptions = DirectoryFetchOptions;
 
 /**
  * 10,000 calls a minute per corp and API (and 150,000 an hour): one call every 10 ms stays at 6,000
