@@ -76,3 +76,34 @@ export function timingSafeEqual(a: string, b: string): boolean {
   for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
 }
+
+/**
+ * A request's or response's body as text when it holds at most `max` bytes, by its declared
+ * Content-Length and while streaming (a stream that runs over is cancelled at once); undefined
+ * when it is larger. Nothing beyond `max` bytes is ever buffered.
+ */
+export async function readTextWithin(message: Request | Response, max: number): Promise<string | undefined> {
+  const declared = Number(message.headers.get('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > max) return undefined;
+  if (!message.body) return '';
+  const reader = message.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

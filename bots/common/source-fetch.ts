@@ -9,6 +9,7 @@ import {
   sourceBackoffMs,
   type SourceFetchOptions,
 } from '../../core/connectors';
+import { readTextWithin } from './bytes';
 
 /** A source answer larger than this is refused (a 10,000-row CSV export is well under 4 MB). */
 export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
@@ -31,30 +32,9 @@ export interface SourceRequest {
 }
 
 async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes)
-    throw new SourceError(`the answer is larger than ${maxBytes / 1024 / 1024} MB`, false);
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new SourceError(`the answer is larger than ${maxBytes / 1024 / 1024} MB`, false);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const text = await readTextWithin(res, maxBytes);
+  if (text === undefined) throw new SourceError(`the answer is larger than ${maxBytes / 1024 / 1024} MB`, false);
+  return text;
 }
 
 export async function sourceFetch(
@@ -116,6 +96,20 @@ export async function sourceFetch(
 }
 
 /** The start of an answer body for an error message, without line breaks. */
+/**
+ * A `retryOn` for platforms that answer a rate limit as HTTP 200 with a code in the JSON body
+ * (`errcode` on WeCom and DingTalk, `code` on Lark): retry when that code is one of `codes`.
+ */
+export function retryOnBodyCode(field: 'errcode' | 'code', codes: ReadonlySet<number>) {
+  return (res: SourceResponse): boolean => {
+    try {
+      return codes.has((JSON.parse(res.text) as Record<string, number | undefined>)[field] ?? 0);
+    } catch {
+      return false;
+    }
+  };
+}
+
 export function snippet(text: string): string {
   const s = text.replace(/\s+/g, ' ').trim().slice(0, 120);
   return s ? `: ${s}` : '';

@@ -9,7 +9,7 @@ import {
   type FetchedAttendance,
   type SourceFetchOptions,
 } from '../../core/connectors';
-import { snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
+import { retryOnBodyCode, snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
 import type { DingtalkConfig } from './config';
 
 /** System busy and flow control: retried. https://open.dingtalk.com/document/orgapp/server-api-error-codes-1 */
@@ -77,13 +77,7 @@ export async function fetchDingtalkAttendance(
   options: SourceFetchOptions = {},
 ): Promise<FetchedAttendance> {
   const stats = { requests: 0 };
-  const retryOn = (res: SourceResponse) => {
-    try {
-      return TRANSIENT.has((JSON.parse(res.text) as DingBody).errcode ?? 0);
-    } catch {
-      return false;
-    }
-  };
+  const retryOn = retryOnBodyCode('errcode', TRANSIENT);
   async function call(label: string, url: string, body: unknown): Promise<DingBody> {
     const res = await sourceFetch(
       {

@@ -8,7 +8,7 @@ import {
   type SourceFetchOptions,
   type SourceRows,
 } from '../../core/connectors';
-import { snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
+import { retryOnBodyCode, snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
 import type { LarkClientConfig } from './client';
 
 /** Lark rate-limit codes: frequency control, and Bitable's TooManyRequest. https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control */
@@ -36,13 +36,7 @@ function parse(res: SourceResponse, label: string): LarkBody {
 function larkSession(config: LarkClientConfig, options: SourceFetchOptions, permissionHint: string) {
   const stats = { requests: 0 };
   let token: Promise<string> | undefined;
-  const retryOn = (res: SourceResponse) => {
-    try {
-      return RATE_LIMITED.has((JSON.parse(res.text) as LarkBody).code ?? 0);
-    } catch {
-      return false;
-    }
-  };
+  const retryOn = retryOnBodyCode('code', RATE_LIMITED);
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, auth?: string): Promise<LarkBody> {
     const label = `Lark ${method} ${path.split('?')[0]}`;

@@ -8,7 +8,7 @@ import {
   type FetchedAttendance,
   type SourceFetchOptions,
 } from '../../core/connectors';
-import { snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
+import { retryOnBodyCode, snippet, sourceFetch, type SourceResponse } from '../common/source-fetch';
 import type { WecomConfig } from './config';
 
 /** System busy and frequency limits: retried. https://developer.work.weixin.qq.com/document/path/90313 */
@@ -66,13 +66,7 @@ export async function fetchWecomAttendance(
   options: SourceFetchOptions = {},
 ): Promise<FetchedAttendance> {
   const stats = { requests: 0 };
-  const retryOn = (res: SourceResponse) => {
-    try {
-      return TRANSIENT.has((JSON.parse(res.text) as WecomBody).errcode ?? 0);
-    } catch {
-      return false;
-    }
-  };
+  const retryOn = retryOnBodyCode('errcode', TRANSIENT);
   async function call(label: string, url: string, body?: unknown): Promise<WecomBody> {
     const res = await sourceFetch(
       {

@@ -16,6 +16,7 @@ import { exchangeWecomLoginCode, wecomLoginUrl } from './login';
 import { wecomJsapiConfig } from './jsapi';
 import { decryptWecom, WecomCryptoError } from './crypto';
 import { extractEncrypt, MAX_BODY_BYTES, parseDecrypted, WecomXmlError } from './parse';
+import { readTextWithin } from '../common/bytes';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
 import { within } from '../common/within';
@@ -93,33 +94,6 @@ function signedQuery(url: URL): SignedQuery {
   };
 }
 
-/** Reads at most `max` bytes of the body; undefined when it is larger. */
-async function readLimited(request: Request, max: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > max) return undefined;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  return new TextDecoder().decode(all);
-}
-
 export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOptions = {}): PlatformAdapter {
   const client = new WecomClient({
     corpId: config.corpId,
@@ -148,7 +122,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
   }
 
   async function receive(request: Request, url: URL, ctx: WebhookContext): Promise<Response> {
-    const body = await readLimited(request, MAX_BODY_BYTES);
+    const body = await readTextWithin(request, MAX_BODY_BYTES);
     if (body === undefined) return reject(413, 'payload_too_large', 'body too large');
     // Verify first: only the signed <Encrypt> value is read from an unverified body, without an XML parser.
     const encrypt = extractEncrypt(body);

@@ -99,17 +99,8 @@ teamsRoutes.post('/', async (c) => {
   return c.json(presentTeam(row), 201);
 });
 
-const PatchTeam = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    parent_id: optionalId,
-    manager_id: optionalId,
-    timezone: TimezoneSchema.nullable().optional(),
-    lark_chat_id: optionalId,
-    wecom_chat_id: optionalId,
-    dingtalk_conversation_id: optionalId,
-  })
-  .strict();
+// The same fields, each optional (null clears parent, manager, zone and chats).
+const PatchTeam = CreateTeam.partial();
 
 // Rename, move (parent_id; null: top level), or edit a team's settings. Admin only, like all of /api/v1.
 teamsRoutes.patch('/:id', async (c) => {
