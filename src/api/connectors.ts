@@ -406,7 +406,10 @@ connectorsRoutes.post('/:id/run', async (c) => {
  * The fields and first rows of a tabular source (`{kind, source, auth_value?}`), for picking a
  * mapping before saving; the API's `/sample` and the dashboard's picker both read through here.
  */
-export async function sampleSource(c: Context<AppEnv>, raw: unknown): Promise<{ fields: string[]; rows: Record<string, unknown>[] }> {
+export async function sampleSource(
+  c: Context<AppEnv>,
+  raw: unknown,
+): Promise<{ fields: string[]; rows: Record<string, unknown>[] }> {
   const services = c.get('deps');
   const body = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : undefined;
   const kind = body?.kind;
