@@ -418,10 +418,29 @@ const FIELD_LABELS: Record<string, MessageKey> = {
   value_field: 'dash.connectors.form.value',
 };
 
+/** The technical names the labels quote as they are typed (filled in, so the catalogues stay one language). */
+const TECH = {
+  cron: 'cron',
+  schemes: 'http / https',
+  json: 'JSON',
+  formats: 'JSON / CSV',
+  example: 'data.items',
+  header: 'Authorization',
+  appToken: 'app_token',
+  base: '/base/',
+  tableId: 'table_id',
+  table: '?table=',
+  viewId: 'view_id',
+  org: 'org',
+};
+
+/** A form label (or hint) in the reader's language. */
+const label = (L: Locale, key: MessageKey) => t(L, key, TECH);
+
 /** `source.url` / `mapping.at_field` / `url` → the form's label for it, in the reader's language. */
 function labelOf(L: Locale, path: string): string {
   const key = FIELD_LABELS[path.replace(/^(source|mapping)\./, '')];
-  return key ? t(L, key) : path;
+  return key ? label(L, key) : path;
 }
 
 const ERROR_KEYS: Record<string, MessageKey> = {
@@ -618,7 +637,7 @@ function ConnectorFormPage(p: FormPageProps) {
           </Field>
           <Field
             id="f-schedule"
-            label={t(L, 'dash.connectors.form.schedule')}
+            label={label(L, 'dash.connectors.form.schedule')}
             hint={t(L, 'dash.connectors.form.scheduleHint', { default: defaultSchedule(s.kind) })}
           >
             <input
@@ -657,19 +676,19 @@ function ConnectorFormPage(p: FormPageProps) {
               </>
             ) : s.kind === 'bitable' ? (
               <>
-                <Field id="f-app_token" label={t(L, 'dash.connectors.form.appToken')}>
+                <Field id="f-app_token" label={label(L, 'dash.connectors.form.appToken')}>
                   <input id="f-app_token" name="app_token" type="text" value={s.app_token} maxlength={100} />
                 </Field>
-                <Field id="f-table_id" label={t(L, 'dash.connectors.form.tableId')}>
+                <Field id="f-table_id" label={label(L, 'dash.connectors.form.tableId')}>
                   <input id="f-table_id" name="table_id" type="text" value={s.table_id} maxlength={100} />
                 </Field>
-                <Field id="f-view_id" label={t(L, 'dash.connectors.form.viewId')}>
+                <Field id="f-view_id" label={label(L, 'dash.connectors.form.viewId')}>
                   <input id="f-view_id" name="view_id" type="text" value={s.view_id} maxlength={100} />
                 </Field>
               </>
             ) : (
               <>
-                <Field id="f-url" label={t(L, 'dash.connectors.form.url')}>
+                <Field id="f-url" label={label(L, 'dash.connectors.form.url')}>
                   <input id="f-url" name="url" type="url" value={s.url} maxlength={2000} inputmode="url" />
                 </Field>
                 <Field id="f-format" label={t(L, 'dash.connectors.form.format')}>
@@ -681,10 +700,10 @@ function ConnectorFormPage(p: FormPageProps) {
                     ))}
                   </select>
                 </Field>
-                <Field id="f-items_path" label={t(L, 'dash.connectors.form.itemsPath')}>
+                <Field id="f-items_path" label={label(L, 'dash.connectors.form.itemsPath')}>
                   <input id="f-items_path" name="items_path" type="text" value={s.items_path} maxlength={200} />
                 </Field>
-                <Field id="f-auth_header" label={t(L, 'dash.connectors.form.authHeader')}>
+                <Field id="f-auth_header" label={label(L, 'dash.connectors.form.authHeader')}>
                   <input
                     id="f-auth_header"
                     name="auth_header"
@@ -781,7 +800,7 @@ function ConnectorFormPage(p: FormPageProps) {
               <Picker
                 L={L}
                 name="subject_field"
-                label={t(L, 'dash.connectors.form.subject')}
+                label={label(L, 'dash.connectors.form.subject')}
                 value={s.subject_field}
                 fields={p.sample?.fields}
               />
@@ -828,7 +847,7 @@ function KindChoicePage({ L, viewer }: { L: Locale; viewer: Viewer }) {
     {
       href: `/dashboard/connectors/new?kind=http${q}`,
       label: t(L, 'dash.connectors.kind.http'),
-      hint: t(L, 'dash.connectors.form.kindHint.http'),
+      hint: label(L, 'dash.connectors.form.kindHint.http'),
     },
   ];
   return (
