@@ -420,6 +420,7 @@ export const en: Record<MessageKey, string> = {
   'dash.connectors.form.metricMode': 'Metric name',
   'dash.connectors.form.metricFixed': 'One metric for every row:',
   'dash.connectors.form.metricFromField': 'Each row’s metric from the field:',
+  'dash.connectors.form.metricField': 'Field holding the metric name',
   'dash.connectors.form.subject': 'Subject field (employee id, team or {org})',
   'dash.connectors.form.at': 'Time field',
   'dash.connectors.form.value': 'Value field',

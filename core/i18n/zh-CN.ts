@@ -427,6 +427,7 @@ export const zhCN = {
   'dash.connectors.form.metricMode': '指标名称',
   'dash.connectors.form.metricFixed': '所有行使用同一个指标：',
   'dash.connectors.form.metricFromField': '每行的指标名称取自字段：',
+  'dash.connectors.form.metricField': '指标名称所在的字段',
   'dash.connectors.form.subject': '对象字段（工号、团队或 {org}）',
   'dash.connectors.form.at': '时间字段',
   'dash.connectors.form.value': '数值字段',

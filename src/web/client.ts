@@ -541,7 +541,9 @@ a.back { margin-left: auto; }
 table.data { display: block; overflow-x: auto; }
 .search input { min-width: 0; }
 a.button { display: inline-block; background: var(--accent); color: #fff; border-radius: 6px; padding: 6px 12px; text-decoration: none; }
-.row-actions { display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; font-weight: normal; font-size: 13px; }
+.row-actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 12px; margin-top: 4px; font-weight: normal; font-size: 13px; }
+.row-actions button.link { min-height: 0; font-size: 13px; }
+#connectors td code { white-space: nowrap; }
 .row-actions form { display: inline; }
 a.danger, button.danger { color: #cf222e; }
 button.danger[type=submit] { background: #cf222e; border-color: #cf222e; color: #fff; }

@@ -412,7 +412,7 @@ const FIELD_LABELS: Record<string, MessageKey> = {
   table_id: 'dash.connectors.form.tableId',
   view_id: 'dash.connectors.form.viewId',
   metric: 'dash.connectors.form.metricMode',
-  metric_field: 'dash.connectors.form.metricFromField',
+  metric_field: 'dash.connectors.form.metricField',
   subject_field: 'dash.connectors.form.subject',
   at_field: 'dash.connectors.form.at',
   value_field: 'dash.connectors.form.value',
@@ -793,7 +793,7 @@ function ConnectorFormPage(p: FormPageProps) {
               <Picker
                 L={L}
                 name="metric_field"
-                label={t(L, 'dash.connectors.form.metricFromField')}
+                label={t(L, 'dash.connectors.form.metricField')}
                 value={s.metric_field}
                 fields={p.sample?.fields}
               />
