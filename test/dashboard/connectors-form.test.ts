@@ -104,6 +104,11 @@ describe('/dashboard/connectors forms: who may use them', () => {
     }
     expect(await rows()).toEqual([]);
     expect(source.requests.filter((r) => r.path === '/secure.csv')).toHaveLength(0);
+    // The leader sees the whole org on the dashboard, but no connectors link; the admin does.
+    const leaderHome = await (await get('/dashboard', { cookie: leader })).text();
+    expect(leaderHome).not.toContain('href="/dashboard/connectors"');
+    const adminHome = await (await get('/dashboard', { cookie: await cookieOf(IDS.ceo) })).text();
+    expect(adminHome).toContain('href="/dashboard/connectors"');
     // Signed out: asked to sign in.
     expect((await h.app.request('/dashboard/connectors/new')).status).toBe(401);
   });
