@@ -311,3 +311,66 @@ describe('/dashboard/connectors forms: enable, run, delete', () => {
     expect((await get(`/dashboard/connectors/${row.id}/edit`)).status).toBe(404);
   });
 });
+
+describe('/dashboard/connectors forms: the other kinds', () => {
+  it('creates and edits a WeCom attendance connector; Lark, not configured here, is refused in the reader’s language', async () => {
+    h.close();
+    h = createTestApp({
+      env: {
+        WECOM_CORP_ID: 'ww_corp',
+        WECOM_AGENT_ID: '1000002',
+        WECOM_SECRET: 'wecom-secret',
+        WECOM_TOKEN: 'wecomtoken',
+        WECOM_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+      },
+    });
+    await seedSmallOrg(h.store);
+    const choice = await (await get('/dashboard/connectors/new')).text();
+    for (const href of [
+      '/dashboard/connectors/new?kind=attendance&amp;platform=lark',
+      '/dashboard/connectors/new?kind=attendance&amp;platform=wecom',
+      '/dashboard/connectors/new?kind=attendance&amp;platform=dingtalk',
+      '/dashboard/connectors/new?kind=bitable',
+      '/dashboard/connectors/new?kind=http',
+    ])
+      expect(choice).toContain(`href="${href}"`);
+    const bitable = await (await get('/dashboard/connectors/new?kind=bitable')).text();
+    expect(bitable).toContain('name="app_token"');
+    expect(bitable).not.toContain('name="auth_value"');
+    const form = await (await get('/dashboard/connectors/new?kind=attendance&platform=wecom')).text();
+    expect(form).toContain('<option value="wecom" selected="">企业微信</option>');
+    expect(form).not.toContain('name="subject_field"');
+
+    const lark = await post('/dashboard/connectors', {
+      kind: 'attendance',
+      name: '飞书考勤',
+      platform: 'lark',
+      days: '3',
+    });
+    expect(lark.status).toBe(422);
+    expect(await lark.text()).toContain('本服务器没有配置该平台的应用凭证');
+    expect(await rows()).toEqual([]);
+
+    const res = await post('/dashboard/connectors', {
+      kind: 'attendance',
+      name: '企微考勤',
+      platform: 'wecom',
+      days: '2',
+      schedule: '',
+      enabled: 'on',
+    });
+    expect(res.status).toBe(303);
+    let [row] = await rows();
+    expect(row).toMatchObject({ kind: 'attendance', schedule: '30 6 * * *', source: { platform: 'wecom', days: 2 } });
+    expect(row.mapping).toBeNull();
+    const edit = await post(`/dashboard/connectors/${row.id}`, {
+      name: '企微考勤',
+      platform: 'wecom',
+      days: '5',
+      schedule: '0 7 * * *',
+    });
+    expect(edit.status).toBe(303);
+    [row] = await rows();
+    expect(row).toMatchObject({ schedule: '0 7 * * *', source: { platform: 'wecom', days: 5 } });
+  });
+});
