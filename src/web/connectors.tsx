@@ -7,7 +7,7 @@
 // API's body and the API's refusals into the reader's language. Secrets are write-only: no page
 // renders a stored or typed auth value. Times are shown in the org's zone. Names, errors and
 // reasons come from admins and sources: JSX escapes them.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { t, type Locale, type MessageKey } from '../../core/i18n';
 import { connectors } from '../../storage/schema';
@@ -896,7 +896,7 @@ function ConfirmDeletePage({ L, viewer, row }: { L: Locale; viewer: Viewer; row:
 }
 
 /** The list for a resolved viewer. */
-export async function renderConnectorsPage(c: Ctx, viewer: Viewer, locale: Locale, notice?: string, status?: 200) {
+export async function renderConnectorsPage(c: Ctx, viewer: Viewer, locale: Locale, notice?: string) {
   const { store, config, clock } = c.get('deps');
   const tz = orgTimeZoneOf(viewer.org, config);
   const rows = await store.db
@@ -914,7 +914,6 @@ export async function renderConnectorsPage(c: Ctx, viewer: Viewer, locale: Local
       orgQuery={orgQueryOf(viewer)}
       notice={notice}
     />,
-    status ?? 200,
   );
 }
 
@@ -961,7 +960,11 @@ export function connectorPageRoutes(helpers: ConnectorPageHelpers) {
     if (done && DONE.includes(done)) {
       const id = (c.req.query('id') ?? '').slice(0, 64);
       const [row] = id
-        ? await c.get('deps').store.db.select({ name: connectors.name }).from(connectors).where(eq(connectors.id, id))
+        ? await c
+            .get('deps')
+            .store.db.select({ name: connectors.name })
+            .from(connectors)
+            .where(and(eq(connectors.orgId, a.viewer.org.id), eq(connectors.id, id)))
         : [];
       if (done === 'deleted') notice = t(a.L, 'dash.connectors.done.deleted');
       else if (row) notice = t(a.L, `dash.connectors.done.${done}`, { name: row.name });
