@@ -17,7 +17,7 @@ export const BODY_LIMITS: readonly { prefix: string; maxBytes: number; why: stri
   // Lark allows text messages of 150 KB; encrypted (base64) and wrapped that stays far below 1 MB.
   { prefix: '/webhooks', maxBytes: 1 * MB, why: 'platform events and card callbacks' },
   { prefix: '/emulators', maxBytes: 1 * MB, why: 'the bot calling the playground’s emulated platform APIs' },
-  { prefix: '/dashboard', maxBytes: 16 * KB, why: 'sign-in and sign-out forms' },
+  { prefix: '/dashboard', maxBytes: 16 * KB, why: 'sign-in, sign-out and the dashboard’s admin forms' },
   { prefix: '/playground', maxBytes: 16 * KB, why: 'one chat message or click' },
 ];
 /** Any route not listed above. */

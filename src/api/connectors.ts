@@ -30,7 +30,7 @@ import { checkSourceUrl, displayUrl, UrlRefused } from '../connectors/url';
 import { platformConfigured } from '../platforms-connectors';
 import { orgTimeZoneOf } from '../rules/context';
 import type { AppEnv } from '../services';
-import { readBody, readJson, validate } from './body';
+import { readJson, validate } from './body';
 import { ApiError, conflict, notFound, zodDetails } from './errors';
 import { resolveOrg } from './org';
 import type { Platform } from '../../core/types';
@@ -115,8 +115,8 @@ function auditData(row: Pick<ConnectorRow, 'name' | 'kind' | 'source' | 'mapping
   return { name: row.name, kind: row.kind, schedule: row.schedule, enabled: row.enabled, source, mapping: row.mapping };
 }
 
-async function load(c: Context<AppEnv>, orgId: string): Promise<ConnectorRow> {
-  const id = c.req.param('id') ?? '';
+/** The org's connector `id` (the route's `:id` when not given), or a 404. */
+export async function load(c: Context<AppEnv>, orgId: string, id = c.req.param('id') ?? ''): Promise<ConnectorRow> {
   const [row] = await c
     .get('deps')
     .store.db.select()
@@ -153,10 +153,52 @@ connectorsRoutes.get('/:id', async (c) => {
   return c.json(presentConnector(await load(c, org.id), orgTimeZoneOf(org, config), clock.now()));
 });
 
-connectorsRoutes.post('/', async (c) => {
-  const { store, config, clock } = c.get('deps');
-  const org = await resolveOrg(c, store);
-  const body = await readBody(c, CreateConnectorSchema);
+/** Who made a change, as the audit log records it (the API's token, or a dashboard admin). */
+export interface ConnectorActor {
+  type: 'admin' | 'person';
+  id?: string | null;
+  /** Where the change came from when not the API (`dashboard`), kept in the audit entry. */
+  via?: 'dashboard';
+}
+
+const API_ACTOR: ConnectorActor = { type: 'admin' };
+type OrgOf = Awaited<ReturnType<typeof resolveOrg>>;
+
+function audit(
+  c: Context<AppEnv>,
+  org: OrgOf,
+  actor: ConnectorActor,
+  action: string,
+  entityId: string,
+  data: Record<string, unknown>,
+  now: Date,
+) {
+  const { store } = c.get('deps');
+  return auditStatement(store, {
+    orgId: org.id,
+    actorType: actor.type,
+    actorId: actor.id ?? null,
+    action,
+    entityType: 'connector',
+    entityId,
+    data: actor.via ? { ...data, via: actor.via } : data,
+    now,
+  });
+}
+
+/**
+ * Creates a connector from an API-shaped body (`CreateConnectorSchema`): the one path both
+ * `POST /api/v1/connectors` and the dashboard's form take. Throws an ApiError saying what is
+ * wrong (nothing is stored then); audited.
+ */
+export async function createConnector(
+  c: Context<AppEnv>,
+  org: OrgOf,
+  raw: unknown,
+  actor: ConnectorActor,
+): Promise<{ row: ConnectorRow; fields?: string[] }> {
+  const { store, clock } = c.get('deps');
+  const body = validate(CreateConnectorSchema, raw);
   const existing = await store.db.select({ id: connectors.id }).from(connectors).where(eq(connectors.orgId, org.id));
   if (existing.length >= MAX_CONNECTORS)
     throw conflict(`An organisation has at most ${MAX_CONNECTORS} connectors; delete one first.`);
@@ -192,20 +234,27 @@ connectorsRoutes.post('/', async (c) => {
   };
   await store.atomic([
     store.db.insert(connectors).values(row),
-    auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
-      action: 'connector.created',
-      entityType: 'connector',
-      entityId: row.id,
-      data: { ...auditData(row), auth_value: row.secret ? 'set' : 'none' },
-      now: clock.now(),
-    }),
+    audit(
+      c,
+      org,
+      actor,
+      'connector.created',
+      row.id,
+      { ...auditData(row), auth_value: row.secret ? 'set' : 'none' },
+      clock.now(),
+    ),
   ]);
+  return { row, fields: checked.fields };
+}
+
+connectorsRoutes.post('/', async (c) => {
+  const { store, config, clock } = c.get('deps');
+  const org = await resolveOrg(c, store);
+  const { row, fields } = await createConnector(c, org, await readJson(c), API_ACTOR);
   return c.json(
     {
       ...presentConnector(row, orgTimeZoneOf(org, config), clock.now()),
-      ...(checked.fields ? { source_fields: checked.fields } : {}),
+      ...(fields ? { source_fields: fields } : {}),
     },
     201,
   );
@@ -221,11 +270,21 @@ function checkUrlOr422(c: Context<AppEnv>, url: string): string {
   }
 }
 
-connectorsRoutes.patch('/:id', async (c) => {
-  const { store, config, clock } = c.get('deps');
-  const org = await resolveOrg(c, store);
-  const row = await load(c, org.id);
-  const body = await readBody(c, PatchConnectorSchema);
+/**
+ * Changes a connector from an API-shaped patch (`PatchConnectorSchema`; `source` merged over the
+ * stored one, `auth_value` kept when absent, removed when null): the one path both
+ * `PATCH /api/v1/connectors/:id` and the dashboard take. Throws an ApiError, storing nothing, when
+ * the result would not pass the checks of a new connector; audited.
+ */
+export async function updateConnector(
+  c: Context<AppEnv>,
+  org: OrgOf,
+  row: ConnectorRow,
+  raw: unknown,
+  actor: ConnectorActor,
+): Promise<ConnectorRow> {
+  const { store, clock } = c.get('deps');
+  const body = validate(PatchConnectorSchema, raw);
   if (body.name !== undefined) await nameTaken(c, org.id, body.name, row.id);
   const source = body.source
     ? (validate(sourceSchemaOf(row.kind), { ...row.source, ...body.source }, 'source') as Record<string, unknown>)
@@ -279,82 +338,99 @@ connectorsRoutes.patch('/:id', async (c) => {
         updatedAt: next.updatedAt,
       })
       .where(eq(connectors.id, row.id)),
-    auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
-      action: 'connector.updated',
-      entityType: 'connector',
-      entityId: row.id,
-      data: {
+    audit(
+      c,
+      org,
+      actor,
+      'connector.updated',
+      row.id,
+      {
         before: auditData(row),
         after: auditData(next),
         ...(body.auth_value !== undefined ? { auth_value: body.auth_value === null ? 'removed' : 'changed' } : {}),
       },
       now,
-    }),
+    ),
   ]);
-  return c.json(presentConnector(next, orgTimeZoneOf(org, config), now));
-});
+  return next;
+}
 
-connectorsRoutes.delete('/:id', async (c) => {
-  const { store, clock } = c.get('deps');
+connectorsRoutes.patch('/:id', async (c) => {
+  const { store, config } = c.get('deps');
   const org = await resolveOrg(c, store);
   const row = await load(c, org.id);
+  const next = await updateConnector(c, org, row, await readJson(c), API_ACTOR);
+  return c.json(presentConnector(next, orgTimeZoneOf(org, config), new Date(next.updatedAt)));
+});
+
+/** Removes a connector (the points it stored stay); audited. */
+export async function deleteConnector(c: Context<AppEnv>, org: OrgOf, row: ConnectorRow, actor: ConnectorActor) {
+  const { store, clock } = c.get('deps');
   await store.atomic([
     store.db.delete(connectors).where(eq(connectors.id, row.id)),
-    auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
-      action: 'connector.deleted',
-      entityType: 'connector',
-      entityId: row.id,
-      data: auditData(row),
-      now: clock.now(),
-    }),
+    audit(c, org, actor, 'connector.deleted', row.id, auditData(row), clock.now()),
   ]);
+}
+
+connectorsRoutes.delete('/:id', async (c) => {
+  const org = await resolveOrg(c, c.get('deps').store);
+  await deleteConnector(c, org, await load(c, org.id), API_ACTOR);
   return c.body(null, 204);
 });
 
+/** Runs a connector now (outside its schedule) and records the run in the audit log. */
+export async function runConnectorNow(c: Context<AppEnv>, org: OrgOf, row: ConnectorRow, actor: ConnectorActor) {
+  const services = c.get('deps');
+  const report = await runConnector(services, org, row, orgTimeZoneOf(org, services.config));
+  await services.store.atomic([
+    audit(
+      c,
+      org,
+      actor,
+      'connector.run',
+      row.id,
+      { status: report.status, read: report.read, stored: report.stored, rejected: report.rejected },
+      services.clock.now(),
+    ),
+  ]);
+  return report;
+}
+
 /** Runs a connector now (outside its schedule) and answers its report. */
 connectorsRoutes.post('/:id/run', async (c) => {
-  const services = c.get('deps');
-  const org = await resolveOrg(c, services.store);
-  const row = await load(c, org.id);
-  const tz = orgTimeZoneOf(org, services.config);
-  const report = await runConnector(services, org, row, tz);
-  await services.store.atomic([
-    auditStatement(services.store, {
-      orgId: org.id,
-      actorType: 'admin',
-      action: 'connector.run',
-      entityType: 'connector',
-      entityId: row.id,
-      data: { status: report.status, read: report.read, stored: report.stored, rejected: report.rejected },
-      now: services.clock.now(),
-    }),
-  ]);
-  return c.json(report);
+  const org = await resolveOrg(c, c.get('deps').store);
+  return c.json(await runConnectorNow(c, org, await load(c, org.id), API_ACTOR));
 });
 
-/** The fields and first rows of a tabular source, for picking a mapping before saving. */
-connectorsRoutes.post('/sample', async (c) => {
+/**
+ * The fields and first rows of a tabular source (`{kind, source, auth_value?}`), for picking a
+ * mapping before saving; the API's `/sample` and the dashboard's picker both read through here.
+ */
+export async function sampleSource(
+  c: Context<AppEnv>,
+  raw: unknown,
+): Promise<{ fields: string[]; rows: Record<string, unknown>[] }> {
   const services = c.get('deps');
-  await resolveOrg(c, services.store);
-  const raw = (await readJson(c)) as Record<string, unknown> | null;
-  const kind = raw && typeof raw === 'object' ? raw.kind : undefined;
+  const body = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : undefined;
+  const kind = body?.kind;
   if (kind !== 'http' && kind !== 'bitable')
     throw new ApiError(400, 'bad_request', 'kind must be http or bitable (attendance has fixed metrics).');
-  const source = validate(sourceSchemaOf(kind), raw!.source, 'source') as Record<string, unknown>;
-  const secret = kind === 'http' && typeof raw!.auth_value === 'string' ? raw!.auth_value.slice(0, 4000) : null;
+  const source = validate(sourceSchemaOf(kind), body!.source, 'source') as Record<string, unknown>;
+  const secret = kind === 'http' && typeof body!.auth_value === 'string' ? body!.auth_value.slice(0, 4000) : null;
   if (kind === 'http') source.url = checkUrlOr422(c, String(source.url));
   else if (!platformConfigured(services.config, 'lark'))
     throw new ApiError(422, 'not_configured', 'lark is not configured on this server.');
   try {
     const rows = await readRows(services, { kind, source, mapping: null, secret }, { limit: 20 });
-    return c.json({ fields: rows.fields, rows: rows.rows.slice(0, 5) });
+    return { fields: rows.fields, rows: rows.rows.slice(0, 5) };
   } catch (err) {
     if (err instanceof SourceError)
       throw new ApiError(422, 'connector_source', `The source could not be read: ${err.message}`);
     throw err;
   }
+}
+
+connectorsRoutes.post('/sample', async (c) => {
+  await resolveOrg(c, c.get('deps').store);
+  return c.json(await sampleSource(c, await readJson(c)));
 });

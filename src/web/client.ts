@@ -540,6 +540,29 @@ a.back { margin-left: auto; }
 .chart, .charts figure, .kpi, .layout > *, .two > * { min-width: 0; }
 table.data { display: block; overflow-x: auto; }
 .search input { min-width: 0; }
+a.button { display: inline-block; background: var(--accent); color: #fff; border-radius: 6px; padding: 6px 12px; text-decoration: none; }
+.row-actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 12px; margin-top: 4px; font-weight: normal; font-size: 13px; }
+.row-actions button.link { min-height: 0; font-size: 13px; }
+#connectors td code { white-space: nowrap; }
+.row-actions form { display: inline; }
+a.danger, button.danger { color: #cf222e; }
+button.danger[type=submit] { background: #cf222e; border-color: #cf222e; color: #fff; }
+.conn-form { max-width: 720px; }
+.conn-form fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 12px 0; padding: 8px 12px; min-width: 0; }
+.conn-form legend { font-weight: 600; padding: 0 4px; }
+.conn-form .field { margin: 10px 0; }
+.conn-form .field > label, .conn-form .field > .label { display: block; margin-bottom: 4px; }
+.conn-form .field.check label, .conn-form label.inline { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
+.conn-form input[type=text], .conn-form input[type=url], .conn-form input[type=password], .conn-form input[type=number], .conn-form select { width: 100%; max-width: 100%; box-sizing: border-box; min-height: 40px; }
+.conn-form .hint { margin: 4px 0 0; font-size: 13px; }
+.conn-form button { min-height: 40px; }
+.conn-form button.secondary { background: #fff; color: var(--accent); border-color: var(--accent); }
+.conn-form .notice.error, .notice.error { background: #ffebe9; border-color: #ff8182; overflow-wrap: anywhere; }
+.conn-form .notice p { margin: 0; }
+table.sample { font-size: 13px; }
+ul.kinds { list-style: none; padding: 0; margin: 0; }
+ul.kinds li { padding: 8px 0; border-bottom: 1px solid var(--line); }
+ul.kinds li p { margin: 2px 0 0; }
 @media (max-width: 600px) {
   main { padding: 10px; }
   header.top { padding: 8px 10px; gap: 8px 12px; }

@@ -24,7 +24,8 @@ import {
   treePage,
 } from './data';
 import { echartsSource, echartsUrl } from './package-assets';
-import { renderConnectorsPage, runFromPage } from './connectors';
+import { connectorPageRoutes } from './connectors';
+import { CONNECTORS_JS } from './connector-client';
 import { DashboardPage, KrPage, LoginPage, MessagePage, RuleHitsPage } from './pages';
 import { decideOnDashboard, MAX_NOTE_CHARS, noteOf, pendingApprovals, type WebDecision } from './approvals';
 import { KrNotFoundError, krDetail, ruleHitList } from './kr-detail';
@@ -162,6 +163,12 @@ export function dashboardRoutes() {
       'cache-control': 'public, max-age=300',
     }),
   );
+  web.get('/assets/connectors.js', (c) =>
+    c.body(CONNECTORS_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
   web.get('/assets/dashboard.css', (c) =>
     c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }),
   );
@@ -268,16 +275,7 @@ export function dashboardRoutes() {
     );
   });
 
-  web.get('/connectors', async (c) => {
-    const viewer = await viewerOr401(c, 'page');
-    if (viewer instanceof Response) return viewer;
-    return renderConnectorsPage(c, viewer, localeFor(c, viewer));
-  });
-  web.post('/connectors/:id/run', async (c) => {
-    const viewer = await viewerOr401(c, 'page');
-    if (viewer instanceof Response) return viewer;
-    return runFromPage(c, viewer, localeFor(c, viewer));
-  });
+  web.route('/connectors', connectorPageRoutes({ viewerOr401, localeFor }));
 
   // Approve or reject from the dashboard: a plain form post (works without JavaScript), same-origin checked
   // above, then back to the page with the outcome. The decision is the card's (src/web/approvals.ts).

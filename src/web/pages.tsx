@@ -406,7 +406,8 @@ export function DashboardPage(p: DashboardProps) {
           </select>
           <button type="submit">{t(L, 'dash.apply')}</button>
         </form>
-        {viewer.scope.kind === 'all' && (
+        {/* Connectors are for administrators only (src/web/connectors.tsx), not every whole-org viewer. */}
+        {(viewer.claims.sub === 'admin' || viewer.person?.role === 'admin') && (
           <nav class="pickers" aria-label={t(L, 'dash.title')}>
             <a href={`/dashboard/connectors${orgParam ? `?${orgParam.slice(1)}` : ''}`}>
               {t(L, 'dash.nav.connectors')}
