@@ -555,6 +555,14 @@ button.secondary { background: #fff; color: var(--accent); border-color: var(--a
 .mode { padding: 0 8px; border-radius: 10px; font-size: 13px; }
 .mode-observe { background: #ddf4ff; color: #0550ae; }
 .mode-enforce { background: #ffebe9; color: #a40e26; }
+main.builder > .card { min-width: 0; }
+.rule-form > label, .rule-form fieldset > label, .scope-part > label { margin-top: 4px; }
+.scope-part { display: grid; gap: 4px; }
+.scope-part[hidden] { display: none; }
+@media (min-width: 1000px) {
+  main.builder { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); gap: 16px; align-items: start; }
+  main.builder #builder-errors { grid-column: 1 / -1; }
+}
 .hit-chart { margin: 0; }
 .hit-chart svg { width: 100%; height: 150px; display: block; }
 .hit-chart .hit-bar { fill: #cf222e; }

@@ -68,7 +68,7 @@ const orgQuery = (viewer: Viewer) => (viewer.orgs.length > 1 ? `?org=${encodeURI
 /** A bounded form body: every value a string (files are dropped), lists kept as lists. */
 async function readForm(c: Ctx): Promise<FormFields> {
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > 256 * 1024) return {};
+  if (Number.isFinite(declared) && declared > 128 * 1024) return {};
   const raw = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
   const out: FormFields = {};
   for (const [k, v] of Object.entries(raw).slice(0, 100)) {

@@ -145,6 +145,30 @@ describe('rule builder: who may use it', () => {
   });
 });
 
+describe('rule builder: bounded bodies', () => {
+  it('reads a form naming 1000 people with both suggestions (past the 16 KB of other dashboard forms) and refuses one over 128 KB', async () => {
+    const staff = await h.store.db.select().from(people).where(eq(people.orgId, demo.orgId));
+    const picks: [string, string][] = Array.from({ length: 1000 }, (_, i) => [
+      'people',
+      staff[i % staff.length].externalId,
+    ]);
+    const form: [string, string][] = [
+      ...replace(RENEWAL_FORM, 'scope_type', 'people'),
+      ...picks,
+      ['actions', 'notify_subject'],
+      ['suggestion_zh', '建'.repeat(1000)],
+      ['suggestion_en', 'a'.repeat(1000)],
+    ];
+    expect(new URLSearchParams(form).toString().length).toBeGreaterThan(16 * 1024);
+    const preview = await post('/dashboard/data/rules/preview', form);
+    expect(preview.status).toBe(200);
+    const before = await ruleCount();
+    const huge = await post('/dashboard/rules/new', [...RENEWAL_FORM, ['suggestion_zh', '很'.repeat(50_000)]]);
+    expect(huge.status).toBe(413);
+    expect(await ruleCount()).toBe(before);
+  });
+});
+
 describe('rule builder: the API validation, in the reader language', () => {
   const cases: [string, [string, string][], RegExp, RegExp][] = [
     ['missing metric', replace(RENEWAL_FORM, 'metric', ''), /请填写“指标”/, /Please fill in “Metric”/],
