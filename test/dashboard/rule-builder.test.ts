@@ -17,6 +17,7 @@ import { DEMO_RULES } from '../../src/rules/demo';
 type H = ReturnType<typeof createTestApp>;
 let h: H;
 let demo: DemoSummary;
+let builtinId = '';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** The seed's renewal rule as the form sends it: picked from lists, nothing typed but the name and 60. */
@@ -91,6 +92,12 @@ beforeAll(async () => {
   });
   expect(res.status).toBe(200);
   await ensureBuiltinRules(h.store, demo.orgId, h.clock.now());
+  builtinId = (
+    await h.store.db
+      .select()
+      .from(rules)
+      .where(and(eq(rules.orgId, demo.orgId), eq(rules.builtin, 'kr_stale')))
+  )[0].id;
 });
 afterAll(() => h.close());
 
@@ -121,15 +128,47 @@ describe('rule builder: who may use it', () => {
       expect(await page.text()).toContain('只有管理员可以创建和修改预警规则');
       expect((await post('/dashboard/rules/new', RENEWAL_FORM, who)).status).toBe(403);
       expect((await post('/dashboard/data/rules/preview', RENEWAL_FORM, who)).status).toBe(403);
+      expect((await h.app.request(`/dashboard/rules/${builtinId}/edit`, { headers: who })).status).toBe(403);
+      expect(
+        (
+          await post(
+            `/dashboard/rules/${builtinId}/edit`,
+            [
+              ['name', 'x'],
+              ['days', '1'],
+            ],
+            who,
+          )
+        ).status,
+      ).toBe(403);
+      expect((await post(`/dashboard/rules/${builtinId}/mode`, [['mode', 'observe']], who)).status).toBe(403);
+      // The rule page shows no switch to them.
+      const rulePage = await (await h.app.request(`/dashboard/rules/${builtinId}`, { headers: who })).text();
+      expect(rulePage).not.toContain('id="mode-switch"');
     }
+    const [stale] = await h.store.db.select().from(rules).where(eq(rules.id, builtinId));
+    expect(stale.mode).toBe('enforce');
+    expect(stale.definition).toEqual({ kind: 'builtin', builtin: 'kr_stale', days: 14 });
     expect(await ruleCount()).toBe(before);
     // Not signed in at all: the login page.
     expect((await h.app.request('/dashboard/rules/new')).status).toBe(401);
   });
 
-  it('accepts an admin person (role admin) through their session', async () => {
-    const res = await h.app.request('/dashboard/rules/new', { headers: await personCookie(demo.adminId) });
+  it('accepts an admin person (role admin) through their session, audited as that person', async () => {
+    const who = await personCookie(demo.adminId);
+    const res = await h.app.request('/dashboard/rules/new', { headers: who });
     expect(res.status).toBe(200);
+    const saved = await post(
+      '/dashboard/rules/new',
+      [...replace(RENEWAL_FORM, 'name', 'HR 建的规则'), ['intent', 'save']],
+      who,
+    );
+    expect(saved.status).toBe(303);
+    const [row] = await h.store.db.select().from(rules).where(eq(rules.name, 'HR 建的规则'));
+    const [audit] = await h.store.db.select().from(auditLog).where(eq(auditLog.entityId, row.id));
+    expect(audit).toMatchObject({ action: 'rule.create', actorType: 'person', actorId: demo.adminId });
+    // Leave the org as it was for the tests below.
+    expect((await h.api('DELETE', `/api/v1/rules/${row.id}`)).status).toBe(204);
   });
 
   it('refuses a cross-site post and changes nothing', async () => {
