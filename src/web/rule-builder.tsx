@@ -760,9 +760,12 @@ export const RULE_BUILDER_JS = `(function () {
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  var seq = 0, timer = 0;
+  // One preview in flight per page: changes made meanwhile are previewed once it answers, so a
+  // large org's dry run (seconds at 100,000 people) is never run twice at once by one admin.
+  var busy = false, again = false, timer = 0;
   function preview() {
-    var mine = ++seq;
+    if (busy) { again = true; return; }
+    busy = true; again = false;
     var body = new URLSearchParams(new FormData(form));
     body.delete('intent');
     section.setAttribute('aria-busy', 'true');
@@ -770,9 +773,12 @@ export const RULE_BUILDER_JS = `(function () {
       method: 'POST', credentials: 'same-origin',
       headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString()
     }).then(function (res) { return res.json(); }).then(function (data) {
-      if (mine !== seq) return;
-      draw(data);
-    }).catch(function () {}).then(function () { if (mine === seq) section.removeAttribute('aria-busy'); });
+      if (!again) draw(data);
+    }).catch(function () {}).then(function () {
+      busy = false;
+      section.removeAttribute('aria-busy');
+      if (again) preview();
+    });
   }
   function draw(data) {
     var h = section.querySelector('h2');

@@ -6,12 +6,12 @@
 // The form also works at phone width (375 px). Saves docs/screenshots/rule-builder-desktop.png and
 // rule-builder-phone.png (with UPDATE_SCREENSHOTS=1).
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../../src/node';
 import { loadDemo, type DemoSummary } from '../../storage/seed/demo';
-import { people } from '../../storage/schema';
+import { metricPoints, people, teams } from '../../storage/schema';
 import { demoFeed } from '../../src/metrics/demo-feed';
 import { storePoints } from '../../src/metrics/store';
 import { DEMO_RULES } from '../../src/rules/demo';
@@ -81,8 +81,9 @@ beforeAll(async () => {
   const now = new Date();
   demo = await loadDemo(server.store, { now });
   const staff = await server.store.db
-    .select({ externalId: people.externalId, title: people.title })
+    .select({ externalId: people.externalId, title: people.title, teamName: teams.name })
     .from(people)
+    .leftJoin(teams, eq(teams.id, people.teamId))
     .where(eq(people.orgId, demo.orgId));
   // The demo's metric feed (npm run metrics:feed), without the demo's own rules: the admin builds one.
   await storePoints(server.store, demo.orgId, demoFeed(staff, now), now);
@@ -112,6 +113,20 @@ describe('rule builder in Chromium', () => {
     page.setDefaultTimeout(10_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The live preview runs one request at a time, however fast the form changes.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let previews = 0;
+    page.on('request', (r) => {
+      if (!r.url().includes('/dashboard/data/rules/preview')) return;
+      previews++;
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+    });
+    const done = (r: { url(): string }) => {
+      if (r.url().includes('/dashboard/data/rules/preview')) inFlight--;
+    };
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
     await login(page);
     await page.locator('#new-rule').click();
     await page.waitForURL(/\/dashboard\/rules\/new/);
@@ -139,7 +154,18 @@ describe('rule builder in Chromium', () => {
     const centres = new Set(
       (await page.locator('#preview-hits .muted').allTextContents()).map((d) => d.split(' · ')[1]),
     );
-    expect(centres.size).toBeGreaterThan(0);
+    // The demo's low-renewal campus: the centre whose own renewal rate (renewal_rate:<centre>) is lowest.
+    const lowest = (
+      await server.store.db
+        .select({ metric: metricPoints.metric, value: metricPoints.value })
+        .from(metricPoints)
+        .where(and(eq(metricPoints.orgId, demo.orgId), eq(metricPoints.subject, 'org')))
+    )
+      .filter((p) => p.metric.startsWith('renewal_rate:'))
+      .sort((a, b) => a.value - b.value)[0];
+    const campus = lowest.metric.slice('renewal_rate:'.length);
+    expect(lowest.value).toBeLessThan(60);
+    expect([...centres].some((c) => c.includes(campus))).toBe(true);
     // The cards it would send, drawn by the engine's own builders.
     await page.locator('#card-previews figure[data-action=notify_manager] pre').waitFor();
     expect(await page.locator('#card-previews figure[data-action=notify_manager] pre').textContent()).toContain(
@@ -149,6 +175,8 @@ describe('rule builder in Chromium', () => {
       'promotion_nomination_frozen',
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'rule-builder-desktop.png'), fullPage: true });
+    expect(previews).toBeGreaterThan(0);
+    expect(maxInFlight).toBe(1);
 
     // Save: observe mode.
     await page.getByRole('button', { name: '保存（观察模式）' }).click();

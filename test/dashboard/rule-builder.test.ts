@@ -13,6 +13,7 @@ import { demoFeed } from '../../src/metrics/demo-feed';
 import { evaluateOrg } from '../../src/rules/engine';
 import { ensureBuiltinRules } from '../../src/rules/repo';
 import { DEMO_RULES } from '../../src/rules/demo';
+import { hitHistory, metricChoices } from '../../src/web/rule-builder-data';
 
 type H = ReturnType<typeof createTestApp>;
 let h: H;
@@ -181,6 +182,38 @@ describe('rule builder: who may use it', () => {
     });
     expect(preview.status).toBe(403);
     expect(await ruleCount()).toBe(before);
+  });
+});
+
+describe('rule builder: what the pickers read', () => {
+  it("summarises each metric's latest value per subject (the row of the latest time, not any row)", async () => {
+    const points = await h.store.db
+      .select()
+      .from(metricPoints)
+      .where(and(eq(metricPoints.orgId, demo.orgId), eq(metricPoints.metric, 'renewal_rate')));
+    const latest = new Map<string, { at: string; value: number }>();
+    for (const p of points) if (!latest.has(p.subject) || latest.get(p.subject)!.at < p.at) latest.set(p.subject, p);
+    const values = [...latest.values()].map((p) => p.value);
+    // Earlier months differ from the latest, so taking any other row would show.
+    expect(points.length).toBeGreaterThan(values.length);
+    const renewal = (await metricChoices(h.store, demo.orgId)).find((m) => m.metric === 'renewal_rate')!;
+    expect(renewal.subjects).toBe(latest.size);
+    expect(renewal.min).toBe(Math.min(...values));
+    expect(renewal.max).toBe(Math.max(...values));
+    expect(renewal.avg).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
+    expect(renewal.lastAt).toBe(
+      [...latest.values()]
+        .map((p) => p.at)
+        .sort()
+        .at(-1),
+    );
+    // A metric a KR is bound to but with no points yet is known too.
+    const bound = (await metricChoices(h.store, demo.orgId)).filter((m) => m.boundToKr);
+    expect(bound.length).toBeGreaterThan(0);
+  });
+
+  it('has no hit history for a rule that never fired', async () => {
+    expect(await hitHistory(h.store, demo.orgId, 'rule_nope')).toEqual([]);
   });
 });
 
