@@ -564,10 +564,10 @@ main.builder > .card { min-width: 0; }
   main.builder #builder-errors { grid-column: 1 / -1; }
 }
 .hit-chart { margin: 0; }
-.hit-chart svg { width: 100%; height: 150px; display: block; }
+.hit-chart svg { width: 100%; max-width: 640px; height: auto; display: block; }
 .hit-chart .hit-bar { fill: #cf222e; }
 .hit-chart .base { stroke: var(--line); }
-.hit-chart .axis { font-size: 9px; fill: var(--muted); }
+.hit-chart .axis { font-size: 12px; fill: var(--muted); }
 /* Phones first: nothing wider than the screen (charts and tables shrink or scroll inside their card). */
 .chart, .charts figure, .kpi, .layout > *, .two > * { min-width: 0; }
 table.data { display: block; overflow-x: auto; }

@@ -839,8 +839,8 @@ export function RuleHitsPage({
  */
 function HitHistoryChart({ L, history }: { L: Locale; history: { period: string; hits: number }[] }) {
   if (!history.length) return <p class="empty">{t(L, 'dash.builder.historyEmpty')}</p>;
-  const W = 320;
-  const H = 120;
+  const W = 600;
+  const H = 130;
   const top = Math.max(1, ...history.map((h) => h.hits));
   const step = W / history.length;
   const bar = Math.max(4, Math.min(40, step * 0.6));
@@ -848,7 +848,7 @@ function HitHistoryChart({ L, history }: { L: Locale; history: { period: string;
   return (
     <>
       <figure class="hit-chart" id="hit-history-chart" data-bars={String(history.length)}>
-        <svg viewBox={`0 0 ${W} ${H + 28}`} role="img" aria-label={label} preserveAspectRatio="none">
+        <svg viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-label={label}>
           <title>{label}</title>
           <line class="base" x1="0" y1={String(H)} x2={String(W)} y2={String(H)} />
           {history.map((h, i) => {

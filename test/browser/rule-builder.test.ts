@@ -11,7 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../../src/node';
 import { loadDemo, type DemoSummary } from '../../storage/seed/demo';
-import { metricPoints, people, teams } from '../../storage/schema';
+import { metricPoints, organizations, people, teams } from '../../storage/schema';
+import { evaluateOrg } from '../../src/rules/engine';
 import { demoFeed } from '../../src/metrics/demo-feed';
 import { storePoints } from '../../src/metrics/store';
 import { DEMO_RULES } from '../../src/rules/demo';
@@ -103,7 +104,7 @@ describe('rule builder in Chromium', () => {
     const seed = DEMO_RULES.find((r) => r.key === 'renewal')!;
     const expected = (
       (await api('POST', '/rules/preview', { definition: seed.definition })) as {
-        hits: { subject: { name: string }; values: { value: number }[] }[];
+        hits: { subject: { name: string }; values: { period: string; value: number }[] }[];
       }
     ).hits;
     expect(expected.length).toBeGreaterThan(0);
@@ -194,6 +195,19 @@ describe('rule builder in Chromium', () => {
     // The built rule hits exactly whom the seed's rule hits.
     const again = (await api('POST', `/rules/${id}/preview`)) as { hits: { subject: { name: string } }[] };
     expect(again.hits.map((h) => h.subject.name).sort()).toEqual(expected.map((h) => h.subject.name).sort());
+
+    // An evaluation pass (the hourly rules-evaluate job) records its hits: the page charts them per period.
+    const [org] = await server.store.db.select().from(organizations).where(eq(organizations.id, demo.orgId));
+    await evaluateOrg({ store: server.store, config: server.config, adapters: new Map() }, org, new Date());
+    await page.reload();
+    await page.locator('#hit-history-chart rect.hit-bar').first().waitFor();
+    expect(await page.locator('#hit-history-chart rect.hit-bar').count()).toBe(1);
+    expect(await page.locator('#hit-history tbody td').allTextContents()).toEqual([
+      expected[0].values.at(-1)!.period,
+      String(expected.length),
+    ]);
+    expect(await page.locator('#rule-hits tbody tr').count()).toBe(expected.length);
+    await page.screenshot({ path: join(SCREENSHOTS, 'rule-builder-rule.png'), fullPage: true });
 
     // The clear switch to enforce.
     await page.getByRole('button', { name: '切换为执行模式' }).click();
