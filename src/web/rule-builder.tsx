@@ -102,13 +102,17 @@ async function previewForm(c: Ctx, viewer: Viewer, L: Locale, form: FormFields, 
   const hits = result.hits.slice(0, SHOWN_HITS);
   const ids = hits.filter((h) => h.subject.type === 'person').map((h) => h.subject.id);
   const details = new Map<string, string>();
+  const titles = new Map<string, string | null>();
   if (ids.length) {
     const rows = await deps.store.db
       .select({ id: people.id, title: people.title, team: teams.name })
       .from(people)
       .leftJoin(teams, eq(teams.id, people.teamId))
       .where(and(eq(people.orgId, viewer.org.id), inArray(people.id, ids)));
-    for (const r of rows) details.set(r.id, [r.title, r.team].filter(Boolean).join(' · '));
+    for (const r of rows) {
+      details.set(r.id, [r.title, r.team].filter(Boolean).join(' · '));
+      titles.set(r.id, r.title);
+    }
   }
   const period: Period = definition.kind === 'metric' ? definition.period : 'day';
   const view: PreviewView = {
@@ -126,7 +130,7 @@ async function previewForm(c: Ctx, viewer: Viewer, L: Locale, form: FormFields, 
     const first = result.hits[0];
     view.cards = cardPreviews(L, form, definition, {
       name: first?.subject.name ?? t(L, 'dash.builder.samplePerson'),
-      title: first ? (details.get(first.subject.id)?.split(' · ')[0] ?? null) : null,
+      title: first ? (titles.get(first.subject.id) ?? null) : null,
       values: first?.values ?? [{ period: '—', value: definition.condition.threshold }],
     });
   }
