@@ -28,7 +28,7 @@ import { ApiError } from '../api/errors';
 import { previewRule } from '../rules/preview';
 import { getRule, parseDefinition, type RuleRow } from '../rules/repo';
 import type { AppEnv } from '../services';
-import { Layout } from './pages';
+import { LangToggle, Layout } from './pages';
 import { metricChoices, scopeChoices, type MetricChoice, type ScopeChoices } from './rule-builder-data';
 import {
   ACTION_TYPES_IN_FORM,
@@ -332,6 +332,12 @@ export function RuleBuilderPage(p: {
         <a href={p.rule ? `/dashboard/rules/${encodeURIComponent(p.rule.id)}${q}` : `/dashboard${q}`} class="back">
           ← {t(L, 'dash.kr.back')}
         </a>
+        <LangToggle
+          locale={L}
+          href={(lang) =>
+            `${p.rule ? `/dashboard/rules/${encodeURIComponent(p.rule.id)}/edit` : '/dashboard/rules/new'}?lang=${lang}${q ? `&${q.slice(1)}` : ''}`
+          }
+        />
       </header>
       <main id="main" class="builder">
         <Errors L={L} errors={p.errors} />

@@ -116,6 +116,22 @@ describe('rule builder: who may use it', () => {
     expect(html).not.toMatch(/definition|"kind"/i); // no JSON to type
   });
 
+  it('speaks English when asked, with no Chinese in its own words', async () => {
+    const zh = await (await h.app.request('/dashboard/rules/new', { headers: admin })).text();
+    expect(zh).toContain('href="/dashboard/rules/new?lang=en"');
+    const html = await (await h.app.request('/dashboard/rules/new?lang=en', { headers: admin })).text();
+    expect(html).toContain('Save (observe mode)');
+    expect(html).toContain('latest values: mean');
+    // Apart from the org's own data (names, teams, titles in the pickers), nothing is Chinese.
+    const own = html
+      .replace(/<option[^>]*>[^<]*<\/option>/g, '')
+      .replace(/<script[\s\S]*?<\/script>/g, '')
+      // The org's name, and the language toggle's own name for Chinese (marked lang="zh-CN").
+      .replace(/<title>[^<]*<\/title>|<span class="org">[^<]*<\/span>|<a class="lang"[^>]*>中文<\/a>/g, '')
+      .replace(/<[^>]+>/g, ' ');
+    expect(own).not.toMatch(/[\u4e00-\u9fff]/);
+  });
+
   it('refuses people who are not admins (403 page, no rule, no preview), even a whole-org leader', async () => {
     const [teacher] = await h.store.db
       .select()
