@@ -17,6 +17,9 @@ export const BODY_LIMITS: readonly { prefix: string; maxBytes: number; why: stri
   // Lark allows text messages of 150 KB; encrypted (base64) and wrapped that stays far below 1 MB.
   { prefix: '/webhooks', maxBytes: 1 * MB, why: 'platform events and card callbacks' },
   { prefix: '/emulators', maxBytes: 1 * MB, why: 'the bot calling the playground’s emulated platform APIs' },
+  // The rule builder's form: up to 1000 picked people and two 1000-character suggestions, URL-encoded.
+  { prefix: '/dashboard/rules', maxBytes: 128 * KB, why: 'the rule builder form' },
+  { prefix: '/dashboard/data/rules', maxBytes: 128 * KB, why: "the rule builder's live preview (the same form)" },
   { prefix: '/dashboard', maxBytes: 16 * KB, why: 'sign-in, sign-out and the dashboard’s admin forms' },
   { prefix: '/playground', maxBytes: 16 * KB, why: 'one chat message or click' },
 ];

@@ -54,7 +54,7 @@ function presentFiring(f: typeof ruleFirings.$inferSelect) {
 }
 
 const Mode = z.enum(['observe', 'enforce']);
-const CreateBody = z
+export const CreateBody = z
   .object({
     name: z.string().trim().min(1).max(200),
     enabled: z.boolean().default(true),
@@ -63,7 +63,7 @@ const CreateBody = z
     definition: z.unknown(),
   })
   .strict();
-const PatchBody = z
+export const PatchBody = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     enabled: z.boolean().optional(),
@@ -73,7 +73,7 @@ const PatchBody = z
   .strict();
 
 /** Definition checks that need the org's data: a known metric, a scope that names real teams and people. */
-async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promise<MetricRule> {
+export async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promise<MetricRule> {
   const parsed = MetricRuleSchema.safeParse(raw);
   if (!parsed.success) throw badRequest('The rule definition is invalid.', zodDetails(parsed.error, 'definition'));
   const rule = parsed.data;
@@ -95,7 +95,7 @@ async function checkMetricRule(store: Store, orgId: string, raw: unknown): Promi
   return rule;
 }
 
-function checkBuiltin(row: RuleRow, raw: unknown): RuleDefinition {
+export function checkBuiltin(row: Pick<RuleRow, 'builtin'>, raw: unknown): RuleDefinition {
   const parsed = BuiltinRuleSchema.safeParse(raw);
   if (!parsed.success) throw badRequest('The rule definition is invalid.', zodDetails(parsed.error, 'definition'));
   if (parsed.data.builtin !== row.builtin)
@@ -119,10 +119,26 @@ rulesRoutes.get('/', async (c) => {
   return c.json(toPage(rows, page.limit, (r) => [r.id], presentRule));
 });
 
-rulesRoutes.post('/', async (c) => {
-  const { store, clock } = c.get('deps');
-  const org = await resolveOrg(c, store);
-  const body = await readBody(c, CreateBody);
+/** Who changed a rule, for the audit row: the API's admin token, or a dashboard viewer. */
+export interface RuleActor {
+  type: 'admin' | 'person';
+  id?: string | null;
+  via?: 'api' | 'dashboard';
+}
+const API_ACTOR: RuleActor = { type: 'admin', via: 'api' };
+
+/**
+ * Creates a metric rule from a create body (validated here with CreateBody and the definition checks), audited.
+ * The API and the dashboard's rule builder both call this: one validation, one audit.
+ */
+export async function createRule(
+  deps: { store: Store; clock: { now(): Date } },
+  orgId: string,
+  input: unknown,
+  actor: RuleActor = API_ACTOR,
+): Promise<RuleRow> {
+  const { store, clock } = deps;
+  const body = validate(CreateBody, input);
   if (
     body.definition &&
     typeof body.definition === 'object' &&
@@ -132,11 +148,11 @@ rulesRoutes.post('/', async (c) => {
       { path: 'definition.kind', message: 'must be "metric"' },
     ]);
   }
-  const definition = await checkMetricRule(store, org.id, body.definition);
+  const definition = await checkMetricRule(store, orgId, body.definition);
   const now = clock.now().toISOString();
   const row: RuleRow = {
     id: newId('rule'),
-    orgId: org.id,
+    orgId,
     name: body.name,
     enabled: body.enabled,
     mode: body.mode,
@@ -150,15 +166,23 @@ rulesRoutes.post('/', async (c) => {
   await store.atomic([
     store.db.insert(rules).values(row),
     auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
+      orgId,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
       action: 'rule.create',
       entityType: 'rule',
       entityId: row.id,
-      data: { name: row.name, mode: row.mode },
+      data: { name: row.name, mode: row.mode, ...(actor.via === 'dashboard' ? { via: 'dashboard' } : {}) },
       now: clock.now(),
     }),
   ]);
+  return row;
+}
+
+rulesRoutes.post('/', async (c) => {
+  const deps = c.get('deps');
+  const org = await resolveOrg(c, deps.store);
+  const row = await createRule(deps, org.id, await readBody(c, z.unknown()));
   return c.json(presentRule(row), 201);
 });
 
@@ -185,10 +209,19 @@ rulesRoutes.get('/:id', async (c) => {
   });
 });
 
-rulesRoutes.patch('/:id', async (c) => {
-  const { store, clock } = c.get('deps');
-  const { org, row } = await ruleOr404(c);
-  const body = await readBody(c, PatchBody);
+/**
+ * Changes a stored rule from a patch body (PatchBody; a built-in keeps its kind, a metric rule passes the
+ * definition checks), audited; mode changes keep the rule's flags in step. Shared by the API and the dashboard.
+ */
+export async function updateRule(
+  deps: { store: Store; clock: { now(): Date } },
+  orgId: string,
+  row: RuleRow,
+  input: unknown,
+  actor: RuleActor = API_ACTOR,
+): Promise<RuleRow> {
+  const { store, clock } = deps;
+  const body = validate(PatchBody, input);
   const set: Partial<RuleRow> = { updatedAt: clock.now().toISOString() };
   if (body.name !== undefined) set.name = body.name;
   if (body.enabled !== undefined) set.enabled = body.enabled;
@@ -196,14 +229,14 @@ rulesRoutes.patch('/:id', async (c) => {
   if (body.definition !== undefined) {
     const definition = row.builtin
       ? checkBuiltin(row, body.definition)
-      : await checkMetricRule(store, org.id, body.definition);
+      : await checkMetricRule(store, orgId, body.definition);
     set.definition = definition as unknown as Record<string, unknown>;
   }
   await store.atomic([
     store.db
       .update(rules)
       .set(set)
-      .where(and(eq(rules.orgId, org.id), eq(rules.id, row.id))),
+      .where(and(eq(rules.orgId, orgId), eq(rules.id, row.id))),
     // Observe → enforce (or back) changes what a flag means: keep the flags in step.
     ...(body.mode !== undefined
       ? [
@@ -214,16 +247,27 @@ rulesRoutes.patch('/:id', async (c) => {
         ]
       : []),
     auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
+      orgId,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
       action: 'rule.update',
       entityType: 'rule',
       entityId: row.id,
-      data: { fields: Object.keys(body) },
+      data: {
+        fields: Object.keys(body),
+        ...(body.mode !== undefined ? { mode: body.mode } : {}),
+        ...(actor.via === 'dashboard' ? { via: 'dashboard' } : {}),
+      },
       now: clock.now(),
     }),
   ]);
-  return c.json(presentRule((await getRule(store, org.id, row.id))!));
+  return (await getRule(store, orgId, row.id))!;
+}
+
+rulesRoutes.patch('/:id', async (c) => {
+  const deps = c.get('deps');
+  const { org, row } = await ruleOr404(c);
+  return c.json(presentRule(await updateRule(deps, org.id, row, await readBody(c, z.unknown()))));
 });
 
 rulesRoutes.delete('/:id', async (c) => {

@@ -536,6 +536,38 @@ a.back { margin-left: auto; }
 .kr-chart .start { stroke: var(--line); vector-effect: non-scaling-stroke; }
 .kr-chart .point { fill: var(--accent); }
 .kr-chart .axis { font-size: 9px; fill: var(--muted); }
+/* Rule builder (src/web/rule-builder.tsx) and a rule's page. */
+.rule-form { display: grid; gap: 6px; }
+.rule-form fieldset { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 6px 0; display: grid; gap: 6px; min-width: 0; }
+.rule-form legend { font-weight: 600; padding: 0 4px; }
+.rule-form select, .rule-form input:not([type=checkbox]):not([type=radio]), .rule-form textarea { width: 100%; max-width: 100%; min-width: 0; }
+.rule-form textarea { font: inherit; border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; resize: vertical; }
+.rule-form label.inline { display: inline-flex; align-items: center; gap: 4px; margin-right: 12px; }
+.rule-form .row3 { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 8px; }
+.rule-form .row3 > span { display: grid; gap: 2px; min-width: 0; }
+.rule-form .action { display: grid; gap: 4px; }
+.rule-form .action .sub { display: grid; gap: 2px; padding-left: 24px; }
+.buttons { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+button.secondary { background: #fff; color: var(--accent); border-color: var(--accent); }
+.card-preview { margin: 6px 0; border: 1px solid var(--line); border-left: 4px solid #d4a72c; border-radius: 6px; padding: 6px 10px; background: var(--bg); }
+.card-preview pre { margin: 4px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; font: inherit; font-size: 13px; }
+#preview[aria-busy=true] { opacity: .6; }
+.mode { padding: 0 8px; border-radius: 10px; font-size: 13px; }
+.mode-observe { background: #ddf4ff; color: #0550ae; }
+.mode-enforce { background: #ffebe9; color: #a40e26; }
+main.builder > .card { min-width: 0; }
+.rule-form > label, .rule-form fieldset > label, .scope-part > label { margin-top: 4px; }
+.scope-part { display: grid; gap: 4px; }
+.scope-part[hidden] { display: none; }
+@media (min-width: 1000px) {
+  main.builder { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); gap: 16px; align-items: start; }
+  main.builder #builder-errors { grid-column: 1 / -1; }
+}
+.hit-chart { margin: 0; }
+.hit-chart svg { width: 100%; max-width: 640px; height: auto; display: block; }
+.hit-chart .hit-bar { fill: #cf222e; }
+.hit-chart .base { stroke: var(--line); }
+.hit-chart .axis { font-size: 12px; fill: var(--muted); }
 /* Phones first: nothing wider than the screen (charts and tables shrink or scroll inside their card). */
 .chart, .charts figure, .kpi, .layout > *, .two > * { min-width: 0; }
 table.data { display: block; overflow-x: auto; }

@@ -39,6 +39,9 @@ import { reviewPageRoutes } from './review';
 import { wecomH5Page } from './sso-wecom-h5';
 import { claimsOf, NoOrgError, resolveViewer, type Viewer } from './viewer';
 import { teamsPageRoutes } from './teams';
+import { canEditRules, previewData, ruleBuilderRoutes, RULE_BUILDER_JS } from './rule-builder';
+import { hitHistory } from './rule-builder-data';
+import { getRule } from '../rules/repo';
 
 type Ctx = Context<AppEnv>;
 const LANG_COOKIE = 'polaris_lang';
@@ -157,18 +160,19 @@ export function dashboardRoutes() {
     await next();
   });
 
-  web.get('/assets/dashboard.js', (c) =>
-    c.body(DASHBOARD_JS, 200, {
-      'content-type': 'text/javascript; charset=utf-8',
-      'cache-control': 'public, max-age=300',
-    }),
-  );
-  web.get('/assets/connectors.js', (c) =>
-    c.body(CONNECTORS_JS, 200, {
-      'content-type': 'text/javascript; charset=utf-8',
-      'cache-control': 'public, max-age=300',
-    }),
-  );
+  // The dashboard's small scripts, each served from a string built into the bundle.
+  const scripts: Record<string, string> = {
+    'dashboard.js': DASHBOARD_JS,
+    'connectors.js': CONNECTORS_JS,
+    'rule-builder.js': RULE_BUILDER_JS,
+  };
+  for (const [name, source] of Object.entries(scripts))
+    web.get(`/assets/${name}`, (c) =>
+      c.body(source, 200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+      }),
+    );
   web.get('/assets/dashboard.css', (c) =>
     c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }),
   );
@@ -268,6 +272,7 @@ export function dashboardRoutes() {
         team={team}
         approvals={approvals}
         rules={rules}
+        canEditRules={canEditRules(viewer)}
         flash={takeFlash(c)}
         echartsUrl={echartsUrl(c.env)}
         messages={dashMessages(locale)}
@@ -343,7 +348,17 @@ export function dashboardRoutes() {
     }
   });
 
-  // Who a rule hits, with their values: for whole-org viewers, like the rule counts.
+  // The rule builder (admins): /rules/new, /rules/:id/edit, /rules/:id/mode. Before /rules/:id, which would take "new".
+  const builderHelpers = {
+    viewerOr401,
+    localeFor,
+    message: (c: Ctx, locale: Locale, text: string, status: 403 | 404) =>
+      c.html(<MessagePage locale={locale} text={text} back />, status),
+  };
+  web.route('/rules', ruleBuilderRoutes(builderHelpers));
+
+  // Who a rule hits, with their values, and its hits per period: for whole-org viewers, like the rule counts.
+  // Administrators also get the observe ⇄ enforce switch and the edit link.
   web.get('/rules/:id', async (c) => {
     const viewer = await viewerOr401(c, 'page');
     if (viewer instanceof Response) return viewer;
@@ -359,7 +374,30 @@ export function dashboardRoutes() {
       now: c.get('deps').clock.now(),
     });
     if (!list) return c.html(<MessagePage locale={locale} text={t(locale, 'dash.rules.notFound')} back />, 404);
-    return c.html(<RuleHitsPage locale={locale} viewer={viewer} list={list} timeZone={timeZone} />);
+    const { store } = c.get('deps');
+    const [row, history] = await Promise.all([
+      getRule(store, viewer.org.id, list.rule.id),
+      hitHistory(store, viewer.org.id, list.rule.id),
+    ]);
+    const notice = c.req.query('saved')
+      ? t(locale, 'dash.builder.saved')
+      : c.req.query('mode') === 'enforce' || c.req.query('mode') === 'observe'
+        ? t(locale, 'dash.builder.modeChanged', {
+            mode: t(locale, c.req.query('mode') === 'enforce' ? 'dash.rules.enforce' : 'dash.rules.observe'),
+          })
+        : undefined;
+    return c.html(
+      <RuleHitsPage
+        locale={locale}
+        viewer={viewer}
+        list={list}
+        timeZone={timeZone}
+        rule={row ? { id: row.id, mode: row.mode, enabled: row.enabled, builtin: row.builtin } : undefined}
+        history={history}
+        canEdit={canEditRules(viewer)}
+        notice={notice}
+      />,
+    );
   });
 
   // JSON for the page's script.
@@ -447,6 +485,8 @@ export function dashboardRoutes() {
       return c.json({ error: { code: 'forbidden', message: 'Rules are for administrators.' } }, 403);
     return c.json({ rules: await rulesWithHits(c.get('deps').store, viewer.org.id) });
   });
+  // The rule builder's live preview: the form's rule through the API's checks and previewRule (src/web/rule-builder.tsx).
+  data.post('/rules/preview', (c) => previewData(c, { viewerOr401, localeFor }));
   // The cycle's objectives and KRs as a file (src/api/export.ts), for administrators as the API is.
   data.get('/export', (c) =>
     withQuery(c, async (viewer, q) => {

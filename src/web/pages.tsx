@@ -106,6 +106,8 @@ export interface DashboardProps {
   team?: TeamFigures;
   approvals: PendingApproval[];
   rules?: RuleHits[];
+  /** Administrators get the rule builder's links (new rule, edit). */
+  canEditRules?: boolean;
   /** The outcome of the last form post (an approval decided here). */
   flash?: WebDecision;
   echartsUrl: string;
@@ -300,10 +302,17 @@ function ApprovalsSection({ L, approvals, cycleId }: { L: Locale; approvals: Pen
   );
 }
 
-function RulesSection({ L, rules }: { L: Locale; rules: RuleHits[] }) {
+function RulesSection({ L, rules, canEdit, q }: { L: Locale; rules: RuleHits[]; canEdit?: boolean; q: string }) {
   return (
     <section class="card" aria-labelledby="rules-h">
       <h2 id="rules-h">{t(L, 'dash.rules.title')}</h2>
+      {canEdit ? (
+        <p>
+          <a id="new-rule" class="button-link" href={`/dashboard/rules/new${q}`}>
+            + {t(L, 'dash.builder.newRule')}
+          </a>
+        </p>
+      ) : null}
       {rules.length === 0 ? (
         <p class="empty">{t(L, 'dash.rules.empty')}</p>
       ) : (
@@ -317,8 +326,18 @@ function RulesSection({ L, rules }: { L: Locale; rules: RuleHits[] }) {
           </thead>
           <tbody>
             {rules.map((r) => (
-              <tr>
-                <td>{r.name}</td>
+              <tr data-rule={r.id}>
+                <td>
+                  <a href={`/dashboard/rules/${encodeURIComponent(r.id)}${q}`}>{r.name}</a>
+                  {canEdit ? (
+                    <>
+                      {' · '}
+                      <a class="small" href={`/dashboard/rules/${encodeURIComponent(r.id)}/edit${q}`}>
+                        {t(L, 'dash.builder.edit')}
+                      </a>
+                    </>
+                  ) : null}
+                </td>
                 <td>
                   {r.enabled
                     ? t(L, r.mode === 'enforce' ? 'dash.rules.enforce' : 'dash.rules.observe')
@@ -499,7 +518,14 @@ export function DashboardPage(p: DashboardProps) {
         ) : null}
         <div class="two">
           <ApprovalsSection L={L} approvals={p.approvals} cycleId={p.cycleId} />
-          {p.rules && <RulesSection L={L} rules={p.rules} />}
+          {p.rules && (
+            <RulesSection
+              L={L}
+              rules={p.rules}
+              canEdit={p.canEditRules}
+              q={p.viewer.orgs.length > 1 ? `?org=${encodeURIComponent(p.viewer.org.slug)}` : ''}
+            />
+          )}
         </div>
       </main>
     </Layout>
@@ -711,16 +737,61 @@ export function RuleHitsPage({
   viewer,
   list,
   timeZone,
+  rule,
+  history = [],
+  canEdit,
+  notice,
 }: {
   locale: Locale;
   viewer: Viewer;
   list: { rule: { name: string }; hits: RuleHit[]; total: number };
   timeZone: string;
+  rule?: { id: string; mode: 'observe' | 'enforce'; enabled: boolean; builtin: string | null };
+  history?: { period: string; hits: number }[];
+  canEdit?: boolean;
+  notice?: string;
 }) {
+  const q = viewer.orgs.length > 1 ? `?org=${encodeURIComponent(viewer.org.slug)}` : '';
   return (
     <Layout locale={L} title={t(L, 'dash.rules.hitsTitle', { rule: list.rule.name })}>
       <PageHeader L={L} viewer={viewer} title={t(L, 'dash.rules.title')} />
       <main id="main">
+        {notice ? (
+          <p class="notice flash f-success" role="status" id="rule-notice">
+            {notice}
+          </p>
+        ) : null}
+        {rule ? (
+          <section class="card" aria-labelledby="mode-h" id="rule-mode" data-mode={rule.mode}>
+            <h2 id="mode-h">
+              {t(L, 'dash.builder.modeTitle')}:{' '}
+              <span class={`mode mode-${rule.mode}`}>
+                {t(L, rule.mode === 'enforce' ? 'dash.rules.enforce' : 'dash.rules.observe')}
+              </span>
+              {rule.enabled ? null : <span class="kind">{t(L, 'dash.rules.disabled')}</span>}
+            </h2>
+            <p class="muted">
+              {t(L, rule.mode === 'enforce' ? 'dash.builder.modeEnforce' : 'dash.builder.modeObserve')}
+            </p>
+            {canEdit ? (
+              <div class="buttons">
+                <form method="post" action={`/dashboard/rules/${encodeURIComponent(rule.id)}/mode${q}`}>
+                  <input type="hidden" name="mode" value={rule.mode === 'enforce' ? 'observe' : 'enforce'} />
+                  <button type="submit" id="mode-switch" class={rule.mode === 'enforce' ? 'secondary' : ''}>
+                    {t(L, rule.mode === 'enforce' ? 'dash.builder.toObserve' : 'dash.builder.toEnforce')}
+                  </button>
+                </form>
+                <a id="edit-rule" href={`/dashboard/rules/${encodeURIComponent(rule.id)}/edit${q}`}>
+                  {t(L, 'dash.builder.edit')}
+                </a>
+              </div>
+            ) : null}
+          </section>
+        ) : null}
+        <section class="card" aria-labelledby="history-h">
+          <h2 id="history-h">{t(L, 'dash.builder.historyTitle')}</h2>
+          <HitHistoryChart L={L} history={history} />
+        </section>
         <section class="card" aria-labelledby="hits-h">
           <h2 id="hits-h">
             {t(L, 'dash.rules.hitsTitle', { rule: list.rule.name })} <span class="count">{list.total}</span>
@@ -760,5 +831,69 @@ export function RuleHitsPage({
         </section>
       </main>
     </Layout>
+  );
+}
+
+/**
+ * A rule's hits per period as a bar chart drawn on the server (SVG, like the KR history chart: no script,
+ * no CSP exception), with the same numbers as a table for screen readers and copying.
+ */
+function HitHistoryChart({ L, history }: { L: Locale; history: { period: string; hits: number }[] }) {
+  if (!history.length) return <p class="empty">{t(L, 'dash.builder.historyEmpty')}</p>;
+  const W = 600;
+  const H = 130;
+  const top = Math.max(1, ...history.map((h) => h.hits));
+  const step = W / history.length;
+  const bar = Math.max(4, Math.min(40, step * 0.6));
+  const label = `${t(L, 'dash.builder.historyTitle')}: ${history.map((h) => `${h.period} ${h.hits}`).join(', ')}`;
+  return (
+    <>
+      <figure class="hit-chart" id="hit-history-chart" data-bars={String(history.length)}>
+        <svg viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-label={label}>
+          <title>{label}</title>
+          <line class="base" x1="0" y1={String(H)} x2={String(W)} y2={String(H)} />
+          {history.map((h, i) => {
+            const height = Math.max(1, (h.hits / top) * (H - 14));
+            const x = i * step + (step - bar) / 2;
+            return (
+              <g>
+                <rect
+                  class="hit-bar"
+                  x={x.toFixed(1)}
+                  y={(H - height).toFixed(1)}
+                  width={bar.toFixed(1)}
+                  height={height.toFixed(1)}
+                />
+                <text class="axis" x={(x + bar / 2).toFixed(1)} y={(H - height - 3).toFixed(1)} text-anchor="middle">
+                  {String(h.hits)}
+                </text>
+                <text class="axis" x={(x + bar / 2).toFixed(1)} y={String(H + 14)} text-anchor="middle">
+                  {h.period.length > 7 ? h.period.slice(5) : h.period}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      </figure>
+      <details>
+        <summary class="small">{t(L, 'dash.builder.historyTitle')}</summary>
+        <table class="list data" id="hit-history">
+          <thead>
+            <tr>
+              <th scope="col">{t(L, 'dash.builder.historyPeriod')}</th>
+              <th scope="col">{t(L, 'dash.builder.historyHits')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((h) => (
+              <tr>
+                <td>{h.period}</td>
+                <td>{h.hits}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </>
   );
 }

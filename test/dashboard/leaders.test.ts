@@ -312,16 +312,17 @@ describe('KR page and rule hits (issue 19, act)', () => {
     const html = await (await get('/dashboard', await cookieOf(demo.ceoId))).text();
     // The classroom-feedback rule (a metric rule naming people).
     const href =
-      /课堂反馈[^<]*<\/td><td>[^<]*<\/td><td><a class="hits firing" href="(\/dashboard\/rules\/[^"]+)"[^>]*>(\d+)</.exec(
+      /课堂反馈[^<]*<\/a><\/td><td>[^<]*<\/td><td><a class="hits firing" href="(\/dashboard\/rules\/[^"]+)"[^>]*>(\d+)</.exec(
         html,
       )!;
     const list = await (await get(href[1], await cookieOf(demo.ceoId))).text();
-    const rows = list.match(/<tr>/g)!.length - 1; // minus the header row
+    // The hit list's rows (the page also has the hits-per-period table), minus the header row.
+    const rows = list.slice(list.indexOf('id="rule-hits"')).split('</table>')[0].match(/<tr>/g)!.length - 1;
     expect(rows).toBe(Number(href[2]));
     expect(list).toMatch(/<span class="name">[^<]+<\/span>/);
     expect(list).toMatch(/\d{4}-\d{2}-\d{2} \d\.\d+ · /); // the weeks and their scores
     // A KR alert's hits say why in the card's words.
-    const kr = /KR 有风险或落后[^<]*<\/td><td>[^<]*<\/td><td><a class="hits firing" href="([^"]+)"/.exec(html)!;
+    const kr = /KR 有风险或落后[^<]*<\/a><\/td><td>[^<]*<\/td><td><a class="hits firing" href="([^"]+)"/.exec(html)!;
     const krList = await (await get(kr[1], await cookieOf(demo.ceoId))).text();
     expect(krList).toMatch(/href="\/dashboard\/kr\/[^"]+">[^<]*进度/);
     expect(krList).not.toContain('off_track');
