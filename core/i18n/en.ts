@@ -1006,8 +1006,8 @@ export const en: Record<MessageKey, string> = {
     'Sets the flag {flag} on each person hit; it is cleared when the condition clears. In observe mode the flag is recorded only and has no consequences.',
   'dash.builder.krHit': 'KR',
   'dash.builder.errorsTitle': 'Not saved. Please fix:',
-  'dash.builder.err.required': 'Please fill in “{field}”.',
-  'dash.builder.err.invalid': '“{field}” is not valid.',
+  'dash.form.err.required': 'Please fill in “{field}”.',
+  'dash.form.err.invalid': '“{field}” is not valid.',
   'dash.builder.err.unknownMetric':
     'The metric “{metric}” is unknown: no data has been received for it and no KR is bound to it.',
   'dash.builder.err.unknownScope': 'There is no team or person “{name}” in the organisation.',

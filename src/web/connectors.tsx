@@ -467,12 +467,18 @@ function refusal(L: Locale, err: ApiError): { headline: string; items: string[];
   if (err.code === 'bad_request' && Array.isArray(details))
     return {
       headline: t(L, 'dash.connectors.form.error.invalid'),
-      items: (details as { path: string; message: string }[]).map((d) => `${labelOf(L, d.path)}: ${d.message}`),
+      // The schema's own sentence is English; the reader gets the field's name in their language.
+      items: [
+        ...new Set(
+          (details as { path: string }[]).map((d) => t(L, 'dash.form.err.invalid', { field: labelOf(L, d.path) })),
+        ),
+      ],
     };
   return {
     headline: t(L, ERROR_KEYS[err.code] ?? 'dash.connectors.form.error.other'),
     items: [],
-    detail: err.message,
+    // The API's technical detail is English: shown to English readers only, so a reply never mixes.
+    detail: L === 'en' ? err.message : undefined,
   };
 }
 

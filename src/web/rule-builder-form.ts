@@ -214,8 +214,8 @@ export function localizeRuleErrors(
     else if (message.startsWith('duplicate action')) text = t(L, 'dash.builder.err.duplicateAction');
     else if (field === 'actions' && /at least one action/.test(message)) text = t(L, 'dash.builder.err.noAction');
     else if (field === 'scope' && /at least one/.test(message)) text = t(L, 'dash.builder.err.emptyScope');
-    else if (isBlank(form, field)) text = t(L, 'dash.builder.err.required', { field: label });
-    else text = t(L, 'dash.builder.err.invalid', { field: label });
+    else if (isBlank(form, field)) text = t(L, 'dash.form.err.required', { field: label });
+    else text = t(L, 'dash.form.err.invalid', { field: label });
     if (seen.has(text)) continue;
     seen.add(text);
     out.push({ field, text });

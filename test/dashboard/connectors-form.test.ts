@@ -187,9 +187,11 @@ describe('/dashboard/connectors forms: create, validate, edit', () => {
     expect(bad.status).toBe(400);
     const html = await bad.text();
     expect(html).toContain('以下内容有误');
-    expect(html).toContain('计划（cron 表达式，按组织时区）: not a cron expression');
-    expect(html).toContain('名称:');
-    expect(html).toContain('指标名称:');
+    expect(html).toContain('“计划（cron 表达式，按组织时区）”的值不正确。');
+    expect(html).toContain('“名称”的值不正确。');
+    expect(html).toContain('“指标名称”的值不正确。');
+    // The schema's English sentence never reaches a Chinese page.
+    expect(html).not.toContain('not a cron expression');
     const url = await post('/dashboard/connectors', httpForm({ url: 'http://169.254.169.254/latest' }));
     expect(url.status).toBe(422);
     expect(await url.text()).toContain('不允许使用这个网址');
@@ -203,7 +205,7 @@ describe('/dashboard/connectors forms: create, validate, edit', () => {
       days: '9',
     });
     expect(attendance.status).toBe(400);
-    expect(await attendance.text()).toContain('每次读取最近几天（1–7）:');
+    expect(await attendance.text()).toContain('“每次读取最近几天（1–7）”的值不正确。');
     expect(await rows()).toEqual([]);
     expect(await audits()).toEqual([]);
   });
