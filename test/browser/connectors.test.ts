@@ -85,7 +85,7 @@ afterAll(async () => {
   db.cleanup();
 });
 
-describe('connectors page in Chromium', () => {
+describe('connectors page in Chromium', { timeout: 120_000 }, () => {
   it('shows last run, next run and last error, reached from the dashboard nav', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(8000);

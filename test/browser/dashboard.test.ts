@@ -33,7 +33,7 @@ afterAll(async () => {
   db.cleanup();
 });
 
-describe('dashboard in Chromium', () => {
+describe('dashboard in Chromium', { timeout: 120_000 }, () => {
   it('logs in, finds a teacher and shows their chain to the north star, with charts', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];

@@ -96,7 +96,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-describe('playground in the browser', () => {
+describe('playground in the browser', { timeout: 120_000 }, () => {
   it("shows the OKR card on each platform, in that platform's own card format", async () => {
     const cardClass: Record<Platform, string> = { lark: '.lk-card', wecom: '.wc-card', dingtalk: '.dt-card' };
     for (const platform of ['lark', 'wecom', 'dingtalk'] as const) {

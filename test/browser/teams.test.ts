@@ -63,7 +63,7 @@ async function teamNamed(name: string) {
   return row;
 }
 
-describe('teams page in Chromium', () => {
+describe('teams page in Chromium', { timeout: 120_000 }, () => {
   it('390×844: reached from the dashboard; a team holding people is refused, nothing overflows', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const errors: string[] = [];
