@@ -755,6 +755,11 @@ export const en: Record<MessageKey, string> = {
   'review.card.done': '✅ Self-assessment complete, overall {score}; waiting for calibration.',
   'review.card.calibrated': 'Calibrated score: {score} ({by})',
   'review.card.observation': 'Observation period: this cycle is shown for reference and does not count for appraisal.',
+  'review.final.notice': 'The cycle "{cycle}" is closed. Your final performance score is {score} ({range}).',
+  'review.final.counts':
+    'This score counts for this cycle\'s appraisal. Reply "review" to see the score of each objective.',
+  'review.final.observation':
+    'Observation period: this score is for reference only and does not count for appraisal. Reply "review" to see the score of each objective.',
   'review.card.closed': '🔒 The cycle is closed. Final score {score}.',
   'review.selfRecorded': 'Recorded O{number} self-score {score}.',
   'review.selfSame': 'O{number} already has the self-score {score}.',

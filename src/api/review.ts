@@ -77,12 +77,14 @@ reviewRoutes.post('/:id/close', async (c) => {
   const deps = c.get('deps');
   const { org, cycle } = await target(c);
   const result = await closeCycle(deps, org, cycle, { type: 'admin' }).catch(stateError);
+  if (result.messages) deps.defer(deps.outbox.drain());
   return c.json({
     changed: result.changed,
     cycle: presentCycle(result.cycle),
     people: result.people,
     open_appeals: result.openAppeals,
     review_hours: result.hours,
+    final_messages: result.messages,
     most_improved: await mostImproved(deps.store, org, result.cycle),
   });
 });

@@ -6,14 +6,14 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Address } from '../../bots/types';
 import { buildSelfAssessmentCard } from '../../cards/review';
 import type { Clock } from '../../core/clock';
-import { localeOf } from '../../core/i18n';
-import { finalScore, roundScore, selfOrComputedMean } from '../../core/okr/review';
+import { localeOf, t } from '../../core/i18n';
+import { finalScore, roundScore, SCALES, selfOrComputedMean, toScale } from '../../core/okr/review';
 import { localDate } from '../../core/okr/pace';
 import { type emptySums, objectiveProgressFromSums } from '../../core/okr/progress';
 import { cycleScore } from '../../core/okr/scoring';
 import { addDays } from '../../core/time';
 import { loadIdentities, personAddress } from '../../jobs/recipients';
-import type { Statement, Store } from '../../storage/db';
+import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditStatement, type ActorType } from '../../storage/repos/audit';
 import { effectiveSettings } from '../../storage/repos/org-settings';
@@ -298,7 +298,12 @@ export interface CloseResult {
   openAppeals: number;
   /** Hours from the review's start to the close (null without a review). */
   hours: number | null;
+  /** Final-score messages enqueued (one per reachable person; 0 when nothing changed). */
+  messages: number;
 }
+
+/** The final-score message's outbox key: one per review, i.e. per cycle and person, however often close runs. */
+export const finalMessageKey = (reviewId: string) => `rvf_${reviewId}`;
 
 /**
  * Closes `cycle`: every review gets its final score and the cycle is locked (check-ins,
@@ -318,7 +323,7 @@ export async function closeCycle(
   const all = await loadCycleReviews(store, org.id, cycle.id);
   const openAppeals = all.filter((r) => r.review.appealStatus === 'open').length;
   if (cycle.status === 'closed')
-    return { changed: false, cycle, people: all.length, openAppeals, hours: hoursOf(cycle) };
+    return { changed: false, cycle, people: all.length, openAppeals, hours: hoursOf(cycle), messages: 0 };
   const now = deps.clock.now();
   const at = now.toISOString();
   const statements: Statement[] = [
@@ -329,8 +334,10 @@ export async function closeCycle(
   ];
   // Grouped by score: one UPDATE … WHERE id IN (…) per distinct final score and chunk.
   const byScore = new Map<number, string[]>();
+  const finals = new Map<string, number>();
   for (const { review, objectives: objs } of all) {
     const score = reviewFinal(review, objs);
+    finals.set(review.id, score);
     const list = byScore.get(score) ?? [];
     list.push(review.id);
     byScore.set(score, list);
@@ -338,6 +345,10 @@ export async function closeCycle(
   for (const [score, ids] of byScore)
     for (const chunk of chunks(ids, 90))
       statements.push(store.db.update(reviews).set({ finalScore: score }).where(inArray(reviews.id, chunk)));
+  // Each person's final score, in their language, in the same batch as the close: the outbox row
+  // id is derived from the review (cycle + person), so a close that is retried or races sends once.
+  const messages = await finalScoreMessages(deps, org, cycle, all, finals);
+  statements.push(...outboxStatements(store, messages, now));
   statements.push(
     auditStatement(store, {
       orgId: org.id,
@@ -350,9 +361,70 @@ export async function closeCycle(
       now,
     }),
   );
-  await store.atomic(statements);
+  try {
+    await store.atomic(statements);
+  } catch (error) {
+    // A close racing this one committed first: its final-score messages hold these outbox ids,
+    // so this batch wrote nothing; answer as a second close does.
+    if (!isUniqueViolation(error)) throw error;
+    const [closed] = await store.db.select().from(cycles).where(eq(cycles.id, cycle.id));
+    return { changed: false, cycle: closed, people: all.length, openAppeals, hours: hoursOf(closed), messages: 0 };
+  }
   const [updated] = await store.db.select().from(cycles).where(eq(cycles.id, cycle.id));
-  return { changed: true, cycle: updated, people: all.length, openAppeals, hours: hoursOf(updated) };
+  return {
+    changed: true,
+    cycle: updated,
+    people: all.length,
+    openAppeals,
+    hours: hoursOf(updated),
+    messages: messages.length,
+  };
+}
+
+/**
+ * One text message per reviewed person at close: their final score on the org's scale, and
+ * whether it counts for appraisal (observation period). Sent on the person's primary platform,
+ * in their language; leavers and people without a reachable identity get none. The outbox's
+ * per-recipient rate limits pace them like every other message.
+ */
+async function finalScoreMessages(
+  deps: ReviewDeps,
+  org: Organization,
+  cycle: Cycle,
+  all: { review: Review }[],
+  finals: Map<string, number>,
+): Promise<OutboundItem[]> {
+  if (!all.length) return [];
+  const settings = effectiveSettings(org.settings);
+  const counts = countsForAppraisal(org, cycle);
+  const personIds = all.map((r) => r.review.personId);
+  const who = await deps.store.db
+    .select({ id: people.id, locale: people.locale })
+    .from(people)
+    .where(eq(people.orgId, org.id));
+  const localeById = new Map(who.map((p) => [p.id, p]));
+  const identities = await loadIdentities(deps.store, personIds);
+  const out: OutboundItem[] = [];
+  for (const { review } of all) {
+    const person = localeById.get(review.personId);
+    const to = person && personAddress(identities, review.personId, deps.addressable, settings.defaultPlatform);
+    if (!person || !to) continue;
+    const locale = localeOf(person);
+    const score = toScale(finals.get(review.id) ?? null, settings.reviewScale);
+    const text = [
+      t(locale, 'review.final.notice', { cycle: cycle.name, score, range: SCALES[settings.reviewScale].label }),
+      t(locale, counts ? 'review.final.counts' : 'review.final.observation'),
+    ].join('\n');
+    out.push({
+      operation: 'send',
+      to,
+      message: { text },
+      orgId: org.id,
+      subject: `review-final:${review.id}`,
+      idempotencyKey: finalMessageKey(review.id),
+    });
+  }
+  return out;
 }
 
 export interface TeamProgress {

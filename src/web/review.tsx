@@ -309,7 +309,8 @@ export function reviewPageRoutes(helpers: ReviewPageHelpers) {
     const a = await admit(c, 'page');
     if (a instanceof Response) return a;
     const actor = { type: a.viewer.person ? ('person' as const) : ('admin' as const), id: a.viewer.person?.id ?? null };
-    await closeCycle(c.get('deps'), a.viewer.org, a.cycle, actor);
+    const closed = await closeCycle(c.get('deps'), a.viewer.org, a.cycle, actor);
+    if (closed.messages) c.get('deps').defer(c.get('deps').outbox.drain());
     return c.redirect(`/dashboard/review?${backQuery(a)}`, 303);
   });
 
