@@ -593,6 +593,10 @@ export const en: Record<MessageKey, string> = {
   'company.statusLine':
     'on track {on_track} · at risk {at_risk} · off track {off_track} · done {done} · not started {not_started}',
   'company.pending': 'Pending adjustment requests: {count}',
+  'company.improved.title': '**🏅 Most improved · {cycle}** (against {previous})',
+  'company.improved.people': 'People: {list}',
+  'company.improved.teams': 'Teams: {list}',
+  'company.improved.entry': '{name} {previous} → {current} (+{delta})',
   'welcome.title': 'Welcome to {org}',
   'welcome.intro':
     "Hi {name}! I am Polaris, your team's OKR assistant. You are in the directory, so you can chat with me right away.",
