@@ -764,6 +764,21 @@ export const en: Record<MessageKey, string> = {
     'This score counts for this cycle\'s appraisal. Reply "review" to see the score of each objective.',
   'review.final.observation':
     'Observation period: this score is for reference only and does not count for appraisal. Reply "review" to see the score of each objective.',
+  'review.carry.section':
+    '**Carry into next cycle**: an unfinished KR can move to the next cycle, with what is left as its target.',
+  'review.carry.button': 'Carry KR{number} {title} ({progress}%)',
+  'review.carry.typed': 'Or reply: carry KR{number}',
+  'review.carry.done': '✅ KR{number} {title} carried into "{cycle}"',
+  'review.carry.recorded':
+    'Carried KR{number} "{title}" into "{cycle}": from {start} to {target}, under the objective "{objective}". Reply "my OKRs" to see it.',
+  'review.carry.already': 'KR{number} "{title}" is already carried into "{cycle}"; nothing new was created.',
+  'review.carry.finished': 'KR{number} "{title}" is done; there is nothing to carry.',
+  'review.carry.dropped': 'KR{number} was dropped and cannot be carried.',
+  'review.carry.notFound': 'The reviewed objectives have no KR{number}. You can carry: {list}',
+  'review.carry.noneOpen': 'none',
+  'review.carry.noNextCycle':
+    'The next cycle does not exist yet, so nothing can be carried. Ask HR to create a cycle starting on {date} (the one after "{cycle}"), then reply: carry KR{number}',
+  'review.carry.nextClosed': 'The next cycle "{cycle}" is closed; nothing can be carried into it.',
   'review.card.closed': '🔒 The cycle is closed. Final score {score}.',
   'review.selfRecorded': 'Recorded O{number} self-score {score}.',
   'review.selfSame': 'O{number} already has the self-score {score}.',
@@ -853,6 +868,7 @@ export const en: Record<MessageKey, string> = {
   'invalid.self_score_format': 'Name the objective and the score, e.g. {hint}',
   'invalid.calibrate_format': 'Name the person, the score and the reason, e.g. {hint}',
   'invalid.appeal_reason': 'Say why you appeal, e.g. {hint}',
+  'invalid.carry_format': 'Name the KR to carry, e.g. {hint} (the numbers are on the review card)',
   'help.cmd.review': 'sends your self-assessment card again (during a review)',
   'help.cmd.selfScore': 'scores objective O1 yourself, with an optional note',
   'help.cmd.calibrate': "calibrates a report's score (managers)",

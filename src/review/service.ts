@@ -29,6 +29,7 @@ import {
   teams,
 } from '../../storage/schema';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
+import { carryLines } from './carry';
 
 export type Review = typeof reviews.$inferSelect;
 export type ReviewObjective = typeof reviewObjectives.$inferSelect;
@@ -142,6 +143,14 @@ export async function startReview(
   }
   const identities = await loadIdentities(store, [...byPerson.keys()]);
   const at = now.toISOString();
+  // The card's "carry into the next cycle" buttons; nothing is carried before the review runs.
+  const carry = await carryLines(
+    store,
+    org.id,
+    cycle.id,
+    [...byPerson].map(([personId, list]) => ({ personId, objectiveIds: list.map((o) => o.id) })),
+    { carried: false },
+  );
   const reviewRows: (typeof reviews.$inferInsert)[] = [];
   const objectiveRows: (typeof reviewObjectives.$inferInsert)[] = [];
   const messages: OutboundItem[] = [];
@@ -190,6 +199,7 @@ export async function startReview(
       retrospective: null,
       selfScore: null,
       countsForAppraisal: counts,
+      carry: carry.get(personId) ?? [],
     });
     messages.push(selfCardMessage(org.id, reviewId, to, card));
   }
