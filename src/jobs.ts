@@ -13,7 +13,7 @@ import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
 import { connectorsRun } from './connectors/job';
 import { reviewSweep } from '../jobs/review-sweep';
-import { autoStartReviews, dueCalibrationCards } from './review/sweep';
+import { autoStartReviews, dueCalibrationCards, healFinalMessages } from './review/sweep';
 import { digestMostImproved } from './review/improved';
 
 export const jobRegistry = createJobRegistry<Services>([
@@ -25,7 +25,11 @@ export const jobRegistry = createJobRegistry<Services>([
   retention,
   outboxFailures,
   connectorsRun,
-  reviewSweep<Services>({ autoStart: autoStartReviews, calibrationCards: dueCalibrationCards }),
+  reviewSweep<Services>({
+    autoStart: autoStartReviews,
+    calibrationCards: dueCalibrationCards,
+    finalMessages: healFinalMessages,
+  }),
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

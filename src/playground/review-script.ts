@@ -12,7 +12,7 @@ import { resolveCycle } from '../../storage/repos/cycles';
 import { effectiveSettings } from '../../storage/repos/org-settings';
 import type { Cycle, Organization, Person } from '../../storage/repos/types';
 import { identities, objectives, people, reviewObjectives, reviews } from '../../storage/schema';
-import { closeCycle, orgTimezone, startReview } from '../review/service';
+import { closeCycle, orgTimezone, sendFinalMessages, startReview } from '../review/service';
 import type { Services } from '../services';
 import type { PlaygroundEmulators } from './emulators';
 import { demoOrg } from './people';
@@ -226,11 +226,10 @@ export async function runReviewStep(deps: ScriptDeps, step: ReviewStep): Promise
     }
     case 'close': {
       const closed = await closeCycle(services, org, cycle, hr);
+      const told = await sendFinalMessages(services, org, closed.cycle);
       await settle(deps);
       cycle = closed.cycle;
-      did.push(
-        closed.changed ? `cycle closed: ${closed.people} final scores, ${closed.messages} messages` : 'already closed',
-      );
+      did.push(closed.changed ? `cycle closed: ${closed.people} final scores, ${told} messages` : 'already closed');
       break;
     }
     case 'sheet':

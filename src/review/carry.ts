@@ -58,19 +58,29 @@ export async function carryLines(
     cycleIds: [cycleId],
   });
   const objectiveIds = reviewed.flatMap((r) => r.objectiveIds);
+  const columns = {
+    id: keyResults.id,
+    objectiveId: keyResults.objectiveId,
+    title: keyResults.title,
+    progress: keyResults.progress,
+  };
   const rows: { id: string; objectiveId: string; title: string; progress: number | null }[] = [];
-  for (let i = 0; i < objectiveIds.length; i += 90)
-    rows.push(
-      ...(await store.db
-        .select({
-          id: keyResults.id,
-          objectiveId: keyResults.objectiveId,
-          title: keyResults.title,
-          progress: keyResults.progress,
-        })
-        .from(keyResults)
-        .where(and(inArray(keyResults.objectiveId, objectiveIds.slice(i, i + 90)), eq(keyResults.status, 'active')))),
-    );
+  if (objectiveIds.length > 900) {
+    // A whole review's start: one read of the cycle's active KRs beats a query per 90 objectives.
+    const wanted = new Set(objectiveIds);
+    const all = await store.db
+      .select(columns)
+      .from(keyResults)
+      .where(and(eq(keyResults.cycleId, cycleId), eq(keyResults.status, 'active')));
+    rows.push(...all.filter((r) => wanted.has(r.objectiveId)));
+  } else
+    for (let i = 0; i < objectiveIds.length; i += 90)
+      rows.push(
+        ...(await store.db
+          .select(columns)
+          .from(keyResults)
+          .where(and(inArray(keyResults.objectiveId, objectiveIds.slice(i, i + 90)), eq(keyResults.status, 'active')))),
+      );
   const unfinished = rows.filter((r) => (r.progress ?? 0) < 1);
   const carriedTo = new Map<string, string>();
   if (options.carried !== false)

@@ -12,8 +12,9 @@ import { localDate } from '../../core/okr/pace';
 import { type emptySums, objectiveProgressFromSums } from '../../core/okr/progress';
 import { cycleScore } from '../../core/okr/scoring';
 import { addDays } from '../../core/time';
+import { nextTurn } from '../../core/loop';
 import { loadIdentities, personAddress } from '../../jobs/recipients';
-import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
+import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { auditStatement, type ActorType } from '../../storage/repos/audit';
 import { effectiveSettings } from '../../storage/repos/org-settings';
@@ -22,13 +23,14 @@ import {
   cycles,
   keyResults,
   objectives,
+  outbox,
   people,
   personFlags,
   reviewObjectives,
   reviews,
   teams,
 } from '../../storage/schema';
-import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
+import { outboxBulkStatements, type OutboundItem } from '../outbox/enqueue';
 import { carryLines } from './carry';
 
 export type Review = typeof reviews.$inferSelect;
@@ -212,7 +214,7 @@ export async function startReview(
       .where(and(eq(cycles.id, cycle.id), inArray(cycles.status, ['planning', 'active']))),
     ...chunks(reviewRows, chunkRows(8)).map((rows) => store.db.insert(reviews).values(rows)),
     ...chunks(objectiveRows, chunkRows(11)).map((rows) => store.db.insert(reviewObjectives).values(rows)),
-    ...outboxStatements(store, messages, now),
+    ...outboxBulkStatements(store, messages, now),
     auditStatement(store, {
       orgId: org.id,
       actorType: actor.type,
@@ -308,11 +310,9 @@ export interface CloseResult {
   openAppeals: number;
   /** Hours from the review's start to the close (null without a review). */
   hours: number | null;
-  /** Final-score messages enqueued (one per reachable person; 0 when nothing changed). */
-  messages: number;
 }
 
-/** The final-score message's outbox key: one per review, i.e. per cycle and person, however often close runs. */
+/** The final-score message's outbox key: one per review, i.e. per cycle and person, however often it is enqueued. */
 export const finalMessageKey = (reviewId: string) => `rvf_${reviewId}`;
 
 /**
@@ -333,7 +333,7 @@ export async function closeCycle(
   const all = await loadCycleReviews(store, org.id, cycle.id);
   const openAppeals = all.filter((r) => r.review.appealStatus === 'open').length;
   if (cycle.status === 'closed')
-    return { changed: false, cycle, people: all.length, openAppeals, hours: hoursOf(cycle), messages: 0 };
+    return { changed: false, cycle, people: all.length, openAppeals, hours: hoursOf(cycle) };
   const now = deps.clock.now();
   const at = now.toISOString();
   const statements: Statement[] = [
@@ -344,10 +344,8 @@ export async function closeCycle(
   ];
   // Grouped by score: one UPDATE … WHERE id IN (…) per distinct final score and chunk.
   const byScore = new Map<number, string[]>();
-  const finals = new Map<string, number>();
   for (const { review, objectives: objs } of all) {
     const score = reviewFinal(review, objs);
-    finals.set(review.id, score);
     const list = byScore.get(score) ?? [];
     list.push(review.id);
     byScore.set(score, list);
@@ -355,10 +353,6 @@ export async function closeCycle(
   for (const [score, ids] of byScore)
     for (const chunk of chunks(ids, 90))
       statements.push(store.db.update(reviews).set({ finalScore: score }).where(inArray(reviews.id, chunk)));
-  // Each person's final score, in their language, in the same batch as the close: the outbox row
-  // id is derived from the review (cycle + person), so a close that is retried or races sends once.
-  const messages = await finalScoreMessages(deps, org, cycle, all, finals);
-  statements.push(...outboxStatements(store, messages, now));
   statements.push(
     auditStatement(store, {
       orgId: org.id,
@@ -371,24 +365,42 @@ export async function closeCycle(
       now,
     }),
   );
-  try {
-    await store.atomic(statements);
-  } catch (error) {
-    // A close racing this one committed first: its final-score messages hold these outbox ids,
-    // so this batch wrote nothing; answer as a second close does.
-    if (!isUniqueViolation(error)) throw error;
-    const [closed] = await store.db.select().from(cycles).where(eq(cycles.id, cycle.id));
-    return { changed: false, cycle: closed, people: all.length, openAppeals, hours: hoursOf(closed), messages: 0 };
-  }
+  await store.atomic(statements);
   const [updated] = await store.db.select().from(cycles).where(eq(cycles.id, cycle.id));
-  return {
-    changed: true,
-    cycle: updated,
-    people: all.length,
-    openAppeals,
-    hours: hoursOf(updated),
-    messages: messages.length,
-  };
+  return { changed: true, cycle: updated, people: all.length, openAppeals, hours: hoursOf(updated) };
+}
+
+/** Rows per atomic batch of final-score messages: the event loop gets a turn between batches. */
+const FINAL_BATCH = 700;
+
+/**
+ * Each reviewed person's final-score message (below), enqueued after the close rather than in its
+ * batch, so the close itself costs what it did (bench:review). Idempotent: the outbox row id is
+ * derived from the review (one per cycle and person), rows already there are skipped and the
+ * inserts do nothing on a conflict, so callers may run it as often as they like — the close's
+ * callers right after it, and the review-sweep job in the days after a close, in case the process
+ * stopped in between. Returns how many messages this call enqueued.
+ */
+export async function sendFinalMessages(deps: ReviewDeps, org: Organization, cycle: Cycle): Promise<number> {
+  const { store } = deps;
+  if (cycle.status !== 'closed') return 0;
+  const all = await loadCycleReviews(store, org.id, cycle.id);
+  const finals = new Map(
+    all.map(({ review, objectives: objs }) => [review.id, review.finalScore ?? reviewFinal(review, objs)]),
+  );
+  const items = await finalScoreMessages(deps, org, cycle, all, finals);
+  const there = new Set<string>();
+  const keys = items.map((m) => m.idempotencyKey!);
+  for (const chunk of chunks(keys, 90))
+    for (const r of await store.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, chunk)))
+      there.add(r.id);
+  const fresh = items.filter((m) => !there.has(m.idempotencyKey!));
+  const now = deps.clock.now();
+  for (const batch of chunks(fresh, FINAL_BATCH)) {
+    await store.atomic(outboxBulkStatements(store, batch, now).map((insert) => insert.onConflictDoNothing()));
+    await nextTurn();
+  }
+  return fresh.length;
 }
 
 /**

@@ -1,10 +1,12 @@
 // The final-score message at close (docs/review.md#close): each reviewed person gets one message
 // with their final score, in their language, through the outbox; whether it counts for appraisal
-// follows the observation period; closing twice, or a close racing another, sends nothing twice.
+// follows the observation period; closing twice, enqueuing twice at once, or the review-sweep's
+// check after a close sends nothing twice; a close whose messages were lost gets them from the sweep.
 import { eq, like } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cycles, organizations, outbox } from '../../storage/schema';
-import { closeCycle } from '../../src/review/service';
+import { runJobNow } from '../../src/jobs';
+import { closeCycle, sendFinalMessages } from '../../src/review/service';
 import { IDS } from '../helpers/fixtures';
 import { message, startReviewHarness, type ReviewHarness } from './harness';
 
@@ -29,8 +31,7 @@ const finalRows = () => h.store.db.select().from(outbox).where(like(outbox.subje
 
 describe('the final-score message at close', () => {
   it('tells each person their final score once, in their language; closing twice sends nothing twice', async () => {
-    const res = await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`);
-    expect(((await res.json()) as any).final_messages).toBe(2);
+    await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`);
     // Alice (zh-CN): calibrated 0.6; Bob (en): no self score, computed 0.3.
     expect(finalTexts('ou_alice')).toEqual([
       '周期“2026 Q4”已关闭，你的最终绩效得分是 0.6（0.0–1.0）。\n这个得分计入本周期的绩效考核。回复“复盘”可以查看各目标的得分。',
@@ -44,24 +45,51 @@ describe('the final-score message at close', () => {
     expect(await finalRows()).toHaveLength(2);
 
     const again = (await (await h.api('POST', `/api/v1/cycles/${IDS.cycle}/close`)).json()) as any;
-    expect(again).toMatchObject({ changed: false, final_messages: 0 });
+    expect(again).toMatchObject({ changed: false });
     expect(finalTexts('ou_alice')).toHaveLength(1);
     expect(await finalRows()).toHaveLength(2);
   });
 
-  it('a close racing another (it read the cycle before the first committed) writes and sends nothing', async () => {
-    const [stale] = await h.store.db.select().from(cycles).where(eq(cycles.id, IDS.cycle));
+  it('enqueuing twice at once sends once; a close whose messages were lost gets them from the review-sweep, once', async () => {
+    const [cycle] = await h.store.db.select().from(cycles).where(eq(cycles.id, IDS.cycle));
     const [org] = await h.store.db.select().from(organizations).where(eq(organizations.id, IDS.org));
-    const first = await closeCycle(h.services, org, stale, { type: 'admin' });
-    expect(first).toMatchObject({ changed: true, messages: 2 });
-    h.clock.advance(60_000);
-    const racing = await closeCycle(h.services, org, stale, { type: 'admin' });
-    expect(racing).toMatchObject({ changed: false, messages: 0 });
-    expect(racing.cycle.status).toBe('closed');
+    // The process stopped right after the close: the lock and scores are there, no message.
+    const closed = await closeCycle(h.services, org, cycle, { type: 'admin' });
+    expect(closed.changed).toBe(true);
+    expect(await finalRows()).toHaveLength(0);
+    expect(await sendFinalMessages(h.services, org, cycle)).toBe(0); // not closed in this (stale) row: nothing
+    // The next morning's review-sweep finds them missing and enqueues them.
+    h.clock.advance(31 * 3_600_000); // 2026-12-21 09:00 Asia/Shanghai
+    await runJobNow(h.services, 'review-sweep');
     await h.services.outbox.drain();
     expect(await finalRows()).toHaveLength(2);
-    expect(await h.audits('cycle.close')).toHaveLength(1);
     expect(finalTexts('ou_alice')).toHaveLength(1);
+    // Two callers at once (a close retried while the sweep runs) and the next day's sweep: nothing more.
+    const [a, b] = await Promise.all([
+      sendFinalMessages(h.services, org, closed.cycle),
+      sendFinalMessages(h.services, org, closed.cycle),
+    ]);
+    expect(a + b).toBe(0);
+    h.clock.advance(24 * 3_600_000);
+    await runJobNow(h.services, 'review-sweep');
+    await h.services.outbox.drain();
+    expect(await finalRows()).toHaveLength(2);
+    expect(finalTexts('ou_alice')).toHaveLength(1);
+  });
+
+  it('two enqueues racing on a fresh close insert each message once', async () => {
+    const [cycle] = await h.store.db.select().from(cycles).where(eq(cycles.id, IDS.cycle));
+    const [org] = await h.store.db.select().from(organizations).where(eq(organizations.id, IDS.org));
+    const closed = await closeCycle(h.services, org, cycle, { type: 'admin' });
+    const counts = await Promise.all([
+      sendFinalMessages(h.services, org, closed.cycle),
+      sendFinalMessages(h.services, org, closed.cycle),
+    ]);
+    expect(counts.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(2);
+    await h.services.outbox.drain();
+    expect(await finalRows()).toHaveLength(2);
+    expect(finalTexts('ou_alice')).toHaveLength(1);
+    expect(finalTexts('ou_bob')).toHaveLength(1);
   });
 
   it('during the observation period the message says the score does not count for appraisal', async () => {

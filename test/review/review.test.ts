@@ -28,8 +28,8 @@ function selfCard(to: string) {
     .at(-1);
   if (!sent) throw new Error(`no self-assessment card for ${to}`);
   // The self-score buttons (the carry buttons are test/review/carry.test.ts's).
-  const buttons = sent.message.card!.blocks
-    .flatMap((b) => (b.type === 'actions' ? b.buttons : []))
+  const buttons = sent.message
+    .card!.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []))
     .filter((b) => b.actionId === 'rv.self');
   return { sent, buttons };
 }
