@@ -28,6 +28,55 @@ export interface SelfCardView {
   countsForAppraisal: boolean;
   /** Closed cycles: the final score, and no buttons. */
   closedFinal?: number | null;
+  /** Unfinished KRs that may be carried into the next cycle (src/review/carry.ts). */
+  carry?: SelfCardCarry[];
+}
+
+export interface SelfCardCarry {
+  id: string;
+  number: number;
+  title: string;
+  progress: number;
+  /** The next cycle's name once carried. */
+  carriedTo: string | null;
+}
+
+/** Carry buttons on one card; further KRs are carried by typing `延续 KRn`. */
+const MAX_CARRY_BUTTONS = 5;
+
+/** "Carry into the next cycle": a button per unfinished KR not carried yet, and the KRs already carried. */
+function carryBlocks(view: SelfCardView): CardBlock[] {
+  const { locale } = view;
+  const lines = view.carry ?? [];
+  if (!lines.length) return [];
+  const blocks: CardBlock[] = [{ type: 'divider' }, { type: 'markdown', text: t(locale, 'review.carry.section') }];
+  const done = lines.filter((l) => l.carriedTo);
+  for (const l of done)
+    blocks.push({
+      type: 'note',
+      text: t(locale, 'review.carry.done', {
+        number: l.number,
+        title: userText(l.title),
+        cycle: userText(l.carriedTo ?? ''),
+      }),
+    });
+  const open = lines.filter((l) => !l.carriedTo);
+  if (!open.length) return blocks;
+  blocks.push({
+    type: 'actions',
+    buttons: open.slice(0, MAX_CARRY_BUTTONS).map((l) => ({
+      text: t(locale, 'review.carry.button', {
+        number: l.number,
+        title: userText(l.title.length > 16 ? `${l.title.slice(0, 15)}…` : l.title),
+        progress: Math.round(l.progress * 100),
+      }),
+      actionId: 'rv.carry',
+      value: { rv: view.reviewId, kr: l.id },
+      command: `${locale === 'en' ? 'carry' : '延续'} KR${l.number}`,
+    })),
+  });
+  blocks.push({ type: 'note', text: t(locale, 'review.carry.typed', { number: open[0].number }) });
+  return blocks;
 }
 
 const step = (scale: ReviewScale) => SCALES[scale].step / SCALES[scale].max;
@@ -68,6 +117,7 @@ export function buildSelfAssessmentCard(view: SelfCardView): Card {
       text: t(locale, 'review.card.typed', { number: o.number, score: toScale(o.computedScore, scale) }),
     });
   }
+  blocks.push(...carryBlocks(view));
   blocks.push({ type: 'divider' });
   if (view.retrospective)
     blocks.push({ type: 'markdown', text: t(locale, 'review.card.retro', { text: userText(view.retrospective) }) });

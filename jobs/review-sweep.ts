@@ -5,6 +5,8 @@
 //      outbox rows with the same subject `reminder:<personId>:<week>`, counted the same way.
 //   3. From `self_due`, sends each manager whose team card has not gone out yet (not every report
 //      finished) the team calibration card.
+//   4. For a week after a close, enqueues any final-score message the close's caller did not
+//      (the process stopped in between); idempotent, so normally it finds nothing to do.
 // Starting a review and building the team card are app logic (src/review); the app hands them
 // in when it wires the job (src/jobs.ts), so this layer never imports the app.
 import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
@@ -22,6 +24,8 @@ export interface ReviewSweepOps<S extends JobServices> {
   autoStart(services: S, org: Organization, now: Date): Promise<number>;
   /** Sends the team cards due at `self_due`; returns how many went out. */
   calibrationCards(services: S, org: Organization, now: Date): Promise<number>;
+  /** Enqueues the final-score messages missing for cycles closed in the last days; returns how many. */
+  finalMessages?(services: S, org: Organization, now: Date): Promise<number>;
 }
 
 /** Days before `self_due` from which the people still to assess themselves are reminded. */
@@ -43,6 +47,7 @@ export function reviewSweep<S extends JobServices>(ops: ReviewSweepOps<S>): JobD
         return;
       }
       ctx.stats.started = await ops.autoStart(ctx.services, org, ctx.now);
+      if (ops.finalMessages) ctx.stats.finalMessages = await ops.finalMessages(ctx.services, org, ctx.now);
       const today = localDate(ctx.now, ctx.orgTimeZone);
       const running = await store.db
         .select()

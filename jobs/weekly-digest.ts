@@ -2,35 +2,53 @@
 // its platform when one is configured, otherwise to each member and the manager
 // one-to-one — and a company digest with the org figures to every admin.
 import { and, eq } from 'drizzle-orm';
-import { buildCompanyDigestCard } from '../cards/company-digest';
+import { buildCompanyDigestCard, type DigestMostImproved } from '../cards/company-digest';
 import { buildDigestCard } from '../cards/digest';
 import type { Card } from '../cards/model';
 import { resolveCycle } from '../storage/repos/cycles';
 import { allTeams } from '../storage/repos/people';
-import type { Person } from '../storage/repos/types';
+import type { Organization, Person } from '../storage/repos/types';
 import { people, type Locale } from '../storage/schema';
 import { companyFigures } from './company-figures';
 import { computeTeamDigests } from './digest-data';
 import { loadIdentities, personAddress, teamChatAddress } from './recipients';
 import { isoWeekKey, localDate } from '../core/time';
-import type { JobContext, JobDefinition, JobMessage } from './types';
+import type { JobContext, JobDefinition, JobMessage, JobServices } from './types';
 import { teamZone, teamZoneUnits } from './units';
 
 const WEEK_MS = 7 * 86_400_000;
 const COMPANY = 'company';
 
-export const weeklyDigest: JobDefinition = {
-  name: 'weekly-digest',
-  description: 'Weekly team digest cards and the company digest for admins',
-  schedule: '0 9 * * 1',
-  tick: '*/15 * * * *',
-  period: 'week',
-  catchUpMs: 24 * 3_600_000,
-  units: teamZoneUnits,
-  run: runWeeklyDigest,
-};
+export interface WeeklyDigestOptions<S extends JobServices> {
+  /**
+   * Most improved (进步奖) for the company digest: the app's one implementation
+   * (src/review/improved.ts), given here because jobs cannot import the app above them.
+   */
+  mostImproved?: (services: S, org: Organization, now: Date) => Promise<DigestMostImproved | null>;
+}
 
-async function runWeeklyDigest(ctx: JobContext): Promise<void> {
+export function weeklyDigestJob<S extends JobServices = JobServices>(
+  options: WeeklyDigestOptions<S> = {},
+): JobDefinition<S> {
+  return {
+    name: 'weekly-digest',
+    description: 'Weekly team digest cards and the company digest for admins',
+    schedule: '0 9 * * 1',
+    tick: '*/15 * * * *',
+    period: 'week',
+    catchUpMs: 24 * 3_600_000,
+    units: teamZoneUnits,
+    run: (ctx) => runWeeklyDigest(ctx, options),
+  };
+}
+
+/** The digest without most improved (jobs alone); the app's list uses weeklyDigestJob with it. */
+export const weeklyDigest: JobDefinition = weeklyDigestJob();
+
+async function runWeeklyDigest<S extends JobServices>(
+  ctx: JobContext<S>,
+  options: WeeklyDigestOptions<S>,
+): Promise<void> {
   const { store, addressable: adapters } = ctx.services;
   const orgDefault = ctx.org.settings?.defaultPlatform;
   const { org, unit } = ctx;
@@ -111,6 +129,7 @@ async function runWeeklyDigest(ctx: JobContext): Promise<void> {
           .where(and(eq(people.orgId, org.id), eq(people.role, 'admin')));
         if (admins.length) {
           const figures = await companyFigures(store, org, cycle, ctx.now, unit.timeZone, week);
+          if (options.mostImproved) figures.mostImproved = await options.mostImproved(ctx.services, org, ctx.now);
           const adminIdentities = await loadIdentities(
             store,
             admins.map((a) => a.id),

@@ -5,7 +5,7 @@
 import { checkinReminders } from '../jobs/checkin-reminders';
 import { createJobRegistry } from '../jobs/registry';
 import { retention } from '../jobs/retention';
-import { weeklyDigest } from '../jobs/weekly-digest';
+import { weeklyDigestJob } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
 import { directorySync } from './directory/job';
@@ -13,10 +13,11 @@ import { rulesEvaluate } from './rules/job';
 import { outboxFailures } from './outbox/job';
 import { connectorsRun } from './connectors/job';
 import { reviewSweep } from '../jobs/review-sweep';
-import { autoStartReviews, dueCalibrationCards } from './review/sweep';
+import { autoStartReviews, dueCalibrationCards, healFinalMessages } from './review/sweep';
+import { digestMostImproved } from './review/improved';
 
 export const jobRegistry = createJobRegistry<Services>([
-  weeklyDigest,
+  weeklyDigestJob<Services>({ mostImproved: digestMostImproved }),
   checkinReminders,
   adjustmentSweep,
   rulesEvaluate,
@@ -24,7 +25,11 @@ export const jobRegistry = createJobRegistry<Services>([
   retention,
   outboxFailures,
   connectorsRun,
-  reviewSweep<Services>({ autoStart: autoStartReviews, calibrationCards: dueCalibrationCards }),
+  reviewSweep<Services>({
+    autoStart: autoStartReviews,
+    calibrationCards: dueCalibrationCards,
+    finalMessages: healFinalMessages,
+  }),
 ]);
 
 export const { jobs, findJob, runDueJobs, runJobNow } = jobRegistry;

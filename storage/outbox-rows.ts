@@ -24,9 +24,9 @@ export function addressRecipientKey(to: { kind: string; id: string }): string {
   return `${to.kind}:${to.id}`;
 }
 
-/** The insert; a caller that re-runs idempotently adds `.onConflictDoNothing()`. */
-export function outboxRowInsert(store: Store, row: OutboxRowInput) {
-  return store.db.insert(outbox).values({
+/** The row's column values. */
+export function outboxRowValues(row: OutboxRowInput): typeof outbox.$inferInsert {
+  return {
     id: row.id,
     orgId: row.orgId,
     platform: row.platform,
@@ -39,5 +39,22 @@ export function outboxRowInsert(store: Store, row: OutboxRowInput) {
     status: 'pending',
     nextAttemptAt: row.now.toISOString(),
     createdAt: row.now.toISOString(),
-  });
+  };
+}
+
+/** The insert; a caller that re-runs idempotently adds `.onConflictDoNothing()`. */
+export function outboxRowInsert(store: Store, row: OutboxRowInput) {
+  return store.db.insert(outbox).values(outboxRowValues(row));
+}
+
+/**
+ * Many rows as multi-row inserts, for the large fan-outs of one change (a review's start or
+ * close): 7 rows of 12 columns per statement, within D1's 100 bound parameters, so building and
+ * running the SQL costs a seventh of one insert per row.
+ */
+export function outboxRowsInsert(store: Store, rows: OutboxRowInput[]) {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += 7)
+    statements.push(store.db.insert(outbox).values(rows.slice(i, i + 7).map(outboxRowValues)));
+  return statements;
 }

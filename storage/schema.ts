@@ -223,6 +223,8 @@ export const keyResults = sqliteTable(
     lastCheckInAt: text('last_check_in_at'),
     position: integer('position').notNull().default(0),
     status: text('status').$type<'active' | 'dropped'>().notNull().default('active'),
+    /** Carried into this cycle from an unfinished KR of the previous one (docs/review.md#carrying-unfinished-krs). */
+    carriedFromId: text('carried_from_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     /**
@@ -233,6 +235,7 @@ export const keyResults = sqliteTable(
   },
   (t) => [
     index('key_results_objective').on(t.objectiveId),
+    index('key_results_carried_from').on(t.carriedFromId),
     index('key_results_cycle').on(t.cycleId),
     // Cycle-wide roll-ups (storage/repos/tree.ts) read a cycle's KRs grouped by objective from
     // this index alone: it holds every column they use, progress included, so no row is read

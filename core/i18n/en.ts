@@ -665,6 +665,10 @@ export const en: Record<MessageKey, string> = {
   'company.statusLine':
     'on track {on_track} · at risk {at_risk} · off track {off_track} · done {done} · not started {not_started}',
   'company.pending': 'Pending adjustment requests: {count}',
+  'company.improved.title': '**🏅 Most improved · {cycle}** (against {previous})',
+  'company.improved.people': 'People: {list}',
+  'company.improved.teams': 'Teams: {list}',
+  'company.improved.entry': '{name} {previous} → {current} (+{delta})',
   'welcome.title': 'Welcome to {org}',
   'welcome.intro':
     "Hi {name}! I am Polaris, your team's OKR assistant. You are in the directory, so you can chat with me right away.",
@@ -827,6 +831,26 @@ export const en: Record<MessageKey, string> = {
   'review.card.done': '✅ Self-assessment complete, overall {score}; waiting for calibration.',
   'review.card.calibrated': 'Calibrated score: {score} ({by})',
   'review.card.observation': 'Observation period: this cycle is shown for reference and does not count for appraisal.',
+  'review.final.notice': 'The cycle "{cycle}" is closed. Your final performance score is {score} ({range}).',
+  'review.final.counts':
+    'This score counts for this cycle\'s appraisal. Reply "review" to see the score of each objective.',
+  'review.final.observation':
+    'Observation period: this score is for reference only and does not count for appraisal. Reply "review" to see the score of each objective.',
+  'review.carry.section':
+    '**Carry into next cycle**: an unfinished KR can move to the next cycle, with what is left as its target.',
+  'review.carry.button': 'Carry KR{number} {title} ({progress}%)',
+  'review.carry.typed': 'Or reply: carry KR{number}',
+  'review.carry.done': '✅ KR{number} {title} carried into "{cycle}"',
+  'review.carry.recorded':
+    'Carried KR{number} "{title}" into "{cycle}": from {start} to {target}, under the objective "{objective}". Reply "my OKRs" to see it.',
+  'review.carry.already': 'KR{number} "{title}" is already carried into "{cycle}"; nothing new was created.',
+  'review.carry.finished': 'KR{number} "{title}" is done; there is nothing to carry.',
+  'review.carry.dropped': 'KR{number} was dropped and cannot be carried.',
+  'review.carry.notFound': 'The reviewed objectives have no KR{number}. You can carry: {list}',
+  'review.carry.noneOpen': 'none',
+  'review.carry.noNextCycle':
+    'The next cycle does not exist yet, so nothing can be carried. Ask HR to create a cycle starting on {date} (the one after "{cycle}"), then reply: carry KR{number}',
+  'review.carry.nextClosed': 'The next cycle "{cycle}" is closed; nothing can be carried into it.',
   'review.card.closed': '🔒 The cycle is closed. Final score {score}.',
   'review.selfRecorded': 'Recorded O{number} self-score {score}.',
   'review.selfSame': 'O{number} already has the self-score {score}.',
@@ -916,6 +940,7 @@ export const en: Record<MessageKey, string> = {
   'invalid.self_score_format': 'Name the objective and the score, e.g. {hint}',
   'invalid.calibrate_format': 'Name the person, the score and the reason, e.g. {hint}',
   'invalid.appeal_reason': 'Say why you appeal, e.g. {hint}',
+  'invalid.carry_format': 'Name the KR to carry, e.g. {hint} (the numbers are on the review card)',
   'help.cmd.review': 'sends your self-assessment card again (during a review)',
   'help.cmd.selfScore': 'scores objective O1 yourself, with an optional note',
   'help.cmd.calibrate': "calibrates a report's score (managers)",

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { resolveCycle } from '../../storage/repos/cycles';
 import type { Cycle } from '../../storage/repos/types';
 import type { AppEnv } from '../services';
-import { closeCycle, ReviewStateError, reviewProgress, startReview } from '../review/service';
+import { closeCycle, ReviewStateError, reviewProgress, sendFinalMessages, startReview } from '../review/service';
 import { performanceCsv, performanceRows, performanceXlsx } from '../review/sheet';
 import { parseJsonText, readText, validate } from './body';
 import { ApiError, badRequest, notFound } from './errors';
@@ -77,6 +77,8 @@ reviewRoutes.post('/:id/close', async (c) => {
   const deps = c.get('deps');
   const { org, cycle } = await target(c);
   const result = await closeCycle(deps, org, cycle, { type: 'admin' }).catch(stateError);
+  // Each person's final score follows the close (idempotent: a second close sends nothing twice).
+  deps.defer(sendFinalMessages(deps, org, result.cycle).then((n) => (n ? deps.outbox.drain() : undefined)));
   return c.json({
     changed: result.changed,
     cycle: presentCycle(result.cycle),

@@ -4,7 +4,7 @@
 import type { Address, OutboundMessage, Platform, SentRef } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { addressRecipientKey, outboxRowInsert } from '../../storage/outbox-rows';
+import { addressRecipientKey, outboxRowInsert, outboxRowsInsert, type OutboxRowInput } from '../../storage/outbox-rows';
 
 /** Update a message that an earlier outbox row sent (resolved when delivering). */
 export interface OutboxRowRef {
@@ -46,23 +46,33 @@ export interface PreparedOutbound {
 }
 
 /** One outbox row per item. The row id doubles as the idempotency key (≤ 50 chars, as Lark's uuid requires). */
-export function prepareOutbound(store: Store, item: OutboundItem, now: Date): PreparedOutbound {
-  const id = item.idempotencyKey ?? newId('ob');
-  const platform = item.operation === 'send' ? item.to.platform : item.ref.platform;
-  const statement = outboxRowInsert(store, {
-    id,
+function rowOf(item: OutboundItem, now: Date): OutboxRowInput {
+  return {
+    id: item.idempotencyKey ?? newId('ob'),
     orgId: item.orgId ?? null,
-    platform,
+    platform: item.operation === 'send' ? item.to.platform : item.ref.platform,
     operation: item.operation,
     target: item.operation === 'send' ? item.to : item.ref,
     payload: item.message,
     subject: item.subject ?? null,
     recipientKey: recipientKey(item),
     now,
-  });
-  return { id, statement };
+  };
+}
+
+export function prepareOutbound(store: Store, item: OutboundItem, now: Date): PreparedOutbound {
+  const row = rowOf(item, now);
+  return { id: row.id, statement: outboxRowInsert(store, row) };
 }
 
 export function outboxStatements(store: Store, items: OutboundItem[], now: Date): Statement[] {
   return items.map((item) => prepareOutbound(store, item, now).statement);
+}
+
+/** The same rows as outboxStatements, several per statement: for one change's large fan-out (a review's start or close). */
+export function outboxBulkStatements(store: Store, items: OutboundItem[], now: Date) {
+  return outboxRowsInsert(
+    store,
+    items.map((item) => rowOf(item, now)),
+  );
 }

@@ -19,6 +19,62 @@ export interface PageInput {
   person: PlaygroundPerson | undefined;
   /** A `person=` id that names nobody in the demo org: shown, and nobody is selected. */
   unknownPerson?: string;
+  /** The guided review's steps and cast (src/playground/review-script.ts); `done` is the step just run. */
+  guide?: { steps: { step: string; name: string; title: string | null }[]; done?: string };
+}
+
+type GuideStep = 'start' | 'self' | 'delegate' | 'calibrate' | 'appeal' | 'decide' | 'close' | 'sheet';
+const GUIDE_LABEL: Record<GuideStep, keyof ReturnType<typeof pageStrings>> = {
+  start: 'guideStart',
+  self: 'guideSelf',
+  delegate: 'guideDelegate',
+  calibrate: 'guideCalibrate',
+  appeal: 'guideAppeal',
+  decide: 'guideDecide',
+  close: 'guideClose',
+  sheet: 'guideSheet',
+};
+
+/** The guided review: one form per step (each runs it, then shows the chat of whoever acted). */
+function GuidePanel({
+  guide,
+  lang,
+  keepLang,
+}: {
+  guide: NonNullable<PageInput['guide']>;
+  lang: PageLang;
+  keepLang?: PageLang;
+}) {
+  const s = pageStrings(lang);
+  const doneAt = guide.steps.findIndex((x) => x.step === guide.done);
+  return (
+    <section id="guide" class="guide" aria-labelledby="guide-title">
+      <h2 id="guide-title" class="label">
+        {s.guideTitle}
+      </h2>
+      <p class="note">{s.guideIntro}</p>
+      <ol class="guide-steps">
+        {guide.steps.map((x, i) => (
+          <li class={i <= doneAt ? 'done' : i === doneAt + 1 ? 'next' : undefined}>
+            <form method="post" action={`/playground/script/review/${x.step}`}>
+              {keepLang ? <input type="hidden" name="lang" value={keepLang} /> : null}
+              <button type="submit" class="btn guide-step" id={`guide-${x.step}`}>
+                {s[GUIDE_LABEL[x.step as GuideStep]]}
+              </button>
+              <span class="note">{` ${x.name}${x.title ? ` · ${x.title}` : ''}`}</span>
+            </form>
+          </li>
+        ))}
+      </ol>
+      {guide.done === 'sheet' || guide.done === 'close' ? (
+        <p>
+          <a id="guide-sheet" href="/playground/api/script/review/performance.csv">
+            {s.guideDownload}
+          </a>
+        </p>
+      ) : null}
+    </section>
+  );
 }
 
 function href(params: { platform: Platform; person?: string; lang?: PageLang }): string {
@@ -34,7 +90,7 @@ function suggestions(lang: PageLang): string[] {
     : ['我的OKR', 'KR1 3', '调整 KR1 目标 30 原因 本月新增两个班', '团队', '帮助'];
 }
 
-export function PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson }: PageInput) {
+export function PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson, guide }: PageInput) {
   const s = pageStrings(lang);
   const keepLang = langChosen ? lang : undefined;
   const manager = person?.managerId ? org?.people.find((p) => p.id === person.managerId) : undefined;
@@ -164,6 +220,7 @@ export function PlaygroundPage({ lang, langChosen, platform, org, person, unknow
               </ul>
             </section>
             <p class="note">{fill(s.realPath, { path: `/webhooks/${platform}` })}</p>
+            {guide ? <GuidePanel guide={guide} lang={lang} keepLang={keepLang} /> : null}
             {person ? (
               <form method="post" action="/playground/new-hire" class="new-hire">
                 <input type="hidden" name="person" value={person.id} />

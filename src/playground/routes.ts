@@ -18,6 +18,16 @@ import { and, eq } from 'drizzle-orm';
 import { identities } from '../../storage/schema';
 import type { PageLang } from './strings';
 import type { Transcript } from './transcript';
+import { performanceCsv, performanceRows } from '../review/sheet';
+import {
+  REVIEW_STEPS,
+  ScriptError,
+  STEP_ACTOR,
+  reviewCast,
+  runReviewStep,
+  scriptCycle,
+  type ReviewStep,
+} from './review-script';
 
 /** The DingTalk generic template posts every button with this actionId (docs/dingtalk-card-template.md). */
 const DINGTALK_TEMPLATE_ACTION_ID = 'polaris_action';
@@ -46,7 +56,7 @@ export interface PlaygroundDeps {
   transcript: Transcript;
 }
 
-function fail(c: Context, status: 400 | 404 | 502 | 504, code: string, message: string) {
+function fail(c: Context, status: 400 | 404 | 409 | 502 | 504, code: string, message: string) {
   return c.json({ error: { code, message } }, status);
 }
 
@@ -76,6 +86,8 @@ function toastText(body: unknown): string | undefined {
   return typeof toast?.content === 'string' ? toast.content : undefined;
 }
 
+const StepSchema = z.enum(REVIEW_STEPS);
+
 export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDeps) {
   const routes = new Hono<AppEnv>();
 
@@ -91,8 +103,20 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     const askedLang = c.req.query('lang');
     const lang: PageLang = askedLang === 'en' || askedLang === 'zh' ? askedLang : person?.locale === 'en' ? 'en' : 'zh';
     const langChosen = askedLang === 'en' || askedLang === 'zh';
+    // The guided review's cast, when the demo org has one (src/playground/review-script.ts).
+    const cast = org ? await reviewCast(c.get('deps')).catch(() => undefined) : undefined;
+    const done = StepSchema.safeParse(c.req.query('guide')).data;
+    const guide = cast
+      ? {
+          steps: REVIEW_STEPS.map((step) => {
+            const who = cast.cast[STEP_ACTOR[step]];
+            return { step, name: who.name, title: who.title };
+          }),
+          done,
+        }
+      : undefined;
     return c.html(
-      `<!doctype html>${PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson })}`,
+      `<!doctype html>${PlaygroundPage({ lang, langChosen, platform, org, person, unknownPerson, guide })}`,
       unknownPerson ? 404 : 200,
     );
   };
@@ -143,6 +167,75 @@ export function playgroundRoutes({ store, emulators, transcript }: PlaygroundDep
     if (!personId) return fail(c, 504, 'sync_pending', `${hired.name} was added; the sync has not finished yet`);
     const target = new URLSearchParams({ platform, person: personId, ...(lang ? { lang } : {}) });
     return c.redirect(`/playground?${target}`, 303);
+  });
+
+  // The guided review (src/playground/review-script.ts): the steps and their cast, one step at a
+  // time over the API, the same from the page's forms (then the page shows the actor's chat),
+  // and the sheet at the end.
+  const runStep = async (c: Context, step: ReviewStep) => {
+    try {
+      return {
+        ok: true as const,
+        result: await runReviewStep({ services: c.get('deps'), emulators, transcript }, step),
+      };
+    } catch (error) {
+      if (error instanceof ScriptError) return { ok: false as const, status: error.status, message: error.message };
+      throw error;
+    }
+  };
+  routes.get('/api/script/review', async (c) => {
+    try {
+      const { cast } = await reviewCast(c.get('deps'));
+      const { cycle } = await scriptCycle(c.get('deps'));
+      return c.json({
+        platform: 'lark',
+        cycle: { id: cycle.id, name: cycle.name, status: cycle.status },
+        steps: REVIEW_STEPS.map((step) => {
+          const who = cast[STEP_ACTOR[step]];
+          return { step, role: STEP_ACTOR[step], person: { id: who.id, name: who.name, title: who.title } };
+        }),
+      });
+    } catch (error) {
+      if (error instanceof ScriptError) return fail(c, 404, 'not_found', error.message);
+      throw error;
+    }
+  });
+  routes.post('/api/script/review/:step', async (c) => {
+    const step = StepSchema.safeParse(c.req.param('step'));
+    if (!step.success) return fail(c, 404, 'not_found', `no step ${c.req.param('step').slice(0, 40)}`);
+    const run = await runStep(c, step.data);
+    if (!run.ok) return fail(c, run.status, run.status === 409 ? 'conflict' : 'not_found', run.message);
+    return c.json(run.result);
+  });
+  routes.post('/script/review/:step', async (c) => {
+    // A form of this page only: a cross-site form cannot drive the demo.
+    const origin = c.req.header('origin');
+    if (origin && origin !== new URL(c.req.url).origin) return fail(c, 400, 'bad_request', 'cross-origin form');
+    const step = StepSchema.safeParse(c.req.param('step'));
+    if (!step.success) return fail(c, 404, 'not_found', `no step ${c.req.param('step').slice(0, 40)}`);
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const lang = form.lang === 'en' || form.lang === 'zh' ? form.lang : undefined;
+    const run = await runStep(c, step.data);
+    if (!run.ok) return fail(c, run.status, run.status === 409 ? 'conflict' : 'not_found', run.message);
+    const target = new URLSearchParams({
+      platform: 'lark',
+      person: run.result.actor.id,
+      guide: step.data,
+      ...(lang ? { lang } : {}),
+    });
+    return c.redirect(`/playground?${target}#guide`, 303);
+  });
+  routes.get('/api/script/review/performance.csv', async (c) => {
+    const { org, cycle } = await scriptCycle(c.get('deps')).catch((error) => {
+      if (error instanceof ScriptError) return { org: undefined, cycle: undefined };
+      throw error;
+    });
+    if (!org || !cycle) return fail(c, 404, 'not_found', 'the demo org is not loaded');
+    const csv = performanceCsv(await performanceRows(store, org, cycle));
+    return c.body(csv, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="performance-${cycle.id}.csv"`,
+    });
   });
 
   routes.get('/app.js', (c) =>

@@ -35,6 +35,18 @@ const zh = {
   newHire: '模拟新员工入职',
   newHireNote:
     '在{platform}通讯录里加入一位新老师（与当前身份同一团队），并推送平台的通讯录变更事件：Polaris 几秒内完成同步，新同事出现在名单里并收到欢迎卡片。',
+  guideTitle: '引导脚本：一次完整的绩效复盘',
+  guideIntro:
+    '按顺序点击，每一步都以对应的身份在飞书模拟器里完成，之后页面切换到这个人的聊天。也可以在聊天框里手动输入同样的命令。',
+  guideStart: '1. HR 发起绩效复盘',
+  guideSelf: '2. 老师自评并写复盘',
+  guideDelegate: '3. 中心主任委托教研主管',
+  guideCalibrate: '4. 教研主管校准（写明原因）',
+  guideAppeal: '5. 老师申诉',
+  guideDecide: '6. 部门负责人处理申诉',
+  guideClose: '7. HR 关闭周期',
+  guideSheet: '8. 下载绩效表',
+  guideDownload: '下载绩效表（CSV）',
 } as const;
 
 export type PageStrings = { [K in keyof typeof zh]: string };
@@ -76,6 +88,18 @@ const en: PageStrings = {
   newHire: 'Simulate a new hire',
   newHireNote:
     "Adds a new teacher to the {platform} directory (in this person's team) and sends the platform's directory change event: Polaris syncs within seconds, the new colleague appears in the list and gets a welcome card.",
+  guideTitle: 'Guided script: a whole performance review',
+  guideIntro:
+    'Click in order: each step is done as the person it belongs to, in the Lark emulator, then the page shows their chat. The same commands can be typed by hand.',
+  guideStart: '1. HR starts the review',
+  guideSelf: '2. The teacher self-assesses and writes the retrospective',
+  guideDelegate: '3. The centre head delegates to the 教研主管',
+  guideCalibrate: '4. The 教研主管 calibrates, with a reason',
+  guideAppeal: '5. The teacher appeals',
+  guideDecide: '6. The department head decides the appeal',
+  guideClose: '7. HR closes the cycle',
+  guideSheet: '8. Download the sheet',
+  guideDownload: 'Download the performance sheet (CSV)',
 };
 
 export function pageStrings(lang: PageLang): PageStrings {

@@ -112,6 +112,12 @@ hr{border:0;border-top:1px solid #dee0e3;margin:8px 0}
 .dt-btn{border-radius:16px;padding:4px 14px}
 .dt-primary{background:#0067c0;border-color:#0067c0;color:#fff}
 .dt-danger{color:#c0262d;border-color:#c0262d}
+.guide{margin:14px 0;padding:10px 0;border-top:1px solid #e5e7eb}
+.guide-steps{margin:6px 0;padding-left:0;list-style:none}
+.guide-steps li{margin:6px 0}
+.guide-steps li.done .guide-step{opacity:.6}
+.guide-steps li.next .guide-step{outline:2px solid #2563eb}
+.guide-step{text-align:left}
 .unknown-person{margin:0 16px 12px;padding:10px 14px;border:1px solid #c0262d;border-radius:8px;background:#fdecec;color:#8a1c21}
 @media (max-width:800px){.layout{grid-template-columns:1fr}.chat{height:70vh}.top{flex-direction:column}}
 `;

@@ -21,7 +21,20 @@ import { auditStatement } from '../../storage/repos/audit';
 import { effectiveSettings } from '../../storage/repos/org-settings';
 import { getPerson } from '../../storage/repos/people';
 import type { Cycle, Person } from '../../storage/repos/types';
-import { claims, cycles, delegations, people, reviewObjectives, reviews } from '../../storage/schema';
+import { newId } from '../../storage/ids';
+import { chatKrNumbers } from '../../storage/repos/okrs';
+import {
+  claims,
+  cycles,
+  delegations,
+  keyResults,
+  objectives,
+  people,
+  reviewObjectives,
+  reviews,
+} from '../../storage/schema';
+import { formatValue } from '../../core/format';
+import { carryLines, nextCycleOf, nextCycleStart, type CarryLine } from './carry';
 import { addressOf, personAt } from '../approvals/addresses';
 import { activeDelegate, baseApprovers } from '../approvals/routing';
 import type { ActionHandler, ChatContext, CommandHandler } from '../chat/context';
@@ -132,9 +145,15 @@ async function selfCard(
   cycle: Cycle,
   owner: Pick<Person, 'name'>,
   locale: Locale,
+  /** A carry this event is about to commit: KR id → the next cycle's name. */
+  justCarried?: { id: string; cycle: string },
 ): Promise<Card> {
   const calibrator = review.calibratedBy ? await getPerson(ctx.store, ctx.org.id, review.calibratedBy) : undefined;
+  const carry = (await reviewCarryLines(ctx, review, objs)).map((l) =>
+    l.id === justCarried?.id ? { ...l, carriedTo: justCarried.cycle } : l,
+  );
   return buildSelfAssessmentCard({
+    carry,
     locale,
     reviewId: review.id,
     cycleName: cycle.name,
@@ -844,6 +863,263 @@ async function alreadyDecided(ctx: ChatContext, review: Review, cycle: Cycle): P
   };
 }
 
+// ---------------------------------------------------------------- carrying unfinished KRs
+
+/** The review's unfinished KRs (chat numbers of the reviewed cycle) and whether each was carried. */
+async function reviewCarryLines(ctx: ChatContext, review: Review, objs?: ReviewObjective[]): Promise<CarryLine[]> {
+  const list = objs ?? (await objectivesOf(ctx, review.id));
+  const lines = await carryLines(ctx.store, ctx.org.id, review.cycleId, [
+    { personId: review.personId, objectiveIds: list.map((o) => o.objectiveId) },
+  ]);
+  return lines.get(review.personId) ?? [];
+}
+
+/** Why KR `number` (of the review's own objectives) cannot be carried: done, dropped, or no such KR. */
+async function notCarryable(ctx: ChatContext, review: Review, number: number, open: CarryLine[]): Promise<string> {
+  const numbers = (
+    await chatKrNumbers(ctx.store, { orgId: ctx.org.id, personIds: [review.personId], cycleIds: [review.cycleId] })
+  ).get(review.personId);
+  const id = [...(numbers ?? new Map<string, number>())].find(([, n]) => n === number)?.[0];
+  const objectiveIds = new Set((await objectivesOf(ctx, review.id)).map((o) => o.objectiveId));
+  const [kr] = id ? await ctx.store.db.select().from(keyResults).where(eq(keyResults.id, id)) : [];
+  if (kr && objectiveIds.has(kr.objectiveId)) {
+    if (kr.status !== 'active') return t(ctx.locale, 'review.carry.dropped', { number });
+    return t(ctx.locale, 'review.carry.finished', { number, title: kr.title });
+  }
+  const list = open.length
+    ? open.map((l) => `KR${l.number} ${l.title}`).join(t(ctx.locale, 'list.separator'))
+    : t(ctx.locale, 'review.carry.noneOpen');
+  return t(ctx.locale, 'review.carry.notFound', { number, list });
+}
+
+/**
+ * Carries `line` (an unfinished KR of the owner's review) into the next cycle: a copy of the KR
+ * whose start is where it stands now and whose target is unchanged (what is left to do), under a
+ * copy of its objective (one per source objective and next cycle, reused by later carries), for
+ * the same owner. Allowed while the review runs and after close: nothing in the reviewed cycle
+ * changes. Claims `carry:<kr>` (and `carry:o:<objective>:<next cycle>` when the objective copy is
+ * created) in the same batch, so double clicks and repeated deliveries carry once.
+ */
+async function applyCarry(
+  ctx: ChatContext,
+  review: Review,
+  cycle: Cycle,
+  line: CarryLine,
+  retried = false,
+): Promise<Effects> {
+  if (cycle.status !== 'reviewing' && cycle.status !== 'closed')
+    return say(ctx, t(ctx.locale, 'review.notStarted', { cycle: cycle.name }));
+  if (line.carriedTo) {
+    const text = t(ctx.locale, 'review.carry.already', {
+      number: line.number,
+      title: line.title,
+      cycle: line.carriedTo,
+    });
+    return say(ctx, text, { result: { toast: { kind: 'info', text } } });
+  }
+  const next = await nextCycleOf(ctx.store, ctx.org.id, cycle);
+  if (!next) {
+    const text = t(ctx.locale, 'review.carry.noNextCycle', {
+      date: nextCycleStart(cycle),
+      cycle: cycle.name,
+      number: line.number,
+    });
+    return say(ctx, text, { result: { toast: { kind: 'error', text } } });
+  }
+  if (next.status === 'closed') {
+    const text = t(ctx.locale, 'review.carry.nextClosed', { cycle: next.name });
+    return say(ctx, text, { result: { toast: { kind: 'error', text } } });
+  }
+  const [source] = await ctx.store.db.select().from(keyResults).where(eq(keyResults.id, line.id));
+  const [objective] = await ctx.store.db.select().from(objectives).where(eq(objectives.id, line.objectiveId));
+  if (!source || !objective) return refuse(ctx, review.id, 'carried KR vanished', t(ctx.locale, 'review.forged'));
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const statements: Statement[] = [ctx.store.db.insert(claims).values({ key: `carry:${source.id}`, createdAt: at })];
+  // The objective copy an earlier carry of a sibling KR made, else a new one.
+  const siblings = await ctx.store.db
+    .select({ id: keyResults.id })
+    .from(keyResults)
+    .where(eq(keyResults.objectiveId, objective.id));
+  const [earlier] = await ctx.store.db
+    .select({ objectiveId: keyResults.objectiveId })
+    .from(keyResults)
+    .where(
+      and(
+        eq(keyResults.cycleId, next.id),
+        inArray(
+          keyResults.carriedFromId,
+          siblings.map((k) => k.id),
+        ),
+      ),
+    )
+    .limit(1);
+  let targetId = earlier?.objectiveId;
+  let krPosition = 0;
+  if (targetId) {
+    krPosition = (
+      await ctx.store.db.select({ id: keyResults.id }).from(keyResults).where(eq(keyResults.objectiveId, targetId))
+    ).length;
+  } else {
+    targetId = newId('obj');
+    const owned = await ctx.store.db
+      .select({ id: objectives.id })
+      .from(objectives)
+      .where(and(eq(objectives.cycleId, next.id), eq(objectives.ownerPersonId, review.personId)));
+    statements.push(
+      ctx.store.db.insert(claims).values({ key: `carry:o:${objective.id}:${next.id}`, createdAt: at }),
+      ctx.store.db.insert(objectives).values({
+        id: targetId,
+        orgId: ctx.org.id,
+        cycleId: next.id,
+        title: objective.title,
+        description: objective.description,
+        ownerType: 'person',
+        ownerPersonId: review.personId,
+        ownerTeamId: null,
+        parentKrId: null,
+        status: 'active',
+        position: owned.length,
+        createdBy: ctx.person.id,
+        createdAt: at,
+        updatedAt: at,
+      }),
+    );
+  }
+  const copyId = newId('kr');
+  statements.push(
+    ctx.store.db.insert(keyResults).values({
+      id: copyId,
+      orgId: ctx.org.id,
+      objectiveId: targetId,
+      cycleId: next.id,
+      title: source.title,
+      kind: source.kind,
+      // What is left: from where the KR stands now to its unchanged target.
+      startValue: source.currentValue,
+      targetValue: source.targetValue,
+      currentValue: source.currentValue,
+      unit: source.unit,
+      direction: source.direction,
+      weight: source.weight,
+      // Children of last cycle's KR stay there; a carried roll-up KR is updated by hand.
+      progressMode: source.progressMode === 'children' ? 'manual' : source.progressMode,
+      metricKey: source.metricKey,
+      metricAggregation: source.metricAggregation,
+      position: krPosition,
+      status: 'active',
+      carriedFromId: source.id,
+      createdAt: at,
+      updatedAt: at,
+    }),
+    auditStatement(ctx.store, {
+      orgId: ctx.org.id,
+      actorType: 'person',
+      actorId: ctx.person.id,
+      action: 'review.carry',
+      entityType: 'key_result',
+      entityId: copyId,
+      data: {
+        from: source.id,
+        review: review.id,
+        cycle: next.id,
+        objective: targetId,
+        objectiveCreated: !earlier,
+        platform: ctx.event.platform,
+      },
+      now,
+    }),
+  );
+  const shape = { kind: source.kind, unit: source.unit };
+  const text = t(ctx.locale, 'review.carry.recorded', {
+    number: line.number,
+    title: source.title,
+    cycle: next.name,
+    start: formatValue(source.currentValue, shape, ctx.locale),
+    target: formatValue(source.targetValue, shape, ctx.locale),
+    objective: objective.title,
+  });
+  const card = await selfCard(ctx, review, await objectivesOf(ctx, review.id), cycle, ctx.person, ctx.locale, {
+    id: source.id,
+    cycle: next.name,
+  });
+  const typed = ctx.event.type === 'message';
+  return {
+    statements,
+    messages: typed ? [ctx.reply({ text }), ctx.reply({ card }, `review:${review.id}`)] : [],
+    result: { toast: { kind: 'success', text }, card },
+    // A racing click or delivery carried it (or created the objective copy) first: look again, once.
+    onConflict: async () => {
+      const fresh = (await reviewCarryLines(ctx, review)).find((l) => l.id === line.id);
+      if (!fresh || retried) {
+        const already = t(ctx.locale, 'review.carry.already', {
+          number: line.number,
+          title: line.title,
+          cycle: next.name,
+        });
+        return say(ctx, already, { result: { toast: { kind: 'info', text: already } } });
+      }
+      return applyCarry(ctx, review, cycle, fresh, true);
+    },
+  };
+}
+
+/** `延续 KR2` / `carry KR2`: the owner's newest review, the KR by its chat number. */
+const carryCommand: CommandHandler = async (ctx, command) => {
+  if (command.type !== 'carry') return undefined;
+  const mine = await myReview(ctx);
+  if (!mine) return say(ctx, t(ctx.locale, 'review.noReview'));
+  if (mine.cycle.status !== 'reviewing' && mine.cycle.status !== 'closed')
+    return say(ctx, t(ctx.locale, 'review.notStarted', { cycle: mine.cycle.name }));
+  const lines = await reviewCarryLines(ctx, mine.review);
+  const line = lines.find((l) => l.number === command.kr);
+  if (!line)
+    return say(
+      ctx,
+      await notCarryable(
+        ctx,
+        mine.review,
+        command.kr,
+        lines.filter((l) => !l.carriedTo),
+      ),
+    );
+  return applyCarry(ctx, mine.review, mine.cycle, line);
+};
+
+/** The self-assessment card's carry buttons: `{ rv, kr }`, for the review's owner only. */
+const carryAction: ActionHandler = async (ctx, event) => {
+  const review = await reviewById(ctx, event.value.rv);
+  if (!review) return refuse(ctx, String(event.value.rv ?? ''), 'no such review', t(ctx.locale, 'review.forged'));
+  if (review.personId !== ctx.person.id)
+    return refuse(ctx, review.id, 'not the owner of this review', t(ctx.locale, 'review.notOwner'));
+  const cycle = await cycleOf(ctx, review.cycleId);
+  if (!cycle) return refuse(ctx, review.id, 'no cycle', t(ctx.locale, 'review.forged'));
+  const krId = typeof event.value.kr === 'string' && event.value.kr.length <= 64 ? event.value.kr : undefined;
+  const lines = await reviewCarryLines(ctx, review);
+  const line = lines.find((l) => l.id === krId);
+  if (line) return applyCarry(ctx, review, cycle, line);
+  // Not an unfinished KR of this review: one of its KRs finished since the card was sent, or a forged value.
+  const objectiveIds = (await objectivesOf(ctx, review.id)).map((o) => o.objectiveId);
+  const [kr] = krId
+    ? await ctx.store.db
+        .select()
+        .from(keyResults)
+        .where(and(eq(keyResults.id, krId), inArray(keyResults.objectiveId, objectiveIds)))
+    : [];
+  if (!kr) return refuse(ctx, review.id, 'KR not in this review', t(ctx.locale, 'review.forged'));
+  const number =
+    (await chatKrNumbers(ctx.store, { orgId: ctx.org.id, personIds: [review.personId], cycleIds: [review.cycleId] }))
+      .get(review.personId)
+      ?.get(kr.id) ?? 0;
+  const text = await notCarryable(
+    ctx,
+    review,
+    number,
+    lines.filter((l) => !l.carriedTo),
+  );
+  return say(ctx, text, { result: { toast: { kind: 'info', text } } });
+};
+
 export const reviewCommands: Partial<Record<Command['type'], CommandHandler>> = {
   review_card: reviewCardCommand,
   retrospective: retrospectiveCommand,
@@ -851,6 +1127,7 @@ export const reviewCommands: Partial<Record<Command['type'], CommandHandler>> = 
   calibration_card: calibrationCardCommand,
   calibrate: calibrateCommand,
   appeal: appealCommand,
+  carry: carryCommand,
 };
 
 export const reviewActions: Record<string, ActionHandler> = {
@@ -858,4 +1135,5 @@ export const reviewActions: Record<string, ActionHandler> = {
   'rv.confirm': confirmAction,
   'rv.confirmAll': confirmAllAction,
   'rv.appeal': appealDecideAction,
+  'rv.carry': carryAction,
 };

@@ -2,7 +2,9 @@
 // rose most against the previous reviewed cycle, so the close rewards improvement and not
 // only results. Only rises count; people and teams reviewed in one of the two cycles only
 // are left out, as there is nothing to compare.
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, lt } from 'drizzle-orm';
+import type { DigestMostImproved } from '../../cards/company-digest';
+import { effectiveSettings } from '../../storage/repos/org-settings';
 import type { Store } from '../../storage/db';
 import type { Cycle, Organization } from '../../storage/repos/types';
 import { cycles, people, reviews, teams } from '../../storage/schema';
@@ -107,4 +109,37 @@ export async function mostImproved(store: Store, org: Organization, cycle: Cycle
   }
   const top = (xs: Improvement[]) => xs.sort((a, b) => b.delta - a.delta || a.name.localeCompare(b.name)).slice(0, TOP);
   return { previous_cycle: previous, people: top(personGains), teams: top(teamGains) };
+}
+
+/** How long after a close the company digest keeps naming its most improved: four weekly digests. */
+export const DIGEST_IMPROVED_DAYS = 28;
+
+/**
+ * Most improved for the weekly company digest: the newest cycle closed in the last
+ * DIGEST_IMPROVED_DAYS days against the cycle reviewed before it, or null (no recent close, no
+ * earlier review, or nobody rose). Final scores only: a review still running names nobody.
+ */
+export async function digestMostImproved(
+  services: { store: Store },
+  org: Organization,
+  now: Date,
+): Promise<DigestMostImproved | null> {
+  const since = new Date(now.getTime() - DIGEST_IMPROVED_DAYS * 86_400_000).toISOString();
+  const [cycle] = await services.store.db
+    .select()
+    .from(cycles)
+    .where(and(eq(cycles.orgId, org.id), eq(cycles.status, 'closed'), gte(cycles.closedAt, since)))
+    .orderBy(desc(cycles.closedAt))
+    .limit(1);
+  if (!cycle) return null;
+  const found = await mostImproved(services.store, org, cycle);
+  if (!found.previous_cycle || (!found.people.length && !found.teams.length)) return null;
+  const plain = ({ name, previous, current, delta }: Improvement) => ({ name, previous, current, delta });
+  return {
+    cycleName: cycle.name,
+    previousCycleName: found.previous_cycle.name,
+    scale: effectiveSettings(org.settings).reviewScale,
+    people: found.people.map(plain),
+    teams: found.teams.map(plain),
+  };
 }

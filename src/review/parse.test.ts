@@ -19,6 +19,11 @@ describe('review commands', () => {
     ['校准 Bob Smith 60分', { type: 'calibrate', name: 'Bob Smith', value: 60 }],
     ['申诉 原因 数据没算上', { type: 'appeal', reason: '数据没算上' }],
     ['appeal because the data was late', { type: 'appeal', reason: 'the data was late' }],
+    ['延续 KR2', { type: 'carry', kr: 2 }],
+    ['延续KR3到下个周期', { type: 'carry', kr: 3 }],
+    ['延续到下个周期 KR1', { type: 'carry', kr: 1 }],
+    ['carry KR2', { type: 'carry', kr: 2 }],
+    ['carry over kr 4 to the next cycle', { type: 'carry', kr: 4 }],
   ])('%s', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
   });
@@ -31,6 +36,10 @@ describe('review commands', () => {
     ['校准 0.6', 'calibrate_format'],
     ['申诉', 'appeal_reason'],
     ['appeal because', 'appeal_reason'],
+    ['延续', 'carry_format'],
+    ['延续 O1', 'carry_format'],
+    ['carry KR0', 'carry_format'],
+    ['carry KR2 and KR3', 'carry_format'],
   ])('%s is invalid with an example', (text, reason) => {
     const command = parseCommand(text);
     expect(command).toMatchObject({ type: 'invalid', reason });

@@ -8,6 +8,7 @@
 //   校准 / calibrate                    the team card again
 //   校准 张三 0.6 原因 … / calibrate Zhang San 0.6 because …
 //   申诉 原因 … / appeal because …
+//   延续 KR2 / carry KR2               carry an unfinished KR into the next cycle
 
 export type ReviewCommand =
   | { type: 'review_card' }
@@ -15,11 +16,12 @@ export type ReviewCommand =
   | { type: 'self_score'; objective: number; value: number; note?: string }
   | { type: 'calibration_card' }
   | { type: 'calibrate'; name: string; value: number; reason?: string }
-  | { type: 'appeal'; reason: string };
+  | { type: 'appeal'; reason: string }
+  | { type: 'carry'; kr: number };
 
 export type ReviewInvalid = {
   type: 'invalid';
-  reason: 'self_score_format' | 'calibrate_format' | 'appeal_reason';
+  reason: 'self_score_format' | 'calibrate_format' | 'appeal_reason' | 'carry_format';
   hint: string;
 };
 
@@ -27,6 +29,9 @@ const REVIEW = /^(?:复盘|绩效复盘|绩效自评|review|retro|retrospective)
 const SELF = /^(?:自评|self-?score|self\s+score|selfscore)(?=$|\s|o\s*\d|[:：])/i;
 const CALIBRATE = /^(?:校准|calibrate|calibration)(?=$|\s|[:：])/i;
 const APPEAL = /^(?:申诉|appeal)(?=$|\s|[:：])/i;
+const CARRY = /^(?:延续到下个周期|延续到下一个周期|延续|carry(?:\s+over|\s+forward)?)(?=$|\s|kr|[:：])/i;
+const CARRY_KR =
+  /^kr\s*#?\s*(\d{1,3})(?:\s*(?:到下个周期|到下一个周期|to\s+(?:the\s+)?next\s+cycle|into\s+(?:the\s+)?next\s+cycle))?$/i;
 const OBJECTIVE = /^o\s*#?\s*(\d{1,3})(?=$|\s)/i;
 const SCORE = /^(-?\d{1,4}(?:\.\d{1,4})?)\s*(?:分|points?)?(?=$|\s|,|，)/i;
 const NOTE = /(?:备注|说明|note|comment)\s*[:：=]?\s*/i;
@@ -47,6 +52,13 @@ export function parseReviewCommand(text: string, zh: boolean): ReviewCommand | R
   if (self) return parseSelf(strip(text.slice(self[0].length)), zh);
   const calibrate = CALIBRATE.exec(text);
   if (calibrate) return parseCalibrate(strip(text.slice(calibrate[0].length)), zh);
+  const carry = CARRY.exec(text);
+  if (carry) {
+    const kr = CARRY_KR.exec(strip(text.slice(carry[0].length)));
+    if (!kr || Number(kr[1]) < 1)
+      return { type: 'invalid', reason: 'carry_format', hint: zh ? '延续 KR2' : 'carry KR2' };
+    return { type: 'carry', kr: Number(kr[1]) };
+  }
   const appeal = APPEAL.exec(text);
   if (appeal) {
     let rest = strip(text.slice(appeal[0].length));

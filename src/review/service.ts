@@ -6,12 +6,13 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Address } from '../../bots/types';
 import { buildSelfAssessmentCard } from '../../cards/review';
 import type { Clock } from '../../core/clock';
-import { localeOf } from '../../core/i18n';
-import { finalScore, roundScore, selfOrComputedMean } from '../../core/okr/review';
+import { localeOf, t } from '../../core/i18n';
+import { finalScore, roundScore, SCALES, selfOrComputedMean, toScale } from '../../core/okr/review';
 import { localDate } from '../../core/okr/pace';
 import { type emptySums, objectiveProgressFromSums } from '../../core/okr/progress';
 import { cycleScore } from '../../core/okr/scoring';
 import { addDays } from '../../core/time';
+import { nextTurn } from '../../core/loop';
 import { loadIdentities, personAddress } from '../../jobs/recipients';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
@@ -22,13 +23,15 @@ import {
   cycles,
   keyResults,
   objectives,
+  outbox,
   people,
   personFlags,
   reviewObjectives,
   reviews,
   teams,
 } from '../../storage/schema';
-import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
+import { outboxBulkStatements, type OutboundItem } from '../outbox/enqueue';
+import { carryLines } from './carry';
 
 export type Review = typeof reviews.$inferSelect;
 export type ReviewObjective = typeof reviewObjectives.$inferSelect;
@@ -142,6 +145,14 @@ export async function startReview(
   }
   const identities = await loadIdentities(store, [...byPerson.keys()]);
   const at = now.toISOString();
+  // The card's "carry into the next cycle" buttons; nothing is carried before the review runs.
+  const carry = await carryLines(
+    store,
+    org.id,
+    cycle.id,
+    [...byPerson].map(([personId, list]) => ({ personId, objectiveIds: list.map((o) => o.id) })),
+    { carried: false },
+  );
   const reviewRows: (typeof reviews.$inferInsert)[] = [];
   const objectiveRows: (typeof reviewObjectives.$inferInsert)[] = [];
   const messages: OutboundItem[] = [];
@@ -190,6 +201,7 @@ export async function startReview(
       retrospective: null,
       selfScore: null,
       countsForAppraisal: counts,
+      carry: carry.get(personId) ?? [],
     });
     messages.push(selfCardMessage(org.id, reviewId, to, card));
   }
@@ -202,7 +214,7 @@ export async function startReview(
       .where(and(eq(cycles.id, cycle.id), inArray(cycles.status, ['planning', 'active']))),
     ...chunks(reviewRows, chunkRows(8)).map((rows) => store.db.insert(reviews).values(rows)),
     ...chunks(objectiveRows, chunkRows(11)).map((rows) => store.db.insert(reviewObjectives).values(rows)),
-    ...outboxStatements(store, messages, now),
+    ...outboxBulkStatements(store, messages, now),
     auditStatement(store, {
       orgId: org.id,
       actorType: actor.type,
@@ -300,6 +312,9 @@ export interface CloseResult {
   hours: number | null;
 }
 
+/** The final-score message's outbox key: one per review, i.e. per cycle and person, however often it is enqueued. */
+export const finalMessageKey = (reviewId: string) => `rvf_${reviewId}`;
+
 /**
  * Closes `cycle`: every review gets its final score and the cycle is locked (check-ins,
  * adjustments and self-scores are refused from then on). Closing a closed cycle changes nothing.
@@ -353,6 +368,85 @@ export async function closeCycle(
   await store.atomic(statements);
   const [updated] = await store.db.select().from(cycles).where(eq(cycles.id, cycle.id));
   return { changed: true, cycle: updated, people: all.length, openAppeals, hours: hoursOf(updated) };
+}
+
+/** Rows per atomic batch of final-score messages: the event loop gets a turn between batches. */
+const FINAL_BATCH = 700;
+
+/**
+ * Each reviewed person's final-score message (below), enqueued after the close rather than in its
+ * batch, so the close itself costs what it did (bench:review). Idempotent: the outbox row id is
+ * derived from the review (one per cycle and person), rows already there are skipped and the
+ * inserts do nothing on a conflict, so callers may run it as often as they like — the close's
+ * callers right after it, and the review-sweep job in the days after a close, in case the process
+ * stopped in between. Returns how many messages this call enqueued.
+ */
+export async function sendFinalMessages(deps: ReviewDeps, org: Organization, cycle: Cycle): Promise<number> {
+  const { store } = deps;
+  if (cycle.status !== 'closed') return 0;
+  const all = await loadCycleReviews(store, org.id, cycle.id);
+  const finals = new Map(
+    all.map(({ review, objectives: objs }) => [review.id, review.finalScore ?? reviewFinal(review, objs)]),
+  );
+  const items = await finalScoreMessages(deps, org, cycle, all, finals);
+  const there = new Set<string>();
+  const keys = items.map((m) => m.idempotencyKey!);
+  for (const chunk of chunks(keys, 90))
+    for (const r of await store.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, chunk)))
+      there.add(r.id);
+  const fresh = items.filter((m) => !there.has(m.idempotencyKey!));
+  const now = deps.clock.now();
+  for (const batch of chunks(fresh, FINAL_BATCH)) {
+    await store.atomic(outboxBulkStatements(store, batch, now).map((insert) => insert.onConflictDoNothing()));
+    await nextTurn();
+  }
+  return fresh.length;
+}
+
+/**
+ * One text message per reviewed person at close: their final score on the org's scale, and
+ * whether it counts for appraisal (observation period). Sent on the person's primary platform,
+ * in their language; leavers and people without a reachable identity get none. The outbox's
+ * per-recipient rate limits pace them like every other message.
+ */
+async function finalScoreMessages(
+  deps: ReviewDeps,
+  org: Organization,
+  cycle: Cycle,
+  all: { review: Review }[],
+  finals: Map<string, number>,
+): Promise<OutboundItem[]> {
+  if (!all.length) return [];
+  const settings = effectiveSettings(org.settings);
+  const counts = countsForAppraisal(org, cycle);
+  const personIds = all.map((r) => r.review.personId);
+  const who = await deps.store.db
+    .select({ id: people.id, locale: people.locale })
+    .from(people)
+    .where(eq(people.orgId, org.id));
+  const localeById = new Map(who.map((p) => [p.id, p]));
+  const identities = await loadIdentities(deps.store, personIds);
+  const out: OutboundItem[] = [];
+  for (const { review } of all) {
+    const person = localeById.get(review.personId);
+    const to = person && personAddress(identities, review.personId, deps.addressable, settings.defaultPlatform);
+    if (!person || !to) continue;
+    const locale = localeOf(person);
+    const score = toScale(finals.get(review.id) ?? null, settings.reviewScale);
+    const text = [
+      t(locale, 'review.final.notice', { cycle: cycle.name, score, range: SCALES[settings.reviewScale].label }),
+      t(locale, counts ? 'review.final.counts' : 'review.final.observation'),
+    ].join('\n');
+    out.push({
+      operation: 'send',
+      to,
+      message: { text },
+      orgId: org.id,
+      subject: `review-final:${review.id}`,
+      idempotencyKey: finalMessageKey(review.id),
+    });
+  }
+  return out;
 }
 
 export interface TeamProgress {

@@ -1,6 +1,7 @@
 // What the review-sweep job (jobs/review-sweep.ts) needs from the app: starting reviews that
 // are due to start on their own, and the team calibration cards due at `self_due`.
 import { and, eq, gte, inArray, isNull, lte } from 'drizzle-orm';
+import { nextTurn } from '../../core/loop';
 import { localeOf } from '../../core/i18n';
 import { localDate } from '../../core/okr/pace';
 import { addDays } from '../../core/time';
@@ -13,7 +14,7 @@ import { activeDelegate } from '../approvals/routing';
 import { outboxStatements, type OutboundItem } from '../outbox/enqueue';
 import type { Services } from '../services';
 import { teamCardFor } from './chat';
-import { orgTimezone, startReview } from './service';
+import { orgTimezone, sendFinalMessages, startReview } from './service';
 
 export async function autoStartReviews(services: Services, org: Organization, now: Date): Promise<number> {
   const days = effectiveSettings(org.settings).reviewAutoStartDays;
@@ -94,6 +95,25 @@ export async function dueCalibrationCards(services: Services, org: Organization,
         ),
     ]);
     sent += messages.length;
+  }
+  if (sent) services.defer(services.outbox.drain());
+  return sent;
+}
+
+/** How long after a close the sweep still checks that everyone got their final-score message. */
+export const FINAL_MESSAGE_HEAL_DAYS = 7;
+
+/** Final-score messages missing for cycles closed in the last FINAL_MESSAGE_HEAL_DAYS days (normally none). */
+export async function healFinalMessages(services: Services, org: Organization, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - FINAL_MESSAGE_HEAL_DAYS * 86_400_000).toISOString();
+  const closed = await services.store.db
+    .select()
+    .from(cycles)
+    .where(and(eq(cycles.orgId, org.id), eq(cycles.status, 'closed'), gte(cycles.closedAt, since)));
+  let sent = 0;
+  for (const cycle of closed) {
+    sent += await sendFinalMessages(services, org, cycle);
+    await nextTurn();
   }
   if (sent) services.defer(services.outbox.drain());
   return sent;

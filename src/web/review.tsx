@@ -10,7 +10,7 @@ import { localDate } from '../../core/okr/pace';
 import { resolveCycle, type Cycle } from '../../storage/repos/cycles';
 import { people, reviews } from '../../storage/schema';
 import { remindOverdue } from '../review/remind';
-import { closeCycle, ReviewStateError, reviewProgress, startReview } from '../review/service';
+import { closeCycle, ReviewStateError, reviewProgress, sendFinalMessages, startReview } from '../review/service';
 import { performanceCsv, performanceRows, performanceXlsx } from '../review/sheet';
 import type { AppEnv } from '../services';
 import type { Viewer } from './viewer';
@@ -309,7 +309,10 @@ export function reviewPageRoutes(helpers: ReviewPageHelpers) {
     const a = await admit(c, 'page');
     if (a instanceof Response) return a;
     const actor = { type: a.viewer.person ? ('person' as const) : ('admin' as const), id: a.viewer.person?.id ?? null };
-    await closeCycle(c.get('deps'), a.viewer.org, a.cycle, actor);
+    const deps = c.get('deps');
+    const closed = await closeCycle(deps, a.viewer.org, a.cycle, actor);
+    // Each person's final score follows the close (idempotent: a second close sends nothing twice).
+    deps.defer(sendFinalMessages(deps, a.viewer.org, closed.cycle).then((n) => (n ? deps.outbox.drain() : undefined)));
     return c.redirect(`/dashboard/review?${backQuery(a)}`, 303);
   });
 

@@ -213,4 +213,19 @@ describe('playground in the browser', { timeout: 120_000 }, () => {
     expect(await page.locator('body').innerText()).toContain(objective.title);
     await page.screenshot({ path: join(SCREENSHOTS, 'playground-dashboard.png') });
   }, 20_000);
+
+  // Last: it starts the demo cycle's review. The whole script runs in test/playground/review-script.test.ts.
+  it("the guided review: a step's button runs it and shows the chat of whoever acted, with their card", async () => {
+    await page.goto(`${pg.base}/playground?platform=lark`);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('guide') === 'start'),
+      page.click('#guide-start'),
+    ]);
+    expect(await page.locator('#guide li.next #guide-self').count()).toBe(1);
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('guide') === 'self'), page.click('#guide-self')]);
+    // The teacher's chat: what the script typed, and the bot's self-assessment card.
+    await page.locator('#log .msg.user', { hasText: '自评 O1' }).first().waitFor();
+    await page.getByText('延续到下个周期').first().waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'playground-review.png') });
+  }, 30_000);
 });

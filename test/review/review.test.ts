@@ -27,7 +27,10 @@ function selfCard(to: string) {
     .filter((r) => JSON.stringify(r.message.card ?? '').includes('rv.self'))
     .at(-1);
   if (!sent) throw new Error(`no self-assessment card for ${to}`);
-  const buttons = sent.message.card!.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []));
+  // The self-score buttons (the carry buttons are test/review/carry.test.ts's).
+  const buttons = sent.message
+    .card!.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []))
+    .filter((b) => b.actionId === 'rv.self');
   return { sent, buttons };
 }
 
