@@ -382,8 +382,8 @@ export const en: Record<MessageKey, string> = {
   'dash.connectors.confirm.title': 'Delete the connector “{name}”?',
   'dash.connectors.confirm.text':
     'It stops running on its schedule; the points it already stored stay. This cannot be undone.',
-  'dash.connectors.confirm.yes': 'Yes, delete it',
-  'dash.connectors.confirm.no': 'Cancel',
+  'dash.confirm.yes': 'Yes, delete it',
+  'dash.confirm.no': 'Cancel',
   'dash.connectors.form.newTitle': 'New connector',
   'dash.connectors.form.editTitle': 'Edit the connector “{name}”',
   'dash.connectors.form.pickKind': 'Pick where the data comes from:',
@@ -1031,6 +1031,11 @@ export const en: Record<MessageKey, string> = {
     'Sets the flag {flag} on each person hit; it is cleared when the condition clears. In observe mode the flag is recorded only and has no consequences.',
   'dash.builder.krHit': 'KR',
   'dash.builder.errorsTitle': 'Not saved. Please fix:',
+  'dash.builder.delete': 'Delete rule',
+  'dash.builder.confirmDelete': 'Delete the rule “{name}”?',
+  'dash.builder.confirmDeleteText':
+    'It will no longer be evaluated; its open hits end and the flags it set (such as a frozen promotion nomination) are lifted. This cannot be undone.',
+  'dash.builder.deleted': 'The rule was deleted.',
   'dash.form.err.required': 'Please fill in “{field}”.',
   'dash.form.err.invalid': '“{field}” is not valid.',
   'dash.builder.err.unknownMetric':

@@ -270,9 +270,17 @@ rulesRoutes.patch('/:id', async (c) => {
   return c.json(presentRule(await updateRule(deps, org.id, row, await readBody(c, z.unknown()))));
 });
 
-rulesRoutes.delete('/:id', async (c) => {
-  const { store, clock } = c.get('deps');
-  const { org, row } = await ruleOr404(c);
+/**
+ * Deletes a metric rule: its firings resolve and its flags go, audited. Built-ins cannot be deleted
+ * (turned off instead). Shared by the API and the dashboard.
+ */
+export async function deleteRule(
+  deps: { store: Store; clock: { now(): Date } },
+  orgId: string,
+  row: RuleRow,
+  actor: RuleActor = API_ACTOR,
+) {
+  const { store, clock } = deps;
   if (row.builtin)
     throw conflict(`The built-in rule ${row.builtin} cannot be deleted; PATCH {"enabled": false} turns it off.`);
   const now = clock.now();
@@ -282,17 +290,23 @@ rulesRoutes.delete('/:id', async (c) => {
       .set({ state: 'resolved', resolvedAt: now.toISOString() })
       .where(and(eq(ruleFirings.ruleId, row.id), eq(ruleFirings.state, 'firing'))),
     store.db.delete(personFlags).where(eq(personFlags.ruleId, row.id)),
-    store.db.delete(rules).where(and(eq(rules.orgId, org.id), eq(rules.id, row.id))),
+    store.db.delete(rules).where(and(eq(rules.orgId, orgId), eq(rules.id, row.id))),
     auditStatement(store, {
-      orgId: org.id,
-      actorType: 'admin',
+      orgId,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
       action: 'rule.delete',
       entityType: 'rule',
       entityId: row.id,
-      data: { name: row.name },
+      data: { name: row.name, ...(actor.via === 'dashboard' ? { via: 'dashboard' } : {}) },
       now,
     }),
   ]);
+}
+
+rulesRoutes.delete('/:id', async (c) => {
+  const { org, row } = await ruleOr404(c);
+  await deleteRule(c.get('deps'), org.id, row);
   return c.body(null, 204);
 });
 

@@ -26,7 +26,7 @@ import { type ConnectorKind, defaultSchedule } from '../connectors/definition';
 import type { ConnectorRow, RunReport } from '../connectors/run';
 import { orgTimeZoneOf } from '../rules/context';
 import type { AppEnv } from '../services';
-import { LangToggle, Layout, MessagePage } from './pages';
+import { ConfirmDeletePage, LangToggle, Layout, MessagePage } from './pages';
 import type { Viewer } from './viewer';
 
 type Presented = ReturnType<typeof presentConnector>;
@@ -881,26 +881,6 @@ function KindChoicePage({ L, viewer }: { L: Locale; viewer: Viewer }) {
   );
 }
 
-function ConfirmDeletePage({ L, viewer, row }: { L: Locale; viewer: Viewer; row: ConnectorRow }) {
-  const q = orgQueryOf(viewer);
-  return (
-    <Layout locale={L} title={t(L, 'dash.connectors.confirm.title', { name: row.name })}>
-      <main id="main" class="login">
-        <h1>{t(L, 'dash.connectors.confirm.title', { name: row.name })}</h1>
-        <p>{t(L, 'dash.connectors.confirm.text')}</p>
-        <form method="post" action={`/dashboard/connectors/${encodeURIComponent(row.id)}/delete${q}`}>
-          <button type="submit" id="confirm-delete" class="danger">
-            {t(L, 'dash.connectors.confirm.yes')}
-          </button>
-        </form>
-        <p>
-          <a href={`/dashboard/connectors${q}`}>{t(L, 'dash.connectors.confirm.no')}</a>
-        </p>
-      </main>
-    </Layout>
-  );
-}
-
 /** The list for a resolved viewer. */
 export async function renderConnectorsPage(c: Ctx, viewer: Viewer, locale: Locale, notice?: string) {
   const { store, config, clock } = c.get('deps');
@@ -1129,7 +1109,18 @@ export function connectorPageRoutes(helpers: ConnectorPageHelpers) {
     if (a instanceof Response) return a;
     const row = await connectorOr404(c, a, c.req.param('id'));
     if (row instanceof Response) return row;
-    return c.html(<ConfirmDeletePage L={a.L} viewer={a.viewer} row={row} />);
+    const q = orgQueryOf(a.viewer);
+    return c.html(
+      <ConfirmDeletePage
+        locale={a.L}
+        title={t(a.L, 'dash.connectors.confirm.title', { name: row.name })}
+        text={t(a.L, 'dash.connectors.confirm.text')}
+        yes={t(a.L, 'dash.confirm.yes')}
+        no={t(a.L, 'dash.confirm.no')}
+        action={`/dashboard/connectors/${encodeURIComponent(row.id)}/delete${q}`}
+        back={`/dashboard/connectors${q}`}
+      />,
+    );
   });
 
   web.post('/:id/delete', async (c) => {

@@ -354,6 +354,7 @@ export function dashboardRoutes() {
     localeFor,
     message: (c: Ctx, locale: Locale, text: string, status: 403 | 404) =>
       c.html(<MessagePage locale={locale} text={text} back />, status),
+    flash: setFlash,
   };
   web.route('/rules', ruleBuilderRoutes(builderHelpers));
 

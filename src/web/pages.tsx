@@ -784,6 +784,11 @@ export function RuleHitsPage({
                 <a id="edit-rule" href={`/dashboard/rules/${encodeURIComponent(rule.id)}/edit${q}`}>
                   {t(L, 'dash.builder.edit')}
                 </a>
+                {rule.builtin ? null : (
+                  <a id="delete-rule" href={`/dashboard/rules/${encodeURIComponent(rule.id)}/delete${q}`}>
+                    {t(L, 'dash.builder.delete')}
+                  </a>
+                )}
               </div>
             ) : null}
           </section>
@@ -895,5 +900,36 @@ function HitHistoryChart({ L, history }: { L: Locale; history: { period: string;
         </table>
       </details>
     </>
+  );
+}
+
+/**
+ * "Delete X?" asked on its own page before a destructive form post (no script needed): the
+ * connectors and the rule builder both use it.
+ */
+export function ConfirmDeletePage(p: {
+  locale: Locale;
+  title: string;
+  text: string;
+  yes: string;
+  no: string;
+  action: string;
+  back: string;
+}) {
+  return (
+    <Layout locale={p.locale} title={p.title}>
+      <main id="main" class="login">
+        <h1>{p.title}</h1>
+        <p>{p.text}</p>
+        <form method="post" action={p.action}>
+          <button type="submit" id="confirm-delete" class="danger">
+            {p.yes}
+          </button>
+        </form>
+        <p>
+          <a href={p.back}>{p.no}</a>
+        </p>
+      </main>
+    </Layout>
   );
 }

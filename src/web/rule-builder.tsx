@@ -23,12 +23,12 @@ import { valuesText, type ConditionFacts } from '../../core/rules/describe';
 import { buildEscalationCard } from '../../cards/escalation';
 import { buildCheckInTaskCard, buildSuggestionCard } from '../../cards/suggestion';
 import { cardToText } from '../../cards/text';
-import { checkBuiltin, checkMetricRule, createRule, updateRule, type RuleActor } from '../api/rules';
+import { checkBuiltin, checkMetricRule, createRule, deleteRule, updateRule, type RuleActor } from '../api/rules';
 import { ApiError } from '../api/errors';
 import { previewRule } from '../rules/preview';
 import { getRule, parseDefinition, type RuleRow } from '../rules/repo';
 import type { AppEnv } from '../services';
-import { LangToggle, Layout } from './pages';
+import { ConfirmDeletePage, LangToggle, Layout } from './pages';
 import { metricChoices, scopeChoices, type MetricChoice, type ScopeChoices } from './rule-builder-data';
 import {
   ACTION_TYPES_IN_FORM,
@@ -50,6 +50,8 @@ export interface RuleBuilderHelpers {
   viewerOr401(c: Ctx, kind: 'page' | 'data'): Promise<Viewer | Response>;
   localeFor(c: Ctx, viewer?: Viewer): Locale;
   message(c: Ctx, locale: Locale, text: string, status: 403 | 404): Response | Promise<Response>;
+  /** A one-time notice on the next dashboard page (the cookie flash the approvals use). */
+  flash(c: Ctx, notice: { kind: 'success'; text: string }): void;
 }
 
 /** Rules change what happens to people: the admin token, or a person with the admin role (not every whole-org viewer). */
@@ -730,6 +732,38 @@ export function ruleBuilderRoutes(h: RuleBuilderHelpers) {
       return c.redirect(`/dashboard/rules/${encodeURIComponent(rule.id)}${q}${sep}bad=1`, 303);
     await updateRule(c.get('deps'), a.viewer.org.id, rule, { mode }, actorOf(a.viewer));
     return c.redirect(`/dashboard/rules/${encodeURIComponent(rule.id)}${q}${sep}mode=${mode}`, 303);
+  });
+  // Delete: asked on its own page first; a built-in cannot be deleted (it is turned off in its form).
+  async function deletable(c: Ctx) {
+    const a = await admin(c);
+    if (a instanceof Response) return a;
+    const rule = await ruleOf(c, a.viewer);
+    if (!rule || rule.builtin) return h.message(c, a.L, t(a.L, 'dash.rules.notFound'), 404);
+    return { ...a, rule };
+  }
+  r.get('/:id/delete', async (c) => {
+    const a = await deletable(c);
+    if (a instanceof Response) return a;
+    const q = orgQuery(a.viewer);
+    const id = encodeURIComponent(a.rule.id);
+    return c.html(
+      <ConfirmDeletePage
+        locale={a.L}
+        title={t(a.L, 'dash.builder.confirmDelete', { name: a.rule.name })}
+        text={t(a.L, 'dash.builder.confirmDeleteText')}
+        yes={t(a.L, 'dash.confirm.yes')}
+        no={t(a.L, 'dash.confirm.no')}
+        action={`/dashboard/rules/${id}/delete${q}`}
+        back={`/dashboard/rules/${id}${q}`}
+      />,
+    );
+  });
+  r.post('/:id/delete', async (c) => {
+    const a = await deletable(c);
+    if (a instanceof Response) return a;
+    await deleteRule(c.get('deps'), a.viewer.org.id, a.rule, actorOf(a.viewer));
+    h.flash(c, { kind: 'success', text: t(a.L, 'dash.builder.deleted') });
+    return c.redirect(`/dashboard${orgQuery(a.viewer)}#rules-h`, 303);
   });
   return r;
 }

@@ -487,3 +487,56 @@ describe('rule builder: built-in KR alerts through the same form', () => {
     expect(row.definition).toEqual({ kind: 'builtin', builtin: 'kr_confidence_drop', minDrop: 4 });
   });
 });
+
+describe('rule builder: deleting a rule', () => {
+  it('asks first, then deletes: hits end, flags lift, audited as the dashboard; built-ins and non-admins cannot', async () => {
+    const saved = await post('/dashboard/rules/new', [
+      ...replace(RENEWAL_FORM, 'name', '待删除的规则'),
+      ['intent', 'save'],
+    ]);
+    expect(saved.status).toBe(303);
+    const [row] = await h.store.db.select().from(rules).where(eq(rules.name, '待删除的规则'));
+    const [org] = await h.store.db.select().from(organizations).where(eq(organizations.id, demo.orgId));
+    await evaluateOrg({ store: h.store, config: h.config, adapters: new Map() }, org, h.clock.now());
+    const flags = () => h.store.db.select().from(personFlags).where(eq(personFlags.ruleId, row.id));
+    expect((await flags()).length).toBeGreaterThan(0);
+
+    // The rule page links to a confirmation page; the built-in's page has no delete link.
+    const rulePage = await (await h.app.request(`/dashboard/rules/${row.id}`, { headers: admin })).text();
+    expect(rulePage).toContain(`href="/dashboard/rules/${row.id}/delete"`);
+    const builtinPage = await (await h.app.request(`/dashboard/rules/${builtinId}`, { headers: admin })).text();
+    expect(builtinPage).not.toContain('id="delete-rule"');
+    const confirm = await h.app.request(`/dashboard/rules/${row.id}/delete`, { headers: admin });
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain('删除规则“待删除的规则”？');
+
+    // Refused: a built-in, a teacher, a cross-site post. Nothing changes.
+    expect((await post(`/dashboard/rules/${builtinId}/delete`, [])).status).toBe(404);
+    const [teacher] = await h.store.db
+      .select()
+      .from(people)
+      .where(and(eq(people.orgId, demo.orgId), eq(people.role, 'member')))
+      .limit(1);
+    expect((await post(`/dashboard/rules/${row.id}/delete`, [], await personCookie(teacher.id))).status).toBe(403);
+    expect(
+      (await post(`/dashboard/rules/${row.id}/delete`, [], { ...admin, origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    expect((await h.store.db.select().from(rules).where(eq(rules.id, row.id))).length).toBe(1);
+    expect((await h.store.db.select().from(rules).where(eq(rules.id, builtinId))).length).toBe(1);
+
+    const done = await post(`/dashboard/rules/${row.id}/delete`, []);
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/dashboard#rules-h');
+    expect((await h.store.db.select().from(rules).where(eq(rules.id, row.id))).length).toBe(0);
+    expect(await flags()).toEqual([]);
+    const [audit] = await h.store.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, row.id), eq(auditLog.action, 'rule.delete')));
+    expect(audit.data).toEqual({ name: '待删除的规则', via: 'dashboard' });
+    // The dashboard says so once.
+    const cookie = done.headers.get('set-cookie')!.split(';')[0];
+    const home = await (await h.app.request('/dashboard', { headers: { ...admin, cookie } })).text();
+    expect(home).toContain('规则已删除。');
+  });
+});
