@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 // soak runs both of its cases (issue 22 item 3): the soak itself and a job beside traffic.
-const BENCHES = ['rollup', 'webhook', 'burst', 'digest', 'rules', 'review', 'soak', 'outbound-webhooks'];
+const BENCHES = ['rollup', 'webhook', 'burst', 'digest', 'rules', 'review', 'soak', 'loop-stalls', 'outbound-webhooks'];
 const ENV: Record<string, Record<string, string>> = { soak: { BENCH_SOAK_CASE: 'both' } };
 const only = process.argv.slice(2);
 let failed = 0;

@@ -9,6 +9,8 @@ import type { JobDefinition } from '../../jobs/types';
 import { organizations, outbox } from '../../storage/schema';
 import { eq } from 'drizzle-orm';
 import { jobsHarness, seedOrg } from './fixtures';
+import { commitGroups, type WriteGroup } from '../../src/rules/write-groups';
+import type { Statement } from '../../storage/db';
 
 const COST_MS = 4; // injected cost of building one item's message
 const BUDGET_MS = 15;
@@ -74,6 +76,51 @@ describe('fan-out in time-boxed slices', () => {
     const marks = [0, ...seen, fake];
     const gaps = marks.slice(1).map((t, i) => t - marks[i]);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(BUDGET_MS + COST_MS);
+  });
+});
+
+describe('rule passes commit in time-boxed batches', () => {
+  let h: ReturnType<typeof jobsHarness>;
+  afterEach(() => h?.close());
+
+  it('sizes each write transaction to the slice budget and gives the loop a turn after each', async () => {
+    h = jobsHarness({ now: '2026-11-30T01:00:00Z' });
+    const { orgId } = await seedOrg(h);
+    let fake = 0;
+    const transactions: number[] = [];
+    // The store as the pass sees it: each transaction "costs" 1 ms per statement on the injected clock.
+    const store = {
+      ...h.store,
+      atomic: async (statements: Statement[]) => {
+        fake += statements.length;
+        transactions.push(statements.length);
+        await h.store.atomic(statements);
+      },
+    };
+    const groups: WriteGroup[] = Array.from({ length: 400 }, (_, i) => ({
+      statements: [
+        h.store.db
+          .update(organizations)
+          .set({ name: `Acme ${i}` })
+          .where(eq(organizations.id, orgId)),
+      ],
+    }));
+    let turns = 0;
+    let running = true;
+    const probe = () => {
+      turns++;
+      if (running) setImmediate(probe);
+    };
+    setImmediate(probe);
+    await commitGroups(store, groups, undefined, { now: () => fake, budgetMs: BUDGET_MS });
+    running = false;
+    expect(transactions.reduce((a, b) => a + b, 0)).toBe(400);
+    // The first transaction is small (50 units), the next ones fit the budget; before, one held all 400.
+    expect(transactions[0]).toBeLessThanOrEqual(50);
+    expect(Math.max(...transactions.slice(1))).toBeLessThanOrEqual(BUDGET_MS);
+    expect(turns).toBeGreaterThanOrEqual(transactions.length - 1);
+    const [org] = await h.store.db.select().from(organizations).where(eq(organizations.id, orgId));
+    expect(org.name).toBe('Acme 399');
   });
 });
 
