@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
+// soak runs both of its cases (issue 22 item 3): the soak itself and a job beside traffic.
 const BENCHES = [
   'rollup',
   'webhook',
@@ -12,14 +13,17 @@ const BENCHES = [
   'rule-builder',
   'review',
   'soak',
+  'loop-stalls',
   'outbound-webhooks',
 ];
+const ENV: Record<string, Record<string, string>> = { soak: { BENCH_SOAK_CASE: 'both' } };
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES.filter((b) => !only.length || only.includes(b))) {
   console.log(`\n== bench: ${name} ==`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, `${name}.ts`)], {
     stdio: 'inherit',
+    env: { ...process.env, ...ENV[name] },
   });
   if (run.status !== 0) {
     failed++;

@@ -1,8 +1,8 @@
 // The server under soak, alone in its process (forked by bench/soak.ts): Polaris on
 // Node as deployed (outbox on, sending to the Lark emulator over loopback), so the
 // acknowledgements share the event loop with the inbox, the outbox and a job.
-// argv: <json options>. IPC: {type:'ready', port}; {type:'job'} runs the weekly digest
-// for every org and answers {type:'job-done', ms}; {type:'stats'} answers the backlog;
+// argv: <json options>. IPC: {type:'ready', port}; {type:'job', name?} runs a job (the weekly
+// digest by default) for every org, forced, and answers {type:'job-done', ms, messages}; {type:'stats'} answers the backlog;
 // {type:'stop'} closes and exits.
 import Database from 'better-sqlite3';
 
@@ -22,7 +22,11 @@ const { startNode } = await import('../src/node');
 // Where the job list lives moved (jobs/registry.ts before the layering, src/jobs.ts after); the
 // bench runs on either, so a before/after comparison can use the same file.
 const { runJobNow } = (await import('../src/jobs').catch(() => import('../jobs/registry' as string))) as {
-  runJobNow(services: unknown, name: string, options: { now: Date }): Promise<{ stats: Record<string, number> }[]>;
+  runJobNow(
+    services: unknown,
+    name: string,
+    options: { now: Date; force?: boolean },
+  ): Promise<{ stats: Record<string, number> }[]>;
 };
 const node = await startNode({
   env: {},
@@ -63,7 +67,9 @@ function backlog() {
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'job') {
     const started = performance.now();
-    const results = await runJobNow(node.services, 'weekly-digest', { now: new Date() });
+    const name = (message as { name?: string }).name ?? 'weekly-digest';
+    // force: the same period may have run already (from the CLI, earlier in the bench).
+    const results = await runJobNow(node.services, name, { now: new Date(), force: true });
     process.send!({
       type: 'job-done',
       ms: performance.now() - started,

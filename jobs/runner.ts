@@ -12,6 +12,12 @@
 //   heartbeat in one atomic write; rows have deterministic idempotency keys, so
 //   a run resumed after a crash continues after the cursor and even a replayed
 //   batch inserts nothing twice.
+// - Fan-out runs in time-boxed slices (core/loop.ts): it yields to the event loop
+//   after every batch and sizes the next batch so that one batch (building the
+//   messages and committing them) fits SLICE_BUDGET_MS. In the server, webhook
+//   acknowledgements are answered between batches; run from the CLI beside a
+//   server, the write transactions stay short, so the server's own writes (an
+//   acknowledgement's inbox commit) wait for the SQLite lock only briefly.
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Address } from '../bots/types';
 import type { Organization } from '../storage/repos/types';
@@ -20,6 +26,7 @@ import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
 import type { DueSlot } from './schedule';
 import type { JobContext, JobDefinition, JobMessage, JobUnit, JobServices } from './types';
 import { ErrorCode, PolarisError } from '../core/errors';
+import { monotonicMs, nextBatchSize, nextTurn, SLICE_BUDGET_MS, type SliceOptions } from '../core/loop';
 
 /** A run whose heartbeat is older than this is presumed dead and taken over. */
 export const DEFAULT_LEASE_MS = 45_000;
@@ -35,6 +42,8 @@ export interface RunOptions {
   heartbeatMs?: number;
   /** Aborted on shutdown: the run stops before its next batch and releases its claim. */
   signal?: AbortSignal;
+  /** Slice budget and clock of the fan-out's time-boxed batches (tests inject a clock). */
+  slices?: SliceOptions;
   log?: (message: string) => void;
   /** Dry runs hand every message here instead of writing it. */
   onMessage?: (message: JobMessage) => void;
@@ -207,12 +216,18 @@ export async function runJobUnit<S extends JobServices>(
     stats,
     async fanOut(items, process, fanOptions = {}) {
       const batchSize = Math.max(1, fanOptions.batchSize ?? 50);
+      const now = options.slices?.now ?? monotonicMs;
+      const budgetMs = options.slices?.budgetMs ?? SLICE_BUDGET_MS;
       const sorted = [...new Set(items)].sort();
       let index = claim.cursor ? sorted.findIndex((k) => k > claim.cursor!) : 0;
       if (index < 0) index = sorted.length;
-      for (; index < sorted.length; index += batchSize) {
+      // The job's batch size is the most a batch takes. The first batch is one item and each next
+      // one at most doubles, so no batch, not even the first, holds the loop far past the budget.
+      let size = 1;
+      while (index < sorted.length) {
         if (options.signal?.aborted) throw new Interrupted('stopped by shutdown');
-        const batch = sorted.slice(index, index + batchSize);
+        const batch = sorted.slice(index, index + size);
+        const started = now();
         const messages = await process(batch);
         const done = index + batch.length;
         stats.messages = (stats.messages ?? 0) + messages.length;
@@ -223,7 +238,13 @@ export async function runJobUnit<S extends JobServices>(
           await commitBatch(batch.at(-1)!, messages);
         }
         log(`${done}/${sorted.length} (${stats.messages} messages)`);
+        const took = now() - started;
         await options.afterBatch?.({ ...base, done, total: sorted.length });
+        index = done;
+        size = nextBatchSize(batch.length, took, budgetMs, batchSize);
+        // better-sqlite3 resolves every await as a microtask: without this the whole fan-out
+        // (seconds for a large org) would hold the event loop that answers webhooks.
+        await nextTurn();
       }
     },
   };

@@ -20,6 +20,7 @@ import { enabledRules, ensureBuiltinRules } from './repo';
 import { loadDirectory } from './scope';
 import { ruleFiredStatement } from '../../storage/webhook-events';
 import { commitGroups } from './write-groups';
+import { Slices } from '../../core/loop';
 
 export interface EvaluationDeps {
   store: Store;
@@ -95,7 +96,10 @@ export async function evaluateOrg(
     perRule: [],
   };
   let krs: Awaited<ReturnType<typeof openCycleKrs>> | undefined;
+  // Time-boxed: between two rules the event loop runs once the slice budget is spent.
+  const slices = new Slices();
   for (const { row, definition } of rules) {
+    await slices.pause();
     let outcome: RuleOutcome;
     if (definition.kind === 'builtin') {
       krs ??= await openCycleKrs(env, env.timeZone);

@@ -7,6 +7,7 @@
 // rows, updates) run as they are. Groups are never split across batches.
 import type { Statement, Store } from '../../storage/db';
 import { personFlags, ruleFirings } from '../../storage/schema';
+import { monotonicMs, nextBatchSize, nextTurn, SLICE_BUDGET_MS, type SliceOptions } from '../../core/loop';
 
 export type FiringRow = typeof ruleFirings.$inferInsert;
 export type FlagRow = typeof personFlags.$inferInsert;
@@ -17,8 +18,10 @@ export interface WriteGroup {
   statements: Statement[];
 }
 
-/** Statements plus rows per atomic batch. */
+/** Statements plus rows per atomic batch, at most. */
 const BATCH_UNITS = 1000;
+/** The first batch of a pass; later ones are sized to the slice budget. */
+const FIRST_BATCH_UNITS = 50;
 /** D1 binds at most 100 parameters per statement; SQLite takes far more. */
 const D1_MAX_PARAMS = 100;
 const SQLITE_ROWS_PER_INSERT = 500;
@@ -90,18 +93,34 @@ const unitsOf = (g: WriteGroup) => g.statements.length + (g.firing ? 1 : 0) + (g
  * Commits the groups in batches. `perBatch` statements end every batch (outbound webhook events
  * of the firings inserted so far: storage/webhook-events.ts#ruleFiredStatement), so an event is
  * stored in the batch of its firing and a crash between batches loses none.
+ *
+ * Time-boxed (core/loop.ts): a batch holds SQLite's write lock while it commits, and the event
+ * loop (or, from the CLI, the server's acknowledgements, which wait for that lock) waits for it.
+ * So the first batch is small, each next one is sized from how long the last took so that it fits
+ * the slice budget (at most BATCH_UNITS), and the loop gets a turn after every batch.
  */
-export async function commitGroups(store: Store, groups: WriteGroup[], perBatch?: () => Statement[]): Promise<void> {
+export async function commitGroups(
+  store: Store,
+  groups: WriteGroup[],
+  perBatch?: () => Statement[],
+  slices: SliceOptions = {},
+): Promise<void> {
+  const now = slices.now ?? monotonicMs;
+  const budgetMs = slices.budgetMs ?? SLICE_BUDGET_MS;
+  let limit = FIRST_BATCH_UNITS;
   let batch: WriteGroup[] = [];
   let units = 0;
-  const commit = () => store.atomic([...batchStatements(store, batch), ...(perBatch?.() ?? [])]);
+  const commit = async () => {
+    const started = now();
+    await store.atomic([...batchStatements(store, batch), ...(perBatch?.() ?? [])]);
+    limit = nextBatchSize(units, now() - started, budgetMs, BATCH_UNITS);
+    batch = [];
+    units = 0;
+    await nextTurn();
+  };
   for (const group of groups) {
     const n = unitsOf(group);
-    if (batch.length && units + n > BATCH_UNITS) {
-      await commit();
-      batch = [];
-      units = 0;
-    }
+    if (batch.length && units + n > limit) await commit();
     batch.push(group);
     units += n;
   }
