@@ -21,6 +21,7 @@ import type { EvalEnv, RuleOutcome } from './eval-env';
 import { firingId } from './outbound';
 import type { RuleRow } from './repo';
 import type { WriteGroup } from './write-groups';
+import { Slices, type SliceOptions } from '../../core/loop';
 
 const DAY_MS = 86_400_000;
 
@@ -47,43 +48,60 @@ export type OpenKr = KrRow & { number?: number; progress: number; expected: numb
  * alert card asks chat's numbering (chatKrNumbers) for its recipients when it is written, so a
  * card never tells anyone to reply a number that chat would apply to a different KR.
  */
-export async function openCycleKrs(env: EvalEnv, timeZone: string): Promise<OpenKr[]> {
+/** Owners per page of openCycleKrs: a page of a few hundred KRs reads and maps in a few ms. */
+const OWNERS_PER_PAGE = 100;
+
+export async function openCycleKrs(env: EvalEnv, timeZone: string, sliceOptions?: SliceOptions): Promise<OpenKr[]> {
   const today = localDate(env.now, timeZone);
-  const rows = await env.store.db
-    .select({
-      kr: keyResults,
-      cycle: cycles,
-      ownerId: objectives.ownerPersonId,
-      objectivePosition: objectives.position,
-      objectiveCreatedAt: objectives.createdAt,
-      objectiveId: objectives.id,
-    })
-    .from(keyResults)
-    .innerJoin(objectives, eq(objectives.id, keyResults.objectiveId))
-    .innerJoin(cycles, eq(cycles.id, keyResults.cycleId))
-    .where(
-      and(
-        eq(keyResults.orgId, env.orgId),
-        eq(keyResults.status, 'active'),
-        eq(objectives.status, 'active'),
-        eq(objectives.ownerType, 'person'),
-        isNotNull(objectives.ownerPersonId),
-        ne(cycles.status, 'closed'),
-      ),
-    )
-    .orderBy(
-      asc(objectives.ownerPersonId),
-      asc(objectives.position),
-      asc(objectives.createdAt),
-      asc(objectives.id),
-      asc(keyResults.position),
-      asc(keyResults.createdAt),
-      asc(keyResults.id),
-    );
+  const where = and(
+    eq(keyResults.orgId, env.orgId),
+    eq(keyResults.status, 'active'),
+    eq(objectives.status, 'active'),
+    eq(objectives.ownerType, 'person'),
+    isNotNull(objectives.ownerPersonId),
+    ne(cycles.status, 'closed'),
+  );
+  // Read in pages of owners, in owner order, yielding between pages: one read of every KR of a
+  // large org (15,000 rows, ~0.6 s) would hold the event loop that answers webhooks (issue 22).
+  const owners = (
+    await env.store.db
+      .selectDistinct({ id: objectives.ownerPersonId })
+      .from(keyResults)
+      .innerJoin(objectives, eq(objectives.id, keyResults.objectiveId))
+      .innerJoin(cycles, eq(cycles.id, keyResults.cycleId))
+      .where(where)
+      .orderBy(asc(objectives.ownerPersonId))
+  ).map((r) => r.id as string);
   const out: OpenKr[] = [];
-  for (const r of rows as KrRow[]) {
-    if (r.cycle.startsOn > today || r.cycle.endsOn < today) continue;
-    out.push({ ...r, progress: krProgress(r.kr).progress, expected: expectedPace(r.cycle, env.now, timeZone) });
+  const slices = new Slices(sliceOptions);
+  for (let i = 0; i < owners.length; i += OWNERS_PER_PAGE) {
+    await slices.pause();
+    const rows = await env.store.db
+      .select({
+        kr: keyResults,
+        cycle: cycles,
+        ownerId: objectives.ownerPersonId,
+        objectivePosition: objectives.position,
+        objectiveCreatedAt: objectives.createdAt,
+        objectiveId: objectives.id,
+      })
+      .from(keyResults)
+      .innerJoin(objectives, eq(objectives.id, keyResults.objectiveId))
+      .innerJoin(cycles, eq(cycles.id, keyResults.cycleId))
+      .where(and(where, inArray(objectives.ownerPersonId, owners.slice(i, i + OWNERS_PER_PAGE))))
+      .orderBy(
+        asc(objectives.ownerPersonId),
+        asc(objectives.position),
+        asc(objectives.createdAt),
+        asc(objectives.id),
+        asc(keyResults.position),
+        asc(keyResults.createdAt),
+        asc(keyResults.id),
+      );
+    for (const r of rows as KrRow[]) {
+      if (r.cycle.startsOn > today || r.cycle.endsOn < today) continue;
+      out.push({ ...r, progress: krProgress(r.kr).progress, expected: expectedPace(r.cycle, env.now, timeZone) });
+    }
   }
   return out;
 }
@@ -111,6 +129,7 @@ export async function desiredStates(
 ): Promise<Map<string, KrState>> {
   const out = new Map<string, KrState>();
   const today = localDate(env.now, timeZone);
+  const slices = new Slices();
   const live = krs.filter((r) => {
     const owner = env.dir.byId.get(r.ownerId);
     const onLeave = !!owner?.pausedUntil && owner.pausedUntil >= today;
@@ -119,6 +138,7 @@ export async function desiredStates(
   if (rule.builtin === 'kr_status') {
     const wanted = new Set(rule.statuses ?? ['at_risk', 'off_track']);
     for (const r of live) {
+      await slices.pause();
       // A yes/no KR is done or not: there is no pace to be behind.
       if (r.kr.kind === 'boolean') continue;
       const status = trackStatus({
@@ -140,6 +160,7 @@ export async function desiredStates(
   } else if (rule.builtin === 'kr_stale') {
     const days = rule.days ?? 14;
     for (const r of live) {
+      await slices.pause();
       // Without a check-in, count from the later of the cycle start and the KR's creation.
       const since = r.kr.lastCheckInAt
         ? Date.parse(r.kr.lastCheckInAt)
@@ -163,6 +184,7 @@ export async function desiredStates(
     const byId = new Map(live.map((r) => [r.kr.id, r]));
     const ids = [...byId.keys()];
     for (let i = 0; i < ids.length; i += 90) {
+      await slices.pause();
       const rows = await env.store.db
         .select({ id: checkIns.id, krId: checkIns.keyResultId, confidence: checkIns.confidence })
         .from(checkIns)
@@ -212,6 +234,7 @@ export async function evaluateKrAlertRule(
   const { store, orgId, now } = env;
   const outcome: RuleOutcome = { ruleId: row.id, fired: [], resolved: [], groups: [] };
   const desired = await desiredStates(env, rule, krs, timeZone);
+  const slices = new Slices();
   const open = await store.db
     .select({ id: ruleFirings.id, subject: ruleFirings.subject, period: ruleFirings.period })
     .from(ruleFirings)
@@ -235,12 +258,14 @@ export async function evaluateKrAlertRule(
   }
   const fresh: (KrState & { id: string })[] = [];
   for (const [krId, state] of desired) {
+    await slices.pause();
     if (sameState(openBySubject.get(krId), state)) continue;
     fresh.push({ ...state, id: await firingId(row.id, krId, state.period) });
   }
   // A state that cleared and came back on the same day has the same id: it does not fire twice.
   const known = new Set<string>();
   for (let i = 0; i < fresh.length; i += 90) {
+    await slices.pause();
     const rows = await store.db
       .select({ id: ruleFirings.id })
       .from(ruleFirings)
@@ -254,6 +279,7 @@ export async function evaluateKrAlertRule(
   }
   const quiet = env.quiet(row);
   for (const f of fresh) {
+    await slices.pause();
     if (known.has(f.id)) continue;
     const data: KrFiringData = {
       kind: 'kr',
