@@ -87,6 +87,10 @@ try {
   console.log(
     `digest: computed and enqueued ${enqueued} messages in ${digestMs.toFixed(0)} ms (${(digestMs / baselineMs).toFixed(1)}× the baseline read)`,
   );
+  const ratio = digestMs / baselineMs;
+  console.log(
+    `  goal (issue 16.4): compute + enqueue ≤ 3× reading the rows: ${ratio.toFixed(1)}× — ${ratio <= 3 ? 'met' : 'NOT met'}`,
+  );
 
   // 3. Drain against the emulator.
   // The outbox compares next_attempt_at with the clock: from here on let time run, from the digest's instant.
