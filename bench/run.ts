@@ -3,7 +3,18 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHES = ['rollup', 'webhook', 'burst', 'digest', 'rules', 'review', 'soak', 'outbound-webhooks'];
+const BENCHES = [
+  'rollup',
+  'webhook',
+  'burst',
+  'digest',
+  'rules',
+  'review',
+  'soak',
+  'outbound-webhooks',
+  'idle',
+  'workers',
+];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES.filter((b) => !only.length || only.includes(b))) {
