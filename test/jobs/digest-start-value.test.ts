@@ -82,18 +82,16 @@ describe('digest: value at the window start without previous_value', () => {
       );
     const at = (day: number) => `2026-11-${day}T03:00:00Z`;
     const checkIn = (krId: string, author: string, value: number, previousValue: number | null, createdAt: string) =>
-      h.store.db
-        .insert(checkIns)
-        .values({
-          id: newId('ci'),
-          orgId,
-          keyResultId: krId,
-          authorId: author,
-          value,
-          previousValue,
-          source: 'api',
-          createdAt,
-        });
+      h.store.db.insert(checkIns).values({
+        id: newId('ci'),
+        orgId,
+        keyResultId: krId,
+        authorId: author,
+        value,
+        previousValue,
+        source: 'api',
+        createdAt,
+      });
     await checkIn(krs[7], bo, 10, null, at(10));
     await checkIn(krs[7], bo, 25, null, at(24));
     await checkIn(krs[7], bo, 50, 25, at(26));
