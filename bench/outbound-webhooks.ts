@@ -10,6 +10,7 @@ import { checkInStatements } from '../storage/repos/okrs';
 import { keyResults, webhookSubscriptions } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
 import { IDS, seedSmallOrg } from '../test/helpers/fixtures';
+import { peakRssLine } from './proc';
 
 const ROUNDS = 3;
 const CHECK_INS = 2000;
@@ -63,6 +64,7 @@ try {
   console.log(
     `  with it, three subscribers (3 rows)      ${perCheckIn(threeSubscribers)}  ${(threeSubscribers / baseline).toFixed(2)}×`,
   );
+  console.log(peakRssLine());
 } finally {
   store.close();
   rmSync(dir, { recursive: true, force: true });

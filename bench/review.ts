@@ -18,6 +18,7 @@ import { performanceCsv, performanceRows, performanceXlsx } from '../src/review/
 import { cycles, identities, keyResults, objectives, organizations, outbox, people } from '../storage/schema';
 import { openSqlite } from '../storage/sqlite';
 import { generateOrg } from './generate';
+import { peakRssLine } from './proc';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
 const TEAMS = Number(process.env.BENCH_TEAMS ?? 1_000);
@@ -108,7 +109,7 @@ try {
   console.log(
     `close + csv + xlsx: ${(total / 1000).toFixed(2)} s (target under 5 s; ${(total / baselineMs).toFixed(1)}× the baseline read)`,
   );
-  console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+  console.log(`peak RSS: sampled ${(peakRss / 1024 / 1024).toFixed(0)} MB; ${peakRssLine()}`);
   store.close();
   if (total > 5000) process.exitCode = 1;
 } finally {

@@ -16,6 +16,7 @@ import { storePoints } from '../src/metrics/store';
 import { unknownSubjects } from '../src/metrics/subjects';
 import { evaluateOrg } from '../src/rules/engine';
 import type { MetricRule } from '../core/rules/definition';
+import { peakRssLine } from './proc';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 100_000);
 const WEEKS = 12;
@@ -149,6 +150,7 @@ try {
       : {},
   );
   console.log(`re-run:    ${fmt(ms(t3))} ms, ${second.fired} new firings (must be 0)`);
+  console.log(peakRssLine());
 } finally {
   store.close();
   rmSync(dir, { recursive: true, force: true });

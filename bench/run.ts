@@ -15,6 +15,8 @@ const BENCHES = [
   'soak',
   'loop-stalls',
   'outbound-webhooks',
+  'idle',
+  'workers',
 ];
 const ENV: Record<string, Record<string, string>> = { soak: { BENCH_SOAK_CASE: 'both' } };
 const only = process.argv.slice(2);

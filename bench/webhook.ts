@@ -61,6 +61,10 @@ interface Row {
   cpuUsPerEvent: number;
   serverAnswered: Record<string, number>;
   stored?: { processedEvents: number; checkIns: number; outbox: number };
+  /** The server process's peak resident set (process.resourceUsage().maxRSS). */
+  peakRssMb: number;
+  /** Events still in the inbox when the bench stopped waiting for it to drain. */
+  left?: number;
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -91,25 +95,54 @@ async function serverMark(server: ChildProcess): Promise<CpuMark> {
   return reply;
 }
 
+async function serverPeakRss(server: ChildProcess): Promise<number> {
+  const reply = nextMessage<{ peakRssMb: number }>(server, 'rss');
+  server.send({ type: 'rss' });
+  return (await reply).peakRssMb;
+}
+
 const answeredTotal = (mark: CpuMark) => Object.values(mark.answered).reduce((a, b) => a + b, 0);
 const cpuOf = (mark: CpuMark) => mark.usage.user + mark.usage.system;
 /** Below this much CPU per 100 ms the server has nothing left to do. */
 const IDLE_CPU_US = 5_000;
 
+/** Events stored and not yet handled (pending, including those waiting out a retry backoff). */
+function inboxPending(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM inbox WHERE status = 'pending'`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** How long the bench waits for the server to go idle (inbox drained) before it says so and goes on. */
+const QUIET_TIMEOUT_MS = Number(process.env.BENCH_WEBHOOK_QUIET_TIMEOUT_MS ?? 180_000);
+
 /**
  * The server's counters once it is idle: requests the load generator abandoned
  * when a run ended are still worked on, and their CPU time must land on the same
- * side of the mark as their count.
+ * side of the mark as their count. For Polaris, idle also means its inbox is drained:
+ * a push is acknowledged once stored and handled in the background, so a run that
+ * stored faster than it handled leaves a backlog whose handling belongs to this run
+ * (and whose claims the row checks count). `drained` is false when the wait ran out.
  */
-async function quietServerMark(server: ChildProcess): Promise<CpuMark> {
+async function quietServerMark(
+  server: ChildProcess,
+  databasePath?: string,
+): Promise<CpuMark & { drained: boolean; pending: number }> {
+  const deadline = performance.now() + QUIET_TIMEOUT_MS;
   let last = await serverMark(server);
-  for (let i = 0; i < 100; i++) {
+  let pending = 0;
+  for (;;) {
     await sleep(100);
     const next = await serverMark(server);
-    if (answeredTotal(next) === answeredTotal(last) && cpuOf(next) - cpuOf(last) < IDLE_CPU_US) return next;
+    pending = databasePath ? inboxPending(databasePath) : 0;
+    const quiet = answeredTotal(next) === answeredTotal(last) && cpuOf(next) - cpuOf(last) < IDLE_CPU_US;
+    if (quiet && pending === 0) return { ...next, drained: true, pending };
+    if (performance.now() > deadline) return { ...next, drained: false, pending };
     last = next;
   }
-  return last;
 }
 
 function countRows(path: string) {
@@ -179,11 +212,13 @@ async function runScenario(
     const measuring = nextMessage(load, 'measure');
     load.send({ type: 'job', ...job });
     await measuring;
-    const start = await quietServerMark(server);
+    const inboxOf = scenario.kind === 'polaris' ? databasePath : undefined;
+    const start = await quietServerMark(server, inboxOf);
     const finished = nextMessage<LoadResult>(load, 'result');
     load.send({ type: 'go' });
     const result = await finished;
-    const end = await quietServerMark(server);
+    const end = await quietServerMark(server, inboxOf);
+    const peakRssMb = await serverPeakRss(server);
 
     const stopped = new Promise((resolve) => server.once('exit', resolve));
     server.send({ type: 'stop' });
@@ -201,6 +236,8 @@ async function runScenario(
       reqPerSec: result.ok / result.durationSeconds,
       cpuUsPerEvent: acked ? cpuUs / acked : NaN,
       serverAnswered: end.answered,
+      peakRssMb,
+      left: end.drained ? undefined : end.pending,
     };
     if (scenario.kind === 'polaris') {
       const after = countRows(databasePath);
@@ -296,17 +333,15 @@ async function runDelivered(
     load.send({ type: 'job', ...job });
     await measuring;
     if (kind === 'delivered') await allDelivered(DELIVERED_WARMUP);
-    const start = await quietServerMark(server);
+    const start = await quietServerMark(server, kind === 'delivered' ? databasePath : undefined);
     const began = performance.now();
     const finished = nextMessage<LoadResult>(load, 'result');
     load.send({ type: 'go' });
     const result = await finished;
     const counts = kind === 'delivered' ? await allDelivered(DELIVERED_WARMUP + DELIVERED) : undefined;
     const wallSeconds = (performance.now() - began) / 1000;
-    const end = await quietServerMark(server);
-    const rss = nextMessage<{ peakRssMb: number }>(server, 'rss');
-    server.send({ type: 'rss' });
-    const { peakRssMb } = await rss;
+    const end = await quietServerMark(server, kind === 'delivered' ? databasePath : undefined);
+    const peakRssMb = await serverPeakRss(server);
     const stopped = new Promise((resolve) => server.once('exit', resolve));
     server.send({ type: 'stop' });
     await stopped;
@@ -368,6 +403,7 @@ function printTable(rows: Row[]) {
     pad('p50', 9),
     pad('p99', 9),
     pad('CPU µs/event', 13),
+    pad('peak RSS', 9),
     '  errors (non-200 / socket / timeout)',
   ];
   console.log(header.join(' '));
@@ -380,6 +416,7 @@ function printTable(rows: Row[]) {
         pad(ms(r.load.latencyMs.p50), 9),
         pad(ms(r.load.latencyMs.p99), 9),
         pad(r.cpuUsPerEvent.toFixed(0), 13),
+        pad(`${r.peakRssMb.toFixed(0)} MB`, 9),
         `  ${errorsOf(r)}`,
       ].join(' '),
     );
@@ -429,10 +466,17 @@ function printPolarisChecks(rows: Row[]) {
     const repeated = Math.max(0, r.load.issued - EVENTS);
     const stored = r.stored!;
     // Each handled push commits its dedupe claim, check-in and reply in one transaction, so the counts must agree.
-    const agrees = stored.processedEvents === answered200 + aborted;
+    // A push that repeats an earlier event_id (the pool wrapped) is answered 200 as a duplicate and claims nothing.
+    const agrees = stored.processedEvents === answered200 + aborted - repeated;
+    const verdict =
+      r.left !== undefined
+        ? `inbox NOT drained after ${QUIET_TIMEOUT_MS / 1000} s (${r.left} events still pending)`
+        : agrees
+          ? 'one claim per handled push'
+          : 'MISMATCH between pushes handled and claims stored';
     console.log(
       `  ${r.connections} connections: ${answered200} pushes answered 200${aborted ? ` (+${aborted} abandoned by the client when a run ended, still handled)` : ''}; ` +
-        `processed_events +${stored.processedEvents}, check_ins +${stored.checkIns}, outbox +${stored.outbox}: ${agrees ? 'one claim per handled push' : 'MISMATCH between pushes handled and claims stored'}` +
+        `processed_events +${stored.processedEvents}, check_ins +${stored.checkIns}, outbox +${stored.outbox}: ${verdict}` +
         (repeated
           ? `; ${repeated} pushes repeated an earlier event_id (the pool of ${EVENTS} wrapped) and were answered as duplicates`
           : '; no event_id repeated'),

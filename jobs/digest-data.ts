@@ -8,13 +8,13 @@
 // value; a KR without check-ins in the window did not move. 'children' KRs are
 // rolled up through every level aligned below them, now and at the window start,
 // by the roll-up the tree and chat use (storage/repos/children-rollup.ts).
-import { and, asc, desc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { DigestMover, TeamDigest } from '../cards/digest';
 import type { Store } from '../storage/db';
 import { alignedSubtree, rollUpChildren } from '../storage/repos/children-rollup';
 import { keyResultsOf, type ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
-import { adjustments, checkIns, objectives, people } from '../storage/schema';
+import { adjustments, checkIns, keyResults, objectives, people } from '../storage/schema';
 import { checkedInSince, expectedToCheckIn } from '../core/okr/checked-in';
 import { expectedPace } from '../core/okr/pace';
 import { krProgress, objectiveProgress } from '../core/okr/progress';
@@ -29,6 +29,37 @@ async function chunked<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>
   const out: T[] = [];
   for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await read(unique.slice(i, i + CHUNK))));
   return out;
+}
+
+/**
+ * The check-ins since `sinceIso` on the given KRs, oldest first. A batch whose KRs reach far down
+ * the alignment tree (a department's 'children' KRs cover most of the org) would take one
+ * statement per CHUNK KRs; when the org's whole window holds no more check-ins than there are
+ * KRs to ask about, one read of the window (check_ins_org_time) filtered here is cheaper.
+ */
+async function checkInsSince(store: Store, orgId: string, krs: KeyResult[], sinceIso: string): Promise<CheckIn[]> {
+  const ids = new Set(krs.map((k) => k.id));
+  if (ids.size > CHUNK) {
+    const [{ n }] = await store.db
+      .select({ n: count() })
+      .from(checkIns)
+      .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, sinceIso)));
+    if (n <= ids.size) {
+      const all = await store.db
+        .select()
+        .from(checkIns)
+        .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, sinceIso)))
+        .orderBy(asc(checkIns.createdAt));
+      return all.filter((ci) => ids.has(ci.keyResultId));
+    }
+  }
+  return chunked([...ids], (c) =>
+    store.db
+      .select()
+      .from(checkIns)
+      .where(and(inArray(checkIns.keyResultId, c), gte(checkIns.createdAt, sinceIso)))
+      .orderBy(asc(checkIns.createdAt)),
+  );
 }
 
 export interface DigestWindow {
@@ -120,42 +151,50 @@ export async function computeTeamDigests(
 
   const allKrs = [...owned, ...below].flatMap((o) => o.keyResults);
   const windowIso = window.start.toISOString();
-  const windowCheckIns = await chunked(
-    allKrs.map((k) => k.id),
-    (c) =>
-      store.db
-        .select()
-        .from(checkIns)
-        .where(and(inArray(checkIns.keyResultId, c), gte(checkIns.createdAt, windowIso)))
-        .orderBy(asc(checkIns.createdAt)),
-  );
+  const windowCheckIns = await checkInsSince(store, orgId, allKrs, windowIso);
   const firstInWindow = new Map<string, CheckIn>();
   for (const ci of windowCheckIns) {
     if (!firstInWindow.has(ci.keyResultId)) firstInWindow.set(ci.keyResultId, ci);
   }
   const valueAtStart = new Map<string, number>();
+  const withoutPrevious: string[] = [];
   for (const [krId, first] of firstInWindow) {
-    if (first.previousValue != null) {
-      valueAtStart.set(krId, first.previousValue);
-      continue;
-    }
-    const [before] = await store.db
-      .select({ value: checkIns.value })
-      .from(checkIns)
-      .where(and(eq(checkIns.keyResultId, krId), lt(checkIns.createdAt, windowIso)))
-      .orderBy(desc(checkIns.createdAt))
-      .limit(1);
-    if (before) valueAtStart.set(krId, before.value);
+    if (first.previousValue != null) valueAtStart.set(krId, first.previousValue);
+    else withoutPrevious.push(krId);
   }
+  // The latest check-in before the window, for each such KR: the same index search per KR as
+  // a query of its own would do, CHUNK KRs per statement.
+  const before = await chunked(withoutPrevious, (c) =>
+    store.db
+      .select({
+        id: keyResults.id,
+        // Spelled out: Drizzle leaves columns unqualified in a one-table select, and an unqualified
+        // "id" inside the sub-select would be the check-in's.
+        value: sql<
+          number | null
+        >`(SELECT c.value FROM check_ins AS c WHERE c.key_result_id = key_results.id AND c.created_at < ${windowIso} ORDER BY c.created_at DESC LIMIT 1)`,
+      })
+      .from(keyResults)
+      .where(inArray(keyResults.id, c)),
+  );
+  for (const row of before) if (row.value != null) valueAtStart.set(row.id, row.value);
 
   const expected = expectedPace(cycle, window.now, window.timeZone);
   const pairs = new Map<string, Pair>();
 
+  // Each KR's own pair once: both roll-ups and the views ask for it.
+  const plainPairs = new Map<string, Pair>();
   const plainPair = (kr: KeyResult): Pair => {
+    let p = plainPairs.get(kr.id);
+    if (p) return p;
     const now = krProgress(kr).progress;
-    if (!firstInWindow.has(kr.id)) return { now, start: now };
-    const startValue = valueAtStart.get(kr.id) ?? kr.startValue;
-    return { now, start: krProgress({ ...kr, currentValue: startValue }).progress };
+    if (!firstInWindow.has(kr.id)) p = { now, start: now };
+    else {
+      const startValue = valueAtStart.get(kr.id) ?? kr.startValue;
+      p = { now, start: krProgress({ ...kr, currentValue: startValue }).progress };
+    }
+    plainPairs.set(kr.id, p);
+    return p;
   };
   const objectivePair = (list: KeyResult[], pairOf: (kr: KeyResult) => Pair): Pair => {
     const krPairs = list.map((kr) => ({ kr, p: pairOf(kr) }));

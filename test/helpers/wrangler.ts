@@ -14,6 +14,8 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COL
 
 export interface WranglerDev {
   base: string;
+  /** The wrangler process (workerd runs as its descendant). */
+  pid: number;
   /** Everything wrangler printed, for assertion messages. */
   output(): string;
   stop(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startWranglerDev(
         if ((await fetch(`${base}/healthz`)).ok) {
           return {
             base,
+            pid: child.pid!,
             output: () => output,
             stop: async () => {
               await stop();
