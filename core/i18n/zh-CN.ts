@@ -834,7 +834,7 @@ export const zhCN = {
   'review.carry.notFound': '复盘的目标里没有 KR{number}。可以延续的：{list}',
   'review.carry.noneOpen': '没有',
   'review.carry.noNextCycle':
-    '下个周期还没有建立，暂时不能延续。请 HR 先建立一个从 {date} 开始的周期（“{cycle}”之后的那个周期），再回复：延续 KR{number}',
+    '下个周期还没有建立，暂时不能延续。请人事管理员先建立一个从 {date} 开始的周期（“{cycle}”之后的那个周期），再回复：延续 KR{number}',
   'review.carry.nextClosed': '下个周期“{cycle}”已关闭，不能再延续到那里。',
   'review.card.closed': '🔒 周期已关闭，最终得分 {score}。',
   'review.selfRecorded': '已记录 O{number} 自评 {score}。',

@@ -49,7 +49,7 @@ describe('carrying unfinished KRs into the next cycle', () => {
     await start();
     await h.dispatch(message('ou_alice', '延续 KR2'));
     expect(h.lastText('ou_alice')).toContain('下个周期还没有建立');
-    expect(h.lastText('ou_alice')).toContain('请 HR 先建立一个从 2027-01-01 开始的周期');
+    expect(h.lastText('ou_alice')).toContain('请人事管理员先建立一个从 2027-01-01 开始的周期');
     await h.dispatch(message('ou_bob', 'carry KR1'));
     expect(h.lastText('ou_bob')).toContain('Ask HR to create a cycle starting on 2027-01-01');
     expect(await copies()).toHaveLength(0);
