@@ -150,11 +150,13 @@ try {
   );
   for (const r of [sdk, polaris])
     console.log(
-      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.durationSeconds.toFixed(1)} s (${r.ackPerSec.toFixed(0)}/s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.durationSeconds.toFixed(1)} s (${r.ackPerSec.toFixed(0)}/s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms`,
     );
   console.log(
     `  Polaris backlog (stored, not yet handled) per second: ${polaris.curve.map((c) => `${c.s}s ${c.backlog}`).join(' · ')}`,
   );
+  console.log(`  peak RSS (Polaris server): ${polaris.peakRssMb.toFixed(0)} MB`);
+  console.log(`  peak RSS (Lark SDK dispatcher server): ${sdk.peakRssMb.toFixed(0)} MB`);
   const f = polaris.final!;
   const acked = polaris.load.ok === EVENTS;
   const p99 = polaris.load.latencyMs.p99 < 1000;
