@@ -27,6 +27,15 @@ export function preparedQuery<T>(build: (db: Db) => T): (db: Db) => T {
 }
 
 /**
+ * A placeholder where Drizzle's types want a value (update `set`, insert `values`). It does take
+ * one there: the builder wraps it in a parameter with the column's encoder (JSON columns are
+ * stringified), filled when the prepared query runs.
+ */
+export function valueSlot<T>(name: string): T {
+  return sql.placeholder(name) as unknown as T;
+}
+
+/**
  * `column IN (the list)` for a prepared query: the list is bound as one JSON array (pass
  * `JSON.stringify(ids)` for placeholder `name`), since a placeholder binds one value.
  */
