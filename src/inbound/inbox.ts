@@ -15,7 +15,7 @@
 // between events (core/loop.ts), so acknowledgements never queue behind more than one event.
 import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BotEvent } from '../../bots/types';
-import type { Store } from '../../storage/db';
+import { insertGroups, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
@@ -27,12 +27,8 @@ import type { Dispatch } from './dispatch';
 const BATCH = 50;
 /** Pushes stored per transaction at most. */
 const GROUP = 200;
-/**
- * Rows per INSERT when a turn's pushes are stored: 11 rows of the inbox's 9 columns stay within D1's
- * 100 bound parameters, and building one statement for 11 pushes costs Drizzle about what building
- * one per push did (a sizeable share of an acknowledgement's CPU under a burst).
- */
-const ROWS_PER_INSERT = 11;
+/** Values a stored push binds (id, platform, event id, event, received at, and the two defaults). */
+const PARAMETERS_PER_PUSH = 7;
 const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 5;
 const DRAIN = 'inbox';
@@ -81,14 +77,10 @@ export class Inbox {
           event: event as unknown as Record<string, unknown>,
           receivedAt,
         }));
-        const statements = [];
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
-          statements.push(
-            store.db
-              .insert(inbox)
-              .values(rows.slice(i, i + ROWS_PER_INSERT))
-              .onConflictDoNothing(),
-          );
+        // One multi-row insert per D1-sized group instead of one per push (a share of each ack's CPU).
+        const statements = insertGroups(rows, PARAMETERS_PER_PUSH).map((g) =>
+          store.db.insert(inbox).values(g).onConflictDoNothing(),
+        );
         await store.atomic(statements);
         for (const w of group) w.resolve();
       } catch (error) {
