@@ -31,6 +31,12 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   latencyMs: { p50: number; p99: number; max: number };
+  /**
+   * Seconds from the measured run's first push sent to its last answer received, to the millisecond.
+   * autocannon's own `duration` counts whole seconds of its ticker, so two servers whose last answers
+   * came 0.1 s apart could differ by a whole second (10 % of a 10 s burst).
+   */
+  answeredSeconds: number;
   /** Pushes handed to autocannon over warm-up and measurement; more than `events` means bodies repeated. */
   issued: number;
   buildMs: number;
@@ -58,7 +64,12 @@ type Autocannon = (options: {
   overallRate?: number;
   pipelining: number;
   timeout: number;
-  requests: { method: string; path: string; setupRequest(req: RequestParams): RequestParams }[];
+  requests: {
+    method: string;
+    path: string;
+    setupRequest(req: RequestParams): RequestParams;
+    onResponse(status: number): void;
+  }[];
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
@@ -80,13 +91,19 @@ const buildMs = performance.now() - started;
 process.send!({ type: 'built' });
 
 let issued = 0;
+let firstSentAt: number | undefined;
+let lastAnsweredAt = 0;
 const requests = [
   {
     method: 'POST',
     path: job.path,
     setupRequest(req: RequestParams): RequestParams {
+      firstSentAt ??= performance.now();
       const push = pushes[issued++ % pushes.length];
       return { ...req, method: 'POST', path: job.path, headers: push.headers, body: push.body };
+    },
+    onResponse() {
+      lastAnsweredAt = performance.now();
     },
   },
 ];
@@ -104,6 +121,7 @@ const run = (duration: number, amount?: number) =>
 if (job.amounts?.warmup !== 0) await run(job.warmupSeconds, job.amounts?.warmup);
 process.send!({ type: 'measure' });
 await nextMessage('go');
+firstSentAt = undefined;
 const result = await run(job.durationSeconds, job.amounts?.measured);
 const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
 const summary: LoadResult = {
@@ -113,6 +131,7 @@ const summary: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+  answeredSeconds: (lastAnsweredAt - (firstSentAt ?? lastAnsweredAt)) / 1000,
   issued,
   buildMs,
 };
