@@ -64,7 +64,7 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
   const server = fork(here('./webhook-server.ts'), [kind, JSON.stringify(options)], {
     execArgv: [
       ...process.execArgv,
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []),
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
     ],
   });
   const load = fork(here('./webhook-load.ts'), [], { execArgv: process.execArgv });
