@@ -84,6 +84,7 @@ interface KrOwner {
   objectiveId: string;
   mode: string;
   status: string;
+  krCycle: string;
   ownerStatus: string;
   ownerCycle: string;
 }
@@ -134,7 +135,7 @@ const loadKrOwners = (store: Store, krIds: string[]) =>
     rows<KrOwner>(
       store,
       sql`SELECT k.id AS id, k.objective_id AS objectiveId, k.progress_mode AS mode, k.status AS status,
-        o.status AS ownerStatus, o.cycle_id AS ownerCycle
+        k.cycle_id AS krCycle, o.status AS ownerStatus, o.cycle_id AS ownerCycle
       FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE k.id IN (SELECT value FROM json_each(${json}))`,
     ),
   );
@@ -146,13 +147,14 @@ const loadStored = (store: Store, ids: string[]) =>
     ),
   );
 
-/** The KRs an objective's value reads: active, own-valued ones of its cycle, and active 'children' ones. */
+/** The KRs an objective's value reads: its active KRs filed under its cycle. */
 function nodeKrs(o: ObjRow, krs: readonly KrRow[]): NodeKr[] {
   const out: NodeKr[] = [];
   for (const k of krs) {
     if (k.status !== 'active') continue;
+    // A KR filed under another cycle than its objective counts nowhere (as in loadRollup).
+    if (k.cycleId !== o.cycleId) continue;
     const rolls = k.mode === 'children';
-    if (!rolls && k.cycleId !== o.cycleId) continue;
     out.push({
       id: k.id,
       rolls,
@@ -168,14 +170,14 @@ function nodeKrs(o: ObjRow, krs: readonly KrRow[]): NodeKr[] {
 /** What an objective's children depend on: a change re-evaluates their edges. */
 function signature(o: ObjRow | undefined, krs: readonly KrRow[]): string {
   if (!o) return '';
-  return JSON.stringify([o.status, o.cycleId, ...krs.map((k) => `${k.id}:${k.mode}:${k.status}`)]);
+  return JSON.stringify([o.status, o.cycleId, ...krs.map((k) => `${k.id}:${k.mode}:${k.status}:${k.cycleId}`)]);
 }
 
 /** The objective owning the active 'children' KR `o` aligns to, in o's cycle (before cutting cycles). */
 function candidateParent(o: ObjRow | undefined, owner: KrOwner | undefined): string | undefined {
   if (o?.status !== 'active' || !owner) return undefined;
   if (owner.status !== 'active' || owner.mode !== 'children') return undefined;
-  if (owner.ownerStatus !== 'active' || owner.ownerCycle !== o.cycleId) return undefined;
+  if (owner.ownerStatus !== 'active' || owner.ownerCycle !== o.cycleId || owner.krCycle !== o.cycleId) return undefined;
   return owner.objectiveId;
 }
 
@@ -353,7 +355,7 @@ async function rebuildCycle(
     }
     for (const o of slice) {
       const krs = krsOf.get(o.id) ?? [];
-      if (krs.some((k) => k.status === 'active' && k.mode === 'children')) {
+      if (krs.some((k) => k.status === 'active' && k.mode === 'children' && k.cycleId === o.cycleId)) {
         rollingKrs.set(o.id, krs);
         continue;
       }
@@ -457,7 +459,8 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
       push(p);
       const s = old.get(id);
       if (s?.rollupKrId) push(s.parentObjectiveId);
-      if (dirty.has(id) && signature(o, krsOf.get(id)!) !== (s?.sig ?? '')) structural.push(id);
+      // No stored row (inactive, deleted or new): what children see of it is unknown, so re-evaluate them.
+      if (dirty.has(id) && (!s || !o || signature(o, krsOf.get(id)!) !== s.sig)) structural.push(id);
     }
     // Children of objectives whose status, cycle or KRs changed: their edges may have changed.
     if (structural.length) {
