@@ -292,7 +292,7 @@ export const objectiveRollups = sqliteTable(
   (t) => [
     index('objective_rollups_feed').on(t.rollupKrId, t.objectiveId, t.progress, t.hasCheckIn),
     index('objective_rollups_parent').on(t.parentObjectiveId),
-    index('objective_rollups_cycle').on(t.orgId, t.cycleId),
+    index('objective_rollups_cycle').on(t.orgId, t.cycleId, t.parentObjectiveId),
   ],
 );
 

@@ -20,7 +20,7 @@ CREATE TABLE `objective_rollups` (
 --> statement-breakpoint
 CREATE INDEX `objective_rollups_feed` ON `objective_rollups` (`rollup_kr_id`,`objective_id`,`progress`,`has_check_in`);--> statement-breakpoint
 CREATE INDEX `objective_rollups_parent` ON `objective_rollups` (`parent_objective_id`);--> statement-breakpoint
-CREATE INDEX `objective_rollups_cycle` ON `objective_rollups` (`org_id`,`cycle_id`);--> statement-breakpoint
+CREATE INDEX `objective_rollups_cycle` ON `objective_rollups` (`org_id`,`cycle_id`,`parent_objective_id`);--> statement-breakpoint
 CREATE TABLE `rollup_dirty` (
 	`objective_id` text PRIMARY KEY NOT NULL,
 	`org_id` text NOT NULL,
