@@ -291,7 +291,9 @@ describe('stored roll-ups on random histories', () => {
             expect(stored.total).toBe(full.total);
             stored.nodes.forEach((n, j) => {
               expect(n.progress).toBeCloseTo(full.nodes[j].progress, 12);
-              n.keyResults.forEach((k, m) => expect(k.progress).toBeCloseTo(full.nodes[j].keyResults[m].progress, 12));
+              n.keyResults.forEach((k, m) => {
+                expect(k.progress).toBeCloseTo(full.nodes[j].keyResults[m].progress, 12);
+              });
             });
           }
         }
