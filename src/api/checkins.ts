@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { checkIns, cycles } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
+import { processDirty } from '../../storage/repos/rollup-store';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
 import { checkInValue, type CheckInError } from '../../core/okr/checkin';
@@ -87,6 +88,8 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     now,
   });
   await store.atomic(statements);
+  // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"), before answering.
+  await processDirty(store, now, org.id);
   const updated = (await getKeyResult(store, org.id, kr.id))!;
   return c.json({ check_in: presentCheckIn(checkIn), key_result: presentKr(updated) }, 201);
 });

@@ -6,6 +6,7 @@
 import { and, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Statement, Store } from '../../storage/db';
 import { checkInStatements } from '../../storage/repos/okrs';
+import { processDirty } from '../../storage/repos/rollup-store';
 import type { KeyResult } from '../../storage/repos/types';
 import {
   cycles,
@@ -142,6 +143,9 @@ export async function syncMetricKrs(
     );
     updated.push({ krId: kr.id, previous: kr.currentValue, value });
   }
-  if (statements.length) await store.atomic(statements);
+  if (statements.length) {
+    await store.atomic(statements);
+    await processDirty(store, now, orgId); // the stored roll-ups above the synced KRs
+  }
   return { checked: rows.length, updated };
 }

@@ -113,12 +113,18 @@ const STORED_COLUMNS =
   parent_kr_id AS parentKrId, parent_objective_id AS parentObjectiveId, rollup_kr_id AS rollupKrId, progress,
   min_confidence AS minConfidence, has_check_in AS hasCheckIn, rolled, sig, eligible, aligned, status, score10, kr_counts AS krCounts`);
 
-const loadObjectives = (store: Store, ids: string[]) =>
+/** Objectives with the KR each aligns to and that KR's objective (one query per wave of the walk). */
+const loadObjectivesWithOwners = (store: Store, ids: string[]) =>
   chunked(ids, (json) =>
-    rows<ObjRow>(
+    rows<
+      ObjRow & { ownerObjectiveId: string | null; krStatus: string } & Omit<KrOwner, 'id' | 'objectiveId' | 'status'>
+    >(
       store,
-      sql`SELECT id, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType, parent_kr_id AS parentKrId, status
-      FROM objectives WHERE id IN (SELECT value FROM json_each(${json}))`,
+      sql`SELECT o.id AS id, o.org_id AS orgId, o.cycle_id AS cycleId, o.owner_type AS ownerType, o.parent_kr_id AS parentKrId,
+        o.status AS status, k.objective_id AS ownerObjectiveId, k.progress_mode AS mode, k.status AS krStatus,
+        k.cycle_id AS krCycle, po.status AS ownerStatus, po.cycle_id AS ownerCycle
+      FROM objectives o LEFT JOIN key_results k ON k.id = o.parent_kr_id LEFT JOIN objectives po ON po.id = k.objective_id
+      WHERE o.id IN (SELECT value FROM json_each(${json}))`,
     ),
   );
 const loadKrs = (store: Store, objectiveIds: string[]) =>
@@ -438,16 +444,26 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   while (wave.length) {
     for (const id of wave) seen.add(id);
     const [objs, stored, krRows] = await Promise.all([
-      loadObjectives(store, wave),
+      loadObjectivesWithOwners(store, wave),
       loadStored(store, wave),
       loadKrs(store, wave),
     ]);
-    for (const o of objs) cur.set(o.id, o);
+    for (const o of objs) {
+      cur.set(o.id, o);
+      if (o.parentKrId && o.ownerObjectiveId !== null)
+        owners.set(o.parentKrId, {
+          id: o.parentKrId,
+          objectiveId: o.ownerObjectiveId,
+          mode: o.mode,
+          status: o.krStatus,
+          krCycle: o.krCycle,
+          ownerStatus: o.ownerStatus,
+          ownerCycle: o.ownerCycle,
+        });
+    }
     for (const s of stored) old.set(s.objectiveId, s);
     for (const id of wave) krsOf.set(id, []);
     for (const k of krRows) krsOf.get(k.objectiveId)!.push(k);
-    const need = [...new Set(objs.map((o) => o.parentKrId).filter((x): x is string => !!x && !owners.has(x)))];
-    for (const k of await loadKrOwners(store, need)) owners.set(k.id, k);
     const next = new Set<string>();
     const push = (id: string | null | undefined) => {
       if (id && !seen.has(id)) next.add(id);
