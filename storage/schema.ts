@@ -270,6 +270,9 @@ export const objectiveRollups = sqliteTable(
     orgId: text('org_id').notNull(),
     cycleId: text('cycle_id').notNull(),
     ownerType: text('owner_type').notNull(),
+    /** Display order among siblings: company 0, team 1, person 2; then the objective's position. */
+    ownerRank: integer('owner_rank').notNull().default(2),
+    position: integer('position').notNull().default(0),
     parentKrId: text('parent_kr_id'),
     /** The objective owning parent_kr_id (any state), null when none or the KR is gone. */
     parentObjectiveId: text('parent_objective_id'),
@@ -292,7 +295,16 @@ export const objectiveRollups = sqliteTable(
   (t) => [
     index('objective_rollups_feed').on(t.rollupKrId, t.objectiveId, t.progress, t.hasCheckIn),
     index('objective_rollups_parent').on(t.parentObjectiveId),
-    index('objective_rollups_cycle').on(t.orgId, t.cycleId, t.parentObjectiveId),
+    // The tree's children of a level, in display order, from this index alone.
+    index('objective_rollups_children').on(
+      t.orgId,
+      t.cycleId,
+      t.parentObjectiveId,
+      t.ownerRank,
+      t.position,
+      t.objectiveId,
+      t.parentKrId,
+    ),
   ],
 );
 

@@ -18,7 +18,7 @@ CREATE TRIGGER `rollup_dirty_objective_insert` AFTER INSERT ON `objectives` BEGI
   INSERT INTO `rollup_dirty` (`objective_id`, `org_id`, `n`) VALUES (NEW.`id`, NEW.`org_id`, 1)
     ON CONFLICT (`objective_id`) DO UPDATE SET `n` = `n` + 1;
 END;--> statement-breakpoint
-CREATE TRIGGER `rollup_dirty_objective_update` AFTER UPDATE OF `cycle_id`, `owner_type`, `parent_kr_id`, `status` ON `objectives` BEGIN
+CREATE TRIGGER `rollup_dirty_objective_update` AFTER UPDATE OF `cycle_id`, `owner_type`, `parent_kr_id`, `status`, `position` ON `objectives` BEGIN
   INSERT INTO `rollup_dirty` (`objective_id`, `org_id`, `n`) VALUES (NEW.`id`, NEW.`org_id`, 1)
     ON CONFLICT (`objective_id`) DO UPDATE SET `n` = `n` + 1;
 END;--> statement-breakpoint

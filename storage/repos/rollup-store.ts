@@ -65,6 +65,7 @@ interface ObjRow {
   orgId: string;
   cycleId: string;
   ownerType: string;
+  position: number;
   parentKrId: string | null;
   status: string;
 }
@@ -93,6 +94,8 @@ export interface StoredRow {
   orgId: string;
   cycleId: string;
   ownerType: string;
+  ownerRank: number;
+  position: number;
   parentKrId: string | null;
   parentObjectiveId: string | null;
   rollupKrId: string | null;
@@ -110,7 +113,7 @@ export interface StoredRow {
 
 const STORED_COLUMNS =
   sql.raw(`objective_id AS objectiveId, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType,
-  parent_kr_id AS parentKrId, parent_objective_id AS parentObjectiveId, rollup_kr_id AS rollupKrId, progress,
+  owner_rank AS ownerRank, position, parent_kr_id AS parentKrId, parent_objective_id AS parentObjectiveId, rollup_kr_id AS rollupKrId, progress,
   min_confidence AS minConfidence, has_check_in AS hasCheckIn, rolled, sig, eligible, aligned, status, score10, kr_counts AS krCounts`);
 
 /** Objectives with the KR each aligns to and that KR's objective (one query per wave of the walk). */
@@ -120,8 +123,8 @@ const loadObjectivesWithOwners = (store: Store, ids: string[]) =>
       ObjRow & { ownerObjectiveId: string | null; krStatus: string } & Omit<KrOwner, 'id' | 'objectiveId' | 'status'>
     >(
       store,
-      sql`SELECT o.id AS id, o.org_id AS orgId, o.cycle_id AS cycleId, o.owner_type AS ownerType, o.parent_kr_id AS parentKrId,
-        o.status AS status, k.objective_id AS ownerObjectiveId, k.progress_mode AS mode, k.status AS krStatus,
+      sql`SELECT o.id AS id, o.org_id AS orgId, o.cycle_id AS cycleId, o.owner_type AS ownerType, o.position AS position,
+        o.parent_kr_id AS parentKrId, o.status AS status, k.objective_id AS ownerObjectiveId, k.progress_mode AS mode, k.status AS krStatus,
         k.cycle_id AS krCycle, po.status AS ownerStatus, po.cycle_id AS ownerCycle
       FROM objectives o LEFT JOIN key_results k ON k.id = o.parent_kr_id LEFT JOIN objectives po ON po.id = k.objective_id
       WHERE o.id IN (SELECT value FROM json_each(${json}))`,
@@ -200,6 +203,8 @@ function rowFor(
     orgId: o.orgId,
     cycleId: o.cycleId,
     ownerType: o.ownerType,
+    ownerRank: o.ownerType === 'company' ? 0 : o.ownerType === 'team' ? 1 : 2,
+    position: o.position,
     parentKrId: o.parentKrId,
     parentObjectiveId: owner?.objectiveId ?? null,
     rollupKrId: feeds ? o.parentKrId : null,
@@ -236,6 +241,8 @@ function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
           r.orgId,
           r.cycleId,
           r.ownerType,
+          r.ownerRank,
+          r.position,
           r.parentKrId,
           r.parentObjectiveId,
           r.rollupKrId,
@@ -255,11 +262,15 @@ function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
     out.push(
       rawStatement(
         store,
-        sql`INSERT INTO objective_rollups (objective_id, org_id, cycle_id, owner_type, parent_kr_id, parent_objective_id,
+        sql`INSERT INTO objective_rollups (objective_id, org_id, cycle_id, owner_type, owner_rank, position, parent_kr_id, parent_objective_id,
         rollup_kr_id, progress, min_confidence, has_check_in, rolled, sig, eligible, aligned, status, score10, kr_counts)
-      SELECT ${f(0)}, ${f(1)}, ${f(2)}, ${f(3)}, ${f(4)}, ${f(5)}, ${f(6)}, ${f(7)}, ${f(8)}, ${f(9)}, ${f(10)}, ${f(11)}, ${f(12)}, ${f(13)}, ${f(14)}, ${f(15)}, ${f(16)}
+      SELECT ${sql.join(
+        Array.from({ length: 19 }, (_, n) => f(n)),
+        sql`, `,
+      )}
       FROM json_each(${json}) WHERE true
       ON CONFLICT (objective_id) DO UPDATE SET org_id = excluded.org_id, cycle_id = excluded.cycle_id, owner_type = excluded.owner_type,
+        owner_rank = excluded.owner_rank, position = excluded.position,
         parent_kr_id = excluded.parent_kr_id, parent_objective_id = excluded.parent_objective_id, rollup_kr_id = excluded.rollup_kr_id,
         progress = excluded.progress, min_confidence = excluded.min_confidence, has_check_in = excluded.has_check_in,
         rolled = excluded.rolled, sig = excluded.sig, eligible = excluded.eligible, aligned = excluded.aligned,
@@ -314,7 +325,7 @@ async function rebuildCycle(
 ): Promise<RollupTotals> {
   const objectives = await rows<ObjRow>(
     store,
-    sql`SELECT id, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType, parent_kr_id AS parentKrId, status
+    sql`SELECT id, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType, position, parent_kr_id AS parentKrId, status
     FROM objectives WHERE org_id = ${orgId} AND cycle_id = ${cycleId} AND status = 'active' ORDER BY id`,
   );
   const byId = new Map(objectives.map((o) => [o.id, o]));

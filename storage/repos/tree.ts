@@ -399,7 +399,7 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
     roots = [q.rootId];
   } else roots = await view.roots(maxNodes + 1);
 
-  const childrenOfLevel = async (ids: string[]) => {
+  const legacyChildrenOfLevel = async (ids: string[]) => {
     const rows = await inChunks(ids, (json) =>
       allRows<{ id: string; parent: string }>(
         store,
@@ -418,6 +418,7 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
     }
     return out;
   };
+  const childrenOfLevel = view.childrenOfLevel ?? legacyChildrenOfLevel;
   const picked = await selectSubtree(roots, childrenOfLevel, { depth: q.depth, maxNodes });
   const details = await loadDetails(store, orgId, picked.ids);
   const parentOf = await view.parents(picked.ids, details.objectives);
@@ -495,7 +496,17 @@ export async function loadTree(store: Store, q: TreeQuery, pre?: OrgRollup): Pro
       downstream,
     });
   }
-  await fillChildIdsOutsideSelection(store, orgId, cycleId, nodes, details.objectives);
+  if (view.parentKrOfChild) {
+    // The level reads already named each child's parent KR.
+    const krs = new Map<string, TreeKeyResult>();
+    for (const n of nodes) for (const k of n.keyResults) krs.set(k.id, k);
+    for (const n of nodes)
+      for (const c of n.downstream) {
+        if (details.objectives.has(c)) continue; // placed by the selection pass
+        const kr = view.parentKrOfChild.get(c);
+        if (kr) krs.get(kr)?.childObjectiveIds.push(c);
+      }
+  } else await fillChildIdsOutsideSelection(store, orgId, cycleId, nodes, details.objectives);
   return { cycleId, expected: view.expected, roots, nodes, total: view.total, truncated: picked.truncated };
 }
 
@@ -512,6 +523,10 @@ interface TreeView {
   ): Promise<(id: string) => string | undefined>;
   node(id: string): { progress: number; status: TrackStatus } | undefined;
   rolledKr(objectiveId: string, krId: string): { progress: number; hasCheckIn: boolean } | undefined;
+  /** Children of a level, from stored rows (else the tree queries the source tables). */
+  childrenOfLevel?: (ids: string[]) => Promise<Map<string, string[]>>;
+  /** Filled by childrenOfLevel: child objective → the KR it aligns to. */
+  parentKrOfChild?: Map<string, string>;
 }
 
 function legacyView(store: Store, q: TreeQuery, r: OrgRollup): TreeView {
@@ -564,9 +579,29 @@ async function storedView(store: Store, q: TreeQuery): Promise<TreeView> {
     if (!missing.length) return;
     for (const [id, row] of await readStoredRows(store, missing)) if (row.cycleId === cycleId) rowsById.set(id, row);
   };
+  const parentKrOfChild = new Map<string, string>();
   return {
     expected,
     total: totals.objectives,
+    parentKrOfChild,
+    childrenOfLevel: async (ids) => {
+      // Index order of objective_rollups_children: per parent, by owner rank, position, id.
+      const out = new Map<string, string[]>();
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const json = JSON.stringify(ids.slice(i, i + ID_CHUNK));
+        const found = (await store.db.values(sql`
+          SELECT parent_objective_id, objective_id, parent_kr_id FROM objective_rollups
+          WHERE org_id = ${orgId} AND cycle_id = ${cycleId} AND parent_objective_id IN (SELECT value FROM json_each(${json}))
+          ORDER BY parent_objective_id, owner_rank, position, objective_id`)) as [string, string, string][];
+        for (const [parent, id, kr] of found) {
+          parentKrOfChild.set(id, kr);
+          const list = out.get(parent);
+          if (list) list.push(id);
+          else out.set(parent, [id]);
+        }
+      }
+      return out;
+    },
     roots: async (limit) =>
       (
         await allRows<{ id: string }>(

@@ -1,5 +1,5 @@
 // Stored roll-ups (storage/repos/rollup-store.ts) on random histories: after every step of a random
-// history — check-ins, adjustments, drops, weight changes, team moves, KR adds and deletes,
+// history — check-ins, adjustments, drops, weight changes, team moves, reorders, KR adds and deletes,
 // re-alignments (cycles included), archiving, cycle moves, mode changes — the incrementally
 // maintained rows and totals equal a full recompute exactly, and the totals equal the org
 // roll-up computed in full by loadRollup (the code GET /stats ran before).
@@ -155,7 +155,8 @@ function step(s: SqliteStore, r: ReturnType<typeof prng>): string {
       return 'weight';
     case 6:
       q.prepare(`UPDATE people SET team_id = ? WHERE id = ?`).run(`t${r.int(4)}`, `p${r.int(12)}`);
-      return 'team move';
+      if (o) q.prepare(`UPDATE objectives SET position = ? WHERE id = ?`).run(r.int(5), o); // and a reorder
+      return 'team move, reorder';
     case 7:
       if (!o) return 'none';
       addKr(s, r, o);
