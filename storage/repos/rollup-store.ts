@@ -13,6 +13,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
   applyContribution,
+  expectedPace,
   contribution,
   cutEdges,
   emptyTotals,
@@ -671,4 +672,27 @@ export async function ensureRollups(
   const t = await readTotals(store, orgId, cycleId);
   if (t && t.expected === expected) return t.totals;
   return recomputeCycle(store, orgId, cycleId, expected, now);
+}
+
+/**
+ * Every cycle of the org rebuilt from scratch (the on-demand recompute: `polaris rollups`,
+ * POST /api/v1/rollups/recompute). `timeZone`: the org's, for each cycle's pace.
+ */
+export async function recomputeOrg(
+  store: Store,
+  orgId: string,
+  now: Date,
+  timeZone: string | undefined,
+): Promise<{ cycleId: string; objectives: number; keyResults: number }[]> {
+  const cycles = await rows<{ id: string; startsOn: string; endsOn: string }>(
+    store,
+    sql`SELECT id, starts_on AS startsOn, ends_on AS endsOn FROM cycles WHERE org_id = ${orgId} ORDER BY starts_on, id`,
+  );
+  await processDirty(store, now, orgId);
+  const out: { cycleId: string; objectives: number; keyResults: number }[] = [];
+  for (const c of cycles) {
+    const t = await recomputeCycle(store, orgId, c.id, expectedPace(c, now, timeZone), now);
+    out.push({ cycleId: c.id, objectives: t.objectives, keyResults: t.keyResults });
+  }
+  return out;
 }
