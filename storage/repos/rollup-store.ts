@@ -433,6 +433,25 @@ export function processDirty(store: Store, now: Date, orgId?: string): Promise<n
 }
 
 async function processQueued(store: Store, now: Date, orgId?: string): Promise<number> {
+  // A cycle with very many queued objectives (an import): rebuilding it is cheaper than walking.
+  const crowded = await rows<{ orgId: string; cycleId: string }>(
+    store,
+    sql`SELECT d.org_id AS orgId, o.cycle_id AS cycleId FROM rollup_dirty d JOIN objectives o ON o.id = d.objective_id
+      ${orgId ? sql`WHERE d.org_id = ${orgId}` : sql``}
+      GROUP BY d.org_id, o.cycle_id HAVING count(*) > ${REBUILD_ABOVE}`,
+  );
+  for (const c of crowded) {
+    const t = await readTotals(store, c.orgId, c.cycleId);
+    // Rebuilding clears the cycle's marks; a cycle never read yet is built on its first read.
+    if (t) await rebuildCycle(store, c.orgId, c.cycleId, t.expected, now);
+    else
+      await store.atomic([
+        rawStatement(
+          store,
+          sql`DELETE FROM rollup_dirty WHERE org_id = ${c.orgId} AND objective_id IN (SELECT id FROM objectives WHERE org_id = ${c.orgId} AND cycle_id = ${c.cycleId})`,
+        ),
+      ]);
+  }
   const queued = await rows<{ id: string; orgId: string; n: number }>(
     store,
     orgId
@@ -521,27 +540,6 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
     if (!totals.has(k)) totals.set(k, await readTotals(store, org, cycle));
     return totals.get(k);
   };
-
-  // A cycle with very many queued objectives (an import): rebuild it instead.
-  const perCycle = new Map<string, number>();
-  for (const id of dirtyIds) {
-    const o = cur.get(id);
-    if (o) perCycle.set(key(o.orgId, o.cycleId), (perCycle.get(key(o.orgId, o.cycleId)) ?? 0) + 1);
-  }
-  const rebuild = [...perCycle].filter(([, n]) => n > REBUILD_ABOVE).map(([k]) => k.split('\u0000'));
-  if (rebuild.length) {
-    for (const [org, cycle] of rebuild) {
-      const t = await totalsOf(org, cycle);
-      // Rebuilding clears the cycle's marks; a cycle never read yet is built on its first read.
-      if (t) await rebuildCycle(store, org, cycle, t.expected, now);
-      else
-        await deleteQueued(
-          store,
-          queued.filter((q) => cur.get(q.id)?.cycleId === cycle && q.orgId === org),
-        );
-    }
-    return queued.length + (await processQueued(store, now, orgId));
-  }
 
   // 2. Edges after cutting cycles, then values bottom-up over the affected set.
   const cut = cutEdges(candidate.keys(), (id) => candidate.get(id));
@@ -652,9 +650,6 @@ function deleteQueuedStatements(store: Store, queued: { id: string; n: number }[
     );
   }
   return out;
-}
-async function deleteQueued(store: Store, queued: { id: string; n: number }[]) {
-  await store.atomic(deleteQueuedStatements(store, queued));
 }
 
 /**
