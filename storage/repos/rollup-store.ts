@@ -470,7 +470,28 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   const owners = new Map<string, KrOwner>();
   const candidate = new Map<string, string>();
   const seen = new Set<string>();
-  let wave = dirtyIds;
+  // The chains above the queued objectives (new parents through the KR each aligns to, old ones
+  // through the stored rows) in one recursive read, so the walk below usually needs one wave.
+  let wave = [
+    ...new Set([
+      ...dirtyIds,
+      ...(
+        await chunked(dirtyIds, (json) =>
+          rows<{ id: string }>(
+            store,
+            sql`WITH RECURSIVE chain(id) AS (
+              SELECT value FROM json_each(${json})
+              UNION
+              SELECT k.objective_id FROM chain JOIN objectives o ON o.id = chain.id JOIN key_results k ON k.id = o.parent_kr_id
+              UNION
+              SELECT r.parent_objective_id FROM chain JOIN objective_rollups r ON r.objective_id = chain.id
+                WHERE r.rollup_kr_id IS NOT NULL
+            ) SELECT id FROM chain`,
+          ),
+        )
+      ).map((r) => r.id),
+    ]),
+  ];
   const structural: string[] = [];
   while (wave.length) {
     for (const id of wave) seen.add(id);
