@@ -1,6 +1,8 @@
 // The stored roll-ups through the API: a check-in brings them up to date before it answers, GET
-// /tree and GET /stats read them, and POST /api/v1/rollups/recompute rebuilds them (admin only).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// /api/v1/tree and GET /stats read them, and POST /api/v1/rollups/recompute (admin only) and
+// `polaris rollups` rebuild them.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main as cli } from '../../src/cli';
 import { cycles, keyResults, objectives, organizations } from '../../storage/schema';
 import { createTestApp } from '../helpers/app';
 
@@ -79,5 +81,24 @@ describe('stored roll-ups through the API', () => {
   it('refuses the recompute without the admin token', async () => {
     const res = await t.app.request('/api/v1/rollups/recompute', { method: 'POST' });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('polaris rollups', () => {
+  it('rebuilds every cycle of the org from the command line', async () => {
+    await t.api('GET', '/api/v1/stats');
+    t.store.sqlite.prepare(`UPDATE objective_rollups SET progress = 0.9`).run();
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => {
+      out.push(line);
+    });
+    try {
+      expect(await cli(['rollups', '--org', 'default'], { DATABASE_PATH: t.store.sqlite.name })).toBe(0);
+      expect(await cli(['rollups', '--org', 'nope'], { DATABASE_PATH: t.store.sqlite.name })).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    expect(out.join('\n')).toContain('default q4: 3 objectives, 3 key results');
+    expect(companyProgress()).toBe(0);
   });
 });
