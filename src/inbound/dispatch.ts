@@ -105,7 +105,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
     // A check-in (or any OKR write) queued the objectives above it: bring their stored roll-ups up to date.
-    if (effects.statements.length) await processDirty(store, now);
+    if (effects.statements.length)
+      await processDirty(store, now).catch((err) =>
+        // Committed either way; the queued objectives are brought up to date by the next read.
+        log.warn('roll-up maintenance after an event failed', { err: String(err) }),
+      );
     if (effects.messages.length) deps.onOutbound?.();
   }
 

@@ -145,7 +145,8 @@ export async function syncMetricKrs(
   }
   if (statements.length) {
     await store.atomic(statements);
-    await processDirty(store, now, orgId); // the stored roll-ups above the synced KRs
+    // The stored roll-ups above the synced KRs; if this fails, the next read catches up.
+    await processDirty(store, now, orgId).catch(() => undefined);
   }
   return { checked: rows.length, updated };
 }

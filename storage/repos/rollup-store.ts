@@ -41,11 +41,19 @@ async function chunked<T>(ids: readonly string[], load: (json: string) => Promis
 }
 
 /**
- * A raw write for `store.atomic()`: on D1 `db.run()` is a lazy, batchable query; better-sqlite3
- * runs it at once, so there it is wrapped to run inside the transaction.
+ * A raw write for `store.atomic()`. better-sqlite3 runs `db.run()` at once, so there it is wrapped
+ * to run inside the transaction; D1's batch needs a prepared query (`db.run()`'s raw query has no
+ * statement to bind there), made by the session exactly as Drizzle's own builders make theirs.
  */
 function rawStatement(store: Store, q: SQL): Statement {
-  if (store.kind === 'd1') return store.db.run(q) as unknown as Statement;
+  if (store.kind === 'd1') {
+    const db = store.db as unknown as {
+      dialect: { sqlToQuery(q: SQL): unknown };
+      session: { prepareQuery(query: unknown, fields: undefined, method: 'run', arrayMode: boolean): unknown };
+    };
+    const prepared = db.session.prepareQuery(db.dialect.sqlToQuery(q), undefined, 'run', false);
+    return { _prepare: () => prepared } as unknown as Statement;
+  }
   return { run: () => store.db.run(q) } as unknown as Statement;
 }
 
