@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { checkIns, cycles } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
+import { processDirty } from '../../storage/repos/rollup-store';
+import { log } from '../../core/log';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
 import { checkInValue, type CheckInError } from '../../core/okr/checkin';
@@ -87,6 +89,16 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     now,
   });
   await store.atomic(statements);
+  // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"), before answering.
+  try {
+    await processDirty(store, now, org.id);
+  } catch (err) {
+    // The check-in is committed and its objective stays queued: the next read brings it up to date.
+    log.warn('roll-up maintenance after a check-in failed', {
+      err: String(err),
+      cause: String((err as { cause?: unknown }).cause),
+    });
+  }
   const updated = (await getKeyResult(store, org.id, kr.id))!;
   return c.json({ check_in: presentCheckIn(checkIn), key_result: presentKr(updated) }, 201);
 });

@@ -5,6 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
+import { processDirty } from '../../storage/repos/rollup-store';
 import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
@@ -103,6 +104,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       .insert(processedEvents)
       .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
+    // A check-in (or any OKR write) queued the objectives above it: bring their stored roll-ups up to date.
+    if (effects.statements.length)
+      await processDirty(store, now).catch((err) =>
+        // Committed either way; the queued objectives are brought up to date by the next read.
+        log.warn('roll-up maintenance after an event failed', { err: String(err) }),
+      );
     if (effects.messages.length) deps.onOutbound?.();
   }
 

@@ -14,7 +14,9 @@ import {
   type ScoreDistribution,
   type StatusCounts,
 } from '../../core/okr';
-import { loadRollup, type OrgRollup, type RollupQuery } from './tree';
+import { expectedPace } from '../../core/okr';
+import { ensureRollups } from './rollup-store';
+import type { OrgRollup, RollupQuery } from './tree';
 
 export interface OrgStats {
   cycleId: string;
@@ -33,7 +35,26 @@ export interface OrgStats {
 }
 
 export async function loadStats(store: Store, q: RollupQuery, pre?: OrgRollup): Promise<OrgStats> {
-  const r = pre?.krStatus ? pre : await loadRollup(store, q, { krStatus: true });
+  // The stored roll-ups (rollup-store.ts), current as of this read; `pre`: a roll-up computed in
+  // full by loadRollup (benches and tests compare the two).
+  let r: Pick<
+    OrgRollup,
+    'expected' | 'alignment' | 'objectives' | 'objectiveStatus' | 'scoreTenths' | 'krStatus' | 'keyResults'
+  >;
+  if (pre?.krStatus) r = pre;
+  else {
+    const expected = expectedPace(q.cycle, q.now, q.timeZone);
+    const t = await ensureRollups(store, q.orgId, q.cycle.id, expected, q.now);
+    r = {
+      expected,
+      alignment: { eligible: t.eligible, aligned: t.aligned },
+      objectives: t.objectives,
+      objectiveStatus: t.objectiveStatus,
+      scoreTenths: t.scoreTenths,
+      krStatus: t.krStatus,
+      keyResults: t.keyResults,
+    };
+  }
   const since7 = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
   const since30 = windowStart(q.now, ADJUSTMENT_WINDOW_DAYS);
   const [row] = (await store.db.all(sql`

@@ -1,0 +1,104 @@
+// The stored roll-ups through the API: a check-in brings them up to date before it answers, GET
+// /api/v1/tree and GET /stats read them, and POST /api/v1/rollups/recompute (admin only) and
+// `polaris rollups` rebuild them.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main as cli } from '../../src/cli';
+import { cycles, keyResults, objectives, organizations } from '../../storage/schema';
+import { createTestApp } from '../helpers/app';
+
+let t: ReturnType<typeof createTestApp>;
+
+beforeEach(async () => {
+  t = createTestApp();
+  const db = t.store.db;
+  await db
+    .insert(organizations)
+    .values({ id: 'org1', name: 'Acme', slug: 'default', settings: { timezone: 'Asia/Shanghai' } });
+  await db
+    .insert(cycles)
+    .values({ id: 'q4', orgId: 'org1', name: '2026-Q4', startsOn: '2026-10-01', endsOn: '2026-12-31' });
+  const o = (id: string, ownerType: 'company' | 'team' | 'person', parentKrId: string | null) => ({
+    id,
+    orgId: 'org1',
+    cycleId: 'q4',
+    title: id,
+    ownerType,
+    parentKrId,
+  });
+  await db
+    .insert(objectives)
+    .values([o('co', 'company', null), o('team', 'team', 'k_co'), o('me', 'person', 'k_team')]);
+  const kr = (id: string, objectiveId: string, mode: 'children' | 'manual') => ({
+    id,
+    orgId: 'org1',
+    objectiveId,
+    cycleId: 'q4',
+    title: id,
+    targetValue: 100,
+    progressMode: mode,
+  });
+  await db
+    .insert(keyResults)
+    .values([kr('k_co', 'co', 'children'), kr('k_team', 'team', 'children'), kr('k_me', 'me', 'manual')]);
+});
+afterEach(() => t.close());
+
+const queued = () => t.store.sqlite.prepare('SELECT count(*) AS n FROM rollup_dirty').get() as { n: number };
+const companyProgress = () =>
+  (
+    t.store.sqlite.prepare(`SELECT progress FROM objective_rollups WHERE objective_id = 'co'`).get() as {
+      progress: number;
+    }
+  )?.progress;
+
+describe('stored roll-ups through the API', () => {
+  it('a check-in updates the chain above its KR before answering', async () => {
+    expect((await t.api('GET', '/api/v1/stats')).status).toBe(200); // builds the cycle
+    expect(companyProgress()).toBe(0);
+    const res = await t.api('POST', '/api/v1/key-results/k_me/check-ins', { value: 40 });
+    expect(res.status).toBe(201);
+    expect(queued().n).toBe(0);
+    expect(companyProgress()).toBe(0.4);
+    const tree = await (await t.api('GET', '/api/v1/tree?depth=3')).json();
+    expect(tree.nodes.map((n: { id: string; progress: number }) => [n.id, n.progress])).toEqual([
+      ['co', 0.4],
+      ['team', 0.4],
+      ['me', 0.4],
+    ]);
+    const stats = await (await t.api('GET', '/api/v1/stats')).json();
+    expect(stats.scoreDistribution).toMatchObject({ low: 0, mid: 3, high: 0, average: 0.4 });
+  });
+
+  it('rebuilds on demand, and repairs rows that were tampered with', async () => {
+    await t.api('GET', '/api/v1/stats');
+    t.store.sqlite.prepare(`UPDATE objective_rollups SET progress = 0.9`).run();
+    const res = await t.api('POST', '/api/v1/rollups/recompute');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ cycle: { id: 'q4' }, objectives: 3, keyResults: 3 });
+    expect(companyProgress()).toBe(0);
+  });
+
+  it('refuses the recompute without the admin token', async () => {
+    const res = await t.app.request('/api/v1/rollups/recompute', { method: 'POST' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('polaris rollups', () => {
+  it('rebuilds every cycle of the org from the command line', async () => {
+    await t.api('GET', '/api/v1/stats');
+    t.store.sqlite.prepare(`UPDATE objective_rollups SET progress = 0.9`).run();
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => {
+      out.push(line);
+    });
+    try {
+      expect(await cli(['rollups', '--org', 'default'], { DATABASE_PATH: t.store.sqlite.name })).toBe(0);
+      expect(await cli(['rollups', '--org', 'nope'], { DATABASE_PATH: t.store.sqlite.name })).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    expect(out.join('\n')).toContain('default q4: 3 objectives, 3 key results');
+    expect(companyProgress()).toBe(0);
+  });
+});
