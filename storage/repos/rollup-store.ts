@@ -26,6 +26,7 @@ import {
   type TrackStatus,
 } from '../../core/okr';
 import type { Statement, Store } from '../db';
+import { Slices } from '../../core/loop';
 
 const CHUNK = 2000;
 /** More queued objectives than this in one cycle: rebuilding the cycle is cheaper than walking chains. */
@@ -366,8 +367,11 @@ async function rebuildCycle(
       else feeders.set(o.parentKrId!, [f]);
     }
   };
-  // Objectives without an active 'children' KR depend on nothing else: settle them chunk by chunk.
+  // Objectives without an active 'children' KR depend on nothing else: settle them chunk by chunk,
+  // giving the event loop a turn between chunks (a rebuild runs on the server that answers webhooks).
+  const slices = new Slices();
   for (let i = 0; i < objectives.length; i += CHUNK) {
+    await slices.pause();
     const slice = objectives.slice(i, i + CHUNK);
     const krRows = await loadKrs(
       store,
