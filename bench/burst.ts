@@ -7,7 +7,7 @@
 // every event handled within 30 s of the first push, none lost and none twice (one dedupe claim and
 // one queued reply per event); the backlog (stored, not yet handled) each second is printed.
 // Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000).
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { generateOrg } from './generate';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { messageSpecs } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
+import { BENCH_LARK_APP, nextMessage } from './child';
 
 const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 10);
@@ -25,30 +26,10 @@ const CONNECTIONS = Number(process.env.BENCH_BURST_CONNECTIONS ?? 50);
 const PEOPLE = Number(process.env.BENCH_BURST_PEOPLE ?? 5000);
 const HANDLED_WITHIN_S = 30;
 
-const APP = {
-  appId: 'cli_bench_app',
-  appSecret: 'bench-secret',
-  verificationToken: 'bench-verification-token',
-  encryptKey: 'bench-encrypt-key',
-  tenantKey: 'tenant_bench',
-};
+const APP = BENCH_LARK_APP;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 function counts(path: string) {
   const db = new Database(path, { readonly: true });

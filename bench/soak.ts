@@ -13,7 +13,7 @@
 // BENCH_SOAK_BACKLOG (20000 pending outbox rows at the start; job case 0), BENCH_SOAK_JOB_AT
 // (5 s after the warm-up), BENCH_SOAK_WARMUP (5 s of load before measuring, for the JIT),
 // BENCH_SOAK_PROFILE=<dir> (a V8 CPU profile of the server).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,31 +25,12 @@ import { generateOrg } from './generate';
 import type { SoakLoadJob, SoakLoadResult } from './soak-load';
 import type { SoakServerOptions } from './soak-server';
 import { messageSpecs } from './webhook-seed';
+import { BENCH_LARK_APP, nextMessage } from './child';
 
-const APP = {
-  appId: 'cli_bench_app',
-  appSecret: 'bench-secret',
-  verificationToken: 'bench-verification-token',
-  encryptKey: 'bench-encrypt-key',
-  tenantKey: 'tenant_bench',
-};
+const APP = BENCH_LARK_APP;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 interface Case {
   name: 'soak' | 'job';

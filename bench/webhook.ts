@@ -22,10 +22,11 @@ import Database from 'better-sqlite3';
 import { decryptLarkPayload } from '../bots/lark/crypto';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
 import { verifyLarkSignature } from '../bots/lark/verify';
-import { buildSignedPushes, type LarkApp } from './webhook-events';
+import { buildSignedPushes } from './webhook-events';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { seedWebhookDb } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
+import { BENCH_LARK_APP, nextMessage } from './child';
 
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WEBHOOK_WARMUP ?? 2);
@@ -38,13 +39,7 @@ const DELIVERED_CONNECTIONS = Number(process.env.BENCH_WEBHOOK_DELIVERED_CONNECT
 /** Pushes (and their replies) before the delivered run's CPU mark, for the JIT. */
 const DELIVERED_WARMUP = Number(process.env.BENCH_WEBHOOK_DELIVERED_WARMUP ?? 200);
 
-const APP: LarkApp & { appSecret: string } = {
-  appId: 'cli_bench_app',
-  appSecret: 'bench-secret',
-  verificationToken: 'bench-verification-token',
-  encryptKey: 'bench-encrypt-key',
-  tenantKey: 'tenant_bench',
-};
+const APP = BENCH_LARK_APP;
 
 const SCENARIOS: { kind: ServerKind; label: string }[] = [
   { kind: 'bare', label: 'bare Hono POST' },
@@ -69,20 +64,6 @@ interface Row {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 interface CpuMark {
   usage: NodeJS.CpuUsage;

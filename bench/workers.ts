@@ -27,9 +27,9 @@ import Database from 'better-sqlite3';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
 import { startWranglerDev } from '../test/helpers/wrangler';
 import { procCpuMs, procMemoryMb } from './proc';
-import type { LarkApp } from './webhook-events';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { seedWebhookDb } from './webhook-seed';
+import { BENCH_LARK_APP, nextMessage } from './child';
 
 const EVENTS = Number(process.env.BENCH_WORKERS_EVENTS ?? 300);
 const WARMUP = Number(process.env.BENCH_WORKERS_WARMUP ?? 60);
@@ -40,30 +40,10 @@ const POLL_MS = 1000;
 const IDLE_RATE_SECONDS = 5;
 const DRAIN_TIMEOUT_MS = 180_000;
 
-const APP: LarkApp & { appSecret: string } = {
-  appId: 'cli_bench_app',
-  appSecret: 'bench-secret',
-  verificationToken: 'bench-verification-token',
-  encryptKey: 'bench-encrypt-key',
-  tenantKey: 'tenant_bench',
-};
+const APP = BENCH_LARK_APP;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 /** The SQLite file's rows as INSERT statements, for `wrangler d1 execute` (the schema comes from the migrations). */
 function dumpRows(path: string): string {

@@ -111,6 +111,23 @@ async function reviewById(ctx: ChatContext, id: string | undefined): Promise<Rev
   return row;
 }
 
+/**
+ * The review a card button names (`value.rv`) with its cycle, when the clicker owns it; otherwise
+ * the audited refusal (a forged or foreign click changes nothing).
+ */
+async function ownReviewOfAction(
+  ctx: ChatContext,
+  event: CardActionEvent,
+): Promise<{ review: Review; cycle: Cycle } | Effects> {
+  const review = await reviewById(ctx, event.value.rv as string | undefined);
+  if (!review) return refuse(ctx, String(event.value.rv ?? ''), 'no such review', t(ctx.locale, 'review.forged'));
+  if (review.personId !== ctx.person.id)
+    return refuse(ctx, review.id, 'not the owner of this review', t(ctx.locale, 'review.notOwner'));
+  const cycle = await cycleOf(ctx, review.cycleId);
+  if (!cycle) return refuse(ctx, review.id, 'no cycle', t(ctx.locale, 'review.forged'));
+  return { review, cycle };
+}
+
 async function objectivesOf(ctx: ChatContext, reviewId: string): Promise<ReviewObjective[]> {
   return ctx.store.db
     .select()
@@ -329,12 +346,9 @@ const selfScoreCommand: CommandHandler = async (ctx, command) => {
 
 /** The self-assessment card's buttons: `{ rv, o, s }` with the score already on the 0..1 scale. */
 const selfAction: ActionHandler = async (ctx, event) => {
-  const review = await reviewById(ctx, event.value.rv);
-  if (!review) return refuse(ctx, String(event.value.rv ?? ''), 'no such review', t(ctx.locale, 'review.forged'));
-  if (review.personId !== ctx.person.id)
-    return refuse(ctx, review.id, 'not the owner of this review', t(ctx.locale, 'review.notOwner'));
-  const cycle = await cycleOf(ctx, review.cycleId);
-  if (!cycle) return refuse(ctx, review.id, 'no cycle', t(ctx.locale, 'review.forged'));
+  const own = await ownReviewOfAction(ctx, event);
+  if ('statements' in own) return own;
+  const { review, cycle } = own;
   const number = Number(event.value.o);
   const raw = Number(event.value.s);
   // Card values are stored 0..1; anything off the scale's steps is not a value a card of ours carries.
@@ -1088,12 +1102,9 @@ const carryCommand: CommandHandler = async (ctx, command) => {
 
 /** The self-assessment card's carry buttons: `{ rv, kr }`, for the review's owner only. */
 const carryAction: ActionHandler = async (ctx, event) => {
-  const review = await reviewById(ctx, event.value.rv);
-  if (!review) return refuse(ctx, String(event.value.rv ?? ''), 'no such review', t(ctx.locale, 'review.forged'));
-  if (review.personId !== ctx.person.id)
-    return refuse(ctx, review.id, 'not the owner of this review', t(ctx.locale, 'review.notOwner'));
-  const cycle = await cycleOf(ctx, review.cycleId);
-  if (!cycle) return refuse(ctx, review.id, 'no cycle', t(ctx.locale, 'review.forged'));
+  const own = await ownReviewOfAction(ctx, event);
+  if ('statements' in own) return own;
+  const { review, cycle } = own;
   const krId = typeof event.value.kr === 'string' && event.value.kr.length <= 64 ? event.value.kr : undefined;
   const lines = await reviewCarryLines(ctx, review);
   const line = lines.find((l) => l.id === krId);

@@ -796,34 +796,16 @@ function ConnectorFormPage(p: FormPageProps) {
                   {t(L, 'dash.connectors.form.metricFromField')}
                 </label>
               </div>
-              <Picker
-                L={L}
-                name="metric_field"
-                label={t(L, 'dash.connectors.form.metricField')}
-                value={s.metric_field}
-                fields={p.sample?.fields}
-              />
-              <Picker
-                L={L}
-                name="subject_field"
-                label={label(L, 'dash.connectors.form.subject')}
-                value={s.subject_field}
-                fields={p.sample?.fields}
-              />
-              <Picker
-                L={L}
-                name="at_field"
-                label={t(L, 'dash.connectors.form.at')}
-                value={s.at_field}
-                fields={p.sample?.fields}
-              />
-              <Picker
-                L={L}
-                name="value_field"
-                label={t(L, 'dash.connectors.form.value')}
-                value={s.value_field}
-                fields={p.sample?.fields}
-              />
+              {(
+                [
+                  ['metric_field', t(L, 'dash.connectors.form.metricField')],
+                  ['subject_field', label(L, 'dash.connectors.form.subject')],
+                  ['at_field', t(L, 'dash.connectors.form.at')],
+                  ['value_field', t(L, 'dash.connectors.form.value')],
+                ] as const
+              ).map(([name, text]) => (
+                <Picker L={L} name={name} label={text} value={s[name]} fields={p.sample?.fields} />
+              ))}
             </fieldset>
           ) : null}
           <p class="buttons">

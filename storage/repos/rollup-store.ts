@@ -403,29 +403,14 @@ async function rebuildCycle(
     else kids.set(p, [id]);
   }
   // Objectives with 'children' KRs: post-order over the (cycle-free) feeding forest.
-  const done = new Set<string>();
-  for (const root of rollingKrs.keys()) {
-    if (done.has(root)) continue;
-    const stack: { id: string; pos: number }[] = [{ id: root, pos: 0 }];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const ks = kids.get(top.id) ?? [];
-      if (top.pos < ks.length) {
-        const k = ks[top.pos++];
-        if (!done.has(k)) stack.push({ id: k, pos: 0 });
-        continue;
-      }
-      stack.pop();
-      if (done.has(top.id)) continue;
-      done.add(top.id);
-      const o = byId.get(top.id)!;
-      const krs = rollingKrs.get(top.id)!;
-      settle(
-        o,
-        krs,
-        nodeValues(nodeKrs(o, krs), (kr) => feeders.get(kr) ?? [], expected),
-      );
-    }
+  for (const id of postOrder(rollingKrs.keys(), kids)) {
+    const o = byId.get(id)!;
+    const krs = rollingKrs.get(id)!;
+    settle(
+      o,
+      krs,
+      nodeValues(nodeKrs(o, krs), (kr) => feeders.get(kr) ?? [], expected),
+    );
   }
   await store.atomic([
     rawStatement(store, sql`DELETE FROM objective_rollups WHERE org_id = ${orgId} AND cycle_id = ${cycleId}`),
@@ -612,44 +597,29 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
       if (r?.rollupKrId === kr) out.push({ id, progress: r.progress, hasCheckIn: !!r.hasCheckIn });
     return out;
   };
-  const done = new Set<string>();
   const statements: Statement[] = [];
   const removed: string[] = [];
-  for (const root of affected) {
-    if (done.has(root)) continue;
-    const stack: { id: string; pos: number }[] = [{ id: root, pos: 0 }];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const ks = kids.get(top.id) ?? [];
-      if (top.pos < ks.length) {
-        const k = ks[top.pos++];
-        if (!done.has(k)) stack.push({ id: k, pos: 0 });
-        continue;
-      }
-      stack.pop();
-      if (done.has(top.id)) continue;
-      done.add(top.id);
-      const o = cur.get(top.id);
-      const prev = old.get(top.id);
-      if (prev) {
-        const t = await totalsOf(prev.orgId, prev.cycleId);
-        if (t) applyContribution(t.totals, contributionOf(prev), -1);
-      }
-      if (o?.status !== 'active') {
-        fresh.set(top.id, null);
-        if (prev) removed.push(top.id);
-        continue;
-      }
-      const t = await totalsOf(o.orgId, o.cycleId);
-      const expected = t?.expected ?? 0;
-      const krs = krsOf.get(o.id) ?? [];
-      const values = nodeValues(nodeKrs(o, krs), feedersOf, expected);
-      const owner = o.parentKrId ? owners.get(o.parentKrId) : undefined;
-      const c = contribution(values, { ownerType: o.ownerType, parentKrExists: !!owner, expected });
-      const row = rowFor(o, owner, feedsInto(o.id) !== undefined, values, c, signature(o, krs));
-      fresh.set(o.id, row);
-      if (t) applyContribution(t.totals, c, 1);
+  for (const id of postOrder(affected, kids)) {
+    const o = cur.get(id);
+    const prev = old.get(id);
+    if (prev) {
+      const t = await totalsOf(prev.orgId, prev.cycleId);
+      if (t) applyContribution(t.totals, contributionOf(prev), -1);
     }
+    if (o?.status !== 'active') {
+      fresh.set(id, null);
+      if (prev) removed.push(id);
+      continue;
+    }
+    const t = await totalsOf(o.orgId, o.cycleId);
+    const expected = t?.expected ?? 0;
+    const krs = krsOf.get(o.id) ?? [];
+    const values = nodeValues(nodeKrs(o, krs), feedersOf, expected);
+    const owner = o.parentKrId ? owners.get(o.parentKrId) : undefined;
+    const c = contribution(values, { ownerType: o.ownerType, parentKrExists: !!owner, expected });
+    const row = rowFor(o, owner, feedsInto(o.id) !== undefined, values, c, signature(o, krs));
+    fresh.set(o.id, row);
+    if (t) applyContribution(t.totals, c, 1);
   }
   const upserts = [...fresh.values()].filter((r): r is StoredRow => r !== null);
   statements.push(...upsertStatements(store, upserts));
@@ -723,4 +693,30 @@ export async function recomputeOrg(
     out.push({ cycleId: c.id, objectives: t.objectives, keyResults: t.keyResults });
   }
   return out;
+}
+
+/**
+ * Every node reachable from the roots through `kids`, each once, children before their parent:
+ * the order in which a roll-up can settle a node from its already settled feeders. Iterative, so a
+ * deep alignment chain cannot overflow the stack; the feeding graph has had its cycles cut.
+ */
+function* postOrder(roots: Iterable<string>, kids: ReadonlyMap<string, readonly string[]>): Generator<string> {
+  const done = new Set<string>();
+  for (const root of roots) {
+    if (done.has(root)) continue;
+    const stack: { id: string; pos: number }[] = [{ id: root, pos: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const ks = kids.get(top.id) ?? [];
+      if (top.pos < ks.length) {
+        const k = ks[top.pos++];
+        if (!done.has(k)) stack.push({ id: k, pos: 0 });
+        continue;
+      }
+      stack.pop();
+      if (done.has(top.id)) continue;
+      done.add(top.id);
+      yield top.id;
+    }
+  }
 }

@@ -1,0 +1,28 @@
+// What the benches that fork a server share: the Lark app the bench org is connected to, and
+// waiting for one typed IPC message from a forked child.
+import type { ChildProcess } from 'node:child_process';
+import type { LarkApp } from './webhook-events';
+
+/** The Lark app of the bench org (bench/webhook-seed.ts); the load and the emulator sign with it. */
+export const BENCH_LARK_APP: LarkApp & { appSecret: string } = {
+  appId: 'cli_bench_app',
+  appSecret: 'bench-secret',
+  verificationToken: 'bench-verification-token',
+  encryptKey: 'bench-encrypt-key',
+  tenantKey: 'tenant_bench',
+};
+
+/** The child's next IPC message of this type; rejects if the child exits first. */
+export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending '${type}'`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
