@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { processDirty } from '../../storage/repos/rollup-store';
+import { processDirtySoon } from '../../storage/repos/rollup-store';
 import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
@@ -105,10 +105,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
     // A check-in (or any OKR write) queued the objectives above it: bring their stored roll-ups up to date.
+    // Coalesced: one pass for a burst of events; committed either way, and reads catch up first.
     if (effects.statements.length)
-      await processDirty(store, now).catch((err) =>
-        // Committed either way; the queued objectives are brought up to date by the next read.
-        log.warn('roll-up maintenance after an event failed', { err: String(err) }),
+      processDirtySoon(
+        store,
+        () => clock.now(),
+        (err) => log.warn('roll-up maintenance after events failed', { err: String(err) }),
       );
     if (effects.messages.length) deps.onOutbound?.();
   }
