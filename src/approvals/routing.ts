@@ -61,6 +61,23 @@ export async function activeDelegate(
   return latest && latest.to !== personId ? latest.to : undefined;
 }
 
+/** The people whose delegation to `personId` is active at `now` (whom they stand in for). */
+export async function standingInFor(store: Store, orgId: string, personId: string, now: Date): Promise<string[]> {
+  const at = now.toISOString();
+  const rows = await store.db
+    .select({ from: delegations.fromPersonId })
+    .from(delegations)
+    .where(
+      and(
+        eq(delegations.orgId, orgId),
+        eq(delegations.toPersonId, personId),
+        lte(delegations.startsAt, at),
+        gt(delegations.endsAt, at),
+      ),
+    );
+  return [...new Set(rows.map((r) => r.from))];
+}
+
 export async function routeRequest(
   store: Store,
   orgId: string,

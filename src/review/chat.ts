@@ -9,7 +9,7 @@
 // (`review.refused`) and changes nothing. Every change bumps the review's `version` and
 // claims `review:<id>:v<version>` in the same batch, so a double click or a repeated delivery
 // that raced applies once; one that did not race finds the value already there and is told so.
-import { and, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { CardActionEvent } from '../../bots/types';
 import { buildAppealCard, buildCalibrationCard, buildSelfAssessmentCard } from '../../cards/review';
 import type { Card } from '../../cards/model';
@@ -23,20 +23,11 @@ import { getPerson } from '../../storage/repos/people';
 import type { Cycle, Person } from '../../storage/repos/types';
 import { newId } from '../../storage/ids';
 import { chatKrNumbers } from '../../storage/repos/okrs';
-import {
-  claims,
-  cycles,
-  delegations,
-  keyResults,
-  objectives,
-  people,
-  reviewObjectives,
-  reviews,
-} from '../../storage/schema';
+import { claims, cycles, keyResults, objectives, people, reviewObjectives, reviews } from '../../storage/schema';
 import { formatValue } from '../../core/format';
 import { carryLines, nextCycleOf, nextCycleStart, type CarryLine } from './carry';
 import { addressOf, personAt } from '../approvals/addresses';
-import { activeDelegate, baseApprovers } from '../approvals/routing';
+import { activeDelegate, baseApprovers, standingInFor } from '../approvals/routing';
 import type { ActionHandler, ChatContext, CommandHandler } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
 import type { Command } from '../chat/parse';
@@ -56,6 +47,12 @@ const say = (ctx: ChatContext, text: string, extra: Partial<Effects> = {}): Effe
   messages: [...(ctx.event.type === 'message' ? [ctx.reply({ text })] : []), ...(extra.messages ?? [])],
   result: extra.result ?? { toast: { kind: 'info', text } },
 });
+
+/** A text message to `person` in their own language, when they are reachable on this platform. */
+async function textTo(ctx: ChatContext, person: Person, text: (locale: Locale) => string): Promise<OutboundItem[]> {
+  const to = await addressOf(ctx.store, person.id, ctx.event.platform);
+  return to ? [{ operation: 'send', to, orgId: ctx.org.id, message: { text: text(localeOf(person)) } }] : [];
+}
 
 /** A refusal: logged, audited, nothing else written. */
 function refuse(ctx: ChatContext, reviewId: string, reason: string, text: string): Effects {
@@ -381,19 +378,7 @@ async function calibrators(ctx: ChatContext, review: Review): Promise<Set<string
 
 /** The people whose reports `personId` calibrates: themselves and everyone with an active delegation to them. */
 async function calibratingFor(ctx: ChatContext): Promise<string[]> {
-  const at = ctx.clock.now().toISOString();
-  const rows = await ctx.store.db
-    .select({ from: delegations.fromPersonId })
-    .from(delegations)
-    .where(
-      and(
-        eq(delegations.orgId, ctx.org.id),
-        eq(delegations.toPersonId, ctx.person.id),
-        lte(delegations.startsAt, at),
-        gt(delegations.endsAt, at),
-      ),
-    );
-  return [ctx.person.id, ...new Set(rows.map((r) => r.from))];
+  return [ctx.person.id, ...(await standingInFor(ctx.store, ctx.org.id, ctx.person.id, ctx.clock.now()))];
 }
 
 /** The manager's team calibration card (also sent by the review-sweep job at `self_due`). */
@@ -554,23 +539,17 @@ async function applyCalibration(
   // The adjusted person is told the new score and why (not for a confirmation of their own score).
   const selfMean = review.selfScore ?? review.computedScore;
   if (input.score !== selfMean) {
-    const to = await addressOf(ctx.store, person.id, ctx.event.platform);
-    const locale = localeOf(person);
-    if (to)
-      messages.push({
-        operation: 'send',
-        to,
-        orgId: ctx.org.id,
-        message: {
-          text: t(locale, 'review.calib.notice', {
-            cycle: cycle.name,
-            by: ctx.person.name,
-            score: scoreText,
-            self: toScale(review.selfScore, scale),
-            reason: input.reason ?? t(locale, 'review.calib.noReason'),
-          }),
-        },
-      });
+    messages.push(
+      ...(await textTo(ctx, person, (locale) =>
+        t(locale, 'review.calib.notice', {
+          cycle: cycle.name,
+          by: ctx.person.name,
+          score: scoreText,
+          self: toScale(review.selfScore, scale),
+          reason: input.reason ?? t(locale, 'review.calib.noReason'),
+        }),
+      )),
+    );
   }
   const text = t(ctx.locale, 'review.calib.recorded', { name: person.name, score: scoreText });
   const card = review.managerId
@@ -807,23 +786,16 @@ const appealDecideAction: ActionHandler = async (ctx, event: CardActionEvent) =>
   const scale = scaleOf(ctx);
   const person = await getPerson(ctx.store, ctx.org.id, review.personId);
   const messages: OutboundItem[] = [];
-  if (person) {
-    const to = await addressOf(ctx.store, person.id, ctx.event.platform);
-    const locale = localeOf(person);
-    if (to)
-      messages.push({
-        operation: 'send',
-        to,
-        orgId: ctx.org.id,
-        message: {
-          text: t(locale, decision === 'upheld' ? 'review.appeal.noticeUpheld' : 'review.appeal.noticeGranted', {
-            cycle: cycle.name,
-            by: ctx.person.name,
-            score: toScale(score, scale),
-          }),
-        },
-      });
-  }
+  if (person)
+    messages.push(
+      ...(await textTo(ctx, person, (locale) =>
+        t(locale, decision === 'upheld' ? 'review.appeal.noticeUpheld' : 'review.appeal.noticeGranted', {
+          cycle: cycle.name,
+          by: ctx.person.name,
+          score: toScale(score, scale),
+        }),
+      )),
+    );
   // Every other copy of the appeal card (another admin's) shows the outcome too.
   for (const copy of await sentCopies(ctx.store, appealSubject(review.id))) {
     if (isClickedCopy(copy, event.message)) continue;

@@ -3,16 +3,16 @@
 // uses (src/approvals/decide.ts): the same eligibility rules (routed approver or active delegate), the same
 // one-shot claim, audit entry, change applied, requester notice, and every copy of the approval card turned
 // into its outcome through the outbox.
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { isUniqueViolation, type Store } from '../../storage/db';
 import { getPerson } from '../../storage/repos/people';
-import { adjustments, delegations } from '../../storage/schema';
+import { adjustments } from '../../storage/schema';
 import type { Locale } from '../../core/i18n';
 import { t } from '../../core/i18n';
 import type { Effects } from '../chat/effects';
 import { decideAdjustment, type DecideContext, type Decision } from '../approvals/decide';
 import { approvalView, formatMoment, loadRequestContext } from '../approvals/describe';
-import { eligibleDeciders } from '../approvals/routing';
+import { eligibleDeciders, standingInFor } from '../approvals/routing';
 import { outboxStatements } from '../outbox/enqueue';
 import type { Services } from '../services';
 import type { Scope, Viewer } from './viewer';
@@ -51,23 +51,7 @@ export async function pendingApprovals(
     .limit(scope.kind === 'all' ? limit : 1000);
   // Eligibility takes a few queries per request: a scoped viewer who stands in for nobody only needs it for
   // requests routed to them or coming from their people (their reports are the requesters they approve).
-  const at = input.now.toISOString();
-  const standsIn =
-    !!viewerId &&
-    (
-      await store.db
-        .select({ id: delegations.id })
-        .from(delegations)
-        .where(
-          and(
-            eq(delegations.orgId, orgId),
-            eq(delegations.toPersonId, viewerId),
-            lte(delegations.startsAt, at),
-            gt(delegations.endsAt, at),
-          ),
-        )
-        .limit(1)
-    ).length > 0;
+  const standsIn = !!viewerId && (await standingInFor(store, orgId, viewerId, input.now)).length > 0;
   const out: PendingApproval[] = [];
   for (const a of rows) {
     if (out.length >= limit) break;

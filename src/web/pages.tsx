@@ -11,6 +11,28 @@ import type { Viewer } from './viewer';
 
 const STATUSES = ['done', 'on_track', 'at_risk', 'off_track', 'not_started'] as const;
 
+/** The objectives per status as a small table: the readable twin of a status chart. */
+function StatusCounts({ L, counts }: { L: Locale; counts: Record<(typeof STATUSES)[number], number> }) {
+  return (
+    <table class="data">
+      <thead>
+        <tr>
+          {STATUSES.map((s) => (
+            <th scope="col">{t(L, `dash.status.${s}`)}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          {STATUSES.map((s) => (
+            <td>{counts[s]}</td>
+          ))}
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can end it early. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -153,22 +175,7 @@ function FiguresSection({ L, stats }: { L: Locale; stats: NonNullable<DashboardP
             role="img"
             aria-label={STATUSES.map((s) => `${t(L, `dash.status.${s}`)} ${stats.byStatus.objectives[s]}`).join(', ')}
           ></div>
-          <table class="data">
-            <thead>
-              <tr>
-                {STATUSES.map((s) => (
-                  <th scope="col">{t(L, `dash.status.${s}`)}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                {STATUSES.map((s) => (
-                  <td>{stats.byStatus.objectives[s]}</td>
-                ))}
-              </tr>
-            </tbody>
-          </table>
+          <StatusCounts L={L} counts={stats.byStatus.objectives} />
         </figure>
         <figure>
           <figcaption>{t(L, 'dash.figures.scores')}</figcaption>
@@ -225,22 +232,7 @@ function TeamFiguresSection({ L, team }: { L: Locale; team: TeamFigures }) {
           <span class={`seg s-${s}`} style={`width:${(team.byStatus[s] / total) * 100}%`}></span>
         ))}
       </div>
-      <table class="data">
-        <thead>
-          <tr>
-            {STATUSES.map((s) => (
-              <th scope="col">{t(L, `dash.status.${s}`)}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            {STATUSES.map((s) => (
-              <td>{team.byStatus[s]}</td>
-            ))}
-          </tr>
-        </tbody>
-      </table>
+      <StatusCounts L={L} counts={team.byStatus} />
     </section>
   );
 }

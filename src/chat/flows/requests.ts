@@ -2,17 +2,18 @@
 // `撤回` / `withdraw` takes back one's own pending request (its approval cards
 // turn into "withdrawn" everywhere), and `待审批` / `approvals` shows the
 // approver what waits for them, as approval cards they can act on.
-import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { buildApprovalCard, type ApprovalOutcome } from '../../../cards/approval';
 import type { Statement } from '../../../storage/db';
 import { auditStatement } from '../../../storage/repos/audit';
 import { peopleByIds } from '../../../storage/repos/people';
 import type { Adjustment } from '../../../storage/repos/types';
-import { adjustments, claims, delegations } from '../../../storage/schema';
+import { adjustments, claims } from '../../../storage/schema';
 import { discardStatements } from '../../approvals/apply';
 import { resolveCopies } from '../../approvals/copies';
 import { alreadyDecided, decisionClaim, getAdjustment } from '../../approvals/decide';
 import { approvalView, changeText, formatMoment, loadRequestContext } from '../../approvals/describe';
+import { standingInFor } from '../../approvals/routing';
 import { adjustmentSubject } from '../../approvals/request';
 import { t } from '../../../core/i18n';
 import type { ChatContext, CommandHandler } from '../context';
@@ -101,20 +102,8 @@ async function withdraw(ctx: ChatContext, a: Adjustment): Promise<Effects> {
 
 export const approvalsCommand: CommandHandler = async (ctx, command) => {
   if (command.type !== 'approvals') return undefined;
-  const at = ctx.clock.now().toISOString();
   // Requests waiting for me, and for the people whose approvals are delegated to me now.
-  const standingFor = await ctx.store.db
-    .select({ from: delegations.fromPersonId })
-    .from(delegations)
-    .where(
-      and(
-        eq(delegations.orgId, ctx.org.id),
-        eq(delegations.toPersonId, ctx.person.id),
-        lte(delegations.startsAt, at),
-        gt(delegations.endsAt, at),
-      ),
-    );
-  const approverIds = [ctx.person.id, ...standingFor.map((d) => d.from)];
+  const approverIds = [ctx.person.id, ...(await standingInFor(ctx.store, ctx.org.id, ctx.person.id, ctx.clock.now()))];
   const waiting = (
     await ctx.store.db
       .select()
