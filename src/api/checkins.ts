@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { checkIns, cycles } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
-import { processDirty } from '../../storage/repos/rollup-store';
+import { processDirtySoon } from '../../storage/repos/rollup-store';
 import { log } from '../../core/log';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
@@ -89,16 +89,18 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     now,
   });
   await store.atomic(statements);
-  // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"), before answering.
-  try {
-    await processDirty(store, now, org.id);
-  } catch (err) {
-    // The check-in is committed and its objective stays queued: the next read brings it up to date.
-    log.warn('roll-up maintenance after a check-in failed', {
-      err: String(err),
-      cause: String((err as { cause?: unknown }).cause),
-    });
-  }
+  // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"): queued by the write,
+  // brought up to date by a coalesced pass after answering (reads catch up first, so none is stale).
+  // If the pass fails, the objective stays queued and the next read or pass applies it.
+  processDirtySoon(
+    store,
+    () => clock.now(),
+    (err) =>
+      log.warn('roll-up maintenance after a check-in failed', {
+        err: String(err),
+        cause: String((err as { cause?: unknown }).cause),
+      }),
+  );
   const updated = (await getKeyResult(store, org.id, kr.id))!;
   return c.json({ check_in: presentCheckIn(checkIn), key_result: presentKr(updated) }, 201);
 });

@@ -26,11 +26,19 @@ import {
   type TrackStatus,
 } from '../../core/okr';
 import type { Statement, Store } from '../db';
-import { Slices } from '../../core/loop';
+import { Slices, nextTurn } from '../../core/loop';
 
 const CHUNK = 2000;
 /** More queued objectives than this in one cycle: rebuilding the cycle is cheaper than walking chains. */
 const REBUILD_ABOVE = 3000;
+/**
+ * Queued objectives taken by one incremental pass: a pass's reads, math and its one write
+ * transaction stay bounded (a few ms for a burst of chat check-ins), and the event loop gets a turn
+ * between passes (issue 22: acks share the loop with this work).
+ */
+export const PASS_MAX = 500;
+/** Rows per write transaction of a rebuild (its writes go in chunks, with a turn between them). */
+export const REBUILD_WRITE_ROWS = 2000;
 
 async function rows<T>(store: Store, q: SQL): Promise<T[]> {
   return (await store.db.all(q)) as T[];
@@ -333,6 +341,14 @@ async function rebuildCycle(
   expected: number,
   now: Date,
 ): Promise<RollupTotals> {
+  // The cycle's queued marks as of now: the rebuild reads what they announce. A write made while
+  // the rebuild runs (it yields between chunks) bumps its mark's `n`, so that mark outlives the
+  // rebuild and the next incremental pass applies the write on top of the rebuilt rows.
+  const marks = await rows<{ id: string; n: number }>(
+    store,
+    sql`SELECT d.objective_id AS id, d.n AS n FROM rollup_dirty d JOIN objectives o ON o.id = d.objective_id
+    WHERE d.org_id = ${orgId} AND o.org_id = ${orgId} AND o.cycle_id = ${cycleId}`,
+  );
   const objectives = await rows<ObjRow>(
     store,
     sql`SELECT id, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType, position, parent_kr_id AS parentKrId, status
@@ -412,29 +428,49 @@ async function rebuildCycle(
       nodeValues(nodeKrs(o, krs), (kr) => feeders.get(kr) ?? [], expected),
     );
   }
-  await store.atomic([
-    rawStatement(store, sql`DELETE FROM objective_rollups WHERE org_id = ${orgId} AND cycle_id = ${cycleId}`),
-    rawStatement(
+  // Rows of this cycle that the rebuild does not write again (objectives archived, deleted or moved).
+  const built = new Set(out.map((r) => r.objectiveId));
+  const stale = (
+    await rows<{ id: string }>(
       store,
-      sql`DELETE FROM rollup_dirty WHERE org_id = ${orgId} AND objective_id IN (SELECT id FROM objectives WHERE org_id = ${orgId} AND cycle_id = ${cycleId})`,
-    ),
-    ...upsertStatements(store, out),
-    totalsStatement(store, orgId, cycleId, expected, totals, now),
-  ]);
+      sql`SELECT objective_id AS id FROM objective_rollups WHERE org_id = ${orgId} AND cycle_id = ${cycleId}`,
+    )
+  )
+    .map((r) => r.id)
+    .filter((id) => !built.has(id));
+  // Bounded write transactions with a turn of the event loop between them (at 100k people one
+  // transaction of every row held the loop for seconds). Rows first, each overwriting its objective's
+  // row; the totals, the stale rows and the marks go in the last transaction. Nothing incremental
+  // runs in between (one roll-up writer at a time), and /tree recomputes statuses at the request's
+  // pace, so a read between two chunks sees correct values in every row.
+  for (let i = 0; i < out.length; i += REBUILD_WRITE_ROWS) {
+    await store.atomic(upsertStatements(store, out.slice(i, i + REBUILD_WRITE_ROWS)));
+    await nextTurn();
+  }
+  const last: Statement[] = [];
+  for (let i = 0; i < stale.length; i += CHUNK)
+    last.push(
+      rawStatement(
+        store,
+        sql`DELETE FROM objective_rollups WHERE objective_id IN (SELECT value FROM json_each(${JSON.stringify(stale.slice(i, i + CHUNK))}))`,
+      ),
+    );
+  last.push(...deleteQueuedStatements(store, marks), totalsStatement(store, orgId, cycleId, expected, totals, now));
+  await store.atomic(last);
   return totals;
 }
 
-/** Brings every queued objective of the org (or all orgs) up to date. Returns how many were processed. */
 /** Stores with a coalesced processing pass already scheduled (processDirtySoon). */
 const scheduled = new WeakSet<Store>();
 
 /**
  * Brings the queued objectives up to date shortly, once for every write made until then: the chat
- * path calls this after each event, so a burst of check-ins costs one pass per window instead of one
- * per event (a pass per event kept 200 pushes/s from draining, issue 22). Reads run processDirty
- * themselves first, so nothing reads a stale roll-up in between.
+ * path and the check-in API call this after their write, so a burst of check-ins costs one pass per
+ * window instead of one per event (a pass per event kept 200 pushes/s from draining, issue 22), and
+ * nothing roll-up-related runs on the path that answers. Reads run processDirty themselves first,
+ * so nothing reads a stale roll-up in between.
  */
-export function processDirtySoon(store: Store, now: () => Date, onError: (err: unknown) => void, delayMs = 250): void {
+export function processDirtySoon(store: Store, now: () => Date, onError: (err: unknown) => void, delayMs = 500): void {
   if (scheduled.has(store)) return;
   scheduled.add(store);
   const timer = setTimeout(() => {
@@ -444,8 +480,20 @@ export function processDirtySoon(store: Store, now: () => Date, onError: (err: u
   (timer as { unref?: () => void }).unref?.();
 }
 
+/**
+ * Brings every queued objective (of the org, or of all orgs) up to date, in passes of at most
+ * PASS_MAX marks with a turn of the event loop between passes. Returns how many marks were consumed.
+ */
 export function processDirty(store: Store, now: Date, orgId?: string): Promise<number> {
-  return serial(store, () => processQueued(store, now, orgId));
+  return serial(store, async () => {
+    let total = 0;
+    for (;;) {
+      const n = await processQueued(store, now, orgId);
+      total += n;
+      if (n < PASS_MAX) return total;
+      await nextTurn();
+    }
+  });
 }
 
 async function processQueued(store: Store, now: Date, orgId?: string): Promise<number> {
@@ -468,15 +516,28 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
         ),
       ]);
   }
-  const queued = await rows<{ id: string; orgId: string; n: number }>(
+  // `live`: the mark can change a stored row or totals. An objective with no stored row, no stored
+  // row below it (aligned to one of its KRs) and whose cycle has no stored totals (no dashboard read
+  // it yet, or it is deleted) changes nothing stored: its cycle is built in full on its first read,
+  // so its marks are only consumed.
+  const queued = await rows<{ id: string; orgId: string; n: number; live: number }>(
     store,
-    orgId
-      ? sql`SELECT objective_id AS id, org_id AS orgId, n FROM rollup_dirty WHERE org_id = ${orgId} LIMIT 20000`
-      : sql`SELECT objective_id AS id, org_id AS orgId, n FROM rollup_dirty LIMIT 20000`,
+    sql`SELECT d.objective_id AS id, d.org_id AS orgId, d.n AS n,
+      (EXISTS (SELECT 1 FROM objective_rollups r WHERE r.objective_id = d.objective_id)
+        OR EXISTS (SELECT 1 FROM objective_rollups r WHERE r.parent_objective_id = d.objective_id)
+        OR EXISTS (SELECT 1 FROM objectives o JOIN rollup_totals t ON t.org_id = o.org_id AND t.cycle_id = o.cycle_id
+          WHERE o.id = d.objective_id)) AS live
+    FROM rollup_dirty d ${orgId ? sql`WHERE d.org_id = ${orgId}` : sql``} LIMIT ${PASS_MAX}`,
   );
   if (!queued.length) return 0;
-  const dirtyIds = queued.map((q) => q.id);
+  const dirtyIds = queued.filter((q) => q.live).map((q) => q.id);
+  if (!dirtyIds.length) {
+    await store.atomic(deleteQueuedStatements(store, queued));
+    return queued.length;
+  }
   const dirty = new Set(dirtyIds);
+  // Reads, math and the write of one pass, with a turn of the event loop whenever a slice is spent.
+  const slices = new Slices();
 
   // 1. The affected set: queued objectives, their old and new parents up the chain, and (when what
   //    children depend on changed) their children. Loaded wave by wave.
@@ -510,6 +571,7 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   ];
   const structural: string[] = [];
   while (wave.length) {
+    await slices.pause();
     for (const id of wave) seen.add(id);
     const [objs, stored, krRows] = await Promise.all([
       loadObjectivesWithOwners(store, wave),
@@ -625,22 +687,25 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
       const t = await totalsOf(prev.orgId, prev.cycleId);
       if (t) applyContribution(t.totals, contributionOf(prev), -1);
     }
-    if (o?.status !== 'active') {
+    // Inactive, or in a cycle with no stored totals (built in full on its first read): no row.
+    const t = o?.status === 'active' ? await totalsOf(o.orgId, o.cycleId) : undefined;
+    if (!o || !t) {
       fresh.set(id, null);
       if (prev) removed.push(id);
       continue;
     }
-    const t = await totalsOf(o.orgId, o.cycleId);
-    const expected = t?.expected ?? 0;
+    const expected = t.expected;
     const krs = krsOf.get(o.id) ?? [];
     const values = nodeValues(nodeKrs(o, krs), feedersOf, expected);
     const owner = o.parentKrId ? owners.get(o.parentKrId) : undefined;
     const c = contribution(values, { ownerType: o.ownerType, parentKrExists: !!owner, expected });
     const row = rowFor(o, owner, feedsInto(o.id) !== undefined, values, c, signature(o, krs));
     fresh.set(o.id, row);
-    if (t) applyContribution(t.totals, c, 1);
+    applyContribution(t.totals, c, 1);
   }
-  const upserts = [...fresh.values()].filter((r): r is StoredRow => r !== null);
+  await slices.pause();
+  // Only rows that changed are written (a check-in that moves nothing above it writes one row).
+  const upserts = [...fresh.values()].filter((r): r is StoredRow => r !== null && !sameRow(r, old.get(r.objectiveId)));
   statements.push(...upsertStatements(store, upserts));
   if (removed.length)
     statements.push(
@@ -659,6 +724,32 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   return queued.length;
 }
 
+const ROW_KEYS = [
+  'orgId',
+  'cycleId',
+  'ownerType',
+  'ownerRank',
+  'position',
+  'parentKrId',
+  'parentObjectiveId',
+  'rollupKrId',
+  'progress',
+  'minConfidence',
+  'hasCheckIn',
+  'rolled',
+  'sig',
+  'eligible',
+  'aligned',
+  'status',
+  'score10',
+  'krCounts',
+] as const satisfies readonly (keyof StoredRow)[];
+
+/** The recomputed row equals the stored one in every column (SQLite gives back what was written). */
+function sameRow(a: StoredRow, b: StoredRow | undefined): boolean {
+  return !!b && ROW_KEYS.every((k) => a[k] === b[k]);
+}
+
 function deleteQueuedStatements(store: Store, queued: { id: string; n: number }[]): Statement[] {
   const out: Statement[] = [];
   for (let i = 0; i < queued.length; i += CHUNK) {
@@ -675,8 +766,12 @@ function deleteQueuedStatements(store: Store, queued: { id: string; n: number }[
 }
 
 /**
- * Before a read: the cycle's stored roll-ups, current. Rebuilds when the cycle has none yet or the
- * pace moved (statuses depend on the day), else processes the queue.
+ * Before a read: the cycle's stored roll-ups, current. Processes the queue, and rebuilds when the
+ * cycle has none yet. Statuses depend on the day's pace: the rollups-pace job rebuilds each cycle
+ * at the new pace shortly after local midnight, in slices; a read that needs statuses (`pace:
+ * true`, GET /stats) and still finds the previous pace stored rebuilds then and waits for it (the
+ * rebuild yields, so other requests go on). The tree computes statuses itself from the stored
+ * values at the request's pace, so it never waits for the pace (`pace: false`).
  */
 export async function ensureRollups(
   store: Store,
@@ -684,11 +779,37 @@ export async function ensureRollups(
   cycleId: string,
   expected: number,
   now: Date,
+  options: { pace?: boolean } = {},
 ): Promise<RollupTotals> {
   await processDirty(store, now, orgId);
   const t = await readTotals(store, orgId, cycleId);
-  if (t && t.expected === expected) return t.totals;
+  if (t && (t.expected === expected || options.pace === false)) return t.totals;
   return recomputeCycle(store, orgId, cycleId, expected, now);
+}
+
+/**
+ * The rollups-pace job: every cycle of the org whose stored totals were computed at another pace
+ * than today's is rebuilt (in slices). Returns the cycles rebuilt.
+ */
+export async function repaceOrg(
+  store: Store,
+  orgId: string,
+  now: Date,
+  timeZone: string | undefined,
+): Promise<{ cycleId: string; from: number; to: number }[]> {
+  const stored = await rows<{ id: string; startsOn: string; endsOn: string; expected: number }>(
+    store,
+    sql`SELECT c.id AS id, c.starts_on AS startsOn, c.ends_on AS endsOn, t.expected AS expected
+    FROM rollup_totals t JOIN cycles c ON c.id = t.cycle_id AND c.org_id = t.org_id WHERE t.org_id = ${orgId} ORDER BY c.starts_on, c.id`,
+  );
+  const out: { cycleId: string; from: number; to: number }[] = [];
+  for (const c of stored) {
+    const to = expectedPace(c, now, timeZone);
+    if (to === c.expected) continue;
+    await recomputeCycle(store, orgId, c.id, to, now);
+    out.push({ cycleId: c.id, from: c.expected, to });
+  }
+  return out;
 }
 
 /**

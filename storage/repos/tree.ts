@@ -569,7 +569,8 @@ function legacyView(store: Store, q: TreeQuery, r: OrgRollup): TreeView {
 
 async function storedView(store: Store, q: TreeQuery): Promise<TreeView> {
   const expected = expectedPace(q.cycle, q.now, q.timeZone);
-  const totals = await ensureRollups(store, q.orgId, q.cycle.id, expected, q.now);
+  // Statuses are computed below from the stored values at this request's pace: any stored pace will do.
+  const totals = await ensureRollups(store, q.orgId, q.cycle.id, expected, q.now, { pace: false });
   const { orgId } = q;
   const cycleId = q.cycle.id;
   const rowsById = new Map<string, StoredRow>();

@@ -1,4 +1,4 @@
-// The stored roll-ups through the API: a check-in brings them up to date before it answers, GET
+// The stored roll-ups through the API: a check-in queues them and a coalesced pass (or the next read) brings them up to date, GET
 // /api/v1/tree and GET /stats read them, and POST /api/v1/rollups/recompute (admin only) and
 // `polaris rollups` rebuild them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -52,21 +52,29 @@ const companyProgress = () =>
   )?.progress;
 
 describe('stored roll-ups through the API', () => {
-  it('a check-in updates the chain above its KR before answering', async () => {
+  it('a check-in queues the chain above its KR; a read brings it up to date first, a coalesced pass soon after', async () => {
     expect((await t.api('GET', '/api/v1/stats')).status).toBe(200); // builds the cycle
     expect(companyProgress()).toBe(0);
     const res = await t.api('POST', '/api/v1/key-results/k_me/check-ins', { value: 40 });
     expect(res.status).toBe(201);
-    expect(queued().n).toBe(0);
-    expect(companyProgress()).toBe(0.4);
+    // Nothing roll-up-related ran before the answer: the KR's objective is queued.
+    expect(queued().n).toBe(1);
+    expect(companyProgress()).toBe(0);
     const tree = await (await t.api('GET', '/api/v1/tree?depth=3')).json();
     expect(tree.nodes.map((n: { id: string; progress: number }) => [n.id, n.progress])).toEqual([
       ['co', 0.4],
       ['team', 0.4],
       ['me', 0.4],
     ]);
+    expect(queued().n).toBe(0);
+    expect(companyProgress()).toBe(0.4);
     const stats = await (await t.api('GET', '/api/v1/stats')).json();
     expect(stats.scoreDistribution).toMatchObject({ low: 0, mid: 3, high: 0, average: 0.4 });
+    // With no read, the pass scheduled by the check-in applies it within its window (500 ms).
+    expect((await t.api('POST', '/api/v1/key-results/k_me/check-ins', { value: 60 })).status).toBe(201);
+    expect(queued().n).toBe(1);
+    await vi.waitFor(() => expect(queued().n).toBe(0), { timeout: 3000, interval: 50 });
+    expect(companyProgress()).toBe(0.6);
   });
 
   it('rebuilds on demand, and repairs rows that were tampered with', async () => {
