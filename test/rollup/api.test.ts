@@ -3,6 +3,8 @@
 // `polaris rollups` rebuild them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main as cli } from '../../src/cli';
+import { runJobNow } from '../../src/jobs';
+import { expectedPace } from '../../core/okr';
 import { cycles, keyResults, objectives, organizations } from '../../storage/schema';
 import { createTestApp } from '../helpers/app';
 
@@ -108,5 +110,30 @@ describe('polaris rollups', () => {
     }
     expect(out.join('\n')).toContain('default q4: 3 objectives, 3 key results');
     expect(companyProgress()).toBe(0);
+  });
+  it("the rollups-pace job stores the new day's pace, so the next day's GET /stats rebuilds nothing", async () => {
+    expect((await t.api('GET', '/api/v1/stats')).status).toBe(200); // builds the cycle at today's pace
+    const stored = () =>
+      t.store.sqlite.prepare(`SELECT expected, updated_at AS at FROM rollup_totals WHERE cycle_id = 'q4'`).get() as {
+        expected: number;
+        at: string;
+      };
+    const q4 = { startsOn: '2026-10-01', endsOn: '2026-12-31' };
+    expect(stored().expected).toBe(expectedPace(q4, t.clock.now(), 'Asia/Shanghai'));
+    const tomorrow = new Date(t.clock.now().getTime() + 86_400_000);
+    const { services } = (await import('../../src/app')).createPolaris({
+      store: t.store,
+      config: t.config,
+      clock: t.clock,
+    });
+    t.clock.set(tomorrow);
+    const [run] = await runJobNow(services, 'rollups-pace', { now: tomorrow, force: true });
+    expect(run.outcome).toBe('done');
+    expect(run.stats).toMatchObject({ cycles: 1 });
+    const repaced = stored();
+    expect(repaced).toEqual({ expected: expectedPace(q4, tomorrow, 'Asia/Shanghai'), at: tomorrow.toISOString() });
+    t.clock.advance(3_600_000);
+    expect((await t.api('GET', '/api/v1/stats')).status).toBe(200);
+    expect(stored()).toEqual(repaced); // no rebuild on the read
   });
 });

@@ -7,7 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { expectedPace } from '../../core/okr';
 import { loadRollup, loadTree } from '../../storage/repos/tree';
-import { processDirty, readTotals, recomputeCycle, ensureRollups } from '../../storage/repos/rollup-store';
+import {
+  PASS_MAX,
+  processDirty,
+  readTotals,
+  recomputeCycle,
+  ensureRollups,
+  repaceOrg,
+} from '../../storage/repos/rollup-store';
 import { openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../helpers/app';
 
@@ -327,6 +334,152 @@ describe('stored roll-ups on random histories', () => {
       ).n,
     ).toBe(day1.objectives);
     void sql;
+    s.close();
+  });
+  it('a cycle no dashboard has read keeps no rows and costs no pass, and its first read equals a full recompute', async () => {
+    for (const seed of [7, 8]) {
+      const r = prng(seed);
+      const s = openStore();
+      seedOrg(s, r);
+      for (let i = 0; i < 25; i++) addObjective(s, r);
+      const expected = new Map(CYCLES.map((c) => [c.id, expectedPace(c, NOW, 'Asia/Shanghai')]));
+      await ensureRollups(s, 'org', 'c1', expected.get('c1')!, NOW); // c2 is never read until the end
+      const c1 = () => ({
+        rows: s.sqlite.prepare(`SELECT * FROM objective_rollups WHERE cycle_id = 'c1' ORDER BY objective_id`).all(),
+        totals: s.sqlite.prepare(`SELECT * FROM rollup_totals WHERE cycle_id = 'c1'`).all(),
+      });
+      for (let i = 0; i < 60; i++) {
+        const what = step(s, r);
+        await processDirty(s, NOW, 'org');
+        expect(s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get()).toEqual({ n: 0 });
+        expect(
+          s.sqlite.prepare(`SELECT count(*) AS n FROM objective_rollups WHERE cycle_id <> 'c1'`).get(),
+          `seed ${seed}, step ${i} (${what})`,
+        ).toEqual({ n: 0 });
+        expect(await readTotals(s, 'org', 'c2')).toBeUndefined();
+        const incremental = c1();
+        await recomputeCycle(s, 'org', 'c1', expected.get('c1')!, NOW);
+        expect(incremental, `seed ${seed}, step ${i} (${what})`).toEqual(c1());
+      }
+      const first = await ensureRollups(s, 'org', 'c2', expected.get('c2')!, NOW);
+      const rows = s.sqlite.prepare(`SELECT * FROM objective_rollups ORDER BY objective_id`).all();
+      expect(await recomputeCycle(s, 'org', 'c2', expected.get('c2')!, NOW)).toEqual(first);
+      expect(s.sqlite.prepare(`SELECT * FROM objective_rollups ORDER BY objective_id`).all()).toEqual(rows);
+      s.close();
+    }
+  });
+
+  it('queues only writes that change what the roll-up reads', async () => {
+    const r = prng(11);
+    const s = openStore();
+    seedOrg(s, r);
+    const o = addObjective(s, r);
+    addKr(s, r, o);
+    await processDirty(s, NOW, 'org');
+    const queued = () => (s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get() as { n: number }).n;
+    const kr = (s.sqlite.prepare(`SELECT id FROM key_results WHERE objective_id = ? LIMIT 1`).get(o) as { id: string })
+      .id;
+    const run = (q: string, ...args: unknown[]) => s.sqlite.prepare(q).run(...args);
+    run(
+      `UPDATE key_results SET current_value = 12345, confidence = 5, last_check_in_at = ? WHERE id = ?`,
+      NOW.toISOString(),
+      kr,
+    );
+    expect(queued()).toBe(1);
+    await processDirty(s, NOW, 'org');
+    // The same check-in again, a later check-in time, a title, updated_at: nothing the roll-up reads.
+    run(
+      `UPDATE key_results SET current_value = 12345, confidence = 5, last_check_in_at = ?, title = 'x', updated_at = ? WHERE id = ?`,
+      new Date(NOW.getTime() + 60_000).toISOString(),
+      NOW.toISOString(),
+      kr,
+    );
+    run(`UPDATE objectives SET title = 'y', position = position WHERE id = ?`, o);
+    expect(queued()).toBe(0);
+    // Each value the roll-up reads queues the objective.
+    for (const set of [`confidence = 6`, `weight = weight + 1`, `position = position + 1`, `status = 'dropped'`]) {
+      run(`UPDATE key_results SET ${set} WHERE id = ?`, kr);
+      expect(queued(), set).toBe(1);
+      await processDirty(s, NOW, 'org');
+    }
+    run(`UPDATE objectives SET position = position + 1 WHERE id = ?`, o);
+    expect(queued()).toBe(1);
+    s.close();
+  });
+
+  it('processes a long queue in bounded passes that give the event loop a turn', async () => {
+    const s = openStore();
+    seedOrg(s, prng(12));
+    const insert = s.sqlite.prepare(`INSERT INTO rollup_dirty (objective_id, org_id, n) VALUES (?, 'org', 1)`);
+    for (let i = 0; i < PASS_MAX + 100; i++) insert.run(`gone${i}`); // deleted objectives: nothing stored
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    expect(await processDirty(s, NOW, 'org')).toBe(PASS_MAX + 100);
+    expect(turned).toBe(true);
+    expect(s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get()).toEqual({ n: 0 });
+    s.close();
+  });
+
+  it('a write made while a rebuild runs stays queued and is applied after it', async () => {
+    const r = prng(13);
+    const s = openStore();
+    seedOrg(s, r);
+    for (let i = 0; i < 25; i++) addObjective(s, r);
+    const e = expectedPace(CYCLES[0], NOW, 'Asia/Shanghai');
+    await ensureRollups(s, 'org', 'c1', e, NOW);
+    const kr = s.sqlite
+      .prepare(
+        `SELECT k.id FROM key_results k JOIN objectives o ON o.id = k.objective_id
+         WHERE o.cycle_id = 'c1' AND o.status = 'active' AND k.status = 'active' AND k.progress_mode = 'manual' LIMIT 1`,
+      )
+      .get() as { id: string };
+    // The rebuild reads everything, then writes in chunks with a turn between: the write lands there.
+    let finished = false;
+    let during = false;
+    setImmediate(() => {
+      during = !finished;
+      s.sqlite
+        .prepare(`UPDATE key_results SET current_value = current_value + 7, confidence = 2 WHERE id = ?`)
+        .run(kr.id);
+    });
+    await recomputeCycle(s, 'org', 'c1', e, NOW);
+    finished = true;
+    expect(during).toBe(true);
+    expect(s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get()).toEqual({ n: 1 });
+    await processDirty(s, NOW, 'org');
+    const incremental = snapshot(s);
+    await recomputeCycle(s, 'org', 'c1', e, NOW);
+    expect(incremental).toEqual(snapshot(s));
+    s.close();
+  });
+
+  it("the pace job rebuilds a cycle stored at another day's pace; the tree reads at any pace", async () => {
+    const r = prng(14);
+    const s = openStore();
+    seedOrg(s, r);
+    for (let i = 0; i < 25; i++) addObjective(s, r);
+    const tz = 'Asia/Shanghai';
+    for (const c of CYCLES) await ensureRollups(s, 'org', c.id, expectedPace(c, NOW, tz), NOW);
+    const tomorrow = new Date(NOW.getTime() + 86_400_000);
+    const c1 = { ...CYCLES[0] };
+    // The tree of the next day does not rebuild: it computes statuses at its own pace.
+    const tree = await loadTree(s, { orgId: 'org', cycle: c1, now: tomorrow, timeZone: tz, depth: 4, maxNodes: 1000 });
+    expect((await readTotals(s, 'org', 'c1'))!.expected).toBe(expectedPace(c1, NOW, tz));
+    const legacy = await loadRollup(s, { orgId: 'org', cycle: c1, now: tomorrow, timeZone: tz }, { krStatus: true });
+    const full = await loadTree(
+      s,
+      { orgId: 'org', cycle: c1, now: tomorrow, timeZone: tz, depth: 4, maxNodes: 1000 },
+      legacy,
+    );
+    expect(tree.nodes.map((n) => [n.id, n.status])).toEqual(full.nodes.map((n) => [n.id, n.status]));
+    const done = await repaceOrg(s, 'org', tomorrow, tz);
+    expect(done.map((c) => c.cycleId).sort()).toEqual(['c1', 'c2']);
+    const repaced = snapshot(s);
+    for (const c of CYCLES) await recomputeCycle(s, 'org', c.id, expectedPace(c, tomorrow, tz), tomorrow);
+    expect(repaced.rows).toEqual(snapshot(s).rows);
+    expect(await repaceOrg(s, 'org', tomorrow, tz)).toEqual([]); // nothing left at another pace
     s.close();
   });
 });
