@@ -203,6 +203,9 @@ async function runCase(c: Case) {
     if (!finished) console.log('  jobs: still running at the end (or not started: the load ended first)');
     console.log(`  Lark sends ${sends.length} (230020: ${limited})`);
     console.log(
+      `  server CPU: ${(backlog.cpuMs / 1000).toFixed(1)} s for ${backlog.handled} handled events and ${sends.length} sends: ${(backlog.cpuMs / Math.max(1, backlog.handled)).toFixed(2)} ms per handled event (everything included)`,
+    );
+    console.log(
       `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed; server peak RSS ${backlog.peakRssMb.toFixed(0)} MB`,
     );
     const met = r.latencyMs.p99 < 100 && r.latencyMs.max < 1000;

@@ -38,7 +38,7 @@ const CheckInBody = z
   .strict();
 
 checkinsRoutes.post('/:id/check-ins', async (c) => {
-  const { store, clock } = c.get('deps');
+  const { store, clock, defer } = c.get('deps');
   const org = await resolveOrg(c, store);
   const kr = await getKeyResult(store, org.id, c.req.param('id'));
   if (!kr) throw notFound('Key result', c.req.param('id'));
@@ -92,7 +92,7 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
   // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"): queued by the write,
   // brought up to date by a coalesced pass after answering (reads catch up first, so none is stale).
   // If the pass fails, the objective stays queued and the next read or pass applies it.
-  processDirtySoon(
+  const pass = processDirtySoon(
     store,
     () => clock.now(),
     (err) =>
@@ -101,6 +101,7 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
         cause: String((err as { cause?: unknown }).cause),
       }),
   );
+  if (pass) defer(pass); // Workers: keeps the isolate for the window (Node: tracked for shutdown)
   const updated = (await getKeyResult(store, org.id, kr.id))!;
   return c.json({ check_in: presentCheckIn(checkIn), key_result: presentKr(updated) }, 201);
 });

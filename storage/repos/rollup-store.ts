@@ -470,14 +470,24 @@ const scheduled = new WeakSet<Store>();
  * nothing roll-up-related runs on the path that answers. Reads run processDirty themselves first,
  * so nothing reads a stale roll-up in between.
  */
-export function processDirtySoon(store: Store, now: () => Date, onError: (err: unknown) => void, delayMs = 500): void {
-  if (scheduled.has(store)) return;
+export function processDirtySoon(
+  store: Store,
+  now: () => Date,
+  onError: (err: unknown) => void,
+  delayMs = 500,
+): Promise<void> | undefined {
+  if (scheduled.has(store)) return undefined;
   scheduled.add(store);
-  const timer = setTimeout(() => {
-    scheduled.delete(store);
-    processDirty(store, now()).catch(onError);
-  }, delayMs);
-  (timer as { unref?: () => void }).unref?.();
+  // The pass's promise (for Workers' waitUntil: the window outlives the response); it never rejects.
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      scheduled.delete(store);
+      processDirty(store, now())
+        .then(() => undefined, onError)
+        .then(resolve);
+    }, delayMs);
+    (timer as { unref?: () => void }).unref?.();
+  });
 }
 
 /**
