@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../storage/sqlite';
-import { generateOrg } from './generate';
 import type { LoadJob, LoadResult } from './webhook-load';
-import { messageSpecs } from './webhook-seed';
+import { messageSpecs, roundRobinByPerson, seedGeneratedLarkOrg } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
 import { BENCH_LARK_APP, nextMessage } from './child';
 
@@ -136,28 +135,11 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
 const dir = mkdtempSync(join(tmpdir(), 'polaris-bench-burst-'));
 try {
   const template = join(dir, 'template.db');
-  openSqlite(template).close(); // migrate
-  const raw = new Database(template);
-  const org = generateOrg(raw, { people: PEOPLE, teams: Math.max(1, Math.round(PEOPLE / 10)) });
-  raw
-    .prepare(
-      `INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`,
-    )
-    .run(org.orgId);
-  raw
-    .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
-    .run(APP.tenantKey, org.orgId);
-  raw.close();
+  const orgId = seedGeneratedLarkOrg(template, PEOPLE, APP.tenantKey);
   const store = openSqlite(template);
-  const all = await messageSpecs(store, org.orgId, new Date());
+  const all = await messageSpecs(store, orgId, new Date());
   store.close();
-  // One message per person in turn, so the burst comes from every person.
-  const byPerson = new Map<string, LoadJob['specs']>();
-  for (const spec of all.specs) byPerson.set(spec.openId, [...(byPerson.get(spec.openId) ?? []), spec]);
-  const queues = [...byPerson.values()];
-  const specs: LoadJob['specs'] = [];
-  for (let round = 0; specs.length < EVENTS && queues.some((q) => q.length > round); round++)
-    for (const q of queues) if (q[round] && specs.length < EVENTS) specs.push(q[round]);
+  const specs = roundRobinByPerson(all.specs, EVENTS);
   const senders = new Set(specs.map((s) => s.openId)).size;
 
   const sdk = await run('sdk', template, dir, specs);
@@ -168,11 +150,13 @@ try {
   );
   for (const r of [sdk, polaris])
     console.log(
-      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.durationSeconds.toFixed(1)} s (${r.ackPerSec.toFixed(0)}/s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.durationSeconds.toFixed(1)} s (${r.ackPerSec.toFixed(0)}/s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms`,
     );
   console.log(
     `  Polaris backlog (stored, not yet handled) per second: ${polaris.curve.map((c) => `${c.s}s ${c.backlog}`).join(' · ')}`,
   );
+  console.log(`  peak RSS (Polaris server): ${polaris.peakRssMb.toFixed(0)} MB`);
+  console.log(`  peak RSS (Lark SDK dispatcher server): ${sdk.peakRssMb.toFixed(0)} MB`);
   const f = polaris.final!;
   const acked = polaris.load.ok === EVENTS;
   const p99 = polaris.load.latencyMs.p99 < 1000;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../storage/sqlite';
 import { generateOrg } from './generate';
+import { peakRssLine } from './proc';
 
 const PEOPLE = Number(process.env.BENCH_STALL_PEOPLE ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'polaris-stalls-'));
@@ -68,6 +69,7 @@ try {
     );
   }
   store.close();
+  console.log(peakRssLine());
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

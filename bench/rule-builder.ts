@@ -15,6 +15,7 @@ import type { MetricPoint } from '../src/metrics/points';
 import { previewRule } from '../src/rules/preview';
 import { metricChoices, scopeChoices } from '../src/web/rule-builder-data';
 import { MetricRuleSchema } from '../core/rules/definition';
+import { peakRssLine } from './proc';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 100_000);
 const WEEKS = 12;
@@ -98,6 +99,7 @@ try {
       2,
     ),
   );
+  console.log(peakRssLine());
 } finally {
   store.close();
   rmSync(dir, { recursive: true, force: true });

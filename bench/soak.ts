@@ -208,6 +208,7 @@ async function runCase(c: Case) {
     console.log(
       `  at the end: inbox ${backlog.inbox} pending; outbox ${backlog.outboxPending} pending over ${backlog.distinctNextAttemptSeconds} distinct next_attempt_at seconds, ${backlog.outboxSent} sent, ${backlog.outboxFailed} failed; server peak RSS ${backlog.peakRssMb.toFixed(0)} MB`,
     );
+    console.log(`  peak RSS (${c.name} server): ${backlog.peakRssMb.toFixed(0)} MB`);
     const met = r.latencyMs.p99 < 100 && r.latencyMs.max < 1000;
     console.log(
       `  target (issue 22.3, ${c.name === 'soak' ? 'soak + job' : 'job beside traffic'}): ack p99 < 100 ms and max < 1 s: p99 ${r.latencyMs.p99.toFixed(0)} ms, max ${r.latencyMs.max.toFixed(0)} ms — ${met ? 'met' : 'NOT met'}`,

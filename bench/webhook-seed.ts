@@ -2,6 +2,7 @@
 // migrations, WAL), its Lark tenant bound as a deployment would bind it, and
 // the messages its people would send: `KRn <value> 信心 <c>` check-ins on their
 // own manual KRs (values between start and target) mixed with `我的OKR`.
+import Database from 'better-sqlite3';
 import { and, eq } from 'drizzle-orm';
 import { loadPersonOkrView } from '../src/chat/okr-view';
 import { loadDemo } from '../storage/seed/demo';
@@ -10,6 +11,7 @@ import { openSqlite } from '../storage/sqlite';
 import type { Store } from '../storage/db';
 import type { MessageSpec } from './webhook-events';
 import { mulberry32 } from '../storage/seed/prng';
+import { generateOrg } from './generate';
 
 /** Seeds `path` and returns the message mix (about 3 check-ins to 1 `我的OKR`), shuffled. */
 export async function seedWebhookDb(
@@ -65,4 +67,39 @@ export async function messageSpecs(
     [specs[i], specs[j]] = [specs[j], specs[i]];
   }
   return { specs, people: rows.length };
+}
+
+/**
+ * A generated org of `people` (bench/generate.ts: about 10 per team, five KRs each) in a fresh,
+ * migrated SQLite file at `path`, every person on Lark as `ou_<person id>`, the org bound to
+ * `tenantKey`; returns its org id. bench/burst.ts and test/e2e/burst.test.ts run on it.
+ */
+export function seedGeneratedLarkOrg(path: string, people: number, tenantKey: string): string {
+  openSqlite(path).close(); // migrate
+  const raw = new Database(path);
+  try {
+    const org = generateOrg(raw, { people, teams: Math.max(1, Math.round(people / 10)) });
+    raw
+      .prepare(
+        `INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`,
+      )
+      .run(org.orgId);
+    raw
+      .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
+      .run(tenantKey, org.orgId);
+    return org.orgId;
+  } finally {
+    raw.close();
+  }
+}
+
+/** Up to `count` of `specs`, one message per person in turn, so that a burst comes from every person. */
+export function roundRobinByPerson(specs: MessageSpec[], count: number): MessageSpec[] {
+  const byPerson = new Map<string, MessageSpec[]>();
+  for (const spec of specs) byPerson.set(spec.openId, [...(byPerson.get(spec.openId) ?? []), spec]);
+  const queues = [...byPerson.values()];
+  const out: MessageSpec[] = [];
+  for (let round = 0; out.length < count && queues.some((q) => q.length > round); round++)
+    for (const q of queues) if (q[round] && out.length < count) out.push(q[round]);
+  return out;
 }

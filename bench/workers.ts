@@ -39,6 +39,7 @@ const IDLE_CPU_MS = 20;
 const POLL_MS = 1000;
 const IDLE_RATE_SECONDS = 5;
 const DRAIN_TIMEOUT_MS = 180_000;
+const HEALTH_TIMEOUT_MS = 30_000;
 
 const APP = BENCH_LARK_APP;
 
@@ -121,7 +122,8 @@ interface Health {
 }
 
 async function health(base: string): Promise<Health> {
-  return (await (await fetch(`${base}/healthz`)).json()) as Health;
+  // A hung Worker must fail the bench with its log, not after undici's 300 s header timeout.
+  return (await (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) })).json()) as Health;
 }
 
 /** Waits until the inbox and outbox are empty and workerd is idle; returns the queues as last seen. */
@@ -237,6 +239,11 @@ try {
     `  goal (issue 16.6): report CPU per handled webhook on workerd — ${complete ? `met: ${perEvent.toFixed(2)} ms per webhook` : 'NOT met: not every push was acknowledged, handled and answered'}`,
   );
   if (!complete) process.exitCode = 1;
+} catch (error) {
+  console.error(
+    `workers bench failed: ${error}\nlast of wrangler's output:\n${dev?.output().slice(-4000) ?? '(not started)'}`,
+  );
+  process.exitCode = 1;
 } finally {
   if (load && load.exitCode === null) load.kill();
   await dev?.stop();

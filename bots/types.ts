@@ -141,6 +141,13 @@ export interface WebhookContext {
   now(): Date;
   /** Deduplicate and process one event. Resolves with what the platform should show inline. */
   dispatch(event: BotEvent): Promise<EventResult>;
+  /**
+   * True when `dispatch` of a *message* resolves once the event is stored (the inbox), not once it
+   * is handled. The adapter then waits for it however long the store takes instead of answering
+   * after its budget: a 200 sent before the row is committed acknowledges an event that a crash
+   * loses, while a late answer only makes the platform push it again, which the inbox deduplicates.
+   */
+  storesMessages?: boolean;
   /** Keep work going after the response (Workers waitUntil; plain promise on Node). */
   defer(work: Promise<unknown>): void;
   /**

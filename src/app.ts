@@ -46,7 +46,7 @@ export function createPolaris(input: AppDeps) {
   );
   // Outbound webhooks are the outbox's 'webhook' channel; a pause notice to admins kicks the chat outbox.
   const webhooks = new WebhookDeliverer({ store: input.store, clock, adapters, onNotice: () => defer(outbox.drain()) });
-  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, webhooks });
+  const outbox = new OutboxDeliverer({ store: input.store, adapters, clock, webhooks, runs: input.runs });
   const dispatch = createDispatcher({
     store: input.store,
     clock,
@@ -56,7 +56,13 @@ export function createPolaris(input: AppDeps) {
     selfBind: createSelfBinder({ store: input.store, config: input.config, clock }),
     onOutbound: input.deliverImmediately === false ? undefined : () => defer(outbox.drain()),
   });
-  const inbox = new Inbox({ store: input.store, clock, dispatch, log: (m, e) => log.error(m, { err: e }) });
+  const inbox = new Inbox({
+    store: input.store,
+    clock,
+    dispatch,
+    log: (m, e) => log.error(m, { err: e }),
+    runs: input.runs,
+  });
   const services: Services = {
     store: input.store,
     config: input.config,

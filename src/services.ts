@@ -8,6 +8,7 @@ import type { AuthThrottle, PeerAddress } from './auth-throttle';
 import type { Clock } from '../core/clock';
 import type { SourceFetchOptions } from '../core/connectors';
 import type { Instance } from '../core/instance';
+import type { SharedRuns } from '../core/shared-runs';
 import type { Store } from '../storage/db';
 import type { ChatHandlers } from './chat/context';
 import type { Config } from './config';
@@ -42,6 +43,11 @@ export interface AppDeps {
   peerAddress?: PeerAddress;
   /** Connector source I/O: fetch, the wait between retries, attempts, timeout (tests shorten them). */
   connectorSource?: SourceFetchOptions;
+  /**
+   * Inbox and outbox drains to share with the other apps on this store (src/worker.ts: one per
+   * isolate, as apps are built per request); default: this app's own.
+   */
+  runs?: SharedRuns;
 }
 
 export interface Services {

@@ -37,6 +37,7 @@ export function webhookRoutes(adapters: ReadonlyMap<string, PlatformAdapter>, di
     const { clock, defer, store, directoryChanges } = c.get('deps');
     const ctx: WebhookContext = {
       now: () => clock.now(),
+      storesMessages: true,
       // Messages are acknowledged once stored and handled in the background; a card
       // action's answer is the updated card, so it is handled before answering.
       dispatch: async (event) => {

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createAdapters } from './platforms';
 import { AuthThrottle } from './auth-throttle';
 import { systemClock } from '../core/clock';
+import { SharedRuns } from '../core/shared-runs';
 import { openD1 } from '../storage/d1';
 import { runDueJobs } from './jobs';
 import { configureLogging, log, logOptionsFromEnv } from '../core/log';
@@ -19,17 +20,27 @@ export interface WorkerEnv {
 
 // The app is built per request (its background work must go to that request's
 // waitUntil), but what is worth keeping lives as long as the isolate: the
-// adapters, whose clients cache platform access tokens, and the wrong-token throttle. (Send rate limits live in the database.)
-let isolate: { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; authThrottle: AuthThrottle } | undefined;
+// adapters, whose clients cache platform access tokens, the wrong-token throttle, and the inbox and
+// outbox drains, so that a burst of pushes runs one drain of each instead of one per push
+// (core/shared-runs.ts). (Send rate limits live in the database.)
+let isolate:
+  | { env: WorkerEnv; config: Config; adapters: PlatformAdapter[]; authThrottle: AuthThrottle; runs: SharedRuns }
+  | undefined;
 
 function deps(env: WorkerEnv, ctx: ExecutionContext): AppDeps {
   if (isolate?.env !== env) {
     configureLogging(logOptionsFromEnv(env as Record<string, string | undefined>));
     const config = loadConfig(env);
-    isolate = { env, config, adapters: createAdapters(config), authThrottle: new AuthThrottle(systemClock) };
+    isolate = {
+      env,
+      config,
+      adapters: createAdapters(config),
+      authThrottle: new AuthThrottle(systemClock),
+      runs: new SharedRuns(),
+    };
   }
-  const { config, adapters, authThrottle } = isolate;
-  return { store: openD1(env.DB), config, adapters, authThrottle, defer: (p) => ctx.waitUntil(p) };
+  const { config, adapters, authThrottle, runs } = isolate;
+  return { store: openD1(env.DB), config, adapters, authThrottle, runs, defer: (p) => ctx.waitUntil(p) };
 }
 
 export default {

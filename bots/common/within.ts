@@ -4,8 +4,9 @@
 
 export type Timed<T> = { done: true; value: T } | { done: false };
 
-/** `promise`'s value if it settles within `ms`; a rejection within `ms` rejects. */
+/** `promise`'s value if it settles within `ms` (an infinite `ms`: whenever it settles); a rejection within `ms` rejects. */
 export function within<T>(promise: Promise<T>, ms: number): Promise<Timed<T>> {
+  if (!Number.isFinite(ms)) return promise.then((value) => ({ done: true as const, value }));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<Timed<T>>((resolve) => {
     timer = setTimeout(() => resolve({ done: false }), ms);
@@ -13,4 +14,13 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<Timed<T>> {
   return Promise.race([promise.then((value) => ({ done: true as const, value })), timeout]).finally(() =>
     clearTimeout(timer),
   );
+}
+
+/**
+ * How long an adapter waits for `ctx.dispatch(event)` before answering: its budget, except for a
+ * message the core stores before handling (`ctx.storesMessages`), which is answered only once
+ * stored, however long that takes (bots/types.ts WebhookContext.storesMessages).
+ */
+export function answerBudget(ctx: { storesMessages?: boolean }, event: { type: string }, budgetMs: number): number {
+  return ctx.storesMessages && event.type === 'message' ? Number.POSITIVE_INFINITY : budgetMs;
 }

@@ -23,7 +23,7 @@ import {
   HttpCardCallbackSchema,
 } from './card-callback';
 import { eventSignature, MAX_ROBOT_SKEW_MS, verifyEventSignature, verifyRobotRequest } from './verify';
-import { within } from '../common/within';
+import { answerBudget, within } from '../common/within';
 import { rejectJson } from '../common/reject';
 import { asCodedError, type ErrorCode } from '../../core/errors';
 import { log } from '../../core/log';
@@ -73,7 +73,7 @@ async function dispatchInTime(
 ): Promise<{ ok: true } | { ok: false; error: unknown }> {
   const work = ctx.dispatch(event);
   try {
-    if (!(await within(work, budgetMs)).done)
+    if (!(await within(work, answerBudget(ctx, event, budgetMs))).done)
       ctx.defer(
         work.catch((error) =>
           log.error('dingtalk event failed after the answer', {

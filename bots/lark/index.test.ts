@@ -35,6 +35,7 @@ function setup(
     respond?: (event: BotEvent, call: number) => Promise<EventResult>;
     answerWithinMs?: number;
     deliveryTimeoutMs?: number;
+    storesMessages?: boolean;
   } = {},
 ) {
   const clock = fixedClock('2026-11-27T02:00:00Z');
@@ -42,6 +43,7 @@ function setup(
   const deferred: Promise<unknown>[] = [];
   const ctx: WebhookContext = {
     now: clock.now,
+    storesMessages: options.storesMessages,
     firstUse: inMemoryFirstUse(),
     dispatch: (event) => {
       events.push(event);
@@ -282,6 +284,29 @@ describe('retries', () => {
     expect(finished).toBe(false);
     await Promise.all(deferred);
     expect(finished).toBe(true);
+  });
+
+  it('answers a message the core stores first only once it is stored, past its budget', async () => {
+    // The inbox (src/webhooks.ts) resolves dispatch when the event's row is committed; a 200 before
+    // that would acknowledge an event a crash loses. Slower than Lark's limit, Lark pushes again.
+    let stored = false;
+    const { emulator, deferred } = setup({
+      answerWithinMs: 20,
+      storesMessages: true,
+      respond: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            stored = true;
+            resolve({});
+          }, 100),
+        ),
+    });
+    expect(await emulator.deliverMessage({ openId: 'ou_dan', text: 'slow store' })).toMatchObject({
+      status: 200,
+      attempts: 1,
+    });
+    expect(stored).toBe(true);
+    expect(deferred).toEqual([]);
   });
 });
 

@@ -18,7 +18,7 @@ import {
 } from './parse';
 import { renderLarkCard } from './render';
 import { signatureHeaders, verifyLarkSignature, verifyLarkToken } from './verify';
-import { within } from '../common/within';
+import { answerBudget, within } from '../common/within';
 import { rejectJson } from '../common/reject';
 import { asCodedError, type ErrorCode } from '../../core/errors';
 import { log } from '../../core/log';
@@ -134,7 +134,7 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
     if (!outcome.ok) return json({});
     const work = ctx.dispatch(outcome.event);
     try {
-      const answer = await within(work, answerWithinMs);
+      const answer = await within(work, answerBudget(ctx, outcome.event, answerWithinMs));
       if (!answer.done)
         ctx.defer(
           work.catch((error) =>

@@ -19,7 +19,7 @@ import { extractEncrypt, MAX_BODY_BYTES, parseDecrypted, WecomXmlError } from '.
 import { readTextWithin } from '../common/bytes';
 import { clip, renderOutbound, renderTemplateCard, taskIdFor, WecomRenderError } from './render';
 import { verifyWecomSignature, type SignedQuery } from './verify';
-import { within } from '../common/within';
+import { answerBudget, within } from '../common/within';
 import { rejectText } from '../common/reject';
 import { asCodedError, type ErrorCode } from '../../core/errors';
 import { log } from '../../core/log';
@@ -146,7 +146,7 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     // A failure seen within the budget answers 500 so WeCom retries (the core deduplicates on eventId).
     const processing = ctx.dispatch(inbound.event);
     try {
-      if (!(await within(processing, ackBudgetMs)).done)
+      if (!(await within(processing, answerBudget(ctx, inbound.event, ackBudgetMs))).done)
         ctx.defer(
           processing.catch((error) =>
             log.error('wecom event failed after the answer', {

@@ -6,6 +6,7 @@ import { IDS, seedSmallOrg } from '../../test/helpers/fixtures';
 import { createTestApp } from '../../test/helpers/app';
 import { createPolaris } from '../app';
 import { Inbox } from './inbox';
+import { SharedRuns } from '../../core/shared-runs';
 
 const message = (eventId: string, text: string): MessageEvent => ({
   type: 'message',
@@ -25,17 +26,41 @@ afterEach(() => t?.close());
 async function setup() {
   t = createTestApp();
   await seedSmallOrg(t.store);
+  return appOn();
+}
+
+/** Another app on the same store, as Workers builds one per request. */
+function appOn(runs?: SharedRuns) {
   const { services } = createPolaris({
     store: t.store,
     config: t.config,
     clock: t.clock,
     adapters: [],
     deliverImmediately: false,
+    runs,
   });
   return services;
 }
 
 describe('inbox', () => {
+  it('apps built per request on one isolate run one drain between them, not one each', async () => {
+    await setup();
+    const runs = new SharedRuns();
+    const [a, b] = [appOn(runs), appOn(runs)];
+    await a.inbox.accept(message('ev_w1', 'KR1 45'));
+    await b.inbox.accept(message('ev_w2', 'KR1 46'));
+    const [fromA, fromB] = [a.inbox.drain(), b.inbox.drain()];
+    expect(fromB).toBe(fromA);
+    await Promise.all([fromA, a.outbox.drain(), b.outbox.drain()]);
+    expect(await t.store.db.select().from(inbox)).toHaveLength(0);
+    expect(await t.store.db.select().from(checkIns)).toHaveLength(2);
+    // Apps with their own runs (Node's default) do not share.
+    const [c, d] = [appOn(), appOn()];
+    const [fromC, fromD] = [c.inbox.drain(), d.inbox.drain()];
+    expect(fromD).not.toBe(fromC);
+    await Promise.all([fromC, fromD]);
+  });
+
   it('stores an event once, handles it later, and removes it with the effects', async () => {
     const services = await setup();
     await services.inbox.accept(message('ev_1', 'KR1 45'));

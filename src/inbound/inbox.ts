@@ -20,6 +20,7 @@ import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
 import { nextTurn } from '../../core/loop';
+import { SharedRuns } from '../../core/shared-runs';
 import type { Dispatch } from './dispatch';
 
 /** Events claimed per statement; a crash leaves them locked for LOCK_MS, then another drain takes them. */
@@ -28,23 +29,27 @@ const BATCH = 50;
 const GROUP = 200;
 const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 5;
+const DRAIN = 'inbox';
 
 export interface InboxOptions {
   store: Store;
   clock: Clock;
   dispatch: Dispatch;
   log?: (message: string, error?: unknown) => void;
+  /** Drains shared with other inboxes on the same store (a Worker isolate's apps; see core/shared-runs.ts). */
+  runs?: SharedRuns;
 }
 
 export class Inbox {
-  private running: Promise<number> | undefined;
-  private rerun = false;
+  private readonly runs: SharedRuns;
   private stopped = false;
   private waiting: { event: BotEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Rows claimed by the running drain and not yet handled (released at shutdown). */
   private claimed = new Set<string>();
 
-  constructor(private readonly options: InboxOptions) {}
+  constructor(private readonly options: InboxOptions) {
+    this.runs = options.runs ?? new SharedRuns();
+  }
 
   /**
    * Stores the event; a second delivery of the same event id is ignored. Resolves once the row is
@@ -91,7 +96,7 @@ export class Inbox {
    */
   stop(): Promise<unknown> {
     this.stopped = true;
-    return this.running ?? Promise.resolve();
+    return this.runs.current(DRAIN) ?? Promise.resolve();
   }
 
   private async release(ids: string[]) {
@@ -105,23 +110,13 @@ export class Inbox {
   /** Handles every pending event, oldest first. Concurrent calls share one run. */
   drain(): Promise<number> {
     if (this.stopped) return Promise.resolve(0);
-    if (this.running) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = (async () => {
+    return this.runs.share(DRAIN, async (more) => {
       let handled = 0;
-      try {
-        do {
-          this.rerun = false;
-          for (let n = await this.drainBatch(); n > 0; n = this.stopped ? 0 : await this.drainBatch()) handled += n;
-        } while (this.rerun && !this.stopped);
-      } finally {
-        this.running = undefined;
-      }
+      do {
+        for (let n = await this.drainBatch(); n > 0; n = this.stopped ? 0 : await this.drainBatch()) handled += n;
+      } while (more() && !this.stopped);
       return handled;
-    })();
-    return this.running;
+    });
   }
 
   /** Claims up to BATCH due events in one statement and handles them one by one, oldest first. */

@@ -29,6 +29,7 @@ import { SendLimiter } from './rate-limit';
 import { asCodedError } from '../../core/errors';
 import { log } from '../../core/log';
 import { nextTurn } from '../../core/loop';
+import { SharedRuns } from '../../core/shared-runs';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -54,6 +55,8 @@ export interface OutboxOptions {
   /** Rows taken per slice; the drain yields to the event loop between slices. */
   sliceSize?: number;
   log?: (message: string, data?: unknown) => void;
+  /** Drains shared with other deliverers on the same store (a Worker isolate's apps; see core/shared-runs.ts). */
+  runs?: SharedRuns;
   /**
    * The 'webhook' channel: outbound webhook deliveries (src/outbound-webhooks/deliver.ts), drained
    * with the platforms, stopped and released with them.
@@ -81,13 +84,14 @@ const yieldToLoop = nextTurn;
 
 export class OutboxDeliverer {
   private readonly limiters = new Map<string, SendLimiter>();
-  private readonly running = new Map<string, Promise<DrainReport>>();
-  private readonly rerun = new Set<string>();
+  private readonly runs: SharedRuns;
   private stopped = false;
   /** Rows this deliverer has claimed and not yet finished with. */
   private readonly claimed = new Set<string>();
 
-  constructor(private readonly options: OutboxOptions) {}
+  constructor(private readonly options: OutboxOptions) {
+    this.runs = options.runs ?? new SharedRuns();
+  }
 
   /**
    * Shutdown: claim no more rows. Resolves once the sends in flight have finished; a row claimed
@@ -95,7 +99,7 @@ export class OutboxDeliverer {
    */
   stop(): Promise<unknown> {
     this.stopped = true;
-    return Promise.all([...this.running.values(), this.options.webhooks?.stop()]);
+    return Promise.all([...this.runs.inFlight('outbox:'), this.options.webhooks?.stop()]);
   }
 
   /**
@@ -134,32 +138,20 @@ export class OutboxDeliverer {
   drainPlatform(platform: OutboxChannel): Promise<DrainReport> {
     if (this.stopped) return Promise.resolve(emptyReport());
     if (platform === 'webhook') return this.options.webhooks?.drain() ?? Promise.resolve(emptyReport());
-    const current = this.running.get(platform);
-    if (current) {
-      this.rerun.add(platform);
-      return current;
-    }
-    const run = (async () => {
+    return this.runs.share(`outbox:${platform}`, async (more) => {
       const total = emptyReport();
-      try {
-        do {
-          this.rerun.delete(platform);
-          for (;;) {
-            if (this.stopped) break;
-            const { report, halted } = await this.drainSlice(platform);
-            add(total, report);
-            // Halted: the platform is rate limiting or failing; the next drain (1 s tick) tries again.
-            if (halted || report.sent + report.failed + report.retried === 0) break;
-            await yieldToLoop();
-          }
-        } while (this.rerun.has(platform) && !this.stopped);
-      } finally {
-        this.running.delete(platform);
-      }
+      do {
+        for (;;) {
+          if (this.stopped) break;
+          const { report, halted } = await this.drainSlice(platform);
+          add(total, report);
+          // Halted: the platform is rate limiting or failing; the next drain (1 s tick) tries again.
+          if (halted || report.sent + report.failed + report.retried === 0) break;
+          await yieldToLoop();
+        }
+      } while (more() && !this.stopped);
       return total;
-    })();
-    this.running.set(platform, run);
-    return run;
+    });
   }
 
   private limiter(adapter: PlatformAdapter): SendLimiter {
