@@ -1,6 +1,10 @@
-// Computes team digests for a batch of teams with a fixed number of bulk reads
-// (people, objectives, KRs, the window's check-ins, pending adjustments), never
-// one query per person, so 1,000 teams stay close to the cost of reading the rows.
+// Computes team digests from one read of the org per digest run (people, the active
+// objectives and KRs, the window's check-ins, pending adjustments: the rows a digest needs,
+// each table in one statement), then every team's digest in memory, never a query per team
+// or per batch of teams. A department's 'children' KRs reach most of the org below them: before,
+// each batch read its aligned subtree again (and two of the per-batch reads scanned every active
+// objective or pending adjustment of the org, picked by SQLite's planner); now the roll-up runs
+// once over the org's active objectives.
 //
 // "Change since last week": a KR's value at the window start is the
 // previous_value of its first check-in inside the window (= its value just
@@ -8,14 +12,15 @@
 // value; a KR without check-ins in the window did not move. 'children' KRs are
 // rolled up through every level aligned below them, now and at the window start,
 // by the roll-up the tree and chat use (storage/repos/children-rollup.ts).
-import { and, asc, count, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { DigestMover, TeamDigest } from '../cards/digest';
 import type { Store } from '../storage/db';
-import { alignedSubtree, rollUpChildren } from '../storage/repos/children-rollup';
-import { keyResultsOf, type ObjectiveWithKrs } from '../storage/repos/okrs';
+import { rollUpChildren } from '../storage/repos/children-rollup';
+import type { ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
 import { adjustments, checkIns, keyResults, objectives, people } from '../storage/schema';
 import { checkedInSince, expectedToCheckIn } from '../core/okr/checked-in';
+import { nextTurn } from '../core/loop';
 import { expectedPace } from '../core/okr/pace';
 import { krProgress, objectiveProgress } from '../core/okr/progress';
 import { trackStatus } from '../core/okr/status';
@@ -31,35 +36,15 @@ async function chunked<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>
   return out;
 }
 
-/**
- * The check-ins since `sinceIso` on the given KRs, oldest first. A batch whose KRs reach far down
- * the alignment tree (a department's 'children' KRs cover most of the org) would take one
- * statement per CHUNK KRs; when the org's whole window holds no more check-ins than there are
- * KRs to ask about, one read of the window (check_ins_org_time) filtered here is cheaper.
- */
-async function checkInsSince(store: Store, orgId: string, krs: KeyResult[], sinceIso: string): Promise<CheckIn[]> {
-  const ids = new Set(krs.map((k) => k.id));
-  if (ids.size > CHUNK) {
-    const [{ n }] = await store.db
-      .select({ n: count() })
-      .from(checkIns)
-      .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, sinceIso)));
-    if (n <= ids.size) {
-      const all = await store.db
-        .select()
-        .from(checkIns)
-        .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, sinceIso)))
-        .orderBy(asc(checkIns.createdAt));
-      return all.filter((ci) => ids.has(ci.keyResultId));
-    }
-  }
-  return chunked([...ids], (c) =>
-    store.db
-      .select()
-      .from(checkIns)
-      .where(and(inArray(checkIns.keyResultId, c), gte(checkIns.createdAt, sinceIso)))
-      .orderBy(asc(checkIns.createdAt)),
-  );
+/** SQLite's order of text (binary), for sorting in memory what a query would have ordered. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byPosition = (a: { position: number; createdAt: string; id: string }, b: typeof a) =>
+  a.position - b.position || cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id);
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export interface DigestWindow {
@@ -84,74 +69,87 @@ interface Pair {
   start: number;
 }
 
-export async function computeTeamDigests(
+/** What every team's digest of one run is computed from: the org's rows, read once, and their roll-ups. */
+export interface DigestSource {
+  cycle: Cycle;
+  window: DigestWindow;
+  people: Map<string, Person>;
+  /** Active people by team, sorted by name (leavers drop out of team cards; their history stays). */
+  membersByTeam: Map<string, Person[]>;
+  /** The cycle's active objectives by owner, ordered as the cards show them. */
+  objectivesByPerson: Map<string, Objective[]>;
+  objectivesByTeam: Map<string, Objective[]>;
+  /** Active KRs of every active objective, ordered by position. */
+  krsByObjective: Map<string, KeyResult[]>;
+  pendingByRequester: Map<string, Adjustment[]>;
+  /** A KR's progress now and at the window start ('children' KRs rolled up). */
+  krPair(kr: KeyResult): Pair;
+  expected: number;
+}
+
+/**
+ * Reads the rows a digest run needs, one statement per table, yielding to the event loop between
+ * them, and rolls up every 'children' KR of the org now and at the window start.
+ *
+ * Objectives aligned below a KR count in its roll-up whatever their cycle (as alignedSubtree in
+ * chat), so the org's active objectives are read, not the cycle's alone.
+ */
+export async function loadDigestSource(
   store: Store,
   orgId: string,
   cycle: Cycle,
-  teamList: Team[],
   window: DigestWindow,
-): Promise<TeamDigestData[]> {
-  const teamIds = teamList.map((t) => t.id);
-  const members = await chunked(teamIds, (c) =>
-    store.db
-      .select()
-      .from(people)
-      // Leavers drop out of team cards; their history stays in the data.
-      .where(and(eq(people.orgId, orgId), inArray(people.teamId, c), eq(people.status, 'active'))),
-  );
-  const memberIds = members.map((m) => m.id);
-  const knownPeople = new Map(members.map((p) => [p.id, p]));
-  const missingManagers = teamList.map((t) => t.managerId).filter((id): id is string => !!id && !knownPeople.has(id));
-  for (const m of await chunked(missingManagers, (c) =>
-    store.db
-      .select()
-      .from(people)
-      .where(and(eq(people.orgId, orgId), inArray(people.id, c))),
-  ))
-    knownPeople.set(m.id, m);
-
-  const active = and(eq(objectives.orgId, orgId), eq(objectives.cycleId, cycle.id), eq(objectives.status, 'active'));
-  const personObjectives = await chunked(memberIds, (c) =>
-    store.db
-      .select()
-      .from(objectives)
-      .where(and(active, eq(objectives.ownerType, 'person'), inArray(objectives.ownerPersonId, c)))
-      .orderBy(asc(objectives.position), asc(objectives.createdAt)),
-  );
-  const teamObjectives = await chunked(teamIds, (c) =>
-    store.db
-      .select()
-      .from(objectives)
-      .where(and(active, eq(objectives.ownerType, 'team'), inArray(objectives.ownerTeamId, c)))
-      .orderBy(asc(objectives.position), asc(objectives.createdAt)),
-  );
-  const krsByObjective = await keyResultsOf(
-    store,
-    [...personObjectives, ...teamObjectives].map((o) => o.id),
-    { activeOnly: true },
-  );
-
-  // Every level aligned below the 'children' KRs, as the tree and chat roll them up.
-  const childParents = [...krsByObjective.values()]
-    .flat()
-    .filter((k) => k.progressMode === 'children')
-    .map((k) => k.id);
-  const owned: ObjectiveWithKrs[] = [...personObjectives, ...teamObjectives].map((objective) => ({
-    objective,
-    keyResults: krsByObjective.get(objective.id) ?? [],
-  }));
-  const below = childParents.length
-    ? await alignedSubtree(
-        store,
-        orgId,
-        childParents,
-        owned.map((o) => o.objective.id),
-      )
-    : [];
-
-  const allKrs = [...owned, ...below].flatMap((o) => o.keyResults);
+): Promise<DigestSource> {
   const windowIso = window.start.toISOString();
-  const windowCheckIns = await checkInsSince(store, orgId, allKrs, windowIso);
+  const personRows = await store.db.select().from(people).where(eq(people.orgId, orgId));
+  await nextTurn();
+  const objectiveRows = await store.db
+    .select()
+    .from(objectives)
+    .where(and(eq(objectives.orgId, orgId), eq(objectives.status, 'active')));
+  await nextTurn();
+  const krRows = await store.db
+    .select()
+    .from(keyResults)
+    .where(and(eq(keyResults.orgId, orgId), eq(keyResults.status, 'active')));
+  await nextTurn();
+  const windowCheckIns = await store.db
+    .select()
+    .from(checkIns)
+    .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, windowIso)))
+    .orderBy(asc(checkIns.createdAt));
+  await nextTurn();
+  const pending = await store.db
+    .select()
+    .from(adjustments)
+    .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending')))
+    .orderBy(asc(adjustments.createdAt));
+
+  const peopleById = new Map<string, Person>();
+  const membersByTeam = new Map<string, Person[]>();
+  for (const p of personRows) {
+    peopleById.set(p.id, p);
+    if (p.teamId && p.status === 'active') push(membersByTeam, p.teamId, p);
+  }
+  for (const list of membersByTeam.values())
+    list.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+
+  const krsByObjective = new Map<string, KeyResult[]>();
+  for (const o of objectiveRows) krsByObjective.set(o.id, []);
+  for (const kr of krRows) krsByObjective.get(kr.objectiveId)?.push(kr);
+  for (const list of krsByObjective.values()) list.sort(byPosition);
+
+  const objectivesByPerson = new Map<string, Objective[]>();
+  const objectivesByTeam = new Map<string, Objective[]>();
+  for (const o of [...objectiveRows].sort(byPosition)) {
+    if (o.cycleId !== cycle.id) continue;
+    if (o.ownerType === 'person' && o.ownerPersonId) push(objectivesByPerson, o.ownerPersonId, o);
+    else if (o.ownerType === 'team' && o.ownerTeamId) push(objectivesByTeam, o.ownerTeamId, o);
+  }
+
+  const pendingByRequester = new Map<string, Adjustment[]>();
+  for (const a of pending) push(pendingByRequester, a.requesterId, a);
+
   const firstInWindow = new Map<string, CheckIn>();
   for (const ci of windowCheckIns) {
     if (!firstInWindow.has(ci.keyResultId)) firstInWindow.set(ci.keyResultId, ci);
@@ -179,9 +177,6 @@ export async function computeTeamDigests(
   );
   for (const row of before) if (row.value != null) valueAtStart.set(row.id, row.value);
 
-  const expected = expectedPace(cycle, window.now, window.timeZone);
-  const pairs = new Map<string, Pair>();
-
   // Each KR's own pair once: both roll-ups and the views ask for it.
   const plainPairs = new Map<string, Pair>();
   const plainPair = (kr: KeyResult): Pair => {
@@ -196,18 +191,16 @@ export async function computeTeamDigests(
     plainPairs.set(kr.id, p);
     return p;
   };
-  const objectivePair = (list: KeyResult[], pairOf: (kr: KeyResult) => Pair): Pair => {
-    const krPairs = list.map((kr) => ({ kr, p: pairOf(kr) }));
-    return {
-      now: objectiveProgress(krPairs.map(({ kr, p }) => ({ progress: p.now, weight: kr.weight }))),
-      start: objectiveProgress(krPairs.map(({ kr, p }) => ({ progress: p.start, weight: kr.weight }))),
-    };
-  };
-  const tree = [...owned, ...below];
-  const rolledNow = childParents.length ? rollUpChildren(tree, (kr) => plainPair(kr).now) : new Map<string, number>();
-  const rolledStart = childParents.length
-    ? rollUpChildren(tree, (kr) => plainPair(kr).start)
-    : new Map<string, number>();
+  // Every level aligned below every 'children' KR, as the tree and chat roll them up: the whole
+  // org's active objectives at once, instead of each team's subtree again.
+  const hasChildren = krRows.some((k) => k.progressMode === 'children');
+  const tree: ObjectiveWithKrs[] = objectiveRows.map((objective) => ({
+    objective,
+    keyResults: krsByObjective.get(objective.id) ?? [],
+  }));
+  const rolledNow = hasChildren ? rollUpChildren(tree, (kr) => plainPair(kr).now) : new Map<string, number>();
+  const rolledStart = hasChildren ? rollUpChildren(tree, (kr) => plainPair(kr).start) : new Map<string, number>();
+  const pairs = new Map<string, Pair>();
   const krPair = (kr: KeyResult): Pair => {
     let p = pairs.get(kr.id);
     if (p) return p;
@@ -217,6 +210,32 @@ export async function computeTeamDigests(
         : plainPair(kr);
     pairs.set(kr.id, p);
     return p;
+  };
+
+  return {
+    cycle,
+    window,
+    people: peopleById,
+    membersByTeam,
+    objectivesByPerson,
+    objectivesByTeam,
+    krsByObjective,
+    pendingByRequester,
+    krPair,
+    expected: expectedPace(cycle, window.now, window.timeZone),
+  };
+}
+
+/** Each team's digest from a run's source: no query, no await. */
+export function teamDigests(source: DigestSource, teamList: Team[]): TeamDigestData[] {
+  const { cycle, window, krsByObjective, krPair, expected } = source;
+  const windowIso = window.start.toISOString();
+  const objectivePair = (list: KeyResult[]): Pair => {
+    const krPairs = list.map((kr) => ({ kr, p: krPair(kr) }));
+    return {
+      now: objectiveProgress(krPairs.map(({ kr, p }) => ({ progress: p.now, weight: kr.weight }))),
+      start: objectiveProgress(krPairs.map(({ kr, p }) => ({ progress: p.start, weight: kr.weight }))),
+    };
   };
   const status = (progress: number, list: KeyResult[]): TrackStatus => {
     const confidences = list.map((k) => k.confidence).filter((c): c is number => c != null);
@@ -228,29 +247,8 @@ export async function computeTeamDigests(
     });
   };
 
-  const pending = await chunked(memberIds, (c) =>
-    store.db
-      .select()
-      .from(adjustments)
-      .where(and(eq(adjustments.orgId, orgId), eq(adjustments.status, 'pending'), inArray(adjustments.requesterId, c)))
-      .orderBy(asc(adjustments.createdAt)),
-  );
-  const pendingByRequester = new Map<string, Adjustment[]>();
-  for (const a of pending) pendingByRequester.set(a.requesterId, [...(pendingByRequester.get(a.requesterId) ?? []), a]);
-
-  const membersByTeam = new Map<string, Person[]>();
-  for (const m of members) membersByTeam.set(m.teamId!, [...(membersByTeam.get(m.teamId!) ?? []), m]);
-  const objectivesByPerson = new Map<string, Objective[]>();
-  for (const o of personObjectives)
-    objectivesByPerson.set(o.ownerPersonId!, [...(objectivesByPerson.get(o.ownerPersonId!) ?? []), o]);
-  const objectivesByTeam = new Map<string, Objective[]>();
-  for (const o of teamObjectives)
-    objectivesByTeam.set(o.ownerTeamId!, [...(objectivesByTeam.get(o.ownerTeamId!) ?? []), o]);
-
   return teamList.map((team) => {
-    const teamMembers = (membersByTeam.get(team.id) ?? []).sort(
-      (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
-    );
+    const teamMembers = source.membersByTeam.get(team.id) ?? [];
     const movers: (DigestMover & { abs: number })[] = [];
     const addMovers = (name: string, list: KeyResult[]) => {
       for (const kr of list) {
@@ -260,10 +258,10 @@ export async function computeTeamDigests(
       }
     };
 
-    const objectiveViews = (objectivesByTeam.get(team.id) ?? []).map((o) => {
+    const objectiveViews = (source.objectivesByTeam.get(team.id) ?? []).map((o) => {
       const list = krsByObjective.get(o.id) ?? [];
       addMovers(team.name, list);
-      const p = objectivePair(list, krPair);
+      const p = objectivePair(list);
       return {
         title: o.title,
         progress: p.now,
@@ -278,10 +276,10 @@ export async function computeTeamDigests(
 
     const notCheckedIn: string[] = [];
     const memberViews = teamMembers.map((m) => {
-      const owned = objectivesByPerson.get(m.id) ?? [];
+      const owned = source.objectivesByPerson.get(m.id) ?? [];
       const ownKrs = owned.flatMap((o) => krsByObjective.get(o.id) ?? []);
       addMovers(m.name, ownKrs);
-      const objectivePairs = owned.map((o) => objectivePair(krsByObjective.get(o.id) ?? [], krPair));
+      const objectivePairs = owned.map((o) => objectivePair(krsByObjective.get(o.id) ?? []));
       const progress = mean(objectivePairs.map((p) => p.now));
       const onLeave = !!m.pausedUntil && m.pausedUntil >= window.today;
       // One definition with `团队` and reminders (core/okr/checked-in.ts): manual KRs only.
@@ -305,16 +303,27 @@ export async function computeTeamDigests(
       movers: movers.slice(0, MOVERS).map(({ name, title, delta }) => ({ name, title, delta })),
       notCheckedIn,
       adjustments: teamMembers
-        .flatMap((m) => pendingByRequester.get(m.id) ?? [])
+        .flatMap((m) => source.pendingByRequester.get(m.id) ?? [])
         .map((a) => ({ requester: names.get(a.requesterId) ?? a.requesterId, kind: a.kind, reason: a.reason })),
     };
     return {
       team,
       digest,
-      members: teamMembers,
-      manager: team.managerId ? knownPeople.get(team.managerId) : undefined,
+      members: [...teamMembers],
+      manager: team.managerId ? source.people.get(team.managerId) : undefined,
     };
   });
+}
+
+/** One-off: the given teams' digests (reads the org; a run reads it once and calls teamDigests per batch). */
+export async function computeTeamDigests(
+  store: Store,
+  orgId: string,
+  cycle: Cycle,
+  teamList: Team[],
+  window: DigestWindow,
+): Promise<TeamDigestData[]> {
+  return teamDigests(await loadDigestSource(store, orgId, cycle, window), teamList);
 }
 
 function mean(xs: number[]): number {

@@ -2,26 +2,34 @@
 // row id) is a hash of (job, org, period, message key), so re-running a period —
 // after a crash, a double trigger or on a second Workers instance — inserts
 // nothing twice: `insert … on conflict do nothing` on the unique key.
+import { cryptoProvider } from '../bots/common/crypto-provider';
 import type { Statement, Store } from '../storage/db';
-import { addressRecipientKey, outboxRowInsert } from '../storage/outbox-rows';
+import { addressRecipientKey, outboxRowInsert, outboxRowValues, type OutboxRowInput } from '../storage/outbox-rows';
+import { outbox } from '../storage/schema';
 import type { JobMessage } from './types';
 
-/** `j_` + 44 hex chars of SHA-256: 46 characters, under Lark's 50-character uuid limit. */
+const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * `j_` + 44 hex chars of SHA-256: 46 characters, under Lark's 50-character uuid limit. Through
+ * the runtime's CryptoProvider: on Node, node:crypto hashes synchronously, where WebCrypto took a
+ * promise and a thread-pool hop per message (a tenth of a 1,000-team digest's CPU).
+ */
 export async function jobMessageKey(job: string, orgId: string, period: string, key: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
+  const digest = await cryptoProvider().digest(
     'SHA-256',
-    new TextEncoder().encode(`${job}\u0000${orgId}\u0000${period}\u0000${key}`),
+    encoder.encode(`${job}\u0000${orgId}\u0000${period}\u0000${key}`),
   );
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `j_${hex.slice(0, 44)}`;
+  let hex = 'j_';
+  for (let i = 0; i < 22; i++) hex += HEX[digest[i]];
+  return hex;
 }
 
-export function jobOutboxStatement(
-  store: Store,
-  input: { id: string; orgId: string; message: JobMessage; now: Date },
-): Statement {
-  const { id, orgId, message, now } = input;
-  return outboxRowInsert(store, {
+type JobRowInput = { id: string; orgId: string; message: JobMessage; now: Date };
+
+function jobRow({ id, orgId, message, now }: JobRowInput): OutboxRowInput {
+  return {
     id,
     orgId,
     platform: message.to.platform,
@@ -31,5 +39,26 @@ export function jobOutboxStatement(
     subject: message.subject,
     recipientKey: addressRecipientKey(message.to),
     now,
-  }).onConflictDoNothing();
+  };
+}
+
+export function jobOutboxStatement(store: Store, input: JobRowInput): Statement {
+  return outboxRowInsert(store, jobRow(input)).onConflictDoNothing();
+}
+
+/**
+ * A fan-out batch's rows as multi-row inserts (7 rows of 12 columns per statement, within D1's
+ * 100 bound parameters, as storage/outbox-rows.ts outboxRowsInsert), each skipping a row whose
+ * key exists: building and running the SQL costs a seventh of one insert per row.
+ */
+export function jobOutboxStatements(store: Store, inputs: JobRowInput[]): Statement[] {
+  const statements: Statement[] = [];
+  for (let i = 0; i < inputs.length; i += 7)
+    statements.push(
+      store.db
+        .insert(outbox)
+        .values(inputs.slice(i, i + 7).map((input) => outboxRowValues(jobRow(input))))
+        .onConflictDoNothing(),
+    );
+  return statements;
 }

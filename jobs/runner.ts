@@ -22,7 +22,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Address } from '../bots/types';
 import type { Organization } from '../storage/repos/types';
 import { jobRuns } from '../storage/schema';
-import { jobMessageKey, jobOutboxStatement } from './outbox-rows';
+import { jobMessageKey, jobOutboxStatements } from './outbox-rows';
 import type { DueSlot } from './schedule';
 import type { JobContext, JobDefinition, JobMessage, JobUnit, JobServices } from './types';
 import { ErrorCode, PolarisError } from '../core/errors';
@@ -262,8 +262,9 @@ export async function runJobUnit<S extends JobServices>(
     const ids = await Promise.all(
       messages.map((message) => jobMessageId(job.name, org.id, messagePeriod, message.to, message.topic)),
     );
-    const statements = messages.map((message, i) =>
-      jobOutboxStatement(store, { id: ids[i], orgId: org.id, message, now }),
+    const statements = jobOutboxStatements(
+      store,
+      messages.map((message, i) => ({ id: ids[i], orgId: org.id, message, now })),
     );
     statements.push(
       store.db.update(jobRuns).set({ cursor: lastItem, heartbeatAt: now.toISOString(), stats }).where(mine()),

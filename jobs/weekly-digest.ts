@@ -10,7 +10,7 @@ import { allTeams } from '../storage/repos/people';
 import type { Organization, Person } from '../storage/repos/types';
 import { people, type Locale } from '../storage/schema';
 import { companyFigures } from './company-figures';
-import { computeTeamDigests } from './digest-data';
+import { loadDigestSource, teamDigests } from './digest-data';
 import { loadIdentities, personAddress, teamChatAddress } from './recipients';
 import { isoWeekKey, localDate } from '../core/time';
 import type { JobContext, JobDefinition, JobMessage, JobServices } from './types';
@@ -65,6 +65,8 @@ async function runWeeklyDigest<S extends JobServices>(
   const items = teams.map((t) => `team:${t.id}`);
   if (unit.isOrgZone) items.push(COMPANY);
   const window = { start: new Date(ctx.slot.getTime() - WEEK_MS), now: ctx.now, timeZone: unit.timeZone, today, week };
+  // The org's rows once for the whole run (a resumed run reads them again), not per batch.
+  const source = await loadDigestSource(store, org.id, cycle, window);
   const count = (key: string, n = 1) => {
     ctx.stats[key] = (ctx.stats[key] ?? 0) + n;
   };
@@ -77,7 +79,7 @@ async function runWeeklyDigest<S extends JobServices>(
         .filter((k) => k.startsWith('team:'))
         .map((k) => teamsById.get(k.slice(5))!)
         .filter(Boolean);
-      const digests = await computeTeamDigests(store, org.id, cycle, batchTeams, window);
+      const digests = teamDigests(source, batchTeams);
       const needDirect = digests.filter((d) => !teamChatAddress(d.team, adapters));
       const identities = await loadIdentities(
         store,

@@ -17,8 +17,9 @@
 // runtime's ICU build). jschardet (a port of Mozilla's universal charset detector) tells
 // GB18030 from Big5 and Shift_JIS on short files where ICU-style detectors (chardet) guessed
 // windows-125x in our samples; it is only asked after strict UTF-8 has failed.
-import iconv from 'iconv-lite';
-import jschardet from 'jschardet';
+//
+// Both are loaded on the first file that needs them (a BOM-less UTF-8 file, the usual case,
+// needs neither): together they are several MB of an idle server's memory.
 import { ApiError, bilingual } from './errors';
 
 export type ImportEncoding = 'UTF-8' | 'UTF-8 BOM' | 'UTF-16LE' | 'UTF-16BE' | 'GB18030';
@@ -39,25 +40,28 @@ const OTHER_LEGACY: Record<string, string> = {
 const MAX_REPORTED_ROWS = 5;
 
 /** Decodes an uploaded CSV; refuses (400) a file that is not readable text. */
-export function decodeImportCsv(bytes: Uint8Array): { text: string; encoding: ImportEncoding } {
-  const { text, encoding } = decode(bytes);
+export async function decodeImportCsv(bytes: Uint8Array): Promise<{ text: string; encoding: ImportEncoding }> {
+  const { text, encoding } = await decode(bytes);
   refuseReplacementCharacters(text, encoding);
   return { text, encoding };
 }
 
-function decode(bytes: Uint8Array): { text: string; encoding: ImportEncoding } {
+const loadIconv = async () => (await import('iconv-lite')).default;
+
+async function decode(bytes: Uint8Array): Promise<{ text: string; encoding: ImportEncoding }> {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
     return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'UTF-8 BOM' };
   if (bytes[0] === 0xff && bytes[1] === 0xfe)
-    return { text: iconv.decode(Buffer.from(bytes.subarray(2)), 'utf-16le'), encoding: 'UTF-16LE' };
+    return { text: (await loadIconv()).decode(Buffer.from(bytes.subarray(2)), 'utf-16le'), encoding: 'UTF-16LE' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff)
-    return { text: iconv.decode(Buffer.from(bytes.subarray(2)), 'utf-16be'), encoding: 'UTF-16BE' };
+    return { text: (await loadIconv()).decode(Buffer.from(bytes.subarray(2)), 'utf-16be'), encoding: 'UTF-16BE' };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'UTF-8' };
   } catch {
     // Not UTF-8: a legacy code page.
   }
   const buffer = Buffer.from(bytes);
+  const [iconv, { default: jschardet }] = await Promise.all([loadIconv(), import('jschardet')]);
   const guess = jschardet.detect(buffer).encoding?.toLowerCase() ?? '';
   const other = OTHER_LEGACY[guess];
   if (other) throw new ApiError(400, 'bad_request', bilingual('apiError.import.otherEncoding', { encoding: other }));

@@ -44,7 +44,7 @@ peopleRoutes.post('/import', async (c) => {
   // CSV from Excel may be GBK; JSON is UTF-8 by definition (RFC 8259), and bytes that are not
   // UTF-8 are refused rather than read with replacement characters.
   const decoded =
-    type === 'application/json' ? { text: decodeUtf8Json(bytes), encoding: undefined } : decodeImportCsv(bytes);
+    type === 'application/json' ? { text: decodeUtf8Json(bytes), encoding: undefined } : await decodeImportCsv(bytes);
   const { rows, ignored, mapped } = parseImportBody(type, decoded.text);
   const { statements, result } = await planImport(store, org.id, rows, clock.now());
   // An import changes who owns and manages what: the next evaluation of every rule is a baseline

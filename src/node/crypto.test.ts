@@ -1,12 +1,14 @@
 // Both CryptoProviders must give identical answers: the platforms' official vectors through
 // each (docs in /work/shared/platforms.md, re-computed there with Node's crypto), random inputs
 // compared between them, and the same refusals of bad input.
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CryptoProvider, useCryptoProvider, webCryptoProvider } from '../../bots/common/crypto-provider';
 import { decryptLarkPayload, encryptLarkPayload } from '../../bots/lark/crypto';
 import { larkSignature } from '../../bots/lark/verify';
 import { decryptCallback, encryptCallback } from '../../bots/common/callback-crypto';
 import { hmacSha256Base64 } from '../../bots/dingtalk/crypto';
+import { jobMessageKey } from '../../jobs/outbox-rows';
 import { nodeCryptoProvider } from './crypto';
 
 afterEach(() => {
@@ -16,6 +18,16 @@ afterEach(() => {
 const providers: CryptoProvider[] = [webCryptoProvider, nodeCryptoProvider];
 
 describe.each(providers)('CryptoProvider $name', (provider) => {
+  it('gives a job message the same outbox key on every runtime (a re-run after a restart must not send twice)', async () => {
+    useCryptoProvider(provider);
+    // The first 22 bytes, in hex, of the SHA-256 of the NUL-separated job, org, period and recipient.
+    const key = await jobMessageKey('weekly-digest', 'org_1', '2026-W49', 'lark:chat:oc_1|team:t1');
+    expect(key).toBe(
+      `j_${createHash('sha256').update('weekly-digest\u0000org_1\u00002026-W49\u0000lark:chat:oc_1|team:t1').digest('hex').slice(0, 44)}`,
+    );
+    expect(key).toHaveLength(46);
+  });
+
   it('decrypts and signs the official Lark vectors', async () => {
     useCryptoProvider(provider);
     expect(await decryptLarkPayload('test key', 'P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=')).toBe('hello world');

@@ -2,7 +2,6 @@
 // per reviewed person, as CSV (UTF-8 with a BOM, so Excel opens Chinese correctly) and as
 // xlsx (write-excel-file: small, one dependency, and a build that runs on Node and Workers
 // alike). Every text cell goes through neutraliseCell (src/api/csv.ts) against formula injection.
-import writeXlsxFile from 'write-excel-file/universal';
 import type { Cell, Row } from 'write-excel-file/universal';
 import { toScale } from '../../core/okr/review';
 import type { ReviewScale } from '../../core/types';
@@ -109,6 +108,8 @@ export async function performanceXlsx(rows: SheetRow[], sheetName: string): Prom
     SHEET_COLUMNS.map((c) => ({ type: String, value: c, fontWeight: 'bold' as const })),
     ...rows.map((r) => r.map(cell)),
   ];
+  // Loaded on the first download, not at start: the writer is a few MB of an idle server's memory.
+  const { default: writeXlsxFile } = await import('write-excel-file/universal');
   const blob = await writeXlsxFile(data, {
     // Excel refuses sheet names over 31 characters or with []:*?/\.
     sheet: sheetName.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'performance',
