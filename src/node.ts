@@ -248,8 +248,8 @@ export async function startNode(options: StartOptions = {}) {
   return { app, services, store, config, server, port, playground, scheduler, url: `http://localhost:${port}`, stop };
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isMain) {
+/** The server as a command: start, and shut down cleanly on SIGINT/SIGTERM (npm start, scripts/start.mjs). */
+export async function runMain(): Promise<void> {
   const running = await startNode().catch((error: unknown) => {
     // A configuration that cannot run safely: say which variable to fix, without a stack trace.
     if (error instanceof ConfigError) {
@@ -281,3 +281,6 @@ if (isMain) {
     });
   }
 }
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isMain) await runMain();

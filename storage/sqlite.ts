@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { log } from '../core/log';
 import { schema, type Db, type Statement, type Store } from './db';
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
+// Named from the repository root so that it resolves the same from this file and from the bundle
+// `npm start` runs (dist/node.mjs, scripts/start.mjs): both sit one folder below the root.
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../storage/migrations');
 
 export interface SqliteStore extends Store {
   readonly sqlite: Database.Database;

@@ -4,8 +4,9 @@
 // a conversation survives a restart and works on Workers where every request
 // may land on a different isolate. A conversation ends on its own after a quiet
 // period (`expiresAt`); reads ignore expired rows and writes overwrite them.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Statement, Store } from '../../storage/db';
+import { preparedQuery } from '../../storage/prepared';
 import { conversations } from '../../storage/schema';
 import type { MessageEvent } from '../../bots/types';
 import type { ChatContext } from './context';
@@ -34,6 +35,16 @@ export function conversationKey(orgId: string, personId: string): string {
   return `${orgId}:${personId}`;
 }
 
+/** Every chat message looks its sender's conversation up: prepared once (storage/prepared.ts). */
+const conversationByKey = preparedQuery((db) =>
+  db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.key, sql.placeholder('key')))
+    .limit(1)
+    .prepare(),
+);
+
 export interface ConversationStore {
   /** The live conversation under `key`, or undefined when there is none or it has expired. */
   get(key: string): Promise<Conversation | undefined>;
@@ -51,7 +62,7 @@ export function conversationStore(store: Store, now: () => Date): ConversationSt
       return (await this.lookup(key)).live;
     },
     async lookup(key) {
-      const [row] = await store.db.select().from(conversations).where(eq(conversations.key, key)).limit(1);
+      const [row] = await conversationByKey(store.db).all({ key });
       if (!row) return {};
       const value: Conversation = {
         key: row.key,

@@ -1,13 +1,13 @@
 // Builds the card view models (cards/view.ts) for one person from storage:
 // their current cycle, objectives and KRs numbered in display order, each with
 // progress and status computed by the pure functions in core/okr.
-import { inArray } from 'drizzle-orm';
 import type { CycleView, KrView, ObjectiveView } from '../../cards/view';
 import type { Store } from '../../storage/db';
 import { chatCycles } from '../../storage/repos/cycles';
 import { personOkrsAcross, type ObjectiveWithKrs } from '../../storage/repos/okrs';
 import type { Cycle, KeyResult, Person } from '../../storage/repos/types';
 import { keyResults } from '../../storage/schema';
+import { inJsonList, preparedQuery } from '../../storage/prepared';
 import { localDate, expectedPace } from '../../core/okr/pace';
 import { krProgress, objectiveProgressFromSums, addToSums, emptySums } from '../../core/okr/progress';
 import { trackStatus } from '../../core/okr/status';
@@ -172,11 +172,16 @@ async function childrenProgress(store: Store, orgId: string, owned: ObjectiveWit
   return rollUpChildren([...owned, ...below], (kr) => krProgress(kr).progress);
 }
 
-async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {
-  if (!ids.length) return new Map();
-  const rows = await store.db
+const titlesOf = preparedQuery((db) =>
+  db
     .select({ id: keyResults.id, title: keyResults.title })
     .from(keyResults)
-    .where(inArray(keyResults.id, [...new Set(ids)]));
+    .where(inJsonList(keyResults.id, 'ids'))
+    .prepare(),
+);
+
+async function krTitles(store: Store, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await titlesOf(store.db).all({ ids: JSON.stringify([...new Set(ids)]) });
   return new Map(rows.map((r) => [r.id, r.title]));
 }

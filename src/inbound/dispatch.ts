@@ -1,10 +1,11 @@
 // The inbound pipeline every adapter feeds: deduplicate → identify → handle →
 // commit effects atomically with the event's deduplication claim → kick the
 // outbox. Returns what the platform should show inline (toast, updated card).
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
+import { preparedQuery } from '../../storage/prepared';
 import { processDirtySoon } from '../../storage/repos/rollup-store';
 import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
@@ -37,15 +38,25 @@ export interface DispatchOptions {
 
 export type Dispatch = (event: BotEvent, options?: DispatchOptions) => Promise<EventResult>;
 
+const processedEvent = preparedQuery((db) =>
+  db
+    .select({ id: processedEvents.eventId })
+    .from(processedEvents)
+    .where(
+      and(
+        eq(processedEvents.platform, sql.placeholder('platform')),
+        eq(processedEvents.eventId, sql.placeholder('eventId')),
+      ),
+    )
+    .limit(1)
+    .prepare(),
+);
+
 export function createDispatcher(deps: DispatcherDeps): Dispatch {
   const { store, clock } = deps;
 
   const alreadyProcessed = async (event: BotEvent) => {
-    const rows = await store.db
-      .select({ id: processedEvents.eventId })
-      .from(processedEvents)
-      .where(and(eq(processedEvents.platform, event.platform), eq(processedEvents.eventId, event.eventId)))
-      .limit(1);
+    const rows = await processedEvent(store.db).all({ platform: event.platform, eventId: event.eventId });
     return rows.length > 0;
   };
 

@@ -13,14 +13,15 @@
 //   misconfiguration its owner fixes). After PAUSE_AFTER_FAILURES failed attempts in a row the
 //   subscription is paused, its pending deliveries are held (kept, in order) and the org's
 //   admins get a chat message; resuming it sends them.
-import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Clock } from '../../core/clock';
 import { t } from '../../core/i18n';
 import { log } from '../../core/log';
 import { signWebhook, WEBHOOK_HEADERS } from '../../core/webhooks';
 import { loadIdentities, personAddress } from '../../jobs/recipients';
 import type { PlatformAdapter } from '../../bots/types';
-import type { Statement, Store } from '../../storage/db';
+import type { Db, Statement, Store } from '../../storage/db';
+import { preparedQuery } from '../../storage/prepared';
 import { auditStatement } from '../../storage/repos/audit';
 import { outbox, people, webhookSubscriptions } from '../../storage/schema';
 import { HELD_UNTIL } from '../../storage/webhook-events';
@@ -57,6 +58,25 @@ export interface WebhookDelivererOptions {
 const emptyReport = (): DrainReport => ({ sent: 0, retried: 0, failed: 0, deferred: 0 });
 const yieldToLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+function dueSubscribers(db: Db, nowIso: string | Placeholder, limit: number | Placeholder, notBusy?: SQL) {
+  return db
+    .selectDistinct({ key: outbox.recipientKey })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.platform, 'webhook'),
+        eq(outbox.status, 'pending'),
+        lte(outbox.nextAttemptAt, nowIso),
+        or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
+        notBusy,
+      ),
+    )
+    .limit(limit);
+}
+const dueSubscribersPrepared = preparedQuery((db) =>
+  dueSubscribers(db, sql.placeholder('now'), sql.placeholder('limit')).prepare(),
+);
+
 export class WebhookDeliverer {
   /** Subscribers (recipient keys) this process is serving right now. */
   private readonly busy = new Set<string>();
@@ -92,19 +112,15 @@ export class WebhookDeliverer {
     const started: Promise<DrainReport>[] = [];
     while (!this.stopped && this.busy.size < limit) {
       const nowIso = clock.now().toISOString();
-      const due = await store.db
-        .selectDistinct({ key: outbox.recipientKey })
-        .from(outbox)
-        .where(
-          and(
-            eq(outbox.platform, 'webhook'),
-            eq(outbox.status, 'pending'),
-            lte(outbox.nextAttemptAt, nowIso),
-            or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
-            this.busy.size ? notInArray(outbox.recipientKey, [...this.busy]) : undefined,
-          ),
-        )
-        .limit(limit - this.busy.size);
+      // Asked on every kick of the outbox (each handled chat event): prepared while no subscriber is busy.
+      const due = this.busy.size
+        ? await dueSubscribers(
+            store.db,
+            nowIso,
+            limit - this.busy.size,
+            notInArray(outbox.recipientKey, [...this.busy]),
+          )
+        : await dueSubscribersPrepared(store.db).all({ now: nowIso, limit });
       let added = 0;
       for (const { key } of due) {
         if (!key || this.busy.has(key) || this.busy.size >= limit) continue;

@@ -17,10 +17,11 @@
 // - Shutdown (src/node.ts): `stop()` claims no more rows and lets the sends in flight finish;
 //   past the shutdown bound, `releaseClaimed()` unlocks the rows still claimed so the next start
 //   resends them at once with the same idempotency key.
-import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, type Placeholder, sql } from 'drizzle-orm';
 import type { Address, OutboundMessage, Platform, PlatformAdapter, SentRef } from '../../bots/types';
 import { DeliveryError, PLATFORMS } from '../../bots/types';
-import type { Store } from '../../storage/db';
+import type { Db, Store } from '../../storage/db';
+import { preparedQuery, valueSlot } from '../../storage/prepared';
 import { outbox, type OutboxChannel } from '../../storage/schema';
 import { tenantOfOrg } from '../../storage/repos/tenants';
 import { sleepOn, type Clock } from '../../core/clock';
@@ -181,7 +182,7 @@ export class OutboxDeliverer {
       limit = Math.min(limit, capacity);
     }
     if (!adapter) return { report };
-    const rows = await dueRowsQuery(store, platform, clock.now().toISOString(), limit);
+    const rows = await preparedDueRows(store.db).all({ platform, now: clock.now().toISOString(), limit });
     if (!rows.length) return { report };
 
     // Queue per recipient, oldest first; an update of a row in this slice queues behind that row.
@@ -217,20 +218,12 @@ export class OutboxDeliverer {
   private async deliverRow(adapter: PlatformAdapter, row: OutboxRow): Promise<{ outcome: Outcome; halt?: boolean }> {
     const { store, clock } = this.options;
     const now = clock.now();
-    const claimed = await store.db
-      .update(outbox)
-      .set({
-        lockedUntil: new Date(now.getTime() + (this.options.lockMs ?? 30_000)).toISOString(),
-        attempts: row.attempts + 1,
-      })
-      .where(
-        and(
-          eq(outbox.id, row.id),
-          eq(outbox.status, 'pending'),
-          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, now.toISOString())),
-        ),
-      )
-      .returning({ id: outbox.id });
+    const claimed = await claimRow(store.db).all({
+      id: row.id,
+      now: now.toISOString(),
+      lockedUntil: new Date(now.getTime() + (this.options.lockMs ?? 30_000)).toISOString(),
+      attempts: row.attempts + 1,
+    });
     if (!claimed.length) return { outcome: 'deferred' };
     this.claimed.add(row.id);
     try {
@@ -365,18 +358,10 @@ export class OutboxDeliverer {
   }
 
   private async markSent(row: OutboxRow, ref: SentRef) {
-    await this.options.store.db
-      .update(outbox)
-      .set({
-        ...withoutHint(row),
-        status: 'sent',
-        sentRef: ref as unknown as Record<string, unknown>,
-        sentAt: this.options.clock.now().toISOString(),
-        lockedUntil: null,
-        lastError: null,
-        firstErrorAt: null,
-      })
-      .where(eq(outbox.id, row.id));
+    const { target } = withoutHint(row);
+    const values = { id: row.id, sentRef: ref, sentAt: this.options.clock.now().toISOString() };
+    const db = this.options.store.db;
+    await (target ? markSentDroppingHint(db).run({ ...values, target }) : markSentQuery(db).run(values));
   }
 
   private async reschedule(
@@ -437,7 +422,11 @@ function withoutHint(row: OutboxRow): { target?: Record<string, unknown> } {
  * next_attempt_at) that stops after `limit` rows, whatever the backlog (no sort of all due rows).
  */
 export function dueRowsQuery(store: Store, platform: Platform, nowIso: string, limit: number) {
-  return store.db
+  return dueRows(store.db, platform, nowIso, limit);
+}
+
+function dueRows(db: Db, platform: Platform | Placeholder, nowIso: string | Placeholder, limit: number | Placeholder) {
+  return db
     .select()
     .from(outbox)
     .where(
@@ -451,6 +440,48 @@ export function dueRowsQuery(store: Store, platform: Platform, nowIso: string, l
     .orderBy(asc(outbox.nextAttemptAt))
     .limit(limit);
 }
+
+// Every delivered message runs these: prepared once per database (storage/prepared.ts).
+const preparedDueRows = preparedQuery((db) =>
+  dueRows(db, sql.placeholder('platform'), sql.placeholder('now'), sql.placeholder('limit')).prepare(),
+);
+/** Claims a row for one send: only if it is still pending and not locked by another drain. */
+const claimRow = preparedQuery((db) =>
+  db
+    .update(outbox)
+    .set({ lockedUntil: valueSlot<string>('lockedUntil'), attempts: valueSlot<number>('attempts') })
+    .where(
+      and(
+        eq(outbox.id, sql.placeholder('id')),
+        eq(outbox.status, 'pending'),
+        or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, sql.placeholder('now'))),
+      ),
+    )
+    .returning({ id: outbox.id })
+    .prepare(),
+);
+const sentFields = {
+  status: 'sent',
+  sentRef: valueSlot<Record<string, unknown>>('sentRef'),
+  sentAt: valueSlot<string>('sentAt'),
+  lockedUntil: null,
+  lastError: null,
+  firstErrorAt: null,
+} as const;
+const markSentQuery = preparedQuery((db) =>
+  db
+    .update(outbox)
+    .set(sentFields)
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare(),
+);
+const markSentDroppingHint = preparedQuery((db) =>
+  db
+    .update(outbox)
+    .set({ ...sentFields, target: valueSlot<Record<string, unknown>>('target') })
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare(),
+);
 
 /** 1 s, 2 s, 4 s … capped at 10 minutes, with ±20% jitter so retries do not stampede. */
 export function backoffMs(attempt: number): number {

@@ -247,4 +247,34 @@ describe('outbox delivery', () => {
     const texts = calls.slice(50).map((c) => Number((c.message as { text: string }).text.slice(1)));
     expect(texts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 50));
   });
+
+  it('builds no SQL once warm: every statement of a delivery is prepared once per database', async () => {
+    const { adapter, calls } = recordingAdapter();
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u0', 'warm')], clock.now()));
+    expect((await deliverer.drain()).sent).toBe(1);
+    await store.atomic(
+      outboxStatements(
+        store,
+        Array.from({ length: 5 }, (_, i) => send(`u${i + 1}`, `m${i}`)),
+        clock.now(),
+      ),
+    );
+    // Drizzle turns a builder into SQL text through its dialect: count how often that happens now.
+    const dialect = (store.db as unknown as { dialect: { sqlToQuery: (...args: unknown[]) => unknown } }).dialect;
+    const sqlToQuery = dialect.sqlToQuery;
+    let built = 0;
+    dialect.sqlToQuery = (...args: unknown[]) => {
+      built++;
+      return sqlToQuery.apply(dialect, args);
+    };
+    try {
+      clock.advance(1_000);
+      expect((await deliverer.drain()).sent).toBe(5);
+    } finally {
+      dialect.sqlToQuery = sqlToQuery;
+    }
+    expect(calls).toHaveLength(6);
+    expect(built).toBe(0);
+  });
 });

@@ -19,6 +19,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Platform, RateWindow, SendLimits } from '../../bots/types';
 import type { Store } from '../../storage/db';
+import { preparedSql, type PreparedSql } from '../../storage/prepared';
 
 // Sends leave at our pace but reach the platform after varying network and event-loop delays;
 // a window counts arrivals. Short windows get a wider margin because the same delay is a larger
@@ -97,6 +98,13 @@ export class SendLimiter {
    * do; it only spares the database the question while concurrent senders wait for the same slot.
    */
   private appBlockedUntil = Number.NEGATIVE_INFINITY;
+  /** The statements every send and drain runs, prepared for `db` (see prepared()). */
+  private statements?: {
+    db: Store['db'];
+    reserve: PreparedSql<{ id: number }>;
+    capacity: PreparedSql<Record<string, number>>;
+    paused: PreparedSql<{ until: number }>;
+  };
 
   constructor(
     private readonly store: Store,
@@ -115,24 +123,7 @@ export class SendLimiter {
     // (A wait longer than any window or pause means the clock went back: ask the database.)
     const known = this.appBlockedUntil - nowMs;
     if (known > 0 && known <= Math.max(this.longestMs, MAX_PAUSE_MS)) return Math.ceil(known);
-    const conditions: SQL[] = [sql`NOT EXISTS (SELECT 1 FROM send_pauses WHERE platform = ${p} AND until > ${nowMs})`];
-    const fits = (w: RateWindow, scope: SQL) =>
-      sql`(SELECT coalesce(sum(cost), 0) = 0 OR coalesce(sum(cost), 0) + ${n} <= ${w.count} FROM send_log WHERE platform = ${p}${scope} AND at > ${nowMs - span(w)}) = 1`;
-    const paced = (w: RateWindow, scope: SQL) =>
-      sql`NOT EXISTS (SELECT 1 FROM send_log WHERE platform = ${p}${scope} AND at > ${nowMs - paceOf(w)})`;
-    const app = sql``;
-    const mine = sql` AND recipient = ${recipient}`;
-    for (const w of this.appWindows) {
-      conditions.push(fits(w, app));
-      if (paceOf(w)) conditions.push(paced(w, app));
-    }
-    for (const w of this.recipientWindows) {
-      conditions.push(fits(w, mine));
-      if (paceOf(w)) conditions.push(paced(w, mine));
-    }
-    const taken = await this.store.db.all<{ id: number }>(
-      sql`INSERT INTO send_log (platform, recipient, at, cost) SELECT ${p}, ${recipient}, ${nowMs}, ${n} WHERE ${sql.join(conditions, sql` AND `)} RETURNING id`,
-    );
+    const taken = await this.prepared().reserve.all({ platform: p, recipient, now: nowMs, n });
     await this.prune(nowMs);
     if (taken.length) {
       const pace = Math.max(0, ...this.appWindows.map(paceOf));
@@ -149,6 +140,55 @@ export class SendLimiter {
       ? await this.waitOn(this.recipientWindows, sql` AND recipient = ${recipient}`, nowMs, n)
       : 0;
     return Math.max(1, pause, appWait, recipientWait);
+  }
+
+  /**
+   * The slot-taking INSERT and the two questions every drain asks, built once per limiter (its
+   * windows are fixed) and prepared once per database: the INSERT runs for every send, and Drizzle
+   * building its dozen subqueries cost more than SQLite running them.
+   */
+  private prepared() {
+    const db = this.store.db;
+    if (this.statements?.db === db) return this.statements;
+    const p = sql.placeholder('platform');
+    const now = sql.placeholder('now');
+    const n = sql.placeholder('n');
+    const num = (x: number) => sql.raw(String(x));
+    const conditions: SQL[] = [sql`NOT EXISTS (SELECT 1 FROM send_pauses WHERE platform = ${p} AND until > ${now})`];
+    const fits = (w: RateWindow, scope: SQL) =>
+      sql`(SELECT coalesce(sum(cost), 0) = 0 OR coalesce(sum(cost), 0) + ${n} <= ${num(w.count)} FROM send_log WHERE platform = ${p}${scope} AND at > ${now} - ${num(span(w))}) = 1`;
+    const paced = (w: RateWindow, scope: SQL) =>
+      sql`NOT EXISTS (SELECT 1 FROM send_log WHERE platform = ${p}${scope} AND at > ${now} - ${num(paceOf(w))})`;
+    const app = sql``;
+    const mine = sql` AND recipient = ${sql.placeholder('recipient')}`;
+    for (const w of this.appWindows) {
+      conditions.push(fits(w, app));
+      if (paceOf(w)) conditions.push(paced(w, app));
+    }
+    for (const w of this.recipientWindows) {
+      conditions.push(fits(w, mine));
+      if (paceOf(w)) conditions.push(paced(w, mine));
+    }
+    const reserve = preparedSql<{ id: number }>(
+      db,
+      sql`INSERT INTO send_log (platform, recipient, at, cost) SELECT ${p}, ${sql.placeholder('recipient')}, ${now}, ${n} WHERE ${sql.join(conditions, sql` AND `)} RETURNING id`,
+    );
+    const capacity = preparedSql<Record<string, number>>(
+      db,
+      sql`SELECT ${sql.join(
+        this.appWindows.map(
+          (w, i) =>
+            sql`(SELECT coalesce(sum(cost), 0) FROM send_log WHERE platform = ${p} AND at > ${now} - ${num(span(w))}) AS ${sql.raw(`w${i}`)}`,
+        ),
+        sql`, `,
+      )}`,
+    );
+    const paused = preparedSql<{ until: number }>(
+      db,
+      sql`SELECT until FROM send_pauses WHERE platform = ${p} AND until > ${now}`,
+    );
+    this.statements = { db, reserve, capacity, paused };
+    return this.statements;
   }
 
   /** Ms until `cost` more sends fit every one of `windows` (in `scope`), pace included. */
@@ -181,16 +221,7 @@ export class SendLimiter {
     const pause = await this.pausedFor(nowMs);
     if (pause > 0) return { wait: pause, capacity: 0 };
     // One aggregate per window (a covering index range), not the window's rows.
-    const p = this.platform;
-    const [used] = await this.store.db.all<Record<string, number>>(
-      sql`SELECT ${sql.join(
-        this.appWindows.map(
-          (w, i) =>
-            sql`(SELECT coalesce(sum(cost), 0) FROM send_log WHERE platform = ${p} AND at > ${nowMs - span(w)}) AS ${sql.raw(`w${i}`)}`,
-        ),
-        sql`, `,
-      )}`,
-    );
+    const [used] = await this.prepared().capacity.all({ platform: this.platform, now: nowMs });
     let capacity = Number.POSITIVE_INFINITY;
     this.appWindows.forEach((w, i) => {
       const u = used[`w${i}`];
@@ -220,9 +251,7 @@ export class SendLimiter {
   }
 
   private async pausedFor(nowMs: number): Promise<number> {
-    const [row] = await this.store.db.all<{ until: number }>(
-      sql`SELECT until FROM send_pauses WHERE platform = ${this.platform} AND until > ${nowMs}`,
-    );
+    const [row] = await this.prepared().paused.all({ platform: this.platform, now: nowMs });
     return row ? row.until - nowMs : 0;
   }
 

@@ -1,7 +1,8 @@
 // Which cycle a request means: `?cycle=` may be a cycle id, a cycle name, or
 // absent (= the cycle covering today, preferring an active one, else the most recent).
-import { and, desc, eq, gte, lte, or } from 'drizzle-orm';
+import { and, desc, eq, gte, lte, or, sql } from 'drizzle-orm';
 import type { Store } from '../db';
+import { preparedQuery } from '../prepared';
 import { cycles } from '../schema';
 
 export type Cycle = typeof cycles.$inferSelect;
@@ -49,12 +50,24 @@ export async function resolveCycle(
  * (an annual cycle beside Q4). So an annual KR has a number too, after the quarter's KRs, and
  * alerts, reminders and chat all agree on it (issue 20).
  */
-export async function chatCycles(store: Store, orgId: string, today: string): Promise<Cycle[]> {
-  const covering = await store.db
+/** The cycles covering a day: every chat check-in and `我的OKR` asks (prepared once, storage/prepared.ts). */
+const coveringCycles = preparedQuery((db) =>
+  db
     .select()
     .from(cycles)
-    .where(and(eq(cycles.orgId, orgId), lte(cycles.startsOn, today), gte(cycles.endsOn, today)))
-    .orderBy(desc(cycles.startsOn), cycles.id);
+    .where(
+      and(
+        eq(cycles.orgId, sql.placeholder('orgId')),
+        lte(cycles.startsOn, sql.placeholder('today')),
+        gte(cycles.endsOn, sql.placeholder('today')),
+      ),
+    )
+    .orderBy(desc(cycles.startsOn), cycles.id)
+    .prepare(),
+);
+
+export async function chatCycles(store: Store, orgId: string, today: string): Promise<Cycle[]> {
+  const covering = await coveringCycles(store.db).all({ orgId, today });
   // resolveCycle's choice among the covering cycles, without asking the database again.
   const primary =
     covering.find((c) => c.status === 'active') ??

@@ -1,8 +1,9 @@
 // Objectives, key results and check-ins: the reads chat, cards and the API
 // share, and the check-in write as statements for the caller's atomic batch.
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Statement, Store } from '../db';
 import { newId } from '../ids';
+import { inJsonList, preparedQuery } from '../prepared';
 import { checkIns, keyResults, objectives, teams, type CheckInSource } from '../schema';
 import { webhookEventStatement } from '../webhook-events';
 import { auditStatement } from './audit';
@@ -95,6 +96,66 @@ export async function chatKrNumbers(
   return out;
 }
 
+// numberedObjectives and keyResultsOf run for every chat check-in and `我的OKR`: prepared once,
+// lists bound as JSON arrays (storage/prepared.ts).
+const objectiveOrder = [asc(objectives.position), asc(objectives.createdAt), asc(objectives.id)] as const;
+const ownObjectives = preparedQuery((db) =>
+  db
+    .select()
+    .from(objectives)
+    .where(
+      and(
+        eq(objectives.orgId, sql.placeholder('orgId')),
+        inJsonList(objectives.cycleId, 'cycleIds'),
+        eq(objectives.ownerType, 'person'),
+        inJsonList(objectives.ownerPersonId, 'personIds'),
+        inArray(objectives.status, ['active', 'pending_approval']),
+      ),
+    )
+    .orderBy(...objectiveOrder)
+    .prepare(),
+);
+const teamsLedBy = preparedQuery((db) =>
+  db
+    .select({ id: teams.id, managerId: teams.managerId })
+    .from(teams)
+    .where(and(eq(teams.orgId, sql.placeholder('orgId')), inJsonList(teams.managerId, 'personIds')))
+    .prepare(),
+);
+const ledObjectivesQuery = preparedQuery((db) =>
+  db
+    .select()
+    .from(objectives)
+    .where(
+      and(
+        eq(objectives.orgId, sql.placeholder('orgId')),
+        inJsonList(objectives.cycleId, 'cycleIds'),
+        eq(objectives.ownerType, 'team'),
+        inJsonList(objectives.ownerTeamId, 'teamIds'),
+        eq(objectives.status, 'active'),
+      ),
+    )
+    .orderBy(...objectiveOrder)
+    .prepare(),
+);
+const krOrder = [asc(keyResults.position), asc(keyResults.createdAt), asc(keyResults.id)] as const;
+const krsOfObjectives = preparedQuery((db) =>
+  db
+    .select()
+    .from(keyResults)
+    .where(inJsonList(keyResults.objectiveId, 'objectiveIds'))
+    .orderBy(...krOrder)
+    .prepare(),
+);
+const activeKrsOfObjectives = preparedQuery((db) =>
+  db
+    .select()
+    .from(keyResults)
+    .where(and(inJsonList(keyResults.objectiveId, 'objectiveIds'), eq(keyResults.status, 'active')))
+    .orderBy(...krOrder)
+    .prepare(),
+);
+
 /**
  * Per person, the objectives chat numbers in display order with all their KRs (dropped ones
  * too, which keep their number): per cycle in the given order, their own active objectives and
@@ -107,51 +168,21 @@ async function numberedObjectives(
 ): Promise<Map<string, (ObjectiveWithKrs & { teamOwned: boolean })[]>> {
   const out = new Map<string, (ObjectiveWithKrs & { teamOwned: boolean })[]>();
   if (!input.personIds.length || !input.cycleIds.length) return out;
-  const order = [asc(objectives.position), asc(objectives.createdAt), asc(objectives.id)] as const;
   const own: Objective[] = [];
   const led: { id: string; managerId: string | null }[] = [];
+  const { orgId } = input;
+  const cycleIds = JSON.stringify(input.cycleIds);
   for (let i = 0; i < input.personIds.length; i += 90) {
-    const chunk = input.personIds.slice(i, i + 90);
-    own.push(
-      ...(await store.db
-        .select()
-        .from(objectives)
-        .where(
-          and(
-            eq(objectives.orgId, input.orgId),
-            inArray(objectives.cycleId, input.cycleIds),
-            eq(objectives.ownerType, 'person'),
-            inArray(objectives.ownerPersonId, chunk),
-            inArray(objectives.status, ['active', 'pending_approval']),
-          ),
-        )
-        .orderBy(...order)),
-    );
-    led.push(
-      ...(await store.db
-        .select({ id: teams.id, managerId: teams.managerId })
-        .from(teams)
-        .where(and(eq(teams.orgId, input.orgId), inArray(teams.managerId, chunk)))),
-    );
+    const personIds = JSON.stringify(input.personIds.slice(i, i + 90));
+    own.push(...(await ownObjectives(store.db).all({ orgId, cycleIds, personIds })));
+    led.push(...(await teamsLedBy(store.db).all({ orgId, personIds })));
   }
   const teamObjectives: Objective[] = [];
   const ledIds = [...new Set(led.map((t) => t.id))];
-  for (let i = 0; i < ledIds.length; i += 90)
-    teamObjectives.push(
-      ...(await store.db
-        .select()
-        .from(objectives)
-        .where(
-          and(
-            eq(objectives.orgId, input.orgId),
-            inArray(objectives.cycleId, input.cycleIds),
-            eq(objectives.ownerType, 'team'),
-            inArray(objectives.ownerTeamId, ledIds.slice(i, i + 90)),
-            eq(objectives.status, 'active'),
-          ),
-        )
-        .orderBy(...order)),
-    );
+  for (let i = 0; i < ledIds.length; i += 90) {
+    const teamIds = JSON.stringify(ledIds.slice(i, i + 90));
+    teamObjectives.push(...(await ledObjectivesQuery(store.db).all({ orgId, cycleIds, teamIds })));
+  }
   const krs = await keyResultsOf(
     store,
     [...own, ...teamObjectives].map((o) => o.id),
@@ -193,16 +224,9 @@ export async function keyResultsOf(
 ): Promise<Map<string, KeyResult[]>> {
   const out = new Map<string, KeyResult[]>();
   const ids = [...new Set(objectiveIds)];
+  const query = (options.activeOnly ? activeKrsOfObjectives : krsOfObjectives)(store.db);
   for (let i = 0; i < ids.length; i += 90) {
-    const chunk = ids.slice(i, i + 90);
-    const where = options.activeOnly
-      ? and(inArray(keyResults.objectiveId, chunk), eq(keyResults.status, 'active'))
-      : inArray(keyResults.objectiveId, chunk);
-    const rows = await store.db
-      .select()
-      .from(keyResults)
-      .where(where)
-      .orderBy(asc(keyResults.position), asc(keyResults.createdAt), asc(keyResults.id));
+    const rows = await query.all({ objectiveIds: JSON.stringify(ids.slice(i, i + 90)) });
     for (const kr of rows) {
       const list = out.get(kr.objectiveId) ?? [];
       list.push(kr);
