@@ -23,10 +23,9 @@ import Database from 'better-sqlite3';
 import { createLarkEmulator, serveLarkEmulator } from '../bots/lark/emulator';
 import { openSqlite } from '../storage/sqlite';
 import { recomputeOrg } from '../storage/repos/rollup-store';
-import { generateOrg } from './generate';
 import type { SoakLoadJob, SoakLoadResult } from './soak-load';
 import type { SoakServerOptions } from './soak-server';
-import { messageSpecs } from './webhook-seed';
+import { messageSpecs, seedGeneratedLarkOrg } from './webhook-seed';
 import { BENCH_LARK_APP, nextMessage } from './child';
 
 const APP = BENCH_LARK_APP;
@@ -65,20 +64,11 @@ async function runCase(c: Case) {
   const dir = mkdtempSync(join(tmpdir(), `polaris-bench-${c.name}-`));
   const path = join(dir, 'polaris.db');
   try {
-    openSqlite(path).close(); // migrate
-    const raw = new Database(path);
-    const org = generateOrg(raw, { people: c.people, teams: Math.max(1, Math.round(c.people / 10)) });
     // Everyone reachable on Lark, no team chats: the digest goes to each member, one message per person.
-    raw
-      .prepare(
-        `INSERT OR IGNORE INTO identities (org_id, person_id, platform, platform_user_id) SELECT org_id, id, 'lark', 'ou_' || id FROM people WHERE org_id = ?`,
-      )
-      .run(org.orgId);
     // One org on the Lark app, as a deployment has: its tenant bound, the pushes from its people.
     // (Two orgs behind one Lark app's credentials cannot both be served; their messages would fail.)
-    raw
-      .prepare(`INSERT INTO platform_tenants (platform, tenant_key, org_id) VALUES ('lark', ?, ?)`)
-      .run(APP.tenantKey, org.orgId);
+    const org = { orgId: seedGeneratedLarkOrg(path, c.people, APP.tenantKey) };
+    const raw = new Database(path);
     // A backlog like the one the review found (34,202 pending rows): replies and job messages waiting
     // for Lark's per-minute window.
     const now = new Date().toISOString();

@@ -189,6 +189,14 @@ export interface PlatformAdapter {
    * card callback URL. Failures are logged and retried later, never fatal.
    */
   start?(): Promise<void>;
+  /**
+   * Get what a send needs before the outbox takes rate-limit slots for a batch (the access
+   * token, a client loaded on first use; once ready this costs nothing). Sends whose slots were
+   * taken while the first one waited for those would otherwise reach the platform in one bunch,
+   * over its per-second limit.
+   * A failure is the sends' to report: the outbox ignores it here.
+   */
+  warm?(): Promise<void>;
   /** Verify, parse, dispatch and answer one webhook request. Never throws. */
   handleWebhook(request: Request, ctx: WebhookContext, subPath: string): Promise<Response>;
   send(to: Address, message: OutboundMessage, options: DeliveryOptions): Promise<SentRef>;

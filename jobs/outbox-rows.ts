@@ -4,8 +4,7 @@
 // nothing twice: `insert … on conflict do nothing` on the unique key.
 import { cryptoProvider } from '../bots/common/crypto-provider';
 import type { Statement, Store } from '../storage/db';
-import { addressRecipientKey, outboxRowInsert, outboxRowValues, type OutboxRowInput } from '../storage/outbox-rows';
-import { outbox } from '../storage/schema';
+import { addressRecipientKey, outboxRowInsert, outboxRowsInsert, type OutboxRowInput } from '../storage/outbox-rows';
 import type { JobMessage } from './types';
 
 const encoder = new TextEncoder();
@@ -46,19 +45,7 @@ export function jobOutboxStatement(store: Store, input: JobRowInput): Statement 
   return outboxRowInsert(store, jobRow(input)).onConflictDoNothing();
 }
 
-/**
- * A fan-out batch's rows as multi-row inserts (7 rows of 12 columns per statement, within D1's
- * 100 bound parameters, as storage/outbox-rows.ts outboxRowsInsert), each skipping a row whose
- * key exists: building and running the SQL costs a seventh of one insert per row.
- */
+/** A fan-out batch's rows as multi-row inserts, each skipping a row whose key exists. */
 export function jobOutboxStatements(store: Store, inputs: JobRowInput[]): Statement[] {
-  const statements: Statement[] = [];
-  for (let i = 0; i < inputs.length; i += 7)
-    statements.push(
-      store.db
-        .insert(outbox)
-        .values(inputs.slice(i, i + 7).map((input) => outboxRowValues(jobRow(input))))
-        .onConflictDoNothing(),
-    );
-  return statements;
+  return outboxRowsInsert(store, inputs.map(jobRow)).map((insert) => insert.onConflictDoNothing());
 }

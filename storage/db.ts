@@ -31,3 +31,17 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export { schema };
+
+/** D1 binds at most 100 parameters to one statement (https://developers.cloudflare.com/d1/platform/limits/). */
+const D1_MAX_BOUND_PARAMETERS = 100;
+
+/**
+ * `rows` in groups that each fit one multi-row INSERT on D1, for rows that bind `parametersPerRow`
+ * values each. One statement for many rows costs Drizzle about what building one per row did.
+ */
+export function insertGroups<T>(rows: T[], parametersPerRow: number): T[][] {
+  const size = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / parametersPerRow));
+  const groups: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) groups.push(rows.slice(i, i + size));
+  return groups;
+}

@@ -2,7 +2,7 @@
 // fan-outs (jobs/outbox-rows.ts) both insert through it, so every row has the same
 // shape: the id doubles as the platform idempotency key, and `recipient_key` is
 // what per-recipient rate limits group by.
-import type { Store } from './db';
+import { insertGroups, type Store } from './db';
 import { outbox, type Platform } from './schema';
 
 export interface OutboxRowInput {
@@ -48,13 +48,10 @@ export function outboxRowInsert(store: Store, row: OutboxRowInput) {
 }
 
 /**
- * Many rows as multi-row inserts, for the large fan-outs of one change (a review's start or
- * close): 7 rows of 12 columns per statement, within D1's 100 bound parameters, so building and
- * running the SQL costs a seventh of one insert per row.
+ * Many rows as multi-row inserts, for the large fan-outs of one change (a review's start or close,
+ * a job's batch): a row binds 12 values, so 8 rows per statement stay within D1's bound; a caller
+ * that re-runs idempotently adds `.onConflictDoNothing()` to each.
  */
 export function outboxRowsInsert(store: Store, rows: OutboxRowInput[]) {
-  const statements = [];
-  for (let i = 0; i < rows.length; i += 7)
-    statements.push(store.db.insert(outbox).values(rows.slice(i, i + 7).map(outboxRowValues)));
-  return statements;
+  return insertGroups(rows, 12).map((group) => store.db.insert(outbox).values(group.map(outboxRowValues)));
 }

@@ -292,6 +292,10 @@ export function createDingtalkAdapter(config: DingtalkConfig, options: DingtalkA
       if (config.mode === 'http' && config.cardTemplateId) await ensureCardCallbackRoute();
     },
 
+    async warm() {
+      await client.accessToken();
+    },
+
     async send(to, message, options) {
       if (to.platform !== 'dingtalk') throw new DeliveryError(`not a DingTalk address: ${to.platform}`, false);
       return client.send(to, message, options);

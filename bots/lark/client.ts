@@ -33,6 +33,8 @@ export interface LarkClientOptions {
 export interface LarkClient {
   /** The client's tenant_access_token (single flight, refreshed 3 min before expiry). */
   readonly token: SingleFlightToken;
+  /** Load the API client (the SDK, on first use) and get a token, ahead of the first call. */
+  warm(): Promise<void>;
   send(to: { kind: 'user' | 'group'; id: string }, message: OutboundMessage, idempotencyKey: string): Promise<SentRef>;
   update(messageId: string, message: OutboundMessage): Promise<void>;
   /** Delayed card update with a callback's token (30 min, at most twice). */
@@ -345,6 +347,10 @@ export function createLarkClient(config: LarkClientConfig, options: LarkClientOp
 
   return {
     token,
+    async warm() {
+      await api();
+      await token.get();
+    },
     async send(to, message, idempotencyKey) {
       const body = renderLarkMessage(message);
       const uuid = await larkUuid(idempotencyKey);

@@ -236,6 +236,10 @@ export function createLarkAdapter(config: LarkConfig, options: LarkAdapterOption
       }
     },
 
+    async warm() {
+      await client.warm();
+    },
+
     async send(to, message, { idempotencyKey }) {
       if (to.platform !== 'lark') throw new DeliveryError(`not a Lark address: ${to.platform}`, false);
       return client.send(to, message, idempotencyKey);

@@ -257,6 +257,9 @@ export function createWecomAdapter(config: WecomConfig, options: WecomAdapterOpt
     webhookPaths: [''],
     inlineCardUpdates: false,
     handleWebhook: (request, ctx) => handleWebhook(request, ctx),
+    async warm() {
+      await client.accessToken();
+    },
     send,
     update,
     loginUrl: (redirectUri, state) => wecomLoginUrl(config, redirectUri, state),

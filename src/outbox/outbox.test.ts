@@ -80,6 +80,40 @@ describe('outbox delivery', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('fetches the access token before taking rate-limit slots, so sends do not bunch behind a cold fetch', async () => {
+    const { adapter, calls } = recordingAdapter();
+    const events: string[] = [];
+    let slotsAtWarm = -1;
+    Object.assign(adapter, { limits: { perSecond: 50 } });
+    adapter.warm = async () => {
+      events.push('warm');
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the token fetch
+      slotsAtWarm = (store.sqlite.prepare('SELECT count(*) AS n FROM send_log').get() as { n: number }).n;
+    };
+    const send0 = adapter.send;
+    adapter.send = async (...args) => {
+      events.push('send');
+      return send0(...args);
+    };
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u1', 'a'), send('u2', 'b'), send('u3', 'c')], clock.now()));
+    expect((await deliverer.drain()).sent).toBe(3);
+    expect(events[0]).toBe('warm');
+    expect(slotsAtWarm).toBe(0);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('still sends when getting the token ahead fails (the send reports its own failure)', async () => {
+    const { adapter, calls } = recordingAdapter();
+    adapter.warm = async () => {
+      throw new Error('token endpoint down');
+    };
+    const { deliverer, clock } = setup(adapter);
+    await store.atomic(outboxStatements(store, [send('u1', 'a')], clock.now()));
+    expect((await deliverer.drain()).sent).toBe(1);
+    expect(calls).toHaveLength(1);
+  });
+
   it('retries retryable failures with backoff and gives up on permanent ones', async () => {
     let flakyCalls = 0;
     const { adapter, calls } = recordingAdapter((_target, message) => {
