@@ -104,6 +104,12 @@ export const people = sqliteTable(
     teamSetByHand: integer('team_set_by_hand', { mode: 'boolean' }).notNull().default(false),
     /** The platform this person last wrote from: where alerts, reminders and digests go (jobs/recipients.ts). */
     lastPlatform: text('last_platform').$type<Platform>(),
+    /**
+     * When this person last checked in on any KR (the newest check_ins.created_at they authored);
+     * kept by triggers on check_ins (migration 0019) so GET /stats counts who checked in this
+     * week from one index range instead of probing check_ins once per person.
+     */
+    lastCheckInAt: text('last_check_in_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -112,6 +118,7 @@ export const people = sqliteTable(
     uniqueIndex('people_org_email').on(t.orgId, t.email),
     index('people_manager').on(t.managerId),
     index('people_team').on(t.teamId),
+    index('people_org_status_checkin').on(t.orgId, t.status, t.lastCheckInAt),
   ],
 );
 

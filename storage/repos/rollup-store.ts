@@ -37,6 +37,11 @@ const REBUILD_ABOVE = 3000;
  * between passes (issue 22: acks share the loop with this work).
  */
 export const PASS_MAX = 500;
+/**
+ * Objectives a rebuild reads and settles at a time: small enough that a slice's KR rows die young
+ * (collected by the scavenger) instead of being promoted and piling up as old-space garbage.
+ */
+const REBUILD_SLICE = 500;
 /** Rows per write transaction of a rebuild (its writes go in chunks, with a turn between them). */
 export const REBUILD_WRITE_ROWS = 2000;
 
@@ -367,7 +372,19 @@ async function rebuildCycle(
   const feeders = new Map<string, Feeder[]>(); // 'children' KR id → feeding objectives
   const kids = new Map<string, string[]>(); // objective → objectives feeding it (post-cut)
   const rollingKrs = new Map<string, KrRow[]>();
-  const out: StoredRow[] = [];
+  // Rows are written as they settle, REBUILD_WRITE_ROWS per transaction with a turn of the event loop
+  // between them, and only their ids are kept: holding every row of a 100k-person org until the end
+  // kept them all alive until the end of a 100k-person rebuild (issue 16 goal 5). Nothing incremental runs in between (one roll-up
+  // writer at a time), and /tree recomputes statuses at the request's pace, so a read between two
+  // transactions sees correct values in every row.
+  const pending: StoredRow[] = [];
+  const built = new Set<string>();
+  const flush = async (all: boolean) => {
+    while (pending.length >= REBUILD_WRITE_ROWS || (all && pending.length)) {
+      await store.atomic(upsertStatements(store, pending.splice(0, REBUILD_WRITE_ROWS)));
+      await nextTurn();
+    }
+  };
   const totals = emptyTotals();
   const settle = (o: ObjRow, krs: KrRow[], values: NodeValues) => {
     const owner = ownerOf(o);
@@ -375,7 +392,8 @@ async function rebuildCycle(
     const c = contribution(values, { ownerType: o.ownerType, parentKrExists: !!owner, expected });
     applyContribution(totals, c, 1);
     const row = rowFor(o, owner, feeds, values, c, signature(o, krs));
-    out.push(row);
+    pending.push(row);
+    built.add(row.objectiveId);
     if (feeds) {
       const list = feeders.get(o.parentKrId!);
       const f = { id: o.id, progress: row.progress, hasCheckIn: !!row.hasCheckIn };
@@ -386,9 +404,9 @@ async function rebuildCycle(
   // Objectives without an active 'children' KR depend on nothing else: settle them chunk by chunk,
   // giving the event loop a turn between chunks (a rebuild runs on the server that answers webhooks).
   const slices = new Slices();
-  for (let i = 0; i < objectives.length; i += CHUNK) {
+  for (let i = 0; i < objectives.length; i += REBUILD_SLICE) {
     await slices.pause();
-    const slice = objectives.slice(i, i + CHUNK);
+    const slice = objectives.slice(i, i + REBUILD_SLICE);
     const krRows = await loadKrs(
       store,
       slice.map((o) => o.id),
@@ -411,6 +429,7 @@ async function rebuildCycle(
         nodeValues(nodeKrs(o, krs), () => [], expected),
       );
     }
+    await flush(false);
   }
   for (const [id, p] of candidate) {
     if (cut.has(id) || !rollingKrs.has(id)) continue;
@@ -427,9 +446,10 @@ async function rebuildCycle(
       krs,
       nodeValues(nodeKrs(o, krs), (kr) => feeders.get(kr) ?? [], expected),
     );
+    await flush(false);
   }
+  await flush(true);
   // Rows of this cycle that the rebuild does not write again (objectives archived, deleted or moved).
-  const built = new Set(out.map((r) => r.objectiveId));
   const stale = (
     await rows<{ id: string }>(
       store,
@@ -438,15 +458,7 @@ async function rebuildCycle(
   )
     .map((r) => r.id)
     .filter((id) => !built.has(id));
-  // Bounded write transactions with a turn of the event loop between them (at 100k people one
-  // transaction of every row held the loop for seconds). Rows first, each overwriting its objective's
-  // row; the totals, the stale rows and the marks go in the last transaction. Nothing incremental
-  // runs in between (one roll-up writer at a time), and /tree recomputes statuses at the request's
-  // pace, so a read between two chunks sees correct values in every row.
-  for (let i = 0; i < out.length; i += REBUILD_WRITE_ROWS) {
-    await store.atomic(upsertStatements(store, out.slice(i, i + REBUILD_WRITE_ROWS)));
-    await nextTurn();
-  }
+  // The totals, the stale rows and the marks go in the last transaction, after every row.
   const last: Statement[] = [];
   for (let i = 0; i < stale.length; i += CHUNK)
     last.push(
