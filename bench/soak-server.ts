@@ -77,7 +77,21 @@ process.on('message', async (message: { type: string }) => {
     });
   }
   if (message.type === 'stats')
-    process.send!({ type: 'stats', ...backlog(), peakRssMb: process.resourceUsage().maxRSS / 1024 });
+    process.send!({
+      type: 'stats',
+      ...backlog(),
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      // The server's CPU time since it started (less sensitive to a shared machine's load than latency).
+      cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      handled: (() => {
+        const db = new Database(options.databasePath, { readonly: true });
+        try {
+          return (db.prepare(`SELECT count(*) AS n FROM processed_events`).get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      })(),
+    });
   if (message.type === 'stop') {
     await node.stop();
     process.disconnect();

@@ -5,6 +5,7 @@
 //   sync-directory --platform <p> [--org <slug|id>] [--dry-run]   sync the org chart from a platform directory
 //   outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
 //   outbox retry <id>         send a failed message again
+//   rollups [--org <slug|id>] rebuild the stored roll-ups of every cycle (docs/okr-math.md)
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +26,7 @@ import { runDirectorySync } from './directory/run';
 import { listOutbox, OUTBOX_STATUSES, retryOutboxRow } from './outbox/admin';
 import { findOrg } from './api/org';
 import type { OutboxStatus } from '../storage/schema';
+import { recomputeOrg } from '../storage/repos/rollup-store';
 
 const USAGE = `Usage:
   polaris run-job <name> [--org <slug|id>] [--dry-run] [--no-send] [--force]
@@ -33,6 +35,7 @@ const USAGE = `Usage:
   polaris sync-directory --platform lark [--org <slug|id>] [--dry-run]
   polaris outbox list [--status failed|pending|sent] [--org <slug|id>] [--limit N]
   polaris outbox retry <id>
+  polaris rollups [--org <slug|id>]   rebuild the stored OKR roll-ups from scratch (after an import)
 
 Jobs: ${jobs.map((j) => j.name).join(', ')}
   --dry-run   print the cards instead of sending them (nothing is written)
@@ -112,6 +115,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (command === 'backup') return backup(name, loadConfig(env).databasePath);
   if (command === 'sync-directory') return syncDirectoryCommand(values, env);
   if (command === 'outbox') return outboxCommand(name, positionals[2], values, env);
+  if (command === 'rollups') return rollupsCommand(values, env);
   if (command !== 'run-job' || !name) {
     complain(USAGE);
     return 1;
@@ -357,6 +361,36 @@ async function outboxCommand(
     complain(
       `${Math.min(rows.length, limit)} ${status} message(s)${rows.length > limit ? ` (more: --limit ${limit * 2})` : ''}`,
     );
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** `polaris rollups`: every cycle's stored roll-ups rebuilt from the source tables, per org. */
+async function rollupsCommand(values: { org?: string[] }, env: Record<string, string | undefined>): Promise<number> {
+  const config = loadConfig(env);
+  const store = openSqlite(config.databasePath);
+  try {
+    const orgs = [];
+    if (values.org?.length) {
+      for (const wanted of values.org) {
+        const org = await findOrg(store, wanted);
+        if (!org) {
+          complain(`No organisation "${wanted}".`);
+          return 1;
+        }
+        orgs.push(org);
+      }
+    } else orgs.push(await ensureDefaultOrg(store));
+    for (const org of orgs) {
+      const started = Date.now();
+      const now = new Date();
+      const cycles = await recomputeOrg(store, org.id, now, org.settings?.timezone ?? config.defaultTimezone);
+      for (const c of cycles)
+        print(`${org.slug} ${c.cycleId}: ${c.objectives} objectives, ${c.keyResults} key results`);
+      print(`${org.slug}: ${cycles.length} cycles rebuilt in ${Date.now() - started} ms`);
+    }
     return 0;
   } finally {
     store.close();

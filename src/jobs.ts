@@ -5,6 +5,7 @@
 import { checkinReminders } from '../jobs/checkin-reminders';
 import { createJobRegistry } from '../jobs/registry';
 import { retention } from '../jobs/retention';
+import { rollupsPace } from '../jobs/rollups-pace';
 import { weeklyDigestJob } from '../jobs/weekly-digest';
 import type { Services } from './services';
 import { adjustmentSweep } from './approvals/job';
@@ -23,6 +24,7 @@ export const jobRegistry = createJobRegistry<Services>([
   rulesEvaluate,
   directorySync,
   retention,
+  rollupsPace,
   outboxFailures,
   connectorsRun,
   reviewSweep<Services>({

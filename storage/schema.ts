@@ -104,6 +104,12 @@ export const people = sqliteTable(
     teamSetByHand: integer('team_set_by_hand', { mode: 'boolean' }).notNull().default(false),
     /** The platform this person last wrote from: where alerts, reminders and digests go (jobs/recipients.ts). */
     lastPlatform: text('last_platform').$type<Platform>(),
+    /**
+     * When this person last checked in on any KR (the newest check_ins.created_at they authored);
+     * kept by triggers on check_ins (migration 0019) so GET /stats counts who checked in this
+     * week from one index range instead of probing check_ins once per person.
+     */
+    lastCheckInAt: text('last_check_in_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -112,6 +118,7 @@ export const people = sqliteTable(
     uniqueIndex('people_org_email').on(t.orgId, t.email),
     index('people_manager').on(t.managerId),
     index('people_team').on(t.teamId),
+    index('people_org_status_checkin').on(t.orgId, t.status, t.lastCheckInAt),
   ],
 );
 
@@ -252,6 +259,77 @@ export const keyResults = sqliteTable(
       t.lastCheckInAt,
     ),
   ],
+);
+
+// Stored roll-ups (docs/okr-math.md "Stored roll-ups"): what GET /tree and GET /stats read instead
+// of recomputing the org. Maintained by storage/repos/rollup-store.ts; triggers (migration
+// 0016_rollup_dirty_triggers) only queue the objective ids whose roll-up a write may have changed.
+
+/** Objectives whose roll-up a write may have changed; `n` counts marks, so a mark made while one is processed survives. */
+export const rollupDirty = sqliteTable('rollup_dirty', {
+  objectiveId: text('objective_id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  n: integer('n').notNull().default(1),
+});
+
+/** One row per active objective: its rolled-up values and what it adds to its cycle's totals. */
+export const objectiveRollups = sqliteTable(
+  'objective_rollups',
+  {
+    objectiveId: text('objective_id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    cycleId: text('cycle_id').notNull(),
+    ownerType: text('owner_type').notNull(),
+    /** Display order among siblings: company 0, team 1, person 2; then the objective's position. */
+    ownerRank: integer('owner_rank').notNull().default(2),
+    position: integer('position').notNull().default(0),
+    parentKrId: text('parent_kr_id'),
+    /** The objective owning parent_kr_id (any state), null when none or the KR is gone. */
+    parentObjectiveId: text('parent_objective_id'),
+    /** The 'children' KR this objective's progress feeds (null: none, or the edge closes a cycle). */
+    rollupKrId: text('rollup_kr_id'),
+    progress: real('progress').notNull(),
+    minConfidence: real('min_confidence'),
+    hasCheckIn: integer('has_check_in').notNull(),
+    /** JSON: 'children' KR id → [progress, has check-in 0/1, aligned count]. */
+    rolled: text('rolled').notNull().default('{}'),
+    /** What children depend on: cycle, KR ids with mode and status. A change re-evaluates them. */
+    sig: text('sig').notNull(),
+    /** Contribution to rollup_totals (statuses at rollup_totals.expected). */
+    eligible: integer('eligible').notNull(),
+    aligned: integer('aligned').notNull(),
+    status: text('status').notNull(),
+    score10: integer('score10').notNull(),
+    krCounts: text('kr_counts').notNull(),
+  },
+  (t) => [
+    index('objective_rollups_feed').on(t.rollupKrId, t.objectiveId, t.progress, t.hasCheckIn),
+    index('objective_rollups_parent').on(t.parentObjectiveId),
+    // The tree's children of a level, in display order, from this index alone.
+    index('objective_rollups_children').on(
+      t.orgId,
+      t.cycleId,
+      t.parentObjectiveId,
+      t.ownerRank,
+      t.position,
+      t.objectiveId,
+      t.parentKrId,
+    ),
+  ],
+);
+
+/** A cycle's totals, as GET /stats shows them, at the pace `expected`. */
+export const rollupTotals = sqliteTable(
+  'rollup_totals',
+  {
+    orgId: text('org_id').notNull(),
+    cycleId: text('cycle_id').notNull(),
+    expected: real('expected').notNull(),
+    /** JSON of RollupTotals (core/okr/stored.ts). */
+    totals: text('totals').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.cycleId] })],
 );
 
 export type CheckInSource = 'chat' | 'card' | 'api' | 'metric';

@@ -47,6 +47,11 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // A 32 MB page cache instead of SQLite's 2 MB: at 100k people one GET /tree reads ~3,000 pages
+  // (objectives, their KRs, stored roll-ups), which the default cache re-read from the OS on every
+  // request (81 ms p50 against 48 ms). Pages are allocated as they are read, so a small org's server
+  // does not grow by it.
+  sqlite.pragma('cache_size = -32768');
   sqlite.pragma('foreign_keys = ON');
   cachePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema });

@@ -7,3 +7,4 @@ export * from './scoring';
 export * from './rollup';
 export * from './tree';
 export * from './stats';
+export * from './stored';

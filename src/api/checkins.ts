@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { AppEnv } from '../services';
 import { checkIns, cycles } from '../../storage/schema';
 import { checkInStatements, getKeyResult, getObjective } from '../../storage/repos/okrs';
+import { processDirtySoon } from '../../storage/repos/rollup-store';
+import { log } from '../../core/log';
 import { findPersonByExternalId } from '../../storage/repos/people';
 import { readBody } from './body';
 import { checkInValue, type CheckInError } from '../../core/okr/checkin';
@@ -36,7 +38,7 @@ const CheckInBody = z
   .strict();
 
 checkinsRoutes.post('/:id/check-ins', async (c) => {
-  const { store, clock } = c.get('deps');
+  const { store, clock, defer } = c.get('deps');
   const org = await resolveOrg(c, store);
   const kr = await getKeyResult(store, org.id, c.req.param('id'));
   if (!kr) throw notFound('Key result', c.req.param('id'));
@@ -87,6 +89,19 @@ checkinsRoutes.post('/:id/check-ins', async (c) => {
     now,
   });
   await store.atomic(statements);
+  // The stored roll-ups above this KR (docs/okr-math.md "Stored roll-ups"): queued by the write,
+  // brought up to date by a coalesced pass after answering (reads catch up first, so none is stale).
+  // If the pass fails, the objective stays queued and the next read or pass applies it.
+  const pass = processDirtySoon(
+    store,
+    () => clock.now(),
+    (err) =>
+      log.warn('roll-up maintenance after a check-in failed', {
+        err: String(err),
+        cause: String((err as { cause?: unknown }).cause),
+      }),
+  );
+  if (pass) defer(pass); // Workers: keeps the isolate for the window (Node: tracked for shutdown)
   const updated = (await getKeyResult(store, org.id, kr.id))!;
   return c.json({ check_in: presentCheckIn(checkIn), key_result: presentKr(updated) }, 201);
 });

@@ -12,6 +12,7 @@ import { objectivesRoutes } from './objectives';
 import { checkinsRoutes } from './checkins';
 import { treeRoutes } from './tree';
 import { statsRoutes } from './stats';
+import { rollupsRoutes } from './rollups';
 import { adjustmentsRoutes } from './adjustments';
 import { isIngestRequest, metricsRoutes, requireIngestOrAdmin } from './metrics';
 import { flagsRoutes, rulesRoutes } from './rules';
@@ -35,6 +36,7 @@ export function createApi() {
   api.route('/key-results', checkinsRoutes);
   api.route('/tree', treeRoutes);
   api.route('/stats', statsRoutes);
+  api.route('/rollups', rollupsRoutes);
   api.route('/adjustments', adjustmentsRoutes);
   api.route('/metrics', metricsRoutes);
   api.route('/rules', rulesRoutes);

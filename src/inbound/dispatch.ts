@@ -6,6 +6,7 @@ import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { preparedQuery } from '../../storage/prepared';
+import { processDirtySoon } from '../../storage/repos/rollup-store';
 import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
 import { noEffects, type Effects } from '../chat/effects';
@@ -114,6 +115,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
       .insert(processedEvents)
       .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
+    // A check-in (or any OKR write) queued the objectives above it: bring their stored roll-ups up to date.
+    // Coalesced: one pass for a burst of events; committed either way, and reads catch up first.
+    if (effects.statements.length)
+      processDirtySoon(
+        store,
+        () => clock.now(),
+        (err) => log.warn('roll-up maintenance after events failed', { err: String(err) }),
+      );
     if (effects.messages.length) deps.onOutbound?.();
   }
 

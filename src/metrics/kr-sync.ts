@@ -6,6 +6,7 @@
 import { and, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Statement, Store } from '../../storage/db';
 import { checkInStatements } from '../../storage/repos/okrs';
+import { processDirty } from '../../storage/repos/rollup-store';
 import type { KeyResult } from '../../storage/repos/types';
 import {
   cycles,
@@ -142,6 +143,10 @@ export async function syncMetricKrs(
     );
     updated.push({ krId: kr.id, previous: kr.currentValue, value });
   }
-  if (statements.length) await store.atomic(statements);
+  if (statements.length) {
+    await store.atomic(statements);
+    // The stored roll-ups above the synced KRs; if this fails, the next read catches up.
+    await processDirty(store, now, orgId).catch(() => undefined);
+  }
   return { checked: rows.length, updated };
 }

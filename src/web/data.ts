@@ -423,7 +423,8 @@ export async function teamFigures(
   const since = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
   const [row] = (await store.db.all(sql`
     SELECT count(*) AS people,
-      sum(EXISTS (SELECT 1 FROM check_ins c WHERE c.author_id = p.id AND c.created_at >= ${since})) AS checkedIn
+      -- people.last_check_in_at is the newest check-in each authored (migration 0019), as GET /stats counts.
+      sum(coalesce(p.last_check_in_at >= ${since}, 0)) AS checkedIn
     FROM people p
     WHERE p.org_id = ${q.orgId} AND p.status = 'active'
       AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`)) as {
