@@ -14,6 +14,21 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
+const clearImmediate_ = (globalThis as { clearImmediate?: (handle: unknown) => void }).clearImmediate;
+
+/**
+ * Calls `callback` on the next turn of the event loop unless cancelled first (the returned function).
+ * Code that must not let the loop turn (a write transaction held across awaits) learns that it did.
+ */
+export function onNextTurn(callback: () => void): () => void {
+  if (immediate && clearImmediate_) {
+    const handle = immediate(callback);
+    return () => clearImmediate_(handle);
+  }
+  const handle = setTimeout(callback, 0);
+  return () => clearTimeout(handle);
+}
+
 /**
  * How long background work may hold the event loop between two yields. Lark re-pushes what is not
  * acknowledged within 3 s and the goal is an ack p99 under 100 ms (issue 22): a slice of 15 ms

@@ -18,6 +18,17 @@ export interface Store {
   readonly kind: 'sqlite' | 'd1';
   /** Run every statement or none. */
   atomic(statements: Statement[]): Promise<void>;
+  /**
+   * Optional (SQLite): runs `work` in one write transaction that commits when it resolves (and rolls
+   * back when it throws). Each `atomic()` inside is a savepoint: all or nothing on its own, visible
+   * to the reads after it, durable only with the group. An `atomic()` from outside waits for the
+   * group's commit, so nothing is acknowledged on the strength of a write that is not yet durable.
+   * Why: a commit writes every page it touched to the WAL; events handled one after another touch
+   * the same pages (the right edge of each time-ordered index), so one commit for a few events
+   * writes those pages once (src/inbound/inbox.ts). D1 has no transaction that spans awaits: its
+   * store has no group, and callers do one event per `atomic()`.
+   */
+  group?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** True when a write failed because a unique key or primary key already exists. */

@@ -7,6 +7,12 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 let lastMs = 0;
 let sequence = 0;
 
+// Random bytes are drawn 4 KiB at a time: one getRandomValues call per id cost about 10 µs on Node
+// (the webcrypto wrapper around randomFillSync), several ids per handled event. Each byte is still
+// used once. Filled on first use, as Workers allow no random values at module load.
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
 export function newId(prefix: string): string {
   const ms = Date.now();
   if (ms === lastMs) sequence++;
@@ -14,8 +20,12 @@ export function newId(prefix: string): string {
     lastMs = ms;
     sequence = 0;
   }
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  if (poolAt + 8 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
   let rand = '';
-  for (const b of bytes) rand += ALPHABET[b & 31];
+  for (let i = 0; i < 8; i++) rand += ALPHABET[pool[poolAt + i] & 31];
+  poolAt += 8;
   return `${prefix}_${ms.toString(36)}${sequence.toString(36).padStart(3, '0')}${rand}`;
 }

@@ -1,4 +1,5 @@
 // Node-only: the embedded SQLite store (better-sqlite3), migrated on open.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -60,12 +61,45 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
     // Sync builders execute with .run(); the cast is because BatchItem is typed for async drivers.
     for (const s of statements) (s as unknown as { run(): unknown }).run();
   });
+  // The open group (Store.group): its token, carried by the async context of its work, and its end.
+  // A token rather than a flag: work started inside a group (the outbox woken by a reply) keeps the
+  // context after the group ends, and must not count as inside the next one.
+  const insideGroup = new AsyncLocalStorage<object>();
+  let openGroup: object | undefined;
+  let groupEnd: Promise<void> | undefined;
   return {
     db: db as unknown as Db,
     kind: 'sqlite',
     sqlite,
     async atomic(statements) {
+      // A writer outside the open group (a push being stored before its 200, an API write) waits for
+      // the group to commit: its write would otherwise join the group's transaction, and be reported
+      // done before it is durable. Inside the group, better-sqlite3 runs it as a savepoint.
+      while (groupEnd && insideGroup.getStore() !== openGroup) await groupEnd;
       if (statements.length) runAll.immediate(statements);
+    },
+    async group(work) {
+      if (openGroup && insideGroup.getStore() === openGroup) return work();
+      while (groupEnd) await groupEnd;
+      const token = {};
+      openGroup = token;
+      let end!: () => void;
+      groupEnd = new Promise((resolve) => {
+        end = resolve;
+      });
+      try {
+        sqlite.exec('BEGIN IMMEDIATE');
+        const result = await insideGroup.run(token, work);
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      } finally {
+        openGroup = undefined;
+        groupEnd = undefined;
+        end();
+      }
     },
     close: () => sqlite.close(),
   };

@@ -122,6 +122,74 @@ describe('inbox', () => {
     expect(await broken.drain()).toBe(0);
   });
 
+  // Issue 16 goal 2: the backlog a burst leaves is handled in groups of events with one commit each.
+  it('once pushes stop, handles the backlog in groups with one commit each, every event seeing the ones before', async () => {
+    const services = await setup();
+    for (const [i, v] of [10, 20, 30, 40, 50, 60].entries())
+      await services.inbox.accept(message(`ev_b${i}`, `KR1 ${v}`));
+    const group = t.store.group!.bind(t.store);
+    const groups: number[] = [];
+    t.store.group = async (work) => {
+      const before = (await t.store.db.select().from(processedEvents)).length;
+      const result = await group(work);
+      groups.push((await t.store.db.select().from(processedEvents)).length - before);
+      return result;
+    };
+    await new Promise((resolve) => setTimeout(resolve, 150)); // no push for longer than BUSY_MS
+    expect(await services.inbox.drain()).toBe(6);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(groups.length).toBeLessThan(6);
+    const rows = await t.store.db.select().from(checkIns).orderBy(checkIns.id);
+    expect(rows.map((r) => [r.previousValue, r.value])).toEqual([
+      [30, 10],
+      [10, 20],
+      [20, 30],
+      [30, 40],
+      [40, 50],
+      [50, 60],
+    ]);
+    expect(await t.store.db.select().from(inbox)).toHaveLength(0);
+    expect(await t.store.db.select().from(outbox)).toHaveLength(6);
+  });
+
+  it('handles one event per turn, outside any group, while pushes are arriving', async () => {
+    const services = await setup();
+    let grouped = 0;
+    const group = t.store.group!.bind(t.store);
+    t.store.group = async (work) => {
+      grouped++;
+      return group(work);
+    };
+    for (const i of [1, 2, 3]) await services.inbox.accept(message(`ev_n${i}`, `KR1 ${i}`));
+    expect(await services.inbox.drain()).toBe(3);
+    expect(grouped).toBe(0);
+  });
+
+  it('gives back the events of a group whose commit fails, and handles each once afterwards', async () => {
+    const services = await setup();
+    for (const i of [1, 2, 3]) await services.inbox.accept(message(`ev_c${i}`, `KR1 ${i}`));
+    const group = t.store.group!.bind(t.store);
+    t.store.group = (work) =>
+      group(async () => {
+        await work();
+        throw new Error('disk I/O error');
+      });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expect(services.inbox.drain()).rejects.toThrow('disk I/O error');
+    expect(await t.store.db.select().from(checkIns)).toHaveLength(0);
+    expect(await t.store.db.select().from(processedEvents)).toHaveLength(0);
+    const pending = await t.store.db.select().from(inbox);
+    expect(pending.map((r) => [r.status, r.lockedUntil, r.attempts])).toEqual([
+      ['pending', null, 0],
+      ['pending', null, 0],
+      ['pending', null, 0],
+    ]);
+    t.store.group = group;
+    expect(await services.inbox.drain()).toBe(3);
+    expect(await t.store.db.select().from(checkIns)).toHaveLength(3);
+    expect(await t.store.db.select().from(processedEvents)).toHaveLength(3);
+  });
+
   // Issue 16: each push committed on its own; a burst now pays one commit per turn of the loop.
   it('stores the pushes of one turn of the event loop in one transaction, each answered after it commits', async () => {
     const services = await setup();

@@ -13,13 +13,18 @@
 // transaction (each answered only after it commits), so a burst pays one commit per turn instead
 // of one per push. Handling claims a batch of rows in one statement and yields to the event loop
 // between events (core/loop.ts), so acknowledgements never queue behind more than one event.
+// Once no push has arrived for BUSY_MS, a store with groups (SQLite) handles events in groups of up
+// to GROUP_BUDGET_MS with one commit each: a commit writes every page its events touched, and
+// consecutive events touch the same ones (the newest pages of each time-ordered table and index),
+// so the backlog left by a burst drains on fewer page writes. A group ends early when the loop
+// turned inside it (a handler waited on the network): writes from outside must not wait long.
 import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BotEvent } from '../../bots/types';
 import { insertGroups, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
-import { nextTurn } from '../../core/loop';
+import { monotonicMs, nextTurn, onNextTurn, SLICE_BUDGET_MS } from '../../core/loop';
 import { SharedRuns } from '../../core/shared-runs';
 import type { Dispatch } from './dispatch';
 
@@ -30,6 +35,10 @@ const GROUP = 200;
 /** Values a stored push binds (id, platform, event id, event, received at, and the two defaults). */
 const PARAMETERS_PER_PUSH = 7;
 const LOCK_MS = 60_000;
+/** A push stored this recently means acknowledgements are flowing: handle one event per turn. */
+const BUSY_MS = 100;
+/** How long one group of events may hold the event loop while no push is arriving. */
+const GROUP_BUDGET_MS = SLICE_BUDGET_MS;
 const MAX_ATTEMPTS = 5;
 const DRAIN = 'inbox';
 
@@ -48,6 +57,8 @@ export class Inbox {
   private waiting: { event: BotEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Rows claimed by the running drain and not yet handled (released at shutdown). */
   private claimed = new Set<string>();
+  /** When the last push was stored (monotonic ms); handling groups events only when this is old. */
+  private lastPushAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: InboxOptions) {
     this.runs = options.runs ?? new SharedRuns();
@@ -58,6 +69,7 @@ export class Inbox {
    * committed, together with the other pushes of this turn of the event loop.
    */
   accept(event: BotEvent): Promise<void> {
+    this.lastPushAt = monotonicMs();
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       if (this.waiting.length === 1) void nextTurn().then(() => this.commitWaiting());
@@ -145,10 +157,10 @@ export class Inbox {
     for (const row of rows) this.claimed.add(row.id);
     let handled = 0;
     try {
-      for (const row of rows) {
-        if (this.stopped) break;
-        if (await this.handle(row.id, row.attempts, row.event as unknown as BotEvent)) handled++;
-        this.claimed.delete(row.id);
+      for (let next = 0; next < rows.length && !this.stopped; ) {
+        const done = await this.handleSome(rows, next);
+        handled += done.handled;
+        next = done.next;
         // better-sqlite3 never yields: give waiting HTTP requests (acknowledgements) their turn.
         await nextTurn();
       }
@@ -159,6 +171,43 @@ export class Inbox {
       await this.release(left);
     }
     return handled;
+  }
+
+  /**
+   * Handles rows from `from` on: one while pushes are arriving or without a store group, else as many
+   * as fit GROUP_BUDGET_MS in one write transaction. A row counts as done (no longer claimed) only once
+   * its group committed; if the group fails, the finally of drainBatch releases them all.
+   */
+  private async handleSome(
+    rows: { id: string; attempts: number; event: unknown }[],
+    from: number,
+  ): Promise<{ next: number; handled: number }> {
+    const { store } = this.options;
+    const one = async (row: (typeof rows)[number]) =>
+      (await this.handle(row.id, row.attempts, row.event as unknown as BotEvent)) ? 1 : 0;
+    if (!store.group || monotonicMs() - this.lastPushAt < BUSY_MS) {
+      const handled = await one(rows[from]);
+      this.claimed.delete(rows[from].id);
+      return { next: from + 1, handled };
+    }
+    const started = monotonicMs();
+    let turned = false;
+    const cancel = onNextTurn(() => {
+      turned = true;
+    });
+    try {
+      const done = await store.group(async () => {
+        let next = from;
+        let handled = 0;
+        do handled += await one(rows[next++]);
+        while (next < rows.length && !this.stopped && !turned && monotonicMs() - started < GROUP_BUDGET_MS);
+        return { next, handled };
+      });
+      for (let i = from; i < done.next; i++) this.claimed.delete(rows[i].id);
+      return done;
+    } finally {
+      cancel();
+    }
   }
 
   /** Handles one claimed event; `attempts` already counts this one. */
