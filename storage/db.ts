@@ -4,6 +4,7 @@
 // primitive D1 offers (a batch), emulated on better-sqlite3 with a native
 // transaction. Reads happen before the batch; conflicts are detected with
 // unique keys (see `claims` in schema.ts), which abort the whole batch.
+import type { SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema';
@@ -42,6 +43,25 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export { schema };
+
+/** A raw query's rows, typed by the caller. */
+export async function allRows<T>(store: Store, query: SQL): Promise<T[]> {
+  return (await store.db.all(query)) as T[];
+}
+
+/**
+ * Runs `load` over `ids` in slices of `size`, each slice as one JSON text (read back with
+ * json_each): D1 binds at most 100 parameters, so id lists do not travel one parameter per id.
+ */
+export async function inIdSlices<T>(
+  ids: readonly string[],
+  size: number,
+  load: (json: string) => Promise<T[]>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(...(await load(JSON.stringify(ids.slice(i, i + size)))));
+  return out;
+}
 
 /** D1 binds at most 100 parameters to one statement (https://developers.cloudflare.com/d1/platform/limits/). */
 const D1_MAX_BOUND_PARAMETERS = 100;

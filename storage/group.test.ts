@@ -28,7 +28,8 @@ function open() {
 const org = (id: string) => store.db.insert(organizations).values({ id, name: id, slug: id, settings: {} });
 const committed = () =>
   (other.prepare('SELECT id FROM organizations ORDER BY id').all() as { id: string }[]).map((r) => r.id);
-const visible = async () => (await store.db.select({ id: organizations.id }).from(organizations)).map((r) => r.id).sort();
+const visible = async () =>
+  (await store.db.select({ id: organizations.id }).from(organizations)).map((r) => r.id).sort();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Store.group (SQLite)', () => {

@@ -25,7 +25,7 @@ import {
   type RollupTotals,
   type TrackStatus,
 } from '../../core/okr';
-import type { Statement, Store } from '../db';
+import { allRows, inIdSlices, type Statement, type Store } from '../db';
 import { Slices, nextTurn } from '../../core/loop';
 
 const CHUNK = 2000;
@@ -45,14 +45,8 @@ const REBUILD_SLICE = 500;
 /** Rows per write transaction of a rebuild (its writes go in chunks, with a turn between them). */
 export const REBUILD_WRITE_ROWS = 2000;
 
-async function rows<T>(store: Store, q: SQL): Promise<T[]> {
-  return (await store.db.all(q)) as T[];
-}
-async function chunked<T>(ids: readonly string[], load: (json: string) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await load(JSON.stringify(ids.slice(i, i + CHUNK)))));
-  return out;
-}
+const rows = allRows;
+const chunked = <T>(ids: readonly string[], load: (json: string) => Promise<T[]>) => inIdSlices(ids, CHUNK, load);
 
 /**
  * A raw write for `store.atomic()`. better-sqlite3 runs `db.run()` at once, so there it is wrapped

@@ -7,8 +7,8 @@
 // - JS rolls 'children' KRs up over those rows (core/okr/rollup.ts) and computes statuses.
 // - A tree request then walks down level by level from the roots (or `rootId`), one query per
 //   level, and loads titles and KRs only for the nodes it returns, capped by `maxNodes`.
-import { sql, type SQL } from 'drizzle-orm';
-import type { Store } from '../db';
+import { sql } from 'drizzle-orm';
+import { allRows, inIdSlices, type Store } from '../db';
 import {
   ancestors,
   cycleScore,
@@ -77,15 +77,7 @@ export interface OrgRollup {
 /** D1 binds at most 100 parameters; id lists travel as one JSON text instead, in slices. */
 const ID_CHUNK = 5000;
 
-async function allRows<T>(store: Store, query: SQL): Promise<T[]> {
-  return (await store.db.all(query)) as T[];
-}
-
-async function inChunks<T>(ids: readonly string[], load: (json: string) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += ID_CHUNK) out.push(...(await load(JSON.stringify(ids.slice(i, i + ID_CHUNK)))));
-  return out;
-}
+const inChunks = <T>(ids: readonly string[], load: (json: string) => Promise<T[]>) => inIdSlices(ids, ID_CHUNK, load);
 
 interface PartRow {
   part: 'node' | 'leaves' | 'status' | 'krs';

@@ -14,6 +14,7 @@ import { CHECK_IN_WINDOW_DAYS, windowStart } from '../../core/okr';
 import { loadStats } from '../../storage/repos/stats';
 import { MIGRATIONS_DIR, openSqlite, type SqliteStore } from '../../storage/sqlite';
 import { tempDbPath } from '../helpers/app';
+import { prng } from '../helpers/prng';
 
 const NOW = new Date('2026-11-27T02:00:00Z');
 const PEOPLE = 8;
@@ -22,18 +23,6 @@ const dirs: { cleanup(): void }[] = [];
 afterAll(() => {
   for (const d of dirs) d.cleanup();
 });
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 
 function seed(db: Database.Database) {
   db.prepare(`INSERT INTO organizations (id, name, slug, settings) VALUES ('org', 'Org', 'org', '{}')`).run();
