@@ -7,6 +7,7 @@ import { runJobNow } from '../../src/jobs';
 import { expectedPace } from '../../core/okr';
 import { cycles, keyResults, objectives, organizations } from '../../storage/schema';
 import { createTestApp } from '../helpers/app';
+import { nodeDetail, treePage } from '../../src/web/data';
 
 let t: ReturnType<typeof createTestApp>;
 
@@ -86,6 +87,22 @@ describe('stored roll-ups through the API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ cycle: { id: 'q4' }, objectives: 3, keyResults: 3 });
     expect(companyProgress()).toBe(0);
+  });
+
+  it('the web dashboard reads the stored rows too, not a roll-up of the whole org per page', async () => {
+    await t.api('GET', '/api/v1/stats'); // builds the cycle
+    // A stored value no full roll-up would compute: the pages show it only if they read the rows.
+    t.store.sqlite.prepare(`UPDATE objective_rollups SET progress = 0.9 WHERE objective_id = 'co'`).run();
+    const q = {
+      orgId: 'org1',
+      cycle: { id: 'q4', startsOn: '2026-10-01', endsOn: '2026-12-31' },
+      now: new Date('2026-11-27T02:00:00Z'),
+      timeZone: 'Asia/Shanghai',
+    };
+    const page = await treePage(t.store, q, { kind: 'all' }, { depth: 3, maxNodes: 100 });
+    expect(page.nodes.find((n) => n.id === 'co')?.progress).toBe(0.9);
+    const detail = await nodeDetail(t.store, q, { kind: 'all' }, 'co');
+    expect(detail.node.progress).toBe(0.9);
   });
 
   it('refuses the recompute without the admin token', async () => {
