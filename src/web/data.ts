@@ -7,7 +7,6 @@ import { cycles, ruleFirings, rules } from '../../storage/schema';
 import { containsPattern } from '../../storage/repos/people';
 import {
   loadTree,
-  type OrgRollup,
   type RollupQuery,
   type TreeKeyResult,
   type TreeNode,
@@ -259,19 +258,16 @@ export async function nodeDetail(
   q: RollupQuery,
   scope: Scope,
   id: string,
-  pre?: OrgRollup,
 ): Promise<NodeDetail> {
-  // `pre`: a full roll-up the caller already has; without it the stored roll-ups answer.
-  const rollup = pre;
   const vis = await Visibility.load(store, q, scope);
-  const tree = await loadTree(store, { ...q, rootId: id, depth: 1, maxNodes: MAX_CONTRIBUTORS + 1 }, rollup);
+  const tree = await loadTree(store, { ...q, rootId: id, depth: 1, maxNodes: MAX_CONTRIBUTORS + 1 });
   const self = tree.nodes[0];
   if (!self || !vis.sees(self)) throw new HiddenError(id);
 
   // Ancestors: visible as context because `self` is visible.
   const ancestors: TreeNode[] = [];
   for (const a of self.upstream) {
-    const t = await loadTree(store, { ...q, rootId: a, depth: 0, maxNodes: 1 }, rollup);
+    const t = await loadTree(store, { ...q, rootId: a, depth: 0, maxNodes: 1 });
     if (t.nodes[0]) ancestors.push(t.nodes[0]);
   }
   const links = ancestors.map((parent, i) => ({ parent, ...link(i === 0 ? self : ancestors[i - 1], parent) }));
