@@ -5,12 +5,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Store } from '../../storage/db';
 import { cycles, ruleFirings, rules } from '../../storage/schema';
 import { containsPattern } from '../../storage/repos/people';
-import {
-  loadTree,
-  type RollupQuery,
-  type TreeKeyResult,
-  type TreeNode,
-} from '../../storage/repos/tree';
+import { loadTree, type RollupQuery, type TreeKeyResult, type TreeNode } from '../../storage/repos/tree';
 import { cumulativeShares, krMoves, linkShare, type KrMove } from './contribution';
 import type { Scope } from './viewer';
 import { ErrorCode, PolarisError } from '../../core/errors';
@@ -253,12 +248,7 @@ function link(
   };
 }
 
-export async function nodeDetail(
-  store: Store,
-  q: RollupQuery,
-  scope: Scope,
-  id: string,
-): Promise<NodeDetail> {
+export async function nodeDetail(store: Store, q: RollupQuery, scope: Scope, id: string): Promise<NodeDetail> {
   const vis = await Visibility.load(store, q, scope);
   const tree = await loadTree(store, { ...q, rootId: id, depth: 1, maxNodes: MAX_CONTRIBUTORS + 1 });
   const self = tree.nodes[0];
