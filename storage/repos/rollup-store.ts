@@ -133,12 +133,27 @@ const STORED_COLUMNS =
   owner_rank AS ownerRank, position, parent_kr_id AS parentKrId, parent_objective_id AS parentObjectiveId, rollup_kr_id AS rollupKrId, progress,
   min_confidence AS minConfidence, has_check_in AS hasCheckIn, rolled, sig, eligible, aligned, status, score10, kr_counts AS krCounts`);
 
+type ObjWithOwner = ObjRow & { ownerObjectiveId: string | null; krStatus: string } & Omit<
+    KrOwner,
+    'id' | 'objectiveId' | 'status'
+  >;
+/** The KR an objective aligns to, from its loadObjectivesWithOwners row. */
+const ownerOf = (o: ObjWithOwner): KrOwner | undefined =>
+  o.parentKrId && o.ownerObjectiveId !== null
+    ? {
+        id: o.parentKrId,
+        objectiveId: o.ownerObjectiveId,
+        mode: o.mode,
+        status: o.krStatus,
+        krCycle: o.krCycle,
+        ownerStatus: o.ownerStatus,
+        ownerCycle: o.ownerCycle,
+      }
+    : undefined;
 /** Objectives with the KR each aligns to and that KR's objective (one query per wave of the walk). */
 const loadObjectivesWithOwners = (store: Store, ids: string[]) =>
   chunked(ids, (json) =>
-    rows<
-      ObjRow & { ownerObjectiveId: string | null; krStatus: string } & Omit<KrOwner, 'id' | 'objectiveId' | 'status'>
-    >(
+    rows<ObjWithOwner>(
       store,
       sql`SELECT o.id AS id, o.org_id AS orgId, o.cycle_id AS cycleId, o.owner_type AS ownerType, o.position AS position,
         o.parent_kr_id AS parentKrId, o.status AS status, k.objective_id AS ownerObjectiveId, k.progress_mode AS mode, k.status AS krStatus,
@@ -154,15 +169,6 @@ const loadKrs = (store: Store, objectiveIds: string[]) =>
       sql`SELECT id, objective_id AS objectiveId, cycle_id AS cycleId, progress_mode AS mode, weight, progress, confidence,
         last_check_in_at IS NOT NULL AS checked, status
       FROM key_results WHERE objective_id IN (SELECT value FROM json_each(${json})) ORDER BY objective_id, position, id`,
-    ),
-  );
-const loadKrOwners = (store: Store, krIds: string[]) =>
-  chunked(krIds, (json) =>
-    rows<KrOwner>(
-      store,
-      sql`SELECT k.id AS id, k.objective_id AS objectiveId, k.progress_mode AS mode, k.status AS status,
-        k.cycle_id AS krCycle, o.status AS ownerStatus, o.cycle_id AS ownerCycle
-      FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE k.id IN (SELECT value FROM json_each(${json}))`,
     ),
   );
 const loadStored = (store: Store, ids: string[]) =>
@@ -348,31 +354,24 @@ async function rebuildCycle(
     sql`SELECT d.objective_id AS id, d.n AS n FROM rollup_dirty d JOIN objectives o ON o.id = d.objective_id
     WHERE d.org_id = ${orgId} AND o.org_id = ${orgId} AND o.cycle_id = ${cycleId}`,
   );
-  const objectives = await rows<ObjRow>(
-    store,
-    sql`SELECT id, org_id AS orgId, cycle_id AS cycleId, owner_type AS ownerType, position, parent_kr_id AS parentKrId, status
-    FROM objectives WHERE org_id = ${orgId} AND cycle_id = ${cycleId} AND status = 'active' ORDER BY id`,
-  );
-  const byId = new Map(objectives.map((o) => [o.id, o]));
-  const parentKrIds = [...new Set(objectives.map((o) => o.parentKrId).filter((x): x is string => !!x))];
-  const owners = new Map((await loadKrOwners(store, parentKrIds)).map((k) => [k.id, k]));
-  const ownerOf = (o: ObjRow) => (o.parentKrId ? owners.get(o.parentKrId) : undefined);
-  const candidate = new Map<string, string>();
-  for (const o of objectives) {
-    const p = candidateParent(o, ownerOf(o));
-    if (p && byId.has(p)) candidate.set(o.id, p);
-  }
-  const cut = cutEdges(candidate.keys(), (id) => candidate.get(id));
+  // Only the ids are held for the whole rebuild; objectives are read with their alignment and KRs a
+  // slice at a time, and only those with a 'children' KR (a few per team) are kept until their
+  // feeders settle. Holding every objective row of a 100k-person org, with its owner, kept ~50 MB
+  // alive and let V8 grow the heap past 150 MB (issue 16 goal 5).
+  const ids = (
+    await rows<{ id: string }>(
+      store,
+      sql`SELECT id FROM objectives WHERE org_id = ${orgId} AND cycle_id = ${cycleId} AND status = 'active' ORDER BY id`,
+    )
+  ).map((r) => r.id);
   const feeders = new Map<string, Feeder[]>(); // 'children' KR id → feeding objectives
-  const kids = new Map<string, string[]>(); // objective → objectives feeding it (post-cut)
-  const rollingKrs = new Map<string, KrRow[]>();
+  const rolling = new Map<string, { o: ObjRow; owner: KrOwner | undefined; krs: KrRow[]; parent?: string }>();
+  const gone = new Set<string>(); // ids no longer active in the cycle when their slice was read
   // Rows are written as they settle, REBUILD_WRITE_ROWS per transaction with a turn of the event loop
-  // between them, and only their ids are kept: holding every row of a 100k-person org until the end
-  // kept them all alive until the end of a 100k-person rebuild (issue 16 goal 5). Nothing incremental runs in between (one roll-up
-  // writer at a time), and /tree recomputes statuses at the request's pace, so a read between two
-  // transactions sees correct values in every row.
+  // between them. Nothing incremental runs in between (one roll-up writer at a time), and /tree
+  // recomputes statuses at the request's pace, so a read between two transactions sees correct
+  // values in every row.
   const pending: StoredRow[] = [];
-  const built = new Set<string>();
   const flush = async (all: boolean) => {
     while (pending.length >= REBUILD_WRITE_ROWS || (all && pending.length)) {
       await store.atomic(upsertStatements(store, pending.splice(0, REBUILD_WRITE_ROWS)));
@@ -380,14 +379,11 @@ async function rebuildCycle(
     }
   };
   const totals = emptyTotals();
-  const settle = (o: ObjRow, krs: KrRow[], values: NodeValues) => {
-    const owner = ownerOf(o);
-    const feeds = candidate.has(o.id) && !cut.has(o.id);
+  const settle = (o: ObjRow, owner: KrOwner | undefined, feeds: boolean, krs: KrRow[], values: NodeValues) => {
     const c = contribution(values, { ownerType: o.ownerType, parentKrExists: !!owner, expected });
     applyContribution(totals, c, 1);
     const row = rowFor(o, owner, feeds, values, c, signature(o, krs));
     pending.push(row);
-    built.add(row.objectiveId);
     if (feeds) {
       const list = feeders.get(o.parentKrId!);
       const f = { id: o.id, progress: row.progress, hasCheckIn: !!row.hasCheckIn };
@@ -395,55 +391,72 @@ async function rebuildCycle(
       else feeders.set(o.parentKrId!, [f]);
     }
   };
-  // Objectives without an active 'children' KR depend on nothing else: settle them chunk by chunk,
-  // giving the event loop a turn between chunks (a rebuild runs on the server that answers webhooks).
+  // Objectives without an active 'children' KR depend on nothing else: settle them slice by slice,
+  // giving the event loop a turn between slices (a rebuild runs on the server that answers webhooks).
+  // Such an objective is never on an alignment cycle (every objective on one owns a 'children' KR its
+  // child aligns to), so its edge is never cut: it feeds its candidate parent.
   const slices = new Slices();
-  for (let i = 0; i < objectives.length; i += REBUILD_SLICE) {
+  for (let i = 0; i < ids.length; i += REBUILD_SLICE) {
     await slices.pause();
-    const slice = objectives.slice(i, i + REBUILD_SLICE);
-    const krRows = await loadKrs(
-      store,
-      slice.map((o) => o.id),
-    );
+    const sliceIds = ids.slice(i, i + REBUILD_SLICE);
+    const [objs, krRows] = await Promise.all([loadObjectivesWithOwners(store, sliceIds), loadKrs(store, sliceIds)]);
     const krsOf = new Map<string, KrRow[]>();
     for (const k of krRows) {
       const list = krsOf.get(k.objectiveId);
       if (list) list.push(k);
       else krsOf.set(k.objectiveId, [k]);
     }
-    for (const o of slice) {
+    const read = new Set<string>();
+    for (const o of objs) {
+      // Archived or moved since the ids were read: its bumped mark outlives the rebuild.
+      if (o.orgId !== orgId || o.cycleId !== cycleId || o.status !== 'active') continue;
+      read.add(o.id);
+      const owner = ownerOf(o);
+      const parent = candidateParent(o, owner);
       const krs = krsOf.get(o.id) ?? [];
       if (krs.some((k) => k.status === 'active' && k.mode === 'children' && k.cycleId === o.cycleId)) {
-        rollingKrs.set(o.id, krs);
+        rolling.set(o.id, { o, owner, krs, parent });
         continue;
       }
       settle(
         o,
+        owner,
+        parent !== undefined,
         krs,
         nodeValues(nodeKrs(o, krs), () => [], expected),
       );
     }
+    for (const id of sliceIds) if (!read.has(id)) gone.add(id);
     await flush(false);
   }
-  for (const [id, p] of candidate) {
-    if (cut.has(id) || !rollingKrs.has(id)) continue;
+  // Objectives with 'children' KRs: post-order over the (cycle-free) feeding forest. A parent is
+  // always rolling itself (it owns the 'children' KR), so cycles and cuts are among these alone.
+  const parentOf = (id: string) => {
+    const p = rolling.get(id)?.parent;
+    return p && rolling.has(p) ? p : undefined;
+  };
+  const cut = cutEdges(rolling.keys(), parentOf);
+  const kids = new Map<string, string[]>(); // objective → rolling objectives feeding it (post-cut)
+  for (const id of rolling.keys()) {
+    const p = parentOf(id);
+    if (!p || cut.has(id)) continue;
     const list = kids.get(p);
     if (list) list.push(id);
     else kids.set(p, [id]);
   }
-  // Objectives with 'children' KRs: post-order over the (cycle-free) feeding forest.
-  for (const id of postOrder(rollingKrs.keys(), kids)) {
-    const o = byId.get(id)!;
-    const krs = rollingKrs.get(id)!;
+  for (const id of postOrder(rolling.keys(), kids)) {
+    const { o, owner, krs } = rolling.get(id)!;
     settle(
       o,
+      owner,
+      parentOf(id) !== undefined && !cut.has(id),
       krs,
       nodeValues(nodeKrs(o, krs), (kr) => feeders.get(kr) ?? [], expected),
     );
     await flush(false);
   }
   await flush(true);
-  // Rows of this cycle that the rebuild does not write again (objectives archived, deleted or moved).
+  // Rows of this cycle that the rebuild did not write (objectives archived, deleted or moved).
   const stale = (
     await rows<{ id: string }>(
       store,
@@ -451,7 +464,7 @@ async function rebuildCycle(
     )
   )
     .map((r) => r.id)
-    .filter((id) => !built.has(id));
+    .filter((id) => gone.has(id) || !inSorted(ids, id));
   // The totals, the stale rows and the marks go in the last transaction, after every row.
   const last: Statement[] = [];
   for (let i = 0; i < stale.length; i += CHUNK)
@@ -464,6 +477,20 @@ async function rebuildCycle(
   last.push(...deleteQueuedStatements(store, marks), totalsStatement(store, orgId, cycleId, expected, totals, now));
   await store.atomic(last);
   return totals;
+}
+
+/** Whether `id` is in `sorted` (ascending in SQLite's BINARY order, which is JS's for ids). */
+function inSorted(sorted: readonly string[], id: string): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = sorted[mid];
+    if (x === id) return true;
+    if (x < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** Stores with a coalesced processing pass already scheduled (processDirtySoon). */
@@ -602,16 +629,8 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
     ]);
     for (const o of objs) {
       cur.set(o.id, o);
-      if (o.parentKrId && o.ownerObjectiveId !== null)
-        owners.set(o.parentKrId, {
-          id: o.parentKrId,
-          objectiveId: o.ownerObjectiveId,
-          mode: o.mode,
-          status: o.krStatus,
-          krCycle: o.krCycle,
-          ownerStatus: o.ownerStatus,
-          ownerCycle: o.ownerCycle,
-        });
+      const owner = ownerOf(o);
+      if (owner) owners.set(owner.id, owner);
     }
     for (const s of stored) old.set(s.objectiveId, s);
     for (const id of wave) krsOf.set(id, []);

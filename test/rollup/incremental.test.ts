@@ -439,6 +439,48 @@ describe('stored roll-ups on random histories', () => {
     s.close();
   });
 
+  it('an objective archived or moved after the rebuild listed it is left to the queue, and the result equals a full recompute', async () => {
+    const r = prng(17);
+    const s = openStore();
+    seedOrg(s, r);
+    for (let i = 0; i < 40; i++) addObjective(s, r);
+    for (const c of CYCLES) await ensureRollups(s, 'org', c.id, expectedPace(c, NOW, 'Asia/Shanghai'), NOW);
+    const e = expectedPace(CYCLES[0], NOW, 'Asia/Shanghai');
+    const [archived, moved] = (
+      s.sqlite.prepare(`SELECT id FROM objectives WHERE cycle_id = 'c1' AND status = 'active' ORDER BY id`).all() as {
+        id: string;
+      }[]
+    ).map((o) => o.id);
+    // The rebuild lists the cycle's ids (its second read, after the queued marks), then reads them a
+    // slice at a time: the writes land between the list and the slice.
+    let reads = 0;
+    const db = new Proxy(s.db, {
+      get(target, key, receiver) {
+        if (key !== 'all') return Reflect.get(target, key, receiver);
+        return async (query: Parameters<typeof target.all>[0]) => {
+          const out = await target.all(query);
+          if (++reads === 2) {
+            s.sqlite.prepare(`UPDATE objectives SET status = 'archived' WHERE id = ?`).run(archived);
+            s.sqlite.prepare(`UPDATE objectives SET cycle_id = 'c2' WHERE id = ?`).run(moved);
+          }
+          return out;
+        };
+      },
+    });
+    const racing = Object.assign(Object.create(s), { db }) as SqliteStore;
+    await recomputeCycle(racing, 'org', 'c1', e, NOW);
+    expect(reads).toBeGreaterThan(2);
+    const rowOf = (id: string) => s.sqlite.prepare(`SELECT cycle_id FROM objective_rollups WHERE objective_id = ?`).get(id);
+    expect(rowOf(archived)).toBeUndefined();
+    expect(rowOf(moved)).toBeUndefined(); // no longer c1's: the queue files it under c2
+    expect(s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get()).toEqual({ n: 2 });
+    await processDirty(s, NOW, 'org');
+    const incremental = snapshot(s);
+    for (const c of CYCLES) await recomputeCycle(s, 'org', c.id, expectedPace(c, NOW, 'Asia/Shanghai'), NOW);
+    expect(incremental).toEqual(snapshot(s));
+    s.close();
+  });
+
   it("the pace job rebuilds a cycle stored at another day's pace; the tree reads at any pace", async () => {
     const r = prng(14);
     const s = openStore();
