@@ -470,7 +470,8 @@ describe('stored roll-ups on random histories', () => {
     const racing = Object.assign(Object.create(s), { db }) as SqliteStore;
     await recomputeCycle(racing, 'org', 'c1', e, NOW);
     expect(reads).toBeGreaterThan(2);
-    const rowOf = (id: string) => s.sqlite.prepare(`SELECT cycle_id FROM objective_rollups WHERE objective_id = ?`).get(id);
+    const rowOf = (id: string) =>
+      s.sqlite.prepare(`SELECT cycle_id FROM objective_rollups WHERE objective_id = ?`).get(id);
     expect(rowOf(archived)).toBeUndefined();
     expect(rowOf(moved)).toBeUndefined(); // no longer c1's: the queue files it under c2
     expect(s.sqlite.prepare(`SELECT count(*) AS n FROM rollup_dirty`).get()).toEqual({ n: 2 });
