@@ -5,25 +5,12 @@
 // second V8 isolate that stays for the life of the process, and it brings its own process in front:
 // at rest the server took ~185 MB under tsx and ~145 MB bundled (issue 16 goal 5, bench:idle). The
 // bundle takes about a second to build and is rebuilt at every start, so it is never stale.
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, stop } from 'esbuild';
+import { bundle } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'node.mjs');
-mkdirSync(dirname(outfile), { recursive: true });
-await build({
-  entryPoints: [join(root, 'src', 'node.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
-// esbuild keeps a service process for further builds: there are none.
-await stop();
+await bundle(join(root, 'src', 'node.ts'), outfile);
 const { runMain } = await import(pathToFileURL(outfile).href);
 await runMain();
