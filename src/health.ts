@@ -2,7 +2,7 @@
 // statement of indexed counts (inbox_due, outbox_due, outbox_pending_age), so
 // monitoring can poll it often; it reports counts and ages only, never org data.
 import { sql } from 'drizzle-orm';
-import type { Store } from '../storage/db';
+import { allRows, type Store } from '../storage/db';
 import type { Clock } from '../core/clock';
 
 export interface QueueHealth {
@@ -53,7 +53,7 @@ export async function healthReport(store: Store, clock: Clock): Promise<HealthRe
   const now = clock.now();
   let row: Row | undefined;
   try {
-    [row] = (await store.db.all(healthQuery(now.toISOString()))) as Row[];
+    [row] = (await allRows(store, healthQuery(now.toISOString()))) as Row[];
   } catch {
     return { database: 'error' };
   }

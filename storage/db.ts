@@ -30,6 +30,12 @@ export interface Store {
    * store has no group, and callers do one event per `atomic()`.
    */
   group?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Optional (SQLite): a raw query's rows, as `db.all(query)` answers them. better-sqlite3 builds
+   * each row object property by property, which costs more than SQLite's work on wide rows: 15–36
+   * ms for the 5,000 KRs of a 100k-person GET /tree against 8 ms read as arrays and shaped here.
+   */
+  rows?<T>(query: SQL): T[];
 }
 
 /** True when a write failed because a unique key or primary key already exists. */
@@ -46,7 +52,7 @@ export { schema };
 
 /** A raw query's rows, typed by the caller. */
 export async function allRows<T>(store: Store, query: SQL): Promise<T[]> {
-  return (await store.db.all(query)) as T[];
+  return store.rows ? store.rows<T>(query) : ((await store.db.all(query)) as T[]);
 }
 
 /**

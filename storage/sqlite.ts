@@ -7,6 +7,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../core/log';
+import type { SQL } from 'drizzle-orm';
 import { schema, type Db, type Statement, type Store } from './db';
 
 // Named from the repository root so that it resolves the same from this file and from the bundle
@@ -56,6 +57,7 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
   sqlite.pragma('foreign_keys = ON');
   cachePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema });
+  const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   const runAll = sqlite.transaction((statements: Statement[]) => {
     // Sync builders execute with .run(); the cast is because BatchItem is typed for async drivers.
@@ -101,8 +103,35 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
         end();
       }
     },
+    rows<T>(query: SQL): T[] {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      const statement = sqlite.prepare(text);
+      return statement
+        .raw(true)
+        .all(...params)
+        .map(rowShaper(statement)) as T[];
+    },
     close: () => sqlite.close(),
   };
+}
+
+/**
+ * A function making a statement's raw row (an array) into the object better-sqlite3 would have
+ * made: the same keys in the same order, a later column of the same name winning. One literal per
+ * statement, so every row gets one hidden class, built at once instead of key by key.
+ */
+const shapers = new WeakMap<Database.Statement, (row: unknown) => unknown>();
+function rowShaper(statement: Database.Statement): (row: unknown) => unknown {
+  let shape = shapers.get(statement);
+  if (!shape) {
+    const names = statement.columns().map((c) => c.name);
+    const last = new Map(names.map((name, i) => [name, i]));
+    const fields = [...last].map(([name, i]) => `${JSON.stringify(name)}: r[${i}]`);
+    // Column names come from this repository's SQL; JSON.stringify quotes them as property keys.
+    shape = new Function('r', `return { ${fields.join(', ')} };`) as (row: unknown) => unknown;
+    shapers.set(statement, shape);
+  }
+  return shape;
 }
 
 /**

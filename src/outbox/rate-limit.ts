@@ -18,7 +18,7 @@
 // recipient does not hold up the rest.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Platform, RateWindow, SendLimits } from '../../bots/types';
-import type { Store } from '../../storage/db';
+import { allRows, type Store } from '../../storage/db';
 import { preparedSql, type PreparedSql } from '../../storage/prepared';
 
 // Sends leave at our pace but reach the platform after varying network and event-loop delays;
@@ -197,18 +197,21 @@ export class SendLimiter {
     let wait = 0;
     for (const w of windows) {
       const since = nowMs - span(w);
-      const [{ used }] = await this.store.db.all<{ used: number }>(
+      const [{ used }] = await allRows<{ used: number }>(
+        this.store,
         sql`SELECT coalesce(sum(cost), 0) AS used FROM send_log WHERE platform = ${p}${scope} AND at > ${since}`,
       );
       if (used === 0 || used + cost <= w.count) continue;
-      const oldest = await this.store.db.all<Sent>(
+      const oldest = await allRows<Sent>(
+        this.store,
         sql`SELECT at, cost FROM send_log WHERE platform = ${p}${scope} AND at > ${since} ORDER BY at LIMIT ${used + cost - w.count}`,
       );
       wait = Math.max(wait, windowWait(w, used, oldest, nowMs, cost));
     }
     const pace = Math.max(0, ...windows.map(paceOf));
     if (pace) {
-      const [{ last }] = await this.store.db.all<{ last: number | null }>(
+      const [{ last }] = await allRows<{ last: number | null }>(
+        this.store,
         sql`SELECT max(at) AS last FROM send_log WHERE platform = ${p}${scope}`,
       );
       if (last !== null) wait = Math.max(wait, last + pace - nowMs);
@@ -237,7 +240,8 @@ export class SendLimiter {
    */
   async pause(nowMs: number, retryAfterMs: number | undefined, reason: string): Promise<number> {
     const p = this.platform;
-    const [last] = await this.store.db.all<{ until: number; strikes: number }>(
+    const [last] = await allRows<{ until: number; strikes: number }>(
+      this.store,
       sql`SELECT until, strikes FROM send_pauses WHERE platform = ${p}`,
     );
     const strikes = last && last.until > nowMs - STRIKE_MEMORY_MS ? last.strikes + 1 : 1;

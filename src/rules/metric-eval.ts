@@ -1,7 +1,7 @@
 // One metric rule over every subject at once: a single grouped SQL aggregate
 // (subject × period) over the window, then "N consecutive periods" in JS.
 import { sql } from 'drizzle-orm';
-import type { Store } from '../../storage/db';
+import { allRows, type Store } from '../../storage/db';
 import { metricPoints } from '../../storage/schema';
 import { compare, type Aggregation, type MetricRule, type Period } from '../../core/rules/definition';
 import { periodKeyOf, periodSql, periodStart, periodsEndingAt, shiftPeriod } from './periods';
@@ -62,11 +62,14 @@ export async function periodAggregates(
   const current = periodKeyOf(period, now, offsetMs);
   const from = periodStart(period, shiftPeriod(period, current, -(periods - 1)), offsetMs).toISOString();
   const key = periodSql(period, metricPoints.at, offsetMs);
-  const rows = await store.db.all<{ subject: string; packed: string }>(sql`
+  const rows = await allRows<{ subject: string; packed: string }>(
+    store,
+    sql`
     select ${metricPoints.subject} as subject, group_concat(${key} || ',' || ${metricPoints.value} || ',' || ${metricPoints.at}, ';') as packed
     from ${metricPoints}
     where ${metricPoints.orgId} = ${orgId} and ${metricPoints.metric} = ${metric} and ${metricPoints.at} >= ${from}
-    group by ${metricPoints.subject}`);
+    group by ${metricPoints.subject}`,
+  );
   const bySubject = new Map<string, Map<string, Aggregates>>();
   for (const r of rows) {
     const acc = new Map<string, Accumulator>();

@@ -2,7 +2,7 @@
 // one objective's chain up to the north star and its contributors, people search,
 // rules with their current hits (approvals: approvals.ts). Built on storage/repos/tree.ts.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Store } from '../../storage/db';
+import { allRows, type Store } from '../../storage/db';
 import { cycles, ruleFirings, rules } from '../../storage/schema';
 import { containsPattern } from '../../storage/repos/people';
 import { loadTree, type RollupQuery, type TreeKeyResult, type TreeNode } from '../../storage/repos/tree';
@@ -62,14 +62,17 @@ async function ownedIds(
   q: RollupQuery,
   scope: Exclude<Scope, { kind: 'all' }>,
 ): Promise<{ id: string; parentId: string | null; company: number }[]> {
-  return (await store.db.all(sql`
+  return (await allRows(
+    store,
+    sql`
     SELECT o.id AS id, k.objective_id AS parentId, o.owner_type = 'company' AS company
     FROM objectives o LEFT JOIN key_results k ON k.id = o.parent_kr_id
     WHERE o.org_id = ${q.orgId} AND o.cycle_id = ${q.cycle.id} AND o.status = 'active'
       AND (o.owner_type = 'company'
         OR o.owner_person_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))
         OR o.owner_team_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.teamIds])})))
-    ORDER BY CASE o.owner_type WHEN 'company' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, o.position, o.id`)) as {
+    ORDER BY CASE o.owner_type WHEN 'company' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, o.position, o.id`,
+  )) as {
     id: string;
     parentId: string | null;
     company: number;
@@ -339,16 +342,22 @@ export async function searchPeople(
     scope.kind === 'all'
       ? sql``
       : sql`AND id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))`;
-  const found = (await store.db.all(sql`
+  const found = (await allRows(
+    store,
+    sql`
     SELECT id, name, title FROM people
     WHERE org_id = ${q.orgId} AND (name LIKE ${needle} ESCAPE '\\' OR external_id LIKE ${needle} ESCAPE '\\' OR email LIKE ${needle} ESCAPE '\\') ${scoped}
-    ORDER BY length(name), name LIMIT ${limit}`)) as { id: string; name: string; title: string | null }[];
+    ORDER BY length(name), name LIMIT ${limit}`,
+  )) as { id: string; name: string; title: string | null }[];
   if (!found.length) return [];
-  const objs = (await store.db.all(sql`
+  const objs = (await allRows(
+    store,
+    sql`
     SELECT id, title, owner_person_id AS ownerId FROM objectives
     WHERE org_id = ${q.orgId} AND cycle_id = ${q.cycle.id} AND status = 'active'
       AND owner_person_id IN (SELECT value FROM json_each(${JSON.stringify(found.map((p) => p.id))}))
-    ORDER BY position, id`)) as { id: string; title: string; ownerId: string }[];
+    ORDER BY position, id`,
+  )) as { id: string; title: string; ownerId: string }[];
   return found.map((p) => ({
     ...p,
     objectives: objs.filter((o) => o.ownerId === p.id).map(({ id, title }) => ({ id, title })),
@@ -417,13 +426,16 @@ export async function teamFigures(
   const personIds = JSON.stringify([...scope.personIds]);
   const teamIds = JSON.stringify([...scope.teamIds]);
   const since = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
-  const [row] = (await store.db.all(sql`
+  const [row] = (await allRows(
+    store,
+    sql`
     SELECT count(*) AS people,
       -- people.last_check_in_at is the newest check-in each authored (migration 0019), as GET /stats counts.
       sum(coalesce(p.last_check_in_at >= ${since}, 0)) AS checkedIn
     FROM people p
     WHERE p.org_id = ${q.orgId} AND p.status = 'active'
-      AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`)) as {
+      AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`,
+  )) as {
     people: number;
     checkedIn: number | null;
   }[];

@@ -3,7 +3,7 @@
 // for its page's chart. The form itself turns into the API's create/patch body here
 // (formToRuleInput), so the builder validates and audits through src/api/rules.ts, never twice.
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Store } from '../../storage/db';
+import { allRows, type Store } from '../../storage/db';
 import { keyResults, metricPoints, people, ruleFirings, teams } from '../../storage/schema';
 
 export interface MetricChoice {
@@ -23,13 +23,16 @@ export interface MetricChoice {
  * SQLite takes the bare `value` from the row of `max(at)`.
  */
 export async function metricChoices(store: Store, orgId: string): Promise<MetricChoice[]> {
-  const rows = (await store.db.all(sql`
+  const rows = (await allRows(
+    store,
+    sql`
     SELECT metric, count(*) AS subjects, avg(value) AS avg, min(value) AS min, max(value) AS max, max(at) AS lastAt
     FROM (
       SELECT ${metricPoints.metric} AS metric, ${metricPoints.subject} AS subject, max(${metricPoints.at}) AS at, ${metricPoints.value} AS value
       FROM ${metricPoints} WHERE ${metricPoints.orgId} = ${orgId}
       GROUP BY ${metricPoints.metric}, ${metricPoints.subject}
-    ) GROUP BY metric ORDER BY metric LIMIT 500`)) as {
+    ) GROUP BY metric ORDER BY metric LIMIT 500`,
+  )) as {
     metric: string;
     subjects: number;
     avg: number | null;

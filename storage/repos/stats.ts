@@ -1,7 +1,7 @@
 // Org figures for GET /api/v1/stats: mostly SQL aggregates, plus the cycle's
 // roll-up (tree.ts) for statuses and scores.
 import { sql } from 'drizzle-orm';
-import type { Store } from '../db';
+import { allRows, type Store } from '../db';
 import {
   ADJUSTMENT_WINDOW_DAYS,
   CHECK_IN_WINDOW_DAYS,
@@ -57,13 +57,16 @@ export async function loadStats(store: Store, q: RollupQuery, pre?: OrgRollup): 
   }
   const since7 = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
   const since30 = windowStart(q.now, ADJUSTMENT_WINDOW_DAYS);
-  const [row] = (await store.db.all(sql`
+  const [row] = (await allRows(
+    store,
+    sql`
     SELECT
       -- One range of people_org_status_checkin: last_check_in_at is kept by triggers on check_ins
       -- (migration 0019); probing check_ins once per person took 60 ms at 100k people.
       (SELECT count(*) FROM people WHERE org_id = ${q.orgId} AND status = 'active') AS people,
       (SELECT count(*) FROM people WHERE org_id = ${q.orgId} AND status = 'active' AND last_check_in_at >= ${since7}) AS checkedIn,
-      (SELECT count(*) FROM adjustments WHERE org_id = ${q.orgId} AND created_at >= ${since30}) AS adjustments`)) as {
+      (SELECT count(*) FROM adjustments WHERE org_id = ${q.orgId} AND created_at >= ${since30}) AS adjustments`,
+  )) as {
     people: number;
     checkedIn: number;
     adjustments: number;

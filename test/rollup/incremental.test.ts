@@ -4,7 +4,7 @@
 // maintained rows and totals equal a full recompute exactly, and the totals equal the org
 // roll-up computed in full by loadRollup (the code GET /stats ran before).
 import { afterAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { expectedPace } from '../../core/okr';
 import { loadRollup, loadTree } from '../../storage/repos/tree';
 import {
@@ -454,20 +454,18 @@ describe('stored roll-ups on random histories', () => {
     // The rebuild lists the cycle's ids (its second read, after the queued marks), then reads them a
     // slice at a time: the writes land between the list and the slice.
     let reads = 0;
-    const db = new Proxy(s.db, {
-      get(target, key, receiver) {
-        if (key !== 'all') return Reflect.get(target, key, receiver);
-        return async (query: Parameters<typeof target.all>[0]) => {
-          const out = await target.all(query);
-          if (++reads === 2) {
-            s.sqlite.prepare(`UPDATE objectives SET status = 'archived' WHERE id = ?`).run(archived);
-            s.sqlite.prepare(`UPDATE objectives SET cycle_id = 'c2' WHERE id = ?`).run(moved);
-          }
-          return out;
-        };
+    const afterRead = () => {
+      if (++reads !== 2) return;
+      s.sqlite.prepare(`UPDATE objectives SET status = 'archived' WHERE id = ?`).run(archived);
+      s.sqlite.prepare(`UPDATE objectives SET cycle_id = 'c2' WHERE id = ?`).run(moved);
+    };
+    const racing = Object.assign(Object.create(s), {
+      rows<T>(query: SQL): T[] {
+        const out = s.rows!<T>(query);
+        afterRead();
+        return out;
       },
-    });
-    const racing = Object.assign(Object.create(s), { db }) as SqliteStore;
+    }) as SqliteStore;
     await recomputeCycle(racing, 'org', 'c1', e, NOW);
     expect(reads).toBeGreaterThan(2);
     const rowOf = (id: string) =>

@@ -1,0 +1,55 @@
+// Store.rows (SQLite): a raw query's rows read as arrays and shaped in JS must be exactly what
+// better-sqlite3's own row objects are, since every repository reading through allRows relies on it.
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDbPath } from '../test/helpers/app';
+import { allRows } from './db';
+import { organizations } from './schema';
+import { openSqlite, type SqliteStore } from './sqlite';
+
+const open: SqliteStore[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const c of cleanups.splice(0)) c();
+});
+
+function store(): SqliteStore {
+  const db = tempDbPath();
+  cleanups.push(db.cleanup);
+  const s = openSqlite(db.path);
+  open.push(s);
+  return s;
+}
+
+describe('allRows on SQLite', () => {
+  it('answers what better-sqlite3 answers: keys, their order, types, nulls, blobs and repeated names', async () => {
+    const s = store();
+    s.sqlite.exec(`INSERT INTO organizations (id, name, slug) VALUES ('o1', '组织"一"', 'o1'), ('o2', 'Org 2', 'o2')`);
+    const queries = [
+      sql`SELECT id, name AS "the name", slug, 1.5 AS half, NULL AS empty, x'00ff' AS bytes, 42 AS "7" FROM organizations ORDER BY id`,
+      sql`SELECT id AS a, name AS b, slug AS a FROM organizations WHERE id = ${'o2'}`,
+      sql`SELECT count(*), max(id) FROM organizations`,
+      sql`SELECT id FROM organizations WHERE id IN (SELECT value FROM json_each(${JSON.stringify(['o1', 'missing'])}))`,
+      sql`SELECT id FROM organizations WHERE id = ${'none'}`,
+    ];
+    for (const q of queries) {
+      const expected = s.db.all(q) as Record<string, unknown>[];
+      const got = await allRows<Record<string, unknown>>(s, q);
+      expect(got).toEqual(expected);
+      expect(got.map((r) => Object.keys(r))).toEqual(expected.map((r) => Object.keys(r)));
+    }
+    expect((await allRows<{ a: string }>(s, queries[1]))[0].a).toBe('o2'); // the later `a` wins, as in better-sqlite3
+  });
+
+  it('leaves a statement it shares with a builder as the builder expects it', async () => {
+    const s = store();
+    s.sqlite.exec(`INSERT INTO organizations (id, name, slug) VALUES ('o1', 'One', 'o1')`);
+    const text = s.db.select({ id: organizations.id }).from(organizations).toSQL().sql;
+    // The same SQL text read raw (arrays) by the builder, then as objects here, then by the builder.
+    expect(await s.db.select({ id: organizations.id }).from(organizations)).toEqual([{ id: 'o1' }]);
+    expect(await allRows(s, sql.raw(text))).toEqual([{ id: 'o1' }]);
+    expect(s.db.all(sql.raw(text))).toEqual([{ id: 'o1' }]);
+    expect(await s.db.select({ id: organizations.id }).from(organizations)).toEqual([{ id: 'o1' }]);
+  });
+});
