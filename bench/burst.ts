@@ -8,7 +8,7 @@
 // one queued reply per event); the backlog (stored, not yet handled) each second is printed.
 // Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000),
 // BENCH_PROF=<dir> (V8 CPU profiles of the two servers, for finding where a server's time goes).
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,15 @@ interface Run {
   handledAtS?: number;
   final?: ReturnType<typeof counts>;
   peakRssMb: number;
+  /** The server's CPU per push, from the first push until all were handled (Polaris) or answered (SDK). */
+  cpu: { userUs: number; systemUs: number };
+}
+
+/** The server process's own CPU use (bench/webhook-server.ts answers {type:'cpu'}). */
+async function cpuOf(server: ChildProcess): Promise<NodeJS.CpuUsage> {
+  const reply = nextMessage<{ usage: NodeJS.CpuUsage }>(server, 'cpu');
+  server.send({ type: 'cpu' });
+  return (await reply).usage;
 }
 
 async function run(kind: ServerKind, template: string, dir: string, specs: LoadJob['specs']): Promise<Run> {
@@ -86,6 +95,7 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
     const measuring = nextMessage(load, 'measure');
     load.send({ type: 'job', ...job });
     await measuring;
+    const cpuBefore = await cpuOf(server);
     const started = performance.now();
     const finished = nextMessage<LoadResult>(load, 'result');
     load.send({ type: 'go' });
@@ -112,6 +122,7 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
       if (done && c.inbox === 0 && s > SECONDS + 5) break; // nothing left to handle: some pushes were lost
     }
     const load_ = await finished;
+    const cpuAfter = await cpuOf(server);
     const rss = nextMessage<{ peakRssMb: number }>(server, 'rss');
     server.send({ type: 'rss' });
     const { peakRssMb } = await rss;
@@ -132,6 +143,10 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
         outbox: final.outbox - before.outbox,
       },
       peakRssMb,
+      cpu: {
+        userUs: (cpuAfter.user - cpuBefore.user) / EVENTS,
+        systemUs: (cpuAfter.system - cpuBefore.system) / EVENTS,
+      },
     };
   } finally {
     if (server.exitCode === null) server.kill();
@@ -162,6 +177,10 @@ try {
   console.log(
     `  Polaris backlog (stored, not yet handled) per second: ${polaris.curve.map((c) => `${c.s}s ${c.backlog}`).join(' · ')}`,
   );
+  for (const r of [sdk, polaris])
+    console.log(
+      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'} server CPU per push (${r.kind === 'sdk' ? 'answered' : 'answered and handled'}): ${(r.cpu.userUs + r.cpu.systemUs).toFixed(0)} µs (user ${r.cpu.userUs.toFixed(0)}, system ${r.cpu.systemUs.toFixed(0)})`,
+    );
   console.log(`  peak RSS (Polaris server): ${polaris.peakRssMb.toFixed(0)} MB`);
   console.log(`  peak RSS (Lark SDK dispatcher server): ${sdk.peakRssMb.toFixed(0)} MB`);
   const f = polaris.final!;
