@@ -33,14 +33,13 @@ describe('allRows on SQLite', () => {
       sql`SELECT id FROM organizations WHERE id IN (SELECT value FROM json_each(${JSON.stringify(['o1', 'missing'])}))`,
       sql`SELECT id FROM organizations WHERE id = ${'none'}`,
       sql`SELECT id AS "__proto__", name AS "constructor" FROM organizations ORDER BY id`,
-      sql`SELECT x'00' AS "__proto__", id FROM organizations ORDER BY id`,
     ];
     for (const q of queries) {
       const expected = s.db.all(q) as Record<string, unknown>[];
       const got = await allRows<Record<string, unknown>>(s, q);
       expect(got).toEqual(expected);
       expect(got.map((r) => Object.keys(r))).toEqual(expected.map((r) => Object.keys(r)));
-      // A column named __proto__ sets the row's prototype in both (a blob's is a Buffer).
+      // A column named __proto__ is no own key in either, and leaves the prototype alone.
       expect(got.map((r) => Object.getPrototypeOf(r))).toEqual(expected.map((r) => Object.getPrototypeOf(r)));
     }
     expect((await allRows<{ a: string }>(s, queries[1]))[0].a).toBe('o2'); // the later `a` wins, as in better-sqlite3
