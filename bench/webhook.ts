@@ -86,6 +86,8 @@ const answeredTotal = (mark: CpuMark) => Object.values(mark.answered).reduce((a,
 const cpuOf = (mark: CpuMark) => mark.usage.user + mark.usage.system;
 /** Below this much CPU per 100 ms the server has nothing left to do. */
 const IDLE_CPU_US = 5_000;
+/** Under --cpu-prof the profiler's own sampling keeps a resting server above IDLE_CPU_US. */
+const idleCpuUs = () => (PROFILE_DIR ? 4 * IDLE_CPU_US : IDLE_CPU_US);
 
 /** Events stored and not yet handled (pending, including those waiting out a retry backoff). */
 function inboxPending(path: string): number {
@@ -119,7 +121,7 @@ async function quietServerMark(
     await sleep(100);
     const next = await serverMark(server);
     pending = databasePath ? inboxPending(databasePath) : 0;
-    const quiet = answeredTotal(next) === answeredTotal(last) && cpuOf(next) - cpuOf(last) < IDLE_CPU_US;
+    const quiet = answeredTotal(next) === answeredTotal(last) && cpuOf(next) - cpuOf(last) < idleCpuUs();
     if (quiet && pending === 0) return { ...next, drained: true, pending };
     if (performance.now() > deadline) return { ...next, drained: false, pending };
     last = next;
