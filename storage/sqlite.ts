@@ -106,10 +106,8 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
     rows<T>(query: SQL): T[] {
       const { sql: text, params } = dialect.sqlToQuery(query);
       const statement = sqlite.prepare(text);
-      return statement
-        .raw(true)
-        .all(...params)
-        .map(rowShaper(statement)) as T[];
+      const arrays = statement.raw(true).all(...params) as unknown[][];
+      return arrays.length ? (arrays.map(rowShaper(statement, arrays[0].length)) as T[]) : [];
     },
     close: () => sqlite.close(),
   };
@@ -118,19 +116,20 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
 /**
  * A function making a statement's raw row (an array) into the object better-sqlite3 would have
  * made: the same keys in the same order, a later column of the same name winning. One literal per
- * statement, so every row gets one hidden class, built at once instead of key by key.
+ * statement, so every row gets one hidden class, built at once instead of key by key. Made again
+ * when the rows' width changes: SQLite re-prepares a cached `SELECT *` after its table gained a
+ * column, and the statement's columns are read after the rows, once that has happened.
  */
-const shapers = new WeakMap<Database.Statement, (row: unknown) => unknown>();
-function rowShaper(statement: Database.Statement): (row: unknown) => unknown {
-  let shape = shapers.get(statement);
-  if (!shape) {
-    const names = statement.columns().map((c) => c.name);
-    const last = new Map(names.map((name, i) => [name, i]));
-    const fields = [...last].map(([name, i]) => `${JSON.stringify(name)}: r[${i}]`);
-    // Column names come from this repository's SQL; JSON.stringify quotes them as property keys.
-    shape = new Function('r', `return { ${fields.join(', ')} };`) as (row: unknown) => unknown;
-    shapers.set(statement, shape);
-  }
+const shapers = new WeakMap<Database.Statement, { width: number; shape: (row: unknown[]) => unknown }>();
+function rowShaper(statement: Database.Statement, width: number): (row: unknown[]) => unknown {
+  const known = shapers.get(statement);
+  if (known?.width === width) return known.shape;
+  const names = statement.columns().map((c) => c.name);
+  const last = new Map(names.map((name, i) => [name, i]));
+  const fields = [...last].map(([name, i]) => `${JSON.stringify(name)}: r[${i}]`);
+  // Column names come from this repository's SQL; JSON.stringify quotes them as property keys.
+  const shape = new Function('r', `return { ${fields.join(', ')} };`) as (row: unknown[]) => unknown;
+  shapers.set(statement, { width, shape });
   return shape;
 }
 
