@@ -1,24 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDbPath } from '../test/helpers/app';
+import { describe, expect, it } from 'vitest';
+import { tempStores } from '../test/helpers/app';
 import { inJsonList, preparedQuery, preparedSql, valueSlot } from './prepared';
 import { outbox, platformTenants } from './schema';
-import { openSqlite, type SqliteStore } from './sqlite';
 
-const open: SqliteStore[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-  for (const c of cleanups.splice(0)) c();
-});
-
-function store(): SqliteStore {
-  const db = tempDbPath();
-  cleanups.push(db.cleanup);
-  const s = openSqlite(db.path);
-  open.push(s);
-  return s;
-}
+const store = tempStores();
 
 const tenantsIn = preparedQuery((db) =>
   db

@@ -1,26 +1,12 @@
 // Store.rows (SQLite): a raw query's rows read as arrays and shaped in JS must be exactly what
 // better-sqlite3's own row objects are, since every repository reading through allRows relies on it.
 import { sql } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDbPath } from '../test/helpers/app';
+import { describe, expect, it } from 'vitest';
+import { tempStores } from '../test/helpers/app';
 import { allRows } from './db';
 import { organizations } from './schema';
-import { openSqlite, type SqliteStore } from './sqlite';
 
-const open: SqliteStore[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-  for (const c of cleanups.splice(0)) c();
-});
-
-function store(): SqliteStore {
-  const db = tempDbPath();
-  cleanups.push(db.cleanup);
-  const s = openSqlite(db.path);
-  open.push(s);
-  return s;
-}
+const store = tempStores();
 
 describe('allRows on SQLite', () => {
   it('answers what better-sqlite3 answers: keys, their order, types, nulls, blobs and repeated names', async () => {
@@ -54,5 +40,15 @@ describe('allRows on SQLite', () => {
     expect(await allRows(s, sql.raw(text))).toEqual([{ id: 'o1' }]);
     expect(s.db.all(sql.raw(text))).toEqual([{ id: 'o1' }]);
     expect(await s.db.select({ id: organizations.id }).from(organizations)).toEqual([{ id: 'o1' }]);
+  });
+
+  it('follows a table that gained a column after its statement was cached', async () => {
+    const s = store();
+    s.sqlite.exec(`CREATE TABLE widened (a TEXT); INSERT INTO widened VALUES ('x')`);
+    const all = sql`SELECT * FROM widened`;
+    expect(await allRows(s, all)).toEqual([{ a: 'x' }]);
+    s.sqlite.exec(`ALTER TABLE widened ADD COLUMN b INTEGER DEFAULT 7`);
+    expect(s.db.all(all)).toEqual([{ a: 'x', b: 7 }]);
+    expect(await allRows(s, all)).toEqual([{ a: 'x', b: 7 }]);
   });
 });

@@ -6,13 +6,34 @@ import { join } from 'node:path';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { fixedClock } from '../../core/clock';
-import { openSqlite } from '../../storage/sqlite';
+import { openSqlite, type SqliteStore } from '../../storage/sqlite';
+import { afterEach } from 'vitest';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export function tempDbPath(): { path: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'polaris-test-'));
   return { path: join(dir, 'polaris.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Opens a fresh migrated SQLite store per call; each is closed and its file removed after the test
+ * that opened it. Call once at the top of a test file.
+ */
+export function tempStores(): () => SqliteStore {
+  const open: { store: SqliteStore; cleanup(): void }[] = [];
+  afterEach(() => {
+    for (const { store, cleanup } of open.splice(0)) {
+      store.close();
+      cleanup();
+    }
+  });
+  return () => {
+    const db = tempDbPath();
+    const store = openSqlite(db.path);
+    open.push({ store, cleanup: db.cleanup });
+    return store;
+  };
 }
 
 export function createTestApp(options: { env?: Record<string, string>; now?: string; deps?: Partial<AppDeps> } = {}) {
