@@ -8,7 +8,7 @@
 // one queued reply per event); the backlog (stored, not yet handled) each second is printed.
 // Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000),
 // BENCH_PROF=<dir> (V8 CPU profiles of the two servers, for finding where a server's time goes).
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { openSqlite } from '../storage/sqlite';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { messageSpecs, roundRobinByPerson, seedGeneratedLarkOrg } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
-import { BENCH_LARK_APP, nextMessage } from './child';
+import { BENCH_LARK_APP, nextMessage, serverMark } from './child';
 
 const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 10);
@@ -58,13 +58,6 @@ interface Run {
   cpu: { userUs: number; systemUs: number };
 }
 
-/** The server process's own CPU use (bench/webhook-server.ts answers {type:'cpu'}). */
-async function cpuOf(server: ChildProcess): Promise<NodeJS.CpuUsage> {
-  const reply = nextMessage<{ usage: NodeJS.CpuUsage }>(server, 'cpu');
-  server.send({ type: 'cpu' });
-  return (await reply).usage;
-}
-
 async function run(kind: ServerKind, template: string, dir: string, specs: LoadJob['specs']): Promise<Run> {
   const databasePath = join(dir, `${kind}.db`);
   copyFileSync(template, databasePath);
@@ -95,7 +88,7 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
     const measuring = nextMessage(load, 'measure');
     load.send({ type: 'job', ...job });
     await measuring;
-    const cpuBefore = await cpuOf(server);
+    const cpuBefore = (await serverMark(server)).usage;
     const started = performance.now();
     const finished = nextMessage<LoadResult>(load, 'result');
     load.send({ type: 'go' });
@@ -122,7 +115,7 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
       if (done && c.inbox === 0 && s > SECONDS + 5) break; // nothing left to handle: some pushes were lost
     }
     const load_ = await finished;
-    const cpuAfter = await cpuOf(server);
+    const cpuAfter = (await serverMark(server)).usage;
     const rss = nextMessage<{ peakRssMb: number }>(server, 'rss');
     server.send({ type: 'rss' });
     const { peakRssMb } = await rss;

@@ -26,3 +26,16 @@ export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
     child.once('exit', onExit);
   });
 }
+
+/** A server's CPU use so far and its answers by status (bench/webhook-server.ts answers {type:'cpu'}). */
+export interface CpuMark {
+  usage: NodeJS.CpuUsage;
+  answered: Record<string, number>;
+}
+
+/** The server process's own CPU mark, asked over IPC. */
+export async function serverMark(server: ChildProcess): Promise<CpuMark> {
+  const reply = nextMessage<CpuMark>(server, 'cpu');
+  server.send({ type: 'cpu' });
+  return reply;
+}

@@ -26,7 +26,7 @@ import { buildSignedPushes } from './webhook-events';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { seedWebhookDb } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
-import { BENCH_LARK_APP, nextMessage } from './child';
+import { BENCH_LARK_APP, nextMessage, serverMark, type CpuMark } from './child';
 
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WEBHOOK_WARMUP ?? 2);
@@ -64,17 +64,6 @@ interface Row {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface CpuMark {
-  usage: NodeJS.CpuUsage;
-  answered: Record<string, number>;
-}
-
-async function serverMark(server: ChildProcess): Promise<CpuMark> {
-  const reply = nextMessage<CpuMark>(server, 'cpu');
-  server.send({ type: 'cpu' });
-  return reply;
-}
 
 async function serverPeakRss(server: ChildProcess): Promise<number> {
   const reply = nextMessage<{ peakRssMb: number }>(server, 'rss');
