@@ -87,3 +87,37 @@ export class Slices {
     return true;
   }
 }
+
+/**
+ * Items added during one turn of the event loop, handled together on the next: `add()` resolves
+ * (or rejects) with the whole batch. A write per item that several callers make at about the same
+ * moment (pushes arriving together, replies answered together) becomes one write for all of them.
+ * At most `max` items go to one `flush`; more wait for the next.
+ */
+export class TurnBatch<T> {
+  private waiting: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(
+    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly max = Number.POSITIVE_INFINITY,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      if (this.waiting.length === 1) void nextTurn().then(() => this.flushWaiting());
+    });
+  }
+
+  private async flushWaiting(): Promise<void> {
+    while (this.waiting.length) {
+      const batch = this.waiting.splice(0, this.max);
+      try {
+        await this.flush(batch.map((w) => w.item));
+        for (const w of batch) w.resolve();
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+  }
+}

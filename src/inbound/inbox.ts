@@ -24,7 +24,7 @@ import { insertGroups, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
-import { monotonicMs, nextTurn, onNextTurn, SLICE_BUDGET_MS } from '../../core/loop';
+import { monotonicMs, nextTurn, onNextTurn, SLICE_BUDGET_MS, TurnBatch } from '../../core/loop';
 import { SharedRuns } from '../../core/shared-runs';
 import type { Dispatch } from './dispatch';
 
@@ -54,7 +54,8 @@ export interface InboxOptions {
 export class Inbox {
   private readonly runs: SharedRuns;
   private stopped = false;
-  private waiting: { event: BotEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Pushes arriving in one turn of the event loop, stored with one commit. */
+  private readonly arriving = new TurnBatch<BotEvent>((events) => this.storeEvents(events), GROUP);
   /** Rows claimed by the running drain and not yet handled (released at shutdown). */
   private claimed = new Set<string>();
   /** When the last push was stored (monotonic ms); handling groups events only when this is old. */
@@ -70,36 +71,24 @@ export class Inbox {
    */
   accept(event: BotEvent): Promise<void> {
     this.lastPushAt = monotonicMs();
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ event, resolve, reject });
-      if (this.waiting.length === 1) void nextTurn().then(() => this.commitWaiting());
-    });
+    return this.arriving.add(event);
   }
 
-  private async commitWaiting(): Promise<void> {
+  /** One multi-row insert per D1-sized group instead of one per push (a share of each ack's CPU). */
+  private async storeEvents(events: BotEvent[]): Promise<void> {
     const { store, clock } = this.options;
-    while (this.waiting.length) {
-      const group = this.waiting.splice(0, GROUP);
-      const receivedAt = clock.now().toISOString();
-      try {
-        const rows = group.map(({ event }) => ({
-          id: newId('in'),
-          platform: event.platform,
-          eventId: event.eventId,
-          event: event as unknown as Record<string, unknown>,
-          receivedAt,
-        }));
-        // One multi-row insert per D1-sized group instead of one per push (a share of each ack's CPU).
-        const statements = insertGroups(rows, PARAMETERS_PER_PUSH).map((g) =>
-          store.db.insert(inbox).values(g).onConflictDoNothing(),
-        );
-        await store.atomic(statements);
-        for (const w of group) w.resolve();
-      } catch (error) {
-        // Nothing of the group is stored: each push is refused and the platform sends it again.
-        for (const w of group) w.reject(error);
-      }
-    }
+    const receivedAt = clock.now().toISOString();
+    const rows = events.map((event) => ({
+      id: newId('in'),
+      platform: event.platform,
+      eventId: event.eventId,
+      event: event as unknown as Record<string, unknown>,
+      receivedAt,
+    }));
+    // If it fails, nothing of the group is stored: each push is refused and the platform sends it again.
+    await store.atomic(
+      insertGroups(rows, PARAMETERS_PER_PUSH).map((g) => store.db.insert(inbox).values(g).onConflictDoNothing()),
+    );
   }
 
   /**
