@@ -56,11 +56,32 @@ describe('SendLimiter', () => {
     expect(await limiter.reserve('u', 1_000, 1)).toBeGreaterThan(0);
   });
 
-  it('paces a per-second limit evenly instead of sending it as one burst', async () => {
+  it('paces a per-second limit in five bursts instead of one send at a time or the whole second at once', async () => {
     const { limiter } = limiterOn({ perSecond: 50 });
-    expect(await limiter.reserve('a', 0)).toBe(0);
-    expect(await limiter.reserve('b', 0)).toBe(23);
-    expect(await limiter.reserve('b', 23)).toBe(0);
+    // Ten (50 / 5) go together; the eleventh waits for the burst's span (1150 ms × 10 / 50).
+    for (let i = 0; i < 10; i++) expect(await limiter.reserve(`a${i}`, 0)).toBe(0);
+    expect(await limiter.reserve('b', 0)).toBe(230);
+    expect(await limiter.reserve('b', 229)).toBe(1);
+    for (let i = 0; i < 10; i++) expect(await limiter.reserve(`c${i}`, 230)).toBe(0);
+    expect(await limiter.reserve('d', 230)).toBe(230);
+    // A per-recipient per-second window is paced the same way (Lark: 5 per second, one every 230 ms).
+    const perRecipient = limiterOn({ perSecond: 1000, perRecipient: { count: 5, windowMs: 1000 } }).limiter;
+    expect(await perRecipient.reserve('u', 0)).toBe(0);
+    expect(await perRecipient.reserve('u', 0)).toBe(230);
+    expect(await perRecipient.reserve('v', 0)).toBe(0);
+  });
+
+  it('never sends more than a burst in any fifth of the window, nor more than the count in any second', async () => {
+    const { limiter } = limiterOn({ perSecond: 50 });
+    const sent: number[] = [];
+    for (let now = 0; now < 5000; now += 7) {
+      while ((await limiter.reserve(`u${now}`, now)) === 0) sent.push(now);
+    }
+    for (const start of sent) {
+      expect(sent.filter((t) => t >= start && t < start + 230).length).toBeLessThanOrEqual(10);
+      expect(sent.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(50);
+    }
+    expect(sent.length).toBeGreaterThan(200);
   });
 
   it('never allows more than the per-second limit in any one-second span', async () => {
@@ -145,19 +166,19 @@ describe('SendLimiter', () => {
     expect(seen.rows).toBeLessThan(20);
   });
 
-  it('lets concurrent senders waiting for one paced slot learn the wait without asking the database', async () => {
+  it('lets concurrent senders waiting for one paced burst learn the wait without asking the database', async () => {
     const { limiter } = limiterOn({ perSecond: 50 });
     const store = open[0];
     const seen = countQueries(store);
-    expect(await limiter.reserve('a', 1_000)).toBe(0);
+    for (let i = 0; i < 10; i++) expect(await limiter.reserve(`a${i}`, 1_000)).toBe(0);
     const before = seen.statements;
-    // Seven more senders wake at the same moment: the slot is taken for 23 ms (1150 ms / 50).
+    // Seven more senders wake at the same moment: the burst is full for 230 ms (1150 ms × 10 / 50).
     const waits = await Promise.all(Array.from({ length: 7 }, (_, i) => limiter.reserve(`b${i}`, 1_000)));
-    expect(waits).toEqual(Array(7).fill(23));
+    expect(waits).toEqual(Array(7).fill(230));
     expect(seen.statements).toBe(before);
-    // Another process's limiter still sees the send in the database and keeps the pace.
-    expect(await new SendLimiter(store, 'lark', { perSecond: 50 }).reserve('c', 1_010)).toBe(13);
-    expect(await limiter.reserve('c', 1_023)).toBe(0);
+    // Another process's limiter still sees the sends in the database and keeps the pace.
+    expect(await new SendLimiter(store, 'lark', { perSecond: 50 }).reserve('c', 1_100)).toBe(130);
+    expect(await limiter.reserve('c', 1_230)).toBe(0);
   });
 
   it('sums every window on a covering index', () => {
