@@ -2,7 +2,8 @@
 // fan-outs (jobs/outbox-rows.ts) both insert through it, so every row has the same
 // shape: the id doubles as the platform idempotency key, and `recipient_key` is
 // what per-recipient rate limits group by.
-import { insertGroups, type Store } from './db';
+import { insertGroups, type Statement, type Store } from './db';
+import { preparedWrite } from './prepared';
 import { outbox, type Platform } from './schema';
 
 export interface OutboxRowInput {
@@ -25,7 +26,7 @@ export function addressRecipientKey(to: { kind: string; id: string }): string {
 }
 
 /** The row's column values. */
-export function outboxRowValues(row: OutboxRowInput): typeof outbox.$inferInsert {
+export function outboxRowValues(row: OutboxRowInput) {
   return {
     id: row.id,
     orgId: row.orgId,
@@ -36,10 +37,34 @@ export function outboxRowValues(row: OutboxRowInput): typeof outbox.$inferInsert
     idempotencyKey: row.id,
     subject: row.subject,
     recipientKey: row.recipientKey,
-    status: 'pending',
+    status: 'pending' as const,
     nextAttemptAt: row.now.toISOString(),
     createdAt: row.now.toISOString(),
   };
+}
+
+type OutboxRowValues = ReturnType<typeof outboxRowValues>;
+// Every chat reply is one: prepared once per database (storage/prepared.ts).
+const insertOutboxRow = preparedWrite<OutboxRowValues>((db, value) =>
+  db.insert(outbox).values({
+    id: value('id'),
+    orgId: value('orgId'),
+    platform: value('platform'),
+    operation: value('operation'),
+    target: value('target'),
+    payload: value('payload'),
+    idempotencyKey: value('idempotencyKey'),
+    subject: value('subject'),
+    recipientKey: value('recipientKey'),
+    status: value('status'),
+    nextAttemptAt: value('nextAttemptAt'),
+    createdAt: value('createdAt'),
+  }),
+);
+
+/** The insert as one statement for `atomic()`, prepared on SQLite (a conflict on the id fails the batch). */
+export function outboxRowStatement(store: Store, row: OutboxRowInput): Statement {
+  return insertOutboxRow(store, outboxRowValues(row));
 }
 
 /** The insert; a caller that re-runs idempotently adds `.onConflictDoNothing()`. */

@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { tempStores } from '../test/helpers/app';
-import { inJsonList, preparedQuery, preparedSql, valueSlot } from './prepared';
-import { outbox, platformTenants } from './schema';
+import type { Store } from './db';
+import { inJsonList, preparedQuery, preparedSql, preparedWrite, valueSlot } from './prepared';
+import { auditLog, outbox, platformTenants } from './schema';
 
 const store = tempStores();
 
@@ -63,5 +64,60 @@ describe('prepared queries', () => {
     );
     expect(await q.all({ n: 4, m: 1 })).toEqual([{ twice: 8, sum: 5 }]);
     expect(await q.all({ n: 1, m: 1 })).toEqual([{ twice: 2, sum: 2 }]);
+  });
+});
+
+const insertAudit = preparedWrite<{
+  id: string;
+  action: string;
+  data: Record<string, unknown> | null;
+  orgId: string | null;
+}>((db, value) =>
+  db.insert(auditLog).values({
+    id: value('id'),
+    orgId: value('orgId'),
+    actorType: 'system',
+    action: value('action'),
+    data: value('data'),
+    createdAt: '2026-11-28T00:00:00.000Z',
+  }),
+);
+
+describe('prepared writes', () => {
+  const rows = (s: ReturnType<typeof store>) =>
+    s.sqlite.prepare('SELECT id, org_id, action, data, typeof(data) AS kind FROM audit_log ORDER BY id').all();
+  const writes = [
+    { id: 'a1', action: 'one', data: { n: 1, text: '进度' }, orgId: null },
+    { id: 'a2', action: 'two', data: null, orgId: null },
+    { id: 'a3', action: 'three', data: {}, orgId: null },
+  ];
+
+  it('write on SQLite exactly the rows their builder writes with the values filled in (as on D1)', async () => {
+    const prepared = store();
+    const built = store();
+    // The builder path, which a D1 store takes: the same definition with the values in place.
+    const asD1 = { ...built, kind: 'd1' } as unknown as Store;
+    for (const w of writes) {
+      await prepared.atomic([insertAudit(prepared, w)]);
+      await built.atomic([insertAudit(asD1, w)]);
+    }
+    expect(rows(prepared)).toEqual(rows(built));
+    // null stays SQL NULL (Drizzle's placeholder filling alone would store the JSON text 'null').
+    expect(rows(prepared)).toContainEqual({ id: 'a2', org_id: null, action: 'two', data: null, kind: 'null' });
+    expect(rows(prepared)).toContainEqual({
+      id: 'a1',
+      org_id: null,
+      action: 'one',
+      data: '{"n":1,"text":"进度"}',
+      kind: 'text',
+    });
+  });
+
+  it('are prepared once per database and roll back with their batch', async () => {
+    const s = store();
+    await s.atomic([insertAudit(s, writes[0])]);
+    const failing = s.atomic([insertAudit(s, writes[1]), insertAudit(s, writes[0])]);
+    await expect(failing).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(rows(s).map((r) => (r as { id: string }).id)).toEqual(['a1']);
   });
 });

@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { WebhookEvent } from '../core/webhooks';
 import type { Statement, Store } from './db';
 import { newId } from './ids';
+import { preparedWrite } from './prepared';
 import { outbox, ruleFirings, rules, webhookSubscriptions } from './schema';
 
 /** Next attempt of a delivery held for a paused subscription: never, until it is resumed. */
@@ -35,32 +36,43 @@ export function webhookEnvelope(input: WebhookEventInput & { eventId: string }) 
   return { id: input.eventId, type: input.type, created_at: input.now.toISOString(), data: input.data };
 }
 
-export function webhookEventStatement(store: Store, input: WebhookEventInput): Statement {
-  const eventId = input.eventId ?? newId('evt');
-  const at = input.now.toISOString();
-  const envelope = JSON.stringify(webhookEnvelope({ ...input, eventId }));
-  const s = webhookSubscriptions;
-  // Every outbox column, in the table's order (Drizzle inserts a raw select into all of them).
-  const select = sql`select
-      ${`${eventId}~`} || ${s.id},
+// Every check-in and decision adds one: prepared once per database (storage/prepared.ts).
+const insertDeliveries = preparedWrite<{ idPrefix: string; type: string; envelope: string; at: string; orgId: string }>(
+  (db, value) => {
+    const s = webhookSubscriptions;
+    // Every outbox column, in the table's order (Drizzle inserts a raw select into all of them).
+    const select = sql`select
+      ${value('idPrefix')} || ${s.id},
       ${s.orgId},
       'webhook',
       'send',
-      json_object('kind', 'webhook', 'id', ${s.id}, 'event', ${input.type}),
-      ${envelope},
-      ${`${eventId}~`} || ${s.id},
-      ${`webhook:${input.type}`},
+      json_object('kind', 'webhook', 'id', ${s.id}, 'event', ${value('type')}),
+      ${value('envelope')},
+      ${value('idPrefix')} || ${s.id},
+      'webhook:' || ${value('type')},
       'webhook:' || ${s.id},
       'pending',
       0,
-      case when ${s.status} = 'active' then ${at} else ${HELD_UNTIL} end,
+      case when ${s.status} = 'active' then ${value('at')} else ${HELD_UNTIL} end,
       null, null, null,
-      ${at},
+      ${value('at')},
       null, null, null
     from ${s}
-    where ${s.orgId} = ${input.orgId}
-      and exists (select 1 from json_each(${s.events}) where json_each.value = ${input.type})`;
-  return store.db.insert(outbox).select(select).onConflictDoNothing();
+    where ${s.orgId} = ${value('orgId')}
+      and exists (select 1 from json_each(${s.events}) where json_each.value = ${value('type')})`;
+    return db.insert(outbox).select(select).onConflictDoNothing();
+  },
+);
+
+export function webhookEventStatement(store: Store, input: WebhookEventInput): Statement {
+  const eventId = input.eventId ?? newId('evt');
+  return insertDeliveries(store, {
+    idPrefix: `${eventId}~`,
+    type: input.type,
+    envelope: JSON.stringify(webhookEnvelope({ ...input, eventId })),
+    at: input.now.toISOString(),
+    orgId: input.orgId,
+  });
 }
 
 /**

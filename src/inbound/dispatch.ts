@@ -5,7 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { BotEvent, EventResult, PlatformAdapter } from '../../bots/types';
 import { isUniqueViolation, type Statement, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { preparedQuery } from '../../storage/prepared';
+import { preparedQuery, preparedWrite } from '../../storage/prepared';
 import { processDirtySoon } from '../../storage/repos/rollup-store';
 import { auditLog, people, processedEvents } from '../../storage/schema';
 import type { ChatContext, ChatHandlers } from '../chat/context';
@@ -37,6 +37,13 @@ export interface DispatchOptions {
 }
 
 export type Dispatch = (event: BotEvent, options?: DispatchOptions) => Promise<EventResult>;
+
+/** The event's dedupe claim, committed with its effects: a second commit of the same event fails on the key. */
+const claimEvent = preparedWrite<typeof processedEvents.$inferSelect>((db, value) =>
+  db
+    .insert(processedEvents)
+    .values({ platform: value('platform'), eventId: value('eventId'), receivedAt: value('receivedAt') }),
+);
 
 const processedEvent = preparedQuery((db) =>
   db
@@ -111,9 +118,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
 
   async function commit(event: BotEvent, effects: Effects, also: Statement[]) {
     const now = clock.now();
-    const claim = store.db
-      .insert(processedEvents)
-      .values({ platform: event.platform, eventId: event.eventId, receivedAt: now.toISOString() });
+    const claim = claimEvent(store, {
+      platform: event.platform,
+      eventId: event.eventId,
+      receivedAt: now.toISOString(),
+    });
     await store.atomic([claim, ...effects.statements, ...outboxStatements(store, effects.messages, now), ...also]);
     // A check-in (or any OKR write) queued the objectives above it: bring their stored roll-ups up to date.
     // Coalesced: one pass for a burst of events; committed either way, and reads catch up first.

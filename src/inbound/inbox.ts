@@ -22,6 +22,7 @@ import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BotEvent } from '../../bots/types';
 import { insertGroups, type Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
+import { preparedWrite } from '../../storage/prepared';
 import { inbox } from '../../storage/schema';
 import type { Clock } from '../../core/clock';
 import { monotonicMs, nextTurn, onNextTurn, SLICE_BUDGET_MS, TurnBatch } from '../../core/loop';
@@ -41,6 +42,9 @@ const BUSY_MS = 100;
 const GROUP_BUDGET_MS = SLICE_BUDGET_MS;
 const MAX_ATTEMPTS = 5;
 const DRAIN = 'inbox';
+
+/** A handled event's row goes with its effects' commit. */
+const deleteRow = preparedWrite<{ id: string }>((db, value) => db.delete(inbox).where(eq(inbox.id, value('id'))));
 
 export interface InboxOptions {
   store: Store;
@@ -205,7 +209,7 @@ export class Inbox {
     const now = clock.now();
     try {
       await this.options.dispatch(event, {
-        alsoCommit: [store.db.delete(inbox).where(eq(inbox.id, id))],
+        alsoCommit: [deleteRow(store, { id })],
       });
       return true;
     } catch (error) {

@@ -4,7 +4,12 @@
 import type { Address, OutboundMessage, Platform, SentRef } from '../../bots/types';
 import type { Statement, Store } from '../../storage/db';
 import { newId } from '../../storage/ids';
-import { addressRecipientKey, outboxRowInsert, outboxRowsInsert, type OutboxRowInput } from '../../storage/outbox-rows';
+import {
+  addressRecipientKey,
+  outboxRowStatement,
+  outboxRowsInsert,
+  type OutboxRowInput,
+} from '../../storage/outbox-rows';
 
 /** Update a message that an earlier outbox row sent (resolved when delivering). */
 export interface OutboxRowRef {
@@ -62,7 +67,7 @@ function rowOf(item: OutboundItem, now: Date): OutboxRowInput {
 
 export function prepareOutbound(store: Store, item: OutboundItem, now: Date): PreparedOutbound {
   const row = rowOf(item, now);
-  return { id: row.id, statement: outboxRowInsert(store, row) };
+  return { id: row.id, statement: outboxRowStatement(store, row) };
 }
 
 export function outboxStatements(store: Store, items: OutboundItem[], now: Date): Statement[] {

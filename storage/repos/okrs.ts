@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Statement, Store } from '../db';
 import { newId } from '../ids';
-import { inJsonList, preparedQuery } from '../prepared';
+import { inJsonList, preparedQuery, preparedWrite } from '../prepared';
 import { checkIns, keyResults, objectives, teams, type CheckInSource } from '../schema';
 import { webhookEventStatement } from '../webhook-events';
 import { auditStatement } from './audit';
@@ -286,6 +286,35 @@ export interface CheckInInput {
   now: Date;
 }
 
+// Every check-in writes these: prepared once per database (storage/prepared.ts).
+const insertCheckIn = preparedWrite<CheckIn>((db, value) =>
+  db.insert(checkIns).values({
+    id: value('id'),
+    orgId: value('orgId'),
+    keyResultId: value('keyResultId'),
+    authorId: value('authorId'),
+    value: value('value'),
+    previousValue: value('previousValue'),
+    confidence: value('confidence'),
+    note: value('note'),
+    source: value('source'),
+    createdAt: value('createdAt'),
+  }),
+);
+/** The KR's current value and last check-in time; its confidence only when the check-in gives one. */
+const moveKr = preparedWrite<{ orgId: string; id: string; value: number; confidence: number | null; at: string }>(
+  (db, value) =>
+    db
+      .update(keyResults)
+      .set({
+        currentValue: value('value'),
+        confidence: sql`coalesce(${value('confidence')}, ${keyResults.confidence})`,
+        lastCheckInAt: value('at'),
+        updatedAt: value('at'),
+      })
+      .where(and(eq(keyResults.orgId, value('orgId')), eq(keyResults.id, value('id')))),
+);
+
 /**
  * A check-in as statements: insert it (remembering the previous value), move the
  * KR's current value, confidence (when given) and last check-in time, and audit it.
@@ -306,14 +335,9 @@ export function checkInStatements(store: Store, input: CheckInInput): { checkIn:
     source: input.source,
     createdAt: at,
   };
-  const krUpdate: Partial<KeyResult> = { currentValue: input.value, lastCheckInAt: at, updatedAt: at };
-  if (confidence !== null) krUpdate.confidence = confidence;
   const statements: Statement[] = [
-    store.db.insert(checkIns).values(checkIn),
-    store.db
-      .update(keyResults)
-      .set(krUpdate)
-      .where(and(eq(keyResults.orgId, input.orgId), eq(keyResults.id, input.kr.id))),
+    insertCheckIn(store, checkIn),
+    moveKr(store, { orgId: input.orgId, id: input.kr.id, value: input.value, confidence, at }),
     auditStatement(store, {
       orgId: input.orgId,
       actorType: input.authorId ? 'person' : input.source === 'api' ? 'admin' : 'system',
