@@ -38,8 +38,14 @@ const PARAMETERS_PER_PUSH = 7;
 const LOCK_MS = 60_000;
 /** A push stored this recently means acknowledgements are flowing: handle one event per turn. */
 const BUSY_MS = 100;
-/** How long one group of events may hold the event loop while no push is arriving. */
-const GROUP_BUDGET_MS = SLICE_BUDGET_MS;
+/**
+ * How long one group of events may hold the event loop while no push is arriving. Three slices: a
+ * backlog of 4,000 check-ins on a 5,000-person org drained at 1.10–1.22 ms of CPU per event in
+ * groups of 45 ms against 1.27–1.31 ms in groups of 15 ms (three pairs of runs, interleaved), as
+ * more events share each commit's pages. A push arriving meanwhile waits at most that long, well
+ * inside the platforms' 3 s and the 100 ms acknowledgement p99 (busy periods handle one at a time).
+ */
+const GROUP_BUDGET_MS = 3 * SLICE_BUDGET_MS;
 const MAX_ATTEMPTS = 5;
 const DRAIN = 'inbox';
 
