@@ -241,7 +241,8 @@ try {
   if (!complete) process.exitCode = 1;
 } catch (error) {
   console.error(
-    `workers bench failed: ${error}\nlast of wrangler's output:\n${dev?.output().slice(-4000) ?? '(not started)'}`,
+    // undici's 'fetch failed' says why only in its cause (refused, reset, closed).
+    `workers bench failed: ${error}${(error as { cause?: unknown })?.cause ? ` (cause: ${(error as { cause?: unknown }).cause})` : ''}\n${error instanceof Error ? error.stack : ''}\nlast of wrangler's output:\n${dev?.output().slice(-4000) ?? '(not started)'}`,
   );
   process.exitCode = 1;
 } finally {
