@@ -50,6 +50,15 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export { schema };
 
+/**
+ * A write for the SQLite store's `atomic()`, which runs each statement inside its transaction by
+ * calling `run()` (storage/sqlite.ts): for writes that are not Drizzle builders there (a prepared
+ * statement with bound values, a raw query). D1's batch takes builders and prepared queries instead.
+ */
+export function sqliteWrite(run: () => unknown): Statement {
+  return { run } as unknown as Statement;
+}
+
 /** A raw query's rows, typed by the caller. */
 export async function allRows<T>(store: Store, query: SQL): Promise<T[]> {
   return store.rows ? store.rows<T>(query) : ((await store.db.all(query)) as T[]);

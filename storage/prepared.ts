@@ -11,7 +11,7 @@
 // Placeholders cannot stand for a list (`IN (?)` binds one value): pass a JSON array and
 // match with `IN (SELECT value FROM json_each(?))`, or keep the builder for such a query.
 import { is, Param, Placeholder, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import type { Db, Statement, Store } from './db';
+import { sqliteWrite, type Db, type Statement, type Store } from './db';
 
 /** `build(db)` once per database: the same prepared query each time it is asked for. */
 export function preparedQuery<T>(build: (db: Db) => T): (db: Db) => T {
@@ -101,7 +101,6 @@ export function preparedWrite<V extends Record<string, unknown>>(
   return (store, values) => {
     if (store.kind !== 'sqlite') return build(store.db, (name) => values[name]);
     const query = prepared(store.db);
-    // What the SQLite store's atomic() runs: a statement with run().
-    return { run: () => query.run(values) } as unknown as Statement;
+    return sqliteWrite(() => query.run(values));
   };
 }

@@ -25,7 +25,7 @@ import {
   type RollupTotals,
   type TrackStatus,
 } from '../../core/okr';
-import { allRows, inIdSlices, type Statement, type Store } from '../db';
+import { allRows, inIdSlices, sqliteWrite, type Statement, type Store } from '../db';
 import { Slices, nextTurn } from '../../core/loop';
 
 const CHUNK = 2000;
@@ -62,7 +62,7 @@ function rawStatement(store: Store, q: SQL): Statement {
     const prepared = db.session.prepareQuery(db.dialect.sqlToQuery(q), undefined, 'run', false);
     return { _prepare: () => prepared } as unknown as Statement;
   }
-  return { run: () => store.db.run(q) } as unknown as Statement;
+  return sqliteWrite(() => store.db.run(q));
 }
 
 /** One roll-up writer at a time per store in this process (reads and check-ins both trigger one). */
