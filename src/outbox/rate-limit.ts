@@ -88,6 +88,8 @@ export interface Capacity {
 
 export class SendLimiter {
   private readonly appLimits: Limit[];
+  /** The shortest app-wide limits (the burst pace): the ones this process's own sends can fill. */
+  private readonly burstLimits: Limit[];
   private readonly recipientLimits: Limit[];
   private readonly longestMs: number;
   private prunedAt = 0;
@@ -115,6 +117,8 @@ export class SendLimiter {
   ) {
     const appWindows = [{ count: Math.max(1, limits.perSecond), windowMs: 1000 }, ...(limits.appWindows ?? [])];
     this.appLimits = appWindows.flatMap(limitsOf);
+    const shortest = Math.min(...this.appLimits.map((l) => l.spanMs));
+    this.burstLimits = this.appLimits.filter((l) => l.spanMs === shortest);
     this.recipientLimits = (limits.perRecipient ? [limits.perRecipient].flat() : []).flatMap(limitsOf);
     this.longestMs = Math.max(...[...this.appLimits, ...this.recipientLimits].map((l) => l.spanMs));
   }
@@ -150,16 +154,11 @@ export class SendLimiter {
    * Other processes' sends can only make the true wait longer.
    */
   private ownWait(nowMs: number, cost: number): number {
-    const shortest = Math.min(...this.appLimits.map((l) => l.spanMs));
-    this.ownRecent = this.ownRecent.filter((x) => x.at > nowMs - shortest && x.at <= nowMs);
+    const spanMs = this.burstLimits[0].spanMs;
+    this.ownRecent = this.ownRecent.filter((x) => x.at > nowMs - spanMs && x.at <= nowMs);
     this.ownRecent.push({ at: nowMs, cost });
-    let wait = 0;
-    for (const limit of this.appLimits) {
-      if (limit.spanMs !== shortest) continue;
-      const used = this.ownRecent.reduce((sum, x) => sum + x.cost, 0);
-      wait = Math.max(wait, limitWait(limit, used, this.ownRecent, nowMs, 1));
-    }
-    return wait;
+    const used = this.ownRecent.reduce((sum, x) => sum + x.cost, 0);
+    return Math.max(0, ...this.burstLimits.map((limit) => limitWait(limit, used, this.ownRecent, nowMs, 1)));
   }
 
   /**
