@@ -53,7 +53,7 @@ export async function healthReport(store: Store, clock: Clock): Promise<HealthRe
   const now = clock.now();
   let row: Row | undefined;
   try {
-    [row] = (await allRows(store, healthQuery(now.toISOString()))) as Row[];
+    [row] = await allRows<Row>(store, healthQuery(now.toISOString()));
   } catch {
     return { database: 'error' };
   }

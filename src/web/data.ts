@@ -62,7 +62,11 @@ async function ownedIds(
   q: RollupQuery,
   scope: Exclude<Scope, { kind: 'all' }>,
 ): Promise<{ id: string; parentId: string | null; company: number }[]> {
-  return (await allRows(
+  return await allRows<{
+    id: string;
+    parentId: string | null;
+    company: number;
+  }>(
     store,
     sql`
     SELECT o.id AS id, k.objective_id AS parentId, o.owner_type = 'company' AS company
@@ -72,11 +76,7 @@ async function ownedIds(
         OR o.owner_person_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))
         OR o.owner_team_id IN (SELECT value FROM json_each(${JSON.stringify([...scope.teamIds])})))
     ORDER BY CASE o.owner_type WHEN 'company' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, o.position, o.id`,
-  )) as {
-    id: string;
-    parentId: string | null;
-    company: number;
-  }[];
+  );
 }
 
 /**
@@ -342,22 +342,22 @@ export async function searchPeople(
     scope.kind === 'all'
       ? sql``
       : sql`AND id IN (SELECT value FROM json_each(${JSON.stringify([...scope.personIds])}))`;
-  const found = (await allRows(
+  const found = await allRows<{ id: string; name: string; title: string | null }>(
     store,
     sql`
     SELECT id, name, title FROM people
     WHERE org_id = ${q.orgId} AND (name LIKE ${needle} ESCAPE '\\' OR external_id LIKE ${needle} ESCAPE '\\' OR email LIKE ${needle} ESCAPE '\\') ${scoped}
     ORDER BY length(name), name LIMIT ${limit}`,
-  )) as { id: string; name: string; title: string | null }[];
+  );
   if (!found.length) return [];
-  const objs = (await allRows(
+  const objs = await allRows<{ id: string; title: string; ownerId: string }>(
     store,
     sql`
     SELECT id, title, owner_person_id AS ownerId FROM objectives
     WHERE org_id = ${q.orgId} AND cycle_id = ${q.cycle.id} AND status = 'active'
       AND owner_person_id IN (SELECT value FROM json_each(${JSON.stringify(found.map((p) => p.id))}))
     ORDER BY position, id`,
-  )) as { id: string; title: string; ownerId: string }[];
+  );
   return found.map((p) => ({
     ...p,
     objectives: objs.filter((o) => o.ownerId === p.id).map(({ id, title }) => ({ id, title })),
@@ -426,7 +426,10 @@ export async function teamFigures(
   const personIds = JSON.stringify([...scope.personIds]);
   const teamIds = JSON.stringify([...scope.teamIds]);
   const since = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
-  const [row] = (await allRows(
+  const [row] = await allRows<{
+    people: number;
+    checkedIn: number | null;
+  }>(
     store,
     sql`
     SELECT count(*) AS people,
@@ -435,10 +438,7 @@ export async function teamFigures(
     FROM people p
     WHERE p.org_id = ${q.orgId} AND p.status = 'active'
       AND (p.id IN (SELECT value FROM json_each(${personIds})) OR p.team_id IN (SELECT value FROM json_each(${teamIds})))`,
-  )) as {
-    people: number;
-    checkedIn: number | null;
-  }[];
+  );
   const vis = await Visibility.load(store, q, scope);
   const seen = new Set<string>();
   const byStatus = { done: 0, on_track: 0, at_risk: 0, off_track: 0, not_started: 0 };

@@ -23,7 +23,14 @@ export interface MetricChoice {
  * SQLite takes the bare `value` from the row of `max(at)`.
  */
 export async function metricChoices(store: Store, orgId: string): Promise<MetricChoice[]> {
-  const rows = (await allRows(
+  const rows = await allRows<{
+    metric: string;
+    subjects: number;
+    avg: number | null;
+    min: number | null;
+    max: number | null;
+    lastAt: string | null;
+  }>(
     store,
     sql`
     SELECT metric, count(*) AS subjects, avg(value) AS avg, min(value) AS min, max(value) AS max, max(at) AS lastAt
@@ -32,14 +39,7 @@ export async function metricChoices(store: Store, orgId: string): Promise<Metric
       FROM ${metricPoints} WHERE ${metricPoints.orgId} = ${orgId}
       GROUP BY ${metricPoints.metric}, ${metricPoints.subject}
     ) GROUP BY metric ORDER BY metric LIMIT 500`,
-  )) as {
-    metric: string;
-    subjects: number;
-    avg: number | null;
-    min: number | null;
-    max: number | null;
-    lastAt: string | null;
-  }[];
+  );
   const bound = await store.db
     .selectDistinct({ metric: keyResults.metricKey })
     .from(keyResults)

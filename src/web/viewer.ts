@@ -63,10 +63,10 @@ export async function claimsOf(c: Context<AppEnv>): Promise<SessionClaims | unde
 async function adminOrg(store: Store, wanted: string | undefined, orgs: Org[]): Promise<Org | undefined> {
   if (wanted) return findOrg(store, wanted);
   if (orgs.length <= 1) return orgs[0];
-  const counts = (await allRows(store, sql`SELECT org_id AS orgId, count(*) AS n FROM people GROUP BY org_id`)) as {
+  const counts = await allRows<{
     orgId: string;
     n: number;
-  }[];
+  }>(store, sql`SELECT org_id AS orgId, count(*) AS n FROM people GROUP BY org_id`);
   const size = new Map(counts.map((r) => [r.orgId, r.n]));
   return [...orgs].sort((a, b) => (size.get(b.id) ?? 0) - (size.get(a.id) ?? 0))[0];
 }
@@ -88,22 +88,22 @@ export async function resolveViewer(c: Context<AppEnv>, claims: SessionClaims): 
 
 export async function scopeOf(store: Store, person: Person): Promise<Scope> {
   if (person.role === 'admin' || person.leader) return { kind: 'all' };
-  const reports = (await allRows(
+  const reports = await allRows<{ id: string }>(
     store,
     sql`
     WITH RECURSIVE r(id) AS (
       SELECT id FROM people WHERE manager_id = ${person.id} AND org_id = ${person.orgId}
       UNION SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ${person.orgId}
     ) SELECT id FROM r`,
-  )) as { id: string }[];
-  const teams = (await allRows(
+  );
+  const teams = await allRows<{ id: string; root: number }>(
     store,
     sql`
     WITH RECURSIVE t(id, root) AS (
       SELECT id, parent_id IS NULL FROM teams WHERE manager_id = ${person.id} AND org_id = ${person.orgId}
       UNION SELECT x.id, 0 FROM teams x JOIN t ON x.parent_id = t.id WHERE x.org_id = ${person.orgId}
     ) SELECT id, root FROM t`,
-  )) as { id: string; root: number }[];
+  );
   // The top of the org tree (no manager of their own, and people or a top-level team under them) sees it all.
   if (!person.managerId && (reports.length > 0 || teams.some((t) => t.root))) return { kind: 'all' };
   const personIds = new Set([person.id, ...reports.map((r) => r.id)]);

@@ -57,7 +57,11 @@ export async function loadStats(store: Store, q: RollupQuery, pre?: OrgRollup): 
   }
   const since7 = windowStart(q.now, CHECK_IN_WINDOW_DAYS);
   const since30 = windowStart(q.now, ADJUSTMENT_WINDOW_DAYS);
-  const [row] = (await allRows(
+  const [row] = await allRows<{
+    people: number;
+    checkedIn: number;
+    adjustments: number;
+  }>(
     store,
     sql`
     SELECT
@@ -66,11 +70,7 @@ export async function loadStats(store: Store, q: RollupQuery, pre?: OrgRollup): 
       (SELECT count(*) FROM people WHERE org_id = ${q.orgId} AND status = 'active') AS people,
       (SELECT count(*) FROM people WHERE org_id = ${q.orgId} AND status = 'active' AND last_check_in_at >= ${since7}) AS checkedIn,
       (SELECT count(*) FROM adjustments WHERE org_id = ${q.orgId} AND created_at >= ${since30}) AS adjustments`,
-  )) as {
-    people: number;
-    checkedIn: number;
-    adjustments: number;
-  }[];
+  );
   const people = row?.people ?? 0;
   const scoreDistribution: ScoreDistribution = { low: 0, mid: 0, high: 0, average: 0 };
   let scored = 0;
