@@ -6,7 +6,13 @@
 // Goals: every push acknowledged 200, ack p99 < 1 s, acknowledgement throughput at least the SDK's;
 // every event handled within 30 s of the first push, none lost and none twice (one dedupe claim and
 // one queued reply per event); the backlog (stored, not yet handled) each second is printed.
-// Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000),
+// Both servers are warm when the burst starts, as a server that has been up since the week before
+// is: BENCH_BURST_WARMUP distinct pushes at the same pace first (Polaris handles them all before the
+// burst). A cold process spends its first second compiling: in one run, the SDK's first second of
+// answers took 737 ms against 185–256 ms for the others, and Polaris's spilled past the second, which
+// costs autocannon a whole extra second of its per-connection budget. BENCH_BURST_WARMUP=0 measures
+// cold servers.
+// Knobs: BENCH_BURST_EVENTS (20000), BENCH_BURST_WARMUP (2000), BENCH_BURST_SECONDS (10), BENCH_BURST_CONNECTIONS (50), BENCH_BURST_PEOPLE (5000),
 // BENCH_PROF=<dir> (V8 CPU profiles of the two servers, for finding where a server's time goes).
 import { fork } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +27,7 @@ import type { ServerKind, ServerOptions } from './webhook-server';
 import { BENCH_LARK_APP, nextMessage, serverMark } from './child';
 
 const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 20_000);
+const WARMUP = Number(process.env.BENCH_BURST_WARMUP ?? 2000);
 const SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_BURST_CONNECTIONS ?? 50);
 const PEOPLE = Number(process.env.BENCH_BURST_PEOPLE ?? 5000);
@@ -61,7 +68,7 @@ interface Run {
 async function run(kind: ServerKind, template: string, dir: string, specs: LoadJob['specs']): Promise<Run> {
   const databasePath = join(dir, `${kind}.db`);
   copyFileSync(template, databasePath);
-  const before = counts(databasePath);
+  let before = counts(databasePath);
   const options: ServerOptions = { databasePath, ...APP };
   const server = fork(here('./webhook-server.ts'), [kind, JSON.stringify(options)], {
     execArgv: [
@@ -78,16 +85,26 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
       connections: CONNECTIONS,
       warmupSeconds: 0,
       durationSeconds: 0,
-      amounts: { warmup: 0, measured: EVENTS },
+      amounts: { warmup: WARMUP, measured: EVENTS },
       overallRate: Math.ceil(EVENTS / SECONDS),
       app: APP,
       specs,
-      events: EVENTS,
+      events: WARMUP + EVENTS,
       runId: `burst-${kind}`,
     };
     const measuring = nextMessage(load, 'measure');
     load.send({ type: 'job', ...job });
     await measuring;
+    if (kind === 'polaris') {
+      // The warm-up handled, so that the burst starts on an empty inbox.
+      for (
+        let c = counts(databasePath);
+        c.inbox > 0 || c.processed - before.processed < WARMUP;
+        c = counts(databasePath)
+      )
+        await sleep(100);
+      before = counts(databasePath);
+    }
     const cpuBefore = (await serverMark(server)).usage;
     const started = performance.now();
     const finished = nextMessage<LoadResult>(load, 'result');
@@ -126,8 +143,10 @@ async function run(kind: ServerKind, template: string, dir: string, specs: LoadJ
     return {
       kind,
       load: load_,
-      // The span from the first push to the last answer, measured the same way for both servers.
-      ackPerSec: load_.ok / load_.answeredSeconds,
+      // Pushes acknowledged within the burst's own seconds, per second: a server that keeps up with
+      // the platform answers each second's pushes within that second. (The span to the last answer,
+      // also printed, adds the last second's queue-draining time: latency, which p99 covers.)
+      ackPerSec: load_.perSecond.slice(0, SECONDS).reduce((a, b) => a + b, 0) / SECONDS,
       curve,
       handledAtS,
       final: final && {
@@ -154,18 +173,19 @@ try {
   const store = openSqlite(template);
   const all = await messageSpecs(store, orgId, new Date());
   store.close();
-  const specs = roundRobinByPerson(all.specs, EVENTS);
-  const senders = new Set(specs.map((s) => s.openId)).size;
+  const specs = roundRobinByPerson(all.specs, WARMUP + EVENTS);
+  // The measured pushes are the ones after the warm-up's (the load cycles through the specs).
+  const senders = new Set(Array.from({ length: EVENTS }, (_, i) => specs[(WARMUP + i) % specs.length].openId)).size;
 
   const sdk = await run('sdk', template, dir, specs);
   const polaris = await run('polaris', template, dir, specs);
 
   console.log(
-    `burst: ${EVENTS} pushes from ${senders} people of a ${PEOPLE}-person org within ${SECONDS} s (${Math.ceil(EVENTS / SECONDS)}/s) over ${CONNECTIONS} connections`,
+    `burst: ${EVENTS} pushes from ${senders} people of a ${PEOPLE}-person org within ${SECONDS} s (${Math.ceil(EVENTS / SECONDS)}/s) over ${CONNECTIONS} connections, after ${WARMUP} warm-up pushes at the same pace`,
   );
   for (const r of [sdk, polaris])
     console.log(
-      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200 in ${r.load.answeredSeconds.toFixed(2)} s from the first push to the last answer (${r.ackPerSec.toFixed(0)}/s; autocannon's whole-second count ${r.load.durationSeconds} s), ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms`,
+      `  ${r.kind === 'sdk' ? 'Lark SDK dispatcher' : 'Polaris'}: ${r.load.ok}/${EVENTS} acknowledged 200, ${r.ackPerSec.toFixed(0)}/s within the burst's ${SECONDS} s (per second: ${r.load.perSecond.join(' · ')}); last answer ${r.load.answeredSeconds.toFixed(2)} s after the first push; ack p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, max ${r.load.latencyMs.max} ms`,
     );
   console.log(
     `  Polaris backlog (stored, not yet handled) per second: ${polaris.curve.map((c) => `${c.s}s ${c.backlog}`).join(' · ')}`,
@@ -186,7 +206,7 @@ try {
   console.log(`  goal: every push acknowledged 200: ${polaris.load.ok}/${EVENTS} — ${say(acked)}`);
   console.log(`  goal: ack p99 < 1 s: ${polaris.load.latencyMs.p99} ms — ${say(p99)}`);
   console.log(
-    `  goal: ack throughput ≥ the SDK dispatcher's: ${polaris.ackPerSec.toFixed(0)}/s vs ${sdk.ackPerSec.toFixed(0)}/s — ${say(pace)}`,
+    `  goal: ack throughput ≥ the SDK dispatcher's (acknowledged within the burst's ${SECONDS} s, per second): ${polaris.ackPerSec.toFixed(0)}/s vs ${sdk.ackPerSec.toFixed(0)}/s — ${say(pace)}`,
   );
   console.log(
     `  goal: all handled within ${HANDLED_WITHIN_S} s: ${polaris.handledAtS !== undefined ? `${polaris.handledAtS} s` : 'not all handled'} — ${say(inTime)}`,

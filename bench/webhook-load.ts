@@ -37,6 +37,13 @@ export interface LoadResult {
    * came 0.1 s apart could differ by a whole second (10 % of a 10 s burst).
    */
   answeredSeconds: number;
+  /**
+   * Answers received in each whole second from the measured run's first push. With `overallRate`,
+   * autocannon sends each second's share per connection back to back from its ticker, so a server
+   * that keeps up answers the whole share within that second; `answeredSeconds` adds the last
+   * second's time to drain its queue, which is latency, not throughput.
+   */
+  perSecond: number[];
   /** Pushes handed to autocannon over warm-up and measurement; more than `events` means bodies repeated. */
   issued: number;
   buildMs: number;
@@ -93,6 +100,7 @@ process.send!({ type: 'built' });
 let issued = 0;
 let firstSentAt: number | undefined;
 let lastAnsweredAt = 0;
+const perSecond: number[] = [];
 const requests = [
   {
     method: 'POST',
@@ -104,6 +112,10 @@ const requests = [
     },
     onResponse() {
       lastAnsweredAt = performance.now();
+      if (firstSentAt !== undefined) {
+        const second = Math.floor((lastAnsweredAt - firstSentAt) / 1000);
+        perSecond[second] = (perSecond[second] ?? 0) + 1;
+      }
     },
   },
 ];
@@ -122,6 +134,7 @@ if (job.amounts?.warmup !== 0) await run(job.warmupSeconds, job.amounts?.warmup)
 process.send!({ type: 'measure' });
 await nextMessage('go');
 firstSentAt = undefined;
+perSecond.length = 0;
 const result = await run(job.durationSeconds, job.amounts?.measured);
 const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
 const summary: LoadResult = {
@@ -132,6 +145,7 @@ const summary: LoadResult = {
   timeouts: result.timeouts,
   latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
   answeredSeconds: (lastAnsweredAt - (firstSentAt ?? lastAnsweredAt)) / 1000,
+  perSecond: Array.from(perSecond, (n) => n ?? 0),
   issued,
   buildMs,
 };
