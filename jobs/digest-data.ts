@@ -1,6 +1,6 @@
 // Computes team digests from one read of the org per digest run (people, the active
 // objectives and KRs, the window's check-ins, pending adjustments: the rows a digest needs,
-// each table in one statement), then every team's digest in memory, never a query per team
+// each table in pages of one statement each), then every team's digest in memory, never a query per team
 // or per batch of teams. A department's 'children' KRs reach most of the org below them: before,
 // each batch read its aligned subtree again (and two of the per-batch reads scanned every active
 // objective or pending adjustment of the org, picked by SQLite's planner); now the roll-up runs
@@ -12,9 +12,10 @@
 // value; a KR without check-ins in the window did not move. 'children' KRs are
 // rolled up through every level aligned below them, now and at the window start,
 // by the roll-up the tree and chat use (storage/repos/children-rollup.ts).
-import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import type { DigestMover, TeamDigest } from '../cards/digest';
 import type { Store } from '../storage/db';
+import { READ_PAGE, readInPages } from '../storage/pages';
 import { rollUpChildren } from '../storage/repos/children-rollup';
 import type { ObjectiveWithKrs } from '../storage/repos/okrs';
 import type { Adjustment, CheckIn, Cycle, KeyResult, Objective, Person, Team } from '../storage/repos/types';
@@ -32,7 +33,11 @@ const MOVERS = 3;
 async function chunked<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const unique = [...new Set(ids)];
   const out: T[] = [];
-  for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await read(unique.slice(i, i + CHUNK))));
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    // A turn between statements: a week of check-ins on a large org is many chunks.
+    if (i > 0) await nextTurn();
+    out.push(...(await read(unique.slice(i, i + CHUNK))));
+  }
   return out;
 }
 
@@ -99,25 +104,58 @@ export async function loadDigestSource(
   orgId: string,
   cycle: Cycle,
   window: DigestWindow,
+  pageSize = READ_PAGE,
 ): Promise<DigestSource> {
   const windowIso = window.start.toISOString();
-  const personRows = await store.db.select().from(people).where(eq(people.orgId, orgId));
-  await nextTurn();
-  const objectiveRows = await store.db
-    .select()
-    .from(objectives)
-    .where(and(eq(objectives.orgId, orgId), eq(objectives.status, 'active')));
-  await nextTurn();
-  const krRows = await store.db
-    .select()
-    .from(keyResults)
-    .where(and(eq(keyResults.orgId, orgId), eq(keyResults.status, 'active')));
-  await nextTurn();
-  const windowCheckIns = await store.db
-    .select()
-    .from(checkIns)
-    .where(and(eq(checkIns.orgId, orgId), gte(checkIns.createdAt, windowIso)))
-    .orderBy(asc(checkIns.createdAt));
+  // Each large table in pages, in a turn of the event loop each (storage/pages.ts), in id order
+  // through the primary key. `+org_id` keeps SQLite off people's org indexes, which would sort
+  // every person of the org again for each page.
+  const personRows = await readInPages<Person>(
+    (last, limit) =>
+      store.db
+        .select()
+        .from(people)
+        .where(and(sql`+${people.orgId} = ${orgId}`, gt(people.id, last?.id ?? '')))
+        .orderBy(asc(people.id))
+        .limit(limit),
+    pageSize,
+  );
+  const objectiveRows = await readInPages<Objective>(
+    (last, limit) =>
+      store.db
+        .select()
+        .from(objectives)
+        .where(and(eq(objectives.orgId, orgId), eq(objectives.status, 'active'), gt(objectives.id, last?.id ?? '')))
+        .orderBy(asc(objectives.id))
+        .limit(limit),
+    pageSize,
+  );
+  const krRows = await readInPages<KeyResult>(
+    (last, limit) =>
+      store.db
+        .select()
+        .from(keyResults)
+        .where(and(eq(keyResults.orgId, orgId), eq(keyResults.status, 'active'), gt(keyResults.id, last?.id ?? '')))
+        .orderBy(asc(keyResults.id))
+        .limit(limit),
+    pageSize,
+  );
+  const windowCheckIns = await readInPages<CheckIn>(
+    (last, limit) =>
+      store.db
+        .select()
+        .from(checkIns)
+        .where(
+          and(
+            eq(checkIns.orgId, orgId),
+            gte(checkIns.createdAt, windowIso),
+            last ? sql`(${checkIns.createdAt}, ${checkIns.id}) > (${last.createdAt}, ${last.id})` : undefined,
+          ),
+        )
+        .orderBy(asc(checkIns.createdAt), asc(checkIns.id))
+        .limit(limit),
+    pageSize,
+  );
   await nextTurn();
   const pending = await store.db
     .select()
@@ -198,7 +236,10 @@ export async function loadDigestSource(
     objective,
     keyResults: krsByObjective.get(objective.id) ?? [],
   }));
+  // Each roll-up over the whole org in a turn of its own: about 35 ms each for 16,555 KRs.
+  await nextTurn();
   const rolledNow = hasChildren ? rollUpChildren(tree, (kr) => plainPair(kr).now) : new Map<string, number>();
+  await nextTurn();
   const rolledStart = hasChildren ? rollUpChildren(tree, (kr) => plainPair(kr).start) : new Map<string, number>();
   const pairs = new Map<string, Pair>();
   const krPair = (kr: KeyResult): Pair => {
