@@ -8,6 +8,27 @@ import { runJobNow } from '../../src/jobs';
 import { resolveCycle } from '../../storage/repos/cycles';
 import { allTeams } from '../../storage/repos/people';
 import { addAdjustment, addCheckIn, addKr, addObjective, addPerson, addTeam, jobsHarness, seedOrg } from './fixtures';
+import { countTurns } from '../helpers/turns';
+
+/** A department with a 'children' KR that its teams' objectives align to. */
+async function addDepartment(h: ReturnType<typeof jobsHarness>, orgId: string, cycleId: string) {
+  const id = await addTeam(h, orgId, 'Department');
+  const objective = await addObjective(h, orgId, cycleId, 'Department grows', { teamId: id });
+  return { id, krId: await addKr(h, orgId, cycleId, objective, 'Revenue', { mode: 'children' }) };
+}
+
+/** Team `t` under the department, with its chat and a 'children' KR aligned to the department's. */
+async function addTeamUnder(
+  h: ReturnType<typeof jobsHarness>,
+  orgId: string,
+  cycleId: string,
+  department: { id: string; krId: string },
+  t: number,
+) {
+  const team = await addTeam(h, orgId, `Team ${t}`, { parentId: department.id, larkChatId: `oc_${t}` });
+  const objective = await addObjective(h, orgId, cycleId, `Team ${t} grows`, { teamId: team }, department.krId);
+  return { team, teamKr: await addKr(h, orgId, cycleId, objective, 'Deals', { mode: 'children' }) };
+}
 
 describe('weekly digest reads', () => {
   let h: ReturnType<typeof jobsHarness>;
@@ -16,26 +37,10 @@ describe('weekly digest reads', () => {
   it('reads people, objectives, KRs and adjustments once per run, not once per batch of teams', async () => {
     h = jobsHarness({ now: '2026-11-30T01:00:00Z' }); // Monday 09:00 Shanghai
     const { orgId, cycleId } = await seedOrg(h);
-    const department = await addTeam(h, orgId, 'Department');
-    const departmentKr = await addKr(
-      h,
-      orgId,
-      cycleId,
-      await addObjective(h, orgId, cycleId, 'Department grows', { teamId: department }),
-      'Revenue',
-      { mode: 'children' },
-    );
+    const department = await addDepartment(h, orgId, cycleId);
     const TEAMS = 40;
     for (let t = 0; t < TEAMS; t++) {
-      const team = await addTeam(h, orgId, `Team ${t}`, { parentId: department, larkChatId: `oc_${t}` });
-      const teamKr = await addKr(
-        h,
-        orgId,
-        cycleId,
-        await addObjective(h, orgId, cycleId, `Team ${t} grows`, { teamId: team }, departmentKr),
-        'Deals',
-        { mode: 'children' },
-      );
+      const { team, teamKr } = await addTeamUnder(h, orgId, cycleId, department, t);
       const person = await addPerson(h, orgId, `p${t}`, { teamId: team });
       await addKr(
         h,
@@ -79,25 +84,9 @@ describe('weekly digest reads', () => {
   it('reads the large tables in pages with a turn of the event loop between them, to the same digests', async () => {
     h = jobsHarness({ now: '2026-11-30T01:00:00Z' });
     const { orgId, cycleId } = await seedOrg(h);
-    const department = await addTeam(h, orgId, 'Department');
-    const departmentKr = await addKr(
-      h,
-      orgId,
-      cycleId,
-      await addObjective(h, orgId, cycleId, 'Department grows', { teamId: department }),
-      'Revenue',
-      { mode: 'children' },
-    );
+    const department = await addDepartment(h, orgId, cycleId);
     for (let t = 0; t < 4; t++) {
-      const team = await addTeam(h, orgId, `Team ${t}`, { parentId: department, larkChatId: `oc_${t}` });
-      const teamKr = await addKr(
-        h,
-        orgId,
-        cycleId,
-        await addObjective(h, orgId, cycleId, `Team ${t} grows`, { teamId: team }, departmentKr),
-        'Deals',
-        { mode: 'children' },
-      );
+      const { team, teamKr } = await addTeamUnder(h, orgId, cycleId, department, t);
       for (let p = 0; p < 4; p++) {
         const person = await addPerson(h, orgId, `p${t}-${p}`, { teamId: team });
         const objective = await addObjective(h, orgId, cycleId, `p${t}-${p} sells`, { personId: person }, teamKr);
@@ -121,15 +110,8 @@ describe('weekly digest reads', () => {
     const teams = await allTeams(h.store, orgId);
 
     const whole = teamDigests(await loadDigestSource(h.store, orgId, cycle, window), teams);
-    let turns = 0;
-    let ticking = true;
-    const tick = () => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const paged = teamDigests(await loadDigestSource(h.store, orgId, cycle, window, 3), teams);
-    ticking = false;
+    const { result: source, turns } = await countTurns(() => loadDigestSource(h.store, orgId, cycle, window, 3));
+    const paged = teamDigests(source, teams);
 
     expect(paged).toEqual(whole);
     expect(whole.some((d) => d.digest.movers.length > 0)).toBe(true);

@@ -11,6 +11,7 @@ import { eq } from 'drizzle-orm';
 import { jobsHarness, seedOrg } from './fixtures';
 import { commitGroups, type WriteGroup } from '../../src/rules/write-groups';
 import type { Statement } from '../../storage/db';
+import { countTurns } from '../helpers/turns';
 
 const COST_MS = 4; // injected cost of building one item's message
 const BUDGET_MS = 15;
@@ -105,15 +106,9 @@ describe('rule passes commit in time-boxed batches', () => {
           .where(eq(organizations.id, orgId)),
       ],
     }));
-    let turns = 0;
-    let running = true;
-    const probe = () => {
-      turns++;
-      if (running) setImmediate(probe);
-    };
-    setImmediate(probe);
-    await commitGroups(store, groups, undefined, { now: () => fake, budgetMs: BUDGET_MS });
-    running = false;
+    const { turns } = await countTurns(() =>
+      commitGroups(store, groups, undefined, { now: () => fake, budgetMs: BUDGET_MS }),
+    );
     expect(transactions.reduce((a, b) => a + b, 0)).toBe(400);
     // The first transaction is small (50 units), the next ones fit the budget; before, one held all 400.
     expect(transactions[0]).toBeLessThanOrEqual(50);

@@ -12,6 +12,7 @@ import { organizations } from '../../storage/schema';
 import { eq } from 'drizzle-orm';
 import { evaluationEnv } from '../../src/rules/engine';
 import { openCycleKrs } from '../../src/rules/kr-alerts';
+import { countTurns } from '../helpers/turns';
 
 const dir = mkdtempSync(join(tmpdir(), 'polaris-open-krs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,16 +43,8 @@ describe('openCycleKrs', () => {
         org,
         now,
       );
-      let turns = 0;
-      let running = true;
-      const probe = () => {
-        turns++;
-        if (running) setImmediate(probe);
-      };
-      setImmediate(probe);
       // A spent budget at every pause: each page boundary gives the loop a turn.
-      const krs = await openCycleKrs(env, env.timeZone, { budgetMs: 0 });
-      running = false;
+      const { result: krs, turns } = await countTurns(() => openCycleKrs(env, env.timeZone, { budgetMs: 0 }));
       expect(krs.map((k) => k.kr.id)).toEqual(expected);
       expect(expected.length).toBeGreaterThan(2000);
       // 450 owners in pages of 100: at least 4 turns between the 5 pages (the old single read had none).
