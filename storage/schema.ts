@@ -69,6 +69,9 @@ export const teams = sqliteTable(
     uniqueIndex('teams_org_name').on(t.orgId, t.name),
     uniqueIndex('teams_org_external_key').on(t.orgId, t.externalKey),
     index('teams_parent').on(t.parentId),
+    // The teams a person leads, asked on every chat event (storage/repos/okrs.ts teamsLedBy): by
+    // org alone it walked every team of the org, 40 µs a lookup on 510 teams; 6 µs with this.
+    index('teams_org_manager').on(t.orgId, t.managerId),
   ],
 );
 

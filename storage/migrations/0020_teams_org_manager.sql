@@ -1,0 +1,1 @@
+CREATE INDEX `teams_org_manager` ON `teams` (`org_id`,`manager_id`);
