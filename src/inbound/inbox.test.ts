@@ -165,6 +165,49 @@ describe('inbox', () => {
     expect(grouped).toBe(0);
   });
 
+  // Issue 16 goal 2: handling one event per turn among a burst's pushes made each second's
+  // acknowledgements take 670–890 ms of the second; a second that spilled cost autocannon's
+  // connections a whole extra second (bench:burst). Handling now takes the turns without pushes.
+  it('while pushes keep arriving, handles an event only on a turn without one, or ACKS_FIRST_MS after the last', async () => {
+    const services = await setup();
+    const handledAt: number[] = [];
+    const inboxOnly = new Inbox({
+      store: t.store,
+      clock: t.clock,
+      dispatch: (event, options) => {
+        if (event.eventId.startsWith('ev_h')) handledAt.push(performance.now());
+        return services.dispatch(event, options);
+      },
+    });
+    for (const i of [1, 2, 3]) await inboxOnly.accept(message(`ev_h${i}`, `KR1 ${i}`));
+    // A push on every turn for 200 ms (from a sender no org knows: each is answered, nothing else).
+    const pushing = new Promise<number>((resolve) => {
+      const until = performance.now() + 200;
+      let n = 0;
+      const push = () => {
+        if (performance.now() >= until) return resolve(n);
+        void inboxOnly.accept({ ...message(`ev_p${n++}`, 'hi'), sender: { platformUserId: 'ou_nobody' } });
+        setImmediate(push);
+      };
+      push();
+    });
+    const started = performance.now();
+    const drained = inboxOnly.drain();
+    const pushes = await pushing;
+    const stoppedPushing = performance.now();
+    await drained;
+    await inboxOnly.drain();
+
+    expect(pushes).toBeGreaterThan(20);
+    expect(handledAt).toHaveLength(3);
+    // Before: all three within the first turns, among the pushes. Now each waited out the pushes
+    // for ACKS_FIRST_MS (10 ms), and none waited for them to stop (200 ms).
+    const gaps = handledAt.map((at, i) => at - (i === 0 ? started : handledAt[i - 1]));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(9);
+    expect(handledAt[2]).toBeLessThan(stoppedPushing);
+    expect(await t.store.db.select().from(inbox)).toHaveLength(0);
+  });
+
   it('gives back the events of a group whose commit fails, and handles each once afterwards', async () => {
     const services = await setup();
     for (const i of [1, 2, 3]) await services.inbox.accept(message(`ev_c${i}`, `KR1 ${i}`));
