@@ -195,6 +195,9 @@ export class Inbox {
     const one = async (row: (typeof rows)[number]) =>
       (await this.handle(row.id, row.attempts, row.event as unknown as BotEvent)) ? 1 : 0;
     if (!store.group || monotonicMs() - this.lastPushAt < BUSY_MS) {
+      // Only with groups (one Node process answering every push): a Worker answers each push in
+      // a request of its own, and its clock stands still while it computes, so the wait's bound
+      // would not pass there.
       if (store.group) await this.acksFirst();
       const handled = await one(rows[from]);
       this.claimed.delete(rows[from].id);

@@ -23,14 +23,7 @@ export interface MetricChoice {
  * SQLite takes the bare `value` from the row of `max(at)`.
  */
 export async function metricChoices(store: Store, orgId: string): Promise<MetricChoice[]> {
-  const rows = await allRows<{
-    metric: string;
-    subjects: number;
-    avg: number | null;
-    min: number | null;
-    max: number | null;
-    lastAt: string | null;
-  }>(
+  const rows = await allRows<Omit<MetricChoice, 'boundToKr'>>(
     store,
     sql`
     SELECT metric, count(*) AS subjects, avg(value) AS avg, min(value) AS min, max(value) AS max, max(at) AS lastAt
