@@ -44,6 +44,10 @@ export async function benchRollup() {
   try {
     let t = performance.now();
     const org = generateOrg(store.sqlite, { people: PEOPLE });
+    // Peak RSS as each phase ends (resourceUsage().maxRSS only grows), printed with the goals.
+    const phasePeaks: string[] = [];
+    const trace = (label: string) => phasePeaks.push(`${label} ${mb(resourceUsage().maxRSS * 1024)}`);
+    trace('generated');
     console.log(
       `generated ${org.people} people, ${org.objectives} objectives, ${org.keyResults} KRs in ${(performance.now() - t).toFixed(0)} ms`,
     );
@@ -55,9 +59,11 @@ export async function benchRollup() {
     await processDirty(store, q.now, q.orgId);
     await ensureRollups(store, q.orgId, q.cycle.id, expected, q.now);
     const firstBuild = performance.now() - t;
+    trace('first build');
     t = performance.now();
     await recomputeCycle(store, q.orgId, q.cycle.id, expected, q.now);
     const recompute = performance.now() - t;
+    trace('recompute on demand');
     console.log(`full recompute: first build (queue + cycle) ${ms(firstBuild)}, on demand ${ms(recompute)}`);
 
     // Check-ins on person KRs, three ways, in interleaved blocks so all see the same cache and load:
@@ -127,6 +133,7 @@ export async function benchRollup() {
       `check-in (${CHECKINS} each, mean / p50): today (no roll-up queue) ${ms(mean(today))} / ${ms(pct(today, 50))}; answered (write + queue mark) ${ms(mean(answered))} / ${ms(pct(answered, 50))}; with its own roll-up pass ${ms(mean(withPass))} / ${ms(pct(withPass, 50))}; in bursts of ${BURST} with one pass, per check-in ${ms(mean(burst))}`,
     );
 
+    trace('check-ins');
     // After: the endpoints' storage calls, with a check-in before every read.
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => {
@@ -197,7 +204,7 @@ export async function benchRollup() {
       '16.5',
     );
     console.log(
-      `peak RSS: sampled through the reads ${mb(peakRss)}, resourceUsage().maxRSS before the former read path ${mb(maxRss)}, after it ${mb(resourceUsage().maxRSS * 1024)}`,
+      `peak RSS: after each phase ${phasePeaks.join(', ')}, reads ${mb(maxRss)}; sampled through the reads ${mb(peakRss)}; after the former read path ${mb(resourceUsage().maxRSS * 1024)}`,
     );
     console.log('last result:', JSON.stringify(last));
   } finally {

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { tempStores } from '../test/helpers/app';
-import { allRows } from './db';
+import { allRows, columnValues } from './db';
 import { organizations } from './schema';
 
 const store = tempStores();
@@ -50,5 +50,37 @@ describe('allRows on SQLite', () => {
     s.sqlite.exec(`ALTER TABLE widened ADD COLUMN b INTEGER DEFAULT 7`);
     expect(s.db.all(all)).toEqual([{ a: 'x', b: 7 }]);
     expect(await allRows(s, all)).toEqual([{ a: 'x', b: 7 }]);
+  });
+});
+
+describe('columnValues', () => {
+  const queries = [
+    sql`SELECT id FROM organizations ORDER BY id`,
+    sql`SELECT name, id FROM organizations WHERE id = ${'o2'}`,
+    sql`SELECT count(*) FROM organizations`,
+    sql`SELECT NULL AS empty FROM organizations ORDER BY id`,
+    sql`SELECT id FROM organizations WHERE id = ${'none'}`,
+  ];
+
+  it("answers each row's first column, on SQLite and through Drizzle (D1) alike", async () => {
+    const s = store();
+    s.sqlite.exec(`INSERT INTO organizations (id, name, slug) VALUES ('o1', '组织一', 'o1'), ('o2', 'Org 2', 'o2')`);
+    const throughDrizzle = { ...s, column: undefined };
+    const expected = [['o1', 'o2'], ['Org 2'], [2], [null, null], []];
+    for (const [i, q] of queries.entries()) {
+      expect(await columnValues(s, q)).toEqual(expected[i]);
+      expect(await columnValues(throughDrizzle, q)).toEqual(expected[i]);
+    }
+  });
+
+  it('leaves a statement it shares with other readers answering rows again', async () => {
+    const s = store();
+    s.sqlite.exec(`INSERT INTO organizations (id, name, slug) VALUES ('o1', 'One', 'o1')`);
+    const text = s.db.select({ id: organizations.id }).from(organizations).toSQL().sql;
+    expect(await columnValues(s, sql.raw(text))).toEqual(['o1']);
+    expect(await allRows(s, sql.raw(text))).toEqual([{ id: 'o1' }]);
+    expect(s.db.all(sql.raw(text))).toEqual([{ id: 'o1' }]);
+    expect(await s.db.select({ id: organizations.id }).from(organizations)).toEqual([{ id: 'o1' }]);
+    expect(await columnValues(s, sql.raw(text))).toEqual(['o1']);
   });
 });

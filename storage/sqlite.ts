@@ -109,6 +109,14 @@ export function openSqlite(path: string, options: { migrate?: boolean } = {}): S
       const arrays = statement.raw(true).all(...params) as unknown[][];
       return arrays.length ? (arrays.map(rowShaper(statement, arrays[0].length)) as T[]) : [];
     },
+    column<T>(query: SQL): T[] {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      // The statement cache resets pluck on the next prepare of this text (cachePreparedStatements).
+      return sqlite
+        .prepare(text)
+        .pluck(true)
+        .all(...params) as T[];
+    },
     close: () => sqlite.close(),
   };
 }

@@ -465,6 +465,11 @@ describe('stored roll-ups on random histories', () => {
         afterRead();
         return out;
       },
+      column<T>(query: SQL): T[] {
+        const out = s.column!<T>(query);
+        afterRead();
+        return out;
+      },
     }) as SqliteStore;
     await recomputeCycle(racing, 'org', 'c1', e, NOW);
     expect(reads).toBeGreaterThan(2);
