@@ -12,7 +12,8 @@
 // Delivery included (issue 16 goal 1): BENCH_WEBHOOK_DELIVERED (600) pushes from BENCH_WEBHOOK_DELIVERED_CONNECTIONS
 // (20) connections to Polaris with its outbox on, sending every reply to a Lark emulator at Lark's pace (50/s,
 // 1000/min); the server's CPU is counted from before the first push until the last reply is delivered and the
-// server is idle, and compared with the SDK dispatcher's CPU for the same pushes.
+// server is idle, and compared with the SDK dispatcher's CPU for the same pushes. Beside it, the floor
+// (bench/send-floor.ts): the SDK's receive plus one bare node:http send to the emulator at Lark's pace.
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { buildSignedPushes } from './webhook-events';
 import type { LoadJob, LoadResult } from './webhook-load';
 import { seedWebhookDb } from './webhook-seed';
 import type { ServerKind, ServerOptions } from './webhook-server';
+import type { SendFloorJob, SendFloorResult } from './send-floor';
 import { BENCH_LARK_APP, nextMessage, serverMark, type CpuMark } from './child';
 
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
@@ -336,10 +338,25 @@ async function runDelivered(
   }
 }
 
-function printDelivered(rows: DeliveredRow[]) {
+/** bench/send-floor.ts against a fresh emulator (its windows untouched by the delivered run). */
+async function runSendFloor(): Promise<SendFloorResult> {
+  const lark = await serveLarkEmulator(createLarkEmulator({ ...APP }), 0);
+  const child = fork(here('./send-floor.ts'), [], { execArgv: process.execArgv });
+  try {
+    const result = nextMessage<SendFloorResult>(child, 'result');
+    const job: SendFloorJob = { type: 'job', url: lark.url, appId: APP.appId, appSecret: APP.appSecret, sends: 400 };
+    child.send(job);
+    return await result;
+  } finally {
+    if (child.exitCode === null) child.kill();
+    await lark.close();
+  }
+}
+
+function printDelivered(rows: DeliveredRow[], floor: SendFloorResult | undefined) {
   const polaris = rows.find((r) => r.kind === 'delivered');
   const sdk = rows.find((r) => r.kind === 'sdk');
-  if (!polaris || !sdk) return;
+  if (!polaris || !sdk || !floor) return;
   console.log(
     `\nfully handled, reply delivered (${DELIVERED} pushes from ${DELIVERED_CONNECTIONS} connections after ${DELIVERED_WARMUP} warm-up pushes; replies to the Lark emulator at Lark's pace):`,
   );
@@ -349,9 +366,13 @@ function printDelivered(rows: DeliveredRow[]) {
   console.log(
     `  Lark SDK dispatcher: ${sdk.cpuUsPerEvent.toFixed(0)} µs CPU per event (verify + decrypt, no storage, no reply); peak RSS ${sdk.peakRssMb.toFixed(0)} MB`,
   );
+  const least = sdk.cpuUsPerEvent + floor.cpuUsPerSend;
+  console.log(
+    `  floor: one bare node:http send to the emulator at Lark's pace (no SDK, no storage) ${floor.cpuUsPerSend.toFixed(0)} µs CPU${floor.failed ? ` (${floor.failed} not 200)` : ''}; the SDK's receive + that send ${least.toFixed(0)} µs = ${(least / sdk.cpuUsPerEvent).toFixed(1)}× the SDK's, the least any handler that replies can reach here`,
+  );
   const ratio = polaris.cpuUsPerEvent / sdk.cpuUsPerEvent;
   console.log(
-    `  goal (issue 16.1): CPU per fully handled event incl. delivery ≤ 2× the SDK's: ${ratio.toFixed(1)}× — ${ratio <= 2 ? 'met' : 'NOT met'}`,
+    `  goal (issue 16.1): CPU per fully handled event incl. delivery ≤ 2× the SDK's: ${ratio.toFixed(1)}× (${(polaris.cpuUsPerEvent / least).toFixed(1)}× the floor) — ${ratio <= 2 ? 'met' : 'NOT met'}`,
   );
 }
 
@@ -495,16 +516,19 @@ export async function benchWebhook() {
       }
     }
     const delivered: DeliveredRow[] = [];
-    if (!ONLY || ONLY.includes('delivered'))
+    let floor: SendFloorResult | undefined;
+    if (!ONLY || ONLY.includes('delivered')) {
       for (const kind of ['sdk', 'delivered'] as const)
         delivered.push(await runDelivered(kind, { dir, template, specs }));
+      floor = await runSendFloor();
+    }
     console.log(
       'throughput = HTTP 200s / s seen by the client; latency = acknowledgement time of 200s; CPU = server process user+system time / events it handled (200s sent, plus the few requests the client abandoned when the run ended)\n',
     );
     printTable(rows);
     printVerdicts(rows);
     printPolarisChecks(rows);
-    printDelivered(delivered);
+    printDelivered(delivered, floor);
     console.log(
       `\nload average after the runs: ${load()} (other work on this machine skews req/s and latency; CPU µs/event is the steadier figure)`,
     );
