@@ -2,6 +2,7 @@
 // fan-outs (jobs/outbox-rows.ts) both insert through it, so every row has the same
 // shape: the id doubles as the platform idempotency key, and `recipient_key` is
 // what per-recipient rate limits group by.
+import { sql } from 'drizzle-orm';
 import { insertGroups, type Statement, type Store } from './db';
 import { preparedWrite } from './prepared';
 import { outbox, type Platform } from './schema';
@@ -19,6 +20,14 @@ export interface OutboxRowInput {
   recipientKey: string;
   now: Date;
 }
+
+/**
+ * `status = 'pending'` and `status = 'failed'` with the status written into the SQL: the indexes
+ * that find due and failed rows are partial (storage/schema.ts), and SQLite's planner picks a partial
+ * index only when the query states its condition as a constant, never through a bound parameter.
+ */
+export const OUTBOX_PENDING = sql`${outbox.status} = 'pending'`;
+export const OUTBOX_FAILED = sql`${outbox.status} = 'failed'`;
 
 /** Per-recipient rate-limit key of a send: the address kind and id, e.g. `user:ou_123`. */
 export function addressRecipientKey(to: { kind: string; id: string }): string {

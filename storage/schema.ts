@@ -527,14 +527,16 @@ export const outbox = sqliteTable(
     failedAt: text('failed_at'),
   },
   (t) => [
-    index('outbox_due').on(t.status, t.nextAttemptAt),
-    // /healthz: the oldest pending message's age without a scan.
+    // /healthz: the oldest pending message's age without a scan; the admin listing, by status, newest first.
     index('outbox_pending_age').on(t.status, t.createdAt),
-    // What each platform's drain walks: its due rows in next_attempt_at order, no sort.
-    index('outbox_platform_due').on(t.platform, t.status, t.nextAttemptAt),
+    // What each platform's drain walks: its due rows in next_attempt_at order, no sort. Partial, like
+    // outbox_failed: marking a row sent deletes its entry instead of moving it, and the commit writes
+    // fewer index pages (a reply's mark-sent cost 265 µs with these whole, 135 µs partial). Queries
+    // must say status = 'pending' (or 'failed') literally: a bound parameter cannot select a partial
+    // index (outbox/deliver.ts PENDING).
+    index('outbox_platform_due').on(t.platform, t.nextAttemptAt).where(sql`status = 'pending'`),
     index('outbox_subject').on(t.subject),
-    index('outbox_recipient').on(t.platform, t.recipientKey, t.sentAt),
-    index('outbox_failed').on(t.status, t.failedAt),
+    index('outbox_failed').on(t.failedAt).where(sql`status = 'failed'`),
     // Outbound webhooks: a subscriber's pending deliveries in order (per-subscriber ordering).
     index('outbox_recipient_order').on(t.platform, t.recipientKey, t.status, t.createdAt),
   ],

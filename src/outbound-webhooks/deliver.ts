@@ -24,6 +24,7 @@ import type { Db, Statement, Store } from '../../storage/db';
 import { preparedQuery } from '../../storage/prepared';
 import { auditStatement } from '../../storage/repos/audit';
 import { outbox, people, webhookSubscriptions } from '../../storage/schema';
+import { OUTBOX_PENDING } from '../../storage/outbox-rows';
 import { HELD_UNTIL } from '../../storage/webhook-events';
 import { backoffMs, type DrainReport, MAX_BACKOFF_MS, RETRY_WINDOW_MS } from '../outbox/deliver';
 import { prepareOutbound } from '../outbox/enqueue';
@@ -58,14 +59,14 @@ export interface WebhookDelivererOptions {
 const emptyReport = (): DrainReport => ({ sent: 0, retried: 0, failed: 0, deferred: 0 });
 const yieldToLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function dueSubscribers(db: Db, nowIso: string | Placeholder, limit: number | Placeholder, notBusy?: SQL) {
+export function dueSubscribers(db: Db, nowIso: string | Placeholder, limit: number | Placeholder, notBusy?: SQL) {
   return db
     .selectDistinct({ key: outbox.recipientKey })
     .from(outbox)
     .where(
       and(
         eq(outbox.platform, 'webhook'),
-        eq(outbox.status, 'pending'),
+        OUTBOX_PENDING,
         lte(outbox.nextAttemptAt, nowIso),
         or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
         notBusy,

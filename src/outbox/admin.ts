@@ -4,6 +4,7 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Platform } from '../../bots/types';
 import type { Store } from '../../storage/db';
+import { OUTBOX_FAILED } from '../../storage/outbox-rows';
 import { outbox, type OutboxStatus } from '../../storage/schema';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -86,17 +87,22 @@ export async function retryOutboxRow(store: Store, id: string, now: Date, orgId?
   return existing ? { ok: false, reason: 'not_failed', row: existing } : { ok: false, reason: 'not_found' };
 }
 
-/** Failed messages of an org: how many failed since `since`, how many are failed in all, per platform. */
-export async function failureSummary(store: Store, orgId: string, since: Date) {
-  const rows = await store.db
+/** The failure summary's query: a search of outbox_failed, which holds failed rows only. */
+export function failureSummaryQuery(store: Store, orgId: string, since: Date) {
+  return store.db
     .select({
       platform: outbox.platform,
       total: sql<number>`count(*)`,
       recent: sql<number>`sum(case when ${outbox.failedAt} > ${since.toISOString()} then 1 else 0 end)`,
     })
     .from(outbox)
-    .where(and(eq(outbox.status, 'failed'), eq(outbox.orgId, orgId), ne(outbox.platform, 'webhook')))
+    .where(and(OUTBOX_FAILED, eq(outbox.orgId, orgId), ne(outbox.platform, 'webhook')))
     .groupBy(outbox.platform);
+}
+
+/** Failed messages of an org: how many failed since `since`, how many are failed in all, per platform. */
+export async function failureSummary(store: Store, orgId: string, since: Date) {
+  const rows = await failureSummaryQuery(store, orgId, since);
   // Chat messages only: a failing webhook subscriber is paused and its admins told (src/outbound-webhooks).
   return rows.map((r) => ({ platform: r.platform as Platform, total: Number(r.total), recent: Number(r.recent ?? 0) }));
 }

@@ -23,6 +23,7 @@ import { DeliveryError, PLATFORMS } from '../../bots/types';
 import type { Db, Store } from '../../storage/db';
 import { preparedQuery, valueSlot } from '../../storage/prepared';
 import { outbox, type OutboxChannel } from '../../storage/schema';
+import { OUTBOX_PENDING } from '../../storage/outbox-rows';
 import { tenantOfOrg } from '../../storage/repos/tenants';
 import { sleepOn, type Clock } from '../../core/clock';
 import { isOutboxRowRef, type OutboxRowRef } from './enqueue';
@@ -442,8 +443,9 @@ function withoutHint(row: OutboxRow): { target?: Record<string, unknown> } {
 }
 
 /**
- * A platform's due rows, oldest due first: an index walk on outbox_platform_due (platform, status,
- * next_attempt_at) that stops after `limit` rows, whatever the backlog (no sort of all due rows).
+ * A platform's due rows, oldest due first: an index walk on outbox_platform_due (platform,
+ * next_attempt_at, pending rows only) that stops after `limit` rows, whatever the backlog (no sort
+ * of all due rows).
  */
 export function dueRowsQuery(store: Store, platform: Platform, nowIso: string, limit: number) {
   return dueRows(store.db, platform, nowIso, limit);
@@ -456,7 +458,7 @@ function dueRows(db: Db, platform: Platform | Placeholder, nowIso: string | Plac
     .where(
       and(
         eq(outbox.platform, platform),
-        eq(outbox.status, 'pending'),
+        OUTBOX_PENDING,
         lte(outbox.nextAttemptAt, nowIso),
         or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, nowIso)),
       ),
