@@ -23,8 +23,10 @@ export interface OutboxRowInput {
 
 /**
  * `status = 'pending'` and `status = 'failed'` with the status written into the SQL: the indexes
- * that find due and failed rows are partial (storage/schema.ts), and SQLite's planner picks a partial
- * index only when the query states its condition as a constant, never through a bound parameter.
+ * that find due and failed rows are partial (storage/schema.ts). SQLite matches a partial index's
+ * condition against constants when it prepares a statement; a bound parameter it can match only by
+ * preparing again once the value is bound, which some builds do (better-sqlite3's) and others do not
+ * (the sqlite3 shell planned a scan).
  */
 export const OUTBOX_PENDING = sql`${outbox.status} = 'pending'`;
 export const OUTBOX_FAILED = sql`${outbox.status} = 'failed'`;
