@@ -78,7 +78,9 @@ describe('GET /healthz', () => {
       expect(details.filter((d) => d.startsWith(`SCAN ${table}`))).toEqual([]);
     }
     // The due count searches the pending-only index by channel and time, not every pending row.
-    expect(details).toContain('SEARCH outbox USING COVERING INDEX outbox_platform_due (platform=? AND next_attempt_at<?)');
+    expect(details).toContain(
+      'SEARCH outbox USING COVERING INDEX outbox_platform_due (platform=? AND next_attempt_at<?)',
+    );
   });
 
   it('answers 503 when the database is unusable', async () => {
