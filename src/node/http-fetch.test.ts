@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './free-port';
-import { MAX_RESPONSE_BYTES, nodeFetch } from './http-fetch';
+import { BufferedResponse, MAX_RESPONSE_BYTES, nodeFetch } from './http-fetch';
 
 let server: Server;
 let base: string;
@@ -18,6 +18,11 @@ beforeAll(async () => {
       if (url.pathname === '/huge') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(Buffer.alloc(MAX_RESPONSE_BYTES + 1));
+        return;
+      }
+      if (url.pathname === '/empty') {
+        res.writeHead(204);
+        res.end();
         return;
       }
       if (url.pathname === '/fail') {
@@ -90,5 +95,56 @@ describe('nodeFetch', () => {
     await expect(nodeFetch(`http://127.0.0.1:${port}/`)).rejects.toThrow(TypeError);
     await expect(nodeFetch(`${base}/huge`)).rejects.toThrow(/larger than/);
     await expect(nodeFetch('ftp://example.com/')).rejects.toThrow(TypeError);
+  });
+
+  it("reads its answer from memory, and otherwise as the built-in fetch's Response reads it", async () => {
+    const both = async (path: string) => [await nodeFetch(`${base}${path}`), await fetch(`${base}${path}`)] as const;
+    // Decoded from the bytes already read, not through a web stream per read (bench/webhook.ts's delivered run).
+    expect(await nodeFetch(`${base}/fail`)).toBeInstanceOf(BufferedResponse);
+    expect(await nodeFetch(`${base}/fail`)).toBeInstanceOf(Response);
+
+    for (const read of ['text', 'json', 'arrayBuffer', 'blob'] as const) {
+      for (const response of await both('/fail')) {
+        expect(response.bodyUsed).toBe(false);
+        const copy = response.clone();
+        const value = await response[read]();
+        expect(response.bodyUsed).toBe(true);
+        await expect(response.text()).rejects.toThrow(TypeError);
+        expect(() => response.clone()).toThrow(TypeError);
+        const text =
+          value instanceof Blob
+            ? await value.text()
+            : value instanceof ArrayBuffer
+              ? Buffer.from(value).toString()
+              : value;
+        expect(read === 'json' ? text : String(text)).toEqual(
+          read === 'json' ? { code: 99991400 } : '{"code":99991400}',
+        );
+        expect(await copy.text()).toBe('{"code":99991400}');
+        if (value instanceof Blob) expect(value.type).toBe('application/json');
+      }
+    }
+
+    // Read as a stream (outbound webhooks cap what they read): then it is spent, as fetch's is.
+    for (const response of await both('/fail')) {
+      const reader = response.body!.getReader();
+      let streamed = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        streamed += Buffer.from(chunk.value).toString();
+      expect(streamed).toBe('{"code":99991400}');
+      expect(response.bodyUsed).toBe(true);
+      await expect(response.text()).rejects.toThrow(TypeError);
+    }
+    for (const response of await both('/fail')) {
+      await response.body!.cancel();
+      expect(response.status).toBe(503);
+    }
+
+    // No content: no body, an empty text.
+    for (const response of await both('/empty')) {
+      expect(response.status).toBe(204);
+      expect(response.body).toBeNull();
+      expect(await response.text()).toBe('');
+    }
   });
 });
