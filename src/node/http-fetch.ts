@@ -23,7 +23,7 @@ const NativeResponse = globalThis.Response;
 /**
  * An answer already read into memory. text(), json(), arrayBuffer() and blob() decode its bytes
  * directly; a Response built around the bytes passed them through a web stream on every read,
- * about 0.15–0.2 ms of CPU per delivered reply (the delivered bench's profile). Whoever asks for
+ * 0.1–0.5 ms of CPU a call in an A/B of 400 sends (docs/ARCHITECTURE.md). Whoever asks for
  * `body` (outbound webhooks read it with a cap) gets a real Response's stream, and from then on
  * every read goes through that Response.
  */
