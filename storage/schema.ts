@@ -535,7 +535,9 @@ export const outbox = sqliteTable(
     // say status = 'pending' (or 'failed') as a constant (storage/outbox-rows.ts OUTBOX_PENDING).
     index('outbox_platform_due').on(t.platform, t.nextAttemptAt).where(sql`status = 'pending'`),
     index('outbox_subject').on(t.subject),
-    index('outbox_failed').on(t.failedAt).where(sql`status = 'failed'`),
+    // The daily failure notice's per-org summary (src/outbox/admin.ts failureSummary): a covering
+    // search of the org's failed rows. On failed_at alone no query used it.
+    index('outbox_failed').on(t.orgId, t.platform, t.failedAt).where(sql`status = 'failed'`),
     // Outbound webhooks: a subscriber's pending deliveries in order (per-subscriber ordering).
     index('outbox_recipient_order').on(t.platform, t.recipientKey, t.status, t.createdAt),
   ],

@@ -39,7 +39,8 @@ export class BufferedResponse extends NativeResponse {
   }
 
   #native(): Response {
-    this.#streamed ??= new NativeResponse(this.#read || !this.#bytes ? null : new Uint8Array(this.#bytes), this);
+    // Reached before any read (body), or after body was handed out: the bytes are still unread.
+    this.#streamed ??= new NativeResponse(this.#bytes && new Uint8Array(this.#bytes), this);
     return this.#streamed;
   }
 

@@ -87,7 +87,7 @@ export async function retryOutboxRow(store: Store, id: string, now: Date, orgId?
   return existing ? { ok: false, reason: 'not_failed', row: existing } : { ok: false, reason: 'not_found' };
 }
 
-/** The failure summary's query: a search of outbox_failed, which holds failed rows only. */
+/** The failure summary's query: a covering search of outbox_failed (failed rows only) for the org. */
 export function failureSummaryQuery(store: Store, orgId: string, since: Date) {
   return store.db
     .select({

@@ -43,6 +43,10 @@ describe('partial outbox indexes', () => {
     expect(planOf(s, failureSummaryQuery(s, 'org_1', new Date(NOW)))).toMatch(
       /outbox USING (COVERING )?INDEX outbox_(failed|pending_age)/,
     );
+    // The org's failed rows alone, from the index, grouped in its order (no walk of every org's).
+    expect(planOf(s, failureSummaryQuery(s, 'org_1', new Date(NOW)))).toBe(
+      'SEARCH outbox USING COVERING INDEX outbox_failed (org_id=?)',
+    );
   });
 
   it('keep a sent row out of the due index and a failed one in the failed index only', async () => {
