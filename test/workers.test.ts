@@ -74,11 +74,16 @@ describe('Workers runtime with local D1', () => {
       nodes: { id: string; progress: number }[];
     };
     expect(tree.nodes.find((n) => n.id === top.body.id)?.progress).toBe(0.4);
+    // A check-in after the cycle is stored: the pass rewrites the chain's values in place on D1.
+    const second = await post(`/api/v1/key-results/${child.body.key_results[0].id}/check-ins`, { value: 70 });
+    expect(second.status, second.text).toBe(201);
+    const moved = (await (await fetch(`${base}/api/v1/tree`, { headers: auth })).json()) as typeof tree;
+    expect(moved.nodes.find((n) => n.id === top.body.id)?.progress).toBe(0.7);
     const stats = (await (await fetch(`${base}/api/v1/stats`, { headers: auth })).json()) as { keyResults: number };
     const rebuilt = await post('/api/v1/rollups/recompute', {});
     expect(rebuilt.status, rebuilt.text).toBe(200);
     expect(rebuilt.body.keyResults).toBe(stats.keyResults);
     const again = (await (await fetch(`${base}/api/v1/tree`, { headers: auth })).json()) as typeof tree;
-    expect(again.nodes.find((n) => n.id === top.body.id)?.progress).toBe(0.4);
+    expect(again.nodes.find((n) => n.id === top.body.id)?.progress).toBe(0.7);
   });
 });

@@ -307,6 +307,62 @@ function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
   return out;
 }
 
+/** The columns of the indexes that place a row in the tree (objective_rollups_children, _parent). */
+const PLACEMENT_KEYS = [
+  'orgId',
+  'cycleId',
+  'ownerType',
+  'ownerRank',
+  'position',
+  'parentKrId',
+  'parentObjectiveId',
+] as const satisfies readonly (keyof StoredRow)[];
+
+/** Whether a recomputed row sits where its stored one does (only its values moved). */
+const samePlace = (a: StoredRow, b: StoredRow | undefined): b is StoredRow =>
+  !!b && PLACEMENT_KEYS.every((k) => a[k] === b[k]);
+
+/**
+ * Rewrites the values of rows whose place is unchanged, the common case after a check-in. An
+ * upsert names every column, so SQLite rewrites every index's entry for the row; this UPDATE leaves
+ * the two placement indexes alone (SQLite skips an index none of whose columns are set), which is
+ * half the pages a pass's commit writes.
+ */
+function valueUpdateStatements(store: Store, list: StoredRow[]): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < list.length; i += 500) {
+    const json = JSON.stringify(
+      list
+        .slice(i, i + 500)
+        .map((r) => [
+          r.objectiveId,
+          r.rollupKrId,
+          r.progress,
+          r.minConfidence,
+          r.hasCheckIn,
+          r.rolled,
+          r.sig,
+          r.eligible,
+          r.aligned,
+          r.status,
+          r.score10,
+          r.krCounts,
+        ]),
+    );
+    out.push(
+      rawStatement(
+        store,
+        sql`UPDATE objective_rollups SET rollup_kr_id = j.value ->> 1, progress = j.value ->> 2,
+          min_confidence = j.value ->> 3, has_check_in = j.value ->> 4, rolled = j.value ->> 5, sig = j.value ->> 6,
+          eligible = j.value ->> 7, aligned = j.value ->> 8, status = j.value ->> 9, score10 = j.value ->> 10,
+          kr_counts = j.value ->> 11
+        FROM json_each(${json}) AS j WHERE objective_rollups.objective_id = j.value ->> 0`,
+      ),
+    );
+  }
+  return out;
+}
+
 function totalsStatement(store: Store, orgId: string, cycleId: string, expected: number, t: RollupTotals, now: Date) {
   return rawStatement(
     store,
@@ -746,7 +802,15 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   await slices.pause();
   // Only rows that changed are written (a check-in that moves nothing above it writes one row).
   const upserts = [...fresh.values()].filter((r): r is StoredRow => r !== null && !sameRow(r, old.get(r.objectiveId)));
-  statements.push(...upsertStatements(store, upserts));
+  const moved = upserts.filter((r) => !samePlace(r, old.get(r.objectiveId)));
+  statements.push(...upsertStatements(store, moved));
+  if (moved.length < upserts.length)
+    statements.push(
+      ...valueUpdateStatements(
+        store,
+        upserts.filter((r) => samePlace(r, old.get(r.objectiveId))),
+      ),
+    );
   if (removed.length)
     statements.push(
       rawStatement(

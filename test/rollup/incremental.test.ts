@@ -391,6 +391,55 @@ describe('stored roll-ups on random histories', () => {
     s.close();
   });
 
+  it("a check-in's pass rewrites values in place; a re-alignment moves the row through the upsert", async () => {
+    const r = prng(14);
+    const s = openStore();
+    seedOrg(s, r);
+    for (let i = 0; i < 25; i++) addObjective(s, r);
+    const e = expectedPace(CYCLES[0], NOW, 'Asia/Shanghai');
+    await ensureRollups(s, 'org', 'c1', e, NOW);
+    // The objective_rollups writes a pass prepares (better-sqlite3 prepares each statement it runs).
+    const writes = async () => {
+      const seen: string[] = [];
+      const prepare = s.sqlite.prepare.bind(s.sqlite);
+      s.sqlite.prepare = ((source: string) => {
+        if (/^(INSERT INTO|UPDATE) objective_rollups/.test(source.trim())) seen.push(source.trim().slice(0, 30));
+        return prepare(source);
+      }) as typeof s.sqlite.prepare;
+      try {
+        await processDirty(s, NOW, 'org');
+      } finally {
+        s.sqlite.prepare = prepare as typeof s.sqlite.prepare;
+      }
+      return seen.map((x) => (x.startsWith('UPDATE') ? 'values in place' : 'upsert'));
+    };
+    const { kr, o } = s.sqlite
+      .prepare(
+        `SELECT k.id AS kr, o.objective_id AS o FROM key_results k JOIN objective_rollups o ON o.objective_id = k.objective_id
+         WHERE o.cycle_id = 'c1' AND k.status = 'active' AND k.progress_mode = 'manual' LIMIT 1`,
+      )
+      .get() as { kr: string; o: string };
+    s.sqlite.prepare(`UPDATE key_results SET current_value = current_value + 3 WHERE id = ?`).run(kr);
+    expect(await writes()).toEqual(['values in place']);
+    // The in-place UPDATE finds each row by its key, not by reading the table.
+    const plan = s.sqlite
+      .prepare(
+        `EXPLAIN QUERY PLAN UPDATE objective_rollups SET progress = j.value ->> 2 FROM json_each('[]') AS j
+         WHERE objective_rollups.objective_id = j.value ->> 0`,
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(
+      /SEARCH objective_rollups USING (COVERING )?INDEX sqlite_autoindex_objective_rollups_1 \(objective_id=\?\)/,
+    );
+    // A new parent changes the row's place in the tree: its placement indexes must move with it.
+    s.sqlite.prepare(`UPDATE objectives SET parent_kr_id = NULL, position = position + 1 WHERE id = ?`).run(o);
+    expect(await writes()).toContain('upsert');
+    const incremental = snapshot(s);
+    await recomputeCycle(s, 'org', 'c1', e, NOW);
+    expect(incremental).toEqual(snapshot(s));
+    s.close();
+  });
+
   it('processes a long queue in bounded passes that give the event loop a turn', async () => {
     const s = openStore();
     seedOrg(s, prng(12));
