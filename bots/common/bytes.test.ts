@@ -10,6 +10,7 @@ import {
   sha256Hex,
   timingSafeEqual,
   utf8,
+  utf8Length,
 } from './bytes';
 
 describe('shared byte helpers', () => {
@@ -21,6 +22,23 @@ describe('shared byte helpers', () => {
     expect(timingSafeEqual('abc', 'abcd')).toBe(false);
     expect(timingSafeEqual('', 'a')).toBe(false);
     expect(timingSafeEqual('', '')).toBe(true);
+  });
+
+  it('counts UTF-8 bytes as TextEncoder writes them, surrogate pairs and lone surrogates included', () => {
+    const samples = ['', 'a', 'é', '你好', '😀', 'a😀b', '\ud83d', '\ude00x', 'x\ud83d', '\u07ff\u0800\uffff'];
+    // Random strings over every range: ASCII, 2- and 3-byte, pairs and halves of pairs.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const ranges = [0x7f, 0x7ff, 0xd7ff, 0xdbff, 0xdfff, 0xffff];
+    for (let n = 0; n < 300; n++)
+      samples.push(
+        String.fromCharCode(
+          ...Array.from({ length: Math.floor(next() * 12) }, () =>
+            Math.floor(next() * ranges[Math.floor(next() * ranges.length)]),
+          ),
+        ),
+      );
+    for (const s of samples) expect(utf8Length(s), JSON.stringify(s)).toBe(utf8(s).length);
   });
 
   it('round-trips base64 and hex, including inputs larger than one fromCharCode chunk', () => {

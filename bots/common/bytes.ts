@@ -10,6 +10,24 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 
+/**
+ * How many bytes `utf8(text)` has, without encoding it: a size check on a rendered card encoded
+ * the whole card only to count it. A lone surrogate counts 3, as TextEncoder writes U+FFFD for it.
+ */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 4 bytes for 2 code units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 /** Decodes UTF-8; throws on invalid sequences instead of inventing U+FFFD. */
 export function fromUtf8(bytes: Uint8Array): string {
   return strictDecoder.decode(bytes);

@@ -12,6 +12,7 @@ import {
   type TrackStatus,
 } from '../../cards/model';
 import { clip, inertMarkup, percentBar } from '../common/markdown';
+import { utf8Length } from '../common/bytes';
 
 /** Lark rejects cards over 30 KB; stay a little below to leave room for the envelope. */
 export const MAX_CARD_BYTES = 30 * 1024;
@@ -111,8 +112,11 @@ function renderBlock(block: CardBlock): Json[] {
   }
 }
 
-function byteLength(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).length;
+/** The card's JSON when its UTF-8 form fits `max` bytes, else undefined. */
+function jsonWithin(value: Json, max: number): string | undefined {
+  const json = JSON.stringify(value);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most cards fit without counting.
+  return json.length * 3 <= max || utf8Length(json) <= max ? json : undefined;
 }
 
 function assemble(card: Card, blocks: CardBlock[], omitted: number): Json {
@@ -133,24 +137,30 @@ function lastNonActionIndex(blocks: CardBlock[], elements: Json[]): number {
 
 /** Renders a Card as Lark card JSON 2.0, dropping trailing content blocks if it would exceed 30 KB. */
 export function renderLarkCard(card: Card): Json {
+  return fitted(card).card;
+}
+
+/** The card that fits, with its JSON (measured once, sent as is). */
+function fitted(card: Card): { card: Json; json: string } {
   let rendered = assemble(card, card.blocks, 0);
-  if (byteLength(rendered) <= TARGET_CARD_BYTES) return rendered;
+  let json = jsonWithin(rendered, TARGET_CARD_BYTES);
   // Drop content blocks from the end (keeping action rows) until it fits.
   const keep = [...card.blocks];
   let omitted = 0;
-  while (byteLength(rendered) > TARGET_CARD_BYTES) {
+  while (json === undefined) {
     const index = keep.findLastIndex((b) => b.type !== 'actions');
-    if (index < 0) break;
+    if (index < 0) return { card: rendered, json: JSON.stringify(rendered) };
     keep.splice(index, 1);
     omitted++;
     rendered = assemble(card, keep, omitted);
+    json = jsonWithin(rendered, TARGET_CARD_BYTES);
   }
-  return rendered;
+  return { card: rendered, json };
 }
 
 /** Body fields for `im.v1.message.create` / `patch`. */
 export function renderLarkMessage(message: OutboundMessage): { msg_type: 'text' | 'interactive'; content: string } {
-  if (message.card) return { msg_type: 'interactive', content: JSON.stringify(renderLarkCard(message.card)) };
+  if (message.card) return { msg_type: 'interactive', content: fitted(message.card).json };
   // A text message reads `<at user_id="all"></at>` as a mention; Polaris never sends one on
   // purpose, so any in a reply (an echoed note, a name) is made inert.
   // https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json

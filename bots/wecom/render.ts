@@ -15,6 +15,7 @@ import {
   type CardButton,
   type TrackStatus,
 } from '../../cards/model';
+import { utf8Length } from '../common/bytes';
 import { inertMarkup } from '../common/markdown';
 import type { OutboundMessage } from '../types';
 import { ErrorCode, PolarisError } from '../../core/errors';
@@ -47,8 +48,7 @@ export type WecomMessageBody =
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'template_card'; template_card: Json };
 
-const encoder = new TextEncoder();
-const byteLength = (s: string) => encoder.encode(s).length;
+const byteLength = utf8Length;
 const chars = (s: string) => [...s].length;
 
 /** Cuts visibly (with …) to `max` characters. */
