@@ -234,7 +234,27 @@ export class SendLimiter {
       capacity = Math.min(capacity, u === 0 ? l.count : l.count - u);
     });
     if (capacity > 0) return { wait: 0, capacity };
-    return { wait: Math.max(1, await this.waitOn(this.appLimits, sql``, nowMs, 1)), capacity: 0 };
+    // Full: a burst window is waited out whole, the others until one more send fits. Waiting for a
+    // burst's oldest send to leave freed one slot per wake once the windows had filled, so the outbox
+    // woke once per send (571 drains for 600 replies at Lark's pace), each wake costing about what a
+    // burst of sends does. A burst's sends leave within a few ms of each other: waiting for all of
+    // them costs a lone message that much.
+    const longer = this.appLimits.filter((l) => !this.burstLimits.includes(l));
+    const wait = Math.max(await this.emptyAfter(this.burstLimits, nowMs), await this.waitOn(longer, sql``, nowMs, 1));
+    return { wait: Math.max(1, wait), capacity: 0 };
+  }
+
+  /** Ms until each of `limits` holds none of the platform's sends (the newest has left it). */
+  private async emptyAfter(limits: Limit[], nowMs: number): Promise<number> {
+    let wait = 0;
+    for (const limit of limits) {
+      const [{ newest }] = await allRows<{ newest: number | null }>(
+        this.store,
+        sql`SELECT max(at) AS newest FROM send_log WHERE platform = ${this.platform} AND at > ${nowMs - limit.spanMs}`,
+      );
+      if (newest !== null) wait = Math.max(wait, newest + limit.spanMs - nowMs);
+    }
+    return wait;
   }
 
   /**
