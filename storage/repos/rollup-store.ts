@@ -255,60 +255,8 @@ const contributionOf = (r: StoredRow): Contribution => ({
   krStatus: JSON.parse(r.krCounts) as number[],
 });
 
-/** Upserts rows as JSON (one bound parameter per slice, as D1 allows at most 100). */
-function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
-  const out: Statement[] = [];
-  for (let i = 0; i < list.length; i += 500) {
-    const json = JSON.stringify(
-      list
-        .slice(i, i + 500)
-        .map((r) => [
-          r.objectiveId,
-          r.orgId,
-          r.cycleId,
-          r.ownerType,
-          r.ownerRank,
-          r.position,
-          r.parentKrId,
-          r.parentObjectiveId,
-          r.rollupKrId,
-          r.progress,
-          r.minConfidence,
-          r.hasCheckIn,
-          r.rolled,
-          r.sig,
-          r.eligible,
-          r.aligned,
-          r.status,
-          r.score10,
-          r.krCounts,
-        ]),
-    );
-    const f = (n: number) => sql.raw(`value ->> ${n}`);
-    out.push(
-      rawStatement(
-        store,
-        sql`INSERT INTO objective_rollups (objective_id, org_id, cycle_id, owner_type, owner_rank, position, parent_kr_id, parent_objective_id,
-        rollup_kr_id, progress, min_confidence, has_check_in, rolled, sig, eligible, aligned, status, score10, kr_counts)
-      SELECT ${sql.join(
-        Array.from({ length: 19 }, (_, n) => f(n)),
-        sql`, `,
-      )}
-      FROM json_each(${json}) WHERE true
-      ON CONFLICT (objective_id) DO UPDATE SET org_id = excluded.org_id, cycle_id = excluded.cycle_id, owner_type = excluded.owner_type,
-        owner_rank = excluded.owner_rank, position = excluded.position,
-        parent_kr_id = excluded.parent_kr_id, parent_objective_id = excluded.parent_objective_id, rollup_kr_id = excluded.rollup_kr_id,
-        progress = excluded.progress, min_confidence = excluded.min_confidence, has_check_in = excluded.has_check_in,
-        rolled = excluded.rolled, sig = excluded.sig, eligible = excluded.eligible, aligned = excluded.aligned,
-        status = excluded.status, score10 = excluded.score10, kr_counts = excluded.kr_counts`,
-      ),
-    );
-  }
-  return out;
-}
-
-/** The columns of the indexes that place a row in the tree (objective_rollups_children, _parent). */
-const PLACEMENT_KEYS = [
+/** Every column of a stored row but its key, in the order the writes bind them. */
+const ROW_KEYS = [
   'orgId',
   'cycleId',
   'ownerType',
@@ -316,7 +264,62 @@ const PLACEMENT_KEYS = [
   'position',
   'parentKrId',
   'parentObjectiveId',
+  'rollupKrId',
+  'progress',
+  'minConfidence',
+  'hasCheckIn',
+  'rolled',
+  'sig',
+  'eligible',
+  'aligned',
+  'status',
+  'score10',
+  'krCounts',
 ] as const satisfies readonly (keyof StoredRow)[];
+
+/** The columns of the indexes that place a row in the tree (objective_rollups_children, _parent). */
+const PLACEMENT_KEYS = ROW_KEYS.slice(0, 7);
+/** The columns a check-in can move: the rest. */
+const VALUE_KEYS = ROW_KEYS.slice(7);
+
+/** The objective_rollups column of a StoredRow key (rollupKrId → rollup_kr_id). */
+const columnOf = (key: keyof StoredRow) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Writes rows as JSON arrays of `keys` (the key first), one bound parameter per slice as D1 allows
+ * at most 100: `write` gets the JSON and the SQL of each key's value, `value ->> n` of `source`.
+ */
+function rowStatements(
+  store: Store,
+  list: StoredRow[],
+  keys: readonly (keyof StoredRow)[],
+  write: (json: string, values: SQL[]) => SQL,
+  source = '',
+): Statement[] {
+  const all = ['objectiveId', ...keys] as const;
+  const values = all.map((_, n) => sql.raw(`${source}value ->> ${n}`));
+  const out: Statement[] = [];
+  for (let i = 0; i < list.length; i += 500) {
+    const json = JSON.stringify(list.slice(i, i + 500).map((r) => all.map((k) => r[k])));
+    out.push(rawStatement(store, write(json, values)));
+  }
+  return out;
+}
+
+const columns = (keys: readonly (keyof StoredRow)[]) => sql.raw(keys.map(columnOf).join(', '));
+
+/** Inserts rows, or rewrites every column of those stored. */
+function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
+  const set = sql.raw(ROW_KEYS.map((k) => `${columnOf(k)} = excluded.${columnOf(k)}`).join(', '));
+  return rowStatements(
+    store,
+    list,
+    ROW_KEYS,
+    (json, values) => sql`INSERT INTO objective_rollups (objective_id, ${columns(ROW_KEYS)})
+      SELECT ${sql.join(values, sql`, `)} FROM json_each(${json}) WHERE true
+      ON CONFLICT (objective_id) DO UPDATE SET ${set}`,
+  );
+}
 
 /** Whether a recomputed row sits where its stored one does (only its values moved). */
 const samePlace = (a: StoredRow, b: StoredRow | undefined): b is StoredRow =>
@@ -329,38 +332,17 @@ const samePlace = (a: StoredRow, b: StoredRow | undefined): b is StoredRow =>
  * half the pages a pass's commit writes.
  */
 function valueUpdateStatements(store: Store, list: StoredRow[]): Statement[] {
-  const out: Statement[] = [];
-  for (let i = 0; i < list.length; i += 500) {
-    const json = JSON.stringify(
-      list
-        .slice(i, i + 500)
-        .map((r) => [
-          r.objectiveId,
-          r.rollupKrId,
-          r.progress,
-          r.minConfidence,
-          r.hasCheckIn,
-          r.rolled,
-          r.sig,
-          r.eligible,
-          r.aligned,
-          r.status,
-          r.score10,
-          r.krCounts,
-        ]),
-    );
-    out.push(
-      rawStatement(
-        store,
-        sql`UPDATE objective_rollups SET rollup_kr_id = j.value ->> 1, progress = j.value ->> 2,
-          min_confidence = j.value ->> 3, has_check_in = j.value ->> 4, rolled = j.value ->> 5, sig = j.value ->> 6,
-          eligible = j.value ->> 7, aligned = j.value ->> 8, status = j.value ->> 9, score10 = j.value ->> 10,
-          kr_counts = j.value ->> 11
-        FROM json_each(${json}) AS j WHERE objective_rollups.objective_id = j.value ->> 0`,
-      ),
-    );
-  }
-  return out;
+  return rowStatements(
+    store,
+    list,
+    VALUE_KEYS,
+    (json, [key, ...values]) =>
+      sql`UPDATE objective_rollups SET ${sql.join(
+        VALUE_KEYS.map((k, n) => sql`${sql.raw(columnOf(k))} = ${values[n]}`),
+        sql`, `,
+      )} FROM json_each(${json}) AS j WHERE objective_rollups.objective_id = ${key}`,
+    'j.',
+  );
 }
 
 function totalsStatement(store: Store, orgId: string, cycleId: string, expected: number, t: RollupTotals, now: Date) {
@@ -827,27 +809,6 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   await store.atomic(statements);
   return queued.length;
 }
-
-const ROW_KEYS = [
-  'orgId',
-  'cycleId',
-  'ownerType',
-  'ownerRank',
-  'position',
-  'parentKrId',
-  'parentObjectiveId',
-  'rollupKrId',
-  'progress',
-  'minConfidence',
-  'hasCheckIn',
-  'rolled',
-  'sig',
-  'eligible',
-  'aligned',
-  'status',
-  'score10',
-  'krCounts',
-] as const satisfies readonly (keyof StoredRow)[];
 
 /** The recomputed row equals the stored one in every column (SQLite gives back what was written). */
 function sameRow(a: StoredRow, b: StoredRow | undefined): boolean {
