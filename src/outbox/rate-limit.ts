@@ -236,9 +236,9 @@ export class SendLimiter {
     if (capacity > 0) return { wait: 0, capacity };
     // Full: a burst window is waited out whole, the others until one more send fits. Waiting for a
     // burst's oldest send to leave freed one slot per wake once the windows had filled, so the outbox
-    // woke once per send (571 drains for 600 replies at Lark's pace), each wake costing about what a
-    // burst of sends does. A burst's sends leave within a few ms of each other: waiting for all of
-    // them costs a lone message that much.
+    // woke once per send (397–571 drains for 600 replies at Lark's pace, in a probe), each wake
+    // costing about what a burst of sends does. A burst's sends leave within a few ms of each other:
+    // waiting for all of them costs a lone message that much.
     const longer = this.appLimits.filter((l) => !this.burstLimits.includes(l));
     const wait = Math.max(await this.emptyAfter(this.burstLimits, nowMs), await this.waitOn(longer, sql``, nowMs, 1));
     return { wait: Math.max(1, wait), capacity: 0 };
