@@ -90,6 +90,8 @@ export class SendLimiter {
   private readonly appLimits: Limit[];
   /** The shortest app-wide limits (the burst pace): the ones this process's own sends can fill. */
   private readonly burstLimits: Limit[];
+  /** The other app-wide limits (a minute's, an hour's). */
+  private readonly longerLimits: Limit[];
   private readonly recipientLimits: Limit[];
   private readonly longestMs: number;
   private prunedAt = 0;
@@ -106,7 +108,7 @@ export class SendLimiter {
   private statements?: {
     db: Store['db'];
     reserve: PreparedSql<{ id: number }>;
-    capacity: PreparedSql<Record<string, number>>;
+    capacity: PreparedSql<Record<string, number | null>>;
     paused: PreparedSql<{ until: number }>;
   };
 
@@ -119,6 +121,7 @@ export class SendLimiter {
     this.appLimits = appWindows.flatMap(limitsOf);
     const shortest = Math.min(...this.appLimits.map((l) => l.spanMs));
     this.burstLimits = this.appLimits.filter((l) => l.spanMs === shortest);
+    this.longerLimits = this.appLimits.filter((l) => l.spanMs !== shortest);
     this.recipientLimits = (limits.perRecipient ? [limits.perRecipient].flat() : []).flatMap(limitsOf);
     this.longestMs = Math.max(...[...this.appLimits, ...this.recipientLimits].map((l) => l.spanMs));
   }
@@ -184,13 +187,16 @@ export class SendLimiter {
       db,
       sql`INSERT INTO send_log (platform, recipient, at, cost) SELECT ${p}, ${sql.placeholder('recipient')}, ${now}, ${n} WHERE ${sql.join(conditions, sql` AND `)} RETURNING id`,
     );
-    const capacity = preparedSql<Record<string, number>>(
+    // Per app-wide limit its use (w<i>), and for a burst limit its newest send (n<i>): how long a
+    // full burst window takes to empty.
+    const capacity = preparedSql<Record<string, number | null>>(
       db,
       sql`SELECT ${sql.join(
-        this.appLimits.map(
-          (l, i) =>
-            sql`(SELECT coalesce(sum(cost), 0) FROM send_log WHERE platform = ${p} AND at > ${now} - ${num(l.spanMs)}) AS ${sql.raw(`w${i}`)}`,
-        ),
+        this.appLimits.flatMap((l, i) => {
+          const window = sql`FROM send_log WHERE platform = ${p} AND at > ${now} - ${num(l.spanMs)}`;
+          const used = sql`(SELECT coalesce(sum(cost), 0) ${window}) AS ${sql.raw(`w${i}`)}`;
+          return this.burstLimits.includes(l) ? [used, sql`(SELECT max(at) ${window}) AS ${sql.raw(`n${i}`)}`] : [used];
+        }),
         sql`, `,
       )}`,
     );
@@ -227,34 +233,23 @@ export class SendLimiter {
     const pause = await this.pausedFor(nowMs);
     if (pause > 0) return { wait: pause, capacity: 0 };
     // One aggregate per limit (a covering index range), not the window's rows.
-    const [used] = await this.prepared().capacity.all({ platform: this.platform, now: nowMs });
+    const [row] = await this.prepared().capacity.all({ platform: this.platform, now: nowMs });
     let capacity = Number.POSITIVE_INFINITY;
+    // Full: a burst window is waited out whole (until its newest send has left), the others until
+    // one more send fits. Waiting for a burst's oldest send to leave freed one slot per wake once the
+    // windows had filled, so the outbox woke once per send (397–571 drains for 600 replies at Lark's
+    // pace, in a probe), each wake costing about what a burst of sends does. A burst's sends leave
+    // within a few ms of each other: waiting for all of them costs a lone message that much.
+    let burstWait = 0;
     this.appLimits.forEach((l, i) => {
-      const u = used[`w${i}`];
-      capacity = Math.min(capacity, u === 0 ? l.count : l.count - u);
+      const used = row[`w${i}`] ?? 0;
+      capacity = Math.min(capacity, used === 0 ? l.count : l.count - used);
+      const newest = row[`n${i}`]; // burst limits only
+      if (newest != null) burstWait = Math.max(burstWait, newest + l.spanMs - nowMs);
     });
     if (capacity > 0) return { wait: 0, capacity };
-    // Full: a burst window is waited out whole, the others until one more send fits. Waiting for a
-    // burst's oldest send to leave freed one slot per wake once the windows had filled, so the outbox
-    // woke once per send (397–571 drains for 600 replies at Lark's pace, in a probe), each wake
-    // costing about what a burst of sends does. A burst's sends leave within a few ms of each other:
-    // waiting for all of them costs a lone message that much.
-    const longer = this.appLimits.filter((l) => !this.burstLimits.includes(l));
-    const wait = Math.max(await this.emptyAfter(this.burstLimits, nowMs), await this.waitOn(longer, sql``, nowMs, 1));
+    const wait = Math.max(burstWait, await this.waitOn(this.longerLimits, sql``, nowMs, 1));
     return { wait: Math.max(1, wait), capacity: 0 };
-  }
-
-  /** Ms until each of `limits` holds none of the platform's sends (the newest has left it). */
-  private async emptyAfter(limits: Limit[], nowMs: number): Promise<number> {
-    let wait = 0;
-    for (const limit of limits) {
-      const [{ newest }] = await allRows<{ newest: number | null }>(
-        this.store,
-        sql`SELECT max(at) AS newest FROM send_log WHERE platform = ${this.platform} AND at > ${nowMs - limit.spanMs}`,
-      );
-      if (newest !== null) wait = Math.max(wait, newest + limit.spanMs - nowMs);
-    }
-    return wait;
   }
 
   /**

@@ -306,20 +306,22 @@ function rowStatements(
   return out;
 }
 
-const columns = (keys: readonly (keyof StoredRow)[]) => sql.raw(keys.map(columnOf).join(', '));
+const UPSERT_COLUMNS = sql.raw(ROW_KEYS.map(columnOf).join(', '));
+const UPSERT_SET = sql.raw(ROW_KEYS.map((k) => `${columnOf(k)} = excluded.${columnOf(k)}`).join(', '));
 
 /** Inserts rows, or rewrites every column of those stored. */
 function upsertStatements(store: Store, list: StoredRow[]): Statement[] {
-  const set = sql.raw(ROW_KEYS.map((k) => `${columnOf(k)} = excluded.${columnOf(k)}`).join(', '));
   return rowStatements(
     store,
     list,
     ROW_KEYS,
-    (json, values) => sql`INSERT INTO objective_rollups (objective_id, ${columns(ROW_KEYS)})
+    (json, values) => sql`INSERT INTO objective_rollups (objective_id, ${UPSERT_COLUMNS})
       SELECT ${sql.join(values, sql`, `)} FROM json_each(${json}) WHERE true
-      ON CONFLICT (objective_id) DO UPDATE SET ${set}`,
+      ON CONFLICT (objective_id) DO UPDATE SET ${UPSERT_SET}`,
   );
 }
+
+const VALUE_COLUMNS = VALUE_KEYS.map((k) => sql.raw(columnOf(k)));
 
 /** Whether a recomputed row sits where its stored one does (only its values moved). */
 const samePlace = (a: StoredRow, b: StoredRow | undefined): b is StoredRow =>
@@ -338,7 +340,7 @@ function valueUpdateStatements(store: Store, list: StoredRow[]): Statement[] {
     VALUE_KEYS,
     (json, [key, ...values]) =>
       sql`UPDATE objective_rollups SET ${sql.join(
-        VALUE_KEYS.map((k, n) => sql`${sql.raw(columnOf(k))} = ${values[n]}`),
+        VALUE_COLUMNS.map((column, n) => sql`${column} = ${values[n]}`),
         sql`, `,
       )} FROM json_each(${json}) AS j WHERE objective_rollups.objective_id = ${key}`,
     'j.',
@@ -784,15 +786,10 @@ async function processQueued(store: Store, now: Date, orgId?: string): Promise<n
   await slices.pause();
   // Only rows that changed are written (a check-in that moves nothing above it writes one row).
   const upserts = [...fresh.values()].filter((r): r is StoredRow => r !== null && !sameRow(r, old.get(r.objectiveId)));
-  const moved = upserts.filter((r) => !samePlace(r, old.get(r.objectiveId)));
-  statements.push(...upsertStatements(store, moved));
-  if (moved.length < upserts.length)
-    statements.push(
-      ...valueUpdateStatements(
-        store,
-        upserts.filter((r) => samePlace(r, old.get(r.objectiveId))),
-      ),
-    );
+  const inPlace: StoredRow[] = [];
+  const moved: StoredRow[] = [];
+  for (const r of upserts) (samePlace(r, old.get(r.objectiveId)) ? inPlace : moved).push(r);
+  statements.push(...upsertStatements(store, moved), ...valueUpdateStatements(store, inPlace));
   if (removed.length)
     statements.push(
       rawStatement(
